@@ -1,0 +1,36 @@
+# Two commands: `make demo` runs the product, `make test` runs the tests. Both set up
+# everything they need (.venv, packages, database); with DATABASE_URL / REDIS_URL unset they
+# use embedded PostgreSQL and Redis under .data/.
+PY := .venv/bin/python
+SERVICES := $(PY) scripts/with_services.py --
+export DJANGO_SETTINGS_MODULE := rebalance_site.settings
+
+.PHONY: demo test bench venv system-deps check-deploy clean-data
+
+.venv/installed: requirements.txt
+	python3 -m venv .venv
+	.venv/bin/pip install --quiet --upgrade pip
+	.venv/bin/pip install --quiet -r requirements.txt
+	touch .venv/installed
+
+venv: .venv/installed
+
+# Debian packages: Pango for weasyprint's PDFs, Chromium for the browser tests.
+system-deps:
+	@if ! command -v chromium >/dev/null || ! ldconfig -p | grep -q libpango-1.0; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; \
+		else echo "Install Debian packages: chromium libpango-1.0-0 libpangoft2-1.0-0"; fi; \
+	fi
+
+test: venv system-deps
+	DJANGO_DEBUG=1 DJANGO_SECRET_KEY=test-only $(SERVICES) $(PY) -m pytest tests
+
+demo: venv
+	DJANGO_DEBUG=1 DJANGO_SECRET_KEY=demo-only EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend \
+		$(SERVICES) sh -c '$(PY) manage.py migrate --no-input && $(PY) manage.py seed_demo && exec .venv/bin/honcho start -f Procfile'
+
+bench: venv
+	DJANGO_DEBUG=1 DJANGO_SECRET_KEY=bench-only $(SERVICES) sh -c 'for b in bench/bench_*.py; do $(PY) $$b || exit 1; done'
+
+clean-data:
+	rm -rf .data

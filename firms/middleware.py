@@ -1,0 +1,55 @@
+"""Resolve the request's firm and run the whole response inside its scope."""
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from .tenancy import firm_for_membership, firm_scope, membership_for_user
+
+# Paths a staff member without a required authenticator may still reach (to set one up).
+_MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/")
+
+
+def _api_token_user(request):
+    """API clients authenticate per request with a token; resolve it here so the API view
+    also runs inside the firm's scope (DRF authenticates again, inside the view)."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if not header.startswith("Token "):
+        return None
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.select_related("user").filter(key=header[6:].strip()).first()
+    return token.user if token and token.user.is_active else None
+
+
+class FirmScopeMiddleware:
+    """Signed-in members get `request.firm` and `request.membership`, and the view *and* the
+    template rendering run inside the firm's scope. Anybody else runs with no scope at all,
+    where every firm-owned query raises (django-scopes) and returns nothing (RLS): never
+    unscoped."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.firm = request.membership = None
+        membership = membership_for_user(_api_token_user(request) or request.user)
+        if membership is None:
+            return self.get_response(request)
+        with firm_scope(membership.firm_id):
+            membership.firm = firm_for_membership(membership)
+            request.firm, request.membership = membership.firm, membership
+            if self._needs_mfa_setup(request):
+                return redirect(reverse("mfa_activate_totp"))
+            response = self.get_response(request)
+            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                response.render()
+            return response
+
+    @staticmethod
+    def _needs_mfa_setup(request) -> bool:
+        if not (request.firm.require_mfa_for_staff and request.membership.is_staff_role):
+            return False
+        if request.path.startswith(_MFA_EXEMPT_PREFIXES):
+            return False
+        from allauth.mfa.models import Authenticator
+
+        return not Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists()

@@ -1,0 +1,87 @@
+"""The tenant (Firm), its members, and the append-only audit log."""
+from django.conf import settings
+from django.db import models
+from django_scopes import ScopedManager
+
+from .roles import Role
+
+
+class Firm(models.Model):
+    """A tenant: one advisory firm. Every firm-owned row points here."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True)
+    require_mfa_for_staff = models.BooleanField(
+        default=False, help_text="Staff must set up an authenticator app before using the product."
+    )
+    brand_color = models.CharField(max_length=7, default="#1f4e79")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.name
+
+
+class FirmOwned(models.Model):
+    """Base of every tenant-owned model.
+
+    The default manager is django-scopes' ScopedManager: any query made with no active firm
+    scope raises. PostgreSQL row-level security (firms.db_security) backs it up: every
+    concrete subclass gets ENABLE + FORCE RLS and a policy on the firm id set per scope.
+    """
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="+")
+
+    objects = ScopedManager(firm="firm")
+
+    class Meta:
+        abstract = True
+
+
+class Membership(FirmOwned):
+    """A user's one firm and role. A client user's Client record points back at the user."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    objects = ScopedManager(firm="firm")
+    # Used only by firms.tenancy.membership_for_user, before any firm is known; RLS still
+    # limits it to the user's own row (policy clause on app.user_id).
+    resolver = models.Manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["firm", "role"])]
+
+    def __str__(self):
+        return f"{self.display_name} ({self.get_role_display()})"
+
+    @property
+    def display_name(self) -> str:
+        return self.user.get_full_name() or self.user.email
+
+    @property
+    def is_staff_role(self) -> bool:
+        return self.role != Role.CLIENT
+
+
+class AuditEntry(FirmOwned):
+    """One line of the audit trail. The database refuses UPDATE, DELETE and TRUNCATE on this
+    table (triggers, and the app role holds only INSERT and SELECT); each entry carries the
+    SHA-256 of its predecessor in the firm's chain, so an edit by the owner is detectable."""
+
+    seq = models.BigIntegerField()
+    created_at = models.DateTimeField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor_label = models.CharField(max_length=200, blank=True)
+    event = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    payload = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["firm", "seq"], name="audit_seq_unique_per_firm")]
+        indexes = [models.Index(fields=["firm", "event", "created_at"])]
+        ordering = ["seq"]
+
+    def __str__(self):
+        return f"#{self.seq} {self.event}"

@@ -1,0 +1,36 @@
+"""The firm scope: application filter (django-scopes) and database setting (RLS) together."""
+from contextlib import contextmanager
+
+from django_scopes import scope
+
+from .db_security import db_firm, db_user
+from .models import Firm, Membership
+
+
+def _firm_id(firm: Firm | int) -> int:
+    return firm if isinstance(firm, int) else firm.pk
+
+
+@contextmanager
+def firm_scope(firm: Firm | int):
+    """Everything inside sees this firm's rows and nothing else, in Python and in Postgres."""
+    firm_id = _firm_id(firm)
+    with scope(firm=firm_id), db_firm(firm_id):
+        yield
+
+
+def membership_for_user(user) -> Membership | None:
+    """The user's membership, looked up before any firm scope exists.
+
+    RLS on memberships lets a connection read the row whose user_id is app.user_id, so this
+    lookup cannot reveal anybody else's membership even though it has no firm filter.
+    """
+    if not user.is_authenticated:
+        return None
+    with db_user(user.pk):
+        return Membership.resolver.filter(user_id=user.pk).first()
+
+
+def firm_for_membership(membership: Membership) -> Firm:
+    with firm_scope(membership.firm_id):
+        return Firm.objects.get(pk=membership.firm_id)

@@ -1,0 +1,17 @@
+"""The Celery app and the one beat schedule of the product."""
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rebalance_site.settings")
+
+app = Celery("rebalance")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Every periodic job of the product lives here, and nowhere else. Jobs that must happen at a
+# market time are checks run every minute ("is it due and not yet done?"), so a late, doubled
+# or restarted beat still does each job once (the database enforces the once).
+app.conf.beat_schedule = {
+    "platform-heartbeat": {"task": "firms.tasks.heartbeat", "schedule": 60.0},
+}

@@ -1,0 +1,59 @@
+"""Shared fixtures: two firms, a member of every role in firm A, and outsiders in firm B."""
+import os
+
+import pytest
+
+os.environ.setdefault("DJANGO_DEBUG", "1")
+
+from firms.roles import Role  # noqa: E402
+from firms.tenancy import firm_scope  # noqa: E402
+
+PASSWORD = "correct-horse-battery-staple-9"
+
+
+@pytest.fixture
+def firm_a(db):
+    from firms.services import firm_create
+
+    return firm_create(name="Alpha Advisors", slug="alpha")
+
+
+@pytest.fixture
+def firm_b(db):
+    from firms.services import firm_create
+
+    return firm_create(name="Bravo Wealth", slug="bravo")
+
+
+def _member(firm, role, tag):
+    from firms.services import member_create
+
+    with firm_scope(firm):
+        return member_create(firm=firm, email=f"{tag}-{role}@{firm.slug}.test", role=role, password=PASSWORD, name=f"{tag.title()} {role}")
+
+
+@pytest.fixture
+def members_a(firm_a):
+    """One member of firm A per staff role, keyed by role."""
+    return {role: _member(firm_a, role, "a") for role in Role.values if role != Role.CLIENT}
+
+
+@pytest.fixture
+def members_b(firm_b):
+    return {role: _member(firm_b, role, "b") for role in Role.values if role != Role.CLIENT}
+
+
+@pytest.fixture
+def scoped(firm_a):
+    """Run the test body inside firm A's scope."""
+    with firm_scope(firm_a):
+        yield firm_a
+
+
+@pytest.fixture
+def login(client):
+    def _login(membership):
+        client.force_login(membership.user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return _login
