@@ -14,4 +14,5 @@ app.autodiscover_tasks()
 # or restarted beat still does each job once (the database enforces the once).
 app.conf.beat_schedule = {
     "platform-heartbeat": {"task": "firms.tasks.heartbeat", "schedule": 60.0},
+    "drift-scan-due-check": {"task": "drift.tasks.drift_scan_due_check", "schedule": 120.0},
 }

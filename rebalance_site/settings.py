@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "firms",
     "portfolios",
     "drift",
@@ -140,6 +141,12 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Rebalance API",
     "DESCRIPTION": "Book of business, drift, proposals, approvals, orders and reports — per firm.",
     "VERSION": "1.0.0",
+    # Swagger UI served from the sidecar package: no CDN, and CSP-friendly (no inline script).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # The schema describes routes, not data: anyone may read it; every route still needs a token.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
 }
 
 # --- Locale, time ---------------------------------------------------------------------
@@ -155,7 +162,9 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / ".data" / "media")))
 
 # --- Security -------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# same-origin, not no-referrer: Chromium sends "Origin: null" on form POSTs under
+# no-referrer, which fails CSRF origin checks; same-origin still sends nothing to other sites.
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True

@@ -1,3 +1,20 @@
+from allauth.account.decorators import secure_admin_login
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-urlpatterns = []
+from firms.admin_site import firm_admin_site
+
+# The admin login goes through allauth (rate limits, MFA) like every other login. There is
+# no platform-wide admin: platform work (creating firms) is done by management commands.
+firm_admin_site.login = secure_admin_login(firm_admin_site.login)
+
+urlpatterns = [
+    path("", include("firms.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", firm_admin_site.urls),
+    path("book/", include("portfolios.urls")),
+    path("drift/", include("drift.urls")),
+    path("api/", include("rebalance_site.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+]

@@ -1,0 +1,172 @@
+"""Benchmark of the drift scan (issue 3). Generates its own book with COPY into a fresh firm
+(ACCOUNTS accounts x 20 positions, default 100000), then times:
+  floor_s     reading the scan's input rows (positions with prices, targets, accounts);
+  scan_s      the whole scan: inputs read, drift computed, snapshots written, breaches found;
+  proposal_s  proposals built and written for the breaching accounts (lots read, plan, COPY).
+Prints one JSON line last. Run: DATABASE_URL=… REDIS_URL=… .venv/bin/python bench/bench_drift.py
+"""
+import io
+import json
+import os
+import resource
+import sys
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rebalance_site.settings")
+os.environ.setdefault("DJANGO_DEBUG", "1")
+os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+
+settings.DEBUG = False  # no query log growing in memory
+
+from drift.selectors import scan_inputs  # noqa: E402
+from drift.services.scan import drift_scan_run  # noqa: E402
+from firms.db_security import owner_role  # noqa: E402
+from firms.services import firm_create  # noqa: E402
+from firms.tenancy import firm_scope  # noqa: E402
+
+N = int(os.environ.get("ACCOUNTS", "100000"))
+PER_ACCOUNT = 20
+AS_OF = date(2026, 11, 24)
+SEED = 20261124
+
+CLASSES = ["us_equity"] * 9 + ["intl_equity"] * 5 + ["emerging_equity"] * 3 + ["fixed_income"] * 8 + \
+          ["real_estate"] * 2 + ["alternatives"] * 2 + ["cash"]
+TYPES = ["etf"] * 6 + ["stock"] * 3 + ["etf"] * 3 + ["mutual_fund"] * 2 + ["etf"] * 3 + ["etf"] * 5 + ["mutual_fund"] * 3 + \
+        ["etf"] * 2 + ["alternative"] * 2 + ["cash"]
+# model -> {security index: weight}
+MODELS = {
+    "Conservative": {0: 25, 9: 5, 17: 65, 29: 5},
+    "Balanced": {0: 40, 9: 15, 14: 5, 17: 35, 29: 5},
+    "Growth": {0: 50, 9: 20, 14: 10, 25: 5, 27: 10, 17: 5},
+    "All weather": {0: 30, 9: 10, 17: 40, 25: 10, 27: 5, 29: 5},
+}
+
+
+def copy_rows(table: str, frame: pd.DataFrame) -> None:
+    buf = io.StringIO()
+    frame.to_csv(buf, index=False, header=False, na_rep="")
+    buf.seek(0)
+    with connection.cursor() as cur:
+        cur.copy_expert(f'COPY "{table}" ({", ".join(frame.columns)}) FROM STDIN WITH (FORMAT csv, NULL \'\')', buf)
+
+
+def ids(table: str, firm_id: int, order: str) -> np.ndarray:
+    with connection.cursor() as cur:
+        cur.execute(f'SELECT id FROM "{table}" WHERE firm_id = %s ORDER BY {order}', [firm_id])
+        return np.array([r[0] for r in cur.fetchall()], dtype=np.int64)
+
+
+def generate(firm_id: int) -> None:
+    rng = np.random.default_rng(SEED)
+    n_sec = len(CLASSES)
+    with owner_role(), transaction.atomic():
+        copy_rows("portfolios_custodian", pd.DataFrame([{"firm_id": firm_id, "code": "sim", "name": "Simulated", "fee_per_trade": 0,
+                  "fee_bps": 0, "spread_bps": 2, "supports_fractional": True, "adapter": "simulated"}]))
+        cust = ids("portfolios_custodian", firm_id, "id")[0]
+        sec = pd.DataFrame({"firm_id": firm_id, "symbol": [f"S{i:02d}" if CLASSES[i] != "cash" else "CASH" for i in range(n_sec)],
+                            "name": [f"Security {i}" for i in range(n_sec)], "asset_class": CLASSES, "security_type": TYPES,
+                            "liquidity": "daily", "diversified": True})
+        copy_rows("portfolios_security", sec)
+        sec_ids = ids("portfolios_security", firm_id, "symbol")  # CASH sorts first, then S00…
+        order = ["CASH"] + [f"S{i:02d}" for i in range(n_sec - 1)]
+        sec_id = dict(zip(order, sec_ids))
+        sid = np.array([sec_id[s] for s in sec["symbol"]])
+        closes = rng.uniform(20, 400, n_sec).round(2)
+        closes[-1] = 1.0
+        prices = pd.concat([pd.DataFrame({"firm_id": firm_id, "security_id": sid, "date": d, "close": closes})
+                            for d in (AS_OF - timedelta(days=1), AS_OF)])
+        copy_rows("portfolios_price", prices)
+        copy_rows("portfolios_modelportfolio", pd.DataFrame({"firm_id": firm_id, "name": list(MODELS), "description": "bench"}))
+        model_ids = ids("portfolios_modelportfolio", firm_id, "name")
+        model_by_name = dict(zip(sorted(MODELS), model_ids))
+        copy_rows("portfolios_modeltarget", pd.DataFrame(
+            [{"firm_id": firm_id, "model_id": model_by_name[m], "asset_class": CLASSES[i], "security_id": sid[i], "weight": w}
+             for m, ws in MODELS.items() for i, w in ws.items()]))
+        copy_rows("portfolios_client", pd.DataFrame({"firm_id": firm_id, "name": [f"Client {i}" for i in range(N)],
+                  "email": [f"c{i:07d}@bench.test" for i in range(N)], "alternatives_eligible": True,
+                  "short_term_tax_rate": 0.37, "long_term_tax_rate": 0.2}))
+        client_ids = ids("portfolios_client", firm_id, "email")
+        model_idx = rng.integers(0, len(MODELS), N)
+        names = list(MODELS)
+        taxable = rng.random(N) < 0.6
+        copy_rows("portfolios_account", pd.DataFrame({
+            "firm_id": firm_id, "number": [f"B{i:08d}" for i in range(N)], "client_id": client_ids,
+            "registration": np.where(taxable, "taxable", "ira"), "tax_status": np.where(taxable, "taxable", "tax_advantaged"),
+            "custodian_id": cust, "segment": rng.choice(["conservative", "growth", "tax_sensitive", "high_net_worth"], N),
+            "risk_profile": "balanced", "model_id": [model_by_name[names[k]] for k in model_idx]}))
+        account_ids = ids("portfolios_account", firm_id, "number")
+        # Each account holds its model's securities plus others up to 20 distinct ones.
+        weight = np.zeros((len(MODELS), n_sec))
+        for k, m in enumerate(names):
+            for i, w in MODELS[m].items():
+                weight[k, i] = w
+        priority = rng.random((N, n_sec))
+        priority[weight[model_idx] > 0] = -1.0
+        priority[:, n_sec - 1] = np.where(weight[model_idx, n_sec - 1] > 0, -1.0, 9.0)
+        held = np.argsort(priority, axis=1)[:, :PER_ACCOUNT]
+        w = np.take_along_axis(weight[model_idx], held, axis=1)
+        w = np.where(w > 0, w * rng.lognormal(0, 0.12, w.shape), rng.uniform(0.1, 0.8, w.shape))
+        w = w / w.sum(axis=1, keepdims=True)
+        total = rng.lognormal(np.log(250_000), 0.9, N)[:, None]
+        value = w * total
+        qty = np.round(value / closes[held], 3)
+        qty[qty <= 0] = 0.001
+        flat_acct = np.repeat(account_ids, PER_ACCOUNT)
+        flat_sec = sid[held.ravel()]
+        copy_rows("portfolios_position", pd.DataFrame({"firm_id": firm_id, "account_id": flat_acct, "security_id": flat_sec,
+                                                       "quantity": qty.ravel()}))
+        lot_mask = held.ravel() != n_sec - 1  # no lots for cash
+        acquired = pd.Timestamp(AS_OF) - pd.to_timedelta(rng.integers(30, 1100, lot_mask.sum()), unit="D")
+        copy_rows("portfolios_taxlot", pd.DataFrame({
+            "firm_id": firm_id, "account_id": flat_acct[lot_mask], "security_id": flat_sec[lot_mask],
+            "acquired_on": acquired.strftime("%Y-%m-%d"), "quantity": qty.ravel()[lot_mask],
+            "cost_basis": (value.ravel()[lot_mask] * rng.uniform(0.7, 1.3, lot_mask.sum())).round(2)}))
+    with owner_role(), connection.cursor() as cur:
+        for table in ("portfolios_position", "portfolios_taxlot", "portfolios_account", "portfolios_price"):
+            cur.execute(f"ANALYZE {table}")
+
+
+def main() -> None:
+    call_command("migrate", verbosity=0)
+    tag = uuid.uuid4().hex[:8]
+    firm = firm_create(name=f"Bench {tag}", slug=f"bench-{tag}")
+    t = time.perf_counter()
+    generate(firm.pk)
+    print(f"generated {N} accounts in {time.perf_counter() - t:.1f}s", file=sys.stderr)
+    with firm_scope(firm):
+        t = time.perf_counter()
+        inputs = scan_inputs(firm_id=firm.pk, as_of=AS_OF)
+        floor_s = time.perf_counter() - t
+        positions = len(inputs.positions)
+        del inputs
+        t = time.perf_counter()
+        run = drift_scan_run(firm_id=firm.pk, as_of=AS_OF, build_proposals=False)
+        scan_s = time.perf_counter() - t
+        breaches = run.counts["breached"]
+        run = drift_scan_run(firm_id=firm.pk, as_of=AS_OF)  # the re-run builds the proposals
+        proposals, proposal_s = run.counts["proposals"], run.counts["timings"]["proposals_s"]
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"bench": "drift_scan", "accounts": N, "positions": positions, "floor_s": round(floor_s, 3),
+                      "scan_s": round(scan_s, 3), "ratio": round(scan_s / floor_s, 2), "breaches": breaches,
+                      "proposal_s": round(proposal_s, 3), "proposals": proposals,
+                      "proposals_per_s": round(proposals / proposal_s, 1) if proposal_s else None, "peak_rss_mb": round(peak, 1)}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""Choices of the drift app: how a rule rebalances, snapshot health, proposal kinds and states."""
+from django.db import models
+
+
+class RebalanceTo(models.TextChoices):
+    TARGET = "target", "Back to target"
+    BAND_EDGE = "band_edge", "To the band edge"
+
+
+class BudgetMode(models.TextChoices):
+    WARN = "warn", "Warn only"
+    CAP = "cap", "Cap realised gains"
+
+
+class SnapshotStatus(models.TextChoices):
+    OK = "ok", "OK"
+    STALE_PRICE = "stale_price", "Stale price"
+    MISSING_PRICE = "missing_price", "Missing price"
+    EMPTY = "empty", "Empty account"
+
+
+class ScanStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ProposalKind(models.TextChoices):
+    FULL = "full", "Full (to target)"
+    BAND_EDGE = "band_edge", "Band edge"
+    CASH_RAISE = "cash_raise", "Cash raise (withdrawal)"
+    CASH_DEPLOY = "cash_deploy", "Cash deploy (contribution)"
+
+
+class ProposalSource(models.TextChoices):
+    SCAN = "scan", "Daily scan"
+    MODEL_CHANGE = "model_change", "Model change"
+    ADVISOR = "advisor", "Advisor"
+
+
+class ProposalStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    CHECKED = "checked", "Checked"
+    AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
+    APPROVED = "approved", "Approved"
+    DECLINED = "declined", "Declined"
+    EXPIRED = "expired", "Expired"
+    QUEUED = "queued", "Queued"
+    SUBMITTED = "submitted", "Submitted"
+    EXECUTED = "executed", "Executed"
+    FAILED = "failed", "Failed"
+    SUPERSEDED = "superseded", "Superseded by a newer version"
+
+
+S = ProposalStatus
+# The whole state machine: status -> statuses it may move to.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.DRAFT: frozenset({S.CHECKED, S.SUPERSEDED}),
+    S.CHECKED: frozenset({S.AWAITING_APPROVAL, S.DECLINED, S.SUPERSEDED}),
+    S.AWAITING_APPROVAL: frozenset({S.APPROVED, S.DECLINED, S.EXPIRED, S.SUPERSEDED}),
+    S.APPROVED: frozenset({S.QUEUED}),
+    S.QUEUED: frozenset({S.SUBMITTED}),
+    S.SUBMITTED: frozenset({S.EXECUTED, S.FAILED}),
+    S.DECLINED: frozenset(),
+    S.EXPIRED: frozenset(),
+    S.EXECUTED: frozenset(),
+    S.FAILED: frozenset(),
+    S.SUPERSEDED: frozenset(),
+}
+# A proposal in one of these still waits for something; the scan builds no second one beside it.
+OPEN_STATUSES = frozenset({S.DRAFT, S.CHECKED, S.AWAITING_APPROVAL, S.APPROVED, S.QUEUED, S.SUBMITTED})

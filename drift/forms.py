@@ -1,0 +1,77 @@
+from decimal import Decimal
+
+from django import forms
+
+from portfolios.choices import AssetClass
+
+from .models import DriftRule
+from .rules import overrides_errors
+
+
+class DriftRuleForm(forms.ModelForm):
+    class Meta:
+        model = DriftRule
+        fields = ["name", "segment", "threshold_pp", "threshold_pp_tax_advantaged", "relative_pct", "class_overrides",
+                  "dollar_threshold", "rebalance_to", "min_trade_value", "cash_floor_pct"]
+
+    def clean_class_overrides(self):
+        value = self.cleaned_data.get("class_overrides") or {}
+        errors = overrides_errors(value)
+        if errors:
+            raise forms.ValidationError(errors)
+        return value
+
+    def _positive_band(self, name, upper=Decimal("100")):
+        value = self.cleaned_data.get(name)
+        if value is not None and not (Decimal("0") < value <= upper):
+            raise forms.ValidationError(f"Enter a band above 0 and at most {upper} percentage points.")
+        return value
+
+    def clean_threshold_pp(self):
+        return self._positive_band("threshold_pp")
+
+    def clean_threshold_pp_tax_advantaged(self):
+        return self._positive_band("threshold_pp_tax_advantaged")
+
+    def clean_relative_pct(self):
+        return self._positive_band("relative_pct")
+
+    def clean_cash_floor_pct(self):
+        value = self.cleaned_data.get("cash_floor_pct")
+        if value is not None and not (Decimal("0") <= value < Decimal("50")):
+            raise forms.ValidationError("The cash floor must be from 0 to under 50 percent.")
+        return value
+
+    def clean_dollar_threshold(self):
+        value = self.cleaned_data.get("dollar_threshold")
+        if value is not None and value <= 0:
+            raise forms.ValidationError("A dollar threshold must be more than $0 (leave it empty for none).")
+        return value
+
+
+class CashProposalForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("cash_raise", "Cash raise (withdrawal)"), ("cash_deploy", "Cash deploy (contribution)")])
+    amount = forms.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal("0.01"))
+
+
+class ModelTargetsForm(forms.Form):
+    """One weight field per target row of the model (named w_<target id>)."""
+
+    def __init__(self, *args, targets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.targets = targets
+        labels = dict(AssetClass.choices)
+        for t in targets:
+            self.fields[f"w_{t.pk}"] = forms.DecimalField(
+                label=f"{labels.get(t.asset_class, t.asset_class)} ({t.security.symbol})", initial=t.weight,
+                max_digits=7, decimal_places=4, min_value=0, max_value=100)
+
+    def clean(self):
+        data = super().clean()
+        total = sum((data.get(f"w_{t.pk}") or 0) for t in self.targets)
+        if not self.errors and total != 100:
+            raise forms.ValidationError(f"Target weights must add up to 100%; they add up to {total}%.")
+        return data
+
+    def new_targets(self) -> list[dict]:
+        return [{"asset_class": t.asset_class, "security_id": t.security_id, "weight": self.cleaned_data[f"w_{t.pk}"]} for t in self.targets]

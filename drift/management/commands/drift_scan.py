@@ -1,0 +1,31 @@
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError
+
+from firms.db_security import owner_role
+from firms.models import Firm
+from firms.tenancy import firm_scope
+
+
+class Command(BaseCommand):
+    help = "Run the drift scan of one firm for a date (default: the latest completed NYSE session)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("firm_slug")
+        parser.add_argument("--as-of", type=date.fromisoformat, default=None, help="YYYY-MM-DD")
+
+    def handle(self, *args, firm_slug, as_of, **options):
+        from django.utils import timezone
+
+        from drift.services.scan import drift_scan_run
+        from portfolios.market_calendar import latest_completed_session
+
+        with owner_role():  # resolving a firm by slug is a platform act
+            firm = Firm.objects.filter(slug=firm_slug).first()
+        if firm is None:
+            raise CommandError(f"No firm with slug {firm_slug!r}.")
+        as_of = as_of or latest_completed_session(timezone.now())
+        self.stdout.write(f"Scanning {firm.name} as of {as_of}…")
+        with firm_scope(firm):
+            run = drift_scan_run(firm_id=firm.pk, as_of=as_of, progress=lambda m: self.stdout.write(f"  {m}"))
+        self.stdout.write(self.style.SUCCESS(f"Done: {run.counts}"))

@@ -1,0 +1,145 @@
+"""Drift rules, per-account settings and restrictions, daily snapshots, scan runs and proposals.
+
+Every model is firm-owned (scoped manager + row-level security); unique constraints and
+indexes lead with the firm so the schema can be distributed by firm."""
+from decimal import Decimal
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+
+from firms.models import FirmOwned, Membership
+from portfolios.choices import Segment, Side
+from portfolios.models import MONEY, PRICE, QTY, Account, Security
+
+from .choices import BudgetMode, ProposalKind, ProposalSource, ProposalStatus, RebalanceTo, ScanStatus, SnapshotStatus
+
+PP = {"max_digits": 7, "decimal_places": 3}  # percentage points / percent
+
+
+class DriftRule(FirmOwned):
+    """Tolerance bands. `segment` null = the firm's default rule."""
+
+    name = models.CharField(max_length=80)
+    segment = models.CharField(max_length=24, choices=Segment.choices, null=True, blank=True)
+    threshold_pp = models.DecimalField(**PP, default=Decimal("5"), help_text="Band in percentage points (taxable accounts).")
+    threshold_pp_tax_advantaged = models.DecimalField(
+        **PP, null=True, blank=True, help_text="Band for tax-advantaged accounts; empty = same as taxable."
+    )
+    relative_pct = models.DecimalField(
+        **PP, null=True, blank=True, help_text="Optional band in percent of the target weight (the tighter band wins)."
+    )
+    class_overrides = models.JSONField(default=dict, blank=True, help_text='Per asset class bands, e.g. {"alternatives": 10}.')
+    dollar_threshold = models.DecimalField(**MONEY, null=True, blank=True)
+    rebalance_to = models.CharField(max_length=12, choices=RebalanceTo.choices, default=RebalanceTo.TARGET)
+    min_trade_value = models.DecimalField(**MONEY, default=Decimal("100"))
+    cash_floor_pct = models.DecimalField(**PP, default=Decimal("1"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "name"], name="drift_rule_name_unique"),
+            models.UniqueConstraint(fields=["firm", "segment"], condition=Q(segment__isnull=False), name="drift_rule_segment_unique"),
+            models.UniqueConstraint(fields=["firm"], condition=Q(segment__isnull=True), name="drift_rule_one_default"),
+        ]
+        ordering = ["segment", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class AccountDriftSettings(FirmOwned):
+    """An advisor's per-account choices: a rule override and restrictions."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="drift_settings")
+    rule = models.ForeignKey(DriftRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    do_not_trade = models.BooleanField(default=False, help_text="Hold: the rebalancer proposes nothing.")
+    never_sell = ArrayField(models.CharField(max_length=16), default=list, blank=True)
+    never_buy = ArrayField(models.CharField(max_length=16), default=list, blank=True)
+    gains_budget = models.DecimalField(**MONEY, null=True, blank=True, help_text="Realised gains allowed per calendar year.")
+    gains_budget_mode = models.CharField(max_length=4, choices=BudgetMode.choices, default=BudgetMode.WARN)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["firm", "account"], name="drift_settings_account_unique")]
+        verbose_name_plural = "account drift settings"
+
+
+class ScanRun(FirmOwned):
+    as_of = models.DateField()
+    status = models.CharField(max_length=8, choices=ScanStatus.choices, default=ScanStatus.RUNNING)
+    counts = models.JSONField(default=dict)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["firm", "as_of"], name="scan_run_unique_per_day")]
+        ordering = ["-as_of"]
+
+
+class DriftSnapshot(FirmOwned):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="drift_snapshots")
+    as_of = models.DateField()
+    total_value = models.DecimalField(**MONEY)
+    portfolio_drift = models.DecimalField(**PP, help_text="Half the sum of absolute class drifts (pp).")
+    max_drift = models.DecimalField(**PP, help_text="Largest absolute class drift (pp).")
+    max_drift_class = models.CharField(max_length=24, blank=True)
+    breached = models.BooleanField(default=False)
+    status = models.CharField(max_length=16, choices=SnapshotStatus.choices, default=SnapshotStatus.OK)
+    rule = models.ForeignKey(DriftRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    detail = models.JSONField(default=dict, help_text="Per asset class: value, current, target, drift, band, breach.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["firm", "account", "as_of"], name="snapshot_unique_per_day")]
+        indexes = [models.Index(fields=["firm", "as_of", "breached"]), models.Index(fields=["firm", "as_of", "portfolio_drift"])]
+
+
+class Proposal(FirmOwned):
+    """A versioned trade list for one account. Its content is frozen at creation and hashed."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="proposals")
+    version = models.PositiveIntegerField()
+    kind = models.CharField(max_length=12, choices=ProposalKind.choices)
+    source = models.CharField(max_length=12, choices=ProposalSource.choices, default=ProposalSource.SCAN)
+    status = models.CharField(max_length=20, choices=ProposalStatus.choices, default=ProposalStatus.DRAFT)
+    as_of = models.DateField()
+    rule = models.ForeignKey(DriftRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    status_changed_at = models.DateTimeField(auto_now_add=True)
+    content_hash = models.CharField(max_length=64)
+    total_value = models.DecimalField(**MONEY)
+    cash_amount = models.DecimalField(**MONEY, default=Decimal("0"), help_text="Cash raised or deployed (cash kinds).")
+    trade_value = models.DecimalField(**MONEY, default=Decimal("0"), help_text="Gross value of all trades.")
+    est_costs = models.DecimalField(**MONEY, default=Decimal("0"))
+    est_tax = models.DecimalField(**MONEY, default=Decimal("0"), help_text="Negative = estimated tax saved.")
+    realised_st = models.DecimalField(**MONEY, default=Decimal("0"))
+    realised_lt = models.DecimalField(**MONEY, default=Decimal("0"))
+    drift_before = models.DecimalField(**PP)
+    drift_after = models.DecimalField(**PP)
+    allocation = models.JSONField(default=dict, help_text="Per asset class: current, proposed and target weight.")
+    flags = models.JSONField(default=dict)
+    undone = models.JSONField(default=list, help_text="What restrictions kept the rebalancer from doing.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["firm", "account", "version"], name="proposal_version_unique")]
+        indexes = [models.Index(fields=["firm", "status"]), models.Index(fields=["firm", "account", "as_of"])]
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.account_id} v{self.version}"
+
+
+class ProposalTrade(FirmOwned):
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="trades")
+    security = models.ForeignKey(Security, on_delete=models.PROTECT, related_name="+")
+    side = models.CharField(max_length=4, choices=Side.choices)
+    quantity = models.DecimalField(**QTY)
+    price = models.DecimalField(**PRICE)
+    value = models.DecimalField(**MONEY)
+    realised_st = models.DecimalField(**MONEY, default=Decimal("0"))
+    realised_lt = models.DecimalField(**MONEY, default=Decimal("0"))
+    lots = models.JSONField(default=list, blank=True, help_text="Sells: lots used (id, quantity, gain, term).")
+
+    class Meta:
+        indexes = [models.Index(fields=["firm", "proposal"])]
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="proposal_trade_quantity_positive")]

@@ -1,0 +1,45 @@
+"""Celery tasks of the drift app: thin wrappers around services."""
+from datetime import date, datetime
+
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
+
+from firms.tasks import FirmTask
+
+
+@shared_task(base=FirmTask, name="drift.tasks.drift_scan_firm")
+def drift_scan_firm(*, firm_id: int, as_of: str) -> dict:
+    from .services.scan import drift_scan_run
+
+    return drift_scan_run(firm_id=firm_id, as_of=date.fromisoformat(as_of)).counts
+
+
+def scans_enqueue_due(*, now: datetime) -> list[int]:
+    """For every firm whose scan for today is due and not yet run, enqueue it. Listing firms
+    is a platform act (owner role, the one named place); each check runs in the firm's scope."""
+    from firms.db_security import owner_role
+    from firms.models import Firm
+    from firms.tenancy import firm_scope
+
+    from .models import ScanRun
+    from .schedule import scan_date_due
+
+    as_of = scan_date_due(now)
+    if as_of is None:
+        return []
+    with owner_role():
+        firm_ids = list(Firm.objects.order_by("pk").values_list("pk", flat=True))
+    due = []
+    for firm_id in firm_ids:
+        with firm_scope(firm_id):
+            if not ScanRun.objects.filter(as_of=as_of).exists():
+                due.append(firm_id)
+    for firm_id in due:
+        transaction.on_commit(lambda f=firm_id: drift_scan_firm.delay(firm_id=f, as_of=as_of.isoformat()))
+    return due
+
+
+@shared_task(name="drift.tasks.drift_scan_due_check")
+def drift_scan_due_check() -> list[int]:
+    return scans_enqueue_due(now=timezone.now())

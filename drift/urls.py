@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "drift"
+urlpatterns = [
+    path("", views.drifted_accounts, name="drifted"),
+    path("accounts/<int:pk>/", views.account_drift, name="account"),
+    path("accounts/<int:pk>/cash/", views.account_cash_proposal, name="account_cash"),
+    path("proposals/<int:pk>/", views.proposal_detail, name="proposal"),
+    path("rules/", views.rule_list, name="rules"),
+    path("rules/new/", views.rule_edit, name="rule_new"),
+    path("rules/<int:pk>/", views.rule_edit, name="rule_edit"),
+    path("models/<int:pk>/", views.model_change, name="model_change"),
+]

@@ -1,0 +1,134 @@
+"""Drift pages: thin views over selectors and services."""
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Max
+from django.shortcuts import get_object_or_404, redirect, render
+
+from firms.access import role_required, staff_required
+from firms.models import Membership
+from firms.roles import ADVISORY_ROLES, Role
+from portfolios.choices import AssetClass, Segment
+from portfolios.models import Account, ModelPortfolio, ModelTarget
+
+from .charts import drift_history_chart, proposal_allocation_chart
+from .forms import CashProposalForm, DriftRuleForm, ModelTargetsForm
+from .models import DriftRule, DriftSnapshot, Proposal
+from .rules import rule_for_account
+from .services.advisor import RebalanceRefused, model_change_apply, model_change_preview, proposal_create_cash
+from .services.rules import drift_rule_save
+
+PAGE_SIZE = 50
+TIERS = {"small": (None, Decimal("100000")), "mid": (Decimal("100000"), Decimal("500000")), "large": (Decimal("500000"), None)}
+advisory_required = role_required(*ADVISORY_ROLES)
+
+
+def _drifted(request):
+    as_of = DriftSnapshot.objects.aggregate(d=Max("as_of"))["d"]
+    qs = DriftSnapshot.objects.filter(as_of=as_of).select_related("account__client", "account__model", "account__advisor__user")
+    chosen = {}
+    if request.GET.get("all") != "1":
+        qs = qs.filter(breached=True)
+    else:
+        chosen["all"] = "1"
+    for param, field in (("advisor", "account__advisor_id"), ("model", "account__model_id")):
+        if request.GET.get(param, "").isdigit():
+            qs, chosen[param] = qs.filter(**{field: int(request.GET[param])}), request.GET[param]
+    if request.GET.get("segment") in Segment.values:
+        qs, chosen["segment"] = qs.filter(account__segment=request.GET["segment"]), request.GET["segment"]
+    if request.GET.get("tier") in TIERS:
+        low, high = TIERS[request.GET["tier"]]
+        qs = qs.filter(total_value__gte=low) if low is not None else qs
+        qs = qs.filter(total_value__lt=high) if high is not None else qs
+        chosen["tier"] = request.GET["tier"]
+    return as_of, qs.order_by("-portfolio_drift", "account__number"), chosen
+
+
+@staff_required
+def drifted_accounts(request):
+    as_of, qs, chosen = _drifted(request)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "drift/drifted_list.html", {
+        "as_of": as_of, "page": page, "chosen": chosen, "segments": Segment.choices, "tiers": list(TIERS),
+        "advisors": Membership.objects.filter(role__in=[Role.ADVISOR, Role.SENIOR_ADVISOR]).select_related("user"),
+        "models": ModelPortfolio.objects.order_by("name"),
+        "querystring": "&".join(f"{k}={v}" for k, v in chosen.items()),
+    })
+
+
+@staff_required
+def account_drift(request, pk: int):
+    account = get_object_or_404(Account.objects.select_related("client", "model"), pk=pk)
+    snapshots = list(DriftSnapshot.objects.filter(account=account).order_by("-as_of")[:120])[::-1]
+    applied = rule_for_account(account)
+    band = applied.rule.threshold_pp if applied.rule else None
+    labels = dict(AssetClass.choices)
+    latest = snapshots[-1] if snapshots else None
+    classes = [{"label": labels.get(c, c), "current": v[0], "target": v[1], "band": v[2], "drift": round(v[0] - v[1], 3),
+                "breach": abs(v[0] - v[1]) > v[2]} for c, v in (latest.detail.items() if latest else [])]
+    return render(request, "drift/account_drift.html", {
+        "account": account, "snapshots": snapshots[::-1][:30], "latest": latest, "classes": classes, "applied": applied,
+        "chart": drift_history_chart(snapshots, band), "cash_form": CashProposalForm(),
+        "proposals": Proposal.objects.filter(account=account).order_by("-version")[:20],
+    })
+
+
+@advisory_required
+def account_cash_proposal(request, pk: int):
+    account = get_object_or_404(Account, pk=pk)
+    form = CashProposalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            proposal = proposal_create_cash(account=account, kind=form.cleaned_data["kind"], amount=form.cleaned_data["amount"],
+                                            actor=request.membership)
+        except RebalanceRefused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Proposal v{proposal.version} created.")
+            return redirect("drift:proposal", pk=proposal.pk)
+    elif request.method == "POST":
+        messages.error(request, "Enter a kind and an amount above $0.")
+    return redirect("drift:account", pk=account.pk)
+
+
+@staff_required
+def proposal_detail(request, pk: int):
+    proposal = get_object_or_404(Proposal.objects.select_related("account__client", "rule"), pk=pk)
+    labels = dict(AssetClass.choices)
+    rows = [{"label": labels.get(c, c), **v} for c, v in proposal.allocation.items()]
+    return render(request, "drift/proposal_detail.html", {
+        "proposal": proposal, "rows": rows, "chart": proposal_allocation_chart(rows),
+        "trades": proposal.trades.select_related("security").order_by("side", "security__symbol"),
+    })
+
+
+@staff_required
+def rule_list(request):
+    return render(request, "drift/rule_list.html", {"rules": DriftRule.objects.order_by("segment", "name")})
+
+
+@advisory_required
+def rule_edit(request, pk: int | None = None):
+    rule = get_object_or_404(DriftRule, pk=pk) if pk else DriftRule(firm=request.firm)
+    form = DriftRuleForm(request.POST or None, instance=rule)
+    if request.method == "POST" and form.is_valid():
+        drift_rule_save(rule=form.save(commit=False), actor=request.user)
+        messages.success(request, f"Rule “{rule.name}” saved.")
+        return redirect("drift:rules")
+    return render(request, "drift/rule_form.html", {"form": form, "rule": rule})
+
+
+@advisory_required
+def model_change(request, pk: int):
+    model = get_object_or_404(ModelPortfolio, pk=pk)
+    targets = list(ModelTarget.objects.filter(model=model).select_related("security").order_by("asset_class"))
+    form = ModelTargetsForm(request.POST or None, targets=targets)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        if request.POST.get("action") == "apply":
+            ids = model_change_apply(model=model, targets=form.new_targets(), actor=request.membership)
+            messages.success(request, f"Model saved; {len(ids)} proposals created.")
+            return redirect("drift:model_change", pk=model.pk)
+        preview = model_change_preview(model=model, targets=form.new_targets())
+    return render(request, "drift/model_change.html", {"model": model, "form": form, "preview": preview})

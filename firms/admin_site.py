@@ -1,0 +1,65 @@
+"""The ops admin: one AdminSite whose every page runs inside the operator's firm scope.
+
+Scoping does not rely on each ModelAdmin's get_queryset alone: the default managers of all
+firm-owned models are django-scopes managers and the request runs inside the firm scope
+(FirmScopeMiddleware), so list filters, FK widgets and autocomplete are scoped too, and
+PostgreSQL RLS stands behind all of them."""
+from django.contrib import admin
+
+from .roles import ADMIN_SITE_ROLES
+
+
+class FirmAdminSite(admin.AdminSite):
+    site_header = "Rebalance operations"
+    site_title = "Rebalance ops"
+    index_title = "Your firm's data"
+
+    def has_permission(self, request):
+        membership = getattr(request, "membership", None)
+        return bool(
+            request.user.is_active and membership is not None and membership.role in ADMIN_SITE_ROLES
+        )
+
+
+firm_admin_site = FirmAdminSite(name="admin")
+
+
+class FirmModelAdmin(admin.ModelAdmin):
+    """Ops roles may view and change their firm's rows; the firm is set from the request,
+    never chosen in a form."""
+
+    exclude = ("firm",)
+    list_per_page = 50
+
+    def _is_ops(self, request) -> bool:
+        return firm_admin_site.has_permission(request)
+
+    def has_module_permission(self, request):
+        return self._is_ops(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._is_ops(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._is_ops(request)
+
+    def has_add_permission(self, request):
+        return self._is_ops(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._is_ops(request)
+
+    def save_model(self, request, obj, form, change):
+        obj.firm = request.firm
+        super().save_model(request, obj, form, change)
+
+
+class ReadOnlyFirmModelAdmin(FirmModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,31 @@
+"""Platform command: create a firm and its first administrator."""
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.text import slugify
+
+from firms.db_security import owner_role
+from firms.models import Firm
+from firms.roles import Role
+from firms.services import firm_create, member_create
+from firms.tenancy import firm_scope
+
+
+class Command(BaseCommand):
+    help = "Create a firm (tenant) and its firm administrator."
+
+    def add_arguments(self, parser):
+        parser.add_argument("name")
+        parser.add_argument("admin_email")
+        parser.add_argument("--slug")
+        parser.add_argument("--password", help="initial password (otherwise use password reset)")
+
+    def handle(self, name, admin_email, slug=None, password=None, **options):
+        slug = slug or slugify(name)
+        with owner_role():
+            if Firm.objects.filter(slug=slug).exists():
+                raise CommandError(f"A firm with slug {slug!r} already exists")
+        firm = firm_create(name=name, slug=slug)
+        with firm_scope(firm):
+            member = member_create(firm=firm, email=admin_email, role=Role.FIRM_ADMIN, password=password)
+            member.user.is_staff = True
+            member.user.save(update_fields=["is_staff"])
+        self.stdout.write(self.style.SUCCESS(f"Created firm {name} ({slug}) with administrator {admin_email}"))

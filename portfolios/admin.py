@@ -1,0 +1,110 @@
+from django.contrib import admin
+
+from firms.admin_site import FirmModelAdmin, ReadOnlyFirmModelAdmin, firm_admin_site
+
+from . import models as m
+
+
+@admin.register(m.Custodian, site=firm_admin_site)
+class CustodianAdmin(FirmModelAdmin):
+    list_display = ("code", "name", "fee_per_trade", "fee_bps", "spread_bps", "supports_fractional", "adapter")
+    search_fields = ("code", "name")
+
+
+@admin.register(m.Security, site=firm_admin_site)
+class SecurityAdmin(FirmModelAdmin):
+    list_display = ("symbol", "name", "asset_class", "security_type", "liquidity", "diversified")
+    list_filter = ("asset_class", "security_type", "liquidity", "diversified")
+    search_fields = ("symbol", "name")
+
+
+@admin.register(m.CustodianSecurity, site=firm_admin_site)
+class CustodianSecurityAdmin(FirmModelAdmin):
+    list_display = ("custodian", "security")
+    list_filter = ("custodian",)
+    autocomplete_fields = ("custodian", "security")
+
+
+@admin.register(m.Price, site=firm_admin_site)
+class PriceAdmin(FirmModelAdmin):
+    list_display = ("security", "date", "close")
+    list_filter = ("security__asset_class",)
+    search_fields = ("security__symbol",)
+    date_hierarchy = "date"
+    autocomplete_fields = ("security",)
+    list_select_related = ("security",)
+
+
+@admin.register(m.Household, site=firm_admin_site)
+class HouseholdAdmin(FirmModelAdmin):
+    search_fields = ("name",)
+
+
+@admin.register(m.Client, site=firm_admin_site)
+class ClientAdmin(FirmModelAdmin):
+    list_display = ("name", "email", "household", "alternatives_eligible")
+    list_filter = ("alternatives_eligible", "household")
+    search_fields = ("name", "email")
+    autocomplete_fields = ("household",)
+    exclude = ("firm", "user")
+
+
+class TargetInline(admin.TabularInline):
+    model = m.ModelTarget
+    exclude = ("firm",)
+    extra = 0
+    autocomplete_fields = ("security",)
+
+
+@admin.register(m.ModelPortfolio, site=firm_admin_site)
+class ModelPortfolioAdmin(FirmModelAdmin):
+    search_fields = ("name",)
+    inlines = [TargetInline]
+
+    def save_formset(self, request, form, formset, change):
+        for obj in formset.save(commit=False):
+            obj.firm = request.firm
+            obj.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+
+
+@admin.register(m.Account, site=firm_admin_site)
+class AccountAdmin(FirmModelAdmin):
+    list_display = ("number", "client", "registration", "tax_status", "segment", "model", "custodian", "advisor")
+    list_filter = ("segment", "registration", "tax_status", "risk_profile", "custodian", "model", "advisor")
+    search_fields = ("number", "client__name", "client__email")
+    autocomplete_fields = ("client", "model", "custodian")
+    list_select_related = ("client", "model", "custodian", "advisor__user")
+
+
+@admin.register(m.Position, site=firm_admin_site)
+class PositionAdmin(FirmModelAdmin):
+    list_display = ("account", "security", "quantity")
+    search_fields = ("account__number", "security__symbol")
+    autocomplete_fields = ("account", "security")
+    list_select_related = ("account", "security")
+
+
+@admin.register(m.TaxLot, site=firm_admin_site)
+class TaxLotAdmin(FirmModelAdmin):
+    list_display = ("account", "security", "acquired_on", "quantity", "cost_basis")
+    search_fields = ("account__number", "security__symbol")
+    autocomplete_fields = ("account", "security")
+    list_select_related = ("account", "security")
+
+
+@admin.register(m.Transaction, site=firm_admin_site)
+class TransactionAdmin(FirmModelAdmin):
+    list_display = ("account", "date", "security", "side", "quantity", "price", "realized_gain")
+    list_filter = ("side",)
+    search_fields = ("account__number", "security__symbol")
+    date_hierarchy = "date"
+    autocomplete_fields = ("account", "security")
+    list_select_related = ("account", "security")
+
+
+@admin.register(m.ImportRun, site=firm_admin_site)
+class ImportRunAdmin(ReadOnlyFirmModelAdmin):
+    list_display = ("created_at", "source", "ok", "created_by")
+    list_filter = ("ok", "source")

@@ -1,0 +1,918 @@
+"""Deterministic demo data (R-BOOK-3).
+
+Two firms, staff of every role, ~2 years of synthetic NYSE closes, model portfolios, and
+hundreds of accounts across every segment, registration and approval tier, with positions,
+tax lots and transactions — including recent loss sales that wash-sale checks must find.
+
+Fixed seeds: the same `as_of`, account count and history length give the same rows. A firm
+that already exists (by slug) is left alone, so running the seed twice adds nothing. Each
+firm is written in one transaction, so a failed run leaves nothing half-made to skip over.
+"""
+import math
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import ROUND_DOWN, Decimal
+from functools import cache
+
+import numpy as np
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from firms.audit import audit_record
+from firms.db_security import owner_role
+from firms.models import AuditEntry, Firm, Membership
+from firms.roles import ADMIN_SITE_ROLES, Role
+from firms.services import firm_create, member_create
+from firms.tenancy import firm_scope
+
+from .choices import (
+    EQUITY_CLASSES,
+    AssetClass,
+    Liquidity,
+    Registration,
+    RiskProfile,
+    Segment,
+    SecurityType,
+    Side,
+    TaxStatus,
+)
+from .market_calendar import latest_completed_session, trading_days
+from .models import (
+    Account,
+    Client,
+    Custodian,
+    CustodianSecurity,
+    Household,
+    ModelPortfolio,
+    ModelTarget,
+    Position,
+    Price,
+    Security,
+    TaxLot,
+    Transaction,
+)
+
+DEMO_PASSWORD = "demo-pass-2026"
+LOGIN_PATH = "/accounts/login/"  # allauth's login page, as mounted in rebalance_site/urls.py
+DEFAULT_ACCOUNTS_PER_FIRM = 420
+DEFAULT_HISTORY_DAYS = 730
+CLIENT_LOGINS = 5
+BATCH = 5000
+PRICE_SEED = 20260101  # one market for both firms: the same securities close at the same prices
+CENT = Decimal("0.01")
+WHOLE = Decimal("1")
+FRACTION = Decimal("0.001")
+
+Log = Callable[[str], None]
+
+
+# --- The catalogue -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoFirm:
+    name: str
+    slug: str
+    seed: int
+
+
+FIRMS = (DemoFirm("Harbor Point Advisors", "harbor", 11), DemoFirm("Summit Ridge Wealth", "summit", 23))
+
+
+@dataclass(frozen=True)
+class StaffSpec:
+    login: str  # the local part of the email
+    role: str
+    segments: tuple[str, ...] = ()  # an advisor's focus: accounts of these segments are theirs
+
+
+STAFF = (
+    StaffSpec("advisor1", Role.ADVISOR, (Segment.CONSERVATIVE, Segment.TAX_SENSITIVE)),
+    StaffSpec("advisor2", Role.ADVISOR, (Segment.GROWTH,)),
+    StaffSpec("advisor3", Role.ADVISOR, (Segment.HIGH_NET_WORTH, Segment.INSTITUTIONAL)),
+    StaffSpec("senior", Role.SENIOR_ADVISOR),
+    StaffSpec("committee", Role.COMMITTEE_MEMBER),
+    StaffSpec("compliance", Role.COMPLIANCE_OFFICER),
+    StaffSpec("ops", Role.OPS),
+    StaffSpec("admin", Role.FIRM_ADMIN),
+)
+
+FIRST_NAMES = (
+    "James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth William Barbara Richard Susan "
+    "Joseph Jessica Thomas Sarah Charles Karen Wei Aisha Mateo Sofia Hiro Amara Luca Noor Ravi Elena"
+).split()
+LAST_NAMES = (
+    "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez Gonzalez "
+    "Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White Harris Sanchez Clark "
+    "Ramirez Lewis Robinson Walker Young Allen King Wright Scott Torres Nguyen Hill Flores Kim Patel"
+).split()
+
+INSTITUTION_KINDS = ("Foundation", "Family Foundation", "College Endowment", "Hospital Endowment", "Pension Trust")
+
+
+@dataclass(frozen=True)
+class Factor:
+    """A market driver. Securities on one factor move together, so twins (VOO/IVV) track."""
+
+    drift: float  # annual
+    vol: float  # annual
+    recent_dip: bool = False  # a pullback in the last weeks: fresh losses to harvest and wash
+
+
+FACTORS = {
+    "us": Factor(0.08, 0.16, recent_dip=True),
+    "us_small": Factor(0.07, 0.22, recent_dip=True),
+    "intl": Factor(0.06, 0.16, recent_dip=True),
+    "em": Factor(0.05, 0.21, recent_dip=True),
+    "reit": Factor(0.05, 0.20, recent_dip=True),
+    "agg_bond": Factor(0.02, 0.055),
+    "tips": Factor(0.025, 0.04),
+    "muni": Factor(0.02, 0.045),
+    "treasury": Factor(0.015, 0.05),
+    "gold": Factor(0.06, 0.15),
+    "private_credit": Factor(0.07, 0.05),
+    "cash": Factor(0.0, 0.0),
+}
+RECENT_DIP = 0.91  # equities end ~9% below where they stood a month ago
+
+
+@dataclass(frozen=True)
+class SecuritySpec:
+    symbol: str
+    name: str
+    asset_class: str
+    security_type: str
+    start: float  # first close of the history
+    factor: str
+    idio_vol: float = 0.01  # the security's own annual noise on top of its factor
+    diversified: bool = False
+    liquidity: str = Liquidity.DAILY
+
+
+US, INTL, EM, FI = AssetClass.US_EQUITY, AssetClass.INTL_EQUITY, AssetClass.EMERGING_EQUITY, AssetClass.FIXED_INCOME
+ETF, FUND, STOCK, BOND = SecurityType.ETF, SecurityType.MUTUAL_FUND, SecurityType.STOCK, SecurityType.BOND
+SECURITIES = (
+    SecuritySpec("VTI", "Vanguard Total Stock Market ETF", US, ETF, 230, "us", diversified=True),
+    SecuritySpec("ITOT", "iShares Core S&P Total U.S. Stock Market ETF", US, ETF, 110, "us", diversified=True),
+    SecuritySpec("VTSAX", "Vanguard Total Stock Market Index Admiral", US, FUND, 115, "us", diversified=True),
+    SecuritySpec("VOO", "Vanguard S&P 500 ETF", US, ETF, 430, "us", 0.005, diversified=True),
+    SecuritySpec("IVV", "iShares Core S&P 500 ETF", US, ETF, 470, "us", 0.005, diversified=True),
+    SecuritySpec("FXAIX", "Fidelity 500 Index Fund", US, FUND, 165, "us", 0.005, diversified=True),
+    SecuritySpec("SCHX", "Schwab U.S. Large-Cap ETF", US, ETF, 58, "us", 0.02, diversified=True),
+    SecuritySpec("VB", "Vanguard Small-Cap ETF", US, ETF, 210, "us_small", diversified=True),
+    SecuritySpec("AAPL", "Apple Inc.", US, STOCK, 190, "us", 0.25),
+    SecuritySpec("MSFT", "Microsoft Corp.", US, STOCK, 370, "us", 0.22),
+    SecuritySpec("JPM", "JPMorgan Chase & Co.", US, STOCK, 170, "us", 0.22),
+    SecuritySpec("JNJ", "Johnson & Johnson", US, STOCK, 155, "us", 0.15),
+    SecuritySpec("XOM", "Exxon Mobil Corp.", US, STOCK, 105, "us", 0.25),
+    SecuritySpec("PG", "Procter & Gamble Co.", US, STOCK, 150, "us", 0.15),
+    SecuritySpec("VEA", "Vanguard FTSE Developed Markets ETF", INTL, ETF, 47, "intl", diversified=True),
+    SecuritySpec("IEFA", "iShares Core MSCI EAFE ETF", INTL, ETF, 70, "intl", 0.02, diversified=True),
+    SecuritySpec("VXUS", "Vanguard Total International Stock ETF", INTL, ETF, 58, "intl", diversified=True),
+    SecuritySpec("VTIAX", "Vanguard Total Intl Stock Index Admiral", INTL, FUND, 31, "intl", diversified=True),
+    SecuritySpec("VWO", "Vanguard FTSE Emerging Markets ETF", EM, ETF, 42, "em", diversified=True),
+    SecuritySpec("IEMG", "iShares Core MSCI Emerging Markets ETF", EM, ETF, 52, "em", 0.02, diversified=True),
+    SecuritySpec("BND", "Vanguard Total Bond Market ETF", FI, ETF, 72, "agg_bond", 0.003, diversified=True),
+    SecuritySpec("AGG", "iShares Core U.S. Aggregate Bond ETF", FI, ETF, 98, "agg_bond", 0.006, diversified=True),
+    SecuritySpec("VBTLX", "Vanguard Total Bond Market Index Adm", FI, FUND, 9.8, "agg_bond", 0.003, diversified=True),
+    SecuritySpec("FXNAX", "Fidelity U.S. Bond Index Fund", FI, FUND, 10.2, "agg_bond", 0.006, diversified=True),
+    SecuritySpec("VTIP", "Vanguard Short-Term Infl-Protected ETF", FI, ETF, 48, "tips", 0.003, diversified=True),
+    SecuritySpec("MUB", "iShares National Muni Bond ETF", FI, ETF, 106, "muni", 0.004, diversified=True),
+    SecuritySpec("VTEB", "Vanguard Tax-Exempt Bond ETF", FI, ETF, 50, "muni", 0.006, diversified=True),
+    SecuritySpec("VWIUX", "Vanguard Interm-Term Tax-Exempt Adm", FI, FUND, 13.5, "muni", 0.004, diversified=True),
+    SecuritySpec("UST-4.25-2030", "U.S. Treasury Note 4.25% 2030-11-15", FI, BOND, 99.5, "treasury", 0.005),
+    SecuritySpec("UST-3.875-2033", "U.S. Treasury Note 3.875% 2033-08-15", FI, BOND, 97.0, "treasury", 0.01),
+    SecuritySpec("NYC-GO-5-2034", "New York City GO 5.00% 2034-08-01", FI, BOND, 104.0, "muni", 0.01),
+    SecuritySpec("VNQ", "Vanguard Real Estate ETF", AssetClass.REAL_ESTATE, ETF, 85, "reit", diversified=True),
+    SecuritySpec("SCHH", "Schwab U.S. REIT ETF", AssetClass.REAL_ESTATE, ETF, 20, "reit", 0.02, diversified=True),
+    SecuritySpec("GLD", "SPDR Gold Shares", AssetClass.ALTERNATIVES, ETF, 185, "gold", 0.005),
+    SecuritySpec(
+        "PCIF", "Private Credit Interval Fund (demo)", AssetClass.ALTERNATIVES, SecurityType.ALTERNATIVE, 25,
+        "private_credit", liquidity=Liquidity.LIMITED,
+    ),
+    SecuritySpec("CASH", "Cash (sweep)", AssetClass.CASH, SecurityType.CASH, 1, "cash", 0.0),
+)
+CASH_SYMBOL = "CASH"
+
+# Pairs a firm would treat as substantially identical for wash sales (same index or same
+# fund in another wrapper). Everything else in the same asset class is a fair substitute.
+# For the compliance app's pair table once it exists; the seed uses IVV/VOO below.
+SUBSTANTIALLY_IDENTICAL_PAIRS = (
+    ("VOO", "IVV"),
+    ("VOO", "FXAIX"),
+    ("IVV", "FXAIX"),
+    ("VTI", "ITOT"),
+    ("VTI", "VTSAX"),
+    ("BND", "VBTLX"),
+    ("VXUS", "VTIAX"),
+)
+
+
+@dataclass(frozen=True)
+class CustodianSpec:
+    code: str
+    name: str
+    supports_fractional: bool
+    fee_bps: Decimal
+    cannot_trade: tuple[str, ...] = ()
+
+
+CUSTODIANS = (
+    CustodianSpec("schwab-sim", "Schwab (simulated)", False, Decimal("0"), cannot_trade=("FXAIX",)),
+    CustodianSpec("fidelity-sim", "Fidelity (simulated)", True, Decimal("1")),
+)
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    name: str
+    description: str
+    risk_profile: str
+    targets: tuple[tuple[str, int], ...]  # (symbol, percent); the asset class is the security's
+
+
+MODELS = (
+    ModelSpec(
+        "Conservative 30/70", "Capital preservation: 30% equity, 70% bonds and cash.", RiskProfile.CONSERVATIVE,
+        (("VTI", 18), ("VEA", 9), ("VWO", 3), ("BND", 35), ("VBTLX", 15), ("VTIP", 15), (CASH_SYMBOL, 5)),
+    ),
+    ModelSpec(
+        "Balanced 60/40", "The classic balance of growth and income.", RiskProfile.BALANCED,
+        (
+            ("VOO", 32), ("VB", 8), ("VTIAX", 14), ("VWO", 6),
+            ("BND", 25), ("UST-4.25-2030", 8), ("VTIP", 5), (CASH_SYMBOL, 2),
+        ),
+    ),
+    ModelSpec(
+        "Growth 80/20", "Long-horizon growth with a sleeve of alternatives.", RiskProfile.GROWTH,
+        (("VTI", 40), ("VB", 10), ("VEA", 17), ("IEMG", 8), ("GLD", 3), ("PCIF", 4), ("BND", 16), (CASH_SYMBOL, 2)),
+    ),
+    ModelSpec(
+        "Tax-Sensitive 50/50", "Tax-efficient equity ETFs with municipal bonds.", RiskProfile.MODERATE,
+        (("ITOT", 30), ("IEFA", 15), ("IEMG", 5), ("MUB", 25), ("VWIUX", 12), ("NYC-GO-5-2034", 10), (CASH_SYMBOL, 3)),
+    ),
+    ModelSpec(
+        "Core & Satellite", "An index core with individual stocks, for larger accounts.", RiskProfile.GROWTH,
+        (
+            ("VOO", 35), ("AAPL", 5), ("MSFT", 5), ("JPM", 4), ("JNJ", 3), ("XOM", 3), ("VEA", 10), ("VWO", 5),
+            ("VNQ", 4), ("BND", 14), ("UST-3.875-2033", 8), (CASH_SYMBOL, 4),
+        ),
+    ),
+    ModelSpec(
+        "Institutional Endowment", "Endowment-style policy portfolio with real assets and private credit.",
+        RiskProfile.BALANCED,
+        (
+            ("VTI", 30), ("VEA", 15), ("VWO", 8), ("VNQ", 7), ("GLD", 5), ("PCIF", 10),
+            ("AGG", 15), ("VTIP", 7), (CASH_SYMBOL, 3),
+        ),
+    ),
+)
+SEGMENT_MODELS = {
+    Segment.CONSERVATIVE: ("Conservative 30/70", "Balanced 60/40"),
+    Segment.GROWTH: ("Growth 80/20", "Balanced 60/40"),
+    Segment.TAX_SENSITIVE: ("Tax-Sensitive 50/50",),
+    Segment.HIGH_NET_WORTH: ("Core & Satellite", "Balanced 60/40", "Growth 80/20"),
+    Segment.INSTITUTIONAL: ("Institutional Endowment",),
+}
+
+
+@dataclass(frozen=True)
+class Archetype:
+    """A client (and maybe a spouse, owner 1) with their accounts: (owner, registration)."""
+
+    segment: str
+    accounts: tuple[tuple[int, str], ...]
+
+
+_R = Registration
+# One cycle covers every segment, registration and tier; the book repeats it to size.
+ARCHETYPES = (
+    Archetype(Segment.CONSERVATIVE, ((0, _R.TAXABLE), (0, _R.IRA))),
+    Archetype(Segment.GROWTH, ((0, _R.ROTH),)),
+    Archetype(Segment.TAX_SENSITIVE, ((0, _R.TAXABLE),)),
+    Archetype(Segment.HIGH_NET_WORTH, ((0, _R.TAXABLE), (0, _R.IRA))),
+    Archetype(Segment.GROWTH, ((0, _R.K401),)),
+    Archetype(Segment.INSTITUTIONAL, ((0, _R.INSTITUTIONAL),)),
+    Archetype(Segment.CONSERVATIVE, ((0, _R.TRUST),)),
+    Archetype(Segment.GROWTH, ((0, _R.TAXABLE), (0, _R.IRA))),
+    Archetype(Segment.HIGH_NET_WORTH, ((0, _R.TRUST),)),
+    Archetype(Segment.TAX_SENSITIVE, ((0, _R.TRUST),)),
+    Archetype(Segment.CONSERVATIVE, ((0, _R.IRA),)),
+    Archetype(Segment.GROWTH, ((0, _R.TAXABLE),)),
+    Archetype(Segment.HIGH_NET_WORTH, ((0, _R.TAXABLE), (0, _R.IRA), (1, _R.ROTH))),
+    Archetype(Segment.INSTITUTIONAL, ((0, _R.INSTITUTIONAL),)),
+    Archetype(Segment.CONSERVATIVE, ((0, _R.TAXABLE),)),
+)
+TAX_ADVANTAGED = frozenset({_R.IRA, _R.ROTH, _R.K401, _R.INSTITUTIONAL})  # endowments are tax-exempt
+
+# Account values by approval tier (R-APPR-1), kept clear of the $100k / $500k boundaries.
+TIER_RANGES = {
+    "small": (20_000, 95_000),
+    "mid": (110_000, 480_000),
+    "large": (550_000, 3_000_000),
+    "institutional": (2_000_000, 25_000_000),
+}
+RETAIL_TIER_CYCLE = ("small", "mid", "small", "mid", "large")
+DRIFTED_SHARE = 0.25
+DRIFT_POINTS = (6.0, 12.0)
+LOSS_SALE_SHARE = 0.15  # of taxable accounts, on top of the designed household and twin cases
+
+
+# --- Entry points --------------------------------------------------------------------------
+
+
+@dataclass
+class FirmSeedResult:
+    name: str
+    slug: str
+    created: bool
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    firm: str
+    role: str
+    email: str
+
+
+def demo_seed(
+    *,
+    accounts_per_firm: int = DEFAULT_ACCOUNTS_PER_FIRM,
+    history_days: int = DEFAULT_HISTORY_DAYS,
+    as_of: date | None = None,
+    now: datetime | None = None,
+    log: Log = lambda line: None,
+) -> list[FirmSeedResult]:
+    """Seed every demo firm that does not exist yet. Prices end at `as_of`, by default the
+    latest completed NYSE session at `now` (the real clock unless given)."""
+    as_of = as_of or demo_as_of(now)
+    return [firm_seed_once(spec, accounts_per_firm, history_days, as_of, log) for spec in FIRMS]
+
+
+def demo_as_of(now: datetime | None = None) -> date:
+    return latest_completed_session(now or timezone.now())
+
+
+def demo_logins() -> list[DemoLogin]:
+    logins = []
+    for spec in FIRMS:
+        logins += [DemoLogin(spec.name, Role(s.role).label, _email(s.login, spec)) for s in STAFF]
+        logins += [DemoLogin(spec.name, Role.CLIENT.label, _client_email(n, spec)) for n in range(1, CLIENT_LOGINS + 1)]
+    return logins
+
+
+def firm_seed_once(spec: DemoFirm, accounts: int, history_days: int, as_of: date, log: Log) -> FirmSeedResult:
+    firm = demo_firm_find(spec.slug)
+    if firm is not None:
+        log(f"{spec.name}: demo data already present")
+        with firm_scope(firm):
+            return FirmSeedResult(spec.name, spec.slug, False, firm_row_counts())
+    with transaction.atomic():
+        firm = firm_create(name=spec.name, slug=spec.slug)
+        with firm_scope(firm):
+            counts = firm_book_seed(firm, spec, accounts, history_days, as_of, log)
+    return FirmSeedResult(spec.name, spec.slug, True, counts)
+
+
+def demo_firm_find(slug: str) -> Firm | None:
+    # Before any scope a firm's row is invisible to the app role: look it up as the owner.
+    with owner_role():
+        return Firm.objects.filter(slug=slug).first()
+
+
+COUNTED_MODELS = (
+    Membership, Custodian, CustodianSecurity, Security, Price, ModelPortfolio, ModelTarget,
+    Household, Client, Account, Position, TaxLot, Transaction, AuditEntry,
+)
+
+
+def firm_row_counts() -> dict[str, int]:
+    """Rows of each book table the current firm scope sees."""
+    return {m._meta.model_name: m.objects.count() for m in COUNTED_MODELS}
+
+
+# --- One firm ------------------------------------------------------------------------------
+
+
+@dataclass
+class Market:
+    """The trading days of the history and each security's closes on them."""
+
+    days: list[date]
+    closes: dict[str, list[Decimal]]
+
+    def close(self, symbol: str, day_index: int) -> Decimal:
+        return self.closes[symbol][day_index]
+
+    def last_close(self, symbol: str) -> Decimal:
+        return self.closes[symbol][-1]
+
+
+@dataclass
+class Book:
+    firm: Firm
+    spec: DemoFirm
+    rng: random.Random
+    market: Market
+    staff: dict[str, Membership] = field(default_factory=dict)
+    custodians: dict[str, Custodian] = field(default_factory=dict)
+    securities: dict[str, Security] = field(default_factory=dict)
+    models: dict[str, ModelPortfolio] = field(default_factory=dict)
+
+
+def firm_book_seed(firm: Firm, spec: DemoFirm, accounts: int, history_days: int, as_of: date, log: Log) -> dict:
+    days = trading_days(as_of - timedelta(days=history_days), as_of)
+    book = Book(firm, spec, random.Random(spec.seed), Market(days, synthetic_closes(len(days))))
+    with _step(log, spec, "staff"):
+        staff_create(book)
+    with _step(log, spec, "custodians and securities"):
+        custodians_create(book)
+        securities_create(book)
+    with _step(log, spec, f"prices ({len(days)} sessions {days[0]} .. {days[-1]})"):
+        prices_create(book)
+    with _step(log, spec, "model portfolios"):
+        models_create(book)
+    with _step(log, spec, f"{accounts} accounts"):
+        plans = accounts_create(book, accounts)
+    with _step(log, spec, "positions, lots and transactions"):
+        holdings_create(book, plans)
+    payload = {"as_of": as_of.isoformat(), **firm_row_counts()}
+    audit_record(firm_id=firm.pk, event="demo.seeded", obj=firm, payload=payload)
+    counts = firm_row_counts()
+    log(f"{spec.name}: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+    return counts
+
+
+@contextmanager
+def _step(log: Log, spec: DemoFirm, what: str) -> Iterator[None]:
+    started = time.monotonic()
+    yield
+    log(f"{spec.name}: {what} … {time.monotonic() - started:.1f}s")
+
+
+# --- Staff and client logins ---------------------------------------------------------------
+
+
+def _email(login: str, spec: DemoFirm) -> str:
+    return f"{login}@{spec.slug}.demo"
+
+
+def _client_email(n: int, spec: DemoFirm) -> str:
+    return _email(f"client{n}", spec)
+
+
+@cache
+def _demo_password_hash() -> str:
+    # Hashing is deliberately slow (~0.3 s); the demo password is public, so hash it once.
+    return make_password(DEMO_PASSWORD)
+
+
+def _set_demo_password(memberships: list[Membership], *, django_admin: bool = False) -> None:
+    users = get_user_model().objects.filter(pk__in=[m.user_id for m in memberships])
+    users.update(password=_demo_password_hash())
+    if django_admin:
+        users.update(is_staff=True)
+
+
+def staff_create(book: Book) -> None:
+    for spec in STAFF:
+        book.staff[spec.login] = member_create(
+            firm=book.firm, email=_email(spec.login, book.spec), role=spec.role, name=_person_name(book.rng)
+        )
+    _set_demo_password(list(book.staff.values()))
+    _set_demo_password([book.staff[s.login] for s in STAFF if s.role in ADMIN_SITE_ROLES], django_admin=True)
+
+
+def _person_name(rng: random.Random) -> str:
+    return f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+
+
+# --- Custodians, securities, prices, models ------------------------------------------------
+
+
+def custodians_create(book: Book) -> None:
+    for spec in CUSTODIANS:
+        book.custodians[spec.code] = Custodian.objects.create(
+            firm=book.firm, code=spec.code, name=spec.name, supports_fractional=spec.supports_fractional,
+            fee_per_trade=Decimal("0"), fee_bps=spec.fee_bps, adapter="simulated",
+        )
+
+
+def securities_create(book: Book) -> None:
+    rows = Security.objects.bulk_create(
+        Security(
+            firm=book.firm, symbol=s.symbol, name=s.name, asset_class=s.asset_class, security_type=s.security_type,
+            liquidity=s.liquidity, diversified=s.diversified,
+        )
+        for s in SECURITIES
+    )
+    book.securities = {s.symbol: s for s in rows}
+    CustodianSecurity.objects.bulk_create(
+        CustodianSecurity(firm=book.firm, custodian=book.custodians[c.code], security=security)
+        for c in CUSTODIANS
+        for symbol, security in book.securities.items()
+        if symbol not in c.cannot_trade
+    )
+
+
+def synthetic_closes(sessions: int, seed: int = PRICE_SEED) -> dict[str, list[Decimal]]:
+    """Geometric random walks: each security follows its factor plus its own noise."""
+    rng = np.random.default_rng(seed)
+    factors = {name: _factor_log_returns(rng, sessions, f) for name, f in FACTORS.items()}
+    return {s.symbol: _security_closes(rng, s, factors[s.factor]) for s in SECURITIES}
+
+
+def _factor_log_returns(rng: np.random.Generator, sessions: int, factor: Factor) -> np.ndarray:
+    daily_vol = factor.vol / math.sqrt(252)
+    returns = rng.normal(factor.drift / 252 - daily_vol**2 / 2, daily_vol, sessions)
+    if factor.recent_dip:
+        dip = slice(max(1, sessions - 18), max(1, sessions - 6))
+        span = len(range(*dip.indices(sessions)))
+        if span:
+            returns[dip] += math.log(RECENT_DIP) / span
+    return returns
+
+
+def _security_closes(rng: np.random.Generator, spec: SecuritySpec, factor_returns: np.ndarray) -> list[Decimal]:
+    noise = rng.normal(0.0, spec.idio_vol / math.sqrt(252), len(factor_returns))
+    path = spec.start * np.exp(np.cumsum(factor_returns + noise))
+    places = 3 if spec.security_type == SecurityType.BOND else 2
+    floor = 10.0**-places
+    return [Decimal(f"{max(x, floor):.{places}f}") for x in path]
+
+
+def prices_create(book: Book) -> None:
+    firm, days = book.firm, book.market.days
+    Price.objects.bulk_create(
+        (
+            Price(firm=firm, security=security, date=day, close=close)
+            for symbol, security in book.securities.items()
+            for day, close in zip(days, book.market.closes[symbol])
+        ),
+        batch_size=BATCH,
+    )
+
+
+def models_create(book: Book) -> None:
+    for spec in MODELS:
+        book.models[spec.name] = ModelPortfolio.objects.create(
+            firm=book.firm, name=spec.name, description=spec.description
+        )
+    ModelTarget.objects.bulk_create(
+        ModelTarget(
+            firm=book.firm, model=book.models[spec.name], asset_class=book.securities[symbol].asset_class,
+            security=book.securities[symbol], weight=Decimal(weight),
+        )
+        for spec in MODELS
+        for symbol, weight in spec.targets
+    )
+
+
+# --- Clients, households, accounts ---------------------------------------------------------
+
+MODEL_SPECS = {m.name: m for m in MODELS}
+SEGMENT_ADVISOR = {segment: s.login for s in STAFF for segment in s.segments}
+
+
+@dataclass
+class AccountPlan:
+    account: Account
+    value: Decimal  # the account's value at the last close, by construction
+    model: ModelSpec
+    drift_points: float  # equity over (+) or under (−) target; 0 = roughly on target
+
+
+def accounts_create(book: Book, count: int) -> list[AccountPlan]:
+    households, clients, plans = _book_plan(book, count)
+    Household.objects.bulk_create(households)
+    _client_logins_create(book, clients)
+    Client.objects.bulk_create(clients)
+    Account.objects.bulk_create([p.account for p in plans], batch_size=BATCH)
+    return plans
+
+
+def _book_plan(book: Book, count: int) -> tuple[list[Household], list[Client], list[AccountPlan]]:
+    households, clients, plans = [], [], []
+    cycle = 0
+    while len(plans) < count:
+        for archetype in ARCHETYPES:
+            if len(plans) >= count:
+                break
+            owners = _archetype_clients(book, archetype, len(clients))
+            if len(archetype.accounts) > 1:
+                household = _household(book, owners[0], len(households) + 1)
+                households.append(household)
+                for client in owners:
+                    client.household = household
+            clients += owners
+            model = MODEL_SPECS[_pick(SEGMENT_MODELS[archetype.segment], cycle)]
+            for owner, registration in archetype.accounts[: count - len(plans)]:
+                plans.append(_account_plan(book, owners[owner], archetype.segment, registration, model, len(plans)))
+        cycle += 1
+    return households, clients, plans
+
+
+def _household(book: Book, head: Client, number: int) -> Household:
+    return Household(firm=book.firm, name=f"{head.name.split()[-1]} household #{number}")
+
+
+def _pick(options: tuple, n: int):
+    return options[n % len(options)]
+
+
+def _archetype_clients(book: Book, archetype: Archetype, numbered: int) -> list[Client]:
+    """The archetype's clients, indexed by owner number; a spouse shares the family name."""
+    last = book.rng.choice(LAST_NAMES)
+    owners = len({owner for owner, _ in archetype.accounts})
+    names = [_client_name(book.rng, last, archetype.segment) for _ in range(owners)]
+    return [_client(book, name, numbered + i + 1, archetype.segment) for i, name in enumerate(names)]
+
+
+def _client_name(rng: random.Random, last: str, segment: str) -> str:
+    if segment == Segment.INSTITUTIONAL:
+        return f"{last} {rng.choice(INSTITUTION_KINDS)}"
+    return f"{rng.choice(FIRST_NAMES)} {last}"
+
+
+def _client(book: Book, name: str, number: int, segment: str) -> Client:
+    wealthy = segment in (Segment.HIGH_NET_WORTH, Segment.INSTITUTIONAL)
+    return Client(
+        firm=book.firm,
+        name=name,
+        email=_client_email(number, book.spec),
+        # Alternatives need eligibility; a few growth clients lack it so suitability has work.
+        alternatives_eligible=wealthy or (segment == Segment.GROWTH and number % 10 != 7),
+        short_term_tax_rate=Decimal("0.3700") if wealthy else Decimal("0.3200"),
+        long_term_tax_rate=Decimal("0.2000") if wealthy else Decimal("0.1500"),
+    )
+
+
+def _client_logins_create(book: Book, clients: list[Client]) -> None:
+    members = [
+        member_create(firm=book.firm, email=client.email, role=Role.CLIENT, name=client.name)
+        for client in clients[:CLIENT_LOGINS]
+    ]
+    for client, member in zip(clients, members):
+        client.user = member.user
+    _set_demo_password(members)
+
+
+def _account_plan(book: Book, client: Client, segment: str, registration: str, model: ModelSpec, n: int) -> AccountPlan:
+    rng = book.rng
+    tier = _tier(segment, registration, n)
+    # A client keeps all their accounts at one custodian (seeded by the client's email).
+    custodian = _pick(CUSTODIANS, random.Random(client.email).randrange(2)).code
+    account = Account(
+        firm=book.firm,
+        number=f"{book.spec.slug[:3].upper()}-{n + 1:05d}",
+        client=client,
+        registration=registration,
+        tax_status=TaxStatus.TAX_ADVANTAGED if registration in TAX_ADVANTAGED else TaxStatus.TAXABLE,
+        custodian=book.custodians[custodian],
+        segment=segment,
+        risk_profile=model.risk_profile,
+        model=book.models[model.name],
+        advisor=book.staff[SEGMENT_ADVISOR[segment]],
+        opened_on=book.market.days[0] - timedelta(days=rng.randint(14, 900)),
+    )
+    drift = 0.0
+    if rng.random() < DRIFTED_SHARE:
+        drift = rng.uniform(*DRIFT_POINTS) * (1 if rng.random() < 0.8 else -1)
+    return AccountPlan(account, _log_uniform_value(rng, *TIER_RANGES[tier]), model, drift)
+
+
+def _tier(segment: str, registration: str, n: int) -> str:
+    if segment == Segment.INSTITUTIONAL:
+        return "institutional"
+    if segment == Segment.HIGH_NET_WORTH:  # wealth sits in the taxable and trust accounts
+        return "large" if registration in (_R.TAXABLE, _R.TRUST) else "mid"
+    return _pick(RETAIL_TIER_CYCLE, n)
+
+
+def _log_uniform_value(rng: random.Random, low: int, high: int) -> Decimal:
+    return Decimal(low * (high / low) ** rng.random()).quantize(CENT)
+
+
+# --- Positions, lots, transactions ---------------------------------------------------------
+
+
+@dataclass
+class Lot:
+    day: int  # index into market.days
+    quantity: Decimal
+
+
+@dataclass
+class Holding:
+    account: Account
+    security: Security
+    quantity: Decimal
+    lots: list[Lot]  # empty for cash
+
+
+@dataclass
+class Sale:
+    account: Account
+    security: Security
+    bought: int
+    sold: int
+    quantity: Decimal
+
+
+def holdings_create(book: Book, plans: list[AccountPlan]) -> None:
+    holdings = {p.account.pk: _account_holdings(book, p) for p in plans}
+    sales = _loss_sales(book, plans, holdings)
+    all_holdings = [h for hs in holdings.values() for h in hs]
+    Position.objects.bulk_create(
+        (Position(firm=book.firm, account=h.account, security=h.security, quantity=h.quantity) for h in all_holdings),
+        batch_size=BATCH,
+    )
+    TaxLot.objects.bulk_create(_tax_lots(book, all_holdings), batch_size=BATCH)
+    Transaction.objects.bulk_create(_transactions(book, all_holdings, sales), batch_size=BATCH)
+
+
+def _account_holdings(book: Book, plan: AccountPlan) -> list[Holding]:
+    """Quantities that put the account at its (drifted) weights at the last close; the cash
+    position takes what whole-share rounding leaves, so the value is exactly plan.value."""
+    holdings, invested = [], Decimal("0")
+    for symbol, weight in _account_weights(book, plan).items():
+        price = book.market.last_close(symbol)
+        step = _quantity_step(book.securities[symbol], plan.account.custodian)
+        quantity = (plan.value * weight / 100 / price).quantize(step, ROUND_DOWN)
+        if quantity > 0:
+            invested += quantity * price
+            holdings.append(Holding(plan.account, book.securities[symbol], quantity, _lots(book, quantity, step)))
+    cash = (plan.value - invested).quantize(CENT, ROUND_DOWN)
+    holdings.append(Holding(plan.account, book.securities[CASH_SYMBOL], cash, []))
+    return holdings
+
+
+def _account_weights(book: Book, plan: AccountPlan) -> dict[str, Decimal]:
+    """Non-cash weights in percent: on target with a little noise, or equity shifted by
+    plan.drift_points at the expense of the other invested classes."""
+    weights = {symbol: float(w) for symbol, w in plan.model.targets if symbol != CASH_SYMBOL}
+    equity = {s for s in weights if book.securities[s].asset_class in EQUITY_CLASSES}
+    other = set(weights) - equity
+    if plan.drift_points and equity and other:
+        _shift(weights, equity, other, plan.drift_points)
+    else:
+        budget = sum(weights.values())
+        noisy = {s: w * book.rng.uniform(0.96, 1.04) for s, w in weights.items()}
+        weights = {s: w * budget / sum(noisy.values()) for s, w in noisy.items()}
+    return {s: Decimal(f"{w:.4f}") for s, w in weights.items()}
+
+
+def _shift(weights: dict[str, float], gain: set[str], lose: set[str], points: float) -> None:
+    gain_total, lose_total = sum(weights[s] for s in gain), sum(weights[s] for s in lose)
+    points = max(min(points, 0.8 * lose_total), -0.8 * gain_total)  # never below zero
+    for s in gain:
+        weights[s] += points * weights[s] / gain_total
+    for s in lose:
+        weights[s] -= points * weights[s] / lose_total
+
+
+def _quantity_step(security: Security, custodian: Custodian) -> Decimal:
+    # Whole shares for stocks, ETFs and bonds; funds fractional where the custodian allows.
+    fractional_type = security.security_type in (SecurityType.MUTUAL_FUND, SecurityType.ALTERNATIVE)
+    return FRACTION if fractional_type and custodian.supports_fractional else WHOLE
+
+
+def _lots(book: Book, quantity: Decimal, step: Decimal) -> list[Lot]:
+    """1–4 lots bought on distinct days of the history, before the last month (the recent
+    month holds only the designed wash-sale purchases)."""
+    rng, days = book.rng, book.market.days
+    cutoff = days[-1] - timedelta(days=31)
+    eligible = [i for i, d in enumerate(days) if d < cutoff] or list(range(len(days)))
+    parts = min(rng.randint(1, 4), int(quantity / step), len(eligible))
+    when = sorted(rng.sample(eligible, parts))
+    return [Lot(day, q) for day, q in zip(when, _split(quantity, step, parts, rng))]
+
+
+def _split(quantity: Decimal, step: Decimal, parts: int, rng: random.Random) -> list[Decimal]:
+    units = int(quantity / step)
+    cuts = sorted(rng.sample(range(1, units), parts - 1))
+    bounds = [0, *cuts, units]
+    return [(b - a) * step for a, b in zip(bounds, bounds[1:])]
+
+
+def _tax_lots(book: Book, holdings: list[Holding]) -> Iterator[TaxLot]:
+    for h in holdings:
+        for lot in h.lots:
+            price = book.market.close(h.security.symbol, lot.day)
+            yield TaxLot(
+                firm=book.firm, account=h.account, security=h.security, acquired_on=book.market.days[lot.day],
+                quantity=lot.quantity, cost_basis=(lot.quantity * price).quantize(CENT),
+            )
+
+
+def _transactions(book: Book, holdings: list[Holding], sales: list[Sale]) -> Iterator[Transaction]:
+    """A buy per lot; for each loss sale, the buy of the lot it sold and the sale itself."""
+    for h in holdings:
+        for lot in h.lots:
+            yield _trade(book, h.account, h.security, lot.day, lot.quantity, Side.BUY)
+    for s in sales:
+        yield _trade(book, s.account, s.security, s.bought, s.quantity, Side.BUY)
+        closes = book.market.closes[s.security.symbol]
+        gain = s.quantity * (closes[s.sold] - closes[s.bought])
+        yield _trade(book, s.account, s.security, s.sold, s.quantity, Side.SELL, realized_gain=gain.quantize(CENT))
+
+
+def _trade(
+    book: Book, account: Account, security: Security, day: int, quantity: Decimal, side: str, **extra
+) -> Transaction:
+    return Transaction(
+        firm=book.firm, account=account, security=security, date=book.market.days[day], side=side,
+        quantity=quantity, price=book.market.close(security.symbol, day), **extra,
+    )
+
+
+# --- Recent loss sales: what wash-sale checks and harvesting must find ---------------------
+
+
+def _loss_sales(book: Book, plans: list[AccountPlan], holdings: dict[int, list[Holding]]) -> list[Sale]:
+    sales = _household_ira_washes(book, plans, holdings)
+    sales += _twin_swaps(book, plans, holdings, skip={s.account.pk for s in sales})
+    sold_in = {s.account.pk for s in sales}
+    for plan in plans:
+        account = plan.account
+        if account.is_taxable and account.pk not in sold_in and book.rng.random() < LOSS_SALE_SHARE:
+            held = [h.security for h in holdings[account.pk] if h.security.asset_class in EQUITY_CLASSES]
+            sale = _loss_sale(book, plan, book.rng.choice(held)) if held else None
+            sales += [sale] if sale else []
+    return sales
+
+
+def _household_ira_washes(book: Book, plans: list[AccountPlan], holdings: dict[int, list[Holding]]) -> list[Sale]:
+    """A client sells at a loss in their taxable account and buys the same security in their
+    IRA days later: a wash sale across accounts (every third such client, and the first)."""
+    sales = []
+    for n, (taxable, ira) in enumerate(_taxable_ira_pairs(plans)):
+        if n % 3:
+            continue
+        ira_holdings = {h.security.symbol: h for h in holdings[ira.account.pk] if h.lots}
+        candidates = [
+            h.security
+            for h in holdings[taxable.account.pk]
+            if h.security.asset_class in EQUITY_CLASSES and h.security.symbol in ira_holdings
+        ]
+        sale = _loss_sale(book, taxable, book.rng.choice(candidates)) if candidates else None
+        if sale and _rebuy_after(book, sale, ira_holdings[sale.security.symbol]):
+            sales.append(sale)
+    return sales
+
+
+def _taxable_ira_pairs(plans: list[AccountPlan]) -> list[tuple[AccountPlan, AccountPlan]]:
+    by_client: dict[int, dict[str, AccountPlan]] = {}
+    for plan in plans:
+        by_client.setdefault(plan.account.client.pk, {})[plan.account.registration] = plan
+    return [(regs[_R.TAXABLE], regs[_R.IRA]) for regs in by_client.values() if _R.TAXABLE in regs and _R.IRA in regs]
+
+
+TWIN_SOLD, TWIN_HELD = "IVV", "VOO"
+
+
+def _twin_swaps(book: Book, plans: list[AccountPlan], holdings: dict[int, list[Holding]], skip: set[int]) -> list[Sale]:
+    """Sold IVV at a loss and bought VOO (substantially identical) within days, in the same
+    taxable account — the swap a careless harvest makes (the first such account, then ~1 in 5)."""
+    sales = []
+    for plan in plans:
+        held = {h.security.symbol: h for h in holdings[plan.account.pk]}
+        eligible = plan.account.is_taxable and plan.account.pk not in skip and TWIN_HELD in held
+        if not eligible or (sales and book.rng.random() > 0.2):
+            continue
+        sale = _loss_sale(book, plan, book.securities[TWIN_SOLD])
+        if sale and _rebuy_after(book, sale, held[TWIN_HELD]):
+            sales.append(sale)
+    return sales
+
+
+def _loss_sale(book: Book, plan: AccountPlan, security: Security) -> Sale | None:
+    """A sale in the last 30 days of shares bought earlier at a higher price (≥3% loss)."""
+    rng, market = book.rng, book.market
+    closes = market.closes[security.symbol]
+    recent = [i for i, d in enumerate(market.days[:-3]) if (market.days[-1] - d).days <= 28]
+    for sold in rng.sample(recent, len(recent)):
+        dearer = [i for i in range(sold - 1) if closes[i] > closes[sold] * Decimal("1.03")]
+        if dearer:
+            value = plan.value * Decimal(rng.uniform(0.02, 0.06))
+            quantity = max(WHOLE, (value / closes[sold]).quantize(WHOLE, ROUND_DOWN))
+            return Sale(plan.account, security, rng.choice(dearer), sold, quantity)
+    return None
+
+
+def _rebuy_after(book: Book, sale: Sale, holding: Holding) -> bool:
+    """Move the holding's latest lot to a session 1–14 sessions after the sale (inside the
+    30-day window), so the repurchase is real: lot, buy transaction and position agree."""
+    after = list(range(sale.sold + 1, min(len(book.market.days), sale.sold + 15)))
+    if not after or not holding.lots:
+        return False
+    latest = max(holding.lots, key=lambda lot: lot.day)
+    latest.day = book.rng.choice(after)
+    return True

@@ -1,0 +1,76 @@
+"""book_import: read every file, check every row, then write all of it or none of it."""
+
+from django_scopes import get_scope
+
+from firms.audit import audit_record
+
+from ..models import ImportRun
+from .formats import KINDS, file_name
+from .readers import read_sheet
+from .result import ErrorLog, ImportResult
+from .sheet import Sheet
+from .validate import market_today, validate_all
+from .write import WriteRefused, write_book
+
+
+def book_import(*, firm, files: dict, actor=None, source: str, on_progress=None) -> ImportResult:
+    """Import the CSV `files` ({kind: upload, bytes or path}) into `firm`'s book.
+
+    All-or-nothing: any problem in any file means nothing of the book is written, and the
+    result lists every problem by file, line and column. Either way the attempt is recorded
+    (ImportRun and the audit trail). Call inside `firm_scope(firm)`; `actor` is the
+    Membership doing it (None for the command line).
+    """
+    _require_scope(firm)
+    say = on_progress or (lambda message: None)
+    log = ErrorLog()
+    sheets = read_all(files, log, say)
+    validate_all(sheets, market_today())
+    say(f"checked {len(sheets)} file(s): {log.total or 'no'} problem(s)")
+    counts = {}
+    if not log:
+        try:
+            counts = write_book(firm.pk, {kind: sheet.frame() for kind, sheet in sheets.items()}, say)
+        except WriteRefused as refused:
+            log.add(refused.file, None, "", str(refused))
+    result = ImportResult(ok=not log, counts=counts, errors=log.sorted(KINDS), error_count=log.total)
+    record_run(firm, result, actor=actor, source=source, files=sorted(files))
+    return result
+
+
+def _require_scope(firm) -> None:
+    if get_scope().get("firm") != firm.pk:
+        raise RuntimeError("book_import must run inside firm_scope(firm) of the firm it imports into")
+
+
+def read_all(files: dict, log: ErrorLog, say) -> dict[str, Sheet]:
+    sheets = {}
+    if not files:
+        log.add("upload", None, "", f"no files given; upload at least one of {', '.join(map(file_name, KINDS))}")
+    for kind, source in files.items():
+        if kind not in KINDS:
+            log.add(file_name(kind), None, "", f"unknown kind of file; expected one of {', '.join(KINDS)}")
+            continue
+        sheet = read_sheet(kind, source, log)
+        if sheet is not None:
+            sheets[kind] = sheet
+            say(f"read {sheet.file}: {len(sheet):,} rows")
+    return sheets
+
+
+def record_run(firm, result: ImportResult, *, actor, source: str, files: list[str]) -> ImportRun:
+    """Log the attempt, outside the book's transaction so that a refused import is kept too."""
+    run = ImportRun.objects.create(
+        firm=firm,
+        created_by=actor,
+        source=source,
+        ok=result.ok,
+        counts=result.counts,
+        errors=[error.as_dict() for error in result.errors],
+    )
+    if result.ok:
+        event, payload = "book.import", {"source": source, "counts": result.counts}
+    else:
+        event, payload = "book.import_refused", {"source": source, "files": files, "error_count": result.error_count}
+    audit_record(firm_id=firm.pk, event=event, actor=actor.user if actor else None, obj=run, payload=payload)
+    return run

@@ -1,0 +1,207 @@
+"""The rules of each kind of file (SPEC R-IF-2). Kinds are checked in KINDS order, so a file
+may refer to what an earlier file of the same upload adds (a new symbol, model, account)."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+
+from ..choices import (
+    AssetClass,
+    Liquidity,
+    Registration,
+    RiskProfile,
+    SecurityType,
+    Segment,
+    Side,
+    TaxStatus,
+)
+from ..models import (
+    Account,
+    Client,
+    Custodian,
+    ModelPortfolio,
+    ModelTarget,
+    Position,
+    Price,
+    Security,
+    TaxLot,
+    Transaction,
+)
+from .formats import KINDS
+from .references import References
+from .sheet import Digits, Sheet
+
+MARKET_TZ = ZoneInfo("America/New_York")
+WEIGHT_TOTAL, WEIGHT_TOLERANCE = Decimal("100"), Decimal("0.01")
+
+
+def market_today() -> date:
+    return datetime.now(MARKET_TZ).date()
+
+
+def length(model, field_name: str) -> int:
+    return model._meta.get_field(field_name).max_length
+
+
+def validate_all(sheets: dict[str, Sheet], today: date) -> None:
+    refs = References.from_book(account_numbers=referenced_accounts(sheets))
+    for kind in KINDS:
+        if kind in sheets:
+            VALIDATORS[kind](sheets[kind], refs, today)
+
+
+def referenced_accounts(sheets: dict[str, Sheet]) -> set[str]:
+    numbers: set[str] = set()
+    for sheet in sheets.values():
+        if sheet.kind != "accounts" and sheet.has("account_number"):
+            numbers.update(sheet.raw["account_number"].str.strip().unique())
+    return numbers
+
+
+def symbol_column(sheet: Sheet, refs: References | None = None) -> pd.Series | None:
+    symbols = sheet.text("symbol", max_length=length(Security, "symbol"), case="upper")
+    if refs is not None:
+        sheet.known("symbol", refs.security_classes, "symbol")
+    return symbols
+
+
+def account_column(sheet: Sheet, refs: References) -> None:
+    sheet.text("account_number", max_length=length(Account, "number"))
+    sheet.known("account_number", refs.accounts, "account")
+
+
+def check_securities(sheet: Sheet, refs: References, today: date) -> None:
+    symbols = symbol_column(sheet)
+    sheet.text("name", max_length=length(Security, "name"))
+    classes = sheet.choice("asset_class", AssetClass)
+    sheet.choice("security_type", SecurityType)
+    sheet.choice("liquidity", Liquidity, default=Liquidity.DAILY)
+    sheet.flag("diversified")
+    sheet.unique(["symbol"], "symbol")
+    if symbols is not None:
+        valid_classes = classes.where(classes.isin(AssetClass.values), None) if classes is not None else None
+        refs.add_securities(symbols, valid_classes)
+
+
+def check_prices(sheet: Sheet, refs: References, today: date) -> None:
+    sheet.date("date", latest=today)
+    symbol_column(sheet, refs)
+    sheet.number("close", Digits.of(Price, "close"), above=True)
+    sheet.unique(["date", "symbol"], "date, symbol")
+
+
+def check_models(sheet: Sheet, refs: References, today: date) -> None:
+    sheet.text("model", max_length=length(ModelPortfolio, "name"))
+    sheet.choice("asset_class", AssetClass)
+    symbol_column(sheet, refs)
+    sheet.number("weight", Digits.of(ModelTarget, "weight"), maximum=WEIGHT_TOTAL)
+    sheet.unique(["model", "symbol"], "model, symbol")
+    check_asset_classes_match(sheet, refs)
+    check_weights_sum(sheet)
+    refs.add(refs.models, sheet.values.get("model"))
+
+
+def check_asset_classes_match(sheet: Sheet, refs: References) -> None:
+    """A target's asset class is the asset class of the security that holds it."""
+    if "asset_class" not in sheet.values or "symbol" not in sheet.values:
+        return
+    frame = pd.DataFrame({"symbol": sheet.values["symbol"], "asset_class": sheet.values["asset_class"]})
+    frame["held"] = frame["symbol"].map(lambda s: refs.security_classes.get(s))
+    wrong = frame[frame["held"].notna() & frame["asset_class"].isin(AssetClass.values)]
+    wrong = wrong[wrong["held"] != wrong["asset_class"]]
+    rows = zip(wrong["symbol"], wrong["held"], wrong["asset_class"], strict=True)
+    messages = pd.Series(
+        [f"{s} is a {held} security, not {cls}" for s, held, cls in rows], index=wrong.index, dtype=object
+    )
+    sheet.report_each("asset_class", messages)
+
+
+def check_weights_sum(sheet: Sheet) -> None:
+    """Each model's weights add up to 100 (within 0.01); reported on the model's first row."""
+    if "weight" not in sheet.values or "model" not in sheet.values:
+        return
+    frame = pd.DataFrame({"model": sheet.values["model"], "weight": sheet.values["weight"]})
+    for name, group in frame[frame["model"] != ""].groupby("model", sort=False):
+        if group["weight"].isna().any():
+            continue  # a bad weight is reported already
+        total = sum(group["weight"], Decimal(0))
+        if abs(total - WEIGHT_TOTAL) > WEIGHT_TOLERANCE:
+            message = f'the weights of model "{name}" sum to {total.normalize():f}, not 100'
+            sheet.log.add(sheet.file, int(group.index[0]), "weight", message)
+
+
+def check_accounts(sheet: Sheet, refs: References, today: date) -> None:
+    sheet.text("account_number", max_length=length(Account, "number"))
+    sheet.text("client_name", max_length=length(Client, "name"))
+    sheet.email("client_email")
+    sheet.email("advisor_email", optional=True)
+    sheet.known("advisor_email", refs.advisors, "advisor email")
+    sheet.choice("registration", Registration)
+    sheet.choice("tax_status", TaxStatus)
+    sheet.choice("segment", Segment)
+    sheet.choice("risk_profile", RiskProfile)
+    sheet.text("custodian", max_length=length(Custodian, "code"), case="lower")
+    sheet.known("custodian", refs.custodians, "custodian")
+    sheet.text("model", max_length=length(ModelPortfolio, "name"))
+    sheet.known("model", refs.models, "model")
+    sheet.unique(["account_number"], "account_number")
+    check_one_name_per_client(sheet)
+    refs.add(refs.accounts, sheet.values.get("account_number"))
+
+
+def check_one_name_per_client(sheet: Sheet) -> None:
+    """Rows for the same client (matched by email) agree on the client's name."""
+    if "client_email" not in sheet.values or "client_name" not in sheet.values:
+        return
+    frame = pd.DataFrame({"email": sheet.values["client_email"], "name": sheet.values["client_name"]})
+    frame = frame[frame["email"] != ""]
+    frame["line"] = frame.index
+    first = frame.groupby("email", sort=False)[["name", "line"]].transform("first")
+    wrong = frame[first["name"] != frame["name"]]
+    messages = pd.Series(
+        [
+            f'{email} is named "{first.at[i, "name"]}" on row {first.at[i, "line"]}'
+            for i, email in wrong["email"].items()
+        ],
+        index=wrong.index,
+        dtype=object,
+    )
+    sheet.report_each("client_name", messages)
+
+
+def check_positions(sheet: Sheet, refs: References, today: date) -> None:
+    account_column(sheet, refs)
+    symbol_column(sheet, refs)
+    sheet.number("quantity", Digits.of(Position, "quantity"))
+    sheet.unique(["account_number", "symbol"], "account_number, symbol")
+
+
+def check_lots(sheet: Sheet, refs: References, today: date) -> None:
+    account_column(sheet, refs)
+    symbol_column(sheet, refs)
+    sheet.date("acquired_on", latest=today)
+    sheet.number("quantity", Digits.of(TaxLot, "quantity"), above=True)
+    sheet.number("cost_basis", Digits.of(TaxLot, "cost_basis"))
+
+
+def check_transactions(sheet: Sheet, refs: References, today: date) -> None:
+    account_column(sheet, refs)
+    sheet.date("date", latest=today)
+    symbol_column(sheet, refs)
+    sheet.choice("side", Side)
+    sheet.number("quantity", Digits.of(Transaction, "quantity"), above=True)
+    sheet.number("price", Digits.of(Transaction, "price"), above=True)
+    sheet.unique(["account_number", "date", "symbol", "side", "quantity", "price"], "")
+
+
+VALIDATORS = {
+    "securities": check_securities,
+    "prices": check_prices,
+    "models": check_models,
+    "accounts": check_accounts,
+    "positions": check_positions,
+    "lots": check_lots,
+    "transactions": check_transactions,
+}

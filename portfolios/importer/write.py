@@ -1,0 +1,180 @@
+"""Writing a validated upload: every kind in one transaction, set-based (sql.insert_rows),
+never a statement per row. Upserts are INSERT … ON CONFLICT on each kind's natural key."""
+
+import pandas as pd
+from django.db import DatabaseError, connection, transaction
+from django.db.models.functions import Lower
+
+from firms.models import Membership
+from firms.roles import Role
+
+from ..choices import Liquidity
+from ..models import (
+    Account,
+    Client,
+    Custodian,
+    ModelPortfolio,
+    ModelTarget,
+    Position,
+    Price,
+    Security,
+    TaxLot,
+    Transaction,
+)
+from .formats import KINDS, file_name
+from .sql import insert_rows
+
+_IMPORT_LOCK_CLASS = 7_100_002  # advisory lock namespace: one book import per firm at a time
+
+
+class WriteRefused(Exception):
+    """The database refused a write (a constraint, a protected row); all of it rolled back."""
+
+    def __init__(self, kind: str, error: Exception):
+        self.file = file_name(kind)
+        detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        super().__init__(f"the database refused these rows, so nothing was imported: {detail}")
+
+
+def write_book(firm_id: int, frames: dict[str, pd.DataFrame], say) -> dict[str, int]:
+    """Write every kind present, in KINDS order, in one transaction; {kind: rows written}.
+
+    A database error anywhere (foreign keys are checked at commit) rolls all of it back and
+    is raised as WriteRefused naming the file being written when it happened.
+    """
+    counts: dict[str, int] = {}
+    kinds = [k for k in KINDS if k in frames]
+    kind = kinds[0]
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_IMPORT_LOCK_CLASS, firm_id])
+            for kind in kinds:
+                counts[kind] = WRITERS[kind](firm_id, frames[kind])
+                say(f"wrote {counts[kind]:,} {kind}")
+    except DatabaseError as exc:
+        raise WriteRefused(kind, exc) from exc
+    return counts
+
+
+# --- lookups of what now exists (run after the earlier kinds were written) ---------------
+
+
+def symbol_ids() -> dict[str, int]:
+    return dict(Security.objects.values_list("symbol", "id"))
+
+
+def account_ids(numbers) -> dict[str, int]:
+    return dict(Account.objects.filter(number__in=list(numbers)).values_list("number", "id"))
+
+
+def staff_membership_ids() -> dict[str, int]:
+    rows = Membership.objects.exclude(role=Role.CLIENT).values_list("user__email", "id")
+    return {email.lower(): pk for email, pk in rows if email}
+
+
+# --- one writer per kind ----------------------------------------------------------------
+
+
+def write_securities(firm_id: int, frame: pd.DataFrame) -> int:
+    """Upsert by symbol; liquidity and diversified change only when the file has the column."""
+    optional = [c for c in ("liquidity", "diversified") if c in frame]
+    rows = frame[["symbol", "name", "asset_class", "security_type"]].assign(
+        liquidity=frame["liquidity"] if "liquidity" in frame else Liquidity.DAILY.value,
+        diversified=frame["diversified"] if "diversified" in frame else False,
+    )
+    update = ["name", "asset_class", "security_type", *optional]
+    return insert_rows(Security, firm_id, rows, conflict=["symbol"], update=update)
+
+
+def write_prices(firm_id: int, frame: pd.DataFrame) -> int:
+    rows = pd.DataFrame({"security": frame["symbol"].map(symbol_ids()), "date": frame["date"], "close": frame["close"]})
+    return insert_rows(Price, firm_id, rows, conflict=["security", "date"], update=["close"])
+
+
+def write_models(firm_id: int, frame: pd.DataFrame) -> int:
+    """Create the models named, then replace each one's targets with the file's."""
+    names = frame["model"].drop_duplicates()
+    insert_rows(ModelPortfolio, firm_id, pd.DataFrame({"name": names}), conflict=["name"])
+    model_ids = dict(ModelPortfolio.objects.filter(name__in=names.tolist()).values_list("name", "id"))
+    ModelTarget.objects.filter(model_id__in=model_ids.values()).delete()
+    rows = pd.DataFrame(
+        {
+            "model": frame["model"].map(model_ids),
+            "asset_class": frame["asset_class"],
+            "security": frame["symbol"].map(symbol_ids()),
+            "weight": frame["weight"],
+        }
+    )
+    return insert_rows(ModelTarget, firm_id, rows)
+
+
+def write_accounts(firm_id: int, frame: pd.DataFrame) -> int:
+    """Upsert by number; clients are matched, or created, by email."""
+    custodians = {code.lower(): pk for code, pk in Custodian.objects.values_list("code", "id")}
+    advisors = staff_membership_ids()
+    rows = pd.DataFrame(
+        {
+            "number": frame["account_number"],
+            "client": frame["client_email"].map(upsert_clients(firm_id, frame)),
+            "registration": frame["registration"],
+            "tax_status": frame["tax_status"],
+            "custodian": frame["custodian"].map(custodians),
+            "segment": frame["segment"],
+            "risk_profile": frame["risk_profile"],
+            "model": frame["model"].map(dict(ModelPortfolio.objects.values_list("name", "id"))),
+            "advisor": pd.Series(
+                [advisors.get(email) for email in frame["advisor_email"]], index=frame.index, dtype=object
+            ),
+        }
+    )
+    return insert_rows(Account, firm_id, rows, conflict=["number"], update=[c for c in rows.columns if c != "number"])
+
+
+def upsert_clients(firm_id: int, frame: pd.DataFrame) -> dict[str, int]:
+    """Clients by email, ignoring case (a stored email keeps its spelling); {email: id}."""
+    people = frame.drop_duplicates("client_email")
+    matches = Client.objects.annotate(key=Lower("email")).filter(key__in=people["client_email"].tolist())
+    stored = dict(matches.values_list("key", "email"))
+    emails = people["client_email"].map(lambda email: stored.get(email, email))
+    clients = pd.DataFrame({"email": emails, "name": people["client_name"]})
+    insert_rows(Client, firm_id, clients, conflict=["email"], update=["name"])
+    found = Client.objects.filter(email__in=emails.tolist()).values_list("email", "id")
+    return {email.lower(): pk for email, pk in found}
+
+
+def _holdings(frame: pd.DataFrame, accounts: dict[str, int]) -> pd.DataFrame:
+    """The frame with account numbers and symbols turned into ids."""
+    ids = frame.drop(columns=["account_number", "symbol"])
+    return ids.assign(account=frame["account_number"].map(accounts), security=frame["symbol"].map(symbol_ids()))
+
+
+def _replace_holdings(model, firm_id: int, frame: pd.DataFrame) -> int:
+    """Delete `model`'s rows of every account in the file, then insert the file's rows."""
+    accounts = account_ids(frame["account_number"].unique())
+    model.objects.filter(account_id__in=list(accounts.values())).delete()
+    return insert_rows(model, firm_id, _holdings(frame, accounts))
+
+
+def write_positions(firm_id: int, frame: pd.DataFrame) -> int:
+    return _replace_holdings(Position, firm_id, frame)
+
+
+def write_lots(firm_id: int, frame: pd.DataFrame) -> int:
+    return _replace_holdings(TaxLot, firm_id, frame)
+
+
+def write_transactions(firm_id: int, frame: pd.DataFrame) -> int:
+    """Appended: the history grows by the file's rows."""
+    return insert_rows(Transaction, firm_id, _holdings(frame, account_ids(frame["account_number"].unique())))
+
+
+WRITERS = {
+    "securities": write_securities,
+    "prices": write_prices,
+    "models": write_models,
+    "accounts": write_accounts,
+    "positions": write_positions,
+    "lots": write_lots,
+    "transactions": write_transactions,
+}

@@ -1,0 +1,58 @@
+"""`python manage.py import_book <firm-slug> <folder>`: import whichever book CSVs the folder holds."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from firms.db_security import owner_role
+from firms.models import Firm
+from firms.tenancy import firm_scope
+from portfolios.importer import KINDS, book_import
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a firm's book from CSV files named after their kind (securities.csv, prices.csv, models.csv, "
+        "accounts.csv, positions.csv, lots.csv, transactions.csv) in a folder. All or nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("firm_slug")
+        parser.add_argument("folder", type=Path)
+
+    def handle(self, firm_slug, folder, **options):
+        firm = self.find_firm(firm_slug)
+        files = self.find_files(folder)
+        self.stdout.write(f"Importing {', '.join(p.name for p in files.values())} into {firm.name}")
+        with firm_scope(firm):
+            result = book_import(firm=firm, files=files, actor=None, source="command", on_progress=self.progress)
+        if not result.ok:
+            for error in result.errors:
+                self.stderr.write(str(error))
+            if result.errors_hidden:
+                self.stderr.write(f"… and {result.errors_hidden} more problem(s)")
+            raise CommandError(f"Import refused: {result.error_count} problem(s); nothing was written.")
+        for kind, count in result.counts.items():
+            self.stdout.write(f"  {kind}: {count:,}")
+        self.stdout.write(self.style.SUCCESS("Import complete."))
+
+    @staticmethod
+    def find_firm(slug: str) -> Firm:
+        # The firm table is row-level secured and no firm is in scope yet: look it up as owner.
+        with owner_role():
+            firm = Firm.objects.filter(slug=slug).first()
+        if firm is None:
+            raise CommandError(f'No firm with slug "{slug}".')
+        return firm
+
+    @staticmethod
+    def find_files(folder: Path) -> dict[str, Path]:
+        if not folder.is_dir():
+            raise CommandError(f"{folder} is not a folder.")
+        files = {kind: folder / f"{kind}.csv" for kind in KINDS if (folder / f"{kind}.csv").is_file()}
+        if not files:
+            raise CommandError(f"{folder} holds none of: {', '.join(f'{k}.csv' for k in KINDS)}.")
+        return files
+
+    def progress(self, message: str) -> None:
+        self.stdout.write(f"  {message}")

@@ -1,0 +1,63 @@
+"""Staff pages for the book: accounts list and an account's allocation."""
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, render
+
+from firms.access import staff_required
+from firms.models import Membership
+from firms.roles import Role
+
+from .charts import grouped_bars
+from .choices import Segment
+from .models import Account, ModelPortfolio
+from .selectors import account_allocation, account_holdings
+
+PAGE_SIZE = 50
+
+
+def _filtered_accounts(request):
+    accounts = Account.objects.select_related("client", "model", "custodian", "advisor__user")
+    chosen = {}
+    for param, field in (("advisor", "advisor_id"), ("model", "model_id")):
+        value = request.GET.get(param, "")
+        if value.isdigit():
+            accounts = accounts.filter(**{field: int(value)})
+            chosen[param] = int(value)
+    segment = request.GET.get("segment", "")
+    if segment in Segment.values:
+        accounts = accounts.filter(segment=segment)
+        chosen["segment"] = segment
+    return accounts.order_by("number"), chosen
+
+
+@staff_required
+def account_list(request):
+    accounts, chosen = _filtered_accounts(request)
+    page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "chosen": chosen,
+        "advisors": Membership.objects.filter(role__in=[Role.ADVISOR, Role.SENIOR_ADVISOR]).select_related("user"),
+        "models": ModelPortfolio.objects.annotate(n=Count("accounts")).order_by("name"),
+        "segments": Segment.choices,
+        "querystring": "&".join(f"{k}={v}" for k, v in chosen.items()),
+    }
+    return render(request, "portfolios/account_list.html", context)
+
+
+@staff_required
+def account_detail(request, pk: int):
+    account = get_object_or_404(
+        Account.objects.select_related("client", "model", "custodian", "advisor__user"), pk=pk
+    )
+    holdings = account_holdings(account)
+    total, allocation = account_allocation(account, holdings)
+    chart = grouped_bars(
+        [(row.label, row.current_pct, row.target_pct) for row in allocation],
+        title=f"Account {account.number}: current vs target allocation",
+    )
+    return render(
+        request,
+        "portfolios/account_detail.html",
+        {"account": account, "holdings": holdings, "total": total, "allocation": allocation, "chart": chart},
+    )

@@ -1,0 +1,76 @@
+"""Every URL that takes an object id answers 404 to another firm's staff.
+
+The matrix below must name every such URL: a new URL with an id and no matrix entry fails
+`test_every_url_with_an_id_is_in_the_matrix`, so isolation is tested as the product grows."""
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
+
+from firms.roles import Role
+from firms.tenancy import firm_scope
+from tests.factories import make_book
+
+pytestmark = pytest.mark.django_db
+
+# URL name → how to get an object id of that kind from a firm's book.
+MATRIX = {
+    "portfolios:account": lambda book: book["accounts"][0].pk,
+    "book-import": None,  # takes no id
+}
+ID_MATRIX_API = {
+    "account-detail": lambda book: book["accounts"][0].pk,
+    "security-detail": lambda book: book["stock"].pk,
+    "client-detail": lambda book: book["accounts"][0].client_id,
+    "model-detail": lambda book: book["model"].pk,
+    "price-detail": lambda book: book["stock"].prices.first().pk,
+}
+
+
+def _named_patterns(resolver=None, prefix=""):
+    for p in (resolver or get_resolver()).url_patterns:
+        if isinstance(p, URLResolver):
+            if p.namespace == "admin" or (p.app_name or "") in ("admin",):
+                continue  # the admin has its own scoping tests
+            ns = f"{prefix}{p.namespace}:" if p.namespace else prefix
+            yield from _named_patterns(p, ns)
+        elif isinstance(p, URLPattern) and p.name:
+            yield prefix + p.name, p
+
+
+def _takes_id(pattern) -> bool:
+    return any(k in ("pk", "id") or k.endswith("_id") for k in pattern.pattern.converters)
+
+
+def test_every_url_with_an_id_is_in_the_matrix():
+    project_urls = {name for name, p in _named_patterns() if _takes_id(p)}
+    allauth = {n for n in project_urls if n.startswith(("account_", "mfa_", "socialaccount"))}
+    missing = project_urls - allauth - set(MATRIX) - set(ID_MATRIX_API)
+    assert missing == set(), f"URLs with an id but no isolation test: {sorted(missing)}"
+
+
+@pytest.fixture
+def book_b(firm_b):
+    with firm_scope(firm_b):
+        return make_book(firm_b, accounts=1)
+
+
+@pytest.mark.parametrize("role", [r for r in Role.values if r != Role.CLIENT])
+@pytest.mark.parametrize("name", [n for n, f in MATRIX.items() if f])
+def test_pages_answer_404_for_another_firms_ids(login, members_a, book_b, role, name):
+    with firm_scope(book_b["model"].firm_id):
+        object_id = MATRIX[name](book_b)
+    url = reverse(name, args=[object_id])
+    allowed = getattr(resolve(url).func, "allowed_roles", None)
+    response = login(members_a[role]).get(url)
+    # 404 (not 403) for roles that may open such pages: another firm's object does not exist.
+    assert response.status_code == (404 if allowed is None or role in allowed else 403)
+
+
+@pytest.mark.parametrize("name", list(ID_MATRIX_API))
+def test_api_routes_answer_404_for_another_firms_ids(client, members_a, book_b, name):
+    from rest_framework.authtoken.models import Token
+
+    with firm_scope(book_b["model"].firm_id):
+        object_id = ID_MATRIX_API[name](book_b)
+    token = Token.objects.create(user=members_a["ops"].user)
+    response = client.get(reverse(name, args=[object_id]), HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 404

@@ -1,0 +1,60 @@
+"""A real Celery worker process on the real Redis broker runs a firm task in the firm's scope."""
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from firms.tasks import firm_summary
+from firms.tenancy import firm_scope
+from tests.factories import make_book
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+def _test_database_url() -> str:
+    db = connection.settings_dict
+    host = quote(db["HOST"] or "", safe="")
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{db['USER']}@{host}{port}/{db['NAME']}"
+
+
+@pytest.fixture
+def worker():
+    queue = f"test-{os.getpid()}"
+    env = dict(os.environ, DATABASE_URL=_test_database_url(), REDIS_URL=settings.REDIS_URL, DJANGO_DEBUG="1")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "rebalance_site", "worker", "--pool=solo", "-Q", queue,
+         "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=WARNING"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    time.sleep(1)
+    yield queue
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def test_a_real_worker_runs_a_firm_task_inside_that_firms_scope(worker, firm_a, firm_b):
+    with firm_scope(firm_a):
+        make_book(firm_a, accounts=2)
+    with firm_scope(firm_b):
+        make_book(firm_b, accounts=5)
+    result_a = firm_summary.apply_async(kwargs={"firm_id": firm_a.pk}, queue=worker)
+    result_b = firm_summary.apply_async(kwargs={"firm_id": firm_b.pk}, queue=worker)
+    assert result_a.get(timeout=60)["accounts"] == 2
+    assert result_b.get(timeout=60)["accounts"] == 5
+
+
+def test_a_firm_task_without_a_firm_is_refused_by_the_worker(worker, firm_a):
+    result = firm_summary.apply_async(kwargs={}, queue=worker)
+    with pytest.raises(TypeError, match="needs firm_id"):
+        result.get(timeout=60)
