@@ -27,7 +27,7 @@ test: venv system-deps
 
 demo: venv
 	DJANGO_DEBUG=1 DJANGO_SECRET_KEY=demo-only EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend \
-		$(SERVICES) sh -c '$(PY) manage.py migrate --no-input && $(PY) manage.py seed_demo && exec .venv/bin/honcho start -f Procfile'
+		$(SERVICES) sh -c '$(PY) manage.py migrate --no-input && $(PY) manage.py seed_demo && $(PY) manage.py drift_scan harbor --latest-prices && $(PY) manage.py drift_scan summit --latest-prices && exec .venv/bin/honcho start -f Procfile'
 
 bench: venv
 	DJANGO_DEBUG=1 DJANGO_SECRET_KEY=bench-only $(SERVICES) sh -c 'for b in bench/bench_*.py; do $(PY) $$b || exit 1; done'

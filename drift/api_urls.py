@@ -1,8 +1,8 @@
-from rest_framework.routers import DefaultRouter
+from firms.api import FirmRouter
 
 from . import api
 
-router = DefaultRouter()
+router = FirmRouter()
 router.register("snapshots", api.SnapshotViewSet, basename="drift-snapshot")
 router.register("proposals", api.ProposalViewSet, basename="drift-proposal")
 urlpatterns = router.urls

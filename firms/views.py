@@ -13,4 +13,4 @@ def home(request):
         raise PermissionDenied("Your sign-in is not attached to a firm. Ask your firm's administrator.")
     if membership.role == Role.CLIENT:
         return redirect("portal:home")
-    return redirect("portfolios:accounts")
+    return redirect("drift:drifted")

@@ -1,8 +1,8 @@
-from rest_framework.routers import DefaultRouter
+from firms.api import FirmRouter
 
 from . import api
 
-router = DefaultRouter()
+router = FirmRouter()
 router.register("securities", api.SecurityViewSet, basename="security")
 router.register("clients", api.ClientViewSet, basename="client")
 router.register("accounts", api.AccountViewSet, basename="account")

@@ -11,6 +11,13 @@ from firms.tenancy import firm_scope  # noqa: E402
 PASSWORD = "correct-horse-battery-staple-9"
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Tests create many users; a deliberately slow hash would only slow the suite down.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def firm_a(db):
     from firms.services import firm_create

@@ -5,16 +5,23 @@ The matrix below must name every such URL: a new URL with an id and no matrix en
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
+from drift.models import DriftRule, DriftSnapshot, Proposal
+from drift.services.scan import drift_scan_run
 from firms.roles import Role
 from firms.tenancy import firm_scope
+from portfolios.models import Account
 from tests.factories import make_book
 
 pytestmark = pytest.mark.django_db
 
-# URL name → how to get an object id of that kind from a firm's book.
+# URL name → how to get an object id of that kind from a firm's scanned book.
 MATRIX = {
     "portfolios:account": lambda book: book["accounts"][0].pk,
-    "book-import": None,  # takes no id
+    "drift:account": lambda book: book["accounts"][0].pk,
+    "drift:account_cash": lambda book: book["accounts"][0].pk,
+    "drift:model_change": lambda book: book["model"].pk,
+    "drift:proposal": lambda book: Proposal.objects.first().pk,
+    "drift:rule_edit": lambda book: DriftRule.objects.first().pk,
 }
 ID_MATRIX_API = {
     "account-detail": lambda book: book["accounts"][0].pk,
@@ -22,6 +29,8 @@ ID_MATRIX_API = {
     "client-detail": lambda book: book["accounts"][0].client_id,
     "model-detail": lambda book: book["model"].pk,
     "price-detail": lambda book: book["stock"].prices.first().pk,
+    "drift-proposal-detail": lambda book: Proposal.objects.first().pk,
+    "drift-snapshot-detail": lambda book: DriftSnapshot.objects.first().pk,
 }
 
 
@@ -50,17 +59,25 @@ def test_every_url_with_an_id_is_in_the_matrix():
 @pytest.fixture
 def book_b(firm_b):
     with firm_scope(firm_b):
-        return make_book(firm_b, accounts=1)
+        book = make_book(firm_b, accounts=1)
+        Account.objects.update(segment="conservative")  # a 5-point band: 66/34 breaches it
+        drift_scan_run(firm_id=firm_b.pk, as_of=book["stock"].prices.first().date)
+        assert Proposal.objects.exists()
+        return book
+
+
+def _b_id(book, getter):
+    with firm_scope(book["model"].firm_id):
+        return getter(book)
 
 
 @pytest.mark.parametrize("role", [r for r in Role.values if r != Role.CLIENT])
-@pytest.mark.parametrize("name", [n for n, f in MATRIX.items() if f])
+@pytest.mark.parametrize("name", list(MATRIX))
 def test_pages_answer_404_for_another_firms_ids(login, members_a, book_b, role, name):
-    with firm_scope(book_b["model"].firm_id):
-        object_id = MATRIX[name](book_b)
-    url = reverse(name, args=[object_id])
+    url = reverse(name, args=[_b_id(book_b, MATRIX[name])])
     allowed = getattr(resolve(url).func, "allowed_roles", None)
-    response = login(members_a[role]).get(url)
+    client = login(members_a[role])
+    response = client.post(url, {}) if url.endswith("/cash/") else client.get(url)
     # 404 (not 403) for roles that may open such pages: another firm's object does not exist.
     assert response.status_code == (404 if allowed is None or role in allowed else 403)
 
@@ -69,8 +86,7 @@ def test_pages_answer_404_for_another_firms_ids(login, members_a, book_b, role, 
 def test_api_routes_answer_404_for_another_firms_ids(client, members_a, book_b, name):
     from rest_framework.authtoken.models import Token
 
-    with firm_scope(book_b["model"].firm_id):
-        object_id = ID_MATRIX_API[name](book_b)
+    object_id = _b_id(book_b, ID_MATRIX_API[name])
     token = Token.objects.create(user=members_a["ops"].user)
     response = client.get(reverse(name, args=[object_id]), HTTP_AUTHORIZATION=f"Token {token.key}")
     assert response.status_code == 404

@@ -47,7 +47,7 @@ def test_the_command_imports_the_files_in_a_folder(ready_a, tmp_path, capsys):
         shutil.copy(GOOD / f"{kind}.csv", tmp_path / f"{kind}.csv")
     call_command("import_book", "alpha", str(tmp_path))
     out = capsys.readouterr().out
-    assert "securities: 4" in out and "prices: 5" in out and "Import complete" in out
+    assert "read prices.csv: 5 rows" in out and "Imported 4 securities, 5 prices." in out
     assert counts_in(ready_a)["Price"] == 5
     with firm_scope(ready_a):
         run = m.ImportRun.objects.get()

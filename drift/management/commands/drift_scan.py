@@ -13,8 +13,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("firm_slug")
         parser.add_argument("--as-of", type=date.fromisoformat, default=None, help="YYYY-MM-DD")
+        parser.add_argument(
+            "--latest-prices", action="store_true", help="scan the latest day that has closing prices (demo data)"
+        )
 
-    def handle(self, *args, firm_slug, as_of, **options):
+    def handle(self, *args, firm_slug, as_of, latest_prices=False, **options):
         from django.utils import timezone
 
         from drift.services.scan import drift_scan_run
@@ -24,8 +27,12 @@ class Command(BaseCommand):
             firm = Firm.objects.filter(slug=firm_slug).first()
         if firm is None:
             raise CommandError(f"No firm with slug {firm_slug!r}.")
-        as_of = as_of or latest_completed_session(timezone.now())
-        self.stdout.write(f"Scanning {firm.name} as of {as_of}…")
         with firm_scope(firm):
+            if latest_prices:
+                from portfolios.selectors import latest_price_date
+
+                as_of = latest_price_date()
+            as_of = as_of or latest_completed_session(timezone.now())
+            self.stdout.write(f"Scanning {firm.name} as of {as_of}…")
             run = drift_scan_run(firm_id=firm.pk, as_of=as_of, progress=lambda m: self.stdout.write(f"  {m}"))
         self.stdout.write(self.style.SUCCESS(f"Done: {run.counts}"))

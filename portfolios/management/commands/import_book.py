@@ -32,9 +32,8 @@ class Command(BaseCommand):
             if result.errors_hidden:
                 self.stderr.write(f"… and {result.errors_hidden} more problem(s)")
             raise CommandError(f"Import refused: {result.error_count} problem(s); nothing was written.")
-        for kind, count in result.counts.items():
-            self.stdout.write(f"  {kind}: {count:,}")
-        self.stdout.write(self.style.SUCCESS("Import complete."))
+        summary = ", ".join(f"{count:,} {kind}" for kind, count in result.counts.items())
+        self.stdout.write(self.style.SUCCESS(f"Imported {summary}."))
 
     @staticmethod
     def find_firm(slug: str) -> Firm:
