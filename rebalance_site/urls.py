@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", firm_admin_site.urls),
     path("book/", include("portfolios.urls")),
     path("drift/", include("drift.urls")),
+    path("portal/", include("portal.urls")),
     path("api/", include("rebalance_site.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

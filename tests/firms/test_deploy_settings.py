@@ -8,7 +8,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_check_deploy_is_clean_with_production_settings():
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_DEBUG"}
+    # A production environment: no debug, and none of the test run's own switches.
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     env.update(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x" * 64 + "-production-like-secret-key-for-check")
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

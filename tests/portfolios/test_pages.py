@@ -89,3 +89,23 @@ def test_the_account_list_runs_a_constant_number_of_queries(login, firm_a, membe
     with CaptureQueriesContext(connection) as many:
         assert client.get(url).status_code == 200
     assert len(many) == len(few)
+
+
+def test_a_client_sees_only_their_own_accounts_in_the_portal(login, firm_a, book_a):
+    from firms.services import member_create
+
+    mine, other = book_a["accounts"][0], book_a["accounts"][1]
+    with firm_scope(firm_a):
+        member = member_create(firm=firm_a, email="owner@alpha.test", role="client", password="x-long-password-1")
+        mine.client.user = member.user
+        mine.client.save()
+    client = login(member)
+    home = client.get(reverse("home"))
+    assert home.status_code == 302 and home["Location"] == reverse("portal:home")
+    body = client.get(reverse("portal:home")).content.decode()
+    assert f"Account ending {mine.number[-4:]}" in body and "66.00%" in body
+    assert f"Account ending {other.number[-4:]}" not in body
+
+
+def test_staff_cannot_open_the_client_portal(login, members_a):
+    assert login(members_a["advisor"]).get(reverse("portal:home")).status_code == 403
