@@ -14,7 +14,9 @@ from .. import selectors
 from ..arithmetic import DriftResult
 from ..choices import ProposalKind, ProposalSource, ProposalStatus
 from ..pgcopy import bulk_insert
+from ..models import Proposal
 from ..selectors import ScanInputs
+from ..signals import proposals_created
 from .engine import Plan, plan_trades
 
 PROPOSAL_LOCK = 7_300_001  # advisory lock namespace: building a firm's proposals
@@ -178,4 +180,6 @@ def proposals_build(*, firm_id: int, inputs: ScanInputs, result: DriftResult, ac
             audit_record(firm_id=firm_id, event="proposals.created", actor=getattr(created_by, "user", None),
                          payload={"count": len(ids), "as_of": inputs.as_of.isoformat(), "source": source, "kind": kind or "rule",
                                   "first_id": min(ids), "last_id": max(ids)})
+            # Later stages (compliance checks first) hear of the new versions once committed.
+            transaction.on_commit(lambda: proposals_created.send(sender=Proposal, firm_id=firm_id, proposal_ids=ids))
     return ids
