@@ -1,7 +1,29 @@
 from django.contrib import admin
 
 from .admin_site import FirmModelAdmin, ReadOnlyFirmModelAdmin, firm_admin_site
-from .models import AuditEntry, Membership
+from .models import AuditEntry, Firm, Membership
+
+
+@admin.register(Firm, site=firm_admin_site)
+class FirmSettingsAdmin(admin.ModelAdmin):
+    """The operator's own firm only (RLS shows no other): its settings, e.g. MFA for staff."""
+
+    list_display = ("name", "slug", "require_mfa_for_staff")
+    fields = ("name", "require_mfa_for_staff", "brand_color")
+
+    def has_module_permission(self, request):
+        return firm_admin_site.has_permission(request)
+
+    has_view_permission = has_change_permission = lambda self, request, obj=None: firm_admin_site.has_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(pk=request.firm.pk)
 
 
 @admin.register(Membership, site=firm_admin_site)

@@ -22,6 +22,7 @@ DB_NAME = "rebalance"
 def start_embedded_postgres() -> tuple[str, object]:
     import pgserver
 
+    DATA.mkdir(exist_ok=True)
     server = pgserver.get_server(DATA / "pg", cleanup_mode="stop")
     host = quote(str(DATA / "pg"), safe="")
     return f"postgres://postgres@{host}/{DB_NAME}", server

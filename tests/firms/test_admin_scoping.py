@@ -71,3 +71,16 @@ def test_saving_in_the_admin_stamps_the_operators_firm(login, members_a, firm_a,
     assert response.status_code == 302, response.content.decode()[:2000]
     with firm_scope(firm_a):
         assert Custodian.objects.get(code="new-cust").firm_id == firm_a.pk
+
+
+def test_ops_can_require_mfa_for_their_firm_and_see_no_other_firm(login, members_a, firm_a, firm_b, books):
+    client = login(members_a["ops"])
+    changelist = client.get(reverse("admin:firms_firm_changelist")).content.decode()
+    assert "Alpha Advisors" in changelist and "Bravo Wealth" not in changelist
+    assert client.get(reverse("admin:firms_firm_change", args=[firm_b.pk])).status_code == 302
+    response = client.post(reverse("admin:firms_firm_change", args=[firm_a.pk]),
+                           {"name": "Alpha Advisors", "require_mfa_for_staff": "on", "brand_color": "#1f4e79"})
+    assert response.status_code == 302
+    with firm_scope(firm_a):
+        firm_a.refresh_from_db()
+    assert firm_a.require_mfa_for_staff
