@@ -82,6 +82,7 @@ class AuditEntry(FirmOwned):
         constraints = [models.UniqueConstraint(fields=["firm", "seq"], name="audit_seq_unique_per_firm")]
         indexes = [models.Index(fields=["firm", "event", "created_at"])]
         ordering = ["seq"]
+        verbose_name_plural = "audit entries"
 
     def __str__(self):
         return f"#{self.seq} {self.event}"
