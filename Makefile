@@ -5,7 +5,7 @@ PY := .venv/bin/python
 SERVICES := $(PY) scripts/with_services.py --
 export DJANGO_SETTINGS_MODULE := rebalance_site.settings
 
-.PHONY: demo test bench venv system-deps check-deploy clean-data
+.PHONY: demo test bench venv system-deps clean-data
 
 .venv/installed: requirements.txt
 	python3 -m venv .venv
@@ -29,8 +29,9 @@ demo: venv
 	DJANGO_DEBUG=1 DJANGO_SECRET_KEY=demo-only EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend \
 		$(SERVICES) sh -c '$(PY) manage.py migrate --no-input && $(PY) manage.py seed_demo && $(PY) manage.py drift_scan harbor --latest-prices && $(PY) manage.py drift_scan summit --latest-prices && exec .venv/bin/honcho start -f Procfile'
 
+# Benchmarks write into their own database (<name>_bench), never the demo's.
 bench: venv
-	DJANGO_DEBUG=1 DJANGO_SECRET_KEY=bench-only $(SERVICES) sh -c 'for b in bench/bench_*.py; do $(PY) $$b || exit 1; done'
+	DJANGO_DEBUG=1 DJANGO_SECRET_KEY=bench-only $(PY) scripts/with_services.py --db-suffix _bench -- sh -c 'for b in bench/bench_*.py; do $(PY) $$b || exit 1; done'
 
 clean-data:
 	rm -rf .data

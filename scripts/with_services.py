@@ -67,10 +67,17 @@ def ensure_database(url: str) -> None:
     conn.close()
 
 
+def with_database_suffix(url: str, suffix: str) -> str:
+    """The same server, another database: benchmarks never write into the demo's data."""
+    parsed = urlparse(url)
+    return parsed._replace(path=parsed.path.rstrip("/") + suffix).geturl()
+
+
 def main(argv: list[str]) -> int:
     if "--" not in argv:
-        raise SystemExit("usage: with_services.py -- COMMAND ...")
-    command = argv[argv.index("--") + 1 :]
+        raise SystemExit("usage: with_services.py [--db-suffix SUFFIX] -- COMMAND ...")
+    options, command = argv[1 : argv.index("--")], argv[argv.index("--") + 1 :]
+    suffix = options[options.index("--db-suffix") + 1] if "--db-suffix" in options else ""
     env = dict(os.environ)
     keep = []
     if not env.get("DATABASE_URL"):
@@ -81,6 +88,8 @@ def main(argv: list[str]) -> int:
     if not env.get("REDIS_URL"):
         env["REDIS_URL"], redis_proc = start_embedded_redis()
         print(f"embedded Redis at {env['REDIS_URL']}", flush=True)
+    if suffix:
+        env["DATABASE_URL"] = with_database_suffix(env["DATABASE_URL"], suffix)
     try:
         ensure_database(env["DATABASE_URL"])
         child = subprocess.Popen(command, env=env)
