@@ -148,7 +148,33 @@ def check_accounts(sheet: Sheet, refs: References, today: date) -> None:
     sheet.known("model", refs.models, "model")
     sheet.unique(["account_number"], "account_number")
     check_one_name_per_client(sheet)
+    check_tax_status_fits_registration(sheet)
     refs.add(refs.accounts, sheet.values.get("account_number"))
+
+
+# Registrations whose tax status is fixed by law; trusts and institutions may be either.
+REQUIRED_TAX_STATUS = {
+    Registration.TAXABLE: TaxStatus.TAXABLE,
+    Registration.IRA: TaxStatus.TAX_ADVANTAGED,
+    Registration.ROTH: TaxStatus.TAX_ADVANTAGED,
+    Registration.K401: TaxStatus.TAX_ADVANTAGED,
+}
+
+
+def check_tax_status_fits_registration(sheet: Sheet) -> None:
+    """An IRA marked taxable (or a taxable account marked tax-advantaged) is refused."""
+    if "registration" not in sheet.values or "tax_status" not in sheet.values:
+        return
+    registration, status = sheet.values["registration"], sheet.values["tax_status"]
+    required = registration.map(REQUIRED_TAX_STATUS)
+    wrong = required.notna() & (status != required) & (status != "")
+    messages = pd.Series(
+        [f'a {Registration(registration[i]).label} account must be {TaxStatus(required[i]).label.lower()}, not "{status[i]}"'
+         for i in wrong[wrong].index],
+        index=wrong[wrong].index,
+        dtype=object,
+    )
+    sheet.report_each("tax_status", messages)
 
 
 def check_one_name_per_client(sheet: Sheet) -> None:

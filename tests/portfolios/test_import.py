@@ -137,6 +137,10 @@ BAD_ROWS = {
         ("lots", 2, "A-1001,VTI,2024-03-15,100,21000.005"),
         (2, "cost_basis", '"21000.005" has more than 2 decimal places'),
     ),
+    "IRA marked taxable": (
+        ("accounts", 3, "A-1002,Jane Doe,jane@example.test,,ira,taxable,schwab,growth,growth,Growth 80/20"),
+        (3, "tax_status", 'a Traditional IRA account must be tax-advantaged, not "taxable"'),
+    ),
     "two names for one client": (
         ("accounts", 3, "A-1002,Janet Doe,jane@example.test,,ira,tax_advantaged,schwab,growth,growth,Growth 80/20"),
         (3, "client_name", 'jane@example.test is named "Jane Doe" on row 2'),
