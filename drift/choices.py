@@ -50,12 +50,18 @@ class ProposalStatus(models.TextChoices):
     EXECUTED = "executed", "Executed"
     FAILED = "failed", "Failed"
     SUPERSEDED = "superseded", "Superseded by a newer version"
+    FLAGGED = "flagged", "Flagged for compliance review"
+    BLOCKED = "blocked", "Blocked by compliance"
 
 
 S = ProposalStatus
 # The whole state machine: status -> statuses it may move to.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    S.DRAFT: frozenset({S.CHECKED, S.SUPERSEDED}),
+    S.DRAFT: frozenset({S.CHECKED, S.FLAGGED, S.BLOCKED, S.SUPERSEDED}),
+    # Compliance: a flagged proposal waits for an officer (override → checked, reject →
+    # declined); a blocked one never moves on toward the client, only to a newer version.
+    S.FLAGGED: frozenset({S.CHECKED, S.DECLINED, S.SUPERSEDED}),
+    S.BLOCKED: frozenset({S.DECLINED, S.SUPERSEDED}),
     S.CHECKED: frozenset({S.AWAITING_APPROVAL, S.DECLINED, S.SUPERSEDED}),
     S.AWAITING_APPROVAL: frozenset({S.APPROVED, S.DECLINED, S.EXPIRED, S.SUPERSEDED}),
     S.APPROVED: frozenset({S.QUEUED}),
@@ -68,4 +74,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.SUPERSEDED: frozenset(),
 }
 # A proposal in one of these still waits for something; the scan builds no second one beside it.
-OPEN_STATUSES = frozenset({S.DRAFT, S.CHECKED, S.AWAITING_APPROVAL, S.APPROVED, S.QUEUED, S.SUBMITTED})
+# A blocked proposal is not open: the next scan may build a fresh version (a wash-sale window
+# passes, prices move).
+OPEN_STATUSES = frozenset({S.DRAFT, S.FLAGGED, S.CHECKED, S.AWAITING_APPROVAL, S.APPROVED, S.QUEUED, S.SUBMITTED})

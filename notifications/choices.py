@@ -1,0 +1,20 @@
+"""Choices of the notifications app: message kinds and outbox states."""
+from django.db import models
+
+
+class Kind(models.TextChoices):
+    PROPOSAL = "proposal", "Proposal for the client"
+    REMINDER = "reminder", "Reminder to decide"
+    ESCALATION = "escalation", "Escalation (to staff)"
+    DECISION_APPROVED = "decision_approved", "Decision receipt: approved"
+    DECISION_DECLINED = "decision_declined", "Decision receipt: declined"
+    DECISION_EXPIRED = "decision_expired", "Decision receipt: expired"
+    TRADE_CONFIRMATION = "trade_confirmation", "Trade confirmation"
+    PARTIAL_FILL_NOTICE = "partial_fill_notice", "Partial fill / rejection notice"
+
+
+class MessageStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
