@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "approvals"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("<int:pk>/", views.approval_detail, name="approval"),
+    path("steps/<int:pk>/decide/", views.step_decide, name="step_decide"),
+    path("rules/", views.rules, name="rules"),
+    path("rules/<int:pk>/", views.rule_edit, name="rule_edit"),
+    path("settings/", views.settings_edit, name="settings"),
+]

@@ -49,6 +49,8 @@ class ProposalStatus(models.TextChoices):
     SUBMITTED = "submitted", "Submitted"
     EXECUTED = "executed", "Executed"
     FAILED = "failed", "Failed"
+    PARTIALLY_EXECUTED = "partially_executed", "Partially executed"
+    RECONSENT = "reconsent", "Sent back to the client (prices moved)"
     SUPERSEDED = "superseded", "Superseded by a newer version"
     FLAGGED = "flagged", "Flagged for compliance review"
     BLOCKED = "blocked", "Blocked by compliance"
@@ -64,9 +66,14 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.BLOCKED: frozenset({S.DECLINED, S.SUPERSEDED}),
     S.CHECKED: frozenset({S.AWAITING_APPROVAL, S.DECLINED, S.SUPERSEDED}),
     S.AWAITING_APPROVAL: frozenset({S.APPROVED, S.DECLINED, S.EXPIRED, S.SUPERSEDED}),
-    S.APPROVED: frozenset({S.QUEUED}),
-    S.QUEUED: frozenset({S.SUBMITTED}),
-    S.SUBMITTED: frozenset({S.EXECUTED, S.FAILED}),
+    # Trading: a proposal whose prices moved past the firm's second tolerance goes back to the
+    # client (reconsent) instead of being traded on stale consent; one whose orders were all
+    # held (nothing tradable) fails from queued.
+    S.APPROVED: frozenset({S.QUEUED, S.RECONSENT}),
+    S.RECONSENT: frozenset({S.AWAITING_APPROVAL, S.DECLINED, S.EXPIRED, S.SUPERSEDED}),
+    S.QUEUED: frozenset({S.SUBMITTED, S.FAILED}),
+    S.SUBMITTED: frozenset({S.EXECUTED, S.PARTIALLY_EXECUTED, S.FAILED}),
+    S.PARTIALLY_EXECUTED: frozenset(),
     S.DECLINED: frozenset(),
     S.EXPIRED: frozenset(),
     S.EXECUTED: frozenset(),
@@ -76,4 +83,4 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 # A proposal in one of these still waits for something; the scan builds no second one beside it.
 # A blocked proposal is not open: the next scan may build a fresh version (a wash-sale window
 # passes, prices move).
-OPEN_STATUSES = frozenset({S.DRAFT, S.FLAGGED, S.CHECKED, S.AWAITING_APPROVAL, S.APPROVED, S.QUEUED, S.SUBMITTED})
+OPEN_STATUSES = frozenset({S.DRAFT, S.FLAGGED, S.CHECKED, S.AWAITING_APPROVAL, S.APPROVED, S.QUEUED, S.SUBMITTED, S.RECONSENT})

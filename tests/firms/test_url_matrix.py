@@ -22,6 +22,21 @@ MATRIX = {
     "drift:model_change": lambda book: book["model"].pk,
     "drift:proposal": lambda book: Proposal.objects.first().pk,
     "drift:rule_edit": lambda book: DriftRule.objects.first().pk,
+    "notifications:message": lambda book: __import__("tests.notifications.helpers", fromlist=["_"]).outbound_message_for(book).pk,
+    "notifications:message_html": lambda book: __import__("tests.notifications.helpers", fromlist=["_"]).outbound_message_for(book).pk,
+    "compliance:review": lambda book: Proposal.objects.first().pk,
+    "compliance:override": lambda book: Proposal.objects.first().pk,
+    "compliance:reject": lambda book: Proposal.objects.first().pk,
+    "compliance:regenerate": lambda book: Proposal.objects.first().pk,
+    "compliance:pair_delete": lambda book: __import__("tests.compliance.matrix", fromlist=["_"]).pair_id(book),
+    "compliance:rule_edit": lambda book: __import__("tests.compliance.matrix", fromlist=["_"]).rule_id(book),
+    "approvals:approval": lambda book: __import__("tests.approvals.helpers", fromlist=["_"]).approval_for_book(book),
+    "approvals:step_decide": lambda book: __import__("tests.approvals.helpers", fromlist=["_"]).step_for_book(book),
+    "approvals:rule_edit": lambda book: __import__("tests.approvals.helpers", fromlist=["_"]).routing_rule_for_book(book),
+    "portal:proposal": lambda book: __import__("tests.approvals.helpers", fromlist=["_"]).approval_for_book(book),
+    "portal:approve": lambda book: __import__("tests.approvals.helpers", fromlist=["_"]).approval_for_book(book),
+    "portal:decline": lambda book: __import__("tests.approvals.helpers", fromlist=["_"]).approval_for_book(book),
+    "portal:signed_pdf": lambda book: __import__("tests.approvals.helpers", fromlist=["_"]).approval_for_book(book),
 }
 ID_MATRIX_API = {
     "account-detail": lambda book: book["accounts"][0].pk,
@@ -31,6 +46,12 @@ ID_MATRIX_API = {
     "price-detail": lambda book: book["stock"].prices.first().pk,
     "drift-proposal-detail": lambda book: Proposal.objects.first().pk,
     "drift-snapshot-detail": lambda book: DriftSnapshot.objects.first().pk,
+    "notification-message-detail": lambda book: __import__("tests.notifications.helpers", fromlist=["_"]).outbound_message_for(book).pk,
+    "compliance-proposal-detail": lambda book: Proposal.objects.first().pk,
+    "compliance-proposal-routable": lambda book: Proposal.objects.first().pk,
+    "compliance-proposal-override": lambda book: Proposal.objects.first().pk,
+    "compliance-proposal-reject": lambda book: Proposal.objects.first().pk,
+    "compliance-proposal-regenerate": lambda book: Proposal.objects.first().pk,
 }
 
 

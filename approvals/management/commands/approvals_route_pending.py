@@ -1,0 +1,25 @@
+"""Route every CHECKED proposal of a firm now (the demo and ops use it; the sweep does it too)."""
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from firms.db_security import owner_role
+from firms.models import Firm
+from firms.tenancy import firm_scope
+
+
+class Command(BaseCommand):
+    help = "Start approval routing for every checked proposal of the firm <slug>."
+
+    def add_arguments(self, parser):
+        parser.add_argument("slug")
+
+    def handle(self, *args, slug: str, **options):
+        from approvals.services import approvals_start
+
+        with owner_role():  # the firm's id is looked up before its scope exists
+            firm = Firm.objects.filter(slug=slug).first()
+        if firm is None:
+            raise CommandError(f"No firm with slug {slug!r}.")
+        with firm_scope(firm):
+            ids = approvals_start(firm_id=firm.pk, now=timezone.now())
+        self.stdout.write(self.style.SUCCESS(f"Routed {len(ids)} proposal(s) of {firm.name}."))

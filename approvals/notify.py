@@ -1,0 +1,38 @@
+"""Every email the approvals app sends goes through here (one place wired to notifications).
+
+notifications.services.notification_enqueue writes an outbox row in the caller's transaction;
+a worker sends it after commit, once per (proposal version, kind, recipient[, suffix])."""
+from django.conf import settings
+
+from firms.models import Firm
+
+PROPOSAL, REMINDER, ESCALATION = "proposal", "reminder", "escalation"
+DECISION = {"approved": "decision_approved", "declined": "decision_declined", "expired": "decision_expired"}
+
+
+def _deliver(*, kind: str, approval, to: str, link: str = "", extra: dict | None = None) -> None:
+    """Queue one email in the notifications outbox (same transaction; sent after commit)."""
+    from notifications.services import notification_enqueue
+
+    firm = Firm.objects.get(pk=approval.firm_id)
+    path = link[len(settings.SITE_URL):] if link.startswith(settings.SITE_URL) else link
+    extra = extra or {}
+    notification_enqueue(firm=firm, kind=kind, recipient=to, proposal=approval.proposal, portal_path=path,
+                         deadline=approval.deadline, decision=extra.get("outcome", ""),
+                         dedupe_suffix=extra.get("suffix", ""))
+
+
+def proposal_ready(*, approval, client, link: str) -> None:
+    _deliver(kind=PROPOSAL, approval=approval, to=client.email, link=link)
+
+
+def reminder(*, approval, client, link: str) -> None:
+    _deliver(kind=REMINDER, approval=approval, to=client.email, link=link)
+
+
+def escalation(*, approval, advisor_email: str) -> None:
+    _deliver(kind=ESCALATION, approval=approval, to=advisor_email, extra={"suffix": f"approval{approval.pk}"})
+
+
+def decision_receipt(*, approval, client, outcome: str) -> None:
+    _deliver(kind=DECISION[outcome], approval=approval, to=client.email, extra={"outcome": outcome})

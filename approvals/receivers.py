@@ -1,0 +1,38 @@
+"""Routing starts as soon as compliance clears proposals (the minute sweep is the safety net),
+and approvals of versions a newer version replaced are voided as soon as it exists."""
+import logging
+
+from django.utils import timezone
+
+from firms.tenancy import firm_scope
+
+log = logging.getLogger(__name__)
+
+
+def route_cleared(sender, firm_id: int, proposal_ids: list[int], **kwargs) -> None:
+    """A failure here must not break the sender's work; the next sweep retries."""
+    from .services import approvals_start
+
+    try:
+        with firm_scope(firm_id):
+            approvals_start(firm_id=firm_id, now=timezone.now(), proposal_ids=proposal_ids)
+    except Exception:  # noqa: BLE001
+        log.exception("routing cleared proposals of firm %s failed; the sweep will retry", firm_id)
+
+
+def void_replaced(sender, firm_id: int, proposal_ids: list[int], **kwargs) -> None:
+    from .services import approvals_void_superseded
+
+    try:
+        with firm_scope(firm_id):
+            approvals_void_superseded(firm_id=firm_id)
+    except Exception:  # noqa: BLE001
+        log.exception("voiding replaced approvals of firm %s failed; the sweep will retry", firm_id)
+
+
+def connect() -> None:
+    from compliance.signals import proposals_cleared
+    from drift.signals import proposals_created
+
+    proposals_cleared.connect(route_cleared, dispatch_uid="approvals.route_cleared")
+    proposals_created.connect(void_replaced, dispatch_uid="approvals.void_replaced")

@@ -1,0 +1,50 @@
+"""Reads of the approvals app. All run inside the caller's firm scope."""
+from datetime import datetime
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from firms.roles import Role
+
+from .choices import ApprovalStatus, StepRole, StepStatus
+from .defaults import DEFAULT_RULES
+from .models import ApprovalSettings, ApprovalStep, CommitteeVote, RoutingRule
+
+# Which staff roles may act on which step (a firm administrator may act on any internal step).
+STEP_ACTORS = {
+    StepRole.ADVISOR: frozenset({Role.ADVISOR, Role.SENIOR_ADVISOR, Role.FIRM_ADMIN}),
+    StepRole.SENIOR: frozenset({Role.SENIOR_ADVISOR, Role.FIRM_ADMIN}),
+    StepRole.COMMITTEE: frozenset({Role.COMMITTEE_MEMBER}),
+}
+
+
+def approval_settings_get(*, firm_id: int) -> ApprovalSettings:
+    settings, _ = ApprovalSettings.objects.get_or_create(firm_id=firm_id)
+    return settings
+
+
+def routing_rules_get(*, firm_id: int) -> list[RoutingRule]:
+    """The firm's rules; the SPEC defaults are written the first time they are asked for."""
+    rules = list(RoutingRule.objects.all())
+    if not rules:
+        rules = RoutingRule.objects.bulk_create([RoutingRule(firm_id=firm_id, **r) for r in DEFAULT_RULES])
+    return rules
+
+
+def step_roles_for(role: str) -> list[str]:
+    return [step for step, roles in STEP_ACTORS.items() if role in roles]
+
+
+def steps_waiting_for(*, membership, overdue_at: datetime | None = None) -> QuerySet:
+    """Active internal steps this member may decide: advisors see their own accounts' steps;
+    committee members see steps they have not voted on yet. Constant queries."""
+    qs = (ApprovalStep.objects.filter(status=StepStatus.ACTIVE, approval__status=ApprovalStatus.PENDING,
+                                      role__in=step_roles_for(membership.role))
+          .select_related("approval__proposal__account__client", "approval__proposal__account__advisor__user")
+          .order_by("approval__deadline"))
+    if membership.role == Role.ADVISOR:
+        qs = qs.filter(approval__proposal__account__advisor=membership)
+    if membership.role == Role.COMMITTEE_MEMBER:
+        qs = qs.exclude(Exists(CommitteeVote.objects.filter(step=OuterRef("pk"), member=membership)))
+    if overdue_at is not None:
+        qs = qs.filter(approval__deadline__lte=overdue_at)
+    return qs

@@ -1,0 +1,28 @@
+"""Celery tasks of the approvals app: thin wrappers around the sweep."""
+from dataclasses import asdict
+
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
+
+from firms.tasks import FirmTask
+
+
+@shared_task(base=FirmTask, name="approvals.tasks.approvals_sweep_firm")
+def approvals_sweep_firm(*, firm_id: int) -> dict:
+    from .sweep import approvals_sweep
+
+    return asdict(approvals_sweep(firm_id=firm_id, now=timezone.now()))
+
+
+@shared_task(name="approvals.tasks.approvals_sweep_all")
+def approvals_sweep_all() -> list[int]:
+    """Every minute: one sweep task per firm. Listing firms is a platform act (owner role)."""
+    from firms.db_security import owner_role
+    from firms.models import Firm
+
+    with owner_role():
+        firm_ids = list(Firm.objects.order_by("pk").values_list("pk", flat=True))
+    for firm_id in firm_ids:
+        transaction.on_commit(lambda f=firm_id: approvals_sweep_firm.delay(firm_id=f))
+    return firm_ids

@@ -1,0 +1,121 @@
+"""Reads for compliance. Check inputs are set-based: a fixed handful of queries for any number
+of proposals (their trades, the trades of every open proposal of the same clients/households,
+the group's transactions in the window, holdings priced on each proposal's day)."""
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pandas as pd
+from django.db.models import Prefetch
+
+from drift.choices import OPEN_STATUSES
+from drift.pgcopy import frame_from_sql
+from portfolios.models import Security
+
+from .choices import ReviewStatus
+from .models import CheckResult, ComplianceReview, ComplianceRule, SubstantiallyIdenticalPair, Substitute
+
+# A client's wash-sale group: its household if it has one, else the client alone.
+_GROUP = "COALESCE('h' || c.household_id::text, 'c' || c.id::text)"
+
+_PROPOSALS_SQL = f"""
+SELECT p.id AS proposal_id, p.account_id, a.number AS account_number, p.as_of, p.est_costs::float8 AS est_costs,
+  a.risk_profile, c.alternatives_eligible, {_GROUP} AS grp
+FROM drift_proposal p JOIN portfolios_account a ON a.id = p.account_id JOIN portfolios_client c ON c.id = a.client_id
+WHERE p.firm_id = %(f)s AND p.id = ANY(%(ids)s)
+"""
+
+_GROUP_ACCOUNTS = f"""
+WITH groups AS ({_PROPOSALS_SQL}),
+acc AS (SELECT a.id AS account_id, a.number AS account_number, {_GROUP} AS grp
+        FROM portfolios_account a JOIN portfolios_client c ON c.id = a.client_id
+        WHERE a.firm_id = %(f)s AND {_GROUP} IN (SELECT grp FROM groups))
+"""
+
+# Trades of the proposals checked, and of every other open proposal in the same groups. A
+# sell's loss is the sum of its loss lots (a sale can mix gain and loss lots).
+_TRADES_SQL = _GROUP_ACCOUNTS + """
+SELECT t.proposal_id, p.as_of AS date, acc.grp, acc.account_number, t.security_id, t.side,
+  t.quantity::float8 AS quantity, t.price::float8 AS price, t.value::float8 AS value,
+  CASE WHEN t.side <> 'sell' THEN 0.0
+       WHEN jsonb_array_length(t.lots) > 0 THEN (SELECT COALESCE(SUM(LEAST((l->>'gain')::numeric, 0)), 0) FROM jsonb_array_elements(t.lots) l)::float8
+       ELSE LEAST(t.realised_st + t.realised_lt, 0)::float8 END AS loss
+FROM drift_proposaltrade t JOIN drift_proposal p ON p.id = t.proposal_id JOIN acc ON acc.account_id = p.account_id
+WHERE t.firm_id = %(f)s AND (p.id = ANY(%(ids)s) OR p.status = ANY(%(open)s))
+"""
+
+_HISTORY_SQL = _GROUP_ACCOUNTS + """
+SELECT NULL::bigint AS proposal_id, tx.date, acc.grp, acc.account_number, tx.security_id, tx.side,
+  tx.quantity::float8 AS quantity, tx.price::float8 AS price, (tx.quantity * tx.price)::float8 AS value,
+  CASE WHEN tx.side = 'sell' THEN LEAST(COALESCE(tx.realized_gain, 0), 0)::float8 ELSE 0.0 END AS loss
+FROM portfolios_transaction tx JOIN acc ON acc.account_id = tx.account_id
+WHERE tx.firm_id = %(f)s AND tx.date BETWEEN %(lo)s AND %(hi)s
+"""
+
+# Holdings of the proposals' accounts, each priced at its last close on or before the
+# proposal's day (cash is worth 1).
+_HOLDINGS_SQL = """
+SELECT p.id AS proposal_id, pos.security_id, pos.quantity::float8 AS quantity,
+  CASE WHEN s.security_type = 'cash' THEN 1.0 ELSE last.close END AS price
+FROM drift_proposal p JOIN portfolios_position pos ON pos.account_id = p.account_id
+JOIN portfolios_security s ON s.id = pos.security_id
+LEFT JOIN LATERAL (SELECT pr.close::float8 AS close FROM portfolios_price pr
+  WHERE pr.firm_id = s.firm_id AND pr.security_id = s.id AND pr.date <= p.as_of ORDER BY pr.date DESC LIMIT 1) last ON true
+WHERE p.firm_id = %(f)s AND p.id = ANY(%(ids)s) AND pos.quantity > 0
+"""
+
+_EVENT_TYPES = {"proposal_id": "Int64", "grp": "object", "account_number": "object", "security_id": "int64", "side": "object",
+                "quantity": "float64", "price": "float64", "value": "float64", "loss": "float64"}
+
+
+@dataclass
+class CheckInputs:
+    proposals: pd.DataFrame  # one row per proposal checked
+    trades: pd.DataFrame  # trades of those proposals and of open proposals in their groups
+    history: pd.DataFrame  # the groups' transactions around the proposals' days
+    holdings: pd.DataFrame  # proposal_id, security_id, quantity, price
+    securities: pd.DataFrame  # security_id, symbol, asset_class, security_type, diversified
+    pairs: pd.DataFrame  # security_id, same_id: both directions, plus each security with itself
+    substitutes: pd.DataFrame  # security_id, substitute_id, rank
+
+
+def check_inputs(*, firm_id: int, proposal_ids: list[int], window_days: int = 30) -> CheckInputs:
+    params = {"f": firm_id, "ids": list(map(int, proposal_ids)), "open": sorted(OPEN_STATUSES)}
+    proposals = frame_from_sql(_PROPOSALS_SQL, params, parse_dates=["as_of"])
+    if proposals.empty:
+        lo = hi = pd.Timestamp("1970-01-01").date()
+    else:
+        lo, hi = proposals["as_of"].min().date() - timedelta(days=window_days), proposals["as_of"].max().date() + timedelta(days=window_days)
+    trades = frame_from_sql(_TRADES_SQL, params, dtype=_EVENT_TYPES, parse_dates=["date"])
+    history = frame_from_sql(_HISTORY_SQL, {**params, "lo": lo, "hi": hi}, dtype=_EVENT_TYPES, parse_dates=["date"])
+    holdings = frame_from_sql(_HOLDINGS_SQL, params, dtype={"proposal_id": "int64", "security_id": "int64", "quantity": "float64", "price": "float64"})
+    return CheckInputs(proposals, trades, history, holdings, securities_frame(), pairs_frame(), substitutes_frame())
+
+
+def securities_frame() -> pd.DataFrame:
+    rows = Security.objects.values_list("id", "symbol", "asset_class", "security_type", "diversified")
+    return pd.DataFrame(list(rows), columns=["security_id", "symbol", "asset_class", "security_type", "diversified"])
+
+
+def pairs_frame() -> pd.DataFrame:
+    """Each security's substantially identical set as rows (security_id, same_id); a security is
+    always identical to itself."""
+    rows = list(SubstantiallyIdenticalPair.objects.values_list("security_a_id", "security_b_id"))
+    ids = set(Security.objects.values_list("id", flat=True))
+    both = rows + [(b, a) for a, b in rows] + [(i, i) for i in ids]
+    return pd.DataFrame(both, columns=["security_id", "same_id"], dtype="int64")
+
+
+def substitutes_frame() -> pd.DataFrame:
+    rows = Substitute.objects.values_list("security_id", "substitute_id", "rank")
+    return pd.DataFrame(list(rows), columns=["security_id", "substitute_id", "rank"])
+
+
+def rules_enabled() -> list[ComplianceRule]:
+    return list(ComplianceRule.objects.filter(enabled=True).order_by("kind"))
+
+
+def review_queue():
+    """Proposals waiting for an officer (flagged) or stopped (blocked), with failing checks."""
+    failing = Prefetch("proposal__check_results", queryset=CheckResult.objects.filter(passed=False).order_by("kind"))
+    return (ComplianceReview.objects.filter(status__in=[ReviewStatus.FLAGGED, ReviewStatus.BLOCKED])
+            .select_related("proposal__account__client").prefetch_related(failing).order_by("checked_at", "pk"))

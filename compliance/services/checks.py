@@ -1,0 +1,90 @@
+"""Running the rules on new proposal versions, in bulk, and storing the outcome with each
+version: clear → checked; a failing flag rule → flagged (officer queue); a failing block rule
+→ blocked (never routed or sent)."""
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from drift.choices import ProposalStatus
+from drift.models import Proposal
+from firms.audit import audit_record
+
+from ..checks import CHECKS
+from ..checks.base import after_trades
+from ..choices import ReviewStatus, Severity
+from ..models import CheckResult, ComplianceReview
+from ..selectors import check_inputs, rules_enabled
+from ..signals import proposals_cleared
+from .rules import compliance_rules_ensure_defaults
+
+TO_STATUS = {ReviewStatus.CLEAR: ProposalStatus.CHECKED, ReviewStatus.FLAGGED: ProposalStatus.FLAGGED,
+             ReviewStatus.BLOCKED: ProposalStatus.BLOCKED}
+
+
+def proposals_check(*, firm_id: int, proposal_ids) -> dict[int, str]:
+    """Check the draft proposals among `proposal_ids` that have no review yet; safe to run
+    twice (the second run finds nothing to claim). Returns proposal id → review status."""
+    compliance_rules_ensure_defaults(firm_id=firm_id)
+    with transaction.atomic():
+        ids = _claim(proposal_ids)
+        if not ids:
+            return {}
+        results, outcomes = _evaluate(firm_id, ids)
+        _store(firm_id, results, outcomes)
+        audit_record(firm_id=firm_id, event="compliance.checked", payload={"ids": ids, "outcomes": {str(k): v for k, v in outcomes.items()},
+                     "failed": {str(r.proposal_id): r.kind for r in results if not r.passed}})
+        cleared = [pid for pid, status in outcomes.items() if status == ReviewStatus.CLEAR]
+        if cleared:
+            transaction.on_commit(lambda: proposals_cleared.send(sender=Proposal, firm_id=firm_id, proposal_ids=cleared))
+    return outcomes
+
+
+def _claim(proposal_ids) -> list[int]:
+    """Lock the unchecked drafts (a concurrent run skips them rather than checking twice)."""
+    qs = (Proposal.objects.select_for_update(skip_locked=True, of=("self",))
+          .filter(id__in=list(map(int, proposal_ids)), status=ProposalStatus.DRAFT, compliance_review__isnull=True))
+    return sorted(qs.values_list("id", flat=True))
+
+
+def _evaluate(firm_id: int, ids: list[int]) -> tuple[list[CheckResult], dict[int, str]]:
+    rules = rules_enabled()
+    window = next((r.params.get("window_days", 30) for r in rules if r.kind == "wash_sale"), 30)
+    inputs = check_inputs(firm_id=firm_id, proposal_ids=ids, window_days=window)
+    after = after_trades(inputs)
+    now, results, worst = timezone.now(), [], {pid: ReviewStatus.CLEAR for pid in ids}
+    for rule in rules:
+        failing = CHECKS[rule.kind](inputs, rule.params, after)
+        for pid in ids:
+            o = failing.get(pid)
+            results.append(CheckResult(firm_id=firm_id, proposal_id=pid, kind=rule.kind, severity=rule.severity, passed=o is None,
+                                       message=o.message if o else "", figures=o.figures if o else {},
+                                       suggestion=o.suggestion if o else {}, checked_at=now))
+            if o is not None:
+                worst[pid] = _worse(worst[pid], rule.severity)
+    return results, worst
+
+
+def _worse(current: str, severity: str) -> str:
+    if severity == Severity.BLOCK or current == ReviewStatus.BLOCKED:
+        return ReviewStatus.BLOCKED
+    return ReviewStatus.FLAGGED
+
+
+def _store(firm_id: int, results: list[CheckResult], outcomes: dict[int, str]) -> None:
+    """Results, reviews, and one guarded UPDATE per outcome (draft → checked/flagged/blocked)."""
+    now = timezone.now()
+    CheckResult.objects.bulk_create(results)
+    ComplianceReview.objects.bulk_create(
+        [ComplianceReview(firm_id=firm_id, proposal_id=pid, status=status, checked_at=now) for pid, status in outcomes.items()])
+    for review_status, proposal_status in TO_STATUS.items():
+        ids = [pid for pid, s in outcomes.items() if s == review_status]
+        if ids:
+            Proposal.objects.filter(id__in=ids, status=ProposalStatus.DRAFT).update(status=proposal_status, status_changed_at=now)
+
+
+def proposals_unchecked_ids(*, older_than: timedelta = timedelta(minutes=2)) -> list[int]:
+    """Drafts with no compliance review some minutes after creation (a lost enqueue)."""
+    qs = Proposal.objects.filter(status=ProposalStatus.DRAFT, compliance_review__isnull=True,
+                                 created_at__lt=timezone.now() - older_than)
+    return list(qs.order_by("id").values_list("id", flat=True)[:5000])

@@ -1,0 +1,100 @@
+"""A suggestion applied: the proposal is rebuilt as a new version with a substitute security
+in place of the buy that would wash a recent loss sale. The old version is superseded and
+the new one goes through the checks like any new version."""
+from decimal import ROUND_DOWN, Decimal
+
+from django.db import transaction
+from django.db.models import Max
+
+from drift.choices import ProposalStatus
+from drift.models import Proposal, ProposalTrade
+from drift.services.proposals import content_hash, lock_firm_proposals
+from drift.services.transitions import proposal_mark_superseded
+from drift.signals import proposals_created
+from firms.audit import audit_record
+from portfolios.models import Price
+
+from ..choices import RuleKind
+from ..models import CheckResult
+
+
+class RegenerateRefused(Exception):
+    pass
+
+
+def _replacements(proposal: Proposal) -> dict[int, int]:
+    result = CheckResult.objects.filter(proposal=proposal, kind=RuleKind.WASH_SALE, passed=False).first()
+    suggestion = result.suggestion if result else {}
+    if suggestion.get("action") != "substitute":
+        raise RegenerateRefused("There is no substitute to apply: the wash-sale check suggested none for this proposal.")
+    return {r["security_id"]: r["substitute_id"] for r in suggestion["replace"]}
+
+
+def _prices(security_ids, as_of) -> dict[int, Decimal]:
+    rows = (Price.objects.filter(security_id__in=list(security_ids), date__lte=as_of)
+            .order_by("security_id", "-date").distinct("security_id").values_list("security_id", "close"))
+    return dict(rows)
+
+
+def _quantity(value: Decimal, price: Decimal, fractional: bool) -> Decimal:
+    step = Decimal("0.001") if fractional else Decimal("1")
+    return (value / price).quantize(step, rounding=ROUND_DOWN)
+
+
+def _new_trades(proposal: Proposal, swap: dict[int, int]) -> list[ProposalTrade]:
+    prices = _prices(swap.values(), proposal.as_of)
+    missing = [s for s in swap.values() if s not in prices]
+    if missing:
+        raise RegenerateRefused("The substitute has no price on or before the proposal's day.")
+    out = []
+    for t in proposal.trades.all():
+        if t.side == "buy" and t.security_id in swap:
+            sub = swap[t.security_id]
+            qty = _quantity(t.value, prices[sub], t.quantity != t.quantity.to_integral_value())
+            if qty <= 0:
+                continue
+            t = ProposalTrade(security_id=sub, side="buy", quantity=qty, price=prices[sub], value=(qty * prices[sub]).quantize(Decimal("0.01")))
+        else:
+            t.pk = None
+        out.append(t)
+    return out
+
+
+def _hash(p: Proposal, trades: list[ProposalTrade]) -> str:
+    rows = sorted(([t.security_id, t.side, f"{t.quantity:.6f}", f"{t.price:.6f}", f"{t.value:.2f}"] for t in trades), key=lambda r: (r[1], r[0]))
+    return content_hash({"account": p.account_id, "version": p.version, "kind": str(p.kind), "as_of": p.as_of.isoformat(),
+                         "trades": rows, "est_costs": f"{p.est_costs:.2f}", "est_tax": f"{p.est_tax:.2f}", "cash_amount": f"{p.cash_amount:.2f}"})
+
+
+def proposal_regenerate_substitute(*, proposal: Proposal, actor=None) -> Proposal:
+    """The new version, with each washing buy replaced by its suggested substitute."""
+    if proposal.status not in (ProposalStatus.BLOCKED, ProposalStatus.FLAGGED):
+        raise RegenerateRefused(f"Only a blocked or flagged proposal is regenerated; this one is {proposal.get_status_display().lower()}.")
+    swap = _replacements(proposal)
+    with transaction.atomic():
+        lock_firm_proposals(proposal.firm_id)
+        old = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        trades = _new_trades(old, swap)
+        new = _copy(old, trades)
+        proposal_mark_superseded(proposal=old, actor=getattr(actor, "user", None), reason=f"replaced by v{new.version} with a substitute")
+        audit_record(firm_id=old.firm_id, event="compliance.regenerated", actor=getattr(actor, "user", None), obj=new,
+                     payload={"from": old.pk, "to": new.pk, "replaced": {str(k): v for k, v in swap.items()}})
+        firm_id, ids = old.firm_id, [new.pk]
+        transaction.on_commit(lambda: proposals_created.send(sender=Proposal, firm_id=firm_id, proposal_ids=ids))
+    return new
+
+
+def _copy(old: Proposal, trades: list[ProposalTrade]) -> Proposal:
+    version = Proposal.objects.filter(account_id=old.account_id).aggregate(v=Max("version"))["v"] + 1
+    new = Proposal(firm_id=old.firm_id, account_id=old.account_id, version=version, kind=old.kind, source=old.source,
+                   status=ProposalStatus.DRAFT, as_of=old.as_of, rule_id=old.rule_id, created_by=old.created_by,
+                   total_value=old.total_value, cash_amount=old.cash_amount, trade_value=sum((t.value for t in trades), Decimal("0")),
+                   est_costs=old.est_costs, est_tax=old.est_tax, realised_st=old.realised_st, realised_lt=old.realised_lt,
+                   drift_before=old.drift_before, drift_after=old.drift_after, allocation=old.allocation,
+                   flags={**old.flags, "substitute_of": old.pk}, undone=old.undone)
+    new.content_hash = _hash(new, trades)
+    new.save()
+    for t in trades:
+        t.firm_id, t.proposal = old.firm_id, new
+    ProposalTrade.objects.bulk_create(trades)
+    return new

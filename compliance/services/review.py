@@ -1,0 +1,64 @@
+"""The compliance officer's decisions: override a flagged proposal with a written reason (it
+becomes checked, ready for routing), or reject a flagged or blocked one. Both audited."""
+from django.db import transaction
+from django.utils import timezone
+
+from drift.models import Proposal
+from drift.services.transitions import proposal_mark_checked, proposal_mark_declined
+from firms.audit import audit_record
+from firms.models import Membership
+
+from ..choices import ReviewStatus
+from ..models import ComplianceReview
+from ..signals import proposals_cleared
+
+
+class ReviewRefused(Exception):
+    """The decision is not allowed; the message says why."""
+
+
+def _failing(review: ComplianceReview) -> dict:
+    rows = review.proposal.check_results.filter(passed=False).values_list("kind", "severity", "message")
+    return {kind: {"severity": severity, "message": message} for kind, severity, message in rows}
+
+
+def _decide(*, review: ComplianceReview, officer: Membership, reason: str, status: str, allowed: tuple) -> ComplianceReview:
+    locked = ComplianceReview.objects.select_for_update().select_related("proposal").get(pk=review.pk)
+    if locked.status not in allowed:  # decided meanwhile by another officer
+        raise ReviewRefused(f"This proposal is already {locked.get_status_display().lower()}.")
+    locked.status, locked.officer, locked.reason, locked.decided_at = status, officer, reason, timezone.now()
+    locked.save(update_fields=["status", "officer", "reason", "decided_at"])
+    return locked
+
+
+def review_override(*, review: ComplianceReview, officer: Membership, reason: str) -> ComplianceReview:
+    """Clear a flagged proposal. A blocked one cannot be overridden."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReviewRefused("An override needs a written reason.")
+    if review.status == ReviewStatus.BLOCKED:
+        raise ReviewRefused("A blocked proposal cannot be overridden; it can only be rejected or replaced by a new version.")
+    if review.status != ReviewStatus.FLAGGED:
+        raise ReviewRefused(f"Only a flagged proposal can be overridden; this one is {review.get_status_display().lower()}.")
+    with transaction.atomic():
+        locked = _decide(review=review, officer=officer, reason=reason, status=ReviewStatus.OVERRIDDEN,
+                         allowed=(ReviewStatus.FLAGGED,))
+        proposal_mark_checked(proposal=locked.proposal, actor=officer.user, reason=f"compliance override: {reason}")
+        audit_record(firm_id=locked.firm_id, event="compliance.override", actor=officer.user, obj=locked.proposal,
+                     payload={"reason": reason, "failing": _failing(locked), "version": locked.proposal.version})
+        firm_id, ids = locked.firm_id, [locked.proposal_id]
+        transaction.on_commit(lambda: proposals_cleared.send(sender=Proposal, firm_id=firm_id, proposal_ids=ids))
+    return locked
+
+
+def review_reject(*, review: ComplianceReview, officer: Membership, reason: str = "") -> ComplianceReview:
+    if review.status not in (ReviewStatus.FLAGGED, ReviewStatus.BLOCKED):
+        raise ReviewRefused(f"Only a flagged or blocked proposal can be rejected; this one is {review.get_status_display().lower()}.")
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        locked = _decide(review=review, officer=officer, reason=reason, status=ReviewStatus.REJECTED,
+                         allowed=(ReviewStatus.FLAGGED, ReviewStatus.BLOCKED))
+        proposal_mark_declined(proposal=locked.proposal, actor=officer.user, reason=f"compliance rejection: {reason}")
+        audit_record(firm_id=locked.firm_id, event="compliance.reject", actor=officer.user, obj=locked.proposal,
+                     payload={"reason": reason, "failing": _failing(locked), "version": locked.proposal.version})
+    return locked

@@ -1,0 +1,44 @@
+"""Celery tasks of compliance: thin wrappers around services."""
+from celery import shared_task
+from django.db import transaction
+
+from firms.tasks import FirmTask
+
+
+@shared_task(base=FirmTask, name="compliance.tasks.proposals_check_task")
+def proposals_check_task(*, firm_id: int, proposal_ids: list[int]) -> dict:
+    from .services.checks import proposals_check
+
+    return {str(k): v for k, v in proposals_check(firm_id=firm_id, proposal_ids=proposal_ids).items()}
+
+
+def proposals_check_enqueue(*, firm_id: int, proposal_ids: list[int], **kwargs) -> None:
+    """Receiver of drift's proposals_created: check the new versions once committed."""
+    ids = list(map(int, proposal_ids))
+    transaction.on_commit(lambda: proposals_check_task.delay(firm_id=firm_id, proposal_ids=ids))
+
+
+def unchecked_enqueue() -> list[int]:
+    """For every firm with drafts never checked (a lost enqueue), enqueue a check. Listing
+    firms is a platform act (owner role, as in the drift scan check)."""
+    from firms.db_security import owner_role
+    from firms.models import Firm
+    from firms.tenancy import firm_scope
+
+    from .services.checks import proposals_unchecked_ids
+
+    with owner_role():
+        firm_ids = list(Firm.objects.order_by("pk").values_list("pk", flat=True))
+    enqueued = []
+    for firm_id in firm_ids:
+        with firm_scope(firm_id):
+            ids = proposals_unchecked_ids()
+        if ids:
+            enqueued.append(firm_id)
+            proposals_check_enqueue(firm_id=firm_id, proposal_ids=ids)
+    return enqueued
+
+
+@shared_task(name="compliance.tasks.unchecked_sweep")
+def unchecked_sweep() -> list[int]:
+    return unchecked_enqueue()

@@ -1,0 +1,130 @@
+"""Compliance pages: the officer's queue and review, identical pairs, rules. Thin views."""
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+
+from drift.models import Proposal
+from firms.access import role_required
+from firms.roles import ADVISORY_ROLES, COMPLIANCE_ROLES
+
+from .forms import OverrideForm, PairForm, RejectForm, RuleForm
+from .models import ComplianceReview, ComplianceRule, SubstantiallyIdenticalPair
+from .selectors import review_queue
+from .services.regenerate import RegenerateRefused, proposal_regenerate_substitute
+from .services.review import ReviewRefused, review_override, review_reject
+from .services.rules import compliance_rule_save, compliance_rules_ensure_defaults, identical_pair_add, identical_pair_remove
+
+officer_required = role_required(*COMPLIANCE_ROLES)
+fixer_required = role_required(*(COMPLIANCE_ROLES | ADVISORY_ROLES))
+
+
+@officer_required
+def queue(request):
+    return render(request, "compliance/queue.html", {"reviews": review_queue()})
+
+
+def _review_page(request, proposal: Proposal, override_form=None, reject_form=None, status=200):
+    review = ComplianceReview.objects.filter(proposal=proposal).select_related("officer__user").first()
+    return render(request, "compliance/review.html", {
+        "proposal": proposal, "review": review, "results": proposal.check_results.order_by("passed", "kind"),
+        "override_form": override_form or OverrideForm(), "reject_form": reject_form or RejectForm(),
+    }, status=status)
+
+
+def _proposal(pk: int) -> Proposal:
+    return get_object_or_404(Proposal.objects.select_related("account__client"), pk=pk)
+
+
+@officer_required
+def review(request, pk: int):
+    return _review_page(request, _proposal(pk))
+
+
+@officer_required
+def override(request, pk: int):
+    proposal = _proposal(pk)
+    if request.method != "POST":
+        return redirect("compliance:review", pk=pk)
+    form = OverrideForm(request.POST)
+    review = get_object_or_404(ComplianceReview, proposal=proposal)
+    if not form.is_valid():
+        return _review_page(request, proposal, override_form=form, status=400)
+    try:
+        review_override(review=review, officer=request.membership, reason=form.cleaned_data["reason"])
+    except ReviewRefused as exc:
+        form.add_error(None, str(exc))
+        return _review_page(request, proposal, override_form=form, status=409)
+    messages.success(request, f"Proposal v{proposal.version} cleared by override.")
+    return redirect("compliance:queue")
+
+
+@officer_required
+def reject(request, pk: int):
+    proposal = _proposal(pk)
+    if request.method != "POST":
+        return redirect("compliance:review", pk=pk)
+    form = RejectForm(request.POST)
+    review = get_object_or_404(ComplianceReview, proposal=proposal)
+    try:
+        review_reject(review=review, officer=request.membership, reason=form.data.get("reason", ""))
+    except ReviewRefused as exc:
+        form.add_error(None, str(exc))
+        return _review_page(request, proposal, reject_form=form, status=409)
+    messages.success(request, f"Proposal v{proposal.version} rejected.")
+    return redirect("compliance:queue")
+
+
+@fixer_required
+def regenerate(request, pk: int):
+    proposal = _proposal(pk)
+    if request.method != "POST":
+        return redirect("drift:proposal", pk=pk)
+    try:
+        new = proposal_regenerate_substitute(proposal=proposal, actor=request.membership)
+    except RegenerateRefused as exc:
+        messages.error(request, str(exc))
+        return redirect("drift:proposal", pk=pk)
+    messages.success(request, f"Version {new.version} created with the substitute; compliance checks it next.")
+    return redirect("drift:proposal", pk=new.pk)
+
+
+@officer_required
+def pairs(request):
+    form = PairForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            identical_pair_add(firm_id=request.firm.pk, first=form.cleaned_data["first"], second=form.cleaned_data["second"],
+                               note=form.cleaned_data["note"], actor=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Pair added.")
+            return redirect("compliance:pairs")
+    rows = SubstantiallyIdenticalPair.objects.select_related("security_a", "security_b").order_by("security_a__symbol", "security_b__symbol")
+    return render(request, "compliance/pairs.html", {"pairs": rows, "form": form})
+
+
+@officer_required
+def pair_delete(request, pk: int):
+    pair = get_object_or_404(SubstantiallyIdenticalPair.objects.select_related("security_a", "security_b"), pk=pk)
+    if request.method == "POST":
+        identical_pair_remove(pair=pair, actor=request.user)
+        messages.success(request, f"Pair {pair.security_a} ≈ {pair.security_b} removed.")
+    return redirect("compliance:pairs")
+
+
+@officer_required
+def rules(request):
+    compliance_rules_ensure_defaults(firm_id=request.firm.pk)
+    return render(request, "compliance/rules.html", {"rules": ComplianceRule.objects.order_by("kind")})
+
+
+@officer_required
+def rule_edit(request, pk: int):
+    rule = get_object_or_404(ComplianceRule, pk=pk)
+    form = RuleForm(request.POST or None, instance=rule)
+    if request.method == "POST" and form.is_valid():
+        compliance_rule_save(rule=form.save(commit=False), actor=request.user)
+        messages.success(request, f"Rule “{rule.get_kind_display()}” saved.")
+        return redirect("compliance:rules")
+    return render(request, "compliance/rule_form.html", {"form": form, "rule": rule})

@@ -1,0 +1,102 @@
+"""Building the render context: an explicit allow-list of plain values, nothing else.
+
+`proposal_facts` copies what an email may show out of a Proposal into primitives;
+`merge_context` turns facts into the merge values the renderer accepts. No model instance
+is passed on, so a template cannot reach a setting, another attribute or another client."""
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+
+from . import formatting as fmt
+from .values import Link, MergeValue, Table
+
+
+@dataclass(frozen=True)
+class TradeLine:
+    side: str  # "buy" | "sell"
+    symbol: str
+    name: str
+    quantity: Decimal
+    value: Decimal
+
+
+@dataclass(frozen=True)
+class AllocationLine:
+    label: str
+    current: Decimal
+    proposed: Decimal
+    target: Decimal
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything an email may say, as plain values. Build one per message."""
+
+    firm_name: str
+    client_name: str = ""
+    account_number: str = ""
+    account_type: str = ""
+    portfolio_value: Decimal | None = None
+    allocation: tuple[AllocationLine, ...] = ()
+    trades: tuple[TradeLine, ...] = ()
+    est_costs: Decimal | None = None
+    est_tax: Decimal | None = None
+    deadline: datetime | None = None
+    portal_path: str = ""
+    advisor_name: str = ""
+    advisor_email: str = ""
+    decision: str = ""
+    filled: tuple[TradeLine, ...] = ()
+    not_filled: tuple[tuple[str, str, str], ...] = ()  # (symbol, side, reason)
+
+
+def portal_link(path: str) -> Link:
+    """Always the configured site URL plus the caller's path — never the request's Host."""
+    url = settings.SITE_URL + "/" + path.lstrip("/") if path else settings.SITE_URL + "/"
+    return Link(url=url, label="Review your proposal" if path else "Open your client portal")
+
+
+def _allocation(lines, *, columns: tuple[str, ...], pick) -> Table:
+    rows = tuple((a.label, *(fmt.percent(v) for v in pick(a))) for a in lines)
+    return Table(("Asset class", *columns), rows, (False,) + (True,) * len(columns))
+
+
+def _trades(lines: tuple[TradeLine, ...], empty: str) -> Table:
+    rows = tuple((t.side.capitalize(), f"{t.symbol} — {t.name}" if t.name else t.symbol, fmt.quantity(t.quantity),
+                  fmt.money(t.value)) for t in lines)
+    return Table(("Action", "Security", "Quantity", "Est. value"), rows, (False, False, True, True), empty)
+
+
+def _costs(facts: Facts) -> Table:
+    costs, tax = facts.est_costs or Decimal("0"), facts.est_tax or Decimal("0")
+    tax_label = "Estimated taxes" if tax >= 0 else "Estimated taxes (saved)"
+    rows = (("Trading costs", fmt.money(costs)), (tax_label, fmt.money(tax)), ("Total", fmt.money(costs + tax)))
+    return Table(("Item", "Amount"), rows, (False, True))
+
+
+def merge_context(facts: Facts) -> dict[str, MergeValue]:
+    return {
+        "Client.Name": facts.client_name,
+        "Client.FirstName": facts.client_name.split(" ")[0] if facts.client_name else "",
+        "Account.Number": fmt.masked_account(facts.account_number) if facts.account_number else "",
+        "Account.Type": facts.account_type,
+        "Portfolio.Value": fmt.money(facts.portfolio_value) if facts.portfolio_value is not None else "",
+        "Portfolio.CurrentAllocation": _allocation(facts.allocation, columns=("Today",), pick=lambda a: (a.current,)),
+        "Portfolio.TargetAllocation": _allocation(facts.allocation, columns=("Target",), pick=lambda a: (a.target,)),
+        "Portfolio.AllocationChange": _allocation(
+            facts.allocation, columns=("Today", "After", "Target"), pick=lambda a: (a.current, a.proposed, a.target)),
+        "Rebalance.TradeList": _trades(facts.trades, "No trades."),
+        "Rebalance.TradeCount": str(len(facts.trades)),
+        "Rebalance.EstimatedCosts": _costs(facts),
+        "Approval.Deadline": fmt.deadline(facts.deadline),
+        "Portal.Link": portal_link(facts.portal_path),
+        "Advisor.Name": facts.advisor_name,
+        "Advisor.Email": facts.advisor_email,
+        "Firm.Name": facts.firm_name,
+        "Decision.Outcome": facts.decision,
+        "Execution.Filled": _trades(facts.filled, "Nothing was traded."),
+        "Execution.NotFilled": Table(("Security", "Action", "Why"), facts.not_filled, (False, False, False),
+                                     "Everything was done."),
+    }

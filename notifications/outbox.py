@@ -1,0 +1,102 @@
+"""Sending the outbox (R-NOTE-3): claim, send outside any transaction, record the outcome.
+
+A message is claimed with a conditional UPDATE (pending → sending, only when due), so two
+workers, a redelivered task or a re-run sweep cannot both send it. Temporary failures
+(SMTP 4xx, connection trouble) go back to pending with a backoff stored in next_attempt_at;
+the periodic sweep picks them up (no long countdowns). Permanent failures (5xx) are marked
+failed, visible and retryable in the admin. A worker that dies mid-send leaves the row in
+`sending`; the sweep reclaims it after NOTIFICATIONS_SENDING_TIMEOUT_SECONDS (the one window
+where a message could go out twice: a crash after the SMTP server accepted it)."""
+import smtplib
+import uuid
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from firms.audit import audit_record
+
+from .choices import MessageStatus as S
+from .models import OutboundMessage
+from .timing import retry_delay, sending_timeout
+
+
+def outbound_message_claim(*, message_id: int, now) -> bool:
+    return OutboundMessage.objects.filter(pk=message_id, status=S.PENDING, next_attempt_at__lte=now).update(
+        status=S.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    ) == 1
+
+
+def smtp_failure_is_permanent(exc: Exception) -> bool:
+    """5xx replies are permanent; 4xx replies and connection trouble are temporary."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return bool(codes) and all(c >= 500 for c in codes)
+    code = getattr(exc, "smtp_code", None)
+    return isinstance(code, int) and code >= 500
+
+
+def _email(message: OutboundMessage) -> EmailMultiAlternatives:
+    mail = EmailMultiAlternatives(message.subject, message.body_text, settings.DEFAULT_FROM_EMAIL, [message.recipient],
+                                  headers={"X-Rebalance-Message": str(message.pk)})
+    mail.attach_alternative(message.body_html, "text/html")
+    return mail
+
+
+def _failed(message: OutboundMessage, exc: Exception, now) -> str:
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    pending = OutboundMessage.objects.filter(pk=message.pk, status=S.SENDING)
+    if smtp_failure_is_permanent(exc) or message.attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
+        pending.update(status=S.FAILED, last_error=error)
+        return "failed"
+    pending.update(status=S.PENDING, last_error=error, next_attempt_at=now + retry_delay(message.attempts))
+    return "retry"
+
+
+def outbound_message_send(*, message_id: int, now=None) -> str:
+    """One send attempt. Returns "sent", "retry", "failed" or "skipped" (not ours to send)."""
+    now = now or timezone.now()
+    if not outbound_message_claim(message_id=message_id, now=now):
+        return "skipped"
+    message = OutboundMessage.objects.get(pk=message_id)
+    try:
+        _email(message).send(fail_silently=False)
+    except (smtplib.SMTPException, OSError) as exc:
+        return _failed(message, exc, now)
+    OutboundMessage.objects.filter(pk=message_id, status=S.SENDING).update(
+        status=S.SENT, sent_at=timezone.now(), last_error="")
+    return "sent"
+
+
+def outbox_sweep(*, now=None, limit: int = 500) -> list[int]:
+    """Reclaim messages stuck in `sending`, then queue a send for every due message."""
+    now = now or timezone.now()
+    OutboundMessage.objects.filter(status=S.SENDING, claimed_at__lt=now - sending_timeout()).update(
+        status=S.PENDING, next_attempt_at=now, last_error="Reclaimed: the worker sending it did not finish.")
+    due = list(OutboundMessage.objects.filter(status=S.PENDING, next_attempt_at__lte=now)
+               .order_by("next_attempt_at").values_list("pk", "firm_id")[:limit])
+    from .tasks import outbound_message_send_task
+
+    for pk, firm_id in due:
+        transaction.on_commit(lambda p=pk, f=firm_id: outbound_message_send_task.delay(firm_id=f, message_id=p))
+    return [pk for pk, _ in due]
+
+
+def outbound_message_retry(*, message_id: int, actor=None) -> bool:
+    """Put a failed message back in the queue, due now (admin action)."""
+    with transaction.atomic():
+        changed = OutboundMessage.objects.filter(pk=message_id, status=S.FAILED).update(
+            status=S.PENDING, next_attempt_at=timezone.now())
+        if changed:
+            message = OutboundMessage.objects.get(pk=message_id)
+            audit_record(firm_id=message.firm_id, event="notification.retry", actor=actor, obj=message)
+            from .tasks import outbound_message_send_task
+
+            transaction.on_commit(lambda: outbound_message_send_task.delay(firm_id=message.firm_id, message_id=message_id))
+    return bool(changed)
+
+
+def one_off_dedupe_key() -> str:
+    return f"test:{uuid.uuid4().hex}"

@@ -1,0 +1,58 @@
+"""Reads for notifications. All run inside the caller's firm scope."""
+from decimal import Decimal
+
+from drift.models import Proposal
+from portfolios.choices import AssetClass
+
+from .choices import Kind
+from .context import AllocationLine, Facts, TradeLine
+from .defaults import DEFAULTS, DefaultTemplate
+from .models import NotificationSettings, NotificationTemplate, OutboundMessage
+
+
+def _dec(value) -> Decimal:
+    return Decimal(str(value))
+
+
+def proposal_facts(proposal: Proposal, *, firm_name: str, **more) -> Facts:
+    """Copy what a client email may show out of a proposal (and nothing else) into Facts.
+    `more` passes the caller's values: deadline, portal_path, decision, filled, not_filled."""
+    account = proposal.account
+    labels = dict(AssetClass.choices)
+    allocation = tuple(
+        AllocationLine(labels.get(c, c), _dec(v.get("current", 0)), _dec(v.get("proposed", 0)), _dec(v.get("target", 0)))
+        for c, v in sorted(proposal.allocation.items())
+    )
+    trades = tuple(TradeLine(t.side, t.security.symbol, t.security.name, t.quantity, t.value)
+                   for t in proposal.trades.select_related("security").order_by("side", "security__symbol"))
+    advisor = account.advisor
+    return Facts(
+        firm_name=firm_name, client_name=account.client.name, account_number=account.number,
+        account_type=account.get_registration_display(), portfolio_value=proposal.total_value,
+        allocation=allocation, trades=trades, est_costs=proposal.est_costs, est_tax=proposal.est_tax,
+        advisor_name=advisor.display_name if advisor else "", advisor_email=advisor.user.email if advisor else "",
+        **more,
+    )
+
+
+def template_for(kind: str) -> NotificationTemplate | DefaultTemplate:
+    """The firm's own template of this kind, or the shipped default."""
+    return NotificationTemplate.objects.filter(kind=kind).first() or DEFAULTS[kind]
+
+
+def templates_overview() -> list[dict]:
+    edited = {t.kind: t for t in NotificationTemplate.objects.select_related("updated_by__user")}
+    return [{"kind": k, "label": label, "template": edited.get(k)} for k, label in Kind.choices]
+
+
+def advisors_may_edit() -> bool:
+    return NotificationSettings.objects.filter(advisors_may_edit_templates=True).exists()
+
+
+def outbox_messages(*, status: str = "", kind: str = ""):
+    qs = OutboundMessage.objects.order_by("-created_at", "-pk")
+    if status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.defer("body_html", "body_text")

@@ -1,0 +1,116 @@
+"""Writing templates and enqueuing email (R-NOTE-1/3).
+
+How other stages send email — call inside the firm's scope, in the same transaction as the
+change that causes the email; the message row commits with it and is sent after commit:
+
+    from notifications.choices import Kind
+    from notifications.services import notification_enqueue
+
+    # approvals: the proposal email, a reminder (when timing.reminder_due(...) says so),
+    # an escalation to a staff member, a decision receipt
+    notification_enqueue(firm=firm, kind=Kind.PROPOSAL, recipient=client.email,
+                         proposal=proposal, portal_path=signed_path, deadline=step.deadline)
+    notification_enqueue(firm=firm, kind=Kind.REMINDER, recipient=client.email,
+                         proposal=proposal, portal_path=signed_path, deadline=step.deadline)
+    notification_enqueue(firm=firm, kind=Kind.ESCALATION, recipient=senior.user.email,
+                         proposal=proposal, deadline=step.deadline, dedupe_suffix=f"step{step.pk}")
+    notification_enqueue(firm=firm, kind=Kind.DECISION_APPROVED, recipient=client.email, proposal=proposal)
+
+    # trading: right when fills are recorded (R-NOTE-4: "within 15 minutes" = enqueue now)
+    notification_enqueue(firm=firm, kind=Kind.TRADE_CONFIRMATION, recipient=client.email,
+                         proposal=proposal, filled=(TradeLine("buy", "BND", "Bond ETF", qty, value),))
+    notification_enqueue(firm=firm, kind=Kind.PARTIAL_FILL_NOTICE, recipient=client.email,
+                         proposal=proposal, filled=..., not_filled=(("VTI", "Sell", "Rejected by custodian"),))
+
+The message is unique per (proposal id, version, content hash, kind, recipient[, suffix]):
+calling it again — a re-run sweep, a redelivered task — returns the existing row and sends
+nothing new. `portal_path` is a path; the link is settings.SITE_URL + path, never Host.
+"""
+from django.db import transaction
+
+from firms.audit import audit_record
+from firms.models import Firm, Membership
+
+from .choices import MessageStatus
+from .context import Facts, merge_context
+from .merge import html_check, merge_parse
+from .models import NotificationTemplate, OutboundMessage
+from .rendering import RenderedEmail, email_render
+from .selectors import proposal_facts, template_for
+
+
+def notification_template_validate(*, subject: str, body_html: str, body_text: str) -> None:
+    """Raise MergeSyntaxError (with line/column) for any unknown field or forbidden syntax."""
+    merge_parse(subject)
+    merge_parse(body_html)
+    html_check(body_html)
+    merge_parse(body_text)
+
+
+def notification_template_save(*, firm: Firm, actor: Membership, kind: str, subject: str, body_html: str,
+                               body_text: str) -> NotificationTemplate:
+    notification_template_validate(subject=subject, body_html=body_html, body_text=body_text)
+    with transaction.atomic():
+        template, _ = NotificationTemplate.objects.update_or_create(
+            firm=firm, kind=kind,
+            defaults={"subject": subject, "body_html": body_html, "body_text": body_text, "updated_by": actor},
+        )
+        audit_record(firm_id=firm.pk, event="notification.template_saved", actor=actor.user, obj=template,
+                     payload={"kind": kind})
+    return template
+
+
+def notification_template_reset(*, firm: Firm, actor: Membership, kind: str) -> None:
+    """Go back to the shipped default for this kind."""
+    with transaction.atomic():
+        NotificationTemplate.objects.filter(kind=kind).delete()
+        audit_record(firm_id=firm.pk, event="notification.template_reset", actor=actor.user, payload={"kind": kind})
+
+
+def notification_render(*, firm: Firm, kind: str, facts: Facts, template=None) -> RenderedEmail:
+    return email_render(template or template_for(kind), merge_context(facts), firm_name=firm.name,
+                        brand_color=firm.brand_color)
+
+
+def _dedupe_key(kind: str, recipient: str, proposal, suffix: str) -> str:
+    base = f"p{proposal.pk}:v{proposal.version}:{proposal.content_hash[:16]}:{kind}:{recipient.lower()}"
+    return f"{base}:{suffix}" if suffix else base
+
+
+def outbound_message_insert(*, firm: Firm, kind: str, recipient: str, email: RenderedEmail, dedupe_key: str,
+                            proposal=None) -> OutboundMessage:
+    """INSERT … ON CONFLICT DO NOTHING on (firm, dedupe_key); then send after commit."""
+    row = OutboundMessage(
+        firm=firm, kind=kind, recipient=recipient, subject=email.subject, body_html=email.html, body_text=email.text,
+        dedupe_key=dedupe_key, proposal=proposal, proposal_version=getattr(proposal, "version", None),
+        proposal_hash=getattr(proposal, "content_hash", ""),
+    )
+    OutboundMessage.objects.bulk_create([row], ignore_conflicts=True)
+    message = OutboundMessage.objects.get(dedupe_key=dedupe_key)
+    if message.status == MessageStatus.PENDING:
+        from .tasks import outbound_message_send_task
+
+        transaction.on_commit(lambda: outbound_message_send_task.delay(firm_id=firm.pk, message_id=message.pk))
+    return message
+
+
+def notification_enqueue(*, firm: Firm, kind: str, recipient: str, proposal, portal_path: str = "",
+                         deadline=None, decision: str = "", filled=(), not_filled=(),
+                         dedupe_suffix: str = "") -> OutboundMessage:
+    """Render this kind of email about `proposal` for `recipient` and queue it (idempotent)."""
+    facts = proposal_facts(proposal, firm_name=firm.name, portal_path=portal_path, deadline=deadline,
+                           decision=decision, filled=tuple(filled), not_filled=tuple(not_filled))
+    email = notification_render(firm=firm, kind=kind, facts=facts)
+    return outbound_message_insert(firm=firm, kind=kind, recipient=recipient, email=email, proposal=proposal,
+                                   dedupe_key=_dedupe_key(kind, recipient, proposal, dedupe_suffix))
+
+
+def notification_test_send(*, firm: Firm, member: Membership, kind: str, scenario: str, template=None) -> OutboundMessage:
+    """"Send me a test": the (draft) template with a sample scenario, to the member's own address."""
+    from .outbox import one_off_dedupe_key
+    from .samples import sample_facts
+
+    email = notification_render(firm=firm, kind=kind, facts=sample_facts(scenario, firm_name=firm.name), template=template)
+    email = RenderedEmail(f"[Test] {email.subject}"[:300], email.html, email.text)
+    return outbound_message_insert(firm=firm, kind=kind, recipient=member.user.email, email=email,
+                                   dedupe_key=one_off_dedupe_key())

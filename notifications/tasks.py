@@ -1,0 +1,33 @@
+"""Celery tasks of notifications: thin wrappers around the outbox services."""
+from celery import shared_task
+
+from firms.tasks import FirmTask
+
+
+@shared_task(base=FirmTask, name="notifications.tasks.outbound_message_send")
+def outbound_message_send_task(*, firm_id: int, message_id: int) -> str:
+    from .outbox import outbound_message_send
+
+    return outbound_message_send(message_id=message_id)
+
+
+@shared_task(base=FirmTask, name="notifications.tasks.outbox_sweep_firm")
+def outbox_sweep_firm(*, firm_id: int) -> int:
+    from .outbox import outbox_sweep
+
+    return len(outbox_sweep())
+
+
+@shared_task(name="notifications.tasks.outbox_sweep_all")
+def outbox_sweep_all() -> int:
+    """Beat entry: one sweep per firm. Listing firms is a platform act (owner role)."""
+    from firms.db_security import owner_role
+    from firms.models import Firm
+
+    with owner_role():
+        firm_ids = list(Firm.objects.order_by("pk").values_list("pk", flat=True))
+    for firm_id in firm_ids:
+        outbox_sweep_firm.delay(firm_id=firm_id)
+    return len(firm_ids)
+
+

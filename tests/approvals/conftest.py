@@ -1,0 +1,13 @@
+import pytest
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """Every email the approvals app asks for: dicts of kind, to, link."""
+    messages = []
+
+    def deliver(*, kind, approval, to, link="", extra=None):
+        messages.append({"kind": kind, "approval": approval.pk, "to": to, "link": link})
+
+    monkeypatch.setattr("approvals.notify._deliver", deliver)
+    return messages

@@ -1,0 +1,75 @@
+"""Reads of the trading app: the batch's input frame, active pauses and holds, pages."""
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+
+from drift.choices import ProposalStatus
+from drift.pgcopy import frame_from_sql
+
+from .choices import PauseScope
+from .models import Batch, ExecutionPause, ProposalHold, TradingSettings
+
+TRADES_SQL = """
+WITH last_price AS (
+  SELECT DISTINCT ON (security_id) security_id, close FROM portfolios_price
+  WHERE firm_id = %(firm)s AND date <= %(day)s ORDER BY security_id, date DESC
+)
+SELECT t.id AS trade_id, t.proposal_id, p.version, p.account_id, a.number AS account_number, a.custodian_id,
+       c.code AS custodian_code, c.supports_fractional, a.model_id, t.security_id, s.symbol, s.security_type, t.side,
+       t.quantity::text AS quantity, t.price::text AS approved_price, lp.close::text AS last_price,
+       (cs.id IS NOT NULL) AS tradable
+FROM drift_proposaltrade t
+JOIN drift_proposal p ON p.id = t.proposal_id
+JOIN portfolios_account a ON a.id = p.account_id
+JOIN portfolios_custodian c ON c.id = a.custodian_id
+JOIN portfolios_security s ON s.id = t.security_id
+LEFT JOIN last_price lp ON lp.security_id = t.security_id
+LEFT JOIN portfolios_custodiansecurity cs ON cs.custodian_id = a.custodian_id AND cs.security_id = t.security_id
+WHERE t.firm_id = %(firm)s AND p.status = %(status)s
+ORDER BY t.proposal_id, t.id
+"""
+TEXT = {"quantity": str, "approved_price": str, "last_price": str, "account_number": str, "symbol": str,
+        "custodian_code": str, "side": str, "security_type": str}
+
+
+def approved_trades(*, firm_id: int, day: date) -> pd.DataFrame:
+    """Every trade of every approved proposal, with the last close on or before `day`."""
+    return frame_from_sql(TRADES_SQL, {"firm": firm_id, "day": day, "status": ProposalStatus.APPROVED}, dtype=TEXT)
+
+
+def trading_settings(firm_id: int) -> TradingSettings:
+    return TradingSettings.objects.filter(firm_id=firm_id).first() or TradingSettings(firm_id=firm_id)
+
+
+@dataclass
+class Pauses:
+    firm: ExecutionPause | None = None
+    custodians: dict = field(default_factory=dict)
+    models: dict = field(default_factory=dict)
+    accounts: dict = field(default_factory=dict)
+    held: dict = field(default_factory=dict)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.firm or self.custodians or self.models or self.accounts)
+
+
+def active_pauses() -> Pauses:
+    pauses = Pauses()
+    for p in ExecutionPause.objects.filter(resumed_at__isnull=True).order_by("paused_at"):
+        if p.scope == PauseScope.FIRM:
+            pauses.firm = pauses.firm or p
+        else:
+            getattr(pauses, f"{p.scope}s")[getattr(p, f"{p.scope}_id")] = p.reason
+    pauses.held = dict(ProposalHold.objects.filter(released_at__isnull=True).values_list("proposal_id", "reason"))
+    return pauses
+
+
+def active_pause_list():
+    return ExecutionPause.objects.filter(resumed_at__isnull=True).select_related(
+        "custodian", "model", "account", "paused_by__user").order_by("-paused_at")
+
+
+def batch_list():
+    return Batch.objects.order_by("-trade_date")

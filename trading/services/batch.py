@@ -1,0 +1,98 @@
+"""The firm's trade batch of a day: claimed once (unique firm + date), run under a per-firm
+lock, re-runnable at any point. A run writes the outbox (orders, blocks, plans), sends the
+blocks, collects fills and ends the proposals; each step picks up where a dead run stopped."""
+from contextlib import contextmanager
+from datetime import date
+
+from django.db import connection
+from django.utils import timezone
+
+from firms.audit import audit_record
+
+from ..choices import BatchStatus, BatchTrigger
+from ..models import Batch
+from ..planning import plan_build
+from ..selectors import active_pauses, approved_trades, trading_settings
+from .fills import fills_collect
+from .sending import blocks_send
+from .settle import proposals_settle
+from .writing import plan_write
+
+BATCH_LOCK = 7_300_001
+
+
+class BatchBusy(Exception):
+    pass
+
+
+def batch_claim(*, firm_id: int, trade_date: date, trigger: str = BatchTrigger.SCHEDULE) -> Batch:
+    """The day's batch row, inserted at most once however many callers race here."""
+    with connection.cursor() as cur:
+        cur.execute("INSERT INTO trading_batch (firm_id, trade_date, status, trigger, created_at, runs, note, counts, skipped)"
+                    " VALUES (%s, %s, %s, %s, now(), 0, '', '{}', '[]') ON CONFLICT (firm_id, trade_date) DO NOTHING",
+                    [firm_id, trade_date, BatchStatus.RUNNING, trigger])
+    return Batch.objects.get(firm_id=firm_id, trade_date=trade_date)
+
+
+@contextmanager
+def firm_batch_lock(firm_id: int):
+    """A session lock held for the whole run (it spans several transactions); a killed worker's
+    connection closes and releases it."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_lock(%s, %s)", [BATCH_LOCK, firm_id])
+        if not cur.fetchone()[0]:
+            raise BatchBusy("Another run of this firm's batch is in progress.")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_unlock(%s, %s)", [BATCH_LOCK, firm_id])
+
+
+def batch_run(*, firm_id: int, trade_date: date, trigger: str = BatchTrigger.SCHEDULE, actor=None,
+              again: bool = False) -> Batch:
+    """Run (or resume) the day's batch. A finished batch runs again only when `again` (an
+    advisor's "run now", which picks up proposals approved since)."""
+    batch = batch_claim(firm_id=firm_id, trade_date=trade_date, trigger=trigger)
+    if batch.status == BatchStatus.DONE and not again:
+        return batch
+    with firm_batch_lock(firm_id):
+        batch.refresh_from_db()
+        if batch.status == BatchStatus.DONE and not again:
+            return batch
+        return _run(batch, trigger, actor)
+
+
+def _run(batch: Batch, trigger: str, actor) -> Batch:
+    was_paused = batch.status == BatchStatus.PAUSED
+    batch.runs += 1
+    batch.status, batch.trigger = BatchStatus.RUNNING, trigger
+    batch.save(update_fields=["runs", "status", "trigger"])
+    pauses = active_pauses()
+    if pauses.firm is not None:
+        return _paused(batch, pauses.firm.reason, actor, audit=not was_paused)
+    plan = plan_build(approved_trades(firm_id=batch.firm_id, day=batch.trade_date),
+                      settings=trading_settings(batch.firm_id), pauses=pauses)
+    counts = plan_write(batch=batch, plan=plan)
+    counts["blocks_sent"] = blocks_send(batch=batch)
+    counts["blocks_settled"] = fills_collect(batch=batch)
+    counts["proposals"] = proposals_settle(batch=batch)
+    counts["skipped"] = len(plan.skipped)
+    return _finish(batch, counts, plan.skipped, actor)
+
+
+def _paused(batch: Batch, reason: str, actor, audit: bool) -> Batch:
+    batch.status, batch.note = BatchStatus.PAUSED, f"Nothing sent: execution is paused for the firm ({reason})."[:300]
+    batch.save(update_fields=["status", "note"])
+    if audit:  # the minute check finds it paused again and again; one entry says so
+        audit_record(firm_id=batch.firm_id, event="trading.batch_paused", actor=actor, obj=batch, payload={"reason": reason})
+    return batch
+
+
+def _finish(batch: Batch, counts: dict, skipped: list, actor) -> Batch:
+    batch.status, batch.finished_at, batch.note = BatchStatus.DONE, timezone.now(), ""
+    batch.counts = {**counts, "run": batch.runs}
+    batch.skipped = skipped
+    batch.save(update_fields=["status", "finished_at", "note", "counts", "skipped"])
+    audit_record(firm_id=batch.firm_id, event="trading.batch_done", actor=actor, obj=batch, payload=batch.counts)
+    return batch

@@ -1,0 +1,59 @@
+"""Celery tasks of the trading app: thin wrappers around services."""
+from datetime import date, datetime
+
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
+
+from firms.tasks import FirmTask
+
+
+@shared_task(base=FirmTask, name="trading.tasks.trade_batch_firm")
+def trade_batch_firm(*, firm_id: int, trade_date: str) -> dict:
+    from .services.batch import BatchBusy, batch_run
+
+    try:
+        batch = batch_run(firm_id=firm_id, trade_date=date.fromisoformat(trade_date))
+    except BatchBusy as exc:
+        return {"busy": str(exc)}
+    transaction.on_commit(lambda: trade_confirmations_firm.delay(firm_id=firm_id))
+    return {"batch": batch.pk, "status": batch.status, **batch.counts}
+
+
+@shared_task(base=FirmTask, name="trading.tasks.trade_confirmations_firm")
+def trade_confirmations_firm(*, firm_id: int) -> int:
+    from .services.confirmations import confirmations_hand_over
+
+    return confirmations_hand_over(firm_id=firm_id)
+
+
+def batches_enqueue_due(*, now: datetime) -> list[int]:
+    """For every firm whose batch for today is due and not yet done, enqueue it. Listing firms
+    is a platform act (owner role); each check runs in the firm's scope. A batch left running
+    by a dead worker, or paused, is not done: the next check resumes it."""
+    from firms.db_security import owner_role
+    from firms.models import Firm
+    from firms.tenancy import firm_scope
+
+    from .choices import BatchStatus
+    from .models import Batch
+    from .schedule import batch_date_due
+
+    day = batch_date_due(now)
+    if day is None:
+        return []
+    with owner_role():
+        firm_ids = list(Firm.objects.order_by("pk").values_list("pk", flat=True))
+    due = []
+    for firm_id in firm_ids:
+        with firm_scope(firm_id):
+            if not Batch.objects.filter(trade_date=day, status=BatchStatus.DONE).exists():
+                due.append(firm_id)
+    for firm_id in due:
+        transaction.on_commit(lambda f=firm_id: trade_batch_firm.delay(firm_id=f, trade_date=day.isoformat()))
+    return due
+
+
+@shared_task(name="trading.tasks.trade_batch_due_check")
+def trade_batch_due_check() -> list[int]:
+    return batches_enqueue_due(now=timezone.now())
