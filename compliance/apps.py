@@ -5,8 +5,12 @@ class ComplianceConfig(AppConfig):
     name = "compliance"
 
     def ready(self):
+        from drift.services.proposals import BUY_SUBSTITUTE_PROVIDERS
         from drift.signals import proposals_created
 
+        from .services.avoid import wash_sale_buy_substitutes
         from .tasks import proposals_check_enqueue
 
         proposals_created.connect(proposals_check_enqueue, dispatch_uid="compliance.proposals_check_enqueue")
+        if wash_sale_buy_substitutes not in BUY_SUBSTITUTE_PROVIDERS:
+            BUY_SUBSTITUTE_PROVIDERS.append(wash_sale_buy_substitutes)

@@ -15,20 +15,20 @@ from .choices import ReviewStatus
 from .models import CheckResult, ComplianceReview, ComplianceRule, SubstantiallyIdenticalPair, Substitute
 
 # A client's wash-sale group: its household if it has one, else the client alone.
-_GROUP = "COALESCE('h' || c.household_id::text, 'c' || c.id::text)"
+GROUP_SQL = "COALESCE('h' || c.household_id::text, 'c' || c.id::text)"
 
 _PROPOSALS_SQL = f"""
 SELECT p.id AS proposal_id, p.account_id, a.number AS account_number, p.as_of, p.est_costs::float8 AS est_costs,
-  a.risk_profile, c.alternatives_eligible, {_GROUP} AS grp
+  a.risk_profile, c.alternatives_eligible, {GROUP_SQL} AS grp
 FROM drift_proposal p JOIN portfolios_account a ON a.id = p.account_id JOIN portfolios_client c ON c.id = a.client_id
 WHERE p.firm_id = %(f)s AND p.id = ANY(%(ids)s)
 """
 
 _GROUP_ACCOUNTS = f"""
 WITH groups AS ({_PROPOSALS_SQL}),
-acc AS (SELECT a.id AS account_id, a.number AS account_number, {_GROUP} AS grp
+acc AS (SELECT a.id AS account_id, a.number AS account_number, {GROUP_SQL} AS grp
         FROM portfolios_account a JOIN portfolios_client c ON c.id = a.client_id
-        WHERE a.firm_id = %(f)s AND {_GROUP} IN (SELECT grp FROM groups))
+        WHERE a.firm_id = %(f)s AND {GROUP_SQL} IN (SELECT grp FROM groups))
 """
 
 # Trades of the proposals checked, and of every other open proposal in the same groups. A

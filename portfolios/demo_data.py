@@ -202,7 +202,7 @@ CASH_SYMBOL = "CASH"
 
 # Pairs a firm would treat as substantially identical for wash sales (same index or same
 # fund in another wrapper). Everything else in the same asset class is a fair substitute.
-# For the compliance app's pair table once it exists; the seed uses IVV/VOO below.
+# Seeded into the compliance app's pair table (compliance.demo); the seed uses IVV/VOO below.
 SUBSTANTIALLY_IDENTICAL_PAIRS = (
     ("VOO", "IVV"),
     ("VOO", "FXAIX"),
@@ -443,6 +443,10 @@ def firm_book_seed(firm: Firm, spec: DemoFirm, accounts: int, history_days: int,
         plans = accounts_create(book, accounts)
     with _step(log, spec, "positions, lots and transactions"):
         holdings_create(book, plans)
+    with _step(log, spec, "compliance pairs and substitutes"):
+        from compliance.demo import compliance_demo_seed  # demo only: the book seed knows no later stage
+
+        compliance_demo_seed(firm_id=firm.pk, pairs=SUBSTANTIALLY_IDENTICAL_PAIRS)
     payload = {"as_of": as_of.isoformat(), **firm_row_counts()}
     audit_record(firm_id=firm.pk, event="demo.seeded", obj=firm, payload=payload)
     counts = firm_row_counts()

@@ -15,6 +15,7 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     "platform-heartbeat": {"task": "firms.tasks.heartbeat", "schedule": 60.0},
     "drift-scan-due-check": {"task": "drift.tasks.drift_scan_due_check", "schedule": 120.0},
+    "trade-batch-due-check": {"task": "trading.tasks.trade_batch_due_check", "schedule": 60.0},
     "compliance-unchecked-sweep": {"task": "compliance.tasks.unchecked_sweep", "schedule": 300.0},
     "notifications-outbox-sweep": {"task": "notifications.tasks.outbox_sweep_all", "schedule": 60.0},
     "approvals-sweep": {"task": "approvals.tasks.approvals_sweep_all", "schedule": 60.0},

@@ -16,9 +16,9 @@ WITH last_price AS (
   WHERE firm_id = %(firm)s AND date <= %(day)s ORDER BY security_id, date DESC
 )
 SELECT t.id AS trade_id, t.proposal_id, p.version, p.account_id, a.number AS account_number, a.custodian_id,
-       c.code AS custodian_code, c.supports_fractional, a.model_id, t.security_id, s.symbol, s.security_type, t.side,
+       c.code AS custodian_code, c.supports_fractional::int AS supports_fractional, a.model_id, t.security_id, s.symbol, s.security_type, t.side,
        t.quantity::text AS quantity, t.price::text AS approved_price, lp.close::text AS last_price,
-       (cs.id IS NOT NULL) AS tradable
+       (cs.id IS NOT NULL)::int AS tradable
 FROM drift_proposaltrade t
 JOIN drift_proposal p ON p.id = t.proposal_id
 JOIN portfolios_account a ON a.id = p.account_id

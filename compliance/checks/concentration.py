@@ -21,11 +21,17 @@ def concentration_check(inputs: CheckInputs, params: dict, after: pd.DataFrame |
 
 
 def _outcome(rows: pd.DataFrame, limit: str, prices: pd.Series) -> Outcome:
-    items = [{"symbol": r.symbol, "weight_pct": pct(r.weight), "value": money(r.after), "account_total": money(r.total),
+    items = [{"symbol": r.symbol, "weight_pct": _over(r.weight, limit), "value": money(r.after), "account_total": money(r.total),
               "limit_pct": limit} for r in rows.itertuples()]
     names = ", ".join(f"{i['symbol']} at {i['weight_pct']}%" for i in items)
     return Outcome(f"Above the {limit}% single-security limit after the trades: {names}.", {"over": items},
                    _capped_buys(rows, float(limit), prices))
+
+
+def _over(weight: float, limit: str) -> str:
+    """Two places, or four when two would round an excess down to the limit itself."""
+    shown = pct(weight)
+    return shown if Decimal(shown) > Decimal(limit) else f"{weight:.4f}"
 
 
 def _capped_buys(rows: pd.DataFrame, limit: float, prices: pd.Series) -> dict:

@@ -77,7 +77,38 @@ def plan_for(*, firm_id: int, inputs: ScanInputs, result: DriftResult, account_i
         columns=["lot_id", "account_id", "security_id", "acquired_on", "quantity", "cost_basis"])
     plan = plan_trades(holdings=holdings, securities=inputs.securities, prices=prices, targets=inputs.targets,
                        classes=classes, accts=acc, restrictions=restrictions, lots=lots, as_of=inputs.as_of)
-    return acc, plan
+    return acc, _substitute_buys(firm_id, plan, prices, inputs.as_of)
+
+
+# Later stages may replace planned buys up front (compliance: a fair substitute for a buy that
+# would wash a recent loss sale). A provider takes (firm_id=, account_ids=, as_of=) and returns
+# a frame account_id, security_id, substitute_id; drift applies it without knowing why.
+BUY_SUBSTITUTE_PROVIDERS: list = []
+TRADE_KEY = ["account_id", "security_id", "side"]
+
+
+def _substitute_buys(firm_id: int, plan: Plan, prices: pd.Series, as_of: date) -> Plan:
+    buys = plan.trades[plan.trades["side"] == "buy"]
+    if not BUY_SUBSTITUTE_PROVIDERS or buys.empty:
+        return plan
+    ids = sorted(buys["account_id"].unique().tolist())
+    swaps = pd.concat([provide(firm_id=firm_id, account_ids=ids, as_of=as_of) for provide in BUY_SUBSTITUTE_PROVIDERS])
+    swaps = swaps.assign(sub_price=swaps["substitute_id"].map(prices)).dropna(subset=["sub_price"])
+    t = plan.trades.merge(swaps.drop_duplicates(["account_id", "security_id"]), on=["account_id", "security_id"], how="left")
+    hit = (t["side"] == "buy") & t["substitute_id"].notna()
+    if not hit.any():
+        return plan
+    moved = t.loc[hit, ["account_id", "security_id", "value"]].assign(side="buy", reason="wash-sale window: a substitute is bought instead")
+    whole = t["quantity"] == np.floor(t["quantity"])
+    raw = t["value"] / t["sub_price"]
+    qty = np.where(whole, np.floor(raw + 1e-9), np.floor(raw * 1000 + 1e-6) / 1000)
+    t.loc[hit, "security_id"] = t.loc[hit, "substitute_id"]
+    t.loc[hit, "price"], t.loc[hit, "quantity"] = t.loc[hit, "sub_price"], qty[hit.to_numpy()]
+    t.loc[hit, "value"] = t.loc[hit, "quantity"] * t.loc[hit, "price"]
+    t = t[t["quantity"] > 0].drop(columns=["substitute_id", "sub_price"]).astype({"security_id": "int64"})
+    sums = ["quantity", "value", "realised_st", "realised_lt", "harvested_loss", "cost"]
+    t = t.groupby(TRADE_KEY, as_index=False).agg({**{c: "sum" for c in sums}, "price": "first"})[plan.trades.columns]
+    return Plan(t, plan.lots, plan.accounts, plan.allocation, pd.concat([plan.undone, moved], ignore_index=True))
 
 
 def _money(x) -> str:

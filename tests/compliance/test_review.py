@@ -188,3 +188,22 @@ def test_rule_parameters_are_validated_with_a_message_naming_the_field(scoped, m
     assert r.status_code == 302
     rule.refresh_from_db()
     assert rule.severity == "block" and rule.params["max_pct"] == "12.5" and rule.params["exempt_diversified"] is True
+
+
+def test_the_api_queue_lists_flagged_and_blocked_with_constant_queries(scoped, members_a, client, token_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make(scoped, "clear")
+    make(scoped, "flagged")
+    auth = token_for(members_a[Role.COMPLIANCE_OFFICER])
+    url = reverse("compliance-proposal-list")
+    with CaptureQueriesContext(connection) as few:
+        assert [p["review"]["status"] for p in client.get(url, **auth).json()["results"]] == ["flagged"]
+    for _ in range(3):
+        make(scoped, "blocked")
+    with CaptureQueriesContext(connection) as more:
+        body = client.get(url, **auth).json()
+    assert body["count"] == 4 and len(more) == len(few)
+    blocked = [p for p in body["results"] if p["status"] == "blocked"][0]
+    assert any(c["kind"] == "liquidity" and not c["passed"] and c["suggestion"] for c in blocked["checks"])

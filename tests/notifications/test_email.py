@@ -11,7 +11,6 @@ from notifications.models import NotificationTemplate
 from notifications.samples import SCENARIOS, sample_facts
 from notifications.services import notification_enqueue, notification_render, notification_template_save
 from notifications.timing import reminder_due
-from tests.notifications.conftest import scanned_proposal
 
 pytestmark = pytest.mark.django_db
 

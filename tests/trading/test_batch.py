@@ -195,3 +195,15 @@ def test_fills_update_positions_lots_and_transactions(firm_a):
         assert old.quantity == Decimal("660") - sell.filled_quantity  # the named lot was consumed
         txns = pm.Transaction.objects.filter(account=account, date=TRADE_DAY)
         assert txns.count() == 2 and txns.get(side="sell").realized_gain > 0
+
+
+def test_confirmations_go_to_the_notifications_outbox_once(firm_a):
+    from notifications.models import OutboundMessage
+    from trading.services.confirmations import confirmations_hand_over
+
+    approved_book(firm_a, 2)
+    run_batch(firm_a)
+    with firm_scope(firm_a):
+        assert confirmations_hand_over(firm_id=firm_a.pk) == 2
+        assert confirmations_hand_over(firm_id=firm_a.pk) == 0
+        assert OutboundMessage.objects.filter(kind="trade_confirmation").count() == 2

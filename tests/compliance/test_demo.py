@@ -1,0 +1,29 @@
+"""The demo shows flagged and blocked proposals, each with its suggestion."""
+from datetime import date
+
+import pytest
+
+from compliance.models import CheckResult, SubstantiallyIdenticalPair, Substitute
+from compliance.services.checks import proposals_check
+from drift.models import Proposal
+from drift.services.scan import drift_scan_run
+from firms.tenancy import firm_scope
+from portfolios.demo_data import SUBSTANTIALLY_IDENTICAL_PAIRS, demo_firm_find, demo_seed
+from portfolios.selectors import latest_price_date
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_firm_has_its_pairs_and_shows_a_flagged_and_a_blocked_proposal_with_suggestions():
+    demo_seed(accounts_per_firm=150, history_days=60, as_of=date(2026, 11, 24))
+    firm = demo_firm_find("harbor")
+    with firm_scope(firm):
+        assert SubstantiallyIdenticalPair.objects.count() == len(SUBSTANTIALLY_IDENTICAL_PAIRS)
+        assert Substitute.objects.exists()
+        drift_scan_run(firm_id=firm.pk, as_of=latest_price_date())
+        outcomes = proposals_check(firm_id=firm.pk, proposal_ids=list(Proposal.objects.values_list("pk", flat=True)))
+        assert {"flagged", "blocked"} <= set(outcomes.values())
+        for status in ("flagged", "blocked"):
+            failing = CheckResult.objects.filter(proposal__status=status, passed=False)
+            assert failing.exclude(suggestion={}).exists(), f"no {status} proposal has a suggestion"
+        assert CheckResult.objects.filter(kind="wash_sale", passed=False, suggestion__action="substitute").exists()
