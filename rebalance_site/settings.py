@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "approvals",
     "portal",
     "trading",
+    "reporting",
 ]
 
 MIDDLEWARE = [

@@ -26,3 +26,19 @@ def proposal_assert_routable(proposal: Proposal) -> None:
     status = Proposal.objects.filter(pk=proposal.pk).values_list("status", flat=True).get()
     if status == ProposalStatus.BLOCKED or review.status not in ROUTABLE_REVIEWS:
         raise ProposalNotRoutable("Compliance has not cleared this proposal.")
+
+
+REASONS = {
+    None: "Compliance has not checked this proposal yet.",
+    ReviewStatus.BLOCKED: "Compliance blocked this proposal; it can never be routed or sent.",
+    ReviewStatus.FLAGGED: "Compliance flagged this proposal; it waits for a compliance officer's review.",
+    ReviewStatus.REJECTED: "A compliance officer rejected this proposal.",
+}
+
+
+def proposals_not_routable(proposal_ids) -> dict[int, str]:
+    """Bulk form of the gate, in one query: proposal id → why it may not go on (absent = routable)."""
+    ids = list(map(int, proposal_ids))
+    reviews = dict(ComplianceReview.objects.filter(proposal_id__in=ids).values_list("proposal_id", "status"))
+    return {pid: REASONS.get(reviews.get(pid), "Compliance has not cleared this proposal.")
+            for pid in ids if reviews.get(pid) not in ROUTABLE_REVIEWS}

@@ -27,7 +27,7 @@ def scan_with_recent_bnd_loss(firm, days):
 def test_the_scan_buys_the_substitute_instead_of_a_security_sold_at_a_loss_30_days_ago(scoped):
     b, agg, p = scan_with_recent_bnd_loss(scoped, 30)
     buy = p.trades.get(side="buy")
-    assert buy.security == agg and buy.quantity == Decimal("222")  # the same ~$5,550 at $25 instead of $50
+    assert buy.security == agg and buy.quantity == Decimal("382")  # the same $9,550 as 191 BND at $50
     assert any("wash-sale window" in u["reason"] and u["symbol"] == "BND" for u in p.undone)
     assert proposals_check(firm_id=scoped.pk, proposal_ids=[p.pk]) == {p.pk: "clear"}
 

@@ -207,3 +207,11 @@ def test_the_api_queue_lists_flagged_and_blocked_with_constant_queries(scoped, m
     assert body["count"] == 4 and len(more) == len(few)
     blocked = [p for p in body["results"] if p["status"] == "blocked"][0]
     assert any(c["kind"] == "liquidity" and not c["passed"] and c["suggestion"] for c in blocked["checks"])
+
+
+def test_the_bulk_gate_names_why_each_proposal_may_not_go_on(scoped):
+    from compliance.services import proposals_not_routable
+
+    clear, flagged, blocked = make(scoped, "clear"), make(scoped, "flagged"), make(scoped, "blocked")
+    reasons = proposals_not_routable([clear.pk, flagged.pk, blocked.pk])
+    assert set(reasons) == {flagged.pk, blocked.pk} and "blocked" in reasons[blocked.pk]

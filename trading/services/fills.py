@@ -4,9 +4,10 @@ are updated in the same transaction (services.book)."""
 from decimal import Decimal
 
 import pandas as pd
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from drift.pgcopy import copy_to_temp_typed
 from portfolios.models import Custodian
 
 from ..adapters import FillReport, adapter_for
@@ -58,7 +59,7 @@ def _allocate_orders(block: BlockOrder, report: FillReport, unit: Decimal) -> pd
         o.avg_price = report.price if qty > 0 else None
         o.status = _order_status(qty, o.quantity, report.status)
         o.note = (report.reason if o.status != OrderStatus.FILLED else o.note)[:300]
-    Order.objects.bulk_update(orders, ["filled_quantity", "fees", "avg_price", "status", "note"], batch_size=2000)
+    _orders_write(orders)
     return pd.DataFrame([{"order_id": o.pk, "trade_id": o.trade_id, "account_id": o.account_id, "security_id": o.security_id,
                           "side": o.side, "filled": o.filled_quantity, "price": o.avg_price, "fees": o.fees}
                          for o in orders if o.filled_quantity > 0])
@@ -70,3 +71,18 @@ def _order_status(filled: Decimal, planned: Decimal, block_status: str) -> str:
     if filled > 0:
         return OrderStatus.PARTIALLY_FILLED
     return OrderStatus.REJECTED if block_status == OrderStatus.REJECTED else OrderStatus.CANCELLED
+
+
+ORDER_UPDATE = """UPDATE trading_order o SET filled_quantity = t.filled_quantity, fees = t.fees, avg_price = t.avg_price,
+  status = t.status, note = COALESCE(t.note, '') FROM tmp_order_fill t WHERE o.id = t.id"""
+
+
+def _orders_write(orders: list[Order]) -> None:
+    """One UPDATE for a block's orders, through a temp table (bulk_update's CASE is slow at 10k)."""
+    frame = pd.DataFrame([(o.pk, o.filled_quantity, o.fees, o.avg_price, o.status, o.note) for o in orders],
+                         columns=["id", "filled_quantity", "fees", "avg_price", "status", "note"])
+    copy_to_temp_typed("tmp_order_fill", {"id": "bigint", "filled_quantity": "numeric", "fees": "numeric",
+                                          "avg_price": "numeric", "status": "text", "note": "text"}, frame)
+    with connection.cursor() as cur:
+        cur.execute(ORDER_UPDATE)
+        cur.execute("DROP TABLE tmp_order_fill")
