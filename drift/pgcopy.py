@@ -18,7 +18,9 @@ def frame_from_sql(sql: str, params: Sequence | dict | None = None, dtype: dict 
         query = cur.mogrify(sql, params).decode() if params else sql
         cur.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER true)", buf)
     buf.seek(0)
-    return pd.read_csv(buf, dtype=dtype, parse_dates=parse_dates or False, keep_default_na=True, na_values=[""])
+    # Postgres writes booleans as t/f in CSV; read them back as booleans, not as (truthy) text.
+    return pd.read_csv(buf, dtype=dtype, parse_dates=parse_dates or False, keep_default_na=True, na_values=[""],
+                       true_values=["t"], false_values=["f"])
 
 
 def _csv(frame: pd.DataFrame) -> io.StringIO:

@@ -63,3 +63,52 @@ def line_chart(points: list[tuple[str, Decimal]], *, title: str, unit: str = "",
         parts.append(f'<line x1="{pad}" y1="{ty:.1f}" x2="{width - pad}" y2="{ty:.1f}" stroke="#cf222e" stroke-dasharray="6 4"/>')
     parts.append(f'<path d="{path}" fill="none" stroke="{CURRENT_COLOR}" stroke-width="2"/></svg>')
     return mark_safe("".join(parts))
+
+
+SERIES_COLORS = ("#1f4e79", "#bc4c00", "#1a7f37", "#8250df", "#8c959f")
+
+
+def bars(rows: list[tuple[str, Decimal]], *, title: str, unit: str = "", top: float | None = None) -> SafeString:
+    """Horizontal bars, one per category: (label, value); scaled to `top` or the largest value."""
+    if not rows:
+        return mark_safe(f'<p class="muted">No data for {escape(title)}.</p>')
+    bar_h, gap, left, width = 16, 8, 170, 560
+    height = 10 + len(rows) * (bar_h + gap)
+    top = top or max([_num(v) or 0 for _, v in rows] + [1.0])
+    scale = (width - left - 70) / top
+    parts = [f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
+             f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>']
+    for i, (label, value) in enumerate(rows):
+        y, v = 5 + i * (bar_h + gap), _num(value) or 0
+        parts.append(f'<text x="0" y="{y + bar_h - 4}">{escape(str(label)[:28])}</text>')
+        parts.append(f'<rect x="{left}" y="{y}" width="{max(v * scale, 0):.1f}" height="{bar_h}" fill="{CURRENT_COLOR}"/>')
+        parts.append(f'<text x="{left + max(v * scale, 0) + 4:.1f}" y="{y + bar_h - 4}">{v:,.1f}{escape(unit)}</text>')
+    parts.append("</svg>")
+    return mark_safe("".join(parts))
+
+
+def multi_line(series: dict[str, list[tuple[str, Decimal]]], *, title: str, unit: str = "") -> SafeString:
+    """Several lines over the same x labels, with a legend: {name: [(x label, value)]}."""
+    series = {k: v for k, v in series.items() if v}
+    if not series:
+        return mark_safe(f'<p class="muted">No data yet for {escape(title)}.</p>')
+    width, height, pad = 640, 240, 40
+    top = max(_num(v) or 0 for pts in series.values() for _, v in pts) * 1.1 or 1.0
+    n = max(len(p) for p in series.values())
+    step = (width - 2 * pad) / max(n - 1, 1)
+    first = next(iter(series.values()))
+    parts = [f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
+             f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>',
+             f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#8c959f"/>',
+             f'<text x="4" y="{pad - 10}">{top:.1f}{escape(unit)}</text><text x="4" y="{height - pad}">0</text>',
+             f'<text x="{pad}" y="{height - 10}">{escape(first[0][0])}</text>',
+             f'<text x="{width - pad}" y="{height - 10}" text-anchor="end">{escape(first[-1][0])}</text>']
+    for k, (name, pts) in enumerate(series.items()):
+        color = SERIES_COLORS[k % len(SERIES_COLORS)]
+        path = " ".join(f"{'M' if i == 0 else 'L'}{pad + i * step:.1f},{height - pad - (_num(v) or 0) / top * (height - 2 * pad):.1f}"
+                        for i, (_, v) in enumerate(pts))
+        parts.append(f'<path d="{path}" fill="none" stroke="{color}" stroke-width="2"/>')
+        parts.append(f'<rect x="{pad + 10 + k * 130}" y="6" width="12" height="12" fill="{color}"/>'
+                     f'<text x="{pad + 26 + k * 130}" y="16">{escape(name)}</text>')
+    parts.append("</svg>")
+    return mark_safe("".join(parts))

@@ -66,6 +66,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "firms.context_processors.firm",
+                "trading.context_processors.execution",
             ],
         },
     },

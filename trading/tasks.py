@@ -54,6 +54,28 @@ def batches_enqueue_due(*, now: datetime) -> list[int]:
     return due
 
 
+def confirmations_enqueue_owed() -> list[int]:
+    """Firms with confirmations not yet handed to the outbox (a lost follow-up task is
+    recovered here within a minute, well inside the 15-minute promise)."""
+    from firms.db_security import owner_role
+    from firms.models import Firm
+    from firms.tenancy import firm_scope
+
+    from .models import TradeConfirmationPending
+
+    with owner_role():
+        firm_ids = list(Firm.objects.order_by("pk").values_list("pk", flat=True))
+    owed = []
+    for firm_id in firm_ids:
+        with firm_scope(firm_id):
+            if TradeConfirmationPending.objects.filter(handed_at__isnull=True).exists():
+                owed.append(firm_id)
+    for firm_id in owed:
+        transaction.on_commit(lambda f=firm_id: trade_confirmations_firm.delay(firm_id=f))
+    return owed
+
+
 @shared_task(name="trading.tasks.trade_batch_due_check")
 def trade_batch_due_check() -> list[int]:
+    confirmations_enqueue_owed()
     return batches_enqueue_due(now=timezone.now())

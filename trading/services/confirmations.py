@@ -1,28 +1,20 @@
 """Client confirmations after a batch (R-TRADE-6, R-NOTE-4): each owed confirmation goes to
 the notifications outbox with what was and was not done, once (the outbox dedupes, and a
 claimed row is marked handed in the same transaction)."""
-import logging
-
 from django.db import transaction
 from django.utils import timezone
 
 from drift.choices import ProposalStatus
 from firms.models import Firm
+from notifications.choices import Kind
+from notifications.context import TradeLine
+from notifications.services import notification_enqueue
 
 from ..choices import OrderStatus
 from ..models import Order, TradeConfirmationPending
 
-log = logging.getLogger(__name__)
-
 
 def confirmations_hand_over(*, firm_id: int, limit: int = 500) -> int:
-    try:
-        from notifications.choices import Kind
-        from notifications.context import TradeLine
-        from notifications.services import notification_enqueue
-    except ImportError:
-        log.info("No notifications outbox yet: confirmations wait as TradeConfirmationPending rows.")
-        return 0
     firm = Firm.objects.get(pk=firm_id)
     with transaction.atomic():
         pending = list(TradeConfirmationPending.objects.select_for_update(skip_locked=True)

@@ -1,0 +1,50 @@
+"""The monthly report as CSV: one section after another, each with its own header row."""
+from .safe_csv import csv_bytes
+
+ACTIVITY = [("accounts_total", "Accounts"), ("proposals", "Proposals created"),
+            ("accounts_with_proposals", "Accounts with a proposal"), ("executions", "Proposals executed"),
+            ("accounts_executed", "Accounts rebalanced"), ("proposals_per_account", "Proposals per account"),
+            ("executions_per_account", "Executions per account"), ("avg_drift_before", "Average drift before (pp)"),
+            ("avg_drift_after", "Average drift after (pp)")]
+APPROVALS = [("decided", "Approvals decided"), ("approved", "Approved"), ("approval_rate", "Approval rate (%)"),
+             ("median_hours_to_approve", "Median time to approve (hours)"), ("timeouts", "Timeouts"), ("escalations", "Escalations")]
+
+
+def _rows(figures: dict, firm_name: str):
+    yield ["Monthly compliance report", firm_name, figures["month"].strftime("%B %Y")]
+    yield []
+    yield ["section", "metric", "value"]
+    for key, label in ACTIVITY:
+        yield ["activity", label, figures["activity"][key]]
+    for key, label in APPROVALS:
+        yield ["approvals", label, figures["approvals"][key]]
+    for section, title in (("by_advisor", "Advisor"), ("by_account_type", "Account type")):
+        yield []
+        yield [title, "decided", "approved", "timeouts", "approval rate (%)"]
+        for r in figures["rates"][section]:
+            yield [r["group"], r["decided"], r["approved"], r["timeouts"], r["approval_rate"]]
+    yield from _compliance_rows(figures)
+
+
+def _compliance_rows(figures: dict):
+    yield []
+    yield ["Compliance check", "severity", "failed"]
+    for f in figures["compliance"]["flags"]:
+        yield [f["kind"], f["severity"], f["n"]]
+    yield []
+    yield ["Override: account", "version", "officer", "decided at", "reason"]
+    for o in figures["compliance"]["overrides"]:
+        yield [o["account"], o["version"], o["officer"], o["decided_at"], o["reason"]]
+    yield []
+    yield ["Kill switch: scope", "what", "paused at", "resumed at", "paused by", "reason"]
+    for p in figures["pauses"]:
+        what = p["custodian_name"] or p["model_name"] or p["account_number"] or "whole firm"
+        yield [p["scope"], what, p["paused_at"], p["resumed_at"] or "still paused", p["by"], p["reason"]]
+    yield []
+    yield ["Tolerance widening: factor", "from", "to", "reason"]
+    for w in figures["widenings"]:
+        yield [w["factor"], w["start"], w["end"], w["reason"]]
+
+
+def monthly_csv_bytes(figures: dict, *, firm_name: str) -> bytes:
+    return csv_bytes(_rows(figures, firm_name))
