@@ -25,9 +25,17 @@ system-deps:
 test: venv system-deps
 	DJANGO_DEBUG=1 DJANGO_SECRET_KEY=test-only $(SERVICES) $(PY) -m pytest tests
 
+# The demo firms' pipeline, run once up front so every page has something to show: the
+# latest day scanned, proposals checked by compliance and routed for approval (emails in the
+# outbox). Every step is idempotent, so a second `make demo` reuses what is there.
+DEMO_FIRMS := harbor summit
+DEMO_PREPARE := $(PY) manage.py migrate --no-input && $(PY) manage.py seed_demo \
+	$(foreach f,$(DEMO_FIRMS), && $(PY) manage.py drift_scan $(f) --latest-prices \
+	&& $(PY) manage.py compliance_check $(f) && $(PY) manage.py approvals_route_pending $(f))
+
 demo: venv
 	DJANGO_DEBUG=1 DJANGO_SECRET_KEY=demo-only EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend \
-		$(SERVICES) sh -c '$(PY) manage.py migrate --no-input && $(PY) manage.py seed_demo && $(PY) manage.py drift_scan harbor --latest-prices && $(PY) manage.py drift_scan summit --latest-prices && exec .venv/bin/honcho start -f Procfile'
+		$(SERVICES) sh -c '$(DEMO_PREPARE) && exec .venv/bin/honcho start -f Procfile'
 
 # Benchmarks write into their own database (<name>_bench), never the demo's.
 bench: venv

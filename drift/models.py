@@ -114,6 +114,9 @@ class Proposal(FirmOwned):
     est_tax = models.DecimalField(**MONEY, default=Decimal("0"), help_text="Negative = estimated tax saved.")
     realised_st = models.DecimalField(**MONEY, default=Decimal("0"))
     realised_lt = models.DecimalField(**MONEY, default=Decimal("0"))
+    losses_st = models.DecimalField(**MONEY, default=Decimal("0"), db_default=Decimal("0"), help_text="Short-term losses realised (≤ 0).")
+    losses_lt = models.DecimalField(**MONEY, default=Decimal("0"), db_default=Decimal("0"), help_text="Long-term losses realised (≤ 0).")
+    tax_saved = models.DecimalField(**MONEY, default=Decimal("0"), db_default=Decimal("0"), help_text="Tax the losses save at the client's rates.")
     drift_before = models.DecimalField(**PP)
     drift_after = models.DecimalField(**PP)
     allocation = models.JSONField(default=dict, help_text="Per asset class: current, proposed and target weight.")
@@ -143,3 +146,62 @@ class ProposalTrade(FirmOwned):
     class Meta:
         indexes = [models.Index(fields=["firm", "proposal"])]
         constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="proposal_trade_quantity_positive")]
+
+
+class HarvestRule(FirmOwned):
+    """Tax-loss harvesting thresholds (R-TLH-1). `segment` null = the firm's default. A lot is
+    harvestable when its unrealised loss is at least `min_loss_pct` of its cost AND at least
+    `min_loss_dollars`."""
+
+    segment = models.CharField(max_length=24, choices=Segment.choices, null=True, blank=True)
+    enabled = models.BooleanField(default=True)
+    min_loss_pct = models.DecimalField(**PP, default=Decimal("10"))
+    min_loss_dollars = models.DecimalField(**MONEY, default=Decimal("500"))
+    swap_back = models.BooleanField(default=True, help_text="Propose buying the original back after the wash-sale window.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "segment"], condition=Q(segment__isnull=False), name="harvest_rule_segment_unique"),
+            models.UniqueConstraint(fields=["firm"], condition=Q(segment__isnull=True), name="harvest_rule_one_default"),
+        ]
+        ordering = ["segment"]
+
+
+class HarvestOpportunity(FirmOwned):
+    """One security of one account whose lots pass the harvest thresholds on a scan day.
+    `skipped` says why it was not harvested (empty = harvested in `proposal`)."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="harvest_opportunities")
+    as_of = models.DateField()
+    security = models.ForeignKey(Security, on_delete=models.PROTECT, related_name="+")
+    substitute = models.ForeignKey(Security, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    lots = models.PositiveIntegerField()
+    quantity = models.DecimalField(**QTY)
+    loss_st = models.DecimalField(**MONEY, help_text="Unrealised short-term loss (negative).")
+    loss_lt = models.DecimalField(**MONEY, help_text="Unrealised long-term loss (negative).")
+    est_savings = models.DecimalField(**MONEY, help_text="Tax saved at the client's rates if harvested.")
+    skipped = models.CharField(max_length=40, blank=True)
+    proposal = models.ForeignKey(Proposal, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["firm", "account", "as_of", "security"], name="harvest_opportunity_unique")]
+        indexes = [models.Index(fields=["firm", "as_of"])]
+        verbose_name_plural = "harvest opportunities"
+
+
+class Substitution(FirmOwned):
+    """A harvest sold `security` and bought `substitute`; after the wash-sale window (31 days
+    after the sale executed) a swap back may be proposed."""
+
+    PENDING, SWAPPED = "pending", "swapped"
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="substitutions")
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="substitutions")
+    security = models.ForeignKey(Security, on_delete=models.PROTECT, related_name="+")
+    substitute = models.ForeignKey(Security, on_delete=models.PROTECT, related_name="+")
+    sold_on = models.DateField()
+    status = models.CharField(max_length=8, default=PENDING, choices=[(PENDING, "Pending"), (SWAPPED, "Swap back proposed")])
+    swap_proposal = models.ForeignKey(Proposal, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["firm", "proposal", "security"], name="substitution_unique")]
+        indexes = [models.Index(fields=["firm", "status"])]

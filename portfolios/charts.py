@@ -72,7 +72,7 @@ def bars(rows: list[tuple[str, Decimal]], *, title: str, unit: str = "", top: fl
     """Horizontal bars, one per category: (label, value); scaled to `top` or the largest value."""
     if not rows:
         return mark_safe(f'<p class="muted">No data for {escape(title)}.</p>')
-    bar_h, gap, left, width = 16, 8, 170, 560
+    bar_h, gap, left, width = 16, 8, 200, 580
     height = 10 + len(rows) * (bar_h + gap)
     top = top or max([_num(v) or 0 for _, v in rows] + [1.0])
     scale = (width - left - 70) / top
@@ -80,7 +80,7 @@ def bars(rows: list[tuple[str, Decimal]], *, title: str, unit: str = "", top: fl
              f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>']
     for i, (label, value) in enumerate(rows):
         y, v = 5 + i * (bar_h + gap), _num(value) or 0
-        parts.append(f'<text x="0" y="{y + bar_h - 4}">{escape(str(label)[:28])}</text>')
+        parts.append(f'<text x="0" y="{y + bar_h - 4}">{escape(str(label)[:26])}</text>')
         parts.append(f'<rect x="{left}" y="{y}" width="{max(v * scale, 0):.1f}" height="{bar_h}" fill="{CURRENT_COLOR}"/>')
         parts.append(f'<text x="{left + max(v * scale, 0) + 4:.1f}" y="{y + bar_h - 4}">{v:,.1f}{escape(unit)}</text>')
     parts.append("</svg>")

@@ -9,4 +9,5 @@ urlpatterns = [
     path("notifications/", include("notifications.api_urls")),
     path("approvals/", include("approvals.api_urls")),
     path("trading/", include("trading.api_urls")),
+    path("reports/", include("reporting.api_urls")),
 ]

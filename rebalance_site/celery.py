@@ -19,4 +19,5 @@ app.conf.beat_schedule = {
     "compliance-unchecked-sweep": {"task": "compliance.tasks.unchecked_sweep", "schedule": 300.0},
     "notifications-outbox-sweep": {"task": "notifications.tasks.outbox_sweep_all", "schedule": 60.0},
     "approvals-sweep": {"task": "approvals.tasks.approvals_sweep_all", "schedule": 60.0},
+    "monthly-report-due-check": {"task": "reporting.tasks.monthly_report_due_check", "schedule": 600.0},
 }

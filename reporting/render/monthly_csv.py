@@ -34,7 +34,7 @@ def _compliance_rows(figures: dict):
     yield []
     yield ["Override: account", "version", "officer", "decided at", "reason"]
     for o in figures["compliance"]["overrides"]:
-        yield [o["account"], o["version"], o["officer"], o["decided_at"], o["reason"]]
+        yield [o["account"], o["version"], o["officer_email"], o["decided_at"], o["reason"]]
     yield []
     yield ["Kill switch: scope", "what", "paused at", "resumed at", "paused by", "reason"]
     for p in figures["pauses"]:

@@ -83,7 +83,7 @@ def compliance_flags(w: MonthWindow) -> dict:
         n=Count("id")).order_by("kind", "severity")
     overrides = ComplianceReview.objects.filter(status=ReviewStatus.OVERRIDDEN, **w.during("decided_at")).values(
         "decided_at", "reason", account=F("proposal__account__number"), version=F("proposal__version"),
-        officer=F("officer__user__email")).order_by("decided_at")
+        officer_email=F("officer__user__email")).order_by("decided_at")
     return {"flags": list(flags), "overrides": list(overrides)}
 
 

@@ -1,0 +1,93 @@
+"""Tax-loss harvesting arithmetic (R-TLH-1, pure, vectorised over every lot of a firm).
+
+harvest_lots: the lots whose unrealised loss passes the account's segment thresholds (a percent
+of cost AND a dollar minimum), in taxable accounts that are not on hold.
+harvest_opportunities: those lots per account and security, each with its substitute or the
+reason it is skipped (a purchase of the same or a substantially identical security in the
+client's group inside the wash-sale window, a never-sell restriction, no fair substitute).
+"""
+import numpy as np
+import pandas as pd
+
+KEY = ["account_id", "security_id"]
+WASH_WINDOW, NO_SUBSTITUTE, NEVER_SELL = "wash-sale window", "no substitute", "never-sell restriction"
+OPP_COLS = KEY + ["lots", "quantity", "loss_st", "loss_lt", "est_savings", "substitute_id", "skipped"]
+
+
+def thresholds_for(accounts: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
+    """account_id, enabled, min_loss_pct, min_loss_dollars: the segment's rule, else the default."""
+    default = rules[rules["segment"].isna()]
+    by_segment = rules.dropna(subset=["segment"]).set_index("segment")
+    out = accounts[["account_id", "segment"]].copy()
+    for col, fallback in (("enabled", True), ("min_loss_pct", 10.0), ("min_loss_dollars", 500.0)):
+        base = default[col].iloc[0] if len(default) else fallback
+        out[col] = out["segment"].map(by_segment[col]).where(out["segment"].isin(by_segment.index), base)
+    out["enabled"] = out["enabled"].astype(bool)
+    return out.drop(columns="segment").astype({"min_loss_pct": "float64", "min_loss_dollars": "float64"})
+
+
+def harvest_lots(lots: pd.DataFrame, prices: pd.Series, accounts: pd.DataFrame, rules: pd.DataFrame, as_of) -> pd.DataFrame:
+    """lots: lot_id, account_id, security_id, acquired_on, quantity, cost_basis. accounts:
+    account_id, segment, tax_advantaged, do_not_trade. Returns the passing lots with loss (< 0)
+    and long_term."""
+    eligible = accounts.loc[~accounts["tax_advantaged"] & ~accounts["do_not_trade"], ["account_id", "segment"]]
+    limits = thresholds_for(eligible, rules)
+    m = lots.merge(limits[limits["enabled"]], on="account_id")
+    m["price"] = m["security_id"].map(prices)
+    m = m[m["price"].notna() & (m["quantity"] > 0) & (m["cost_basis"] > 0)]
+    m["loss"] = m["quantity"] * m["price"] - m["cost_basis"]
+    passes = (-m["loss"] >= m["min_loss_pct"] / 100.0 * m["cost_basis"] - 1e-9) & (-m["loss"] >= m["min_loss_dollars"] - 1e-9)
+    m = m[passes].copy()
+    m["long_term"] = pd.to_datetime(m["acquired_on"]) < pd.Timestamp(as_of) - pd.DateOffset(years=1)
+    return m[["lot_id", *KEY, "quantity", "loss", "long_term"]]
+
+
+def _per_security(passing: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFrame:
+    p = passing.assign(st=np.where(passing["long_term"], 0.0, passing["loss"]), lt=np.where(passing["long_term"], passing["loss"], 0.0))
+    g = p.groupby(KEY, as_index=False).agg(lots=("lot_id", "size"), quantity=("quantity", "sum"), loss_st=("st", "sum"), loss_lt=("lt", "sum"))
+    rates = accounts.set_index("account_id")
+    g["est_savings"] = -(g["loss_st"] * g["account_id"].map(rates["st_rate"]) + g["loss_lt"] * g["account_id"].map(rates["lt_rate"]))
+    return g
+
+
+def _washed(opps: pd.DataFrame, bought: pd.DataFrame, pairs: pd.DataFrame) -> pd.Series:
+    """True where the account's group bought the security, or one identical to it, in the window."""
+    hit = bought[KEY].merge(pairs, left_on="security_id", right_on="same_id", suffixes=("_b", ""))
+    hit = hit[["account_id", "security_id"]].drop_duplicates().assign(w=True)
+    return opps[KEY].merge(hit, on=KEY, how="left")["w"].fillna(False).astype(bool).to_numpy()
+
+
+def _substitutes(opps: pd.DataFrame, subs: pd.DataFrame, pairs: pd.DataFrame, securities: pd.DataFrame,
+                 prices: pd.Series, never_buy: pd.DataFrame) -> pd.Series:
+    """The best-ranked fair substitute per opportunity: same asset class, priced, not
+    substantially identical to the security sold, not on the account's never-buy list."""
+    cls = securities.set_index("security_id")["asset_class"]
+    c = opps[KEY].merge(subs, on="security_id")
+    c = c[c["substitute_id"].map(cls).to_numpy() == c["security_id"].map(cls).to_numpy()]
+    c = c[c["substitute_id"].map(prices).notna()]
+    same = pairs.rename(columns={"same_id": "substitute_id"}).assign(identical=True)
+    c = c.merge(same, on=["security_id", "substitute_id"], how="left")
+    c = c[c["identical"].isna() & (c["substitute_id"] != c["security_id"])]
+    blocked = never_buy.rename(columns={"security_id": "substitute_id"}).assign(nb=True)
+    c = c.merge(blocked, on=["account_id", "substitute_id"], how="left")
+    c = c[c["nb"].isna()].sort_values("rank").drop_duplicates(KEY)
+    return opps[KEY].merge(c[KEY + ["substitute_id"]], on=KEY, how="left")["substitute_id"]
+
+
+def harvest_opportunities(passing: pd.DataFrame, *, accounts: pd.DataFrame, bought: pd.DataFrame, pairs: pd.DataFrame,
+                          substitutes: pd.DataFrame, securities: pd.DataFrame, prices: pd.Series,
+                          restrictions: pd.DataFrame) -> pd.DataFrame:
+    """bought: account_id, security_id purchased in the account's group inside the window.
+    pairs: security_id, same_id (identity included). substitutes: security_id, substitute_id,
+    rank. restrictions: account_id, security_id, side."""
+    if passing.empty:
+        return pd.DataFrame(columns=OPP_COLS)
+    opps = _per_security(passing, accounts)
+    never = restrictions.loc[restrictions["side"] == "sell", KEY].assign(ns=True)
+    never_sell = opps[KEY].merge(never, on=KEY, how="left")["ns"].fillna(False).astype(bool).to_numpy()
+    opps["substitute_id"] = _substitutes(opps, substitutes, pairs, securities, prices,
+                                         restrictions.loc[restrictions["side"] == "buy", KEY]).to_numpy()
+    washed = _washed(opps, bought, pairs)
+    opps["skipped"] = np.select([washed, never_sell, opps["substitute_id"].isna()], [WASH_WINDOW, NEVER_SELL, NO_SUBSTITUTE], "")
+    opps["substitute_id"] = opps["substitute_id"].astype("Int64")
+    return opps[OPP_COLS]

@@ -1,0 +1,8 @@
+"""Who may see what in reporting."""
+from firms.access import role_required
+from firms.roles import COMPLIANCE_ROLES, Role
+
+METRICS_ROLES = COMPLIANCE_ROLES | {Role.SENIOR_ADVISOR, Role.OPS}
+
+officer_required = role_required(*COMPLIANCE_ROLES)  # reports, evidence packs, widenings
+metrics_required = role_required(*METRICS_ROLES)  # dashboard, threshold review

@@ -1,0 +1,47 @@
+"""Celery tasks of reporting: thin wrappers around services."""
+from datetime import date, datetime
+
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
+
+from firms.tasks import FirmTask
+
+
+@shared_task(base=FirmTask, name="reporting.tasks.monthly_report_firm")
+def monthly_report_firm(*, firm_id: int, month: str) -> int | None:
+    from .services.monthly import monthly_report_ensure
+
+    report = monthly_report_ensure(firm_id=firm_id, month=date.fromisoformat(month))
+    return report.pk if report else None
+
+
+def reports_enqueue_due(*, now: datetime) -> list[int]:
+    """For every firm without a report for the due month, enqueue its generation. Listing
+    firms is a platform act (owner role, the one named place); each check runs in the firm's
+    scope. A doubled beat enqueues twice at worst; the task's unique version 1 keeps one."""
+    from firms.db_security import owner_role
+    from firms.models import Firm
+    from firms.tenancy import firm_scope
+
+    from .models import MonthlyReport
+    from .schedule import report_month_due
+
+    month = report_month_due(now)
+    if month is None:
+        return []
+    with owner_role():
+        firm_ids = list(Firm.objects.order_by("pk").values_list("pk", flat=True))
+    due = []
+    for firm_id in firm_ids:
+        with firm_scope(firm_id):
+            if not MonthlyReport.objects.filter(month=month).exists():
+                due.append(firm_id)
+    for firm_id in due:
+        transaction.on_commit(lambda f=firm_id: monthly_report_firm.delay(firm_id=f, month=month.isoformat()))
+    return due
+
+
+@shared_task(name="reporting.tasks.monthly_report_due_check")
+def monthly_report_due_check() -> list[int]:
+    return reports_enqueue_due(now=timezone.now())

@@ -1,0 +1,75 @@
+"""Report pages: the list, regeneration, audited downloads. Thin views over services."""
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from .access import metrics_required, officer_required
+from .charts import metrics_charts
+from .forms import RegenerateForm, WideningForm
+from .models import MonthlyReport
+from .selectors.metrics import dashboard, period_from
+from .selectors.reports import report_list, widening_list
+from .services.downloads import report_file_read
+from .services.monthly import ReportRefused, monthly_report_generate
+from .services.widening import widening_create
+
+CONTENT_TYPES = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
+
+
+@officer_required
+def reports(request, form=None, status=200):
+    return render(request, "reporting/reports.html", {
+        "reports": report_list(), "form": form or RegenerateForm(), "widenings": widening_list()[:5]}, status=status)
+
+
+@officer_required
+@require_POST
+def regenerate(request):
+    form = RegenerateForm(request.POST)
+    if not form.is_valid():
+        return reports(request, form=form, status=400)
+    try:
+        report = monthly_report_generate(firm_id=request.firm.pk, month=form.cleaned_data["month"], actor=request.user)
+    except ReportRefused as exc:
+        form.add_error("month", str(exc))
+        return reports(request, form=form, status=409)
+    messages.success(request, f"Report for {report.month:%B %Y} written as version {report.version}.")
+    return redirect("reporting:reports")
+
+
+def _download(request, pk: int, kind: str):
+    report = get_object_or_404(MonthlyReport, pk=pk)
+    data = report_file_read(report=report, kind=kind, actor=request.user)
+    response = HttpResponse(data, content_type=CONTENT_TYPES[kind])
+    response["Content-Disposition"] = f'attachment; filename="compliance-report-{report.month:%Y-%m}-v{report.version}.{kind}"'
+    return response
+
+
+@officer_required
+def download_pdf(request, pk: int):
+    return _download(request, pk, "pdf")
+
+
+@officer_required
+def download_csv(request, pk: int):
+    return _download(request, pk, "csv")
+
+
+@metrics_required
+def metrics(request):
+    period = period_from(request.GET)
+    data = dashboard(firm_id=request.firm.pk, period=period, now=timezone.now())
+    return render(request, "reporting/metrics.html", {"d": data, "period": period, "charts": metrics_charts(data)})
+
+
+@officer_required
+def widenings(request):
+    form = WideningForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        widening = widening_create(firm_id=request.firm.pk, actor=request.user, **form.cleaned_data)
+        messages.success(request, f"Tolerances widened ×{widening.factor} from {widening.start} to {widening.end}.")
+        return redirect("reporting:widenings")
+    return render(request, "reporting/widenings.html", {"form": form, "widenings": widening_list()},
+                  status=400 if request.method == "POST" else 200)
