@@ -13,6 +13,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from .harvest_plan import harvest_buys, harvest_sells
 from .lots import lots_pick
 
 CASH = "cash"
@@ -40,7 +41,8 @@ def _desired_weights(classes: pd.DataFrame, accts: pd.DataFrame) -> pd.DataFrame
     factor = np.where((total_w > room) & (c["mode"] != "band_edge"), room / total_w.replace(0, np.nan), 1.0)
     c["investable"] = c["total_value"] + c["new_cash"]
     c["desired"] = c["w"] * np.nan_to_num(factor, nan=1.0) / 100.0 * c["investable"]
-    c["delta"] = np.where(c["asset_class"] == CASH, 0.0, c["desired"] - c["value"])
+    # "hold": an account planned only for a harvest keeps its class weights.
+    c["delta"] = np.where((c["asset_class"] == CASH) | (c["mode"] == "hold"), 0.0, c["desired"] - c["value"])
     return c
 
 
@@ -102,13 +104,16 @@ def _cap_gains(sells: pd.DataFrame, accts: pd.DataFrame, undone: list) -> pd.Dat
     return s[~drop].drop(columns=["gain", "left", "cap", "cum"])
 
 
-def plan_trades(*, holdings, securities, prices, targets, classes, accts, restrictions, lots, as_of: date) -> Plan:
+def plan_trades(*, holdings, securities, prices, targets, classes, accts, restrictions, lots, as_of: date,
+                harvest: pd.DataFrame | None = None) -> Plan:
     """holdings: account_id, security_id, asset_class, quantity, price. classes: the drift
     result rows of these accounts. accts: account_id, model_id, total_value, mode,
     min_trade_value, cash_floor_pct, fractional, new_cash, allow_buy, allow_sell,
     tax_advantaged, st_rate, lt_rate, fee_per_trade, fee_bps, spread_bps, gains_budget_left,
     gains_cap. prices: security_id -> that day's close. restrictions: account_id,
-    security_id, side. lots: see lots_pick."""
+    security_id, side. lots: see lots_pick. harvest (optional): account_id, security_id,
+    quantity, substitute_id, sub_price — loss lots to sell and the substitute that keeps the
+    class exposure (see drift.harvest)."""
     undone: list[pd.DataFrame] = []
     c = _desired_weights(classes, accts)
     a = accts.set_index("account_id")
@@ -119,6 +124,7 @@ def plan_trades(*, holdings, securities, prices, targets, classes, accts, restri
     sells["quantity"] = _quantities(sells, "up")
     sells["value"] = sells["quantity"] * sells["price"]
     sells = sells[sells["value"] >= sells["account_id"].map(a["min_trade_value"]) - 1e-9]
+    sells = harvest_sells(sells, harvest, holdings)
     used, per_sell = lots_pick(sells[KEY + ["quantity", "price"]], lots, as_of=as_of)
     sells = sells.merge(per_sell, on=KEY, how="left")
     sells = _cap_gains(sells, accts, undone)
@@ -129,7 +135,8 @@ def plan_trades(*, holdings, securities, prices, targets, classes, accts, restri
     buys = _buys(c, targets, accts, prices)
     buys = buys[buys["account_id"].map(a["allow_buy"]).astype(bool)]
     buys = _split_restricted(buys, restrictions, "buy", undone)
-    buys = _finance(buys, sells, c, a)
+    buys = _finance(buys, sells.assign(value=sells["value"] - sells["extra_value"]), c, a)
+    buys = harvest_buys(buys, sells, harvest, a)
     buys["fractional"] = _fractional(buys, securities, accts)
     buys["quantity"] = _quantities(buys, "down")
     buys["value"] = buys["quantity"] * buys["price"]
@@ -141,7 +148,7 @@ def plan_trades(*, holdings, securities, prices, targets, classes, accts, restri
     trades = trades[trades["quantity"] > 0]
     undone_frame = pd.concat(undone, ignore_index=True) if undone else pd.DataFrame(columns=KEY + ["side", "value", "reason"])
     allocation = _projection(c, trades, securities, accts)
-    return Plan(trades, used, _summary(trades, accts, allocation, securities), allocation, undone_frame)
+    return Plan(trades, used, _summary(trades, accts, allocation, securities, used), allocation, undone_frame)
 
 
 def _finance(buys: pd.DataFrame, sells: pd.DataFrame, c: pd.DataFrame, a: pd.DataFrame) -> pd.DataFrame:
@@ -184,7 +191,14 @@ def _projection(c: pd.DataFrame, trades: pd.DataFrame, securities: pd.DataFrame,
     return out[["account_id", "asset_class", "current", "proposed", "target"]]
 
 
-def _summary(trades: pd.DataFrame, accts: pd.DataFrame, allocation: pd.DataFrame, securities: pd.DataFrame) -> pd.DataFrame:
+def _losses(used: pd.DataFrame, ids: pd.Index) -> pd.DataFrame:
+    loss = np.minimum(used["gain"], 0.0)
+    frame = pd.DataFrame({"losses_st": np.where(used["long_term"], 0.0, loss), "losses_lt": np.where(used["long_term"], loss, 0.0)})
+    return frame.groupby(used["account_id"].to_numpy()).sum().reindex(ids).fillna(0.0)
+
+
+def _summary(trades: pd.DataFrame, accts: pd.DataFrame, allocation: pd.DataFrame, securities: pd.DataFrame,
+             used: pd.DataFrame) -> pd.DataFrame:
     a = accts.set_index("account_id")
     g = trades.groupby("account_id")
     s = pd.DataFrame({
@@ -194,6 +208,9 @@ def _summary(trades: pd.DataFrame, accts: pd.DataFrame, allocation: pd.DataFrame
     taxable = ~a["tax_advantaged"].astype(bool)
     s["est_tax"] = np.where(taxable, s["realised_st"] * a["st_rate"] + s["realised_lt"] * a["lt_rate"], 0.0)
     s["tlh"] = taxable & (s["harvested_loss"] < -0.005)
+    s[["losses_st", "losses_lt"]] = _losses(used, a.index).to_numpy()
+    saved = -(s["losses_st"] * a["st_rate"] + s["losses_lt"] * a["lt_rate"])
+    s["tax_saved"] = np.where(taxable, saved, 0.0)
     alt_ids = set(securities.loc[securities["asset_class"] == "alternatives", "security_id"])
     s["alternatives"] = trades["security_id"].isin(alt_ids).groupby(trades["account_id"]).any().reindex(a.index).fillna(False).astype(bool)
     gains = s["realised_st"] + s["realised_lt"]

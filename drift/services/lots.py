@@ -1,4 +1,4 @@
-"""Tax-aware lot selection (pure): losses first, then long-term lots, highest cost first."""
+"""Tax-aware lot selection (pure): losses first (largest first), then long-term lots, highest cost first."""
 from datetime import date
 
 import numpy as np
@@ -16,7 +16,9 @@ def lots_pick(sells: pd.DataFrame, lots: pd.DataFrame, *, as_of: date) -> tuple[
     cutoff = pd.Timestamp(as_of) - pd.DateOffset(years=1)
     m["long_term"] = pd.to_datetime(m["acquired_on"]) < cutoff
     m["gain_rank"] = (m["unit_gain"] >= 0).astype(int)
-    m["term_rank"] = (~m["long_term"]).astype(int)
+    # Among losses the largest per share first (for one security: the deepest percent loss, so
+    # the lots a harvest found are the ones realised); among gains long-term first.
+    m["term_rank"] = np.where(m["unit_gain"] >= 0, (~m["long_term"]).astype(int), 0)
     m = m.sort_values(key + ["gain_rank", "term_rank", "unit_cost"], ascending=[True, True, True, True, False])
     before = m.groupby(key, sort=False)["quantity"].cumsum() - m["quantity"]
     m["take"] = np.clip(m["sell_qty"] - before, 0, m["quantity"])

@@ -1,71 +1,46 @@
-"""Every URL that takes an object id answers 404 to another firm's staff.
+"""The isolation matrix (issue 10, item 1): every URL pattern, API operation (from the OpenAPI
+schema), admin changelist/change/delete/history view, list filter, autocomplete, export and
+emailed link, requested by EVERY role of firm A with firm B's ids.
 
-The matrix below must name every such URL: a new URL with an id and no matrix entry fails
-`test_every_url_with_an_id_is_in_the_matrix`, so isolation is tested as the product grows."""
+A leak is: a success (2xx, or a redirect that is not "go away") on firm B's id, any response
+carrying one of firm B's markers (its name, account numbers, client and staff emails), or any
+change to firm B's rows. A new URL or API operation that takes an id and has no entry in
+tests/firms/isolation_world.py fails the coverage tests below. Figures are written to
+test-artifacts/reliability/isolation.json."""
+import json
+import re
+from pathlib import Path
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
-from drift.models import DriftRule, DriftSnapshot, Proposal
-from drift.services.scan import drift_scan_run
-from firms.roles import Role
+from firms.admin_site import firm_admin_site
+from firms.roles import ADMIN_SITE_ROLES, STAFF_ROLES, Role
+from firms.services import member_create
 from firms.tenancy import firm_scope
-from portfolios.models import Account
-from tests.factories import make_book
+from tests.conftest import PASSWORD
+from tests.firms.isolation_world import API, PAGES, build_world, fingerprint
 
 pytestmark = pytest.mark.django_db
+ROLES = list(Role.values)
+FIGURES = {"requests": 0, "leaks": 0, "by_kind": {}}
+ARTIFACT = Path(__file__).resolve().parents[2] / "test-artifacts" / "reliability" / "isolation.json"
 
-# URL name → how to get an object id of that kind from a firm's scanned book.
-MATRIX = {
-    "portfolios:account": lambda book: book["accounts"][0].pk,
-    "drift:account": lambda book: book["accounts"][0].pk,
-    "drift:account_cash": lambda book: book["accounts"][0].pk,
-    "drift:model_change": lambda book: book["model"].pk,
-    "drift:proposal": lambda book: Proposal.objects.first().pk,
-    "drift:rule_edit": lambda book: DriftRule.objects.first().pk,
-    "trading:batch": lambda book: __import__("tests.trading.matrix", fromlist=["_"]).batch_id(book),
-    "trading:resume": lambda book: __import__("tests.trading.matrix", fromlist=["_"]).pause_id(book),
-    "trading:hold": lambda book: Proposal.objects.first().pk,
-    "trading:release": lambda book: Proposal.objects.first().pk,
-    "notifications:message": lambda book: __import__("tests.notifications.helpers", fromlist=["_"]).outbound_message_for(book).pk,
-    "notifications:message_html": lambda book: __import__("tests.notifications.helpers", fromlist=["_"]).outbound_message_for(book).pk,
-    "compliance:review": lambda book: Proposal.objects.first().pk,
-    "compliance:override": lambda book: Proposal.objects.first().pk,
-    "compliance:reject": lambda book: Proposal.objects.first().pk,
-    "compliance:regenerate": lambda book: Proposal.objects.first().pk,
-    "compliance:pair_delete": lambda book: __import__("tests.compliance.matrix", fromlist=["_"]).pair_id(book),
-    "compliance:rule_edit": lambda book: __import__("tests.compliance.matrix", fromlist=["_"]).rule_id(book),
-    "approvals:approval": lambda book: __import__("tests.approvals.helpers", fromlist=["_"]).approval_for_book(book),
-    "approvals:step_decide": lambda book: __import__("tests.approvals.helpers", fromlist=["_"]).step_for_book(book),
-    "approvals:rule_edit": lambda book: __import__("tests.approvals.helpers", fromlist=["_"]).routing_rule_for_book(book),
-    "portal:proposal": lambda book: __import__("tests.approvals.helpers", fromlist=["_"]).approval_for_book(book),
-    "portal:approve": lambda book: __import__("tests.approvals.helpers", fromlist=["_"]).approval_for_book(book),
-    "portal:decline": lambda book: __import__("tests.approvals.helpers", fromlist=["_"]).approval_for_book(book),
-    "portal:signed_pdf": lambda book: __import__("tests.approvals.helpers", fromlist=["_"]).approval_for_book(book),
-}
-ID_MATRIX_API = {
-    "account-detail": lambda book: book["accounts"][0].pk,
-    "security-detail": lambda book: book["stock"].pk,
-    "client-detail": lambda book: book["accounts"][0].client_id,
-    "model-detail": lambda book: book["model"].pk,
-    "price-detail": lambda book: book["stock"].prices.first().pk,
-    "drift-proposal-detail": lambda book: Proposal.objects.first().pk,
-    "drift-snapshot-detail": lambda book: DriftSnapshot.objects.first().pk,
-    "trading-batch-detail": lambda book: __import__("tests.trading.matrix", fromlist=["_"]).batch_id(book),
-    "trading-order-detail": lambda book: __import__("tests.trading.matrix", fromlist=["_"]).order_id(book),
-    "notification-message-detail": lambda book: __import__("tests.notifications.helpers", fromlist=["_"]).outbound_message_for(book).pk,
-    "compliance-proposal-detail": lambda book: Proposal.objects.first().pk,
-    "compliance-proposal-routable": lambda book: Proposal.objects.first().pk,
-    "compliance-proposal-override": lambda book: Proposal.objects.first().pk,
-    "compliance-proposal-reject": lambda book: Proposal.objects.first().pk,
-    "compliance-proposal-regenerate": lambda book: Proposal.objects.first().pk,
-}
 
+@pytest.fixture(scope="module", autouse=True)
+def _write_figures():
+    yield
+    ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
+    ARTIFACT.write_text(json.dumps(FIGURES, indent=1, sort_keys=True))
+
+
+# --- coverage: nothing with an id escapes the matrix -------------------------------------
 
 def _named_patterns(resolver=None, prefix=""):
     for p in (resolver or get_resolver()).url_patterns:
         if isinstance(p, URLResolver):
-            if p.namespace == "admin" or (p.app_name or "") in ("admin",):
-                continue  # the admin has its own scoping tests
+            if p.namespace == "admin":
+                continue  # enumerated from the admin registry below
             ns = f"{prefix}{p.namespace}:" if p.namespace else prefix
             yield from _named_patterns(p, ns)
         elif isinstance(p, URLPattern) and p.name:
@@ -76,44 +51,194 @@ def _takes_id(pattern) -> bool:
     return any(k in ("pk", "id") or k.endswith("_id") for k in pattern.pattern.converters)
 
 
+def _is_allauth(name: str) -> bool:
+    return name.startswith(("account_", "mfa_", "socialaccount"))
+
+
 def test_every_url_with_an_id_is_in_the_matrix():
-    project_urls = {name for name, p in _named_patterns() if _takes_id(p)}
-    allauth = {n for n in project_urls if n.startswith(("account_", "mfa_", "socialaccount"))}
-    missing = project_urls - allauth - set(MATRIX) - set(ID_MATRIX_API)
-    assert missing == set(), f"URLs with an id but no isolation test: {sorted(missing)}"
+    project_urls = {name for name, p in _named_patterns() if _takes_id(p) and not _is_allauth(name)}
+    missing = project_urls - set(PAGES) - set(API)
+    FIGURES["urls_missing"] = sorted(missing)
+    assert missing == set(), f"URLs with an id but no isolation entry: {sorted(missing)}"
+
+
+def _schema_operations():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    for path, item in schema["paths"].items():
+        for method in item:
+            if method in ("get", "post", "put", "patch", "delete"):
+                yield path, method
+
+
+def _api_name(path: str) -> str:
+    return resolve(re.sub(r"\{[^}]+\}", "1", path)).url_name
+
+
+def test_every_api_operation_with_an_id_is_in_the_matrix():
+    ops = list(_schema_operations())
+    missing = {_api_name(p) for p, _ in ops if "{" in p} - set(API)
+    FIGURES["api_operations"] = len(ops)
+    FIGURES["api_operations_missing"] = sorted(missing)
+    assert len(ops) > 10 and missing == set(), f"API operations with an id but no isolation entry: {sorted(missing)}"
+
+
+# --- the world and the members ------------------------------------------------------------
+
+@pytest.fixture
+def world(firm_b, members_b):
+    return build_world(firm_b, members_b)
 
 
 @pytest.fixture
-def book_b(firm_b):
-    with firm_scope(firm_b):
-        book = make_book(firm_b, accounts=1)
-        Account.objects.update(segment="conservative")  # a 5-point band: 66/34 breaches it
-        drift_scan_run(firm_id=firm_b.pk, as_of=book["stock"].prices.first().date)
-        assert Proposal.objects.exists()
-        return book
+def member_a(firm_a, members_a, request):
+    role = request.param
+    if role != Role.CLIENT:
+        return members_a[role]
+    from tests.factories import ClientFactory
+
+    with firm_scope(firm_a):
+        member = member_create(firm=firm_a, email="a-client@alpha.test", role=Role.CLIENT, password=PASSWORD, name="A client")
+        ClientFactory(firm=firm_a, email="a-client@alpha.test", user=member.user)
+        return member
 
 
-def _b_id(book, getter):
-    with firm_scope(book["model"].firm_id):
-        return getter(book)
+class Tally:
+    """Counts requests and collects leaks for one role's sweep."""
+
+    def __init__(self, world, kind):
+        self.world, self.kind, self.leaks, self.requests = world, kind, [], 0
+
+    def check(self, label, response, ok_statuses=None, ok=None):
+        self.requests += 1
+        markers = self.world.leaked(response.content) if not getattr(response, "streaming", False) else []
+        status_ok = ok(response) if ok else response.status_code in ok_statuses
+        if markers or not status_ok:
+            self.leaks.append((label, response.status_code, markers))
+
+    def finish(self):
+        entry = FIGURES["by_kind"].setdefault(self.kind, {"requests": 0, "leaks": 0})
+        entry["requests"] += self.requests
+        entry["leaks"] += len(self.leaks)
+        FIGURES["requests"] += self.requests
+        FIGURES["leaks"] += len(self.leaks)
+        assert self.leaks == [], f"{len(self.leaks)} leaks of {self.requests}: {self.leaks[:20]}"
 
 
-@pytest.mark.parametrize("role", [r for r in Role.values if r != Role.CLIENT])
-@pytest.mark.parametrize("name", list(MATRIX))
-def test_pages_answer_404_for_another_firms_ids(login, members_a, book_b, role, name):
-    url = reverse(name, args=[_b_id(book_b, MATRIX[name])])
+def _expected(url, role):
     allowed = getattr(resolve(url).func, "allowed_roles", None)
-    client = login(members_a[role])
-    response = client.post(url, {}) if url.endswith("/cash/") else client.get(url)
-    # 404 (not 403) for roles that may open such pages: another firm's object does not exist.
-    assert response.status_code == (404 if allowed is None or role in allowed else 403)
+    return {404, 405} if allowed is None or role in allowed else {403, 405}
 
 
-@pytest.mark.parametrize("name", list(ID_MATRIX_API))
-def test_api_routes_answer_404_for_another_firms_ids(client, members_a, book_b, name):
+# --- pages: every id URL, GET and POST, with firm B's id -----------------------------------
+
+@pytest.mark.parametrize("member_a", ROLES, indirect=True)
+def test_pages_with_firm_bs_ids_answer_404_and_change_nothing(login, member_a, world):
+    before = fingerprint(world.firm_id)
+    client, tally = login(member_a), Tally(world, "pages_by_id")
+    for name, object_id in sorted((n, i) for n, i in world.ids.items() if n in PAGES):
+        url = reverse(name, args=[object_id])
+        expected = _expected(url, member_a.role)
+        tally.check(f"GET {name}", client.get(url), expected)
+        tally.check(f"POST {name}", client.post(url, {"reason": "x", "decision": "approve", "note": "x"}), expected)
+    assert fingerprint(world.firm_id) == before
+    tally.finish()
+
+
+def _no_arg_pages():
+    for name, p in _named_patterns():
+        if not p.pattern.converters and not _is_allauth(name) and not name.startswith("api"):
+            yield name
+
+
+@pytest.mark.parametrize("member_a", ROLES, indirect=True)
+def test_pages_without_ids_show_nothing_of_firm_b(login, member_a, world):
+    client, tally = login(member_a), Tally(world, "pages_lists")
+    for name in sorted(_no_arg_pages()):
+        tally.check(f"GET {name}", client.get(reverse(name)), ok=lambda r: r.status_code < 500)
+    tally.finish()
+
+
+# --- API: every operation in the OpenAPI schema, with a firm-A token ------------------------
+
+@pytest.mark.parametrize("member_a", ROLES, indirect=True)
+def test_every_api_operation_with_firm_bs_ids_answers_404(client, member_a, world):
     from rest_framework.authtoken.models import Token
 
-    object_id = _b_id(book_b, ID_MATRIX_API[name])
-    token = Token.objects.create(user=members_a["ops"].user)
-    response = client.get(reverse(name, args=[object_id]), HTTP_AUTHORIZATION=f"Token {token.key}")
-    assert response.status_code == 404
+    auth = {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=member_a.user).key}"}
+    before = fingerprint(world.firm_id)
+    tally = Tally(world, "api")
+    for path, method in _schema_operations():
+        if "{" not in path:
+            if method == "get":  # lists: firm A's token never lists firm B's rows
+                tally.check(f"GET {path}", client.get(path, **auth), ok=lambda r: r.status_code < 500)
+            continue
+        url = re.sub(r"\{[^}]+\}", str(world.ids[_api_name(path)]), path)
+        response = getattr(client, method)(url, data=json.dumps({}), content_type="application/json", **auth)
+        # Clients are not API users (403); staff get 404 — firm B's object does not exist for them.
+        tally.check(f"{method.upper()} {path}", response, {404} if member_a.role in STAFF_ROLES else {403})
+    assert fingerprint(world.firm_id) == before
+    tally.finish()
+
+
+# --- admin: every registered model's views, filters and autocomplete -------------------------
+
+def _admin_ok(role):
+    """Ops roles: firm B's object "does not exist" (redirect to the admin index) or 404;
+    everybody else is sent to the login page."""
+    def ok(response):
+        where = response.get("Location", "")
+        if role in ADMIN_SITE_ROLES:
+            return response.status_code == 404 or (response.status_code == 302 and where == reverse("admin:index"))
+        return response.status_code == 302 and "login" in where
+    return ok
+
+
+def _relation_filters(model_admin):
+    for spec in model_admin.list_filter:
+        if isinstance(spec, str) and "__" not in spec:
+            field = model_admin.model._meta.get_field(spec)
+            if field.is_relation:
+                yield spec, field.related_model._meta.label_lower
+
+
+@pytest.mark.parametrize("member_a", ROLES, indirect=True)
+def test_the_admin_never_shows_or_opens_firm_bs_rows(login, member_a, world):
+    before = fingerprint(world.firm_id)
+    client, tally, ok = login(member_a), Tally(world, "admin"), _admin_ok(member_a.role)
+    is_ops = member_a.role in ADMIN_SITE_ROLES
+    for model, model_admin in firm_admin_site._registry.items():
+        info = (model._meta.app_label, model._meta.model_name)
+        changelist = reverse("admin:%s_%s_changelist" % info)
+        tally.check(f"changelist {info}", client.get(changelist), ok=lambda r: r.status_code == 200 if is_ops else ok(r))
+        for spec, target in _relation_filters(model_admin):
+            if target in world.admin_ids:  # a list filter pointing at firm B's row lists nothing of B
+                url = f"{changelist}?{spec}__id__exact={world.admin_ids[target]}"
+                tally.check(f"filter {info} {spec}", client.get(url), ok=lambda r: r.status_code in (200, 302) if is_ops else ok(r))
+        if model._meta.label_lower in world.admin_ids:
+            pk = world.admin_ids[model._meta.label_lower]
+            for view in ("change", "delete", "history"):
+                url = reverse("admin:%s_%s_%s" % (*info, view), args=[pk])
+                tally.check(f"{view} {info}", client.get(url), ok=ok)
+            tally.check(f"POST delete {info}", client.post(reverse("admin:%s_%s_delete" % info, args=[pk]), {"post": "yes"}), ok=ok)
+        for field in model_admin.autocomplete_fields:
+            target = model._meta.get_field(field).related_model._meta.label_lower
+            response = client.get(reverse("admin:autocomplete"), {"app_label": info[0], "model_name": info[1],
+                                                                   "field_name": field, "term": ""})
+            got = {int(r["id"]) for r in response.json()["results"]} if response.status_code == 200 else set()
+            tally.check(f"autocomplete {info} {field}", response,
+                        ok=lambda r, got=got, target=target: not (got & world.admin_all.get(target, set())) and r.status_code in (200, 403, 302))
+    assert fingerprint(world.firm_id) == before
+    tally.finish()
+
+
+# --- the emailed link: firm B's portal link opened by anyone signed in at firm A -------------
+
+@pytest.mark.parametrize("member_a", ROLES, indirect=True)
+def test_firm_bs_emailed_link_shows_nothing_to_firm_a(login, member_a, world):
+    tally = Tally(world, "emailed_links")
+    client = login(member_a)
+    tally.check("GET portal:link", client.get(reverse("portal:link", args=[world.link_token])), {403})
+    tally.check("GET portal:home after", client.get(reverse("portal:home")), {200, 403})
+    tally.finish()
