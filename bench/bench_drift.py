@@ -2,7 +2,8 @@
 (ACCOUNTS accounts x 20 positions, default 100000), then times:
   floor_s     reading the scan's input rows (positions with prices, targets, accounts);
   scan_s      the whole scan: inputs read, drift computed, snapshots written, breaches found;
-  proposal_s  proposals built and written for the breaching accounts (lots read, plan, COPY).
+  proposal_s  proposals built and written for the breaching accounts and the tax-loss harvests
+              (lots read, harvests found, plan, COPY); "harvests" counts the harvests proposed.
 Prints one JSON line last. Run: DATABASE_URL=… REDIS_URL=… .venv/bin/python bench/bench_drift.py
 """
 import io
@@ -92,6 +93,11 @@ def generate(firm_id: int) -> None:
         prices = pd.concat([pd.DataFrame({"firm_id": firm_id, "security_id": sid, "date": d, "close": closes})
                             for d in (AS_OF - timedelta(days=1), AS_OF)])
         copy_rows("portfolios_price", prices)
+        # Tax-loss harvesting: each security's substitute is the next one of its asset class.
+        subs = [{"firm_id": firm_id, "security_id": sid[i], "substitute_id": sid[j], "rank": 1}
+                for i in range(n_sec) for j in [next((k for k in range(i + 1, n_sec) if CLASSES[k] == CLASSES[i]), None)]
+                if j is not None and CLASSES[i] != "cash"]
+        copy_rows("compliance_substitute", pd.DataFrame(subs))
         copy_rows("portfolios_modelportfolio", pd.DataFrame({"firm_id": firm_id, "name": list(MODELS), "description": "bench"}))
         model_ids = ids("portfolios_modelportfolio", firm_id, "name")
         model_by_name = dict(zip(sorted(MODELS), model_ids))
@@ -161,10 +167,11 @@ def main() -> None:
         breaches = run.counts["breached"]
         run = drift_scan_run(firm_id=firm.pk, as_of=AS_OF)  # the re-run builds the proposals
         proposals, proposal_s = run.counts["proposals"], run.counts["timings"]["proposals_s"]
+        harvests = run.counts.get("harvests", 0)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"bench": "drift_scan", "accounts": N, "positions": positions, "floor_s": round(floor_s, 3),
                       "scan_s": round(scan_s, 3), "ratio": round(scan_s / floor_s, 2), "breaches": breaches,
-                      "proposal_s": round(proposal_s, 3), "proposals": proposals,
+                      "proposal_s": round(proposal_s, 3), "proposals": proposals, "harvests": harvests,
                       "proposals_per_s": round(proposals / proposal_s, 1) if proposal_s else None, "peak_rss_mb": round(peak, 1)}))
 
 

@@ -30,6 +30,7 @@ class ProposalKind(models.TextChoices):
     BAND_EDGE = "band_edge", "Band edge"
     CASH_RAISE = "cash_raise", "Cash raise (withdrawal)"
     CASH_DEPLOY = "cash_deploy", "Cash deploy (contribution)"
+    HARVEST = "harvest", "Tax-loss harvest"
 
 
 class ProposalSource(models.TextChoices):

@@ -169,7 +169,7 @@ class HarvestRule(FirmOwned):
 
 class HarvestOpportunity(FirmOwned):
     """One security of one account whose lots pass the harvest thresholds on a scan day.
-    `skipped` says why it was not harvested (empty = harvested in `proposal`)."""
+    `outcome` is "proposed" (in `proposal`) or why it was not harvested."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="harvest_opportunities")
     as_of = models.DateField()
@@ -180,7 +180,7 @@ class HarvestOpportunity(FirmOwned):
     loss_st = models.DecimalField(**MONEY, help_text="Unrealised short-term loss (negative).")
     loss_lt = models.DecimalField(**MONEY, help_text="Unrealised long-term loss (negative).")
     est_savings = models.DecimalField(**MONEY, help_text="Tax saved at the client's rates if harvested.")
-    skipped = models.CharField(max_length=40, blank=True)
+    outcome = models.CharField(max_length=40, help_text="“proposed”, or why not (wash-sale window, no substitute, …).")
     proposal = models.ForeignKey(Proposal, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:

@@ -180,3 +180,76 @@ def latest_versions(account_ids) -> pd.Series:
 
     rows = Proposal.objects.filter(account_id__in=list(map(int, account_ids))).values("account_id").annotate(v=Max("version"))
     return pd.Series({r["account_id"]: r["v"] for r in rows}, dtype="int64")
+
+
+# --- Tax-loss harvesting ------------------------------------------------------------------
+
+# A client's wash-sale group: its household if it has one, else the client alone (as compliance).
+_GROUP = "COALESCE('h' || c.household_id::text, 'c' || c.id::text)"
+_HOUSEHOLD_EVENTS_SQL = f"""
+WITH grp AS (SELECT a.id AS account_id, {_GROUP} AS g FROM portfolios_account a JOIN portfolios_client c ON c.id = a.client_id
+             WHERE a.firm_id = %(f)s),
+target AS (SELECT account_id, g FROM grp WHERE account_id = ANY(%(ids)s)),
+ev AS (
+  SELECT tx.account_id, tx.security_id FROM portfolios_transaction tx
+  WHERE tx.firm_id = %(f)s AND tx.date BETWEEN %(lo)s AND %(hi)s AND {{tx}}
+  UNION
+  SELECT p.account_id, t.security_id FROM drift_proposaltrade t JOIN drift_proposal p ON p.id = t.proposal_id
+  WHERE t.firm_id = %(f)s AND p.status = ANY(%(open)s) AND {{trade}}
+)
+SELECT DISTINCT target.account_id, ev.security_id FROM ev JOIN grp ON grp.account_id = ev.account_id JOIN target ON target.g = grp.g
+"""
+_EVENT_KINDS = {
+    "buy": ("tx.side = 'buy'", "t.side = 'buy'"),
+    "loss_sale": ("tx.side = 'sell' AND tx.realized_gain < 0", "t.side = 'sell' AND t.realised_st + t.realised_lt < 0"),
+}
+
+
+def household_events(firm_id: int, account_ids, lo: date, hi: date, kind: str) -> pd.DataFrame:
+    """(account_id, security_id): securities bought (kind "buy") or sold at a loss ("loss_sale")
+    between `lo` and `hi` in any account of each account's client group (household; IRAs
+    included), from the transaction history and every open proposal. One query."""
+    from .choices import OPEN_STATUSES
+
+    tx, trade = _EVENT_KINDS[kind]
+    return frame_from_sql(_HOUSEHOLD_EVENTS_SQL.format(tx=tx, trade=trade),
+                          {"f": firm_id, "ids": list(map(int, account_ids)), "lo": lo, "hi": hi, "open": sorted(OPEN_STATUSES)},
+                          dtype={"account_id": "int64", "security_id": "int64"})
+
+
+def harvest_rules_frame() -> pd.DataFrame:
+    from .models import HarvestRule
+
+    cols = ["segment", "enabled", "min_loss_pct", "min_loss_dollars", "swap_back"]
+    frame = pd.DataFrame(list(HarvestRule.objects.values_list(*cols)), columns=cols)
+    return frame.astype({"min_loss_pct": "float64", "min_loss_dollars": "float64"})
+
+
+def harvest_opportunities_on(as_of: date | None = None):
+    """The harvest opportunities of the latest scan day (or `as_of`), largest saving first."""
+    from django.db.models import Max
+
+    from .models import HarvestOpportunity
+
+    as_of = as_of or HarvestOpportunity.objects.aggregate(d=Max("as_of"))["d"]
+    qs = HarvestOpportunity.objects.filter(as_of=as_of).select_related("account__client", "security", "substitute", "proposal")
+    return as_of, qs.order_by("-est_savings", "account__number")
+
+
+def harvest_totals(start: date, end: date) -> list[dict]:
+    """Losses harvested and estimated tax saved per month (by proposal day) between `start`
+    and `end` inclusive, over executed (or partially executed) harvest proposals:
+    [{"month": date(first of month), "proposals": int, "losses_st": Decimal, "losses_lt": Decimal,
+      "losses": Decimal, "tax_saved": Decimal}, …] — Decimals, losses ≤ 0."""
+    from django.db.models import Count, Sum
+    from django.db.models.functions import TruncMonth
+
+    from .choices import ProposalStatus
+    from .models import Proposal
+
+    done = [ProposalStatus.EXECUTED, ProposalStatus.PARTIALLY_EXECUTED]
+    rows = (Proposal.objects.filter(as_of__range=(start, end), status__in=done, flags__tlh=True)
+            .annotate(month=TruncMonth("as_of")).values("month")
+            .annotate(proposals=Count("id"), losses_st=Sum("losses_st"), losses_lt=Sum("losses_lt"), tax_saved=Sum("tax_saved"))
+            .order_by("month"))
+    return [{**r, "losses": r["losses_st"] + r["losses_lt"]} for r in rows]

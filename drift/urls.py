@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.drifted_accounts, name="drifted"),
     path("accounts/<int:pk>/", views.account_drift, name="account"),
     path("accounts/<int:pk>/cash/", views.account_cash_proposal, name="account_cash"),
+    path("harvests/", views.harvest_list, name="harvests"),
     path("proposals/<int:pk>/", views.proposal_detail, name="proposal"),
     path("rules/", views.rule_list, name="rules"),
     path("rules/new/", views.rule_edit, name="rule_new"),

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Max
+from django.db.models import Max, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 
 from firms.access import role_required, staff_required
@@ -14,8 +14,9 @@ from portfolios.models import Account, ModelPortfolio, ModelTarget
 
 from .charts import drift_history_chart, proposal_allocation_chart
 from .forms import CashProposalForm, DriftRuleForm, ModelTargetsForm
-from .models import DriftRule, DriftSnapshot, Proposal
+from .models import DriftRule, DriftSnapshot, HarvestOpportunity, Proposal
 from .rules import rule_for_account
+from .selectors import harvest_opportunities_on
 from .services.advisor import RebalanceRefused, model_change_apply, model_change_preview, proposal_create_cash
 from .services.rules import drift_rule_save
 
@@ -71,7 +72,21 @@ def account_drift(request, pk: int):
         "account": account, "snapshots": snapshots[::-1][:30], "latest": latest, "classes": classes, "applied": applied,
         "chart": drift_history_chart(snapshots, band), "cash_form": CashProposalForm(),
         "proposals": Proposal.objects.filter(account=account).order_by("-version")[:20],
+        "harvests": HarvestOpportunity.objects.filter(account=account).select_related("security", "substitute", "proposal")
+                    .order_by("-as_of", "-est_savings")[:20],
     })
+
+
+@staff_required
+def harvest_list(request):
+    """Firm-wide harvest opportunities of the latest scan, largest estimated saving first."""
+    as_of, qs = harvest_opportunities_on()
+    if request.GET.get("all") != "1":
+        qs = qs.filter(outcome="proposed")
+    totals = qs.aggregate(savings=Sum("est_savings"), st=Sum("loss_st"), lt=Sum("loss_lt"))
+    return render(request, "drift/harvest_list.html", {
+        "as_of": as_of, "page": Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page")), "totals": totals,
+        "all": request.GET.get("all") == "1"})
 
 
 @advisory_required

@@ -36,8 +36,8 @@ def harvest_buys(buys: pd.DataFrame, sells: pd.DataFrame, harvest: pd.DataFrame 
     b = buys.copy()
     hit = b.set_index(KEY).index.isin(sub.index)
     keys = pd.MultiIndex.from_frame(b.loc[hit, KEY])
-    b.loc[hit, "price"] = sub["sub_price"].reindex(keys).to_numpy()
-    b.loc[hit, "security_id"] = sub["substitute_id"].reindex(keys).to_numpy()
+    b.loc[hit, "price"] = sub["sub_price"].reindex(keys).to_numpy(float)
+    b.loc[hit, "security_id"] = sub["substitute_id"].reindex(keys).to_numpy("int64")
     extra = sells.loc[sells["extra_value"] > 0, KEY + ["extra_value"]].merge(harvest[KEY + ["substitute_id", "sub_price"]], on=KEY)
     bps = (extra["account_id"].map(a["fee_bps"]) + extra["account_id"].map(a["spread_bps"])) / 1e4
     value = extra["extra_value"] * (1 - 2 * bps) - 2 * extra["account_id"].map(a["fee_per_trade"])

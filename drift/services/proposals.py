@@ -44,12 +44,17 @@ def _account_params(inputs: ScanInputs, result: DriftResult, ids, kind: str | No
     return acc
 
 
-def _restrictions(acc: pd.DataFrame, securities: pd.DataFrame, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
-    r = selectors.restrictions_frame(acc["account_id"])
+def restrictions_long(r: pd.DataFrame, securities: pd.DataFrame) -> pd.DataFrame:
+    """account_id, security_id, side ("sell" = never-sell, "buy" = never-buy)."""
     by_symbol = securities.set_index("symbol")["security_id"]
     long = [(a, by_symbol[s], side) for a, ns, nb in r[["account_id", "never_sell", "never_buy"]].itertuples(index=False)
             for side, symbols in (("sell", ns), ("buy", nb)) for s in symbols if s in by_symbol.index]
-    restrictions = pd.DataFrame(long, columns=["account_id", "security_id", "side"])
+    return pd.DataFrame(long, columns=["account_id", "security_id", "side"])
+
+
+def _restrictions(acc: pd.DataFrame, securities: pd.DataFrame, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    r = selectors.restrictions_frame(acc["account_id"])
+    restrictions = restrictions_long(r, securities)
     budget = r.dropna(subset=["gains_budget"])
     acc["gains_budget_left"] = np.nan
     acc["gains_cap"] = False
@@ -65,9 +70,13 @@ def _restrictions(acc: pd.DataFrame, securities: pd.DataFrame, as_of: date) -> t
 
 
 def plan_for(*, firm_id: int, inputs: ScanInputs, result: DriftResult, account_ids, kind: str | None = None,
-             new_cash: pd.Series | None = None) -> tuple[pd.DataFrame, Plan]:
-    """The trade plan of `account_ids` (no writes)."""
+             new_cash: pd.Series | None = None, harvest: pd.DataFrame | None = None) -> tuple[pd.DataFrame, Plan]:
+    """The trade plan of `account_ids` (no writes). `harvest`: see plan_trades; an account in
+    it that does not breach is planned for the harvest alone (mode "hold")."""
     acc = _account_params(inputs, result, account_ids, kind, new_cash)
+    if harvest is not None and kind is None:
+        calm = acc["account_id"].isin(harvest["account_id"]) & ~acc["account_id"].map(result.accounts.set_index("account_id")["breached"]).fillna(False).astype(bool)
+        acc.loc[calm, "mode"] = "hold"
     acc, restrictions = _restrictions(acc, inputs.securities, inputs.as_of)
     prices = selectors.prices_on(firm_id, inputs.as_of)
     ids = set(acc["account_id"])
@@ -76,7 +85,8 @@ def plan_for(*, firm_id: int, inputs: ScanInputs, result: DriftResult, account_i
     lots = selectors.lots_frame(firm_id, list(ids)) if ids else pd.DataFrame(
         columns=["lot_id", "account_id", "security_id", "acquired_on", "quantity", "cost_basis"])
     plan = plan_trades(holdings=holdings, securities=inputs.securities, prices=prices, targets=inputs.targets,
-                       classes=classes, accts=acc, restrictions=restrictions, lots=lots, as_of=inputs.as_of)
+                       classes=classes, accts=acc, restrictions=restrictions, lots=lots, as_of=inputs.as_of,
+                       harvest=harvest)
     return acc, _substitute_buys(firm_id, plan, prices, inputs.as_of)
 
 
@@ -126,8 +136,21 @@ def _grouped(frame: pd.DataFrame, key: str, build) -> dict:
     return out
 
 
+def _harvest_notes(plan: Plan, harvest: pd.DataFrame | None, symbols: dict) -> dict:
+    """account_id -> [{sold, substitute, label}] for the harvests the plan actually trades."""
+    if harvest is None or harvest.empty:
+        return {}
+    sold = plan.trades.loc[plan.trades["side"] == "sell", ["account_id", "security_id"]]
+    h = harvest.merge(sold, on=["account_id", "security_id"])
+    label = h["label"] if "label" in h else pd.Series("harvest", index=h.index)
+    h = h.assign(label=label)
+    return _grouped(h, "account_id", lambda r: {"sold": symbols.get(r.security_id, ""), "substitute": symbols.get(r.substitute_id, ""),
+                                               "label": r.label})
+
+
 def proposals_persist(*, firm_id: int, acc: pd.DataFrame, plan: Plan, as_of: date, kind: str | None, source: str,
-                      symbols: dict, created_by=None, cash_amount: pd.Series | None = None) -> list[int]:
+                      symbols: dict, created_by=None, cash_amount: pd.Series | None = None,
+                      harvest: pd.DataFrame | None = None) -> list[int]:
     """Write a proposal (status draft) with its trades for every account of `plan` that trades."""
     summary = plan.accounts[plan.accounts["trades"] > 0].merge(acc, on="account_id", suffixes=("", "_acc"))
     if summary.empty:
@@ -147,13 +170,16 @@ def proposals_persist(*, firm_id: int, acc: pd.DataFrame, plan: Plan, as_of: dat
                                                                "value": round(float(r.value), 2), "reason": r.reason})
     versions = selectors.latest_versions(summary["account_id"])
     rows = []
-    kinds = {"target": ProposalKind.FULL, "band_edge": ProposalKind.BAND_EDGE}
+    kinds = {"target": ProposalKind.FULL, "band_edge": ProposalKind.BAND_EDGE, "hold": ProposalKind.HARVEST}
+    notes = _harvest_notes(plan, harvest, symbols)
     for s in summary.itertuples(index=False):
         version = int(versions.get(s.account_id, 0)) + 1
         k = kind or kinds[s.mode]
         flags = {"tlh": bool(s.tlh), "alternatives": bool(s.alternatives),
                  "gains_budget": (s.gains_mode or "warn") if bool(s.gains_budget_warn) else None,
                  "harvested_loss": round(float(s.harvested_loss), 2)}
+        if s.account_id in notes:
+            flags["harvest"] = notes[s.account_id]
         cash = float(cash_amount.get(s.account_id, 0.0)) if cash_amount is not None else 0.0
         content = {"account": int(s.account_id), "version": version, "kind": str(k), "as_of": as_of.isoformat(),
                    "trades": canon.get(s.account_id, []), "est_costs": _money(s.est_costs), "est_tax": _money(s.est_tax),
@@ -164,7 +190,8 @@ def proposals_persist(*, firm_id: int, acc: pd.DataFrame, plan: Plan, as_of: dat
             "created_by_id": getattr(created_by, "pk", None), "content_hash": content_hash(content),
             "total_value": _money(s.total_value), "cash_amount": _money(cash), "trade_value": _money(s.trade_value),
             "est_costs": _money(s.est_costs), "est_tax": _money(s.est_tax), "realised_st": _money(s.realised_st),
-            "realised_lt": _money(s.realised_lt), "drift_before": f"{s.portfolio_drift:.3f}", "drift_after": f"{s.drift_after:.3f}",
+            "realised_lt": _money(s.realised_lt), "losses_st": _money(s.losses_st), "losses_lt": _money(s.losses_lt),
+            "tax_saved": _money(s.tax_saved), "drift_before": f"{s.portfolio_drift:.3f}", "drift_after": f"{s.drift_after:.3f}",
             "allocation": json.dumps(dict(alloc.get(s.account_id, []))), "flags": json.dumps(flags),
             "undone": json.dumps(undone.get(s.account_id, [])),
         })
@@ -197,16 +224,17 @@ def _persist_trades(firm_id: int, trades: pd.DataFrame, ids: dict, lots: dict) -
 
 def proposals_build(*, firm_id: int, inputs: ScanInputs, result: DriftResult, account_ids, kind: str | None = None,
                     source: str = ProposalSource.SCAN, new_cash: pd.Series | None = None, created_by=None,
-                    cash_amount: pd.Series | None = None) -> list[int]:
+                    cash_amount: pd.Series | None = None, harvest: pd.DataFrame | None = None) -> list[int]:
     """Plan and write proposals for `account_ids` (caller has excluded held/open accounts)."""
     if len(account_ids) == 0:
         return []
     with transaction.atomic():
         lock_firm_proposals(firm_id)
-        acc, plan = plan_for(firm_id=firm_id, inputs=inputs, result=result, account_ids=account_ids, kind=kind, new_cash=new_cash)
+        acc, plan = plan_for(firm_id=firm_id, inputs=inputs, result=result, account_ids=account_ids, kind=kind, new_cash=new_cash,
+                            harvest=harvest)
         symbols = dict(zip(inputs.securities["security_id"], inputs.securities["symbol"]))
         ids = proposals_persist(firm_id=firm_id, acc=acc, plan=plan, as_of=inputs.as_of, kind=kind, source=source, symbols=symbols,
-                                created_by=created_by, cash_amount=cash_amount)
+                                created_by=created_by, cash_amount=cash_amount, harvest=harvest)
         if ids:
             audit_record(firm_id=firm_id, event="proposals.created", actor=getattr(created_by, "user", None),
                          payload={"count": len(ids), "as_of": inputs.as_of.isoformat(), "source": source, "kind": kind or "rule",

@@ -14,6 +14,7 @@ from ..choices import ScanStatus
 from ..models import ScanRun
 from ..selectors import ScanInputs, open_proposal_accounts, scan_inputs
 from .proposals import lock_firm_proposals, proposals_build
+from .harvest_scan import HarvestPass as _HarvestPass
 from .rules import drift_rules_ensure_defaults
 from .snapshots import snapshots_write
 
@@ -45,6 +46,11 @@ def drift_scan_run(*, firm_id: int, as_of: date, progress: Progress | None = Non
     return run
 
 
+def _harvests(firm_id: int, inputs: ScanInputs, skip: set) -> "_HarvestPass | None":
+    found = _HarvestPass.run(firm_id=firm_id, inputs=inputs, skip=skip)
+    return found if not found.opps.empty or not found.plan.empty else None
+
+
 def _scan(firm_id: int, as_of: date, say: Progress, build_proposals: bool) -> dict:
     t0 = time.perf_counter()
     inputs = scan_inputs(firm_id=firm_id, as_of=as_of)
@@ -59,10 +65,13 @@ def _scan(firm_id: int, as_of: date, say: Progress, build_proposals: bool) -> di
     t1 = time.perf_counter()
     held = set(inputs.accounts.loc[inputs.accounts["do_not_trade"], "account_id"])
     already = open_proposal_accounts(as_of)
-    todo = [a for a in breaching if a not in held and a not in already]
-    ids = proposals_build(firm_id=firm_id, inputs=inputs, result=result, account_ids=todo) if build_proposals else []
-    say(f"proposals created: {len(ids)} ({time.perf_counter() - t0:.1f}s)")
+    harvest = _harvests(firm_id, inputs, held | already) if build_proposals else None
+    todo = sorted({a for a in breaching if a not in held and a not in already} | set(harvest.plan["account_id"] if harvest else ()))
+    ids = proposals_build(firm_id=firm_id, inputs=inputs, result=result, account_ids=todo,
+                          harvest=harvest.plan if harvest else None) if build_proposals else []
+    harvests = harvest.record(ids) if harvest else {"harvest_opportunities": 0, "harvests": 0, "swap_backs": 0}
+    say(f"proposals created: {len(ids)}; harvests: {harvests} ({time.perf_counter() - t0:.1f}s)")
     return {"accounts": len(inputs.accounts), "snapshots_written": written, "breached": int(len(breaching)),
-            "held": len(held & set(breaching)), "already_proposed": len(already & set(breaching)), "proposals": len(ids),
+            "held": len(held & set(breaching)), "already_proposed": len(already & set(breaching)), "proposals": len(ids), **harvests,
             **{f"status_{k}": int(v) for k, v in status.items()},
             "timings": {"scan_s": round(t1 - t0, 3), "proposals_s": round(time.perf_counter() - t1, 3)}}

@@ -109,15 +109,19 @@ def build_world(firm, members) -> World:
     """Call outside any scope. `members` are firm B's staff (for names in its pages)."""
     from approvals.links import portal_links_issue
     from approvals.models import Approval
-    from tests.approvals.helpers import checked
+    from drift.services.scan import drift_scan_run
+    from tests.factories import make_book
 
-    book, _ = checked(firm, n=3, advisor=members["advisor"])
     with firm_scope(firm):
-        ids = {}
-        for name, getter in {**PAGES, **API}.items():
-            if name.startswith("reporting") and not apps.is_installed("reporting"):
-                continue
-            ids[name] = getter(book)
+        book = make_book(firm, accounts=3, advisor=members["advisor"])
+        pm.Account.objects.update(segment="conservative")  # a 5-point band: 66/34 breaches it
+        drift_scan_run(firm_id=firm.pk, as_of=book["stock"].prices.first().date)
+        ids, made = {}, {}  # getters shared by several URLs run once
+        order_first = {"trading-order-detail": API["trading-order-detail"]}  # trades the first draft
+        for name, getter in {**order_first, **PAGES, **API}.items():
+            if getter not in made:
+                made[getter] = getter(book)
+            ids[name] = made[getter]
         approval = Approval.objects.select_related("proposal__account").order_by("pk").first()
         token = next(iter(portal_links_issue(approvals=[approval], now=datetime.now(timezone.utc)).values())).rsplit("/", 2)[-2]
         admin_all = {m._meta.label_lower: set(m._default_manager.values_list("pk", flat=True))

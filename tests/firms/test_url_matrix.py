@@ -67,6 +67,8 @@ def _schema_operations():
 
     schema = SchemaGenerator().get_schema(request=None, public=True)
     for path, item in schema["paths"].items():
+        if "{format}" in path:
+            continue  # DRF's format-suffix twin of a route listed anyway
         for method in item:
             if method in ("get", "post", "put", "patch", "delete"):
                 yield path, method
@@ -175,7 +177,8 @@ def test_every_api_operation_with_firm_bs_ids_answers_404(client, member_a, worl
                 tally.check(f"GET {path}", client.get(path, **auth), ok=lambda r: r.status_code < 500)
             continue
         url = re.sub(r"\{[^}]+\}", str(world.ids[_api_name(path)]), path)
-        response = getattr(client, method)(url, data=json.dumps({}), content_type="application/json", **auth)
+        body = {} if method == "get" else {"data": "{}", "content_type": "application/json"}
+        response = getattr(client, method)(url, **body, **auth)
         # Clients are not API users (403); staff get 404 — firm B's object does not exist for them.
         tally.check(f"{method.upper()} {path}", response, {404} if member_a.role in STAFF_ROLES else {403})
     assert fingerprint(world.firm_id) == before
@@ -190,7 +193,7 @@ def _admin_ok(role):
     def ok(response):
         where = response.get("Location", "")
         if role in ADMIN_SITE_ROLES:
-            return response.status_code == 404 or (response.status_code == 302 and where == reverse("admin:index"))
+            return response.status_code in (403, 404) or (response.status_code == 302 and where == reverse("admin:index"))
         return response.status_code == 302 and "login" in where
     return ok
 

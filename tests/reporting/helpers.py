@@ -43,26 +43,27 @@ def _approval(firm, proposal, status, hours, escalated, at):
                                    escalated_at=decided if escalated else None)
 
 
-def make_month(firm, members, *, base=OCT):
-    """Call inside firm's scope. Returns the book and the proposals in ROWS order."""
+def make_month(firm, members, *, base=OCT, book=None):
+    """Call inside firm's scope (again with `book=` for a second month). Returns the book and
+    the proposals in ROWS order."""
     adv1, adv2 = members["advisor"], members["senior_advisor"]
-    book = make_book(firm, accounts=4, advisor=adv1)
+    book = book or make_book(firm, accounts=4, advisor=adv1)
     accounts = book["accounts"]
     for a in accounts[2:]:
         a.advisor = adv2
         a.save(update_fields=["advisor"])
     accounts[3].registration, accounts[3].tax_status = "ira", "tax_advantaged"
     accounts[3].save(update_fields=["registration", "tax_status"])
-    proposals, versions = [], {}
+    proposals, versions = [], {i: Proposal.objects.filter(account=a).count() for i, a in enumerate(accounts)}
     for i, (idx, ap_status, hours, p_status, before, after, escalated) in enumerate(ROWS):
         at = base + timedelta(days=i)
-        versions[idx] = versions.get(idx, 0) + 1
+        versions[idx] += 1
         p = _proposal(firm, accounts[idx], versions[idx], p_status, before, after, at)
         _approval(firm, p, ap_status, hours, escalated, at)
         proposals.append(p)
     _compliance(firm, proposals[0], members["compliance_officer"], base)
-    for day, drift in ((5, "4"), (6, "6"), (7, "3")):
-        DriftSnapshot.objects.create(firm=firm, account=accounts[0], as_of=base.date().replace(day=day), total_value=Decimal("1"),
+    for days, drift in ((0, "4"), (1, "6"), (2, "3")):
+        DriftSnapshot.objects.create(firm=firm, account=accounts[0], as_of=base.date() + timedelta(days=days), total_value=Decimal("1"),
                                      portfolio_drift=Decimal(drift), max_drift=Decimal(drift))
     return book, proposals
 

@@ -23,9 +23,15 @@ def test_report_month_due(now, due):
     assert report_month_due(now) == due
 
 
+def _run_in_scope(**kw):
+    """What the worker does (FirmTask enters the scope), minus its connection recycling."""
+    with firm_scope(kw["firm_id"]):
+        return tasks.monthly_report_firm.run(**kw)
+
+
 def test_running_the_due_check_twice_makes_one_report_per_firm(firm_a, firm_b, month_a, monkeypatch,
                                                                django_capture_on_commit_callbacks):
-    monkeypatch.setattr(tasks.monthly_report_firm, "delay", lambda **kw: tasks.monthly_report_firm(**kw))
+    monkeypatch.setattr(tasks.monthly_report_firm, "delay", _run_in_scope)
     now = datetime(2026, 11, 2, 8, tzinfo=NEW_YORK)
     for _ in range(2):
         with django_capture_on_commit_callbacks(execute=True):
@@ -37,6 +43,6 @@ def test_running_the_due_check_twice_makes_one_report_per_firm(firm_a, firm_b, m
 
 def test_a_doubled_task_still_makes_one_version(firm_a, month_a):
     for _ in range(2):
-        tasks.monthly_report_firm(firm_id=firm_a.pk, month="2026-10-01")
+        _run_in_scope(firm_id=firm_a.pk, month="2026-10-01")
     with firm_scope(firm_a):
         assert MonthlyReport.objects.count() == 1

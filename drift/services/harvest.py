@@ -1,0 +1,92 @@
+"""Tax-loss harvesting inside the scan (R-TLH-1…3): find opportunities set-based, hand the
+harvestable ones to the rebalancer, record them and the substitutions, and propose swap-backs
+once the wash-sale window has passed. A handful of queries per firm, none per account or lot."""
+from datetime import date, timedelta
+
+import pandas as pd
+
+from .. import selectors
+from ..choices import ProposalStatus
+from ..harvest import KEY, OPP_COLS, harvest_lots, harvest_opportunities
+from ..models import Substitution
+from ..pgcopy import bulk_insert
+from ..selectors import ScanInputs
+from .proposals import restrictions_long
+
+WINDOW = 30  # days either side of a sale (26 U.S.C. §1091)
+SWAP_BACK_AFTER = WINDOW + 1
+PROPOSED = "proposed"
+
+# Compliance owns the substantially-identical pairs and the substitutes table; it registers
+# {name: (pairs_reader, substitutes_reader)} here (drift never imports compliance). pairs:
+# security_id, same_id; substitutes: security_id, substitute_id, rank.
+HARVEST_TABLE_PROVIDERS: dict = {}
+
+
+def harvest_tables(securities: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    ids = securities["security_id"].astype("int64")
+    pairs = [pd.DataFrame({"security_id": ids, "same_id": ids})]
+    subs = [pd.DataFrame(columns=["security_id", "substitute_id", "rank"], dtype="int64")]
+    for read_pairs, read_subs in HARVEST_TABLE_PROVIDERS.values():
+        pairs.append(read_pairs())
+        subs.append(read_subs())
+    return (pd.concat(pairs, ignore_index=True).astype("int64").drop_duplicates(),
+            pd.concat(subs, ignore_index=True).astype("int64"))
+
+
+def harvest_find(*, firm_id: int, inputs: ScanInputs, prices: pd.Series) -> pd.DataFrame:
+    """Every harvest opportunity of the firm on `inputs.as_of` (see drift.harvest)."""
+    acc = inputs.accounts
+    eligible = acc.loc[~acc["tax_advantaged"] & ~acc["do_not_trade"], "account_id"]
+    if eligible.empty:
+        return pd.DataFrame(columns=OPP_COLS)
+    lots = selectors.lots_frame(firm_id, eligible)
+    passing = harvest_lots(lots, prices, acc, selectors.harvest_rules_frame(), inputs.as_of)
+    if passing.empty:
+        return pd.DataFrame(columns=OPP_COLS)
+    ids = passing["account_id"].unique()
+    as_of = inputs.as_of
+    bought = selectors.household_events(firm_id, ids, as_of - timedelta(days=WINDOW), as_of, "buy")
+    pairs, subs = harvest_tables(inputs.securities)
+    restrictions = restrictions_long(selectors.restrictions_frame(ids), inputs.securities)
+    return harvest_opportunities(passing, accounts=acc, bought=bought, pairs=pairs, substitutes=subs,
+                                 securities=inputs.securities, prices=prices, restrictions=restrictions)
+
+
+def harvest_plan_frame(opps: pd.DataFrame, prices: pd.Series, skip_accounts) -> pd.DataFrame:
+    """What the rebalancer takes: account_id, security_id, quantity, substitute_id, sub_price, label."""
+    h = opps[(opps["skipped"] == "") & ~opps["account_id"].isin(skip_accounts)]
+    h = h[KEY + ["quantity", "substitute_id"]].astype({"substitute_id": "int64"})
+    return h.assign(sub_price=h["substitute_id"].map(prices), label="harvest")
+
+
+def _proposal_of(proposal_ids: list[int], side: str = "sell") -> pd.DataFrame:
+    from ..models import ProposalTrade
+
+    rows = ProposalTrade.objects.filter(proposal_id__in=proposal_ids, side=side).values_list(
+        "proposal__account_id", "security_id", "proposal_id")
+    return pd.DataFrame(list(rows), columns=["account_id", "security_id", "proposal_id"], dtype="int64")
+
+
+def harvest_record(*, firm_id: int, as_of: date, opps: pd.DataFrame, plan_frame: pd.DataFrame, proposal_ids: list[int]) -> int:
+    """Write the day's opportunities (kept on a re-run) and a Substitution per harvest that a
+    new proposal trades. Returns the number of harvests proposed."""
+    sold = _proposal_of(proposal_ids)
+    done = plan_frame.merge(sold, on=KEY)
+    o = opps.merge(done[KEY + ["proposal_id"]], on=KEY, how="left")
+    o["skipped"] = o["skipped"].where((o["skipped"] != "") | o["proposal_id"].notna(), "not proposed (held or open proposal)")
+    frame = pd.DataFrame({
+        "firm_id": firm_id, "account_id": o["account_id"], "as_of": as_of, "security_id": o["security_id"],
+        "substitute_id": o["substitute_id"].astype("Int64"), "lots": o["lots"], "quantity": o["quantity"].map("{:.6f}".format),
+        "loss_st": o["loss_st"].map("{:.2f}".format), "loss_lt": o["loss_lt"].map("{:.2f}".format),
+        "est_savings": o["est_savings"].map("{:.2f}".format), "outcome": o["skipped"].replace("", PROPOSED), "proposal_id": o["proposal_id"].astype("Int64")})
+    bulk_insert("drift_harvestopportunity", frame, conflict="ON CONFLICT (firm_id, account_id, as_of, security_id) DO NOTHING")
+    _substitutions_write(firm_id, as_of, done[done["label"] == "harvest"])
+    return int((done["label"] == "harvest").sum())
+
+
+def _substitutions_write(firm_id: int, as_of: date, done: pd.DataFrame) -> None:
+    frame = pd.DataFrame({"firm_id": firm_id, "account_id": done["account_id"], "proposal_id": done["proposal_id"],
+                          "security_id": done["security_id"], "substitute_id": done["substitute_id"], "sold_on": as_of,
+                          "status": Substitution.PENDING})
+    bulk_insert("drift_substitution", frame, conflict="ON CONFLICT DO NOTHING")
