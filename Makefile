@@ -43,3 +43,10 @@ bench: venv
 
 clean-data:
 	rm -rf .data
+
+# Issue 10: the isolation matrix, RLS backstop, CSRF/escalation/login/header checks and the
+# heavy loops (1,000 wrong passwords, 1,000 concurrent audit inserts). Figures land in
+# test-artifacts/reliability/. See docs/RELIABILITY.md.
+.PHONY: reliability
+reliability: venv
+	DJANGO_DEBUG=1 DJANGO_SECRET_KEY=test-only RELIABILITY=1 $(SERVICES) $(PY) -m pytest tests/reliability tests/firms -q

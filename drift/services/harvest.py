@@ -6,7 +6,6 @@ from datetime import date, timedelta
 import pandas as pd
 
 from .. import selectors
-from ..choices import ProposalStatus
 from ..harvest import KEY, OPP_COLS, harvest_lots, harvest_opportunities
 from ..models import Substitution
 from ..pgcopy import bulk_insert

@@ -245,3 +245,10 @@ def test_firm_bs_emailed_link_shows_nothing_to_firm_a(login, member_a, world):
     tally.check("GET portal:link", client.get(reverse("portal:link", args=[world.link_token])), {403})
     tally.check("GET portal:home after", client.get(reverse("portal:home")), {200, 403})
     tally.finish()
+
+
+def test_the_markers_do_show_up_for_firm_bs_own_staff(login, members_b, world):
+    """Control: the leak detector is live — firm B's own ops see B's markers where A saw none."""
+    client = login(members_b["ops"])
+    assert world.leaked(client.get(reverse("admin:portfolios_account_changelist")).content)
+    assert client.get(reverse("admin:portfolios_account_change", args=[world.admin_ids["portfolios.account"]])).status_code == 200
