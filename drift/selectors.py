@@ -89,6 +89,28 @@ def rules_frame() -> pd.DataFrame:
     return frame
 
 
+# Later stages may widen every band for a period (volatile markets, R-MET-3). A provider takes
+# the scan date and returns a factor ≥ 1; drift applies the largest without knowing why.
+BAND_FACTOR_PROVIDERS: list = []
+_BAND_COLUMNS = ("threshold_pp", "threshold_pp_tax_advantaged", "relative_pct", "dollar_threshold")
+
+
+def band_factor_on(day: date) -> float:
+    return float(max((provide(day) for provide in BAND_FACTOR_PROVIDERS), default=1))
+
+
+def rules_widened(rules: pd.DataFrame, factor: float) -> pd.DataFrame:
+    """Every tolerance band of every rule multiplied by `factor` (per-class overrides too)."""
+    if factor == 1:
+        return rules
+    widened = rules.copy()
+    for col in _BAND_COLUMNS:
+        widened[col] = widened[col] * factor
+    widened["class_overrides"] = widened["class_overrides"].map(
+        lambda bands: {cls: float(band) * factor for cls, band in (bands or {}).items()})
+    return widened
+
+
 def securities_frame() -> pd.DataFrame:
     rows = Security.objects.values_list("id", "symbol", "asset_class", "security_type")
     return pd.DataFrame(list(rows), columns=["security_id", "symbol", "asset_class", "security_type"])
@@ -120,7 +142,7 @@ def scan_inputs(*, firm_id: int, as_of: date, account_ids=None, targets_override
     positions["asset_class"] = positions["security_id"].map(sec["asset_class"]).astype(object)
     positions["price_status"] = positions["price_status"].map(PRICE_STATUS)
     accounts = accounts_frame(firm_id, account_ids)
-    rules = rules_frame()
+    rules = rules_widened(rules_frame(), band_factor_on(as_of))
     accounts["rule_id"] = rule_ids_for(accounts, rules)
     return ScanInputs(as_of, positions, securities, targets_frame(override=targets_override), accounts, rules, custodians_frame())
 
