@@ -53,3 +53,19 @@ class ProposalAdmin(ReadOnlyFirmModelAdmin):
     search_fields = ("account__number",)
     list_select_related = ("account",)
     inlines = [ProposalTradeInline]
+
+
+@admin.register(m.HarvestRule, site=firm_admin_site)
+class HarvestRuleAdmin(FirmModelAdmin):
+    """Tax-loss harvesting thresholds per segment (no row: 10% and $500, swap back on)."""
+
+    list_display = ("segment", "enabled", "min_loss_pct", "min_loss_dollars", "swap_back")
+    list_filter = ("enabled", "segment")
+
+
+@admin.register(m.HarvestOpportunity, site=firm_admin_site)
+class HarvestOpportunityAdmin(ReadOnlyFirmModelAdmin):
+    list_display = ("as_of", "account", "security", "outcome", "proposal")
+    list_filter = ("outcome", "as_of")
+    search_fields = ("account__number", "security__symbol")
+    list_select_related = ("account", "security")
