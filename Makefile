@@ -27,11 +27,12 @@ test: venv system-deps
 
 # The demo firms' pipeline, run once up front so every page has something to show: the
 # latest day scanned, proposals checked by compliance and routed for approval (emails in the
-# outbox). Every step is idempotent, so a second `make demo` reuses what is there.
+# outbox), last month's compliance report stored. Every step is idempotent, so a second `make demo` reuses what is there.
 DEMO_FIRMS := harbor summit
 DEMO_PREPARE := $(PY) manage.py migrate --no-input && $(PY) manage.py seed_demo \
 	$(foreach f,$(DEMO_FIRMS), && $(PY) manage.py drift_scan $(f) --latest-prices \
-	&& $(PY) manage.py compliance_check $(f) && $(PY) manage.py approvals_route_pending $(f))
+	&& $(PY) manage.py compliance_check $(f) && $(PY) manage.py approvals_route_pending $(f) \
+	&& $(PY) manage.py monthly_report $(f) --if-missing)
 
 demo: venv
 	DJANGO_DEBUG=1 DJANGO_SECRET_KEY=demo-only EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend \

@@ -6,3 +6,4 @@ METRICS_ROLES = COMPLIANCE_ROLES | {Role.SENIOR_ADVISOR, Role.OPS}
 
 officer_required = role_required(*COMPLIANCE_ROLES)  # reports, evidence packs, widenings
 metrics_required = role_required(*METRICS_ROLES)  # dashboard, threshold review
+review_required = role_required(*COMPLIANCE_ROLES, Role.SENIOR_ADVISOR)  # threshold review

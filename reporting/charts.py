@@ -33,3 +33,13 @@ def metrics_charts(d: dict) -> dict:
                              "Drift after": [(m["group"], m["drift_after"]) for m in months]},
                             title="Average portfolio drift before and after rebalancing, per month", unit=" pp"),
     }
+
+
+def threshold_charts(review) -> dict:
+    """Side by side per band: alerts and average drift as bars, and drift per day as lines."""
+    label = lambda r: f"{r['threshold'].normalize()} pp"  # noqa: E731
+    return {
+        "alerts": bars([(label(r), r["alerts"]) for r in review.rows], title="Alerts (account-days breaching) per band"),
+        "costs": bars([(label(r), r["costs"]) for r in review.rows], title="Estimated costs per band ($)"),
+        "drift": multi_line(review.daily, title="Average portfolio drift per day, per band", unit=" pp"),
+    }

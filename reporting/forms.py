@@ -31,7 +31,7 @@ class WideningForm(forms.ModelForm):
 
 class ThresholdReviewForm(forms.Form):
     segment = forms.ChoiceField(choices=Segment.choices)
-    thresholds = forms.CharField(initial="3, 5, 7", help_text="Alternative bands in percentage points, comma-separated (1–5 of them).")
+    thresholds = forms.CharField(initial="3, 5, 7", help_text="Alternative bands in percentage points, comma-separated (one to four of them).")
     start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -40,8 +40,10 @@ class ThresholdReviewForm(forms.Form):
             values = [Decimal(v.strip()) for v in self.cleaned_data["thresholds"].split(",") if v.strip()]
         except ArithmeticError:
             raise forms.ValidationError("Write thresholds as numbers separated by commas, e.g. 3, 5, 7.")
-        if not 1 <= len(values) <= 5 or any(not (Decimal("0") < v <= Decimal("50")) for v in values):
-            raise forms.ValidationError("Give one to five thresholds, each above 0 and at most 50 points.")
+        if not 1 <= len(values) <= 4:
+            raise forms.ValidationError("Give one to four thresholds, e.g. 3, 5, 7.")
+        if any(not v.is_finite() or not (Decimal("0") < v <= Decimal("50")) for v in values):
+            raise forms.ValidationError("Each threshold must be above 0 and at most 50 percentage points.")
         return sorted(set(values))
 
     def clean(self):
@@ -52,3 +54,12 @@ class ThresholdReviewForm(forms.Form):
         if end and end >= date.today():
             self.add_error("end", "Replay history only: the end must be before today.")
         return data
+
+
+def review_initial(today: date) -> dict:
+    """The last 250 trading days before `today`."""
+    from portfolios.market_calendar import previous_trading_day, trading_days
+
+    end = previous_trading_day(today)
+    days = trading_days(date(end.year - 2, end.month, 1), end)[-250:]
+    return {"start": days[0], "end": end, "thresholds": "3, 5, 7"}

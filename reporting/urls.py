@@ -12,4 +12,6 @@ urlpatterns = [
 urlpatterns += [
     path("metrics/", views.metrics, name="metrics"),
     path("widenings/", views.widenings, name="widenings"),
+    path("threshold-review/", views.threshold_review, name="threshold_review"),
+    path("evidence/<int:pk>/", views.evidence_pack, name="evidence_pack"),
 ]

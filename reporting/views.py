@@ -5,11 +5,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from .access import metrics_required, officer_required
-from .charts import metrics_charts
-from .forms import RegenerateForm, WideningForm
+from portfolios.choices import Segment
+
+from .access import metrics_required, officer_required, review_required
+from .charts import metrics_charts, threshold_charts
+from .forms import RegenerateForm, ThresholdReviewForm, WideningForm, review_initial
 from .models import MonthlyReport
 from .selectors.metrics import dashboard, period_from
+from .review.run import threshold_review_run
 from .selectors.reports import report_list, widening_list
 from .services.downloads import report_file_read
 from .services.monthly import ReportRefused, monthly_report_generate
@@ -73,3 +76,28 @@ def widenings(request):
         return redirect("reporting:widenings")
     return render(request, "reporting/widenings.html", {"form": form, "widenings": widening_list()},
                   status=400 if request.method == "POST" else 200)
+
+
+@review_required
+def threshold_review(request):
+    """GET with no parameters shows the form; with parameters, runs the replay."""
+    form = ThresholdReviewForm(request.GET or None, initial=review_initial(timezone.localdate()))
+    review = None
+    if form.is_bound and form.is_valid():
+        review = threshold_review_run(firm_id=request.firm.pk, **form.cleaned_data)
+    return render(request, "reporting/threshold_review.html", {
+        "form": form, "review": review, "charts": threshold_charts(review) if review and review.rows else {},
+        "segment_label": dict(Segment.choices).get(form.cleaned_data.get("segment")) if review else ""},
+        status=400 if form.is_bound and not form.is_valid() else 200)
+
+
+@officer_required
+def evidence_pack(request, pk: int):
+    from drift.models import Proposal
+
+    from .services.evidence import evidence_pack_build
+
+    proposal = get_object_or_404(Proposal.objects.select_related("account"), pk=pk)
+    response = HttpResponse(evidence_pack_build(proposal=proposal, actor=request.user), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="evidence-{proposal.account.number}-proposal-{proposal.pk}.zip"'
+    return response

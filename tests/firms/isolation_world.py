@@ -68,6 +68,7 @@ PAGES = {
     "portal:signed_pdf": _approval,
     "reporting:download_pdf": _report_id,
     "reporting:download_csv": _report_id,
+    "reporting:evidence_pack": _proposal,
 }
 API = {
     "account-detail": lambda book: book["accounts"][0].pk,

@@ -1,0 +1,22 @@
+from django.contrib import admin
+
+from firms.admin_site import FirmModelAdmin, ReadOnlyFirmModelAdmin, firm_admin_site
+
+from . import models as m
+
+
+@admin.register(m.MonthlyReport, site=firm_admin_site)
+class MonthlyReportAdmin(ReadOnlyFirmModelAdmin):
+    """Reports are records: listed, never edited (the database refuses it as well)."""
+
+    list_display = ("month", "version", "trigger", "created_at", "created_by", "pdf_sha256")
+    list_filter = ("trigger", "month")
+    list_select_related = ("created_by__user",)
+
+
+@admin.register(m.ToleranceWidening, site=firm_admin_site)
+class ToleranceWideningAdmin(FirmModelAdmin):
+    list_display = ("factor", "start", "end", "reason", "created_by", "created_at")
+    list_filter = ("start",)
+    search_fields = ("reason",)
+    readonly_fields = ("created_by", "created_at")

@@ -1,0 +1,38 @@
+"""The evidence pack of a proposal: one zip, its download audited."""
+import hashlib
+import io
+import json
+import zipfile
+
+from django.utils import timezone
+
+from firms.audit import audit_record
+
+from ..selectors.evidence import evidence_collect, signed_pdfs
+
+SECTIONS = ("proposals", "compliance", "approvals", "orders", "audit")
+
+
+def _json(value) -> bytes:
+    return json.dumps(value, indent=2, sort_keys=True, default=str).encode()
+
+
+def evidence_pack_build(*, proposal, actor) -> bytes:
+    """Zip bytes: one JSON file per section, the signed PDFs, and a manifest of SHA-256s."""
+    data = evidence_collect(proposal)
+    files = {f"{name}.json": _json(data[name]) for name in SECTIONS}
+    for version, proposal_id, field in signed_pdfs(proposal):
+        with field.open("rb") as fh:
+            files[f"signed/proposal-{proposal_id}-v{version}.pdf"] = fh.read()
+    manifest = {"account": data["account"], "requested_proposal": proposal.pk, "generated_at": timezone.now(),
+                "files": {name: hashlib.sha256(body).hexdigest() for name, body in files.items()}}
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, body in files.items():
+            zf.writestr(name, body)
+        zf.writestr("manifest.json", _json(manifest))
+    body = buf.getvalue()
+    audit_record(firm_id=proposal.firm_id, event="reporting.evidence_downloaded", actor=actor, obj=proposal,
+                 payload={"account": data["account"]["number"], "versions": len(data["proposals"]),
+                          "sha256": hashlib.sha256(body).hexdigest()})
+    return body
