@@ -34,3 +34,28 @@ class BlockOrderAdmin(ReadOnlyFirmModelAdmin):
 @admin.register(m.ExecutionPause, site=firm_admin_site)
 class ExecutionPauseAdmin(ReadOnlyFirmModelAdmin):
     list_display = ("scope", "reason", "paused_at", "resumed_at")
+
+
+@admin.action(description="Pause automated execution for the selected accounts")
+def pause_accounts(modeladmin, request, queryset):
+    """Ops' kill switch per account, from the book's account list (audited like the page's)."""
+    from .choices import PauseScope
+    from .services.control import execution_pause
+
+    accounts = list(queryset)
+    for account in accounts:  # an operator selects a handful of accounts, not thousands
+        execution_pause(by=request.membership, scope=PauseScope.ACCOUNT, target=account,
+                        reason=f"Paused by {request.user.email} from the admin")
+    modeladmin.message_user(request, f"Paused automated execution for {len(accounts)} account(s).")
+
+
+def _add_account_action() -> None:
+    # The book's admin is an earlier stage; trading adds its action to it rather than the
+    # book importing trading.
+    from portfolios.admin import AccountAdmin
+
+    if pause_accounts not in (AccountAdmin.actions or []):
+        AccountAdmin.actions = [*(AccountAdmin.actions or []), pause_accounts]
+
+
+_add_account_action()

@@ -20,3 +20,18 @@ def test_every_staff_page_says_when_execution_is_paused_for_the_firm(login, firm
         pause.resumed_at = pause.paused_at
         pause.save()
     assert "Automated execution is paused" not in login(members_a["advisor"]).get(reverse("portfolios:accounts")).content.decode()
+
+
+def test_ops_pause_accounts_from_the_admin_account_list(login, firm_a, members_a):
+    from tests.factories import make_book
+    from trading.models import ExecutionPause
+
+    with firm_scope(firm_a):
+        book = make_book(firm_a, accounts=2)
+    client = login(members_a["ops"])
+    response = client.post(reverse("admin:portfolios_account_changelist"), {
+        "action": "pause_accounts", "_selected_action": [book["accounts"][0].pk]})
+    assert response.status_code == 302
+    with firm_scope(firm_a):
+        pause = ExecutionPause.objects.get()
+        assert (pause.scope, pause.account_id, pause.paused_by_id) == ("account", book["accounts"][0].pk, members_a["ops"].pk)
