@@ -1,1 +1,7 @@
-urlpatterns: list = []
+from firms.api import FirmRouter
+
+from . import api
+
+router = FirmRouter()
+router.register("approvals", api.ApprovalViewSet, basename="approval")
+urlpatterns = router.urls

@@ -77,6 +77,7 @@ API = {
     "model-detail": lambda book: book["model"].pk,
     "price-detail": lambda book: book["stock"].prices.first().pk,
     "drift-proposal-detail": _proposal,
+    "approval-detail": _approval,
     "drift-snapshot-detail": lambda book: DriftSnapshot.objects.order_by("pk").first().pk,
     "trading-batch-detail": lambda book: _helper("tests.trading.matrix").batch_id(book),
     "trading-order-detail": lambda book: _helper("tests.trading.matrix").order_id(book),
