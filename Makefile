@@ -45,8 +45,9 @@ bench: venv
 clean-data:
 	rm -rf .data
 
-# Issue 10: the isolation matrix, RLS backstop, CSRF/escalation/login/header checks and the
-# heavy loops (1,000 wrong passwords, 1,000 concurrent audit inserts). Figures land in
+# Issue 10: the isolation matrix, RLS backstop, CSRF/escalation/login/header checks, absurd
+# prices, export injection, concurrent beats, and the heavy loops (1,000 wrong passwords,
+# 1,000 concurrent audit inserts, 600 Hypothesis import mutations). Figures land in
 # test-artifacts/reliability/. See docs/RELIABILITY.md.
 .PHONY: reliability
 reliability: venv

@@ -1,7 +1,8 @@
 """Drift arithmetic (R-DRIFT-2): one pure function over DataFrames, no database.
 
 Inputs
-  positions: account_id, security_id, asset_class, quantity, price  [price_status: ok|stale_price|missing_price]
+  positions: account_id, security_id, asset_class, quantity, price  [price_status: ok|stale_price|missing_price|suspect_price,
+             price_reason: text, set by the scan's price sanity check]
   targets:   model_id, asset_class, weight            (percent of the account, 0–100)
   accounts:  account_id, model_id, rule_id, tax_advantaged (bool)
   rules:     rule_id, threshold_pp, threshold_pp_tax_advantaged, relative_pct, dollar_threshold,
@@ -10,7 +11,7 @@ Output (DriftResult)
   classes:  one row per account and asset class (held or targeted): value, current, target,
             drift (pp), band (pp), dollar_dev, breach
   accounts: one row per account: total_value, portfolio_drift, max_drift, max_drift_class,
-            breached, status
+            breached, status, status_reason
 A class breaches when |drift| exceeds its band; an account breaches when any class does, or
 any class's dollar deviation exceeds the rule's dollar threshold. Accounts whose prices are
 missing or stale, or that hold nothing, are reported with that status and never breach.
@@ -21,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 EPS = 1e-9  # "exceeds": a drift exactly on the band edge is inside it
-_STATUS_RANK = {"ok": 0, "stale_price": 1, "missing_price": 2}
+_STATUS_RANK = {"ok": 0, "stale_price": 1, "missing_price": 2, "suspect_price": 3}
 _RANK_STATUS = {v: k for k, v in _STATUS_RANK.items()}
 
 
@@ -44,6 +45,14 @@ def _account_status(positions: pd.DataFrame) -> pd.Series:
         rank = positions["price"].isna().astype(int) * 2
     worst = rank.groupby(positions["account_id"].to_numpy()).max()
     return worst.map(_RANK_STATUS)
+
+
+def _account_reasons(positions: pd.DataFrame) -> pd.Series:
+    """account_id -> the reasons its prices failed the sanity check ("" when none)."""
+    if "price_reason" not in positions or positions.empty:
+        return pd.Series(dtype=object)
+    flagged = positions[positions["price_reason"].astype(bool)]
+    return flagged.groupby("account_id", sort=False)["price_reason"].agg(lambda r: "; ".join(sorted(set(r)))[:500])
 
 
 def _bands(grid: pd.DataFrame, accounts: pd.DataFrame, rules: pd.DataFrame) -> pd.Series:
@@ -107,6 +116,7 @@ def _per_account(grid: pd.DataFrame, accounts: pd.DataFrame, positions: pd.DataF
     status = _account_status(positions).reindex(out.index).fillna("ok")
     status = status.where(out["total_value"] > 0, "empty")
     out["status"] = status
+    out["status_reason"] = _account_reasons(positions).reindex(out.index).fillna("").where(status != "empty", "")
     out["breached"] = out["any_breach"].fillna(False).astype(bool) & (status == "ok")
     out[["portfolio_drift", "max_drift"]] = out[["portfolio_drift", "max_drift"]].fillna(0.0)
     out["max_drift_class"] = out["max_drift_class"].fillna("")

@@ -16,6 +16,7 @@ class SnapshotStatus(models.TextChoices):
     OK = "ok", "OK"
     STALE_PRICE = "stale_price", "Stale price"
     MISSING_PRICE = "missing_price", "Missing price"
+    SUSPECT_PRICE = "suspect_price", "Suspect price (failed the sanity check)"
     EMPTY = "empty", "Empty account"
 
 

@@ -84,6 +84,8 @@ class DriftSnapshot(FirmOwned):
     max_drift_class = models.CharField(max_length=24, blank=True)
     breached = models.BooleanField(default=False)
     status = models.CharField(max_length=16, choices=SnapshotStatus.choices, default=SnapshotStatus.OK)
+    status_reason = models.CharField(max_length=500, blank=True, default="", db_default="",
+                                     help_text="Why the status is not OK (e.g. the close that failed the price sanity check).")
     rule = models.ForeignKey(DriftRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     detail = models.JSONField(default=dict, help_text="Per asset class: value, current, target, drift, band, breach.")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -13,21 +13,32 @@ from .rules import rule_ids_for
 
 PRICE_STATUS = {0: "ok", 1: "stale_price", 2: "missing_price"}
 
+# Price sanity (issue 10, item 14): a close this many times above or below the security's
+# previous close, or above the cap, is not traded on. The account's snapshot is marked
+# `suspect_price` with the reason and no proposal is built until the close is corrected.
+PRICE_MAX_JUMP = 10.0
+PRICE_CAP = 10_000_000.0
+
 # Positions joined with that day's close. A security with no close on `as_of` is valued at its
 # last earlier close and flagged stale (1), or has no price at all (2). Cash is worth 1.
 _POSITIONS_SQL = """
 WITH px AS (
-  SELECT s.id AS security_id,
+  SELECT s.id AS security_id, s.symbol,
     CASE WHEN s.security_type = 'cash' THEN 1.0 ELSE last.close END AS price,
-    CASE WHEN s.security_type = 'cash' OR last.date = %(d)s THEN 0 WHEN last.date IS NOT NULL THEN 1 ELSE 2 END AS price_status
+    CASE WHEN s.security_type = 'cash' OR last.date = %(d)s THEN 0 WHEN last.date IS NOT NULL THEN 1 ELSE 2 END AS price_status,
+    CASE WHEN s.security_type = 'cash' THEN NULL ELSE prev.close END AS prev_close
   FROM portfolios_security s
   LEFT JOIN LATERAL (
     SELECT p.close::float8 AS close, p.date FROM portfolios_price p
     WHERE p.firm_id = s.firm_id AND p.security_id = s.id AND p.date <= %(d)s ORDER BY p.date DESC LIMIT 1
   ) last ON true
+  LEFT JOIN LATERAL (
+    SELECT p.close::float8 AS close FROM portfolios_price p
+    WHERE p.firm_id = s.firm_id AND p.security_id = s.id AND p.date < last.date ORDER BY p.date DESC LIMIT 1
+  ) prev ON true
   WHERE s.firm_id = %(f)s
 )
-SELECT pos.account_id, pos.security_id, pos.quantity::float8 AS quantity, px.price, px.price_status
+SELECT pos.account_id, pos.security_id, pos.quantity::float8 AS quantity, px.price, px.price_status, px.prev_close, px.symbol
 FROM portfolios_position pos JOIN px ON px.security_id = pos.security_id
 WHERE pos.firm_id = %(f)s AND pos.quantity > 0 {account_filter}
 """
@@ -64,8 +75,41 @@ def positions_frame(firm_id: int, as_of: date, account_ids=None) -> pd.DataFrame
     clause, extra = _filter("pos.account_id", account_ids)
     return frame_from_sql(
         _POSITIONS_SQL.format(account_filter=clause), {"f": firm_id, "d": as_of, **extra},
-        dtype={"account_id": "int64", "security_id": "int64", "quantity": "float64", "price": "float64", "price_status": "int8"},
+        dtype={"account_id": "int64", "security_id": "int64", "quantity": "float64", "price": "float64", "price_status": "int8",
+               "prev_close": "float64", "symbol": "object"},
     )
+
+
+def price_sanity(positions: pd.DataFrame) -> pd.DataFrame:
+    """Mark positions whose close is not believable: not finite or not positive, above
+    PRICE_CAP, or more than PRICE_MAX_JUMP times away from the previous close. Sets
+    price_status to "suspect_price", price_reason to a human-readable reason, and values
+    the position at its previous close (NaN if none)."""
+    import numpy as np
+
+    price = positions["price"].to_numpy(float)
+    prev = positions["prev_close"].to_numpy(float) if "prev_close" in positions else np.full(len(positions), np.nan)
+    has = positions["price_status"].to_numpy(object) != "missing_price"
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where((prev > 0) & (price > 0), np.maximum(price / prev, prev / price), 1.0)
+    bad_value = has & (~np.isfinite(price) | (price <= 0))
+    over_cap = has & ~bad_value & (price > PRICE_CAP)
+    jump = has & ~bad_value & ~over_cap & (ratio > PRICE_MAX_JUMP)
+    symbol = positions["symbol"].astype(str).to_numpy(object) if "symbol" in positions else positions["security_id"].astype(str).to_numpy(object)
+    reason = np.full(len(positions), "", dtype=object)
+    for mask, text in ((bad_value, "{s} close {p} is not a positive number"),
+                       (over_cap, "{s} close {p:,.2f} is above the cap of {cap:,.0f}"),
+                       (jump, "{s} close {p:,.4f} is {r:,.1f}x away from the previous close {q:,.4f} (limit {lim:g}x)")):
+        for i in np.flatnonzero(mask):
+            reason[i] = text.format(s=symbol[i], p=price[i], q=prev[i], r=ratio[i], cap=PRICE_CAP, lim=PRICE_MAX_JUMP)
+    positions = positions.copy()
+    positions["price_reason"] = reason
+    suspect = bad_value | over_cap | jump
+    if suspect.any():
+        # Valued at the previous close (or not at all), so no absurd total reaches a snapshot.
+        positions.loc[suspect, "price_status"] = "suspect_price"
+        positions.loc[suspect, "price"] = np.where(prev[suspect] > 0, prev[suspect], np.nan)
+    return positions
 
 
 def accounts_frame(firm_id: int, account_ids=None) -> pd.DataFrame:
@@ -141,6 +185,7 @@ def scan_inputs(*, firm_id: int, as_of: date, account_ids=None, targets_override
     sec = securities.set_index("security_id")
     positions["asset_class"] = positions["security_id"].map(sec["asset_class"]).astype(object)
     positions["price_status"] = positions["price_status"].map(PRICE_STATUS)
+    positions = price_sanity(positions)
     accounts = accounts_frame(firm_id, account_ids)
     rules = rules_widened(rules_frame(), band_factor_on(as_of))
     accounts["rule_id"] = rule_ids_for(accounts, rules)

@@ -70,7 +70,9 @@ class Price(FirmOwned):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["firm", "security", "date"], name="price_unique_per_day"),
-            models.CheckConstraint(condition=models.Q(close__gt=0), name="price_close_positive"),
+            # close < 1e12 also refuses 'NaN', which PostgreSQL's numeric holds and orders above
+            # every number (so NaN > 0 is true there).
+            models.CheckConstraint(condition=models.Q(close__gt=0, close__lt=10**12), name="price_close_positive"),
         ]
         indexes = [models.Index(fields=["firm", "date"])]
 
@@ -169,7 +171,7 @@ class Position(FirmOwned):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["firm", "account", "security"], name="position_unique"),
-            models.CheckConstraint(condition=models.Q(quantity__gte=0), name="position_quantity_nonnegative"),
+            models.CheckConstraint(condition=models.Q(quantity__gte=0, quantity__lt=10**14), name="position_quantity_nonnegative"),  # < 1e14 refuses NaN
         ]
 
 

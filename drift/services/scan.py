@@ -65,7 +65,9 @@ def _scan(firm_id: int, as_of: date, say: Progress, build_proposals: bool) -> di
     t1 = time.perf_counter()
     held = set(inputs.accounts.loc[inputs.accounts["do_not_trade"], "account_id"])
     already = open_proposal_accounts(as_of)
-    harvest = _harvests(firm_id, inputs, held | already) if build_proposals else None
+    # Accounts whose prices are missing, stale or suspect build nothing, harvests included.
+    not_ok = set(result.accounts.loc[result.accounts["status"] != "ok", "account_id"])
+    harvest = _harvests(firm_id, inputs, held | already | not_ok) if build_proposals else None
     todo = sorted({a for a in breaching if a not in held and a not in already} | set(harvest.plan["account_id"] if harvest else ()))
     ids = proposals_build(firm_id=firm_id, inputs=inputs, result=result, account_ids=todo,
                           harvest=harvest.plan if harvest else None) if build_proposals else []

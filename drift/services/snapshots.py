@@ -14,20 +14,20 @@ from ..pgcopy import copy_to_temp_typed
 
 _COLS = {"account_id": "bigint", "total_value": "numeric(18,2)", "portfolio_drift": "numeric(7,3)",
          "max_drift": "numeric(7,3)", "max_drift_class": "varchar(24)", "breached": "boolean",
-         "status": "varchar(16)", "rule_id": "bigint", "detail": "jsonb"}
+         "status": "varchar(16)", "status_reason": "varchar(500)", "rule_id": "bigint", "detail": "jsonb"}
 
 _INSERT = """
 INSERT INTO drift_driftsnapshot (firm_id, account_id, as_of, total_value, portfolio_drift, max_drift, max_drift_class,
-                                 breached, status, rule_id, detail, created_at)
+                                 breached, status, status_reason, rule_id, detail, created_at)
 SELECT %(f)s, account_id, %(d)s, total_value, portfolio_drift, max_drift, COALESCE(max_drift_class, ''),
-       breached, status, rule_id, COALESCE(detail, '{{}}'::jsonb), now()
+       breached, status, COALESCE(status_reason, ''), rule_id, COALESCE(detail, '{{}}'::jsonb), now()
 FROM tmp_snapshots
 ON CONFLICT (firm_id, account_id, as_of) DO {conflict}
 """
 # A re-run leaves good snapshots alone but refreshes one written while a price was missing or stale.
 _REFRESH = """UPDATE SET total_value = EXCLUDED.total_value, portfolio_drift = EXCLUDED.portfolio_drift,
   max_drift = EXCLUDED.max_drift, max_drift_class = EXCLUDED.max_drift_class, breached = EXCLUDED.breached,
-  status = EXCLUDED.status, rule_id = EXCLUDED.rule_id, detail = EXCLUDED.detail"""
+  status = EXCLUDED.status, status_reason = EXCLUDED.status_reason, rule_id = EXCLUDED.rule_id, detail = EXCLUDED.detail"""
 
 
 def _fmt(values: pd.Series) -> list[str]:

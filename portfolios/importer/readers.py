@@ -32,6 +32,10 @@ def read_sheet(kind: str, source, log: ErrorLog) -> Sheet | None:
     except UnicodeDecodeError as exc:
         log.add(name, None, "", f"the file is not UTF-8 text (byte {exc.start + 1} cannot be decoded)")
         return None
+    if "\x00" in text:  # valid UTF-8, but PostgreSQL text cannot hold it: refuse the file here
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        log.add(name, line, "", "the row contains a NUL character (byte 0), which text cannot hold")
+        return None
     frame = _parse(name, text, log)
     if frame is None:
         return None

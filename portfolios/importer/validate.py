@@ -72,8 +72,14 @@ def account_column(sheet: Sheet, refs: References) -> None:
     sheet.known("account_number", refs.accounts, "account")
 
 
+SYMBOL_SHAPE = r"[A-Z0-9][A-Z0-9._/-]*"  # never = + - @ first: symbols reach trade files and exports
+
+
 def check_securities(sheet: Sheet, refs: References, today: date) -> None:
     symbols = symbol_column(sheet)
+    if symbols is not None:
+        sheet.report((symbols != "") & ~symbols.str.fullmatch(SYMBOL_SHAPE), "symbol",
+                     lambda v: f'"{v}" is not a symbol (letters, digits and . _ / - only, starting with a letter or digit)')
     sheet.text("name", max_length=length(Security, "name"))
     classes = sheet.choice("asset_class", AssetClass)
     sheet.choice("security_type", SecurityType)

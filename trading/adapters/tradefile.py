@@ -15,6 +15,11 @@ ORDER_FIELDS = ["client_order_id", "symbol", "side", "quantity", "order_type", "
 FILL_FIELDS = ["client_order_id", "exec_id", "status", "quantity", "price", "fees", "reason"]
 
 
+def _inert(text: str) -> str:
+    """A text cell a spreadsheet would run as a formula (= + - @ first) gets a leading apostrophe."""
+    return "'" + text if str(text).startswith(("=", "+", "-", "@", "\t", "\r")) else text
+
+
 class TradeFileAdapter(CustodianAdapter):
     @property
     def root(self) -> Path:
@@ -39,8 +44,8 @@ class TradeFileAdapter(CustodianAdapter):
             with path.open("w", newline="") as fh:
                 writer = csv.writer(fh)
                 writer.writerow(ORDER_FIELDS)
-                writer.writerows([[t.client_order_id, t.symbol, t.side, t.quantity, t.order_type, t.limit_price or "",
-                                   t.reference_price] for t in fresh])
+                writer.writerows([[_inert(t.client_order_id), _inert(t.symbol), t.side, t.quantity, t.order_type,
+                                   t.limit_price or "", t.reference_price] for t in fresh])
         return [Ack(t.client_order_id, t.client_order_id not in already,
                     "duplicate client order id" if t.client_order_id in already else "") for t in tickets]
 
