@@ -18,11 +18,9 @@ def approvals_sweep_firm(*, firm_id: int) -> dict:
 @shared_task(name="approvals.tasks.approvals_sweep_all")
 def approvals_sweep_all() -> list[int]:
     """Every minute: one sweep task per firm. Listing firms is a platform act (owner role)."""
-    from firms.db_security import owner_role
-    from firms.models import Firm
+    from firms.platform import firm_ids_all
 
-    with owner_role():
-        firm_ids = list(Firm.objects.order_by("pk").values_list("pk", flat=True))
+    firm_ids = firm_ids_all()
     for firm_id in firm_ids:
         transaction.on_commit(lambda f=firm_id: approvals_sweep_firm.delay(firm_id=f))
     return firm_ids

@@ -21,16 +21,13 @@ def proposals_check_enqueue(*, firm_id: int, proposal_ids: list[int], **kwargs) 
 def unchecked_enqueue() -> list[int]:
     """For every firm with drafts never checked (a lost enqueue), enqueue a check. Listing
     firms is a platform act (owner role, as in the drift scan check)."""
-    from firms.db_security import owner_role
-    from firms.models import Firm
+    from firms.platform import firm_ids_all
     from firms.tenancy import firm_scope
 
     from .services.checks import proposals_unchecked_ids
 
-    with owner_role():
-        firm_ids = list(Firm.objects.order_by("pk").values_list("pk", flat=True))
     enqueued = []
-    for firm_id in firm_ids:
+    for firm_id in firm_ids_all():
         with firm_scope(firm_id):
             ids = proposals_unchecked_ids()
         if ids:

@@ -18,9 +18,7 @@ def drift_scan_firm(*, firm_id: int, as_of: str) -> dict:
 def scans_enqueue_due(*, now: datetime) -> list[int]:
     """For every firm whose scan for today is due and not yet run, enqueue it. Listing firms
     is a platform act (owner role, the one named place); each check runs in the firm's scope."""
-    from firms.db_security import owner_role
-    from firms.models import Firm
-    from firms.tenancy import firm_scope
+    from firms.platform import firm_ids_where
 
     from .models import ScanRun
     from .schedule import scan_date_due
@@ -28,13 +26,7 @@ def scans_enqueue_due(*, now: datetime) -> list[int]:
     as_of = scan_date_due(now)
     if as_of is None:
         return []
-    with owner_role():
-        firm_ids = list(Firm.objects.order_by("pk").values_list("pk", flat=True))
-    due = []
-    for firm_id in firm_ids:
-        with firm_scope(firm_id):
-            if not ScanRun.objects.filter(as_of=as_of).exists():
-                due.append(firm_id)
+    due = firm_ids_where(lambda: not ScanRun.objects.filter(as_of=as_of).exists())
     for firm_id in due:
         transaction.on_commit(lambda f=firm_id: drift_scan_firm.delay(firm_id=f, as_of=as_of.isoformat()))
     return due

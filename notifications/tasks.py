@@ -21,11 +21,9 @@ def outbox_sweep_firm(*, firm_id: int) -> int:
 @shared_task(name="notifications.tasks.outbox_sweep_all")
 def outbox_sweep_all() -> int:
     """Beat entry: one sweep per firm. Listing firms is a platform act (owner role)."""
-    from firms.db_security import owner_role
-    from firms.models import Firm
+    from firms.platform import firm_ids_all
 
-    with owner_role():
-        firm_ids = list(Firm.objects.order_by("pk").values_list("pk", flat=True))
+    firm_ids = firm_ids_all()
     for firm_id in firm_ids:
         outbox_sweep_firm.delay(firm_id=firm_id)
     return len(firm_ids)

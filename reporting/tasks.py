@@ -20,9 +20,7 @@ def reports_enqueue_due(*, now: datetime) -> list[int]:
     """For every firm without a report for the due month, enqueue its generation. Listing
     firms is a platform act (owner role, the one named place); each check runs in the firm's
     scope. A doubled beat enqueues twice at worst; the task's unique version 1 keeps one."""
-    from firms.db_security import owner_role
-    from firms.models import Firm
-    from firms.tenancy import firm_scope
+    from firms.platform import firm_ids_where
 
     from .models import MonthlyReport
     from .schedule import report_month_due
@@ -30,13 +28,7 @@ def reports_enqueue_due(*, now: datetime) -> list[int]:
     month = report_month_due(now)
     if month is None:
         return []
-    with owner_role():
-        firm_ids = list(Firm.objects.order_by("pk").values_list("pk", flat=True))
-    due = []
-    for firm_id in firm_ids:
-        with firm_scope(firm_id):
-            if not MonthlyReport.objects.filter(month=month).exists():
-                due.append(firm_id)
+    due = firm_ids_where(lambda: not MonthlyReport.objects.filter(month=month).exists())
     for firm_id in due:
         transaction.on_commit(lambda f=firm_id: monthly_report_firm.delay(firm_id=f, month=month.isoformat()))
     return due

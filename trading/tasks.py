@@ -31,9 +31,7 @@ def batches_enqueue_due(*, now: datetime) -> list[int]:
     """For every firm whose batch for today is due and not yet done, enqueue it. Listing firms
     is a platform act (owner role); each check runs in the firm's scope. A batch left running
     by a dead worker, or paused, is not done: the next check resumes it."""
-    from firms.db_security import owner_role
-    from firms.models import Firm
-    from firms.tenancy import firm_scope
+    from firms.platform import firm_ids_where
 
     from .choices import BatchStatus
     from .models import Batch
@@ -42,13 +40,7 @@ def batches_enqueue_due(*, now: datetime) -> list[int]:
     day = batch_date_due(now)
     if day is None:
         return []
-    with owner_role():
-        firm_ids = list(Firm.objects.order_by("pk").values_list("pk", flat=True))
-    due = []
-    for firm_id in firm_ids:
-        with firm_scope(firm_id):
-            if not Batch.objects.filter(trade_date=day, status=BatchStatus.DONE).exists():
-                due.append(firm_id)
+    due = firm_ids_where(lambda: not Batch.objects.filter(trade_date=day, status=BatchStatus.DONE).exists())
     for firm_id in due:
         transaction.on_commit(lambda f=firm_id: trade_batch_firm.delay(firm_id=f, trade_date=day.isoformat()))
     return due
@@ -57,19 +49,11 @@ def batches_enqueue_due(*, now: datetime) -> list[int]:
 def confirmations_enqueue_owed() -> list[int]:
     """Firms with confirmations not yet handed to the outbox (a lost follow-up task is
     recovered here within a minute, well inside the 15-minute promise)."""
-    from firms.db_security import owner_role
-    from firms.models import Firm
-    from firms.tenancy import firm_scope
+    from firms.platform import firm_ids_where
 
     from .models import TradeConfirmationPending
 
-    with owner_role():
-        firm_ids = list(Firm.objects.order_by("pk").values_list("pk", flat=True))
-    owed = []
-    for firm_id in firm_ids:
-        with firm_scope(firm_id):
-            if TradeConfirmationPending.objects.filter(handed_at__isnull=True).exists():
-                owed.append(firm_id)
+    owed = firm_ids_where(lambda: TradeConfirmationPending.objects.filter(handed_at__isnull=True).exists())
     for firm_id in owed:
         transaction.on_commit(lambda f=firm_id: trade_confirmations_firm.delay(firm_id=f))
     return owed

@@ -66,7 +66,7 @@ def test_the_command_prints_every_problem_and_fails_without_writing(ready_a, tmp
 
 
 def test_the_command_names_an_unknown_firm_and_an_empty_folder(ready_a, tmp_path):
-    with pytest.raises(CommandError, match='No firm with slug "nope"'):
+    with pytest.raises(CommandError, match="No firm with slug 'nope'"):
         call_command("import_book", "nope", str(tmp_path))
     with pytest.raises(CommandError, match="holds none of"):
         call_command("import_book", "alpha", str(tmp_path))

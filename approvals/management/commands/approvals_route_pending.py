@@ -1,9 +1,8 @@
 """Route every CHECKED proposal of a firm now (the demo and ops use it; the sweep does it too)."""
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from firms.db_security import owner_role
-from firms.models import Firm
+from firms.platform import firm_by_slug
 from firms.tenancy import firm_scope
 
 
@@ -16,10 +15,7 @@ class Command(BaseCommand):
     def handle(self, *args, slug: str, **options):
         from approvals.services import approvals_start
 
-        with owner_role():  # the firm's id is looked up before its scope exists
-            firm = Firm.objects.filter(slug=slug).first()
-        if firm is None:
-            raise CommandError(f"No firm with slug {slug!r}.")
+        firm = firm_by_slug(slug)
         with firm_scope(firm):
             ids = approvals_start(firm_id=firm.pk, now=timezone.now())
         self.stdout.write(self.style.SUCCESS(f"Routed {len(ids)} proposal(s) of {firm.name}."))

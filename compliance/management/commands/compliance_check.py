@@ -1,9 +1,8 @@
 """Check every draft proposal of a firm that compliance has not checked yet (normally the
 worker does this as proposals are created; this is for a person, or a demo without a worker)."""
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from firms.db_security import owner_role
-from firms.models import Firm
+from firms.platform import firm_by_slug
 from firms.tenancy import firm_scope
 
 
@@ -18,10 +17,7 @@ class Command(BaseCommand):
 
         from compliance.services.checks import proposals_check, proposals_unchecked_ids
 
-        with owner_role():  # finding the firm by slug is a platform act
-            firm = Firm.objects.filter(slug=firm_slug).first()
-        if firm is None:
-            raise CommandError(f"No firm with the slug “{firm_slug}”.")
+        firm = firm_by_slug(firm_slug)
         with firm_scope(firm):
             ids = proposals_unchecked_ids(older_than=timedelta(0))
             outcomes = proposals_check(firm_id=firm.pk, proposal_ids=ids) if ids else {}

@@ -1,9 +1,8 @@
 from datetime import date
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from firms.db_security import owner_role
-from firms.models import Firm
+from firms.platform import firm_by_slug
 from firms.tenancy import firm_scope
 
 
@@ -23,10 +22,7 @@ class Command(BaseCommand):
         from drift.services.scan import drift_scan_run
         from portfolios.market_calendar import latest_completed_session
 
-        with owner_role():  # resolving a firm by slug is a platform act
-            firm = Firm.objects.filter(slug=firm_slug).first()
-        if firm is None:
-            raise CommandError(f"No firm with slug {firm_slug!r}.")
+        firm = firm_by_slug(firm_slug)
         with firm_scope(firm):
             if latest_prices:
                 from portfolios.selectors import latest_price_date

@@ -4,8 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from firms.db_security import owner_role
-from firms.models import Firm
+from firms.platform import firm_by_slug
 from firms.tenancy import firm_scope
 from portfolios.importer import KINDS, book_import
 
@@ -21,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("folder", type=Path)
 
     def handle(self, firm_slug, folder, **options):
-        firm = self.find_firm(firm_slug)
+        firm = firm_by_slug(firm_slug)
         files = self.find_files(folder)
         self.stdout.write(f"Importing {', '.join(p.name for p in files.values())} into {firm.name}")
         with firm_scope(firm):
@@ -34,15 +33,6 @@ class Command(BaseCommand):
             raise CommandError(f"Import refused: {result.error_count} problem(s); nothing was written.")
         summary = ", ".join(f"{count:,} {kind}" for kind, count in result.counts.items())
         self.stdout.write(self.style.SUCCESS(f"Imported {summary}."))
-
-    @staticmethod
-    def find_firm(slug: str) -> Firm:
-        # The firm table is row-level secured and no firm is in scope yet: look it up as owner.
-        with owner_role():
-            firm = Firm.objects.filter(slug=slug).first()
-        if firm is None:
-            raise CommandError(f'No firm with slug "{slug}".')
-        return firm
 
     @staticmethod
     def find_files(folder: Path) -> dict[str, Path]:

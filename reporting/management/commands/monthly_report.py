@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from firms.tenancy import firm_scope
-from trading.management.commands._firm import firm_by_slug
+from firms.platform import firm_by_slug
 
 
 def _month(value: str) -> date:

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from firms.tenancy import firm_scope
 
-from ._firm import firm_by_slug
+from firms.platform import firm_by_slug
 
 
 class Command(BaseCommand):
