@@ -7,6 +7,7 @@ PY=.venv/bin/python
 $PY manage.py migrate --no-input >/dev/null
 $PY manage.py seed_demo >/dev/null
 $PY loadtest/seed_third_firm.py
+$PY manage.py dbshell -- -c 'ANALYZE' >/dev/null  # fresh bulk rows: without statistics compliance_check planned a 5-minute query
 for f in harbor summit cedar; do
   $PY manage.py drift_scan $f --latest-prices >/dev/null
   $PY manage.py compliance_check $f >/dev/null
