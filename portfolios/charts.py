@@ -14,13 +14,13 @@ def _num(value) -> float:
 
 def grouped_bars(rows: list[tuple[str, Decimal, Decimal]], *, title: str, labels=("Current", "Target")) -> SafeString:
     """Horizontal paired bars per category: (label, first %, second %), scaled to 0–100%."""
-    bar_h, gap, left, width = 14, 14, 150, 520
+    bar_h, gap, left, width = 14, 14, 170, 540
     height = 40 + len(rows) * (2 * bar_h + gap)
     top = max([_num(a) for _, a, _ in rows] + [_num(b) for _, _, b in rows] + [1.0])
     scale = (width - left - 60) / top
     parts = [
         f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>',
+        f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg" font-size="12" font-family="sans-serif"><title>{escape(title)}</title>',
         f'<rect x="{left}" y="6" width="12" height="12" fill="{CURRENT_COLOR}"/><text x="{left + 16}" y="16">{labels[0]}</text>',
         f'<rect x="{left + 90}" y="6" width="12" height="12" fill="{TARGET_COLOR}"/><text x="{left + 106}" y="16">{labels[1]}</text>',
     ]
@@ -52,7 +52,7 @@ def line_chart(points: list[tuple[str, Decimal]], *, title: str, unit: str = "",
     path = " ".join(f"{'M' if i == 0 else 'L'}{x:.1f},{y:.1f}" for i, (x, y) in enumerate(xy(i, v) for i, (_, v) in enumerate(points)))
     parts = [
         f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>',
+        f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg" font-size="12" font-family="sans-serif"><title>{escape(title)}</title>',
         f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#8c959f"/>',
         f'<text x="4" y="{pad - 10}">{top:.1f}{escape(unit)}</text><text x="4" y="{height - pad}">0</text>',
         f'<text x="{pad}" y="{height - 10}">{escape(points[0][0])}</text>',
@@ -77,7 +77,7 @@ def bars(rows: list[tuple[str, Decimal]], *, title: str, unit: str = "", top: fl
     top = top or max([_num(v) or 0 for _, v in rows] + [1.0])
     scale = (width - left - 70) / top
     parts = [f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
-             f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>']
+             f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg" font-size="12" font-family="sans-serif"><title>{escape(title)}</title>']
     for i, (label, value) in enumerate(rows):
         y, v = 5 + i * (bar_h + gap), _num(value) or 0
         parts.append(f'<text x="0" y="{y + bar_h - 4}">{escape(str(label)[:26])}</text>')
@@ -98,7 +98,7 @@ def multi_line(series: dict[str, list[tuple[str, Decimal]]], *, title: str, unit
     step = (width - 2 * pad) / max(n - 1, 1)
     first = next(iter(series.values()))
     parts = [f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
-             f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>',
+             f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg" font-size="12" font-family="sans-serif"><title>{escape(title)}</title>',
              f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#8c959f"/>',
              f'<text x="4" y="{pad - 10}">{top:.1f}{escape(unit)}</text><text x="4" y="{height - pad}">0</text>',
              f'<text x="{pad}" y="{height - 10}">{escape(first[0][0])}</text>',
