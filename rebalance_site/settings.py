@@ -3,7 +3,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from .env import env_bool, env_int, env_list, env_str
+from .env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -188,6 +188,10 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     }
 }
+
+# The simulated custodian (trading.adapters.simulated): how long it takes to acknowledge a
+# submission, in seconds (0 locally; fault tests slow it to kill a worker mid-batch).
+TRADING_SIMULATED = {"latency_s": env_float("TRADING_SIMULATED_LATENCY_S", 0.0)}
 
 LOGGING = {
     "version": 1,

@@ -3,8 +3,10 @@
 It keeps its own book (SimulatedCustodianOrder), refuses a repeated client order id (and
 counts the attempt), and decides each order's fate from a seeded hash of the id: mostly
 filled near the last close, sometimes partially, sometimes rejected; fees from the
-custodian's structure. Settings: TRADING_SIMULATED = {"seed", "reject_rate", "partial_rate"}."""
+custodian's structure. Settings: TRADING_SIMULATED = {"seed", "reject_rate", "partial_rate",
+"latency_s"} (latency: how long the custodian takes to acknowledge a submission)."""
 import random
+import time
 from decimal import ROUND_FLOOR, Decimal
 
 from django.conf import settings
@@ -16,7 +18,7 @@ from ..choices import OrderStatus, OrderType
 from ..models import SimulatedCustodianOrder
 from .base import Ack, CustodianAdapter, FillReport, Ticket
 
-DEFAULTS = {"seed": 7, "reject_rate": 0.03, "partial_rate": 0.10}
+DEFAULTS = {"seed": 7, "reject_rate": 0.03, "partial_rate": 0.10, "latency_s": 0.0}
 TICK = Decimal("0.0001")
 
 
@@ -38,6 +40,7 @@ class SimulatedAdapter(CustodianAdapter):
                 " ON CONFLICT (firm_id, custodian_id, client_order_id) DO UPDATE SET attempts ="
                 " trading_simulatedcustodianorder.attempts + 1 RETURNING client_order_id, attempts")
             attempts = dict(cur.fetchall())
+        time.sleep(simulation()["latency_s"])  # the custodian has the orders; its answer is on the way
         return [Ack(t.client_order_id, attempts[t.client_order_id] == 1,
                     "" if attempts[t.client_order_id] == 1 else "duplicate client order id") for t in tickets]
 
