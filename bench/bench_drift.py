@@ -9,36 +9,20 @@ Prints one JSON line last. Run: DATABASE_URL=… REDIS_URL=… .venv/bin/python 
 import io
 import json
 import os
-import resource
 import sys
 import time
-import uuid
 from datetime import date, timedelta
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rebalance_site.settings")
-os.environ.setdefault("DJANGO_DEBUG", "1")
-os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only")
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
+from harness import bench_firm, peak_rss_mb  # noqa: I001  (sets Django up: import it first)
 from django.db import connection, transaction  # noqa: E402
 
-settings.DEBUG = False  # no query log growing in memory
 
 from drift.selectors import scan_inputs  # noqa: E402
 from drift.services.scan import drift_scan_run  # noqa: E402
 from firms.db_security import owner_role  # noqa: E402
-from firms.services import firm_create  # noqa: E402
 from firms.tenancy import firm_scope  # noqa: E402
 
 N = int(os.environ.get("ACCOUNTS", "100000"))
@@ -149,9 +133,7 @@ def generate(firm_id: int) -> None:
 
 
 def main() -> None:
-    call_command("migrate", verbosity=0)
-    tag = uuid.uuid4().hex[:8]
-    firm = firm_create(name=f"Bench {tag}", slug=f"bench-{tag}")
+    firm = bench_firm("drift")
     t = time.perf_counter()
     generate(firm.pk)
     print(f"generated {N} accounts in {time.perf_counter() - t:.1f}s", file=sys.stderr)
@@ -168,7 +150,7 @@ def main() -> None:
         run = drift_scan_run(firm_id=firm.pk, as_of=AS_OF)  # the re-run builds the proposals
         proposals, proposal_s = run.counts["proposals"], run.counts["timings"]["proposals_s"]
         harvests = run.counts.get("harvests", 0)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mb()
     print(json.dumps({"bench": "drift_scan", "accounts": N, "positions": positions, "floor_s": round(floor_s, 3),
                       "scan_s": round(scan_s, 3), "ratio": round(scan_s / floor_s, 2), "breaches": breaches,
                       "proposal_s": round(proposal_s, 3), "proposals": proposals, "harvests": harvests,

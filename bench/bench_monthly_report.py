@@ -12,21 +12,18 @@ import sys
 import tempfile
 import time
 import uuid
-from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("ACCOUNTS", "10000")
 
-from bench.bench_threshold_review import N, _book, replay_days  # noqa: E402  (sets Django up)
+from harness import bench_firm  # noqa: E402,I001  (sets Django up: import it first)
+from bench_threshold_review import N, _book, replay_days  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from firms.db_security import owner_role  # noqa: E402
-from firms.services import firm_create, member_create  # noqa: E402
+from firms.services import member_create  # noqa: E402
 from firms.tenancy import firm_scope  # noqa: E402
 from portfolios.market_calendar import trading_days  # noqa: E402
 from reporting.selectors.window import month_window, next_month, previous_month  # noqa: E402
@@ -107,10 +104,8 @@ def generate(firm, month) -> int:
 
 
 def main() -> None:
-    call_command("migrate", verbosity=0)
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="bench-reports-")
-    tag = uuid.uuid4().hex[:8]
-    firm = firm_create(name=f"Bench report {tag}", slug=f"bench-report-{tag}")
+    firm = bench_firm("report")
     month = previous_month(replay_days()[-1].replace(day=1))
     t = time.perf_counter()
     with firm_scope(firm):

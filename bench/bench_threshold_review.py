@@ -7,34 +7,18 @@ Prints one JSON line last. Run: DATABASE_URL=… REDIS_URL=… .venv/bin/python 
 import io
 import json
 import os
-import resource
 import sys
 import time
-import uuid
 from decimal import Decimal
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rebalance_site.settings")
-os.environ.setdefault("DJANGO_DEBUG", "1")
-os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only")
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
+from harness import bench_firm, peak_rss_mb  # noqa: I001  (sets Django up: import it first)
 from django.db import connection, transaction  # noqa: E402
 
-settings.DEBUG = False
 
 from firms.db_security import owner_role  # noqa: E402
-from firms.services import firm_create  # noqa: E402
 from firms.tenancy import firm_scope  # noqa: E402
 from portfolios.market_calendar import previous_trading_day, trading_days  # noqa: E402
 from reporting.review.run import threshold_review_run  # noqa: E402
@@ -122,9 +106,7 @@ def generate(firm_id: int, days: list) -> None:
 
 
 def main() -> None:
-    call_command("migrate", verbosity=0)
-    tag = uuid.uuid4().hex[:8]
-    firm = firm_create(name=f"Bench review {tag}", slug=f"bench-review-{tag}")
+    firm = bench_firm("review")
     days = replay_days()
     t = time.perf_counter()
     generate(firm.pk, days)
@@ -135,7 +117,7 @@ def main() -> None:
         seconds = time.perf_counter() - t
     for row in review.rows:
         print({k: str(v) for k, v in row.items()}, file=sys.stderr)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mb()
     print(json.dumps({"bench": "threshold_review", "accounts": review.accounts, "days": len(review.days),
                       "thresholds": len(BANDS), "seconds": round(seconds, 2), "peak_rss_mb": round(peak, 1)}))
 

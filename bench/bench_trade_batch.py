@@ -9,31 +9,16 @@ import json
 import os
 import sys
 import time
-import uuid
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rebalance_site.settings")
-os.environ.setdefault("DJANGO_DEBUG", "1")
-os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only")
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.core.management import call_command  # noqa: E402
+from harness import bench_firm  # noqa: I001  (sets Django up: import it first)
 from django.db import connection, transaction  # noqa: E402
 
-settings.DEBUG = False
 
 from firms.db_security import owner_role  # noqa: E402
-from firms.services import firm_create  # noqa: E402
 from firms.tenancy import firm_scope  # noqa: E402
 from trading.models import Order  # noqa: E402
 from trading.services.batch import batch_run  # noqa: E402
@@ -117,9 +102,7 @@ def generate(firm_id: int) -> None:
 
 
 def main() -> None:
-    call_command("migrate", verbosity=0)
-    tag = uuid.uuid4().hex[:8]
-    firm = firm_create(name=f"Bench {tag}", slug=f"bench-{tag}")
+    firm = bench_firm("batch")
     t = time.perf_counter()
     generate(firm.pk)
     print(f"generated {N} approved proposals in {time.perf_counter() - t:.1f}s", file=sys.stderr)

@@ -1,0 +1,37 @@
+"""What every benchmark does first: Django set up for a standalone script (its own database
+from DATABASE_URL, no query log growing in memory), the schema migrated, and a fresh firm.
+
+Import it before anything from the project: `from harness import bench_firm, peak_rss_mb`."""
+import os
+import resource
+import sys
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rebalance_site.settings")
+os.environ.setdefault("DJANGO_DEBUG", "1")
+os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+
+settings.DEBUG = False
+
+
+def bench_firm(label: str):
+    """Migrate, then a new firm with a unique slug (runs never share data)."""
+    from firms.services import firm_create
+
+    call_command("migrate", verbosity=0)
+    tag = uuid.uuid4().hex[:8]
+    return firm_create(name=f"Bench {label} {tag}", slug=f"bench-{label}-{tag}")
+
+
+def peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
