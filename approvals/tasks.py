@@ -2,9 +2,9 @@
 from dataclasses import asdict
 
 from celery import shared_task
-from django.db import transaction
 from django.utils import timezone
 
+from firms.enqueue import enqueue_after_commit
 from firms.tasks import FirmTask
 
 
@@ -22,5 +22,5 @@ def approvals_sweep_all() -> list[int]:
 
     firm_ids = firm_ids_all()
     for firm_id in firm_ids:
-        transaction.on_commit(lambda f=firm_id: approvals_sweep_firm.delay(firm_id=f))
+        enqueue_after_commit(approvals_sweep_firm, firm_id=firm_id)
     return firm_ids

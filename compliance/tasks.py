@@ -1,7 +1,7 @@
 """Celery tasks of compliance: thin wrappers around services."""
 from celery import shared_task
-from django.db import transaction
 
+from firms.enqueue import enqueue_after_commit
 from firms.tasks import FirmTask
 
 
@@ -15,7 +15,7 @@ def proposals_check_task(*, firm_id: int, proposal_ids: list[int]) -> dict:
 def proposals_check_enqueue(*, firm_id: int, proposal_ids: list[int], **kwargs) -> None:
     """Receiver of drift's proposals_created: check the new versions once committed."""
     ids = list(map(int, proposal_ids))
-    transaction.on_commit(lambda: proposals_check_task.delay(firm_id=firm_id, proposal_ids=ids))
+    enqueue_after_commit(proposals_check_task, firm_id=firm_id, proposal_ids=ids)
 
 
 def unchecked_enqueue() -> list[int]:

@@ -2,9 +2,9 @@
 from datetime import date, datetime
 
 from celery import shared_task
-from django.db import transaction
 from django.utils import timezone
 
+from firms.enqueue import enqueue_after_commit
 from firms.tasks import FirmTask
 
 
@@ -28,7 +28,7 @@ def scans_enqueue_due(*, now: datetime) -> list[int]:
         return []
     due = firm_ids_where(lambda: not ScanRun.objects.filter(as_of=as_of).exists())
     for firm_id in due:
-        transaction.on_commit(lambda f=firm_id: drift_scan_firm.delay(firm_id=f, as_of=as_of.isoformat()))
+        enqueue_after_commit(drift_scan_firm, firm_id=firm_id, as_of=as_of.isoformat())
     return due
 
 

@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from firms.audit import audit_record
+from firms.enqueue import enqueue_after_commit
 
 from .choices import MessageStatus as S
 from .models import OutboundMessage
@@ -80,7 +81,7 @@ def outbox_sweep(*, now=None, limit: int = 500) -> list[int]:
     from .tasks import outbound_message_send_task
 
     for pk, firm_id in due:
-        transaction.on_commit(lambda p=pk, f=firm_id: outbound_message_send_task.delay(firm_id=f, message_id=p))
+        enqueue_after_commit(outbound_message_send_task, firm_id=firm_id, message_id=pk)
     return [pk for pk, _ in due]
 
 
@@ -94,7 +95,7 @@ def outbound_message_retry(*, message_id: int, actor=None) -> bool:
             audit_record(firm_id=message.firm_id, event="notification.retry", actor=actor, obj=message)
             from .tasks import outbound_message_send_task
 
-            transaction.on_commit(lambda: outbound_message_send_task.delay(firm_id=message.firm_id, message_id=message_id))
+            enqueue_after_commit(outbound_message_send_task, firm_id=message.firm_id, message_id=message_id)
     return bool(changed)
 
 

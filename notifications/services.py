@@ -29,6 +29,7 @@ nothing new. `portal_path` is a path; the link is settings.SITE_URL + path, neve
 from django.db import transaction
 
 from firms.audit import audit_record
+from firms.enqueue import enqueue_after_commit
 from firms.models import Firm, Membership
 
 from .choices import MessageStatus
@@ -90,7 +91,7 @@ def outbound_message_insert(*, firm: Firm, kind: str, recipient: str, email: Ren
     if message.status == MessageStatus.PENDING:
         from .tasks import outbound_message_send_task
 
-        transaction.on_commit(lambda: outbound_message_send_task.delay(firm_id=firm.pk, message_id=message.pk))
+        enqueue_after_commit(outbound_message_send_task, firm_id=firm.pk, message_id=message.pk)
     return message
 
 

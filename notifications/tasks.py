@@ -1,6 +1,7 @@
 """Celery tasks of notifications: thin wrappers around the outbox services."""
 from celery import shared_task
 
+from firms.enqueue import enqueue_after_commit
 from firms.tasks import FirmTask
 
 
@@ -25,7 +26,7 @@ def outbox_sweep_all() -> int:
 
     firm_ids = firm_ids_all()
     for firm_id in firm_ids:
-        outbox_sweep_firm.delay(firm_id=firm_id)
+        enqueue_after_commit(outbox_sweep_firm, firm_id=firm_id)
     return len(firm_ids)
 
 

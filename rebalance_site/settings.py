@@ -88,9 +88,30 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache, Celery -------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+# RedisCache that falls back to a per-process memory cache while Redis is unreachable
+# (rebalance_site/cache.py): logins and pages keep working; rate limits are then per process.
+CACHES = {"default": {"BACKEND": "rebalance_site.cache.FallbackRedisCache", "LOCATION": REDIS_URL}}
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
+# Nothing in the product reads a task's result. Publishing a task that keeps its result makes
+# the publisher subscribe to the result in Redis, and with Redis down that subscription retries
+# for ~20 s per call before failing: results are off unless a caller asks (ignore_result=False).
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 2, "interval_start": 0,
+                                                            "interval_step": 0.2, "interval_max": 0.5}}
+# A publish with Redis down fails within ~0.2 s (refused) or ~4 s (unanswered connect), never
+# hangs; firms.enqueue then logs it and leaves the work to its sweep.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2.0
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+# visibility_timeout: a message not acknowledged within it (acks_late: a task still running, or
+# its worker dead) is delivered again. It must stay far above the longest task (the trade batch
+# and the drift scan: ~15 s at 10k proposals / 100k accounts). A task that outlives it anyway
+# runs twice, which the product tolerates (tests/reliability/test_visibility_timeout.py).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    "socket_timeout": 10.0,  # a publish on a half-open connection fails instead of waiting forever
+    "socket_connect_timeout": 2.0,
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

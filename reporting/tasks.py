@@ -2,9 +2,9 @@
 from datetime import date, datetime
 
 from celery import shared_task
-from django.db import transaction
 from django.utils import timezone
 
+from firms.enqueue import enqueue_after_commit
 from firms.tasks import FirmTask
 
 
@@ -30,7 +30,7 @@ def reports_enqueue_due(*, now: datetime) -> list[int]:
         return []
     due = firm_ids_where(lambda: not MonthlyReport.objects.filter(month=month).exists())
     for firm_id in due:
-        transaction.on_commit(lambda f=firm_id: monthly_report_firm.delay(firm_id=f, month=month.isoformat()))
+        enqueue_after_commit(monthly_report_firm, firm_id=firm_id, month=month.isoformat())
     return due
 
 

@@ -2,9 +2,9 @@
 from datetime import date, datetime
 
 from celery import shared_task
-from django.db import transaction
 from django.utils import timezone
 
+from firms.enqueue import enqueue_after_commit
 from firms.tasks import FirmTask
 
 
@@ -16,7 +16,7 @@ def trade_batch_firm(*, firm_id: int, trade_date: str) -> dict:
         batch = batch_run(firm_id=firm_id, trade_date=date.fromisoformat(trade_date))
     except BatchBusy as exc:
         return {"busy": str(exc)}
-    transaction.on_commit(lambda: trade_confirmations_firm.delay(firm_id=firm_id))
+    enqueue_after_commit(trade_confirmations_firm, firm_id=firm_id)
     return {"batch": batch.pk, "status": batch.status, **batch.counts}
 
 
@@ -42,7 +42,7 @@ def batches_enqueue_due(*, now: datetime) -> list[int]:
         return []
     due = firm_ids_where(lambda: not Batch.objects.filter(trade_date=day, status=BatchStatus.DONE).exists())
     for firm_id in due:
-        transaction.on_commit(lambda f=firm_id: trade_batch_firm.delay(firm_id=f, trade_date=day.isoformat()))
+        enqueue_after_commit(trade_batch_firm, firm_id=firm_id, trade_date=day.isoformat())
     return due
 
 
@@ -55,7 +55,7 @@ def confirmations_enqueue_owed() -> list[int]:
 
     owed = firm_ids_where(lambda: TradeConfirmationPending.objects.filter(handed_at__isnull=True).exists())
     for firm_id in owed:
-        transaction.on_commit(lambda f=firm_id: trade_confirmations_firm.delay(firm_id=f))
+        enqueue_after_commit(trade_confirmations_firm, firm_id=firm_id)
     return owed
 
 

@@ -48,8 +48,9 @@ def test_a_real_worker_runs_a_firm_task_inside_that_firms_scope(worker, firm_a, 
         make_book(firm_a, accounts=2)
     with firm_scope(firm_b):
         make_book(firm_b, accounts=5)
-    result_a = firm_summary.apply_async(kwargs={"firm_id": firm_a.pk}, queue=worker)
-    result_b = firm_summary.apply_async(kwargs={"firm_id": firm_b.pk}, queue=worker)
+    # Results are off by default (CELERY_TASK_IGNORE_RESULT); this test asks for them.
+    result_a = firm_summary.apply_async(kwargs={"firm_id": firm_a.pk}, queue=worker, ignore_result=False)
+    result_b = firm_summary.apply_async(kwargs={"firm_id": firm_b.pk}, queue=worker, ignore_result=False)
     assert result_a.get(timeout=60)["accounts"] == 2
     assert result_b.get(timeout=60)["accounts"] == 5
 
@@ -57,6 +58,6 @@ def test_a_real_worker_runs_a_firm_task_inside_that_firms_scope(worker, firm_a, 
 def test_a_firm_task_without_a_firm_is_refused_by_the_worker(worker, firm_a):
     from rebalance_site.celery import app
 
-    result = app.send_task("firms.tasks.firm_summary", kwargs={}, queue=worker)  # skips the caller's check
+    result = app.send_task("firms.tasks.firm_summary", kwargs={}, queue=worker, ignore_result=False)  # skips the caller's check
     with pytest.raises(TypeError, match="needs firm_id"):
         result.get(timeout=60)
