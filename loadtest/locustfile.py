@@ -1,23 +1,74 @@
 """Issue 10 item 12: advisors and clients of 3 firms browsing the product under gunicorn.
 
-Advisors (advisor1..3@<firm>.demo) open the drift list, the book's account list and a proposal
-page; clients (client1..5@<firm>.demo) open the portal and one of their proposals. Every
-response is checked for the OTHER firms' names: one found is a failure named "LEAK …" (target
-0). Users start signed in (loadtest/sessions.py), so every request is a page."""
+Advisors (advisor1..3@<firm>.demo) open the drift list, the book's account list, an account's
+drift page and a proposal page; clients (client1..5@<firm>.demo) open the portal and their
+proposals, and approve the ones waiting for them through the portal's real form (CSRF token,
+consent box, typed name, the content hash shown) — each waiting approval once, paced evenly
+over the run; a client who approved then only browses. Users start signed in
+(loadtest/sessions.py), so every request is a page.
+
+Every 200 body is searched for the OTHER firms' markers: their names, their account numbers
+(HAR-/SUM-/CED-nnnnn) and their people's e-mail domains. One found is a failure named
+"LEAK …" (target 0) and makes Locust exit 2. Redirects are not followed on pages: a redirect
+(e.g. to the login page) is a failure.
+
+FastHttpUser (geventhttpclient) keeps the load generator's own CPU low: it shares the two
+cores with gunicorn and PostgreSQL."""
+import html
 import json
 import os
 import random
 import re
+import time
+from http.cookiejar import Cookie
 from pathlib import Path
 
-from locust import HttpUser, between, events, task
+from locust import between, events, task
+from locust.contrib.fasthttp import FastHttpUser
 
 FIRMS = {"harbor": "Harbor Point Advisors", "summit": "Summit Ridge Wealth", "cedar": "Cedar Lane Partners"}
-LEAKS = {"count": 0}
 SESSIONS = json.loads(Path(os.environ["LOADTEST_SESSIONS"]).read_text())
+LEAKS = {"count": 0}
+# Approvals: ids claimed by a user (so two users sharing a login never sign the same one),
+# ids approved (written to LOADTEST_RESULTS for summary.py to check in the database).
+APPROVALS = {"claimed": set(), "approved": [], "failed": [], "started_at": None, "wall_start": None}
+READY = json.loads(Path(os.environ["LOADTEST_READY"]).read_text()) if os.environ.get("LOADTEST_READY") else {"waiting": 0}
 
 
-class FirmUser(HttpUser):
+def _seconds(duration: str) -> float:
+    """Locust's -t syntax: 90, 90s, 5m, 1h30m."""
+    parts = re.findall(r"(\d+)([hms]?)", duration or "")
+    return float(sum(int(n) * {"h": 3600, "m": 60}.get(unit, 1) for n, unit in parts)) or 300.0
+
+
+DURATION = _seconds(os.environ.get("LOADTEST_DURATION", "5m"))
+
+
+def _markers(slug: str) -> re.Pattern:
+    name = re.escape(FIRMS[slug])
+    return re.compile(rf"{name}|\b{slug[:3].upper()}-\d{{5}}\b|@{slug}\.demo\b")
+
+
+OTHERS = {slug: [(other, _markers(other)) for other in FIRMS if other != slug] for slug in FIRMS}
+
+
+def approval_due(now: float) -> bool:
+    """Approvals start one at a time, evenly over the run: the k-th not before
+    start + (k+1)·duration/(waiting+1). Signing renders a PDF; real clients do not all sign in
+    the same second."""
+    waiting = READY.get("waiting", 0)
+    started = len(APPROVALS["claimed"])
+    if APPROVALS["started_at"] is None or started >= waiting:
+        return False
+    return now >= APPROVALS["started_at"] + (started + 1) * DURATION / (waiting + 1)
+
+
+@events.test_start.add_listener
+def _started(environment, **kwargs):
+    APPROVALS["started_at"], APPROVALS["wall_start"] = time.monotonic(), time.time()
+
+
+class FirmUser(FastHttpUser):
     abstract = True
     wait_time = between(1, 3)
     role = ""
@@ -25,31 +76,33 @@ class FirmUser(HttpUser):
 
     def on_start(self):
         self.firm = random.choice(list(FIRMS))
-        self.others = [name for slug, name in FIRMS.items() if slug != self.firm]
+        self.others = OTHERS[self.firm]
         self.email = f"{self.role}{random.randint(1, self.logins)}@{self.firm}.demo"
         # Signed in before the load by loadtest/sessions.py (allauth limits logins per IP).
-        self.client.cookies.set("sessionid", SESSIONS[self.email], domain="127.0.0.1", path="/")
+        self.client.cookiejar.set_cookie(Cookie(
+            0, "sessionid", SESSIONS[self.email], None, False, "127.0.0.1", False, False, "/", True, False, None, True,
+            None, None, {}))
         self.proposals = []
 
     def page(self, path, name, pattern=None):
-        with self.client.get(path, name=name, catch_response=True) as response:
+        with self.client.get(path, name=name, catch_response=True, allow_redirects=False) as response:
             if response.status_code != 200:
-                response.failure(f"status {response.status_code}")
+                where = response.headers.get("Location", "") if response.headers else ""
+                response.failure(f"status {response.status_code} {where}")
                 return ""
-            if "/accounts/login/" in response.url:
-                response.failure("sent to login")
-                return ""
-            for other in self.others:
-                if other in response.text:
+            text = response.text
+            for other, marker in self.others:
+                found = marker.search(text)
+                if found:
                     LEAKS["count"] += 1
-                    response.failure(f"LEAK {other} in {self.firm} {self.role}'s {name}")
+                    response.failure(f"LEAK {other} ({found.group(0)}) in {self.firm} {self.role}'s {name}")
                     return ""
             if pattern:
-                found = sorted(set(re.findall(pattern, response.text)))
+                found = sorted(set(re.findall(pattern, text)))
                 if found:
                     self.proposals = found
             response.success()
-            return response.text
+            return text
 
 
 class Advisor(FirmUser):
@@ -85,14 +138,27 @@ class Advisor(FirmUser):
             self.account()
 
 
+WAITING = re.compile(r'<section class="card waiting".*?</section>', re.S)
+
+
 class Client(FirmUser):
     role = "client"
     logins = 5
     weight = 2
 
+    def on_start(self):
+        super().on_start()
+        self.approved = False
+
     @task(3)
     def portal(self):
-        self.page("/portal/", "/portal/", r'href="(/portal/proposals/\d+/)"')
+        text = self.page("/portal/", "/portal/", r'href="(/portal/proposals/\d+/)"')
+        if text and not self.approved and approval_due(time.monotonic()):
+            waiting = WAITING.search(text)
+            ids = [int(i) for i in re.findall(r'href="/portal/proposals/(\d+)/"', waiting.group(0))] if waiting else []
+            free = [i for i in ids if i not in APPROVALS["claimed"]]
+            if free:
+                self.approve(free[0])
 
     @task(2)
     def proposal(self):
@@ -101,9 +167,66 @@ class Client(FirmUser):
         else:
             self.portal()
 
+    def approve(self, approval_id: int):
+        """Open the proposal, then sign it through the form on that page."""
+        APPROVALS["claimed"].add(approval_id)
+        self.approved = True  # one approval per simulated client; afterwards it only browses
+        text = self.page(f"/portal/proposals/{approval_id}/", "/portal/proposals/[id]/")
+        form = re.search(r'<form method="post" action="(/portal/proposals/\d+/approve/)".*?</form>', text, re.S)
+        if not form:
+            APPROVALS["failed"].append(approval_id)
+            return
+        body = form.group(0)
+        data = {
+            "csrfmiddlewaretoken": re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1),
+            "content_hash": re.search(r'name="content_hash" value="([^"]+)"', body).group(1),
+            "typed_name": html.unescape(re.search(r'As on your account: ([^<]+)</span>', body).group(1)).strip(),
+            "consent": "on",
+        }
+        with self.client.post(form.group(1), data=data, name="/portal/proposals/[id]/approve/", catch_response=True,
+                              allow_redirects=False) as response:
+            target = response.headers.get("Location", "") if response.headers else ""
+            if response.status_code != 302 or not target.endswith(f"/portal/proposals/{approval_id}/"):
+                response.failure(f"approve: status {response.status_code} {target}")
+                APPROVALS["failed"].append(approval_id)
+                return
+            response.success()
+        text = self.page(f"/portal/proposals/{approval_id}/", "/portal/proposals/[id]/")
+        if "you approved the proposal" in text and "Signed electronically by" in text:
+            APPROVALS["approved"].append(approval_id)
+        else:
+            APPROVALS["failed"].append(approval_id)
+
+
+ENV = {}
+
+
+@events.init.add_listener
+def _init(environment, **kwargs):
+    ENV["environment"] = environment
+
 
 @events.quitting.add_listener
-def _report(environment, **kwargs):
-    print(f"cross-firm leaks: {LEAKS['count']}")
+def _exit_code(environment, **kwargs):
     if LEAKS["count"]:
         environment.process_exit_code = 2
+
+
+@events.quit.add_listener
+def _results(exit_code, **kwargs):
+    """After every user stopped: the figures, failures and approvals, for loadtest/summary.py
+    (Locust's CSV is written once a second and can miss the last requests)."""
+    stats = ENV["environment"].runner.stats
+    entries = sorted(stats.entries.values(), key=lambda e: (e.method != "GET", e.name)) + [stats.total]
+    pages = [{"name": e.name if e is not stats.total else "all", "method": e.method or "", "requests": e.num_requests,
+              "failures": e.num_failures, "p50": e.get_response_time_percentile(0.5), "p95": e.get_response_time_percentile(0.95),
+              "p99": e.get_response_time_percentile(0.99), "max": e.max_response_time, "rps": e.total_rps} for e in entries]
+    errors = [{"method": e.method, "name": e.name, "error": str(e.error), "occurrences": e.occurrences}
+              for e in sorted(stats.errors.values(), key=lambda e: ("LEAK" not in str(e.error), -e.occurrences))]
+    results = {"pages": pages, "errors": errors, "leaks": LEAKS["count"], "seconds": stats.total.last_request_timestamp - stats.total.start_time,
+               "approvals": {"approved": APPROVALS["approved"], "failed": APPROVALS["failed"], "waiting": READY.get("waiting", 0),
+                             "started": APPROVALS["wall_start"], "ended": time.time()}}
+    if os.environ.get("LOADTEST_RESULTS"):
+        Path(os.environ["LOADTEST_RESULTS"]).write_text(json.dumps(results, indent=1))
+    print(f"cross-firm leaks: {LEAKS['count']}; approvals: {len(APPROVALS['approved'])} made of {READY.get('waiting', 0)} "
+          f"waiting, failed {APPROVALS['failed']}")

@@ -1,0 +1,100 @@
+"""Per-request cost of the pages under load, one request at a time (no concurrency): SQL
+queries and wall/CPU milliseconds per page through the whole middleware stack (Django's test
+client), against the load database. Run inside it, e.g.
+
+  DJANGO_DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/rebalance_load \
+    .venv/bin/python loadtest/profile_pages.py [--firm harbor] [-n 30] [--profile PAGE]
+
+--profile PAGE prints cProfile's top functions (cumulative) for that page name."""
+import argparse
+import cProfile
+import os
+import pstats
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rebalance_site.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection, reset_queries  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+
+def client_for(email: str) -> Client:
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(get_user_model().objects.get(email=email), backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+def first(pattern: str, text: str) -> str | None:
+    found = re.findall(pattern, text)
+    return found[0] if found else None
+
+
+def pages(firm: str) -> list[tuple[str, Client, str]]:
+    advisor, client = client_for(f"advisor1@{firm}.demo"), None
+    drift = advisor.get("/drift/").content.decode()
+    account = first(r'href="(/drift/accounts/\d+/)"', drift)
+    proposal = first(r'href="(/drift/proposals/\d+/)"', advisor.get(account).content.decode()) if account else None
+    out = [("/drift/", advisor, "/drift/"), ("/book/accounts/", advisor, "/book/accounts/")]
+    if account:
+        out.append(("/drift/accounts/[id]/", advisor, account))
+    if proposal:
+        out.append(("/drift/proposals/[id]/", advisor, proposal))
+    for n in range(1, 6):  # the first client login that has a proposal in the portal
+        client = client_for(f"client{n}@{firm}.demo")
+        portal = first(r'href="(/portal/proposals/\d+/)"', client.get("/portal/").content.decode())
+        if portal:
+            break
+    out.append(("/portal/", client, "/portal/"))
+    if portal:
+        out.append(("/portal/proposals/[id]/", client, portal))
+    return out
+
+
+def measure(client: Client, path: str, n: int) -> dict:
+    client.get(path)  # warm: templates compiled, connection open
+    walls, cpus = [], []
+    reset_queries()  # request_started clears the log: start it empty so the capture keeps the request's queries
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    for _ in range(n):
+        w, c = time.perf_counter(), time.process_time()
+        client.get(path)
+        walls.append((time.perf_counter() - w) * 1000)
+        cpus.append((time.process_time() - c) * 1000)
+    return {"queries": len(ctx.captured_queries), "wall": statistics.median(walls), "cpu": statistics.median(cpus),
+            "bytes": len(response.content), "sql": [q["sql"] for q in ctx.captured_queries]}
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--firm", default="harbor")
+    parser.add_argument("-n", type=int, default=30)
+    parser.add_argument("--profile", default="")
+    parser.add_argument("--sql", default="", help="print the SQL of this page")
+    args = parser.parse_args()
+    print(f"{'page':26} {'queries':>7} {'wall ms':>8} {'cpu ms':>7} {'KB':>6}   (median of {args.n}, python process only)")
+    for name, client, path in pages(args.firm):
+        m = measure(client, path, args.n)
+        print(f"{name:26} {m['queries']:>7} {m['wall']:>8.1f} {m['cpu']:>7.1f} {m['bytes'] / 1024:>6.1f}")
+        if name == args.sql:
+            for sql in m["sql"]:
+                print("    ", sql[:220])
+        if name == args.profile:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _ in range(args.n):
+                client.get(path)
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(int(os.environ.get("PROFILE_LINES", "45")))
