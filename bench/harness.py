@@ -1,5 +1,6 @@
 """What every benchmark does first: Django set up for a standalone script (its own database
-from DATABASE_URL, no query log growing in memory), the schema migrated, and a fresh firm.
+from DATABASE_URL, created if missing; no query log growing in memory), the schema migrated,
+and a fresh firm.
 
 Import it before anything from the project: `from harness import bench_firm, peak_rss_mb`."""
 import os
@@ -13,6 +14,12 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rebalance_site.settings")
 os.environ.setdefault("DJANGO_DEBUG", "1")
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only")
+
+if os.environ.get("DATABASE_URL"):  # run directly (not through `make bench`): create the database if missing
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from with_services import ensure_database  # noqa: E402
+
+    ensure_database(os.environ["DATABASE_URL"])
 
 import django  # noqa: E402
 

@@ -68,7 +68,7 @@ class ScanInputs:
 def _filter(column: str, account_ids) -> tuple[str, dict]:
     if account_ids is None:
         return "", {}
-    return f"AND {column} = ANY(%(ids)s)", {"ids": list(map(int, account_ids))}
+    return f"AND {column} = ANY(%(ids)s::bigint[])", {"ids": list(map(int, account_ids))}
 
 
 def positions_frame(firm_id: int, as_of: date, account_ids=None) -> pd.DataFrame:
@@ -212,7 +212,7 @@ def lots_frame(firm_id: int, account_ids) -> pd.DataFrame:
     """Tax lots of some accounts, in one query."""
     return frame_from_sql(
         "SELECT id AS lot_id, account_id, security_id, acquired_on, quantity::float8 AS quantity, cost_basis::float8 AS cost_basis "
-        "FROM portfolios_taxlot WHERE firm_id = %(f)s AND account_id = ANY(%(ids)s)",
+        "FROM portfolios_taxlot WHERE firm_id = %(f)s AND account_id = ANY(%(ids)s::bigint[])",
         {"f": firm_id, "ids": list(map(int, account_ids))},
         dtype={"lot_id": "int64", "account_id": "int64", "security_id": "int64", "quantity": "float64", "cost_basis": "float64"},
     )
@@ -256,7 +256,7 @@ _GROUP = "COALESCE('h' || c.household_id::text, 'c' || c.id::text)"
 _HOUSEHOLD_EVENTS_SQL = f"""
 WITH grp AS (SELECT a.id AS account_id, {_GROUP} AS g FROM portfolios_account a JOIN portfolios_client c ON c.id = a.client_id
              WHERE a.firm_id = %(f)s),
-target AS (SELECT account_id, g FROM grp WHERE account_id = ANY(%(ids)s)),
+target AS (SELECT account_id, g FROM grp WHERE account_id = ANY(%(ids)s::bigint[])),
 ev AS (
   SELECT tx.account_id, tx.security_id FROM portfolios_transaction tx
   WHERE tx.firm_id = %(f)s AND tx.date BETWEEN %(lo)s AND %(hi)s AND {{tx}}

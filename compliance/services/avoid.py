@@ -12,7 +12,7 @@ from ..selectors import GROUP_SQL, pairs_frame, substitutes_frame
 
 _LOSS_SALES_SQL = f"""
 WITH target AS (SELECT a.id AS account_id, {GROUP_SQL} AS grp FROM portfolios_account a JOIN portfolios_client c ON c.id = a.client_id
-                WHERE a.firm_id = %(f)s AND a.id = ANY(%(ids)s)),
+                WHERE a.firm_id = %(f)s AND a.id = ANY(%(ids)s::bigint[])),
 acc AS (SELECT a.id, {GROUP_SQL} AS grp FROM portfolios_account a JOIN portfolios_client c ON c.id = a.client_id
         WHERE a.firm_id = %(f)s AND {GROUP_SQL} IN (SELECT grp FROM target))
 SELECT DISTINCT target.account_id, tx.security_id AS sold_id
