@@ -2,25 +2,26 @@
 unreachable, instead of failing the request (issue 10, item 7).
 
 The cache holds nothing that must survive: allauth's login rate-limit counters and locks
-(sessions are in PostgreSQL). So when a Redis call raises a connection error or times out, the
-call is answered by a LocMemCache of this process, a warning is logged once, and Redis is left
-alone for RETRY_AFTER_S before it is tried again (a down Redis then costs one connect attempt
-per process every few seconds, not one per call). When Redis answers again, an INFO line says
-so and the memory cache is emptied. During the outage rate limits are therefore counted per
-process (per gunicorn worker), not across the site: looser by the number of processes, and
-the counts made during the outage are forgotten when Redis returns."""
+(sessions are in PostgreSQL). So when a Redis call fails (refused, timed out, any Redis
+error), the call is answered by a LocMemCache of this process, a warning is logged once, and
+Redis is left alone for RETRY_AFTER_S before it is tried again (a down Redis then costs one
+attempt per process every few seconds, not one per call). When Redis answers again, an INFO
+line says so and the memory cache is emptied. During the outage rate limits are therefore
+counted per process (per gunicorn worker), not across the site: looser by the number of
+processes, and the counts made during the outage are forgotten when Redis returns."""
 import logging
 import threading
 import time
 
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 
-UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+# Unreachable, timed out, not speaking the protocol (a proxy answered), a read-only replica
+# after a failover, out of memory: whatever Redis fails with, the cache degrades.
+UNREACHABLE = (RedisError, OSError)
 # Bounded socket waits: a Redis that accepts no connection (or answers nothing) must not hold
 # a request for the operating system's TCP timeout. Overridable in CACHES[...]["OPTIONS"].
 DEFAULT_OPTIONS = {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}

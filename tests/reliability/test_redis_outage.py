@@ -232,3 +232,45 @@ def test_redis_stopped_while_clients_approve_loses_nothing_and_sends_each_follow
     assert recovered, f"follow-ups not all sent after Redis returned: {figures}; worker log {worker}"
     assert Counter(messages.values()) == {"proposal": n, "decision_approved": n}, figures
     assert set(delivered) == set(messages) and all(k == 1 for k in delivered.values()), figures
+
+
+def test_a_publish_with_the_broker_down_is_bounded_logged_and_left_to_the_sweep(private_redis, monkeypatch, caplog):  # noqa: F811
+    """firms.enqueue: with Redis gone a publish fails fast, names the task, and the next ones in
+    the skip window cost nothing; with Redis back, publishing resumes."""
+    from firms import enqueue
+    from firms.tasks import heartbeat
+
+    monkeypatch.setattr(enqueue, "_down_until", 0.0)
+    assert enqueue.enqueue_now(heartbeat) is True
+    private_redis.kill()
+    started = time.monotonic()
+    assert enqueue.enqueue_now(heartbeat) is False
+    first_s = time.monotonic() - started
+    started = time.monotonic()
+    assert enqueue.enqueue_now(heartbeat) is False  # inside the skip window: not even tried
+    second_s = time.monotonic() - started
+    warnings = [r.getMessage() for r in caplog.records if r.name == "firms.enqueue"]
+    assert len(warnings) == 2 and all("firms.tasks.heartbeat() not enqueued" in w for w in warnings), warnings
+    assert first_s < 1.5 and second_s < 0.05, (first_s, second_s)
+    private_redis.start()
+    monkeypatch.setattr(enqueue, "_down_until", 0.0)  # the skip window has passed
+    assert enqueue.enqueue_now(heartbeat) is True
+
+
+def test_the_cache_answers_from_memory_while_redis_is_down_and_goes_back_to_it(private_redis, caplog):  # noqa: F811
+    cache = caches["default"]
+    cache.set("k", "from-redis")
+    private_redis.kill()
+    started = time.monotonic()
+    assert cache.get("k") is None  # the memory cache never saw it
+    cache.set("k", "from-memory")
+    assert cache.add("lock", 1) is True and cache.add("lock", 1) is False  # allauth's lock still works
+    cache.set("n", 1)
+    assert cache.incr("n") == 2 and cache.get("k") == "from-memory" and cache.degraded
+    assert time.monotonic() - started < 1.5
+    assert sum("Redis cache unreachable" in r.getMessage() for r in caplog.records) == 1  # logged once
+    private_redis.start()
+    cache._down_until = 0.0  # the retry window has passed
+    assert cache.get("k") is None and not cache.degraded  # Redis again (it restarted empty)
+    cache.set("k", "redis-again")
+    assert cache.get("k") == "redis-again" and "n" not in cache._fallback._cache
