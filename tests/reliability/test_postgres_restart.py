@@ -28,6 +28,7 @@ policies exactly as on any fresh server, and `pg_restart_seed.py` seeds it.
 `make test`: 2 web cycles (fast/stream, immediate/idle) and the batch with a fast restart.
 `make reliability` (RELIABILITY=1): 12 web cycles (3 × each mode × stream/idle) and the batch
 with both modes. Figures: test-artifacts/reliability/postgres_restart_{web,batch_*}.json."""
+import atexit
 import importlib.util
 import json
 import os
@@ -217,6 +218,7 @@ def _manage(pg: EmbeddedPostgres, *args) -> str:
 @pytest.fixture(scope="module")
 def world():
     pg = EmbeddedPostgres()
+    atexit.register(pg.close)  # a second net, should pytest exit without running the teardown
     try:
         pg.start()
         assert _wait(lambda: bool(pg.query("SELECT 1", db="postgres")), 30)
