@@ -3,6 +3,7 @@ per account); everything runs inside the caller's firm scope (app filter + RLS).
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from portfolios.models import Custodian, ModelTarget, Security
@@ -19,27 +20,32 @@ PRICE_STATUS = {0: "ok", 1: "stale_price", 2: "missing_price"}
 PRICE_MAX_JUMP = 10.0
 PRICE_CAP = 10_000_000.0
 
-# Positions joined with that day's close. A security with no close on `as_of` is valued at its
-# last earlier close and flagged stale (1), or has no price at all (2). Cash is worth 1.
+# Each security's close for the scan: that day's close, else its last earlier close flagged
+# stale (1), else none (2); cash is worth 1. The previous close feeds the price sanity check.
+# One row per security: the positions are joined to it in pandas, so the big read below
+# carries only three narrow columns.
+_SECURITY_PRICES_SQL = """
+SELECT s.id AS security_id, s.symbol,
+  CASE WHEN s.security_type = 'cash' THEN 1.0 ELSE last.close END AS price,
+  CASE WHEN s.security_type = 'cash' OR last.date = %(d)s THEN 0 WHEN last.date IS NOT NULL THEN 1 ELSE 2 END AS price_status,
+  CASE WHEN s.security_type = 'cash' THEN NULL ELSE prev.close END AS prev_close
+FROM portfolios_security s
+LEFT JOIN LATERAL (
+  SELECT p.close::float8 AS close, p.date FROM portfolios_price p
+  WHERE p.firm_id = s.firm_id AND p.security_id = s.id AND p.date <= %(d)s ORDER BY p.date DESC LIMIT 1
+) last ON true
+LEFT JOIN LATERAL (
+  SELECT p.close::float8 AS close FROM portfolios_price p
+  WHERE p.firm_id = s.firm_id AND p.security_id = s.id AND p.date < last.date ORDER BY p.date DESC LIMIT 1
+) prev ON true
+WHERE s.firm_id = %(f)s
+"""
+
+# Quantities travel as numeric text: PostgreSQL's numeric -> float8 cast costs more than the
+# whole scan of the table, and pandas parses the text straight into float64.
 _POSITIONS_SQL = """
-WITH px AS (
-  SELECT s.id AS security_id, s.symbol,
-    CASE WHEN s.security_type = 'cash' THEN 1.0 ELSE last.close END AS price,
-    CASE WHEN s.security_type = 'cash' OR last.date = %(d)s THEN 0 WHEN last.date IS NOT NULL THEN 1 ELSE 2 END AS price_status,
-    CASE WHEN s.security_type = 'cash' THEN NULL ELSE prev.close END AS prev_close
-  FROM portfolios_security s
-  LEFT JOIN LATERAL (
-    SELECT p.close::float8 AS close, p.date FROM portfolios_price p
-    WHERE p.firm_id = s.firm_id AND p.security_id = s.id AND p.date <= %(d)s ORDER BY p.date DESC LIMIT 1
-  ) last ON true
-  LEFT JOIN LATERAL (
-    SELECT p.close::float8 AS close FROM portfolios_price p
-    WHERE p.firm_id = s.firm_id AND p.security_id = s.id AND p.date < last.date ORDER BY p.date DESC LIMIT 1
-  ) prev ON true
-  WHERE s.firm_id = %(f)s
-)
-SELECT pos.account_id, pos.security_id, pos.quantity::float8 AS quantity, px.price, px.price_status, px.prev_close, px.symbol
-FROM portfolios_position pos JOIN px ON px.security_id = pos.security_id
+SELECT pos.account_id, pos.security_id, pos.quantity
+FROM portfolios_position pos
 WHERE pos.firm_id = %(f)s AND pos.quantity > 0 {account_filter}
 """
 
@@ -71,22 +77,41 @@ def _filter(column: str, account_ids) -> tuple[str, dict]:
     return f"AND {column} = ANY(%(ids)s::bigint[])", {"ids": list(map(int, account_ids))}
 
 
-def positions_frame(firm_id: int, as_of: date, account_ids=None) -> pd.DataFrame:
+def security_prices_frame(firm_id: int, as_of: date) -> pd.DataFrame:
+    """security_id, symbol, price, price_status (0 ok, 1 stale, 2 missing), prev_close."""
+    return frame_from_sql(_SECURITY_PRICES_SQL, {"f": firm_id, "d": as_of},
+                          dtype={"security_id": "int64", "symbol": "object", "price": "float64", "price_status": "int8",
+                                 "prev_close": "float64"})
+
+
+def positions_frame(firm_id: int, as_of: date, account_ids=None, securities: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Positions with their security's close, price status and sanity reason, asset class
+    (from `securities`) and symbol: account_id, security_id, quantity, price, price_status,
+    prev_close, symbol, price_reason[, asset_class]. Price checks run once per security."""
     clause, extra = _filter("pos.account_id", account_ids)
-    return frame_from_sql(
-        _POSITIONS_SQL.format(account_filter=clause), {"f": firm_id, "d": as_of, **extra},
-        dtype={"account_id": "int64", "security_id": "int64", "quantity": "float64", "price": "float64", "price_status": "int8",
-               "prev_close": "float64", "symbol": "object"},
-    )
+    positions = frame_from_sql(_POSITIONS_SQL.format(account_filter=clause), {"f": firm_id, **extra},
+                               dtype={"account_id": "int64", "security_id": "int64", "quantity": "float64"})
+    px = security_prices_frame(firm_id, as_of)
+    px["price_status"] = px["price_status"].map(PRICE_STATUS)
+    px = price_sanity(px)
+    if securities is not None:
+        px["asset_class"] = px["security_id"].map(securities.set_index("security_id")["asset_class"]).astype(object)
+    # A position whose security has no row (cannot happen inside one firm) reads as missing.
+    px = pd.concat([px, pd.DataFrame({"security_id": [-1], "price": [np.nan], "price_status": ["missing_price"],
+                                      "prev_close": [np.nan], "symbol": [""], "price_reason": [""]})], ignore_index=True)
+    at = pd.Index(px["security_id"]).get_indexer(positions["security_id"])
+    for col in [c for c in px.columns if c != "security_id"]:
+        values = px[col].to_numpy()[at]
+        # Text stays object dtype: pandas' str dtype is many times slower to map and compare.
+        positions[col] = pd.Series(values, index=positions.index, dtype=object if values.dtype == object else values.dtype)
+    return positions
 
 
 def price_sanity(positions: pd.DataFrame) -> pd.DataFrame:
     """Mark positions whose close is not believable: not finite or not positive, above
     PRICE_CAP, or more than PRICE_MAX_JUMP times away from the previous close. Sets
     price_status to "suspect_price", price_reason to a human-readable reason, and values
-    the position at its previous close (NaN if none)."""
-    import numpy as np
-
+    the position at its previous close (NaN if none). The scan runs it once per security."""
     price = positions["price"].to_numpy(float)
     prev = positions["prev_close"].to_numpy(float) if "prev_close" in positions else np.full(len(positions), np.nan)
     has = positions["price_status"].to_numpy(object) != "missing_price"
@@ -181,11 +206,7 @@ def custodians_frame() -> pd.DataFrame:
 def scan_inputs(*, firm_id: int, as_of: date, account_ids=None, targets_override: pd.DataFrame | None = None) -> ScanInputs:
     """Everything the drift arithmetic and the rebalancer need, for all (or some) accounts."""
     securities = securities_frame()
-    positions = positions_frame(firm_id, as_of, account_ids)
-    sec = securities.set_index("security_id")
-    positions["asset_class"] = positions["security_id"].map(sec["asset_class"]).astype(object)
-    positions["price_status"] = positions["price_status"].map(PRICE_STATUS)
-    positions = price_sanity(positions)
+    positions = positions_frame(firm_id, as_of, account_ids, securities)
     accounts = accounts_frame(firm_id, account_ids)
     rules = rules_widened(rules_frame(), band_factor_on(as_of))
     accounts["rule_id"] = rule_ids_for(accounts, rules)
@@ -320,3 +341,38 @@ def harvest_totals(start: date, end: date) -> list[dict]:
             .annotate(proposals=Count("id"), losses_st=Sum("losses_st"), losses_lt=Sum("losses_lt"), tax_saved=Sum("tax_saved"))
             .order_by("month"))
     return [{**r, "losses": r["losses_st"] + r["losses_lt"]} for r in rows]
+
+
+# --- The drifted-accounts list (a page of 50 rows, the advisors' busiest page) -------------
+
+DRIFTED_ROW_FIELDS = (
+    "account_id", "account__number", "account__client__name", "account__model_id", "account__advisor_id",
+    "total_value", "portfolio_drift", "max_drift", "max_drift_class", "status", "breached",
+)
+
+
+def drifted_rows(snapshots, *, model_names: dict[int, str], advisor_names: dict[int, str]) -> list[dict]:
+    """Rows for drift/drifted_list.html from DriftSnapshot `.values(*DRIFTED_ROW_FIELDS)`:
+    the same text the template used to derive from model instances (link, names, numbers as
+    `intcomma` and `{{ }}` print them, labels), without an instance or a reverse() per row.
+    Model and advisor names come from the page's filter lists (`advisor_names` is completed
+    here for an advisor outside them), so the page query joins 3 tables, not 6."""
+    from firms.models import Membership
+    from portfolios.choices import AssetClass
+    from portfolios.display import grouped, id_url, plain
+
+    from .choices import SnapshotStatus
+
+    snapshots = list(snapshots)
+    missing = {s["account__advisor_id"] for s in snapshots} - set(advisor_names) - {None}
+    if missing:
+        advisor_names = {**advisor_names, **{m.pk: m.display_name for m in
+                                             Membership.objects.filter(pk__in=missing).select_related("user")}}
+    account_url, classes, statuses = id_url("drift:account"), dict(AssetClass.choices), dict(SnapshotStatus.choices)
+    return [{
+        "url": account_url(s["account_id"]), "number": s["account__number"], "client": s["account__client__name"],
+        "model": model_names[s["account__model_id"]], "advisor": advisor_names.get(s["account__advisor_id"], ""),
+        "total_value": grouped(s["total_value"]), "portfolio_drift": plain(s["portfolio_drift"]),
+        "max_drift": plain(s["max_drift"]), "max_drift_class": classes.get(s["max_drift_class"], s["max_drift_class"]),
+        "status": s["status"], "status_label": str(statuses.get(s["status"], s["status"])), "breached": s["breached"],
+    } for s in snapshots]

@@ -16,7 +16,7 @@ from .charts import drift_history_chart, proposal_allocation_chart
 from .forms import CashProposalForm, DriftRuleForm, ModelTargetsForm
 from .models import DriftRule, DriftSnapshot, HarvestOpportunity, Proposal
 from .rules import rule_for_account
-from .selectors import harvest_opportunities_on
+from .selectors import DRIFTED_ROW_FIELDS, drifted_rows, harvest_opportunities_on
 from .services.advisor import RebalanceRefused, model_change_apply, model_change_preview, proposal_create_cash
 from .services.rules import drift_rule_save
 
@@ -27,7 +27,7 @@ advisory_required = role_required(*ADVISORY_ROLES)
 
 def _drifted(request):
     as_of = DriftSnapshot.objects.aggregate(d=Max("as_of"))["d"]
-    qs = DriftSnapshot.objects.filter(as_of=as_of).select_related("account__client", "account__model", "account__advisor__user")
+    qs = DriftSnapshot.objects.filter(as_of=as_of)
     chosen = {}
     if request.GET.get("all") != "1":
         qs = qs.filter(breached=True)
@@ -50,11 +50,13 @@ def _drifted(request):
 def drifted_accounts(request):
     as_of, qs, chosen = _drifted(request)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    advisors = list(Membership.objects.filter(role__in=[Role.ADVISOR, Role.SENIOR_ADVISOR]).select_related("user"))
+    models = list(ModelPortfolio.objects.order_by("name"))
+    rows = drifted_rows(page.object_list.values(*DRIFTED_ROW_FIELDS), model_names={m.pk: m.name for m in models},
+                        advisor_names={a.pk: a.display_name for a in advisors})
     return render(request, "drift/drifted_list.html", {
-        "as_of": as_of, "page": page, "chosen": chosen, "segments": Segment.choices, "tiers": list(TIERS),
-        "advisors": Membership.objects.filter(role__in=[Role.ADVISOR, Role.SENIOR_ADVISOR]).select_related("user"),
-        "models": ModelPortfolio.objects.order_by("name"),
-        "querystring": "&".join(f"{k}={v}" for k, v in chosen.items()),
+        "as_of": as_of, "page": page, "rows": rows, "chosen": chosen, "segments": Segment.choices, "tiers": list(TIERS),
+        "advisors": advisors, "models": models, "querystring": "&".join(f"{k}={v}" for k, v in chosen.items()),
     })
 
 

@@ -2,7 +2,8 @@
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from .tenancy import firm_for_membership, firm_scope, membership_for_user
+from .models import Firm
+from .tenancy import firm_scope, membership_for_user
 
 # Paths a staff member without a required authenticator may still reach (to set one up).
 _MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/")
@@ -35,7 +36,7 @@ class FirmScopeMiddleware:
         if membership is None:
             return self.get_response(request)
         with firm_scope(membership.firm_id):
-            membership.firm = firm_for_membership(membership)
+            membership.firm = Firm.objects.get(pk=membership.firm_id)  # visible now: this scope is its firm
             request.firm, request.membership = membership.firm, membership
             if self._needs_mfa_setup(request):
                 return redirect(reverse("mfa_activate_totp"))

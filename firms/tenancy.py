@@ -29,8 +29,3 @@ def membership_for_user(user) -> Membership | None:
         return None
     with db_user(user.pk):
         return Membership.resolver.filter(user_id=user.pk).first()
-
-
-def firm_for_membership(membership: Membership) -> Firm:
-    with firm_scope(membership.firm_id):
-        return Firm.objects.get(pk=membership.firm_id)

@@ -17,7 +17,7 @@ from firms.access import client_required
 from firms.tenancy import firm_scope
 from portfolios.charts import grouped_bars
 from portfolios.models import Account
-from portfolios.selectors import account_allocation, account_holdings
+from portfolios.selectors import account_allocation, holdings_by_account, model_targets
 
 from .forms import ApproveForm, DeclineForm
 from .selectors import client_approvals, client_waiting, rebalance_history
@@ -26,10 +26,12 @@ from .sessions import AUTH_KEY, client_user_ensure
 
 @client_required
 def home(request):
-    accounts = Account.objects.filter(client__user=request.user).select_related("model").order_by("number")
+    accounts = list(Account.objects.filter(client__user=request.user).select_related("model").order_by("number"))
+    holdings = holdings_by_account(a.pk for a in accounts)
+    targets = model_targets({a.model_id for a in accounts})
     cards = []
     for account in accounts:  # a client has a handful of accounts, not thousands
-        total, allocation = account_allocation(account, account_holdings(account))
+        total, allocation = account_allocation(account, holdings.get(account.pk, []), targets.get(account.model_id, []))
         chart = grouped_bars(
             [(row.label, row.current_pct, row.target_pct) for row in allocation],
             title=f"Account ending {account.number[-4:]}: current vs target",

@@ -48,15 +48,21 @@ class HoldingRow:
 
 def account_holdings(account: Account) -> list[HoldingRow]:
     """Positions valued at each security's latest close (one query)."""
+    return holdings_by_account([account.pk]).get(account.pk, [])
+
+
+def holdings_by_account(account_ids) -> dict[int, list[HoldingRow]]:
+    """account_holdings() of several accounts in one query: account id -> its rows."""
     last_close = Price.objects.filter(security=OuterRef("security")).order_by("-date")
     rows = (
-        Position.objects.filter(account=account)
+        Position.objects.filter(account_id__in=list(account_ids))
         .select_related("security")
         .annotate(close=Subquery(last_close.values("close")[:1]), close_date=Subquery(last_close.values("date")[:1]))
-        .order_by("security__asset_class", "security__symbol")
+        .order_by("account_id", "security__asset_class", "security__symbol")
     )
-    return [
-        HoldingRow(
+    holdings: dict[int, list[HoldingRow]] = {}
+    for p in rows:
+        holdings.setdefault(p.account_id, []).append(HoldingRow(
             symbol=p.security.symbol,
             name=p.security.name,
             asset_class=p.security.asset_class,
@@ -64,19 +70,30 @@ def account_holdings(account: Account) -> list[HoldingRow]:
             price=p.close,
             price_date=p.close_date,
             value=(p.quantity * p.close).quantize(Decimal("0.01")) if p.close is not None else Decimal("0.00"),
-        )
-        for p in rows
-    ]
+        ))
+    return holdings
 
 
-def account_allocation(account: Account, holdings: list[HoldingRow]) -> tuple[Decimal, list[AllocationRow]]:
-    """Current vs target weight per asset class, in percent of the account's value."""
+def model_targets(model_ids) -> dict[int, list[dict]]:
+    """Target rows (asset_class, weight) of several models in one query: model id -> rows."""
+    targets: dict[int, list[dict]] = {}
+    for t in ModelTarget.objects.filter(model_id__in=list(model_ids)).values("model_id", "asset_class", "weight"):
+        targets.setdefault(t["model_id"], []).append(t)
+    return targets
+
+
+def account_allocation(account: Account, holdings: list[HoldingRow], model_rows: list[dict] | None = None
+                       ) -> tuple[Decimal, list[AllocationRow]]:
+    """Current vs target weight per asset class, in percent of the account's value. `model_rows`:
+    the model's targets from model_targets(), when the caller fetched several models at once."""
     total = sum((h.value for h in holdings), Decimal("0"))
     by_class: dict[str, Decimal] = {}
     for h in holdings:
         by_class[h.asset_class] = by_class.get(h.asset_class, Decimal("0")) + h.value
     targets: dict[str, Decimal] = {}
-    for t in ModelTarget.objects.filter(model_id=account.model_id).values("asset_class", "weight"):
+    if model_rows is None:
+        model_rows = ModelTarget.objects.filter(model_id=account.model_id).values("asset_class", "weight")
+    for t in model_rows:
         targets[t["asset_class"]] = targets.get(t["asset_class"], Decimal("0")) + t["weight"]
     labels = dict(AssetClass.choices)
     rows = []
@@ -85,3 +102,32 @@ def account_allocation(account: Account, holdings: list[HoldingRow]) -> tuple[De
         current = (value / total * 100).quantize(Decimal("0.01")) if total else Decimal("0.00")
         rows.append(AllocationRow(cls, labels.get(cls, cls), value, current, targets.get(cls, Decimal("0")).quantize(Decimal("0.01"))))
     return total, rows
+
+
+ACCOUNT_ROW_FIELDS = ("id", "number", "client__name", "registration", "segment", "model_id", "custodian_id", "advisor_id")
+
+
+def account_rows(accounts, *, model_names: dict[int, str], advisor_names: dict[int, str]) -> list[dict]:
+    """Rows for portfolios/account_list.html from Account `.values(*ACCOUNT_ROW_FIELDS)`: the
+    text the template used to derive from instances, without an instance or reverse() per row.
+    Model and advisor names come from the page's filter lists (completed here for an advisor
+    outside them), custodians from one small query: the page query joins 2 tables, not 6."""
+    from firms.models import Membership
+
+    from .choices import Registration, Segment
+    from .display import id_url
+    from .models import Custodian
+
+    accounts = list(accounts)
+    missing = {a["advisor_id"] for a in accounts} - set(advisor_names) - {None}
+    if missing:
+        advisor_names = {**advisor_names, **{m.pk: m.display_name for m in
+                                             Membership.objects.filter(pk__in=missing).select_related("user")}}
+    custodians = dict(Custodian.objects.filter(pk__in={a["custodian_id"] for a in accounts}).values_list("pk", "name"))
+    account_url, registrations, segments = id_url("portfolios:account"), dict(Registration.choices), dict(Segment.choices)
+    return [{
+        "url": account_url(a["id"]), "number": a["number"], "client": a["client__name"],
+        "registration": str(registrations.get(a["registration"], a["registration"])),
+        "segment": str(segments.get(a["segment"], a["segment"])), "model": model_names[a["model_id"]],
+        "custodian": custodians[a["custodian_id"]], "advisor": advisor_names.get(a["advisor_id"], ""),
+    } for a in accounts]

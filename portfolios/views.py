@@ -10,13 +10,13 @@ from firms.roles import Role
 from .charts import grouped_bars
 from .choices import Segment
 from .models import Account, ModelPortfolio
-from .selectors import account_allocation, account_holdings
+from .selectors import ACCOUNT_ROW_FIELDS, account_allocation, account_holdings, account_rows
 
 PAGE_SIZE = 50
 
 
 def _filtered_accounts(request):
-    accounts = Account.objects.select_related("client", "model", "custodian", "advisor__user")
+    accounts = Account.objects.all()
     chosen = {}
     for param, field in (("advisor", "advisor_id"), ("model", "model_id")):
         value = request.GET.get(param, "")
@@ -34,11 +34,15 @@ def _filtered_accounts(request):
 def account_list(request):
     accounts, chosen = _filtered_accounts(request)
     page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
+    advisors = list(Membership.objects.filter(role__in=[Role.ADVISOR, Role.SENIOR_ADVISOR]).select_related("user"))
+    models = list(ModelPortfolio.objects.annotate(n=Count("accounts")).order_by("name"))
     context = {
         "page": page,
+        "rows": account_rows(page.object_list.values(*ACCOUNT_ROW_FIELDS), model_names={m.pk: m.name for m in models},
+                             advisor_names={a.pk: a.display_name for a in advisors}),
         "chosen": chosen,
-        "advisors": Membership.objects.filter(role__in=[Role.ADVISOR, Role.SENIOR_ADVISOR]).select_related("user"),
-        "models": ModelPortfolio.objects.annotate(n=Count("accounts")).order_by("name"),
+        "advisors": advisors,
+        "models": models,
         "segments": Segment.choices,
         "querystring": "&".join(f"{k}={v}" for k, v in chosen.items()),
     }
