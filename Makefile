@@ -15,11 +15,12 @@ export DJANGO_SETTINGS_MODULE := rebalance_site.settings
 
 venv: .venv/installed
 
-# Debian packages: Pango for weasyprint's PDFs, Chromium for the browser tests.
+# Debian packages: Pango for weasyprint's PDFs, Chromium for the browser tests, poppler-utils
+# (pdftotext) for the tests that read the text of a rendered PDF.
 system-deps:
-	@if ! command -v chromium >/dev/null || ! ldconfig -p | grep -q libpango-1.0; then \
-		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; \
-		else echo "Install Debian packages: chromium libpango-1.0-0 libpangoft2-1.0-0"; fi; \
+	@if ! command -v chromium >/dev/null || ! command -v pdftotext >/dev/null || ! ldconfig -p | grep -q libpango-1.0; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; \
+		else echo "Install Debian packages: chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0"; fi; \
 	fi
 
 test: venv system-deps
