@@ -32,93 +32,123 @@ class DriftResult:
     classes: pd.DataFrame
 
 
-def _class_values(positions: pd.DataFrame) -> pd.DataFrame:
-    pos = positions[["account_id", "asset_class"]].copy()
-    pos["value"] = (positions["quantity"].astype("float64") * positions["price"].astype("float64")).fillna(0.0)
-    return pos.groupby(["account_id", "asset_class"], as_index=False, sort=False)["value"].sum()
-
-
-def _account_status(positions: pd.DataFrame) -> pd.Series:
+def _account_status(positions: pd.DataFrame, acct: np.ndarray, n: int) -> np.ndarray:
+    """The worst price status rank of each account's positions (acct: account index, -1 = none)."""
     if "price_status" in positions:
-        rank = positions["price_status"].map(_STATUS_RANK).fillna(0)
+        codes, labels = pd.factorize(positions["price_status"].to_numpy(object), use_na_sentinel=True)
+        ranks = np.array([_STATUS_RANK.get(label, 0) for label in labels] + [0], dtype=np.int8)
+        rank = ranks[codes]  # -1 (NaN status) reads the trailing 0
     else:
-        rank = positions["price"].isna().astype(int) * 2
-    worst = rank.groupby(positions["account_id"].to_numpy()).max()
-    return worst.map(_RANK_STATUS)
+        rank = np.where(positions["price"].isna().to_numpy(), 2, 0).astype(np.int8)
+    worst = np.zeros(n, dtype=np.int8)
+    keep = acct >= 0
+    for r in sorted(set(np.unique(rank[keep]).tolist()) - {0}):
+        worst[np.unique(acct[keep & (rank == r)])] = r
+    return worst
 
 
 def _account_reasons(positions: pd.DataFrame) -> pd.Series:
     """account_id -> the reasons its prices failed the sanity check ("" when none)."""
     if "price_reason" not in positions or positions.empty:
         return pd.Series(dtype=object)
-    flagged = positions[positions["price_reason"].astype(bool)]
+    reasons = positions["price_reason"].to_numpy(object)
+    some = np.flatnonzero(reasons != "")
+    flagged = positions.iloc[some[pd.notna(reasons[some])]]
     return flagged.groupby("account_id", sort=False)["price_reason"].agg(lambda r: "; ".join(sorted(set(r)))[:500])
 
 
-def _bands(grid: pd.DataFrame, accounts: pd.DataFrame, rules: pd.DataFrame) -> pd.Series:
-    """The band (pp) of each account/class row: the account's base band (taxable or
-    tax-advantaged), a per-class override if any, tightened by the relative band."""
-    r = rules.set_index("rule_id")
-    ta_band = r["threshold_pp_tax_advantaged"].astype("float64").fillna(r["threshold_pp"].astype("float64"))
-    acct = accounts.set_index("account_id")
-    base = np.where(
-        acct["tax_advantaged"].to_numpy(bool),
-        acct["rule_id"].map(ta_band).to_numpy(float),
-        acct["rule_id"].map(r["threshold_pp"].astype("float64")).to_numpy(float),
-    )
-    base = pd.Series(base, index=acct.index)
-    rule_of = grid["account_id"].map(acct["rule_id"])
-    band = grid["account_id"].map(base).to_numpy(float)
-    overrides = [(rid, cls, float(pp)) for rid, ov in r["class_overrides"].items() if isinstance(ov, dict) for cls, pp in ov.items()]
-    if overrides:
-        ov = pd.DataFrame(overrides, columns=["rule_id", "asset_class", "pp"])
-        keyed = pd.MultiIndex.from_arrays([rule_of, grid["asset_class"]])
-        hit = ov.set_index(["rule_id", "asset_class"])["pp"].reindex(keyed).to_numpy(float)
-        band = np.where(np.isnan(hit), band, hit)
-    rel = rule_of.map(r["relative_pct"].astype("float64")).to_numpy(float)
-    target = grid["target"].to_numpy(float)
-    rel_band = rel * target / 100.0
+def _band_matrix(accounts: pd.DataFrame, rules: pd.DataFrame, classes: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """The band (pp) of each account (row) and class (column): the account's base band (taxable
+    or tax-advantaged), a per-class override if any, tightened by the relative band."""
+    r = rules.drop_duplicates("rule_id").reset_index(drop=True)
+    rule_at = pd.Index(r["rule_id"]).get_indexer(accounts["rule_id"])  # -1: no rule (NaN bands)
+    pad = lambda values: np.append(np.asarray(values, dtype=float), np.nan)  # noqa: E731  index -1 -> NaN
+    pp = pad(r["threshold_pp"].astype("float64"))
+    ta_pp = pad(r["threshold_pp_tax_advantaged"].astype("float64").fillna(r["threshold_pp"].astype("float64")))
+    base = np.where(accounts["tax_advantaged"].to_numpy(bool), ta_pp[rule_at], pp[rule_at])
+    band = np.repeat(base[:, None], len(classes), axis=1)
+    column = {c: k for k, c in enumerate(classes)}
+    overrides = np.full((len(r) + 1, len(classes)), np.nan)
+    for i, ov in enumerate(r["class_overrides"]):
+        for cls, value in (ov.items() if isinstance(ov, dict) else ()):
+            if cls in column:
+                overrides[i, column[cls]] = float(value)
+    hit = overrides[rule_at]
+    band = np.where(np.isnan(hit), band, hit)
+    rel = pad(r["relative_pct"].astype("float64"))[rule_at][:, None]
     use_rel = ~np.isnan(rel) & (target > 0)
-    return pd.Series(np.where(use_rel, np.minimum(band, rel_band), band), index=grid.index)
+    return np.where(use_rel, np.minimum(band, rel * target / 100.0), band)
 
 
 def drift_compute(positions: pd.DataFrame, targets: pd.DataFrame, accounts: pd.DataFrame, rules: pd.DataFrame) -> DriftResult:
-    held = _class_values(positions)
-    wanted = accounts[["account_id", "model_id"]].merge(targets[["model_id", "asset_class", "weight"]], on="model_id")
-    wanted = wanted.groupby(["account_id", "asset_class"], as_index=False, sort=False)["weight"].sum()
-    grid = held.merge(wanted, on=["account_id", "asset_class"], how="outer")
-    grid = grid[grid["account_id"].isin(accounts["account_id"])].reset_index(drop=True)
-    grid["value"] = grid["value"].fillna(0.0)
-    grid["target"] = grid["weight"].astype("float64").fillna(0.0)
-    grid = grid.drop(columns="weight")
-    total = grid.groupby("account_id", sort=False)["value"].sum()
-    grid_total = grid["account_id"].map(total).to_numpy(float)
+    """Dense per account x asset class arithmetic (numpy); the classes frame keeps the cells
+    that are held or targeted, sorted by account and class."""
+    accounts = accounts.reset_index(drop=True)
+    ids = accounts["account_id"].to_numpy("int64")
+    n = len(ids)
+    acct = pd.Index(ids).get_indexer(positions["account_id"].to_numpy("int64")) if len(positions) else np.zeros(0, dtype=np.int64)
+    t = targets[targets["model_id"].isin(accounts["model_id"])]
+    pos_cls = positions["asset_class"].to_numpy(object)
+    pos_codes, pos_labels = pd.factorize(pos_cls)
+    classes = np.array(sorted(set(pos_labels.tolist()) | set(t["asset_class"].tolist())), dtype=object)
+    k = len(classes)
+    cls_of = pd.Index(classes).get_indexer(pos_labels)[pos_codes] if len(positions) else np.zeros(0, dtype=np.int64)
+    value = (positions["quantity"].to_numpy(float) * positions["price"].to_numpy(float))
+    value = np.where(np.isnan(value), 0.0, value)
+    keep = acct >= 0
+    cell = acct[keep] * k + cls_of[keep]
+    values = np.bincount(cell, weights=value[keep], minlength=n * k).reshape(n, k)
+    held = (np.bincount(cell, minlength=n * k) > 0).reshape(n, k)
+    # Targets: per model and class, summed; an account wants its model's classes.
+    models = pd.Index(pd.unique(accounts["model_id"]))
+    m_at = models.get_indexer(t["model_id"])
+    c_at = pd.Index(classes).get_indexer(t["asset_class"])
+    weights = np.zeros((len(models) + 1, k))
+    np.add.at(weights, (m_at, c_at), t["weight"].to_numpy(float))
+    listed = np.zeros((len(models) + 1, k), dtype=bool)
+    listed[m_at, c_at] = True
+    model_at = models.get_indexer(accounts["model_id"])  # every account's model is in `models`
+    target, wanted = weights[model_at], listed[model_at]
+    total = values.sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        grid["current"] = np.where(grid_total > 0, grid["value"].to_numpy(float) / grid_total * 100.0, 0.0)
-    grid["drift"] = grid["current"] - grid["target"]
-    grid["band"] = _bands(grid, accounts, rules)
-    dollar = grid["account_id"].map(accounts.set_index("account_id")["rule_id"]).map(
-        rules.set_index("rule_id")["dollar_threshold"].astype("float64")
-    ).to_numpy(float)
-    grid["dollar_dev"] = grid["drift"].abs().to_numpy() / 100.0 * grid_total
-    grid["breach"] = (grid["drift"].abs() > grid["band"] + EPS) | (~np.isnan(dollar) & (grid["dollar_dev"].to_numpy() > dollar + EPS))
-    return DriftResult(accounts=_per_account(grid, accounts, positions, total), classes=grid)
+        current = np.where(total[:, None] > 0, values / total[:, None] * 100.0, 0.0)
+    drift = current - target
+    band = _band_matrix(accounts, rules, classes, target)
+    r = rules.drop_duplicates("rule_id").set_index("rule_id")["dollar_threshold"].astype("float64")
+    dollar = accounts["rule_id"].map(r).to_numpy(float)[:, None]
+    absd = np.abs(drift)
+    dollar_dev = absd / 100.0 * total[:, None]
+    breach = (absd > band + EPS) | (~np.isnan(dollar) & (dollar_dev > dollar + EPS))
+    grid = held | wanted
+    rows, cols = np.nonzero(grid)  # row-major: by account, then class (sorted)
+    frame = pd.DataFrame({"account_id": ids[rows], "asset_class": pd.Series(classes[cols], dtype=object), "value": values[rows, cols],
+                          "target": target[rows, cols], "current": current[rows, cols], "drift": drift[rows, cols],
+                          "band": band[rows, cols], "dollar_dev": dollar_dev[rows, cols], "breach": breach[rows, cols]})
+    return DriftResult(accounts=_per_account(accounts, positions, acct, grid, absd, breach, classes, total), classes=frame)
 
 
-def _per_account(grid: pd.DataFrame, accounts: pd.DataFrame, positions: pd.DataFrame, total: pd.Series) -> pd.DataFrame:
-    absd = grid["drift"].abs()
-    g = grid.assign(absd=absd).groupby("account_id", sort=False)
-    out = pd.DataFrame({"portfolio_drift": g["absd"].sum() / 2.0, "max_drift": g["absd"].max(), "any_breach": g["breach"].any()})
-    idx = grid.loc[absd.groupby(grid["account_id"], sort=False).idxmax().to_numpy(), ["account_id", "asset_class"]]
-    out["max_drift_class"] = idx.set_index("account_id")["asset_class"]
-    out = out.reindex(accounts["account_id"].to_numpy())
-    out["total_value"] = total.reindex(out.index).fillna(0.0)
-    status = _account_status(positions).reindex(out.index).fillna("ok")
-    status = status.where(out["total_value"] > 0, "empty")
-    out["status"] = status
-    out["status_reason"] = _account_reasons(positions).reindex(out.index).fillna("").where(status != "empty", "")
-    out["breached"] = out["any_breach"].fillna(False).astype(bool) & (status == "ok")
-    out[["portfolio_drift", "max_drift"]] = out[["portfolio_drift", "max_drift"]].fillna(0.0)
-    out["max_drift_class"] = out["max_drift_class"].fillna("")
-    out.index.name = "account_id"
-    return out.drop(columns="any_breach").reset_index()
+def _per_account(accounts: pd.DataFrame, positions: pd.DataFrame, acct: np.ndarray, grid: np.ndarray, absd: np.ndarray,
+                 breach: np.ndarray, classes: np.ndarray, total: np.ndarray) -> pd.DataFrame:
+    ids = accounts["account_id"].to_numpy("int64")
+    has = grid.any(axis=1)
+    in_grid = np.where(grid, absd, -1.0)  # the largest drift among held or targeted classes (first in class order)
+    top = in_grid.argmax(axis=1) if len(classes) else np.zeros(len(ids), dtype=np.int64)
+    status = np.array([_RANK_STATUS[r] for r in range(len(_RANK_STATUS))], dtype=object)[_account_status(positions, acct, len(ids))]
+    status = np.where(total > 0, status, "empty").astype(object)
+    out = pd.DataFrame({
+        "account_id": ids,
+        "portfolio_drift": np.where(grid, absd, 0.0).sum(axis=1) / 2.0,
+        "max_drift": np.where(has, in_grid.max(axis=1, initial=-1.0), 0.0),
+        "max_drift_class": pd.Series(np.where(has, classes[top] if len(classes) else "", ""), dtype=object),
+        "total_value": total,
+        "status": pd.Series(status, dtype=object),
+    })
+    reasons = _account_reasons(positions)
+    reason = np.full(len(ids), "", dtype=object)
+    if len(reasons):
+        at = pd.Index(reasons.index).get_indexer(ids)
+        found = (at >= 0) & (status != "empty")
+        reason[found] = reasons.to_numpy(object)[at[found]]
+    out["status_reason"] = pd.Series(reason, dtype=object)
+    out["breached"] = (breach & grid).any(axis=1) & (status == "ok")
+    return out

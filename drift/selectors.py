@@ -215,9 +215,11 @@ def scan_inputs(*, firm_id: int, as_of: date, account_ids=None, targets_override
 
 def restrictions_frame(account_ids) -> pd.DataFrame:
     """(account_id, symbol, side) for never-sell / never-buy, plus gains budgets, of some accounts."""
-    rows = AccountDriftSettings.objects.filter(account_id__in=list(map(int, account_ids))).exclude(
-        never_sell=[], never_buy=[], gains_budget=None).values_list("account_id", "never_sell", "never_buy", "gains_budget", "gains_budget_mode")
-    return pd.DataFrame(list(rows), columns=["account_id", "never_sell", "never_buy", "gains_budget", "gains_budget_mode"])
+    # The firm's few accounts with restrictions, filtered here: no parameter list of every account.
+    rows = AccountDriftSettings.objects.exclude(never_sell=[], never_buy=[], gains_budget=None).values_list(
+        "account_id", "never_sell", "never_buy", "gains_budget", "gains_budget_mode")
+    frame = pd.DataFrame(list(rows), columns=["account_id", "never_sell", "never_buy", "gains_budget", "gains_budget_mode"])
+    return frame[frame["account_id"].isin(pd.Index(account_ids).astype("int64"))].reset_index(drop=True)
 
 
 def prices_on(firm_id: int, as_of: date) -> pd.Series:
@@ -230,13 +232,17 @@ def prices_on(firm_id: int, as_of: date) -> pd.Series:
 
 
 def lots_frame(firm_id: int, account_ids) -> pd.DataFrame:
-    """Tax lots of some accounts, in one query."""
-    return frame_from_sql(
-        "SELECT id AS lot_id, account_id, security_id, acquired_on, quantity::float8 AS quantity, cost_basis::float8 AS cost_basis "
+    """Tax lots of some accounts, in one query (numbers travel as numeric text, see _POSITIONS_SQL;
+    acquired_on arrives as datetime64)."""
+    lots = frame_from_sql(
+        "SELECT id AS lot_id, account_id, security_id, acquired_on, quantity, cost_basis "
         "FROM portfolios_taxlot WHERE firm_id = %(f)s AND account_id = ANY(%(ids)s::bigint[])",
         {"f": firm_id, "ids": list(map(int, account_ids))},
-        dtype={"lot_id": "int64", "account_id": "int64", "security_id": "int64", "quantity": "float64", "cost_basis": "float64"},
+        dtype={"lot_id": "int64", "account_id": "int64", "security_id": "int64", "quantity": "float64", "cost_basis": "float64",
+               "acquired_on": "object"},
     )
+    lots["acquired_on"] = pd.to_datetime(lots["acquired_on"], format="%Y-%m-%d")
+    return lots
 
 
 def realised_gains_ytd(account_ids, as_of: date) -> pd.Series:
@@ -266,7 +272,13 @@ def latest_versions(account_ids) -> pd.Series:
 
     from .models import Proposal
 
-    rows = Proposal.objects.filter(account_id__in=list(map(int, account_ids))).values("account_id").annotate(v=Max("version"))
+    ids = list(map(int, account_ids))
+    if len(ids) > 1000:  # many accounts: one array parameter instead of an IN list of thousands
+        frame = frame_from_sql("SELECT account_id, max(version) AS v FROM drift_proposal "
+                               "WHERE firm_id = app_current_firm() AND account_id = ANY(%(ids)s::bigint[]) GROUP BY account_id",
+                               {"ids": ids}, dtype={"account_id": "int64", "v": "int64"})
+        return frame.set_index("account_id")["v"].rename(None).rename_axis(None)
+    rows = Proposal.objects.filter(account_id__in=ids).values("account_id").annotate(v=Max("version"))
     return pd.Series({r["account_id"]: r["v"] for r in rows}, dtype="int64")
 
 

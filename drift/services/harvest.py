@@ -8,7 +8,7 @@ import pandas as pd
 from .. import selectors
 from ..harvest import KEY, OPP_COLS, harvest_lots, harvest_opportunities
 from ..models import Substitution
-from ..pgcopy import bulk_insert
+from ..pgcopy import insert_text, text_field, text_fixed, text_int
 from ..selectors import ScanInputs
 from .proposals import restrictions_long
 
@@ -33,13 +33,19 @@ def harvest_tables(securities: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame
             pd.concat(subs, ignore_index=True).astype("int64"))
 
 
-def harvest_find(*, firm_id: int, inputs: ScanInputs, prices: pd.Series) -> pd.DataFrame:
-    """Every harvest opportunity of the firm on `inputs.as_of` (see drift.harvest)."""
+def harvest_eligible(accounts: pd.DataFrame) -> pd.Series:
+    """The accounts whose lots are looked at: taxable and not on hold."""
+    return accounts.loc[~accounts["tax_advantaged"] & ~accounts["do_not_trade"], "account_id"]
+
+
+def harvest_find(*, firm_id: int, inputs: ScanInputs, prices: pd.Series, lots: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every harvest opportunity of the firm on `inputs.as_of` (see drift.harvest). `lots`:
+    the tax lots already read for (at least) the eligible accounts."""
     acc = inputs.accounts
-    eligible = acc.loc[~acc["tax_advantaged"] & ~acc["do_not_trade"], "account_id"]
+    eligible = harvest_eligible(acc)
     if eligible.empty:
         return pd.DataFrame(columns=OPP_COLS)
-    lots = selectors.lots_frame(firm_id, eligible)
+    lots = selectors.lots_frame(firm_id, eligible) if lots is None else lots[lots["account_id"].isin(eligible)]
     passing = harvest_lots(lots, prices, acc, selectors.harvest_rules_frame(), inputs.as_of)
     if passing.empty:
         return pd.DataFrame(columns=OPP_COLS)
@@ -59,33 +65,27 @@ def harvest_plan_frame(opps: pd.DataFrame, prices: pd.Series, skip_accounts) -> 
     return h.assign(sub_price=h["substitute_id"].map(prices), label="harvest")
 
 
-def _proposal_of(proposal_ids: list[int], side: str = "sell") -> pd.DataFrame:
-    from ..models import ProposalTrade
-
-    rows = ProposalTrade.objects.filter(proposal_id__in=proposal_ids, side=side).values_list(
-        "proposal__account_id", "security_id", "proposal_id")
-    return pd.DataFrame(list(rows), columns=["account_id", "security_id", "proposal_id"], dtype="int64")
-
-
-def harvest_record(*, firm_id: int, as_of: date, opps: pd.DataFrame, plan_frame: pd.DataFrame, proposal_ids: list[int]) -> int:
+def harvest_record(*, firm_id: int, as_of: date, opps: pd.DataFrame, plan_frame: pd.DataFrame, sold: pd.DataFrame) -> int:
     """Write the day's opportunities (kept on a re-run) and a Substitution per harvest that a
-    new proposal trades. Returns the number of harvests proposed."""
-    sold = _proposal_of(proposal_ids)
+    new proposal trades. `sold`: the sells the new proposals wrote (account_id, security_id,
+    proposal_id). Returns the number of harvests proposed."""
     done = plan_frame.merge(sold, on=KEY)
     o = opps.merge(done[KEY + ["proposal_id"]], on=KEY, how="left")
     o["skipped"] = o["skipped"].where((o["skipped"] != "") | o["proposal_id"].notna(), "not proposed (held or open proposal)")
-    frame = pd.DataFrame({
-        "firm_id": firm_id, "account_id": o["account_id"], "as_of": as_of, "security_id": o["security_id"],
-        "substitute_id": o["substitute_id"].astype("Int64"), "lots": o["lots"], "quantity": o["quantity"].map("{:.6f}".format),
-        "loss_st": o["loss_st"].map("{:.2f}".format), "loss_lt": o["loss_lt"].map("{:.2f}".format),
-        "est_savings": o["est_savings"].map("{:.2f}".format), "outcome": o["skipped"].replace("", PROPOSED), "proposal_id": o["proposal_id"].astype("Int64")})
-    bulk_insert("drift_harvestopportunity", frame, conflict="ON CONFLICT (firm_id, account_id, as_of, security_id) DO NOTHING")
+    insert_text("drift_harvestopportunity", {
+        "account_id": text_int(o["account_id"]), "security_id": text_int(o["security_id"]), "substitute_id": text_int(o["substitute_id"]),
+        "lots": text_int(o["lots"]), "quantity": text_fixed(o["quantity"], 6), "loss_st": text_fixed(o["loss_st"], 2),
+        "loss_lt": text_fixed(o["loss_lt"], 2), "est_savings": text_fixed(o["est_savings"], 2),
+        "outcome": text_field(o["skipped"].replace("", PROPOSED)).tolist(), "proposal_id": text_int(o["proposal_id"]),
+    }, constants={"firm_id": "%(f)s", "as_of": "%(d)s"}, params={"f": firm_id, "d": as_of},
+        conflict="ON CONFLICT (firm_id, account_id, as_of, security_id) DO NOTHING")
     _substitutions_write(firm_id, as_of, done[done["label"] == "harvest"])
     return int((done["label"] == "harvest").sum())
 
 
 def _substitutions_write(firm_id: int, as_of: date, done: pd.DataFrame) -> None:
-    frame = pd.DataFrame({"firm_id": firm_id, "account_id": done["account_id"], "proposal_id": done["proposal_id"],
-                          "security_id": done["security_id"], "substitute_id": done["substitute_id"], "sold_on": as_of,
-                          "status": Substitution.PENDING})
-    bulk_insert("drift_substitution", frame, conflict="ON CONFLICT DO NOTHING")
+    insert_text("drift_substitution", {
+        "account_id": text_int(done["account_id"]), "proposal_id": text_int(done["proposal_id"]),
+        "security_id": text_int(done["security_id"]), "substitute_id": text_int(done["substitute_id"]),
+    }, constants={"firm_id": "%(f)s", "sold_on": "%(d)s", "status": "%(s)s"}, params={"f": firm_id, "d": as_of, "s": Substitution.PENDING},
+        conflict="ON CONFLICT DO NOTHING")

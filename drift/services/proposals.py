@@ -13,7 +13,7 @@ from firms.audit import audit_record
 from .. import selectors
 from ..arithmetic import DriftResult
 from ..choices import ProposalKind, ProposalSource, ProposalStatus
-from ..pgcopy import bulk_insert
+from ..pgcopy import insert_text, text_field, text_fixed, text_int
 from ..models import Proposal
 from ..selectors import ScanInputs
 from ..signals import proposals_created
@@ -70,7 +70,8 @@ def _restrictions(acc: pd.DataFrame, securities: pd.DataFrame, as_of: date) -> t
 
 
 def plan_for(*, firm_id: int, inputs: ScanInputs, result: DriftResult, account_ids, kind: str | None = None,
-             new_cash: pd.Series | None = None, harvest: pd.DataFrame | None = None) -> tuple[pd.DataFrame, Plan]:
+             new_cash: pd.Series | None = None, harvest: pd.DataFrame | None = None,
+             lots: pd.DataFrame | None = None) -> tuple[pd.DataFrame, Plan]:
     """The trade plan of `account_ids` (no writes). `harvest`: see plan_trades; an account in
     it that does not breach is planned for the harvest alone (mode "hold")."""
     acc = _account_params(inputs, result, account_ids, kind, new_cash)
@@ -82,8 +83,11 @@ def plan_for(*, firm_id: int, inputs: ScanInputs, result: DriftResult, account_i
     ids = set(acc["account_id"])
     holdings = inputs.positions[inputs.positions["account_id"].isin(ids)]
     classes = result.classes[result.classes["account_id"].isin(ids)]
-    lots = selectors.lots_frame(firm_id, list(ids)) if ids else pd.DataFrame(
-        columns=["lot_id", "account_id", "security_id", "acquired_on", "quantity", "cost_basis"])
+    if lots is not None:
+        lots = lots[lots["account_id"].isin(ids)]
+    else:
+        lots = selectors.lots_frame(firm_id, list(ids)) if ids else pd.DataFrame(
+            columns=["lot_id", "account_id", "security_id", "acquired_on", "quantity", "cost_basis"])
     plan = plan_trades(holdings=holdings, securities=inputs.securities, prices=prices, targets=inputs.targets,
                        classes=classes, accts=acc, restrictions=restrictions, lots=lots, as_of=inputs.as_of,
                        harvest=harvest)
@@ -121,19 +125,26 @@ def _substitute_buys(firm_id: int, plan: Plan, prices: pd.Series, as_of: date) -
     return Plan(t, plan.lots, plan.accounts, plan.allocation, pd.concat([plan.undone, moved], ignore_index=True))
 
 
-def _money(x) -> str:
-    return f"{x:.2f}"
-
-
 def content_hash(content: dict) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 def _grouped(frame: pd.DataFrame, key: str, build) -> dict:
+    """key value -> [build(row), …] in frame order (rows as namedtuples)."""
     out: dict = {}
     for row in frame.itertuples(index=False):
         out.setdefault(getattr(row, key), []).append(build(row))
     return out
+
+
+def _by_key(keys, items: list) -> dict:
+    """key -> [items…] for `keys` already grouped together (sorted), without a per-row loop."""
+    keys = np.asarray(keys)
+    if not len(keys):
+        return {}
+    starts = np.r_[0, np.flatnonzero(keys[1:] != keys[:-1]) + 1]
+    ends = np.r_[starts[1:], len(keys)]
+    return {k: items[a:b] for k, a, b in zip(keys[starts].tolist(), starts.tolist(), ends.tolist())}
 
 
 def _harvest_notes(plan: Plan, harvest: pd.DataFrame | None, symbols: dict) -> dict:
@@ -141,104 +152,157 @@ def _harvest_notes(plan: Plan, harvest: pd.DataFrame | None, symbols: dict) -> d
     if harvest is None or harvest.empty:
         return {}
     sold = plan.trades.loc[plan.trades["side"] == "sell", ["account_id", "security_id"]]
-    h = harvest.merge(sold, on=["account_id", "security_id"])
-    label = h["label"] if "label" in h else pd.Series("harvest", index=h.index)
-    h = h.assign(label=label)
-    return _grouped(h, "account_id", lambda r: {"sold": symbols.get(r.security_id, ""), "substitute": symbols.get(r.substitute_id, ""),
-                                               "label": r.label})
+    h = harvest.merge(sold, on=["account_id", "security_id"]).sort_values("account_id", kind="stable")
+    labels = h["label"].tolist() if "label" in h else ["harvest"] * len(h)
+    notes = [{"sold": symbols.get(a, ""), "substitute": symbols.get(b, ""), "label": lab}
+             for a, b, lab in zip(h["security_id"].tolist(), h["substitute_id"].tolist(), labels)]
+    return _by_key(h["account_id"].to_numpy(), notes)
+
+
+def _json_key(name) -> str:
+    return json.dumps(str(name))
+
+
+def _lots_json(lots: pd.DataFrame, trades: pd.DataFrame) -> dict:
+    """(account_id, security_id) -> JSON text of the lots a sell uses, in the order picked."""
+    used = lots.merge(trades.loc[trades["side"] == "sell", ["account_id", "security_id"]], on=["account_id", "security_id"])
+    if used.empty:
+        return {}
+    used = used.sort_values(["account_id", "security_id"], kind="stable")
+    frag = [f'{{"lot": {lot}, "quantity": {round(q, 6)!r}, "gain": {round(g, 2)!r}, "term": "{"long" if lt else "short"}"}}'
+            for lot, q, g, lt in zip(used["lot_id"].astype("int64").tolist(), used["take"].astype(float).tolist(),
+                                     used["gain"].astype(float).tolist(), used["long_term"].astype(bool).tolist())]
+    acct, sec = used["account_id"].to_numpy("int64"), used["security_id"].to_numpy("int64")
+    pair = np.r_[0, np.cumsum((acct[1:] != acct[:-1]) | (sec[1:] != sec[:-1]))]  # one number per (account, security)
+    keys = dict(zip(pair.tolist(), zip(acct.tolist(), sec.tolist())))
+    return {keys[k]: "[" + ", ".join(v) + "]" for k, v in _by_key(pair, frag).items()}
+
+
+def _allocation_json(allocation: pd.DataFrame, accounts) -> dict:
+    """account_id -> JSON text {asset_class: {current, proposed, target}} (2 places)."""
+    a = allocation[allocation["account_id"].isin(accounts)].sort_values("account_id", kind="stable")
+    a = a.drop_duplicates(["account_id", "asset_class"], keep="last")  # as dict() would keep it
+    frag = [f'{_json_key(c)}: {{"current": {round(x, 2)!r}, "proposed": {round(y, 2)!r}, "target": {round(z, 2)!r}}}'
+            for c, x, y, z in zip(a["asset_class"].tolist(), a["current"].astype(float).tolist(), a["proposed"].astype(float).tolist(),
+                                  a["target"].astype(float).tolist())]
+    return {k: "{" + ", ".join(v) + "}" for k, v in _by_key(a["account_id"].to_numpy("int64"), frag).items()}
 
 
 def proposals_persist(*, firm_id: int, acc: pd.DataFrame, plan: Plan, as_of: date, kind: str | None, source: str,
                       symbols: dict, created_by=None, cash_amount: pd.Series | None = None,
                       harvest: pd.DataFrame | None = None) -> list[int]:
     """Write a proposal (status draft) with its trades for every account of `plan` that trades."""
+    ids, _sells = proposals_persist_detailed(firm_id=firm_id, acc=acc, plan=plan, as_of=as_of, kind=kind, source=source,
+                                             symbols=symbols, created_by=created_by, cash_amount=cash_amount, harvest=harvest)
+    return ids
+
+
+def proposals_persist_detailed(*, firm_id: int, acc: pd.DataFrame, plan: Plan, as_of: date, kind: str | None, source: str,
+                               symbols: dict, created_by=None, cash_amount: pd.Series | None = None,
+                               harvest: pd.DataFrame | None = None) -> tuple[list[int], pd.DataFrame]:
+    """proposals_persist, also returning the sells written: account_id, security_id, proposal_id."""
     summary = plan.accounts[plan.accounts["trades"] > 0].merge(acc, on="account_id", suffixes=("", "_acc"))
     if summary.empty:
-        return []
-    trades = plan.trades[plan.trades["account_id"].isin(summary["account_id"])].copy()
-    trades["quantity_s"] = trades["quantity"].map("{:.6f}".format)
-    trades["price_s"] = trades["price"].map("{:.6f}".format)
-    trades["value_s"] = trades["value"].map(_money)
-    lots = _grouped(plan.lots.merge(trades[["account_id", "security_id"]], on=["account_id", "security_id"]),
-                    "account_id", lambda r: (r.security_id, {"lot": int(r.lot_id), "quantity": round(float(r.take), 6),
-                                                             "gain": round(float(r.gain), 2), "term": "long" if r.long_term else "short"}))
-    canon = _grouped(trades.sort_values(["account_id", "side", "security_id"]), "account_id",
-                     lambda r: [int(r.security_id), r.side, r.quantity_s, r.price_s, r.value_s])
-    alloc = _grouped(plan.allocation[plan.allocation["account_id"].isin(summary["account_id"])], "account_id",
-                     lambda r: (r.asset_class, {"current": round(r.current, 2), "proposed": round(r.proposed, 2), "target": round(r.target, 2)}))
-    undone = _grouped(plan.undone, "account_id", lambda r: {"security_id": int(r.security_id), "symbol": symbols.get(r.security_id, ""), "side": r.side,
-                                                               "value": round(float(r.value), 2), "reason": r.reason})
+        return [], pd.DataFrame(columns=["account_id", "security_id", "proposal_id"], dtype="int64")
+    summary = summary.sort_values("account_id", kind="stable").reset_index(drop=True)
+    trades = plan.trades[plan.trades["account_id"].isin(summary["account_id"])]
+    trades = trades.sort_values(["account_id", "side", "security_id"], kind="stable").reset_index(drop=True)
+    trades["quantity_s"] = text_fixed(trades["quantity"], 6)
+    trades["price_s"] = text_fixed(trades["price"], 6)
+    trades["value_s"] = text_fixed(trades["value"], 2)
+    canon = _by_key(trades["account_id"].to_numpy("int64"),
+                    [[s, side, q, p, v] for s, side, q, p, v in zip(trades["security_id"].astype("int64").tolist(), trades["side"].tolist(),
+                                                                  trades["quantity_s"].tolist(), trades["price_s"].tolist(),
+                                                                  trades["value_s"].tolist())])
+    alloc = _allocation_json(plan.allocation, summary["account_id"])
+    u = plan.undone.sort_values("account_id", kind="stable") if len(plan.undone) else plan.undone
+    undone = _by_key(u["account_id"].to_numpy("int64") if len(u) else [], [
+        {"security_id": int(sid), "symbol": symbols.get(sid, ""), "side": side, "value": round(float(v), 2), "reason": why}
+        for sid, side, v, why in zip(u["security_id"].tolist(), u["side"].tolist(), u["value"].tolist(), u["reason"].tolist())] if len(u) else [])
     versions = selectors.latest_versions(summary["account_id"])
-    rows = []
     kinds = {"target": ProposalKind.FULL, "band_edge": ProposalKind.BAND_EDGE, "hold": ProposalKind.HARVEST}
     notes = _harvest_notes(plan, harvest, symbols)
-    for s in summary.itertuples(index=False):
-        version = int(versions.get(s.account_id, 0)) + 1
-        k = kind or kinds[s.mode]
-        flags = {"tlh": bool(s.tlh), "alternatives": bool(s.alternatives),
-                 "gains_budget": (s.gains_mode or "warn") if bool(s.gains_budget_warn) else None,
-                 "harvested_loss": round(float(s.harvested_loss), 2)}
-        if s.account_id in notes:
-            flags["harvest"] = notes[s.account_id]
-        cash = float(cash_amount.get(s.account_id, 0.0)) if cash_amount is not None else 0.0
-        content = {"account": int(s.account_id), "version": version, "kind": str(k), "as_of": as_of.isoformat(),
-                   "trades": canon.get(s.account_id, []), "est_costs": _money(s.est_costs), "est_tax": _money(s.est_tax),
-                   "cash_amount": _money(cash)}
-        rows.append({
-            "firm_id": firm_id, "account_id": int(s.account_id), "version": version, "kind": str(k), "source": source,
-            "status": ProposalStatus.DRAFT, "as_of": as_of, "rule_id": int(s.rule_id) if pd.notna(s.rule_id) else None,
-            "created_by_id": getattr(created_by, "pk", None), "content_hash": content_hash(content),
-            "total_value": _money(s.total_value), "cash_amount": _money(cash), "trade_value": _money(s.trade_value),
-            "est_costs": _money(s.est_costs), "est_tax": _money(s.est_tax), "realised_st": _money(s.realised_st),
-            "realised_lt": _money(s.realised_lt), "losses_st": _money(s.losses_st), "losses_lt": _money(s.losses_lt),
-            "tax_saved": _money(s.tax_saved), "drift_before": f"{s.portfolio_drift:.3f}", "drift_after": f"{s.drift_after:.3f}",
-            "allocation": json.dumps(dict(alloc.get(s.account_id, []))), "flags": json.dumps(flags),
-            "undone": json.dumps(undone.get(s.account_id, [])),
-        })
-    frame = pd.DataFrame(rows)
-    now = pd.Timestamp.now(tz="UTC").isoformat()
-    frame["created_at"] = now
-    frame["status_changed_at"] = now
-    frame["created_by_id"] = frame["created_by_id"].astype("Int64")
-    frame["rule_id"] = frame["rule_id"].astype("Int64")
-    ids = dict((acct, pk) for pk, acct in bulk_insert("drift_proposal", frame, returning="id, account_id"))
-    _persist_trades(firm_id, trades, ids, lots)
-    return list(ids.values())
+    n = len(summary)
+    account_ids = summary["account_id"].astype("int64").tolist()
+    version = (summary["account_id"].map(versions).fillna(0).astype("int64") + 1).tolist()
+    kind_of = [str(kind)] * n if kind else [str(kinds[m]) for m in summary["mode"].tolist()]
+    cash = summary["account_id"].map(cash_amount).fillna(0.0).astype(float) if cash_amount is not None else pd.Series(0.0, index=summary.index)
+    money = {c: text_fixed(summary[c], 2) for c in ("total_value", "trade_value", "est_costs", "est_tax", "realised_st", "realised_lt",
+                                                      "losses_st", "losses_lt", "tax_saved")}
+    cash_s = text_fixed(cash, 2)
+    as_of_s = as_of.isoformat()
+    hashes, flags = [], []
+    for i, (a, tlh, alt, mode, warn, loss) in enumerate(zip(account_ids, summary["tlh"].tolist(), summary["alternatives"].tolist(),
+                                                          summary["gains_mode"].tolist(), summary["gains_budget_warn"].tolist(),
+                                                          summary["harvested_loss"].astype(float).tolist())):
+        f = {"tlh": bool(tlh), "alternatives": bool(alt), "gains_budget": (mode or "warn") if bool(warn) else None,
+             "harvested_loss": round(loss, 2)}
+        if a in notes:
+            f["harvest"] = notes[a]
+        flags.append(json.dumps(f))
+        hashes.append(content_hash({"account": a, "version": version[i], "kind": kind_of[i], "as_of": as_of_s,
+                                    "trades": canon.get(a, []), "est_costs": money["est_costs"][i], "est_tax": money["est_tax"][i],
+                                    "cash_amount": cash_s[i]}))
+    fields = {
+        "account_id": [str(a) for a in account_ids], "version": [str(v) for v in version], "kind": text_field(kind_of).tolist(),
+        "source": [str(source)] * n, "status": [str(ProposalStatus.DRAFT)] * n, "as_of": [as_of_s] * n,
+        "rule_id": text_int(summary["rule_id"]), "created_by_id": text_int([getattr(created_by, "pk", None)] * n),
+        "content_hash": hashes, **{c: money[c] for c in ("total_value",)}, "cash_amount": cash_s,
+        **{c: money[c] for c in ("trade_value", "est_costs", "est_tax", "realised_st", "realised_lt", "losses_st", "losses_lt", "tax_saved")},
+        "drift_before": text_fixed(summary["portfolio_drift"], 3), "drift_after": text_fixed(summary["drift_after"], 3),
+        "allocation": text_field([alloc.get(a, "{}") for a in account_ids]).tolist(), "flags": text_field(flags).tolist(),
+        "undone": text_field([json.dumps(undone.get(a, [])) for a in account_ids]).tolist(),
+    }
+    rows = insert_text("drift_proposal", fields, constants={"firm_id": "%(f)s", "created_at": "statement_timestamp()",
+                                                                   "status_changed_at": "statement_timestamp()"},
+                       params={"f": firm_id}, returning="id, account_id")
+    ids = {acct: pk for pk, acct in rows}
+    trades["proposal_id"] = trades["account_id"].map(ids).astype("int64")
+    _persist_trades(firm_id, trades, _lots_json(plan.lots, trades))
+    sells = trades.loc[trades["side"] == "sell", ["account_id", "security_id", "proposal_id"]].astype("int64").reset_index(drop=True)
+    return list(ids.values()), sells
 
 
-def _persist_trades(firm_id: int, trades: pd.DataFrame, ids: dict, lots: dict) -> None:
-    by_trade: dict = {}
-    for account_id, items in lots.items():
-        for security_id, lot in items:
-            by_trade.setdefault((account_id, security_id), []).append(lot)
-    frame = pd.DataFrame({
-        "firm_id": firm_id, "proposal_id": trades["account_id"].map(ids).to_numpy(), "security_id": trades["security_id"].to_numpy(),
-        "side": trades["side"].to_numpy(), "quantity": trades["quantity_s"].to_numpy(), "price": trades["price_s"].to_numpy(),
-        "value": trades["value_s"].to_numpy(), "realised_st": trades["realised_st"].map(_money).to_numpy(),
-        "realised_lt": trades["realised_lt"].map(_money).to_numpy(),
-        "lots": [json.dumps(by_trade.get((a, s), [])) if side == "sell" else "[]"
-                 for a, s, side in zip(trades["account_id"], trades["security_id"], trades["side"])],
-    })
-    bulk_insert("drift_proposaltrade", frame)
+def _persist_trades(firm_id: int, trades: pd.DataFrame, lots: dict) -> None:
+    keys = zip(trades["account_id"].tolist(), trades["security_id"].tolist(), trades["side"].tolist())
+    insert_text("drift_proposaltrade", {
+        "proposal_id": text_int(trades["proposal_id"]), "security_id": text_int(trades["security_id"]),
+        "side": text_field(trades["side"]).tolist(), "quantity": trades["quantity_s"].tolist(), "price": trades["price_s"].tolist(),
+        "value": trades["value_s"].tolist(), "realised_st": text_fixed(trades["realised_st"], 2),
+        "realised_lt": text_fixed(trades["realised_lt"], 2),
+        "lots": [lots.get((a, s), "[]") if side == "sell" else "[]" for a, s, side in keys],
+    }, constants={"firm_id": "%(f)s"}, params={"f": firm_id})
 
 
 def proposals_build(*, firm_id: int, inputs: ScanInputs, result: DriftResult, account_ids, kind: str | None = None,
                     source: str = ProposalSource.SCAN, new_cash: pd.Series | None = None, created_by=None,
-                    cash_amount: pd.Series | None = None, harvest: pd.DataFrame | None = None) -> list[int]:
+                    cash_amount: pd.Series | None = None, harvest: pd.DataFrame | None = None,
+                    lots: pd.DataFrame | None = None) -> list[int]:
     """Plan and write proposals for `account_ids` (caller has excluded held/open accounts)."""
+    return proposals_build_detailed(firm_id=firm_id, inputs=inputs, result=result, account_ids=account_ids, kind=kind, source=source,
+                                    new_cash=new_cash, created_by=created_by, cash_amount=cash_amount, harvest=harvest, lots=lots)[0]
+
+
+def proposals_build_detailed(*, firm_id: int, inputs: ScanInputs, result: DriftResult, account_ids, kind: str | None = None,
+                             source: str = ProposalSource.SCAN, new_cash: pd.Series | None = None, created_by=None,
+                             cash_amount: pd.Series | None = None, harvest: pd.DataFrame | None = None,
+                             lots: pd.DataFrame | None = None) -> tuple[list[int], pd.DataFrame]:
+    """proposals_build, also returning the sells written (account_id, security_id, proposal_id).
+    `lots`: the tax lots already read for (at least) these accounts, to save a second read."""
+    none = pd.DataFrame(columns=["account_id", "security_id", "proposal_id"], dtype="int64")
     if len(account_ids) == 0:
-        return []
+        return [], none
     with transaction.atomic():
         lock_firm_proposals(firm_id)
         acc, plan = plan_for(firm_id=firm_id, inputs=inputs, result=result, account_ids=account_ids, kind=kind, new_cash=new_cash,
-                            harvest=harvest)
+                            harvest=harvest, lots=lots)
         symbols = dict(zip(inputs.securities["security_id"], inputs.securities["symbol"]))
-        ids = proposals_persist(firm_id=firm_id, acc=acc, plan=plan, as_of=inputs.as_of, kind=kind, source=source, symbols=symbols,
-                                created_by=created_by, cash_amount=cash_amount, harvest=harvest)
+        ids, sells = proposals_persist_detailed(firm_id=firm_id, acc=acc, plan=plan, as_of=inputs.as_of, kind=kind, source=source,
+                                                symbols=symbols, created_by=created_by, cash_amount=cash_amount, harvest=harvest)
         if ids:
             audit_record(firm_id=firm_id, event="proposals.created", actor=getattr(created_by, "user", None),
                          payload={"count": len(ids), "as_of": inputs.as_of.isoformat(), "source": source, "kind": kind or "rule",
                                   "first_id": min(ids), "last_id": max(ids)})
             # Later stages (compliance checks first) hear of the new versions once committed.
             transaction.on_commit(lambda: proposals_created.send(sender=Proposal, firm_id=firm_id, proposal_ids=ids))
-    return ids
+    return ids, sells

@@ -4,6 +4,7 @@ import time
 from collections.abc import Callable
 from datetime import date
 
+import pandas as pd
 from django.db import transaction
 from django.utils import timezone
 
@@ -12,9 +13,11 @@ from firms.audit import audit_record
 from ..arithmetic import drift_compute
 from ..choices import ScanStatus
 from ..models import ScanRun
+from .. import selectors
 from ..selectors import ScanInputs, open_proposal_accounts, scan_inputs
-from .proposals import lock_firm_proposals, proposals_build
+from .harvest import harvest_eligible
 from .harvest_scan import HarvestPass as _HarvestPass
+from .proposals import lock_firm_proposals, proposals_build_detailed
 from .rules import drift_rules_ensure_defaults
 from .snapshots import snapshots_write
 
@@ -46,8 +49,8 @@ def drift_scan_run(*, firm_id: int, as_of: date, progress: Progress | None = Non
     return run
 
 
-def _harvests(firm_id: int, inputs: ScanInputs, skip: set) -> "_HarvestPass | None":
-    found = _HarvestPass.run(firm_id=firm_id, inputs=inputs, skip=skip)
+def _harvests(firm_id: int, inputs: ScanInputs, skip: set, lots: pd.DataFrame) -> "_HarvestPass | None":
+    found = _HarvestPass.run(firm_id=firm_id, inputs=inputs, skip=skip, lots=lots)
     return found if not found.opps.empty or not found.plan.empty else None
 
 
@@ -67,11 +70,15 @@ def _scan(firm_id: int, as_of: date, say: Progress, build_proposals: bool) -> di
     already = open_proposal_accounts(as_of)
     # Accounts whose prices are missing, stale or suspect build nothing, harvests included.
     not_ok = set(result.accounts.loc[result.accounts["status"] != "ok", "account_id"])
-    harvest = _harvests(firm_id, inputs, held | already | not_ok) if build_proposals else None
-    todo = sorted({a for a in breaching if a not in held and a not in already} | set(harvest.plan["account_id"] if harvest else ()))
-    ids = proposals_build(firm_id=firm_id, inputs=inputs, result=result, account_ids=todo,
-                          harvest=harvest.plan if harvest else None) if build_proposals else []
-    harvests = harvest.record(ids) if harvest else {"harvest_opportunities": 0, "harvests": 0, "swap_backs": 0}
+    rebalance = {a for a in breaching if a not in held and a not in already}
+    # One read of the tax lots serves both the harvest search and the rebalancer.
+    lots = selectors.lots_frame(firm_id, sorted(set(harvest_eligible(inputs.accounts)) | rebalance)) if build_proposals else None
+    harvest = _harvests(firm_id, inputs, held | already | not_ok, lots) if build_proposals else None
+    todo = sorted(rebalance | set(harvest.plan["account_id"] if harvest else ()))
+    ids, sold = proposals_build_detailed(firm_id=firm_id, inputs=inputs, result=result, account_ids=todo, lots=lots,
+                                         harvest=harvest.plan if harvest else None) if build_proposals else ([], None)
+    del lots
+    harvests = harvest.record(sold) if harvest else {"harvest_opportunities": 0, "harvests": 0, "swap_backs": 0}
     say(f"proposals created: {len(ids)}; harvests: {harvests} ({time.perf_counter() - t0:.1f}s)")
     return {"accounts": len(inputs.accounts), "snapshots_written": written, "breached": int(len(breaching)),
             "held": len(held & set(breaching)), "already_proposed": len(already & set(breaching)), "proposals": len(ids), **harvests,

@@ -83,12 +83,11 @@ def swap_backs_find(*, firm_id: int, inputs: ScanInputs, prices: pd.Series, skip
     return s.drop_duplicates(["account_id", "security_id"])[COLS]
 
 
-def swap_backs_mark(proposal_ids: list[int], swaps: pd.DataFrame) -> int:
-    """Link each proposed swap-back to its proposal (no second proposal on a later day)."""
-    if swaps.empty or not proposal_ids:
+def swap_backs_mark(sold: pd.DataFrame, swaps: pd.DataFrame) -> int:
+    """Link each proposed swap-back to its proposal (no second proposal on a later day).
+    `sold`: the sells the new proposals wrote (account_id, security_id, proposal_id)."""
+    if swaps.empty or sold.empty:
         return 0
-    rows = ProposalTrade.objects.filter(proposal_id__in=proposal_ids, side="sell").values_list("proposal__account_id", "security_id", "proposal_id")
-    sold = pd.DataFrame(list(rows), columns=["account_id", "security_id", "proposal_id"])
     hit = swaps.merge(sold, on=["account_id", "security_id"])
     for proposal_id, ids in hit.groupby("proposal_id")["substitution_id"]:
         Substitution.objects.filter(id__in=ids.tolist()).update(status=Substitution.SWAPPED, swap_proposal_id=int(proposal_id))
