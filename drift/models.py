@@ -8,13 +8,20 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
-from firms.models import FirmOwned, Membership
+from firms.models import Firm, FirmOwned, Membership
 from portfolios.choices import Segment, Side
 from portfolios.models import MONEY, PRICE, QTY, Account, Security
 
 from .choices import BudgetMode, ProposalKind, ProposalSource, ProposalStatus, RebalanceTo, ScanStatus, SnapshotStatus
 
 PP = {"max_digits": 7, "decimal_places": 3}  # percentage points / percent
+
+
+def firm_without_own_index():
+    """The firm key of a high-volume table whose constraints and indexes already lead with the
+    firm: a separate index on firm_id alone (every row the same few keys) only slows the scan's
+    bulk writes, by about a fifth per row."""
+    return models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="+", db_index=False)
 
 
 class DriftRule(FirmOwned):
@@ -76,6 +83,7 @@ class ScanRun(FirmOwned):
 
 
 class DriftSnapshot(FirmOwned):
+    firm = firm_without_own_index()
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="drift_snapshots")
     as_of = models.DateField()
     total_value = models.DecimalField(**MONEY)
@@ -97,6 +105,8 @@ class DriftSnapshot(FirmOwned):
 
 class Proposal(FirmOwned):
     """A versioned trade list for one account. Its content is frozen at creation and hashed."""
+
+    firm = firm_without_own_index()
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="proposals")
     version = models.PositiveIntegerField()
@@ -135,6 +145,7 @@ class Proposal(FirmOwned):
 
 
 class ProposalTrade(FirmOwned):
+    firm = firm_without_own_index()
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="trades")
     security = models.ForeignKey(Security, on_delete=models.PROTECT, related_name="+")
     side = models.CharField(max_length=4, choices=Side.choices)
@@ -173,6 +184,8 @@ class HarvestOpportunity(FirmOwned):
     """One security of one account whose lots pass the harvest thresholds on a scan day.
     `outcome` is "proposed" (in `proposal`) or why it was not harvested."""
 
+    firm = firm_without_own_index()
+
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="harvest_opportunities")
     as_of = models.DateField()
     security = models.ForeignKey(Security, on_delete=models.PROTECT, related_name="+")
@@ -196,6 +209,7 @@ class Substitution(FirmOwned):
     after the sale executed) a swap back may be proposed."""
 
     PENDING, SWAPPED = "pending", "swapped"
+    firm = firm_without_own_index()
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="substitutions")
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="substitutions")
     security = models.ForeignKey(Security, on_delete=models.PROTECT, related_name="+")
