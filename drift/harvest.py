@@ -4,7 +4,9 @@ harvest_lots: the lots whose unrealised loss passes the account's segment thresh
 of cost AND a dollar minimum), in taxable accounts that are not on hold.
 harvest_opportunities: those lots per account and security, each with its substitute or the
 reason it is skipped (a purchase of the same or a substantially identical security in the
-client's group inside the wash-sale window, a never-sell restriction, no fair substitute).
+client's group inside the wash-sale window, a never-sell restriction, no fair substitute). A
+substitute is never a security the same account harvests that day: buying it would wash
+that loss.
 """
 import numpy as np
 import pandas as pd
@@ -58,9 +60,11 @@ def _washed(opps: pd.DataFrame, bought: pd.DataFrame, pairs: pd.DataFrame) -> pd
 
 
 def _substitutes(opps: pd.DataFrame, subs: pd.DataFrame, pairs: pd.DataFrame, securities: pd.DataFrame,
-                 prices: pd.Series, never_buy: pd.DataFrame) -> pd.Series:
+                 prices: pd.Series, never_buy: pd.DataFrame, selling: pd.DataFrame | None = None) -> pd.Series:
     """The best-ranked fair substitute per opportunity: same asset class, priced, not
-    substantially identical to the security sold, not on the account's never-buy list."""
+    substantially identical to the security sold, not on the account's never-buy list, and not
+    (identical to) a security the account sells at a loss today (`selling`: account_id,
+    security_id), which buying would wash."""
     cls = securities.set_index("security_id")["asset_class"]
     c = opps[KEY].merge(subs, on="security_id")
     c = c[c["substitute_id"].map(cls).to_numpy() == c["security_id"].map(cls).to_numpy()]
@@ -68,6 +72,13 @@ def _substitutes(opps: pd.DataFrame, subs: pd.DataFrame, pairs: pd.DataFrame, se
     same = pairs.rename(columns={"same_id": "substitute_id"}).assign(identical=True)
     c = c.merge(same, on=["security_id", "substitute_id"], how="left")
     c = c[c["identical"].isna() & (c["substitute_id"] != c["security_id"])]
+    if selling is not None and len(selling):
+        same_or_identical = pd.concat([selling[KEY].rename(columns={"security_id": "substitute_id"}),
+                                       selling[KEY].merge(pairs, on="security_id")[["account_id", "same_id"]]
+                                       .rename(columns={"same_id": "substitute_id"})], ignore_index=True)
+        washing = same_or_identical.astype("int64")
+        c = c.merge(washing.drop_duplicates().assign(sold=True), on=["account_id", "substitute_id"], how="left")
+        c = c[c["sold"].isna()].drop(columns="sold")
     blocked = never_buy.rename(columns={"security_id": "substitute_id"}).assign(nb=True)
     c = c.merge(blocked, on=["account_id", "substitute_id"], how="left")
     c = c[c["nb"].isna()].sort_values("rank").drop_duplicates(KEY)
@@ -85,9 +96,10 @@ def harvest_opportunities(passing: pd.DataFrame, *, accounts: pd.DataFrame, boug
     opps = _per_security(passing, accounts)
     never = restrictions.loc[restrictions["side"] == "sell", KEY].assign(ns=True)
     never_sell = opps[KEY].merge(never, on=KEY, how="left")["ns"].fillna(False).astype(bool).to_numpy()
-    opps["substitute_id"] = _substitutes(opps, substitutes, pairs, securities, prices,
-                                         restrictions.loc[restrictions["side"] == "buy", KEY]).to_numpy()
     washed = _washed(opps, bought, pairs)
+    selling = opps.loc[~washed & ~never_sell, KEY]  # harvested unless no substitute is found
+    opps["substitute_id"] = _substitutes(opps, substitutes, pairs, securities, prices,
+                                         restrictions.loc[restrictions["side"] == "buy", KEY], selling).to_numpy()
     opps["skipped"] = np.select([washed, never_sell, opps["substitute_id"].isna()], [WASH_WINDOW, NEVER_SELL, NO_SUBSTITUTE], "")
     opps["substitute_id"] = opps["substitute_id"].astype("Int64")
     return opps[OPP_COLS]

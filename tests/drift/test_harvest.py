@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from compliance.models import SubstantiallyIdenticalPair, Substitute
-from drift.harvest import harvest_lots
+from drift.harvest import harvest_lots, harvest_opportunities
 from drift.models import HarvestOpportunity, HarvestRule, Proposal, Substitution
 from drift.selectors import harvest_totals
 from drift.services.scan import drift_scan_run
@@ -60,6 +60,24 @@ def test_the_threshold_is_a_percent_of_cost_and_a_dollar_minimum_per_segment():
                           "min_loss_dollars": [500.0, 200.0], "swap_back": [True, True]})
     passing = harvest_lots(lots, pd.Series({9: 100.0}), accounts, rules, DAY)
     assert sorted(passing["lot_id"]) == [1, 3]  # −12% passes at 10%, −8% does not; $150 is under $200
+
+
+def test_a_substitute_is_never_a_security_the_account_harvests_the_same_day():
+    # Account 1 harvests securities 1 and 2; 2 is 1's first-ranked substitute, but buying it
+    # would wash 2's loss, so 1 takes its second choice (3). Account 2 harvests 1 alone.
+    passing = pd.DataFrame({"lot_id": [1, 2, 3], "account_id": [1, 1, 2], "security_id": [1, 2, 1], "quantity": [10.0] * 3,
+                            "loss": [-600.0] * 3, "long_term": [True] * 3})
+    accounts = pd.DataFrame({"account_id": [1, 2], "st_rate": [0.37, 0.37], "lt_rate": [0.2, 0.2]})
+    securities = pd.DataFrame({"security_id": [1, 2, 3], "symbol": ["A", "B", "C"], "asset_class": ["us_equity"] * 3})
+    ids = pd.Series([1, 2, 3])
+    opps = harvest_opportunities(
+        passing, accounts=accounts, bought=pd.DataFrame(columns=["account_id", "security_id"], dtype="int64"),
+        pairs=pd.DataFrame({"security_id": ids, "same_id": ids}),
+        substitutes=pd.DataFrame({"security_id": [1, 1, 2], "substitute_id": [2, 3, 3], "rank": [1, 2, 1]}),
+        securities=securities, prices=pd.Series({1: 10.0, 2: 10.0, 3: 10.0}),
+        restrictions=pd.DataFrame(columns=["account_id", "security_id", "side"]))
+    chosen = {(a, s): int(sub) for a, s, sub in opps[["account_id", "security_id", "substitute_id"]].itertuples(index=False)}
+    assert chosen == {(1, 1): 3, (1, 2): 3, (2, 1): 2}
 
 
 def test_a_lot_at_minus_12_percent_is_harvested_into_the_substitute_and_one_at_minus_8_is_not(scoped):
