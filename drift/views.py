@@ -111,7 +111,7 @@ def account_cash_proposal(request, pk: int):
 
 @staff_required
 def proposal_detail(request, pk: int):
-    proposal = get_object_or_404(Proposal.objects.select_related("account__client", "rule"), pk=pk)
+    proposal = get_object_or_404(Proposal.objects.select_related("account__client"), pk=pk)
     labels = dict(AssetClass.choices)
     rows = [{"label": labels.get(c, c), **v} for c, v in proposal.allocation.items()]
     return render(request, "drift/proposal_detail.html", {

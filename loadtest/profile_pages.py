@@ -61,19 +61,34 @@ def pages(firm: str) -> list[tuple[str, Client, str]]:
     return out
 
 
+def backend_cpu_ms() -> float | None:
+    """CPU time (ms) used so far by this connection's PostgreSQL backend (same machine only)."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
 def measure(client: Client, path: str, n: int) -> dict:
     client.get(path)  # warm: templates compiled, connection open
     walls, cpus = [], []
     reset_queries()  # request_started clears the log: start it empty so the capture keeps the request's queries
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(path)
-    assert response.status_code in (200, 302), (path, response.status_code)
+    assert response.status_code in (200, 302), (path, response.status_code)  # 302: the floor's redirect
+    pg_before = backend_cpu_ms()
     for _ in range(n):
         w, c = time.perf_counter(), time.process_time()
         client.get(path)
         walls.append((time.perf_counter() - w) * 1000)
         cpus.append((time.process_time() - c) * 1000)
-    return {"queries": len(ctx.captured_queries), "wall": statistics.median(walls), "cpu": statistics.median(cpus), "cpu_min": min(cpus),
+    pg_after = backend_cpu_ms()
+    pg = (pg_after - pg_before) / n if pg_before is not None and pg_after is not None else float("nan")
+    return {"pg": pg, "queries": len(ctx.captured_queries), "wall": statistics.median(walls), "cpu": statistics.median(cpus), "cpu_min": min(cpus),
             "bytes": len(response.content), "sql": [q["sql"] for q in ctx.captured_queries]}
 
 
@@ -84,10 +99,12 @@ if __name__ == "__main__":
     parser.add_argument("--profile", default="")
     parser.add_argument("--sql", default="", help="print the SQL of this page")
     args = parser.parse_args()
-    print(f"{'page':26} {'queries':>7} {'wall ms':>8} {'cpu ms':>7} {'min':>5} {'KB':>6}   (median and min of {args.n}; this process only)")
+    print(f"{'page':26} {'queries':>7} {'wall ms':>8} {'cpu ms':>7} {'min':>5} {'pg ms':>6} {'KB':>6}   "
+          f"(wall and cpu: median, and min, of {args.n}; pg: the backend's CPU per request, mean)")
     for name, client, path in pages(args.firm):
         m = measure(client, path, args.n)
-        print(f"{name:26} {m['queries']:>7} {m['wall']:>8.1f} {m['cpu']:>7.1f} {m['cpu_min']:>5.1f} {m['bytes'] / 1024:>6.1f}")
+        print(f"{name:26} {m['queries']:>7} {m['wall']:>8.1f} {m['cpu']:>7.1f} {m['cpu_min']:>5.1f} {m['pg']:>6.2f} "
+              f"{m['bytes'] / 1024:>6.1f}")
         if name == args.sql:
             for sql in m["sql"]:
                 print("    ", sql[:220])

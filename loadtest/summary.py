@@ -3,8 +3,9 @@ failures, p50/p95/p99/max (ms), req/s — then the failures, leaks first, from t
 the locustfile writes when Locust quits. Then check in the database that every approval the
 clients made under load is recorded exactly once: approval approved, one signature with its
 PDF, the client step approved by the client, one `approval.signed` and one `approval.approved`
-audit entry; and that no other client signature was made during the run.
-Exit 1 on any failed request, leak or approval problem."""
+audit entry; and that no other client signature was made during the run. With the CPU file of
+loadtest/cpu_monitor.py, CPU per request of gunicorn, PostgreSQL and Locust.
+Usage: summary.py RESULTS.json [CPU.json]. Exit 1 on any failed request, leak or approval problem."""
 import json
 import os
 import sys
@@ -22,6 +23,17 @@ def figures(results: dict) -> bool:
     for e in results["errors"][:10]:
         print(f"  {e['occurrences']:>5} {e['method']} {e['name']}: {e['error'][:140]}")
     return failures == 0 and results["leaks"] == 0
+
+
+def cpu(results: dict, server: dict | None) -> None:
+    """CPU per request of each party sharing the machine (the load's own processes only)."""
+    n = sum(p["requests"] for p in results["pages"] if p["name"] == "all") or 1
+    parts = {"Locust": results.get("locust_cpu_s")}
+    if server:
+        parts = {"gunicorn": server["gunicorn_s"], "PostgreSQL": server["postgres_s"], **parts}
+    known = {k: v for k, v in parts.items() if v is not None}
+    print("CPU per request: " + ", ".join(f"{k} {v * 1000 / n:.1f} ms" for k, v in known.items())
+          + f"; together {sum(known.values()) * 1000 / n:.1f} ms ({sum(known.values()):.0f} CPU-s over {results['seconds']:.0f} s)")
 
 
 def approvals_checked(made: dict) -> bool:
@@ -78,5 +90,7 @@ def approvals_checked(made: dict) -> bool:
 if __name__ == "__main__":
     results = json.loads(Path(sys.argv[1]).read_text())
     ok = figures(results)
+    server = Path(sys.argv[2]) if len(sys.argv) > 2 else None
+    cpu(results, json.loads(server.read_text()) if server and server.exists() else None)
     ok = approvals_checked(results["approvals"]) and ok
     sys.exit(0 if ok else 1)

@@ -1,7 +1,6 @@
 """What a client may see: only approvals and accounts of their own Client record."""
 from decimal import Decimal
 
-from approvals.choices import ApprovalStatus
 from approvals.models import Approval
 from drift.models import Proposal
 from portfolios.selectors import account_holdings
@@ -14,8 +13,11 @@ def client_approvals(user):
             .select_related("proposal__account").order_by("-started_at"))
 
 
-def client_waiting(user):
-    return client_approvals(user).filter(status=ApprovalStatus.PENDING, steps__role="client", steps__status="active")
+def accounts_approvals(account_ids):
+    """client_approvals() for a client whose accounts the caller already holds: the same rows
+    found from the account ids, so the query skips the client join (the portal's busiest page)."""
+    return (Approval.objects.filter(proposal__account_id__in=list(account_ids))
+            .select_related("proposal__account").order_by("-started_at"))
 
 
 def rebalance_history(account, *, exclude_id: int | None = None) -> list[dict]:

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from approvals.choices import AuthMethod, StepRole, StepStatus
+from approvals.choices import ApprovalStatus, AuthMethod, StepRole, StepStatus
 from approvals.consent import DISCLOSURES
 from approvals.links import portal_link_check
 from approvals.presentation import proposal_review
@@ -20,7 +20,7 @@ from portfolios.models import Account
 from portfolios.selectors import account_allocation, holdings_by_account, model_targets
 
 from .forms import ApproveForm, DeclineForm
-from .selectors import client_approvals, client_waiting, rebalance_history
+from .selectors import accounts_approvals, client_approvals, rebalance_history
 from .sessions import AUTH_KEY, client_user_ensure
 
 
@@ -37,8 +37,10 @@ def home(request):
             title=f"Account ending {account.number[-4:]}: current vs target",
         )
         cards.append({"account": account, "total": total, "allocation": allocation, "chart": chart})
-    return render(request, "portal/home.html", {"cards": cards, "waiting": client_waiting(request.user),
-                                                "decided": client_approvals(request.user).exclude(status="pending")[:10]})
+    approvals = accounts_approvals(a.pk for a in accounts)  # the client's own accounts, as client_approvals()
+    waiting = approvals.filter(status=ApprovalStatus.PENDING, steps__role=StepRole.CLIENT, steps__status=StepStatus.ACTIVE)
+    return render(request, "portal/home.html", {"cards": cards, "waiting": waiting,
+                                                "decided": approvals.exclude(status=ApprovalStatus.PENDING)[:10]})
 
 
 def _link_problem(request, message: str, status: int):
