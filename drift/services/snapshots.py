@@ -13,7 +13,7 @@ import pandas as pd
 from django.db import connection, transaction
 
 from ..arithmetic import DriftResult
-from ..pgcopy import copy_text_to_temp, text_field, text_lines
+from ..pgcopy import copy_text_to_temp, text_field
 from .proposals import lock_firm_proposals
 
 _COLS = {"account_id": "bigint", "total_value": "numeric(18,2)", "portfolio_drift": "numeric(7,3)",
@@ -63,55 +63,74 @@ def _fixed(values, places: int) -> np.ndarray:
     return np.array([spec % v if v == v else "\\N" for v in x.tolist()], dtype=object)
 
 
+def _fragments(classes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per class row: its JSON key prefix ('"us_equity":['), current, target and band texts."""
+    codes, names = pd.factorize(classes["asset_class"].to_numpy(object))
+    prefix = np.array([json.dumps(str(n), separators=(",", ":")) + ":[" for n in names], dtype=object)[codes]
+    return prefix, _fmt(classes["current"]), _fmt(classes["target"]), _fmt(classes["band"])
+
+
+def _join(frag: list[str], keys: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Consecutive fragments of one key joined into a JSON object: (keys, texts)."""
+    if not len(keys):
+        return keys, []
+    starts = np.r_[0, np.flatnonzero(keys[1:] != keys[:-1]) + 1]
+    ends = np.r_[starts[1:], len(keys)]
+    return keys[starts], ["{" + ",".join(frag[s:e]) + "}" for s, e in zip(starts.tolist(), ends.tolist())]
+
+
 def class_detail(classes: pd.DataFrame) -> pd.Series:
     """account_id -> compact JSON text of its classes."""
-    c = classes
-    acc = c["account_id"].to_numpy()
-    if len(acc) > 1 and (np.diff(acc) < 0).any():
-        c = classes.sort_values("account_id", kind="stable")
-        acc = c["account_id"].to_numpy()
-    codes, names = pd.factorize(c["asset_class"].to_numpy(object))
-    prefix = np.array([json.dumps(str(n), separators=(",", ":")) + ":[" for n in names], dtype=object)[codes]
-    frag = [f"{p}{a},{t},{w}]" for p, a, t, w in zip(prefix.tolist(), _fmt(c["current"]).tolist(), _fmt(c["target"]).tolist(),
-                                                     _fmt(c["band"]).tolist())]
-    starts = np.r_[0, np.flatnonzero(np.diff(acc)) + 1, len(acc)]
-    texts = ["{" + ",".join(frag[s:e]) + "}" for s, e in zip(starts[:-1].tolist(), starts[1:].tolist())]
-    return pd.Series(texts, index=acc[starts[:-1]] if len(acc) else [], dtype=object)
+    c = classes.sort_values("account_id", kind="stable")
+    prefix, cur, tgt, band = _fragments(c)
+    frag = [f"{p}{a},{t},{w}]" for p, a, t, w in zip(prefix.tolist(), cur.tolist(), tgt.tolist(), band.tolist())]
+    keys, texts = _join(frag, c["account_id"].to_numpy())
+    return pd.Series(texts, index=keys, dtype=object)
 
 
-def _columns(acc: pd.DataFrame, rule_ids: pd.Series, detail: pd.Series) -> list:
-    """The snapshot rows as COPY text fields, one list per column of _COLS."""
+def _snapshot_chunks(acc: pd.DataFrame, rule_ids: pd.Series, classes: pd.DataFrame, size: int = 10_000):
+    """The snapshot rows as COPY text, `size` accounts per chunk, each account's detail JSON
+    built with its chunk (so Python formats one chunk while PostgreSQL parses the previous)."""
     ids = acc["account_id"].to_numpy("int64")
+    pos = pd.Index(ids).get_indexer(classes["account_id"].to_numpy("int64"))  # class row -> account row
+    order = np.flatnonzero(pos >= 0)
+    if len(order) and (np.diff(pos[order]) < 0).any():
+        order = order[np.argsort(pos[order], kind="stable")]
+    c, pos = classes.iloc[order], pos[order]
+    prefix, cur, tgt, band = _fragments(c)
+    if any(ch in "".join(set(prefix.tolist())) for ch in "\\\t\n\r"):  # a class name that COPY must escape
+        prefix = text_field(prefix)
+    prefix, cur, tgt, band = prefix.tolist(), cur.tolist(), tgt.tolist(), band.tolist()
     rule = pd.Series(rule_ids).reindex(ids).to_numpy(float)
-    at = pd.Index(detail.index).get_indexer(ids) if len(detail) else np.full(len(ids), -1)
-    texts = np.append(detail.to_numpy(object), "{}")[at]  # an account without classes gets {}
-    return [
+    fields = [
         [str(a) for a in ids.tolist()],
         _fixed(acc["total_value"], 2).tolist(), _fixed(acc["portfolio_drift"], 3).tolist(), _fixed(acc["max_drift"], 3).tolist(),
         text_field(acc["max_drift_class"].fillna("")).tolist(),
         np.where(acc["breached"].to_numpy(bool), "t", "f").tolist(),
         text_field(acc["status"]).tolist(), text_field(acc["status_reason"].fillna("")).tolist(),
         ["\\N" if r != r else str(int(r)) for r in rule.tolist()],
-        _escaped(texts),
     ]
-
-
-def _escaped(texts: np.ndarray) -> list[str]:
-    """JSON texts for COPY: escaped only if some class name brought a backslash or a control character."""
-    blob = "".join(texts.tolist())
-    return text_field(texts).tolist() if any(ch in blob for ch in "\\\t\n\r") else texts.tolist()
+    bounds = np.searchsorted(pos, np.arange(0, len(ids) + size, size))
+    for k, start in enumerate(range(0, len(ids), size)):
+        r0, r1 = int(bounds[k]), int(bounds[k + 1])
+        frag = [f"{p}{a},{t},{w}]" for p, a, t, w in zip(prefix[r0:r1], cur[r0:r1], tgt[r0:r1], band[r0:r1])]
+        keys, texts = _join(frag, pos[r0:r1])
+        detail = ["{}"] * min(size, len(ids) - start)  # an account without classes gets {}
+        for key, text in zip((keys - start).tolist(), texts):
+            detail[key] = text
+        parts = [f[start:start + size] for f in fields] + [detail]
+        yield "".join("\t".join(row) + "\n" for row in zip(*parts))
 
 
 def snapshots_write(*, firm_id: int, as_of: date, result: DriftResult, rule_ids: pd.Series, replace: bool = False) -> int:
     """Insert one snapshot per account for `as_of`; existing ones are kept unless their prices
     were incomplete (or `replace`, used by a model change). Returns rows written."""
-    columns = _columns(result.accounts, rule_ids, class_detail(result.classes))
     conflict = _REFRESH + ("" if replace else " WHERE drift_driftsnapshot.status <> 'ok'")
     with transaction.atomic():
         # Every writer of a firm's snapshots holds the firm's lock, so when the day has none yet
         # a plain INSERT is safe, and it skips ON CONFLICT's speculative insertion (~40% of the insert).
         lock_firm_proposals(firm_id)
-        copy_text_to_temp("tmp_snapshots", _COLS, text_lines(columns))
+        copy_text_to_temp("tmp_snapshots", _COLS, _snapshot_chunks(result.accounts, rule_ids, result.classes))
         with connection.cursor() as cur:
             cur.execute("SELECT EXISTS (SELECT 1 FROM drift_driftsnapshot WHERE firm_id = %s AND as_of = %s)", [firm_id, as_of])
             first = not cur.fetchone()[0]
