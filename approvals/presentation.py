@@ -12,6 +12,7 @@ def proposal_review(proposal) -> dict:
     rows = allocation_rows(proposal)
     chart = grouped_bars([(r["label"], r["current"], r["proposed"]) for r in rows],
                          title="Current vs proposed allocation", labels=("Current", "Proposed"))
-    trades = list(proposal.trades.select_related("security").order_by("side", "security__symbol"))
+    trades = list(proposal.trades.select_related("security").order_by("side", "security__symbol")
+                  .only("proposal_id", "side", "quantity", "price", "value", "security__symbol", "security__name"))  # shown
     return {"proposal": proposal, "rows": rows, "chart": chart, "trades": trades,
             "est_total": proposal.est_costs + max(proposal.est_tax, 0)}

@@ -73,8 +73,9 @@ def account_drift(request, pk: int):
     return render(request, "drift/account_drift.html", {
         "account": account, "snapshots": snapshots[::-1][:30], "latest": latest, "classes": classes, "applied": applied,
         "chart": drift_history_chart(snapshots, band), "cash_form": CashProposalForm(),
-        "proposals": Proposal.objects.filter(account=account).order_by("-version")[:20],
-        "harvests": HarvestOpportunity.objects.filter(account=account).select_related("security", "substitute", "proposal")
+        "proposals": Proposal.objects.filter(account=account).only("version", "kind", "status", "as_of", "trade_value")
+                     .order_by("-version")[:20],
+        "harvests": HarvestOpportunity.objects.filter(account=account).select_related("security", "substitute")
                     .order_by("-as_of", "-est_savings")[:20],
     })
 
@@ -116,7 +117,8 @@ def proposal_detail(request, pk: int):
     rows = [{"label": labels.get(c, c), **v} for c, v in proposal.allocation.items()]
     return render(request, "drift/proposal_detail.html", {
         "proposal": proposal, "rows": rows, "chart": proposal_allocation_chart(rows),
-        "trades": proposal.trades.select_related("security").order_by("side", "security__symbol"),
+        "trades": proposal.trades.select_related("security").order_by("side", "security__symbol")
+                  .only("proposal_id", "side", "quantity", "price", "value", "realised_st", "realised_lt", "security__symbol"),
     })
 
 

@@ -26,7 +26,8 @@ from .sessions import AUTH_KEY, client_user_ensure
 
 @client_required
 def home(request):
-    accounts = list(Account.objects.filter(client__user=request.user).select_related("model").order_by("number"))
+    accounts = list(Account.objects.filter(client__user=request.user).select_related("model")
+                    .only("number", "registration", "model_id", "model__name").order_by("number"))
     holdings = holdings_by_account(a.pk for a in accounts)
     targets = model_targets({a.model_id for a in accounts})
     cards = []

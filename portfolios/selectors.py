@@ -57,6 +57,7 @@ def holdings_by_account(account_ids) -> dict[int, list[HoldingRow]]:
     rows = (
         Position.objects.filter(account_id__in=list(account_ids))
         .select_related("security")
+        .only("account_id", "quantity", "security__symbol", "security__name", "security__asset_class")
         .annotate(close=Subquery(last_close.values("close")[:1]), close_date=Subquery(last_close.values("date")[:1]))
         .order_by("account_id", "security__asset_class", "security__symbol")
     )
