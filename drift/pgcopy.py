@@ -105,7 +105,7 @@ def copy_text_to_temp(name: str, columns: dict[str, str], chunks: Iterable[str])
     with connection.cursor() as cur:
         cur.execute(f'DROP TABLE IF EXISTS "{name}"')
         cur.execute(f'CREATE TEMP TABLE "{name}" ({ddl}) ON COMMIT DROP')
-        cur.copy_expert(f'COPY "{name}" ({cols}) FROM STDIN', _ChunkReader(chunks), size=1 << 20)
+        cur.copy_expert(f'COPY "{name}" ({cols}) FROM STDIN', _ChunkReader(chunks), 1 << 20)  # positional: Django's debug cursor wrapper takes no keywords
 
 
 def text_lines(columns: Sequence[Sequence[str]], rows_per_chunk: int = 20_000) -> Iterable[str]:
@@ -123,7 +123,7 @@ def copy_text_like(name: str, like_table: str, columns: Sequence[str], chunks: I
     with connection.cursor() as cur:
         cur.execute(f'DROP TABLE IF EXISTS "{name}"')
         cur.execute(f'CREATE TEMP TABLE "{name}" ON COMMIT DROP AS SELECT {cols} FROM "{like_table}" WITH NO DATA')
-        cur.copy_expert(f'COPY "{name}" ({cols}) FROM STDIN', _ChunkReader(chunks), size=1 << 20)
+        cur.copy_expert(f'COPY "{name}" ({cols}) FROM STDIN', _ChunkReader(chunks), 1 << 20)  # positional: Django's debug cursor wrapper takes no keywords
 
 
 def insert_text(table: str, fields: dict[str, Sequence[str]], *, constants: dict[str, str] | None = None,

@@ -32,6 +32,15 @@ def test_the_scan_writes_a_snapshot_per_account_and_a_proposal_for_each_breach(s
     assert snap.rule.segment == "conservative"
 
 
+def test_the_scan_runs_under_debug_too(scoped, settings):
+    # DJANGO_DEBUG=1 (the demo) wraps cursors in Django's debug wrapper, whose copy_expert
+    # takes no keyword arguments: the streamed COPY must work through it.
+    settings.DEBUG = True
+    conservative_book(scoped, accounts=2)
+    run = drift_scan_run(firm_id=scoped.pk, as_of=DAY)
+    assert run.counts["snapshots_written"] == 2 and run.counts["proposals"] == 2
+
+
 def test_growth_accounts_at_six_points_of_drift_stay_inside_their_seven_point_band(scoped):
     make_book(scoped, accounts=2)  # segment growth
     run = drift_scan_run(firm_id=scoped.pk, as_of=DAY)
