@@ -18,7 +18,7 @@ sh loadtest/prepare.sh $OUT
 .venv/bin/gunicorn rebalance_site.wsgi:application --bind 127.0.0.1:$PORT --workers $WORKERS --worker-class gthread \
   --threads $THREADS --keep-alive 10 --access-logfile /dev/null --error-logfile $OUT/gunicorn.log --pid $OUT/gunicorn.pid --timeout 60 &
 GPID=$!
-trap 'kill $MPID $GPID 2>/dev/null; wait $GPID 2>/dev/null' EXIT
+trap 'kill $MPID $GPID 2>/dev/null || true; wait $GPID 2>/dev/null || true' EXIT
 for i in $(seq 1 50); do .venv/bin/python -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$PORT)))" && break; sleep 0.2; done
 sleep 2  # workers booted: their start-up is not counted
 .venv/bin/python loadtest/cpu_monitor.py $GPID $OUT/cpu.json &
