@@ -55,7 +55,7 @@ reliability: venv
 	DJANGO_DEBUG=1 DJANGO_SECRET_KEY=test-only RELIABILITY=1 $(SERVICES) $(PY) -m pytest tests/reliability tests/firms -q
 
 # Issue 10 item 12: gunicorn on 127.0.0.1 under Locust (200 users of 3 firms, 5 minutes by
-# default; LOADTEST_DURATION / LOADTEST_USERS / LOADTEST_WORKERS override), in its own
+# default; LOADTEST_DURATION / LOADTEST_USERS / LOADTEST_WORKERS / LOADTEST_THREADS override), in its own
 # database (<name>_load). Figures: test-artifacts/loadtest/ and docs/RELIABILITY.md.
 .PHONY: loadtest
 loadtest: venv
