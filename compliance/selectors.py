@@ -21,7 +21,7 @@ _PROPOSALS_SQL = f"""
 SELECT p.id AS proposal_id, p.account_id, a.number AS account_number, p.as_of, p.est_costs::float8 AS est_costs,
   a.risk_profile, c.alternatives_eligible, {GROUP_SQL} AS grp
 FROM drift_proposal p JOIN portfolios_account a ON a.id = p.account_id JOIN portfolios_client c ON c.id = a.client_id
-WHERE p.firm_id = %(f)s AND p.id = ANY(%(ids)s)
+WHERE p.firm_id = %(f)s AND p.id = ANY(%(ids)s::bigint[])
 """
 
 _GROUP_ACCOUNTS = f"""
@@ -40,7 +40,7 @@ SELECT t.proposal_id, p.as_of AS date, acc.grp, acc.account_number, t.security_i
        WHEN jsonb_array_length(t.lots) > 0 THEN (SELECT COALESCE(SUM(LEAST((l->>'gain')::numeric, 0)), 0) FROM jsonb_array_elements(t.lots) l)::float8
        ELSE LEAST(t.realised_st + t.realised_lt, 0)::float8 END AS loss
 FROM drift_proposaltrade t JOIN drift_proposal p ON p.id = t.proposal_id JOIN acc ON acc.account_id = p.account_id
-WHERE t.firm_id = %(f)s AND (p.id = ANY(%(ids)s) OR p.status = ANY(%(open)s))
+WHERE t.firm_id = %(f)s AND (p.id = ANY(%(ids)s::bigint[]) OR p.status = ANY(%(open)s))
 """
 
 _HISTORY_SQL = _GROUP_ACCOUNTS + """
@@ -60,7 +60,7 @@ FROM drift_proposal p JOIN portfolios_position pos ON pos.account_id = p.account
 JOIN portfolios_security s ON s.id = pos.security_id
 LEFT JOIN LATERAL (SELECT pr.close::float8 AS close FROM portfolios_price pr
   WHERE pr.firm_id = s.firm_id AND pr.security_id = s.id AND pr.date <= p.as_of ORDER BY pr.date DESC LIMIT 1) last ON true
-WHERE p.firm_id = %(f)s AND p.id = ANY(%(ids)s) AND pos.quantity > 0
+WHERE p.firm_id = %(f)s AND p.id = ANY(%(ids)s::bigint[]) AND pos.quantity > 0
 """
 
 _EVENT_TYPES = {"proposal_id": "Int64", "grp": "object", "account_number": "object", "security_id": "int64", "side": "object",
