@@ -17,7 +17,6 @@ LOTS= chooses the tax lots' cost basis:
                     harvests (the bench's original data).
 Prints one JSON line last. Run: DATABASE_URL=… REDIS_URL=… .venv/bin/python bench/bench_drift.py
 """
-import io
 import json
 import os
 import statistics
@@ -28,7 +27,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from harness import bench_firm, peak_rss_mb  # noqa: I001  (sets Django up: import it first)
+from harness import bench_firm, copy_rows, ids, peak_rss_mb  # noqa: I001  (sets Django up: import it first)
 from django.db import connection, transaction  # noqa: E402
 
 
@@ -84,19 +83,6 @@ def price_history(closes: np.ndarray) -> np.ndarray:
         back.append(np.r_[0.0, np.cumsum(steps)])  # log return from k days ago to today
     return closes[:, None] * np.exp(-np.array(back))
 
-
-def copy_rows(table: str, frame: pd.DataFrame) -> None:
-    buf = io.StringIO()
-    frame.to_csv(buf, index=False, header=False, na_rep="")
-    buf.seek(0)
-    with connection.cursor() as cur:
-        cur.copy_expert(f'COPY "{table}" ({", ".join(frame.columns)}) FROM STDIN WITH (FORMAT csv, NULL \'\')', buf)
-
-
-def ids(table: str, firm_id: int, order: str) -> np.ndarray:
-    with connection.cursor() as cur:
-        cur.execute(f'SELECT id FROM "{table}" WHERE firm_id = %s ORDER BY {order}', [firm_id])
-        return np.array([r[0] for r in cur.fetchall()], dtype=np.int64)
 
 
 def generate(firm_id: int) -> None:

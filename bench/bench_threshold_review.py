@@ -4,7 +4,6 @@ trading days (default 250) of random-walk closes, then times threshold_review_ru
 segment for 3 bands (reads, drift paths by drift.arithmetic, replay of each band).
 Prints one JSON line last. Run: DATABASE_URL=… REDIS_URL=… .venv/bin/python bench/bench_threshold_review.py
 """
-import io
 import json
 import os
 import sys
@@ -14,7 +13,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from harness import bench_firm, peak_rss_mb  # noqa: I001  (sets Django up: import it first)
+from harness import bench_firm, copy_rows, ids, peak_rss_mb  # noqa: I001  (sets Django up: import it first)
 from django.db import connection, transaction  # noqa: E402
 
 
@@ -33,19 +32,6 @@ CLASSES = ["us_equity"] * 9 + ["intl_equity"] * 5 + ["emerging_equity"] * 3 + ["
 MODELS = {"Conservative": {0: 25, 9: 5, 17: 65, 29: 5}, "Balanced": {0: 40, 9: 15, 14: 5, 17: 35, 29: 5},
           "Growth": {0: 50, 9: 20, 14: 10, 25: 5, 27: 10, 17: 5}, "All weather": {0: 30, 9: 10, 17: 40, 25: 10, 27: 5, 29: 5}}
 
-
-def copy_rows(table: str, frame: pd.DataFrame) -> None:
-    buf = io.StringIO()
-    frame.to_csv(buf, index=False, header=False, na_rep="")
-    buf.seek(0)
-    with connection.cursor() as cur:
-        cur.copy_expert(f'COPY "{table}" ({", ".join(frame.columns)}) FROM STDIN WITH (FORMAT csv, NULL \'\')', buf)
-
-
-def ids(table: str, firm_id: int, order: str) -> np.ndarray:
-    with connection.cursor() as cur:
-        cur.execute(f'SELECT id FROM "{table}" WHERE firm_id = %s ORDER BY {order}', [firm_id])
-        return np.array([r[0] for r in cur.fetchall()], dtype=np.int64)
 
 
 def replay_days() -> list:

@@ -4,7 +4,6 @@ of three trades (one sell naming its lot, two buys), then times one batch run: o
 blocks sent, fills allocated, positions/lots/transactions updated, proposals settled.
 Prints one JSON line last. Run: DATABASE_URL=… REDIS_URL=… .venv/bin/python bench/bench_trade_batch.py
 """
-import io
 import json
 import os
 import sys
@@ -14,7 +13,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from harness import bench_firm  # noqa: I001  (sets Django up: import it first)
+from harness import bench_firm, copy_rows, ids  # noqa: I001  (sets Django up: import it first)
 from django.db import connection, transaction  # noqa: E402
 
 
@@ -28,19 +27,6 @@ AS_OF, TRADE_DAY = date(2026, 11, 24), date(2026, 11, 25)
 N_SEC = 20
 TYPES = ["etf"] * 14 + ["stock"] * 4 + ["mutual_fund"] * 2
 
-
-def copy_rows(table: str, frame: pd.DataFrame) -> None:
-    buf = io.StringIO()
-    frame.to_csv(buf, index=False, header=False, na_rep="")
-    buf.seek(0)
-    with connection.cursor() as cur:
-        cur.copy_expert(f'COPY "{table}" ({", ".join(frame.columns)}) FROM STDIN WITH (FORMAT csv, NULL \'\')', buf)
-
-
-def ids(table: str, firm_id: int, order: str = "id") -> np.ndarray:
-    with connection.cursor() as cur:
-        cur.execute(f'SELECT id FROM "{table}" WHERE firm_id = %s ORDER BY {order}', [firm_id])
-        return np.array([r[0] for r in cur.fetchall()], dtype=np.int64)
 
 
 def _book(firm_id: int, rng) -> tuple:

@@ -2,7 +2,7 @@
 from DATABASE_URL, created if missing; no query log growing in memory), the schema migrated,
 and a fresh firm.
 
-Import it before anything from the project: `from harness import bench_firm, peak_rss_mb`."""
+Import it before anything from the project: `from harness import bench_firm, peak_rss_mb` (and `copy_rows`, `ids` for COPYing generated rows)."""
 import os
 import resource
 import sys
@@ -42,3 +42,26 @@ def bench_firm(label: str):
 
 def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def copy_rows(table: str, frame) -> None:
+    """COPY a DataFrame's rows into `table` (its columns named by the frame's)."""
+    import io
+
+    from django.db import connection
+
+    buf = io.StringIO()
+    frame.to_csv(buf, index=False, header=False, na_rep="")
+    buf.seek(0)
+    with connection.cursor() as cur:
+        cur.copy_expert(f'COPY "{table}" ({", ".join(frame.columns)}) FROM STDIN WITH (FORMAT csv, NULL \'\')', buf)
+
+
+def ids(table: str, firm_id: int, order: str = "id"):
+    """The firm's row ids of `table` in `order`, as an int64 array."""
+    import numpy as np
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(f'SELECT id FROM "{table}" WHERE firm_id = %s ORDER BY {order}', [firm_id])
+        return np.array([r[0] for r in cur.fetchall()], dtype=np.int64)

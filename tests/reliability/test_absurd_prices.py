@@ -2,7 +2,6 @@
 the reason. Price ≤ 0 and NaN cannot be stored (import error / DB constraint); a 100×
 overnight jump, a close near the storable maximum and a 100× crash are read by the scan,
 which marks the account `suspect_price` with the reason and proposes nothing."""
-import math
 from datetime import date, timedelta
 from decimal import Decimal
 

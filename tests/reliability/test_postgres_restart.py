@@ -53,6 +53,7 @@ from django.conf import settings
 
 from trading.tasks import trade_batch_firm
 from tests.trading.helpers import TRADE_DAY
+from tests.reliability.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "reliability"
@@ -82,14 +83,6 @@ def _free_port() -> int:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
-
-def _wait(condition, seconds: float, step: float = 0.1) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(step)
-    return False
 
 
 class EmbeddedPostgres:
@@ -150,7 +143,7 @@ log_statement = 'all'
         else:  # SIGQUIT to every backend, no checkpoint: crash recovery on the way back up
             self._ctl("-m", "immediate", "stop")
             self.start()
-        assert _wait(self._ready, 60), "the embedded PostgreSQL did not come back"
+        assert wait_until(self._ready, 60), "the embedded PostgreSQL did not come back"
         return down, time.monotonic()
 
     def _ready(self) -> bool:
@@ -221,7 +214,7 @@ def world():
     atexit.register(pg.close)  # a second net, should pytest exit without running the teardown
     try:
         pg.start()
-        assert _wait(lambda: bool(pg.query("SELECT 1", db="postgres")), 30)
+        assert wait_until(lambda: bool(pg.query("SELECT 1", db="postgres")), 30)
         pg.query(f'CREATE DATABASE "{DB_NAME}"', db="postgres")
         _manage(pg, "manage.py", "migrate", "--no-input", "-v0")
         seed = json.loads(_manage(pg, "tests/reliability/pg_restart_seed.py", *MODES).strip().splitlines()[-1])
@@ -405,7 +398,7 @@ def test_web_recovers_from_postgres_restarts_mid_request(world):
     cycles = []
     try:
         site = Site(f"http://127.0.0.1:{port}", seed, server_log)
-        assert _wait(lambda: _answers(site.base), 60, 0.2), "gunicorn did not start"
+        assert wait_until(lambda: _answers(site.base), 60, 0.2), "gunicorn did not start"
         session = site.login()
         for page in site.pages * 3:  # warm both workers: each now holds a persistent connection
             hit = site.hit(session, page)
@@ -500,7 +493,7 @@ def test_batch_recovers_from_a_postgres_restart_mid_custodian_call(world, mode):
 
     try:
         first = trade_batch_firm.apply_async(kwargs=kwargs, queue=queue).id
-        assert _wait(lambda: one("SELECT count(*) FROM trading_simulatedcustodianorder WHERE firm_id = %s") > 0, 90), \
+        assert wait_until(lambda: one("SELECT count(*) FROM trading_simulatedcustodianorder WHERE firm_id = %s") > 0, 90), \
             "the batch never reached the custodian"
         pool = _pool(worker)
         connections = pg.app_connections()
@@ -510,13 +503,13 @@ def test_batch_recovers_from_a_postgres_restart_mid_custodian_call(world, mode):
 
         # The task the restart cut retries itself on a fresh connection (FirmTask); then, as the
         # minute due check would, the batch is sent again for as long as it is not done.
-        assert _wait(lambda: _outcome(worker_log, first) is not None, 90, 0.2), "the task in flight never finished"
+        assert wait_until(lambda: _outcome(worker_log, first) is not None, 90, 0.2), "the task in flight never finished"
         first_outcome = _outcome(worker_log, first)
         first_retries = sum(" retry: " in line for line in _task_lines(worker_log, first))
         resent = []
         while not done() and len(resent) < 5:
             task_id = trade_batch_firm.apply_async(kwargs=kwargs, queue=queue).id
-            assert _wait(lambda: _outcome(worker_log, task_id) is not None, 120, 0.2), "a re-sent batch task never finished"
+            assert wait_until(lambda: _outcome(worker_log, task_id) is not None, 120, 0.2), "a re-sent batch task never finished"
             resent.append(_outcome(worker_log, task_id))
         finished_at = time.monotonic()
         alive = worker.poll() is None and _pool(worker) == pool

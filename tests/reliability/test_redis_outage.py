@@ -36,6 +36,7 @@ from tests.conftest import PASSWORD
 from tests.notifications.conftest import SMTPServer
 from tests.reliability.conftest import HEAVY
 from tests.reliability.private_redis import private_redis, worker_start, worker_stop  # noqa: F401 (fixture)
+from tests.reliability.waiting import wait_until
 
 ARTIFACT = Path(__file__).resolve().parents[2] / "test-artifacts" / "reliability" / "redis_outage.json"
 OUTAGE_S = 60 if HEAVY else 3
@@ -85,14 +86,6 @@ def worker(private_redis, smtp, tmp_path):  # noqa: F811
     yield log
     worker_stop(proc)
 
-
-def _wait(condition, seconds: float, step: float = 0.2) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(step)
-    return condition()
 
 
 class Requests:
@@ -151,7 +144,7 @@ def test_redis_stopped_while_clients_approve_loses_nothing_and_sends_each_follow
         first_emails = OutboundMessage.objects.count()
     assert len(approvals) == n and first_emails == CLIENT_ONLY
     # With Redis up, the worker sends the proposal emails (the links the clients will use).
-    assert _wait(lambda: len(_received_ids(smtp)) == CLIENT_ONLY, 60), f"worker did not send; see {worker}"
+    assert wait_until(lambda: len(_received_ids(smtp)) == CLIENT_ONLY, 60), f"worker did not send; see {worker}"
     links = _portal_links(smtp)
 
     # --- Redis goes away ------------------------------------------------------------------
@@ -194,7 +187,7 @@ def test_redis_stopped_while_clients_approve_loses_nothing_and_sends_each_follow
         with firm_scope(firm_a):
             return not OutboundMessage.objects.exclude(status=MessageStatus.SENT).exists()
 
-    recovered = _wait(all_sent, 120 if HEAVY else 40, step=2.0)
+    recovered = wait_until(all_sent, 120 if HEAVY else 40, step=2.0)
     recovery_s = time.monotonic() - recovered_started
     for _ in range(2):  # more beat ticks: a second send would show up now
         _tick_sweep()

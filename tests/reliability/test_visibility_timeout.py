@@ -21,20 +21,13 @@ from tests.trading.helpers import TRADE_DAY, approved_book
 from trading.choices import BatchStatus
 from trading.models import Batch, BlockOrder, Order, SimulatedCustodianOrder
 from trading.tasks import trade_batch_firm
+from tests.reliability.waiting import wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 ARTIFACT = Path(__file__).resolve().parents[2] / "test-artifacts" / "reliability" / "visibility_timeout.json"
 VISIBILITY_TIMEOUT_S = 2
 LATENCY_S = 4  # per block submission; the batch sends a sell block and a buy block: ~8 s > 2 s
 
-
-def _wait(condition, seconds: float, step: float = 0.2) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(step)
-    return condition()
 
 
 def _received(log: Path, task_id: str) -> bool:
@@ -48,15 +41,15 @@ def test_a_batch_outliving_the_visibility_timeout_is_delivered_twice_and_sends_e
     workers = [worker_start(private_redis.url, log, hostname=f"w{i + 1}", CELERY_VISIBILITY_TIMEOUT=VISIBILITY_TIMEOUT_S,
                             TRADING_SIMULATED_LATENCY_S=LATENCY_S) for i, log in enumerate(logs)]
     try:
-        assert _wait(lambda: all(" ready." in log.read_text() for log in logs), 60), "workers did not start"
+        assert wait_until(lambda: all(" ready." in log.read_text() for log in logs), 60), "workers did not start"
         started = time.monotonic()
         task_id = trade_batch_firm.delay(firm_id=firm_a.pk, trade_date=TRADE_DAY.isoformat()).id
-        assert _wait(lambda: all(_received(log, task_id) for log in logs), 30), \
+        assert wait_until(lambda: all(_received(log, task_id) for log in logs), 30), \
             f"the batch task was not delivered a second time: {[log.read_text()[-2000:] for log in logs]}"
         redelivered_after_s = time.monotonic() - started
         with firm_scope(firm_a):
             running_at_redelivery = Batch.objects.get().status != BatchStatus.DONE
-            assert _wait(lambda: Batch.objects.get().status == BatchStatus.DONE, 60), "the batch did not finish"
+            assert wait_until(lambda: Batch.objects.get().status == BatchStatus.DONE, 60), "the batch did not finish"
         batch_s = time.monotonic() - started
         time.sleep(VISIBILITY_TIMEOUT_S + 2)  # a third delivery would happen now
     finally:

@@ -7,7 +7,6 @@ at the custodian once (attempts == 1), every order of every approved proposal pr
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from tests.worker.test_celery_worker import _test_database_url
 from trading.choices import BatchStatus
 from trading.models import Batch, BlockOrder, Order, SimulatedCustodianOrder
 from trading.tasks import trade_batch_firm
+from tests.reliability.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.heavy, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -34,14 +34,6 @@ def _worker(queue: str, latency: str) -> subprocess.Popen:
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def _wait(condition, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
-
 
 def test_a_worker_killed_mid_batch_leaves_every_order_sent_exactly_once(firm_a):
     book = approved_book(firm_a, n=4)
@@ -50,7 +42,7 @@ def test_a_worker_killed_mid_batch_leaves_every_order_sent_exactly_once(firm_a):
     try:
         trade_batch_firm.apply_async(kwargs={"firm_id": firm_a.pk, "trade_date": TRADE_DAY.isoformat()}, queue=queue)
         with firm_scope(firm_a):
-            assert _wait(lambda: SimulatedCustodianOrder.objects.exists(), 60), "the batch never reached the custodian"
+            assert wait_until(lambda: SimulatedCustodianOrder.objects.exists(), 60), "the batch never reached the custodian"
     finally:
         first.kill()  # SIGKILL: no cleanup, no acknowledgement recorded
         first.wait(timeout=30)
@@ -63,8 +55,8 @@ def test_a_worker_killed_mid_batch_leaves_every_order_sent_exactly_once(firm_a):
         def done() -> bool:  # what the minute due check does: the batch is not done, run it again
             trade_batch_firm.apply_async(kwargs={"firm_id": firm_a.pk, "trade_date": TRADE_DAY.isoformat()}, queue=queue)
             with firm_scope(firm_a):
-                return _wait(lambda: Batch.objects.get().status == BatchStatus.DONE, 10)
-        assert _wait(done, 90), "the batch did not finish after the restart"
+                return wait_until(lambda: Batch.objects.get().status == BatchStatus.DONE, 10)
+        assert wait_until(done, 90), "the batch did not finish after the restart"
     finally:
         second.terminate()
         second.wait(timeout=30)
