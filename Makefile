@@ -59,5 +59,5 @@ reliability: venv
 # database (<name>_load). Figures: test-artifacts/loadtest/ and docs/RELIABILITY.md.
 .PHONY: loadtest
 loadtest: venv
-	DJANGO_DEBUG=1 DJANGO_SECRET_KEY=load-only EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend \
+	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=load-only EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend \
 		$(PY) scripts/with_services.py --db-suffix _load -- sh loadtest/run.sh

@@ -13,7 +13,13 @@ Every 200 body is searched for the OTHER firms' markers: their names, their acco
 (e.g. to the login page) is a failure.
 
 FastHttpUser (geventhttpclient) keeps the load generator's own CPU low: it shares the two
-cores with gunicorn and PostgreSQL."""
+cores with gunicorn and PostgreSQL.
+
+The server runs as in production (DJANGO_DEBUG=0: Secure cookies, https redirect, HSTS, CSRF
+origin checks) behind a TLS-terminating proxy that is not run here: every request carries the
+proxy's `X-Forwarded-Proto: https` (settings.SECURE_PROXY_SSL_HEADER), the browser's leg is
+https, so the cookie jar sends the Secure session/CSRF cookies (its policy treats this plain
+loopback as that https leg), and the approve POST carries the browser's `Origin`."""
 import html
 import json
 import os
@@ -21,7 +27,7 @@ import random
 import re
 import resource
 import time
-from http.cookiejar import Cookie
+from http.cookiejar import Cookie, DefaultCookiePolicy
 from pathlib import Path
 
 from locust import between, events, task
@@ -80,19 +86,28 @@ def _started(environment, **kwargs):
     APPROVALS["started_at"], APPROVALS["wall_start"] = time.monotonic(), time.time()
 
 
+class _BehindTlsProxy(DefaultCookiePolicy):
+    """The browser talks https to the proxy: Secure cookies are sent (over this loopback leg)."""
+
+    def __init__(self):
+        super().__init__(secure_protocols=("https", "wss", "http"))
+
+
 class FirmUser(FastHttpUser):
     abstract = True
     wait_time = between(1, 3)
+    default_headers = {"X-Forwarded-Proto": "https"}
     role = ""
     logins = 0
 
     def on_start(self):
+        self.client.cookiejar.set_policy(_BehindTlsProxy())
         self.firm = random.choice(list(FIRMS))
         self.others = OTHERS[self.firm]
         self.email = f"{self.role}{random.randint(1, self.logins)}@{self.firm}.demo"
         # Signed in before the load by loadtest/sessions.py (allauth limits logins per IP).
         self.client.cookiejar.set_cookie(Cookie(
-            0, "sessionid", SESSIONS[self.email], None, False, "127.0.0.1", False, False, "/", True, False, None, True,
+            0, "sessionid", SESSIONS[self.email], None, False, "127.0.0.1", False, False, "/", True, True, None, True,
             None, None, {}))
         self.proposals = []
 
@@ -195,8 +210,9 @@ class Client(FirmUser):
             "typed_name": html.unescape(re.search(r'As on your account: ([^<]+)</span>', body).group(1)).strip(),
             "consent": "on",
         }
+        origin = "https://" + self.host.split("://", 1)[-1].rstrip("/")  # as the browser sends it
         with self.client.post(form.group(1), data=data, name="/portal/proposals/[id]/approve/", catch_response=True,
-                              allow_redirects=False) as response:
+                              allow_redirects=False, headers={"Origin": origin}) as response:
             target = response.headers.get("Location", "") if response.headers else ""
             if response.status_code != 302 or not target.endswith(f"/portal/proposals/{approval_id}/"):
                 response.failure(f"approve: status {response.status_code} {target}")
