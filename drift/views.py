@@ -1,15 +1,19 @@
 """Drift pages: thin views over selectors and services."""
+import functools
+import html
 from decimal import Decimal
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Max, Sum
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 
 from firms.access import role_required, staff_required
 from firms.models import Membership
 from firms.roles import ADVISORY_ROLES, Role
 from portfolios.choices import AssetClass, Segment
+from portfolios.display import html_rows, id_url
 from portfolios.models import Account, ModelPortfolio, ModelTarget
 
 from .charts import drift_history_chart, proposal_allocation_chart
@@ -23,6 +27,24 @@ from .services.rules import drift_rule_save
 PAGE_SIZE = 50
 TIERS = {"small": (None, Decimal("100000")), "mid": (Decimal("100000"), Decimal("500000")), "large": (Decimal("500000"), None)}
 advisory_required = role_required(*ADVISORY_ROLES)
+# One row of drift/drifted_list.html's table (the text its former `{% for %}` printed),
+# formatted by portfolios.display.html_rows: values escaped, `*_html` markup as is.
+DRIFTED_ROW_HTML = """
+<tr><td><a href="{url}">{number}</a></td><td>{client}</td>
+<td>{model}</td><td>{advisor_or_dash}</td>
+<td class="num">${total_value}</td><td class="num">{portfolio_drift}</td>
+<td class="num">{max_drift} <span class="muted">{max_drift_class}</span></td>
+<td>{status_html}</td></tr>
+"""
+_BREACH, _IN_BAND = '<span class="badge bad">breach</span>', '<span class="badge ok">in band</span>'
+
+
+def _drifted_row(row: dict) -> dict:
+    if row["status"] != "ok":
+        status = f'<span class="badge warn">{html.escape(row["status_label"])}</span>'
+    else:
+        status = _BREACH if row["breached"] else _IN_BAND
+    return {**row, "advisor_or_dash": row["advisor"] or "—", "status_html": status}
 
 
 def _drifted(request):
@@ -50,12 +72,14 @@ def _drifted(request):
 def drifted_accounts(request):
     as_of, qs, chosen = _drifted(request)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    advisors = list(Membership.objects.filter(role__in=[Role.ADVISOR, Role.SENIOR_ADVISOR]).select_related("user"))
+    advisors = sorted(Membership.objects.filter(role__in=[Role.ADVISOR, Role.SENIOR_ADVISOR]).select_related("user"),
+                      key=lambda a: (a.display_name, a.pk))  # a fixed order (the query's was arbitrary)
     models = list(ModelPortfolio.objects.order_by("name"))
     rows = drifted_rows(page.object_list.values(*DRIFTED_ROW_FIELDS), model_names={m.pk: m.name for m in models},
                         advisor_names={a.pk: a.display_name for a in advisors})
     return render(request, "drift/drifted_list.html", {
-        "as_of": as_of, "page": page, "rows": rows, "chosen": chosen, "segments": Segment.choices, "tiers": list(TIERS),
+        "as_of": as_of, "page": page, "rows": rows, "rows_html": html_rows(DRIFTED_ROW_HTML, map(_drifted_row, rows)),
+        "chosen": chosen, "segments": Segment.choices, "tiers": list(TIERS),
         "advisors": advisors, "models": models, "querystring": "&".join(f"{k}={v}" for k, v in chosen.items()),
     })
 
@@ -70,14 +94,27 @@ def account_drift(request, pk: int):
     latest = snapshots[-1] if snapshots else None
     classes = [{"label": labels.get(c, c), "current": v[0], "target": v[1], "band": v[2], "drift": round(v[0] - v[1], 3),
                 "breach": abs(v[0] - v[1]) > v[2]} for c, v in (latest.detail.items() if latest else [])]
+    proposal_url = id_url("drift:proposal")  # one reverse() for the page's links, not one per row
+    proposals = list(Proposal.objects.filter(account=account).only("version", "kind", "status", "as_of", "trade_value")
+                     .order_by("-version")[:20])
+    harvests = list(HarvestOpportunity.objects.filter(account=account).select_related("security", "substitute")
+                    .order_by("-as_of", "-est_savings")[:20])
+    for row in proposals:
+        row.url = proposal_url(row.pk)
+    for row in harvests:
+        row.url = proposal_url(row.proposal_id) if row.proposal_id else ""
     return render(request, "drift/account_drift.html", {
         "account": account, "snapshots": snapshots[::-1][:30], "latest": latest, "classes": classes, "applied": applied,
-        "chart": drift_history_chart(snapshots, band), "cash_form": CashProposalForm(),
-        "proposals": Proposal.objects.filter(account=account).only("version", "kind", "status", "as_of", "trade_value")
-                     .order_by("-version")[:20],
-        "harvests": HarvestOpportunity.objects.filter(account=account).select_related("security", "substitute")
-                    .order_by("-as_of", "-est_savings")[:20],
+        "chart": drift_history_chart(snapshots, band), "cash_form_html": _cash_form_html(get_language()),
+        "proposals": proposals, "harvests": harvests,
     })
+
+
+@functools.cache
+def _cash_form_html(language: str) -> str:
+    """The account page's empty cash-proposal form: the same HTML on every page (no bound data,
+    fixed choices), rendered once per process and language instead of per request (~1-2 ms)."""
+    return CashProposalForm().as_p()
 
 
 @staff_required

@@ -1,4 +1,6 @@
 """Staff pages for the book: accounts list and an account's allocation."""
+import html
+
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
@@ -9,10 +11,29 @@ from firms.roles import Role
 
 from .charts import grouped_bars
 from .choices import Segment
+from .display import html_rows
 from .models import Account, ModelPortfolio
 from .selectors import ACCOUNT_ROW_FIELDS, account_allocation, account_holdings, account_rows
 
 PAGE_SIZE = 50
+# One row of portfolios/account_list.html's table (the text its former `{% for %}` printed),
+# formatted by portfolios.display.html_rows: values escaped, `*_html` markup as is.
+ACCOUNT_ROW_HTML = """
+    <tr>
+      <td><a href="{url}">{number}</a></td>
+      <td>{client}</td>
+      <td>{registration}</td>
+      <td>{segment}</td>
+      <td>{model}</td>
+      <td>{custodian}</td>
+      <td>{advisor_html}</td>
+    </tr>
+  """
+_NO_ADVISOR = '<span class="muted">—</span>'
+
+
+def _account_row(row: dict) -> dict:
+    return {**row, "advisor_html": html.escape(row["advisor"]) if row["advisor"] else _NO_ADVISOR}
 
 
 def _filtered_accounts(request):
@@ -34,12 +55,15 @@ def _filtered_accounts(request):
 def account_list(request):
     accounts, chosen = _filtered_accounts(request)
     page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
-    advisors = list(Membership.objects.filter(role__in=[Role.ADVISOR, Role.SENIOR_ADVISOR]).select_related("user"))
+    advisors = sorted(Membership.objects.filter(role__in=[Role.ADVISOR, Role.SENIOR_ADVISOR]).select_related("user"),
+                      key=lambda a: (a.display_name, a.pk))  # a fixed order (the query's was arbitrary)
     models = list(ModelPortfolio.objects.annotate(n=Count("accounts")).order_by("name"))
+    rows = account_rows(page.object_list.values(*ACCOUNT_ROW_FIELDS), model_names={m.pk: m.name for m in models},
+                        advisor_names={a.pk: a.display_name for a in advisors})
     context = {
         "page": page,
-        "rows": account_rows(page.object_list.values(*ACCOUNT_ROW_FIELDS), model_names={m.pk: m.name for m in models},
-                             advisor_names={a.pk: a.display_name for a in advisors}),
+        "rows": rows,
+        "rows_html": html_rows(ACCOUNT_ROW_HTML, map(_account_row, rows)),
         "chosen": chosen,
         "advisors": advisors,
         "models": models,

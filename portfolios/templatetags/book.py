@@ -1,6 +1,10 @@
+from decimal import Decimal
+
 from django import template
+from django.contrib.humanize.templatetags.humanize import intcomma
 
 from portfolios.choices import AssetClass
+from portfolios.display import grouped as display_grouped
 
 register = template.Library()
 _LABELS = dict(AssetClass.choices)
@@ -10,3 +14,13 @@ _LABELS = dict(AssetClass.choices)
 def asset_class_label(value: str) -> str:
     """`fixed_income` → `Fixed income` (unknown values pass through)."""
     return _LABELS.get(value, value)
+
+
+@register.filter(is_safe=True)
+def grouped(value):
+    """`{{ value|intcomma }}` for the money columns of long tables: a Decimal is formatted by
+    portfolios.display.grouped (the same text, ~10x cheaper than humanize's localised
+    intcomma); anything else goes to intcomma itself."""
+    if isinstance(value, Decimal):
+        return display_grouped(value)
+    return intcomma(value)
