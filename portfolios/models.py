@@ -147,7 +147,12 @@ class Account(FirmOwned):
     opened_on = models.DateField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["firm", "number"], name="account_number_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "number"], name="account_number_unique"),
+            # Target of tenant-consistent composite foreign keys (firm_id, account_id) from
+            # high-volume tables (drift snapshots): one check proves the account and its firm.
+            models.UniqueConstraint(fields=["firm", "id"], name="account_firm_key"),
+        ]
         indexes = [
             models.Index(fields=["firm", "advisor"]),
             models.Index(fields=["firm", "model"]),

@@ -15,7 +15,7 @@ from ..arithmetic import drift_compute
 from ..choices import ProposalKind, ProposalSource
 from ..models import AccountDriftSettings, Proposal
 from ..selectors import scan_inputs
-from .proposals import plan_for, proposals_build
+from .proposals import lock_firm_proposals, plan_for, proposals_build
 from .rules import drift_rules_ensure_defaults
 from .snapshots import snapshots_write
 from .transitions import proposals_supersede_open
@@ -93,6 +93,7 @@ def model_change_apply(*, model: ModelPortfolio, targets: list[dict], actor=None
     snapshots replaced for the day, open proposals superseded, new proposals for breaches."""
     as_of = as_of or latest_price_date()
     with transaction.atomic():
+        lock_firm_proposals(model.firm_id)  # before the rules are read: see DriftSnapshot
         ModelTarget.objects.filter(model=model).delete()
         ModelTarget.objects.bulk_create([ModelTarget(firm_id=model.firm_id, model=model, asset_class=t["asset_class"],
                                                      security_id=t["security_id"], weight=Decimal(str(t["weight"]))) for t in targets])

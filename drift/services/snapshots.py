@@ -18,13 +18,13 @@ from .proposals import lock_firm_proposals
 
 _COLS = {"account_id": "bigint", "total_value": "numeric(18,2)", "portfolio_drift": "numeric(7,3)",
          "max_drift": "numeric(7,3)", "max_drift_class": "varchar(24)", "breached": "boolean",
-         "status": "varchar(16)", "status_reason": "varchar(500)", "rule_id": "bigint", "detail": "jsonb"}
+         "status": "varchar(16)", "status_reason": "varchar(500)", "rule_id": "bigint", "detail": "json"}
 
 _INSERT = """
 INSERT INTO drift_driftsnapshot (firm_id, account_id, as_of, total_value, portfolio_drift, max_drift, max_drift_class,
                                  breached, status, status_reason, rule_id, detail, created_at)
 SELECT %(f)s, account_id, %(d)s, total_value, portfolio_drift, max_drift, COALESCE(max_drift_class, ''),
-       breached, status, COALESCE(status_reason, ''), rule_id, COALESCE(detail, '{{}}'::jsonb), now()
+       breached, status, COALESCE(status_reason, ''), rule_id, COALESCE(detail, '{{}}'::json), now()
 FROM tmp_snapshots
 ON CONFLICT (firm_id, account_id, as_of) DO {conflict}
 """
