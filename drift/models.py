@@ -90,8 +90,8 @@ class DriftSnapshot(FirmOwned):
         exists *and* is the snapshot's firm's (the account's own key proves the firm exists);
       rule: no key check per row; snapshot writers read rules under the firm's proposal lock,
         and a rule's deletion takes that lock and clears it from the snapshots (a trigger).
-    Django's on_delete (CASCADE, SET_NULL) still applies through the ORM; the database refuses
-    a delete that would orphan a snapshot."""
+    Django's CASCADE from the account still applies through the ORM; the database refuses a
+    delete that would orphan a snapshot."""
     firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False)
     # No index on account_id alone: lookups by account run inside the firm (scope + RLS) and
     # use snapshot_unique_per_day (firm, account, as_of).
@@ -106,7 +106,11 @@ class DriftSnapshot(FirmOwned):
     status = models.CharField(max_length=16, choices=SnapshotStatus.choices, default=SnapshotStatus.OK)
     status_reason = models.CharField(max_length=500, blank=True, default="", db_default="",
                                      help_text="Why the status is not OK (e.g. the close that failed the price sanity check).")
-    rule = models.ForeignKey(DriftRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False)
+    # Cleared by the database when the rule is deleted (the trigger), in one UPDATE: the ORM's
+    # SET_NULL would first load every snapshot that names the rule. No index on rule_id: it
+    # cost 0.4 s per 100,000 snapshots written, to speed up only the rare rule deletion.
+    rule = models.ForeignKey(DriftRule, null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+",
+                             db_index=False, db_constraint=False)
     detail = StoredJSONField(default=dict, help_text="Per asset class: [current, target, band] in percent.")
     created_at = models.DateTimeField(auto_now_add=True)
 
