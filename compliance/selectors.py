@@ -19,7 +19,7 @@ GROUP_SQL = "COALESCE('h' || c.household_id::text, 'c' || c.id::text)"
 
 _PROPOSALS_SQL = f"""
 SELECT p.id AS proposal_id, p.account_id, a.number AS account_number, p.as_of, p.est_costs::float8 AS est_costs,
-  a.risk_profile, c.alternatives_eligible, {GROUP_SQL} AS grp
+  CASE WHEN p.kind = 'cash_deploy' THEN p.cash_amount ELSE 0 END::float8 AS new_cash, a.risk_profile, c.alternatives_eligible, {GROUP_SQL} AS grp
 FROM drift_proposal p JOIN portfolios_account a ON a.id = p.account_id JOIN portfolios_client c ON c.id = a.client_id
 WHERE p.firm_id = %(f)s AND p.id = ANY(%(ids)s::bigint[])
 """

@@ -29,7 +29,8 @@ def pct(x: float) -> str:
 
 def after_trades(inputs: CheckInputs) -> pd.DataFrame:
     """Per proposal and security: value before, bought, sold and after the trades (cash after
-    includes the sale proceeds less the buys and the estimated costs), and the account total."""
+    includes the sale proceeds less the buys and the estimated costs, plus a cash deploy's new
+    money, which the holdings do not show yet), and the account total."""
     ids = pd.Index(inputs.proposals["proposal_id"])
     h = inputs.holdings.assign(before=inputs.holdings["quantity"] * inputs.holdings["price"].fillna(0.0))
     h = h[["proposal_id", "security_id", "before"]]
@@ -41,6 +42,8 @@ def after_trades(inputs: CheckInputs) -> pd.DataFrame:
     out["after"] = out["before"] + out["bought"] - out["sold"]
     costs = inputs.proposals.set_index("proposal_id")["est_costs"]
     net = (out["sold"] - out["bought"]).groupby(out["proposal_id"]).sum().reindex(ids, fill_value=0.0) - costs.reindex(ids).fillna(0.0)
+    if "new_cash" in inputs.proposals:
+        net = net + inputs.proposals.set_index("proposal_id")["new_cash"].reindex(ids).fillna(0.0)
     cash = cash_after(out, net, ids)
     out = pd.concat([out[out["security_type"] != "cash"], cash], ignore_index=True)
     out["total"] = out.groupby("proposal_id")["after"].transform("sum")

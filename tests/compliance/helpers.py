@@ -36,12 +36,12 @@ def account_for(firm, b, client=None, **kw):
     return acct
 
 
-def proposal(firm, account, trades, *, as_of=DAY, status="draft", est_costs="0"):
+def proposal(firm, account, trades, *, as_of=DAY, status="draft", est_costs="0", kind="full", cash_amount="0"):
     """trades: (security, side, quantity, price, gain) — gain is the sale's realised gain."""
     version = Proposal.objects.filter(account=account).count() + 1
-    p = Proposal.objects.create(firm=firm, account=account, version=version, kind="full", status=status, as_of=as_of,
+    p = Proposal.objects.create(firm=firm, account=account, version=version, kind=kind, status=status, as_of=as_of,
                                 content_hash="x" * 64, total_value=Decimal("100000"), drift_before=0, drift_after=0,
-                                est_costs=Decimal(est_costs))
+                                est_costs=Decimal(est_costs), cash_amount=Decimal(cash_amount))
     for sec, side, qty, price, gain in trades:
         qty, price = Decimal(str(qty)), Decimal(str(price))
         ProposalTrade.objects.create(firm=firm, proposal=p, security=sec, side=side, quantity=qty, price=price,

@@ -99,6 +99,19 @@ def test_liquidity_minimum_amount_counts_the_estimated_costs(scoped, one):
     assert result(ok, "liquidity").passed and not result(short, "liquidity").passed
 
 
+@pytest.mark.parametrize("kind, passed", [("cash_deploy", True), ("full", False)])
+def test_liquidity_counts_a_cash_deploys_new_money(scoped, one, kind, passed):
+    """$10,000 cash held; a deploy of $5,000 new money buys $14,000: $1,000 (6.67%) stays."""
+    b, acct = one
+    div = security(scoped, "DIV", 1, diversified=True)
+    p = proposal(scoped, acct, [(div, "buy", 14000, 1, 0)], kind=kind, cash_amount="5000" if kind == "cash_deploy" else "0")
+    run(scoped, p)
+    r = result(p, "liquidity")
+    assert r.passed is passed
+    if not passed:  # the same buys without the deposit would overdraw the account
+        assert r.figures["cash_after"] == "-4000.00"
+
+
 @pytest.mark.parametrize("spend, passed", [(3999, False), (4000, True), (7000, True), (7001, False)])
 def test_suitability_equity_share_inside_the_balanced_band_40_to_70(scoped, one, spend, passed):
     b, acct = one
