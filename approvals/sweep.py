@@ -1,5 +1,6 @@
 """The periodic sweep of one firm (every minute): void replaced versions, route checked
-proposals, send each 50% reminder once, and apply the firm's policy at each deadline.
+proposals, send each 50% reminder once, apply the firm's policy at each deadline, and render
+signed PDFs that failed in the request.
 Safe to run twice or concurrently: reminders are claimed with a conditional UPDATE and
 every transition is a no-op when repeated."""
 import logging
@@ -12,6 +13,7 @@ from . import notify
 from .choices import ApprovalStatus, ExpiryPolicy, StepRole, StepStatus
 from .links import portal_links_issue
 from .models import Approval
+from .pdf import signature_pdfs_retry
 from .selectors import approval_settings_get
 from .services import ApprovalRefused, approval_escalate, approval_expire, approvals_start, approvals_void_superseded
 
@@ -25,6 +27,7 @@ class SweepReport:
     reminded: list[int] = field(default_factory=list)
     expired: list[int] = field(default_factory=list)
     escalated: list[int] = field(default_factory=list)
+    pdfs: list[int] = field(default_factory=list)
 
 
 def _reminders_claim(now: datetime) -> list[Approval]:
@@ -73,4 +76,5 @@ def approvals_sweep(*, firm_id: int, now: datetime) -> SweepReport:
     report.routed = approvals_start(firm_id=firm_id, now=now)
     report.reminded = _remind(now)
     _deadlines(firm_id, now, report)
+    report.pdfs = signature_pdfs_retry(now=now)
     return report

@@ -151,3 +151,29 @@ def test_the_signed_pdf_opens_and_shows_trades_and_the_signature(routed, client,
     subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(tmp_path / "signed.pdf"),
                     str(ARTIFACTS / "signed-proposal-page1")], check=True)
     assert (ARTIFACTS / "signed-proposal-page1.png").stat().st_size > 10_000
+
+
+def test_a_signed_pdf_that_failed_to_render_is_rendered_by_the_sweep_later(routed, client, monkeypatch):
+    from approvals import pdf as signed_pdf
+    from approvals.sweep import approvals_sweep
+
+    approvals, links = routed
+    real = signed_pdf.signature_pdf_bytes
+
+    def broken(signature):
+        raise OSError("fonts unavailable")
+
+    monkeypatch.setattr(signed_pdf, "signature_pdf_bytes", broken)
+    client.get(_path(links[approvals[0].pk]))
+    assert _sign(client, approvals[0]).status_code == 200  # the signature stands without its PDF
+    firm_id = approvals[0].firm_id
+    with firm_scope(firm_id):
+        signature = Signature.objects.get(approval=approvals[0])
+        assert not signature.pdf
+        monkeypatch.setattr(signed_pdf, "signature_pdf_bytes", real)
+        assert approvals_sweep(firm_id=firm_id, now=signature.signed_at + timedelta(minutes=1)).pdfs == []  # the request's turn
+        assert approvals_sweep(firm_id=firm_id, now=signature.signed_at + timedelta(minutes=3)).pdfs == [signature.pk]
+        signature.refresh_from_db()
+        assert signature.pdf.read().startswith(b"%PDF") and len(signature.pdf_sha256) == 64
+        assert approvals_sweep(firm_id=firm_id, now=signature.signed_at + timedelta(minutes=4)).pdfs == []  # once
+    assert client.get(f"/portal/proposals/{approvals[0].pk}/signed.pdf").status_code == 200
