@@ -6,11 +6,13 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Max, Sum
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 
 from firms.access import role_required, staff_required
 from firms.models import Membership
+from firms.precompiled import Precompiled
 from firms.roles import ADVISORY_ROLES, Role
 from portfolios.choices import AssetClass, Segment
 from portfolios.display import html_rows, id_url
@@ -18,7 +20,7 @@ from portfolios.models import Account, ModelPortfolio, ModelTarget
 
 from .charts import drift_history_chart, proposal_allocation_chart
 from .forms import CashProposalForm, DriftRuleForm, ModelTargetsForm
-from .models import DriftRule, DriftSnapshot, HarvestOpportunity, Proposal
+from .models import DriftRule, DriftSnapshot, HarvestOpportunity, Proposal, ProposalTrade
 from .rules import rule_for_account
 from .selectors import DRIFTED_ROW_FIELDS, drifted_rows, harvest_opportunities_on
 from .services.advisor import RebalanceRefused, model_change_apply, model_change_preview, proposal_create_cash
@@ -47,6 +49,21 @@ def _drifted_row(row: dict) -> dict:
     return {**row, "advisor_or_dash": row["advisor"] or "—", "status_html": status}
 
 
+# The pages' per-request lookups, compiled once per process (firms.precompiled).
+_advisors = Precompiled(lambda: Membership.objects.filter(role__in=[Role.ADVISOR, Role.SENIOR_ADVISOR]).select_related("user"), 0)
+_models = Precompiled(lambda: ModelPortfolio.objects.order_by("name"), 0)
+_account = Precompiled(lambda pk: Account.objects.select_related("client", "model").filter(pk=pk), 1)
+_snapshots = Precompiled(lambda account_id: DriftSnapshot.objects.filter(account_id=account_id).order_by("-as_of")[:120], 1)
+_proposals = Precompiled(lambda account_id: Proposal.objects.filter(account_id=account_id)
+                         .only("version", "kind", "status", "as_of", "trade_value").order_by("-version")[:20], 1)
+_harvests = Precompiled(lambda account_id: HarvestOpportunity.objects.filter(account_id=account_id)
+                        .select_related("security", "substitute").order_by("-as_of", "-est_savings")[:20], 1)
+_proposal = Precompiled(lambda pk: Proposal.objects.select_related("account__client").filter(pk=pk), 1)
+_trades = Precompiled(lambda proposal_id: ProposalTrade.objects.filter(proposal_id=proposal_id).select_related("security")
+                      .order_by("side", "security__symbol")
+                      .only("proposal_id", "side", "quantity", "price", "value", "realised_st", "realised_lt", "security__symbol"), 1)
+
+
 def _drifted(request):
     as_of = DriftSnapshot.objects.aggregate(d=Max("as_of"))["d"]
     qs = DriftSnapshot.objects.filter(as_of=as_of)
@@ -72,9 +89,8 @@ def _drifted(request):
 def drifted_accounts(request):
     as_of, qs, chosen = _drifted(request)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    advisors = sorted(Membership.objects.filter(role__in=[Role.ADVISOR, Role.SENIOR_ADVISOR]).select_related("user"),
-                      key=lambda a: (a.display_name, a.pk))  # a fixed order (the query's was arbitrary)
-    models = list(ModelPortfolio.objects.order_by("name"))
+    advisors = sorted(_advisors(), key=lambda a: (a.display_name, a.pk))  # a fixed order (the query's was arbitrary)
+    models = _models()
     rows = drifted_rows(page.object_list.values(*DRIFTED_ROW_FIELDS), model_names={m.pk: m.name for m in models},
                         advisor_names={a.pk: a.display_name for a in advisors})
     return render(request, "drift/drifted_list.html", {
@@ -84,10 +100,16 @@ def drifted_accounts(request):
     })
 
 
+def _one(found: list):
+    if not found:
+        raise Http404("No such object.")
+    return found[0]
+
+
 @staff_required
 def account_drift(request, pk: int):
-    account = get_object_or_404(Account.objects.select_related("client", "model"), pk=pk)
-    snapshots = list(DriftSnapshot.objects.filter(account=account).order_by("-as_of")[:120])[::-1]
+    account = _one(_account(pk))
+    snapshots = _snapshots(account.pk)[::-1]
     applied = rule_for_account(account)
     band = applied.rule.threshold_pp if applied.rule else None
     labels = dict(AssetClass.choices)
@@ -95,10 +117,7 @@ def account_drift(request, pk: int):
     classes = [{"label": labels.get(c, c), "current": v[0], "target": v[1], "band": v[2], "drift": round(v[0] - v[1], 3),
                 "breach": abs(v[0] - v[1]) > v[2]} for c, v in (latest.detail.items() if latest else [])]
     proposal_url = id_url("drift:proposal")  # one reverse() for the page's links, not one per row
-    proposals = list(Proposal.objects.filter(account=account).only("version", "kind", "status", "as_of", "trade_value")
-                     .order_by("-version")[:20])
-    harvests = list(HarvestOpportunity.objects.filter(account=account).select_related("security", "substitute")
-                    .order_by("-as_of", "-est_savings")[:20])
+    proposals, harvests = _proposals(account.pk), _harvests(account.pk)
     for row in proposals:
         row.url = proposal_url(row.pk)
     for row in harvests:
@@ -149,13 +168,12 @@ def account_cash_proposal(request, pk: int):
 
 @staff_required
 def proposal_detail(request, pk: int):
-    proposal = get_object_or_404(Proposal.objects.select_related("account__client"), pk=pk)
+    proposal = _one(_proposal(pk))
     labels = dict(AssetClass.choices)
     rows = [{"label": labels.get(c, c), **v} for c, v in proposal.allocation.items()]
     return render(request, "drift/proposal_detail.html", {
         "proposal": proposal, "rows": rows, "chart": proposal_allocation_chart(rows),
-        "trades": proposal.trades.select_related("security").order_by("side", "security__symbol")
-                  .only("proposal_id", "side", "quantity", "price", "value", "realised_st", "realised_lt", "security__symbol"),
+        "trades": _trades(proposal.pk),
     })
 
 

@@ -1,9 +1,14 @@
 """What a client may see: only approvals and accounts of their own Client record."""
 from decimal import Decimal
 
+from django.db.models import OuterRef, Subquery
+
+from approvals.choices import ApprovalStatus, StepRole, StepStatus
 from approvals.models import Approval
 from drift.models import Proposal
-from portfolios.selectors import account_holdings
+from firms.precompiled import Precompiled
+from portfolios.models import Account, ModelTarget, Position, Price
+from portfolios.selectors import HoldingRow
 
 HISTORY_STATUSES = ("approved", "queued", "submitted", "executed", "partially_executed", "declined", "expired")
 
@@ -13,18 +18,74 @@ def client_approvals(user):
             .select_related("proposal__account").order_by("-started_at"))
 
 
-def accounts_approvals(account_ids):
-    """client_approvals() for a client whose accounts the caller already holds: the same rows
-    found from the account ids, so the query skips the client join (the portal's busiest page)."""
-    return (Approval.objects.filter(proposal__account_id__in=list(account_ids)).select_related("proposal__account")
-            .only("status", "started_at", "deadline", "proposal__account__number").order_by("-started_at"))
+def _positions_with_close(account_id: int):
+    last_close = Price.objects.filter(security=OuterRef("security")).order_by("-date").values("close")[:1]
+    return Position.objects.filter(account_id=account_id).annotate(close=Subquery(last_close)).only("quantity")
+
+
+_positions = Precompiled(_positions_with_close, 1)
+_earlier = Precompiled(lambda account_id, exclude_id: Proposal.objects.filter(account_id=account_id, status__in=HISTORY_STATUSES)
+                       .exclude(pk=exclude_id).only("as_of", "status", "drift_before", "drift_after", "total_value")
+                       .order_by("-as_of")[:10], 2)
+
+
+def account_value(account_id: int) -> Decimal:
+    """The account's value at each security's latest close: the sum of
+    portfolios.selectors.account_holdings(account)'s values (each rounded to the cent as there),
+    without the holdings' names, ordering and join."""
+    return sum(((p.quantity * p.close).quantize(Decimal("0.01")) for p in _positions(account_id) if p.close is not None),
+               Decimal("0"))
 
 
 def rebalance_history(account, *, exclude_id: int | None = None) -> list[dict]:
     """Earlier rebalances of the account, with drift before/after and the value change since."""
-    today = sum((h.value for h in account_holdings(account)), Decimal("0"))
-    earlier = (Proposal.objects.filter(account=account, status__in=HISTORY_STATUSES).exclude(pk=exclude_id)
-               .only("as_of", "status", "drift_before", "drift_after", "total_value").order_by("-as_of")[:10])
+    today = account_value(account.pk)
+    earlier = _earlier(account.pk, exclude_id) if exclude_id is not None else (
+        Proposal.objects.filter(account=account, status__in=HISTORY_STATUSES)
+        .only("as_of", "status", "drift_before", "drift_after", "total_value").order_by("-as_of")[:10])
     return [{"proposal": p, "value_then": p.total_value, "change": today - p.total_value,
              "change_pct": ((today - p.total_value) / p.total_value * 100).quantize(Decimal("0.01")) if p.total_value else None}
             for p in earlier]
+
+
+# --- The portal home (the clients' busiest page), compiled once per process --------------
+
+def _holdings_of(user_id: int):
+    last_close = Price.objects.filter(security=OuterRef("security")).order_by("-date")
+    return (Position.objects.filter(account__client__user=user_id)
+            .annotate(close=Subquery(last_close.values("close")[:1]), close_date=Subquery(last_close.values("date")[:1]))
+            .order_by("account_id", "security__asset_class", "security__symbol")
+            .values_list("account_id", "quantity", "security__symbol", "security__name", "security__asset_class", "close", "close_date"))
+
+
+_holdings = Precompiled(_holdings_of, 1)
+_targets = Precompiled(lambda user_id: ModelTarget.objects.filter(
+    model_id__in=Subquery(Account.objects.filter(client__user=user_id).values("model_id"))).values_list("model_id", "asset_class", "weight"), 1)
+_waiting = Precompiled(lambda user_id: client_approvals(user_id).filter(
+    status=ApprovalStatus.PENDING, steps__role=StepRole.CLIENT, steps__status=StepStatus.ACTIVE)
+    .only("status", "started_at", "deadline", "proposal__account__number"), 1)
+_decided = Precompiled(lambda user_id: client_approvals(user_id).exclude(status=ApprovalStatus.PENDING)
+                       .only("status", "started_at", "deadline", "proposal__account__number")[:10], 1)
+
+
+def client_holdings(user_id: int) -> dict[int, list[HoldingRow]]:
+    """portfolios.selectors.holdings_by_account() of all the client's accounts (the same rows)."""
+    holdings: dict[int, list[HoldingRow]] = {}
+    for account_id, quantity, symbol, name, asset_class, close, close_date in _holdings(user_id):
+        holdings.setdefault(account_id, []).append(HoldingRow(
+            symbol=symbol, name=name, asset_class=asset_class, quantity=quantity, price=close, price_date=close_date,
+            value=(quantity * close).quantize(Decimal("0.01")) if close is not None else Decimal("0.00")))
+    return holdings
+
+
+def client_model_targets(user_id: int) -> dict[int, list[dict]]:
+    """portfolios.selectors.model_targets() of the models of all the client's accounts."""
+    targets: dict[int, list[dict]] = {}
+    for model_id, asset_class, weight in _targets(user_id):
+        targets.setdefault(model_id, []).append({"model_id": model_id, "asset_class": asset_class, "weight": weight})
+    return targets
+
+
+def client_waiting_and_decided(user_id: int) -> tuple[list, list]:
+    """The client's approvals waiting for their decision, and their last 10 decided ones."""
+    return _waiting(user_id), _decided(user_id)

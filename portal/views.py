@@ -7,29 +7,38 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from approvals.choices import ApprovalStatus, AuthMethod, StepRole, StepStatus
+from approvals.choices import AuthMethod, StepRole, StepStatus
 from approvals.consent import DISCLOSURES
 from approvals.links import portal_link_check
+from approvals.models import ApprovalStep
 from approvals.presentation import proposal_review
 from approvals.services import ApprovalRefused, approval_client_approve, approval_client_decline
 from approvals.services.decisions import Evidence
 from firms.access import client_required
+from firms.precompiled import Precompiled
 from firms.tenancy import firm_scope
 from portfolios.charts import grouped_bars
 from portfolios.models import Account
-from portfolios.selectors import account_allocation, holdings_by_account, model_targets
+from portfolios.selectors import account_allocation
 
 from .forms import ApproveForm, DeclineForm
-from .selectors import accounts_approvals, client_approvals, rebalance_history
+from .selectors import (client_approvals, client_holdings, client_model_targets, client_waiting_and_decided,
+                        rebalance_history)
 from .sessions import AUTH_KEY, client_user_ensure
+
+
+# The portal's per-request lookups, compiled once per process (firms.precompiled).
+_client_accounts = Precompiled(lambda user_id: Account.objects.filter(client__user=user_id).select_related("model")
+                               .only("number", "registration", "model_id", "model__name").order_by("number"), 1)
+_client_approval = Precompiled(lambda user_id, pk: client_approvals(user_id).select_related("proposal__account__client")
+                               .filter(pk=pk), 2)
+_approval_steps = Precompiled(lambda approval_id: ApprovalStep.objects.filter(approval_id=approval_id).order_by("position"), 1)
 
 
 @client_required
 def home(request):
-    accounts = list(Account.objects.filter(client__user=request.user).select_related("model")
-                    .only("number", "registration", "model_id", "model__name").order_by("number"))
-    holdings = holdings_by_account(a.pk for a in accounts)
-    targets = model_targets({a.model_id for a in accounts})
+    accounts = _client_accounts(request.user.pk)
+    holdings, targets = client_holdings(request.user.pk), client_model_targets(request.user.pk)
     cards = []
     for account in accounts:  # a client has a handful of accounts, not thousands
         total, allocation = account_allocation(account, holdings.get(account.pk, []), targets.get(account.model_id, []))
@@ -38,10 +47,8 @@ def home(request):
             title=f"Account ending {account.number[-4:]}: current vs target",
         )
         cards.append({"account": account, "total": total, "allocation": allocation, "chart": chart})
-    approvals = accounts_approvals(a.pk for a in accounts)  # the client's own accounts, as client_approvals()
-    waiting = approvals.filter(status=ApprovalStatus.PENDING, steps__role=StepRole.CLIENT, steps__status=StepStatus.ACTIVE)
-    return render(request, "portal/home.html", {"cards": cards, "waiting": waiting,
-                                                "decided": approvals.exclude(status=ApprovalStatus.PENDING)[:10]})
+    waiting, decided = client_waiting_and_decided(request.user.pk)
+    return render(request, "portal/home.html", {"cards": cards, "waiting": waiting, "decided": decided})
 
 
 def _link_problem(request, message: str, status: int):
@@ -71,12 +78,16 @@ def link(request, token: str):
 
 
 def _approval(request, pk: int):
-    return get_object_or_404(client_approvals(request.user).select_related("proposal__account__client"), pk=pk)
+    """The client's own approval `pk` with its proposal, account and client, or 404."""
+    found = _client_approval(request.user.pk, pk)
+    if not found:
+        raise Http404("No such proposal.")
+    return found[0]
 
 
 def _review(request, approval, approve_form=None, decline_form=None, status=200):
     proposal = approval.proposal
-    client_step = next((s for s in approval.steps.all() if s.role == StepRole.CLIENT), None)
+    client_step = next((s for s in _approval_steps(approval.pk) if s.role == StepRole.CLIENT), None)
     can_decide = bool(client_step and client_step.status == StepStatus.ACTIVE and approval.status == "pending"
                       and timezone.now() < approval.deadline)
     context = {**proposal_review(proposal), "approval": approval, "client_step": client_step, "can_decide": can_decide,

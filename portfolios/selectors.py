@@ -56,21 +56,21 @@ def holdings_by_account(account_ids) -> dict[int, list[HoldingRow]]:
     last_close = Price.objects.filter(security=OuterRef("security")).order_by("-date")
     rows = (
         Position.objects.filter(account_id__in=list(account_ids))
-        .select_related("security")
-        .only("account_id", "quantity", "security__symbol", "security__name", "security__asset_class")
         .annotate(close=Subquery(last_close.values("close")[:1]), close_date=Subquery(last_close.values("date")[:1]))
         .order_by("account_id", "security__asset_class", "security__symbol")
+        # plain rows, not two model instances per position (the portal's busiest pages)
+        .values_list("account_id", "quantity", "security__symbol", "security__name", "security__asset_class", "close", "close_date")
     )
     holdings: dict[int, list[HoldingRow]] = {}
-    for p in rows:
-        holdings.setdefault(p.account_id, []).append(HoldingRow(
-            symbol=p.security.symbol,
-            name=p.security.name,
-            asset_class=p.security.asset_class,
-            quantity=p.quantity,
-            price=p.close,
-            price_date=p.close_date,
-            value=(p.quantity * p.close).quantize(Decimal("0.01")) if p.close is not None else Decimal("0.00"),
+    for account_id, quantity, symbol, name, asset_class, close, close_date in rows:
+        holdings.setdefault(account_id, []).append(HoldingRow(
+            symbol=symbol,
+            name=name,
+            asset_class=asset_class,
+            quantity=quantity,
+            price=close,
+            price_date=close_date,
+            value=(quantity * close).quantize(Decimal("0.01")) if close is not None else Decimal("0.00"),
         ))
     return holdings
 

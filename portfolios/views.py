@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 
 from firms.access import staff_required
 from firms.models import Membership
+from firms.precompiled import Precompiled
 from firms.roles import Role
 
 from .charts import grouped_bars
@@ -30,6 +31,9 @@ ACCOUNT_ROW_HTML = """
     </tr>
   """
 _NO_ADVISOR = '<span class="muted">—</span>'
+# The list's filter options, compiled once per process (firms.precompiled).
+_advisors = Precompiled(lambda: Membership.objects.filter(role__in=[Role.ADVISOR, Role.SENIOR_ADVISOR]).select_related("user"), 0)
+_models_with_counts = Precompiled(lambda: ModelPortfolio.objects.annotate(n=Count("accounts")).order_by("name"), 0)
 
 
 def _account_row(row: dict) -> dict:
@@ -55,9 +59,8 @@ def _filtered_accounts(request):
 def account_list(request):
     accounts, chosen = _filtered_accounts(request)
     page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
-    advisors = sorted(Membership.objects.filter(role__in=[Role.ADVISOR, Role.SENIOR_ADVISOR]).select_related("user"),
-                      key=lambda a: (a.display_name, a.pk))  # a fixed order (the query's was arbitrary)
-    models = list(ModelPortfolio.objects.annotate(n=Count("accounts")).order_by("name"))
+    advisors = sorted(_advisors(), key=lambda a: (a.display_name, a.pk))  # a fixed order (the query's was arbitrary)
+    models = _models_with_counts()
     rows = account_rows(page.object_list.values(*ACCOUNT_ROW_FIELDS), model_names={m.pk: m.name for m in models},
                         advisor_names={a.pk: a.display_name for a in advisors})
     context = {
