@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import connection
 
 from .models import AuditEntry, Firm, FirmOwned
+from .precompiled import PreparedStatements
 
 _owner_mode: ContextVar[bool] = ContextVar("owner_mode", default=False)
 _current_firm: ContextVar[int | None] = ContextVar("current_firm", default=None)
@@ -33,14 +34,13 @@ def on_connection_created(sender, connection, **kwargs):
     push_settings(connection)
 
 
+_PUSH = PreparedStatements("SELECT set_config('app.firm_id', %s, false), set_config('app.user_id', %s, false)")
+
+
 def push_settings(conn=connection) -> None:
     """Write the current firm/user scope into the connection's settings (or clear them)."""
     firm_id, user_id = _current_firm.get(), _current_user.get()
-    with conn.cursor() as cur:
-        cur.execute(
-            "SELECT set_config('app.firm_id', %s, false), set_config('app.user_id', %s, false)",
-            ["" if firm_id is None else str(firm_id), "" if user_id is None else str(user_id)],
-        )
+    _PUSH.fetchall(conn, ["" if firm_id is None else str(firm_id), "" if user_id is None else str(user_id)])
 
 
 @contextmanager
@@ -74,13 +74,14 @@ def db_user(user_id: int | None):
 # read under that firm scope. A statement that fails aborts the implicit transaction, which
 # undoes the set_config calls before it (the connection keeps its previous, cleared settings).
 _MEMBER_SCOPE_SQL = """
-SELECT set_config('app.firm_id', '', false), set_config('app.user_id', %(user)s, false);
+SELECT set_config('app.firm_id', '', false), set_config('app.user_id', %s, false);
 SELECT set_config('app.firm_id', COALESCE((SELECT m.firm_id::text FROM firms_membership m
-                                           WHERE m.user_id = %(user_id)s ORDER BY m.id LIMIT 1), ''), false),
+                                           WHERE m.user_id = %s ORDER BY m.id LIMIT 1), ''), false),
        set_config('app.user_id', '', false);
 SELECT m.firm_id, {columns} FROM firms_membership m JOIN firms_firm f ON f.id = m.firm_id
- WHERE m.user_id = %(user_id)s AND m.firm_id = app_current_firm()
+ WHERE m.user_id = %s AND m.firm_id = app_current_firm()
 """
+_MEMBER_SCOPE: dict[str, PreparedStatements] = {}  # per column list (prepared once per connection)
 
 
 @contextmanager
@@ -95,9 +96,11 @@ def db_member_firm(user_id: int, columns: str):
     (the request's outermost scope)."""
     if _current_firm.get() is not None or _current_user.get() is not None or _owner_mode.get():
         raise RuntimeError("db_member_firm opens the outermost scope only")
-    with connection.cursor() as cur:
-        cur.execute(_MEMBER_SCOPE_SQL.format(columns=columns), {"user": str(user_id), "user_id": user_id})
-        row = cur.fetchone()
+    statement = _MEMBER_SCOPE.get(columns)
+    if statement is None:
+        statement = _MEMBER_SCOPE[columns] = PreparedStatements(_MEMBER_SCOPE_SQL.format(columns=columns))
+    rows = statement.fetchall(connection, [str(user_id), user_id, user_id])
+    row = rows[0] if rows else None
     if row is None:
         push_settings()  # no membership (or it changed between the statements): no firm scope
         yield None

@@ -95,3 +95,22 @@ def test_values_list_tuples(firm_a, books):
     with firm_scope(firm_a):
         account = books[0]["accounts"][0]
         assert lookup(account.pk) == list(build(account.pk)) == [("BND", 680), ("VTI", 660)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_it_is_prepared_once_per_connection_and_executed(firm_a, firm_b, books):
+    lookup = Precompiled(_accounts_of, 1)
+    a_account, b_account = books[0]["accounts"][0], books[1]["accounts"][0]
+    for _ in range(3):
+        with firm_scope(firm_a):
+            assert [_fields(a) for a in lookup(a_account.pk)] == [_fields(_accounts_of(a_account.pk).get())]
+            assert lookup(b_account.pk) == []
+        with firm_scope(firm_b):
+            assert [a.pk for a in lookup(b_account.pk)] == [b_account.pk]
+            assert lookup(a_account.pk) == []
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_prepared_statements WHERE name = %s", [lookup._statement._parts[0][0]])
+        assert cur.fetchone()[0] == 1
+    connection.close()  # a new connection prepares again
+    with firm_scope(firm_a):
+        assert [a.pk for a in lookup(a_account.pk)] == [a_account.pk]
