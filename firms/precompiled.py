@@ -27,7 +27,7 @@ import logging
 import re
 import threading
 
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, ProgrammingError, connections
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 from django_scopes import get_scope, scope
 
@@ -146,18 +146,20 @@ class PreparedStatements:
             with connection.cursor() as cur:
                 cur.execute(self.sql, values)
                 return cur.fetchall()
-        connection.ensure_connection()
-        prepared = getattr(connection, "_rb_prepared", None)
-        if prepared is None or prepared[0] is not connection.connection:  # a new database connection
-            prepared = connection._rb_prepared = (connection.connection, set())
-        executes = [f"EXECUTE {name}" + (f" ({', '.join(['%s'] * n)})" if n else "") for name, _, n in self._parts]
-        prepares = [f"PREPARE {name} AS {text}" for name, text, _ in self._parts if name not in prepared[1]]
-        with connection.cursor() as cur:
+        with connection.cursor() as cur:  # opens, or health-checks and reopens, the connection first
+            prepared = getattr(connection, "_rb_prepared", None)
+            if prepared is None or prepared[0] is not connection.connection:  # a new database connection
+                prepared = connection._rb_prepared = (connection.connection, set())
+            executes = [f"EXECUTE {name}" + (f" ({', '.join(['%s'] * n)})" if n else "") for name, _, n in self._parts]
+            prepares = [f"PREPARE {name} AS {text}" for name, text, _ in self._parts if name not in prepared[1]]
             try:
                 cur.execute("; ".join(prepares + executes), values)
             except DatabaseError as exc:
-                if not prepares:
-                    raise
+                if getattr(exc.__cause__, "pgcode", None) == "26000" and not prepares:
+                    prepared[1].clear()  # "prepared statement does not exist": the session lost them, send them again
+                    return self.fetchall(connection, values)
+                if not prepares or not isinstance(exc, ProgrammingError):
+                    raise  # the statement itself failed, or the connection did: as without PREPARE
                 log.warning("PREPARE refused (%s); sending %r as plain SQL from now on", exc, self.sql[:80])
                 self._prepare = False  # autocommit: only this query failed
                 cur.execute(self.sql, values)

@@ -114,3 +114,17 @@ def test_outside_a_transaction_it_is_prepared_once_per_connection_and_executed(f
     connection.close()  # a new connection prepares again
     with firm_scope(firm_a):
         assert [a.pk for a in lookup(a_account.pk)] == [a_account.pk]
+    with connection.cursor() as cur:
+        cur.execute("DEALLOCATE ALL")  # the session lost its prepared statements: sent again
+    with firm_scope(firm_a):
+        assert [a.pk for a in lookup(a_account.pk)] == [a_account.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_postgresql_cannot_prepare_runs_as_plain_sql(db, caplog):
+    from firms.precompiled import PreparedStatements
+
+    untyped = PreparedStatements("SELECT %s IS NULL")  # no type for the parameter: PREPARE refuses it
+    assert untyped.fetchall(connection, ["x"]) == [(False,)]
+    assert "PREPARE refused" in caplog.text
+    assert untyped.fetchall(connection, [None]) == [(True,)]
