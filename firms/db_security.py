@@ -84,6 +84,11 @@ SELECT m.firm_id, {columns} FROM firms_membership m JOIN firms_firm f ON f.id = 
 _MEMBER_SCOPE: dict[str, PreparedStatements] = {}  # per column list (prepared once per connection)
 
 
+def in_scope() -> bool:
+    """True inside a firm or user scope (or owner mode): db_member_firm is for the outermost."""
+    return _current_firm.get() is not None or _current_user.get() is not None or _owner_mode.get()
+
+
 @contextmanager
 def db_member_firm(user_id: int, columns: str):
     """Enter the firm scope of `user_id`'s membership and yield the row of `columns` (aliases
@@ -94,7 +99,7 @@ def db_member_firm(user_id: int, columns: str):
     `db_firm(membership.firm_id)` for the block, in 1 statement round trip instead of 4; on
     exit the settings are cleared as db_firm's exit does. Only outside any firm or user scope
     (the request's outermost scope)."""
-    if _current_firm.get() is not None or _current_user.get() is not None or _owner_mode.get():
+    if in_scope():
         raise RuntimeError("db_member_firm opens the outermost scope only")
     statement = _MEMBER_SCOPE.get(columns)
     if statement is None:

@@ -3,7 +3,7 @@ from contextlib import contextmanager
 
 from django_scopes import scope
 
-from .db_security import db_firm, db_member_firm, db_user
+from .db_security import db_firm, db_member_firm, db_user, in_scope
 from .models import Firm, Membership
 
 
@@ -49,6 +49,16 @@ def member_scope(user, facts: dict[str, str] | None = None):
     applies; `f` is the firm row, `m` the membership), set on the membership as `facts`."""
     if not user.is_authenticated:
         yield None
+        return
+    if in_scope():  # nested in a scope (tests, a request handled inside a job): the two-step way
+        membership = membership_for_user(user)
+        if membership is None:
+            yield None
+            return
+        with firm_scope(membership.firm_id):
+            membership.firm = Firm.objects.get(pk=membership.firm_id)
+            membership.facts = {}
+            yield membership
         return
     names = list(facts or {})
     columns = ", ".join([_COLUMNS] + [f"({facts[name]})" for name in names])

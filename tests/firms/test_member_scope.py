@@ -79,3 +79,11 @@ def test_a_failed_request_still_clears_the_connection(members_a, firm_a):
     with pytest.raises(RuntimeError):
         FirmScopeMiddleware(get_response)(request)
     assert _settings() == ("", "")
+
+
+def test_a_request_handled_inside_another_scope_gets_its_members_firm_and_restores_the_outer_one(members_a, firm_a, firm_b):
+    with firm_scope(firm_b):
+        seen = _in_request(members_a["advisor"].user)
+        assert _settings() == (str(firm_b.pk), "")
+    assert seen["firm"].pk == firm_a.pk and seen["settings"] == (str(firm_a.pk), "")
+    assert _settings() == ("", "")
