@@ -27,6 +27,7 @@ import logging
 import re
 import threading
 
+from django.conf import settings
 from django.db import DatabaseError, ProgrammingError, connections
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 from django_scopes import get_scope, scope
@@ -139,7 +140,9 @@ class PreparedStatements:
         for part in (p.strip() for p in sql.split(";")):
             if part:
                 self._parts.append((f"rb_prepared_{next(_NAMES)}", _numbered(part), part.count("%s") - part.count("%%s")))
-        self._prepare = True
+        # Off behind a pooler in transaction mode (pgbouncer), where a session's statements
+        # do not follow the client from one transaction to the next.
+        self._prepare = settings.DATABASE_PREPARED_STATEMENTS
 
     def fetchall(self, connection, values: list) -> list:
         if not self._prepare or connection.in_atomic_block:

@@ -84,6 +84,9 @@ DATABASES = {
     )
 }
 DATABASE_APP_ROLE = env_str("DATABASE_APP_ROLE", "rebalance_app")
+# The per-request SQL is PREPAREd once per connection (firms/precompiled.py). Set to 0 behind
+# a pooler in transaction mode (pgbouncer), where prepared statements do not follow a client.
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache, Celery -------------------------------------------------------------

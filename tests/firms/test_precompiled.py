@@ -6,7 +6,7 @@ from django.db.models import OuterRef, Subquery
 from django.test.utils import CaptureQueriesContext
 from django_scopes import ScopeError, scopes_disabled
 
-from firms.precompiled import Precompiled
+from firms.precompiled import Precompiled, PreparedStatements
 from firms.tenancy import firm_scope
 from portfolios.models import Account, Position, Price
 from tests.factories import make_book
@@ -128,3 +128,15 @@ def test_a_statement_postgresql_cannot_prepare_runs_as_plain_sql(db, caplog):
     assert untyped.fetchall(connection, ["x"]) == [(False,)]
     assert "PREPARE refused" in caplog.text
     assert untyped.fetchall(connection, [None]) == [(True,)]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("enabled", [True, False])
+def test_prepared_statements_follow_the_setting(settings, enabled):
+    """DATABASE_PREPARED_STATEMENTS=0 (behind pgbouncer in transaction mode) sends plain SQL."""
+    settings.DATABASE_PREPARED_STATEMENTS = enabled
+    statement = PreparedStatements("SELECT %s::int + 17")
+    assert statement.fetchall(connection, [25]) == [(42,)] and statement.fetchall(connection, [1]) == [(18,)]
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%$1::int + 17%"])
+        assert cur.fetchone()[0] == (1 if enabled else 0)
