@@ -11,12 +11,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 
 from firms.access import role_required, staff_required
-from firms.models import Membership
 from firms.precompiled import Precompiled
-from firms.roles import ADVISORY_ROLES, Role
+from firms.roles import ADVISORY_ROLES
 from portfolios.choices import AssetClass, Segment
 from portfolios.display import html_rows, id_url
 from portfolios.models import Account, ModelPortfolio, ModelTarget
+from portfolios.selectors import advisor_options
 
 from .charts import drift_history_chart, proposal_allocation_chart
 from .forms import CashProposalForm, DriftRuleForm, ModelTargetsForm
@@ -50,7 +50,6 @@ def _drifted_row(row: dict) -> dict:
 
 
 # The pages' per-request lookups, compiled once per process (firms.precompiled).
-_advisors = Precompiled(lambda: Membership.objects.filter(role__in=[Role.ADVISOR, Role.SENIOR_ADVISOR]).select_related("user"), 0)
 _models = Precompiled(lambda: ModelPortfolio.objects.order_by("name"), 0)
 _account = Precompiled(lambda pk: Account.objects.select_related("client", "model").filter(pk=pk), 1)
 _snapshots = Precompiled(lambda account_id: DriftSnapshot.objects.filter(account_id=account_id).order_by("-as_of")[:120], 1)
@@ -89,7 +88,7 @@ def _drifted(request):
 def drifted_accounts(request):
     as_of, qs, chosen = _drifted(request)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    advisors = sorted(_advisors(), key=lambda a: (a.display_name, a.pk))  # a fixed order (the query's was arbitrary)
+    advisors = advisor_options()
     models = _models()
     rows = drifted_rows(page.object_list.values(*DRIFTED_ROW_FIELDS), model_names={m.pk: m.name for m in models},
                         advisor_names={a.pk: a.display_name for a in advisors})

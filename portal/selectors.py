@@ -8,7 +8,7 @@ from approvals.models import Approval
 from drift.models import Proposal
 from firms.precompiled import Precompiled
 from portfolios.models import Account, ModelTarget, Position, Price
-from portfolios.selectors import HoldingRow
+from portfolios.selectors import HoldingRow, holding_value, holdings_grouped, holdings_values
 
 HISTORY_STATUSES = ("approved", "queued", "submitted", "executed", "partially_executed", "declined", "expired")
 
@@ -33,8 +33,7 @@ def account_value(account_id: int) -> Decimal:
     """The account's value at each security's latest close: the sum of
     portfolios.selectors.account_holdings(account)'s values (each rounded to the cent as there),
     without the holdings' names, ordering and join."""
-    return sum(((p.quantity * p.close).quantize(Decimal("0.01")) for p in _positions(account_id) if p.close is not None),
-               Decimal("0"))
+    return sum((holding_value(p.quantity, p.close) for p in _positions(account_id)), Decimal("0"))
 
 
 def rebalance_history(account, *, exclude_id: int | None = None) -> list[dict]:
@@ -50,15 +49,7 @@ def rebalance_history(account, *, exclude_id: int | None = None) -> list[dict]:
 
 # --- The portal home (the clients' busiest page), compiled once per process --------------
 
-def _holdings_of(user_id: int):
-    last_close = Price.objects.filter(security=OuterRef("security")).order_by("-date")
-    return (Position.objects.filter(account__client__user=user_id)
-            .annotate(close=Subquery(last_close.values("close")[:1]), close_date=Subquery(last_close.values("date")[:1]))
-            .order_by("account_id", "security__asset_class", "security__symbol")
-            .values_list("account_id", "quantity", "security__symbol", "security__name", "security__asset_class", "close", "close_date"))
-
-
-_holdings = Precompiled(_holdings_of, 1)
+_holdings = Precompiled(lambda user_id: holdings_values(Position.objects.filter(account__client__user=user_id)), 1)
 _targets = Precompiled(lambda user_id: ModelTarget.objects.filter(
     model_id__in=Subquery(Account.objects.filter(client__user=user_id).values("model_id"))).values_list("model_id", "asset_class", "weight"), 1)
 _waiting = Precompiled(lambda user_id: client_approvals(user_id).filter(
@@ -70,12 +61,7 @@ _decided = Precompiled(lambda user_id: client_approvals(user_id).exclude(status=
 
 def client_holdings(user_id: int) -> dict[int, list[HoldingRow]]:
     """portfolios.selectors.holdings_by_account() of all the client's accounts (the same rows)."""
-    holdings: dict[int, list[HoldingRow]] = {}
-    for account_id, quantity, symbol, name, asset_class, close, close_date in _holdings(user_id):
-        holdings.setdefault(account_id, []).append(HoldingRow(
-            symbol=symbol, name=name, asset_class=asset_class, quantity=quantity, price=close, price_date=close_date,
-            value=(quantity * close).quantize(Decimal("0.01")) if close is not None else Decimal("0.00")))
-    return holdings
+    return holdings_grouped(_holdings(user_id))
 
 
 def client_model_targets(user_id: int) -> dict[int, list[dict]]:

@@ -5,8 +5,21 @@ from decimal import Decimal
 
 from django.db.models import Max, OuterRef, Subquery
 
+from firms.models import Membership
+from firms.precompiled import Precompiled
+from firms.roles import Role
+
 from .choices import AssetClass
 from .models import Account, Client, ModelTarget, Position, Price, Security
+
+
+_advisors = Precompiled(lambda: Membership.objects.filter(role__in=[Role.ADVISOR, Role.SENIOR_ADVISOR]).select_related("user"), 0)
+
+
+def advisor_options() -> list[Membership]:
+    """The firm's advisors and senior advisors for the list pages' filters, by name (then id: a
+    fixed order). Compiled once per process (firms.precompiled)."""
+    return sorted(_advisors(), key=lambda a: (a.display_name, a.pk))
 
 
 def book_counts() -> dict:
@@ -51,28 +64,34 @@ def account_holdings(account: Account) -> list[HoldingRow]:
     return holdings_by_account([account.pk]).get(account.pk, [])
 
 
-def holdings_by_account(account_ids) -> dict[int, list[HoldingRow]]:
-    """account_holdings() of several accounts in one query: account id -> its rows."""
+def holding_value(quantity: Decimal, close: Decimal | None) -> Decimal:
+    """A position's value at its close, to the cent (0.00 without a price)."""
+    return (quantity * close).quantize(Decimal("0.01")) if close is not None else Decimal("0.00")
+
+
+def holdings_values(positions):
+    """`positions` (a Position queryset) with each security's latest close, as plain tuples
+    (account_id, quantity, symbol, name, asset_class, close, close_date) in display order:
+    not two model instances per position (the portal's busiest pages)."""
     last_close = Price.objects.filter(security=OuterRef("security")).order_by("-date")
-    rows = (
-        Position.objects.filter(account_id__in=list(account_ids))
-        .annotate(close=Subquery(last_close.values("close")[:1]), close_date=Subquery(last_close.values("date")[:1]))
-        .order_by("account_id", "security__asset_class", "security__symbol")
-        # plain rows, not two model instances per position (the portal's busiest pages)
-        .values_list("account_id", "quantity", "security__symbol", "security__name", "security__asset_class", "close", "close_date")
-    )
+    return (positions
+            .annotate(close=Subquery(last_close.values("close")[:1]), close_date=Subquery(last_close.values("date")[:1]))
+            .order_by("account_id", "security__asset_class", "security__symbol")
+            .values_list("account_id", "quantity", "security__symbol", "security__name", "security__asset_class", "close", "close_date"))
+
+
+def holdings_grouped(rows) -> dict[int, list[HoldingRow]]:
+    """holdings_values() tuples as {account_id: [HoldingRow, …]}."""
     holdings: dict[int, list[HoldingRow]] = {}
     for account_id, quantity, symbol, name, asset_class, close, close_date in rows:
         holdings.setdefault(account_id, []).append(HoldingRow(
-            symbol=symbol,
-            name=name,
-            asset_class=asset_class,
-            quantity=quantity,
-            price=close,
-            price_date=close_date,
-            value=(quantity * close).quantize(Decimal("0.01")) if close is not None else Decimal("0.00"),
-        ))
+            symbol=symbol, name=name, asset_class=asset_class, quantity=quantity, price=close, price_date=close_date,
+            value=holding_value(quantity, close)))
     return holdings
+
+
+def holdings_by_account(account_ids) -> dict[int, list[HoldingRow]]:
+    return holdings_grouped(holdings_values(Position.objects.filter(account_id__in=list(account_ids))))
 
 
 def model_targets(model_ids) -> dict[int, list[dict]]:

@@ -6,15 +6,13 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 
 from firms.access import staff_required
-from firms.models import Membership
 from firms.precompiled import Precompiled
-from firms.roles import Role
 
 from .charts import grouped_bars
 from .choices import Segment
 from .display import html_rows
 from .models import Account, ModelPortfolio
-from .selectors import ACCOUNT_ROW_FIELDS, account_allocation, account_holdings, account_rows
+from .selectors import ACCOUNT_ROW_FIELDS, account_allocation, account_holdings, account_rows, advisor_options
 
 PAGE_SIZE = 50
 # One row of portfolios/account_list.html's table (the text its former `{% for %}` printed),
@@ -32,7 +30,6 @@ ACCOUNT_ROW_HTML = """
   """
 _NO_ADVISOR = '<span class="muted">—</span>'
 # The list's filter options, compiled once per process (firms.precompiled).
-_advisors = Precompiled(lambda: Membership.objects.filter(role__in=[Role.ADVISOR, Role.SENIOR_ADVISOR]).select_related("user"), 0)
 _models_with_counts = Precompiled(lambda: ModelPortfolio.objects.annotate(n=Count("accounts")).order_by("name"), 0)
 
 
@@ -59,7 +56,7 @@ def _filtered_accounts(request):
 def account_list(request):
     accounts, chosen = _filtered_accounts(request)
     page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
-    advisors = sorted(_advisors(), key=lambda a: (a.display_name, a.pk))  # a fixed order (the query's was arbitrary)
+    advisors = advisor_options()
     models = _models_with_counts()
     rows = account_rows(page.object_list.values(*ACCOUNT_ROW_FIELDS), model_names={m.pk: m.name for m in models},
                         advisor_names={a.pk: a.display_name for a in advisors})
