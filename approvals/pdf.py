@@ -20,16 +20,18 @@ def signature_pdf_bytes(signature) -> bytes:
     return HTML(string=html).write_pdf()
 
 
-# A PDF that failed to render in the request is retried by the firm's approvals sweep once it
-# is this old (the request's own attempt comes first), a few per sweep.
+# The PDF is rendered by a task enqueued when the signature commits (approvals_signature_pdf);
+# one whose task failed or was never published (broker down) is rendered by the firm's
+# approvals sweep once the signature is this old (the task's turn comes first), a few per sweep.
 PDF_RETRY_AFTER = timedelta(minutes=2)
 PDF_RETRIES_PER_SWEEP = 10
 
 
 def signature_pdf_render(signature) -> bool:
     """Render and store the PDF once (a no-op when it exists); True when it is stored. Runs after
-    the decision's transaction commits: rendering is slow and must not hold the approval's row
-    lock. A failure leaves the signature standing without its PDF, for the sweep to retry."""
+    the decision's transaction commits, in a worker: rendering takes 0.3-2 s, which must hold
+    neither the approval's row lock nor the client's request. A failure leaves the signature
+    standing without its PDF, for the sweep to retry."""
     if signature.pdf:
         return True
     try:
@@ -43,6 +45,22 @@ def signature_pdf_render(signature) -> bool:
     return bool(type(signature).objects.filter(pk=signature.pk, pdf="").update(pdf=signature.pdf.name, pdf_sha256=signature.pdf_sha256))
 
 
+def _claimed(signatures):
+    """Signatures without a PDF, each row locked (only the signature's, not the approval's); a
+    row another attempt holds is skipped, so a task and a sweep never render the same one."""
+    return (signatures.select_for_update(skip_locked=True, of=("self",)).select_related("approval").filter(pdf=""))
+
+
+def signature_pdf_store(signature_id: int) -> bool | None:
+    """The task's work: render and store one signature's PDF. None when there is nothing to do
+    (stored already, or being rendered by another attempt right now)."""
+    from .models import Signature
+
+    with transaction.atomic():
+        signature = _claimed(Signature.objects.filter(pk=signature_id)).first()
+        return None if signature is None else signature_pdf_render(signature)
+
+
 def signature_pdfs_retry(*, now: datetime) -> list[int]:
     """Render the PDFs missing since before PDF_RETRY_AFTER (ids stored). Each signature is
     claimed with a row lock that a concurrent sweep skips, so two sweeps never render one."""
@@ -50,8 +68,7 @@ def signature_pdfs_retry(*, now: datetime) -> list[int]:
 
     stored = []
     with transaction.atomic():
-        due = (Signature.objects.select_for_update(skip_locked=True).select_related("approval")
-               .filter(pdf="", signed_at__lte=now - PDF_RETRY_AFTER).order_by("signed_at")[:PDF_RETRIES_PER_SWEEP])
+        due = _claimed(Signature.objects.filter(signed_at__lte=now - PDF_RETRY_AFTER)).order_by("signed_at")[:PDF_RETRIES_PER_SWEEP]
         for signature in due:
             if signature_pdf_render(signature):
                 stored.append(signature.pk)

@@ -1,4 +1,4 @@
-"""Celery tasks of the approvals app: thin wrappers around the sweep."""
+"""Celery tasks of the approvals app: thin wrappers around the sweep and the signed PDF."""
 from dataclasses import asdict
 
 from celery import shared_task
@@ -24,3 +24,11 @@ def approvals_sweep_all() -> list[int]:
     for firm_id in firm_ids:
         enqueue_after_commit(approvals_sweep_firm, firm_id=firm_id)
     return firm_ids
+
+
+@shared_task(base=FirmTask, name="approvals.tasks.approvals_signature_pdf")
+def approvals_signature_pdf(*, firm_id: int, signature_id: int) -> bool | None:
+    """Enqueued when a client's signature commits; the approvals sweep renders any it missed."""
+    from .pdf import signature_pdf_store
+
+    return signature_pdf_store(signature_id)

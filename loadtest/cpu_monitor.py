@@ -1,8 +1,9 @@
 """CPU seconds the load test's server side used, for CPU per request in the summary:
-`python loadtest/cpu_monitor.py GUNICORN_PID OUT.json` samples every 2 s, until SIGTERM, the
-CPU time of gunicorn (master and workers) and of the PostgreSQL backends connected to the load
-database (same machine; a backend that ends between samples loses at most 2 s), then writes
-{"gunicorn_s": …, "postgres_s": …, "seconds": …}. Everything else on the machine is not counted."""
+`python loadtest/cpu_monitor.py GUNICORN_PID OUT.json [WORKER_PID]` samples every 2 s, until
+SIGTERM, the CPU time of gunicorn (master and workers), of the Celery worker (and its children)
+and of the PostgreSQL backends connected to the load database (same machine; a backend that
+ends between samples loses at most 2 s), then writes {"gunicorn_s": …, "worker_s": …,
+"postgres_s": …, "seconds": …}. Everything else on the machine is not counted."""
 import json
 import os
 import signal
@@ -34,7 +35,7 @@ def backends(cur, db: str) -> list[int]:
     return [r[0] for r in cur.fetchall()]
 
 
-def main(gunicorn: int, out: Path) -> None:
+def main(gunicorn: int, out: Path, worker: int | None = None) -> None:
     import psycopg2
 
     url = os.environ["DATABASE_URL"]
@@ -50,6 +51,8 @@ def main(gunicorn: int, out: Path) -> None:
     while not stop["now"]:
         with conn.cursor() as cur:
             pids = [(p, "gunicorn") for p in [gunicorn, *children(gunicorn)]] + [(p, "postgres") for p in backends(cur, db)]
+            if worker:
+                pids += [(p, "worker") for p in [worker, *children(worker)]]
         for pid, what in pids:
             value = cpu_s(pid)
             if value is None:
@@ -58,12 +61,13 @@ def main(gunicorn: int, out: Path) -> None:
             seen[pid], kind[pid] = max(seen.get(pid, 0.0), value), what
         first = False
         time.sleep(2)
-    used = {"gunicorn": 0.0, "postgres": 0.0}
+    used = {"gunicorn": 0.0, "worker": 0.0, "postgres": 0.0}
     for pid, value in seen.items():
         used[kind[pid]] += value - start.get(pid, 0.0)
-    out.write_text(json.dumps({"gunicorn_s": round(used["gunicorn"], 2), "postgres_s": round(used["postgres"], 2),
+    out.write_text(json.dumps({"gunicorn_s": round(used["gunicorn"], 2), "worker_s": round(used["worker"], 2),
+                               "postgres_s": round(used["postgres"], 2),
                                "seconds": round(time.monotonic() - began, 1)}))
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), Path(sys.argv[2]))
+    main(int(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else None)

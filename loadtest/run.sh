@@ -10,6 +10,13 @@ WORKERS=${LOADTEST_WORKERS:-2}
 THREADS=${LOADTEST_THREADS:-4}
 OUT=test-artifacts/loadtest
 mkdir -p $OUT
+# A Celery worker, as in production: it renders the clients' signed PDFs and sends the emails the
+# approvals queue. Started before the seeding so tasks left in the queue by earlier runs are done
+# before the measured part; its CPU during the load is counted.
+.venv/bin/celery -A rebalance_site worker --pool=solo --without-heartbeat --without-gossip --without-mingle \
+  --loglevel=WARNING --logfile $OUT/worker.log &
+WPID=$!
+trap 'kill $WPID 2>/dev/null || true' EXIT
 sh loadtest/prepare.sh $OUT
 .venv/bin/python loadtest/sessions.py $OUT/sessions.json
 # 2 processes (one per core) x 4 threads, keep-alive longer than the 1-3 s think time: a user's
@@ -18,10 +25,10 @@ sh loadtest/prepare.sh $OUT
 .venv/bin/gunicorn rebalance_site.wsgi:application --bind 127.0.0.1:$PORT --workers $WORKERS --worker-class gthread \
   --threads $THREADS --keep-alive 10 --access-logfile /dev/null --error-logfile $OUT/gunicorn.log --pid $OUT/gunicorn.pid --timeout 60 &
 GPID=$!
-trap 'kill $MPID $GPID 2>/dev/null || true; wait $GPID 2>/dev/null || true' EXIT
+trap 'kill $MPID $GPID $WPID 2>/dev/null || true; wait $GPID $WPID 2>/dev/null || true' EXIT
 for i in $(seq 1 50); do .venv/bin/python -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1',$PORT)))" && break; sleep 0.2; done
 sleep 2  # workers booted: their start-up is not counted
-.venv/bin/python loadtest/cpu_monitor.py $GPID $OUT/cpu.json &
+.venv/bin/python loadtest/cpu_monitor.py $GPID $OUT/cpu.json $WPID &
 MPID=$!
 status=0
 # GEVENT_RESOLVER=block: Locust resolves 127.0.0.1 inline instead of through gevent's thread pool.

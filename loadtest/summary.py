@@ -4,12 +4,17 @@ the locustfile writes when Locust quits. Then check in the database that every a
 clients made under load is recorded exactly once: approval approved, one signature with its
 PDF, the client step approved by the client, one `approval.signed` and one `approval.approved`
 audit entry; and that no other client signature was made during the run. With the CPU file of
-loadtest/cpu_monitor.py, CPU per request of gunicorn, PostgreSQL and Locust.
+loadtest/cpu_monitor.py, CPU per request of gunicorn, the Celery worker, PostgreSQL and Locust.
+The signed PDFs are rendered by the worker after each signature commits: the check waits up to
+PDF_WAIT_S for the last ones.
 Usage: summary.py RESULTS.json [CPU.json]. Exit 1 on any failed request, leak or approval problem."""
 import json
 import os
 import sys
+import time
 from pathlib import Path
+
+PDF_WAIT_S = 60
 
 
 def figures(results: dict) -> bool:
@@ -30,10 +35,18 @@ def cpu(results: dict, server: dict | None) -> None:
     n = sum(p["requests"] for p in results["pages"] if p["name"] == "all") or 1
     parts = {"Locust": results.get("locust_cpu_s")}
     if server:
-        parts = {"gunicorn": server["gunicorn_s"], "PostgreSQL": server["postgres_s"], **parts}
+        parts = {"gunicorn": server["gunicorn_s"], "worker": server.get("worker_s"), "PostgreSQL": server["postgres_s"], **parts}
     known = {k: v for k, v in parts.items() if v is not None}
     print("CPU per request: " + ", ".join(f"{k} {v * 1000 / n:.1f} ms" for k, v in known.items())
           + f"; together {sum(known.values()) * 1000 / n:.1f} ms ({sum(known.values()):.0f} CPU-s over {results['seconds']:.0f} s)")
+
+
+def _without_pdf(ids, firm_ids, firm_scope, Signature) -> int:
+    missing = 0
+    for firm_id in firm_ids:
+        with firm_scope(firm_id):
+            missing += Signature.objects.filter(approval_id__in=ids, pdf="").count()
+    return missing
 
 
 def approvals_checked(made: dict) -> bool:
@@ -52,6 +65,9 @@ def approvals_checked(made: dict) -> bool:
 
     ids = made["approved"]
     start = datetime.fromtimestamp(made["started"], timezone.utc)
+    deadline = time.monotonic() + PDF_WAIT_S
+    while time.monotonic() < deadline and _without_pdf(ids, firm_ids_all(), firm_scope, Signature):
+        time.sleep(1)
     problems, found, signed_in_run = [], set(), 0
     for firm_id in firm_ids_all():
         with firm_scope(firm_id):

@@ -5,12 +5,13 @@ from datetime import datetime
 from django.db import transaction
 
 from firms.audit import audit_record
+from firms.enqueue import enqueue_after_commit
 
 from .. import notify
 from ..choices import ApprovalStatus, StepRole, StepStatus
 from ..consent import CONSENT_VERSION, consent_sha256
 from ..models import Signature
-from ..pdf import signature_pdf_render
+from ..tasks import approvals_signature_pdf
 from .common import ApprovalRefused, Result, locked_approval, refuse_closed, when
 from .finish import approval_close
 
@@ -64,8 +65,10 @@ def approval_client_approve(*, approval_id: int, user, evidence: Evidence, now: 
                               "auth": evidence.auth_method, "consent": CONSENT_VERSION})
         approval_close(approval=approval, status=ApprovalStatus.APPROVED, now=now, actor=user)
         notify.decision_receipt(approval=approval, client=approval.proposal.account.client, outcome="approved")
-    signature_pdf_render(signature)
-    return Result(approval, True, "Thank you: you approved the proposal. Your signed copy is ready below.")
+        # The signed PDF is rendered in a worker after commit (0.3-2 s of weasyprint the
+        # client's request does not wait for); the approvals sweep renders any it missed.
+        enqueue_after_commit(approvals_signature_pdf, firm_id=approval.firm_id, signature_id=signature.pk)
+    return Result(approval, True, "Thank you: you approved the proposal. Your signed copy (PDF) will be ready below in a few seconds.")
 
 
 def approval_client_decline(*, approval_id: int, user, reason: str, now: datetime) -> Result:

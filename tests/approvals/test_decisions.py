@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
 from approvals.models import Approval, Signature
+from approvals.pdf import signature_pdf_store
 from approvals.services import (ApprovalRefused, approval_client_approve, approval_client_decline, approvals_start,
                                 step_approve, step_decline)
 from approvals.services.decisions import Evidence
@@ -93,7 +94,10 @@ def test_the_client_signs_and_the_proposal_is_approved_whole(firm_a, sent):
         assert result.changed and Proposal.objects.get().status == "approved"
         sig = Signature.objects.get()
         assert (sig.ip_address, sig.auth_method, sig.content_hash) == ("203.0.113.9", "email_link", approval.content_hash)
-        assert sig.pdf and len(sig.pdf_sha256) == 64 and sig.consent_sha256
+        assert sig.consent_sha256 and not sig.pdf  # the PDF is a worker's job, after commit
+        assert signature_pdf_store(sig.pk) is True and signature_pdf_store(sig.pk) is None  # rendered once
+        sig.refresh_from_db()
+        assert sig.pdf.read().startswith(b"%PDF") and len(sig.pdf_sha256) == 64
         again = approval_client_approve(approval_id=approval.pk, user=_client_user(approval), evidence=_evidence(approval), now=NOW)
         assert not again.changed and "already approved" in again.message
         with pytest.raises(ApprovalRefused, match="already approved"):

@@ -4,6 +4,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from approvals.models import Approval, Signature
+from approvals.pdf import signature_pdf_store
 from approvals.services import approvals_start
 from firms.tenancy import firm_scope
 from tests.approvals.helpers import checked
@@ -37,10 +38,13 @@ def test_a_client_approves_from_the_email_link(page_at, live_server, links, firm
     page.get_by_label("Type your full name to sign").fill(name)
     page.get_by_role("button", name="Approve and sign").click()
     expect(page.get_by_text("you approved the proposal")).to_be_visible()
-    expect(page.get_by_role("link", name="Download your signed copy (PDF)")).to_be_visible()
-    screenshot(page, "portal-approved-desktop")
+    expect(page.get_by_text("Your signed copy (PDF) is being prepared")).to_be_visible()
     with firm_scope(firm_a):
         assert Signature.objects.count() == 1 and Signature.objects.get().auth_method == "email_link"
+        assert signature_pdf_store(Signature.objects.get().pk) is True  # the worker's job after commit
+    page.reload()
+    expect(page.get_by_role("link", name="Download your signed copy (PDF)")).to_be_visible()
+    screenshot(page, "portal-approved-desktop")
 
 
 def test_a_client_declines_on_a_phone(page_at, live_server, links, firm_a, screenshot):

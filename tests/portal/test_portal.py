@@ -10,6 +10,7 @@ from django.test import Client as HttpClient
 from django.utils import timezone
 
 from approvals.models import Approval, LinkKey, PortalLink, Signature
+from approvals.pdf import signature_pdf_store
 from approvals.services import approvals_start
 from drift.models import Proposal
 from drift.services.transitions import proposals_supersede_open
@@ -78,10 +79,13 @@ def test_a_client_signs_from_the_link_and_a_replay_changes_nothing(routed, clien
     wrong = _sign(client, approvals[0], typed_name="Someone Else")
     assert wrong.status_code == 400 and "Type your full name as it appears" in wrong.content.decode()
     page = _sign(client, approvals[0]).content.decode()
-    assert "you approved the proposal" in page and "Download your signed copy" in page
+    assert "you approved the proposal" in page and "being prepared" in page and "Download your signed copy" not in page
     with firm_scope(approvals[0].firm_id):
         sig = Signature.objects.get()
         assert (sig.auth_method, sig.user_agent, sig.ip_address) == ("email_link", "pytest-agent", "127.0.0.1")
+        assert signature_pdf_store(sig.pk) is True  # what the worker does once the signature commits
+    page = client.get(f"/portal/proposals/{approvals[0].pk}/").content.decode()
+    assert "Download your signed copy" in page and "being prepared" not in page
     again = _sign(client, approvals[0]).content.decode()
     assert "already approved" in again
     replay = HttpClient().get(_path(links[approvals[0].pk]))
@@ -140,6 +144,9 @@ def test_the_signed_pdf_opens_and_shows_trades_and_the_signature(routed, client,
     approvals, links = routed
     client.get(_path(links[approvals[0].pk]))
     _sign(client, approvals[0])
+    assert client.get(f"/portal/proposals/{approvals[0].pk}/signed.pdf").status_code == 404  # not rendered yet
+    with firm_scope(approvals[0].firm_id):
+        assert signature_pdf_store(Signature.objects.get().pk) is True
     response = client.get(f"/portal/proposals/{approvals[0].pk}/signed.pdf")
     pdf = b"".join(response.streaming_content)
     assert response.status_code == 200 and pdf.startswith(b"%PDF")
@@ -169,9 +176,11 @@ def test_a_signed_pdf_that_failed_to_render_is_rendered_by_the_sweep_later(route
     firm_id = approvals[0].firm_id
     with firm_scope(firm_id):
         signature = Signature.objects.get(approval=approvals[0])
+        assert signature_pdf_store(signature.pk) is False  # the worker's attempt fails
+        signature.refresh_from_db()
         assert not signature.pdf
         monkeypatch.setattr(signed_pdf, "signature_pdf_bytes", real)
-        assert approvals_sweep(firm_id=firm_id, now=signature.signed_at + timedelta(minutes=1)).pdfs == []  # the request's turn
+        assert approvals_sweep(firm_id=firm_id, now=signature.signed_at + timedelta(minutes=1)).pdfs == []  # the task's turn
         assert approvals_sweep(firm_id=firm_id, now=signature.signed_at + timedelta(minutes=3)).pdfs == [signature.pk]
         signature.refresh_from_db()
         assert signature.pdf.read().startswith(b"%PDF") and len(signature.pdf_sha256) == 64

@@ -6,7 +6,8 @@ step (some behind an advisor step). Then Redis is SIGKILLed — it comes back em
 unpersisted Redis does — and, through real requests (the full middleware, allauth's login
 with its cache-backed rate limits, the portal), the advisor pre-approves and every client signs
 in (password or the emailed link) and approves. Every response must be < 500 and every
-approval recorded. Redis then returns on the same port; the test plays beat (sends the outbox
+approval recorded; the signed PDFs, whose tasks could not be published, are rendered by the
+approvals sweep afterwards, each once. Redis then returns on the same port; the test plays beat (sends the outbox
 sweep task every few seconds) until every follow-up email was delivered, and asserts each
 message arrived exactly once. Outage: 60 s with RELIABILITY=1, a few seconds otherwise."""
 import email
@@ -25,6 +26,7 @@ from django.utils import timezone
 
 from approvals.choices import ApprovalStatus, StepRole, StepStatus
 from approvals.models import Approval, ApprovalStep, Signature
+from approvals.pdf import PDF_RETRY_AFTER, signature_pdfs_retry
 from approvals.services import approvals_start
 from drift.models import Proposal
 from firms.tenancy import firm_scope
@@ -173,7 +175,7 @@ def test_redis_stopped_while_clients_approve_loses_nothing_and_sends_each_follow
     with firm_scope(firm_a):
         statuses = Counter(Approval.objects.values_list("status", flat=True))
         signatures = Signature.objects.count()
-        pdfs = Signature.objects.exclude(pdf_sha256="").count()  # rendered after commit, in the request
+        pdfs_during = Signature.objects.exclude(pdf_sha256="").count()  # their tasks could not be published
         waiting_steps = ApprovalStep.objects.filter(status=StepStatus.ACTIVE).count()
     time.sleep(max(0.0, outage_started + OUTAGE_S - time.monotonic()))
     outage_s, during = time.monotonic() - outage_started, list(requests.log)
@@ -189,6 +191,14 @@ def test_redis_stopped_while_clients_approve_loses_nothing_and_sends_each_follow
 
     recovered = wait_until(all_sent, 120 if HEAVY else 40, step=2.0)
     recovery_s = time.monotonic() - recovered_started
+    # The signed PDFs whose tasks were lost: the firm's approvals sweep renders them (a few per
+    # sweep) once the signatures are PDF_RETRY_AFTER old (this test does not wait those minutes).
+    pdfs_rendered, sweeps = [], 0
+    with firm_scope(firm_a):
+        while sweeps <= n and (batch := signature_pdfs_retry(now=timezone.now() + PDF_RETRY_AFTER)):
+            pdfs_rendered += batch
+            sweeps += 1
+        pdfs = Signature.objects.exclude(pdf_sha256="").exclude(pdf="").count()
     for _ in range(2):  # more beat ticks: a second send would show up now
         _tick_sweep()
         time.sleep(1.0)
@@ -204,7 +214,9 @@ def test_redis_stopped_while_clients_approve_loses_nothing_and_sends_each_follow
         "requests_during_outage": len(during), "server_errors": len(requests.server_errors),
         "status_codes": dict(Counter(row[2] for row in during)),
         "slowest_request_s": round(max(row[3] for row in during), 2),
-        "approvals_recorded": statuses.get(ApprovalStatus.APPROVED, 0), "signatures": signatures, "signed_pdfs": pdfs,
+        "approvals_recorded": statuses.get(ApprovalStatus.APPROVED, 0), "signatures": signatures,
+        "signed_pdfs_during_outage": pdfs_during, "signed_pdfs_by_the_sweep": len(pdfs_rendered), "pdf_sweeps": sweeps,
+        "signed_pdfs": pdfs,
         "steps_still_active": waiting_steps,
         "outbox_messages": len(messages), "outbox_statuses": dict(outbox),
         "kinds": dict(Counter(messages.values())), "delivered": len(delivered),
@@ -217,10 +229,12 @@ def test_redis_stopped_while_clients_approve_loses_nothing_and_sends_each_follow
     ARTIFACT.write_text(json.dumps({**figures, "slow_requests": [r for r in requests.log if r[3] > 1.0],
                                     "errors": requests.server_errors}, indent=2))
     assert requests.server_errors == [], figures
-    assert statuses == {ApprovalStatus.APPROVED: n} and signatures == pdfs == n and waiting_steps == 0, figures
+    assert statuses == {ApprovalStatus.APPROVED: n} and signatures == n and waiting_steps == 0, figures
+    assert pdfs_during == 0 and len(set(pdfs_rendered)) == len(pdfs_rendered) == pdfs == n, figures  # each once
     # The failed publishes were logged with the task's name (and left to the sweep), the cache
     # said once that it degraded, and went back to Redis after the outage.
-    assert not_enqueued and all("notifications.tasks.outbound_message_send" in m for m in not_enqueued), not_enqueued
+    left = ("notifications.tasks.outbound_message_send", "approvals.tasks.approvals_signature_pdf")
+    assert not_enqueued and all(any(name in m for name in left) for m in not_enqueued), not_enqueued
     assert sum("Redis cache unreachable" in r.getMessage() for r in caplog.records) == 1 and cache_back
     assert recovered, f"follow-ups not all sent after Redis returned: {figures}; worker log {worker}"
     assert Counter(messages.values()) == {"proposal": n, "decision_approved": n}, figures

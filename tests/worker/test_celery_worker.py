@@ -61,3 +61,35 @@ def test_a_firm_task_without_a_firm_is_refused_by_the_worker(worker, firm_a):
     result = app.send_task("firms.tasks.firm_summary", kwargs={}, queue=worker, ignore_result=False)  # skips the caller's check
     with pytest.raises(TypeError, match="needs firm_id"):
         result.get(timeout=60)
+
+
+def test_a_clients_signature_gets_its_pdf_from_the_real_worker(worker, firm_a, monkeypatch):
+    """The signature commits in the request; the task enqueued after that commit renders the PDF."""
+    from approvals.models import Approval, Signature
+    from approvals.services import approval_client_approve, approvals_start
+    from approvals.services.decisions import Evidence
+    from approvals.tasks import approvals_signature_pdf
+    from django.utils import timezone
+    from tests.approvals.helpers import checked
+    from tests.reliability.waiting import wait_until
+
+    monkeypatch.setattr("approvals.notify._deliver", lambda **kw: None)  # emails are not this test's subject
+    task = approvals_signature_pdf._get_current_object()  # published to this test's worker, not the shared default queue
+    monkeypatch.setattr(task, "_exec_options", {**task._get_exec_options(), "queue": worker})
+    checked(firm_a, value="50000.00")
+    with firm_scope(firm_a):
+        approvals_start(firm_id=firm_a.pk, now=timezone.now())
+        approval = Approval.objects.select_related("proposal__account__client__user").get()
+        client = approval.proposal.account.client
+        approval_client_approve(approval_id=approval.pk, user=client.user, now=timezone.now(), evidence=Evidence(
+            typed_name=client.name, ip_address="127.0.0.1", user_agent="pytest", auth_method="password",
+            shown_hash=approval.content_hash))
+
+    def rendered() -> bool:
+        with firm_scope(firm_a):
+            return bool(Signature.objects.get().pdf)
+
+    assert wait_until(rendered, 60, step=0.5), "the worker did not render the signed PDF"
+    with firm_scope(firm_a):
+        signature = Signature.objects.get()
+        assert signature.pdf.read().startswith(b"%PDF") and len(signature.pdf_sha256) == 64
