@@ -5,6 +5,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 
 from portfolios.choices import AssetClass
 from portfolios.display import grouped as display_grouped
+from portfolios.display import usd as display_usd
 
 register = template.Library()
 _LABELS = dict(AssetClass.choices)
@@ -24,3 +25,9 @@ def grouped(value):
     if isinstance(value, Decimal):
         return display_grouped(value)
     return intcomma(value)
+
+
+@register.filter(is_safe=True)
+def usd(value):
+    """A gain or loss with its sign before the dollar: `-$285.05`."""
+    return display_usd(Decimal(value) if value is not None and not isinstance(value, Decimal) else value)

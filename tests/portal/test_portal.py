@@ -3,6 +3,7 @@ review page, the e-signature POST with CSRF, and isolation between clients and f
 import re
 import subprocess
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -186,3 +187,12 @@ def test_a_signed_pdf_that_failed_to_render_is_rendered_by_the_sweep_later(route
         assert signature.pdf.read().startswith(b"%PDF") and len(signature.pdf_sha256) == 64
         assert approvals_sweep(firm_id=firm_id, now=signature.signed_at + timedelta(minutes=4)).pdfs == []  # once
     assert client.get(f"/portal/proposals/{approvals[0].pk}/signed.pdf").status_code == 200
+
+
+def test_a_realised_loss_reads_as_minus_dollars(routed, client):
+    approvals, links = routed
+    with firm_scope(approvals[0].firm_id):
+        Proposal.objects.filter(pk=approvals[0].proposal_id).update(realised_st=Decimal("186.40"), realised_lt=Decimal("-285.05"))
+    client.get(_path(links[approvals[0].pk]))
+    page = client.get(f"/portal/proposals/{approvals[0].pk}/").content.decode()
+    assert "short-term $186.40, long-term -$285.05" in page and "$-" not in page
