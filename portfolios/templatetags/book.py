@@ -27,7 +27,18 @@ def grouped(value):
     return intcomma(value)
 
 
+def _decimal(value):
+    return Decimal(str(value)) if value is not None and not isinstance(value, Decimal) else value
+
+
 @register.filter(is_safe=True)
 def usd(value):
     """A gain or loss with its sign before the dollar: `-$285.05`."""
-    return display_usd(Decimal(value) if value is not None and not isinstance(value, Decimal) else value)
+    return display_usd(_decimal(value))
+
+
+@register.filter(is_safe=True)
+def usd_abs(value):
+    """The amount without its sign, for text that already says what it is ("losses of $285.05")."""
+    value = _decimal(value)
+    return display_usd(None if value is None else abs(value))

@@ -233,7 +233,10 @@ def test_advisors_see_opportunities_firm_wide_and_per_account_but_not_another_fi
     page = login(members_a["advisor"]).get("/drift/harvests/")
     assert page.status_code == 200 and b["account"].number.encode() in page.content and b"ITOT" in page.content
     assert b"1,513.64" in page.content  # $4,090.91 short-term loss at 37%
-    assert b"1,513.64" in login(members_a["advisor"]).get(f"/drift/accounts/{b['account'].pk}/").content
-    assert b"estimated tax saved" in login(members_a["advisor"]).get(f"/drift/proposals/{p.pk}/").content
+    assert b"losses of $4,090.91 short-term" in page.content and b"$-" not in page.content  # the loss, unsigned
+    account_page = login(members_a["advisor"]).get(f"/drift/accounts/{b['account'].pk}/").content
+    assert b"1,513.64" in account_page and b"$4,090.91 / $0.00" in account_page and b"$-" not in account_page
+    proposal_page = login(members_a["advisor"]).get(f"/drift/proposals/{p.pk}/").content
+    assert b"estimated tax saved" in proposal_page and b"$-" not in proposal_page
     other = login(members_b["advisor"]).get("/drift/harvests/")
     assert other.status_code == 200 and b["account"].number.encode() not in other.content
