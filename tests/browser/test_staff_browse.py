@@ -35,6 +35,8 @@ def test_an_advisor_signs_in_and_opens_an_account(page_at, live_server, members_
     page.wait_for_url("**/book/accounts/*/")
     assert page.locator("svg.chart").is_visible()
     assert page.get_by_role("cell", name="66.00%").is_visible()
+    facts = page.locator("dl.facts").first.inner_text()
+    assert "Taxable (individual/joint)\nTax status\nTaxable" in facts and "(Taxable)" not in facts
     screenshot(page, "account-desktop")
 
 
