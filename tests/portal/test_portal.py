@@ -195,4 +195,8 @@ def test_a_realised_loss_reads_as_minus_dollars(routed, client):
         Proposal.objects.filter(pk=approvals[0].proposal_id).update(realised_st=Decimal("186.40"), realised_lt=Decimal("-285.05"))
     client.get(_path(links[approvals[0].pk]))
     page = client.get(f"/portal/proposals/{approvals[0].pk}/").content.decode()
-    assert "short-term $186.40, long-term -$285.05" in page and "$-" not in page
+    assert "short-term $186.40, long-term -$285.05 <span class=\"muted\">(a minus is a loss)" in page and "$-" not in page
+    with firm_scope(approvals[0].firm_id):
+        Proposal.objects.filter(pk=approvals[0].proposal_id).update(realised_lt=Decimal("5.00"))
+    page = client.get(f"/portal/proposals/{approvals[0].pk}/").content.decode()
+    assert "short-term $186.40, long-term $5.00</dd>" in page and "a minus is a loss" not in page
