@@ -41,14 +41,6 @@ def cpu(results: dict, server: dict | None) -> None:
           + f"; together {sum(known.values()) * 1000 / n:.1f} ms ({sum(known.values()):.0f} CPU-s over {results['seconds']:.0f} s)")
 
 
-def _without_pdf(ids, firm_ids, firm_scope, Signature) -> int:
-    missing = 0
-    for firm_id in firm_ids:
-        with firm_scope(firm_id):
-            missing += Signature.objects.filter(approval_id__in=ids, pdf="").count()
-    return missing
-
-
 def approvals_checked(made: dict) -> bool:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rebalance_site.settings")
@@ -65,8 +57,16 @@ def approvals_checked(made: dict) -> bool:
 
     ids = made["approved"]
     start = datetime.fromtimestamp(made["started"], timezone.utc)
+
+    def without_pdf() -> int:
+        missing = 0
+        for firm_id in firm_ids_all():
+            with firm_scope(firm_id):
+                missing += Signature.objects.filter(approval_id__in=ids, pdf="").count()
+        return missing
+
     deadline = time.monotonic() + PDF_WAIT_S
-    while time.monotonic() < deadline and _without_pdf(ids, firm_ids_all(), firm_scope, Signature):
+    while time.monotonic() < deadline and without_pdf():
         time.sleep(1)
     problems, found, signed_in_run = [], set(), 0
     for firm_id in firm_ids_all():

@@ -3,14 +3,15 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
+from portfolios.display import usd
+
 EASTERN = ZoneInfo("America/New_York")
 CENT = Decimal("0.01")
 
 
 def money(amount: Decimal) -> str:
-    value = Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
-    sign = "-" if value < 0 else ""
-    return f"{sign}${abs(value):,.2f}"
+    """To the cent, the sign before the dollar (`-$285.05`), as the pages print it."""
+    return usd(Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP))
 
 
 def percent(value) -> str:

@@ -51,6 +51,18 @@ def members_b(firm_b):
 
 
 @pytest.fixture
+def two_books(firm_a, firm_b):
+    """A book in each firm: 2 accounts in A, 3 in B."""
+    from tests.factories import make_book
+
+    with firm_scope(firm_a):
+        a = make_book(firm_a, accounts=2)
+    with firm_scope(firm_b):
+        b = make_book(firm_b, accounts=3)
+    return a, b
+
+
+@pytest.fixture
 def scoped(firm_a):
     """Run the test body inside firm A's scope."""
     with firm_scope(firm_a):

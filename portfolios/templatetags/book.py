@@ -42,3 +42,10 @@ def usd_abs(value):
     """The amount without its sign, for text that already says what it is ("losses of $285.05")."""
     value = _decimal(value)
     return display_usd(None if value is None else abs(value))
+
+
+@register.filter(is_safe=True)
+def tax_usd(value):
+    """An estimated tax: `$1,200.00`, or `$1,513.64 saved` when negative (losses harvested)."""
+    value = _decimal(value)
+    return f"{display_usd(-value)} saved" if value is not None and value < 0 else display_usd(value)

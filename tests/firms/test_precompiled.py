@@ -9,7 +9,6 @@ from django_scopes import ScopeError, scopes_disabled
 from firms.precompiled import Precompiled, PreparedStatements
 from firms.tenancy import firm_scope
 from portfolios.models import Account, Position, Price
-from tests.factories import make_book
 
 pytestmark = pytest.mark.django_db
 
@@ -22,19 +21,10 @@ def _fields(account):
     return (account.pk, account.number, account.firm_id, account.client.name, account.model.name, account.model_id)
 
 
-@pytest.fixture
-def books(firm_a, firm_b):
-    with firm_scope(firm_a):
-        a = make_book(firm_a, accounts=2)
-    with firm_scope(firm_b):
-        b = make_book(firm_b, accounts=1)
-    return a, b
-
-
-def test_same_instances_as_the_queryset_with_related_objects_loaded(firm_a, books):
+def test_same_instances_as_the_queryset_with_related_objects_loaded(firm_a, two_books):
     lookup = Precompiled(_accounts_of, 1)
     with firm_scope(firm_a):
-        for account in books[0]["accounts"]:
+        for account in two_books[0]["accounts"]:
             expected = _accounts_of(account.pk).get()
             found = lookup(account.pk)
             assert [_fields(a) for a in found] == [_fields(expected)]
@@ -43,9 +33,9 @@ def test_same_instances_as_the_queryset_with_related_objects_loaded(firm_a, book
             assert len(ctx.captured_queries) == 0
 
 
-def test_each_call_runs_in_its_own_firms_scope_and_sees_no_other_firm(firm_a, firm_b, books):
+def test_each_call_runs_in_its_own_firms_scope_and_sees_no_other_firm(firm_a, firm_b, two_books):
     lookup = Precompiled(_accounts_of, 1)
-    a_account, b_account = books[0]["accounts"][0], books[1]["accounts"][0]
+    a_account, b_account = two_books[0]["accounts"][0], two_books[1]["accounts"][0]
     with firm_scope(firm_a):
         assert [x.pk for x in lookup(a_account.pk)] == [a_account.pk]
         assert lookup(b_account.pk) == []  # firm B's id in firm A's scope: nothing
@@ -54,31 +44,31 @@ def test_each_call_runs_in_its_own_firms_scope_and_sees_no_other_firm(firm_a, fi
         assert lookup(a_account.pk) == []
 
 
-def test_outside_a_firm_scope_it_is_the_ordinary_queryset(books):
+def test_outside_a_firm_scope_it_is_the_ordinary_queryset(two_books):
     lookup = Precompiled(_accounts_of, 1)
-    account = books[0]["accounts"][0]
+    account = two_books[0]["accounts"][0]
     with pytest.raises(ScopeError):
         lookup(account.pk)
     with scopes_disabled():  # no firm filter in Python; RLS (no firm set) still shows nothing
         assert lookup(account.pk) == []
 
 
-def test_annotations_deferred_fields_and_a_subquery_scoped_twice(firm_a, firm_b, books):
+def test_annotations_deferred_fields_and_a_subquery_scoped_twice(firm_a, firm_b, two_books):
     def build(account_id):
         close = Price.objects.filter(security=OuterRef("security")).order_by("-date").values("close")[:1]
         return Position.objects.filter(account_id=account_id).annotate(close=Subquery(close)).only("quantity").order_by("pk")
 
     lookup = Precompiled(build, 1)
-    for firm, book in ((firm_a, books[0]), (firm_b, books[1])):
+    for firm, book in ((firm_a, two_books[0]), (firm_b, two_books[1])):
         with firm_scope(firm):
             account = book["accounts"][0]
             assert [(p.pk, p.quantity, p.close) for p in lookup(account.pk)] == \
                    [(p.pk, p.quantity, p.close) for p in build(account.pk)]
 
 
-def test_a_shape_hiding_an_argument_is_refused_and_runs_as_the_queryset(firm_a, books, caplog):
+def test_a_shape_hiding_an_argument_is_refused_and_runs_as_the_queryset(firm_a, two_books, caplog):
     lookup = Precompiled(lambda account_id: Account.objects.filter(number=str(account_id)), 1)  # not a plain parameter
-    account = books[0]["accounts"][0]
+    account = two_books[0]["accounts"][0]
     with firm_scope(firm_a):
         assert lookup(account.pk) == []
         assert "not every value is a plain parameter" in caplog.text
@@ -87,20 +77,20 @@ def test_a_shape_hiding_an_argument_is_refused_and_runs_as_the_queryset(firm_a, 
         assert [a.pk for a in by_number(account.pk)] == [account.pk]
 
 
-def test_values_list_tuples(firm_a, books):
+def test_values_list_tuples(firm_a, two_books):
     def build(account_id):
         return Position.objects.filter(account_id=account_id).order_by("security__symbol").values_list("security__symbol", "quantity")
 
     lookup = Precompiled(build, 1)
     with firm_scope(firm_a):
-        account = books[0]["accounts"][0]
+        account = two_books[0]["accounts"][0]
         assert lookup(account.pk) == list(build(account.pk)) == [("BND", 680), ("VTI", 660)]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_outside_a_transaction_it_is_prepared_once_per_connection_and_executed(firm_a, firm_b, books):
+def test_outside_a_transaction_it_is_prepared_once_per_connection_and_executed(firm_a, firm_b, two_books):
     lookup = Precompiled(_accounts_of, 1)
-    a_account, b_account = books[0]["accounts"][0], books[1]["accounts"][0]
+    a_account, b_account = two_books[0]["accounts"][0], two_books[1]["accounts"][0]
     for _ in range(3):
         with firm_scope(firm_a):
             assert [_fields(a) for a in lookup(a_account.pk)] == [_fields(_accounts_of(a_account.pk).get())]

@@ -6,18 +6,8 @@ from firms.db_security import firm_owned_tables
 from firms.models import Firm
 from firms.tenancy import firm_scope
 from portfolios.models import Account
-from tests.factories import make_book
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def two_books(firm_a, firm_b):
-    with firm_scope(firm_a):
-        a = make_book(firm_a, accounts=2)
-    with firm_scope(firm_b):
-        b = make_book(firm_b, accounts=3)
-    return a, b
 
 
 def _count(table: str) -> int:

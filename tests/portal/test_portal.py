@@ -192,10 +192,12 @@ def test_a_signed_pdf_that_failed_to_render_is_rendered_by_the_sweep_later(route
 def test_a_realised_loss_reads_as_minus_dollars(routed, client):
     approvals, links = routed
     with firm_scope(approvals[0].firm_id):
-        Proposal.objects.filter(pk=approvals[0].proposal_id).update(realised_st=Decimal("186.40"), realised_lt=Decimal("-285.05"))
+        Proposal.objects.filter(pk=approvals[0].proposal_id).update(realised_st=Decimal("186.40"), realised_lt=Decimal("-285.05"),
+                                                                    est_tax=Decimal("-1513.64"))
     client.get(_path(links[approvals[0].pk]))
     page = client.get(f"/portal/proposals/{approvals[0].pk}/").content.decode()
     assert "short-term $186.40, long-term -$285.05 <span class=\"muted\">(a minus is a loss)" in page and "$-" not in page
+    assert "<dd>$1,513.64 saved (losses harvested)</dd>" in page
     with firm_scope(approvals[0].firm_id):
         Proposal.objects.filter(pk=approvals[0].proposal_id).update(realised_lt=Decimal("5.00"))
     page = client.get(f"/portal/proposals/{approvals[0].pk}/").content.decode()

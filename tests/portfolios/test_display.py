@@ -23,3 +23,9 @@ def test_usd_abs_drops_the_sign_for_text_that_names_the_loss():
     out = Template("{% load book %}losses of {{ a|usd_abs }}; {{ b|usd_abs }}; {{ c|usd_abs }}").render(
         Context({"a": Decimal("-1234.5"), "b": "-12.30", "c": None}))
     assert out == "losses of $1,234.5; $12.30; —"
+
+
+def test_tax_usd_says_saved_for_a_negative_estimate():
+    out = Template("{% load book %}{{ a|tax_usd }}; {{ b|tax_usd }}").render(
+        Context({"a": Decimal("-1513.64"), "b": Decimal("1200.00")}))
+    assert out == "$1,513.64 saved; $1,200.00"
