@@ -45,4 +45,5 @@ class ExpiryPolicy(models.TextChoices):
 
 class AuthMethod(models.TextChoices):
     LINK = "email_link", "Portal link sent by email"
+    LINK_CODE = "email_link_code", "Portal link plus a one-time code sent by email"
     PASSWORD = "password", "Password sign-in"

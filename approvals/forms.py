@@ -63,7 +63,7 @@ class ApprovalSettingsForm(forms.ModelForm):
     class Meta:
         model = ApprovalSettings
         fields = ["expiry_policy", "committee_quorum", "exception_first", "exception_max_value", "exception_max_turnover_pct",
-                  "reprice_tolerance_pct", "reconsent_tolerance_pct"]
+                  "reprice_tolerance_pct", "reconsent_tolerance_pct", "signing_code_required"]
 
     def clean(self):
         data = super().clean()

@@ -27,6 +27,10 @@ class ApprovalSettings(FirmOwned):
     exception_max_turnover_pct = models.DecimalField(**PCT, default=Decimal("10"))
     reprice_tolerance_pct = models.DecimalField(**PCT, default=Decimal("1"), help_text="Price move that re-prices the trades.")
     reconsent_tolerance_pct = models.DecimalField(**PCT, default=Decimal("5"), help_text="Price move that asks the client again.")
+    signing_code_required = models.BooleanField(
+        default=False, verbose_name="Ask for a one-time code to sign",
+        help_text="A client who came in through an emailed link must also enter a code we email at the moment "
+                  "of signing (clients signed in with their password are not asked).")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["firm"], name="approval_settings_one_per_firm")]
@@ -107,6 +111,23 @@ class CommitteeVote(FirmOwned):
         constraints = [models.UniqueConstraint(fields=["firm", "step", "member"], name="committee_vote_once")]
 
 
+class SigningCode(FirmOwned):
+    """A one-time code emailed to the client at the moment of signing (approvals.signing).
+    Neither the code nor a hash of it is stored: the code is HMAC(key from SECRET_KEY, nonce),
+    rebuilt to send and to check. Short-lived, few attempts, used once."""
+
+    approval = models.ForeignKey(Approval, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    nonce = models.CharField(max_length=32)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["firm", "approval", "user", "created_at"])]
+
+
 class Signature(FirmOwned):
     """The client's electronic signature (ESIGN/UETA evidence) and the signed PDF."""
 
@@ -137,6 +158,8 @@ class PortalLink(FirmOwned):
     version = models.PositiveIntegerField()
     content_hash = models.CharField(max_length=64)
     token_hash = models.CharField(max_length=64)
+    # The token is HMAC(key from SECRET_KEY, nonce): rebuilt only by the sender (approvals.links).
+    nonce = models.CharField(max_length=32, blank=True, default="")
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     opened_at = models.DateTimeField(null=True, blank=True)

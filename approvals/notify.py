@@ -2,8 +2,6 @@
 
 notifications.services.notification_enqueue writes an outbox row in the caller's transaction;
 a worker sends it after commit, once per (proposal version, kind, recipient[, suffix])."""
-from django.conf import settings
-
 from firms.models import Firm
 
 PROPOSAL, REMINDER, ESCALATION = "proposal", "reminder", "escalation"
@@ -11,15 +9,22 @@ DECISION = {"approved": "decision_approved", "declined": "decision_declined", "e
 
 
 def _deliver(*, kind: str, approval, to: str, link: str = "", extra: dict | None = None) -> None:
-    """Queue one email in the notifications outbox (same transaction; sent after commit)."""
+    """Queue one email in the notifications outbox (same transaction; sent after commit).
+    A portal link is stored as a placeholder plus the token's hash; the sender rebuilds it."""
+    from notifications.redaction import PORTAL_LINK_PLACEHOLDER, secret_ref
     from notifications.services import notification_enqueue
 
+    from .links import token_hash
+
     firm = Firm.objects.get(pk=approval.firm_id)
-    path = link[len(settings.SITE_URL):] if link.startswith(settings.SITE_URL) else link
+    path, ref = "", ""
+    if link:
+        token = link.rstrip("/").rsplit("/", 1)[1]
+        path, ref = PORTAL_LINK_PLACEHOLDER, secret_ref("portal_link", token_hash(token))
     extra = extra or {}
     notification_enqueue(firm=firm, kind=kind, recipient=to, proposal=approval.proposal, portal_path=path,
                          deadline=approval.deadline, decision=extra.get("outcome", ""),
-                         dedupe_suffix=extra.get("suffix", ""))
+                         dedupe_suffix=extra.get("suffix", ""), secret_ref=ref)
 
 
 def proposal_ready(*, approval, client, link: str) -> None:

@@ -13,6 +13,11 @@ class Kind(models.TextChoices):
     PARTIAL_FILL_NOTICE = "partial_fill_notice", "Partial fill / rejection notice"
 
 
+# A system email, not a firm template (its wording is fixed: approvals.signing); outbox only.
+SIGNING_CODE = "signing_code"
+OUTBOX_KIND_CHOICES = [*Kind.choices, (SIGNING_CODE, "Signing code (system email)")]
+
+
 class MessageStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     SENDING = "sending", "Sending"

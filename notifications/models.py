@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from firms.models import FirmOwned, Membership
 
-from .choices import Kind, MessageStatus
+from .choices import OUTBOX_KIND_CHOICES, Kind, MessageStatus
 
 
 class NotificationSettings(FirmOwned):
@@ -44,7 +44,7 @@ class OutboundMessage(FirmOwned):
     so a re-run of whatever enqueues cannot create a second message."""
 
     recipient = models.EmailField()
-    kind = models.CharField(max_length=24, choices=Kind.choices)
+    kind = models.CharField(max_length=24, choices=OUTBOX_KIND_CHOICES)
     subject = models.CharField(max_length=300)
     body_html = models.TextField()
     body_text = models.TextField()
@@ -52,6 +52,8 @@ class OutboundMessage(FirmOwned):
     proposal_version = models.PositiveIntegerField(null=True, blank=True)
     proposal_hash = models.CharField(max_length=64, blank=True)
     dedupe_key = models.CharField(max_length=300)
+    # A secret left out of the stored body (notifications.redaction), inserted only when sent.
+    secret_ref = models.CharField(max_length=120, blank=True, default="")
     status = models.CharField(max_length=8, choices=MessageStatus.choices, default=MessageStatus.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)

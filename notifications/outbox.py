@@ -21,6 +21,7 @@ from firms.enqueue import enqueue_after_commit
 
 from .choices import MessageStatus as S
 from .models import OutboundMessage
+from .redaction import SecretUnavailable, secret_fill
 from .timing import retry_delay, sending_timeout
 
 
@@ -40,9 +41,11 @@ def smtp_failure_is_permanent(exc: Exception) -> bool:
 
 
 def _email(message: OutboundMessage) -> EmailMultiAlternatives:
-    mail = EmailMultiAlternatives(message.subject, message.body_text, settings.DEFAULT_FROM_EMAIL, [message.recipient],
+    """The email as sent: the stored body with its secret (if any) filled in, in memory only."""
+    text, html = secret_fill(message.secret_ref, message.body_text, message.body_html)
+    mail = EmailMultiAlternatives(message.subject, text, settings.DEFAULT_FROM_EMAIL, [message.recipient],
                                   headers={"X-Rebalance-Message": str(message.pk)})
-    mail.attach_alternative(message.body_html, "text/html")
+    mail.attach_alternative(html, "text/html")
     return mail
 
 
@@ -63,7 +66,12 @@ def outbound_message_send(*, message_id: int, now=None) -> str:
         return "skipped"
     message = OutboundMessage.objects.get(pk=message_id)
     try:
-        _email(message).send(fail_silently=False)
+        mail = _email(message)
+    except SecretUnavailable as exc:
+        OutboundMessage.objects.filter(pk=message_id, status=S.SENDING).update(status=S.FAILED, last_error=str(exc))
+        return "failed"
+    try:
+        mail.send(fail_silently=False)
     except (smtplib.SMTPException, OSError) as exc:
         return _failed(message, exc, now)
     OutboundMessage.objects.filter(pk=message_id, status=S.SENDING).update(

@@ -25,6 +25,8 @@ change that causes the email; the message row commits with it and is sent after 
 The message is unique per (proposal id, version, content hash, kind, recipient[, suffix]):
 calling it again — a re-run sweep, a redelivered task — returns the existing row and sends
 nothing new. `portal_path` is a path; the link is settings.SITE_URL + path, never Host.
+A bearer link is never passed as `portal_path`: pass redaction.PORTAL_LINK_PLACEHOLDER and
+`secret_ref` (approvals.notify does), and the sender inserts the link at send time.
 """
 from django.db import transaction
 
@@ -79,11 +81,11 @@ def _dedupe_key(kind: str, recipient: str, proposal, suffix: str) -> str:
 
 
 def outbound_message_insert(*, firm: Firm, kind: str, recipient: str, email: RenderedEmail, dedupe_key: str,
-                            proposal=None) -> OutboundMessage:
+                            proposal=None, secret_ref: str = "") -> OutboundMessage:
     """INSERT … ON CONFLICT DO NOTHING on (firm, dedupe_key); then send after commit."""
     row = OutboundMessage(
         firm=firm, kind=kind, recipient=recipient, subject=email.subject, body_html=email.html, body_text=email.text,
-        dedupe_key=dedupe_key, proposal=proposal, proposal_version=getattr(proposal, "version", None),
+        dedupe_key=dedupe_key, secret_ref=secret_ref, proposal=proposal, proposal_version=getattr(proposal, "version", None),
         proposal_hash=getattr(proposal, "content_hash", ""),
     )
     OutboundMessage.objects.bulk_create([row], ignore_conflicts=True)
@@ -97,13 +99,13 @@ def outbound_message_insert(*, firm: Firm, kind: str, recipient: str, email: Ren
 
 def notification_enqueue(*, firm: Firm, kind: str, recipient: str, proposal, portal_path: str = "",
                          deadline=None, decision: str = "", filled=(), not_filled=(),
-                         dedupe_suffix: str = "") -> OutboundMessage:
+                         dedupe_suffix: str = "", secret_ref: str = "") -> OutboundMessage:
     """Render this kind of email about `proposal` for `recipient` and queue it (idempotent)."""
     facts = proposal_facts(proposal, firm_name=firm.name, portal_path=portal_path, deadline=deadline,
                            decision=decision, filled=tuple(filled), not_filled=tuple(not_filled))
     email = notification_render(firm=firm, kind=kind, facts=facts)
     return outbound_message_insert(firm=firm, kind=kind, recipient=recipient, email=email, proposal=proposal,
-                                   dedupe_key=_dedupe_key(kind, recipient, proposal, dedupe_suffix))
+                                   dedupe_key=_dedupe_key(kind, recipient, proposal, dedupe_suffix), secret_ref=secret_ref)
 
 
 def notification_test_send(*, firm: Firm, member: Membership, kind: str, scenario: str, template=None) -> OutboundMessage:

@@ -13,6 +13,9 @@ class ApproveForm(forms.Form):
     typed_name = forms.CharField(label="Type your full name to sign", max_length=200,
                                  widget=forms.TextInput(attrs={"autocomplete": "name"}))
     content_hash = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    # Checked by the service (approvals.signing) where the firm asks for a code; blank otherwise.
+    signing_code = forms.CharField(label="Code from your email", required=False, max_length=12,
+                                   widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}))
 
     def __init__(self, *args, expected_name: str, **kwargs):
         super().__init__(*args, **kwargs)

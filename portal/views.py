@@ -1,6 +1,8 @@
 """The client's own pages. A client sees only the accounts and proposals of their own Client
 record; another client's id is a 404. Decisions are POSTs with a session and a CSRF token."""
 from django.contrib import messages
+from functools import wraps
+
 from django.contrib.auth import login
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,6 +16,7 @@ from approvals.models import ApprovalStep
 from approvals.presentation import proposal_review
 from approvals.services import ApprovalRefused, approval_client_approve, approval_client_decline
 from approvals.services.decisions import Evidence
+from approvals.signing import signing_code_required, signing_code_send
 from firms.access import client_required
 from firms.precompiled import Precompiled
 from firms.tenancy import firm_scope
@@ -24,7 +27,7 @@ from portfolios.selectors import account_allocation
 from .forms import ApproveForm, DeclineForm
 from .selectors import (client_approvals, client_holdings, client_model_targets, client_waiting_and_decided,
                         rebalance_history)
-from .sessions import AUTH_KEY, client_user_ensure
+from .sessions import AUTH_KEY, client_user_ensure, link_session_end, link_session_refusal, link_session_start
 
 
 # The portal's per-request lookups, compiled once per process (firms.precompiled).
@@ -35,7 +38,30 @@ _client_approval = Precompiled(lambda user_id, pk: client_approvals(user_id).sel
 _approval_steps = Precompiled(lambda approval_id: ApprovalStep.objects.filter(approval_id=approval_id).order_by("position"), 1)
 
 
+def _link_problem(request, message: str, status: int):
+    response = render(request, "portal/link_problem.html", {"problem": message}, status=status)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def link_session_guard(*, acting: bool):
+    """A session opened from an emailed link acts only on its own approval while it waits,
+    and ends once that approval is decided, expired or replaced (portal.sessions)."""
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, pk: int | None = None, **kwargs):
+            problem, end = link_session_refusal(request, pk=pk, acting=acting, now=timezone.now())
+            if problem:
+                if end:
+                    link_session_end(request)
+                return _link_problem(request, problem, 410 if end else 403)
+            return view(request, *args, **({"pk": pk} if pk is not None else {}), **kwargs)
+        return wrapped
+    return decorator
+
+
 @client_required
+@link_session_guard(acting=False)
 def home(request):
     accounts = _client_accounts(request.user.pk)
     holdings, targets = client_holdings(request.user.pk), client_model_targets(request.user.pk)
@@ -49,12 +75,6 @@ def home(request):
         cards.append({"account": account, "total": total, "allocation": allocation, "chart": chart})
     waiting, decided = client_waiting_and_decided(request.user.pk)
     return render(request, "portal/home.html", {"cards": cards, "waiting": waiting, "decided": decided})
-
-
-def _link_problem(request, message: str, status: int):
-    response = render(request, "portal/link_problem.html", {"problem": message}, status=status)
-    response["Referrer-Policy"] = "no-referrer"
-    return response
 
 
 @require_GET
@@ -71,7 +91,7 @@ def link(request, token: str):
         user = client_user_ensure(client=client)
         type(check.link).objects.filter(pk=check.link.pk, opened_at__isnull=True).update(opened_at=timezone.now())
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    request.session[AUTH_KEY] = AuthMethod.LINK
+    link_session_start(request, approval_id=check.link.approval_id)
     response = redirect("portal:proposal", pk=check.link.approval_id)
     response["Referrer-Policy"] = "no-referrer"
     return response
@@ -85,12 +105,26 @@ def _approval(request, pk: int):
     return found[0]
 
 
+def _client_step(approval):
+    return next((s for s in _approval_steps(approval.pk) if s.role == StepRole.CLIENT), None)
+
+
+def _can_decide(approval, client_step) -> bool:
+    return bool(client_step and client_step.status == StepStatus.ACTIVE and approval.status == "pending"
+                and timezone.now() < approval.deadline)
+
+
+def _code_required(request, approval) -> bool:
+    """Signing from a link session needs a one-time code where the firm asks for one."""
+    return request.session.get(AUTH_KEY) == AuthMethod.LINK and signing_code_required(firm_id=approval.firm_id)
+
+
 def _review(request, approval, approve_form=None, decline_form=None, status=200):
     proposal = approval.proposal
-    client_step = next((s for s in _approval_steps(approval.pk) if s.role == StepRole.CLIENT), None)
-    can_decide = bool(client_step and client_step.status == StepStatus.ACTIVE and approval.status == "pending"
-                      and timezone.now() < approval.deadline)
+    client_step = _client_step(approval)
+    can_decide = _can_decide(approval, client_step)
     context = {**proposal_review(proposal), "approval": approval, "client_step": client_step, "can_decide": can_decide,
+               "code_required": can_decide and _code_required(request, approval),
                "disclosures": DISCLOSURES, "history": rebalance_history(proposal.account, exclude_id=proposal.pk),
                "signature": getattr(approval, "signature", None) if approval.status == "approved" else None,
                "approve_form": approve_form or ApproveForm(initial={"content_hash": approval.content_hash},
@@ -100,12 +134,32 @@ def _review(request, approval, approve_form=None, decline_form=None, status=200)
 
 
 @client_required
+@link_session_guard(acting=False)
 def proposal(request, pk: int):
     return _review(request, _approval(request, pk))
 
 
 @client_required
 @require_POST
+@link_session_guard(acting=True)
+def signing_code(request, pk: int):
+    """Email the client a one-time code to sign this proposal (link sessions, where the firm asks)."""
+    approval = _approval(request, pk)
+    if not (_can_decide(approval, _client_step(approval)) and _code_required(request, approval)):
+        messages.info(request, "No signing code is needed for this proposal now.")
+        return redirect("portal:proposal", pk=pk)
+    try:
+        signing_code_send(approval=approval, user=request.user, now=timezone.now())
+    except ApprovalRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "We emailed you a six-digit code. Type it below within 10 minutes to sign.")
+    return redirect("portal:proposal", pk=pk)
+
+
+@client_required
+@require_POST
+@link_session_guard(acting=True)
 def approve(request, pk: int):
     approval = _approval(request, pk)
     form = ApproveForm(request.POST, expected_name=approval.proposal.account.client.name)
@@ -114,13 +168,14 @@ def approve(request, pk: int):
     evidence = Evidence(typed_name=form.cleaned_data["typed_name"], ip_address=request.META.get("REMOTE_ADDR", ""),
                         user_agent=request.META.get("HTTP_USER_AGENT", ""),
                         auth_method=request.session.get(AUTH_KEY, AuthMethod.PASSWORD),
-                        shown_hash=form.cleaned_data["content_hash"])
+                        shown_hash=form.cleaned_data["content_hash"], signing_code=form.cleaned_data["signing_code"])
     return _decided(request, pk, lambda: approval_client_approve(approval_id=pk, user=request.user, evidence=evidence,
                                                                  now=timezone.now()))
 
 
 @client_required
 @require_POST
+@link_session_guard(acting=True)
 def decline(request, pk: int):
     _approval(request, pk)
     form = DeclineForm(request.POST)
@@ -140,6 +195,7 @@ def _decided(request, pk, act):
 
 
 @client_required
+@link_session_guard(acting=False)
 def signed_pdf(request, pk: int):
     approval = _approval(request, pk)
     signature = getattr(approval, "signature", None) if approval.status == "approved" else None

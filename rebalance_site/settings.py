@@ -226,10 +226,19 @@ TRADING_SIMULATED = {"latency_s": env_float("TRADING_SIMULATED_LATENCY_S", 0.0)}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Portal link tokens never reach a log line (portal.logging): access log and 404/410 warnings.
+    "filters": {"portal_tokens": {"()": "portal.logging.PortalTokenFilter"}},
+    "formatters": {"django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}",
+                                     "style": "{"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["portal_tokens"]},
+                 "django.server": {"class": "logging.StreamHandler", "formatter": "django.server",
+                                   "filters": ["portal_tokens"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # weasyprint narrates every rendering step at INFO; keep its warnings only.
-    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"},
+                "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False,
+                                  "filters": ["portal_tokens"]},
+                "django.request": {"filters": ["portal_tokens"]}},
 }
 
 # --- Notifications --------------------------------------------------------------------

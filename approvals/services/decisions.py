@@ -1,5 +1,5 @@
 """The client's decision: approve the whole proposal with an e-signature, or decline it."""
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.db import transaction
@@ -8,9 +8,10 @@ from firms.audit import audit_record
 from firms.enqueue import enqueue_after_commit
 
 from .. import notify
-from ..choices import ApprovalStatus, StepRole, StepStatus
+from ..choices import ApprovalStatus, AuthMethod, StepRole, StepStatus
 from ..consent import CONSENT_VERSION, consent_sha256
-from ..models import Signature
+from ..models import Approval, Signature
+from ..signing import signing_code_required, signing_code_use
 from ..tasks import approvals_signature_pdf
 from .common import ApprovalRefused, Result, locked_approval, refuse_closed, when
 from .finish import approval_close
@@ -25,6 +26,7 @@ class Evidence:
     user_agent: str
     auth_method: str
     shown_hash: str  # the content hash on the page the client signed
+    signing_code: str = ""  # the one-time code typed in, where the firm asks for one
 
 
 def _client_step(approval, user):
@@ -44,7 +46,20 @@ def _open_client_step(approval, user, now):
     return step
 
 
+def _fresh_proof(approval_id: int, user, evidence: Evidence, now: datetime) -> Evidence:
+    """A link alone does not sign where the firm asks for a one-time code: the code is used up
+    here (its own transaction, so wrong tries count) and the signature records both."""
+    if evidence.auth_method != AuthMethod.LINK:
+        return evidence
+    row = Approval.objects.filter(pk=approval_id).values("firm_id", "status").first()
+    if row is None or row["status"] != ApprovalStatus.PENDING or not signing_code_required(firm_id=row["firm_id"]):
+        return evidence
+    signing_code_use(approval_id=approval_id, user=user, entered=evidence.signing_code, now=now)
+    return replace(evidence, auth_method=AuthMethod.LINK_CODE)
+
+
 def approval_client_approve(*, approval_id: int, user, evidence: Evidence, now: datetime) -> Result:
+    evidence = _fresh_proof(approval_id, user, evidence, now)
     with transaction.atomic():
         approval = locked_approval(approval_id)
         if approval.status == ApprovalStatus.APPROVED:
