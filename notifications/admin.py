@@ -13,7 +13,7 @@ class OutboundMessageAdmin(ReadOnlyFirmModelAdmin):
     list_display = ("created_at", "kind", "recipient", "status", "attempts", "next_attempt_at", "sent_at", "last_error")
     list_filter = ("status", "kind")
     search_fields = ("recipient", "subject")
-    exclude = ("firm", "body_html")
+    exclude = ("firm", "body_html", "secret_ref")
     actions = ["retry"]
 
     @admin.action(description="Retry the selected failed messages")

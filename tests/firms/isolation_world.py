@@ -63,6 +63,7 @@ PAGES = {
     "approvals:step_decide": lambda book: _helper("tests.approvals.helpers").step_for_book(book),
     "approvals:rule_edit": lambda book: _helper("tests.approvals.helpers").routing_rule_for_book(book),
     "portal:proposal": _approval,
+    "portal:signing_code": _approval,
     "portal:approve": _approval,
     "portal:decline": _approval,
     "portal:signed_pdf": _approval,
