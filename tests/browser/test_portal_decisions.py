@@ -59,3 +59,34 @@ def test_a_client_declines_on_a_phone(page_at, live_server, links, firm_a, scree
     screenshot(page, "portal-declined-phone")
     with firm_scope(firm_a):
         assert Approval.objects.filter(status="declined").count() == 1
+
+
+def test_a_client_signs_with_an_emailed_code_where_the_firm_asks(page_at, live_server, links, firm_a, screenshot):
+    import re
+
+    from django.core import mail
+
+    from approvals.models import ApprovalSettings
+    from notifications.choices import SIGNING_CODE
+    from notifications.models import OutboundMessage
+    from notifications.outbox import outbound_message_send
+
+    with firm_scope(firm_a):
+        ApprovalSettings.objects.update_or_create(firm_id=firm_a.pk, defaults={"signing_code_required": True})
+    page = page_at()
+    _open(page, live_server, links[0])
+    page.get_by_role("button", name="Email me a code").click()
+    expect(page.get_by_text("We emailed you a six-digit code")).to_be_visible()
+    with firm_scope(firm_a):
+        message = OutboundMessage.objects.get(kind=SIGNING_CODE)
+        assert outbound_message_send(message_id=message.pk) == "sent"  # the worker's job after commit
+    code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
+    page.get_by_label("I have read the disclosures above").check()
+    name = page.get_by_text("As on your account:").inner_text().split(": ", 1)[1]
+    page.get_by_label("Type your full name to sign").fill(name)
+    page.get_by_label("Code from your email").fill(code)
+    screenshot(page, "portal-signing-code-desktop")
+    page.get_by_role("button", name="Approve and sign").click()
+    expect(page.get_by_text("you approved the proposal")).to_be_visible()
+    with firm_scope(firm_a):
+        assert Signature.objects.get().auth_method == "email_link_code"
