@@ -91,19 +91,17 @@ def signing_code_use(*, approval_id: int, user, entered: str, now: datetime) -> 
             raise ApprovalRefused("Too many wrong codes; ask for a new one. Nothing was signed.")
         if not entered:
             raise ApprovalRefused("Type the six-digit code from the email we sent you.")
-        if not hmac.compare_digest(entered, _code(code.nonce)):
-            code.attempts += 1
-            if code.attempts >= MAX_ATTEMPTS:
-                code.used_at = now
-            code.save(update_fields=["attempts", "used_at"])
-            audit_record(firm_id=code.firm_id, event="approval.signing_code_wrong", actor=user,
-                         payload={"approval": approval_id, "attempts": code.attempts})
-            left = MAX_ATTEMPTS - code.attempts
-            # Raised after the block commits, so the count survives.
-            refused = ApprovalRefused(f"That code is not right; {left} tries left. Nothing was signed." if left else
-                                      "That code is not right, and that was the last try; ask for a new one. Nothing was signed.")
-        else:
+        if hmac.compare_digest(entered, _code(code.nonce)):
             code.used_at = now
             code.save(update_fields=["used_at"])
             return
-    raise refused
+        code.attempts += 1
+        if code.attempts >= MAX_ATTEMPTS:
+            code.used_at = now
+        code.save(update_fields=["attempts", "used_at"])
+        audit_record(firm_id=code.firm_id, event="approval.signing_code_wrong", actor=user,
+                     payload={"approval": approval_id, "attempts": code.attempts})
+    # Raised once the block has committed, so the wrong try counts.
+    left = MAX_ATTEMPTS - code.attempts
+    raise ApprovalRefused(f"That code is not right; {left} tries left. Nothing was signed." if left else
+                          "That code is not right, and that was the last try; ask for a new one. Nothing was signed.")

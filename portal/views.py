@@ -1,8 +1,8 @@
 """The client's own pages. A client sees only the accounts and proposals of their own Client
 record; another client's id is a 404. Decisions are POSTs with a session and a CSRF token."""
-from django.contrib import messages
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth import login
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -38,8 +38,8 @@ _client_approval = Precompiled(lambda user_id, pk: client_approvals(user_id).sel
 _approval_steps = Precompiled(lambda approval_id: ApprovalStep.objects.filter(approval_id=approval_id).order_by("position"), 1)
 
 
-def _link_problem(request, message: str, status: int):
-    response = render(request, "portal/link_problem.html", {"problem": message}, status=status)
+def _link_problem(request, message: str, status: int, title: str = ""):
+    response = render(request, "portal/link_problem.html", {"problem": message, "title": title}, status=status)
     response["Referrer-Policy"] = "no-referrer"
     return response
 
@@ -54,7 +54,8 @@ def link_session_guard(*, acting: bool):
             if problem:
                 if end:
                     link_session_end(request)
-                return _link_problem(request, problem, 410 if end else 403)
+                return _link_problem(request, problem, 410 if end else 403,
+                                     "Your session from the emailed link has ended" if end else "Not from this link")
             return view(request, *args, **({"pk": pk} if pk is not None else {}), **kwargs)
         return wrapped
     return decorator

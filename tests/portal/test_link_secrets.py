@@ -198,7 +198,7 @@ def test_a_link_session_ends_once_its_approval_is_decided(emailed, firm_a):
     client = _open(firm_a, messages[0])
     assert "You declined the proposal" in client.post(f"/portal/proposals/{approvals[0].pk}/decline/", follow=True).content.decode()
     ended = client.get("/portal/")
-    assert ended.status_code == 410 and "has ended" in ended.content.decode()
+    assert ended.status_code == 410 and "has ended: the proposal it was for was already declined" in ended.content.decode()
     assert client.get("/portal/").status_code == 302  # signed out: the login page, no portal
 
 
@@ -214,3 +214,17 @@ def test_a_link_session_cannot_act_once_its_approval_is_superseded_or_expired(em
         assert client.get("/portal/").status_code == 302
     with firm_scope(firm_a):
         assert not Signature.objects.exists()
+
+
+def test_a_link_session_acts_only_on_the_approval_its_link_was_for(emailed, firm_a):
+    from portfolios.models import Account
+
+    approvals, messages = emailed
+    with firm_scope(firm_a):  # both proposals belong to the same client
+        Account.objects.filter(pk=approvals[1].proposal.account_id).update(client=approvals[0].proposal.account.client)
+    client = _open(firm_a, messages[0])
+    assert client.get(f"/portal/proposals/{approvals[1].pk}/").status_code == 200  # may look
+    refused = client.post(f"/portal/proposals/{approvals[1].pk}/decline/", {"reason": "x"})
+    assert refused.status_code == 403 and "link for another proposal" in refused.content.decode()
+    with firm_scope(firm_a):
+        assert Approval.objects.get(pk=approvals[1].pk).status == "pending"
