@@ -4,7 +4,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from drift.models import Proposal
-from drift.services.transitions import proposal_mark_checked, proposal_mark_declined
+from drift.choices import ProposalStatus
+from drift.services.transitions import proposals_transition
 from firms.audit import audit_record
 from firms.models import Membership
 
@@ -43,7 +44,8 @@ def review_override(*, review: ComplianceReview, officer: Membership, reason: st
     with transaction.atomic():
         locked = _decide(review=review, officer=officer, reason=reason, status=ReviewStatus.OVERRIDDEN,
                          allowed=(ReviewStatus.FLAGGED,))
-        proposal_mark_checked(proposal=locked.proposal, actor=officer.user, reason=f"compliance override: {reason}")
+        proposals_transition(ids=[locked.proposal_id], to=ProposalStatus.CHECKED, actor=officer.user,
+                             reason=f"compliance override: {reason}")
         audit_record(firm_id=locked.firm_id, event="compliance.override", actor=officer.user, obj=locked.proposal,
                      payload={"reason": reason, "failing": _failing(locked), "version": locked.proposal.version})
         firm_id, ids = locked.firm_id, [locked.proposal_id]
@@ -58,7 +60,8 @@ def review_reject(*, review: ComplianceReview, officer: Membership, reason: str 
     with transaction.atomic():
         locked = _decide(review=review, officer=officer, reason=reason, status=ReviewStatus.REJECTED,
                          allowed=(ReviewStatus.FLAGGED, ReviewStatus.BLOCKED))
-        proposal_mark_declined(proposal=locked.proposal, actor=officer.user, reason=f"compliance rejection: {reason}")
+        proposals_transition(ids=[locked.proposal_id], to=ProposalStatus.DECLINED, actor=officer.user,
+                             reason=f"compliance rejection: {reason}")
         audit_record(firm_id=locked.firm_id, event="compliance.reject", actor=officer.user, obj=locked.proposal,
                      payload={"reason": reason, "failing": _failing(locked), "version": locked.proposal.version})
     return locked
