@@ -215,3 +215,11 @@ def test_the_bulk_gate_names_why_each_proposal_may_not_go_on(scoped):
     clear, flagged, blocked = make(scoped, "clear"), make(scoped, "flagged"), make(scoped, "blocked")
     reasons = proposals_not_routable([clear.pk, flagged.pk, blocked.pk])
     assert set(reasons) == {flagged.pk, blocked.pk} and "blocked" in reasons[blocked.pk]
+
+
+def test_overriding_a_version_a_newer_one_replaced_is_refused_with_the_reason(scoped, members_a):
+    flagged = make(scoped, "flagged")
+    proposals_transition(ids=[flagged.pk], to="superseded", reason="a newer version")
+    with pytest.raises(ReviewRefused, match="superseded by a newer version cannot become checked"):
+        review_override(review=flagged.compliance_review, officer=members_a[Role.COMPLIANCE_OFFICER], reason="fine")
+    assert ComplianceReview.objects.get(proposal=flagged).status == "flagged"

@@ -19,6 +19,11 @@ from trading.tasks import rebuilds_owed
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def full_fills(settings):
+    settings.TRADING_SIMULATED = {"seed": 1, "reject_rate": 0.0, "partial_rate": 0.0}  # every order fills whole
+
 # Each stage's event and the status it asks for.
 EVENTS = {
     "compliance clears / officer overrides": S.CHECKED,
@@ -219,3 +224,16 @@ def pm_now():
     from datetime import datetime, timezone
 
     return datetime(2026, 11, 25, 16, 0, tzinfo=timezone.utc)
+
+
+def test_the_examiners_evidence_holds_the_bulk_moves_of_the_proposal_and_not_of_others(firm_a):
+    from reporting.selectors.evidence import evidence_collect
+
+    approved_book(firm_a, 2)
+    run_batch(firm_a)  # queued, submitted, executed: each one bulk entry for both proposals
+    with firm_scope(firm_a):
+        mine, other = Proposal.objects.order_by("pk")
+        events = [e["event"] for e in evidence_collect(mine)["audit"]]
+        assert {"proposal.queued", "proposal.submitted", "proposal.executed"} <= set(events)
+        assert all(mine.pk in e["payload"]["ids"] for e in evidence_collect(mine)["audit"] if e["object_id"] == "")
+        assert AuditEntry.objects.filter(event="proposal.executed", payload__ids__contains=[other.pk]).exists()
