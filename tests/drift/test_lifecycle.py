@@ -237,3 +237,16 @@ def test_the_examiners_evidence_holds_the_bulk_moves_of_the_proposal_and_not_of_
         assert {"proposal.queued", "proposal.submitted", "proposal.executed"} <= set(events)
         assert all(mine.pk in e["payload"]["ids"] for e in evidence_collect(mine)["audit"] if e["object_id"] == "")
         assert AuditEntry.objects.filter(event="proposal.executed", payload__ids__contains=[other.pk]).exists()
+
+
+def test_the_model_change_page_says_which_accounts_wait_for_their_batch(firm_a, members_a, login):
+    from portfolios.models import ModelTarget
+
+    book = approved_book(firm_a, 2)
+    with firm_scope(firm_a):
+        busy = Proposal.objects.order_by("account_id").first()
+        proposals_transition(ids=[busy.pk], to=S.QUEUED)
+        weights = {f"w_{t.pk}": "50" for t in ModelTarget.objects.filter(model=book["model"])}
+    response = login(members_a["advisor"]).post(f"/drift/models/{book['model'].pk}/", {**weights, "action": "apply"}, follow=True)
+    page = response.content.decode()
+    assert "until their trade batch settles" in page and "version 1 is queued in a trade batch" in page
