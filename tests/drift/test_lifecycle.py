@@ -250,3 +250,22 @@ def test_the_model_change_page_says_which_accounts_wait_for_their_batch(firm_a, 
     response = login(members_a["advisor"]).post(f"/drift/models/{book['model'].pk}/", {**weights, "action": "apply"}, follow=True)
     page = response.content.decode()
     assert "until their trade batch settles" in page and "version 1 is queued in a trade batch" in page
+
+
+def test_no_product_code_writes_a_proposal_status_but_the_transition_function():
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    apps = ["approvals", "bench", "compliance", "drift", "firms", "loadtest", "notifications", "portal", "portfolios",
+            "reporting", "trading"]
+    writers = []
+    for app in apps:
+        for path in (root / app).rglob("*.py"):
+            if "migrations" in path.parts or path.name.startswith("bench_"):
+                continue  # migrations and the benches' fixture inserts are not stages
+            text = path.read_text()
+            # update(status=…, status_changed_at=…), obj.status_changed_at = …, or raw SQL
+            if re.search(r"\bstatus_changed_at=|\.status_changed_at\s*=[^=]|UPDATE\s+drift_proposal\s+SET", text, re.I):
+                writers.append(str(path.relative_to(root)))
+    assert writers == ["drift/services/transitions.py"]
