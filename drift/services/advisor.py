@@ -18,7 +18,7 @@ from ..selectors import scan_inputs
 from .proposals import lock_firm_proposals, plan_for, proposals_build
 from .rules import drift_rules_ensure_defaults
 from .snapshots import snapshots_write
-from .transitions import VersionInBatch, proposals_supersede_open, versions_in_batch
+from .transitions import proposals_supersede_open, versions_lock
 
 
 class RebalanceRefused(Exception):
@@ -40,23 +40,25 @@ def proposal_create_cash(*, account: Account, kind: str, amount: Decimal, actor=
         raise RebalanceRefused("The amount must be more than zero.")
     if AccountDriftSettings.objects.filter(account=account, do_not_trade=True).exists():
         raise RebalanceRefused("This account is on a do-not-trade hold.")
-    busy = versions_in_batch([account.pk])
-    if busy:  # checked again under row locks when the version is written
-        raise RebalanceRefused(busy[account.pk])
     as_of = as_of or latest_price_date()
-    inputs, result = evaluate_accounts(account.firm_id, as_of, [account.pk])
-    row = result.accounts.iloc[0]
-    if row["status"] != "ok":
-        raise RebalanceRefused(f"Prices for {as_of} are incomplete for this account ({row['status'].replace('_', ' ')}).")
-    if kind == ProposalKind.CASH_RAISE and float(amount) > row["total_value"]:
-        raise RebalanceRefused("The amount is more than the account is worth.")
-    signed = float(amount) if kind == ProposalKind.CASH_DEPLOY else -float(amount)
-    try:  # the builder supersedes every earlier version not yet in a batch, approved ones too
+    with transaction.atomic():
+        # Locked before the positions are read (the firm's proposal lock first, as every
+        # builder): a version queued or sent refuses this one, and no batch queues an earlier
+        # version until this commits (the builder supersedes them).
+        lock_firm_proposals(account.firm_id)
+        busy, _earlier = versions_lock([account.pk])
+        if busy:
+            raise RebalanceRefused(busy[account.pk])
+        inputs, result = evaluate_accounts(account.firm_id, as_of, [account.pk])
+        row = result.accounts.iloc[0]
+        if row["status"] != "ok":
+            raise RebalanceRefused(f"Prices for {as_of} are incomplete for this account ({row['status'].replace('_', ' ')}).")
+        if kind == ProposalKind.CASH_RAISE and float(amount) > row["total_value"]:
+            raise RebalanceRefused("The amount is more than the account is worth.")
+        signed = float(amount) if kind == ProposalKind.CASH_DEPLOY else -float(amount)
         ids = proposals_build(firm_id=account.firm_id, inputs=inputs, result=result, account_ids=[account.pk], kind=kind,
                               source=ProposalSource.ADVISOR, new_cash=pd.Series({account.pk: signed}), created_by=actor,
                               cash_amount=pd.Series({account.pk: float(amount)}))
-    except VersionInBatch as exc:
-        raise RebalanceRefused(str(exc)) from exc
     if not ids:
         raise RebalanceRefused("Nothing to trade: every trade would be under the minimum size or restricted.")
     return Proposal.objects.get(pk=ids[0])
@@ -108,10 +110,10 @@ def model_change_apply(*, model: ModelPortfolio, targets: list[dict], actor=None
         ids = list(Account.objects.filter(model=model).values_list("pk", flat=True))
         if not ids or as_of is None:
             return []
+        busy, _earlier = versions_lock(ids)  # before positions are read; no batch queues one until this commits
         inputs, result = evaluate_accounts(model.firm_id, as_of, ids)
         snapshots_write(firm_id=model.firm_id, as_of=as_of, result=result,
                         rule_ids=inputs.accounts.set_index("account_id")["rule_id"], replace=True)
-        busy = versions_in_batch(ids)
         if busy:
             audit_record(firm_id=model.firm_id, event="model.accounts_in_batch", actor=getattr(actor, "user", None), obj=model,
                          payload={"accounts": {str(a): why for a, why in busy.items()}})

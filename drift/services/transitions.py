@@ -115,19 +115,27 @@ def versions_in_batch(account_ids) -> dict[int, str]:
     return _in_batch_reasons(_versions(account_ids, IN_BATCH_STATUSES, lock=False))
 
 
+def versions_lock(account_ids) -> tuple[dict[int, str], dict[int, list[int]]]:
+    """Row-lock every version of these accounts that is in a batch or could be superseded (so
+    no batch queues one until the caller commits). Returns (account id → why it is in a batch,
+    account id → its versions a new one would supersede)."""
+    rows = _versions(account_ids, IN_BATCH_STATUSES | SUPERSEDABLE_STATUSES, lock=True)
+    earlier: dict[int, list[int]] = defaultdict(list)
+    for pk, account_id, status in rows:
+        if status in SUPERSEDABLE_STATUSES:
+            earlier[account_id].append(pk)
+    return _in_batch_reasons(rows), dict(earlier)
+
+
 def versions_lock_for_new(account_ids) -> dict[int, list[int]]:
     """Call in the transaction that writes new versions of `account_ids`, before reading their
     positions. Raises VersionInBatch when an earlier version of one of them is queued or sent;
-    otherwise row-locks (so no batch queues them meanwhile) and returns, per account, the
-    earlier versions a new one will supersede (`proposals_supersede_replaced`)."""
-    rows = _versions(account_ids, IN_BATCH_STATUSES | SUPERSEDABLE_STATUSES, lock=True)
-    busy = _in_batch_reasons(rows)
+    otherwise returns, per account, the locked earlier versions a new one will supersede
+    (`proposals_supersede_replaced`)."""
+    busy, earlier = versions_lock(account_ids)
     if busy:
         raise VersionInBatch(" ".join(busy.values()))
-    earlier: dict[int, list[int]] = defaultdict(list)
-    for pk, account_id, _status in rows:
-        earlier[account_id].append(pk)
-    return dict(earlier)
+    return earlier
 
 
 def proposals_supersede_replaced(*, earlier: dict[int, list[int]], new_ids, actor=None, reason: str = "") -> list[int]:
