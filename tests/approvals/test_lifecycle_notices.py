@@ -3,6 +3,7 @@ the account's advisor by email and on the approvals dashboard, through the outbo
 template the firm can edit; a newer version voids pending and approved approvals and tells the
 client and every approver who acted. Real outbox rows, no stubbed delivery."""
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -13,6 +14,7 @@ from approvals.services import (approval_client_approve, approval_client_decline
 from approvals.services.decisions import Evidence
 from approvals.sweep import approvals_sweep
 from drift.models import Proposal
+from drift.services.advisor import proposal_create_cash
 from drift.services.transitions import proposals_supersede_open
 from firms.models import AuditEntry
 from firms.roles import Role
@@ -93,7 +95,7 @@ def _evidence(approval):
                     auth_method="email_link", shown_hash=approval.content_hash)
 
 
-def test_a_newer_version_voids_an_approved_approval_and_tells_the_client_and_the_advisor_who_approved(
+def test_a_cash_raise_voids_an_approved_approval_and_tells_the_client_and_the_advisor_who_approved(
         firm_a, members_a, django_capture_on_commit_callbacks):
     advisor = members_a[Role.ADVISOR]
     approval = _route(firm_a, advisor, value="250000.00")  # advisor pre-approval, then the client
@@ -103,9 +105,10 @@ def test_a_newer_version_voids_an_approved_approval_and_tells_the_client_and_the
         approval_client_approve(approval_id=approval.pk, user=client.user, evidence=_evidence(approval), now=NOW)
         assert Proposal.objects.get().status == "approved"
         with django_capture_on_commit_callbacks(execute=True):
-            proposals_supersede_open(account_ids=[approval.proposal.account_id], reason="cash raise")
+            v2 = proposal_create_cash(account=approval.proposal.account, kind="cash_raise", amount=Decimal("5000"))
         approval.refresh_from_db()
-        assert approval.status == "void" and Proposal.objects.get().status == "superseded"
+        assert approval.status == "void" and Proposal.objects.get(pk=approval.proposal_id).status == "superseded"
+        assert v2.version == approval.version + 1
         void = AuditEntry.objects.get(event="approval.void")
         assert void.payload["ids"] == [approval.pk] and void.payload["was"] == {str(approval.pk): "approved"}
         told = {m.recipient: m for m in _told("proposal_replaced")}
