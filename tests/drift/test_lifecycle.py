@@ -15,7 +15,8 @@ from firms.tenancy import firm_scope
 from portfolios.models import Security
 from tests.trading.helpers import SCAN_DAY, TRADE_DAY, approved_book, run_batch, set_price
 from trading.models import ConsentRecheck, Order
-from trading.tasks import rebuilds_owed
+from drift.tasks import drift_proposals_rebuild
+from trading.tasks import rebuilds_enqueue_owed, rebuilds_owed
 
 pytestmark = pytest.mark.django_db
 
@@ -199,7 +200,9 @@ def test_prices_past_the_second_tolerance_supersede_and_rebuild_at_todays_prices
         assert rebuilds_owed(now=pm_now()) == [v1.pk]
         # Superseded is not open: the account is not skipped by later scans (it was for good as `reconsent`).
         assert v1.account_id not in open_proposal_accounts(TRADE_DAY)
-        built = proposals_rebuild(firm_id=firm_a.pk, proposal_ids=[v1.pk])
+    assert rebuilds_enqueue_owed(now=pm_now()) == [firm_a.pk]
+    with firm_scope(firm_a):
+        built = drift_proposals_rebuild.run(firm_id=firm_a.pk, proposal_ids=[v1.pk])  # the task's body, run here
         assert proposals_rebuild(firm_id=firm_a.pk, proposal_ids=[v1.pk]) == []  # idempotent
         assert rebuilds_owed(now=pm_now()) == []
         v2 = Proposal.objects.get(pk=built[0])
