@@ -5,6 +5,9 @@ a worker sends it after commit, once per (proposal version, kind, recipient[, su
 from firms.models import Firm
 
 PROPOSAL, REMINDER, ESCALATION = "proposal", "reminder", "escalation"
+REPLACED, ADVISOR_DECISION = "proposal_replaced", "advisor_decision"
+# What the advisor reads (subject and dashboard) about a client's decision or a lapsed window.
+ADVISOR_OUTCOME = {"declined": "declined by the client", "expired": "expired without the client's decision"}
 DECISION = {"approved": "decision_approved", "declined": "decision_declined", "expired": "decision_expired"}
 
 
@@ -41,3 +44,17 @@ def escalation(*, approval, advisor_email: str) -> None:
 
 def decision_receipt(*, approval, client, outcome: str) -> None:
     _deliver(kind=DECISION[outcome], approval=approval, to=client.email, extra={"outcome": outcome})
+
+
+def advisor_decision(*, approval, outcome: str) -> None:
+    """The account's advisor hears of a decline or an expiry (email, and the approvals
+    dashboard lists these outbox rows). No advisor on the account: nobody to tell."""
+    advisor = approval.proposal.account.advisor
+    if advisor is not None:
+        _deliver(kind=ADVISOR_DECISION, approval=approval, to=advisor.user.email,
+                 extra={"outcome": ADVISOR_OUTCOME[outcome], "suffix": f"approval{approval.pk}"})
+
+
+def replaced(*, approval, to: str, acted: str) -> None:
+    """A newer version replaced this approval's proposal. `acted`: "approved" or "were asked to review"."""
+    _deliver(kind=REPLACED, approval=approval, to=to, extra={"outcome": acted, "suffix": f"approval{approval.pk}"})

@@ -20,8 +20,14 @@ def route_cleared(sender, firm_id: int, proposal_ids: list[int], **kwargs) -> No
         log.exception("routing cleared proposals of firm %s failed; the sweep will retry", firm_id)
 
 
-def void_replaced(sender, firm_id: int, proposal_ids: list[int], **kwargs) -> None:
+def void_replaced(sender, firm_id: int, proposal_ids: list[int], to: str, **kwargs) -> None:
+    """Proposals were superseded (a newer version, or prices moved): void their approvals."""
+    from drift.choices import ProposalStatus
+
     from .services import approvals_void_superseded
+
+    if to != ProposalStatus.SUPERSEDED:
+        return
 
     try:
         with firm_scope(firm_id):
@@ -32,7 +38,7 @@ def void_replaced(sender, firm_id: int, proposal_ids: list[int], **kwargs) -> No
 
 def connect() -> None:
     from compliance.signals import proposals_cleared
-    from drift.signals import proposals_created
+    from drift.signals import proposals_moved
 
     proposals_cleared.connect(route_cleared, dispatch_uid="approvals.route_cleared")
-    proposals_created.connect(void_replaced, dispatch_uid="approvals.void_replaced")
+    proposals_moved.connect(void_replaced, dispatch_uid="approvals.void_replaced")

@@ -1,5 +1,5 @@
 """Reads of the approvals app. All run inside the caller's firm scope."""
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import Exists, OuterRef, QuerySet
 
@@ -48,3 +48,16 @@ def steps_waiting_for(*, membership, overdue_at: datetime | None = None) -> Quer
     if overdue_at is not None:
         qs = qs.filter(approval__deadline__lte=overdue_at)
     return qs
+
+
+NOTICE_DAYS = timedelta(days=14)
+
+
+def advisor_notices(*, since: datetime) -> QuerySet:
+    """What advisors were told about their clients' declines and lapsed windows (the outbox
+    rows themselves, so the dashboard shows exactly what was emailed), newest first."""
+    from notifications.choices import Kind
+    from notifications.models import OutboundMessage
+
+    return (OutboundMessage.objects.filter(kind=Kind.ADVISOR_DECISION, created_at__gte=since)
+            .select_related("proposal__account").order_by("-created_at"))

@@ -11,7 +11,7 @@ from firms.roles import ADVISORY_ROLES, Role
 from .forms import ApprovalSettingsForm, RoutingRuleForm, StepDecisionForm
 from .models import Approval, ApprovalStep, RoutingRule
 from .presentation import proposal_review
-from .selectors import approval_settings_get, routing_rules_get, steps_waiting_for
+from .selectors import NOTICE_DAYS, advisor_notices, approval_settings_get, routing_rules_get, steps_waiting_for
 from .services import ApprovalRefused, step_approve, step_decline
 
 deciders_required = role_required(*ADVISORY_ROLES)
@@ -24,10 +24,12 @@ def queue(request):
     now = timezone.now()
     steps = steps_waiting_for(membership=request.membership, overdue_at=now if overdue else None)
     escalated = Approval.objects.filter(status="pending", escalated_at__isnull=False).select_related("proposal__account")
+    told = advisor_notices(since=now - NOTICE_DAYS)
     if request.membership.role == Role.ADVISOR:
         escalated = escalated.filter(proposal__account__advisor=request.membership)
+        told = told.filter(recipient__iexact=request.user.email)
     return render(request, "approvals/queue.html", {"steps": steps[:200], "overdue": overdue, "now": now,
-                                                    "escalated": escalated.order_by("deadline")[:100]})
+                                                    "escalated": escalated.order_by("deadline")[:100], "told": told[:100]})
 
 
 @staff_required

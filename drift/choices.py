@@ -52,14 +52,14 @@ class ProposalStatus(models.TextChoices):
     EXECUTED = "executed", "Executed"
     FAILED = "failed", "Failed"
     PARTIALLY_EXECUTED = "partially_executed", "Partially executed"
-    RECONSENT = "reconsent", "Sent back to the client (prices moved)"
     SUPERSEDED = "superseded", "Superseded by a newer version"
     FLAGGED = "flagged", "Flagged for compliance review"
     BLOCKED = "blocked", "Blocked by compliance"
 
 
 S = ProposalStatus
-# The whole state machine: status -> statuses it may move to.
+# The whole state machine: status -> statuses it may move to. Every write of a proposal's
+# status goes through drift.services.transitions.proposals_transition, which checks this.
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.DRAFT: frozenset({S.CHECKED, S.FLAGGED, S.BLOCKED, S.SUPERSEDED}),
     # Compliance: a flagged proposal waits for an officer (override → checked, reject →
@@ -68,11 +68,11 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.BLOCKED: frozenset({S.DECLINED, S.SUPERSEDED}),
     S.CHECKED: frozenset({S.AWAITING_APPROVAL, S.DECLINED, S.SUPERSEDED}),
     S.AWAITING_APPROVAL: frozenset({S.APPROVED, S.DECLINED, S.EXPIRED, S.SUPERSEDED}),
-    # Trading: a proposal whose prices moved past the firm's second tolerance goes back to the
-    # client (reconsent) instead of being traded on stale consent; one whose orders were all
-    # held (nothing tradable) fails from queued.
-    S.APPROVED: frozenset({S.QUEUED, S.RECONSENT}),
-    S.RECONSENT: frozenset({S.AWAITING_APPROVAL, S.DECLINED, S.EXPIRED, S.SUPERSEDED}),
+    # One live version per account: a newer version supersedes an approved one too (its
+    # approval becomes void), and so does the batch when prices moved past the firm's second
+    # tolerance (a version at today's prices goes back to the client). Once queued for a
+    # batch a version cannot be superseded; one whose orders were all held fails from queued.
+    S.APPROVED: frozenset({S.QUEUED, S.SUPERSEDED}),
     S.QUEUED: frozenset({S.SUBMITTED, S.FAILED}),
     S.SUBMITTED: frozenset({S.EXECUTED, S.PARTIALLY_EXECUTED, S.FAILED}),
     S.PARTIALLY_EXECUTED: frozenset(),
@@ -85,4 +85,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 # A proposal in one of these still waits for something; the scan builds no second one beside it.
 # A blocked proposal is not open: the next scan may build a fresh version (a wash-sale window
 # passes, prices move).
-OPEN_STATUSES = frozenset({S.DRAFT, S.FLAGGED, S.CHECKED, S.AWAITING_APPROVAL, S.APPROVED, S.QUEUED, S.SUBMITTED, S.RECONSENT})
+OPEN_STATUSES = frozenset({S.DRAFT, S.FLAGGED, S.CHECKED, S.AWAITING_APPROVAL, S.APPROVED, S.QUEUED, S.SUBMITTED})
+# In a trade batch: such a version cannot be superseded; a new one waits until it settles.
+IN_BATCH_STATUSES = frozenset({S.QUEUED, S.SUBMITTED})
+# May give way to a newer version of the account (everything not yet in a batch and not ended).
+SUPERSEDABLE_STATUSES = frozenset(s for s, targets in TRANSITIONS.items() if S.SUPERSEDED in targets)

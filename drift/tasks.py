@@ -35,3 +35,10 @@ def scans_enqueue_due(*, now: datetime) -> list[int]:
 @shared_task(name="drift.tasks.drift_scan_due_check")
 def drift_scan_due_check() -> list[int]:
     return scans_enqueue_due(now=timezone.now())
+
+
+@shared_task(base=FirmTask, name="drift.tasks.drift_proposals_rebuild")
+def drift_proposals_rebuild(*, firm_id: int, proposal_ids: list[int]) -> list[int]:
+    from .services.rebuild import proposals_rebuild
+
+    return proposals_rebuild(firm_id=firm_id, proposal_ids=proposal_ids)

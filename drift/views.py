@@ -25,6 +25,7 @@ from .rules import rule_for_account
 from .selectors import DRIFTED_ROW_FIELDS, drifted_rows, harvest_opportunities_on
 from .services.advisor import RebalanceRefused, model_change_apply, model_change_preview, proposal_create_cash
 from .services.rules import drift_rule_save
+from .services.transitions import versions_in_batch
 
 PAGE_SIZE = 50
 TIERS = {"small": (None, Decimal("100000")), "mid": (Decimal("100000"), Decimal("500000")), "large": (Decimal("500000"), None)}
@@ -200,8 +201,12 @@ def model_change(request, pk: int):
     preview = None
     if request.method == "POST" and form.is_valid():
         if request.POST.get("action") == "apply":
+            busy = versions_in_batch(model.accounts.values_list("pk", flat=True))
             ids = model_change_apply(model=model, targets=form.new_targets(), actor=request.membership)
             messages.success(request, f"Model saved; {len(ids)} proposals created.")
+            if busy:
+                messages.warning(request, "Left as they are until their trade batch settles (the next scan then "
+                                          "re-evaluates them): " + " ".join(busy.values()))
             return redirect("drift:model_change", pk=model.pk)
         preview = model_change_preview(model=model, targets=form.new_targets())
     return render(request, "drift/model_change.html", {"model": model, "form": form, "preview": preview})

@@ -145,4 +145,33 @@ Not completed:
 {{Execution.NotFilled}}
 {{Advisor.Name}} will follow up on what was not done.
 """),
+    _t(Kind.PROPOSAL_REPLACED, "Replaced: the rebalancing proposal for account {{Account.Number}}", """
+<p>Hello,</p>
+<p>The rebalancing proposal for account {{Account.Number}} that you {{Decision.Outcome}} has been replaced by a
+newer proposal (for example because cash was raised, the model changed or prices moved). None of the earlier
+trades below will be made, and the approval given for it no longer counts.</p>
+{{Rebalance.TradeList}}
+<p>The newer proposal goes through the usual review; you will hear from us when it needs your decision.
+Questions? Contact {{Advisor.Name}}.</p>
+""", """
+Hello,
+
+The rebalancing proposal for account {{Account.Number}} that you {{Decision.Outcome}} has been replaced by a
+newer proposal (for example because cash was raised, the model changed or prices moved). None of the earlier
+trades below will be made, and the approval given for it no longer counts.
+{{Rebalance.TradeList}}
+The newer proposal goes through the usual review; you will hear from us when it needs your decision.
+Questions? Contact {{Advisor.Name}}.
+"""),
+    _t(Kind.ADVISOR_DECISION, "Not traded: the proposal for {{Client.Name}} ({{Account.Number}}), {{Decision.Outcome}}", """
+<p>The rebalancing proposal for {{Client.Name}}, account {{Account.Number}}: {{Decision.Outcome}}.
+Nothing will be traded. Please follow up with the client.</p>
+{{Rebalance.TradeList}}
+{{Rebalance.EstimatedCosts}}
+""", """
+The rebalancing proposal for {{Client.Name}}, account {{Account.Number}}: {{Decision.Outcome}}.
+Nothing will be traded. Please follow up with the client.
+{{Rebalance.TradeList}}
+{{Rebalance.EstimatedCosts}}
+"""),
 )}

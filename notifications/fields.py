@@ -29,7 +29,9 @@ FIELDS: dict[str, Field] = {f.name: f for f in (
     Field("Advisor.Name", "text", "The advisor's name."),
     Field("Advisor.Email", "text", "The advisor's email address."),
     Field("Firm.Name", "text", "The firm's name."),
-    Field("Decision.Outcome", "text", "approved, declined or expired (decision receipts)."),
+    Field("Decision.Outcome", "text", "approved, declined or expired (decision receipts); \"declined by the client\" or "
+          "\"expired without the client's decision\" (to the advisor); \"approved\" or \"were asked to review\" "
+          "(a proposal replaced by a newer one)."),
     Field("Execution.Filled", "table", "Table: what was traded (confirmations and partial fills)."),
     Field("Execution.NotFilled", "table", "Table: what was not done and why (partial fills / rejections)."),
 )}

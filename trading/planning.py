@@ -2,10 +2,11 @@
 are skipped and why, which go back to the client, and the orders and blocks of the rest.
 The dry run shows exactly this; the batch writes it."""
 from dataclasses import dataclass
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 
 import pandas as pd
 
+from drift.quantities import tradable_quantity
 from portfolios.choices import Side
 
 from .choices import OrderStatus, OrderType
@@ -83,7 +84,7 @@ def _order(r, settings, move: Decimal) -> list:
     limit = limit_price_for(r.side, price, Decimal(settings.limit_pct)) if kind == OrderType.LIMIT else None
     quantity = Decimal(r.quantity)
     if not r.supports_fractional:
-        quantity = quantity.to_integral_value(rounding=ROUND_FLOOR)
+        quantity = tradable_quantity(quantity, fractional=False)
     status, note = OrderStatus.PENDING, ""
     if move > Decimal(settings.reprice_tolerance_pct):
         note = f"Re-priced: {move:.2f}% from the approved price"

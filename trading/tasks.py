@@ -1,10 +1,11 @@
 """Celery tasks of the trading app: thin wrappers around services."""
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from celery import shared_task
 from django.utils import timezone
 
 from firms.enqueue import enqueue_after_commit
+from firms.tenancy import firm_scope
 from firms.tasks import FirmTask
 
 
@@ -59,7 +60,34 @@ def confirmations_enqueue_owed() -> list[int]:
     return owed
 
 
+def rebuilds_owed(*, now: datetime) -> list[int]:
+    """Versions the batch superseded because prices moved (last 3 days) that are still their
+    account's latest: their rebuild at today's prices was lost. Call inside a firm's scope."""
+    from django.db.models import Exists, OuterRef
+
+    from drift.choices import ProposalStatus
+    from drift.models import Proposal
+
+    from .models import ConsentRecheck
+
+    newer = Proposal.objects.filter(account_id=OuterRef("proposal__account_id"), version__gt=OuterRef("proposal__version"))
+    return list(ConsentRecheck.objects.filter(created_at__gte=now - timedelta(days=3), proposal__status=ProposalStatus.SUPERSEDED)
+                .exclude(Exists(newer)).values_list("proposal_id", flat=True))
+
+
+def rebuilds_enqueue_owed(*, now: datetime) -> list[int]:
+    from drift.tasks import drift_proposals_rebuild
+    from firms.platform import firm_ids_where
+
+    owed = firm_ids_where(lambda: bool(rebuilds_owed(now=now)))
+    for firm_id in owed:
+        with firm_scope(firm_id):
+            enqueue_after_commit(drift_proposals_rebuild, firm_id=firm_id, proposal_ids=rebuilds_owed(now=now))
+    return owed
+
+
 @shared_task(name="trading.tasks.trade_batch_due_check")
 def trade_batch_due_check() -> list[int]:
     confirmations_enqueue_owed()
+    rebuilds_enqueue_owed(now=timezone.now())
     return batches_enqueue_due(now=timezone.now())

@@ -97,4 +97,5 @@ def approval_client_decline(*, approval_id: int, user, reason: str, now: datetim
         step.save(update_fields=["status", "actor", "acted_at", "comment"])
         approval_close(approval=approval, status=ApprovalStatus.DECLINED, now=now, actor=user, reason=reason)
         notify.decision_receipt(approval=approval, client=approval.proposal.account.client, outcome="declined")
+        notify.advisor_decision(approval=approval, outcome="declined")
     return Result(approval, True, "You declined the proposal. Nothing will be traded; your advisor has been told.")

@@ -9,8 +9,8 @@ from drift.choices import ProposalStatus
 from firms.audit import audit_record
 
 from .. import notify
-from ..choices import ApprovalStatus
-from ..models import Approval, PortalLink
+from ..choices import ApprovalStatus, StepRole, StepStatus
+from ..models import Approval, ApprovalStep, CommitteeVote, PortalLink
 from .common import ApprovalRefused, Result, locked_approval
 from .finish import approval_close
 
@@ -26,6 +26,7 @@ def approval_expire(*, approval_id: int, now: datetime) -> Result:
             raise ApprovalRefused("The approval window is still open.")
         approval_close(approval=approval, status=ApprovalStatus.EXPIRED, now=now, reason="window closed without a decision")
         notify.decision_receipt(approval=approval, client=approval.proposal.account.client, outcome="expired")
+        notify.advisor_decision(approval=approval, outcome="expired")
     return Result(approval, True, "Expired.")
 
 
@@ -47,14 +48,41 @@ def approval_escalate(*, approval_id: int, now: datetime) -> Result:
 
 
 def approvals_void_superseded(*, firm_id: int, now: datetime | None = None) -> list[int]:
-    """Bulk: open approvals whose proposal version was superseded become void; their links die."""
+    """Bulk: pending and approved approvals whose proposal version was superseded become void;
+    their links die, and the client and every approver who acted are told."""
     now = now or timezone.now()
     with transaction.atomic():
-        ids = list(Approval.objects.select_for_update(of=("self",)).filter(
-            status=ApprovalStatus.PENDING, proposal__status=ProposalStatus.SUPERSEDED).values_list("pk", flat=True))
-        if not ids:
+        voided = list(Approval.objects.select_for_update(of=("self",)).filter(
+            status__in=[ApprovalStatus.PENDING, ApprovalStatus.APPROVED], proposal__status=ProposalStatus.SUPERSEDED)
+            .values_list("pk", "status"))
+        if not voided:
             return []
+        ids = [pk for pk, _s in voided]
         Approval.objects.filter(pk__in=ids).update(status=ApprovalStatus.VOID, decided_at=now, reason="a newer version replaced it")
         PortalLink.objects.filter(approval_id__in=ids, expires_at__gt=now).update(expires_at=now)
-        audit_record(firm_id=firm_id, event="approval.void", payload={"ids": ids, "reason": "proposal superseded"})
+        audit_record(firm_id=firm_id, event="approval.void", payload={
+            "ids": ids, "reason": "proposal superseded", "was": {str(pk): status for pk, status in voided}})
+        _tell_replaced(ids)
     return ids
+
+
+def _tell_replaced(approval_ids: list[int]) -> None:
+    """One email per voided approval and person: the client once their step was reached (they
+    hold the proposal), and each staff member or committee voter who approved a step."""
+    told: dict[int, dict[str, str]] = {pk: {} for pk in approval_ids}
+    steps = list(ApprovalStep.objects.filter(approval_id__in=approval_ids).values_list("approval_id", "role", "status", "actor__email"))
+    for approval_id, role, status, actor_email in steps:
+        if role != StepRole.CLIENT and status == StepStatus.APPROVED and actor_email:
+            told[approval_id][actor_email.lower()] = "approved"
+    votes = CommitteeVote.objects.filter(step__approval_id__in=approval_ids, approve=True).values_list(
+        "step__approval_id", "member__user__email")
+    for approval_id, email in votes:
+        told[approval_id][email.lower()] = "approved"
+    reached = {approval_id: status for approval_id, role, status, _e in steps if role == StepRole.CLIENT}
+    for approval in Approval.objects.filter(pk__in=approval_ids).select_related("proposal__account__client").order_by("pk"):
+        client_step = reached.get(approval.pk)
+        if client_step in (StepStatus.ACTIVE, StepStatus.APPROVED):
+            told[approval.pk][approval.proposal.account.client.email.lower()] = (
+                "approved" if client_step == StepStatus.APPROVED else "were asked to review")
+        for email, acted in sorted(told[approval.pk].items()):
+            notify.replaced(approval=approval, to=email, acted=acted)

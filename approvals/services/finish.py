@@ -3,22 +3,22 @@ from datetime import datetime
 
 from django.db.models import Q
 
-from drift.services.transitions import (TransitionNotAllowed, proposal_mark_approved, proposal_mark_declined,
-                                        proposal_mark_expired)
+from drift.choices import ProposalStatus
+from drift.services.transitions import TransitionNotAllowed, proposals_transition
 from firms.audit import audit_record
 
 from ..choices import ApprovalStatus, StepStatus
 from ..models import Approval, PortalLink
 from .common import ApprovalRefused
 
-_PROPOSAL_MOVE = {ApprovalStatus.APPROVED: proposal_mark_approved, ApprovalStatus.DECLINED: proposal_mark_declined,
-                  ApprovalStatus.EXPIRED: proposal_mark_expired}
+_PROPOSAL_STATUS = {ApprovalStatus.APPROVED: ProposalStatus.APPROVED, ApprovalStatus.DECLINED: ProposalStatus.DECLINED,
+                    ApprovalStatus.EXPIRED: ProposalStatus.EXPIRED}
 
 
 def approval_close(*, approval: Approval, status: str, now: datetime, actor=None, reason: str = "") -> None:
     """Call with the approval locked. Moves the proposal through drift's transition function."""
     try:
-        _PROPOSAL_MOVE[status](proposal=approval.proposal, actor=actor, reason=reason)
+        proposals_transition(ids=[approval.proposal_id], to=_PROPOSAL_STATUS[status], actor=actor, reason=reason)
     except TransitionNotAllowed as exc:
         raise ApprovalRefused(f"{exc} Nothing was changed.") from exc
     approval.status, approval.decided_at, approval.reason = status, now, reason

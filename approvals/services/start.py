@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef
 
 from drift.choices import ProposalStatus
 from drift.models import Proposal
+from drift.services.transitions import proposals_transition
 from firms.audit import audit_record
 
 from .. import notify
@@ -73,9 +74,7 @@ def approvals_start(*, firm_id: int, now: datetime, proposal_ids=None) -> list[i
                 s.approval = approval
         ApprovalStep.objects.bulk_create([s for _, steps in built for s in steps])
         ids = [a.proposal_id for a in approvals]
-        Proposal.objects.filter(pk__in=ids, status=ProposalStatus.CHECKED).update(
-            status=ProposalStatus.AWAITING_APPROVAL, status_changed_at=now)
-        audit_record(firm_id=firm_id, event="proposal.awaiting_approval", payload={"ids": ids, "from": "checked"})
+        proposals_transition(ids=ids, to=ProposalStatus.AWAITING_APPROVAL, reason="routed for approval", skip_refused=True)
         audit_record(firm_id=firm_id, event="approvals.started", payload={
             "approvals": [a.pk for a in approvals], "tiers": sorted({a.tier for a in approvals})})
         client_first = [a for a, steps in built if steps[0].role == StepRole.CLIENT]

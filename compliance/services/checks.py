@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from drift.choices import ProposalStatus
 from drift.models import Proposal
+from drift.services.transitions import proposals_transition
 from firms.audit import audit_record
 
 from ..checks import CHECKS
@@ -72,7 +73,7 @@ def _worse(current: str, severity: str) -> str:
 
 
 def _store(firm_id: int, results: list[CheckResult], outcomes: dict[int, str]) -> None:
-    """Results, reviews, and one guarded UPDATE per outcome (draft → checked/flagged/blocked)."""
+    """Results, reviews, and one transition per outcome (draft → checked/flagged/blocked)."""
     now = timezone.now()
     CheckResult.objects.bulk_create(results)
     ComplianceReview.objects.bulk_create(
@@ -80,7 +81,7 @@ def _store(firm_id: int, results: list[CheckResult], outcomes: dict[int, str]) -
     for review_status, proposal_status in TO_STATUS.items():
         ids = [pid for pid, s in outcomes.items() if s == review_status]
         if ids:
-            Proposal.objects.filter(id__in=ids, status=ProposalStatus.DRAFT).update(status=proposal_status, status_changed_at=now)
+            proposals_transition(ids=ids, to=proposal_status, reason=f"compliance: {review_status}", skip_refused=True)
 
 
 def proposals_unchecked_ids(*, older_than: timedelta = timedelta(minutes=2)) -> list[int]:

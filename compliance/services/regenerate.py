@@ -1,15 +1,17 @@
 """A suggestion applied: the proposal is rebuilt as a new version with a substitute security
 in place of the buy that would wash a recent loss sale. The old version is superseded and
 the new one goes through the checks like any new version."""
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Max
 
 from drift.choices import ProposalStatus
 from drift.models import Proposal, ProposalTrade
-from drift.services.proposals import content_hash, lock_firm_proposals
-from drift.services.transitions import proposal_mark_superseded
+from drift.content_hash import proposal_content_hash, trade_row
+from drift.quantities import shares_for
+from drift.services.proposals import lock_firm_proposals
+from drift.services.transitions import VersionInBatch, proposals_supersede_replaced, versions_lock_for_new
 from drift.signals import proposals_created
 from firms.audit import audit_record
 from portfolios.models import Price
@@ -36,11 +38,6 @@ def _prices(security_ids, as_of) -> dict[int, Decimal]:
     return dict(rows)
 
 
-def _quantity(value: Decimal, price: Decimal, fractional: bool) -> Decimal:
-    step = Decimal("0.001") if fractional else Decimal("1")
-    return (value / price).quantize(step, rounding=ROUND_DOWN)
-
-
 def _new_trades(proposal: Proposal, swap: dict[int, int]) -> list[ProposalTrade]:
     prices = _prices(swap.values(), proposal.as_of)
     missing = [s for s in swap.values() if s not in prices]
@@ -50,7 +47,7 @@ def _new_trades(proposal: Proposal, swap: dict[int, int]) -> list[ProposalTrade]
     for t in proposal.trades.all():
         if t.side == "buy" and t.security_id in swap:
             sub = swap[t.security_id]
-            qty = _quantity(t.value, prices[sub], t.quantity != t.quantity.to_integral_value())
+            qty = shares_for(t.value, prices[sub], fractional=t.quantity != t.quantity.to_integral_value())
             if qty <= 0:
                 continue
             t = ProposalTrade(security_id=sub, side="buy", quantity=qty, price=prices[sub], value=(qty * prices[sub]).quantize(Decimal("0.01")))
@@ -61,9 +58,9 @@ def _new_trades(proposal: Proposal, swap: dict[int, int]) -> list[ProposalTrade]
 
 
 def _hash(p: Proposal, trades: list[ProposalTrade]) -> str:
-    rows = sorted(([t.security_id, t.side, f"{t.quantity:.6f}", f"{t.price:.6f}", f"{t.value:.2f}"] for t in trades), key=lambda r: (r[1], r[0]))
-    return content_hash({"account": p.account_id, "version": p.version, "kind": str(p.kind), "as_of": p.as_of.isoformat(),
-                         "trades": rows, "est_costs": f"{p.est_costs:.2f}", "est_tax": f"{p.est_tax:.2f}", "cash_amount": f"{p.cash_amount:.2f}"})
+    rows = sorted((trade_row(t.security_id, t.side, t.quantity, t.price, t.value) for t in trades), key=lambda r: (r[1], r[0]))
+    return proposal_content_hash(account_id=p.account_id, version=p.version, kind=p.kind, as_of=p.as_of.isoformat(), trades=rows,
+                                 est_costs=f"{p.est_costs:.2f}", est_tax=f"{p.est_tax:.2f}", cash_amount=f"{p.cash_amount:.2f}")
 
 
 def proposal_regenerate_substitute(*, proposal: Proposal, actor=None) -> Proposal:
@@ -73,10 +70,17 @@ def proposal_regenerate_substitute(*, proposal: Proposal, actor=None) -> Proposa
     swap = _replacements(proposal)
     with transaction.atomic():
         lock_firm_proposals(proposal.firm_id)
-        old = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        try:
+            earlier = versions_lock_for_new([proposal.account_id])
+        except VersionInBatch as exc:
+            raise RegenerateRefused(str(exc)) from exc
+        old = Proposal.objects.get(pk=proposal.pk)
+        if old.status not in (ProposalStatus.BLOCKED, ProposalStatus.FLAGGED):
+            raise RegenerateRefused(f"This version is now {old.get_status_display().lower()}; nothing was regenerated.")
         trades = _new_trades(old, swap)
         new = _copy(old, trades)
-        proposal_mark_superseded(proposal=old, actor=getattr(actor, "user", None), reason=f"replaced by v{new.version} with a substitute")
+        proposals_supersede_replaced(earlier=earlier, new_ids=[new.pk], actor=getattr(actor, "user", None),
+                                     reason=f"replaced by v{new.version} with a substitute")
         audit_record(firm_id=old.firm_id, event="compliance.regenerated", actor=getattr(actor, "user", None), obj=new,
                      payload={"from": old.pk, "to": new.pk, "replaced": {str(k): v for k, v in swap.items()}})
         firm_id, ids = old.firm_id, [new.pk]

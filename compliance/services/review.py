@@ -4,7 +4,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from drift.models import Proposal
-from drift.services.transitions import proposal_mark_checked, proposal_mark_declined
+from drift.choices import ProposalStatus
+from drift.services.transitions import TransitionNotAllowed, proposals_transition
 from firms.audit import audit_record
 from firms.models import Membership
 
@@ -31,6 +32,14 @@ def _decide(*, review: ComplianceReview, officer: Membership, reason: str, statu
     return locked
 
 
+def _move(review: ComplianceReview, to: str, officer: Membership, reason: str) -> None:
+    """The proposal follows the decision; a version a newer one replaced meanwhile refuses it."""
+    try:
+        proposals_transition(ids=[review.proposal_id], to=to, actor=officer.user, reason=reason)
+    except TransitionNotAllowed as exc:
+        raise ReviewRefused(f"{exc} Nothing was changed.") from exc
+
+
 def review_override(*, review: ComplianceReview, officer: Membership, reason: str) -> ComplianceReview:
     """Clear a flagged proposal. A blocked one cannot be overridden."""
     reason = (reason or "").strip()
@@ -43,7 +52,7 @@ def review_override(*, review: ComplianceReview, officer: Membership, reason: st
     with transaction.atomic():
         locked = _decide(review=review, officer=officer, reason=reason, status=ReviewStatus.OVERRIDDEN,
                          allowed=(ReviewStatus.FLAGGED,))
-        proposal_mark_checked(proposal=locked.proposal, actor=officer.user, reason=f"compliance override: {reason}")
+        _move(locked, ProposalStatus.CHECKED, officer, f"compliance override: {reason}")
         audit_record(firm_id=locked.firm_id, event="compliance.override", actor=officer.user, obj=locked.proposal,
                      payload={"reason": reason, "failing": _failing(locked), "version": locked.proposal.version})
         firm_id, ids = locked.firm_id, [locked.proposal_id]
@@ -58,7 +67,7 @@ def review_reject(*, review: ComplianceReview, officer: Membership, reason: str 
     with transaction.atomic():
         locked = _decide(review=review, officer=officer, reason=reason, status=ReviewStatus.REJECTED,
                          allowed=(ReviewStatus.FLAGGED, ReviewStatus.BLOCKED))
-        proposal_mark_declined(proposal=locked.proposal, actor=officer.user, reason=f"compliance rejection: {reason}")
+        _move(locked, ProposalStatus.DECLINED, officer, f"compliance rejection: {reason}")
         audit_record(firm_id=locked.firm_id, event="compliance.reject", actor=officer.user, obj=locked.proposal,
                      payload={"reason": reason, "failing": _failing(locked), "version": locked.proposal.version})
     return locked

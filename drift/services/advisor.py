@@ -18,14 +18,14 @@ from ..selectors import scan_inputs
 from .proposals import lock_firm_proposals, plan_for, proposals_build
 from .rules import drift_rules_ensure_defaults
 from .snapshots import snapshots_write
-from .transitions import proposals_supersede_open
+from .transitions import proposals_supersede_open, versions_lock
 
 
 class RebalanceRefused(Exception):
     pass
 
 
-def _evaluate(firm_id: int, as_of: date, account_ids, targets_override=None):
+def evaluate_accounts(firm_id: int, as_of: date, account_ids, targets_override=None):
     drift_rules_ensure_defaults(firm_id=firm_id)  # setup, not an effect of the preview
     inputs = scan_inputs(firm_id=firm_id, as_of=as_of, account_ids=account_ids, targets_override=targets_override)
     accounts = inputs.accounts[["account_id", "model_id", "rule_id", "tax_advantaged"]]
@@ -41,15 +41,21 @@ def proposal_create_cash(*, account: Account, kind: str, amount: Decimal, actor=
     if AccountDriftSettings.objects.filter(account=account, do_not_trade=True).exists():
         raise RebalanceRefused("This account is on a do-not-trade hold.")
     as_of = as_of or latest_price_date()
-    inputs, result = _evaluate(account.firm_id, as_of, [account.pk])
-    row = result.accounts.iloc[0]
-    if row["status"] != "ok":
-        raise RebalanceRefused(f"Prices for {as_of} are incomplete for this account ({row['status'].replace('_', ' ')}).")
-    if kind == ProposalKind.CASH_RAISE and float(amount) > row["total_value"]:
-        raise RebalanceRefused("The amount is more than the account is worth.")
-    signed = float(amount) if kind == ProposalKind.CASH_DEPLOY else -float(amount)
     with transaction.atomic():
-        proposals_supersede_open(account_ids=[account.pk], actor=getattr(actor, "user", None), reason=f"new {kind} proposal")
+        # Locked before the positions are read (the firm's proposal lock first, as every
+        # builder): a version queued or sent refuses this one, and no batch queues an earlier
+        # version until this commits (the builder supersedes them).
+        lock_firm_proposals(account.firm_id)
+        busy, _earlier = versions_lock([account.pk])
+        if busy:
+            raise RebalanceRefused(busy[account.pk])
+        inputs, result = evaluate_accounts(account.firm_id, as_of, [account.pk])
+        row = result.accounts.iloc[0]
+        if row["status"] != "ok":
+            raise RebalanceRefused(f"Prices for {as_of} are incomplete for this account ({row['status'].replace('_', ' ')}).")
+        if kind == ProposalKind.CASH_RAISE and float(amount) > row["total_value"]:
+            raise RebalanceRefused("The amount is more than the account is worth.")
+        signed = float(amount) if kind == ProposalKind.CASH_DEPLOY else -float(amount)
         ids = proposals_build(firm_id=account.firm_id, inputs=inputs, result=result, account_ids=[account.pk], kind=kind,
                               source=ProposalSource.ADVISOR, new_cash=pd.Series({account.pk: signed}), created_by=actor,
                               cash_amount=pd.Series({account.pk: float(amount)}))
@@ -77,7 +83,7 @@ def model_change_preview(*, model: ModelPortfolio, targets: list[dict], as_of: d
     ids = list(Account.objects.filter(model=model).values_list("pk", flat=True))
     if not ids:
         return ModelChangePreview(0, 0, 0, Decimal("0.00"))
-    inputs, result = _evaluate(model.firm_id, as_of, ids, _override(model, targets))
+    inputs, result = evaluate_accounts(model.firm_id, as_of, ids, _override(model, targets))
     held = set(inputs.accounts.loc[inputs.accounts["do_not_trade"], "account_id"])
     breaching = [a for a in result.accounts.loc[result.accounts["breached"], "account_id"] if a not in held]
     if not breaching:
@@ -90,7 +96,9 @@ def model_change_preview(*, model: ModelPortfolio, targets: list[dict], as_of: d
 
 def model_change_apply(*, model: ModelPortfolio, targets: list[dict], actor=None, as_of: date | None = None) -> list[int]:
     """Save the new targets, then re-evaluate every account on the model in one bulk run:
-    snapshots replaced for the day, open proposals superseded, new proposals for breaches."""
+    snapshots replaced for the day, open proposals superseded, new proposals for breaches.
+    An account with a version in a trade batch is left alone (audited with the reason): its
+    next scan after the batch settles builds on the positions after the fills."""
     as_of = as_of or latest_price_date()
     with transaction.atomic():
         lock_firm_proposals(model.firm_id)  # before the rules are read: see DriftSnapshot
@@ -102,11 +110,15 @@ def model_change_apply(*, model: ModelPortfolio, targets: list[dict], actor=None
         ids = list(Account.objects.filter(model=model).values_list("pk", flat=True))
         if not ids or as_of is None:
             return []
-        inputs, result = _evaluate(model.firm_id, as_of, ids)
+        busy, _earlier = versions_lock(ids)  # before positions are read; no batch queues one until this commits
+        inputs, result = evaluate_accounts(model.firm_id, as_of, ids)
         snapshots_write(firm_id=model.firm_id, as_of=as_of, result=result,
                         rule_ids=inputs.accounts.set_index("account_id")["rule_id"], replace=True)
-        held = set(inputs.accounts.loc[inputs.accounts["do_not_trade"], "account_id"])
+        if busy:
+            audit_record(firm_id=model.firm_id, event="model.accounts_in_batch", actor=getattr(actor, "user", None), obj=model,
+                         payload={"accounts": {str(a): why for a, why in busy.items()}})
+        held = set(inputs.accounts.loc[inputs.accounts["do_not_trade"], "account_id"]) | set(busy)
         breaching = [a for a in result.accounts.loc[result.accounts["breached"], "account_id"] if a not in held]
-        proposals_supersede_open(account_ids=ids, actor=getattr(actor, "user", None), reason=f"model {model.name} changed")
+        proposals_supersede_open(account_ids=[a for a in ids if a not in busy], actor=getattr(actor, "user", None), reason=f"model {model.name} changed")
         return proposals_build(firm_id=model.firm_id, inputs=inputs, result=result, account_ids=breaching,
                                source=ProposalSource.MODEL_CHANGE, created_by=actor)

@@ -13,6 +13,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from ..quantities import tradable_quantities
 from .harvest_plan import harvest_buys, harvest_sells
 from .lots import lots_pick
 
@@ -75,7 +76,7 @@ def _quantities(t: pd.DataFrame, rounding: str) -> pd.Series:
     if rounding == "up":
         q = np.where(frac, np.ceil(raw * 1000 - 1e-6) / 1000, np.ceil(raw - 1e-9))
         return pd.Series(np.minimum(q, t["quantity"]), index=t.index)
-    return pd.Series(np.where(frac, np.floor(raw * 1000 + 1e-6) / 1000, np.floor(raw + 1e-9)), index=t.index)
+    return pd.Series(tradable_quantities(raw, frac), index=t.index)
 
 
 def _split_restricted(t: pd.DataFrame, restrictions: pd.DataFrame, side: str, undone: list) -> pd.DataFrame:

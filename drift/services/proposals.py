@@ -1,6 +1,5 @@
 """Building proposals in bulk: parameters per account → the pure rebalancer → rows written
 with COPY (proposals, then their trades), each proposal frozen with its content hash."""
-import hashlib
 import json
 from datetime import date
 
@@ -13,11 +12,14 @@ from firms.audit import audit_record
 from .. import selectors
 from ..arithmetic import DriftResult
 from ..choices import ProposalKind, ProposalSource, ProposalStatus
+from ..content_hash import proposal_content_hash
+from ..quantities import tradable_quantities
 from ..pgcopy import insert_text, text_field, text_fixed, text_int
 from ..models import Proposal
 from ..selectors import ScanInputs
 from ..signals import proposals_created
 from .engine import Plan, plan_trades
+from .transitions import proposals_supersede_replaced, versions_lock_for_new
 
 PROPOSAL_LOCK = 7_300_001  # advisory lock namespace: building a firm's proposals
 
@@ -115,7 +117,7 @@ def _substitute_buys(firm_id: int, plan: Plan, prices: pd.Series, as_of: date) -
     moved = t.loc[hit, ["account_id", "security_id", "value"]].assign(side="buy", reason="wash-sale window: a substitute is bought instead")
     whole = t["quantity"] == np.floor(t["quantity"])
     raw = t["value"] / t["sub_price"]
-    qty = np.where(whole, np.floor(raw + 1e-9), np.floor(raw * 1000 + 1e-6) / 1000)
+    qty = tradable_quantities(raw, ~whole)
     t.loc[hit, "security_id"] = t.loc[hit, "substitute_id"]
     t.loc[hit, "price"], t.loc[hit, "quantity"] = t.loc[hit, "sub_price"], qty[hit.to_numpy()]
     t.loc[hit, "value"] = t.loc[hit, "quantity"] * t.loc[hit, "price"]
@@ -123,10 +125,6 @@ def _substitute_buys(firm_id: int, plan: Plan, prices: pd.Series, as_of: date) -
     sums = ["quantity", "value", "realised_st", "realised_lt", "harvested_loss", "cost"]
     t = t.groupby(TRADE_KEY, as_index=False).agg({**{c: "sum" for c in sums}, "price": "first"})[plan.trades.columns]
     return Plan(t, plan.lots, plan.accounts, plan.allocation, pd.concat([plan.undone, moved], ignore_index=True))
-
-
-def content_hash(content: dict) -> str:
-    return hashlib.sha256(json.dumps(content, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 def _grouped(frame: pd.DataFrame, key: str, build) -> dict:
@@ -263,9 +261,9 @@ def proposals_persist_detailed(*, firm_id: int, acc: pd.DataFrame, plan: Plan, a
         if a in notes:
             f["harvest"] = notes[a]
         flags.append(json.dumps(f))
-        hashes.append(content_hash({"account": a, "version": version[i], "kind": kind_of[i], "as_of": as_of_s,
-                                    "trades": canon.get(a, []), "est_costs": money["est_costs"][i], "est_tax": money["est_tax"][i],
-                                    "cash_amount": cash_s[i]}))
+        hashes.append(proposal_content_hash(account_id=a, version=version[i], kind=kind_of[i], as_of=as_of_s,
+                                            trades=canon.get(a, []), est_costs=money["est_costs"][i],
+                                            est_tax=money["est_tax"][i], cash_amount=cash_s[i]))
     fields = {
         "account_id": [str(a) for a in account_ids], "version": [str(v) for v in version], "kind": text_field(kind_of).tolist(),
         "source": [str(source)] * n, "status": [str(ProposalStatus.DRAFT)] * n, "as_of": [as_of_s] * n,
@@ -317,12 +315,15 @@ def proposals_build_detailed(*, firm_id: int, inputs: ScanInputs, result: DriftR
         return [], none
     with transaction.atomic():
         lock_firm_proposals(firm_id)
+        earlier = versions_lock_for_new(account_ids)  # one live version per account
         acc, plan = plan_for(firm_id=firm_id, inputs=inputs, result=result, account_ids=account_ids, kind=kind, new_cash=new_cash,
                             harvest=harvest, lots=lots)
         symbols = dict(zip(inputs.securities["security_id"], inputs.securities["symbol"]))
         ids, sells = proposals_persist_detailed(firm_id=firm_id, acc=acc, plan=plan, as_of=inputs.as_of, kind=kind, source=source,
                                                 symbols=symbols, created_by=created_by, cash_amount=cash_amount, harvest=harvest)
         if ids:
+            proposals_supersede_replaced(earlier=earlier, new_ids=ids, actor=getattr(created_by, "user", None),
+                                         reason=f"a newer version ({source}) replaces it")
             audit_record(firm_id=firm_id, event="proposals.created", actor=getattr(created_by, "user", None),
                          payload={"count": len(ids), "as_of": inputs.as_of.isoformat(), "source": source, "kind": kind or "rule",
                                   "first_id": min(ids), "last_id": max(ids)})

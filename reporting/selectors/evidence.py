@@ -2,6 +2,11 @@
 compliance checks and reviews, approvals with steps, votes and signatures, orders and fills,
 and the audit entries about any of those proposals or approvals. A fixed number of queries;
 runs inside the firm's scope (another firm's rows do not exist here)."""
+from functools import reduce
+from operator import or_
+
+from django.db.models import Q
+
 from approvals.models import Approval, ApprovalStep, CommitteeVote, Signature
 from compliance.models import CheckResult, ComplianceReview
 from drift.models import Proposal, ProposalTrade
@@ -22,8 +27,11 @@ def evidence_collect(proposal: Proposal) -> dict:
     approval_ids = list(approvals.values_list("id", flat=True))
     orders = Order.objects.filter(proposal_id__in=ids).order_by("id")
     block_ids = {b for b in orders.values_list("block_id", flat=True) if b}
+    # A bulk lifecycle move (a batch queues a thousand proposals) names its proposals in "ids".
+    moved = Q(event__startswith="proposal.", object_id="")
     audit = AuditEntry.objects.filter(object_type="Proposal", object_id__in=[str(i) for i in ids]) | \
-        AuditEntry.objects.filter(object_type="Approval", object_id__in=[str(i) for i in approval_ids])
+        AuditEntry.objects.filter(object_type="Approval", object_id__in=[str(i) for i in approval_ids]) | \
+        AuditEntry.objects.filter(moved & reduce(or_, (Q(payload__ids__contains=[i]) for i in ids), Q(pk__in=[])))
     return {
         "account": {"id": proposal.account_id, "number": proposal.account.number},
         "requested_proposal": proposal.pk,

@@ -55,7 +55,7 @@ SELECT role, COUNT(*) AS n, AVG(wait) AS avg_hours, MAX(wait) AS max_hours FROM 
 _OPEN_WAITS = """
 SELECT status, COUNT(*) AS n, AVG(EXTRACT(EPOCH FROM %(now)s - status_changed_at)) / 3600.0 AS avg_hours,
   MAX(EXTRACT(EPOCH FROM %(now)s - status_changed_at)) / 3600.0 AS max_hours
-FROM drift_proposal WHERE firm_id = %(f)s AND status IN ('draft', 'flagged', 'checked', 'awaiting_approval', 'approved', 'queued', 'submitted', 'reconsent')
+FROM drift_proposal WHERE firm_id = %(f)s AND status IN ('draft', 'flagged', 'checked', 'awaiting_approval', 'approved', 'queued', 'submitted')
 GROUP BY status ORDER BY avg_hours DESC
 """
 

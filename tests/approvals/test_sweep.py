@@ -51,7 +51,7 @@ def test_at_the_deadline_auto_decline_expires_the_proposal(firm_a, small, sent):
     with firm_scope(firm_a):
         small.refresh_from_db()
         assert (small.status, Proposal.objects.get().status) == ("expired", "expired")
-    assert sent[-1]["kind"] == "decision_expired"
+    assert [m["kind"] for m in sent[-2:]] == ["decision_expired", "advisor_decision"]  # the client, then the advisor
 
 
 def test_at_the_deadline_escalation_goes_to_the_advisor_and_nothing_is_traded(firm_a, members_a, small, sent):

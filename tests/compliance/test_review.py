@@ -9,7 +9,7 @@ from compliance.services.checks import proposals_check
 from compliance.services.regenerate import proposal_regenerate_substitute
 from compliance.services.review import ReviewRefused, review_override, review_reject
 from drift.models import Proposal
-from drift.services.transitions import TransitionNotAllowed, proposal_mark_awaiting_approval
+from drift.services.transitions import TransitionNotAllowed, proposals_transition
 from firms.models import AuditEntry
 from firms.roles import Role
 from firms.tenancy import firm_scope
@@ -52,7 +52,7 @@ def test_only_a_cleared_or_overridden_proposal_is_routable(scoped, members_a):
         with pytest.raises(ProposalNotRoutable, match=words):
             proposal_assert_routable(p)
     with pytest.raises(TransitionNotAllowed):
-        proposal_mark_awaiting_approval(proposal=blocked)
+        proposals_transition(ids=[blocked.pk], to="awaiting_approval")
     review_override(review=flagged.compliance_review, officer=members_a[Role.COMPLIANCE_OFFICER], reason="Client asked in writing")
     proposal_assert_routable(Proposal.objects.get(pk=flagged.pk))
 
@@ -102,7 +102,7 @@ def test_the_wash_sale_substitute_regenerates_a_new_version_and_supersedes_the_o
     trade = new.trades.get()
     assert (trade.security, trade.quantity, new.version, new.status) == (schb, 40, old.version + 1, "draft")
     assert Proposal.objects.get(pk=old.pk).status == "superseded" and new.content_hash != old.content_hash
-    assert len(callbacks) == 1  # proposals_created → the new version is checked next
+    assert len(callbacks) == 2  # proposals_moved (the old one superseded) and proposals_created (the new one is checked)
     proposals_check(firm_id=scoped.pk, proposal_ids=[new.pk])
     assert Proposal.objects.get(pk=new.pk).status == "checked"
 
@@ -215,3 +215,11 @@ def test_the_bulk_gate_names_why_each_proposal_may_not_go_on(scoped):
     clear, flagged, blocked = make(scoped, "clear"), make(scoped, "flagged"), make(scoped, "blocked")
     reasons = proposals_not_routable([clear.pk, flagged.pk, blocked.pk])
     assert set(reasons) == {flagged.pk, blocked.pk} and "blocked" in reasons[blocked.pk]
+
+
+def test_overriding_a_version_a_newer_one_replaced_is_refused_with_the_reason(scoped, members_a):
+    flagged = make(scoped, "flagged")
+    proposals_transition(ids=[flagged.pk], to="superseded", reason="a newer version")
+    with pytest.raises(ReviewRefused, match="superseded by a newer version cannot become checked"):
+        review_override(review=flagged.compliance_review, officer=members_a[Role.COMPLIANCE_OFFICER], reason="fine")
+    assert ComplianceReview.objects.get(proposal=flagged).status == "flagged"

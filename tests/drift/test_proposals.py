@@ -6,9 +6,8 @@ import pytest
 
 from drift.models import AccountDriftSettings, DriftSnapshot, Proposal
 from drift.services.advisor import RebalanceRefused, model_change_apply, model_change_preview, proposal_create_cash
-from drift.services.proposals import content_hash  # noqa: F401
 from drift.services.scan import drift_scan_run
-from drift.services.transitions import TransitionNotAllowed, proposal_mark_approved, proposal_mark_checked
+from drift.services.transitions import TransitionNotAllowed, proposals_transition
 from firms.models import AuditEntry
 from portfolios import models as pm
 from tests.factories import make_book
@@ -151,10 +150,10 @@ def test_each_transition_is_a_noop_when_repeated_refused_when_not_allowed_and_au
     drift_scan_run(firm_id=scoped.pk, as_of=DAY)
     p = Proposal.objects.get()
     with pytest.raises(TransitionNotAllowed, match="draft cannot become approved"):
-        proposal_mark_approved(proposal=p)
+        proposals_transition(ids=[p.pk], to="approved")
     before = AuditEntry.objects.filter(event="proposal.checked").count()
-    proposal_mark_checked(proposal=p)
-    proposal_mark_checked(proposal=p)
+    assert proposals_transition(ids=[p.pk], to="checked") == [p.pk]
+    assert proposals_transition(ids=[p.pk], to="checked") == []
     p.refresh_from_db()
     assert p.status == "checked"
     assert AuditEntry.objects.filter(event="proposal.checked").count() == before + 1

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from drift.models import Proposal
 from drift.services.scan import drift_scan_run
-from drift.services.transitions import proposal_mark_approved, proposal_mark_awaiting_approval, proposal_mark_checked
+from drift.services.transitions import proposals_transition
 from firms.tenancy import firm_scope
 from portfolios import models as pm
 from portfolios.market_calendar import NEW_YORK
@@ -40,8 +40,9 @@ def approved_book(firm, n=3, *, tradable=True, fractional=False):
 
 
 def approve(proposal):
-    for step in (proposal_mark_checked, proposal_mark_awaiting_approval, proposal_mark_approved):
-        proposal = step(proposal=proposal)
+    for status in ("checked", "awaiting_approval", "approved"):
+        proposals_transition(ids=[proposal.pk], to=status)
+    proposal.refresh_from_db()
     return proposal
 
 

@@ -8,13 +8,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from drift.choices import ProposalStatus
+from drift.services.transitions import proposals_transition
 from portfolios.choices import Side
 from portfolios.models import Custodian
 
 from ..adapters import Ticket, adapter_for
 from ..choices import OrderStatus
 from ..models import Batch, BlockOrder, Order
-from .transitions import proposals_move
 
 OPEN = [OrderStatus.PENDING, OrderStatus.SENDING]
 
@@ -58,7 +58,7 @@ def _mark_submitted(batch: Batch, block_ids: list[int]) -> None:
             status=OrderStatus.SUBMITTED, submitted_at=timezone.now())
         Order.objects.filter(block_id__in=block_ids, status=OrderStatus.PENDING).update(status=OrderStatus.SUBMITTED)
         proposals = Order.objects.filter(block_id__in=block_ids).values_list("proposal_id", flat=True).distinct()
-        proposals_move(firm_id=batch.firm_id, ids=list(proposals), to=ProposalStatus.SUBMITTED, reason=f"batch {batch.trade_date}")
+        proposals_transition(ids=list(proposals), to=ProposalStatus.SUBMITTED, reason=f"batch {batch.trade_date}", skip_refused=True)
 
 
 def _mark_refused(block: BlockOrder, reason: str) -> None:

@@ -7,10 +7,10 @@ from django.db.models import Count, Q, Sum
 
 from drift.choices import ProposalStatus
 from drift.models import Proposal
+from drift.services.transitions import proposals_transition
 
 from ..choices import FINAL_ORDER_STATUSES, OrderStatus
 from ..models import Batch, Order, TradeConfirmationPending
-from .transitions import proposals_move
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ def proposals_settle(*, batch: Batch) -> dict:
         outcome[key].append(r["proposal_id"])
     moved = {}
     for status, ids in outcome.items():
-        moved[status] = proposals_move(firm_id=batch.firm_id, ids=ids, to=status, reason=f"batch {batch.trade_date}")
+        moved[status] = proposals_transition(ids=ids, to=status, reason=f"batch {batch.trade_date}", skip_refused=True)
     confirmations_queue(batch=batch, moved=moved)
     return {str(k): len(v) for k, v in moved.items()}
 

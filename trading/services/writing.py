@@ -1,6 +1,7 @@
 """Writing a batch's plan: the outbox. Orders, blocks and each block's allocation plan are
-committed together, before anything is sent; proposals move to queued (or back to the client)
-in the same transaction, so a proposal's trades are written exactly once."""
+committed together, before anything is sent; proposals move to queued in the same transaction,
+so a proposal's trades are written exactly once. A proposal whose prices moved past the second
+tolerance is superseded instead, and drift rebuilds it at today's prices for the client."""
 from decimal import Decimal
 
 import pandas as pd
@@ -8,13 +9,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from drift.choices import ProposalStatus
+from drift.services.transitions import proposals_transition
+from drift.tasks import drift_proposals_rebuild
 from firms.audit import audit_record
+from firms.enqueue import enqueue_after_commit
 
 from ..bulk import insert_frame
 from ..choices import OrderStatus
 from ..models import Batch, ConsentRecheck
 from ..planning import Plan, blocks_of
-from .transitions import proposals_move
 
 PLAN_SQL = """
 UPDATE trading_blockorder b SET plan = p.plan FROM (
@@ -35,8 +38,8 @@ def plan_write(*, batch: Batch, plan: Plan) -> dict:
 def _orders_and_blocks(batch: Batch, plan: Plan) -> list[int]:
     if plan.orders.empty:
         return []
-    ids = proposals_move(firm_id=batch.firm_id, ids=plan.orders["proposal_id"].unique(), to=ProposalStatus.QUEUED,
-                         reason=f"batch {batch.trade_date}")
+    ids = proposals_transition(ids=plan.orders["proposal_id"].unique(), to=ProposalStatus.QUEUED,
+                               reason=f"batch {batch.trade_date}", skip_refused=True)
     orders = plan.orders[plan.orders["proposal_id"].isin(ids)]  # a proposal another run queued is not ours
     block_ids = _blocks_insert(batch, blocks_of(orders))
     _orders_insert(batch, orders, block_ids)
@@ -73,12 +76,14 @@ def _orders_insert(batch: Batch, orders: pd.DataFrame, block_ids: dict) -> None:
 
 
 def _reconsent(batch: Batch, entries: list[dict]) -> list[int]:
-    ids = proposals_move(firm_id=batch.firm_id, ids=[e["proposal"] for e in entries], to=ProposalStatus.RECONSENT,
-                         reason="prices moved past the firm's tolerance since the client approved",
-                         payload={"moves": {e["proposal"]: str(e["move"]) for e in entries}})
+    ids = proposals_transition(ids=[e["proposal"] for e in entries], to=ProposalStatus.SUPERSEDED, skip_refused=True,
+                               reason="prices moved past the firm's tolerance since the client approved; "
+                                      "a version at today's prices goes back to the client",
+                               payload={"moves": {e["proposal"]: str(e["move"]) for e in entries}})
     ConsentRecheck.objects.bulk_create(
         [ConsentRecheck(firm_id=batch.firm_id, batch=batch, proposal_id=e["proposal"], max_move_pct=e["move"], reason=e["reason"])
          for e in entries if e["proposal"] in set(ids)], ignore_conflicts=True)
     if ids:
         audit_record(firm_id=batch.firm_id, event="trading.reconsent", obj=batch, payload={"proposals": ids})
+        enqueue_after_commit(drift_proposals_rebuild, firm_id=batch.firm_id, proposal_ids=ids)
     return ids
