@@ -7,6 +7,7 @@ from datetime import date
 from django.db import connection
 from django.utils import timezone
 
+from firms import locks
 from firms.audit import audit_record
 
 from ..choices import BatchStatus, BatchTrigger
@@ -17,9 +18,6 @@ from .fills import fills_collect
 from .sending import blocks_send
 from .settle import proposals_settle
 from .writing import plan_write
-
-BATCH_LOCK = 7_300_001
-
 
 class BatchBusy(Exception):
     pass
@@ -36,17 +34,9 @@ def batch_claim(*, firm_id: int, trade_date: date, trigger: str = BatchTrigger.S
 
 @contextmanager
 def firm_batch_lock(firm_id: int):
-    """A session lock held for the whole run (it spans several transactions); a killed worker's
-    connection closes and releases it."""
-    with connection.cursor() as cur:
-        cur.execute("SELECT pg_try_advisory_lock(%s, %s)", [BATCH_LOCK, firm_id])
-        if not cur.fetchone()[0]:
-            raise BatchBusy("Another run of this firm's batch is in progress.")
-    try:
+    """A session lock held for the whole run (it spans several transactions)."""
+    with locks.session_lock(locks.TRADE_BATCH, firm_id, BatchBusy("Another run of this firm's batch is in progress.")):
         yield
-    finally:
-        with connection.cursor() as cur:
-            cur.execute("SELECT pg_advisory_unlock(%s, %s)", [BATCH_LOCK, firm_id])
 
 
 def batch_run(*, firm_id: int, trade_date: date, trigger: str = BatchTrigger.SCHEDULE, actor=None,
