@@ -22,15 +22,13 @@ def default_limit_types() -> list[str]:
 
 
 class TradingSettings(FirmOwned):
-    """A firm's order policy and consent-freshness tolerances (defaults when absent)."""
+    """A firm's order policy (defaults when absent). The consent-freshness tolerances the batch
+    applies are the firm's approval settings (approvals.ApprovalSettings, R-APPR-5), edited on
+    the approvals settings page; they are not kept here."""
 
     limit_pct = models.DecimalField(**PCT, default=Decimal("1"), help_text="Limit distance from the last price, percent.")
     limit_types = ArrayField(models.CharField(max_length=16, choices=SecurityType.choices), default=default_limit_types,
                              help_text="Security types that get limit orders; the rest get market orders.")
-    reprice_tolerance_pct = models.DecimalField(**PCT, default=Decimal("2"),
-                                                help_text="Price moves up to this are traded at today's price silently.")
-    reconsent_tolerance_pct = models.DecimalField(**PCT, default=Decimal("5"),
-                                                  help_text="Past this move the proposal goes back to the client.")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["firm"], name="trading_settings_one_per_firm")]

@@ -7,6 +7,7 @@ from datetime import date
 from django.db import connection
 from django.utils import timezone
 
+from approvals.selectors import approval_settings_get
 from firms import locks
 from firms.audit import audit_record
 
@@ -61,8 +62,8 @@ def _run(batch: Batch, trigger: str, actor) -> Batch:
     pauses = active_pauses()
     if pauses.firm is not None:
         return _paused(batch, pauses.firm.reason, actor, audit=not was_paused)
-    plan = plan_build(approved_trades(firm_id=batch.firm_id, day=batch.trade_date),
-                      settings=trading_settings(batch.firm_id), pauses=pauses)
+    plan = plan_build(approved_trades(firm_id=batch.firm_id, day=batch.trade_date), settings=trading_settings(batch.firm_id),
+                      tolerances=approval_settings_get(firm_id=batch.firm_id), pauses=pauses)
     counts = plan_write(batch=batch, plan=plan)
     counts["blocks_sent"] = blocks_send(batch=batch)
     counts["blocks_settled"] = fills_collect(batch=batch)
