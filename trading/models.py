@@ -75,6 +75,7 @@ class BlockOrder(FirmOwned):
     avg_price = models.DecimalField(**PRICE, null=True, blank=True)
     fees = models.DecimalField(**MONEY, default=Decimal("0"))
     reject_reason = models.CharField(max_length=300, blank=True)
+    hold_note = models.CharField(max_length=300, blank=True, help_text="The pause that held this block back, when one did.")
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     allocated_at = models.DateTimeField(null=True, blank=True)

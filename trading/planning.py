@@ -18,14 +18,16 @@ WHOLE = Decimal("1")
 @dataclass
 class Plan:
     orders: pd.DataFrame  # one row per trade to write (pending or held)
-    skipped: list[dict]  # proposals left approved (paused, held, no price) and why
+    skipped: list[dict]  # proposals left approved (not routable, paused, held, no price) and why
     reconsent: list[dict]  # proposals sent back to the client
 
     def blocks(self) -> pd.DataFrame:
         return blocks_of(self.orders)
 
 
-def _skip_reason(row, pauses: Pauses) -> str:
+def _skip_reason(row, pauses: Pauses, not_routable: dict) -> str:
+    if row.proposal_id in not_routable:
+        return f"Not sent: {not_routable[row.proposal_id]}"
     if row.proposal_id in pauses.held:
         return f"Held: {pauses.held[row.proposal_id]}"
     for scope, key in (("accounts", "account_id"), ("custodians", "custodian_id"), ("models", "model_id")):
@@ -42,13 +44,14 @@ def _moves(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(move, index=frame.index).groupby(frame["proposal_id"]).max()
 
 
-def plan_build(frame: pd.DataFrame, *, settings, tolerances, pauses: Pauses) -> Plan:
+def plan_build(frame: pd.DataFrame, *, settings, tolerances, pauses: Pauses, not_routable: dict) -> Plan:
     """`settings`: the firm's order policy (TradingSettings); `tolerances`: its consent
-    freshness (approvals.ApprovalSettings: reprice_tolerance_pct, reconsent_tolerance_pct)."""
+    freshness (approvals.ApprovalSettings: reprice_tolerance_pct, reconsent_tolerance_pct);
+    `not_routable`: proposal id → why compliance's gate refuses it (proposals_not_routable)."""
     if frame.empty:
         return Plan(frame.assign(status=[], note=[]), [], [])
     first = frame.drop_duplicates("proposal_id")
-    reasons = {r.proposal_id: _skip_reason(r, pauses) for r in first.itertuples(index=False)}
+    reasons = {r.proposal_id: _skip_reason(r, pauses, not_routable) for r in first.itertuples(index=False)}
     moves = _moves(frame)
     skipped = [_entry(r, reasons[r.proposal_id]) for r in first.itertuples(index=False) if reasons[r.proposal_id]]
     no_price = set(moves[moves == Decimal("Infinity")].index) - {s["proposal"] for s in skipped}

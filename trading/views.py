@@ -14,7 +14,7 @@ from .choices import BatchTrigger, OrderStatus
 from .forms import PauseForm, ReasonForm
 from .models import Batch, BlockOrder, ExecutionPause, Order
 from .schedule import market_open
-from .selectors import active_pause_list, batch_list
+from .selectors import active_pause_list, batch_list, held_block_list
 from .services.batch import BatchBusy, batch_run
 from .services.control import ControlRefused, execution_pause, execution_resume, proposal_hold, proposal_release
 from .services.preview import batch_preview, next_batch_date
@@ -30,6 +30,7 @@ def trading_home(request):
     return render(request, "trading/home.html", {
         "page": page, "pauses": list(active_pause_list()), "pause_form": PauseForm(),
         "held": Proposal.objects.filter(status=ProposalStatus.APPROVED).select_related("account").order_by("pk")[:50],
+        "paused_blocks": held_block_list()[:200],
         "can_control": request.membership.role in CONTROL_ROLES,
     })
 

@@ -8,11 +8,12 @@ from django.db import connection
 from django.utils import timezone
 
 from approvals.selectors import approval_settings_get
+from compliance.services.guard import proposals_not_routable
 from firms import locks
 from firms.audit import audit_record
 
-from ..choices import BatchStatus, BatchTrigger
-from ..models import Batch
+from ..choices import BatchStatus, BatchTrigger, OrderStatus
+from ..models import Batch, BlockOrder
 from ..planning import plan_build
 from ..selectors import active_pauses, approved_trades, trading_settings
 from .fills import fills_collect
@@ -62,14 +63,30 @@ def _run(batch: Batch, trigger: str, actor) -> Batch:
     pauses = active_pauses()
     if pauses.firm is not None:
         return _paused(batch, pauses.firm.reason, actor, audit=not was_paused)
-    plan = plan_build(approved_trades(firm_id=batch.firm_id, day=batch.trade_date), settings=trading_settings(batch.firm_id),
-                      tolerances=approval_settings_get(firm_id=batch.firm_id), pauses=pauses)
+    trades = approved_trades(firm_id=batch.firm_id, day=batch.trade_date)
+    plan = plan_build(trades, settings=trading_settings(batch.firm_id), tolerances=approval_settings_get(firm_id=batch.firm_id),
+                      pauses=pauses, not_routable=proposals_not_routable(trades["proposal_id"].unique()) if len(trades) else {})
     counts = plan_write(batch=batch, plan=plan)
     counts["blocks_sent"] = blocks_send(batch=batch)
     counts["blocks_settled"] = fills_collect(batch=batch)
     counts["proposals"] = proposals_settle(batch=batch)
     counts["skipped"] = len(plan.skipped)
-    return _finish(batch, counts, plan.skipped, actor)
+    held = _held_blocks(batch)
+    counts["blocks_held"] = len(held)
+    return _finish(batch, counts, plan.skipped, actor, note=_held_summary(held))
+
+
+def _held_blocks(batch: Batch) -> list[str]:
+    return list(BlockOrder.objects.filter(batch=batch, status=OrderStatus.PAUSED).order_by("pk")
+                .values_list("hold_note", flat=True))
+
+
+def _held_summary(notes: list[str]) -> str:
+    if not notes:
+        return ""
+    reasons = "; ".join(dict.fromkeys(notes))
+    return (f"{len(notes)} block(s) not sent: {reasons}. The next batch after resume sends them."
+            if len(reasons) < 200 else f"{len(notes)} block(s) held by pauses and not sent; the next batch after resume sends them.")[:300]
 
 
 def _paused(batch: Batch, reason: str, actor, audit: bool) -> Batch:
@@ -80,8 +97,8 @@ def _paused(batch: Batch, reason: str, actor, audit: bool) -> Batch:
     return batch
 
 
-def _finish(batch: Batch, counts: dict, skipped: list, actor) -> Batch:
-    batch.status, batch.finished_at, batch.note = BatchStatus.DONE, timezone.now(), ""
+def _finish(batch: Batch, counts: dict, skipped: list, actor, note: str = "") -> Batch:
+    batch.status, batch.finished_at, batch.note = BatchStatus.DONE, timezone.now(), note
     batch.counts = {**counts, "run": batch.runs}
     batch.skipped = skipped
     batch.save(update_fields=["status", "finished_at", "note", "counts", "skipped"])

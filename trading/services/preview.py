@@ -5,6 +5,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from approvals.selectors import approval_settings_get
+from compliance.services.guard import proposals_not_routable
 from portfolios.market_calendar import NEW_YORK, is_trading_day, next_trading_day, session_close_utc
 
 from ..planning import plan_build
@@ -30,7 +31,8 @@ def next_batch_date(now_utc: datetime) -> date:
 
 def batch_preview(*, firm_id: int, trade_date: date) -> Preview:
     pauses = active_pauses()
-    plan = plan_build(approved_trades(firm_id=firm_id, day=trade_date), settings=trading_settings(firm_id),
-                      tolerances=approval_settings_get(firm_id=firm_id), pauses=pauses)
+    trades = approved_trades(firm_id=firm_id, day=trade_date)
+    plan = plan_build(trades, settings=trading_settings(firm_id), tolerances=approval_settings_get(firm_id=firm_id),
+                      pauses=pauses, not_routable=proposals_not_routable(trades["proposal_id"].unique()) if len(trades) else {})
     return Preview(trade_date, pauses.firm.reason if pauses.firm else "", plan.orders, plan.blocks(), plan.skipped,
                    plan.reconsent)
