@@ -81,7 +81,7 @@ def _each_trade_sent_once(firm):
 
 
 def test_a_firm_pause_thrown_while_blocks_go_out_holds_the_rest_until_the_next_batch_after_resume(
-        firm_a, members_a, login):
+        firm_a, members_a, members_b, login):
     _two_custodian_book(firm_a)
     senior = members_a["senior_advisor"]
     batch, pause = _batch_with_a_pause_thrown_mid_send(firm_a, senior, scope=PauseScope.FIRM, reason="market stress")
@@ -101,6 +101,11 @@ def test_a_firm_pause_thrown_while_blocks_go_out_holds_the_rest_until_the_next_b
     assert "Held by pause of the firm" in home and "market stress" in home and held[0].client_order_id in home
     detail = client.get(f"/trading/batches/{batch.pk}/").content.decode()
     assert "Held by a pause (not sent)" in detail and "market stress" in detail
+    assert "Blocks held by a pause" in client.get("/trading/dry-run/").content.decode()
+    other = login(members_b["senior_advisor"])  # another firm sees none of it
+    assert "market stress" not in other.get("/trading/").content.decode()
+    assert other.get(f"/trading/batches/{batch.pk}/").status_code == 404
+    client = login(senior)
 
     with firm_scope(firm_a):
         execution_resume(by=senior, pause=pause)
