@@ -30,7 +30,7 @@ def trading_home(request):
     return render(request, "trading/home.html", {
         "page": page, "pauses": list(active_pause_list()), "pause_form": PauseForm(),
         "held": Proposal.objects.filter(status=ProposalStatus.APPROVED).select_related("account").order_by("pk")[:50],
-        "paused_blocks": held_block_list()[:200],
+        "paused_blocks": list(held_block_list()[:200]),
         "can_control": request.membership.role in CONTROL_ROLES,
     })
 

@@ -110,7 +110,7 @@ def pause_covering(block: BlockOrder) -> ExecutionPause | None:
 def _held_note(pause: ExecutionPause) -> str:
     target = pause.custodian or pause.model or pause.account
     what = "the firm" if pause.scope == PauseScope.FIRM else f"{pause.get_scope_display().lower()} {target}"
-    return f"Held by pause of {what} since {pause.paused_at:%Y-%m-%d %H:%M} UTC: {pause.reason}"[:300]
+    return f"Held by pause of {what}: {pause.reason}"[:300]
 
 
 def _drop_unroutable(block: BlockOrder) -> bool:
