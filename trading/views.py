@@ -38,7 +38,7 @@ def trading_home(request):
 @staff_required
 def batch_detail(request, pk: int):
     batch = get_object_or_404(Batch, pk=pk)
-    orders = Order.objects.filter(batch=batch).select_related("account", "security").order_by("status", "pk")
+    orders = Order.objects.filter(batch=batch).select_related("account", "security", "block").order_by("status", "pk")
     if request.GET.get("problems") == "1":
         orders = orders.exclude(status=OrderStatus.FILLED)
     return render(request, "trading/batch_detail.html", {

@@ -92,6 +92,7 @@ def test_a_firm_pause_thrown_while_blocks_go_out_holds_the_rest_until_the_next_b
         held = BlockOrder.objects.filter(status=OrderStatus.PAUSED)
         assert held.count() == 3 and all("market stress" in b.hold_note for b in held)
         assert set(Order.objects.filter(block__in=held).values_list("status", flat=True)) == {OrderStatus.PENDING}
+        held_orders = Order.objects.filter(block__in=held).count()
         assert SimulatedCustodianOrder.objects.get().received_at < pause.paused_at
     assert batch.status == BatchStatus.DONE and batch.counts["blocks_held"] == 3
     assert "3 block(s) not sent" in batch.note and "market stress" in batch.note
@@ -101,6 +102,8 @@ def test_a_firm_pause_thrown_while_blocks_go_out_holds_the_rest_until_the_next_b
     assert "Held by pause of the firm" in home and "market stress" in home and held[0].client_order_id in home
     detail = client.get(f"/trading/batches/{batch.pk}/").content.decode()
     assert "Held by a pause (not sent)" in detail and "market stress" in detail
+    # the batch's note, each held block, and the "why" of each of their orders
+    assert detail.count("Held by pause of the firm: market stress") == 1 + 3 + held_orders
     assert "Blocks held by a pause" in client.get("/trading/dry-run/").content.decode()
     other = login(members_b["senior_advisor"])  # another firm sees none of it
     assert "market stress" not in other.get("/trading/").content.decode()
