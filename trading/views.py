@@ -92,7 +92,10 @@ def resume(request, pk: int):
     paused = get_object_or_404(ExecutionPause, pk=pk)
     if request.method == "POST":
         execution_resume(by=request.membership, pause=paused)
-        messages.success(request, "Execution resumed; paused work joins the next batch.")
+        held = held_block_list().count()
+        messages.success(request, "Execution resumed; paused work joins the next batch." + (
+            f" {held} block(s) a pause stopped mid-batch go out with it: the next scheduled batch, or “Run the batch now”."
+            if held else ""))
     return redirect("trading:home")
 
 

@@ -110,8 +110,9 @@ def test_a_firm_pause_thrown_while_blocks_go_out_holds_the_rest_until_the_next_b
     assert other.get(f"/trading/batches/{batch.pk}/").status_code == 404
     client = login(senior)
 
+    resumed = client.post(f"/trading/pauses/{pause.pk}/resume/", follow=True).content.decode()
+    assert "3 block(s) a pause stopped mid-batch go out with it" in resumed
     with firm_scope(firm_a):
-        execution_resume(by=senior, pause=pause)
         resumed_at = ExecutionPause.objects.get().resumed_at
     nxt = run_batch(firm_a, day=NEXT_DAY)
     assert nxt.status == BatchStatus.DONE and nxt.counts["blocks_sent"] == 3 and nxt.counts["blocks_held"] == 0
