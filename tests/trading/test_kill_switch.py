@@ -220,3 +220,20 @@ def test_a_pause_committing_while_a_block_is_claimed_is_seen_by_the_claim(firm_a
     finally:
         release.set()
         thread.join()
+
+
+def test_a_proposal_split_across_batches_by_a_pause_ends_on_all_its_orders(firm_a, members_a, settings):
+    """Sells went out before the pause, buys after resume in the next batch and were all
+    rejected: the proposal partially executed (its sells filled), it did not fail."""
+    book = _two_custodian_book(firm_a)
+    senior = members_a["senior_advisor"]
+    _, pause = _batch_with_a_pause_thrown_mid_send(firm_a, senior, scope=PauseScope.FIRM, reason="market stress")
+    with firm_scope(firm_a):
+        execution_resume(by=senior, pause=pause)
+    settings.TRADING_SIMULATED = {"seed": 1, "reject_rate": 1.0, "partial_rate": 0.0}
+    run_batch(firm_a, day=NEXT_DAY)
+    with firm_scope(firm_a):
+        statuses = dict(Proposal.objects.values_list("account_id", "status"))
+    first_custodian, second_custodian = book["accounts"][:2], book["accounts"][2:]
+    assert {statuses[a.pk] for a in first_custodian} == {"partially_executed"}  # the sells went before the pause
+    assert {statuses[a.pk] for a in second_custodian} == {"failed"}
