@@ -64,6 +64,10 @@ def _proposals(firm_id: int, rng, sec, closes, accounts) -> None:
               "content_hash": "0" * 64, "total_value": 100000, "cash_amount": 0, "trade_value": 0, "est_costs": 0, "est_tax": 0,
               "realised_st": 0, "realised_lt": 0, "drift_before": 6, "drift_after": 0, "allocation": "{}", "flags": "{}", "undone": "[]"}))
     props = ids("drift_proposal", firm_id, "account_id")
+    # Compliance cleared each one: the batch checks the routable gate before sending.
+    with connection.cursor() as cur:
+        cur.execute("INSERT INTO compliance_compliancereview (firm_id, proposal_id, status, checked_at, reason)"
+                    " SELECT firm_id, id, 'clear', now(), '' FROM drift_proposal WHERE firm_id = %s", [firm_id])
     sell_q = np.maximum(1, qty // 3)
     buys = [(held + k) % N_SEC for k in (1, 2)]
     trades = [pd.DataFrame({"proposal_id": props, "security_id": sec[held], "side": "sell", "quantity": sell_q,

@@ -3,13 +3,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from . import locks
 from .models import AuditEntry
 
 GENESIS = "0" * 64
-_AUDIT_LOCK_CLASS = 7_100_001  # advisory lock namespace for audit chains (one key per firm)
 
 
 def _canonical(entry: AuditEntry) -> str:
@@ -39,8 +39,7 @@ def audit_record(*, firm_id: int, event: str, actor=None, obj=None, payload: dic
     """Append one entry to the firm's chain. Inserts are serialised per firm by an advisory
     lock held to the end of the transaction, so concurrent writers cannot fork the chain."""
     with transaction.atomic():
-        with connection.cursor() as cur:
-            cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_AUDIT_LOCK_CLASS, firm_id])
+        locks.xact_lock(locks.AUDIT_CHAIN, firm_id)
         last = AuditEntry.objects.filter(firm_id=firm_id).order_by("-seq").values("seq", "hash").first()
         entry = AuditEntry(
             firm_id=firm_id,

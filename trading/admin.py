@@ -7,7 +7,7 @@ from . import models as m
 
 @admin.register(m.TradingSettings, site=firm_admin_site)
 class TradingSettingsAdmin(FirmModelAdmin):
-    list_display = ("limit_pct", "limit_types", "reprice_tolerance_pct", "reconsent_tolerance_pct")
+    list_display = ("limit_pct", "limit_types")
 
 
 @admin.register(m.Batch, site=firm_admin_site)

@@ -12,6 +12,7 @@ class BatchStatus(models.TextChoices):
 class OrderStatus(models.TextChoices):
     PENDING = "pending", "Pending (written, not sent)"
     HELD = "held", "Held"
+    PAUSED = "paused", "Held by a pause (not sent)"  # a block a pause stopped; sent by the next batch after resume
     SENDING = "sending", "Sending"
     SUBMITTED = "submitted", "Submitted"
     PARTIALLY_FILLED = "partially_filled", "Partially filled"

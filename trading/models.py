@@ -22,15 +22,13 @@ def default_limit_types() -> list[str]:
 
 
 class TradingSettings(FirmOwned):
-    """A firm's order policy and consent-freshness tolerances (defaults when absent)."""
+    """A firm's order policy (defaults when absent). The consent-freshness tolerances the batch
+    applies are the firm's approval settings (approvals.ApprovalSettings, R-APPR-5), edited on
+    the approvals settings page; they are not kept here."""
 
     limit_pct = models.DecimalField(**PCT, default=Decimal("1"), help_text="Limit distance from the last price, percent.")
     limit_types = ArrayField(models.CharField(max_length=16, choices=SecurityType.choices), default=default_limit_types,
                              help_text="Security types that get limit orders; the rest get market orders.")
-    reprice_tolerance_pct = models.DecimalField(**PCT, default=Decimal("2"),
-                                                help_text="Price moves up to this are traded at today's price silently.")
-    reconsent_tolerance_pct = models.DecimalField(**PCT, default=Decimal("5"),
-                                                  help_text="Past this move the proposal goes back to the client.")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["firm"], name="trading_settings_one_per_firm")]
@@ -77,6 +75,7 @@ class BlockOrder(FirmOwned):
     avg_price = models.DecimalField(**PRICE, null=True, blank=True)
     fees = models.DecimalField(**MONEY, default=Decimal("0"))
     reject_reason = models.CharField(max_length=300, blank=True)
+    hold_note = models.CharField(max_length=300, blank=True, help_text="The pause that held this block back, when one did.")
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     allocated_at = models.DateTimeField(null=True, blank=True)

@@ -19,14 +19,16 @@ WHOLE = Decimal("1")
 @dataclass
 class Plan:
     orders: pd.DataFrame  # one row per trade to write (pending or held)
-    skipped: list[dict]  # proposals left approved (paused, held, no price) and why
+    skipped: list[dict]  # proposals left approved (not routable, paused, held, no price) and why
     reconsent: list[dict]  # proposals sent back to the client
 
     def blocks(self) -> pd.DataFrame:
         return blocks_of(self.orders)
 
 
-def _skip_reason(row, pauses: Pauses) -> str:
+def _skip_reason(row, pauses: Pauses, not_routable: dict) -> str:
+    if row.proposal_id in not_routable:
+        return f"Not sent: {not_routable[row.proposal_id]}"
     if row.proposal_id in pauses.held:
         return f"Held: {pauses.held[row.proposal_id]}"
     for scope, key in (("accounts", "account_id"), ("custodians", "custodian_id"), ("models", "model_id")):
@@ -43,32 +45,36 @@ def _moves(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(move, index=frame.index).groupby(frame["proposal_id"]).max()
 
 
-def plan_build(frame: pd.DataFrame, *, settings, pauses: Pauses) -> Plan:
+def plan_build(frame: pd.DataFrame, *, settings, tolerances, pauses: Pauses, not_routable: dict) -> Plan:
+    """`settings`: the firm's order policy (TradingSettings); `tolerances`: its consent
+    freshness (approvals.ApprovalSettings: reprice_tolerance_pct, reconsent_tolerance_pct);
+    `not_routable`: proposal id → why compliance's gate refuses it (proposals_not_routable)."""
     if frame.empty:
         return Plan(frame.assign(status=[], note=[]), [], [])
     first = frame.drop_duplicates("proposal_id")
-    reasons = {r.proposal_id: _skip_reason(r, pauses) for r in first.itertuples(index=False)}
+    reasons = {r.proposal_id: _skip_reason(r, pauses, not_routable) for r in first.itertuples(index=False)}
     moves = _moves(frame)
     skipped = [_entry(r, reasons[r.proposal_id]) for r in first.itertuples(index=False) if reasons[r.proposal_id]]
     no_price = set(moves[moves == Decimal("Infinity")].index) - {s["proposal"] for s in skipped}
     skipped += [_entry(r, "No price for a traded security") for r in first.itertuples(index=False) if r.proposal_id in no_price]
     out = {s["proposal"] for s in skipped}
-    limit = Decimal(settings.reconsent_tolerance_pct)
+    limit = Decimal(tolerances.reconsent_tolerance_pct)
     reconsent = [{**_entry(r, f"Prices moved {moves[r.proposal_id]:.2f}% since approval (over {limit}%)"),
                   "move": moves[r.proposal_id].quantize(Decimal("0.001"))}
                  for r in first.itertuples(index=False) if r.proposal_id not in out and moves[r.proposal_id] > limit]
     out |= {r["proposal"] for r in reconsent}
     trading = frame[~frame["proposal_id"].isin(out)]
-    return Plan(orders_of(trading, settings=settings, moves=moves), skipped, reconsent)
+    return Plan(orders_of(trading, settings=settings, moves=moves, reprice_pct=Decimal(tolerances.reprice_tolerance_pct)),
+                skipped, reconsent)
 
 
 def _entry(row, reason: str) -> dict:
     return {"proposal": int(row.proposal_id), "account": row.account_number, "reason": reason}
 
 
-def orders_of(frame: pd.DataFrame, *, settings, moves: pd.Series) -> pd.DataFrame:
+def orders_of(frame: pd.DataFrame, *, settings, moves: pd.Series, reprice_pct: Decimal) -> pd.DataFrame:
     """Order fields per trade: type, limit, whole shares where needed, held with a reason."""
-    rows = [_order(r, settings, moves.get(r.proposal_id, Decimal(0))) for r in frame.itertuples(index=False)]
+    rows = [_order(r, settings, moves.get(r.proposal_id, Decimal(0)), reprice_pct) for r in frame.itertuples(index=False)]
     orders = pd.DataFrame(rows, columns=ORDER_COLUMNS)
     return orders
 
@@ -78,7 +84,7 @@ ORDER_COLUMNS = ["trade_id", "proposal_id", "account_id", "account_number", "cus
                  "quantity", "status", "note"]
 
 
-def _order(r, settings, move: Decimal) -> list:
+def _order(r, settings, move: Decimal, reprice_pct: Decimal) -> list:
     price = Decimal(r.last_price)
     kind = order_type_for(r.security_type, settings.limit_types)
     limit = limit_price_for(r.side, price, Decimal(settings.limit_pct)) if kind == OrderType.LIMIT else None
@@ -86,7 +92,7 @@ def _order(r, settings, move: Decimal) -> list:
     if not r.supports_fractional:
         quantity = tradable_quantity(quantity, fractional=False)
     status, note = OrderStatus.PENDING, ""
-    if move > Decimal(settings.reprice_tolerance_pct):
+    if move > reprice_pct:
         note = f"Re-priced: {move:.2f}% from the approved price"
     if not r.tradable:
         status, note = OrderStatus.HELD, f"Custodian {r.custodian_code} cannot trade {r.symbol}"

@@ -7,8 +7,8 @@ import pandas as pd
 from drift.choices import ProposalStatus
 from drift.pgcopy import frame_from_sql
 
-from .choices import PauseScope
-from .models import Batch, ExecutionPause, ProposalHold, TradingSettings
+from .choices import OrderStatus, PauseScope
+from .models import Batch, BlockOrder, ExecutionPause, ProposalHold, TradingSettings
 
 TRADES_SQL = """
 WITH last_price AS (
@@ -73,3 +73,9 @@ def active_pause_list():
 
 def batch_list():
     return Batch.objects.order_by("-trade_date")
+
+
+def held_block_list():
+    """Blocks a pause stopped mid-batch: written, not sent, waiting for the next batch after resume."""
+    return (BlockOrder.objects.filter(status=OrderStatus.PAUSED).select_related("batch", "custodian", "security")
+            .order_by("batch__trade_date", "pk"))

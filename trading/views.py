@@ -14,7 +14,7 @@ from .choices import BatchTrigger, OrderStatus
 from .forms import PauseForm, ReasonForm
 from .models import Batch, BlockOrder, ExecutionPause, Order
 from .schedule import market_open
-from .selectors import active_pause_list, batch_list
+from .selectors import active_pause_list, batch_list, held_block_list
 from .services.batch import BatchBusy, batch_run
 from .services.control import ControlRefused, execution_pause, execution_resume, proposal_hold, proposal_release
 from .services.preview import batch_preview, next_batch_date
@@ -30,6 +30,7 @@ def trading_home(request):
     return render(request, "trading/home.html", {
         "page": page, "pauses": list(active_pause_list()), "pause_form": PauseForm(),
         "held": Proposal.objects.filter(status=ProposalStatus.APPROVED).select_related("account").order_by("pk")[:50],
+        "paused_blocks": list(held_block_list()[:200]),
         "can_control": request.membership.role in CONTROL_ROLES,
     })
 
@@ -37,7 +38,7 @@ def trading_home(request):
 @staff_required
 def batch_detail(request, pk: int):
     batch = get_object_or_404(Batch, pk=pk)
-    orders = Order.objects.filter(batch=batch).select_related("account", "security").order_by("status", "pk")
+    orders = Order.objects.filter(batch=batch).select_related("account", "security", "block").order_by("status", "pk")
     if request.GET.get("problems") == "1":
         orders = orders.exclude(status=OrderStatus.FILLED)
     return render(request, "trading/batch_detail.html", {
@@ -91,7 +92,10 @@ def resume(request, pk: int):
     paused = get_object_or_404(ExecutionPause, pk=pk)
     if request.method == "POST":
         execution_resume(by=request.membership, pause=paused)
-        messages.success(request, "Execution resumed; paused work joins the next batch.")
+        held = held_block_list().count()
+        messages.success(request, "Execution resumed; paused work joins the next batch." + (
+            f" {held} block(s) a pause stopped mid-batch go out with it: the next scheduled batch, or “Run the batch now”."
+            if held else ""))
     return redirect("trading:home")
 
 

@@ -3,12 +3,13 @@ conditional UPDATE of the proposals and one audit entry, whatever the number."""
 import logging
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 
 from drift.choices import ProposalStatus
 from drift.models import Proposal
 from drift.services.transitions import proposals_transition
+from firms import locks
 from firms.audit import audit_record
 
 from .. import notify
@@ -20,7 +21,6 @@ from ..routing import NoRoutingRule, route_for
 from ..selectors import approval_settings_get, routing_rules_get
 
 log = logging.getLogger(__name__)
-ROUTING_LOCK = 7_400_001  # advisory lock namespace: routing a firm's proposals
 
 
 def _routable_filter(qs):
@@ -56,8 +56,7 @@ def _build(proposal, route, now, quorum) -> tuple[Approval, list[ApprovalStep]]:
 def approvals_start(*, firm_id: int, now: datetime, proposal_ids=None) -> list[int]:
     """Route every CHECKED proposal (or those of `proposal_ids`) that has no approval yet."""
     with transaction.atomic():
-        with connection.cursor() as cur:
-            cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ROUTING_LOCK, firm_id])
+        locks.xact_lock(locks.APPROVAL_ROUTING, firm_id)
         proposals = _pending(proposal_ids)
         if not proposals:
             return []

@@ -5,8 +5,9 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from django.db import connection, transaction
+from django.db import transaction
 
+from firms import locks
 from firms.audit import audit_record
 
 from .. import selectors
@@ -21,12 +22,8 @@ from ..signals import proposals_created
 from .engine import Plan, plan_trades
 from .transitions import proposals_supersede_replaced, versions_lock_for_new
 
-PROPOSAL_LOCK = 7_300_001  # advisory lock namespace: building a firm's proposals
-
-
 def lock_firm_proposals(firm_id: int) -> None:
-    with connection.cursor() as cur:
-        cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [PROPOSAL_LOCK, firm_id])
+    locks.xact_lock(locks.PROPOSAL_BUILD, firm_id)
 
 
 def _account_params(inputs: ScanInputs, result: DriftResult, ids, kind: str | None, new_cash: pd.Series | None) -> pd.DataFrame:

@@ -2,9 +2,10 @@
 never a statement per row. Upserts are INSERT … ON CONFLICT on each kind's natural key."""
 
 import pandas as pd
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 from django.db.models.functions import Lower
 
+from firms import locks
 from firms.models import Membership
 from firms.roles import Role
 
@@ -24,7 +25,6 @@ from ..models import (
 from .formats import KINDS, file_name
 from .sql import insert_rows
 
-_IMPORT_LOCK_CLASS = 7_100_002  # advisory lock namespace: one book import per firm at a time
 
 
 class WriteRefused(Exception):
@@ -47,8 +47,7 @@ def write_book(firm_id: int, frames: dict[str, pd.DataFrame], say) -> dict[str, 
     kind = kinds[0]
     try:
         with transaction.atomic():
-            with connection.cursor() as cur:
-                cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_IMPORT_LOCK_CLASS, firm_id])
+            locks.xact_lock(locks.BOOK_IMPORT, firm_id)
             for kind in kinds:
                 counts[kind] = WRITERS[kind](firm_id, frames[kind])
                 say(f"wrote {counts[kind]:,} {kind}")

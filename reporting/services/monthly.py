@@ -5,10 +5,11 @@ from datetime import date
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from firms import locks
 from firms.audit import audit_record
 from firms.models import Firm
 
@@ -18,7 +19,6 @@ from ..render.monthly_pdf import monthly_pdf_bytes
 from ..selectors.monthly import monthly_figures
 from ..selectors.window import month_first, month_window
 
-_REPORT_LOCK_CLASS = 7_100_009  # advisory lock namespace: one key per firm
 
 
 class ReportRefused(Exception):
@@ -74,8 +74,7 @@ def _store_files(firm_id: int, month: date, pdf: bytes, csv: bytes) -> dict:
 def _insert(*, firm_id, month, version: int | None, trigger, actor, files: dict, totals: dict) -> MonthlyReport:
     """One INSERT under the firm's report lock; `version` None = the next free one."""
     with transaction.atomic():
-        with connection.cursor() as cur:
-            cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_REPORT_LOCK_CLASS, firm_id])
+        locks.xact_lock(locks.MONTHLY_REPORT, firm_id)
         report = MonthlyReport.objects.create(
             firm_id=firm_id, month=month, version=version or _next_version(firm_id, month), trigger=trigger,
             created_by=getattr(actor, "membership", None) if actor is not None else None, created_at=timezone.now(),

@@ -2,6 +2,8 @@
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.utils import timezone
+
 from drift.models import Proposal
 from drift.services.scan import drift_scan_run
 from drift.services.transitions import proposals_transition
@@ -40,6 +42,11 @@ def approved_book(firm, n=3, *, tradable=True, fractional=False):
 
 
 def approve(proposal):
+    """Compliance cleared it (the routable gate trading checks too), then the client approved."""
+    from compliance.models import ComplianceReview
+
+    ComplianceReview.objects.get_or_create(firm_id=proposal.firm_id, proposal=proposal,
+                                           defaults={"status": "clear", "checked_at": timezone.now()})
     for status in ("checked", "awaiting_approval", "approved"):
         proposals_transition(ids=[proposal.pk], to=status)
     proposal.refresh_from_db()

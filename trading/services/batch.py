@@ -7,19 +7,19 @@ from datetime import date
 from django.db import connection
 from django.utils import timezone
 
+from approvals.selectors import approval_settings_get
+from compliance.services.guard import proposals_not_routable
+from firms import locks
 from firms.audit import audit_record
 
-from ..choices import BatchStatus, BatchTrigger
-from ..models import Batch
+from ..choices import BatchStatus, BatchTrigger, OrderStatus
+from ..models import Batch, BlockOrder
 from ..planning import plan_build
 from ..selectors import active_pauses, approved_trades, trading_settings
 from .fills import fills_collect
 from .sending import blocks_send
 from .settle import proposals_settle
 from .writing import plan_write
-
-BATCH_LOCK = 7_300_001
-
 
 class BatchBusy(Exception):
     pass
@@ -36,17 +36,9 @@ def batch_claim(*, firm_id: int, trade_date: date, trigger: str = BatchTrigger.S
 
 @contextmanager
 def firm_batch_lock(firm_id: int):
-    """A session lock held for the whole run (it spans several transactions); a killed worker's
-    connection closes and releases it."""
-    with connection.cursor() as cur:
-        cur.execute("SELECT pg_try_advisory_lock(%s, %s)", [BATCH_LOCK, firm_id])
-        if not cur.fetchone()[0]:
-            raise BatchBusy("Another run of this firm's batch is in progress.")
-    try:
+    """A session lock held for the whole run (it spans several transactions)."""
+    with locks.session_lock(locks.TRADE_BATCH, firm_id, BatchBusy("Another run of this firm's batch is in progress.")):
         yield
-    finally:
-        with connection.cursor() as cur:
-            cur.execute("SELECT pg_advisory_unlock(%s, %s)", [BATCH_LOCK, firm_id])
 
 
 def batch_run(*, firm_id: int, trade_date: date, trigger: str = BatchTrigger.SCHEDULE, actor=None,
@@ -71,14 +63,30 @@ def _run(batch: Batch, trigger: str, actor) -> Batch:
     pauses = active_pauses()
     if pauses.firm is not None:
         return _paused(batch, pauses.firm.reason, actor, audit=not was_paused)
-    plan = plan_build(approved_trades(firm_id=batch.firm_id, day=batch.trade_date),
-                      settings=trading_settings(batch.firm_id), pauses=pauses)
+    trades = approved_trades(firm_id=batch.firm_id, day=batch.trade_date)
+    plan = plan_build(trades, settings=trading_settings(batch.firm_id), tolerances=approval_settings_get(firm_id=batch.firm_id),
+                      pauses=pauses, not_routable=proposals_not_routable(trades["proposal_id"].unique()) if len(trades) else {})
     counts = plan_write(batch=batch, plan=plan)
     counts["blocks_sent"] = blocks_send(batch=batch)
     counts["blocks_settled"] = fills_collect(batch=batch)
     counts["proposals"] = proposals_settle(batch=batch)
     counts["skipped"] = len(plan.skipped)
-    return _finish(batch, counts, plan.skipped, actor)
+    held = _held_blocks(batch)
+    counts["blocks_held"] = len(held)
+    return _finish(batch, counts, plan.skipped, actor, note=_held_summary(held))
+
+
+def _held_blocks(batch: Batch) -> list[str]:
+    return list(BlockOrder.objects.filter(batch=batch, status=OrderStatus.PAUSED).order_by("pk")
+                .values_list("hold_note", flat=True))
+
+
+def _held_summary(notes: list[str]) -> str:
+    if not notes:
+        return ""
+    reasons = "; ".join(dict.fromkeys(notes))
+    return (f"{len(notes)} block(s) not sent: {reasons}. The next batch after resume sends them."
+            if len(reasons) < 200 else f"{len(notes)} block(s) held by pauses and not sent; the next batch after resume sends them.")[:300]
 
 
 def _paused(batch: Batch, reason: str, actor, audit: bool) -> Batch:
@@ -89,8 +97,8 @@ def _paused(batch: Batch, reason: str, actor, audit: bool) -> Batch:
     return batch
 
 
-def _finish(batch: Batch, counts: dict, skipped: list, actor) -> Batch:
-    batch.status, batch.finished_at, batch.note = BatchStatus.DONE, timezone.now(), ""
+def _finish(batch: Batch, counts: dict, skipped: list, actor, note: str = "") -> Batch:
+    batch.status, batch.finished_at, batch.note = BatchStatus.DONE, timezone.now(), note
     batch.counts = {**counts, "run": batch.runs}
     batch.skipped = skipped
     batch.save(update_fields=["status", "finished_at", "note", "counts", "skipped"])

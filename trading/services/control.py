@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from drift.choices import ProposalStatus
 from drift.models import Proposal
+from firms import locks
 from firms.audit import audit_record
 from firms.models import Membership
 
@@ -22,6 +23,8 @@ def execution_pause(*, by: Membership, scope: str, reason: str, target=None) -> 
     if (scope == PauseScope.FIRM) != (target is None):
         raise ControlRefused("Pause the whole firm without a target, or a custodian, model or account with one.")
     with transaction.atomic():
+        # Exclusive against the batch's block claims: a block being claimed goes out, every later claim sees this pause.
+        locks.xact_lock(locks.EXECUTION_PAUSE, by.firm_id)
         pause = ExecutionPause.objects.create(firm_id=by.firm_id, scope=scope, reason=reason.strip(), paused_by=by,
                                               **({scope: target} if target is not None else {}))
         audit_record(firm_id=by.firm_id, event="trading.paused", actor=by.user, obj=pause,

@@ -4,10 +4,12 @@ from datetime import date, datetime
 
 import pandas as pd
 
+from approvals.selectors import approval_settings_get
+from compliance.services.guard import proposals_not_routable
 from portfolios.market_calendar import NEW_YORK, is_trading_day, next_trading_day, session_close_utc
 
 from ..planning import plan_build
-from ..selectors import active_pauses, approved_trades, trading_settings
+from ..selectors import active_pauses, approved_trades, held_block_list, trading_settings
 
 
 @dataclass
@@ -18,6 +20,7 @@ class Preview:
     blocks: pd.DataFrame
     skipped: list
     reconsent: list
+    held_blocks: list  # blocks a pause stopped in an earlier run; this batch sends those no pause covers any more
 
 
 def next_batch_date(now_utc: datetime) -> date:
@@ -29,6 +32,8 @@ def next_batch_date(now_utc: datetime) -> date:
 
 def batch_preview(*, firm_id: int, trade_date: date) -> Preview:
     pauses = active_pauses()
-    plan = plan_build(approved_trades(firm_id=firm_id, day=trade_date), settings=trading_settings(firm_id), pauses=pauses)
+    trades = approved_trades(firm_id=firm_id, day=trade_date)
+    plan = plan_build(trades, settings=trading_settings(firm_id), tolerances=approval_settings_get(firm_id=firm_id),
+                      pauses=pauses, not_routable=proposals_not_routable(trades["proposal_id"].unique()) if len(trades) else {})
     return Preview(trade_date, pauses.firm.reason if pauses.firm else "", plan.orders, plan.blocks(), plan.skipped,
-                   plan.reconsent)
+                   plan.reconsent, list(held_block_list()[:200]))

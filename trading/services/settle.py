@@ -16,7 +16,10 @@ log = logging.getLogger(__name__)
 
 
 def proposals_settle(*, batch: Batch) -> dict:
-    rows = (Order.objects.filter(batch=batch, proposal__status__in=[ProposalStatus.QUEUED, ProposalStatus.SUBMITTED])
+    # Every order of the proposals this batch touched, whichever batch wrote them: a block held
+    # by a pause goes out with a later batch while the proposal's other blocks went with this one.
+    touched = Order.objects.filter(batch=batch).values("proposal_id")
+    rows = (Order.objects.filter(proposal_id__in=touched, proposal__status__in=[ProposalStatus.QUEUED, ProposalStatus.SUBMITTED])
             .values("proposal_id").annotate(
                 open=Count("id", filter=~Q(status__in=FINAL_ORDER_STATUSES)),
                 filled=Count("id", filter=Q(status=OrderStatus.FILLED)), n=Count("id"), qty=Sum("filled_quantity")))

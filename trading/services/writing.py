@@ -56,12 +56,12 @@ def _blocks_insert(batch: Batch, blocks: pd.DataFrame) -> dict:
         "firm_id": batch.firm_id, "batch_id": batch.pk, "custodian_id": blocks["custodian_id"], "security_id": blocks["security_id"],
         "side": blocks["side"], "order_type": blocks["order_type"], "limit_price": blocks["limit_price"],
         "reference_price": blocks["reference_price"], "quantity": blocks["quantity"], "plan": "[]",
-        "status": OrderStatus.PENDING, "filled_quantity": Decimal(0), "fees": Decimal(0), "reject_reason": "",
+        "status": OrderStatus.PENDING, "filled_quantity": Decimal(0), "fees": Decimal(0), "reject_reason": "", "hold_note": "",
         "created_at": now,
         "client_order_id": [f"B{batch.trade_date:%Y%m%d}-{batch.pk}r{batch.runs}-C{c}-S{s}-{side}"
                             for c, s, side in zip(blocks["custodian_id"], blocks["security_id"], blocks["side"])],
     })
-    rows = insert_frame("trading_blockorder", frame, blank={"reject_reason"}, returning="id, custodian_id, security_id, side")
+    rows = insert_frame("trading_blockorder", frame, blank={"reject_reason", "hold_note"}, returning="id, custodian_id, security_id, side")
     return {(c, s, side): pk for pk, c, s, side in rows}
 
 

@@ -29,6 +29,8 @@ class Command(BaseCommand):
         for b in p.blocks.itertuples(index=False):
             limit = f" limit {b.limit_price}" if b.limit_price is not None else ""
             out(f"  block {b.side} {b.quantity} {b.symbol} ({b.order_type}{limit}) for {b.accounts} accounts")
+        for b in p.held_blocks:
+            out(f"  held by a pause (batch of {b.batch.trade_date}) {b.side} {b.quantity} {b.security.symbol}: {b.hold_note}")
         for o in p.orders[p.orders["status"] == "held"].itertuples(index=False):
             out(f"  held {o.account_number} {o.side} {o.symbol}: {o.note}")
         for s in p.skipped + p.reconsent:
