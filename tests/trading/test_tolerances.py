@@ -34,13 +34,13 @@ def test_a_wider_reconsent_tolerance_saved_on_the_approvals_page_lets_the_batch_
         assert not Order.objects.filter(note__startswith="Re-priced").exists()  # 7% < the page's 8% re-price
 
 
-def test_a_narrower_reconsent_tolerance_saved_on_the_approvals_page_sends_the_proposal_back(firm_a, members_a, login):
+def test_a_narrower_reconsent_tolerance_saved_on_the_approvals_page_supersedes_the_version(firm_a, members_a, login):
     book = approved_book(firm_a, 1)
     set_price(firm_a, book["stock"], TRADE_DAY, "103")  # +3%: traded under the default 5%
     _save_on_the_page(login, members_a["firm_admin"], "1", "2.5")
     run_batch(firm_a)
     with firm_scope(firm_a):
-        assert Proposal.objects.get().status == "reconsent"
+        assert Proposal.objects.get().status == "superseded"  # rebuilt at today's prices, back to the client
         assert "over 2.500%" in ConsentRecheck.objects.get().reason
 
 
