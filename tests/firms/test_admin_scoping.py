@@ -2,6 +2,7 @@
 import pytest
 from django.urls import reverse
 
+from firms.models import AuditEntry
 from firms.tenancy import firm_scope
 from tests.factories import make_book
 
@@ -73,8 +74,20 @@ def test_saving_in_the_admin_stamps_the_operators_firm(login, members_a, firm_a,
         assert Custodian.objects.get(code="new-cust").firm_id == firm_a.pk
 
 
-def test_ops_can_require_mfa_for_their_firm_and_see_no_other_firm(login, members_a, firm_a, firm_b, books):
+def test_ops_see_but_cannot_change_the_firms_security_settings(login, members_a, firm_a, books):
+    """Ops could otherwise switch MFA off for the whole firm (issue 17, item 3)."""
     client = login(members_a["ops"])
+    assert client.get(reverse("admin:firms_firm_change", args=[firm_a.pk])).status_code == 200
+    response = client.post(reverse("admin:firms_firm_change", args=[firm_a.pk]),
+                           {"name": "Alpha Advisors", "require_mfa_for_staff": "on", "brand_color": "#1f4e79"})
+    assert response.status_code == 403
+    with firm_scope(firm_a):
+        firm_a.refresh_from_db()
+    assert not firm_a.require_mfa_for_staff
+
+
+def test_a_firm_admin_can_require_mfa_for_their_firm_and_see_no_other_firm(login, members_a, firm_a, firm_b, books):
+    client = login(members_a["firm_admin"])
     changelist = client.get(reverse("admin:firms_firm_changelist")).content.decode()
     assert "Alpha Advisors" in changelist and "Bravo Wealth" not in changelist
     assert client.get(reverse("admin:firms_firm_change", args=[firm_b.pk])).status_code == 302
@@ -84,3 +97,6 @@ def test_ops_can_require_mfa_for_their_firm_and_see_no_other_firm(login, members
     with firm_scope(firm_a):
         firm_a.refresh_from_db()
     assert firm_a.require_mfa_for_staff
+    with firm_scope(firm_a):
+        entry = AuditEntry.objects.filter(event="admin.changed").last()
+    assert entry.payload["model"] == "firms.firm" and entry.payload["changed"] == {"require_mfa_for_staff": True}
