@@ -62,3 +62,15 @@ def test_a_client_never_squats_an_email_a_firm_later_gives_to_staff(client, firm
 def test_a_second_staff_sign_in_with_one_email_is_a_clear_error(firm_a, firm_b, members_a):
     with firm_scope(firm_b), pytest.raises(MemberRefused, match="already has a staff sign-in"):
         member_create(firm=firm_b, email="A-Advisor@alpha.test", role=Role.OPS)
+
+
+def test_create_firm_refuses_a_taken_admin_email_before_creating_anything(firm_a, members_a):
+    from django.core.management import CommandError, call_command
+
+    from firms.db_security import owner_role
+    from firms.models import Firm
+
+    with pytest.raises(CommandError, match="already has a staff sign-in"):
+        call_command("create_firm", "Charlie", "a-ops@alpha.test")
+    with owner_role():
+        assert not Firm.objects.filter(slug="charlie").exists()
