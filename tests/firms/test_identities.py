@@ -6,7 +6,6 @@ from datetime import datetime, timezone
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.urls import reverse
 
 from approvals.links import portal_links_issue
 from approvals.models import Approval
