@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from firms.access import role_required, staff_required
+from firms.access import account_action_check, role_required, staff_required
 from firms.audit import audit_record
 from firms.roles import ADVISORY_ROLES, Role
 
@@ -42,9 +42,10 @@ def approval_detail(request, pk: int):
 
 @deciders_required
 def step_decide(request, pk: int):
-    step = get_object_or_404(ApprovalStep.objects.select_related("approval"), pk=pk)
+    step = get_object_or_404(ApprovalStep.objects.select_related("approval__proposal__account"), pk=pk)
     if request.method != "POST":
         return redirect("approvals:approval", pk=step.approval_id)
+    account_action_check(request.membership, step.approval.proposal.account.advisor_id)
     form = StepDecisionForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))

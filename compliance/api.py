@@ -7,6 +7,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from drift.models import Proposal
+from firms.access import account_action_check
 from firms.roles import ADVISORY_ROLES, COMPLIANCE_ROLES
 
 from .choices import ReviewStatus
@@ -119,8 +120,10 @@ class ProposalComplianceViewSet(viewsets.ReadOnlyModelViewSet):
     def regenerate(self, request, pk=None):
         """Apply the wash-sale substitute: a new version (201), checked next."""
         self._require(COMPLIANCE_ROLES | ADVISORY_ROLES)
+        proposal = self.get_object()
+        account_action_check(request.membership, proposal.account.advisor_id)
         try:
-            new = proposal_regenerate_substitute(proposal=self.get_object(), actor=request.membership)
+            new = proposal_regenerate_substitute(proposal=proposal, actor=request.membership)
         except RegenerateRefused as exc:
             return self._conflict(str(exc))
         return Response({"id": new.pk, "version": new.version, "status": new.status}, status=status.HTTP_201_CREATED)

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 
 from drift.models import Proposal
-from firms.access import role_required
+from firms.access import account_action_check, role_required
 from firms.roles import ADVISORY_ROLES, COMPLIANCE_ROLES
 
 from .forms import OverrideForm, PairForm, RejectForm, RuleForm
@@ -79,6 +79,7 @@ def regenerate(request, pk: int):
     proposal = _proposal(pk)
     if request.method != "POST":
         return redirect("drift:proposal", pk=pk)
+    account_action_check(request.membership, proposal.account.advisor_id)
     try:
         new = proposal_regenerate_substitute(proposal=proposal, actor=request.membership)
     except RegenerateRefused as exc:

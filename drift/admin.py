@@ -1,19 +1,21 @@
 from django.contrib import admin
 
-from firms.admin_site import FirmModelAdmin, ReadOnlyFirmModelAdmin, firm_admin_site
+from firms.admin_site import ControlFirmModelAdmin, ReadOnlyFirmModelAdmin, firm_admin_site
 
 from . import models as m
 
 
 @admin.register(m.DriftRule, site=firm_admin_site)
-class DriftRuleAdmin(FirmModelAdmin):
+class DriftRuleAdmin(ReadOnlyFirmModelAdmin):
+    """Changed on the drift rules page (advisory roles, audited), never here."""
+
     list_display = ("name", "segment", "threshold_pp", "threshold_pp_tax_advantaged", "relative_pct", "dollar_threshold", "rebalance_to")
     list_filter = ("segment", "rebalance_to")
     search_fields = ("name",)
 
 
 @admin.register(m.AccountDriftSettings, site=firm_admin_site)
-class AccountDriftSettingsAdmin(FirmModelAdmin):
+class AccountDriftSettingsAdmin(ControlFirmModelAdmin):
     list_display = ("account", "rule", "do_not_trade", "gains_budget", "gains_budget_mode")
     list_filter = ("do_not_trade", "gains_budget_mode")
     raw_id_fields = ("account",)
@@ -56,7 +58,7 @@ class ProposalAdmin(ReadOnlyFirmModelAdmin):
 
 
 @admin.register(m.HarvestRule, site=firm_admin_site)
-class HarvestRuleAdmin(FirmModelAdmin):
+class HarvestRuleAdmin(ControlFirmModelAdmin):
     """Tax-loss harvesting thresholds per segment (no row: 10% and $500, swap back on)."""
 
     list_display = ("segment", "enabled", "min_loss_pct", "min_loss_dollars", "swap_back")

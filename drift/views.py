@@ -10,7 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 
-from firms.access import role_required, staff_required
+from firms.access import account_action_check, role_required, staff_required
 from firms.precompiled import Precompiled
 from firms.roles import ADVISORY_ROLES
 from portfolios.choices import AssetClass, Segment
@@ -151,6 +151,7 @@ def harvest_list(request):
 @advisory_required
 def account_cash_proposal(request, pk: int):
     account = get_object_or_404(Account, pk=pk)
+    account_action_check(request.membership, account.advisor_id)
     form = CashProposalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

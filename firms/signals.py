@@ -31,6 +31,7 @@ def audit_login_failed(sender, credentials, request=None, **kwargs):
     from django.contrib.auth import get_user_model
 
     email = (credentials or {}).get("email") or (credentials or {}).get("username") or ""
-    user = get_user_model().objects.filter(email__iexact=email).first() if email else None
+    # Staff sign in with their email as username; a client's portal user of another firm may share the email.
+    user = get_user_model().objects.filter(username__iexact=email).first() if email else None
     if user is not None:
         _audit_for(user, "auth.login_failed", request)

@@ -2,7 +2,7 @@
 read-only (they are edited in the dashboard editor, which validates merge fields)."""
 from django.contrib import admin, messages
 
-from firms.admin_site import FirmModelAdmin, ReadOnlyFirmModelAdmin, firm_admin_site
+from firms.admin_site import ControlFirmModelAdmin, ReadOnlyFirmModelAdmin, firm_admin_site
 
 from .models import NotificationSettings, NotificationTemplate, OutboundMessage
 from .outbox import outbound_message_retry
@@ -33,5 +33,5 @@ class NotificationTemplateAdmin(ReadOnlyFirmModelAdmin):
 
 
 @admin.register(NotificationSettings, site=firm_admin_site)
-class NotificationSettingsAdmin(FirmModelAdmin):
+class NotificationSettingsAdmin(ControlFirmModelAdmin):
     list_display = ("advisors_may_edit_templates",)

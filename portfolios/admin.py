@@ -50,23 +50,25 @@ class ClientAdmin(FirmModelAdmin):
 
 
 class TargetInline(admin.TabularInline):
+    """Targets drive trading: they change on the model-change page (preview, proposals,
+    audit), and are only shown here."""
+
     model = m.ModelTarget
     exclude = ("firm",)
     extra = 0
-    autocomplete_fields = ("security",)
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(m.ModelPortfolio, site=firm_admin_site)
 class ModelPortfolioAdmin(FirmModelAdmin):
     search_fields = ("name",)
     inlines = [TargetInline]
-
-    def save_formset(self, request, form, formset, change):
-        for obj in formset.save(commit=False):
-            obj.firm = request.firm
-            obj.save()
-        for obj in formset.deleted_objects:
-            obj.delete()
 
 
 @admin.register(m.Account, site=firm_admin_site)

@@ -1,13 +1,17 @@
 from django.contrib import admin
 
-from firms.admin_site import FirmModelAdmin, ReadOnlyFirmModelAdmin, firm_admin_site
+from firms.admin_site import ReadOnlyFirmModelAdmin, firm_admin_site
+from firms.roles import ADMIN_SITE_ROLES, COMPLIANCE_ROLES
 
 from . import models as m
 
 
 @admin.register(m.MonthlyReport, site=firm_admin_site)
 class MonthlyReportAdmin(ReadOnlyFirmModelAdmin):
-    """Reports are records: listed, never edited (the database refuses it as well)."""
+    """Reports are records: listed, never edited (the database refuses it as well); listed to
+    those who may list reports (compliance officers, firm administrators), as on the pages."""
+
+    view_roles = ADMIN_SITE_ROLES & COMPLIANCE_ROLES
 
     list_display = ("month", "version", "trigger", "created_at", "created_by", "pdf_sha256")
     list_filter = ("trigger", "month")
@@ -15,7 +19,9 @@ class MonthlyReportAdmin(ReadOnlyFirmModelAdmin):
 
 
 @admin.register(m.ToleranceWidening, site=firm_admin_site)
-class ToleranceWideningAdmin(FirmModelAdmin):
+class ToleranceWideningAdmin(ReadOnlyFirmModelAdmin):
+    """Created on the widenings page (officers, audited), never here."""
+
     list_display = ("factor", "start", "end", "reason", "created_by", "created_at")
     list_filter = ("start",)
     search_fields = ("reason",)

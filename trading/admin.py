@@ -1,12 +1,12 @@
 from django.contrib import admin
 
-from firms.admin_site import FirmModelAdmin, ReadOnlyFirmModelAdmin, firm_admin_site
+from firms.admin_site import ControlFirmModelAdmin, ReadOnlyFirmModelAdmin, firm_admin_site
 
 from . import models as m
 
 
 @admin.register(m.TradingSettings, site=firm_admin_site)
-class TradingSettingsAdmin(FirmModelAdmin):
+class TradingSettingsAdmin(ControlFirmModelAdmin):
     list_display = ("limit_pct", "limit_types")
 
 

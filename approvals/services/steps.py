@@ -4,6 +4,7 @@ from datetime import datetime
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from firms.access import may_act_on_account
 from firms.audit import audit_record
 from firms.roles import Role
 
@@ -21,9 +22,9 @@ def _step_for(approval, step_id: int, membership) -> ApprovalStep:
     if membership.role not in STEP_ACTORS.get(step.role, ()):
         raise ApprovalRefused(f"{step.get_role_display()} needs one of: "
                               f"{', '.join(Role(r).label for r in sorted(STEP_ACTORS.get(step.role, ())))}.")
-    advisor_id = approval.proposal.account.advisor_id
-    if membership.role == Role.ADVISOR and advisor_id not in (None, membership.pk):
-        raise ApprovalRefused("Only the account's own advisor (or a senior advisor) may pre-approve it.")
+    if not may_act_on_account(membership, approval.proposal.account.advisor_id):
+        raise ApprovalRefused("Only the account's own advisor (or a senior advisor) may decide this step; "
+                              "an account with no adviser is decided by a senior advisor.")
     return step
 
 

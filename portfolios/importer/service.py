@@ -1,10 +1,12 @@
 """book_import: read every file, check every row, then write all of it or none of it."""
 
+from django.db import transaction
 from django_scopes import get_scope
 
 from firms.audit import audit_record
 
 from ..models import ImportRun
+from .advisers import adviser_changes, adviser_changes_audit, adviser_changes_refuse
 from .formats import KINDS, file_name
 from .readers import read_sheet
 from .result import ErrorLog, ImportResult
@@ -26,11 +28,15 @@ def book_import(*, firm, files: dict, actor=None, source: str, on_progress=None)
     log = ErrorLog()
     sheets = read_all(files, log, say)
     validate_all(sheets, market_today())
+    changes = adviser_changes(sheets["accounts"]) if "accounts" in sheets and not log else []
+    adviser_changes_refuse(changes, actor, log, file_name("accounts"))
     say(f"checked {len(sheets)} file(s): {log.total or 'no'} problem(s)")
     counts = {}
     if not log:
         try:
-            counts = write_book(firm.pk, {kind: sheet.frame() for kind, sheet in sheets.items()}, say)
+            with transaction.atomic():  # the book and its adviser changes' audit entries together
+                counts = write_book(firm.pk, {kind: sheet.frame() for kind, sheet in sheets.items()}, say)
+                adviser_changes_audit(firm_id=firm.pk, changes=changes, actor=actor, source=source)
         except WriteRefused as refused:
             log.add(refused.file, None, "", str(refused))
     result = ImportResult(ok=not log, counts=counts, errors=log.sorted(KINDS), error_count=log.total)

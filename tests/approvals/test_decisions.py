@@ -60,7 +60,7 @@ def test_the_client_cannot_decide_before_the_advisor(firm_a, members_a, sent):
 
 
 def test_an_advisor_decline_declines_the_whole_proposal(firm_a, members_a, sent):
-    _, approval = _route(firm_a, value="250000.00")
+    _, approval = _route(firm_a, value="250000.00", advisor=members_a["advisor"])  # their own account
     with firm_scope(firm_a):
         step_decline(approval_id=approval.pk, step_id=approval.steps.get(position=0).pk, membership=members_a["advisor"],
                      now=NOW, comment="too much turnover")

@@ -15,9 +15,9 @@ DAY = date(2026, 11, 24)
 pytestmark = pytest.mark.django_db
 
 
-def scanned(firm, n=1):
+def scanned(firm, n=1, advisor=None):
     with firm_scope(firm):
-        b = make_book(firm, accounts=n)
+        b = make_book(firm, accounts=n, advisor=advisor)
         pm.Account.objects.update(segment="conservative")
         drift_scan_run(firm_id=firm.pk, as_of=DAY)
         return b, list(Proposal.objects.values_list("pk", flat=True))
@@ -106,7 +106,7 @@ def test_the_rule_form_explains_bad_values(firm_a, members_a, login):
 
 
 def test_an_advisor_starts_a_cash_deploy_from_the_account_page(firm_a, members_a, login):
-    b, _ = scanned(firm_a)
+    b, _ = scanned(firm_a, advisor=members_a["advisor"])  # their own account (issue 17, item 4)
     client = login(members_a["advisor"])
     response = client.post(f"/drift/accounts/{b['accounts'][0].pk}/cash/", {"kind": "cash_deploy", "amount": "5000"})
     assert response.status_code == 302 and "/drift/proposals/" in response["Location"]

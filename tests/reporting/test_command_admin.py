@@ -29,12 +29,20 @@ def test_the_command_refuses_a_bad_month_and_an_unknown_firm(firm_a):
         call_command("monthly_report", "nobody")
 
 
-def test_ops_see_reports_in_the_admin_but_cannot_change_them(login, members_a, report_a):
-    client = login(members_a["ops"])
+def test_firm_admins_see_reports_in_the_admin_but_cannot_change_them(login, members_a, report_a):
+    client = login(members_a["firm_admin"])
     assert client.get("/admin/reporting/monthlyreport/").status_code == 200
     page = client.get(f"/admin/reporting/monthlyreport/{report_a.pk}/change/")
     assert page.status_code == 200 and b'name="_save"' not in page.content
-    assert client.get("/admin/reporting/tolerancewidening/add/").status_code == 200
+    # Widenings are made on their own page (officers, audited), never in the admin (issue 17).
+    assert client.get("/admin/reporting/tolerancewidening/add/").status_code == 403
+
+
+def test_ops_do_not_see_report_records_in_the_admin(login, members_a, report_a):
+    """Only compliance officers and firm admins may list reports (issue 17)."""
+    client = login(members_a["ops"])
+    assert client.get("/admin/reporting/monthlyreport/").status_code == 403
+    assert client.get(f"/admin/reporting/monthlyreport/{report_a.pk}/change/").status_code == 403
 
 
 def test_the_demo_flag_makes_last_months_report_once(firm_a, capsys):
