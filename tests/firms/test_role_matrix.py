@@ -62,6 +62,7 @@ PAGE_WRITES = {
     "approvals:settings": roles(ADM),
     "portal:approve": roles(CLI),  # the approval's own client
     "portal:decline": roles(CLI),
+    "portal:signing_code": roles(CLI),  # emails the client a one-time signing code
     "trading:run_now": roles(SEN, ADM),
     "trading:pause": roles(SEN, ADM),
     "trading:resume": roles(SEN, ADM),
