@@ -18,6 +18,27 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(request, django_test_environment, django_db_blocker, django_db_keepdb, django_db_createdb,
+                    django_db_modify_db_settings):
+    """The test database is created and migrated by the owner's login ("owner" alias: the
+    app's login may not create databases); the app's alias then points at the same database,
+    still logging in as the app's login, and stays the one each test's transaction wraps."""
+    from django.db import connections
+    from django.test.utils import setup_databases, teardown_databases
+
+    keepdb = django_db_keepdb and not django_db_createdb
+    with django_db_blocker.unblock():
+        db_cfg = setup_databases(verbosity=request.config.option.verbose, interactive=False, keepdb=keepdb,
+                                 aliases={"owner"}, serialized_aliases=set())
+        connections["default"].creation.set_as_test_mirror(connections["owner"].settings_dict)
+    yield
+    if not keepdb:
+        with django_db_blocker.unblock():
+            connections.close_all()
+            teardown_databases(db_cfg, verbosity=request.config.option.verbose)
+
+
 @pytest.fixture
 def firm_a(db):
     from firms.services import firm_create

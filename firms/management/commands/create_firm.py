@@ -2,8 +2,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.text import slugify
 
-from firms.db_security import owner_role
-from firms.models import Firm
+from firms.platform import firm_id_by_slug
 from firms.roles import Role
 from firms.services import firm_create, member_create
 from firms.tenancy import firm_scope
@@ -20,9 +19,8 @@ class Command(BaseCommand):
 
     def handle(self, name, admin_email, slug=None, password=None, **options):
         slug = slug or slugify(name)
-        with owner_role():
-            if Firm.objects.filter(slug=slug).exists():
-                raise CommandError(f"A firm with slug {slug!r} already exists")
+        if firm_id_by_slug(slug) is not None:
+            raise CommandError(f"A firm with slug {slug!r} already exists")
         firm = firm_create(name=name, slug=slug)
         with firm_scope(firm):
             member = member_create(firm=firm, email=admin_email, role=Role.FIRM_ADMIN, password=password)
