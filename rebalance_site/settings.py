@@ -1,4 +1,5 @@
 """Settings, read from the environment (see .env.example)."""
+import hashlib
 from pathlib import Path
 
 import dj_database_url
@@ -9,6 +10,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "dev-only-insecure-key" if DEBUG else None)
+# Issue 17 item 6: the key of the audit chain's HMAC and of its published heads. It must not be
+# stored in the database; by default it is derived from SECRET_KEY (set AUDIT_HMAC_KEY to rotate
+# SECRET_KEY independently: changing the audit key breaks verification of every keyed entry).
+AUDIT_HMAC_KEY = env_str("AUDIT_HMAC_KEY", "") or hashlib.sha256(f"rebalance.audit-hmac:{SECRET_KEY}".encode()).hexdigest()
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 # The site's own address: portal links in emails are built from this, never from Host.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -196,6 +201,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / ".data" / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Where the daily signed audit heads are appended (one file per firm). Put it on storage the
+# database's owner cannot write (another host, a WORM bucket mount) for the anchor to count.
+AUDIT_HEAD_DIR = Path(env_str("AUDIT_HEAD_DIR", str(BASE_DIR / ".data" / "audit-heads")))
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / ".data" / "media")))
 
 # --- Security -------------------------------------------------------------------------

@@ -18,6 +18,12 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _audit_head_dir(settings, tmp_path):
+    """Each test publishes audit heads into its own folder (firm ids repeat across test runs)."""
+    settings.AUDIT_HEAD_DIR = tmp_path / "audit-heads"
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(request, django_test_environment, django_db_blocker, django_db_keepdb, django_db_createdb,
                     django_db_modify_db_settings):
