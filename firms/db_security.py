@@ -6,7 +6,8 @@ nothing else; each also SETs ROLE to the application role as it opens. Both are 
 NOBYPASSRLS and own nothing, so RLS always applies, and RESET ROLE on that connection only
 returns to the app login — the owner's privileges are not reachable from it.
 The login in DATABASE_URL owns the schema ("owner" alias); only `owner_role()` blocks use it:
-migrate/flush, and the platform jobs that must see every firm.
+migrate and flush (and tests or benchmarks acting as the owner). The platform reads that must
+see every firm go through owner-owned functions instead (firms.platform).
 """
 from contextlib import contextmanager
 from contextvars import ContextVar
