@@ -42,7 +42,23 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
     if not keepdb:
         with django_db_blocker.unblock():
             connections.close_all()
+            _close_leftover_sessions(connections["owner"], request)
             teardown_databases(db_cfg, verbosity=request.config.option.verbose)
+
+
+def _close_leftover_sessions(owner, request):
+    """A thread or child process of some test may still hold a connection to the test
+    database; DROP DATABASE would then fail at the very end of a green run. Name them (as a
+    warning) and end them, as the owner."""
+    name = owner.settings_dict["NAME"]
+    with owner._nodb_cursor() as cur:
+        cur.execute("SELECT pid, usename, application_name, state, left(query, 80) FROM pg_stat_activity"
+                    " WHERE datname = %s AND pid <> pg_backend_pid()", [name])
+        leftover = cur.fetchall()
+        for pid, *_ in leftover:
+            cur.execute("SELECT pg_terminate_backend(%s)", [pid])
+    if leftover:
+        request.node.warn(pytest.PytestWarning(f"sessions left on {name} at the end, ended: {leftover}"))
 
 
 @pytest.fixture
