@@ -1,8 +1,19 @@
-"""Writing and verifying the hash-chained audit log."""
+"""Writing and verifying the hash-chained audit log.
+
+Issue 17 item 6: each entry's hash is an HMAC-SHA256 keyed with settings.AUDIT_HMAC_KEY, a key
+the database does not hold, so whoever can rewrite the rows (the owner's login) cannot
+recompute a chain that verifies. Entries written before that change (version 1) keep their
+plain SHA-256 and still verify, but only up to the head sealed for the firm when the keyed
+hash arrived (firms migration 0005 publishes it: the cut-over seq): a version-1 entry past the
+firm's first published head, or in a chain with no head at all, is a break — so the owner
+cannot "downgrade" keyed entries to a plain SHA-256 chain they can recompute. Dropping the tail or truncating is
+caught against the signed heads published outside the database (firms.audit_heads)."""
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -10,6 +21,7 @@ from . import locks
 from .models import AuditEntry
 
 GENESIS = "0" * 64
+VERSION_SHA256, VERSION_HMAC = 1, 2  # AuditEntry.version
 
 
 def _canonical(entry: AuditEntry) -> str:
@@ -31,8 +43,15 @@ def _canonical(entry: AuditEntry) -> str:
     )
 
 
+def audit_key() -> bytes:
+    return settings.AUDIT_HMAC_KEY.encode()
+
+
 def entry_hash(entry: AuditEntry) -> str:
-    return hashlib.sha256((entry.prev_hash + _canonical(entry)).encode()).hexdigest()
+    message = (entry.prev_hash + _canonical(entry)).encode()
+    if entry.version == VERSION_SHA256:
+        return hashlib.sha256(message).hexdigest()
+    return hmac.new(audit_key(), message, hashlib.sha256).hexdigest()
 
 
 def audit_record(*, firm_id: int, event: str, actor=None, obj=None, payload: dict | None = None) -> AuditEntry:
@@ -52,6 +71,7 @@ def audit_record(*, firm_id: int, event: str, actor=None, obj=None, payload: dic
             object_id=str(obj.pk) if obj is not None else "",
             payload=json.loads(json.dumps(payload or {}, default=str)),
             prev_hash=last["hash"] if last else GENESIS,
+            version=VERSION_HMAC,
         )
         entry.hash = entry_hash(entry)
         entry.save(force_insert=True)
@@ -63,6 +83,7 @@ class ChainReport:
     entries: int
     broken_at: int | None  # seq of the first entry whose hash or link does not match
     reason: str = ""
+    heads: int = 0  # published heads the chain was checked against
 
     @property
     def ok(self) -> bool:
@@ -70,14 +91,34 @@ class ChainReport:
 
 
 def audit_verify(*, firm_id: int) -> ChainReport:
-    prev, count, expected_seq = GENESIS, 0, 1
+    """The chain from seq 1: contiguous, linked, each hash right for its version (no
+    version-1 entry after the first version-2 one), then checked against every head published
+    for the firm (firms.audit_heads): the published entry still there with the same hash, and
+    no fewer entries than the head counted. Runs in the firm's scope."""
+    from .audit_heads import heads_check, heads_published
+
+    heads = heads_published(firm_id=firm_id)
+    wanted = {h["seq"] for h in heads}
+    legacy_until = heads[0]["seq"] if heads else 0  # the cut-over: unkeyed entries end here
+    prev, count, expected_seq, keyed = GENESIS, 0, 1, False
+    hashes: dict[int, str] = {}  # of the published seqs only
     for entry in AuditEntry.objects.filter(firm_id=firm_id).order_by("seq").iterator(chunk_size=2000):
         count += 1
         if entry.seq != expected_seq:
             return ChainReport(count, entry.seq, f"sequence gap: expected {expected_seq}")
         if entry.prev_hash != prev:
             return ChainReport(count, entry.seq, "link to the previous entry does not match")
-        if entry_hash(entry) != entry.hash:
+        if entry.version == VERSION_SHA256 and (keyed or entry.seq > legacy_until):
+            return ChainReport(count, entry.seq, "unkeyed (version 1) entry after the chain's cut-over to HMAC")
+        if entry.version not in (VERSION_SHA256, VERSION_HMAC):
+            return ChainReport(count, entry.seq, f"unknown hash version {entry.version}")
+        if not hmac.compare_digest(entry_hash(entry), entry.hash):
             return ChainReport(count, entry.seq, "content does not match its hash")
+        keyed = keyed or entry.version == VERSION_HMAC
+        if entry.seq in wanted:
+            hashes[entry.seq] = entry.hash
         prev, expected_seq = entry.hash, expected_seq + 1
-    return ChainReport(count, None)
+    problem = heads_check(firm_id=firm_id, heads=heads, count=count, hashes=hashes)
+    if problem is not None:
+        return ChainReport(count, problem[0], problem[1], len(heads))
+    return ChainReport(count, None, heads=len(heads))

@@ -1,20 +1,26 @@
 """PostgreSQL side of tenancy: the application role, grants and row-level security.
 
-The login in DATABASE_URL owns the schema and runs migrations. Every connection switches to
-the application role (settings.DATABASE_APP_ROLE) as soon as it opens, unless the code runs
-inside `owner_role()` — used only by migrate/flush and platform jobs such as creating a firm.
-The application role is NOSUPERUSER NOBYPASSRLS and owns nothing, so RLS always applies to it.
+Two logins (issue 17 item 7). The application's connections ("default") log in as
+settings.DATABASE_APP_LOGIN, a member of the application role (settings.DATABASE_APP_ROLE) and
+nothing else; each also SETs ROLE to the application role as it opens. Both are NOSUPERUSER
+NOBYPASSRLS and own nothing, so RLS always applies, and RESET ROLE on that connection only
+returns to the app login — the owner's privileges are not reachable from it.
+The login in DATABASE_URL owns the schema ("owner" alias); only `owner_role()` blocks use it:
+migrate and flush (and tests or benchmarks acting as the owner). The platform reads that must
+see every firm go through owner-owned functions instead (firms.platform).
 """
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.apps import apps
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.utils import load_backend
 
-from .models import AuditEntry, Firm, FirmOwned
+from .models import AuditEntry, AuditHead, Firm, FirmOwned
 from .precompiled import PreparedStatements
 
+OWNER_ALIAS = "owner"
 _owner_mode: ContextVar[bool] = ContextVar("owner_mode", default=False)
 _current_firm: ContextVar[int | None] = ContextVar("current_firm", default=None)
 _current_user: ContextVar[int | None] = ContextVar("current_user", default=None)
@@ -24,10 +30,15 @@ def app_role() -> str:
     return settings.DATABASE_APP_ROLE
 
 
+def app_login() -> str:
+    return settings.DATABASES[DEFAULT_DB_ALIAS]["USER"]
+
+
 def on_connection_created(sender, connection, **kwargs):
     """A new connection starts as the app role with the scope's settings (fail closed)."""
-    # The no-database connection only creates and drops databases (test setup).
-    if connection.vendor != "postgresql" or _owner_mode.get() or connection.alias == "__no_db__":
+    # Only the application's alias: the owner's connection (and the no-database one that
+    # creates and drops test databases) keeps its login's privileges.
+    if connection.vendor != "postgresql" or connection.alias != DEFAULT_DB_ALIAS:
         return
     with connection.cursor() as cur:
         cur.execute(f'SET ROLE "{app_role()}"')
@@ -119,20 +130,38 @@ def db_member_firm(user_id: int, columns: str):
             push_settings()
 
 
+def _owner_connection_fresh():
+    """A new connection with the owner's settings, under an alias of its own (not "owner")."""
+    settings_dict, alias = connections.settings[OWNER_ALIAS], f"{OWNER_ALIAS}_fresh"
+    connections[alias] = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, alias)
+    return connections[alias]
+
+
 @contextmanager
-def owner_role():
-    """Run as the schema owner, outside RLS. Only migrations, flush and platform jobs."""
+def owner_role(*, fresh_connection: bool = False):
+    """Run as the schema owner, outside RLS: on the owner's own connection (DATABASE_URL),
+    which stands in for the default alias inside the block (the ORM, `connection` and
+    transaction.atomic() all follow). Only migrations, flush and platform jobs.
+
+    A separate connection: work done here is not part of a transaction open on the app's
+    connection, and is committed when the block's own atomic (or autocommit) ends.
+    `fresh_connection`: a new owner connection, closed on exit (flush between tests, which
+    must not depend on the test declaring the owner's alias)."""
+    if _owner_mode.get():
+        yield
+        return
     token = _owner_mode.set(True)
+    app_connection = connections[DEFAULT_DB_ALIAS]
+    owner = _owner_connection_fresh() if fresh_connection else connections[OWNER_ALIAS]
+    connections[DEFAULT_DB_ALIAS] = owner
     try:
-        if connection.connection is not None:
-            with connection.cursor() as cur:
-                cur.execute("RESET ROLE")
         yield
     finally:
+        connections[DEFAULT_DB_ALIAS] = app_connection
         _owner_mode.reset(token)
-        if connection.connection is not None:
-            with connection.cursor() as cur:
-                cur.execute(f'SET ROLE "{app_role()}"')
+        if fresh_connection:
+            owner.close()
+            del connections[owner.alias]
 
 
 def firm_owned_tables() -> list[str]:
@@ -152,20 +181,29 @@ def _policy_sql(table: str, condition: str) -> list[str]:
     ]
 
 
-def apply_grants_and_policies(using="default", **kwargs):
+def apply_grants_and_policies(using=OWNER_ALIAS, **kwargs):
     """Idempotent; runs after every migrate so new firm-owned tables are covered at once."""
-    role = app_role()
+    role, login = app_role(), app_login()
     statements = [
         f"""DO $$ BEGIN
               IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN
                 CREATE ROLE "{role}" NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
               END IF;
+              IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{login}') THEN
+                CREATE ROLE "{login}" LOGIN INHERIT NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+              END IF;
             END $$""",
         f'GRANT "{role}" TO CURRENT_USER',
+        f'GRANT "{role}" TO "{login}"',
         f'GRANT USAGE ON SCHEMA public TO "{role}"',
         f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"',
         f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{role}"',
         f'REVOKE UPDATE, DELETE, TRUNCATE ON "{AuditEntry._meta.db_table}" FROM "{role}"',
+        # The published audit heads only grow (issue 17 item 6); the schema history is the owner's.
+        f'REVOKE UPDATE, DELETE, TRUNCATE ON "{AuditHead._meta.db_table}" FROM "{role}"',
+        f'REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON "django_migrations" FROM "{role}"',
+        # Nothing but the owner creates objects in the schema (PostgreSQL < 15 let PUBLIC).
+        'REVOKE CREATE ON SCHEMA public FROM PUBLIC',
     ]
     for table in firm_owned_tables():
         condition = "firm_id = app_current_firm()"
@@ -174,8 +212,11 @@ def apply_grants_and_policies(using="default", **kwargs):
             condition = "firm_id = app_current_firm() OR user_id = app_current_user()"
         statements += _policy_sql(table, condition)
     statements += _policy_sql(Firm._meta.db_table, "id = app_current_firm()")
-    from django.db import connections
 
     with connections[using].cursor() as cur:
+        if cur.connection.info.user == login:
+            raise RuntimeError(f"DATABASE_URL logs in as the application's login {login!r}: it must name the schema owner")
         for sql in statements:
             cur.execute(sql)
+        if settings.DATABASE_APP_PASSWORD:
+            cur.execute(f'ALTER ROLE "{login}" PASSWORD %s', [settings.DATABASE_APP_PASSWORD])

@@ -14,10 +14,9 @@ def _api_token_user(request):
     header = request.META.get("HTTP_AUTHORIZATION", "")
     if not header.startswith("Token "):
         return None
-    from rest_framework.authtoken.models import Token
+    from .api_tokens import api_token_user
 
-    token = Token.objects.select_related("user").filter(key=header[6:].strip()).first()
-    return token.user if token and token.user.is_active else None
+    return api_token_user(header[6:])
 
 
 _FACTS: dict[str, str] = {}

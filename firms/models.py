@@ -77,6 +77,10 @@ class AuditEntry(FirmOwned):
     payload = models.JSONField(default=dict)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # 1: plain SHA-256 (entries written before issue 17); 2: HMAC-SHA256 with AUDIT_HMAC_KEY,
+    # a key the database does not hold. Once a firm's chain has a version-2 entry, every later
+    # one must be version 2 (firms.audit.audit_verify).
+    version = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["firm", "seq"], name="audit_seq_unique_per_firm")]
@@ -86,3 +90,35 @@ class AuditEntry(FirmOwned):
 
     def __str__(self):
         return f"#{self.seq} {self.event}"
+
+
+class AuditHead(FirmOwned):
+    """A published, signed head of a firm's audit chain (firms.audit_heads): the chain must
+    still hold entry `seq` with this `hash`, and at least `count` entries. Append-only; the
+    database refuses a head whose seq is below the firm's last one (trigger)."""
+
+    seq = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+    count = models.BigIntegerField()
+    published_at = models.DateTimeField()
+    signature = models.CharField(max_length=64)  # HMAC-SHA256 of the four fields above
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["firm", "seq"], name="audit_head_seq_unique_per_firm")]
+        ordering = ["seq"]
+
+    def __str__(self):
+        return f"head #{self.seq} ({self.published_at:%Y-%m-%d})"
+
+
+class ApiToken(models.Model):
+    """An API token, stored as its SHA-256 only (issue 17 item 7): the database never holds a
+    key that could be replayed. The key is shown once, when created (firms.api_tokens)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8, help_text="The key's first characters, to tell tokens apart.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.user})"

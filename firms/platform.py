@@ -1,20 +1,37 @@
 """The only platform-wide reads: listing every firm, and finding one by slug.
 
-Both run as the schema owner because the firms table is itself row-level secured (a firm
-sees only itself). Everything a periodic job then does per firm happens inside that firm's
-scope."""
+The firms table is itself row-level secured (a firm sees only itself), and the application's
+login has no owner privileges: both reads go through functions owned by the schema owner that
+return firm ids only (firms migration 0004). Everything a periodic job then does per firm
+happens inside that firm's scope."""
 from collections.abc import Callable
 
 from django.core.management.base import CommandError
+from django.db import connection
 
-from .db_security import owner_role
 from .models import Firm
 from .tenancy import firm_scope
 
 
 def firm_ids_all() -> list[int]:
-    with owner_role():
-        return list(Firm.objects.order_by("pk").values_list("pk", flat=True))
+    with connection.cursor() as cur:
+        cur.execute("SELECT app_firm_ids()")
+        return [row[0] for row in cur.fetchall()]
+
+
+def firm_id_by_slug(slug: str) -> int | None:
+    with connection.cursor() as cur:
+        cur.execute("SELECT app_firm_id_by_slug(%s)", [slug])
+        return cur.fetchone()[0]
+
+
+def firm_find(slug: str) -> Firm | None:
+    """The firm with this slug (read inside its own scope), or None."""
+    firm_id = firm_id_by_slug(slug)
+    if firm_id is None:
+        return None
+    with firm_scope(firm_id):
+        return Firm.objects.get(pk=firm_id)
 
 
 def firm_ids_where(predicate: Callable[[], bool]) -> list[int]:
@@ -29,8 +46,7 @@ def firm_ids_where(predicate: Callable[[], bool]) -> list[int]:
 
 def firm_by_slug(slug: str) -> Firm:
     """For management commands: the firm, or a CommandError naming the unknown slug."""
-    with owner_role():
-        firm = Firm.objects.filter(slug=slug).first()
+    firm = firm_find(slug)
     if firm is None:
         raise CommandError(f"No firm with slug {slug!r}.")
     return firm

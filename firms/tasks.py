@@ -60,3 +60,17 @@ def firm_summary(*, firm_id: int) -> dict:
     from portfolios.selectors import book_counts
 
     return book_counts()
+
+
+@shared_task(name="firms.tasks.audit_heads_publish_all")
+def audit_heads_publish_all() -> int:
+    """Daily: sign and publish each firm's audit chain head (firms.audit_heads), each in its
+    firm's scope. Idempotent: a chain that has not grown keeps its last head."""
+    from .audit_heads import audit_head_publish
+    from .platform import firm_ids_all
+
+    published = 0
+    for firm_id in firm_ids_all():
+        with firm_scope(firm_id):
+            published += audit_head_publish(firm_id=firm_id) is not None
+    return published

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from firms.audit import audit_record
-from firms.db_security import owner_role
+from firms.platform import firm_find
 from firms.models import AuditEntry, Firm, Membership
 from firms.roles import ADMIN_SITE_ROLES, Role
 from firms.services import firm_create, member_create
@@ -149,9 +149,7 @@ def firm_seed_once(spec: DemoFirm, accounts: int, history_days: int, as_of: date
 
 
 def demo_firm_find(slug: str) -> Firm | None:
-    # Before any scope a firm's row is invisible to the app role: look it up as the owner.
-    with owner_role():
-        return Firm.objects.filter(slug=slug).first()
+    return firm_find(slug)
 
 
 COUNTED_MODELS = (

@@ -2,6 +2,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rebalance_site.settings")
 
@@ -20,4 +21,6 @@ app.conf.beat_schedule = {
     "notifications-outbox-sweep": {"task": "notifications.tasks.outbox_sweep_all", "schedule": 60.0},
     "approvals-sweep": {"task": "approvals.tasks.approvals_sweep_all", "schedule": 60.0},
     "monthly-report-due-check": {"task": "reporting.tasks.monthly_report_due_check", "schedule": 600.0},
+    # Issue 17 item 6: each firm's signed audit head, once a day (a rerun publishes nothing new).
+    "audit-heads-publish": {"task": "firms.tasks.audit_heads_publish_all", "schedule": crontab(minute=55, hour=23)},
 }

@@ -1,4 +1,5 @@
 """Settings, read from the environment (see .env.example)."""
+import hashlib
 from pathlib import Path
 
 import dj_database_url
@@ -9,6 +10,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "dev-only-insecure-key" if DEBUG else None)
+# Issue 17 item 6: the key of the audit chain's HMAC and of its published heads. It must not be
+# stored in the database; by default it is derived from SECRET_KEY (set AUDIT_HMAC_KEY to rotate
+# SECRET_KEY independently: changing the audit key breaks verification of every keyed entry).
+AUDIT_HMAC_KEY = env_str("AUDIT_HMAC_KEY", "") or hashlib.sha256(f"rebalance.audit-hmac:{SECRET_KEY}".encode()).hexdigest()
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 # The site's own address: portal links in emails are built from this, never from Host.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -25,7 +30,6 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "firms",
@@ -73,17 +77,26 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------
-# DATABASE_URL names a login that owns the schema (it runs migrations). Ordinary work runs
-# as DATABASE_APP_ROLE (SET ROLE on connect): not superuser, not owner, no BYPASSRLS, so
-# PostgreSQL's row-level security applies to every query the application makes.
-DATABASES = {
-    "default": dj_database_url.parse(
-        env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rebalance"),
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
-    )
-}
+# Two logins (issue 17 item 7). DATABASE_URL names the login that owns the schema: only
+# migrate, flush and the platform jobs inside firms.db_security.owner_role() use it (alias
+# "owner"). The application itself ("default") logs in as DATABASE_APP_LOGIN, a LOGIN role that
+# is NOSUPERUSER NOBYPASSRLS, owns nothing and is a member of DATABASE_APP_ROLE only: RESET ROLE
+# on its connection returns to that login, never to the owner. migrate creates the login if it is
+# missing (password DATABASE_APP_PASSWORD when set; none needed with trust/peer auth).
+# DATABASE_APP_URL overrides the derived address (same server and database, the app login).
+_owner_db = dj_database_url.parse(
+    env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rebalance"),
+    conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+    conn_health_checks=True,
+)
 DATABASE_APP_ROLE = env_str("DATABASE_APP_ROLE", "rebalance_app")
+DATABASE_APP_LOGIN = env_str("DATABASE_APP_LOGIN", "rebalance_app_login")
+DATABASE_APP_PASSWORD = env_str("DATABASE_APP_PASSWORD", "")
+if env_str("DATABASE_APP_URL", ""):
+    _app_db = dj_database_url.parse(env_str("DATABASE_APP_URL"), conn_max_age=_owner_db["CONN_MAX_AGE"], conn_health_checks=True)
+else:
+    _app_db = {**_owner_db, "USER": DATABASE_APP_LOGIN, "PASSWORD": DATABASE_APP_PASSWORD}
+DATABASES = {"default": _app_db, "owner": _owner_db}
 # The per-request SQL is PREPAREd once per connection (firms/precompiled.py). Set to 0 behind
 # a pooler in transaction mode (pgbouncer), where prepared statements do not follow a client.
 DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
@@ -159,7 +172,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Rebalance <no-reply@rebalanc
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "firms.api_tokens.HashedTokenAuthentication",  # keys stored as SHA-256 only
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["firms.permissions.IsFirmStaff"],
@@ -188,6 +201,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / ".data" / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Where the daily signed audit heads are appended (one file per firm). Put it on storage the
+# database's owner cannot write (another host, a WORM bucket mount) for the anchor to count.
+AUDIT_HEAD_DIR = Path(env_str("AUDIT_HEAD_DIR", str(BASE_DIR / ".data" / "audit-heads")))
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / ".data" / "media")))
 
 # --- Security -------------------------------------------------------------------------

@@ -18,6 +18,49 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _audit_head_dir(settings, tmp_path):
+    """Each test publishes audit heads into its own folder (firm ids repeat across test runs)."""
+    settings.AUDIT_HEAD_DIR = tmp_path / "audit-heads"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(request, django_test_environment, django_db_blocker, django_db_keepdb, django_db_createdb,
+                    django_db_modify_db_settings):
+    """The test database is created and migrated by the owner's login ("owner" alias: the
+    app's login may not create databases); the app's alias then points at the same database,
+    still logging in as the app's login, and stays the one each test's transaction wraps."""
+    from django.db import connections
+    from django.test.utils import setup_databases, teardown_databases
+
+    keepdb = django_db_keepdb and not django_db_createdb
+    with django_db_blocker.unblock():
+        db_cfg = setup_databases(verbosity=request.config.option.verbose, interactive=False, keepdb=keepdb,
+                                 aliases={"owner"}, serialized_aliases=set())
+        connections["default"].creation.set_as_test_mirror(connections["owner"].settings_dict)
+    yield
+    if not keepdb:
+        with django_db_blocker.unblock():
+            connections.close_all()
+            _close_leftover_sessions(connections["owner"], request)
+            teardown_databases(db_cfg, verbosity=request.config.option.verbose)
+
+
+def _close_leftover_sessions(owner, request):
+    """A thread or child process of some test may still hold a connection to the test
+    database; DROP DATABASE would then fail at the very end of a green run. Name them (as a
+    warning) and end them, as the owner."""
+    name = owner.settings_dict["NAME"]
+    with owner._nodb_cursor() as cur:
+        cur.execute("SELECT pid, usename, application_name, state, left(query, 80) FROM pg_stat_activity"
+                    " WHERE datname = %s AND pid <> pg_backend_pid()", [name])
+        leftover = cur.fetchall()
+        for pid, *_ in leftover:
+            cur.execute("SELECT pg_terminate_backend(%s)", [pid])
+    if leftover:
+        request.node.warn(pytest.PytestWarning(f"sessions left on {name} at the end, ended: {leftover}"))
+
+
 @pytest.fixture
 def firm_a(db):
     from firms.services import firm_create

@@ -24,6 +24,11 @@ def _rows(figures: dict, firm_name: str):
         for r in figures["rates"][section]:
             yield [r["group"], r["decided"], r["approved"], r["timeouts"], r["approval_rate"]]
     yield from _compliance_rows(figures)
+    head = figures.get("audit_head")
+    if head:
+        yield []
+        yield ["Audit chain head", "seq", "hash", "entries", "published at", "signature"]
+        yield ["audit", head["seq"], head["hash"], head["count"], head["published_at"], head["signature"]]
 
 
 def _compliance_rows(figures: dict):

@@ -7,6 +7,7 @@ import zipfile
 from django.utils import timezone
 
 from firms.audit import audit_record
+from firms.audit_heads import audit_head_publish
 
 from ..selectors.evidence import evidence_collect, signed_pdfs
 
@@ -21,6 +22,9 @@ def evidence_pack_build(*, proposal, actor) -> bytes:
     """Zip bytes: one JSON file per section, the signed PDFs, and a manifest of SHA-256s."""
     data = evidence_collect(proposal)
     files = {f"{name}.json": _json(data[name]) for name in SECTIONS}
+    # The firm's signed audit head, published now (issue 17 item 6): `verify_audit` can check
+    # the chain against this copy whatever happens to the database.
+    files["audit_head.json"] = _json(audit_head_publish(firm_id=proposal.firm_id))
     for version, proposal_id, field in signed_pdfs(proposal):
         with field.open("rb") as fh:
             files[f"signed/proposal-{proposal_id}-v{version}.pdf"] = fh.read()

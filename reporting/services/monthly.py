@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from firms import locks
 from firms.audit import audit_record
+from firms.audit_heads import audit_head_publish
 from firms.models import Firm
 
 from ..models import MonthlyReport, ReportTrigger
@@ -50,6 +51,9 @@ def monthly_report_generate(*, firm_id: int, month: date, trigger: str = ReportT
         raise ReportRefused(f"{month:%B %Y} is not over yet; its report can be made from the 1st of next month.")
     firm = Firm.objects.get(pk=firm_id)
     figures = monthly_figures(window=month_window(month))
+    # The report carries the firm's signed audit head, published now: one more copy of the
+    # anchor outside the database (issue 17 item 6).
+    figures["audit_head"] = audit_head_publish(firm_id=firm_id)
     version = 1 if trigger == ReportTrigger.SCHEDULE else _next_version(firm_id, month)
     # Rendering is slow: it runs before any transaction or lock is taken.
     pdf = monthly_pdf_bytes(figures, firm_name=firm.name, version=version)

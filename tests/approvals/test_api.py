@@ -1,6 +1,6 @@
 """The approvals API: read-only, the caller's firm only, steps included."""
 import pytest
-from rest_framework.authtoken.models import Token
+from firms.api_tokens import api_token_create
 
 from approvals.services import approvals_start
 from firms.tenancy import firm_scope
@@ -17,8 +17,8 @@ def _routed(firm, n):
 
 
 def _api(client, membership):
-    token = Token.objects.create(user=membership.user)
-    client.defaults["HTTP_AUTHORIZATION"] = f"Token {token.key}"
+    token = api_token_create(membership.user)
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {token}"
     return client
 
 

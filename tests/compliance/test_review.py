@@ -40,9 +40,9 @@ def make(firm, kind):
 
 @pytest.fixture
 def token_for():
-    from rest_framework.authtoken.models import Token
+    from firms.api_tokens import api_token_create
 
-    return lambda m: {"HTTP_AUTHORIZATION": f"Token {Token.objects.get_or_create(user=m.user)[0].key}"}
+    return lambda m: {"HTTP_AUTHORIZATION": f"Token {api_token_create(m.user)}"}
 
 
 def test_only_a_cleared_or_overridden_proposal_is_routable(scoped, members_a):

@@ -15,7 +15,9 @@ from firms.tenancy import firm_scope
 from tests.factories import make_book
 
 DAY = date(2026, 11, 24)
-pytestmark = pytest.mark.django_db
+# The raw inserts and deletes run as the owner, on its own connection (owner_role): each test
+# commits what the owner must see, and the database is flushed after it.
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "owner"])
 
 
 def _insert_snapshot(firm_id: int, account_id: int, rule_id: int | None) -> None:
@@ -93,7 +95,7 @@ def test_the_database_refuses_to_delete_an_account_that_still_has_snapshots(firm
             cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, databases=["default", "owner"])
 def test_deleting_a_rule_waits_while_a_scan_of_its_firm_holds_the_lock(firm_a):
     """A scan writes rule ids it read under the firm's lock: the delete must not slip in between."""
     with firm_scope(firm_a):

@@ -94,13 +94,13 @@ def test_the_accounts_own_advisor_starts_a_cash_proposal(login, firm_a, members_
 
 
 def test_an_advisor_cannot_rebuild_a_colleagues_proposal_on_the_page_or_the_api(client, login, firm_a, members_a, colleague, sent):
-    from rest_framework.authtoken.models import Token
+    from firms.api_tokens import api_token_create
 
     approval = _routed(firm_a, advisor=colleague)
     pk = approval.proposal_id
     assert login(members_a["advisor"]).post(reverse("compliance:regenerate", args=[pk])).status_code == 403
-    token = Token.objects.create(user=members_a["advisor"].user)
-    response = client.post(reverse("compliance-proposal-regenerate", args=[pk]), HTTP_AUTHORIZATION=f"Token {token.key}")
+    key = api_token_create(members_a["advisor"].user)
+    response = client.post(reverse("compliance-proposal-regenerate", args=[pk]), HTTP_AUTHORIZATION=f"Token {key}")
     assert response.status_code == 403
     with firm_scope(firm_a):
         assert Proposal.objects.count() == 1

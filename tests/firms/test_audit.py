@@ -34,6 +34,8 @@ def test_the_app_role_cannot_update_delete_or_truncate(scoped, sql):
     assert AuditEntry.objects.filter(event="test.keep").exists()
 
 
+# The owner works on its own connection (owner_role): these tests commit what it must see.
+@pytest.mark.django_db(transaction=True, databases=["default", "owner"])
 @pytest.mark.parametrize("sql", ["UPDATE firms_auditentry SET event = 'forged'", "DELETE FROM firms_auditentry"])
 def test_even_the_owner_is_refused_by_the_trigger(scoped, sql):
     audit_record(firm_id=scoped.pk, event="test.keep")
@@ -42,6 +44,7 @@ def test_even_the_owner_is_refused_by_the_trigger(scoped, sql):
             cur.execute(sql)
 
 
+@pytest.mark.django_db(transaction=True, databases=["default", "owner"])
 def test_verify_detects_an_entry_edited_behind_the_triggers(scoped, capsys):
     for i in range(3):
         audit_record(firm_id=scoped.pk, event=f"test.{i}")

@@ -166,9 +166,9 @@ def test_pages_without_ids_show_nothing_of_firm_b(login, member_a, world):
 
 @pytest.mark.parametrize("member_a", ROLES, indirect=True)
 def test_every_api_operation_with_firm_bs_ids_answers_404(client, member_a, world):
-    from rest_framework.authtoken.models import Token
+    from firms.api_tokens import api_token_create
 
-    auth = {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=member_a.user).key}"}
+    auth = {"HTTP_AUTHORIZATION": f"Token {api_token_create(member_a.user)}"}
     before = fingerprint(world.firm_id)
     tally = Tally(world, "api")
     for path, method in _schema_operations():

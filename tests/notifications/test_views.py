@@ -107,7 +107,7 @@ def test_the_outbox_runs_a_constant_number_of_queries(firm_a, members_a, login, 
 
 
 def test_pages_and_api_answer_404_for_another_firms_message(firm_a, firm_b, members_a, login, queued):
-    from rest_framework.authtoken.models import Token
+    from firms.api_tokens import api_token_create
 
     from tests.notifications.conftest import scanned_proposal
 
@@ -117,19 +117,19 @@ def test_pages_and_api_answer_404_for_another_firms_message(firm_a, firm_b, memb
     client = login(members_a["firm_admin"])
     for url in (f"/notifications/outbox/{theirs.pk}/", f"/notifications/outbox/{theirs.pk}/html/"):
         assert client.get(url).status_code == 404, url
-    token = Token.objects.create(user=members_a["ops"].user)
-    auth = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    token = api_token_create(members_a["ops"].user)
+    auth = {"HTTP_AUTHORIZATION": f"Token {token}"}
     assert client.get(f"/api/notifications/messages/{theirs.pk}/", **auth).status_code == 404
     assert client.get("/api/notifications/messages/", **auth).json()["count"] == 0
 
 
 def test_the_api_lists_and_filters_the_firms_messages(firm_a, members_a, client, proposal_a, queued):
-    from rest_framework.authtoken.models import Token
+    from firms.api_tokens import api_token_create
 
     with firm_scope(firm_a):
         mine = outbound_message_for({"model": proposal_a.account.model})
-    token = Token.objects.create(user=members_a["ops"].user)
-    auth = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    token = api_token_create(members_a["ops"].user)
+    auth = {"HTTP_AUTHORIZATION": f"Token {token}"}
     body = client.get("/api/notifications/messages/?status=pending", **auth).json()
     assert [m["id"] for m in body["results"]] == [mine.pk] and body["results"][0]["proposal_version"] == 1
     assert client.get("/api/notifications/messages/?status=failed", **auth).json()["count"] == 0

@@ -1,6 +1,6 @@
 """The book's REST API: token per firm, scoped, documented."""
 import pytest
-from rest_framework.authtoken.models import Token
+from firms.api_tokens import api_token_create
 
 from firms.tenancy import firm_scope
 from tests.factories import make_book
@@ -18,8 +18,8 @@ def books(firm_a, firm_b, members_a, members_b):
 
 
 def _token_client(client, membership):
-    token = Token.objects.create(user=membership.user)
-    client.defaults["HTTP_AUTHORIZATION"] = f"Token {token.key}"
+    token = api_token_create(membership.user)
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {token}"
     return client
 
 

@@ -269,11 +269,16 @@ def test_transactions_are_appended(ready_a):
         assert m.Transaction.objects.count() == 4
 
 
+@pytest.mark.django_db(transaction=True, databases=["default", "owner"])  # the owner's ALTER runs on its own connection, committed
 def test_a_database_refusal_rolls_everything_back_and_is_reported(ready_a):
     # A constraint the validator does not know of: the database has the last word.
     with owner_role(), connection.cursor() as cur:
         cur.execute("ALTER TABLE portfolios_transaction ADD CONSTRAINT test_small_trades CHECK (quantity < 50)")
-    result = run_import(ready_a, good_files())
+    try:
+        result = run_import(ready_a, good_files())
+    finally:
+        with owner_role(), connection.cursor() as cur:
+            cur.execute("ALTER TABLE portfolios_transaction DROP CONSTRAINT test_small_trades")
     assert not result.ok and result.counts == {}
     assert [(e.file, e.row) for e in result.errors] == [("transactions.csv", None)]
     assert "test_small_trades" in result.errors[0].message

@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
+from firms.api_tokens import api_token_create
 
 from firms.roles import Role
 from firms.services import member_create
@@ -116,7 +116,7 @@ def test_roles_without_import_rights_get_403_on_the_page(ready_a, login, role):
 
 
 def token_client(client, membership):
-    client.defaults["HTTP_AUTHORIZATION"] = f"Token {Token.objects.create(user=membership.user).key}"
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {api_token_create(membership.user)}"
     return client
 
 

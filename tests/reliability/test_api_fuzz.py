@@ -29,12 +29,12 @@ ARTIFACT = Path(__file__).resolve().parents[2] / "test-artifacts" / "reliability
 @pytest.fixture
 def fuzz_firm(firm_a):
     """Firm A with a scanned book (so id routes can hit real rows) and an ops token."""
-    from rest_framework.authtoken.models import Token
+    from firms.api_tokens import api_token_create
 
     member = _member(firm_a, Role.OPS, "fuzz")
     with firm_scope(firm_a):
         book = make_book(firm_a, accounts=3)
-    token = Token.objects.create(user=member.user).key
+    token = api_token_create(member.user)
     return {"token": token, "book": book}
 
 

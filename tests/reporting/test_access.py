@@ -2,7 +2,7 @@
 every download is audited."""
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
+from firms.api_tokens import api_token_create
 
 from firms.models import AuditEntry
 from firms.roles import COMPLIANCE_ROLES, Role
@@ -39,8 +39,8 @@ def test_officer_of_firm_b_neither_lists_nor_downloads_firm_a_reports(login, mem
 
 
 def _api(client, member):
-    token = Token.objects.create(user=member.user)
-    return lambda url: client.get(url, HTTP_AUTHORIZATION=f"Token {token.key}")
+    token = api_token_create(member.user)
+    return lambda url: client.get(url, HTTP_AUTHORIZATION=f"Token {token}")
 
 
 def test_api_lists_own_firm_only_and_refuses_other_roles(client, members_a, members_b, report_a):

@@ -3,8 +3,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.text import slugify
 
-from firms.db_security import owner_role
-from firms.models import Firm
+from firms.platform import firm_id_by_slug
 from firms.roles import Role
 from firms.services import firm_create, member_create
 from firms.tenancy import firm_scope
@@ -21,9 +20,8 @@ class Command(BaseCommand):
 
     def handle(self, name, admin_email, slug=None, password=None, **options):
         slug = slug or slugify(name)
-        with owner_role():
-            if Firm.objects.filter(slug=slug).exists():
-                raise CommandError(f"A firm with slug {slug!r} already exists")
+        if firm_id_by_slug(slug) is not None:
+            raise CommandError(f"A firm with slug {slug!r} already exists")
         if get_user_model().objects.filter(username__iexact=admin_email.strip()).exists():
             raise CommandError(f"{admin_email} already has a staff sign-in; the administrator needs an email of their own")
         firm = firm_create(name=name, slug=slug)

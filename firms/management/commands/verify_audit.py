@@ -1,9 +1,11 @@
-"""Recompute every firm's audit hash chain and report the first break, if any."""
+"""Recompute every firm's audit hash chain and report the first break, if any: HMAC of
+every keyed entry, links, sequence, and every signed head published for the firm (its table
+rows and its file under AUDIT_HEAD_DIR) — see firms.audit_heads."""
 from django.core.management.base import BaseCommand, CommandError
 
 from firms.audit import audit_verify
-from firms.db_security import owner_role
 from firms.models import Firm
+from firms.platform import firm_by_slug, firm_ids_all
 from firms.tenancy import firm_scope
 
 
@@ -14,16 +16,20 @@ class Command(BaseCommand):
         parser.add_argument("--firm", help="slug of one firm")
 
     def handle(self, *args, firm=None, **options):
-        with owner_role():  # listing firms is a platform act; each chain is read in its scope
-            firms = list(Firm.objects.filter(slug=firm) if firm else Firm.objects.order_by("slug"))
-        if firm and not firms:
-            raise CommandError(f"No firm with slug {firm!r}")
+        if firm:
+            firms = [firm_by_slug(firm)]
+        else:
+            firms = []
+            for firm_id in firm_ids_all():  # each chain is read in its own firm's scope
+                with firm_scope(firm_id):
+                    firms.append(Firm.objects.get(pk=firm_id))
         broken = 0
         for f in firms:
             with firm_scope(f):
                 report = audit_verify(firm_id=f.pk)
             if report.ok:
-                self.stdout.write(f"{f.slug}: {report.entries} entries, chain intact")
+                self.stdout.write(f"{f.slug}: {report.entries} entries, chain intact"
+                                  f" (checked against {report.heads} published head(s))")
             else:
                 broken += 1
                 self.stderr.write(f"{f.slug}: BROKEN at entry #{report.broken_at}: {report.reason}")
