@@ -17,7 +17,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .audit import _AUDIT_LOCK_CLASS, audit_key
+from . import locks
+from .audit import audit_key
 from .models import AuditEntry, AuditHead
 
 
@@ -41,8 +42,7 @@ def audit_head_publish(*, firm_id: int) -> dict | None:
     """Sign and publish the chain's current head, or return the last published one if the
     chain has not grown since; None for an empty chain. Call inside the firm's scope."""
     with transaction.atomic():
-        with connection.cursor() as cur:  # the chain cannot move while its head is read
-            cur.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_AUDIT_LOCK_CLASS, firm_id])
+        locks.xact_lock(locks.AUDIT_CHAIN, firm_id)  # the chain cannot move while its head is read
         last = AuditEntry.objects.filter(firm_id=firm_id).order_by("-seq").values("seq", "hash").first()
         previous = AuditHead.objects.filter(firm_id=firm_id).order_by("-seq").first()
         if last is None or (previous is not None and previous.seq >= last["seq"]):

@@ -178,9 +178,10 @@ def _refused(response) -> bool:
 
 
 def _state(firm_id: int) -> dict:
-    """The firm's fingerprint less its audit log: recording a read (an export) or a refused
+    """The firm's fingerprint less its audit log and published chain heads: recording a read
+    (an export, which also publishes the chain's head into the evidence pack) or a refused
     attempt is not a change of state."""
-    return {k: v for k, v in fingerprint(firm_id).items() if k != "firms_auditentry"}
+    return {k: v for k, v in fingerprint(firm_id).items() if k not in ("firms_auditentry", "firms_audithead")}
 
 
 def _outcomes(client, world, requests):
