@@ -10,7 +10,7 @@ from .readers import read_sheet
 from .result import ErrorLog, ImportResult
 from .sheet import Sheet
 from .validate import market_today, validate_all
-from .write import WriteRefused, write_book
+from .write import WriteRefused, unknown_gain_sells, write_book
 
 
 def book_import(*, firm, files: dict, actor=None, source: str, on_progress=None) -> ImportResult:
@@ -27,13 +27,16 @@ def book_import(*, firm, files: dict, actor=None, source: str, on_progress=None)
     sheets = read_all(files, log, say)
     validate_all(sheets, market_today())
     say(f"checked {len(sheets)} file(s): {log.total or 'no'} problem(s)")
-    counts = {}
+    counts, unknown = {}, 0
     if not log:
+        frames = {kind: sheet.frame() for kind, sheet in sheets.items()}
+        unknown = unknown_gain_sells(frames["transactions"]) if "transactions" in frames else 0
         try:
-            counts = write_book(firm.pk, {kind: sheet.frame() for kind, sheet in sheets.items()}, say)
+            counts = write_book(firm.pk, frames, say)
         except WriteRefused as refused:
             log.add(refused.file, None, "", str(refused))
-    result = ImportResult(ok=not log, counts=counts, errors=log.sorted(KINDS), error_count=log.total)
+    result = ImportResult(ok=not log, counts=counts, errors=log.sorted(KINDS), error_count=log.total,
+                          ignored_columns=dict(log.ignored), unknown_gain_sells=unknown if not log else 0)
     record_run(firm, result, actor=actor, source=source, files=sorted(files))
     return result
 

@@ -122,12 +122,15 @@ class Sheet:
         flags = pd.Series([v in YES for v in values], index=values.index, dtype=object)
         return self._keep(column, flags, values)
 
-    def number(self, column: str, digits: Digits, *, minimum=Decimal(0), above=False, maximum=None) -> pd.Series | None:
-        """Decimals (never floats) within the field's size and bounds; None where bad."""
+    def number(self, column: str, digits: Digits, *, minimum=Decimal(0), above=False, maximum=None,
+               optional: bool = False) -> pd.Series | None:
+        """Decimals (never floats) within the field's size and bounds; None where bad (or, for
+        an `optional` column, empty). `minimum=None`: any sign."""
         if not self.has(column):
             return None
         text = self._text(column)
-        self.report(text == "", column, required)
+        if not optional:
+            self.report(text == "", column, required)
         numeric = text.str.fullmatch(NUMBER)
         self.report(~numeric & (text != ""), column, lambda v: f'"{v}" is not a number')
         fits = numeric & self._fits(column, text.where(numeric, "0"), digits)
@@ -149,6 +152,8 @@ class Sheet:
         return ~too_precise & ~too_large
 
     def _check_bounds(self, column: str, parsed: pd.Series, minimum, above: bool, maximum) -> None:
+        if minimum is None:
+            return
         low = parsed.map(lambda d: d is not None and (d <= minimum if above else d < minimum))
         if above:
             self.report(low, column, lambda v: f"{column} must be greater than {minimum}, got {v}")

@@ -225,6 +225,8 @@ def check_transactions(sheet: Sheet, refs: References, today: date) -> None:
     sheet.choice("side", Side)
     sheet.number("quantity", Digits.of(Transaction, "quantity"), above=True)
     sheet.number("price", Digits.of(Transaction, "price"), above=True)
+    sheet.number("realized_gain", Digits.of(Transaction, "realized_gain"), minimum=None, optional=True)
+    sheet.number("cost_basis", Digits.of(Transaction, "realized_gain"), optional=True)
     sheet.unique(["account_number", "date", "symbol", "side", "quantity", "price"], "")
 
 
