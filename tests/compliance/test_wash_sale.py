@@ -22,9 +22,10 @@ def check(firm, *proposals):
 
 @pytest.mark.parametrize("days, caught", [(30, True), (31, False), (0, True)])
 def test_a_purchase_within_30_days_after_a_loss_sale_is_caught_and_31_days_is_not(scoped, days, caught):
+    """`days`: before the trade date (the day after DAY), where the window is counted from."""
     b = book(scoped)
     acct = b["accounts"][0]
-    txn(scoped, acct, b["stock"], "sell", days, gain=-500)
+    txn(scoped, acct, b["stock"], "sell", days - 1, gain=-500)
     p = proposal(scoped, acct, [(b["stock"], "buy", 10, 100, 0)])
     outcome = check(scoped, p)
     assert wash(p).passed is (not caught)
@@ -41,7 +42,7 @@ def test_a_purchase_in_the_clients_ira_after_a_loss_sale_in_the_taxable_account_
     check(scoped, p)
     r = wash(p)
     assert not r.passed and r.severity == "block"
-    assert r.figures["matches"][0]["other_account"] == taxable.number and r.figures["matches"][0]["days"] == -12
+    assert r.figures["matches"][0]["other_account"] == taxable.number and r.figures["matches"][0]["days"] == -13  # before the trade date
     assert "Wash sale" in r.message and "800.00" in r.message
 
 
@@ -79,7 +80,7 @@ def test_selling_at_a_loss_within_30_days_after_a_purchase_is_caught_including_t
     b = book(scoped)
     taxable = b["accounts"][0]
     ira = account_for(scoped, b, client=taxable.client, registration="roth", tax_status="tax_advantaged")
-    txn(scoped, ira, b["stock"], "buy", 30)
+    txn(scoped, ira, b["stock"], "buy", 29)  # 30 days before the trade date
     p = proposal(scoped, taxable, [(b["stock"], "sell", 10, 100, -300)])
     check(scoped, p)
     assert not wash(p).passed
