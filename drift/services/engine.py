@@ -195,6 +195,8 @@ def plan_trades(*, holdings, securities, prices, targets, classes, accts, restri
     buys = _split_restricted(buys, restrictions, "buy", undone)
     buys = _finance(buys, sells.assign(value=sells["value"] - sells["extra_value"]), c, a)
     buys = harvest_buys(buys, sells, harvest, a)
+    if harvest is not None and len(harvest):  # the substitutes bought too stay above the cash floor
+        buys = _finance(buys, sells, c, a)
     buys = _cap_buys(buys, holdings, sells, a, guard, undone)
     buys["fractional"] = _fractional(buys, securities, accts)
     buys["quantity"] = _quantities(buys, "down")
