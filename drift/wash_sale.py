@@ -27,7 +27,8 @@ WINDOW_DAYS = 30
 GROUP_SQL = "COALESCE('h' || c.household_id::text, 'c' || c.id::text)"
 
 # A history sell's loss (0 for a gain, NULL when the gain is unknown) and whether it is unknown.
-HISTORY_LOSS_SQL = "CASE WHEN tx.side = 'sell' THEN LEAST(tx.realized_gain, 0) ELSE 0 END"
+# (PostgreSQL's LEAST skips NULLs, so the unknown case is spelled out.)
+HISTORY_LOSS_SQL = "CASE WHEN tx.side <> 'sell' THEN 0 WHEN tx.realized_gain IS NULL THEN NULL ELSE LEAST(tx.realized_gain, 0) END"
 # A proposed sell's loss: the sum of its loss lots (a sale can mix gain and loss lots).
 TRADE_LOSS_SQL = """CASE WHEN t.side <> 'sell' THEN 0.0
        WHEN jsonb_array_length(t.lots) > 0 THEN (SELECT COALESCE(SUM(LEAST((l->>'gain')::numeric, 0)), 0) FROM jsonb_array_elements(t.lots) l)
