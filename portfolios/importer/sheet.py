@@ -114,12 +114,13 @@ class Sheet:
         self.report(bad, column, lambda v: f'"{v}" is not a valid {column}; expected one of {allowed}')
         return self._keep(column, values, values)
 
-    def flag(self, column: str) -> pd.Series | None:
+    def flag(self, column: str, *, blank=False) -> pd.Series | None:
+        """True/False per yes/no cell; an empty cell is `blank` (None: "not said")."""
         if not self.has(column):
             return None
         values = self._text(column).str.lower()
         self.report(~values.isin(YES | NO), column, lambda v: f'"{v}" is not yes or no (use true/false, yes/no or 1/0)')
-        flags = pd.Series([v in YES for v in values], index=values.index, dtype=object)
+        flags = pd.Series([blank if v == "" else v in YES for v in values], index=values.index, dtype=object)
         return self._keep(column, flags, values)
 
     def number(self, column: str, digits: Digits, *, minimum=Decimal(0), above=False, maximum=None,

@@ -10,7 +10,7 @@ from django.db.models.functions import Lower
 from firms.models import Membership
 from firms.roles import Role
 
-from ..choices import Liquidity
+from ..choices import DIVERSIFIED_BY_DEFAULT, Liquidity
 from ..models import (
     Account,
     Client,
@@ -79,11 +79,14 @@ def staff_membership_ids() -> dict[str, int]:
 
 
 def write_securities(firm_id: int, frame: pd.DataFrame) -> int:
-    """Upsert by symbol; liquidity and diversified change only when the file has the column."""
+    """Upsert by symbol; liquidity and diversified change only when the file has the column.
+    Diversified where the file does not say: ETFs and mutual funds yes, anything else no."""
     optional = [c for c in ("liquidity", "diversified") if c in frame]
+    by_type = frame["security_type"].isin(DIVERSIFIED_BY_DEFAULT)
+    said = frame["diversified"] if "diversified" in frame else [None] * len(frame)
     rows = frame[["symbol", "name", "asset_class", "security_type"]].assign(
         liquidity=frame["liquidity"] if "liquidity" in frame else Liquidity.DAILY.value,
-        diversified=frame["diversified"] if "diversified" in frame else False,
+        diversified=[bool(t) if s is None else bool(s) for s, t in zip(said, by_type, strict=True)],
     )
     update = ["name", "asset_class", "security_type", *optional]
     return insert_rows(Security, firm_id, rows, conflict=["symbol"], update=update)
@@ -175,8 +178,8 @@ def write_transactions(firm_id: int, frame: pd.DataFrame) -> int:
 def transaction_gains(frame: pd.DataFrame) -> pd.Series:
     """A sell's realised gain: the file's realized_gain (the custodian's figure) where given,
     else quantity × price − cost_basis where the basis is given, else None (unknown). Buys: None."""
-    given = frame["realized_gain"] if "realized_gain" in frame else pd.Series(None, index=frame.index, dtype=object)
-    basis = frame["cost_basis"] if "cost_basis" in frame else pd.Series(None, index=frame.index, dtype=object)
+    given = frame["realized_gain"] if "realized_gain" in frame else [None] * len(frame)
+    basis = frame["cost_basis"] if "cost_basis" in frame else [None] * len(frame)
     gains = [
         None if side != "sell" else g if g is not None else (q * p - b).quantize(Decimal("0.01")) if b is not None else None
         for side, g, b, q, p in zip(frame["side"], given, basis, frame["quantity"], frame["price"], strict=True)

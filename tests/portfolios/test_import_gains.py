@@ -52,3 +52,18 @@ def test_unknown_columns_are_reported(ready_a):
     assert result.ok, result.errors
     assert result.ignored_columns == {"transactions.csv": ["fees"]}
     assert "transactions.csv: column fees not read (not part of the format)" in result.notes
+
+
+def test_funds_are_diversified_unless_the_file_says_otherwise_and_stocks_never(ready_a):
+    """Issue 16 item 8: a new firm's ETFs and funds are not each a 'single security'."""
+    files = {"securities": "symbol,name,asset_class,security_type\nVTI,Total,us_equity,etf\nVFIAX,500,us_equity,mutual_fund\n"
+                           "AAPL,Apple,us_equity,stock\n"}
+    assert run_import(ready_a, files).ok
+    files = {"securities": "symbol,name,asset_class,security_type,diversified\nQQQ,Nasdaq,us_equity,etf,no\nIWM,R2k,us_equity,etf,\n"}
+    assert run_import(ready_a, files).ok
+    with firm_scope(ready_a):
+        flags = dict(m.Security.objects.values_list("symbol", "diversified"))
+    assert flags == {"VTI": True, "VFIAX": True, "AAPL": False, "QQQ": False, "IWM": True}
+    refused = run_import(ready_a, {"securities": "symbol,name,asset_class,security_type,diversified\nMSFT,Microsoft,us_equity,stock,yes\n"})
+    assert not refused.ok and [(e.row, e.column) for e in refused.errors] == [(2, "diversified")]
+    assert "a stock is never a diversified fund" in refused.errors[0].message
