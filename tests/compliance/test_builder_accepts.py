@@ -140,3 +140,18 @@ def test_a_buy_stops_at_the_single_security_limit(scoped):
     p = Proposal.objects.get(account=acct)
     assert CheckResult.objects.get(proposal=p, kind="concentration").passed
     assert any("single-security limit" in u["reason"] for u in p.undone)
+
+
+def test_a_buy_after_an_imported_sale_of_unknown_gain_buys_the_substitute(scoped):
+    """Issue 16 item 1: an imported sell without its gain is a possible loss for the builder too."""
+    b = book(scoped)
+    acct = b["accounts"][0]
+    pm.Position.objects.filter(account=acct, security=b["stock"]).update(quantity=Decimal("300"))  # VTI under target: a buy
+    txn(scoped, acct, b["stock"], "sell", 3, gain=None)
+    itot = security(scoped, "ITOT", 100, asset_class="us_equity", diversified=True)
+    Substitute.objects.create(firm=scoped, security=b["stock"], substitute=itot)
+    outcomes, _ = scan_and_check(scoped)
+    p = Proposal.objects.get(account=acct)
+    bought = set(p.trades.filter(side="buy").values_list("security__symbol", flat=True))
+    assert "VTI" not in bought and "ITOT" in bought
+    assert outcomes[p.pk] == "clear"
