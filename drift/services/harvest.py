@@ -49,11 +49,11 @@ def harvest_find(*, firm_id: int, inputs: ScanInputs, prices: pd.Series, lots: p
     if passing.empty:
         return pd.DataFrame(columns=OPP_COLS)
     ids = passing["account_id"].unique()
-    days = ws.window_days()
-    bought = pd.DataFrame(columns=KEY, dtype="int64")
-    if days is not None:  # purchases in the household inside the window of the trade date, both directions
-        events = ws.household_events(firm_id, ids, *ws.window(ws.trade_date(inputs.as_of), days))
-        bought = events.loc[events["side"] == "buy", KEY].drop_duplicates()
+    # Purchases in the household inside the window of the trade date, both directions (a harvest
+    # keeps the statutory window even where the firm switched its compliance rule off).
+    days = ws.window_days() or ws.WINDOW_DAYS
+    events = ws.household_events(firm_id, ids, *ws.window(ws.trade_date(inputs.as_of), days))
+    bought = events.loc[events["side"] == "buy", KEY].drop_duplicates()
     pairs, subs = harvest_tables(inputs.securities)
     restrictions = restrictions_long(selectors.restrictions_frame(ids), inputs.securities)
     return harvest_opportunities(passing, accounts=acc, bought=bought, pairs=pairs, substitutes=subs,
