@@ -24,7 +24,8 @@ def _pending() -> pd.DataFrame:
         "id", "account_id", "proposal_id", "security_id", "substitute_id", "sold_on", "proposal__status_changed_at")
     frame = pd.DataFrame(list(rows), columns=["substitution_id", "account_id", "proposal_id", "original_id", "security_id", "sold_on", "executed_at"])
     frame["executed_on"] = [timezone.localtime(t).date() for t in frame["executed_at"]]
-    frame["sold"] = [max(a, b) for a, b in zip(frame["sold_on"], frame["executed_on"])]
+    # The sale happened on the harvest's trade date (or later, if it filled later).
+    frame["sold"] = [max(ws.trade_date(a), b) for a, b in zip(frame["sold_on"], frame["executed_on"])]
     return frame
 
 
