@@ -121,11 +121,11 @@ def household_events(firm_id: int, account_ids, lo: date, hi: date) -> pd.DataFr
     return frame[EVENT_COLUMNS].reset_index(drop=True)
 
 
-_GROUPS_SQL = f"""SELECT a.id AS account_id, {GROUP_SQL} AS grp FROM portfolios_account a JOIN portfolios_client c ON c.id = a.client_id
+_GROUPS_SQL = f"""SELECT a.id AS account_id, a.number, {GROUP_SQL} AS grp FROM portfolios_account a JOIN portfolios_client c ON c.id = a.client_id
 WHERE a.firm_id = %(f)s AND a.id = ANY(%(ids)s::bigint[])"""
 
 
-def account_groups(firm_id: int, account_ids) -> pd.Series:
-    """account_id -> the wash-sale group key of its client."""
+def account_groups(firm_id: int, account_ids) -> pd.DataFrame:
+    """Indexed by account_id: grp (the wash-sale group key of its client), number."""
     frame = frame_from_sql(_GROUPS_SQL, {"f": firm_id, "ids": list(map(int, account_ids))}, dtype={"account_id": "int64"})
-    return frame.set_index("account_id")["grp"]
+    return frame.set_index("account_id")[["grp", "number"]]

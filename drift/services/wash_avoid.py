@@ -29,7 +29,7 @@ class WashFacts:
     days: int | None  # None: the firm switched the wash-sale rule off
     trade_day: date
     events: pd.DataFrame  # drift.wash_sale.household_events, less the built accounts' own open proposals
-    groups: pd.Series  # account_id -> group
+    accounts: pd.DataFrame  # indexed by account_id: grp, number
     pairs: pd.DataFrame  # security_id, same_id (identity included)
     substitutes: pd.DataFrame  # security_id, substitute_id, rank
 
@@ -40,7 +40,8 @@ def wash_facts(firm_id: int, account_ids, as_of: date, pairs: pd.DataFrame, subs
     trade_day = ws.trade_date(as_of)
     ids = list(map(int, account_ids))
     if days is None or not ids:
-        return WashFacts(days, trade_day, ws.household_events(firm_id, [], trade_day, trade_day), pd.Series(dtype=object), pairs, substitutes)
+        return WashFacts(days, trade_day, ws.household_events(firm_id, [], trade_day, trade_day),
+                         pd.DataFrame(columns=["grp", "number"]), pairs, substitutes)
     lo, hi = ws.window(trade_day, days)
     events = ws.household_events(firm_id, ids, lo, hi)
     # A built account's open proposals are replaced by the new version: not a fact any more.
@@ -89,11 +90,11 @@ def _loss_sales(facts: WashFacts, plan: Plan) -> pd.DataFrame:
     past = facts.events[facts.events["side"] == "sell"][["account_id", "security_id", "date", "event_account", "gain_unknown"]]
     lots = plan.lots[plan.lots["gain"] < -0.005]
     built = lots[KEY].drop_duplicates()
-    if len(built) and len(facts.groups):
-        g = facts.groups
-        built = built.assign(grp=built["account_id"].map(g))
+    if len(built) and len(facts.accounts):
+        g = facts.accounts["grp"]
+        built = built.assign(grp=built["account_id"].map(g), event_account=built["account_id"].map(facts.accounts["number"]))
         members = pd.DataFrame({"asker": g.index.to_numpy(), "grp": g.to_numpy()})
-        built = built.merge(members, on="grp").assign(date=pd.Timestamp(facts.trade_day), event_account="(this build)", gain_unknown=False)
+        built = built.merge(members, on="grp").assign(date=pd.Timestamp(facts.trade_day), gain_unknown=False)
         built = built.rename(columns={"account_id": "seller"}).rename(columns={"asker": "account_id"})
         past = pd.concat([past, built[["account_id", "security_id", "date", "event_account", "gain_unknown"]]], ignore_index=True)
     return past.merge(facts.pairs, on="security_id")
@@ -137,9 +138,9 @@ def _washed_loss_sells(facts: WashFacts, plan: Plan) -> pd.DataFrame:
     """This build's loss sells that a buy of this build in the household (after substitution) washes."""
     lots = plan.lots[plan.lots["gain"] < -0.005][KEY].drop_duplicates()
     buys = plan.trades[plan.trades["side"] == "buy"][KEY]
-    if lots.empty or buys.empty or facts.groups.empty:
+    if lots.empty or buys.empty or facts.accounts.empty:
         return pd.DataFrame(columns=KEY + ["reason"])
-    g = facts.groups
+    g = facts.accounts["grp"]
     b = buys.assign(grp=buys["account_id"].map(g)).merge(facts.pairs, on="security_id")
     hit = lots.assign(grp=lots["account_id"].map(g)).merge(b[["grp", "same_id", "account_id"]].rename(columns={"account_id": "buyer"}),
                                                            left_on=["grp", "security_id"], right_on=["grp", "same_id"])
