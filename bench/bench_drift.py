@@ -4,6 +4,8 @@
   scan_s      the whole scan: inputs read, drift computed, snapshots written, breaches found;
               both timed on each of three days (DAYS) and reported as medians (floor_runs,
               scan_runs list every run);
+  avoidable_findings  proposals with a compliance finding the builder could have avoided
+              (compliance.avoidable; untimed): 0 when the builder constructs what compliance accepts;
   proposal_s  proposals built, written and committed for the breaching accounts and the tax-loss
               harvests (lots read, harvests found, plan, COPY, INSERT, and the commit, where
               PostgreSQL checks every new row's foreign keys); "harvests" counts the harvests proposed.
@@ -31,6 +33,9 @@ from harness import bench_firm, copy_rows, ids, peak_rss_mb  # noqa: I001  (sets
 from django.db import DatabaseError, connection, transaction  # noqa: E402
 
 
+from compliance.avoidable import avoidable_findings  # noqa: E402
+from compliance.services.rules import compliance_rules_ensure_defaults  # noqa: E402
+from drift.models import Proposal  # noqa: E402
 from drift.selectors import scan_inputs  # noqa: E402
 from drift.services.scan import drift_scan_run  # noqa: E402
 from firms.db_security import owner_role  # noqa: E402
@@ -198,10 +203,16 @@ def main() -> None:
         proposal_s = time.perf_counter() - t - run.counts["timings"]["scan_s"]
         proposals = run.counts["proposals"]
         harvests = run.counts.get("harvests", 0)
+        # Does the builder construct what compliance accepts? Findings it could have avoided (untimed).
+        compliance_rules_ensure_defaults(firm_id=firm.pk)
+        found = avoidable_findings(firm_id=firm.pk, proposal_ids=Proposal.objects.values_list("pk", flat=True))
+        avoidable = len(found)
+        if found:
+            print(f"avoidable findings by kind: {sorted(k for kinds in found.values() for k in kinds)}", file=sys.stderr)
     peak = peak_rss_mb()
     print(json.dumps({"bench": "drift_scan", "lots": LOTS, "accounts": N, "positions": positions, "floor_s": round(floor_s, 3),
                       "scan_s": round(scan_s, 3), "ratio": round(scan_s / floor_s, 2), "breaches": breaches,
-                      "proposal_s": round(proposal_s, 3), "proposals": proposals, "harvests": harvests,
+                      "proposal_s": round(proposal_s, 3), "proposals": proposals, "harvests": harvests, "avoidable_findings": avoidable,
                       "proposals_per_s": round(proposals / proposal_s, 1) if proposal_s else None, "peak_rss_mb": round(peak, 1),
                       "floor_runs": [round(x, 3) for x in floors], "scan_runs": [round(x, 3) for x in scans]}))
 

@@ -6,15 +6,15 @@ class ComplianceConfig(AppConfig):
 
     def ready(self):
         from drift.services.harvest import HARVEST_TABLE_PROVIDERS
-        from drift.services.proposals import BUY_SUBSTITUTE_PROVIDERS
         from drift.signals import proposals_created
+        from drift.wash_sale import RULE_PARAMS_READERS
 
-        from .selectors import pairs_frame, substitutes_frame
-        from .services.avoid import wash_sale_buy_substitutes
+        from .selectors import pairs_frame, rule_params_enabled, substitutes_frame
         from .tasks import proposals_check_enqueue
 
         proposals_created.connect(proposals_check_enqueue, dispatch_uid="compliance.proposals_check_enqueue")
-        if wash_sale_buy_substitutes not in BUY_SUBSTITUTE_PROVIDERS:
-            BUY_SUBSTITUTE_PROVIDERS.append(wash_sale_buy_substitutes)
+        # The builder reads the rules' parameters the checks will apply (wash window, cash floor, cap).
+        if rule_params_enabled not in RULE_PARAMS_READERS:
+            RULE_PARAMS_READERS.append(rule_params_enabled)
         # Tax-loss harvesting reads the substantially-identical pairs and the substitutes table.
         HARVEST_TABLE_PROVIDERS["compliance"] = (pairs_frame, substitutes_frame)

@@ -2,20 +2,18 @@
 of proposals (their trades, the trades of every open proposal of the same clients/households,
 the group's transactions in the window, holdings priced on each proposal's day)."""
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date
 
 import pandas as pd
 from django.db.models import Prefetch
 
 from drift.choices import OPEN_STATUSES
 from drift.pgcopy import frame_from_sql
+from drift.wash_sale import GROUP_SQL, TRADE_LOSS_SQL, household_events, trade_dates, window
 from portfolios.models import Security
 
 from .choices import ReviewStatus
 from .models import CheckResult, ComplianceReview, ComplianceRule, SubstantiallyIdenticalPair, Substitute
-
-# A client's wash-sale group: its household if it has one, else the client alone.
-GROUP_SQL = "COALESCE('h' || c.household_id::text, 'c' || c.id::text)"
 
 _PROPOSALS_SQL = f"""
 SELECT p.id AS proposal_id, p.account_id, a.number AS account_number, p.as_of, p.est_costs::float8 AS est_costs,
@@ -33,22 +31,12 @@ acc AS (SELECT a.id AS account_id, a.number AS account_number, {GROUP_SQL} AS gr
 
 # Trades of the proposals checked, and of every other open proposal in the same groups. A
 # sell's loss is the sum of its loss lots (a sale can mix gain and loss lots).
-_TRADES_SQL = _GROUP_ACCOUNTS + """
+_TRADES_SQL = _GROUP_ACCOUNTS + f"""
 SELECT t.proposal_id, p.as_of AS date, acc.grp, acc.account_number, t.security_id, t.side,
   t.quantity::float8 AS quantity, t.price::float8 AS price, t.value::float8 AS value,
-  CASE WHEN t.side <> 'sell' THEN 0.0
-       WHEN jsonb_array_length(t.lots) > 0 THEN (SELECT COALESCE(SUM(LEAST((l->>'gain')::numeric, 0)), 0) FROM jsonb_array_elements(t.lots) l)::float8
-       ELSE LEAST(t.realised_st + t.realised_lt, 0)::float8 END AS loss
+  ({TRADE_LOSS_SQL})::float8 AS loss
 FROM drift_proposaltrade t JOIN drift_proposal p ON p.id = t.proposal_id JOIN acc ON acc.account_id = p.account_id
 WHERE t.firm_id = %(f)s AND (p.id = ANY(%(ids)s::bigint[]) OR p.status = ANY(%(open)s))
-"""
-
-_HISTORY_SQL = _GROUP_ACCOUNTS + """
-SELECT NULL::bigint AS proposal_id, tx.date, acc.grp, acc.account_number, tx.security_id, tx.side,
-  tx.quantity::float8 AS quantity, tx.price::float8 AS price, (tx.quantity * tx.price)::float8 AS value,
-  CASE WHEN tx.side = 'sell' THEN LEAST(COALESCE(tx.realized_gain, 0), 0)::float8 ELSE 0.0 END AS loss
-FROM portfolios_transaction tx JOIN acc ON acc.account_id = tx.account_id
-WHERE tx.firm_id = %(f)s AND tx.date BETWEEN %(lo)s AND %(hi)s
 """
 
 # Holdings of the proposals' accounts, each priced at its last close on or before the
@@ -71,7 +59,7 @@ _EVENT_TYPES = {"proposal_id": "Int64", "grp": "object", "account_number": "obje
 class CheckInputs:
     proposals: pd.DataFrame  # one row per proposal checked
     trades: pd.DataFrame  # trades of those proposals and of open proposals in their groups
-    history: pd.DataFrame  # the groups' transactions around the proposals' days
+    events: pd.DataFrame  # per proposal: its group's purchases and loss sales in its window (drift.wash_sale)
     holdings: pd.DataFrame  # proposal_id, security_id, quantity, price
     securities: pd.DataFrame  # security_id, symbol, asset_class, security_type, diversified
     pairs: pd.DataFrame  # security_id, same_id: both directions, plus each security with itself
@@ -81,14 +69,24 @@ class CheckInputs:
 def check_inputs(*, firm_id: int, proposal_ids: list[int], window_days: int = 30) -> CheckInputs:
     params = {"f": firm_id, "ids": list(map(int, proposal_ids)), "open": sorted(OPEN_STATUSES)}
     proposals = frame_from_sql(_PROPOSALS_SQL, params, parse_dates=["as_of"])
-    if proposals.empty:
-        lo = hi = pd.Timestamp("1970-01-01").date()
-    else:
-        lo, hi = proposals["as_of"].min().date() - timedelta(days=window_days), proposals["as_of"].max().date() + timedelta(days=window_days)
+    proposals["trade_date"] = trade_dates(proposals["as_of"]) if len(proposals) else pd.Series(dtype="datetime64[ns]")
     trades = frame_from_sql(_TRADES_SQL, params, dtype=_EVENT_TYPES, parse_dates=["date"])
-    history = frame_from_sql(_HISTORY_SQL, {**params, "lo": lo, "hi": hi}, dtype=_EVENT_TYPES, parse_dates=["date"])
     holdings = frame_from_sql(_HOLDINGS_SQL, params, dtype={"proposal_id": "int64", "security_id": "int64", "quantity": "float64", "price": "float64"})
-    return CheckInputs(proposals, trades, history, holdings, securities_frame(), pairs_frame(), substitutes_frame())
+    return CheckInputs(proposals, trades, proposal_events(firm_id, proposals, window_days), holdings, securities_frame(),
+                       pairs_frame(), substitutes_frame())
+
+
+def proposal_events(firm_id: int, proposals: pd.DataFrame, window_days: int) -> pd.DataFrame:
+    """The household facts of each proposal's account inside the window of its trade date,
+    keyed by proposal_id (as the builder reads them)."""
+    if proposals.empty:
+        return household_events(firm_id, [], date.min, date.min).assign(proposal_key=pd.Series(dtype="int64"))
+    lo = window(proposals["trade_date"].min().date(), window_days)[0]
+    hi = window(proposals["trade_date"].max().date(), window_days)[1]
+    events = household_events(firm_id, proposals["account_id"].unique(), lo, hi)
+    keyed = proposals[["proposal_id", "account_id", "trade_date"]].rename(columns={"proposal_id": "proposal_key"})
+    events = events.merge(keyed, on="account_id")
+    return events[(events["date"] - events["trade_date"]).dt.days.abs() <= window_days].drop(columns="trade_date")
 
 
 def securities_frame() -> pd.DataFrame:
@@ -108,6 +106,16 @@ def pairs_frame() -> pd.DataFrame:
 def substitutes_frame() -> pd.DataFrame:
     rows = Substitute.objects.values_list("security_id", "substitute_id", "rank")
     return pd.DataFrame(list(rows), columns=["security_id", "substitute_id", "rank"])
+
+
+def rule_params_enabled() -> dict[str, dict]:
+    """{kind: params} of the rules the checks will run (a kind not stored yet: its defaults,
+    as compliance_rules_ensure_defaults will store them); the builder reads the same."""
+    from .params import DEFAULTS
+
+    stored = {r.kind: r for r in ComplianceRule.objects.all()}
+    return {kind: (stored[kind].params if kind in stored else params) for kind, (_sev, params) in DEFAULTS.items()
+            if kind not in stored or stored[kind].enabled}
 
 
 def rules_enabled() -> list[ComplianceRule]:

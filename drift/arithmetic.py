@@ -124,7 +124,11 @@ def drift_compute(positions: pd.DataFrame, targets: pd.DataFrame, accounts: pd.D
     frame = pd.DataFrame({"account_id": ids[rows], "asset_class": pd.Series(classes[cols], dtype=object), "value": values[rows, cols],
                           "target": target[rows, cols], "current": current[rows, cols], "drift": drift[rows, cols],
                           "band": band[rows, cols], "dollar_dev": dollar_dev[rows, cols], "breach": breach[rows, cols]})
-    return DriftResult(accounts=_per_account(accounts, positions, acct, grid, absd, breach, classes, total), classes=frame)
+    out = _per_account(accounts, positions, acct, grid, absd, breach, classes, total)
+    # The dollar test, stored with the snapshot: the largest class deviation in dollars and the rule's threshold.
+    out["dollar_off"] = np.where(grid, dollar_dev, 0.0).max(axis=1, initial=0.0)
+    out["dollar_threshold"] = dollar[:, 0] if len(dollar) else np.zeros(0)
+    return DriftResult(accounts=out, classes=frame)
 
 
 def _per_account(accounts: pd.DataFrame, positions: pd.DataFrame, acct: np.ndarray, grid: np.ndarray, absd: np.ndarray,

@@ -10,6 +10,7 @@ from django.db.models import Q
 
 from firms.models import Firm, FirmOwned, Membership
 from portfolios.choices import Segment, Side
+from portfolios.display import usd
 from portfolios.models import MONEY, PRICE, QTY, Account, Security
 
 from .choices import BudgetMode, ProposalKind, ProposalSource, ProposalStatus, RebalanceTo, ScanStatus, SnapshotStatus
@@ -112,7 +113,17 @@ class DriftSnapshot(FirmOwned):
     rule = models.ForeignKey(DriftRule, null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+",
                              db_index=False, db_constraint=False)
     detail = StoredJSONField(default=dict, help_text="Per asset class: [current, target, band] in percent.")
+    dollar_off = models.DecimalField(**MONEY, null=True, blank=True, help_text="Largest class deviation in dollars.")
+    dollar_threshold = models.DecimalField(**MONEY, null=True, blank=True, help_text="The rule's dollar threshold (none: no dollar test).")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    @property
+    def dollar_breach(self) -> str:
+        """"off by $100,000; threshold $50,000" when the dollar test breaches, else ""."""
+        if self.dollar_threshold is None or self.dollar_off is None or self.dollar_off <= self.dollar_threshold:
+            return ""
+        whole = Decimal(1)
+        return f"off by {usd(self.dollar_off.quantize(whole))}; threshold {usd(self.dollar_threshold.quantize(whole))}"
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["firm", "account", "as_of"], name="snapshot_unique_per_day")]

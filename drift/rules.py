@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pandas as pd
+from django.db.models import Q
 
 from portfolios.choices import AssetClass, Segment
 
@@ -41,18 +42,33 @@ def overrides_errors(value) -> list[str]:
 @dataclass
 class AppliedRule:
     rule: DriftRule | None
-    reason: str  # "account override" | "segment" | "firm default" | "none"
+    reason: str  # "account override" | "segment" | "firm default" (shipped: not stored until the first scan)
+
+
+def shipped_rule(segment: str | None) -> DriftRule | None:
+    """The shipped rule for `segment` (None: the firm default), unsaved."""
+    for name, seg, pp, overrides in DEFAULT_RULES:
+        if seg == segment:
+            return DriftRule(name=name, segment=seg, threshold_pp=pp, class_overrides=overrides)
+    return None
 
 
 def rule_for_account(account) -> AppliedRule:
-    """The rule that applies to one account and why (for the account page)."""
+    """The rule that applies to one account and why (for the account page). A firm that has no
+    rules yet gets the shipped ones at its first scan; the page names the one that will apply."""
     settings = AccountDriftSettings.objects.filter(account=account).select_related("rule").first()
     if settings and settings.rule:
         return AppliedRule(settings.rule, "account override")
-    rules = {r.segment: r for r in DriftRule.objects.filter(segment__in=[account.segment, None])}
+    # (segment IN (…, NULL) never matches NULL: the firm default is asked for apart.)
+    rules = {r.segment: r for r in DriftRule.objects.filter(Q(segment=account.segment) | Q(segment__isnull=True))}
     if account.segment in rules:
         return AppliedRule(rules[account.segment], "segment")
-    return AppliedRule(rules.get(None), "firm default" if None in rules else "none")
+    if not DriftRule.objects.exists():
+        shipped = shipped_rule(account.segment)
+        if shipped is not None and account.segment:
+            return AppliedRule(shipped, "segment (shipped rule)")
+        return AppliedRule(shipped_rule(None), "firm default (shipped rule)")
+    return AppliedRule(rules.get(None) or shipped_rule(None), "firm default")
 
 
 def rule_ids_for(accounts: pd.DataFrame, rules: pd.DataFrame) -> pd.Series:

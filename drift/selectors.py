@@ -181,8 +181,8 @@ def rules_widened(rules: pd.DataFrame, factor: float) -> pd.DataFrame:
 
 
 def securities_frame() -> pd.DataFrame:
-    rows = Security.objects.values_list("id", "symbol", "asset_class", "security_type")
-    return pd.DataFrame(list(rows), columns=["security_id", "symbol", "asset_class", "security_type"])
+    rows = Security.objects.values_list("id", "symbol", "asset_class", "security_type", "diversified")
+    return pd.DataFrame(list(rows), columns=["security_id", "symbol", "asset_class", "security_type", "diversified"])
 
 
 def targets_frame(model_ids=None, override: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -283,39 +283,6 @@ def latest_versions(account_ids) -> pd.Series:
 
 
 # --- Tax-loss harvesting ------------------------------------------------------------------
-
-# A client's wash-sale group: its household if it has one, else the client alone (as compliance).
-_GROUP = "COALESCE('h' || c.household_id::text, 'c' || c.id::text)"
-_HOUSEHOLD_EVENTS_SQL = f"""
-WITH grp AS (SELECT a.id AS account_id, {_GROUP} AS g FROM portfolios_account a JOIN portfolios_client c ON c.id = a.client_id
-             WHERE a.firm_id = %(f)s),
-target AS (SELECT account_id, g FROM grp WHERE account_id = ANY(%(ids)s::bigint[])),
-ev AS (
-  SELECT tx.account_id, tx.security_id FROM portfolios_transaction tx
-  WHERE tx.firm_id = %(f)s AND tx.date BETWEEN %(lo)s AND %(hi)s AND {{tx}}
-  UNION
-  SELECT p.account_id, t.security_id FROM drift_proposaltrade t JOIN drift_proposal p ON p.id = t.proposal_id
-  WHERE t.firm_id = %(f)s AND p.status = ANY(%(open)s) AND {{trade}}
-)
-SELECT DISTINCT target.account_id, ev.security_id FROM ev JOIN grp ON grp.account_id = ev.account_id JOIN target ON target.g = grp.g
-"""
-_EVENT_KINDS = {
-    "buy": ("tx.side = 'buy'", "t.side = 'buy'"),
-    "loss_sale": ("tx.side = 'sell' AND tx.realized_gain < 0", "t.side = 'sell' AND t.realised_st + t.realised_lt < 0"),
-}
-
-
-def household_events(firm_id: int, account_ids, lo: date, hi: date, kind: str) -> pd.DataFrame:
-    """(account_id, security_id): securities bought (kind "buy") or sold at a loss ("loss_sale")
-    between `lo` and `hi` in any account of each account's client group (household; IRAs
-    included), from the transaction history and every open proposal. One query."""
-    from .choices import OPEN_STATUSES
-
-    tx, trade = _EVENT_KINDS[kind]
-    return frame_from_sql(_HOUSEHOLD_EVENTS_SQL.format(tx=tx, trade=trade),
-                          {"f": firm_id, "ids": list(map(int, account_ids)), "lo": lo, "hi": hi, "open": sorted(OPEN_STATUSES)},
-                          dtype={"account_id": "int64", "security_id": "int64"})
-
 
 def harvest_rules_frame() -> pd.DataFrame:
     from .models import HarvestRule

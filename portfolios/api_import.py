@@ -48,6 +48,11 @@ class ImportRefusedSerializer(serializers.Serializer):
 
 class ImportedSerializer(serializers.Serializer):
     counts = serializers.DictField(child=serializers.IntegerField(), help_text="Rows written per kind.")
+    unknown_gain_sells = serializers.IntegerField(
+        help_text="Sells with neither realized_gain nor cost_basis: their gain is unknown (a possible loss to the wash-sale check).")
+    ignored_columns = serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
+                                            help_text="Per file, the header columns the format does not know (not read).")
+    notes = serializers.ListField(child=serializers.CharField(), help_text="The two above, in words.")
 
 
 class BookImportView(APIView):
@@ -71,6 +76,7 @@ class BookImportView(APIView):
         req = request._request
         result = book_import(firm=req.firm, files=files, actor=req.membership, source="api")
         if result.ok:
-            return Response({"counts": result.counts}, status=status.HTTP_201_CREATED)
+            return Response({"counts": result.counts, "unknown_gain_sells": result.unknown_gain_sells,
+                             "ignored_columns": result.ignored_columns, "notes": result.notes}, status=status.HTTP_201_CREATED)
         errors = [error.as_dict() for error in result.errors]
         return Response({"errors": errors, "error_count": result.error_count}, status=status.HTTP_400_BAD_REQUEST)

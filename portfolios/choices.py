@@ -23,6 +23,11 @@ class SecurityType(models.TextChoices):
     CASH = "cash", "Cash"
 
 
+# Funds count as diversified (exempt from the single-security limit) unless the book says
+# otherwise; a stock never does.
+DIVERSIFIED_BY_DEFAULT = frozenset({SecurityType.ETF.value, SecurityType.MUTUAL_FUND.value})
+
+
 class Liquidity(models.TextChoices):
     DAILY = "daily", "Daily"
     LIMITED = "limited", "Limited"

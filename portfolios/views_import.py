@@ -21,6 +21,8 @@ def import_page(request):
         if result.ok:
             summary = ", ".join(f"{n} {kind}" for kind, n in result.counts.items())
             messages.success(request, f"Imported {summary}.")
+            for note in result.notes:
+                messages.warning(request, note)
             return redirect("portfolios:import")
     recent = ImportRun.objects.select_related("created_by__user")[:10]
     return render(request, "portfolios/import.html", {"result": result, "kinds": KINDS, "recent": recent})

@@ -5,6 +5,7 @@ from decimal import Decimal
 import factory
 
 from portfolios import models as m
+from portfolios.choices import DIVERSIFIED_BY_DEFAULT
 
 
 class CustodianFactory(factory.django.DjangoModelFactory):
@@ -24,6 +25,7 @@ class SecurityFactory(factory.django.DjangoModelFactory):
     name = factory.LazyAttribute(lambda o: f"{o.symbol} Fund")
     asset_class = "us_equity"
     security_type = "etf"
+    diversified = factory.LazyAttribute(lambda o: o.security_type in DIVERSIFIED_BY_DEFAULT)  # as the import does
 
 
 class ModelPortfolioFactory(factory.django.DjangoModelFactory):

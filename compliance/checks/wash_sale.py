@@ -1,45 +1,41 @@
 """Wash sale: a sale at a loss and a purchase of the same or a substantially identical security
-within `window_days` before or after it, anywhere in the client's accounts (a household is
-one client; IRAs and Roths count). Purchases and loss sales come from the transaction history
-and from every open proposal of the group, this one included. Both directions are caught:
-selling at a loss after a recent purchase, and buying after a recent loss sale."""
+within `window_days` calendar days before or after the proposal's trade date, anywhere in the
+client's group (a household is one client; IRAs and Roths count). The window, the trade date
+and the household facts (transaction history and every open proposal, this one included) are
+drift.wash_sale's, the same the proposal builder avoids up front. Both directions are caught:
+selling at a loss near a purchase, and buying near a loss sale. A sale imported without its
+gain is a possible loss: it is reported as such, never passed."""
 import pandas as pd
+
+from drift.wash_sale import first_safe_day, window
 
 from ..selectors import CheckInputs
 from .base import Outcome, money
 
-EVENT_COLS = ["grp", "same_id", "date", "side", "loss", "account_number", "proposal_id", "symbol"]
+LOSS = -0.005
 
 
 def wash_sale_check(inputs: CheckInputs, params: dict, after=None) -> dict[int, Outcome]:
-    matches = wash_sale_matches(inputs, params["window_days"])
+    days = int(params["window_days"])
+    matches = wash_sale_matches(inputs, days)
     subs = substitutes_for(inputs, matches)
-    return {int(pid): _outcome(rows, subs) for pid, rows in matches.groupby("proposal_id")}
-
-
-def _events(inputs: CheckInputs) -> pd.DataFrame:
-    """Every purchase and loss sale of the groups, once per security it is identical to."""
-    own = inputs.trades.assign(source="proposal")
-    past = inputs.history.assign(source="history")
-    events = pd.concat([own, past], ignore_index=True)
-    events["date"] = pd.to_datetime(events["date"])
-    events = events[(events["side"] == "buy") | (events["loss"] < -0.005)]
-    events = events.merge(inputs.securities[["security_id", "symbol"]], on="security_id", how="left")
-    return events.merge(inputs.pairs, on="security_id")  # same_id: a security the event counts for
+    return {int(pid): _outcome(rows, subs, days) for pid, rows in matches.groupby("proposal_id")}
 
 
 def wash_sale_matches(inputs: CheckInputs, window_days: int) -> pd.DataFrame:
-    """One row per (proposed trade, opposite event) pair inside the window."""
+    """One row per (proposed trade, opposite household event) pair inside the window."""
     ids = set(inputs.proposals["proposal_id"])
     mine = inputs.trades[inputs.trades["proposal_id"].isin(ids)].astype({"proposal_id": "int64"})
+    mine = mine[(mine["side"] == "buy") | (mine["loss"] < LOSS)]
+    mine = mine.merge(inputs.proposals[["proposal_id", "trade_date"]], on="proposal_id")
     mine = mine.merge(inputs.securities[["security_id", "symbol"]], on="security_id", how="left")
-    mine = mine[(mine["side"] == "buy") | (mine["loss"] < -0.005)]
-    events = _events(inputs)[EVENT_COLS + ["source"]].rename(columns={
-        "date": "event_date", "side": "event_side", "loss": "event_loss", "account_number": "event_account",
-        "proposal_id": "event_proposal", "symbol": "event_symbol"})
-    m = mine.merge(events, left_on=["grp", "security_id"], right_on=["grp", "same_id"])
-    m["days"] = (pd.to_datetime(m["event_date"]) - pd.to_datetime(m["date"])).dt.days
-    opposite = ((m["side"] == "sell") & (m["event_side"] == "buy")) | ((m["side"] == "buy") & (m["event_side"] == "sell"))
+    events = inputs.events.merge(inputs.pairs, on="security_id")  # same_id: a security the event counts for
+    events = events.merge(inputs.securities[["security_id", "symbol"]], on="security_id", how="left")
+    events = events.rename(columns={"security_id": "event_security", "side": "event_side", "loss": "event_loss", "date": "event_date",
+                                    "proposal_id": "event_proposal", "symbol": "event_symbol", "proposal_key": "proposal_id"})
+    m = mine.merge(events, left_on=["proposal_id", "security_id"], right_on=["proposal_id", "same_id"])
+    m["days"] = (m["event_date"] - m["trade_date"]).dt.days
+    opposite = m["side"] != m["event_side"]
     return m[opposite & (m["days"].abs() <= window_days)].sort_values(["proposal_id", "days"])
 
 
@@ -62,24 +58,38 @@ def substitutes_for(inputs: CheckInputs, matches: pd.DataFrame) -> dict[tuple[in
     return out
 
 
-def _describe(r) -> dict:
-    where = "in this proposal" if r.source == "proposal" and r.event_proposal == r.proposal_id else (
-        f"in proposal #{int(r.event_proposal)}" if r.source == "proposal" else "in the transaction history")
+def _describe(r, days: int) -> dict:
+    if r.source == "proposal":
+        where = "in this proposal" if r.event_proposal == r.proposal_id else f"in proposal #{int(r.event_proposal)}"
+    else:
+        where = "in the transaction history"
+    unknown = bool(r.side == "buy" and r.gain_unknown)
     sale_loss = r.loss if r.side == "sell" else r.event_loss
+    lo, hi = window(r.trade_date.date(), days)
     return {"trade": f"{r.side} {r.symbol}", "other": f"{r.event_side} {r.event_symbol}", "other_account": r.event_account,
-            "other_date": r.event_date.date().isoformat(), "days": int(r.days), "where": where, "loss": money(sale_loss)}
+            "other_date": r.event_date.date().isoformat(), "days": int(r.days), "where": where,
+            "loss": None if unknown else money(sale_loss), "gain_unknown": unknown,
+            "trade_date": r.trade_date.date().isoformat(), "window_start": lo.isoformat(), "window_end": hi.isoformat()}
 
 
-def _outcome(rows: pd.DataFrame, subs: dict) -> Outcome:
-    items = [_describe(r) for r in rows.itertuples()]
-    first = items[0]
-    message = (f"Wash sale: {first['trade']} with {first['other']} in account {first['other_account']} on {first['other_date']} "
-               f"({abs(first['days'])} days {'after' if first['days'] > 0 else 'before'}; loss ${first['loss'].lstrip('-')})")
-    message += f" and {len(items) - 1} more." if len(items) > 1 else "."
+def _sentence(item: dict) -> str:
+    when = "the same day as" if item["days"] == 0 else f"{abs(item['days'])} days {'after' if item['days'] > 0 else 'before'}"
+    loss = (" (gain unknown: imported without realized_gain or cost_basis, so treated as a possible loss)" if item["gain_unknown"]
+            else f" (loss ${item['loss'].lstrip('-')})")
+    return (f"{item['trade']} on trade date {item['trade_date']} with {item['other']} in account {item['other_account']} "
+            f"on {item['other_date']} {item['where']}{loss}, {when} the trade; window {item['window_start']} to {item['window_end']}")
+
+
+def _outcome(rows: pd.DataFrame, subs: dict, days: int) -> Outcome:
+    items = [_describe(r, days) for r in rows.itertuples()]
+    message = "Wash sale: " + _sentence(items[0])
+    message += f"; and {len(items) - 1} more." if len(items) > 1 else "."
     pid = int(rows["proposal_id"].iloc[0])
     replace = [v for (p, _), v in subs.items() if p == pid]
     if replace:
         text = "; ".join(f"buy {r['substitute_symbol']} instead of {r['symbol']}" for r in replace)
         return Outcome(message, {"matches": items}, {"action": "substitute", "replace": replace, "text": f"Use a substitute: {text}."})
-    last = rows["event_date"].max() + pd.Timedelta(days=31)
-    return Outcome(message, {"matches": items}, {"action": "defer", "text": f"No substitute on file; defer the trade until {last.date().isoformat()}."})
+    safe = first_safe_day(rows["event_date"].max().date(), days)
+    return Outcome(message, {"matches": items}, {"action": "defer", "until": safe.isoformat(),
+                                                 "text": f"No substitute on file; defer the trade until {safe.isoformat()} "
+                                                         f"(the first trading day after the window)."})

@@ -14,7 +14,7 @@ from drift.services.proposals import lock_firm_proposals
 from drift.services.transitions import VersionInBatch, proposals_supersede_replaced, versions_lock_for_new
 from drift.signals import proposals_created
 from firms.audit import audit_record
-from portfolios.models import Price
+from portfolios.models import Price, Security
 
 from ..choices import RuleKind
 from ..models import CheckResult
@@ -78,7 +78,7 @@ def proposal_regenerate_substitute(*, proposal: Proposal, actor=None) -> Proposa
         if old.status not in (ProposalStatus.BLOCKED, ProposalStatus.FLAGGED):
             raise RegenerateRefused(f"This version is now {old.get_status_display().lower()}; nothing was regenerated.")
         trades = _new_trades(old, swap)
-        new = _copy(old, trades)
+        new = _copy(old, trades, swap)
         proposals_supersede_replaced(earlier=earlier, new_ids=[new.pk], actor=getattr(actor, "user", None),
                                      reason=f"replaced by v{new.version} with a substitute")
         audit_record(firm_id=old.firm_id, event="compliance.regenerated", actor=getattr(actor, "user", None), obj=new,
@@ -88,14 +88,28 @@ def proposal_regenerate_substitute(*, proposal: Proposal, actor=None) -> Proposa
     return new
 
 
-def _copy(old: Proposal, trades: list[ProposalTrade]) -> Proposal:
+def _own_flags(old: Proposal, swap: dict[int, int]) -> dict:
+    """The old version's flags, with the harvests naming the substitute this version buys."""
+    symbols = dict(Security.objects.filter(pk__in=[*swap, *swap.values()]).values_list("pk", "symbol"))
+    renamed = {symbols[a]: symbols[b] for a, b in swap.items() if a in symbols and b in symbols}
+    harvests = [{**h, "substitute": renamed.get(h.get("substitute"), h.get("substitute"))} for h in old.flags.get("harvest", [])]
+    flags = {**old.flags, "substitute_of": old.pk}
+    if harvests:
+        flags["harvest"] = harvests
+    return flags
+
+
+def _copy(old: Proposal, trades: list[ProposalTrade], swap: dict[int, int]) -> Proposal:
+    """The new version: the same sells, so the same gains, losses and tax saved as the old one;
+    its own buys and its own harvest summary."""
     version = Proposal.objects.filter(account_id=old.account_id).aggregate(v=Max("version"))["v"] + 1
     new = Proposal(firm_id=old.firm_id, account_id=old.account_id, version=version, kind=old.kind, source=old.source,
                    status=ProposalStatus.DRAFT, as_of=old.as_of, rule_id=old.rule_id, created_by=old.created_by,
                    total_value=old.total_value, cash_amount=old.cash_amount, trade_value=sum((t.value for t in trades), Decimal("0")),
                    est_costs=old.est_costs, est_tax=old.est_tax, realised_st=old.realised_st, realised_lt=old.realised_lt,
+                   losses_st=old.losses_st, losses_lt=old.losses_lt, tax_saved=old.tax_saved,
                    drift_before=old.drift_before, drift_after=old.drift_after, allocation=old.allocation,
-                   flags={**old.flags, "substitute_of": old.pk}, undone=old.undone)
+                   flags=_own_flags(old, swap), undone=old.undone)
     new.content_hash = _hash(new, trades)
     new.save()
     for t in trades:

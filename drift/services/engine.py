@@ -28,6 +28,17 @@ class Plan:
     accounts: pd.DataFrame  # per account summary (see _summary)
     allocation: pd.DataFrame  # account_id, asset_class, current, proposed, target
     undone: pd.DataFrame  # account_id, security_id, side, value, reason
+    notes: pd.DataFrame | None = None  # account_id, text: a finding the builder could not avoid, and why
+
+
+@dataclass
+class Guard:
+    """What compliance will check, for the rebalancer to respect up front (see
+    drift.services.wash_avoid): sells that must not realise a loss (account_id, security_id,
+    reason) and the single-security cap on buys (percent; the security ids it applies to)."""
+    no_loss: pd.DataFrame | None = None
+    cap_pct: float | None = None
+    capped_ids: frozenset = frozenset()
 
 
 def _desired_weights(classes: pd.DataFrame, accts: pd.DataFrame) -> pd.DataFrame:
@@ -105,8 +116,54 @@ def _cap_gains(sells: pd.DataFrame, accts: pd.DataFrame, undone: list) -> pd.Dat
     return s[~drop].drop(columns=["gain", "left", "cap", "cum"])
 
 
+def _no_loss_sells(sells: pd.DataFrame, lots: pd.DataFrame, no_loss: pd.DataFrame | None, undone: list) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Sells of `no_loss` keys (a loss would wash a purchase in the household's window) cut to
+    their gain lots; the loss lots are left out of the lot choice. What is not sold is undone."""
+    if no_loss is None or no_loss.empty or sells.empty:
+        return sells, lots
+    guard = no_loss.drop_duplicates(KEY)
+    l = lots.merge(guard[KEY], on=KEY).merge(sells[KEY + ["price"]], on=KEY)
+    if l.empty:
+        return sells, lots
+    loss_lot = l["cost_basis"] > l["quantity"] * l["price"] + 1e-9
+    gain_qty = l.loc[~loss_lot].groupby(KEY)["quantity"].sum()
+    keys = pd.MultiIndex.from_frame(sells[KEY])
+    guarded = keys.isin(pd.MultiIndex.from_frame(l[KEY].drop_duplicates()))
+    room = pd.Series(gain_qty.reindex(keys).fillna(0.0).to_numpy(), index=sells.index)
+    new_q = np.where(guarded, np.minimum(sells["quantity"], room), sells["quantity"])
+    cut = guarded & (new_q < sells["quantity"].to_numpy() - 1e-9)
+    if cut.any():
+        why = sells.loc[cut, KEY].merge(guard, on=KEY, how="left")["reason"].to_numpy()
+        undone.append(sells.loc[cut, KEY].assign(side="sell", value=(sells.loc[cut, "quantity"] - new_q[cut]) * sells.loc[cut, "price"],
+                                                 reason=why))
+    sells = sells.assign(quantity=new_q)
+    sells = sells.assign(value=sells["quantity"] * sells["price"])
+    dropped = lots.merge(l.loc[loss_lot, ["lot_id"]].assign(x=True), on="lot_id", how="left")["x"].notna().to_numpy()
+    return sells[sells["quantity"] > 0], lots[~dropped]
+
+
+def _cap_buys(buys: pd.DataFrame, holdings: pd.DataFrame, sells: pd.DataFrame, a: pd.DataFrame, guard, undone: list) -> pd.DataFrame:
+    """No buy takes a security the cap applies to above the firm's single-security limit of the
+    account (held, less sold, plus bought; a little below the limit so costs cannot tip it)."""
+    if guard is None or guard.cap_pct is None or buys.empty:
+        return buys
+    held = (holdings["quantity"] * holdings["price"]).groupby([holdings["account_id"], holdings["security_id"]]).sum()
+    sold = sells.groupby(KEY)["value"].sum() if len(sells) else pd.Series(dtype=float)
+    keys = pd.MultiIndex.from_frame(buys[KEY])
+    now = held.reindex(keys).fillna(0.0).to_numpy() - sold.reindex(keys).fillna(0.0).to_numpy()
+    limit = guard.cap_pct / 100.0 * 0.999 * (buys["account_id"].map(a["total_value"]) + buys["account_id"].map(a["new_cash"]))
+    room = np.maximum(limit.to_numpy() - now, 0.0)
+    applies = buys["security_id"].isin(guard.capped_ids).to_numpy()
+    capped = applies & (buys["trade_value"].to_numpy() > room)
+    if not capped.any():
+        return buys
+    undone.append(buys.loc[capped, KEY].assign(side="buy", value=buys.loc[capped, "trade_value"].to_numpy() - room[capped],
+                                               reason=f"single-security limit of {guard.cap_pct:g}% (the firm's concentration rule)"))
+    return buys.assign(trade_value=np.where(capped, room, buys["trade_value"]))
+
+
 def plan_trades(*, holdings, securities, prices, targets, classes, accts, restrictions, lots, as_of: date,
-                harvest: pd.DataFrame | None = None) -> Plan:
+                harvest: pd.DataFrame | None = None, guard: Guard | None = None) -> Plan:
     """holdings: account_id, security_id, asset_class, quantity, price. classes: the drift
     result rows of these accounts. accts: account_id, model_id, total_value, mode,
     min_trade_value, cash_floor_pct, fractional, new_cash, allow_buy, allow_sell,
@@ -126,6 +183,7 @@ def plan_trades(*, holdings, securities, prices, targets, classes, accts, restri
     sells["value"] = sells["quantity"] * sells["price"]
     sells = sells[sells["value"] >= sells["account_id"].map(a["min_trade_value"]) - 1e-9]
     sells = harvest_sells(sells, harvest, holdings)
+    sells, lots = _no_loss_sells(sells, lots, guard.no_loss if guard else None, undone)
     used, per_sell = lots_pick(sells[KEY + ["quantity", "price"]], lots, as_of=as_of)
     sells = sells.merge(per_sell, on=KEY, how="left")
     sells = _cap_gains(sells, accts, undone)
@@ -138,6 +196,9 @@ def plan_trades(*, holdings, securities, prices, targets, classes, accts, restri
     buys = _split_restricted(buys, restrictions, "buy", undone)
     buys = _finance(buys, sells.assign(value=sells["value"] - sells["extra_value"]), c, a)
     buys = harvest_buys(buys, sells, harvest, a)
+    if harvest is not None and len(harvest):  # the substitutes bought too stay above the cash floor
+        buys = _finance(buys, sells, c, a)
+    buys = _cap_buys(buys, holdings, sells, a, guard, undone)
     buys["fractional"] = _fractional(buys, securities, accts)
     buys["quantity"] = _quantities(buys, "down")
     buys["value"] = buys["quantity"] * buys["price"]

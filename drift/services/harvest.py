@@ -1,19 +1,18 @@
 """Tax-loss harvesting inside the scan (R-TLH-1…3): find opportunities set-based, hand the
 harvestable ones to the rebalancer, record them and the substitutions, and propose swap-backs
 once the wash-sale window has passed. A handful of queries per firm, none per account or lot."""
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 
 from .. import selectors
+from .. import wash_sale as ws
 from ..harvest import KEY, OPP_COLS, harvest_lots, harvest_opportunities
 from ..models import HarvestOpportunity, Substitution
 from ..pgcopy import insert_text, text_field, text_fixed, text_int
 from ..selectors import ScanInputs
 from .proposals import lock_firm_proposals, restrictions_long
 
-WINDOW = 30  # days either side of a sale (26 U.S.C. §1091)
-SWAP_BACK_AFTER = WINDOW + 1
 PROPOSED = "proposed"
 
 # Compliance owns the substantially-identical pairs and the substitutes table; it registers
@@ -50,8 +49,11 @@ def harvest_find(*, firm_id: int, inputs: ScanInputs, prices: pd.Series, lots: p
     if passing.empty:
         return pd.DataFrame(columns=OPP_COLS)
     ids = passing["account_id"].unique()
-    as_of = inputs.as_of
-    bought = selectors.household_events(firm_id, ids, as_of - timedelta(days=WINDOW), as_of, "buy")
+    # Purchases in the household inside the window of the trade date, both directions (a harvest
+    # keeps the statutory window even where the firm switched its compliance rule off).
+    days = ws.window_days() or ws.WINDOW_DAYS
+    events = ws.household_events(firm_id, ids, *ws.window(ws.trade_date(inputs.as_of), days))
+    bought = events.loc[events["side"] == "buy", KEY].drop_duplicates()
     pairs, subs = harvest_tables(inputs.securities)
     restrictions = restrictions_long(selectors.restrictions_frame(ids), inputs.securities)
     return harvest_opportunities(passing, accounts=acc, bought=bought, pairs=pairs, substitutes=subs,

@@ -14,13 +14,13 @@ from .. import selectors
 from ..arithmetic import DriftResult
 from ..choices import ProposalKind, ProposalSource, ProposalStatus
 from ..content_hash import proposal_content_hash
-from ..quantities import tradable_quantities
 from ..pgcopy import insert_text, text_field, text_fixed, text_int
 from ..models import Proposal
 from ..selectors import ScanInputs
 from ..signals import proposals_created
 from .engine import Plan, plan_trades
 from .transitions import proposals_supersede_replaced, versions_lock_for_new
+from .wash_avoid import cash_floor_pct, guard_for, resolve, wash_facts
 
 def lock_firm_proposals(firm_id: int) -> None:
     locks.xact_lock(locks.PROPOSAL_BUILD, firm_id)
@@ -68,12 +68,27 @@ def _restrictions(acc: pd.DataFrame, securities: pd.DataFrame, as_of: date) -> t
     return acc, restrictions
 
 
+def _firm_cash_floor(acc: pd.DataFrame) -> pd.Series:
+    """The drift rule's cash floor, raised to the firm's liquidity minimum (the compliance
+    rule's share and amount), a hair above it so costs cannot tip the check."""
+    min_pct, min_amount = cash_floor_pct()
+    investable = (acc["total_value"] + acc["new_cash"]).astype(float)
+    from_amount = np.where(investable > 0, min_amount / investable.where(investable > 0, 1.0) * 100.0, 0.0)
+    firm = np.maximum(min_pct, from_amount)
+    return pd.Series(np.where(firm > 0, np.maximum(acc["cash_floor_pct"], firm + 1e-4), acc["cash_floor_pct"]), index=acc.index)
+
+
 def plan_for(*, firm_id: int, inputs: ScanInputs, result: DriftResult, account_ids, kind: str | None = None,
              new_cash: pd.Series | None = None, harvest: pd.DataFrame | None = None,
              lots: pd.DataFrame | None = None) -> tuple[pd.DataFrame, Plan]:
     """The trade plan of `account_ids` (no writes). `harvest`: see plan_trades; an account in
-    it that does not breach is planned for the harvest alone (mode "hold")."""
+    it that does not breach is planned for the harvest alone (mode "hold"). The plan respects
+    what compliance checks (drift.services.wash_avoid): it avoids wash sales household-wide,
+    keeps the firm's liquidity minimum and the single-security cap on buys."""
+    from .harvest import harvest_tables  # harvest imports this module
+
     acc = _account_params(inputs, result, account_ids, kind, new_cash)
+    acc["cash_floor_pct"] = _firm_cash_floor(acc)
     if harvest is not None and kind is None:
         calm = acc["account_id"].isin(harvest["account_id"]) & ~acc["account_id"].map(result.accounts.set_index("account_id")["breached"]).fillna(False).astype(bool)
         acc.loc[calm, "mode"] = "hold"
@@ -87,41 +102,34 @@ def plan_for(*, firm_id: int, inputs: ScanInputs, result: DriftResult, account_i
     else:
         lots = selectors.lots_frame(firm_id, list(ids)) if ids else pd.DataFrame(
             columns=["lot_id", "account_id", "security_id", "acquired_on", "quantity", "cost_basis"])
-    plan = plan_trades(holdings=holdings, securities=inputs.securities, prices=prices, targets=inputs.targets,
-                       classes=classes, accts=acc, restrictions=restrictions, lots=lots, as_of=inputs.as_of,
-                       harvest=harvest)
-    return acc, _substitute_buys(firm_id, plan, prices, inputs.as_of)
+    symbols = dict(zip(inputs.securities["security_id"], inputs.securities["symbol"]))
+    pairs, subs = harvest_tables(inputs.securities)
+    facts = wash_facts(firm_id, sorted(ids), inputs.as_of, pairs, subs)
+    never_buy = restrictions.loc[restrictions["side"] == "buy", KEY] if len(restrictions) else pd.DataFrame(columns=KEY)
+
+    def plan(guard):
+        h = _unguarded(harvest, guard)
+        return plan_trades(holdings=holdings, securities=inputs.securities, prices=prices, targets=inputs.targets,
+                           classes=classes, accts=acc, restrictions=restrictions, lots=lots, as_of=inputs.as_of,
+                           harvest=h, guard=guard)
+
+    guard = guard_for(facts, symbols, securities=inputs.securities)
+    result_plan, washed = resolve(facts, plan(guard), prices, symbols, never_buy)
+    if len(washed):  # a loss sell another account of the household buys back today: sell gain lots only
+        guard = guard_for(facts, symbols, securities=inputs.securities, extra_no_loss=washed)
+        result_plan, _ = resolve(facts, plan(guard), prices, symbols, never_buy)
+    return acc, result_plan
 
 
-# Later stages may replace planned buys up front (compliance: a fair substitute for a buy that
-# would wash a recent loss sale). A provider takes (firm_id=, account_ids=, as_of=) and returns
-# a frame account_id, security_id, substitute_id; drift applies it without knowing why.
-BUY_SUBSTITUTE_PROVIDERS: list = []
-TRADE_KEY = ["account_id", "security_id", "side"]
+KEY = ["account_id", "security_id"]
 
 
-def _substitute_buys(firm_id: int, plan: Plan, prices: pd.Series, as_of: date) -> Plan:
-    buys = plan.trades[plan.trades["side"] == "buy"]
-    if not BUY_SUBSTITUTE_PROVIDERS or buys.empty:
-        return plan
-    ids = sorted(buys["account_id"].unique().tolist())
-    swaps = pd.concat([provide(firm_id=firm_id, account_ids=ids, as_of=as_of) for provide in BUY_SUBSTITUTE_PROVIDERS])
-    swaps = swaps.assign(sub_price=swaps["substitute_id"].map(prices)).dropna(subset=["sub_price"])
-    t = plan.trades.merge(swaps.drop_duplicates(["account_id", "security_id"]), on=["account_id", "security_id"], how="left")
-    hit = (t["side"] == "buy") & t["substitute_id"].notna()
-    if not hit.any():
-        return plan
-    moved = t.loc[hit, ["account_id", "security_id", "value"]].assign(side="buy", reason="wash-sale window: a substitute is bought instead")
-    whole = t["quantity"] == np.floor(t["quantity"])
-    raw = t["value"] / t["sub_price"]
-    qty = tradable_quantities(raw, ~whole)
-    t.loc[hit, "security_id"] = t.loc[hit, "substitute_id"]
-    t.loc[hit, "price"], t.loc[hit, "quantity"] = t.loc[hit, "sub_price"], qty[hit.to_numpy()]
-    t.loc[hit, "value"] = t.loc[hit, "quantity"] * t.loc[hit, "price"]
-    t = t[t["quantity"] > 0].drop(columns=["substitute_id", "sub_price"]).astype({"security_id": "int64"})
-    sums = ["quantity", "value", "realised_st", "realised_lt", "harvested_loss", "cost"]
-    t = t.groupby(TRADE_KEY, as_index=False).agg({**{c: "sum" for c in sums}, "price": "first"})[plan.trades.columns]
-    return Plan(t, plan.lots, plan.accounts, plan.allocation, pd.concat([plan.undone, moved], ignore_index=True))
+def _unguarded(harvest: pd.DataFrame | None, guard) -> pd.DataFrame | None:
+    """The harvests whose loss sale the guard does not forbid."""
+    if harvest is None or guard.no_loss is None or guard.no_loss.empty or harvest.empty:
+        return harvest
+    hit = harvest[KEY].merge(guard.no_loss[KEY].drop_duplicates().assign(x=True), on=KEY, how="left")["x"].notna().to_numpy()
+    return harvest[~hit]
 
 
 def _grouped(frame: pd.DataFrame, key: str, build) -> dict:
@@ -240,6 +248,7 @@ def proposals_persist_detailed(*, firm_id: int, acc: pd.DataFrame, plan: Plan, a
     versions = selectors.latest_versions(summary["account_id"])
     kinds = {"target": ProposalKind.FULL, "band_edge": ProposalKind.BAND_EDGE, "hold": ProposalKind.HARVEST}
     notes = _harvest_notes(plan, harvest, symbols)
+    unavoidable = plan.notes.groupby("account_id")["text"].agg(list).to_dict() if plan.notes is not None and len(plan.notes) else {}
     n = len(summary)
     account_ids = summary["account_id"].astype("int64").tolist()
     version = (summary["account_id"].map(versions).fillna(0).astype("int64") + 1).tolist()
@@ -257,6 +266,8 @@ def proposals_persist_detailed(*, firm_id: int, acc: pd.DataFrame, plan: Plan, a
              "harvested_loss": round(loss, 2)}
         if a in notes:
             f["harvest"] = notes[a]
+        if a in unavoidable:
+            f["unavoidable"] = unavoidable[a]
         flags.append(json.dumps(f))
         hashes.append(proposal_content_hash(account_id=a, version=version[i], kind=kind_of[i], as_of=as_of_s,
                                             trades=canon.get(a, []), est_costs=money["est_costs"][i],

@@ -18,20 +18,22 @@ from .proposals import lock_firm_proposals
 
 _COLS = {"account_id": "bigint", "total_value": "numeric(18,2)", "portfolio_drift": "numeric(7,3)",
          "max_drift": "numeric(7,3)", "max_drift_class": "varchar(24)", "breached": "boolean",
-         "status": "varchar(16)", "status_reason": "varchar(500)", "rule_id": "bigint", "detail": "json"}
+         "status": "varchar(16)", "status_reason": "varchar(500)", "rule_id": "bigint",
+         "dollar_off": "numeric(18,2)", "dollar_threshold": "numeric(18,2)", "detail": "json"}
 
 _INSERT = """
 INSERT INTO drift_driftsnapshot (firm_id, account_id, as_of, total_value, portfolio_drift, max_drift, max_drift_class,
-                                 breached, status, status_reason, rule_id, detail, created_at)
+                                 breached, status, status_reason, rule_id, dollar_off, dollar_threshold, detail, created_at)
 SELECT %(f)s, account_id, %(d)s, total_value, portfolio_drift, max_drift, COALESCE(max_drift_class, ''),
-       breached, status, COALESCE(status_reason, ''), rule_id, COALESCE(detail, '{{}}'::json), now()
+       breached, status, COALESCE(status_reason, ''), rule_id, dollar_off, dollar_threshold, COALESCE(detail, '{{}}'::json), now()
 FROM tmp_snapshots
 ON CONFLICT (firm_id, account_id, as_of) DO {conflict}
 """
 # A re-run leaves good snapshots alone but refreshes one written while a price was missing or stale.
 _REFRESH = """UPDATE SET total_value = EXCLUDED.total_value, portfolio_drift = EXCLUDED.portfolio_drift,
   max_drift = EXCLUDED.max_drift, max_drift_class = EXCLUDED.max_drift_class, breached = EXCLUDED.breached,
-  status = EXCLUDED.status, status_reason = EXCLUDED.status_reason, rule_id = EXCLUDED.rule_id, detail = EXCLUDED.detail"""
+  status = EXCLUDED.status, status_reason = EXCLUDED.status_reason, rule_id = EXCLUDED.rule_id, detail = EXCLUDED.detail,
+  dollar_off = EXCLUDED.dollar_off, dollar_threshold = EXCLUDED.dollar_threshold"""
 
 _MILLI_TOP = 100_000  # percents 0.000 … 100.000 come from a table; anything else is formatted one by one
 _milli: np.ndarray | None = None
@@ -109,6 +111,8 @@ def _snapshot_chunks(acc: pd.DataFrame, rule_ids: pd.Series, classes: pd.DataFra
         np.where(acc["breached"].to_numpy(bool), "t", "f").tolist(),
         text_field(acc["status"]).tolist(), text_field(acc["status_reason"].fillna("")).tolist(),
         ["\\N" if r != r else str(int(r)) for r in rule.tolist()],
+        _fixed(acc["dollar_off"], 2).tolist() if "dollar_off" in acc else ["\\N"] * len(ids),
+        _fixed(acc["dollar_threshold"], 2).tolist() if "dollar_threshold" in acc else ["\\N"] * len(ids),
     ]
     bounds = np.searchsorted(pos, np.arange(0, len(ids) + size, size))
     for k, start in enumerate(range(0, len(ids), size)):

@@ -1,16 +1,18 @@
 """Swapping a harvest's substitute back to the original security (R-TLH-1, firm setting):
-proposed only once the harvest executed and 31 days have passed since the later of its
-proposal day and its execution day, and only when neither leg would wash a loss in the group."""
-from datetime import date, timedelta
+proposed only once the trade date is past the wash-sale window of the harvest (the later of
+its proposal day and its execution day; drift.wash_sale), and only when neither leg would wash
+a loss in the group inside the window of the swap-back's own trade date."""
+from datetime import date
 
 import pandas as pd
 from django.utils import timezone
 
 from .. import selectors
+from .. import wash_sale as ws
 from ..choices import ProposalStatus
 from ..models import ProposalTrade, Substitution
 from ..selectors import ScanInputs
-from .harvest import SWAP_BACK_AFTER, WINDOW, harvest_tables
+from .harvest import harvest_tables
 from .proposals import restrictions_long
 
 DONE = [ProposalStatus.EXECUTED, ProposalStatus.PARTIALLY_EXECUTED]
@@ -22,13 +24,15 @@ def _pending() -> pd.DataFrame:
         "id", "account_id", "proposal_id", "security_id", "substitute_id", "sold_on", "proposal__status_changed_at")
     frame = pd.DataFrame(list(rows), columns=["substitution_id", "account_id", "proposal_id", "original_id", "security_id", "sold_on", "executed_at"])
     frame["executed_on"] = [timezone.localtime(t).date() for t in frame["executed_at"]]
-    frame["sold"] = [max(a, b) for a, b in zip(frame["sold_on"], frame["executed_on"])]
+    # The sale happened on the harvest's trade date (or later, if it filled later).
+    frame["sold"] = [max(ws.trade_date(a), b) for a, b in zip(frame["sold_on"], frame["executed_on"])]
     return frame
 
 
-def swap_back_due(sold: pd.Series, as_of: date) -> pd.Series:
-    """True from day 31 after the sale on: a buy on day 30 would still be inside the window."""
-    return sold.map(lambda d: d + timedelta(days=SWAP_BACK_AFTER) <= as_of).astype(bool)
+def swap_back_due(sold: pd.Series, as_of: date, days: int = ws.WINDOW_DAYS) -> pd.Series:
+    """True once the swap-back's trade date is the first safe day after the sale's window or later."""
+    trade_day = ws.trade_date(as_of)
+    return sold.map(lambda d: ws.first_safe_day(d, days) <= trade_day).astype(bool)
 
 
 def _enabled(accounts: pd.DataFrame, ids) -> pd.Series:
@@ -40,14 +44,13 @@ def _enabled(accounts: pd.DataFrame, ids) -> pd.Series:
     return seg.map(lambda s: bool(by_seg.get(s, base))).to_numpy(bool)
 
 
-def _unsafe(firm_id: int, s: pd.DataFrame, as_of: date, pairs: pd.DataFrame) -> pd.Series:
+def _unsafe(firm_id: int, s: pd.DataFrame, as_of: date, pairs: pd.DataFrame, days: int) -> pd.Series:
     """A loss sale of the original (or an identical one), or a buy of the substitute (or an
-    identical one), in the group inside the window."""
-    lo = as_of - timedelta(days=WINDOW)
-    ids = s["account_id"].unique()
+    identical one), in the group inside the window of the trade date."""
+    events = ws.household_events(firm_id, s["account_id"].unique(), *ws.window(ws.trade_date(as_of), days))
     hits = []
-    for kind, col in (("loss_sale", "original_id"), ("buy", "security_id")):
-        ev = selectors.household_events(firm_id, ids, lo, as_of, kind).merge(pairs, on="security_id")
+    for side, col in (("sell", "original_id"), ("buy", "security_id")):
+        ev = events[events["side"] == side][["account_id", "security_id"]].merge(pairs, on="security_id")
         ev = ev[["account_id", "same_id"]].rename(columns={"same_id": col}).drop_duplicates().assign(x=True)
         hits.append(s[["account_id", col]].merge(ev, on=["account_id", col], how="left")["x"].notna().to_numpy())
     return hits[0] | hits[1]
@@ -66,7 +69,10 @@ def swap_backs_find(*, firm_id: int, inputs: ScanInputs, prices: pd.Series, skip
     """Swap-backs to propose today, as rebalancer harvest rows (sell the substitute, buy the original)."""
     s = _pending()
     s = s[~s["account_id"].isin(skip_accounts)]
-    s = s[swap_back_due(s["sold"], inputs.as_of) & s["original_id"].map(prices).notna().to_numpy()] if len(s) else s
+    days = ws.window_days()
+    if days is None:
+        days = ws.WINDOW_DAYS  # the rule is off for compliance; the swap-back still waits out the statutory window
+    s = s[swap_back_due(s["sold"], inputs.as_of, days) & s["original_id"].map(prices).notna().to_numpy()] if len(s) else s
     if s.empty:
         return pd.DataFrame(columns=COLS)
     s = s[_enabled(inputs.accounts, s["account_id"])]
@@ -78,7 +84,7 @@ def swap_backs_find(*, firm_id: int, inputs: ScanInputs, prices: pd.Series, skip
     pairs, _ = harvest_tables(inputs.securities)
     r = restrictions_long(selectors.restrictions_frame(s["account_id"].unique()), inputs.securities)
     blocked = _restricted(s, r)
-    s = s[~(_unsafe(firm_id, s, inputs.as_of, pairs) | blocked)] if len(s) else s
+    s = s[~(_unsafe(firm_id, s, inputs.as_of, pairs, days) | blocked)] if len(s) else s
     s = s.assign(substitute_id=s["original_id"], sub_price=s["original_id"].map(prices), label="swap_back")
     return s.drop_duplicates(["account_id", "security_id"])[COLS]
 

@@ -23,7 +23,13 @@ REQUIRED_COLUMNS = {
     "transactions": ("account_number", "date", "symbol", "side", "quantity", "price"),
 }
 
-OPTIONAL_COLUMNS = {"securities": ("liquidity", "diversified")}
+OPTIONAL_COLUMNS = {
+    "securities": ("liquidity", "diversified"),
+    # A sell's realised gain: the custodian's figure wins; else proceeds less the cost basis of
+    # the shares sold; with neither the gain is unknown (the wash-sale check treats it as a
+    # possible loss).
+    "transactions": ("realized_gain", "cost_basis"),
+}
 
 
 def file_name(kind: str) -> str:

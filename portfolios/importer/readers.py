@@ -42,7 +42,11 @@ def read_sheet(kind: str, source, log: ErrorLog) -> Sheet | None:
     missing = [c for c in REQUIRED_COLUMNS[kind] if c not in frame.columns]
     for column in missing:
         log.add(name, None, column, f'missing column "{column}"')
-    wanted = [c for c in REQUIRED_COLUMNS[kind] + OPTIONAL_COLUMNS.get(kind, ()) if c in frame.columns]
+    known = REQUIRED_COLUMNS[kind] + OPTIONAL_COLUMNS.get(kind, ())
+    wanted = [c for c in known if c in frame.columns]
+    extra = [c for c in frame.columns if c and c not in known]
+    if extra:
+        log.ignored[name] = extra
     return Sheet(kind, frame[wanted], log)
 
 

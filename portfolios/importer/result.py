@@ -28,6 +28,19 @@ class ImportResult:
     counts: dict[str, int] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
     error_count: int = 0  # every problem found; `errors` keeps the first MAX_ERRORS
+    ignored_columns: dict[str, list[str]] = field(default_factory=dict)  # file -> columns not read
+    unknown_gain_sells: int = 0  # sells with neither realized_gain nor cost_basis
+
+    @property
+    def notes(self) -> list[str]:
+        """What a person should know about an import that did not stop it."""
+        out = [f"{file}: column{'s' if len(cols) > 1 else ''} {', '.join(cols)} not read (not part of the format)"
+               for file, cols in sorted(self.ignored_columns.items())]
+        if self.unknown_gain_sells:
+            n = self.unknown_gain_sells
+            out.append(f"transactions.csv: {n} sell{'s' if n > 1 else ''} with neither realized_gain nor cost_basis: "
+                       "the gain is unknown, so the wash-sale check treats each as a possible loss")
+        return out
 
     @property
     def errors_hidden(self) -> int:
@@ -41,6 +54,7 @@ class ErrorLog:
         self.limit = limit
         self.kept: list[RowError] = []
         self.total = 0
+        self.ignored: dict[str, list[str]] = {}  # file -> header columns the format does not know
 
     def __bool__(self) -> bool:
         return self.total > 0

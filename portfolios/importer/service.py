@@ -12,7 +12,7 @@ from .readers import read_sheet
 from .result import ErrorLog, ImportResult
 from .sheet import Sheet
 from .validate import market_today, validate_all
-from .write import WriteRefused, write_book
+from .write import WriteRefused, unknown_gain_sells, write_book
 
 
 def book_import(*, firm, files: dict, actor=None, source: str, on_progress=None) -> ImportResult:
@@ -31,15 +31,18 @@ def book_import(*, firm, files: dict, actor=None, source: str, on_progress=None)
     changes = adviser_changes(sheets["accounts"]) if "accounts" in sheets and not log else []
     adviser_changes_refuse(changes, actor, log, file_name("accounts"))
     say(f"checked {len(sheets)} file(s): {log.total or 'no'} problem(s)")
-    counts = {}
+    counts, unknown = {}, 0
     if not log:
+        frames = {kind: sheet.frame() for kind, sheet in sheets.items()}
+        unknown = unknown_gain_sells(frames["transactions"]) if "transactions" in frames else 0
         try:
             with transaction.atomic():  # the book and its adviser changes' audit entries together
-                counts = write_book(firm.pk, {kind: sheet.frame() for kind, sheet in sheets.items()}, say)
+                counts = write_book(firm.pk, frames, say)
                 adviser_changes_audit(firm_id=firm.pk, changes=changes, actor=actor, source=source)
         except WriteRefused as refused:
             log.add(refused.file, None, "", str(refused))
-    result = ImportResult(ok=not log, counts=counts, errors=log.sorted(KINDS), error_count=log.total)
+    result = ImportResult(ok=not log, counts=counts, errors=log.sorted(KINDS), error_count=log.total,
+                          ignored_columns=dict(log.ignored), unknown_gain_sells=unknown if not log else 0)
     record_run(firm, result, actor=actor, source=source, files=sorted(files))
     return result
 

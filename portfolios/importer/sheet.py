@@ -114,20 +114,24 @@ class Sheet:
         self.report(bad, column, lambda v: f'"{v}" is not a valid {column}; expected one of {allowed}')
         return self._keep(column, values, values)
 
-    def flag(self, column: str) -> pd.Series | None:
+    def flag(self, column: str, *, blank=False) -> pd.Series | None:
+        """True/False per yes/no cell; an empty cell is `blank` (None: "not said")."""
         if not self.has(column):
             return None
         values = self._text(column).str.lower()
         self.report(~values.isin(YES | NO), column, lambda v: f'"{v}" is not yes or no (use true/false, yes/no or 1/0)')
-        flags = pd.Series([v in YES for v in values], index=values.index, dtype=object)
+        flags = pd.Series([blank if v == "" else v in YES for v in values], index=values.index, dtype=object)
         return self._keep(column, flags, values)
 
-    def number(self, column: str, digits: Digits, *, minimum=Decimal(0), above=False, maximum=None) -> pd.Series | None:
-        """Decimals (never floats) within the field's size and bounds; None where bad."""
+    def number(self, column: str, digits: Digits, *, minimum=Decimal(0), above=False, maximum=None,
+               optional: bool = False) -> pd.Series | None:
+        """Decimals (never floats) within the field's size and bounds; None where bad (or, for
+        an `optional` column, empty). `minimum=None`: any sign."""
         if not self.has(column):
             return None
         text = self._text(column)
-        self.report(text == "", column, required)
+        if not optional:
+            self.report(text == "", column, required)
         numeric = text.str.fullmatch(NUMBER)
         self.report(~numeric & (text != ""), column, lambda v: f'"{v}" is not a number')
         fits = numeric & self._fits(column, text.where(numeric, "0"), digits)
@@ -149,6 +153,8 @@ class Sheet:
         return ~too_precise & ~too_large
 
     def _check_bounds(self, column: str, parsed: pd.Series, minimum, above: bool, maximum) -> None:
+        if minimum is None:
+            return
         low = parsed.map(lambda d: d is not None and (d <= minimum if above else d < minimum))
         if above:
             self.report(low, column, lambda v: f"{column} must be greater than {minimum}, got {v}")

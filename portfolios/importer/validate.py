@@ -82,9 +82,12 @@ def check_securities(sheet: Sheet, refs: References, today: date) -> None:
                      lambda v: f'"{v}" is not a symbol (letters, digits and . _ / - only, starting with a letter or digit)')
     sheet.text("name", max_length=length(Security, "name"))
     classes = sheet.choice("asset_class", AssetClass)
-    sheet.choice("security_type", SecurityType)
+    types = sheet.choice("security_type", SecurityType)
     sheet.choice("liquidity", Liquidity, default=Liquidity.DAILY)
-    sheet.flag("diversified")
+    diversified = sheet.flag("diversified", blank=None)  # empty: by type (funds yes, others no)
+    if diversified is not None and types is not None:
+        sheet.report((types == SecurityType.STOCK) & (diversified == True), "diversified",  # noqa: E712 (object column)
+                     lambda v: f'"{v}": a stock is never a diversified fund (leave it empty or write no)')
     sheet.unique(["symbol"], "symbol")
     if symbols is not None:
         valid_classes = classes.where(classes.isin(AssetClass.values), None) if classes is not None else None
@@ -225,6 +228,8 @@ def check_transactions(sheet: Sheet, refs: References, today: date) -> None:
     sheet.choice("side", Side)
     sheet.number("quantity", Digits.of(Transaction, "quantity"), above=True)
     sheet.number("price", Digits.of(Transaction, "price"), above=True)
+    sheet.number("realized_gain", Digits.of(Transaction, "realized_gain"), minimum=None, optional=True)
+    sheet.number("cost_basis", Digits.of(Transaction, "realized_gain"), optional=True)
     sheet.unique(["account_number", "date", "symbol", "side", "quantity", "price"], "")
 
 

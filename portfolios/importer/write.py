@@ -1,6 +1,8 @@
 """Writing a validated upload: every kind in one transaction, set-based (sql.insert_rows),
 never a statement per row. Upserts are INSERT … ON CONFLICT on each kind's natural key."""
 
+from decimal import Decimal
+
 import pandas as pd
 from django.db import DatabaseError, transaction
 from django.db.models.functions import Lower
@@ -9,7 +11,7 @@ from firms import locks
 from firms.models import Membership
 from firms.roles import Role
 
-from ..choices import Liquidity
+from ..choices import DIVERSIFIED_BY_DEFAULT, Liquidity
 from ..models import (
     Account,
     Client,
@@ -76,11 +78,14 @@ def staff_membership_ids() -> dict[str, int]:
 
 
 def write_securities(firm_id: int, frame: pd.DataFrame) -> int:
-    """Upsert by symbol; liquidity and diversified change only when the file has the column."""
+    """Upsert by symbol; liquidity and diversified change only when the file has the column.
+    Diversified where the file does not say: ETFs and mutual funds yes, anything else no."""
     optional = [c for c in ("liquidity", "diversified") if c in frame]
+    by_type = frame["security_type"].isin(DIVERSIFIED_BY_DEFAULT)
+    said = frame["diversified"] if "diversified" in frame else [None] * len(frame)
     rows = frame[["symbol", "name", "asset_class", "security_type"]].assign(
         liquidity=frame["liquidity"] if "liquidity" in frame else Liquidity.DAILY.value,
-        diversified=frame["diversified"] if "diversified" in frame else False,
+        diversified=[bool(t) if s is None else bool(s) for s, t in zip(said, by_type, strict=True)],
     )
     update = ["name", "asset_class", "security_type", *optional]
     return insert_rows(Security, firm_id, rows, conflict=["symbol"], update=update)
@@ -164,8 +169,27 @@ def write_lots(firm_id: int, frame: pd.DataFrame) -> int:
 
 
 def write_transactions(firm_id: int, frame: pd.DataFrame) -> int:
-    """Appended: the history grows by the file's rows."""
+    """Appended: the history grows by the file's rows, each sell with its realised gain."""
+    frame = frame.assign(realized_gain=transaction_gains(frame)).drop(columns=["cost_basis"], errors="ignore")
     return insert_rows(Transaction, firm_id, _holdings(frame, account_ids(frame["account_number"].unique())))
+
+
+def transaction_gains(frame: pd.DataFrame) -> pd.Series:
+    """A sell's realised gain: the file's realized_gain (the custodian's figure) where given,
+    else quantity × price − cost_basis where the basis is given, else None (unknown). Buys: None."""
+    given = frame["realized_gain"] if "realized_gain" in frame else [None] * len(frame)
+    basis = frame["cost_basis"] if "cost_basis" in frame else [None] * len(frame)
+    gains = [
+        None if side != "sell" else g if g is not None else (q * p - b).quantize(Decimal("0.01")) if b is not None else None
+        for side, g, b, q, p in zip(frame["side"], given, basis, frame["quantity"], frame["price"], strict=True)
+    ]
+    return pd.Series(gains, index=frame.index, dtype=object)
+
+
+def unknown_gain_sells(frame: pd.DataFrame) -> int:
+    """Sells whose realised gain the file does not give (neither realized_gain nor cost_basis)."""
+    gains = transaction_gains(frame)
+    return int(((frame["side"] == "sell") & gains.isna()).sum())
 
 
 WRITERS = {

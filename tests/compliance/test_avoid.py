@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def scan_with_recent_bnd_loss(firm, days):
+    """`days` before DAY; the window counts from the trade date, the trading day after DAY."""
     b = book(firm)
     pm.Account.objects.update(segment="conservative")
     agg = security(firm, "AGG", 25, asset_class="fixed_income", diversified=True)
@@ -24,8 +25,8 @@ def scan_with_recent_bnd_loss(firm, days):
     return b, agg, Proposal.objects.get()
 
 
-def test_the_scan_buys_the_substitute_instead_of_a_security_sold_at_a_loss_30_days_ago(scoped):
-    b, agg, p = scan_with_recent_bnd_loss(scoped, 30)
+def test_the_scan_buys_the_substitute_instead_of_a_security_sold_at_a_loss_30_days_before_the_trade_date(scoped):
+    b, agg, p = scan_with_recent_bnd_loss(scoped, 29)
     buy = p.trades.get(side="buy")
     assert buy.security == agg and buy.quantity == Decimal("382")  # the same $9,550 as 191 BND at $50
     assert any("wash-sale window" in u["reason"] and u["symbol"] == "BND" for u in p.undone)
@@ -33,7 +34,7 @@ def test_the_scan_buys_the_substitute_instead_of_a_security_sold_at_a_loss_30_da
 
 
 def test_outside_the_window_or_with_the_rule_off_the_model_security_is_bought(scoped):
-    b, agg, p = scan_with_recent_bnd_loss(scoped, 31)
+    b, agg, p = scan_with_recent_bnd_loss(scoped, 30)
     assert p.trades.get(side="buy").security == b["bond"]
 
 

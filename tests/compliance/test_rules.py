@@ -59,7 +59,7 @@ def test_concentration_exactly_10_percent_passes_and_10_01_fails(scoped, one, qt
 def test_a_diversified_fund_at_40_percent_passes_by_default_and_an_undiversified_one_does_not(scoped, one):
     b, acct = one
     fund = security(scoped, "DIV", 1, diversified=True)
-    narrow = security(scoped, "NAR", 1)
+    narrow = security(scoped, "NAR", 1, diversified=False)  # an ETF the book marks as not diversified
     p1 = proposal(scoped, acct, [(fund, "buy", 4000, 1, 0)])
     p2 = proposal(scoped, account_for(scoped, b), [(narrow, "buy", 4000, 1, 0)])
     run(scoped, p1, p2)

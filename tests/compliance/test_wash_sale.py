@@ -22,9 +22,10 @@ def check(firm, *proposals):
 
 @pytest.mark.parametrize("days, caught", [(30, True), (31, False), (0, True)])
 def test_a_purchase_within_30_days_after_a_loss_sale_is_caught_and_31_days_is_not(scoped, days, caught):
+    """`days`: before the trade date (the day after DAY), where the window is counted from."""
     b = book(scoped)
     acct = b["accounts"][0]
-    txn(scoped, acct, b["stock"], "sell", days, gain=-500)
+    txn(scoped, acct, b["stock"], "sell", days - 1, gain=-500)
     p = proposal(scoped, acct, [(b["stock"], "buy", 10, 100, 0)])
     outcome = check(scoped, p)
     assert wash(p).passed is (not caught)
@@ -41,7 +42,7 @@ def test_a_purchase_in_the_clients_ira_after_a_loss_sale_in_the_taxable_account_
     check(scoped, p)
     r = wash(p)
     assert not r.passed and r.severity == "block"
-    assert r.figures["matches"][0]["other_account"] == taxable.number and r.figures["matches"][0]["days"] == -12
+    assert r.figures["matches"][0]["other_account"] == taxable.number and r.figures["matches"][0]["days"] == -13  # before the trade date
     assert "Wash sale" in r.message and "800.00" in r.message
 
 
@@ -79,7 +80,7 @@ def test_selling_at_a_loss_within_30_days_after_a_purchase_is_caught_including_t
     b = book(scoped)
     taxable = b["accounts"][0]
     ira = account_for(scoped, b, client=taxable.client, registration="roth", tax_status="tax_advantaged")
-    txn(scoped, ira, b["stock"], "buy", 30)
+    txn(scoped, ira, b["stock"], "buy", 29)  # 30 days before the trade date
     p = proposal(scoped, taxable, [(b["stock"], "sell", 10, 100, -300)])
     check(scoped, p)
     assert not wash(p).passed
@@ -124,3 +125,31 @@ def test_a_buy_is_suggested_a_substitute_that_is_not_identical_to_the_loss_sale(
     check(scoped, p)
     s = wash(p).suggestion
     assert s["action"] == "substitute" and s["replace"][0]["substitute_symbol"] == "SCHB"
+
+
+def test_a_sale_of_unknown_gain_is_a_possible_loss_named_with_its_dates_and_the_window(scoped):
+    """Issue 16 item 1: an imported sell without realized_gain or cost_basis never passes."""
+    b = book(scoped)
+    acct = b["accounts"][0]
+    txn(scoped, acct, b["stock"], "sell", 3, gain=None)
+    p = proposal(scoped, acct, [(b["stock"], "buy", 10, 100, 0)])
+    check(scoped, p)
+    r = wash(p)
+    assert not r.passed
+    m = r.figures["matches"][0]
+    assert m["gain_unknown"] is True and m["other_date"] == "2026-11-21"
+    assert (m["trade_date"], m["window_start"], m["window_end"]) == ("2026-11-25", "2026-10-26", "2026-12-25")
+    assert "gain unknown" in r.message and "2026-11-21" in r.message and "trade date 2026-11-25" in r.message
+    assert "window 2026-10-26 to 2026-12-25" in r.message
+
+
+def test_defer_until_is_the_first_trading_day_after_the_window(scoped):
+    """Issue 16 item 2: a sale on the trade date (Wed 25 Nov) keeps its window to Fri 25 Dec, a
+    holiday; the first safe day is Monday 28 Dec (the old "+31 days" said Saturday 26 Dec)."""
+    b = book(scoped)
+    acct = b["accounts"][0]
+    txn(scoped, acct, b["stock"], "sell", -1, gain=-500)
+    p = proposal(scoped, acct, [(b["stock"], "buy", 10, 100, 0)])
+    check(scoped, p)
+    s = wash(p).suggestion
+    assert s["action"] == "defer" and s["until"] == "2026-12-28" and "2026-12-28" in s["text"]

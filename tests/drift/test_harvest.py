@@ -1,5 +1,5 @@
 """Tax-loss harvesting in the scan: thresholds, the household wash-sale window, substitutes,
-one combined proposal, the tax saved, the swap back after day 31."""
+one combined proposal, the tax saved, the swap back once its trade date is past the window."""
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -89,7 +89,9 @@ def test_a_lot_at_minus_12_percent_is_harvested_into_the_substitute_and_one_at_m
     t = trades_of(p)
     assert p.kind == "harvest" and p.flags["tlh"] is True
     assert t["VTI", "sell"].quantity == 300 and [x["lot"] for x in t["VTI", "sell"].lots] == [deep.pk]
-    assert t["ITOT", "buy"].quantity == 599  # $30,000 less both legs' 2 bps spread, whole shares
+    # $30,000 less both legs' 2 bps spread, less the 1% cash floor the fully invested account lacked
+    # (a harvest too keeps the floor, so the liquidity check passes), whole shares
+    assert t["ITOT", "buy"].quantity == 579
     assert ("VOO", "buy") not in t  # ranked first but substantially identical to VTI
     assert p.flags["harvest"] == [{"sold": "VTI", "substitute": "ITOT", "label": "harvest"}]
     opp = HarvestOpportunity.objects.get()
@@ -118,20 +120,22 @@ def test_a_purchase_in_the_clients_ira_within_30_days_of_the_same_or_an_identica
     ira = AccountFactory(firm=scoped, client=b["account"].client, custodian=b["custodian"], model=b["model"],
                          registration="ira", tax_status="tax_advantaged")
     sec = pm.Security.objects.get(symbol=symbol)
-    pm.Transaction.objects.create(firm=scoped, account=ira, security=sec, side="buy", date=DAY - timedelta(days=30), quantity=1, price=100)
+    # 29 days before DAY is 30 before the trade date (the trading day after DAY): inside the window.
+    pm.Transaction.objects.create(firm=scoped, account=ira, security=sec, side="buy", date=DAY - timedelta(days=29), quantity=1, price=100)
     drift_scan_run(firm_id=scoped.pk, as_of=DAY)
     assert not Proposal.objects.exists()
     assert HarvestOpportunity.objects.get().outcome == "wash-sale window"
 
 
-def test_a_purchase_by_a_household_member_31_days_ago_does_not_block_the_harvest(scoped):
+def test_a_purchase_by_a_household_member_31_days_before_the_trade_date_does_not_block_the_harvest(scoped):
     b = calm_book(scoped)
     lot(scoped, b["account"], b["stock"], 300, 30000 / 0.88)
     home = pm.Household.objects.create(firm=scoped, name="Home")
     spouse = pm.Client.objects.create(firm=scoped, name="Spouse", email="s@example.test", household=home)
     pm.Client.objects.filter(pk=b["account"].client_id).update(household=home)
     other = AccountFactory(firm=scoped, client=spouse, custodian=b["custodian"], model=b["model"])
-    pm.Transaction.objects.create(firm=scoped, account=other, security=b["stock"], side="buy", date=DAY - timedelta(days=31), quantity=1, price=100)
+    # 30 days before DAY is 31 before the trade date: just outside the window.
+    pm.Transaction.objects.create(firm=scoped, account=other, security=b["stock"], side="buy", date=DAY - timedelta(days=30), quantity=1, price=100)
     drift_scan_run(firm_id=scoped.pk, as_of=DAY)
     assert Proposal.objects.get().kind == "harvest"
 
@@ -187,22 +191,25 @@ def executed_harvest(firm):
     p = Proposal.objects.get()
     Proposal.objects.filter(pk=p.pk).update(status="executed", status_changed_at=timezone.now().replace(year=2026, month=11, day=24))
     pm.Position.objects.filter(security=b["stock"]).update(quantity=300)
-    pm.Position.objects.create(firm=firm, account=b["account"], security=b["itot"], quantity=599)
+    pm.Position.objects.create(firm=firm, account=b["account"], security=b["itot"], quantity=579)  # what the harvest bought
     pm.TaxLot.objects.filter(quantity=300, security=b["stock"]).order_by("-cost_basis").first().delete()
-    for day in (DAY + timedelta(days=30), DAY + timedelta(days=31)):
+    for day in (DAY + timedelta(days=29), DAY + timedelta(days=30), DAY + timedelta(days=31)):
         for sec, close in ((b["stock"], 100), (b["bond"], 50), (b["itot"], 50), (b["voo"], 400)):
             pm.Price.objects.create(firm=firm, security=sec, date=day, close=close)
     return b, p
 
 
-def test_the_swap_back_is_proposed_from_day_31_never_before(scoped):
+def test_the_swap_back_trades_on_the_first_trading_day_after_the_window_never_inside(scoped):
+    """Sold on the harvest's trade date, Wed 25 Nov: the window ends Fri 25 Dec (a holiday), so
+    the first safe trade date is Mon 28 Dec. Built on Wed 23 Dec's prices it would trade Thu 24
+    Dec, inside; built on Thu 24 Dec's, it trades 28 Dec."""
     b, harvest = executed_harvest(scoped)
-    drift_scan_run(firm_id=scoped.pk, as_of=DAY + timedelta(days=30))
+    drift_scan_run(firm_id=scoped.pk, as_of=DAY + timedelta(days=29))
     assert Proposal.objects.count() == 1
-    drift_scan_run(firm_id=scoped.pk, as_of=DAY + timedelta(days=31))
+    drift_scan_run(firm_id=scoped.pk, as_of=DAY + timedelta(days=30))
     swap = Proposal.objects.exclude(pk=harvest.pk).get()
     t = trades_of(swap)
-    assert t["ITOT", "sell"].quantity == 599 and t["VTI", "buy"].quantity == 299
+    assert t["ITOT", "sell"].quantity == 579 and t["VTI", "buy"].quantity == 279  # $28,950 less costs and the 1% cash floor
     assert swap.flags["harvest"][0]["label"] == "swap_back"
     assert Substitution.objects.get().swap_proposal == swap
 

@@ -6,7 +6,6 @@ import logging
 from django.db.models import Count, Q, Sum
 
 from drift.choices import ProposalStatus
-from drift.models import Proposal
 from drift.services.transitions import proposals_transition
 
 from ..choices import FINAL_ORDER_STATUSES, OrderStatus

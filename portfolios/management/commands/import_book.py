@@ -33,6 +33,8 @@ class Command(BaseCommand):
             raise CommandError(f"Import refused: {result.error_count} problem(s); nothing was written.")
         summary = ", ".join(f"{count:,} {kind}" for kind, count in result.counts.items())
         self.stdout.write(self.style.SUCCESS(f"Imported {summary}."))
+        for note in result.notes:
+            self.stdout.write(self.style.WARNING(note))
 
     @staticmethod
     def find_files(folder: Path) -> dict[str, Path]:

@@ -1,0 +1,131 @@
+"""The wash-sale rule's one window and the household facts it is judged on. The proposal
+builder (rebalance, harvesting, swap-back, the up-front avoidance) and the compliance check both
+import this module, so what the builder avoids is exactly what compliance would find.
+
+The window is `window_days` (the firm's wash-sale rule; 30 by default, 26 U.S.C. §1091)
+calendar days before and after the **trade date**: the session whose batch will send a
+proposal's orders, i.e. the first trading day after the prices it was built on. A trade is
+safe from an event on day D from the first trading day after D + window_days on.
+
+Household facts: the purchases and loss sales of every account of a client's group (its
+household if it has one, else the client alone; IRAs and Roths included), from the
+transaction history and from every open proposal (dated by their own trade date). A history
+sell whose gain is unknown (imported without realized_gain or cost_basis) is a possible loss.
+"""
+from datetime import date, timedelta
+
+import pandas as pd
+
+from portfolios.market_calendar import next_trading_day
+
+from .choices import OPEN_STATUSES
+from .pgcopy import frame_from_sql
+
+WINDOW_DAYS = 30
+
+# A client's wash-sale group: its household if it has one, else the client alone.
+GROUP_SQL = "COALESCE('h' || c.household_id::text, 'c' || c.id::text)"
+
+# A history sell's loss (0 for a gain, NULL when the gain is unknown) and whether it is unknown.
+# (PostgreSQL's LEAST skips NULLs, so the unknown case is spelled out.)
+HISTORY_LOSS_SQL = "CASE WHEN tx.side <> 'sell' THEN 0 WHEN tx.realized_gain IS NULL THEN NULL ELSE LEAST(tx.realized_gain, 0) END"
+# A proposed sell's loss: the sum of its loss lots (a sale can mix gain and loss lots).
+TRADE_LOSS_SQL = """CASE WHEN t.side <> 'sell' THEN 0.0
+       WHEN jsonb_array_length(t.lots) > 0 THEN (SELECT COALESCE(SUM(LEAST((l->>'gain')::numeric, 0)), 0) FROM jsonb_array_elements(t.lots) l)
+       ELSE LEAST(t.realised_st + t.realised_lt, 0) END"""
+
+# Rule parameters: compliance owns the rules and registers a reader here (drift never imports
+# compliance). The reader returns {kind: params} for the rules of the firm in scope that are
+# enabled (a kind not yet stored counts with its default parameters).
+RULE_PARAMS_READERS: list = []
+
+
+def rule_params() -> dict[str, dict]:
+    """The enabled compliance rules' parameters, as the checks will read them."""
+    if not RULE_PARAMS_READERS:
+        return {"wash_sale": {"window_days": WINDOW_DAYS}}
+    out: dict = {}
+    for read in RULE_PARAMS_READERS:
+        out.update(read())
+    return out
+
+
+def window_days(params: dict | None = None) -> int | None:
+    """The wash-sale window in days, or None when the firm switched the rule off."""
+    rule = (rule_params() if params is None else params).get("wash_sale")
+    return None if rule is None else int(rule.get("window_days", WINDOW_DAYS))
+
+
+def trade_date(as_of: date) -> date:
+    """The session whose batch sends the orders of a proposal built on `as_of`'s prices."""
+    return next_trading_day(as_of)
+
+
+def trade_dates(as_of: pd.Series) -> pd.Series:
+    """trade_date of each day in `as_of` (a Series of dates or timestamps), as timestamps."""
+    days = pd.to_datetime(as_of)
+    table = {d: pd.Timestamp(trade_date(pd.Timestamp(d).date())) for d in days.dropna().unique()}
+    return days.map(table).astype(days.dtype)
+
+
+def window(trade_day: date, days: int = WINDOW_DAYS) -> tuple[date, date]:
+    """The window's first and last day around a trade date (both inside)."""
+    return trade_day - timedelta(days=days), trade_day + timedelta(days=days)
+
+
+def first_safe_day(event_day: date, days: int = WINDOW_DAYS) -> date:
+    """The first trading day on which a trade no longer falls in the window of `event_day`."""
+    return next_trading_day(event_day + timedelta(days=days))
+
+
+_EVENTS_SQL = f"""
+WITH grp AS (SELECT a.id AS account_id, a.number AS account_number, {GROUP_SQL} AS g
+             FROM portfolios_account a JOIN portfolios_client c ON c.id = a.client_id WHERE a.firm_id = %(f)s),
+target AS (SELECT account_id, g FROM grp WHERE account_id = ANY(%(ids)s::bigint[])),
+ev AS (
+  SELECT tx.account_id, tx.security_id, tx.side, tx.date AS date, NULL::bigint AS proposal_id,
+    ({HISTORY_LOSS_SQL})::float8 AS loss, 'history' AS source
+  FROM portfolios_transaction tx
+  WHERE tx.firm_id = %(f)s AND tx.date BETWEEN %(lo)s AND %(hi)s
+  UNION ALL
+  SELECT p.account_id, t.security_id, t.side, p.as_of AS date, p.id AS proposal_id, ({TRADE_LOSS_SQL})::float8 AS loss, 'proposal'
+  FROM drift_proposaltrade t JOIN drift_proposal p ON p.id = t.proposal_id
+  WHERE t.firm_id = %(f)s AND p.status = ANY(%(open)s)
+)
+SELECT target.account_id, ev.account_id AS event_account_id, grp.account_number AS event_account, ev.security_id, ev.side,
+  ev.date, ev.proposal_id, ev.loss, ev.source
+FROM ev JOIN grp ON grp.account_id = ev.account_id JOIN target ON target.g = grp.g
+"""
+EVENT_COLUMNS = ["account_id", "event_account_id", "event_account", "security_id", "side", "date", "proposal_id", "loss",
+                 "source", "gain_unknown"]
+
+
+def household_events(firm_id: int, account_ids, lo: date, hi: date) -> pd.DataFrame:
+    """Every purchase and loss sale (or sale of unknown gain) in each account's group between
+    `lo` and `hi` (open proposals at their trade date), one row per (account asked about,
+    event): account_id, event_account_id, event_account (number), security_id, side, date
+    (timestamp), proposal_id (NA for history), loss (≤ 0), source, gain_unknown. One query."""
+    frame = frame_from_sql(_EVENTS_SQL, {"f": firm_id, "ids": list(map(int, account_ids)), "lo": lo, "hi": hi,
+                                         "open": sorted(OPEN_STATUSES)},
+                           dtype={"account_id": "int64", "event_account_id": "int64", "security_id": "int64", "proposal_id": "Int64",
+                                  "loss": "float64"})
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in EVENT_COLUMNS}).astype(
+            {"account_id": "int64", "event_account_id": "int64", "security_id": "int64", "loss": "float64", "gain_unknown": "bool"})
+    frame["date"] = pd.to_datetime(frame["date"])
+    proposed = frame["source"] == "proposal"
+    frame["date"] = frame["date"].where(~proposed, trade_dates(frame["date"]))
+    frame["gain_unknown"] = (frame["side"] == "sell") & frame["loss"].isna()
+    frame = frame[(frame["date"] >= pd.Timestamp(lo)) & (frame["date"] <= pd.Timestamp(hi))]
+    frame = frame[(frame["side"] == "buy") | frame["gain_unknown"] | (frame["loss"] < -0.005)]
+    return frame[EVENT_COLUMNS].reset_index(drop=True)
+
+
+_GROUPS_SQL = f"""SELECT a.id AS account_id, a.number, {GROUP_SQL} AS grp FROM portfolios_account a JOIN portfolios_client c ON c.id = a.client_id
+WHERE a.firm_id = %(f)s AND a.id = ANY(%(ids)s::bigint[])"""
+
+
+def account_groups(firm_id: int, account_ids) -> pd.DataFrame:
+    """Indexed by account_id: grp (the wash-sale group key of its client), number."""
+    frame = frame_from_sql(_GROUPS_SQL, {"f": firm_id, "ids": list(map(int, account_ids))}, dtype={"account_id": "int64"})
+    return frame.set_index("account_id")[["grp", "number"]]
