@@ -1,0 +1,35 @@
+"""The long simulation (hundreds of seeds) runs only under `make reliability` (RELIABILITY=1);
+`make test` runs the short one."""
+import os
+
+import pytest
+
+HEAVY = os.environ.get("RELIABILITY") == "1"
+
+
+def pytest_collection_modifyitems(config, items):
+    if HEAVY:
+        return
+    skip = pytest.mark.skip(reason="heavy: run with `make reliability` (RELIABILITY=1)")
+    for item in items:
+        if "heavy" in item.keywords and "tests/pipeline" in str(item.fspath):
+            item.add_marker(skip)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "heavy: long reliability loops, run by `make reliability` only")
+
+
+def run_seeds(blocker, seeds, days, start_for, **kw):
+    """Simulate each seed in its own transaction, rolled back after; returns the results."""
+    from django.db import transaction
+
+    from .sim import simulate
+
+    results = []
+    with blocker.unblock():
+        for seed in seeds:
+            with transaction.atomic():
+                results.append(simulate(seed, start_for(seed), days, **kw))
+                transaction.set_rollback(True)
+    return results
