@@ -20,8 +20,9 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "heavy: long reliability loops, run by `make reliability` only")
 
 
-def run_seeds(blocker, seeds, days, start_for, **kw):
-    """Simulate each seed in its own transaction, rolled back after; returns the results."""
+def run_seeds(blocker, seeds, days, start_for, after=None, **kw):
+    """Simulate each seed in its own transaction, rolled back after; returns the results.
+    `after`: {seed: callable(world)} run on that seed's world before its rollback."""
     from django.db import transaction
 
     from .sim import simulate
@@ -30,6 +31,6 @@ def run_seeds(blocker, seeds, days, start_for, **kw):
     with blocker.unblock():
         for seed in seeds:
             with transaction.atomic():
-                results.append(simulate(seed, start_for(seed), days, **kw))
+                results.append(simulate(seed, start_for(seed), days, after=(after or {}).get(seed), **kw))
                 transaction.set_rollback(True)
     return results

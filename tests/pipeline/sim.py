@@ -29,6 +29,7 @@ class SimResult:
     # invariant -> (first day it broke, the first few violations that day)
     broken: dict = field(default_factory=dict)
     refusals: dict = field(default_factory=dict)  # "action: message" -> times (the services' own refusals)
+    after: object = None  # what the caller's `after(world)` returned (run before the rollback)
 
     def report(self) -> str:
         lines = [f"seed {self.seed}, {len(self.days)} days from {self.days[0]}:"]
@@ -124,7 +125,8 @@ def outcomes(world: World) -> dict:
     return dict(counts)
 
 
-def simulate(seed: int, start: date, n_days: int, *, accounts_per_firm: int = 6, only=None, stop_at_first: bool = False) -> SimResult:
+def simulate(seed: int, start: date, n_days: int, *, accounts_per_firm: int = 6, only=None, stop_at_first: bool = False,
+             after=None) -> SimResult:
     """Run `n_days` trading days from `start` (inside the caller's test transaction)."""
     t0 = time.perf_counter()
     world = build_world(seed, start, n_days, accounts_per_firm=accounts_per_firm)
@@ -137,6 +139,8 @@ def simulate(seed: int, start: date, n_days: int, *, accounts_per_firm: int = 6,
             if stop_at_first and result.broken:
                 break
     result.stats = {**world.stats, **outcomes(world)}
+    if after is not None:
+        result.after = after(world)
     result.refusals = {f"{name}: {message}": n for (name, message), n in world.refusals.most_common()}
     result.seconds = time.perf_counter() - t0
     return result

@@ -42,7 +42,7 @@ def start_for(seed: int) -> date:
 
 @pytest.fixture(scope="module")
 def short_run(django_db_setup, django_db_blocker):
-    return run_seeds(django_db_blocker, SEEDS, DAYS, start_for)
+    return run_seeds(django_db_blocker, SEEDS, DAYS, start_for, after={2: tamper})
 
 
 def _xfail(name):
@@ -68,3 +68,54 @@ def test_the_run_exercises_every_stage(short_run):
     missing = [k for k in needed if not total.get(k)]
     assert not missing, f"never happened in the short run: {missing}; counts: {total}"
     assert total.get("escalated") or total.get("approval:pending"), "the escalate policy never acted"
+
+
+TAMPERED = {"audit_chain", "nothing_sent_while_paused", "approvals_end_once"}
+
+
+def tamper(world):
+    """After seed 2's run (which holds these three invariants): forge an audit entry, date a
+    pause before a block reached the custodian, leave an approval waiting past its deadline."""
+    from django.db import connection, transaction
+
+    from approvals.models import Approval
+    from firms.db_security import owner_role
+    from firms.models import AuditEntry
+    from firms.tenancy import firm_scope
+    from trading.models import BlockOrder, ExecutionPause
+    from trading.services.control import execution_pause
+
+    from .sim import check_day
+    from .world import ny
+
+    last = world.days[-1]
+    clean = check_day(world, last, only=TAMPERED)
+    fw, block = _sent_block(world, BlockOrder, firm_scope)
+    with firm_scope(fw.firm):
+        pause = execution_pause(by=fw.members["senior_advisor"], scope="firm", reason="tamper")
+        ExecutionPause.objects.filter(pk=pause.pk).update(paused_at=world.received[block.client_order_id])
+        Approval.objects.filter(pk=Approval.objects.order_by("pk").values("pk")[:1]).update(
+            status="pending", deadline=ny(last, 9), escalated_at=None)
+        target = AuditEntry.objects.order_by("seq")[1]
+        with owner_role(), transaction.atomic(), connection.cursor() as cur:
+            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cur.execute("ALTER TABLE firms_auditentry DISABLE TRIGGER audit_no_update_delete")
+            cur.execute("UPDATE firms_auditentry SET payload = '{\"forged\": true}' WHERE id = %s", [target.pk])
+            cur.execute("ALTER TABLE firms_auditentry ENABLE TRIGGER audit_no_update_delete")
+    return {"clean": clean, "tampered": set(check_day(world, last, only=TAMPERED))}
+
+
+def _sent_block(world, BlockOrder, firm_scope):
+    """A firm and one of its blocks the custodian received."""
+    for fw in world.firms:
+        with firm_scope(fw.firm):
+            block = BlockOrder.objects.filter(client_order_id__in=list(world.received)).order_by("pk").first()
+        if block is not None:
+            return fw, block
+    raise AssertionError("the run sent no block")
+
+
+def test_the_invariants_can_fail(short_run):
+    """The checks that hold on today's code are not vacuous: each reports its tampering."""
+    seed2 = next(r for r in short_run if r.seed == 2)
+    assert seed2.after == {"clean": {}, "tampered": TAMPERED}
