@@ -135,7 +135,7 @@ def executions_traced(world: World, fw: FirmWorld) -> list[str]:
     for pid, p in proposals.items():
         by_account[p.account_id].append(p)
     for account, ps in by_account.items():
-        ps.sort(key=lambda p: first_fill.get(p.pk) or datetime.max)
+        ps.sort(key=lambda p: first_fill[p.pk])
         for earlier, later in zip(ps, ps[1:]):
             if later.created_at < first_fill[earlier.pk]:
                 found.append(f"account {account} executed v{earlier.version} (proposal {earlier.pk}) and v{later.version} "
@@ -227,6 +227,26 @@ def approvals_end_once(world: World, fw: FirmWorld, now: datetime) -> list[str]:
     return found
 
 
+# 6. the people the pages say are told -----------------------------------------------------------
+
+def declines_reach_the_advisor(world: World, fw: FirmWorld) -> list[str]:
+    """A client's decline and an expiry (auto-decline) reach the account's advisor through the
+    outbox: the client's page says "your advisor has been told" (issue 16 #6)."""
+    from notifications.models import OutboundMessage
+
+    told = set(OutboundMessage.objects.values_list("proposal_id", "recipient"))
+    found = []
+    for a in (Approval.objects.filter(status__in=[ApprovalStatus.DECLINED, ApprovalStatus.EXPIRED])
+              .select_related("proposal__account__advisor__user").order_by("pk")):
+        client_step = next((st for st in a.steps.all() if st.role == StepRole.CLIENT), None)
+        if a.status == ApprovalStatus.DECLINED and (client_step is None or client_step.status != StepStatus.DECLINED):
+            continue  # declined by a staff step: the advisor (or a senior) is the one who declined
+        advisor = a.proposal.account.advisor
+        if advisor is not None and (a.proposal_id, advisor.user.email) not in told:
+            found.append(f"approval {a.pk} {a.status} ({a.proposal.account.number}): no message to the advisor {advisor.user.email}")
+    return found
+
+
 # 5. the audit chain ----------------------------------------------------------------------------
 
 def audit_chain(world: World, fw: FirmWorld) -> list[str]:
@@ -241,4 +261,5 @@ INVARIANTS = {
     "nothing_sent_while_paused": lambda w, f, now: nothing_sent_while_paused(w, f),
     "approvals_end_once": approvals_end_once,
     "audit_chain": lambda w, f, now: audit_chain(w, f),
+    "declines_reach_the_advisor": lambda w, f, now: declines_reach_the_advisor(w, f),
 }

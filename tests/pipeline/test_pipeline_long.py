@@ -1,5 +1,5 @@
 """The long simulation: hundreds of seeds (PIPELINE_SEEDS, default 200) of PIPELINE_DAYS
-trading days (default 20) each, invariants checked after every day. Figures (per invariant:
+trading days (default 10, two weeks) each, invariants checked after every day. Figures (per invariant:
 seeds broken, first day; totals of every event) land in
 test-artifacts/reliability/pipeline_sim.json. Run by `make reliability` (RELIABILITY=1)."""
 import json
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 SEEDS = int(os.environ.get("PIPELINE_SEEDS", "200"))
 FIRST_SEED = int(os.environ.get("PIPELINE_FIRST_SEED", "1000"))
-DAYS = int(os.environ.get("PIPELINE_DAYS", "20"))
+DAYS = int(os.environ.get("PIPELINE_DAYS", "10"))
 ARTIFACT = Path(__file__).resolve().parents[2] / "test-artifacts" / "reliability" / "pipeline_sim.json"
 
 

@@ -31,6 +31,8 @@ KNOWN = {
                                  "out still has its buy block sent (seed 1, day 4, 2025-02-18)",
     "approvals_end_once": "issue 16 #5: a proposal moved to reconsent by the batch is never sent back to the client; "
                           "its approval stays approved (seed 1, day 4, 2025-02-18)",
+    "declines_reach_the_advisor": "issue 16 #6: a client's decline or an expiry tells the client 'your advisor has been "
+                                  "told' but nothing is sent to the advisor (seed 2, day 2, 2025-03-24: two expiries; seed 1, day 7)",
 }
 
 
