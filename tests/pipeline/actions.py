@@ -8,8 +8,8 @@ Refusals are part of a firm's life (a client signing after the window closed, a 
 on an account with an open version): an action that a service refuses with its own refusal
 exception is counted, never an error. Anything else raised is a bug and fails the run."""
 import csv
-import re
 import io
+import re
 from decimal import Decimal
 
 from django.db.models import F

@@ -182,7 +182,7 @@ def _end_entries(firm_id: int) -> dict[int, list[str]]:
     ends = defaultdict(list)
     for event, object_id, payload in AuditEntry.objects.filter(
             firm_id=firm_id, event__in=["approval.approved", "approval.declined", "approval.expired", "approval.void"]
-    ).values_list("event", "object_id", "payload"):
+    ).order_by("seq").values_list("event", "object_id", "payload"):
         if object_id and event != "approval.void":
             ends[int(object_id)].append(event)
         elif event == "approval.void":
@@ -194,23 +194,23 @@ def _end_entries(firm_id: int) -> dict[int, list[str]]:
 def approvals_end_once(world: World, fw: FirmWorld, now: datetime) -> list[str]:
     """Every approval whose deadline has passed by `now` (the evening sweep) has ended (expired
     or, under the escalate policy, escalated); a decision falls inside the window; each end
-    is recorded once in the audit trail and matches its proposal's state; nothing routable
+    is recorded once in the audit trail (approved then void, when a newer version replaced
+    it, is the one sequence allowed) and matches its proposal's state; nothing routable
     waits without an approval (checked, or sent back for re-consent), no draft is left
     unchecked."""
     found = []
     ends = _end_entries(fw.firm.pk)
-    for a in Approval.objects.select_related("proposal").order_by("pk"):
+    for a in Approval.objects.select_related("proposal").prefetch_related("steps").order_by("pk"):
         p = a.proposal
+        recorded = ends.get(a.pk, [])
         if a.status == ApprovalStatus.PENDING:
             if a.deadline <= now and not (fw.expiry_policy == ExpiryPolicy.ESCALATE and a.escalated_at is not None):
                 found.append(f"approval {a.pk} (proposal {p.pk}) still pending after its deadline {a.deadline:%Y-%m-%d %H:%M}")
-            if ends.get(a.pk):
-                found.append(f"approval {a.pk} is pending but the audit trail ended it: {ends[a.pk]}")
-        else:
-            if len(ends.get(a.pk, [])) != 1 or ends[a.pk][0] != f"approval.{a.status}":
-                found.append(f"approval {a.pk} is {a.status}; its audit trail records {ends.get(a.pk, [])}")
-            if a.status in (ApprovalStatus.APPROVED, ApprovalStatus.DECLINED) and a.decided_at > a.deadline:
-                found.append(f"approval {a.pk} {a.status} at {a.decided_at:%Y-%m-%d %H:%M}, after its deadline {a.deadline:%Y-%m-%d %H:%M}")
+        elif recorded not in ([f"approval.{a.status}"], ["approval.approved", "approval.void"]):
+            # One end, recorded once; the one allowed sequence is an approval a newer version voided.
+            found.append(f"approval {a.pk} is {a.status}; its audit trail records {recorded}")
+        if a.status in (ApprovalStatus.APPROVED, ApprovalStatus.DECLINED) and a.decided_at > a.deadline:
+            found.append(f"approval {a.pk} {a.status} at {a.decided_at:%Y-%m-%d %H:%M}, after its deadline {a.deadline:%Y-%m-%d %H:%M}")
         if p.status not in APPROVAL_PROPOSAL[a.status]:
             found.append(f"approval {a.pk} is {a.status} but its proposal {p.pk} is {p.status}")
         if p.status == S.RECONSENT and a.status != ApprovalStatus.PENDING:
@@ -237,7 +237,7 @@ def declines_reach_the_advisor(world: World, fw: FirmWorld) -> list[str]:
     told = set(OutboundMessage.objects.values_list("proposal_id", "recipient"))
     found = []
     for a in (Approval.objects.filter(status__in=[ApprovalStatus.DECLINED, ApprovalStatus.EXPIRED])
-              .select_related("proposal__account__advisor__user").order_by("pk")):
+              .select_related("proposal__account__advisor__user").prefetch_related("steps").order_by("pk")):
         client_step = next((st for st in a.steps.all() if st.role == StepRole.CLIENT), None)
         if a.status == ApprovalStatus.DECLINED and (client_step is None or client_step.status != StepStatus.DECLINED):
             continue  # declined by a staff step: the advisor (or a senior) is the one who declined
