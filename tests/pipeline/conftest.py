@@ -20,9 +20,10 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "heavy: long reliability loops, run by `make reliability` only")
 
 
-def run_seeds(blocker, seeds, days, start_for, after=None, **kw):
+def run_seeds(blocker, seeds, days, start_for, after=None, each=None, **kw):
     """Simulate each seed in its own transaction, rolled back after; returns the results.
-    `after`: {seed: callable(world)} run on that seed's world before its rollback."""
+    `after`: {seed: callable(world)} run on that seed's world before its rollback;
+    `each`: called with the results so far after every seed."""
     from django.db import transaction
 
     from .sim import simulate
@@ -33,4 +34,6 @@ def run_seeds(blocker, seeds, days, start_for, after=None, **kw):
             with transaction.atomic():
                 results.append(simulate(seed, start_for(seed), days, after=(after or {}).get(seed), **kw))
                 transaction.set_rollback(True)
+            if each is not None:
+                each(results)
     return results

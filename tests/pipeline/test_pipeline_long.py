@@ -23,27 +23,35 @@ DAYS = int(os.environ.get("PIPELINE_DAYS", "10"))
 ARTIFACT = Path(__file__).resolve().parents[2] / "test-artifacts" / "reliability" / "pipeline_sim.json"
 
 
-@pytest.fixture(scope="module")
-def long_run(django_db_setup, django_db_blocker):
-    t0 = time.perf_counter()
-    results = run_seeds(django_db_blocker, range(FIRST_SEED, FIRST_SEED + SEEDS), DAYS, start_for)
+def figures(results, seconds: float) -> dict:
     totals = {}
     for r in results:
         for k, v in r.stats.items():
             totals[k] = totals.get(k, 0) + v
-    figures = {
-        "seeds": SEEDS, "first_seed": FIRST_SEED, "days_per_seed": DAYS, "firm_days": 2 * sum(len(r.days) for r in results),
-        "seconds": round(time.perf_counter() - t0, 1),
-        "broken": {name: {"seeds": [r.seed for r in results if name in r.broken],
+    return {
+        "seeds": len(results), "seed_range": [results[0].seed, results[-1].seed] if results else [],
+        "days_per_seed": DAYS, "firm_days": 2 * sum(len(r.days) for r in results), "seconds": round(seconds, 1),
+        "broken": {name: {"seeds": len([r for r in results if name in r.broken]),
                           "first": next(({"seed": r.seed, "day": r.broken[name][0].isoformat(),
                                           "day_index": r.days.index(r.broken[name][0]) + 1, "found": r.broken[name][1][:3]}
-                                         for r in results if name in r.broken), None)}
+                                         for r in results if name in r.broken), None),
+                          "earliest_day_index": min((r.days.index(r.broken[name][0]) + 1 for r in results if name in r.broken),
+                                                    default=None)}
                    for name in INVARIANTS},
         "totals": dict(sorted(totals.items())),
     }
+
+
+@pytest.fixture(scope="module")
+def long_run(django_db_setup, django_db_blocker):
+    """The figures are rewritten after every seed, so a run cut short still leaves its count."""
+    t0 = time.perf_counter()
     ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
-    ARTIFACT.write_text(json.dumps(figures, indent=2, default=str))
-    return results
+
+    def write(results):
+        ARTIFACT.write_text(json.dumps(figures(results, time.perf_counter() - t0), indent=2, default=str))
+
+    return run_seeds(django_db_blocker, range(FIRST_SEED, FIRST_SEED + SEEDS), DAYS, start_for, each=write)
 
 
 def _xfail(name):
