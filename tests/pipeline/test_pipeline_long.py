@@ -32,6 +32,7 @@ def figures(results, seconds: float) -> dict:
         "seeds": len(results), "seed_range": [results[0].seed, results[-1].seed] if results else [],
         "days_per_seed": DAYS, "firm_days": 2 * sum(len(r.days) for r in results), "seconds": round(seconds, 1),
         "broken": {name: {"seeds": len([r for r in results if name in r.broken]),
+                          "which": [r.seed for r in results if name in r.broken],
                           "first": next(({"seed": r.seed, "day": r.broken[name][0].isoformat(),
                                           "day_index": r.days.index(r.broken[name][0]) + 1, "found": r.broken[name][1][:3]}
                                          for r in results if name in r.broken), None),
