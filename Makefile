@@ -50,9 +50,10 @@ clean-data:
 # prices, export injection, concurrent beats, and the heavy loops (1,000 wrong passwords,
 # 1,000 concurrent audit inserts, 600 Hypothesis import mutations). Figures land in
 # test-artifacts/reliability/. See docs/RELIABILITY.md.
+# Issue 16 item 9: tests/pipeline's long simulation (PIPELINE_SEEDS seeds of PIPELINE_DAYS days).
 .PHONY: reliability
 reliability: venv
-	DJANGO_DEBUG=1 DJANGO_SECRET_KEY=test-only RELIABILITY=1 $(SERVICES) $(PY) -m pytest tests/reliability tests/firms -q
+	DJANGO_DEBUG=1 DJANGO_SECRET_KEY=test-only RELIABILITY=1 $(SERVICES) $(PY) -m pytest tests/reliability tests/firms tests/pipeline -q
 
 # Issue 10 item 12: gunicorn on 127.0.0.1 under Locust (200 users of 3 firms, 5 minutes by
 # default; LOADTEST_DURATION / LOADTEST_USERS / LOADTEST_WORKERS / LOADTEST_THREADS override), in its own
