@@ -24,8 +24,8 @@ from .world import FirmWorld, World
 WINDOW = timedelta(days=30)
 S = ProposalStatus
 APPROVAL_PROPOSAL = {  # an approval's state -> the states its proposal may be in
-    ApprovalStatus.PENDING: {S.AWAITING_APPROVAL, S.RECONSENT},
-    ApprovalStatus.APPROVED: {S.APPROVED, S.QUEUED, S.SUBMITTED, S.EXECUTED, S.PARTIALLY_EXECUTED, S.FAILED, S.RECONSENT},
+    ApprovalStatus.PENDING: {S.AWAITING_APPROVAL},
+    ApprovalStatus.APPROVED: {S.APPROVED, S.QUEUED, S.SUBMITTED, S.EXECUTED, S.PARTIALLY_EXECUTED, S.FAILED},
     ApprovalStatus.DECLINED: {S.DECLINED},
     ApprovalStatus.EXPIRED: {S.EXPIRED},
     ApprovalStatus.VOID: {S.SUPERSEDED},
@@ -213,8 +213,6 @@ def approvals_end_once(world: World, fw: FirmWorld, now: datetime) -> list[str]:
             found.append(f"approval {a.pk} {a.status} at {a.decided_at:%Y-%m-%d %H:%M}, after its deadline {a.deadline:%Y-%m-%d %H:%M}")
         if p.status not in APPROVAL_PROPOSAL[a.status]:
             found.append(f"approval {a.pk} is {a.status} but its proposal {p.pk} is {p.status}")
-        if p.status == S.RECONSENT and a.status != ApprovalStatus.PENDING:
-            found.append(f"proposal {p.pk} was sent back for re-consent but its approval {a.pk} is {a.status}: nobody is asked")
         client = [s for s in a.steps.all() if s.role == StepRole.CLIENT]
         if a.status == ApprovalStatus.APPROVED and client and client[0].status != StepStatus.APPROVED:
             found.append(f"approval {a.pk} approved without the client's step")

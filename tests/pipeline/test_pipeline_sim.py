@@ -22,17 +22,9 @@ DAYS = 8
 
 # Invariants today's code breaks (issue 16): the fixes are on other branches. strict=False so
 # the merge that fixes one turns its test into XPASS; the lead then deletes its line here.
-KNOWN = {
-    "wash_sale": "issue 16 #1: the importer drops realized_gain, so a loss sale imported on 2025-03-26 is invisible and "
-                 "the rebalancer buys the fund back in the same account on 2025-03-27 (seed 2, day 5)",
-    "executions_traced": "issue 16 #3: a cash raise builds v2 beside the client-approved v1: two live versions "
-                         "(seed 1, day 3, 2025-02-14; seed 2, day 5)",
-    "nothing_sent_while_paused": "issue 16 #4: pauses are read once per batch: an account paused after the sells went "
-                                 "out still has its buy block sent (seed 1, day 4, 2025-02-18)",
-    "approvals_end_once": "issue 16 #5: a proposal moved to reconsent by the batch is never sent back to the client; "
-                          "its approval stays approved (seed 1, day 4, 2025-02-18)",
-    "declines_reach_the_advisor": "issue 16 #6: a client's decline or an expiry tells the client 'your advisor has been "
-                                  "told' but nothing is sent to the advisor (seed 2, day 2, 2025-03-24: two expiries; seed 1, day 7)",
+KNOWN = {  # invariant → the open bug that breaks it (xfail)
+    "wash_sale": "a loss sale imported after a proposal was checked does not re-check the household's approved "
+                 "proposals: the buy executes two days later (seed 2, 2025-03-25 sale imported 03-26, buy 03-27)",
 }
 
 
@@ -78,10 +70,7 @@ TAMPERED = {"audit_chain", "nothing_sent_while_paused", "approvals_end_once"}
 def tamper(world):
     """After seed 2's run (which holds these three invariants): forge an audit entry, date a
     pause before a block reached the custodian, leave an approval waiting past its deadline."""
-    from django.db import connection, transaction
-
     from approvals.models import Approval
-    from firms.db_security import owner_role
     from firms.models import AuditEntry
     from firms.tenancy import firm_scope
     from trading.models import BlockOrder, ExecutionPause
@@ -98,12 +87,11 @@ def tamper(world):
         ExecutionPause.objects.filter(pk=pause.pk).update(paused_at=world.received[block.client_order_id])
         Approval.objects.filter(pk=Approval.objects.order_by("pk").values("pk")[:1]).update(
             status="pending", deadline=ny(last, 9), escalated_at=None)
-        target = AuditEntry.objects.order_by("seq")[1]
-        with owner_role(), transaction.atomic(), connection.cursor() as cur:
-            cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cur.execute("ALTER TABLE firms_auditentry DISABLE TRIGGER audit_no_update_delete")
-            cur.execute("UPDATE firms_auditentry SET payload = '{\"forged\": true}' WHERE id = %s", [target.pk])
-            cur.execute("ALTER TABLE firms_auditentry ENABLE TRIGGER audit_no_update_delete")
+        # A forged entry appended through the application's own connection (what SQL injected
+        # into the app could do): it links to the head but its hash is not the keyed one.
+        last = AuditEntry.objects.order_by("-seq").first()
+        AuditEntry.objects.create(firm_id=fw.firm.pk, seq=last.seq + 1, created_at=last.created_at, event="forged",
+                                  payload={"forged": True}, prev_hash=last.hash, hash="f" * 64)
     return {"clean": clean, "tampered": set(check_day(world, last, only=TAMPERED))}
 
 
