@@ -89,9 +89,9 @@ def tamper(world):
             status="pending", deadline=ny(last, 9), escalated_at=None)
         # A forged entry appended through the application's own connection (what SQL injected
         # into the app could do): it links to the head but its hash is not the keyed one.
-        last = AuditEntry.objects.order_by("-seq").first()
-        AuditEntry.objects.create(firm_id=fw.firm.pk, seq=last.seq + 1, created_at=last.created_at, event="forged",
-                                  payload={"forged": True}, prev_hash=last.hash, hash="f" * 64)
+        head = AuditEntry.objects.order_by("-seq").first()
+        AuditEntry.objects.create(firm_id=fw.firm.pk, seq=head.seq + 1, created_at=head.created_at, event="forged",
+                                  payload={"forged": True}, prev_hash=head.hash, hash="f" * 64)
     return {"clean": clean, "tampered": set(check_day(world, last, only=TAMPERED))}
 
 
