@@ -197,6 +197,16 @@ STATIC_ROOT = BASE_DIR / ".data" / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / ".data" / "media")))
 
+# --- Upload limits (issue 17 item 9) ---------------------------------------------------
+# A request's non-file fields at most DATA_UPLOAD_MAX_MEMORY_SIZE (Django answers 400 beyond);
+# a file above FILE_UPLOAD_MAX_MEMORY_SIZE streams to a temporary file instead of memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+# Each uploaded book file (portfolios.importer): refused with an error naming the limit, and
+# nothing written, above this many bytes or data rows.
+IMPORT_MAX_FILE_BYTES = env_int("IMPORT_MAX_FILE_BYTES", 20 * 1024 * 1024)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 250_000)
+
 # --- Security -------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # same-origin, not no-referrer: Chromium sends "Origin: null" on form POSTs under
