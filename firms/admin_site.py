@@ -5,6 +5,7 @@ firm-owned models are django-scopes managers and the request runs inside the fir
 (FirmScopeMiddleware), so list filters, FK widgets and autocomplete are scoped too, and
 PostgreSQL RLS stands behind all of them."""
 from django.contrib import admin
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 
 from .roles import ADMIN_SITE_ROLES
 
@@ -52,6 +53,21 @@ class FirmModelAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.firm = request.firm
         super().save_model(request, obj, form, change)
+
+    def get_changeform_initial_data(self, request):
+        """The add page's initial values from the query string, minus any its field cannot
+        read (`?account=NaN` made the foreign-key widget raise: a 500)."""
+        initial = super().get_changeform_initial_data(request)
+        for name, value in list(initial.items()):
+            try:
+                field = self.model._meta.get_field(name)
+                if not isinstance(value, list):
+                    field.to_python(value)
+            except FieldDoesNotExist:
+                continue
+            except (ValidationError, ValueError, TypeError):
+                del initial[name]
+        return initial
 
 
 class ReadOnlyFirmModelAdmin(FirmModelAdmin):
