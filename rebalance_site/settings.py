@@ -41,8 +41,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "rebalance_site.input_guard.RejectNulMiddleware",
     "csp.middleware.CSPMiddleware",
+    "rebalance_site.input_guard.RejectNulMiddleware",  # inside CSP/security so its 400 carries their headers
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -29,6 +29,7 @@ def test_nul_in_a_query_string_is_a_400_for_pages_api_and_admin(login, members_a
     response = login(members_a["firm_admin"]).get(path, params)
     assert response.status_code == 400
     assert b"NUL" in response.content
+    assert "default-src 'self'" in response["Content-Security-Policy"]  # refused inside the security headers
 
 
 @pytest.mark.parametrize("name", ["drift:account", "drift:proposal", "drift:rule_edit", "approvals:approval",
