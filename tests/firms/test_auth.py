@@ -113,3 +113,17 @@ def test_a_token_api_call_works_when_the_firm_requires_mfa_for_staff(client, fir
     client.force_login(members_a["ops"].user, backend="django.contrib.auth.backends.ModelBackend")
     page = client.get(reverse("portfolios:accounts"))  # the same member's session still must set up MFA
     assert page.status_code == 302 and page["Location"] == reverse("mfa_activate_totp")
+
+
+def test_the_proxy_settings_come_from_the_environment():
+    """TRUSTED_PROXY_COUNT / TRUSTED_CLIENT_IP_HEADER reach allauth's settings (README)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TRUSTED_PROXY_COUNT": "2", "TRUSTED_CLIENT_IP_HEADER": "X-Real-IP"}
+    probe = ("import django, json; django.setup(); from django.conf import settings as s; "
+             "print(json.dumps([s.ALLAUTH_TRUSTED_PROXY_COUNT, s.ALLAUTH_TRUSTED_CLIENT_IP_HEADER]))")
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True).stdout
+    assert json.loads(out.strip().splitlines()[-1]) == [2, "X-Real-IP"]
