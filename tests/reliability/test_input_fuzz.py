@@ -5,9 +5,11 @@ deeply nested values answers without a 500, and afterwards the firm's pipeline s
 The pages are enumerated from the URL resolver (ids replaced by out-of-range values), the
 query parameters from what each view's module reads (`request.GET...("name")`) plus the
 admin's changelist parameters and filters, and the forms from the context of every page that
-renders one (each field posted with each bad value, the others left at their initial value).
+renders one (each field posted with each bad value, the others left at their initial value);
+pages behind an id (a rule's edit page, an account) are reached by following links.
 `make test` runs the CI subset of values; `make reliability` (RELIABILITY=1) runs them all.
-The figures land in test-artifacts/reliability/input_fuzz.json."""
+The figures land in test-artifacts/reliability/input_fuzz.json (input_fuzz_ci.json for the CI
+subset)."""
 import inspect
 import json
 import os
@@ -25,7 +27,8 @@ from firms.tenancy import firm_scope
 from tests.conftest import _member
 
 HEAVY = os.environ.get("RELIABILITY") == "1"
-ARTIFACT = Path(__file__).resolve().parents[2] / "test-artifacts" / "reliability" / "input_fuzz.json"
+ARTIFACT = Path(__file__).resolve().parents[2] / "test-artifacts" / "reliability" / \
+    ("input_fuzz.json" if HEAVY else "input_fuzz_ci.json")
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=timezone.utc)
 DAY = date(2026, 11, 24)  # make_book's close
 
@@ -128,6 +131,7 @@ class Tally:
         self.failures: list = []
         self.requests = 0
         self.last_error = ""
+        self.followed: list[str] = []
 
     def exception(self, sender, request=None, **kwargs):
         import sys
@@ -188,34 +192,68 @@ def _initial(form) -> dict:
     return data
 
 
-def _walk(client, tally, *, forms=True):
+_HREF = re.compile(r'href="(/[^"?#]*)"')
+
+
+def _links(response) -> list[str]:
+    if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+        return []
+    return _HREF.findall(response.content.decode(errors="replace"))
+
+
+def _fuzz_page(client, tally, path, pattern, admin_params) -> int:
+    """Every query parameter and every form field of one page; returns the forms fuzzed."""
+    response = _get(client, tally, path)
+    names = _params_read_by(pattern) | admin_params.get(path, set()) | (set(COMMON_PARAMS) if HEAVY else {"page"})
+    for name in sorted(names):
+        for value in QUERY_VALUES.values():
+            _get(client, tally, path, {name: value})
+    if response.status_code != 200:
+        return 0
+    forms = _forms_in(response)
+    for form in forms:
+        base = _initial(form)
+        for name, field in form.fields.items():
+            if isinstance(field, djforms.FileField):
+                continue
+            for value in FORM_VALUES.values():
+                _send(client, tally, "POST", path, {**base, form.add_prefix(name): value})
+    return len(forms)
+
+
+def _walk(client, tally) -> int:
+    """Every route: id routes with ids beyond bigint (a 404 expected), the others fuzzed in
+    full. Then one real page of each id route, found by following the links of the pages
+    walked (a rule's edit page, an account, a proposal), fuzzed in full too."""
+    from django.urls import Resolver404, resolve
+
     admin_params = _admin_changelist_params()
-    seen_forms = 0
+    seen_forms, links, done_routes = 0, [], set()
     for route, pattern in _patterns():
-        for bad_id in BAD_IDS:
+        id_route = _concrete(route, "1") != _concrete(route, "2")
+        for bad_id in BAD_IDS if id_route else BAD_IDS[:1]:
             path = _concrete(route, bad_id)
             if path is None or path.startswith(SKIP_PREFIXES) or (ONLY and not path.startswith(ONLY)):
                 continue
-            if bad_id != BAD_IDS[0] and path == _concrete(route, BAD_IDS[0]):
+            if id_route:
+                _get(client, tally, path)
                 continue
-            response = _get(client, tally, path)
-            if bad_id != BAD_IDS[0] or "<" in route or "(?P" in route and bad_id in path:
-                continue  # an id route answered 404 (or not 500); its forms need a real id
-            names = _params_read_by(pattern) | admin_params.get(path, set()) | (set(COMMON_PARAMS) if HEAVY else {"page"})
-            for name in sorted(names):
-                for value in QUERY_VALUES.values():
-                    _get(client, tally, path, {name: value})
-            if not forms or response.status_code != 200:
-                continue
-            for form in _forms_in(response):
-                seen_forms += 1
-                base = _initial(form)
-                for name, field in form.fields.items():
-                    if isinstance(field, djforms.FileField):
-                        continue
-                    for value in FORM_VALUES.values():
-                        data = {**base, form.add_prefix(name): value}
-                        _send(client, tally, "POST", path, data)
+            done_routes.add(route)
+            seen_forms += _fuzz_page(client, tally, path, pattern, admin_params)
+            links += _links(client.get(path))
+    for path in dict.fromkeys(links):
+        try:
+            match = resolve(path)
+        except Resolver404:
+            continue
+        if match.route in done_routes or path.startswith(SKIP_PREFIXES) or not match.kwargs or \
+                (ONLY and not path.startswith(ONLY)):
+            continue
+        done_routes.add(match.route)
+        pattern = next((p for r, p in _patterns() if p.callback is match.func), None)
+        if pattern is not None:
+            tally.followed.append(path)
+            seen_forms += _fuzz_page(client, tally, path, pattern, admin_params)
     return seen_forms
 
 
@@ -230,13 +268,11 @@ def _pipeline_runs(firm, day, officer):
     from drift.choices import ProposalStatus
     from drift.models import Proposal
     from drift.services.scan import drift_scan_run
-    from portfolios import models as pm
 
     with firm_scope(firm):
-        pm.Account.objects.update(segment="conservative")
-        drift_scan_run(firm_id=firm.pk, as_of=day)
+        drift_scan_run(firm_id=firm.pk, as_of=day)  # idempotent: the drafts of the scan before the walk
         drafts = list(Proposal.objects.filter(status=ProposalStatus.DRAFT).values_list("pk", flat=True))
-        assert drafts, "the scan proposed nothing; the stall check would prove nothing"
+        assert drafts, "no draft left to check; the stall check would prove nothing"
         outcomes = proposals_check(firm_id=firm.pk, proposal_ids=drafts)
         assert set(outcomes) == set(drafts), "compliance stalled: some drafts have no review"
         for review in ComplianceReview.objects.filter(proposal_id__in=drafts, status=ReviewStatus.FLAGGED):
@@ -252,10 +288,16 @@ def test_fuzzing_every_page_form_and_query_parameter_gives_no_500_and_no_stall(f
     admin = _member(firm_a, Role.FIRM_ADMIN, "fuzz")
     client.force_login(admin.user, backend="django.contrib.auth.backends.ModelBackend")
     client.raise_request_exception = False
-    with firm_scope(firm_a):
+    with firm_scope(firm_a):  # a book with drifted accounts and draft proposals, so id pages have rows
+        from drift.services.rules import drift_rules_ensure_defaults
+        from drift.services.scan import drift_scan_run
+        from portfolios import models as pm
         from tests.factories import make_book
 
         make_book(firm_a, accounts=2)
+        pm.Account.objects.update(segment="conservative")
+        drift_rules_ensure_defaults(firm_id=firm_a.pk)
+        drift_scan_run(firm_id=firm_a.pk, as_of=DAY)
     from django.core.signals import got_request_exception
 
     tally = Tally()
@@ -263,7 +305,8 @@ def test_fuzzing_every_page_form_and_query_parameter_gives_no_500_and_no_stall(f
     forms_seen = _walk(client, tally)
     figures = {"heavy": HEAVY, "query_values": sorted(QUERY_VALUES), "form_values": sorted(FORM_VALUES), "requests": tally.requests, "forms": forms_seen,
                "statuses": {str(k): v for k, v in sorted(tally.statuses.items())},
-               "5xx": len(tally.failures), "failures": tally.failures[:200]}
+               "5xx": len(tally.failures), "failures": tally.failures[:200],
+               "id_pages_followed": tally.followed}
     ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
     ARTIFACT.write_text(json.dumps(figures, indent=2, default=str))
     figures["pipeline_after"] = _pipeline_runs(firm_a, DAY, admin)
