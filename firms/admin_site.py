@@ -5,7 +5,9 @@ firm-owned models are django-scopes managers and the request runs inside the fir
 (FirmScopeMiddleware), so list filters, FK widgets and autocomplete are scoped too, and
 PostgreSQL RLS stands behind all of them."""
 from django.contrib import admin
+from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.http import HttpResponseRedirect
 
 from .roles import ADMIN_SITE_ROLES
 
@@ -53,6 +55,14 @@ class FirmModelAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.firm = request.firm
         super().save_model(request, obj, form, change)
+
+    def changelist_view(self, request, extra_context=None):
+        """A date-hierarchy parameter that is not a plausible year, month or day (`?date__year=`
+        beyond a C long raised OverflowError: a 500) gets the admin's own bad-filter answer."""
+        if self.date_hierarchy and any(not (value.isdigit() and len(value) <= 4) for suffix in ("year", "month", "day")
+                                       for value in request.GET.getlist(f"{self.date_hierarchy}__{suffix}")):
+            return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
+        return super().changelist_view(request, extra_context)
 
     def get_changeform_initial_data(self, request):
         """The add page's initial values from the query string, minus any its field cannot

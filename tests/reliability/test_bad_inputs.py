@@ -114,3 +114,15 @@ def test_a_threshold_review_before_the_calendars_first_day_is_a_form_error(login
 def test_an_admin_add_page_with_a_bad_initial_value_in_the_query_answers_without_a_500(login, members_a, param, value):
     response = login(members_a["firm_admin"]).get("/admin/portfolios/position/add/", {param: value})
     assert response.status_code in (200, 400)
+
+
+@pytest.mark.parametrize("path", ["/admin/portfolios/price/", "/admin/portfolios/transaction/"])
+@pytest.mark.parametrize("value", [str(2**63), "9" * 40, "x"])
+def test_an_absurd_date_hierarchy_year_in_the_admin_is_the_admins_bad_filter_answer(login, members_a, path, value):
+    """Found by the fuzz pass (RELIABILITY=1): `?date__year=2**63` raised OverflowError."""
+    response = login(members_a["firm_admin"]).get(path, {"date__year": value})
+    assert response.status_code == 302 and response["Location"] == f"{path}?e=1"
+
+
+def test_a_real_date_hierarchy_year_still_filters(login, members_a):
+    assert login(members_a["firm_admin"]).get("/admin/portfolios/price/", {"date__year": "2024"}).status_code == 200
