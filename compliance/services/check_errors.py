@@ -63,8 +63,9 @@ def officers_notify(*, firm_id: int, errors: dict[str, dict[int, str]]) -> None:
     from notifications.services import outbound_message_insert
 
     firm = Firm.objects.get(pk=firm_id)
-    emails = [m.user.email for m in Membership.objects.filter(role=Role.COMPLIANCE_OFFICER).select_related("user")] or \
-        [m.user.email for m in Membership.objects.filter(role=Role.FIRM_ADMIN).select_related("user")]
+    staff = Membership.objects.filter(firm_id=firm_id).select_related("user")
+    emails = [m.user.email for m in staff.filter(role=Role.COMPLIANCE_OFFICER)] or \
+        [m.user.email for m in staff.filter(role=Role.FIRM_ADMIN)]
     for kind, by_proposal in errors.items():
         ids = sorted(by_proposal)
         first = by_proposal[ids[0]]

@@ -106,9 +106,11 @@ def two_proposals(scoped):
 
 
 @pytest.mark.parametrize("bad", ["Infinity", "1E+999999", "NaN"])
-def test_a_stored_non_finite_parameter_flags_the_batch_with_an_error_finding_and_the_officer_is_emailed(two_proposals, scoped, bad):
-    """Stored around the validation (before it existed, or by SQL): the check still runs."""
+def test_a_stored_non_finite_parameter_flags_the_batch_with_an_error_finding_and_the_officer_is_emailed(two_proposals, scoped, firm_b, bad):
+    """Stored around the validation (before it existed, or by SQL): the check still runs. Only
+    this firm's officer is told."""
     first, second = two_proposals
+    _member(firm_b, Role.COMPLIANCE_OFFICER, "other")
     compliance_rules_ensure_defaults(firm_id=scoped.pk)
     ComplianceRule.objects.filter(kind="liquidity").update(params={"min_cash_amount": bad, "min_cash_pct": "0.5"})
     outcomes = proposals_check(firm_id=scoped.pk, proposal_ids=[first.pk, second.pk])
@@ -117,8 +119,11 @@ def test_a_stored_non_finite_parameter_flags_the_batch_with_an_error_finding_and
     assert not error.passed and error.severity == "flag" and "could not run" in error.message
     assert "min_cash_amount" in error.figures["check_error"]
     assert CheckResult.objects.get(proposal=first, kind="suitability").passed  # the other rules ran
-    mail = OutboundMessage.objects.get(recipient="officer-compliance_officer@alpha.test")
+    mail = OutboundMessage.objects.get()
+    assert mail.recipient == "officer-compliance_officer@alpha.test"
     assert "liquidity check could not run on 2 proposal(s)" in mail.subject
+    with firm_scope(firm_b):
+        assert not OutboundMessage.objects.exists()
 
 
 def test_a_check_that_raises_for_one_proposal_marks_only_that_proposal(two_proposals, scoped, monkeypatch):
