@@ -6,8 +6,12 @@ firm-owned models are django-scopes managers and the request runs inside the fir
 PostgreSQL RLS stands behind all of them."""
 from django.contrib import admin
 from django.contrib.admin.views.main import ERROR_FLAG
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models
 from django.http import HttpResponseRedirect
+
+from rebalance_site.input_guard import FirmConstraintsMixin, StrictJSONField
 
 from .roles import ADMIN_SITE_ROLES
 
@@ -27,12 +31,31 @@ class FirmAdminSite(admin.AdminSite):
 firm_admin_site = FirmAdminSite(name="admin")
 
 
+class ReadableAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete widget looks the submitted value up to show it selected; a value
+    its key cannot read (`1E+999999`) raised ValueError there, on a form being re-shown."""
+
+    def optgroups(self, name, value, attr=None):
+        target = self.field.target_field
+
+        def readable(v) -> bool:
+            try:
+                target.to_python(v)
+            except (ValidationError, ValueError, TypeError):
+                return False
+            return True
+
+        return super().optgroups(name, [v for v in value if readable(v)], attr)
+
+
 class FirmModelAdmin(admin.ModelAdmin):
     """Ops roles may view and change their firm's rows; the firm is set from the request,
     never chosen in a form."""
 
     exclude = ("firm",)
     list_per_page = 50
+    # JSON typed into the admin is read strictly (NaN, deep nesting, NUL are form errors).
+    formfield_overrides = {models.JSONField: {"form_class": StrictJSONField}}
 
     def _is_ops(self, request) -> bool:
         return firm_admin_site.has_permission(request)
@@ -55,6 +78,23 @@ class FirmModelAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.firm = request.firm
         super().save_model(request, obj, form, change)
+
+    def get_form(self, request, obj=None, **kwargs):
+        """The firm is set on the instance before validation, so the model's per-firm unique
+        constraints (one default rule, one settings row) are form errors, not IntegrityErrors."""
+        base, firm = super().get_form(request, obj, **kwargs), request.firm
+
+        class FirmForm(FirmConstraintsMixin, base):
+            def _post_clean(self):
+                self.instance.firm = firm
+                super()._post_clean()
+
+        return FirmForm
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = ReadableAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def changelist_view(self, request, extra_context=None):
         """A date-hierarchy parameter that is not a plausible year, month or day (`?date__year=`

@@ -1,7 +1,11 @@
-"""Inputs the product cannot use, refused where they enter. RejectNulMiddleware: a NUL
-character in the query string or the path, before any view runs. PostgreSQL cannot store or compare a string holding NUL, so every filter, search
-or lookup that passed one on would fail inside the database (a 500). strict_json_loads /
-StrictJSONField: JSON typed into a form or the admin (non-finite numbers, deep nesting, NUL)."""
+"""Inputs the product cannot use, refused where they enter.
+
+- RejectNulMiddleware: a NUL character in the query string or the path, before any view runs.
+  PostgreSQL cannot store or compare a string holding NUL, so every filter, search or lookup
+  that passed one on failed inside the database (a 500).
+- strict_json_loads / StrictJSONField: JSON typed into a form or the admin (non-finite
+  numbers, deep nesting, NUL).
+- FirmConstraintsMixin: a firm's unique constraints as form errors."""
 import json
 import math
 
@@ -109,6 +113,14 @@ class FirmConstraintsMixin:
         if getattr(self.instance, "firm_id", None) is not None:
             exclude.discard("firm")
         return exclude
+
+    def _update_errors(self, errors):
+        """A constraint on `firm` alone (one settings row per firm) reports on the firm, which
+        is no field of the form: show it above the form instead."""
+        if hasattr(errors, "error_dict"):
+            for key in [k for k in errors.error_dict if k != NON_FIELD_ERRORS and k not in self.fields]:
+                errors.error_dict.setdefault(NON_FIELD_ERRORS, []).extend(errors.error_dict.pop(key))
+        super()._update_errors(errors)
 
     def _post_clean(self):
         super()._post_clean()

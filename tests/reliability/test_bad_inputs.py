@@ -126,3 +126,42 @@ def test_an_absurd_date_hierarchy_year_in_the_admin_is_the_admins_bad_filter_ans
 
 def test_a_real_date_hierarchy_year_still_filters(login, members_a):
     assert login(members_a["firm_admin"]).get("/admin/portfolios/price/", {"date__year": "2024"}).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["1E+999999", "NaN", "[[[[1]]]]"])
+def test_an_admin_add_form_with_an_unreadable_autocomplete_value_is_shown_again_with_an_error(login, members_a, value):
+    """Found by the fuzz pass once it followed the admin's forms: Django's autocomplete widget
+    looked the bad value up while re-showing the form (ValueError, a 500)."""
+    response = login(members_a["firm_admin"]).post("/admin/portfolios/price/add/",
+                                                   {"security": value, "date": "2024-01-02", "close": "1"})
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_a_second_per_firm_row_in_the_admin_is_a_form_error_not_an_integrity_error(login, members_a, firm_a):
+    from drift.services.rules import drift_rules_ensure_defaults
+
+    with firm_scope(firm_a):
+        drift_rules_ensure_defaults(firm_id=firm_a.pk)
+    client = login(members_a["firm_admin"])
+    response = client.post("/admin/drift/driftrule/add/", {
+        "name": "Second default", "threshold_pp": "5", "class_overrides": "{}", "rebalance_to": "target",
+        "min_trade_value": "100", "cash_floor_pct": "1"})
+    assert response.status_code == 200
+    assert "drift_rule_one_default" in response.content.decode() or "already" in response.content.decode()
+    with firm_scope(firm_a):
+        assert not DriftRule.objects.filter(name="Second default").exists()
+
+
+def test_deeply_nested_json_in_an_admin_json_field_is_a_form_error(login, members_a, firm_a):
+    from compliance.models import ComplianceRule
+    from compliance.services.rules import compliance_rules_ensure_defaults
+
+    with firm_scope(firm_a):
+        compliance_rules_ensure_defaults(firm_id=firm_a.pk)
+        rule = ComplianceRule.objects.get(kind="liquidity")
+    response = login(members_a["firm_admin"]).post(f"/admin/compliance/compliancerule/{rule.pk}/change/", {
+        "kind": "liquidity", "severity": "block", "enabled": "on", "params": "[" * 5000 + "]" * 5000})
+    assert response.status_code in (200, 403)  # 403 if the admin makes control tables read-only
+    if response.status_code == 200:
+        assert "nested too deeply" in response.content.decode()

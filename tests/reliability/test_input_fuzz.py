@@ -169,6 +169,7 @@ def _forms_in(response) -> list[djforms.BaseForm]:
     found = []
     for ctx in response.context or []:
         for value in ctx.flatten().values() if hasattr(ctx, "flatten") else []:
+            value = getattr(value, "form", value)  # the admin's AdminForm wraps its ModelForm
             if isinstance(value, djforms.BaseForm) and value not in found:
                 found.append(value)
     return found
@@ -230,7 +231,7 @@ def _walk(client, tally) -> int:
     admin_params = _admin_changelist_params()
     seen_forms, links, done_routes = 0, [], set()
     for route, pattern in _patterns():
-        id_route = _concrete(route, "1") != _concrete(route, "2")
+        id_route = bool(re.search(r"<[\w:]+>|\(\?P<", route))  # an id, a slug, an object path
         for bad_id in BAD_IDS if id_route else BAD_IDS[:1]:
             path = _concrete(route, bad_id)
             if path is None or path.startswith(SKIP_PREFIXES) or (ONLY and not path.startswith(ONLY)):
