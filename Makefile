@@ -48,7 +48,8 @@ clean-data:
 
 # Issue 10: the isolation matrix, RLS backstop, CSRF/escalation/login/header checks, absurd
 # prices, export injection, concurrent beats, and the heavy loops (1,000 wrong passwords,
-# 1,000 concurrent audit inserts, 600 Hypothesis import mutations). Figures land in
+# 1,000 concurrent audit inserts, 600 Hypothesis import mutations), and (issue 17) the fuzz pass
+# over every page, form and query parameter with the pipeline run after it. Figures land in
 # test-artifacts/reliability/. See docs/RELIABILITY.md.
 # Issue 16 item 9: tests/pipeline's long simulation (PIPELINE_SEEDS seeds of PIPELINE_DAYS days).
 .PHONY: reliability

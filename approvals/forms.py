@@ -1,6 +1,8 @@
 """Staff forms: a step decision (with the committee's document) and the firm's routing settings."""
 from django import forms
 
+from rebalance_site.input_guard import FirmConstraintsMixin
+
 from .choices import StepRole
 from .models import ApprovalSettings, RoutingRule
 
@@ -28,7 +30,7 @@ class StepDecisionForm(forms.Form):
         return doc
 
 
-class RoutingRuleForm(forms.ModelForm):
+class RoutingRuleForm(FirmConstraintsMixin, forms.ModelForm):
     steps = forms.MultipleChoiceField(choices=StepRole.choices, widget=forms.CheckboxSelectMultiple,
                                       help_text="Internal steps run first, the client's consent last.")
 
@@ -45,8 +47,6 @@ class RoutingRuleForm(forms.ModelForm):
         low, high = data.get("min_value"), data.get("max_value")
         if low is not None and high is not None and low > high:
             raise forms.ValidationError("The lowest value covered must not be above the highest.")
-        if data.get("window_amount") == 0:
-            self.add_error("window_amount", "A window must be at least 1 hour or 1 business day.")
         if data.get("kind") == "value":
             self._check_overlap(low, high)
         return data

@@ -56,6 +56,16 @@ class RoutingRule(FirmOwned):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        """The rules page and the admin bound the window (approvals.deadlines.WINDOW_MAX)."""
+        from django.core.exceptions import ValidationError
+
+        from .deadlines import window_problem
+
+        problem = window_problem(amount=self.window_amount, unit=self.window_unit)
+        if problem:
+            raise ValidationError({"window_amount": problem})
+
 
 class Approval(FirmOwned):
     """The approval of one proposal version. Its content hash is frozen when routing starts."""

@@ -5,6 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from portfolios.models import Security
+from rebalance_site.input_guard import JsonRefused, strict_json_loads
 
 from .models import ComplianceRule
 from .params import params_validate
@@ -50,7 +51,7 @@ class RuleForm(forms.ModelForm):
 
     def clean_params(self):
         try:
-            params = json.loads(self.cleaned_data["params"])
-        except json.JSONDecodeError as exc:
-            raise ValidationError(f"The parameters are not valid JSON: {exc.msg} (line {exc.lineno}).")
+            params = strict_json_loads(self.cleaned_data["params"])
+        except JsonRefused as exc:
+            raise ValidationError(f"The parameters are not accepted: {exc}")
         return params_validate(self.instance.kind, params)

@@ -26,6 +26,13 @@ class ComplianceRule(FirmOwned):
     def __str__(self):
         return self.get_kind_display()
 
+    def clean(self):
+        """The admin's forms validate the parameters as the rule page and the service do."""
+        from .params import params_validate
+
+        if self.kind in RuleKind.values:
+            self.params = params_validate(self.kind, self.params)
+
 
 class SubstantiallyIdenticalPair(FirmOwned):
     """Two securities a wash sale treats as one. Stored with security_a_id < security_b_id."""

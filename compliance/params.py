@@ -1,4 +1,8 @@
-"""Each rule kind's parameters: defaults, and validation with messages that name the field."""
+"""Each rule kind's parameters: defaults, and validation with messages that name the field.
+
+params_validate is the one validation of a rule's parameters: the rule form, the admin (the
+model's clean) and the saving service (compliance_rule_save) all call it. Every number is
+finite and bounded (BOUNDS), so no saved parameter can make a later check raise."""
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -22,37 +26,57 @@ DEFAULTS: dict[str, tuple[str, dict]] = {
 }
 
 
-def _decimal(params: dict, key: str, low=Decimal("0"), high=None) -> Decimal:
-    try:
-        value = Decimal(str(params[key]))
-    except KeyError:
+# Documented bounds of every numeric parameter (README, "Compliance checks").
+BOUNDS = {
+    "window_days": (1, 90),                                   # days before and after a loss sale
+    "max_pct": (Decimal("0.01"), Decimal("100")),             # percent of the account
+    "min_cash_amount": (Decimal("0"), Decimal("1000000000")),  # dollars ($1 billion)
+    "min_cash_pct": (Decimal("0"), Decimal("100")),           # percent of the account
+    "band": (Decimal("0"), Decimal("100")),                   # equity share, percent
+}
+_MAX_PLACES = 6
+
+
+def _decimal(params: dict, key: str, bounds: str | None = None) -> Decimal:
+    low, high = BOUNDS[bounds or key]
+    raw = params.get(key)
+    if key not in params:
         raise ValidationError(f"“{key}” is missing.")
+    if isinstance(raw, bool) or not isinstance(raw, (int, float, str, Decimal)):
+        raise ValidationError(f"“{key}” must be a number, not {str(raw)[:40]!r}.")
+    try:
+        value = Decimal(str(raw).strip())
     except InvalidOperation:
-        raise ValidationError(f"“{key}” must be a number, not {params[key]!r}.")
-    if value < low or (high is not None and value > high):
-        raise ValidationError(f"“{key}” must be between {low} and {high if high is not None else 'any amount'}; it is {value}.")
+        raise ValidationError(f"“{key}” must be a number, not {str(raw)[:40]!r}.")
+    if not value.is_finite() or not low <= value <= high:
+        raise ValidationError(f"“{key}” must be a number from {low} to {high}; it is {str(raw)[:40]}.")
+    if value.as_tuple().exponent < -_MAX_PLACES:
+        raise ValidationError(f"“{key}” may have at most {_MAX_PLACES} decimal places.")
     return value
 
 
 def _wash(p: dict) -> dict:
     days = p.get("window_days", 30)
-    if not isinstance(days, int) or not 1 <= days <= 90:
-        raise ValidationError("“window_days” must be a whole number of days from 1 to 90.")
+    low, high = BOUNDS["window_days"]
+    if isinstance(days, bool) or not isinstance(days, int) or not low <= days <= high:
+        raise ValidationError(f"“window_days” must be a whole number of days from {low} to {high}.")
     return {"window_days": days}
 
 
 def _concentration(p: dict) -> dict:
     types = p.get("security_types", NON_CASH_TYPES)
-    unknown = sorted(set(types) - set(SecurityType.values)) if isinstance(types, list) else ["(not a list)"]
+    if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
+        raise ValidationError("“security_types” must be a list of security types, e.g. [\"stock\", \"etf\"].")
+    unknown = sorted(set(types) - set(SecurityType.values))
     if unknown:
         raise ValidationError(f"Unknown security types in “security_types”: {', '.join(unknown)}.")
-    return {"max_pct": str(_decimal(p, "max_pct", Decimal("0.01"), Decimal("100"))), "security_types": types,
+    return {"max_pct": str(_decimal(p, "max_pct")), "security_types": types,
             "exempt_diversified": bool(p.get("exempt_diversified", True))}
 
 
 def _liquidity(p: dict) -> dict:
     return {"min_cash_amount": str(_decimal(p, "min_cash_amount")),
-            "min_cash_pct": str(_decimal(p, "min_cash_pct", Decimal("0"), Decimal("100")))}
+            "min_cash_pct": str(_decimal(p, "min_cash_pct"))}
 
 
 def _suitability(p: dict) -> dict:
@@ -63,7 +87,7 @@ def _suitability(p: dict) -> dict:
     for profile, band in bands.items():
         if not isinstance(band, (list, tuple)) or len(band) != 2:
             raise ValidationError(f"The band of “{profile}” must be [low, high].")
-        low, high = (_decimal({"v": v}, "v", Decimal("0"), Decimal("100")) for v in band)
+        low, high = (_decimal({f"{profile} band": v}, f"{profile} band", "band") for v in band)
         if low > high:
             raise ValidationError(f"The band of “{profile}” runs backwards ({low} > {high}).")
         out[profile] = [str(low), str(high)]

@@ -4,15 +4,23 @@ from django import forms
 
 from portfolios.choices import AssetClass
 
+from rebalance_site.input_guard import FirmConstraintsMixin, StrictJSONField
+
 from .models import DriftRule
 from .rules import overrides_errors
 
 
-class DriftRuleForm(forms.ModelForm):
+class DriftRuleForm(FirmConstraintsMixin, forms.ModelForm):
+    constraint_messages = {
+        "drift_rule_one_default": "The firm already has a default rule (one with no segment); choose a segment or edit that rule.",
+        "drift_rule_segment_unique": "That segment already has a rule; edit it instead.",
+    }
+
     class Meta:
         model = DriftRule
         fields = ["name", "segment", "threshold_pp", "threshold_pp_tax_advantaged", "relative_pct", "class_overrides",
                   "dollar_threshold", "rebalance_to", "min_trade_value", "cash_floor_pct"]
+        field_classes = {"class_overrides": StrictJSONField}
 
     def clean_class_overrides(self):
         value = self.cleaned_data.get("class_overrides") or {}

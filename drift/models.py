@@ -55,6 +55,16 @@ class DriftRule(FirmOwned):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        """The admin's forms check the per-class bands as the rule page does."""
+        from django.core.exceptions import ValidationError
+
+        from .rules import overrides_errors
+
+        errors = overrides_errors(self.class_overrides or {})
+        if errors:
+            raise ValidationError({"class_overrides": errors})
+
 
 class AccountDriftSettings(FirmOwned):
     """An advisor's per-account choices: a rule override and restrictions."""

@@ -30,11 +30,11 @@ def overrides_errors(value) -> list[str]:
             errors.append(f"The band for {cls} must be a number of percentage points.")
         else:
             try:
-                number = Decimal(str(pp))
+                number = Decimal(str(pp).strip())
             except ArithmeticError:
                 errors.append(f"The band for {cls} must be a number of percentage points.")
                 continue
-            if not (Decimal("0") < number <= Decimal("100")):
+            if not number.is_finite() or not (Decimal("0") < number <= Decimal("100")):
                 errors.append(f"The band for {cls} must be above 0 and at most 100 points.")
     return errors
 

@@ -5,6 +5,13 @@ firm-owned models are django-scopes managers and the request runs inside the fir
 (FirmScopeMiddleware), so list filters, FK widgets and autocomplete are scoped too, and
 PostgreSQL RLS stands behind all of them."""
 from django.contrib import admin
+from django.contrib.admin.views.main import ERROR_FLAG
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models
+from django.http import HttpResponseRedirect
+
+from rebalance_site.input_guard import FirmConstraintsMixin, StrictJSONField
 
 from .audit import audit_record
 from .roles import ADMIN_CONTROL_ROLES, ADMIN_SITE_ROLES
@@ -32,6 +39,23 @@ def admin_write_audit(request, event: str, obj, payload: dict) -> None:
                  payload={"model": obj._meta.label_lower, **payload})
 
 
+class ReadableAutocompleteSelect(AutocompleteSelect):
+    """Django's autocomplete widget looks the submitted value up to show it selected; a value
+    its key cannot read (`1E+999999`) raised ValueError there, on a form being re-shown."""
+
+    def optgroups(self, name, value, attr=None):
+        target = self.field.target_field
+
+        def readable(v) -> bool:
+            try:
+                target.to_python(v)
+            except (ValidationError, ValueError, TypeError):
+                return False
+            return True
+
+        return super().optgroups(name, [v for v in value if readable(v)], attr)
+
+
 class FirmModelAdmin(admin.ModelAdmin):
     """The admin roles may view their firm's rows; `edit_roles` may add, change and delete
     them, every write audited. The firm is set from the request, never chosen in a form."""
@@ -40,6 +64,8 @@ class FirmModelAdmin(admin.ModelAdmin):
     list_per_page = 50
     view_roles = ADMIN_SITE_ROLES
     edit_roles = ADMIN_SITE_ROLES
+    # JSON typed into the admin is read strictly (NaN, deep nesting, NUL are form errors).
+    formfield_overrides = {models.JSONField: {"form_class": StrictJSONField}}
 
     def _is_ops(self, request) -> bool:
         return firm_admin_site.has_permission(request)
@@ -90,6 +116,46 @@ class FirmModelAdmin(admin.ModelAdmin):
         audit_record(firm_id=request.firm.pk, event="admin.deleted", actor=request.user,
                      payload={"model": queryset.model._meta.label_lower, "ids": ids})
         super().delete_queryset(request, queryset)
+
+    def get_form(self, request, obj=None, **kwargs):
+        """The firm is set on the instance before validation, so the model's per-firm unique
+        constraints (one default rule, one settings row) are form errors, not IntegrityErrors."""
+        base, firm = super().get_form(request, obj, **kwargs), request.firm
+
+        class FirmForm(FirmConstraintsMixin, base):
+            def _post_clean(self):
+                self.instance.firm = firm
+                super()._post_clean()
+
+        return FirmForm
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = ReadableAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def changelist_view(self, request, extra_context=None):
+        """A date-hierarchy parameter that is not a plausible year, month or day (`?date__year=`
+        beyond a C long raised OverflowError: a 500) gets the admin's own bad-filter answer."""
+        if self.date_hierarchy and any(not (value.isdigit() and len(value) <= 4) for suffix in ("year", "month", "day")
+                                       for value in request.GET.getlist(f"{self.date_hierarchy}__{suffix}")):
+            return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
+        return super().changelist_view(request, extra_context)
+
+    def get_changeform_initial_data(self, request):
+        """The add page's initial values from the query string, minus any its field cannot
+        read (`?account=NaN` made the foreign-key widget raise: a 500)."""
+        initial = super().get_changeform_initial_data(request)
+        for name, value in list(initial.items()):
+            try:
+                field = self.model._meta.get_field(name)
+                if not isinstance(value, list):
+                    field.to_python(value)
+            except FieldDoesNotExist:
+                continue
+            except (ValidationError, ValueError, TypeError):
+                del initial[name]
+        return initial
 
 
 class ReadOnlyFirmModelAdmin(FirmModelAdmin):

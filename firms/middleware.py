@@ -57,6 +57,10 @@ class FirmScopeMiddleware:
 
     @staticmethod
     def _needs_mfa_setup(request) -> bool:
+        """The firm's MFA requirement gates interactive (session) sign-ins. A request with an
+        API token has no session user: the token itself is the credential (README, "API")."""
+        if not request.user.is_authenticated:
+            return False
         if not (request.firm.require_mfa_for_staff and request.membership.is_staff_role):
             return False
         if request.path.startswith(_MFA_EXEMPT_PREFIXES):

@@ -15,10 +15,6 @@ from .values import Link, MergeValue, Table
 
 _OPENERS = re.compile(r"\{\{|\{%|\{#")
 _FIELD = re.compile(r"^\s*([A-Za-z]+\.[A-Za-z]+)\s*$")
-# Markup a firm's HTML may not contain: emails carry no scripts, frames, SVG or handlers.
-_FORBIDDEN_HTML = re.compile(
-    r"<\s*(script|iframe|object|embed|svg|form|style|link|meta|base)\b|\son[a-z]+\s*=|javascript:", re.I
-)
 
 
 @dataclass(frozen=True)
@@ -97,9 +93,11 @@ def merge_parse(text: str) -> list[str | FieldRef]:
 
 
 def html_check(text: str) -> None:
-    """Refuse markup that has no place in an email (scripts, frames, SVG, event handlers)."""
-    errors = [MergeError(f"Not allowed in an email: {m.group().strip()}", *_position(text, m.start()))
-              for m in _FORBIDDEN_HTML.finditer(text)]
+    """Refuse markup outside the email allowlist (notifications.sanitize): every tag,
+    attribute and link scheme not on it, named with its line and column."""
+    from .sanitize import html_refusals
+
+    errors = [MergeError(message, line, column) for message, line, column in html_refusals(text)]
     if errors:
         raise MergeSyntaxError(errors)
 

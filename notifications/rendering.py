@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from django.template.loader import render_to_string
 
 from .merge import merge_render
+from .sanitize import html_sanitize
 from .values import MergeValue
 
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -26,7 +27,7 @@ def brand(color: str) -> str:
 def email_render(template, context: dict[str, MergeValue], *, firm_name: str, brand_color: str) -> RenderedEmail:
     """`template` has subject, body_html and body_text (a NotificationTemplate or a default)."""
     subject = " ".join(merge_render(template.subject, context, html=False).split())
-    body_html = merge_render(template.body_html, context, html=True)
+    body_html = html_sanitize(merge_render(template.body_html, context, html=True))  # allowlist again at render
     body_text = merge_render(template.body_text, context, html=False)
     page = {"subject": subject, "body": body_html, "firm_name": firm_name, "brand": brand(brand_color)}
     html = render_to_string("notifications/email/layout.html", page)

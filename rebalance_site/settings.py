@@ -46,6 +46,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    "rebalance_site.input_guard.RejectNulMiddleware",  # inside CSP/security so its 400 carries their headers
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -156,6 +157,12 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_ADAPTER = "firms.auth.FirmAccountAdapter"
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# The login throttle counts per client IP. Behind a reverse proxy every request comes from the
+# proxy's address, so set how many proxies of yours sit in front of the app (allauth then
+# reads the client from X-Forwarded-For, counting that many hops from the right), or the
+# header your proxy puts the client's address in (e.g. X-Real-IP, CF-Connecting-IP).
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env_str("TRUSTED_CLIENT_IP_HEADER", "") or None
 ACCOUNT_LOGOUT_ON_GET = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 LOGIN_URL = "account_login"
@@ -205,6 +212,16 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # database's owner cannot write (another host, a WORM bucket mount) for the anchor to count.
 AUDIT_HEAD_DIR = Path(env_str("AUDIT_HEAD_DIR", str(BASE_DIR / ".data" / "audit-heads")))
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / ".data" / "media")))
+
+# --- Upload limits (issue 17 item 9) ---------------------------------------------------
+# A request's non-file fields at most DATA_UPLOAD_MAX_MEMORY_SIZE (Django answers 400 beyond);
+# a file above FILE_UPLOAD_MAX_MEMORY_SIZE streams to a temporary file instead of memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
+# Each uploaded book file (portfolios.importer): refused with an error naming the limit, and
+# nothing written, above this many bytes or data rows.
+IMPORT_MAX_FILE_BYTES = env_int("IMPORT_MAX_FILE_BYTES", 20 * 1024 * 1024)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 250_000)
 
 # --- Security -------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -4,6 +4,7 @@ from decimal import Decimal
 from django import forms
 
 from portfolios.choices import Segment
+from portfolios.market_calendar import CALENDAR_START
 
 from .models import ToleranceWidening
 
@@ -53,6 +54,8 @@ class ThresholdReviewForm(forms.Form):
             raise forms.ValidationError("Pick a period of at most about two years, with the end after the start.")
         if end and end >= date.today():
             self.add_error("end", "Replay history only: the end must be before today.")
+        if start and start < CALENDAR_START:  # the replay walks the market calendar, which starts there
+            self.add_error("start", f"The market calendar starts on {CALENDAR_START.isoformat()}; pick a start on or after it.")
         return data
 
 

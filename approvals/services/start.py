@@ -67,6 +67,8 @@ def approvals_start(*, firm_id: int, now: datetime, proposal_ids=None) -> list[i
                 built.append(_build(p, route_for(proposal=p, rules=rules, settings=settings), now, settings.committee_quorum))
             except NoRoutingRule as exc:
                 log.warning("proposal %s not routed: %s", p.pk, exc)
+            except Exception:  # one proposal (or a rule's bad window) never stops the firm's routing
+                log.exception("proposal %s not routed: building its approval failed", p.pk)
         approvals = Approval.objects.bulk_create([a for a, _ in built])
         for approval, steps in built:
             for s in steps:

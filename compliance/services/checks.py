@@ -1,6 +1,7 @@
 """Running the rules on new proposal versions, in bulk, and storing the outcome with each
 version: clear → checked; a failing flag rule → flagged (officer queue); a failing block rule
-→ blocked (never routed or sent)."""
+→ blocked (never routed or sent); a check that could not run → flagged with an error finding
+(check_errors), never a stopped batch."""
 from datetime import timedelta
 
 from django.db import transaction
@@ -11,12 +12,12 @@ from drift.models import Proposal
 from drift.services.transitions import proposals_transition
 from firms.audit import audit_record
 
-from ..checks import CHECKS
 from ..checks.base import after_trades
 from ..choices import ReviewStatus, Severity
 from ..models import CheckResult, ComplianceReview
 from ..selectors import check_inputs, rules_enabled
 from ..signals import proposals_cleared
+from .check_errors import error_outcome, officers_notify, rule_params_problem, rule_run
 from .rules import compliance_rules_ensure_defaults
 
 TO_STATUS = {ReviewStatus.CLEAR: ProposalStatus.CHECKED, ReviewStatus.FLAGGED: ProposalStatus.FLAGGED,
@@ -31,10 +32,13 @@ def proposals_check(*, firm_id: int, proposal_ids) -> dict[int, str]:
         ids = _claim(proposal_ids)
         if not ids:
             return {}
-        results, outcomes = _evaluate(firm_id, ids)
+        results, outcomes, errors = _evaluate(firm_id, ids)
         _store(firm_id, results, outcomes)
         audit_record(firm_id=firm_id, event="compliance.checked", payload={"ids": ids, "outcomes": {str(k): v for k, v in outcomes.items()},
-                     "failed": {str(r.proposal_id): r.kind for r in results if not r.passed}})
+                     "failed": {str(r.proposal_id): r.kind for r in results if not r.passed},
+                     **({"could_not_run": {k: sorted(v) for k, v in errors.items()}} if errors else {})})
+        if errors:
+            officers_notify(firm_id=firm_id, errors=errors)
         cleared = [pid for pid, status in outcomes.items() if status == ReviewStatus.CLEAR]
         if cleared:
             transaction.on_commit(lambda: proposals_cleared.send(sender=Proposal, firm_id=firm_id, proposal_ids=cleared))
@@ -48,14 +52,27 @@ def _claim(proposal_ids) -> list[int]:
     return sorted(qs.values_list("id", flat=True))
 
 
-def _evaluate(firm_id: int, ids: list[int]) -> tuple[list[CheckResult], dict[int, str]]:
-    rules = rules_enabled()
+def _evaluate(firm_id: int, ids: list[int]) -> tuple[list[CheckResult], dict[int, str], dict[str, dict[int, str]]]:
+    """Results, the worst status per proposal, and the checks that could not run (kind →
+    proposal id → error): those become a flagged error finding instead of stopping the batch."""
+    rules, errors = [], {}
+    for rule in rules_enabled():
+        problem = rule_params_problem(rule)
+        if problem:  # stored before validation existed, or written around it
+            errors[rule.kind] = {pid: f"the rule's parameters are invalid: {problem}" for pid in ids}
+        else:
+            rules.append(rule)
     window = next((r.params.get("window_days", 30) for r in rules if r.kind == "wash_sale"), 30)
     inputs = check_inputs(firm_id=firm_id, proposal_ids=ids, window_days=window)
-    after = after_trades(inputs)
+    try:
+        after = after_trades(inputs)
+    except Exception:  # each rule then works it out per proposal (compliance.services.check_errors)
+        after = None
     now, results, worst = timezone.now(), [], {pid: ReviewStatus.CLEAR for pid in ids}
     for rule in rules:
-        failing = CHECKS[rule.kind](inputs, rule.params, after)
+        failing, failed_to_run = rule_run(rule, inputs, after, ids)
+        if failed_to_run:
+            errors[rule.kind] = failed_to_run
         for pid in ids:
             o = failing.get(pid)
             results.append(CheckResult(firm_id=firm_id, proposal_id=pid, kind=rule.kind, severity=rule.severity, passed=o is None,
@@ -63,7 +80,16 @@ def _evaluate(firm_id: int, ids: list[int]) -> tuple[list[CheckResult], dict[int
                                        suggestion=o.suggestion if o else {}, checked_at=now))
             if o is not None:
                 worst[pid] = _worse(worst[pid], rule.severity)
-    return results, worst
+    by_key = {(r.proposal_id, r.kind): r for r in results}
+    for kind, by_proposal in errors.items():
+        for pid, error in by_proposal.items():
+            o = error_outcome(kind, error)
+            row = by_key.get((pid, kind)) or CheckResult(firm_id=firm_id, proposal_id=pid, kind=kind, checked_at=now)
+            row.severity, row.passed, row.message, row.figures, row.suggestion = Severity.FLAG, False, o.message, o.figures, {}
+            if (pid, kind) not in by_key:
+                results.append(row)
+            worst[pid] = _worse(worst[pid], Severity.FLAG)
+    return results, worst, errors
 
 
 def _worse(current: str, severity: str) -> str:

@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pandas as pd
+from django.conf import settings
 
 from .formats import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, file_name
 from .result import ErrorLog
@@ -24,9 +25,33 @@ def read_bytes(source) -> bytes:
     return Path(source).read_bytes()
 
 
+def _over_limits(name: str, source, log: ErrorLog) -> bool:
+    """An upload (a file with a size: the page and the API) above IMPORT_MAX_FILE_BYTES is
+    refused before it is read; a path from the command line is the operator's own."""
+    size = getattr(source, "size", None)
+    limit = settings.IMPORT_MAX_FILE_BYTES
+    if size is not None and size > limit:
+        log.add(name, None, "", f"the file is {size / 1_048_576:,.1f} MB; the limit is {limit / 1_048_576:,.1f} MB "
+                                f"per file (IMPORT_MAX_FILE_BYTES): split it into smaller imports")
+        return True
+    return False
+
+
+def _too_many_rows(name: str, text: str, log: ErrorLog) -> bool:
+    limit = settings.IMPORT_MAX_ROWS
+    rows = text.count("\n") - 1 + (not text.endswith("\n"))  # lines after the header
+    if rows > limit:
+        log.add(name, None, "", f"the file has {rows:,} rows; the limit is {limit:,} rows per file "
+                                f"(IMPORT_MAX_ROWS): split it into smaller imports")
+        return True
+    return False
+
+
 def read_sheet(kind: str, source, log: ErrorLog) -> Sheet | None:
     """The file as a Sheet, or None (with the reason logged) if it cannot be read as CSV."""
     name = file_name(kind)
+    if _over_limits(name, source, log):
+        return None
     try:
         text = read_bytes(source).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -35,6 +60,8 @@ def read_sheet(kind: str, source, log: ErrorLog) -> Sheet | None:
     if "\x00" in text:  # valid UTF-8, but PostgreSQL text cannot hold it: refuse the file here
         line = text.count("\n", 0, text.index("\x00")) + 1
         log.add(name, line, "", "the row contains a NUL character (byte 0), which text cannot hold")
+        return None
+    if getattr(source, "size", None) is not None and _too_many_rows(name, text, log):
         return None
     frame = _parse(name, text, log)
     if frame is None:

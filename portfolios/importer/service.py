@@ -1,5 +1,7 @@
 """book_import: read every file, check every row, then write all of it or none of it."""
 
+import logging
+
 from django.db import transaction
 from django_scopes import get_scope
 
@@ -14,6 +16,8 @@ from .sheet import Sheet
 from .validate import market_today, validate_all
 from .write import WriteRefused, unknown_gain_sells, write_book
 
+logger = logging.getLogger(__name__)
+
 
 def book_import(*, firm, files: dict, actor=None, source: str, on_progress=None) -> ImportResult:
     """Import the CSV `files` ({kind: upload, bytes or path}) into `firm`'s book.
@@ -26,8 +30,13 @@ def book_import(*, firm, files: dict, actor=None, source: str, on_progress=None)
     _require_scope(firm)
     say = on_progress or (lambda message: None)
     log = ErrorLog()
-    sheets = read_all(files, log, say)
-    validate_all(sheets, market_today())
+    try:
+        sheets = read_all(files, log, say)
+        validate_all(sheets, market_today())
+    except Exception as exc:  # a reading/checking bug must still leave a refused, recorded run
+        logger.exception("book import: checking the files failed")
+        log.add("upload", None, "", f"the files could not be checked ({type(exc).__name__}); nothing was written")
+        sheets = {}
     changes = adviser_changes(sheets["accounts"]) if "accounts" in sheets and not log else []
     adviser_changes_refuse(changes, actor, log, file_name("accounts"))
     say(f"checked {len(sheets)} file(s): {log.total or 'no'} problem(s)")

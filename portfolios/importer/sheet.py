@@ -21,6 +21,9 @@ YES = frozenset({"true", "yes", "y", "1", "t"})
 NO = frozenset({"false", "no", "n", "0", "f", ""})
 
 
+EARLIEST_DATE = date(1900, 1, 1)
+
+
 def required(_value) -> str:
     return "a value is required"
 
@@ -175,9 +178,12 @@ class Sheet:
         shaped = text.str.fullmatch(ISO_DATE)
         stamps = pd.to_datetime(text.where(shaped, None), format="%Y-%m-%d", errors="coerce")
         self.report(stamps.isna() & (text != ""), column, lambda v: f'"{v}" is not a date (YYYY-MM-DD)')
+        # pandas reads year 0000 (Python's dates start at year 1): anything that early is a typo
+        early = stamps < pd.Timestamp(EARLIEST_DATE)
+        self.report(early, column, lambda v: f"{v} is before {EARLIEST_DATE.isoformat()}; check the year")
         future = stamps > pd.Timestamp(latest)
         self.report(future, column, lambda v: f"{v} is in the future (today is {latest.isoformat()})")
-        valid = stamps.notna() & ~future
+        valid = stamps.notna() & ~future & ~early
         dates = pd.Series(
             [s.date() if ok else None for s, ok in zip(stamps, valid, strict=True)], index=text.index, dtype=object
         )

@@ -122,3 +122,33 @@ def test_money_stays_decimal_to_the_cent():
     from notifications.formatting import money
 
     assert money(Decimal("1234.565")) == "$1,234.57" and money(Decimal("-5")) == "-$5.00"
+
+
+@pytest.mark.parametrize("html", ['<img/src/onerror=alert(1)>', '<a href="&#106;avascript:alert(1)">x</a>',
+                                  '<a href="jav&#x09;ascript:alert(1)">x</a>', '<a href=" JaVaScRiPt:alert(1)">x</a>',
+                                  '<p style="x" onmouseover="alert(1)">x</p>', '<math><mi xlink:href="javascript:1">x</mi></math>',
+                                  '<a href="data:text/html,<script>alert(1)</script>">x</a>', '<!-- <script> -->'])
+def test_the_allowlist_refuses_what_the_old_denylist_let_through(html):
+    """Issue 17 item 12: the denylist missed these; the nh3 allowlist names each."""
+    with pytest.raises(MergeSyntaxError, match="Not allowed in an email"):
+        html_check(f"<p>ok</p>\n{html}")
+
+
+def test_the_shipped_templates_pass_the_allowlist():
+    from notifications.defaults import DEFAULTS
+
+    for template in DEFAULTS.values():
+        html_check(template.body_html)
+
+
+def test_a_stored_template_that_predates_the_check_is_sanitised_when_rendered():
+    from types import SimpleNamespace
+
+    from notifications.rendering import email_render
+
+    template = SimpleNamespace(subject="Hi", body_text="t", body_html=(
+        '<p>Hi</p><img/src/onerror=alert(1)><a href="&#106;avascript:alert(1)">x</a><script>alert(2)</script>'
+        '<p style="color:red;position:fixed">{{Client.Name}}</p>'))
+    html = email_render(template, {"Client.Name": "<b>Ann</b>"}, firm_name="F", brand_color="#123456").html
+    assert "onerror" not in html and "javascript" not in html.lower() and "alert(2)" not in html
+    assert "&lt;b&gt;Ann&lt;/b&gt;" in html and "color:red" in html and "position" not in html
