@@ -102,13 +102,13 @@ def test_a_token_api_call_works_when_the_firm_requires_mfa_for_staff(client, fir
     """Issue 17 item 8: the MFA requirement gates interactive sign-ins; a token is its own
     credential (it answered 500: the middleware looked up an authenticator for the anonymous
     session user)."""
-    from rest_framework.authtoken.models import Token
+    from firms.api_tokens import api_token_create
 
     with firm_scope(firm_a):
         firm_a.require_mfa_for_staff = True
         firm_a.save()
-    token = Token.objects.create(user=members_a["ops"].user)
-    response = client.get("/api/book/accounts/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    key = api_token_create(members_a["ops"].user)
+    response = client.get("/api/book/accounts/", HTTP_AUTHORIZATION=f"Token {key}")
     assert response.status_code == 200
     client.force_login(members_a["ops"].user, backend="django.contrib.auth.backends.ModelBackend")
     page = client.get(reverse("portfolios:accounts"))  # the same member's session still must set up MFA

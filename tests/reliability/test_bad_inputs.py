@@ -139,18 +139,18 @@ def test_an_admin_add_form_with_an_unreadable_autocomplete_value_is_shown_again_
 
 
 def test_a_second_per_firm_row_in_the_admin_is_a_form_error_not_an_integrity_error(login, members_a, firm_a):
-    from drift.services.rules import drift_rules_ensure_defaults
+    """A control table a firm admin writes in the admin (drift rules have their own page and are
+    read-only there): a second one-per-firm settings row is a form error, not a 500."""
+    from notifications.models import NotificationSettings
 
     with firm_scope(firm_a):
-        drift_rules_ensure_defaults(firm_id=firm_a.pk)
+        NotificationSettings.objects.create(firm=firm_a)
     client = login(members_a["firm_admin"])
-    response = client.post("/admin/drift/driftrule/add/", {
-        "name": "Second default", "threshold_pp": "5", "class_overrides": "{}", "rebalance_to": "target",
-        "min_trade_value": "100", "cash_floor_pct": "1"})
+    response = client.post("/admin/notifications/notificationsettings/add/", {"advisors_may_edit_templates": "on"})
     assert response.status_code == 200
-    assert "drift_rule_one_default" in response.content.decode() or "already" in response.content.decode()
+    assert "notification_settings_one_per_firm" in response.content.decode() or "already" in response.content.decode()
     with firm_scope(firm_a):
-        assert not DriftRule.objects.filter(name="Second default").exists()
+        assert NotificationSettings.objects.count() == 1
 
 
 def test_deeply_nested_json_in_an_admin_json_field_is_a_form_error(login, members_a, firm_a):
