@@ -12,7 +12,7 @@ from approvals.models import Approval
 from approvals.services import approval_client_approve, approvals_start
 from approvals.services.decisions import Evidence
 from compliance.choices import ReviewStatus
-from compliance.models import ComplianceReview
+from compliance.models import ComplianceReview, ComplianceRule
 from compliance.selectors import review_queue
 from compliance.services.checks import proposals_check
 from compliance.services.guard import STALE, proposals_not_routable
@@ -131,3 +131,31 @@ def test_a_lost_recheck_keeps_the_proposal_out_of_the_batch_until_it_runs(firm_a
     with firm_scope(firm_a):
         outcomes = proposals_recheck(firm_id=firm_a.pk, proposal_ids=[mine.pk])
         assert outcomes[mine.pk] in (ReviewStatus.FLAGGED, ReviewStatus.BLOCKED)
+
+
+def test_the_sweep_finds_a_stale_review_only_in_its_firm_and_an_officer_cannot_reroute_a_withdrawn_one(
+        firm_a, firm_b, members_a, scoped, django_capture_on_commit_callbacks):
+    from compliance.services.guard import proposals_review_stale
+    from compliance.services.review import ReviewRefused, review_override, review_reject
+    from drift.choices import RECHECKABLE_STATUSES
+
+    mine, other = approved_vti_buy(firm_a), approved_vti_buy(firm_b)
+    with firm_scope(firm_a):
+        ComplianceRule.objects.filter(kind="wash_sale").update(severity="flag")  # an officer may decide it
+        book_import(firm=firm_a, files={"transactions": (
+            "account_number,date,symbol,side,quantity,price,realized_gain\n"
+            f"{mine.account.number},{SALE_DAY.isoformat()},VTI,sell,10,95,-50.00\n").encode()}, source="command")
+        assert proposals_review_stale(firm_id=firm_a.pk, statuses=RECHECKABLE_STATUSES) == [mine.pk]
+    with firm_scope(firm_b):
+        assert proposals_review_stale(firm_id=firm_b.pk, statuses=RECHECKABLE_STATUSES) == []
+        assert proposals_review_stale([mine.pk]) == []  # RLS: firm A's proposal is not seen from firm B
+    with firm_scope(firm_a):
+        proposals_recheck(firm_id=firm_a.pk, proposal_ids=[mine.pk])
+        assert proposals_review_stale(firm_id=firm_a.pk, statuses=RECHECKABLE_STATUSES) == []
+        review = ComplianceReview.objects.get(proposal=mine)
+        assert review.status == ReviewStatus.FLAGGED and Proposal.objects.get(pk=mine.pk).status == "flagged"
+        with pytest.raises(ReviewRefused, match="approval is void"):
+            review_override(review=review, officer=members_a["compliance_officer"], reason="client insists")
+        review_reject(review=review, officer=members_a["compliance_officer"], reason="wash sale")
+        mine.refresh_from_db()
+        assert mine.status == "declined"
