@@ -139,7 +139,8 @@ def test_the_sweep_finds_a_stale_review_only_in_its_firm_and_an_officer_cannot_r
     from compliance.services.review import ReviewRefused, review_override, review_reject
     from drift.choices import RECHECKABLE_STATUSES
 
-    mine, other = approved_vti_buy(firm_a), approved_vti_buy(firm_b)
+    mine = approved_vti_buy(firm_a)
+    approved_vti_buy(firm_b)
     with firm_scope(firm_a):
         ComplianceRule.objects.filter(kind="wash_sale").update(severity="flag")  # an officer may decide it
         book_import(firm=firm_a, files={"transactions": (
