@@ -21,17 +21,20 @@ def route_cleared(sender, firm_id: int, proposal_ids: list[int], **kwargs) -> No
 
 
 def void_replaced(sender, firm_id: int, proposal_ids: list[int], to: str, **kwargs) -> None:
-    """Proposals were superseded (a newer version, or prices moved): void their approvals."""
+    """Proposals were superseded (a newer version, or prices moved), or a compliance re-check
+    flagged or blocked them: void their approvals."""
     from drift.choices import ProposalStatus
 
-    from .services import approvals_void_superseded
+    from .services import approvals_void_superseded, approvals_void_withdrawn
 
-    if to != ProposalStatus.SUPERSEDED:
+    voiders = {ProposalStatus.SUPERSEDED: approvals_void_superseded,
+               ProposalStatus.FLAGGED: approvals_void_withdrawn, ProposalStatus.BLOCKED: approvals_void_withdrawn}
+    if to not in voiders:
         return
 
     try:
         with firm_scope(firm_id):
-            approvals_void_superseded(firm_id=firm_id)
+            voiders[to](firm_id=firm_id)
     except Exception:  # noqa: BLE001
         log.exception("voiding replaced approvals of firm %s failed; the sweep will retry", firm_id)
 

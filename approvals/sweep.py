@@ -15,7 +15,7 @@ from .links import portal_links_issue
 from .models import Approval
 from .pdf import signature_pdfs_retry
 from .selectors import approval_settings_get
-from .services import ApprovalRefused, approval_escalate, approval_expire, approvals_start, approvals_void_superseded
+from .services import ApprovalRefused, approval_escalate, approval_expire, approvals_start, approvals_void_superseded, approvals_void_withdrawn
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def _deadlines(firm_id: int, now: datetime, report: SweepReport) -> None:
 def approvals_sweep(*, firm_id: int, now: datetime) -> SweepReport:
     """Run inside the firm's scope (FirmTask does)."""
     report = SweepReport()
-    report.voided = approvals_void_superseded(firm_id=firm_id, now=now)
+    report.voided = approvals_void_superseded(firm_id=firm_id, now=now) + approvals_void_withdrawn(firm_id=firm_id, now=now)
     report.routed = approvals_start(firm_id=firm_id, now=now)
     report.reminded = _remind(now)
     _deadlines(firm_id, now, report)

@@ -10,9 +10,13 @@ class ComplianceConfig(AppConfig):
         from drift.wash_sale import RULE_PARAMS_READERS
 
         from .selectors import pairs_frame, rule_params_enabled, substitutes_frame
-        from .tasks import proposals_check_enqueue
+        from portfolios.signals import transactions_imported
+
+        from .tasks import proposals_check_enqueue, recheck_imported
 
         proposals_created.connect(proposals_check_enqueue, dispatch_uid="compliance.proposals_check_enqueue")
+        # New history in a household: its reviewed proposals are checked again (a loss sale).
+        transactions_imported.connect(recheck_imported, dispatch_uid="compliance.recheck_imported")
         # The builder reads the rules' parameters the checks will apply (wash window, cash floor, cap).
         if rule_params_enabled not in RULE_PARAMS_READERS:
             RULE_PARAMS_READERS.append(rule_params_enabled)

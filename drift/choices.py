@@ -64,15 +64,18 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.DRAFT: frozenset({S.CHECKED, S.FLAGGED, S.BLOCKED, S.SUPERSEDED}),
     # Compliance: a flagged proposal waits for an officer (override → checked, reject →
     # declined); a blocked one never moves on toward the client, only to a newer version.
-    S.FLAGGED: frozenset({S.CHECKED, S.DECLINED, S.SUPERSEDED}),
+    # A re-check on new facts (imported transactions of the household) may flag or block a
+    # proposal anywhere before the batch queues it; it then leaves the approval path (its
+    # approval becomes void) and waits in the officer's queue.
+    S.FLAGGED: frozenset({S.CHECKED, S.BLOCKED, S.DECLINED, S.SUPERSEDED}),
     S.BLOCKED: frozenset({S.DECLINED, S.SUPERSEDED}),
-    S.CHECKED: frozenset({S.AWAITING_APPROVAL, S.DECLINED, S.SUPERSEDED}),
-    S.AWAITING_APPROVAL: frozenset({S.APPROVED, S.DECLINED, S.EXPIRED, S.SUPERSEDED}),
+    S.CHECKED: frozenset({S.AWAITING_APPROVAL, S.FLAGGED, S.BLOCKED, S.DECLINED, S.SUPERSEDED}),
+    S.AWAITING_APPROVAL: frozenset({S.APPROVED, S.FLAGGED, S.BLOCKED, S.DECLINED, S.EXPIRED, S.SUPERSEDED}),
     # One live version per account: a newer version supersedes an approved one too (its
     # approval becomes void), and so does the batch when prices moved past the firm's second
     # tolerance (a version at today's prices goes back to the client). Once queued for a
     # batch a version cannot be superseded; one whose orders were all held fails from queued.
-    S.APPROVED: frozenset({S.QUEUED, S.SUPERSEDED}),
+    S.APPROVED: frozenset({S.QUEUED, S.FLAGGED, S.BLOCKED, S.SUPERSEDED}),
     S.QUEUED: frozenset({S.SUBMITTED, S.FAILED}),
     S.SUBMITTED: frozenset({S.EXECUTED, S.PARTIALLY_EXECUTED, S.FAILED}),
     S.PARTIALLY_EXECUTED: frozenset(),
@@ -90,3 +93,5 @@ OPEN_STATUSES = frozenset({S.DRAFT, S.FLAGGED, S.CHECKED, S.AWAITING_APPROVAL, S
 IN_BATCH_STATUSES = frozenset({S.QUEUED, S.SUBMITTED})
 # May give way to a newer version of the account (everything not yet in a batch and not ended).
 SUPERSEDABLE_STATUSES = frozenset(s for s, targets in TRANSITIONS.items() if S.SUPERSEDED in targets)
+# Reviewed by compliance and not yet in a batch: re-checked when the household's facts change.
+RECHECKABLE_STATUSES = frozenset({S.CHECKED, S.AWAITING_APPROVAL, S.APPROVED, S.FLAGGED})

@@ -203,6 +203,10 @@ class Transaction(FirmOwned):
     quantity = models.DecimalField(**QTY)
     price = models.DecimalField(**PRICE)
     realized_gain = models.DecimalField(**MONEY, null=True, blank=True)
+    # When an import brought the row (None: the product's own fills, whose trades compliance
+    # checked as proposals). A compliance review older than a household's newest import was
+    # made without it (compliance.services.guard refuses to route such a proposal).
+    imported_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["firm", "account", "date"]), models.Index(fields=["firm", "security", "date"])]

@@ -50,19 +50,33 @@ def approval_escalate(*, approval_id: int, now: datetime) -> Result:
 def approvals_void_superseded(*, firm_id: int, now: datetime | None = None) -> list[int]:
     """Bulk: pending and approved approvals whose proposal version was superseded become void;
     their links die, and the client and every approver who acted are told."""
+    ids = _void(firm_id, now, [ProposalStatus.SUPERSEDED], reason="a newer version replaced it", audit_reason="proposal superseded")
+    if ids:
+        _tell_replaced(ids)
+    return ids
+
+
+def approvals_void_withdrawn(*, firm_id: int, now: datetime | None = None) -> list[int]:
+    """Bulk: pending and approved approvals whose proposal compliance flagged or blocked on a
+    re-check (new facts, such as an imported loss sale) become void and their links die: the
+    proposal waits in the officer's queue, off the approval path."""
+    return _void(firm_id, now, [ProposalStatus.FLAGGED, ProposalStatus.BLOCKED],
+                 reason="compliance withdrew it on a re-check", audit_reason="compliance re-check")
+
+
+def _void(firm_id: int, now: datetime | None, proposal_statuses: list[str], *, reason: str, audit_reason: str) -> list[int]:
     now = now or timezone.now()
     with transaction.atomic():
         voided = list(Approval.objects.select_for_update(of=("self",)).filter(
-            status__in=[ApprovalStatus.PENDING, ApprovalStatus.APPROVED], proposal__status=ProposalStatus.SUPERSEDED)
+            status__in=[ApprovalStatus.PENDING, ApprovalStatus.APPROVED], proposal__status__in=proposal_statuses)
             .values_list("pk", "status"))
         if not voided:
             return []
         ids = [pk for pk, _s in voided]
-        Approval.objects.filter(pk__in=ids).update(status=ApprovalStatus.VOID, decided_at=now, reason="a newer version replaced it")
+        Approval.objects.filter(pk__in=ids).update(status=ApprovalStatus.VOID, decided_at=now, reason=reason)
         PortalLink.objects.filter(approval_id__in=ids, expires_at__gt=now).update(expires_at=now)
         audit_record(firm_id=firm_id, event="approval.void", payload={
-            "ids": ids, "reason": "proposal superseded", "was": {str(pk): status for pk, status in voided}})
-        _tell_replaced(ids)
+            "ids": ids, "reason": audit_reason, "was": {str(pk): status for pk, status in voided}})
     return ids
 
 

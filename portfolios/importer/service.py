@@ -7,7 +7,8 @@ from django_scopes import get_scope
 
 from firms.audit import audit_record
 
-from ..models import ImportRun
+from ..models import Account, ImportRun, Transaction
+from ..signals import transactions_imported
 from .advisers import adviser_changes, adviser_changes_audit, adviser_changes_refuse
 from .formats import KINDS, file_name
 from .readers import read_sheet
@@ -48,12 +49,21 @@ def book_import(*, firm, files: dict, actor=None, source: str, on_progress=None)
             with transaction.atomic():  # the book and its adviser changes' audit entries together
                 counts = write_book(firm.pk, frames, say)
                 adviser_changes_audit(firm_id=firm.pk, changes=changes, actor=actor, source=source)
+                if "transactions" in frames:
+                    _announce_transactions(firm.pk, frames["transactions"])
         except WriteRefused as refused:
             log.add(refused.file, None, "", str(refused))
     result = ImportResult(ok=not log, counts=counts, errors=log.sorted(KINDS), error_count=log.total,
                           ignored_columns=dict(log.ignored), unknown_gain_sells=unknown if not log else 0)
     record_run(firm, result, actor=actor, source=source, files=sorted(files))
     return result
+
+
+def _announce_transactions(firm_id: int, frame) -> None:
+    """Once the book commits, tell later stages whose history grew (compliance re-checks)."""
+    numbers = list(frame["account_number"].unique())
+    ids = list(Account.objects.filter(number__in=numbers).values_list("id", flat=True))
+    transaction.on_commit(lambda: transactions_imported.send(sender=Transaction, firm_id=firm_id, account_ids=ids))
 
 
 def _require_scope(firm) -> None:

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pandas as pd
 from django.db import DatabaseError, transaction
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from firms import locks
 from firms.models import Membership
@@ -170,7 +171,7 @@ def write_lots(firm_id: int, frame: pd.DataFrame) -> int:
 
 def write_transactions(firm_id: int, frame: pd.DataFrame) -> int:
     """Appended: the history grows by the file's rows, each sell with its realised gain."""
-    frame = frame.assign(realized_gain=transaction_gains(frame)).drop(columns=["cost_basis"], errors="ignore")
+    frame = frame.assign(realized_gain=transaction_gains(frame), imported_at=timezone.now()).drop(columns=["cost_basis"], errors="ignore")
     return insert_rows(Transaction, firm_id, _holdings(frame, account_ids(frame["account_number"].unique())))
 
 

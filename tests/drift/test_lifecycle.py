@@ -46,11 +46,15 @@ EVENTS = {
 # proposal is already in, which is a no-op.
 ACCEPTS = {
     S.DRAFT: {"compliance clears / officer overrides", "compliance flags", "compliance blocks", "newer version"},
-    S.FLAGGED: {"compliance clears / officer overrides", "declined / officer rejects", "newer version"},
+    # A re-check on new facts (an imported loss sale) flags or blocks a reviewed proposal until
+    # the batch queues it.
+    S.FLAGGED: {"compliance clears / officer overrides", "compliance blocks", "declined / officer rejects", "newer version"},
     S.BLOCKED: {"declined / officer rejects", "newer version"},
-    S.CHECKED: {"routed for approval", "declined / officer rejects", "newer version"},
-    S.AWAITING_APPROVAL: {"approved", "declined / officer rejects", "window closes", "newer version"},
-    S.APPROVED: {"batch queues", "newer version"},  # an approved version gives way to a newer one
+    S.CHECKED: {"routed for approval", "compliance flags", "compliance blocks", "declined / officer rejects", "newer version"},
+    S.AWAITING_APPROVAL: {"approved", "compliance flags", "compliance blocks", "declined / officer rejects", "window closes",
+                          "newer version"},
+    # an approved version gives way to a newer one, or to a re-check's finding
+    S.APPROVED: {"batch queues", "compliance flags", "compliance blocks", "newer version"},
     S.QUEUED: {"blocks sent", "nothing filled"},  # in a batch: never superseded
     S.SUBMITTED: {"all filled", "some filled", "nothing filled"},
     S.EXECUTED: set(), S.PARTIALLY_EXECUTED: set(), S.FAILED: set(), S.DECLINED: set(), S.EXPIRED: set(),

@@ -13,6 +13,7 @@ import re
 from decimal import Decimal
 
 from django.db.models import F
+from django.test import TestCase
 
 from approvals.choices import ApprovalStatus, StepRole, StepStatus
 from drift.choices import ProposalKind, ProposalStatus
@@ -86,12 +87,20 @@ def stage_scan(world: World, fw: FirmWorld, day):
 
 def stage_compliance(world: World, fw: FirmWorld, day):
     from compliance.services.checks import proposals_check
+    from compliance.services.guard import proposals_review_stale
+    from compliance.services.recheck import proposals_recheck
+    from drift.choices import RECHECKABLE_STATUSES
     from drift.models import Proposal
 
     drafts = list(Proposal.objects.filter(status=ProposalStatus.DRAFT).values_list("pk", flat=True))
     if drafts:
         for outcome in proposals_check(firm_id=fw.firm.pk, proposal_ids=drafts).values():
             world.stats[f"compliance:{outcome}"] += 1
+    # The compliance sweep's other half: reviews older than a household's import (a lost re-check).
+    stale = proposals_review_stale(firm_id=fw.firm.pk, statuses=RECHECKABLE_STATUSES)
+    if stale:
+        for outcome in proposals_recheck(firm_id=fw.firm.pk, proposal_ids=stale).values():
+            world.stats[f"recheck:{outcome}"] += 1
 
 
 def stage_route(world: World, fw: FirmWorld, day):
@@ -234,7 +243,10 @@ def ev_import_transactions(world: World, fw: FirmWorld, day):
     w.writerow(["account_number", "date", "symbol", "side", "quantity", "price", "realized_gain"])
     w.writerows(rows)
     before = pm.Transaction.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    result = book_import(firm=fw.firm, files={"transactions": out.getvalue().encode()}, source="sim")
+    # The sim runs inside one transaction: deliver what the import's commit would (the
+    # compliance re-check of the household's proposals and the approvals it voids).
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        result = book_import(firm=fw.firm, files={"transactions": out.getvalue().encode()}, source="sim")
     assert result.ok, f"seed {world.seed} {day}: the sim's own transactions file was refused: {result.errors}"
     world.stats["imports"] += 1
     world.stats["imported_losses"] += int(gain < 0)

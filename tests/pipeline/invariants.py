@@ -30,6 +30,10 @@ APPROVAL_PROPOSAL = {  # an approval's state -> the states its proposal may be i
     ApprovalStatus.EXPIRED: {S.EXPIRED},
     ApprovalStatus.VOID: {S.SUPERSEDED},
 }
+# An approval voided because a compliance re-check (new imported history) flagged or blocked its
+# proposal: the proposal waits for the officer or was rejected by them.
+WITHDRAWN = "compliance withdrew it on a re-check"
+WITHDRAWN_PROPOSAL = {S.FLAGGED, S.BLOCKED, S.DECLINED}
 
 
 def _rows(sql: str, params) -> list[tuple]:
@@ -211,7 +215,8 @@ def approvals_end_once(world: World, fw: FirmWorld, now: datetime) -> list[str]:
             found.append(f"approval {a.pk} is {a.status}; its audit trail records {recorded}")
         if a.status in (ApprovalStatus.APPROVED, ApprovalStatus.DECLINED) and a.decided_at > a.deadline:
             found.append(f"approval {a.pk} {a.status} at {a.decided_at:%Y-%m-%d %H:%M}, after its deadline {a.deadline:%Y-%m-%d %H:%M}")
-        if p.status not in APPROVAL_PROPOSAL[a.status]:
+        withdrawn = a.status == ApprovalStatus.VOID and a.reason == WITHDRAWN and p.status in WITHDRAWN_PROPOSAL
+        if p.status not in APPROVAL_PROPOSAL[a.status] and not withdrawn:
             found.append(f"approval {a.pk} is {a.status} but its proposal {p.pk} is {p.status}")
         client = [s for s in a.steps.all() if s.role == StepRole.CLIENT]
         if a.status == ApprovalStatus.APPROVED and client and client[0].status != StepStatus.APPROVED:
