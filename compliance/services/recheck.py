@@ -16,6 +16,7 @@ from firms.audit import audit_record
 
 from ..choices import ReviewStatus
 from ..models import CheckResult, ComplianceReview
+from .check_errors import officers_notify
 from .checks import TO_STATUS, _evaluate
 from .rules import compliance_rules_ensure_defaults
 
@@ -49,13 +50,16 @@ def proposals_recheck(*, firm_id: int, proposal_ids) -> dict[int, str]:
         if not locked:
             return {}
         ids = sorted(locked)
-        results, outcomes = _evaluate(firm_id, ids)
+        results, outcomes, errors = _evaluate(firm_id, ids)
         reviews = {r.proposal_id: r for r in ComplianceReview.objects.select_for_update().filter(proposal_id__in=ids)}
         was = {pid: reviews[pid].status for pid in ids}
         _store(results, outcomes, reviews)
         audit_record(firm_id=firm_id, event="compliance.rechecked", payload={
             "ids": ids, "was": {str(k): v for k, v in was.items()}, "outcomes": {str(k): v for k, v in outcomes.items()},
-            "failed": {str(r.proposal_id): r.kind for r in results if not r.passed}})
+            "failed": {str(r.proposal_id): r.kind for r in results if not r.passed},
+            **({"could_not_run": {k: sorted(v) for k, v in errors.items()}} if errors else {})})
+        if errors:  # a check that could not run flags the proposal and tells the officers, as in proposals_check
+            officers_notify(firm_id=firm_id, errors=errors)
         _move(outcomes, locked)
     return outcomes
 
