@@ -63,9 +63,24 @@ def plan_build(frame: pd.DataFrame, *, settings, tolerances, pauses: Pauses, not
                   "move": moves[r.proposal_id].quantize(Decimal("0.001"))}
                  for r in first.itertuples(index=False) if r.proposal_id not in out and moves[r.proposal_id] > limit]
     out |= {r["proposal"] for r in reconsent}
+    reconsent += _now_washing(first, frame, out, moves)
+    out |= {r["proposal"] for r in reconsent}
     trading = frame[~frame["proposal_id"].isin(out)]
     return Plan(orders_of(trading, settings=settings, moves=moves, reprice_pct=Decimal(tolerances.reprice_tolerance_pct)),
                 skipped, reconsent)
+
+
+def _now_washing(first: pd.DataFrame, frame: pd.DataFrame, out: set, moves: pd.Series) -> list[dict]:
+    """Proposals whose sale, approved at a gain, would now realise a loss on shares the account
+    bought within the wash-sale window: a wash sale the client never approved. They are rebuilt
+    at today's prices like a move past the consent tolerance (the builder then sells gain lots
+    only, or waits)."""
+    if "young_lot_now_at_loss" not in frame or not frame["young_lot_now_at_loss"].astype(bool).any():
+        return []
+    hit = set(frame.loc[frame["young_lot_now_at_loss"].astype(bool), "proposal_id"]) - out
+    return [{**_entry(r, "A sale approved at a gain would now realise a loss on shares bought within the "
+                         "wash-sale window"), "move": moves[r.proposal_id].quantize(Decimal("0.001"))}
+            for r in first.itertuples(index=False) if r.proposal_id in hit]
 
 
 def _entry(row, reason: str) -> dict:

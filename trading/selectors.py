@@ -6,6 +6,7 @@ import pandas as pd
 
 from drift.choices import ProposalStatus
 from drift.pgcopy import frame_from_sql
+from drift.wash_sale import WINDOW_DAYS
 
 from .choices import OrderStatus, PauseScope
 from .models import Batch, BlockOrder, ExecutionPause, ProposalHold, TradingSettings
@@ -18,7 +19,13 @@ WITH last_price AS (
 SELECT t.id AS trade_id, t.proposal_id, p.version, p.account_id, a.number AS account_number, a.custodian_id,
        c.code AS custodian_code, c.supports_fractional::int AS supports_fractional, a.model_id, t.security_id, s.symbol, s.security_type, t.side,
        t.quantity::text AS quantity, t.price::text AS approved_price, lp.close::text AS last_price,
-       (cs.id IS NOT NULL)::int AS tradable
+       (cs.id IS NOT NULL)::int AS tradable,
+       -- A sell whose lot, bought within the wash-sale window before the trade date, was
+       -- approved at a gain but would now realise a loss (the window's one rule: drift.wash_sale).
+       (t.side = 'sell' AND EXISTS (
+          SELECT 1 FROM jsonb_array_elements(t.lots) l JOIN portfolios_taxlot tl ON tl.id = (l->>'lot')::bigint
+          WHERE tl.acquired_on >= %(day)s::date - %(window)s AND (l->>'gain')::numeric >= 0
+            AND (l->>'gain')::numeric + (lp.close - t.price) * (l->>'quantity')::numeric < 0))::int AS young_lot_now_at_loss
 FROM drift_proposaltrade t
 JOIN drift_proposal p ON p.id = t.proposal_id
 JOIN portfolios_account a ON a.id = p.account_id
@@ -35,7 +42,8 @@ TEXT = {"quantity": str, "approved_price": str, "last_price": str, "account_numb
 
 def approved_trades(*, firm_id: int, day: date) -> pd.DataFrame:
     """Every trade of every approved proposal, with the last close on or before `day`."""
-    return frame_from_sql(TRADES_SQL, {"firm": firm_id, "day": day, "status": ProposalStatus.APPROVED}, dtype=TEXT)
+    return frame_from_sql(TRADES_SQL, {"firm": firm_id, "day": day, "status": ProposalStatus.APPROVED,
+                                       "window": WINDOW_DAYS}, dtype=TEXT)
 
 
 def trading_settings(firm_id: int) -> TradingSettings:
