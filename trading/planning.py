@@ -1,5 +1,6 @@
 """What a batch will do, decided from the approved trades (pure, no writes): which proposals
-are skipped and why, which go back to the client, and the orders and blocks of the rest.
+are skipped and why, which are rebuilt at today's prices for the client, and the orders and
+blocks of the rest.
 The dry run shows exactly this; the batch writes it."""
 from dataclasses import dataclass
 from decimal import Decimal
@@ -20,7 +21,7 @@ WHOLE = Decimal("1")
 class Plan:
     orders: pd.DataFrame  # one row per trade to write (pending or held)
     skipped: list[dict]  # proposals left approved (not routable, paused, held, no price) and why
-    reconsent: list[dict]  # proposals sent back to the client
+    reconsent: list[dict]  # proposals superseded and rebuilt at today's prices (back to the client)
 
     def blocks(self) -> pd.DataFrame:
         return blocks_of(self.orders)

@@ -49,16 +49,19 @@ def _hold_in_thread(take, held: threading.Event, release: threading.Event):
     return thread
 
 
+def _batch_lock_holder(firm_id):
+    def hold(held, release):
+        with firm_batch_lock(firm_id):
+            held.set()
+            release.wait(10)
+    return hold
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_running_batch_does_not_stall_proposal_building(firm_a):
     held, release = threading.Event(), threading.Event()
 
-    def batch(held, release):
-        with firm_batch_lock(firm_a.pk):
-            held.set()
-            release.wait(10)
-
-    thread = _hold_in_thread(batch, held, release)
+    thread = _hold_in_thread(_batch_lock_holder(firm_a.pk), held, release)
     try:
         with transaction.atomic():
             with connection.cursor() as cur:
@@ -94,12 +97,7 @@ def test_two_runs_of_one_firms_batch_still_exclude_each_other(firm_a, firm_b):
 
     held, release = threading.Event(), threading.Event()
 
-    def batch(held, release):
-        with firm_batch_lock(firm_a.pk):
-            held.set()
-            release.wait(10)
-
-    thread = _hold_in_thread(batch, held, release)
+    thread = _hold_in_thread(_batch_lock_holder(firm_a.pk), held, release)
     try:
         with pytest.raises(BatchBusy, match="(?i)another run"):
             with firm_batch_lock(firm_a.pk):

@@ -25,7 +25,7 @@ class Command(BaseCommand):
         out(f"Dry run of {firm.name}'s batch for {p.trade_date} — nothing is sent.")
         if p.firm_paused:
             out(self.style.WARNING(f"Execution is paused for the firm ({p.firm_paused}): the batch would send nothing."))
-        out(f"Orders: {len(p.orders)}  Blocks: {len(p.blocks)}  Skipped: {len(p.skipped)}  Back to client: {len(p.reconsent)}")
+        out(f"Orders: {len(p.orders)}  Blocks: {len(p.blocks)}  Skipped: {len(p.skipped)}  Rebuilt for the client: {len(p.reconsent)}")
         for b in p.blocks.itertuples(index=False):
             limit = f" limit {b.limit_price}" if b.limit_price is not None else ""
             out(f"  block {b.side} {b.quantity} {b.symbol} ({b.order_type}{limit}) for {b.accounts} accounts")
