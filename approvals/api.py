@@ -2,6 +2,7 @@
 
 Decisions stay in the dashboard and the portal (they need a person, a session and, for
 clients, an e-signature); there is no API route that could approve part of a proposal."""
+
 from rest_framework import serializers, viewsets
 
 from .models import Approval, ApprovalStep
@@ -21,8 +22,23 @@ class ApprovalSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Approval
-        fields = ["id", "proposal", "account_number", "version", "content_hash", "tier", "status", "started_at",
-                  "deadline", "reminder_sent_at", "escalated_at", "decided_at", "reason", "routing_note", "steps"]
+        fields = [
+            "id",
+            "proposal",
+            "account_number",
+            "version",
+            "content_hash",
+            "tier",
+            "status",
+            "started_at",
+            "deadline",
+            "reminder_sent_at",
+            "escalated_at",
+            "decided_at",
+            "reason",
+            "routing_note",
+            "steps",
+        ]
 
 
 class ApprovalViewSet(viewsets.ReadOnlyModelViewSet):
@@ -31,8 +47,11 @@ class ApprovalViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ApprovalSerializer
 
     def get_queryset(self):
-        approvals = (Approval.objects.select_related("proposal__account")
-                     .prefetch_related("steps__actor").order_by("-started_at"))
+        approvals = (
+            Approval.objects.select_related("proposal__account")
+            .prefetch_related("steps__actor")
+            .order_by("-started_at")
+        )
         if status := self.request.query_params.get("status"):
             approvals = approvals.filter(status=status)
         return approvals

@@ -1,4 +1,5 @@
 """Choices of the approvals app: step roles, window units, states and the expiry policy."""
+
 from django.db import models
 
 

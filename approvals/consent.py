@@ -1,18 +1,31 @@
 """The consent to sign electronically (ESIGN §7001(c)) shown before the client signs.
 Its version and SHA-256 are stored with every signature, so the exact words are on record."""
+
 import hashlib
 
 CONSENT_VERSION = "2026-11"
 DISCLOSURES = [
-    ("Scope", "This consent covers signing this rebalancing proposal and receiving its record and receipts "
-              "electronically. It does not cover any other document."),
-    ("Paper copy", "You may ask your advisor for this proposal on paper, free of charge, before or after signing; "
-                   "you can also decline here and sign on paper instead."),
-    ("Withdrawing consent", "You may withdraw your consent to electronic signatures at any time by telling your "
-                            "advisor. There is no fee; later proposals will then be sent to you on paper, which may take longer."),
+    (
+        "Scope",
+        "This consent covers signing this rebalancing proposal and receiving its record and receipts "
+        "electronically. It does not cover any other document.",
+    ),
+    (
+        "Paper copy",
+        "You may ask your advisor for this proposal on paper, free of charge, before or after signing; "
+        "you can also decline here and sign on paper instead.",
+    ),
+    (
+        "Withdrawing consent",
+        "You may withdraw your consent to electronic signatures at any time by telling your "
+        "advisor. There is no fee; later proposals will then be sent to you on paper, which may take longer.",
+    ),
     ("Keeping your contact details current", "Tell your advisor if your email address changes."),
-    ("Hardware and software", "A current web browser and a PDF reader to open the signed copy, which is kept by your "
-                              "firm and available from this portal."),
+    (
+        "Hardware and software",
+        "A current web browser and a PDF reader to open the signed copy, which is kept by your "
+        "firm and available from this portal.",
+    ),
 ]
 
 

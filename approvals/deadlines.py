@@ -1,4 +1,5 @@
 """Approval windows: hours on the clock, or NYSE business days ending at that day's close."""
+
 from datetime import datetime, timedelta
 
 from portfolios.market_calendar import add_business_days, session_close_utc
@@ -31,4 +32,3 @@ def deadline_for(*, started_at: datetime, amount: int, unit: str) -> datetime:
 def reminder_time(*, started_at: datetime, deadline: datetime) -> datetime:
     """Half-way through the window, on the clock (notifications.timing.reminder_due's rule)."""
     return started_at + (deadline - started_at) / 2
-

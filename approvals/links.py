@@ -6,6 +6,7 @@ from SECRET_KEY (which the database does not hold), of a random per-link nonce. 
 stores the email with a placeholder; the sender rebuilds the token from the nonce at send
 time (portal_link_path), so nobody who can read the database, the outbox pages, the admin
 or the API can open the client's portal."""
+
 import base64
 import hashlib
 import secrets
@@ -40,12 +41,26 @@ def portal_links_issue(*, approvals, now: datetime) -> dict[int, str]:
     to approvals.notify (which stores only a placeholder); the token itself is never stored."""
     nonces = {a.pk: secrets.token_hex(16) for a in approvals}
     tokens = {pk: _token(n) for pk, n in nonces.items()}
-    PortalLink.objects.bulk_create([
-        PortalLink(firm_id=a.firm_id, approval=a, client_id=a.proposal.account.client_id, proposal_id=a.proposal_id,
-                   version=a.version, content_hash=a.content_hash, token_hash=token_hash(tokens[a.pk]),
-                   nonce=nonces[a.pk], created_at=now, expires_at=a.deadline)
-        for a in approvals])
-    LinkKey.objects.bulk_create([LinkKey(token_hash=token_hash(tokens[a.pk]), firm_id=a.firm_id) for a in approvals])
+    PortalLink.objects.bulk_create(
+        [
+            PortalLink(
+                firm_id=a.firm_id,
+                approval=a,
+                client_id=a.proposal.account.client_id,
+                proposal_id=a.proposal_id,
+                version=a.version,
+                content_hash=a.content_hash,
+                token_hash=token_hash(tokens[a.pk]),
+                nonce=nonces[a.pk],
+                created_at=now,
+                expires_at=a.deadline,
+            )
+            for a in approvals
+        ]
+    )
+    LinkKey.objects.bulk_create(
+        [LinkKey(token_hash=token_hash(tokens[a.pk]), firm_id=a.firm_id) for a in approvals]
+    )
     return {pk: link_url(t) for pk, t in tokens.items()}
 
 
@@ -72,8 +87,12 @@ class LinkCheck:
 
 def _problem(link: PortalLink, now: datetime) -> str:
     approval, proposal = link.approval, link.proposal
-    if approval.status == ApprovalStatus.VOID or proposal.version != link.version or proposal.content_hash != link.content_hash \
-            or proposal.status == "superseded":
+    if (
+        approval.status == ApprovalStatus.VOID
+        or proposal.version != link.version
+        or proposal.content_hash != link.content_hash
+        or proposal.status == "superseded"
+    ):
         return "This link is for an earlier version of the proposal, which a newer version replaced. Nothing was changed."
     if approval.status in (ApprovalStatus.APPROVED, ApprovalStatus.DECLINED):
         return f"This proposal was already {approval.get_status_display().lower()}; the link has been used. Nothing was changed."
@@ -88,7 +107,11 @@ def portal_link_check(*, token: str, now: datetime) -> tuple[int | None, LinkChe
     digest = token_hash(token)
     key = LinkKey.objects.filter(token_hash=digest).first()
     if key is None:
-        return None, LinkCheck(None, "This link is not valid. Please use the most recent email from your advisor.")
+        return None, LinkCheck(
+            None, "This link is not valid. Please use the most recent email from your advisor."
+        )
     with firm_scope(key.firm_id):
-        link = PortalLink.objects.select_related("approval", "proposal", "client").get(token_hash=digest)
+        link = PortalLink.objects.select_related("approval", "proposal", "client").get(
+            token_hash=digest
+        )
         return key.firm_id, LinkCheck(link, _problem(link, now))

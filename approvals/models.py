@@ -1,6 +1,7 @@
 """Routing rules, approval settings, approvals with their steps, committee votes, the
 client's e-signature and portal links. All firm-owned (scoped manager + row-level security),
 except LinkKey: the one table read before the firm is known (a token hash → its firm)."""
+
 from decimal import Decimal
 
 from django.conf import settings
@@ -11,8 +12,15 @@ from drift.models import Proposal
 from firms.models import FirmOwned, Membership
 from portfolios.models import MONEY, Client
 
-from .choices import (ApprovalStatus, AuthMethod, ExpiryPolicy, RuleKind, StepRole, StepStatus,
-                      WindowUnit)
+from .choices import (
+    ApprovalStatus,
+    AuthMethod,
+    ExpiryPolicy,
+    RuleKind,
+    StepRole,
+    StepStatus,
+    WindowUnit,
+)
 
 PCT = {"max_digits": 7, "decimal_places": 3}
 
@@ -20,20 +28,32 @@ PCT = {"max_digits": 7, "decimal_places": 3}
 class ApprovalSettings(FirmOwned):
     """One row per firm: expiry policy, committee quorum, exception-first and consent freshness."""
 
-    expiry_policy = models.CharField(max_length=12, choices=ExpiryPolicy.choices, default=ExpiryPolicy.DECLINE)
+    expiry_policy = models.CharField(
+        max_length=12, choices=ExpiryPolicy.choices, default=ExpiryPolicy.DECLINE
+    )
     committee_quorum = models.PositiveSmallIntegerField(default=2)
-    exception_first = models.BooleanField(default=False, help_text="Clean, small, low-turnover proposals skip internal review.")
+    exception_first = models.BooleanField(
+        default=False, help_text="Clean, small, low-turnover proposals skip internal review."
+    )
     exception_max_value = models.DecimalField(**MONEY, default=Decimal("250000.00"))
     exception_max_turnover_pct = models.DecimalField(**PCT, default=Decimal("10"))
-    reprice_tolerance_pct = models.DecimalField(**PCT, default=Decimal("1"), help_text="Price move that re-prices the trades.")
-    reconsent_tolerance_pct = models.DecimalField(**PCT, default=Decimal("5"), help_text="Price move that asks the client again.")
+    reprice_tolerance_pct = models.DecimalField(
+        **PCT, default=Decimal("1"), help_text="Price move that re-prices the trades."
+    )
+    reconsent_tolerance_pct = models.DecimalField(
+        **PCT, default=Decimal("5"), help_text="Price move that asks the client again."
+    )
     signing_code_required = models.BooleanField(
-        default=False, verbose_name="Ask for a one-time code to sign",
+        default=False,
+        verbose_name="Ask for a one-time code to sign",
         help_text="A client who came in through an emailed link must also enter a code we email at the moment "
-                  "of signing (clients signed in with their password are not asked).")
+        "of signing (clients signed in with their password are not asked).",
+    )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["firm"], name="approval_settings_one_per_firm")]
+        constraints = [
+            models.UniqueConstraint(fields=["firm"], name="approval_settings_one_per_firm")
+        ]
         verbose_name_plural = "approval settings"
 
 
@@ -43,14 +63,22 @@ class RoutingRule(FirmOwned):
 
     name = models.CharField(max_length=80)
     kind = models.CharField(max_length=16, choices=RuleKind.choices, default=RuleKind.VALUE)
-    min_value = models.DecimalField(**MONEY, null=True, blank=True, help_text="Lowest account value covered (inclusive).")
-    max_value = models.DecimalField(**MONEY, null=True, blank=True, help_text="Highest account value covered (inclusive).")
+    min_value = models.DecimalField(
+        **MONEY, null=True, blank=True, help_text="Lowest account value covered (inclusive)."
+    )
+    max_value = models.DecimalField(
+        **MONEY, null=True, blank=True, help_text="Highest account value covered (inclusive)."
+    )
     steps = ArrayField(models.CharField(max_length=16, choices=StepRole.choices))
     window_amount = models.PositiveIntegerField()
-    window_unit = models.CharField(max_length=16, choices=WindowUnit.choices, default=WindowUnit.HOURS)
+    window_unit = models.CharField(
+        max_length=16, choices=WindowUnit.choices, default=WindowUnit.HOURS
+    )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["firm", "name"], name="routing_rule_name_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "name"], name="routing_rule_name_unique")
+        ]
         ordering = ["kind", "min_value"]
 
     def __str__(self):
@@ -71,9 +99,13 @@ class Approval(FirmOwned):
     """The approval of one proposal version. Its content hash is frozen when routing starts."""
 
     proposal = models.OneToOneField(Proposal, on_delete=models.PROTECT, related_name="approval")
-    rule = models.ForeignKey(RoutingRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    rule = models.ForeignKey(
+        RoutingRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     tier = models.CharField(max_length=80)
-    status = models.CharField(max_length=12, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING)
+    status = models.CharField(
+        max_length=12, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING
+    )
     content_hash = models.CharField(max_length=64)
     version = models.PositiveIntegerField()
     started_at = models.DateTimeField()
@@ -86,8 +118,15 @@ class Approval(FirmOwned):
     routing_note = models.CharField(max_length=200, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["firm", "proposal"], name="approval_one_per_proposal_version")]
-        indexes = [models.Index(fields=["firm", "status", "deadline"]), models.Index(fields=["firm", "status", "reminder_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "proposal"], name="approval_one_per_proposal_version"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["firm", "status", "deadline"]),
+            models.Index(fields=["firm", "status", "reminder_at"]),
+        ]
 
     def __str__(self):
         return f"Approval of proposal {self.proposal_id} v{self.version}"
@@ -99,13 +138,19 @@ class ApprovalStep(FirmOwned):
     role = models.CharField(max_length=16, choices=StepRole.choices)
     status = models.CharField(max_length=12, choices=StepStatus.choices, default=StepStatus.WAITING)
     quorum = models.PositiveSmallIntegerField(default=1)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     acted_at = models.DateTimeField(null=True, blank=True)
     comment = models.TextField(blank=True)
     document = models.FileField(upload_to="approvals/committee/%Y/%m/", blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["firm", "approval", "position"], name="approval_step_position_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "approval", "position"], name="approval_step_position_unique"
+            )
+        ]
         indexes = [models.Index(fields=["firm", "role", "status"])]
         ordering = ["position"]
 
@@ -118,7 +163,9 @@ class CommitteeVote(FirmOwned):
     at = models.DateTimeField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["firm", "step", "member"], name="committee_vote_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "step", "member"], name="committee_vote_once")
+        ]
 
 
 class SigningCode(FirmOwned):
@@ -156,7 +203,9 @@ class Signature(FirmOwned):
     pdf_sha256 = models.CharField(max_length=64)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["firm", "approval"], name="signature_one_per_approval")]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "approval"], name="signature_one_per_approval")
+        ]
 
 
 class PortalLink(FirmOwned):
@@ -175,7 +224,9 @@ class PortalLink(FirmOwned):
     opened_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["firm", "token_hash"], name="portal_link_token_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "token_hash"], name="portal_link_token_unique")
+        ]
 
 
 class LinkKey(models.Model):
@@ -184,4 +235,3 @@ class LinkKey(models.Model):
 
     token_hash = models.CharField(max_length=64, unique=True)
     firm_id = models.BigIntegerField()
-

@@ -2,13 +2,21 @@
 
 notifications.services.notification_enqueue writes an outbox row in the caller's transaction;
 a worker sends it after commit, once per (proposal version, kind, recipient[, suffix])."""
+
 from firms.models import Firm
 
 PROPOSAL, REMINDER, ESCALATION = "proposal", "reminder", "escalation"
 REPLACED, ADVISOR_DECISION = "proposal_replaced", "advisor_decision"
 # What the advisor reads (subject and dashboard) about a client's decision or a lapsed window.
-ADVISOR_OUTCOME = {"declined": "declined by the client", "expired": "expired without the client's decision"}
-DECISION = {"approved": "decision_approved", "declined": "decision_declined", "expired": "decision_expired"}
+ADVISOR_OUTCOME = {
+    "declined": "declined by the client",
+    "expired": "expired without the client's decision",
+}
+DECISION = {
+    "approved": "decision_approved",
+    "declined": "decision_declined",
+    "expired": "decision_expired",
+}
 
 
 def _deliver(*, kind: str, approval, to: str, link: str = "", extra: dict | None = None) -> None:
@@ -25,9 +33,17 @@ def _deliver(*, kind: str, approval, to: str, link: str = "", extra: dict | None
         token = link.rstrip("/").rsplit("/", 1)[1]
         path, ref = PORTAL_LINK_PLACEHOLDER, secret_ref("portal_link", token_hash(token))
     extra = extra or {}
-    notification_enqueue(firm=firm, kind=kind, recipient=to, proposal=approval.proposal, portal_path=path,
-                         deadline=approval.deadline, decision=extra.get("outcome", ""),
-                         dedupe_suffix=extra.get("suffix", ""), secret_ref=ref)
+    notification_enqueue(
+        firm=firm,
+        kind=kind,
+        recipient=to,
+        proposal=approval.proposal,
+        portal_path=path,
+        deadline=approval.deadline,
+        decision=extra.get("outcome", ""),
+        dedupe_suffix=extra.get("suffix", ""),
+        secret_ref=ref,
+    )
 
 
 def proposal_ready(*, approval, client, link: str) -> None:
@@ -39,7 +55,12 @@ def reminder(*, approval, client, link: str) -> None:
 
 
 def escalation(*, approval, advisor_email: str) -> None:
-    _deliver(kind=ESCALATION, approval=approval, to=advisor_email, extra={"suffix": f"approval{approval.pk}"})
+    _deliver(
+        kind=ESCALATION,
+        approval=approval,
+        to=advisor_email,
+        extra={"suffix": f"approval{approval.pk}"},
+    )
 
 
 def decision_receipt(*, approval, client, outcome: str) -> None:
@@ -51,10 +72,19 @@ def advisor_decision(*, approval, outcome: str) -> None:
     dashboard lists these outbox rows). No advisor on the account: nobody to tell."""
     advisor = approval.proposal.account.advisor
     if advisor is not None:
-        _deliver(kind=ADVISOR_DECISION, approval=approval, to=advisor.user.email,
-                 extra={"outcome": ADVISOR_OUTCOME[outcome], "suffix": f"approval{approval.pk}"})
+        _deliver(
+            kind=ADVISOR_DECISION,
+            approval=approval,
+            to=advisor.user.email,
+            extra={"outcome": ADVISOR_OUTCOME[outcome], "suffix": f"approval{approval.pk}"},
+        )
 
 
 def replaced(*, approval, to: str, acted: str) -> None:
     """A newer version replaced this approval's proposal. `acted`: "approved" or "were asked to review"."""
-    _deliver(kind=REPLACED, approval=approval, to=to, extra={"outcome": acted, "suffix": f"approval{approval.pk}"})
+    _deliver(
+        kind=REPLACED,
+        approval=approval,
+        to=to,
+        extra={"outcome": acted, "suffix": f"approval{approval.pk}"},
+    )

@@ -1,4 +1,5 @@
 """The signed PDF (weasyprint) of the exact proposal and its signature block."""
+
 import hashlib
 import logging
 from datetime import datetime, timedelta
@@ -16,7 +17,9 @@ def signature_pdf_bytes(signature) -> bytes:
     from weasyprint import HTML
 
     proposal = signature.approval.proposal
-    html = render_to_string("approvals/signed_proposal.html", {"sig": signature, **proposal_review(proposal)})
+    html = render_to_string(
+        "approvals/signed_proposal.html", {"sig": signature, **proposal_review(proposal)}
+    )
     return HTML(string=html).write_pdf()
 
 
@@ -40,15 +43,27 @@ def signature_pdf_render(signature) -> bool:
         log.exception("signed PDF for signature %s failed to render", signature.pk)
         return False
     signature.pdf_sha256 = hashlib.sha256(data).hexdigest()
-    signature.pdf.save(f"proposal-{signature.approval.proposal_id}-v{signature.approval.version}.pdf", ContentFile(data), save=False)
+    signature.pdf.save(
+        f"proposal-{signature.approval.proposal_id}-v{signature.approval.version}.pdf",
+        ContentFile(data),
+        save=False,
+    )
     # Never replaces a PDF stored meanwhile by another attempt.
-    return bool(type(signature).objects.filter(pk=signature.pk, pdf="").update(pdf=signature.pdf.name, pdf_sha256=signature.pdf_sha256))
+    return bool(
+        type(signature)
+        .objects.filter(pk=signature.pk, pdf="")
+        .update(pdf=signature.pdf.name, pdf_sha256=signature.pdf_sha256)
+    )
 
 
 def _claimed(signatures):
     """Signatures without a PDF, each row locked (only the signature's, not the approval's); a
     row another attempt holds is skipped, so a task and a sweep never render the same one."""
-    return (signatures.select_for_update(skip_locked=True, of=("self",)).select_related("approval").filter(pdf=""))
+    return (
+        signatures.select_for_update(skip_locked=True, of=("self",))
+        .select_related("approval")
+        .filter(pdf="")
+    )
 
 
 def signature_pdf_store(signature_id: int) -> bool | None:
@@ -68,7 +83,9 @@ def signature_pdfs_retry(*, now: datetime) -> list[int]:
 
     stored = []
     with transaction.atomic():
-        due = _claimed(Signature.objects.filter(signed_at__lte=now - PDF_RETRY_AFTER)).order_by("signed_at")[:PDF_RETRIES_PER_SWEEP]
+        due = _claimed(Signature.objects.filter(signed_at__lte=now - PDF_RETRY_AFTER)).order_by(
+            "signed_at"
+        )[:PDF_RETRIES_PER_SWEEP]
         for signature in due:
             if signature_pdf_render(signature):
                 stored.append(signature.pk)

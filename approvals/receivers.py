@@ -1,5 +1,6 @@
 """Routing starts as soon as compliance clears proposals (the minute sweep is the safety net),
 and approvals of versions a newer version replaced are voided as soon as it exists."""
+
 import logging
 
 from django.utils import timezone
@@ -27,8 +28,11 @@ def void_replaced(sender, firm_id: int, proposal_ids: list[int], to: str, **kwar
 
     from .services import approvals_void_superseded, approvals_void_withdrawn
 
-    voiders = {ProposalStatus.SUPERSEDED: approvals_void_superseded,
-               ProposalStatus.FLAGGED: approvals_void_withdrawn, ProposalStatus.BLOCKED: approvals_void_withdrawn}
+    voiders = {
+        ProposalStatus.SUPERSEDED: approvals_void_superseded,
+        ProposalStatus.FLAGGED: approvals_void_withdrawn,
+        ProposalStatus.BLOCKED: approvals_void_withdrawn,
+    }
     if to not in voiders:
         return
 

@@ -1,4 +1,5 @@
 """Reads of the approvals app. All run inside the caller's firm scope."""
+
 from datetime import datetime, timedelta
 
 from django.db.models import Exists, OuterRef, QuerySet
@@ -26,7 +27,9 @@ def routing_rules_get(*, firm_id: int) -> list[RoutingRule]:
     """The firm's rules; the SPEC defaults are written the first time they are asked for."""
     rules = list(RoutingRule.objects.all())
     if not rules:
-        rules = RoutingRule.objects.bulk_create([RoutingRule(firm_id=firm_id, **r) for r in DEFAULT_RULES])
+        rules = RoutingRule.objects.bulk_create(
+            [RoutingRule(firm_id=firm_id, **r) for r in DEFAULT_RULES]
+        )
     return rules
 
 
@@ -37,14 +40,23 @@ def step_roles_for(role: str) -> list[str]:
 def steps_waiting_for(*, membership, overdue_at: datetime | None = None) -> QuerySet:
     """Active internal steps this member may decide: advisors see their own accounts' steps;
     committee members see steps they have not voted on yet. Constant queries."""
-    qs = (ApprovalStep.objects.filter(status=StepStatus.ACTIVE, approval__status=ApprovalStatus.PENDING,
-                                      role__in=step_roles_for(membership.role))
-          .select_related("approval__proposal__account__client", "approval__proposal__account__advisor__user")
-          .order_by("approval__deadline"))
+    qs = (
+        ApprovalStep.objects.filter(
+            status=StepStatus.ACTIVE,
+            approval__status=ApprovalStatus.PENDING,
+            role__in=step_roles_for(membership.role),
+        )
+        .select_related(
+            "approval__proposal__account__client", "approval__proposal__account__advisor__user"
+        )
+        .order_by("approval__deadline")
+    )
     if membership.role == Role.ADVISOR:
         qs = qs.filter(approval__proposal__account__advisor=membership)
     if membership.role == Role.COMMITTEE_MEMBER:
-        qs = qs.exclude(Exists(CommitteeVote.objects.filter(step=OuterRef("pk"), member=membership)))
+        qs = qs.exclude(
+            Exists(CommitteeVote.objects.filter(step=OuterRef("pk"), member=membership))
+        )
     if overdue_at is not None:
         qs = qs.filter(approval__deadline__lte=overdue_at)
     return qs
@@ -59,5 +71,8 @@ def advisor_notices(*, since: datetime) -> QuerySet:
     from notifications.choices import Kind
     from notifications.models import OutboundMessage
 
-    return (OutboundMessage.objects.filter(kind=Kind.ADVISOR_DECISION, created_at__gte=since)
-            .select_related("proposal__account").order_by("-created_at"))
+    return (
+        OutboundMessage.objects.filter(kind=Kind.ADVISOR_DECISION, created_at__gte=since)
+        .select_related("proposal__account")
+        .order_by("-created_at")
+    )

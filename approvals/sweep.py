@@ -3,6 +3,7 @@ proposals, send each 50% reminder once, apply the firm's policy at each deadline
 signed PDFs that failed in the request.
 Safe to run twice or concurrently: reminders are claimed with a conditional UPDATE and
 every transition is a no-op when repeated."""
+
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,7 +16,14 @@ from .links import portal_links_issue
 from .models import Approval
 from .pdf import signature_pdfs_retry
 from .selectors import approval_settings_get
-from .services import ApprovalRefused, approval_escalate, approval_expire, approvals_start, approvals_void_superseded, approvals_void_withdrawn
+from .services import (
+    ApprovalRefused,
+    approval_escalate,
+    approval_expire,
+    approvals_start,
+    approvals_void_superseded,
+    approvals_void_withdrawn,
+)
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +41,19 @@ class SweepReport:
 def _reminders_claim(now: datetime) -> list[Approval]:
     """Claim due reminders: only the sweep whose UPDATE sets reminder_sent_at sends them."""
     with transaction.atomic():
-        due = list(Approval.objects.select_for_update(of=("self",), skip_locked=True)
-                   .filter(status=ApprovalStatus.PENDING, reminder_sent_at__isnull=True, reminder_at__lte=now, deadline__gt=now)
-                   .values_list("pk", flat=True))
-        claimed = Approval.objects.filter(pk__in=due, reminder_sent_at__isnull=True).update(reminder_sent_at=now)
+        due = list(
+            Approval.objects.select_for_update(of=("self",), skip_locked=True)
+            .filter(
+                status=ApprovalStatus.PENDING,
+                reminder_sent_at__isnull=True,
+                reminder_at__lte=now,
+                deadline__gt=now,
+            )
+            .values_list("pk", flat=True)
+        )
+        claimed = Approval.objects.filter(pk__in=due, reminder_sent_at__isnull=True).update(
+            reminder_sent_at=now
+        )
         if not claimed:
             return []
         return list(Approval.objects.filter(pk__in=due).select_related("proposal__account__client"))
@@ -45,8 +62,13 @@ def _reminders_claim(now: datetime) -> list[Approval]:
 def _remind(now: datetime) -> list[int]:
     """Remind the client when the client step is the one waiting (internal steps have queues)."""
     approvals = _reminders_claim(now)
-    client_waiting = set(Approval.objects.filter(pk__in=[a.pk for a in approvals], steps__role=StepRole.CLIENT,
-                                                 steps__status=StepStatus.ACTIVE).values_list("pk", flat=True))
+    client_waiting = set(
+        Approval.objects.filter(
+            pk__in=[a.pk for a in approvals],
+            steps__role=StepRole.CLIENT,
+            steps__status=StepStatus.ACTIVE,
+        ).values_list("pk", flat=True)
+    )
     to_client = [a for a in approvals if a.pk in client_waiting]
     with transaction.atomic():
         urls = portal_links_issue(approvals=to_client, now=now)
@@ -60,7 +82,11 @@ def _deadlines(firm_id: int, now: datetime, report: SweepReport) -> None:
     due = Approval.objects.filter(status=ApprovalStatus.PENDING, deadline__lte=now)
     if policy == ExpiryPolicy.ESCALATE:
         due = due.filter(escalated_at__isnull=True)
-    act, bucket = (approval_escalate, report.escalated) if policy == ExpiryPolicy.ESCALATE else (approval_expire, report.expired)
+    act, bucket = (
+        (approval_escalate, report.escalated)
+        if policy == ExpiryPolicy.ESCALATE
+        else (approval_expire, report.expired)
+    )
     for approval_id in due.order_by("deadline").values_list("pk", flat=True)[:500]:
         try:
             if act(approval_id=approval_id, now=now).changed:
@@ -72,7 +98,9 @@ def _deadlines(firm_id: int, now: datetime, report: SweepReport) -> None:
 def approvals_sweep(*, firm_id: int, now: datetime) -> SweepReport:
     """Run inside the firm's scope (FirmTask does)."""
     report = SweepReport()
-    report.voided = approvals_void_superseded(firm_id=firm_id, now=now) + approvals_void_withdrawn(firm_id=firm_id, now=now)
+    report.voided = approvals_void_superseded(firm_id=firm_id, now=now) + approvals_void_withdrawn(
+        firm_id=firm_id, now=now
+    )
     report.routed = approvals_start(firm_id=firm_id, now=now)
     report.reminded = _remind(now)
     _deadlines(firm_id, now, report)

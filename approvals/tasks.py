@@ -1,4 +1,5 @@
 """Celery tasks of the approvals app: thin wrappers around the sweep and the signed PDF."""
+
 from dataclasses import asdict
 
 from celery import shared_task

@@ -1,5 +1,6 @@
 """Staff pages: the "waiting for me" queue, one approval with its steps and the decision
 form, and the firm's routing rules and settings."""
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -11,7 +12,13 @@ from firms.roles import ADVISORY_ROLES, Role
 from .forms import ApprovalSettingsForm, RoutingRuleForm, StepDecisionForm
 from .models import Approval, ApprovalStep, RoutingRule
 from .presentation import proposal_review
-from .selectors import NOTICE_DAYS, advisor_notices, approval_settings_get, routing_rules_get, steps_waiting_for
+from .selectors import (
+    NOTICE_DAYS,
+    advisor_notices,
+    approval_settings_get,
+    routing_rules_get,
+    steps_waiting_for,
+)
 from .services import ApprovalRefused, step_approve, step_decline
 
 deciders_required = role_required(*ADVISORY_ROLES)
@@ -23,26 +30,49 @@ def queue(request):
     overdue = request.GET.get("overdue") == "1"
     now = timezone.now()
     steps = steps_waiting_for(membership=request.membership, overdue_at=now if overdue else None)
-    escalated = Approval.objects.filter(status="pending", escalated_at__isnull=False).select_related("proposal__account")
+    escalated = Approval.objects.filter(
+        status="pending", escalated_at__isnull=False
+    ).select_related("proposal__account")
     told = advisor_notices(since=now - NOTICE_DAYS)
     if request.membership.role == Role.ADVISOR:
         escalated = escalated.filter(proposal__account__advisor=request.membership)
         told = told.filter(recipient__iexact=request.user.email)
-    return render(request, "approvals/queue.html", {"steps": steps[:200], "overdue": overdue, "now": now,
-                                                    "escalated": escalated.order_by("deadline")[:100], "told": told[:100]})
+    return render(
+        request,
+        "approvals/queue.html",
+        {
+            "steps": steps[:200],
+            "overdue": overdue,
+            "now": now,
+            "escalated": escalated.order_by("deadline")[:100],
+            "told": told[:100],
+        },
+    )
 
 
 @staff_required
 def approval_detail(request, pk: int):
-    approval = get_object_or_404(Approval.objects.select_related("proposal__account__client"), pk=pk)
+    approval = get_object_or_404(
+        Approval.objects.select_related("proposal__account__client"), pk=pk
+    )
     steps = list(approval.steps.select_related("actor").prefetch_related("votes__member__user"))
-    return render(request, "approvals/approval_detail.html", {
-        **proposal_review(approval.proposal), "approval": approval, "steps": steps, "form": StepDecisionForm()})
+    return render(
+        request,
+        "approvals/approval_detail.html",
+        {
+            **proposal_review(approval.proposal),
+            "approval": approval,
+            "steps": steps,
+            "form": StepDecisionForm(),
+        },
+    )
 
 
 @deciders_required
 def step_decide(request, pk: int):
-    step = get_object_or_404(ApprovalStep.objects.select_related("approval__proposal__account"), pk=pk)
+    step = get_object_or_404(
+        ApprovalStep.objects.select_related("approval__proposal__account"), pk=pk
+    )
     if request.method != "POST":
         return redirect("approvals:approval", pk=step.approval_id)
     account_action_check(request.membership, step.approval.proposal.account.advisor_id)
@@ -50,8 +80,13 @@ def step_decide(request, pk: int):
     if not form.is_valid():
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
         return redirect("approvals:approval", pk=step.approval_id)
-    kw = {"approval_id": step.approval_id, "step_id": step.pk, "membership": request.membership, "now": timezone.now(),
-          "comment": form.cleaned_data["comment"]}
+    kw = {
+        "approval_id": step.approval_id,
+        "step_id": step.pk,
+        "membership": request.membership,
+        "now": timezone.now(),
+        "comment": form.cleaned_data["comment"],
+    }
     try:
         if form.cleaned_data["decision"] == "approve":
             result = step_approve(**kw, document=form.cleaned_data["document"])
@@ -66,15 +101,23 @@ def step_decide(request, pk: int):
 
 @staff_required
 def rules(request):
-    return render(request, "approvals/rules.html", {"rules": routing_rules_get(firm_id=request.firm.pk),
-                                                    "settings": approval_settings_get(firm_id=request.firm.pk)})
+    return render(
+        request,
+        "approvals/rules.html",
+        {
+            "rules": routing_rules_get(firm_id=request.firm.pk),
+            "settings": approval_settings_get(firm_id=request.firm.pk),
+        },
+    )
 
 
 def _saved(request, form, event: str, label: str):
     obj = form.save(commit=False)
     obj.firm = request.firm
     obj.save()
-    audit_record(firm_id=request.firm.pk, event=event, actor=request.user, obj=obj, payload=form.cleaned_data)
+    audit_record(
+        firm_id=request.firm.pk, event=event, actor=request.user, obj=obj, payload=form.cleaned_data
+    )
     messages.success(request, f"{label} saved.")
     return redirect("approvals:rules")
 
@@ -85,12 +128,16 @@ def rule_edit(request, pk: int):
     form = RoutingRuleForm(request.POST or None, instance=rule)
     if request.method == "POST" and form.is_valid():
         return _saved(request, form, "approvals.rule_saved", f"Tier “{rule.name}”")
-    return render(request, "approvals/form.html", {"form": form, "title": f"Routing tier: {rule.name}"})
+    return render(
+        request, "approvals/form.html", {"form": form, "title": f"Routing tier: {rule.name}"}
+    )
 
 
 @settings_required
 def settings_edit(request):
-    form = ApprovalSettingsForm(request.POST or None, instance=approval_settings_get(firm_id=request.firm.pk))
+    form = ApprovalSettingsForm(
+        request.POST or None, instance=approval_settings_get(firm_id=request.firm.pk)
+    )
     if request.method == "POST" and form.is_valid():
         return _saved(request, form, "approvals.settings_saved", "Approval settings")
     return render(request, "approvals/form.html", {"form": form, "title": "Approval settings"})

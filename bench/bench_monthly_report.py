@@ -6,6 +6,7 @@ and a daily drift snapshot per account and trading day. Then times the real serv
 monthly_report_generate (figures, PDF with charts, CSV, storage, audit).
 Prints one JSON line last. Run: DATABASE_URL=… REDIS_URL=… .venv/bin/python bench/bench_monthly_report.py
 """
+
 import json
 import os
 import sys
@@ -78,18 +79,33 @@ FROM portfolios_account a CROSS JOIN unnest(%(days)s::date[]) d WHERE a.firm_id 
 
 
 def generate(firm, month) -> int:
-    advisors = [member_create(firm=firm, email=f"adv{i}@bench-{firm.slug}.test", role="advisor", password=uuid.uuid4().hex,
-                              name=f"Advisor {i:02d}") for i in range(ADVISORS)]
-    officer = member_create(firm=firm, email=f"cco@bench-{firm.slug}.test", role="compliance_officer",
-                            password=uuid.uuid4().hex, name="Chief Compliance")
+    advisors = [
+        member_create(
+            firm=firm,
+            email=f"adv{i}@bench-{firm.slug}.test",
+            role="advisor",
+            password=uuid.uuid4().hex,
+            name=f"Advisor {i:02d}",
+        )
+        for i in range(ADVISORS)
+    ]
+    officer = member_create(
+        firm=firm,
+        email=f"cco@bench-{firm.slug}.test",
+        role="compliance_officer",
+        password=uuid.uuid4().hex,
+        name="Chief Compliance",
+    )
     w = month_window(month)
     days = trading_days(month, w.last_day)
     with owner_role(), transaction.atomic():
         _book(firm.pk, np.random.default_rng(9))
         with connection.cursor() as cur:
-            cur.execute("UPDATE portfolios_account SET advisor_id = (%s::bigint[])[1 + id %% %s], "
-                        "registration = CASE WHEN id %% 3 = 0 THEN 'ira' ELSE 'taxable' END WHERE firm_id = %s",
-                        [[a.pk for a in advisors], ADVISORS, firm.pk])
+            cur.execute(
+                "UPDATE portfolios_account SET advisor_id = (%s::bigint[])[1 + id %% %s], "
+                "registration = CASE WHEN id %% 3 = 0 THEN 'ira' ELSE 'taxable' END WHERE firm_id = %s",
+                [[a.pk for a in advisors], ADVISORS, firm.pk],
+            )
             params = {"f": firm.pk, "start": w.start, "officer": officer.pk, "days": days}
             cur.execute(_ACTIVITY_SQL, params)
             cur.execute(_CHECKS_SQL, params)
@@ -97,8 +113,14 @@ def generate(firm, month) -> int:
             cur.execute("SELECT count(*) FROM drift_proposal WHERE firm_id = %s", [firm.pk])
             proposals = cur.fetchone()[0]
     with owner_role(), connection.cursor() as cur:
-        for table in ("drift_proposal", "approvals_approval", "compliance_checkresult", "compliance_compliancereview",
-                      "drift_driftsnapshot", "portfolios_account"):
+        for table in (
+            "drift_proposal",
+            "approvals_approval",
+            "compliance_checkresult",
+            "compliance_compliancereview",
+            "drift_driftsnapshot",
+            "portfolios_account",
+        ):
             cur.execute(f"ANALYZE {table}")
     return proposals
 
@@ -110,13 +132,25 @@ def main() -> None:
     t = time.perf_counter()
     with firm_scope(firm):
         proposals = generate(firm, month)
-    print(f"generated {N} accounts, {proposals} proposals in {time.perf_counter() - t:.1f}s", file=sys.stderr)
+    print(
+        f"generated {N} accounts, {proposals} proposals in {time.perf_counter() - t:.1f}s",
+        file=sys.stderr,
+    )
     with firm_scope(firm):
         t = time.perf_counter()
         report = monthly_report_generate(firm_id=firm.pk, month=month, today=next_month(month))
         seconds = time.perf_counter() - t
     print(f"{report} totals {report.totals} pdf {report.pdf.size} bytes", file=sys.stderr)
-    print(json.dumps({"bench": "monthly_report", "accounts": N, "proposals": proposals, "seconds": round(seconds, 2)}))
+    print(
+        json.dumps(
+            {
+                "bench": "monthly_report",
+                "accounts": N,
+                "proposals": proposals,
+                "seconds": round(seconds, 2),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

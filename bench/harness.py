@@ -3,6 +3,7 @@ from DATABASE_URL, created if missing; no query log growing in memory), the sche
 and a fresh firm.
 
 Import it before anything from the project: `from harness import bench_firm, peak_rss_mb` (and `copy_rows`, `ids` for COPYing generated rows)."""
+
 import os
 import resource
 import sys
@@ -15,7 +16,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rebalance_site.settings")
 os.environ.setdefault("DJANGO_DEBUG", "1")
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only")
 
-if os.environ.get("DATABASE_URL"):  # run directly (not through `make bench`): create the database if missing
+if os.environ.get(
+    "DATABASE_URL"
+):  # run directly (not through `make bench`): create the database if missing
     sys.path.insert(0, str(ROOT / "scripts"))
     from with_services import ensure_database  # noqa: E402
 
@@ -54,7 +57,10 @@ def copy_rows(table: str, frame) -> None:
     frame.to_csv(buf, index=False, header=False, na_rep="")
     buf.seek(0)
     with connection.cursor() as cur:
-        cur.copy_expert(f'COPY "{table}" ({", ".join(frame.columns)}) FROM STDIN WITH (FORMAT csv, NULL \'\')', buf)
+        cur.copy_expert(
+            f"COPY \"{table}\" ({', '.join(frame.columns)}) FROM STDIN WITH (FORMAT csv, NULL '')",
+            buf,
+        )
 
 
 def ids(table: str, firm_id: int, order: str = "id"):

@@ -1,5 +1,6 @@
 """REST endpoints for compliance: a proposal's checks, the officer's decisions, and the routing
 gate (409 while compliance has not cleared the proposal)."""
+
 from django.db.models import Prefetch
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -58,10 +59,17 @@ class ProposalComplianceViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ProposalComplianceOut
 
     def get_queryset(self):
-        qs = Proposal.objects.select_related("account", "compliance_review__officer__user").prefetch_related(
-            Prefetch("check_results", queryset=CheckResult.objects.order_by("kind"))).order_by("pk")
+        qs = (
+            Proposal.objects.select_related("account", "compliance_review__officer__user")
+            .prefetch_related(
+                Prefetch("check_results", queryset=CheckResult.objects.order_by("kind"))
+            )
+            .order_by("pk")
+        )
         if self.action == "list":
-            qs = qs.filter(compliance_review__status__in=[ReviewStatus.FLAGGED, ReviewStatus.BLOCKED])
+            qs = qs.filter(
+                compliance_review__status__in=[ReviewStatus.FLAGGED, ReviewStatus.BLOCKED]
+            )
         return qs
 
     def initial(self, request, *args, **kwargs):
@@ -96,7 +104,10 @@ class ProposalComplianceViewSet(viewsets.ReadOnlyModelViewSet):
         if review is None:
             return self._conflict("Compliance has not checked this proposal yet.")
         if not data["reason"].strip():
-            return Response({"reason": ["An override needs a written reason."]}, status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"reason": ["An override needs a written reason."]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         try:
             review_override(review=review, officer=request.membership, reason=data["reason"])
         except ReviewRefused as exc:
@@ -126,7 +137,10 @@ class ProposalComplianceViewSet(viewsets.ReadOnlyModelViewSet):
             new = proposal_regenerate_substitute(proposal=proposal, actor=request.membership)
         except RegenerateRefused as exc:
             return self._conflict(str(exc))
-        return Response({"id": new.pk, "version": new.version, "status": new.status}, status=status.HTTP_201_CREATED)
+        return Response(
+            {"id": new.pk, "version": new.version, "status": new.status},
+            status=status.HTTP_201_CREATED,
+        )
 
     def _decision(self, request) -> dict:
         s = DecisionIn(data=request.data)

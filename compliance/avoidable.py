@@ -11,6 +11,7 @@ drift bench; the builder's side of each case is in drift.services.wash_avoid.
   over the limit before the proposal is for a person;
 - suitability: never (the model assigned versus the client's profile is a person's call).
 """
+
 from .checks import CHECKS
 from .checks.base import after_trades
 from .selectors import check_inputs, rules_enabled
@@ -19,8 +20,10 @@ from .selectors import check_inputs, rules_enabled
 def finding_avoidable(kind: str, figures: dict, suggestion: dict) -> bool:
     if kind == "wash_sale":
         substituted = {r["symbol"] for r in suggestion.get("replace", [])}
-        return any(m["trade"].startswith("sell ") or m["trade"].removeprefix("buy ") in substituted
-                   for m in figures.get("matches", []))
+        return any(
+            m["trade"].startswith("sell ") or m["trade"].removeprefix("buy ") in substituted
+            for m in figures.get("matches", [])
+        )
     if kind == "liquidity":
         return suggestion.get("action") == "scale_buys"
     if kind == "concentration":

@@ -1,4 +1,5 @@
 """Choices of the compliance app: rule kinds, severities and review outcomes."""
+
 from django.db import models
 
 

@@ -1,4 +1,5 @@
 """Forms of the compliance pages."""
+
 import json
 
 from django import forms
@@ -12,8 +13,12 @@ from .params import params_validate
 
 
 class OverrideForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=True, strip=True,
-                             error_messages={"required": "An override needs a written reason."})
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=True,
+        strip=True,
+        error_messages={"required": "An override needs a written reason."},
+    )
 
 
 class RejectForm(forms.Form):
@@ -22,7 +27,9 @@ class RejectForm(forms.Form):
 
 class PairForm(forms.Form):
     first = forms.ModelChoiceField(queryset=Security.objects.none(), label="Security")
-    second = forms.ModelChoiceField(queryset=Security.objects.none(), label="Substantially identical to")
+    second = forms.ModelChoiceField(
+        queryset=Security.objects.none(), label="Substantially identical to"
+    )
     note = forms.CharField(max_length=200, required=False)
 
     def __init__(self, *args, **kwargs):
@@ -39,7 +46,10 @@ class PairForm(forms.Form):
 
 
 class RuleForm(forms.ModelForm):
-    params = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), help_text="JSON; see the defaults for the fields of each kind.")
+    params = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="JSON; see the defaults for the fields of each kind.",
+    )
 
     class Meta:
         model = ComplianceRule

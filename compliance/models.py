@@ -1,5 +1,6 @@
 """Compliance rules per firm, substantially identical pairs, substitutes, the stored result of
 every check per proposal version, and the officer's review of each proposal."""
+
 from django.db import models
 from django.db.models import F, Q
 
@@ -20,7 +21,9 @@ class ComplianceRule(FirmOwned):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["firm", "kind"], name="compliance_rule_kind_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "kind"], name="compliance_rule_kind_unique")
+        ]
         ordering = ["kind"]
 
     def __str__(self):
@@ -43,8 +46,12 @@ class SubstantiallyIdenticalPair(FirmOwned):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["firm", "security_a", "security_b"], name="identical_pair_unique"),
-            models.CheckConstraint(condition=Q(security_a__lt=F("security_b")), name="identical_pair_ordered"),
+            models.UniqueConstraint(
+                fields=["firm", "security_a", "security_b"], name="identical_pair_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(security_a__lt=F("security_b")), name="identical_pair_ordered"
+            ),
         ]
 
     def __str__(self):
@@ -59,7 +66,11 @@ class Substitute(FirmOwned):
     rank = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["firm", "security", "substitute"], name="substitute_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "security", "substitute"], name="substitute_unique"
+            )
+        ]
         ordering = ["security", "rank"]
 
 
@@ -76,7 +87,9 @@ class CheckResult(FirmOwned):
     checked_at = models.DateTimeField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["firm", "proposal", "kind"], name="check_result_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "proposal", "kind"], name="check_result_unique")
+        ]
         indexes = [models.Index(fields=["firm", "passed"])]
         ordering = ["kind"]
 
@@ -84,14 +97,20 @@ class CheckResult(FirmOwned):
 class ComplianceReview(FirmOwned):
     """Where a proposal stands with compliance; the officer's decision and reason."""
 
-    proposal = models.OneToOneField(Proposal, on_delete=models.CASCADE, related_name="compliance_review")
+    proposal = models.OneToOneField(
+        Proposal, on_delete=models.CASCADE, related_name="compliance_review"
+    )
     status = models.CharField(max_length=12, choices=ReviewStatus.choices)
     checked_at = models.DateTimeField()
-    officer = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    officer = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     reason = models.TextField(blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["firm", "proposal"], name="compliance_review_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "proposal"], name="compliance_review_unique")
+        ]
         indexes = [models.Index(fields=["firm", "status"])]
         ordering = ["checked_at"]

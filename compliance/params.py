@@ -3,6 +3,7 @@
 params_validate is the one validation of a rule's parameters: the rule form, the admin (the
 model's clean) and the saving service (compliance_rule_save) all call it. Every number is
 finite and bounded (BOUNDS), so no saved parameter can make a later check raise."""
+
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -13,14 +14,20 @@ from .choices import RuleKind, Severity
 
 # Equity share bands (percent of the account) per risk profile.
 DEFAULT_BANDS = {
-    RiskProfile.CONSERVATIVE: ["10", "40"], RiskProfile.MODERATE: ["25", "55"], RiskProfile.BALANCED: ["40", "70"],
-    RiskProfile.GROWTH: ["55", "85"], RiskProfile.AGGRESSIVE: ["70", "100"],
+    RiskProfile.CONSERVATIVE: ["10", "40"],
+    RiskProfile.MODERATE: ["25", "55"],
+    RiskProfile.BALANCED: ["40", "70"],
+    RiskProfile.GROWTH: ["55", "85"],
+    RiskProfile.AGGRESSIVE: ["70", "100"],
 }
 NON_CASH_TYPES = [t for t in SecurityType.values if t != SecurityType.CASH]
 
 DEFAULTS: dict[str, tuple[str, dict]] = {
     RuleKind.WASH_SALE: (Severity.BLOCK, {"window_days": 30}),
-    RuleKind.CONCENTRATION: (Severity.FLAG, {"max_pct": "10.00", "security_types": NON_CASH_TYPES, "exempt_diversified": True}),
+    RuleKind.CONCENTRATION: (
+        Severity.FLAG,
+        {"max_pct": "10.00", "security_types": NON_CASH_TYPES, "exempt_diversified": True},
+    ),
     RuleKind.LIQUIDITY: (Severity.BLOCK, {"min_cash_amount": "0.00", "min_cash_pct": "0.50"}),
     RuleKind.SUITABILITY: (Severity.FLAG, {"bands": {str(k): v for k, v in DEFAULT_BANDS.items()}}),
 }
@@ -28,11 +35,11 @@ DEFAULTS: dict[str, tuple[str, dict]] = {
 
 # Documented bounds of every numeric parameter (README, "Compliance checks").
 BOUNDS = {
-    "window_days": (1, 90),                                   # days before and after a loss sale
-    "max_pct": (Decimal("0.01"), Decimal("100")),             # percent of the account
+    "window_days": (1, 90),  # days before and after a loss sale
+    "max_pct": (Decimal("0.01"), Decimal("100")),  # percent of the account
     "min_cash_amount": (Decimal("0"), Decimal("1000000000")),  # dollars ($1 billion)
-    "min_cash_pct": (Decimal("0"), Decimal("100")),           # percent of the account
-    "band": (Decimal("0"), Decimal("100")),                   # equity share, percent
+    "min_cash_pct": (Decimal("0"), Decimal("100")),  # percent of the account
+    "band": (Decimal("0"), Decimal("100")),  # equity share, percent
 }
 _MAX_PLACES = 6
 
@@ -49,7 +56,9 @@ def _decimal(params: dict, key: str, bounds: str | None = None) -> Decimal:
     except InvalidOperation:
         raise ValidationError(f"“{key}” must be a number, not {str(raw)[:40]!r}.")
     if not value.is_finite() or not low <= value <= high:
-        raise ValidationError(f"“{key}” must be a number from {low} to {high}; it is {str(raw)[:40]}.")
+        raise ValidationError(
+            f"“{key}” must be a number from {low} to {high}; it is {str(raw)[:40]}."
+        )
     if value.as_tuple().exponent < -_MAX_PLACES:
         raise ValidationError(f"“{key}” may have at most {_MAX_PLACES} decimal places.")
     return value
@@ -66,23 +75,32 @@ def _wash(p: dict) -> dict:
 def _concentration(p: dict) -> dict:
     types = p.get("security_types", NON_CASH_TYPES)
     if not isinstance(types, list) or not all(isinstance(t, str) for t in types):
-        raise ValidationError("“security_types” must be a list of security types, e.g. [\"stock\", \"etf\"].")
+        raise ValidationError(
+            '“security_types” must be a list of security types, e.g. ["stock", "etf"].'
+        )
     unknown = sorted(set(types) - set(SecurityType.values))
     if unknown:
         raise ValidationError(f"Unknown security types in “security_types”: {', '.join(unknown)}.")
-    return {"max_pct": str(_decimal(p, "max_pct")), "security_types": types,
-            "exempt_diversified": bool(p.get("exempt_diversified", True))}
+    return {
+        "max_pct": str(_decimal(p, "max_pct")),
+        "security_types": types,
+        "exempt_diversified": bool(p.get("exempt_diversified", True)),
+    }
 
 
 def _liquidity(p: dict) -> dict:
-    return {"min_cash_amount": str(_decimal(p, "min_cash_amount")),
-            "min_cash_pct": str(_decimal(p, "min_cash_pct"))}
+    return {
+        "min_cash_amount": str(_decimal(p, "min_cash_amount")),
+        "min_cash_pct": str(_decimal(p, "min_cash_pct")),
+    }
 
 
 def _suitability(p: dict) -> dict:
     bands = p.get("bands")
     if not isinstance(bands, dict) or set(bands) != set(RiskProfile.values):
-        raise ValidationError(f"“bands” needs a [low, high] equity share for each risk profile: {', '.join(RiskProfile.values)}.")
+        raise ValidationError(
+            f"“bands” needs a [low, high] equity share for each risk profile: {', '.join(RiskProfile.values)}."
+        )
     out = {}
     for profile, band in bands.items():
         if not isinstance(band, (list, tuple)) or len(band) != 2:
@@ -94,8 +112,12 @@ def _suitability(p: dict) -> dict:
     return {"bands": out}
 
 
-VALIDATORS = {RuleKind.WASH_SALE: _wash, RuleKind.CONCENTRATION: _concentration,
-              RuleKind.LIQUIDITY: _liquidity, RuleKind.SUITABILITY: _suitability}
+VALIDATORS = {
+    RuleKind.WASH_SALE: _wash,
+    RuleKind.CONCENTRATION: _concentration,
+    RuleKind.LIQUIDITY: _liquidity,
+    RuleKind.SUITABILITY: _suitability,
+}
 
 
 def params_validate(kind: str, params: dict) -> dict:

@@ -1,6 +1,7 @@
 """Reads for compliance. Check inputs are set-based: a fixed handful of queries for any number
 of proposals (their trades, the trades of every open proposal of the same clients/households,
 the group's transactions in the window, holdings priced on each proposal's day)."""
+
 from dataclasses import dataclass
 from datetime import date
 
@@ -13,7 +14,13 @@ from drift.wash_sale import GROUP_SQL, TRADE_LOSS_SQL, household_events, trade_d
 from portfolios.models import Security
 
 from .choices import ReviewStatus
-from .models import CheckResult, ComplianceReview, ComplianceRule, SubstantiallyIdenticalPair, Substitute
+from .models import (
+    CheckResult,
+    ComplianceReview,
+    ComplianceRule,
+    SubstantiallyIdenticalPair,
+    Substitute,
+)
 
 _PROPOSALS_SQL = f"""
 SELECT p.id AS proposal_id, p.account_id, a.number AS account_number, p.as_of, p.est_costs::float8 AS est_costs,
@@ -31,13 +38,16 @@ acc AS (SELECT a.id AS account_id, a.number AS account_number, {GROUP_SQL} AS gr
 
 # Trades of the proposals checked, and of every other open proposal in the same groups. A
 # sell's loss is the sum of its loss lots (a sale can mix gain and loss lots).
-_TRADES_SQL = _GROUP_ACCOUNTS + f"""
+_TRADES_SQL = (
+    _GROUP_ACCOUNTS
+    + f"""
 SELECT t.proposal_id, p.as_of AS date, acc.grp, acc.account_number, t.security_id, t.side,
   t.quantity::float8 AS quantity, t.price::float8 AS price, t.value::float8 AS value,
   ({TRADE_LOSS_SQL})::float8 AS loss
 FROM drift_proposaltrade t JOIN drift_proposal p ON p.id = t.proposal_id JOIN acc ON acc.account_id = p.account_id
 WHERE t.firm_id = %(f)s AND (p.id = ANY(%(ids)s::bigint[]) OR p.status = ANY(%(open)s))
 """
+)
 
 # Holdings of the proposals' accounts, each priced at its last close on or before the
 # proposal's day (cash is worth 1).
@@ -51,15 +61,26 @@ LEFT JOIN LATERAL (SELECT pr.close::float8 AS close FROM portfolios_price pr
 WHERE p.firm_id = %(f)s AND p.id = ANY(%(ids)s::bigint[]) AND pos.quantity > 0
 """
 
-_EVENT_TYPES = {"proposal_id": "Int64", "grp": "object", "account_number": "object", "security_id": "int64", "side": "object",
-                "quantity": "float64", "price": "float64", "value": "float64", "loss": "float64"}
+_EVENT_TYPES = {
+    "proposal_id": "Int64",
+    "grp": "object",
+    "account_number": "object",
+    "security_id": "int64",
+    "side": "object",
+    "quantity": "float64",
+    "price": "float64",
+    "value": "float64",
+    "loss": "float64",
+}
 
 
 @dataclass
 class CheckInputs:
     proposals: pd.DataFrame  # one row per proposal checked
     trades: pd.DataFrame  # trades of those proposals and of open proposals in their groups
-    events: pd.DataFrame  # per proposal: its group's purchases and loss sales in its window (drift.wash_sale)
+    events: (
+        pd.DataFrame
+    )  # per proposal: its group's purchases and loss sales in its window (drift.wash_sale)
     holdings: pd.DataFrame  # proposal_id, security_id, quantity, price
     securities: pd.DataFrame  # security_id, symbol, asset_class, security_type, diversified
     pairs: pd.DataFrame  # security_id, same_id: both directions, plus each security with itself
@@ -69,29 +90,57 @@ class CheckInputs:
 def check_inputs(*, firm_id: int, proposal_ids: list[int], window_days: int = 30) -> CheckInputs:
     params = {"f": firm_id, "ids": list(map(int, proposal_ids)), "open": sorted(OPEN_STATUSES)}
     proposals = frame_from_sql(_PROPOSALS_SQL, params, parse_dates=["as_of"])
-    proposals["trade_date"] = trade_dates(proposals["as_of"]) if len(proposals) else pd.Series(dtype="datetime64[ns]")
+    proposals["trade_date"] = (
+        trade_dates(proposals["as_of"]) if len(proposals) else pd.Series(dtype="datetime64[ns]")
+    )
     trades = frame_from_sql(_TRADES_SQL, params, dtype=_EVENT_TYPES, parse_dates=["date"])
-    holdings = frame_from_sql(_HOLDINGS_SQL, params, dtype={"proposal_id": "int64", "security_id": "int64", "quantity": "float64", "price": "float64"})
-    return CheckInputs(proposals, trades, proposal_events(firm_id, proposals, window_days), holdings, securities_frame(),
-                       pairs_frame(), substitutes_frame())
+    holdings = frame_from_sql(
+        _HOLDINGS_SQL,
+        params,
+        dtype={
+            "proposal_id": "int64",
+            "security_id": "int64",
+            "quantity": "float64",
+            "price": "float64",
+        },
+    )
+    return CheckInputs(
+        proposals,
+        trades,
+        proposal_events(firm_id, proposals, window_days),
+        holdings,
+        securities_frame(),
+        pairs_frame(),
+        substitutes_frame(),
+    )
 
 
 def proposal_events(firm_id: int, proposals: pd.DataFrame, window_days: int) -> pd.DataFrame:
     """The household facts of each proposal's account inside the window of its trade date,
     keyed by proposal_id (as the builder reads them)."""
     if proposals.empty:
-        return household_events(firm_id, [], date.min, date.min).assign(proposal_key=pd.Series(dtype="int64"))
+        return household_events(firm_id, [], date.min, date.min).assign(
+            proposal_key=pd.Series(dtype="int64")
+        )
     lo = window(proposals["trade_date"].min().date(), window_days)[0]
     hi = window(proposals["trade_date"].max().date(), window_days)[1]
     events = household_events(firm_id, proposals["account_id"].unique(), lo, hi)
-    keyed = proposals[["proposal_id", "account_id", "trade_date"]].rename(columns={"proposal_id": "proposal_key"})
+    keyed = proposals[["proposal_id", "account_id", "trade_date"]].rename(
+        columns={"proposal_id": "proposal_key"}
+    )
     events = events.merge(keyed, on="account_id")
-    return events[(events["date"] - events["trade_date"]).dt.days.abs() <= window_days].drop(columns="trade_date")
+    return events[(events["date"] - events["trade_date"]).dt.days.abs() <= window_days].drop(
+        columns="trade_date"
+    )
 
 
 def securities_frame() -> pd.DataFrame:
-    rows = Security.objects.values_list("id", "symbol", "asset_class", "security_type", "diversified")
-    return pd.DataFrame(list(rows), columns=["security_id", "symbol", "asset_class", "security_type", "diversified"])
+    rows = Security.objects.values_list(
+        "id", "symbol", "asset_class", "security_type", "diversified"
+    )
+    return pd.DataFrame(
+        list(rows), columns=["security_id", "symbol", "asset_class", "security_type", "diversified"]
+    )
 
 
 def pairs_frame() -> pd.DataFrame:
@@ -114,8 +163,11 @@ def rule_params_enabled() -> dict[str, dict]:
     from .params import DEFAULTS
 
     stored = {r.kind: r for r in ComplianceRule.objects.all()}
-    return {kind: (stored[kind].params if kind in stored else params) for kind, (_sev, params) in DEFAULTS.items()
-            if kind not in stored or stored[kind].enabled}
+    return {
+        kind: (stored[kind].params if kind in stored else params)
+        for kind, (_sev, params) in DEFAULTS.items()
+        if kind not in stored or stored[kind].enabled
+    }
 
 
 def rules_enabled() -> list[ComplianceRule]:
@@ -124,6 +176,13 @@ def rules_enabled() -> list[ComplianceRule]:
 
 def review_queue():
     """Proposals waiting for an officer (flagged) or stopped (blocked), with failing checks."""
-    failing = Prefetch("proposal__check_results", queryset=CheckResult.objects.filter(passed=False).order_by("kind"))
-    return (ComplianceReview.objects.filter(status__in=[ReviewStatus.FLAGGED, ReviewStatus.BLOCKED])
-            .select_related("proposal__account__client").prefetch_related(failing).order_by("checked_at", "pk"))
+    failing = Prefetch(
+        "proposal__check_results",
+        queryset=CheckResult.objects.filter(passed=False).order_by("kind"),
+    )
+    return (
+        ComplianceReview.objects.filter(status__in=[ReviewStatus.FLAGGED, ReviewStatus.BLOCKED])
+        .select_related("proposal__account__client")
+        .prefetch_related(failing)
+        .order_by("checked_at", "pk")
+    )

@@ -1,4 +1,5 @@
 """What later stages (approvals) hear from compliance."""
+
 from django.dispatch import Signal
 
 # Sent after commit when proposals become ready for routing (clear, or overridden by an

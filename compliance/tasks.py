@@ -1,4 +1,5 @@
 """Celery tasks of compliance: thin wrappers around services."""
+
 import logging
 
 from celery import shared_task
@@ -13,7 +14,9 @@ log = logging.getLogger(__name__)
 def proposals_check_task(*, firm_id: int, proposal_ids: list[int]) -> dict:
     from .services.checks import proposals_check
 
-    return {str(k): v for k, v in proposals_check(firm_id=firm_id, proposal_ids=proposal_ids).items()}
+    return {
+        str(k): v for k, v in proposals_check(firm_id=firm_id, proposal_ids=proposal_ids).items()
+    }
 
 
 def proposals_check_enqueue(*, firm_id: int, proposal_ids: list[int], **kwargs) -> None:
@@ -26,7 +29,9 @@ def proposals_check_enqueue(*, firm_id: int, proposal_ids: list[int], **kwargs) 
 def proposals_recheck_task(*, firm_id: int, proposal_ids: list[int]) -> dict:
     from .services.recheck import proposals_recheck
 
-    return {str(k): v for k, v in proposals_recheck(firm_id=firm_id, proposal_ids=proposal_ids).items()}
+    return {
+        str(k): v for k, v in proposals_recheck(firm_id=firm_id, proposal_ids=proposal_ids).items()
+    }
 
 
 def recheck_imported(sender, firm_id: int, account_ids: list[int], **kwargs) -> None:
@@ -42,7 +47,10 @@ def recheck_imported(sender, firm_id: int, account_ids: list[int], **kwargs) -> 
         with firm_scope(firm_id):
             proposals_recheck_households(firm_id=firm_id, account_ids=account_ids)
     except Exception:  # noqa: BLE001
-        log.exception("re-checking the proposals of firm %s after an import failed; the sweep will retry", firm_id)
+        log.exception(
+            "re-checking the proposals of firm %s after an import failed; the sweep will retry",
+            firm_id,
+        )
 
 
 def unchecked_enqueue() -> list[int]:

@@ -1,4 +1,5 @@
 """Compliance pages: the officer's queue and review, identical pairs, rules. Thin views."""
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,7 +13,12 @@ from .models import ComplianceReview, ComplianceRule, SubstantiallyIdenticalPair
 from .selectors import review_queue
 from .services.regenerate import RegenerateRefused, proposal_regenerate_substitute
 from .services.review import ReviewRefused, review_override, review_reject
-from .services.rules import compliance_rule_save, compliance_rules_ensure_defaults, identical_pair_add, identical_pair_remove
+from .services.rules import (
+    compliance_rule_save,
+    compliance_rules_ensure_defaults,
+    identical_pair_add,
+    identical_pair_remove,
+)
 
 officer_required = role_required(*COMPLIANCE_ROLES)
 fixer_required = role_required(*(COMPLIANCE_ROLES | ADVISORY_ROLES))
@@ -24,11 +30,21 @@ def queue(request):
 
 
 def _review_page(request, proposal: Proposal, override_form=None, reject_form=None, status=200):
-    review = ComplianceReview.objects.filter(proposal=proposal).select_related("officer__user").first()
-    return render(request, "compliance/review.html", {
-        "proposal": proposal, "review": review, "results": proposal.check_results.order_by("passed", "kind"),
-        "override_form": override_form or OverrideForm(), "reject_form": reject_form or RejectForm(),
-    }, status=status)
+    review = (
+        ComplianceReview.objects.filter(proposal=proposal).select_related("officer__user").first()
+    )
+    return render(
+        request,
+        "compliance/review.html",
+        {
+            "proposal": proposal,
+            "review": review,
+            "results": proposal.check_results.order_by("passed", "kind"),
+            "override_form": override_form or OverrideForm(),
+            "reject_form": reject_form or RejectForm(),
+        },
+        status=status,
+    )
 
 
 def _proposal(pk: int) -> Proposal:
@@ -50,7 +66,9 @@ def override(request, pk: int):
     if not form.is_valid():
         return _review_page(request, proposal, override_form=form, status=400)
     try:
-        review_override(review=review, officer=request.membership, reason=form.cleaned_data["reason"])
+        review_override(
+            review=review, officer=request.membership, reason=form.cleaned_data["reason"]
+        )
     except ReviewRefused as exc:
         form.add_error(None, str(exc))
         return _review_page(request, proposal, override_form=form, status=409)
@@ -85,7 +103,9 @@ def regenerate(request, pk: int):
     except RegenerateRefused as exc:
         messages.error(request, str(exc))
         return redirect("drift:proposal", pk=pk)
-    messages.success(request, f"Version {new.version} created with the substitute; compliance checks it next.")
+    messages.success(
+        request, f"Version {new.version} created with the substitute; compliance checks it next."
+    )
     return redirect("drift:proposal", pk=new.pk)
 
 
@@ -94,20 +114,29 @@ def pairs(request):
     form = PairForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            identical_pair_add(firm_id=request.firm.pk, first=form.cleaned_data["first"], second=form.cleaned_data["second"],
-                               note=form.cleaned_data["note"], actor=request.user)
+            identical_pair_add(
+                firm_id=request.firm.pk,
+                first=form.cleaned_data["first"],
+                second=form.cleaned_data["second"],
+                note=form.cleaned_data["note"],
+                actor=request.user,
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, "Pair added.")
             return redirect("compliance:pairs")
-    rows = SubstantiallyIdenticalPair.objects.select_related("security_a", "security_b").order_by("security_a__symbol", "security_b__symbol")
+    rows = SubstantiallyIdenticalPair.objects.select_related("security_a", "security_b").order_by(
+        "security_a__symbol", "security_b__symbol"
+    )
     return render(request, "compliance/pairs.html", {"pairs": rows, "form": form})
 
 
 @officer_required
 def pair_delete(request, pk: int):
-    pair = get_object_or_404(SubstantiallyIdenticalPair.objects.select_related("security_a", "security_b"), pk=pk)
+    pair = get_object_or_404(
+        SubstantiallyIdenticalPair.objects.select_related("security_a", "security_b"), pk=pk
+    )
     if request.method == "POST":
         identical_pair_remove(pair=pair, actor=request.user)
         messages.success(request, f"Pair {pair.security_a} ≈ {pair.security_b} removed.")
@@ -117,7 +146,9 @@ def pair_delete(request, pk: int):
 @officer_required
 def rules(request):
     compliance_rules_ensure_defaults(firm_id=request.firm.pk)
-    return render(request, "compliance/rules.html", {"rules": ComplianceRule.objects.order_by("kind")})
+    return render(
+        request, "compliance/rules.html", {"rules": ComplianceRule.objects.order_by("kind")}
+    )
 
 
 @officer_required

@@ -9,7 +9,15 @@ from . import models as m
 class DriftRuleAdmin(ReadOnlyFirmModelAdmin):
     """Changed on the drift rules page (advisory roles, audited), never here."""
 
-    list_display = ("name", "segment", "threshold_pp", "threshold_pp_tax_advantaged", "relative_pct", "dollar_threshold", "rebalance_to")
+    list_display = (
+        "name",
+        "segment",
+        "threshold_pp",
+        "threshold_pp_tax_advantaged",
+        "relative_pct",
+        "dollar_threshold",
+        "rebalance_to",
+    )
     list_filter = ("segment", "rebalance_to")
     search_fields = ("name",)
 
@@ -29,7 +37,15 @@ class ScanRunAdmin(ReadOnlyFirmModelAdmin):
 
 @admin.register(m.DriftSnapshot, site=firm_admin_site)
 class DriftSnapshotAdmin(ReadOnlyFirmModelAdmin):
-    list_display = ("account", "as_of", "total_value", "portfolio_drift", "max_drift", "breached", "status")
+    list_display = (
+        "account",
+        "as_of",
+        "total_value",
+        "portfolio_drift",
+        "max_drift",
+        "breached",
+        "status",
+    )
     list_filter = ("as_of", "breached", "status")
     search_fields = ("account__number",)
     list_select_related = ("account",)
@@ -50,7 +66,16 @@ class ProposalTradeInline(admin.TabularInline):
 
 @admin.register(m.Proposal, site=firm_admin_site)
 class ProposalAdmin(ReadOnlyFirmModelAdmin):
-    list_display = ("account", "version", "kind", "status", "as_of", "trade_value", "est_costs", "est_tax")
+    list_display = (
+        "account",
+        "version",
+        "kind",
+        "status",
+        "as_of",
+        "trade_value",
+        "est_costs",
+        "est_tax",
+    )
     list_filter = ("status", "kind", "source", "as_of")
     search_fields = ("account__number",)
     list_select_related = ("account",)

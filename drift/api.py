@@ -1,4 +1,5 @@
 """Read-only REST endpoints for drift snapshots and proposals (firm-scoped managers)."""
+
 from rest_framework import serializers, viewsets
 
 from .models import DriftSnapshot, Proposal, ProposalTrade
@@ -9,7 +10,18 @@ class SnapshotSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DriftSnapshot
-        fields = ["id", "account", "as_of", "total_value", "portfolio_drift", "max_drift", "max_drift_class", "breached", "status", "detail"]
+        fields = [
+            "id",
+            "account",
+            "as_of",
+            "total_value",
+            "portfolio_drift",
+            "max_drift",
+            "max_drift_class",
+            "breached",
+            "status",
+            "detail",
+        ]
 
 
 class TradeSerializer(serializers.ModelSerializer):
@@ -17,7 +29,16 @@ class TradeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ProposalTrade
-        fields = ["symbol", "side", "quantity", "price", "value", "realised_st", "realised_lt", "lots"]
+        fields = [
+            "symbol",
+            "side",
+            "quantity",
+            "price",
+            "value",
+            "realised_st",
+            "realised_lt",
+            "lots",
+        ]
 
 
 class ProposalSerializer(serializers.ModelSerializer):
@@ -26,9 +47,29 @@ class ProposalSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Proposal
-        fields = ["id", "account", "version", "kind", "source", "status", "as_of", "content_hash", "total_value", "cash_amount",
-                  "trade_value", "est_costs", "est_tax", "realised_st", "realised_lt", "drift_before", "drift_after",
-                  "allocation", "flags", "undone", "trades"]
+        fields = [
+            "id",
+            "account",
+            "version",
+            "kind",
+            "source",
+            "status",
+            "as_of",
+            "content_hash",
+            "total_value",
+            "cash_amount",
+            "trade_value",
+            "est_costs",
+            "est_tax",
+            "realised_st",
+            "realised_lt",
+            "drift_before",
+            "drift_after",
+            "allocation",
+            "flags",
+            "undone",
+            "trades",
+        ]
 
 
 class SnapshotViewSet(viewsets.ReadOnlyModelViewSet):
@@ -45,4 +86,8 @@ class ProposalViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ProposalSerializer
 
     def get_queryset(self):
-        return Proposal.objects.select_related("account").prefetch_related("trades__security").order_by("-created_at")
+        return (
+            Proposal.objects.select_related("account")
+            .prefetch_related("trades__security")
+            .order_by("-created_at")
+        )

@@ -16,6 +16,7 @@ A class breaches when |drift| exceeds its band; an account breaches when any cla
 any class's dollar deviation exceeds the rule's dollar threshold. Accounts whose prices are
 missing or stale, or that hold nothing, are reported with that status and never breach.
 """
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,7 +36,9 @@ class DriftResult:
 def _account_status(positions: pd.DataFrame, acct: np.ndarray, n: int) -> np.ndarray:
     """The worst price status rank of each account's positions (acct: account index, -1 = none)."""
     if "price_status" in positions:
-        codes, labels = pd.factorize(positions["price_status"].to_numpy(object), use_na_sentinel=True)
+        codes, labels = pd.factorize(
+            positions["price_status"].to_numpy(object), use_na_sentinel=True
+        )
         ranks = np.array([_STATUS_RANK.get(label, 0) for label in labels] + [0], dtype=np.int8)
         rank = ranks[codes]  # -1 (NaN status) reads the trailing 0
     else:
@@ -54,23 +57,31 @@ def _account_reasons(positions: pd.DataFrame) -> pd.Series:
     reasons = positions["price_reason"].to_numpy(object)
     some = np.flatnonzero(reasons != "")
     flagged = positions.iloc[some[pd.notna(reasons[some])]]
-    return flagged.groupby("account_id", sort=False)["price_reason"].agg(lambda r: "; ".join(sorted(set(r)))[:500])
+    return flagged.groupby("account_id", sort=False)["price_reason"].agg(
+        lambda r: "; ".join(sorted(set(r)))[:500]
+    )
 
 
-def _band_matrix(accounts: pd.DataFrame, rules: pd.DataFrame, classes: np.ndarray, target: np.ndarray) -> np.ndarray:
+def _band_matrix(
+    accounts: pd.DataFrame, rules: pd.DataFrame, classes: np.ndarray, target: np.ndarray
+) -> np.ndarray:
     """The band (pp) of each account (row) and class (column): the account's base band (taxable
     or tax-advantaged), a per-class override if any, tightened by the relative band."""
     r = rules.drop_duplicates("rule_id").reset_index(drop=True)
     rule_at = pd.Index(r["rule_id"]).get_indexer(accounts["rule_id"])  # -1: no rule (NaN bands)
     pad = lambda values: np.append(np.asarray(values, dtype=float), np.nan)  # noqa: E731  index -1 -> NaN
     pp = pad(r["threshold_pp"].astype("float64"))
-    ta_pp = pad(r["threshold_pp_tax_advantaged"].astype("float64").fillna(r["threshold_pp"].astype("float64")))
+    ta_pp = pad(
+        r["threshold_pp_tax_advantaged"]
+        .astype("float64")
+        .fillna(r["threshold_pp"].astype("float64"))
+    )
     base = np.where(accounts["tax_advantaged"].to_numpy(bool), ta_pp[rule_at], pp[rule_at])
     band = np.repeat(base[:, None], len(classes), axis=1)
     column = {c: k for k, c in enumerate(classes)}
     overrides = np.full((len(r) + 1, len(classes)), np.nan)
     for i, ov in enumerate(r["class_overrides"]):
-        for cls, value in (ov.items() if isinstance(ov, dict) else ()):
+        for cls, value in ov.items() if isinstance(ov, dict) else ():
             if cls in column:
                 overrides[i, column[cls]] = float(value)
     hit = overrides[rule_at]
@@ -80,20 +91,32 @@ def _band_matrix(accounts: pd.DataFrame, rules: pd.DataFrame, classes: np.ndarra
     return np.where(use_rel, np.minimum(band, rel * target / 100.0), band)
 
 
-def drift_compute(positions: pd.DataFrame, targets: pd.DataFrame, accounts: pd.DataFrame, rules: pd.DataFrame) -> DriftResult:
+def drift_compute(
+    positions: pd.DataFrame, targets: pd.DataFrame, accounts: pd.DataFrame, rules: pd.DataFrame
+) -> DriftResult:
     """Dense per account x asset class arithmetic (numpy); the classes frame keeps the cells
     that are held or targeted, sorted by account and class."""
     accounts = accounts.reset_index(drop=True)
     ids = accounts["account_id"].to_numpy("int64")
     n = len(ids)
-    acct = pd.Index(ids).get_indexer(positions["account_id"].to_numpy("int64")) if len(positions) else np.zeros(0, dtype=np.int64)
+    acct = (
+        pd.Index(ids).get_indexer(positions["account_id"].to_numpy("int64"))
+        if len(positions)
+        else np.zeros(0, dtype=np.int64)
+    )
     t = targets[targets["model_id"].isin(accounts["model_id"])]
     pos_cls = positions["asset_class"].to_numpy(object)
     pos_codes, pos_labels = pd.factorize(pos_cls)
-    classes = np.array(sorted(set(pos_labels.tolist()) | set(t["asset_class"].tolist())), dtype=object)
+    classes = np.array(
+        sorted(set(pos_labels.tolist()) | set(t["asset_class"].tolist())), dtype=object
+    )
     k = len(classes)
-    cls_of = pd.Index(classes).get_indexer(pos_labels)[pos_codes] if len(positions) else np.zeros(0, dtype=np.int64)
-    value = (positions["quantity"].to_numpy(float) * positions["price"].to_numpy(float))
+    cls_of = (
+        pd.Index(classes).get_indexer(pos_labels)[pos_codes]
+        if len(positions)
+        else np.zeros(0, dtype=np.int64)
+    )
+    value = positions["quantity"].to_numpy(float) * positions["price"].to_numpy(float)
     value = np.where(np.isnan(value), 0.0, value)
     keep = acct >= 0
     cell = acct[keep] * k + cls_of[keep]
@@ -121,9 +144,19 @@ def drift_compute(positions: pd.DataFrame, targets: pd.DataFrame, accounts: pd.D
     breach = (absd > band + EPS) | (~np.isnan(dollar) & (dollar_dev > dollar + EPS))
     grid = held | wanted
     rows, cols = np.nonzero(grid)  # row-major: by account, then class (sorted)
-    frame = pd.DataFrame({"account_id": ids[rows], "asset_class": pd.Series(classes[cols], dtype=object), "value": values[rows, cols],
-                          "target": target[rows, cols], "current": current[rows, cols], "drift": drift[rows, cols],
-                          "band": band[rows, cols], "dollar_dev": dollar_dev[rows, cols], "breach": breach[rows, cols]})
+    frame = pd.DataFrame(
+        {
+            "account_id": ids[rows],
+            "asset_class": pd.Series(classes[cols], dtype=object),
+            "value": values[rows, cols],
+            "target": target[rows, cols],
+            "current": current[rows, cols],
+            "drift": drift[rows, cols],
+            "band": band[rows, cols],
+            "dollar_dev": dollar_dev[rows, cols],
+            "breach": breach[rows, cols],
+        }
+    )
     out = _per_account(accounts, positions, acct, grid, absd, breach, classes, total)
     # The dollar test, stored with the snapshot: the largest class deviation in dollars and the rule's threshold.
     out["dollar_off"] = np.where(grid, dollar_dev, 0.0).max(axis=1, initial=0.0)
@@ -131,22 +164,38 @@ def drift_compute(positions: pd.DataFrame, targets: pd.DataFrame, accounts: pd.D
     return DriftResult(accounts=out, classes=frame)
 
 
-def _per_account(accounts: pd.DataFrame, positions: pd.DataFrame, acct: np.ndarray, grid: np.ndarray, absd: np.ndarray,
-                 breach: np.ndarray, classes: np.ndarray, total: np.ndarray) -> pd.DataFrame:
+def _per_account(
+    accounts: pd.DataFrame,
+    positions: pd.DataFrame,
+    acct: np.ndarray,
+    grid: np.ndarray,
+    absd: np.ndarray,
+    breach: np.ndarray,
+    classes: np.ndarray,
+    total: np.ndarray,
+) -> pd.DataFrame:
     ids = accounts["account_id"].to_numpy("int64")
     has = grid.any(axis=1)
-    in_grid = np.where(grid, absd, -1.0)  # the largest drift among held or targeted classes (first in class order)
+    in_grid = np.where(
+        grid, absd, -1.0
+    )  # the largest drift among held or targeted classes (first in class order)
     top = in_grid.argmax(axis=1) if len(classes) else np.zeros(len(ids), dtype=np.int64)
-    status = np.array([_RANK_STATUS[r] for r in range(len(_RANK_STATUS))], dtype=object)[_account_status(positions, acct, len(ids))]
+    status = np.array([_RANK_STATUS[r] for r in range(len(_RANK_STATUS))], dtype=object)[
+        _account_status(positions, acct, len(ids))
+    ]
     status = np.where(total > 0, status, "empty").astype(object)
-    out = pd.DataFrame({
-        "account_id": ids,
-        "portfolio_drift": np.where(grid, absd, 0.0).sum(axis=1) / 2.0,
-        "max_drift": np.where(has, in_grid.max(axis=1, initial=-1.0), 0.0),
-        "max_drift_class": pd.Series(np.where(has, classes[top] if len(classes) else "", ""), dtype=object),
-        "total_value": total,
-        "status": pd.Series(status, dtype=object),
-    })
+    out = pd.DataFrame(
+        {
+            "account_id": ids,
+            "portfolio_drift": np.where(grid, absd, 0.0).sum(axis=1) / 2.0,
+            "max_drift": np.where(has, in_grid.max(axis=1, initial=-1.0), 0.0),
+            "max_drift_class": pd.Series(
+                np.where(has, classes[top] if len(classes) else "", ""), dtype=object
+            ),
+            "total_value": total,
+            "status": pd.Series(status, dtype=object),
+        }
+    )
     reasons = _account_reasons(positions)
     reason = np.full(len(ids), "", dtype=object)
     if len(reasons):

@@ -1,4 +1,5 @@
 """Choices of the drift app: how a rule rebalances, snapshot health, proposal kinds and states."""
+
 from django.db import models
 
 
@@ -70,7 +71,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.FLAGGED: frozenset({S.CHECKED, S.BLOCKED, S.DECLINED, S.SUPERSEDED}),
     S.BLOCKED: frozenset({S.DECLINED, S.SUPERSEDED}),
     S.CHECKED: frozenset({S.AWAITING_APPROVAL, S.FLAGGED, S.BLOCKED, S.DECLINED, S.SUPERSEDED}),
-    S.AWAITING_APPROVAL: frozenset({S.APPROVED, S.FLAGGED, S.BLOCKED, S.DECLINED, S.EXPIRED, S.SUPERSEDED}),
+    S.AWAITING_APPROVAL: frozenset(
+        {S.APPROVED, S.FLAGGED, S.BLOCKED, S.DECLINED, S.EXPIRED, S.SUPERSEDED}
+    ),
     # One live version per account: a newer version supersedes an approved one too (its
     # approval becomes void), and so does the batch when prices moved past the firm's second
     # tolerance (a version at today's prices goes back to the client). Once queued for a
@@ -88,10 +91,14 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 # A proposal in one of these still waits for something; the scan builds no second one beside it.
 # A blocked proposal is not open: the next scan may build a fresh version (a wash-sale window
 # passes, prices move).
-OPEN_STATUSES = frozenset({S.DRAFT, S.FLAGGED, S.CHECKED, S.AWAITING_APPROVAL, S.APPROVED, S.QUEUED, S.SUBMITTED})
+OPEN_STATUSES = frozenset(
+    {S.DRAFT, S.FLAGGED, S.CHECKED, S.AWAITING_APPROVAL, S.APPROVED, S.QUEUED, S.SUBMITTED}
+)
 # In a trade batch: such a version cannot be superseded; a new one waits until it settles.
 IN_BATCH_STATUSES = frozenset({S.QUEUED, S.SUBMITTED})
 # May give way to a newer version of the account (everything not yet in a batch and not ended).
-SUPERSEDABLE_STATUSES = frozenset(s for s, targets in TRANSITIONS.items() if S.SUPERSEDED in targets)
+SUPERSEDABLE_STATUSES = frozenset(
+    s for s, targets in TRANSITIONS.items() if S.SUPERSEDED in targets
+)
 # Reviewed by compliance and not yet in a batch: re-checked when the household's facts change.
 RECHECKABLE_STATUSES = frozenset({S.CHECKED, S.AWAITING_APPROVAL, S.APPROVED, S.FLAGGED})

@@ -1,4 +1,5 @@
 """Model fields of the drift app."""
+
 from django.db import models
 
 

@@ -3,7 +3,6 @@ from decimal import Decimal
 from django import forms
 
 from portfolios.choices import AssetClass
-
 from rebalance_site.input_guard import FirmConstraintsMixin, StrictJSONField
 
 from .models import DriftRule
@@ -18,8 +17,18 @@ class DriftRuleForm(FirmConstraintsMixin, forms.ModelForm):
 
     class Meta:
         model = DriftRule
-        fields = ["name", "segment", "threshold_pp", "threshold_pp_tax_advantaged", "relative_pct", "class_overrides",
-                  "dollar_threshold", "rebalance_to", "min_trade_value", "cash_floor_pct"]
+        fields = [
+            "name",
+            "segment",
+            "threshold_pp",
+            "threshold_pp_tax_advantaged",
+            "relative_pct",
+            "class_overrides",
+            "dollar_threshold",
+            "rebalance_to",
+            "min_trade_value",
+            "cash_floor_pct",
+        ]
         field_classes = {"class_overrides": StrictJSONField}
 
     def clean_class_overrides(self):
@@ -32,7 +41,9 @@ class DriftRuleForm(FirmConstraintsMixin, forms.ModelForm):
     def _positive_band(self, name, upper=Decimal("100")):
         value = self.cleaned_data.get(name)
         if value is not None and not (Decimal("0") < value <= upper):
-            raise forms.ValidationError(f"Enter a band above 0 and at most {upper} percentage points.")
+            raise forms.ValidationError(
+                f"Enter a band above 0 and at most {upper} percentage points."
+            )
         return value
 
     def clean_threshold_pp(self):
@@ -53,12 +64,19 @@ class DriftRuleForm(FirmConstraintsMixin, forms.ModelForm):
     def clean_dollar_threshold(self):
         value = self.cleaned_data.get("dollar_threshold")
         if value is not None and value <= 0:
-            raise forms.ValidationError("A dollar threshold must be more than $0 (leave it empty for none).")
+            raise forms.ValidationError(
+                "A dollar threshold must be more than $0 (leave it empty for none)."
+            )
         return value
 
 
 class CashProposalForm(forms.Form):
-    kind = forms.ChoiceField(choices=[("cash_raise", "Cash raise (withdrawal)"), ("cash_deploy", "Cash deploy (contribution)")])
+    kind = forms.ChoiceField(
+        choices=[
+            ("cash_raise", "Cash raise (withdrawal)"),
+            ("cash_deploy", "Cash deploy (contribution)"),
+        ]
+    )
     amount = forms.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal("0.01"))
 
 
@@ -71,15 +89,29 @@ class ModelTargetsForm(forms.Form):
         labels = dict(AssetClass.choices)
         for t in targets:
             self.fields[f"w_{t.pk}"] = forms.DecimalField(
-                label=f"{labels.get(t.asset_class, t.asset_class)} ({t.security.symbol})", initial=t.weight,
-                max_digits=7, decimal_places=4, min_value=0, max_value=100)
+                label=f"{labels.get(t.asset_class, t.asset_class)} ({t.security.symbol})",
+                initial=t.weight,
+                max_digits=7,
+                decimal_places=4,
+                min_value=0,
+                max_value=100,
+            )
 
     def clean(self):
         data = super().clean()
         total = sum((data.get(f"w_{t.pk}") or 0) for t in self.targets)
         if not self.errors and total != 100:
-            raise forms.ValidationError(f"Target weights must add up to 100%; they add up to {total}%.")
+            raise forms.ValidationError(
+                f"Target weights must add up to 100%; they add up to {total}%."
+            )
         return data
 
     def new_targets(self) -> list[dict]:
-        return [{"asset_class": t.asset_class, "security_id": t.security_id, "weight": self.cleaned_data[f"w_{t.pk}"]} for t in self.targets]
+        return [
+            {
+                "asset_class": t.asset_class,
+                "security_id": t.security_id,
+                "weight": self.cleaned_data[f"w_{t.pk}"],
+            }
+            for t in self.targets
+        ]

@@ -8,12 +8,25 @@ client's group inside the wash-sale window, a never-sell restriction, no fair su
 substitute is never a security the same account harvests that day: buying it would wash
 that loss.
 """
+
 import numpy as np
 import pandas as pd
 
 KEY = ["account_id", "security_id"]
-WASH_WINDOW, NO_SUBSTITUTE, NEVER_SELL = "wash-sale window", "no substitute", "never-sell restriction"
-OPP_COLS = KEY + ["lots", "quantity", "loss_st", "loss_lt", "est_savings", "substitute_id", "skipped"]
+WASH_WINDOW, NO_SUBSTITUTE, NEVER_SELL = (
+    "wash-sale window",
+    "no substitute",
+    "never-sell restriction",
+)
+OPP_COLS = KEY + [
+    "lots",
+    "quantity",
+    "loss_st",
+    "loss_lt",
+    "est_savings",
+    "substitute_id",
+    "skipped",
+]
 
 
 def thresholds_for(accounts: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
@@ -23,32 +36,53 @@ def thresholds_for(accounts: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
     out = accounts[["account_id", "segment"]].copy()
     for col, fallback in (("enabled", True), ("min_loss_pct", 10.0), ("min_loss_dollars", 500.0)):
         base = default[col].iloc[0] if len(default) else fallback
-        out[col] = out["segment"].map(by_segment[col]).where(out["segment"].isin(by_segment.index), base)
+        out[col] = (
+            out["segment"].map(by_segment[col]).where(out["segment"].isin(by_segment.index), base)
+        )
     out["enabled"] = out["enabled"].astype(bool)
-    return out.drop(columns="segment").astype({"min_loss_pct": "float64", "min_loss_dollars": "float64"})
+    return out.drop(columns="segment").astype(
+        {"min_loss_pct": "float64", "min_loss_dollars": "float64"}
+    )
 
 
-def harvest_lots(lots: pd.DataFrame, prices: pd.Series, accounts: pd.DataFrame, rules: pd.DataFrame, as_of) -> pd.DataFrame:
+def harvest_lots(
+    lots: pd.DataFrame, prices: pd.Series, accounts: pd.DataFrame, rules: pd.DataFrame, as_of
+) -> pd.DataFrame:
     """lots: lot_id, account_id, security_id, acquired_on, quantity, cost_basis. accounts:
     account_id, segment, tax_advantaged, do_not_trade. Returns the passing lots with loss (< 0)
     and long_term."""
-    eligible = accounts.loc[~accounts["tax_advantaged"] & ~accounts["do_not_trade"], ["account_id", "segment"]]
+    eligible = accounts.loc[
+        ~accounts["tax_advantaged"] & ~accounts["do_not_trade"], ["account_id", "segment"]
+    ]
     limits = thresholds_for(eligible, rules)
     m = lots.merge(limits[limits["enabled"]], on="account_id")
     m["price"] = m["security_id"].map(prices)
     m = m[m["price"].notna() & (m["quantity"] > 0) & (m["cost_basis"] > 0)]
     m["loss"] = m["quantity"] * m["price"] - m["cost_basis"]
-    passes = (-m["loss"] >= m["min_loss_pct"] / 100.0 * m["cost_basis"] - 1e-9) & (-m["loss"] >= m["min_loss_dollars"] - 1e-9)
+    passes = (-m["loss"] >= m["min_loss_pct"] / 100.0 * m["cost_basis"] - 1e-9) & (
+        -m["loss"] >= m["min_loss_dollars"] - 1e-9
+    )
     m = m[passes].copy()
     m["long_term"] = pd.to_datetime(m["acquired_on"]) < pd.Timestamp(as_of) - pd.DateOffset(years=1)
     return m[["lot_id", *KEY, "quantity", "loss", "long_term"]]
 
 
 def _per_security(passing: pd.DataFrame, accounts: pd.DataFrame) -> pd.DataFrame:
-    p = passing.assign(st=np.where(passing["long_term"], 0.0, passing["loss"]), lt=np.where(passing["long_term"], passing["loss"], 0.0))
-    g = p.groupby(KEY, as_index=False).agg(lots=("lot_id", "size"), quantity=("quantity", "sum"), loss_st=("st", "sum"), loss_lt=("lt", "sum"))
+    p = passing.assign(
+        st=np.where(passing["long_term"], 0.0, passing["loss"]),
+        lt=np.where(passing["long_term"], passing["loss"], 0.0),
+    )
+    g = p.groupby(KEY, as_index=False).agg(
+        lots=("lot_id", "size"),
+        quantity=("quantity", "sum"),
+        loss_st=("st", "sum"),
+        loss_lt=("lt", "sum"),
+    )
     rates = accounts.set_index("account_id")
-    g["est_savings"] = -(g["loss_st"] * g["account_id"].map(rates["st_rate"]) + g["loss_lt"] * g["account_id"].map(rates["lt_rate"]))
+    g["est_savings"] = -(
+        g["loss_st"] * g["account_id"].map(rates["st_rate"])
+        + g["loss_lt"] * g["account_id"].map(rates["lt_rate"])
+    )
     return g
 
 
@@ -59,8 +93,15 @@ def _washed(opps: pd.DataFrame, bought: pd.DataFrame, pairs: pd.DataFrame) -> pd
     return opps[KEY].merge(hit, on=KEY, how="left")["w"].fillna(False).astype(bool).to_numpy()
 
 
-def _substitutes(opps: pd.DataFrame, subs: pd.DataFrame, pairs: pd.DataFrame, securities: pd.DataFrame,
-                 prices: pd.Series, never_buy: pd.DataFrame, selling: pd.DataFrame | None = None) -> pd.Series:
+def _substitutes(
+    opps: pd.DataFrame,
+    subs: pd.DataFrame,
+    pairs: pd.DataFrame,
+    securities: pd.DataFrame,
+    prices: pd.Series,
+    never_buy: pd.DataFrame,
+    selling: pd.DataFrame | None = None,
+) -> pd.Series:
     """The best-ranked fair substitute per opportunity: same asset class, priced, not
     substantially identical to the security sold, not on the account's never-buy list, and not
     (identical to) a security the account sells at a loss today (`selling`: account_id,
@@ -73,11 +114,21 @@ def _substitutes(opps: pd.DataFrame, subs: pd.DataFrame, pairs: pd.DataFrame, se
     c = c.merge(same, on=["security_id", "substitute_id"], how="left")
     c = c[c["identical"].isna() & (c["substitute_id"] != c["security_id"])]
     if selling is not None and len(selling):
-        same_or_identical = pd.concat([selling[KEY].rename(columns={"security_id": "substitute_id"}),
-                                       selling[KEY].merge(pairs, on="security_id")[["account_id", "same_id"]]
-                                       .rename(columns={"same_id": "substitute_id"})], ignore_index=True)
+        same_or_identical = pd.concat(
+            [
+                selling[KEY].rename(columns={"security_id": "substitute_id"}),
+                selling[KEY]
+                .merge(pairs, on="security_id")[["account_id", "same_id"]]
+                .rename(columns={"same_id": "substitute_id"}),
+            ],
+            ignore_index=True,
+        )
         washing = same_or_identical.astype("int64")
-        c = c.merge(washing.drop_duplicates().assign(sold=True), on=["account_id", "substitute_id"], how="left")
+        c = c.merge(
+            washing.drop_duplicates().assign(sold=True),
+            on=["account_id", "substitute_id"],
+            how="left",
+        )
         c = c[c["sold"].isna()].drop(columns="sold")
     blocked = never_buy.rename(columns={"security_id": "substitute_id"}).assign(nb=True)
     c = c.merge(blocked, on=["account_id", "substitute_id"], how="left")
@@ -85,9 +136,17 @@ def _substitutes(opps: pd.DataFrame, subs: pd.DataFrame, pairs: pd.DataFrame, se
     return opps[KEY].merge(c[KEY + ["substitute_id"]], on=KEY, how="left")["substitute_id"]
 
 
-def harvest_opportunities(passing: pd.DataFrame, *, accounts: pd.DataFrame, bought: pd.DataFrame, pairs: pd.DataFrame,
-                          substitutes: pd.DataFrame, securities: pd.DataFrame, prices: pd.Series,
-                          restrictions: pd.DataFrame) -> pd.DataFrame:
+def harvest_opportunities(
+    passing: pd.DataFrame,
+    *,
+    accounts: pd.DataFrame,
+    bought: pd.DataFrame,
+    pairs: pd.DataFrame,
+    substitutes: pd.DataFrame,
+    securities: pd.DataFrame,
+    prices: pd.Series,
+    restrictions: pd.DataFrame,
+) -> pd.DataFrame:
     """bought: account_id, security_id purchased in the account's group inside the window.
     pairs: security_id, same_id (identity included). substitutes: security_id, substitute_id,
     rank. restrictions: account_id, security_id, side."""
@@ -95,11 +154,24 @@ def harvest_opportunities(passing: pd.DataFrame, *, accounts: pd.DataFrame, boug
         return pd.DataFrame(columns=OPP_COLS)
     opps = _per_security(passing, accounts)
     never = restrictions.loc[restrictions["side"] == "sell", KEY].assign(ns=True)
-    never_sell = opps[KEY].merge(never, on=KEY, how="left")["ns"].fillna(False).astype(bool).to_numpy()
+    never_sell = (
+        opps[KEY].merge(never, on=KEY, how="left")["ns"].fillna(False).astype(bool).to_numpy()
+    )
     washed = _washed(opps, bought, pairs)
     selling = opps.loc[~washed & ~never_sell, KEY]  # harvested unless no substitute is found
-    opps["substitute_id"] = _substitutes(opps, substitutes, pairs, securities, prices,
-                                         restrictions.loc[restrictions["side"] == "buy", KEY], selling).to_numpy()
-    opps["skipped"] = np.select([washed, never_sell, opps["substitute_id"].isna()], [WASH_WINDOW, NEVER_SELL, NO_SUBSTITUTE], "")
+    opps["substitute_id"] = _substitutes(
+        opps,
+        substitutes,
+        pairs,
+        securities,
+        prices,
+        restrictions.loc[restrictions["side"] == "buy", KEY],
+        selling,
+    ).to_numpy()
+    opps["skipped"] = np.select(
+        [washed, never_sell, opps["substitute_id"].isna()],
+        [WASH_WINDOW, NEVER_SELL, NO_SUBSTITUTE],
+        "",
+    )
     opps["substitute_id"] = opps["substitute_id"].astype("Int64")
     return opps[OPP_COLS]

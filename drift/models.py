@@ -2,6 +2,7 @@
 
 Every model is firm-owned (scoped manager + row-level security); unique constraints and
 indexes lead with the firm so the schema can be distributed by firm."""
+
 from decimal import Decimal
 
 from django.contrib.postgres.fields import ArrayField
@@ -13,7 +14,15 @@ from portfolios.choices import Segment, Side
 from portfolios.display import usd
 from portfolios.models import MONEY, PRICE, QTY, Account, Security
 
-from .choices import BudgetMode, ProposalKind, ProposalSource, ProposalStatus, RebalanceTo, ScanStatus, SnapshotStatus
+from .choices import (
+    BudgetMode,
+    ProposalKind,
+    ProposalSource,
+    ProposalStatus,
+    RebalanceTo,
+    ScanStatus,
+    SnapshotStatus,
+)
 from .fields import StoredJSONField
 
 PP = {"max_digits": 7, "decimal_places": 3}  # percentage points / percent
@@ -31,24 +40,42 @@ class DriftRule(FirmOwned):
 
     name = models.CharField(max_length=80)
     segment = models.CharField(max_length=24, choices=Segment.choices, null=True, blank=True)
-    threshold_pp = models.DecimalField(**PP, default=Decimal("5"), help_text="Band in percentage points (taxable accounts).")
+    threshold_pp = models.DecimalField(
+        **PP, default=Decimal("5"), help_text="Band in percentage points (taxable accounts)."
+    )
     threshold_pp_tax_advantaged = models.DecimalField(
-        **PP, null=True, blank=True, help_text="Band for tax-advantaged accounts; empty = same as taxable."
+        **PP,
+        null=True,
+        blank=True,
+        help_text="Band for tax-advantaged accounts; empty = same as taxable.",
     )
     relative_pct = models.DecimalField(
-        **PP, null=True, blank=True, help_text="Optional band in percent of the target weight (the tighter band wins)."
+        **PP,
+        null=True,
+        blank=True,
+        help_text="Optional band in percent of the target weight (the tighter band wins).",
     )
-    class_overrides = models.JSONField(default=dict, blank=True, help_text='Per asset class bands, e.g. {"alternatives": 10}.')
+    class_overrides = models.JSONField(
+        default=dict, blank=True, help_text='Per asset class bands, e.g. {"alternatives": 10}.'
+    )
     dollar_threshold = models.DecimalField(**MONEY, null=True, blank=True)
-    rebalance_to = models.CharField(max_length=12, choices=RebalanceTo.choices, default=RebalanceTo.TARGET)
+    rebalance_to = models.CharField(
+        max_length=12, choices=RebalanceTo.choices, default=RebalanceTo.TARGET
+    )
     min_trade_value = models.DecimalField(**MONEY, default=Decimal("100"))
     cash_floor_pct = models.DecimalField(**PP, default=Decimal("1"))
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["firm", "name"], name="drift_rule_name_unique"),
-            models.UniqueConstraint(fields=["firm", "segment"], condition=Q(segment__isnull=False), name="drift_rule_segment_unique"),
-            models.UniqueConstraint(fields=["firm"], condition=Q(segment__isnull=True), name="drift_rule_one_default"),
+            models.UniqueConstraint(
+                fields=["firm", "segment"],
+                condition=Q(segment__isnull=False),
+                name="drift_rule_segment_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["firm"], condition=Q(segment__isnull=True), name="drift_rule_one_default"
+            ),
         ]
         ordering = ["segment", "name"]
 
@@ -70,15 +97,27 @@ class AccountDriftSettings(FirmOwned):
     """An advisor's per-account choices: a rule override and restrictions."""
 
     account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="drift_settings")
-    rule = models.ForeignKey(DriftRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    do_not_trade = models.BooleanField(default=False, help_text="Hold: the rebalancer proposes nothing.")
+    rule = models.ForeignKey(
+        DriftRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    do_not_trade = models.BooleanField(
+        default=False, help_text="Hold: the rebalancer proposes nothing."
+    )
     never_sell = ArrayField(models.CharField(max_length=16), default=list, blank=True)
     never_buy = ArrayField(models.CharField(max_length=16), default=list, blank=True)
-    gains_budget = models.DecimalField(**MONEY, null=True, blank=True, help_text="Realised gains allowed per calendar year.")
-    gains_budget_mode = models.CharField(max_length=4, choices=BudgetMode.choices, default=BudgetMode.WARN)
+    gains_budget = models.DecimalField(
+        **MONEY, null=True, blank=True, help_text="Realised gains allowed per calendar year."
+    )
+    gains_budget_mode = models.CharField(
+        max_length=4, choices=BudgetMode.choices, default=BudgetMode.WARN
+    )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["firm", "account"], name="drift_settings_account_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "account"], name="drift_settings_account_unique"
+            )
+        ]
         verbose_name_plural = "account drift settings"
 
 
@@ -90,7 +129,9 @@ class ScanRun(FirmOwned):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["firm", "as_of"], name="scan_run_unique_per_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "as_of"], name="scan_run_unique_per_day")
+        ]
         ordering = ["-as_of"]
 
 
@@ -103,45 +144,90 @@ class DriftSnapshot(FirmOwned):
         and a rule's deletion takes that lock and clears it from the snapshots (a trigger).
     Django's CASCADE from the account still applies through the ORM; the database refuses a
     delete that would orphan a snapshot."""
-    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False)
+
+    firm = models.ForeignKey(
+        Firm, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     # No index on account_id alone: lookups by account run inside the firm (scope + RLS) and
     # use snapshot_unique_per_day (firm, account, as_of).
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="drift_snapshots", db_index=False,
-                                db_constraint=False)
+    account = models.ForeignKey(
+        Account,
+        on_delete=models.CASCADE,
+        related_name="drift_snapshots",
+        db_index=False,
+        db_constraint=False,
+    )
     as_of = models.DateField()
     total_value = models.DecimalField(**MONEY)
-    portfolio_drift = models.DecimalField(**PP, help_text="Half the sum of absolute class drifts (pp).")
+    portfolio_drift = models.DecimalField(
+        **PP, help_text="Half the sum of absolute class drifts (pp)."
+    )
     max_drift = models.DecimalField(**PP, help_text="Largest absolute class drift (pp).")
     max_drift_class = models.CharField(max_length=24, blank=True)
     breached = models.BooleanField(default=False)
-    status = models.CharField(max_length=16, choices=SnapshotStatus.choices, default=SnapshotStatus.OK)
-    status_reason = models.CharField(max_length=500, blank=True, default="", db_default="",
-                                     help_text="Why the status is not OK (e.g. the close that failed the price sanity check).")
+    status = models.CharField(
+        max_length=16, choices=SnapshotStatus.choices, default=SnapshotStatus.OK
+    )
+    status_reason = models.CharField(
+        max_length=500,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="Why the status is not OK (e.g. the close that failed the price sanity check).",
+    )
     # Cleared by the database when the rule is deleted (the trigger), in one UPDATE: the ORM's
     # SET_NULL would first load every snapshot that names the rule. No index on rule_id: it
     # cost 0.4 s per 100,000 snapshots written, to speed up only the rare rule deletion.
-    rule = models.ForeignKey(DriftRule, null=True, blank=True, on_delete=models.DO_NOTHING, related_name="+",
-                             db_index=False, db_constraint=False)
-    detail = StoredJSONField(default=dict, help_text="Per asset class: [current, target, band] in percent.")
-    dollar_off = models.DecimalField(**MONEY, null=True, blank=True, help_text="Largest class deviation in dollars.")
-    dollar_threshold = models.DecimalField(**MONEY, null=True, blank=True, help_text="The rule's dollar threshold (none: no dollar test).")
+    rule = models.ForeignKey(
+        DriftRule,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    detail = StoredJSONField(
+        default=dict, help_text="Per asset class: [current, target, band] in percent."
+    )
+    dollar_off = models.DecimalField(
+        **MONEY, null=True, blank=True, help_text="Largest class deviation in dollars."
+    )
+    dollar_threshold = models.DecimalField(
+        **MONEY,
+        null=True,
+        blank=True,
+        help_text="The rule's dollar threshold (none: no dollar test).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     @property
     def dollar_breach(self) -> str:
-        """"off by $100,000; threshold $50,000" when the dollar test breaches, else ""."""
-        if self.dollar_threshold is None or self.dollar_off is None or self.dollar_off <= self.dollar_threshold:
+        """ "off by $100,000; threshold $50,000" when the dollar test breaches, else ""."""
+        if (
+            self.dollar_threshold is None
+            or self.dollar_off is None
+            or self.dollar_off <= self.dollar_threshold
+        ):
             return ""
         whole = Decimal(1)
         return f"off by {usd(self.dollar_off.quantize(whole))}; threshold {usd(self.dollar_threshold.quantize(whole))}"
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["firm", "account", "as_of"], name="snapshot_unique_per_day")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "account", "as_of"], name="snapshot_unique_per_day"
+            )
+        ]
         indexes = [
             models.Index(fields=["firm", "as_of", "breached"]),
             # The drifted-accounts list (breaches of a day by drift). Partial: an index over every
             # snapshot's drift cost the scan ~1.2 s per 100,000 accounts; this one ~0.2 s.
-            models.Index(fields=["firm", "as_of", "portfolio_drift"], condition=Q(breached=True), name="snapshot_breach_by_drift"),
+            models.Index(
+                fields=["firm", "as_of", "portfolio_drift"],
+                condition=Q(breached=True),
+                name="snapshot_breach_by_drift",
+            ),
         ]
 
 
@@ -153,33 +239,73 @@ class Proposal(FirmOwned):
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="proposals")
     version = models.PositiveIntegerField()
     kind = models.CharField(max_length=12, choices=ProposalKind.choices)
-    source = models.CharField(max_length=12, choices=ProposalSource.choices, default=ProposalSource.SCAN)
-    status = models.CharField(max_length=20, choices=ProposalStatus.choices, default=ProposalStatus.DRAFT)
+    source = models.CharField(
+        max_length=12, choices=ProposalSource.choices, default=ProposalSource.SCAN
+    )
+    status = models.CharField(
+        max_length=20, choices=ProposalStatus.choices, default=ProposalStatus.DRAFT
+    )
     as_of = models.DateField()
-    rule = models.ForeignKey(DriftRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_by = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    rule = models.ForeignKey(
+        DriftRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     status_changed_at = models.DateTimeField(auto_now_add=True)
     content_hash = models.CharField(max_length=64)
     total_value = models.DecimalField(**MONEY)
-    cash_amount = models.DecimalField(**MONEY, default=Decimal("0"), help_text="Cash raised or deployed (cash kinds).")
-    trade_value = models.DecimalField(**MONEY, default=Decimal("0"), help_text="Gross value of all trades.")
+    cash_amount = models.DecimalField(
+        **MONEY, default=Decimal("0"), help_text="Cash raised or deployed (cash kinds)."
+    )
+    trade_value = models.DecimalField(
+        **MONEY, default=Decimal("0"), help_text="Gross value of all trades."
+    )
     est_costs = models.DecimalField(**MONEY, default=Decimal("0"))
-    est_tax = models.DecimalField(**MONEY, default=Decimal("0"), help_text="Negative = estimated tax saved.")
+    est_tax = models.DecimalField(
+        **MONEY, default=Decimal("0"), help_text="Negative = estimated tax saved."
+    )
     realised_st = models.DecimalField(**MONEY, default=Decimal("0"))
     realised_lt = models.DecimalField(**MONEY, default=Decimal("0"))
-    losses_st = models.DecimalField(**MONEY, default=Decimal("0"), db_default=Decimal("0"), help_text="Short-term losses realised (≤ 0).")
-    losses_lt = models.DecimalField(**MONEY, default=Decimal("0"), db_default=Decimal("0"), help_text="Long-term losses realised (≤ 0).")
-    tax_saved = models.DecimalField(**MONEY, default=Decimal("0"), db_default=Decimal("0"), help_text="Tax the losses save at the client's rates.")
+    losses_st = models.DecimalField(
+        **MONEY,
+        default=Decimal("0"),
+        db_default=Decimal("0"),
+        help_text="Short-term losses realised (≤ 0).",
+    )
+    losses_lt = models.DecimalField(
+        **MONEY,
+        default=Decimal("0"),
+        db_default=Decimal("0"),
+        help_text="Long-term losses realised (≤ 0).",
+    )
+    tax_saved = models.DecimalField(
+        **MONEY,
+        default=Decimal("0"),
+        db_default=Decimal("0"),
+        help_text="Tax the losses save at the client's rates.",
+    )
     drift_before = models.DecimalField(**PP)
     drift_after = models.DecimalField(**PP)
-    allocation = models.JSONField(default=dict, help_text="Per asset class: current, proposed and target weight.")
+    allocation = models.JSONField(
+        default=dict, help_text="Per asset class: current, proposed and target weight."
+    )
     flags = models.JSONField(default=dict)
-    undone = models.JSONField(default=list, help_text="What restrictions kept the rebalancer from doing.")
+    undone = models.JSONField(
+        default=list, help_text="What restrictions kept the rebalancer from doing."
+    )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["firm", "account", "version"], name="proposal_version_unique")]
-        indexes = [models.Index(fields=["firm", "status"]), models.Index(fields=["firm", "account", "as_of"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "account", "version"], name="proposal_version_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["firm", "status"]),
+            models.Index(fields=["firm", "account", "as_of"]),
+        ]
         ordering = ["-created_at"]
 
     def __str__(self):
@@ -196,11 +322,17 @@ class ProposalTrade(FirmOwned):
     value = models.DecimalField(**MONEY)
     realised_st = models.DecimalField(**MONEY, default=Decimal("0"))
     realised_lt = models.DecimalField(**MONEY, default=Decimal("0"))
-    lots = models.JSONField(default=list, blank=True, help_text="Sells: lots used (id, quantity, gain, term).")
+    lots = models.JSONField(
+        default=list, blank=True, help_text="Sells: lots used (id, quantity, gain, term)."
+    )
 
     class Meta:
         indexes = [models.Index(fields=["firm", "proposal"])]
-        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="proposal_trade_quantity_positive")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="proposal_trade_quantity_positive"
+            )
+        ]
 
 
 class HarvestRule(FirmOwned):
@@ -212,12 +344,20 @@ class HarvestRule(FirmOwned):
     enabled = models.BooleanField(default=True)
     min_loss_pct = models.DecimalField(**PP, default=Decimal("10"))
     min_loss_dollars = models.DecimalField(**MONEY, default=Decimal("500"))
-    swap_back = models.BooleanField(default=True, help_text="Propose buying the original back after the wash-sale window.")
+    swap_back = models.BooleanField(
+        default=True, help_text="Propose buying the original back after the wash-sale window."
+    )
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["firm", "segment"], condition=Q(segment__isnull=False), name="harvest_rule_segment_unique"),
-            models.UniqueConstraint(fields=["firm"], condition=Q(segment__isnull=True), name="harvest_rule_one_default"),
+            models.UniqueConstraint(
+                fields=["firm", "segment"],
+                condition=Q(segment__isnull=False),
+                name="harvest_rule_segment_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["firm"], condition=Q(segment__isnull=True), name="harvest_rule_one_default"
+            ),
         ]
         ordering = ["segment"]
 
@@ -228,20 +368,34 @@ class HarvestOpportunity(FirmOwned):
 
     firm = firm_without_own_index()
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="harvest_opportunities")
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="harvest_opportunities"
+    )
     as_of = models.DateField()
     security = models.ForeignKey(Security, on_delete=models.PROTECT, related_name="+")
-    substitute = models.ForeignKey(Security, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    substitute = models.ForeignKey(
+        Security, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     lots = models.PositiveIntegerField()
     quantity = models.DecimalField(**QTY)
     loss_st = models.DecimalField(**MONEY, help_text="Unrealised short-term loss (negative).")
     loss_lt = models.DecimalField(**MONEY, help_text="Unrealised long-term loss (negative).")
-    est_savings = models.DecimalField(**MONEY, help_text="Tax saved at the client's rates if harvested.")
-    outcome = models.CharField(max_length=40, help_text="“proposed”, or why not (wash-sale window, no substitute, …).")
-    proposal = models.ForeignKey(Proposal, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    est_savings = models.DecimalField(
+        **MONEY, help_text="Tax saved at the client's rates if harvested."
+    )
+    outcome = models.CharField(
+        max_length=40, help_text="“proposed”, or why not (wash-sale window, no substitute, …)."
+    )
+    proposal = models.ForeignKey(
+        Proposal, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["firm", "account", "as_of", "security"], name="harvest_opportunity_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "account", "as_of", "security"], name="harvest_opportunity_unique"
+            )
+        ]
         indexes = [models.Index(fields=["firm", "as_of"])]
         verbose_name_plural = "harvest opportunities"
 
@@ -257,9 +411,19 @@ class Substitution(FirmOwned):
     security = models.ForeignKey(Security, on_delete=models.PROTECT, related_name="+")
     substitute = models.ForeignKey(Security, on_delete=models.PROTECT, related_name="+")
     sold_on = models.DateField()
-    status = models.CharField(max_length=8, default=PENDING, choices=[(PENDING, "Pending"), (SWAPPED, "Swap back proposed")])
-    swap_proposal = models.ForeignKey(Proposal, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(
+        max_length=8,
+        default=PENDING,
+        choices=[(PENDING, "Pending"), (SWAPPED, "Swap back proposed")],
+    )
+    swap_proposal = models.ForeignKey(
+        Proposal, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["firm", "proposal", "security"], name="substitution_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "proposal", "security"], name="substitution_unique"
+            )
+        ]
         indexes = [models.Index(fields=["firm", "status"])]

@@ -1,6 +1,7 @@
 """Whole shares or fractions: the one rule for how many shares a value buys (or a planned
 quantity becomes) at a custodian. Fractional custodians trade thousandths of a share; the rest
 whole shares. Always rounded down, so a trade never spends more than its value."""
+
 from decimal import ROUND_FLOOR, Decimal
 
 import numpy as np
@@ -23,4 +24,6 @@ def tradable_quantities(raw, fractional) -> np.ndarray:
     """The same rule over float arrays (the rebalancer's frames). The small epsilons keep a
     float that is a hair under an exact step (2.9999999 for 3) from losing a step."""
     raw = np.asarray(raw, dtype=float)
-    return np.where(np.asarray(fractional, dtype=bool), np.floor(raw * 1000 + 1e-6) / 1000, np.floor(raw + 1e-9))
+    return np.where(
+        np.asarray(fractional, dtype=bool), np.floor(raw * 1000 + 1e-6) / 1000, np.floor(raw + 1e-9)
+    )

@@ -1,4 +1,5 @@
 """Which drift rule applies to an account, and the rules shipped by default (R-DRIFT-1)."""
+
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -25,7 +26,9 @@ def overrides_errors(value) -> list[str]:
     errors = []
     for cls, pp in value.items():
         if cls not in AssetClass.values:
-            errors.append(f"“{cls}” is not an asset class; use one of: {', '.join(AssetClass.values)}.")
+            errors.append(
+                f"“{cls}” is not an asset class; use one of: {', '.join(AssetClass.values)}."
+            )
         elif isinstance(pp, bool) or not isinstance(pp, int | float | str):
             errors.append(f"The band for {cls} must be a number of percentage points.")
         else:
@@ -60,7 +63,10 @@ def rule_for_account(account) -> AppliedRule:
     if settings and settings.rule:
         return AppliedRule(settings.rule, "account override")
     # (segment IN (…, NULL) never matches NULL: the firm default is asked for apart.)
-    rules = {r.segment: r for r in DriftRule.objects.filter(Q(segment=account.segment) | Q(segment__isnull=True))}
+    rules = {
+        r.segment: r
+        for r in DriftRule.objects.filter(Q(segment=account.segment) | Q(segment__isnull=True))
+    }
     if account.segment in rules:
         return AppliedRule(rules[account.segment], "segment")
     if not DriftRule.objects.exists():

@@ -1,4 +1,5 @@
 """When is a firm's scan due? After the NYSE close + a delay, on trading days, once per date."""
+
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -9,7 +10,9 @@ DEFAULT_DELAY_MINUTES = 30
 
 
 def scan_delay() -> timedelta:
-    return timedelta(minutes=int(getattr(settings, "DRIFT_SCAN_DELAY_MINUTES", DEFAULT_DELAY_MINUTES)))
+    return timedelta(
+        minutes=int(getattr(settings, "DRIFT_SCAN_DELAY_MINUTES", DEFAULT_DELAY_MINUTES))
+    )
 
 
 def scan_date_due(now_utc: datetime) -> date | None:

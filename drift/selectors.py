@@ -1,5 +1,6 @@
 """Reads for the drift app. Scan inputs are set-based (a handful of queries per firm, never one
 per account); everything runs inside the caller's firm scope (app filter + RLS)."""
+
 from dataclasses import dataclass
 from datetime import date
 
@@ -79,31 +80,62 @@ def _filter(column: str, account_ids) -> tuple[str, dict]:
 
 def security_prices_frame(firm_id: int, as_of: date) -> pd.DataFrame:
     """security_id, symbol, price, price_status (0 ok, 1 stale, 2 missing), prev_close."""
-    return frame_from_sql(_SECURITY_PRICES_SQL, {"f": firm_id, "d": as_of},
-                          dtype={"security_id": "int64", "symbol": "object", "price": "float64", "price_status": "int8",
-                                 "prev_close": "float64"})
+    return frame_from_sql(
+        _SECURITY_PRICES_SQL,
+        {"f": firm_id, "d": as_of},
+        dtype={
+            "security_id": "int64",
+            "symbol": "object",
+            "price": "float64",
+            "price_status": "int8",
+            "prev_close": "float64",
+        },
+    )
 
 
-def positions_frame(firm_id: int, as_of: date, account_ids=None, securities: pd.DataFrame | None = None) -> pd.DataFrame:
+def positions_frame(
+    firm_id: int, as_of: date, account_ids=None, securities: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Positions with their security's close, price status and sanity reason, asset class
     (from `securities`) and symbol: account_id, security_id, quantity, price, price_status,
     prev_close, symbol, price_reason[, asset_class]. Price checks run once per security."""
     clause, extra = _filter("pos.account_id", account_ids)
-    positions = frame_from_sql(_POSITIONS_SQL.format(account_filter=clause), {"f": firm_id, **extra},
-                               dtype={"account_id": "int64", "security_id": "int64", "quantity": "float64"})
+    positions = frame_from_sql(
+        _POSITIONS_SQL.format(account_filter=clause),
+        {"f": firm_id, **extra},
+        dtype={"account_id": "int64", "security_id": "int64", "quantity": "float64"},
+    )
     px = security_prices_frame(firm_id, as_of)
     px["price_status"] = px["price_status"].map(PRICE_STATUS)
     px = price_sanity(px)
     if securities is not None:
-        px["asset_class"] = px["security_id"].map(securities.set_index("security_id")["asset_class"]).astype(object)
+        px["asset_class"] = (
+            px["security_id"].map(securities.set_index("security_id")["asset_class"]).astype(object)
+        )
     # A position whose security has no row (cannot happen inside one firm) reads as missing.
-    px = pd.concat([px, pd.DataFrame({"security_id": [-1], "price": [np.nan], "price_status": ["missing_price"],
-                                      "prev_close": [np.nan], "symbol": [""], "price_reason": [""]})], ignore_index=True)
+    px = pd.concat(
+        [
+            px,
+            pd.DataFrame(
+                {
+                    "security_id": [-1],
+                    "price": [np.nan],
+                    "price_status": ["missing_price"],
+                    "prev_close": [np.nan],
+                    "symbol": [""],
+                    "price_reason": [""],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
     at = pd.Index(px["security_id"]).get_indexer(positions["security_id"])
     for col in [c for c in px.columns if c != "security_id"]:
         values = px[col].to_numpy()[at]
         # Text stays object dtype: pandas' str dtype is many times slower to map and compare.
-        positions[col] = pd.Series(values, index=positions.index, dtype=object if values.dtype == object else values.dtype)
+        positions[col] = pd.Series(
+            values, index=positions.index, dtype=object if values.dtype == object else values.dtype
+        )
     return positions
 
 
@@ -113,20 +145,35 @@ def price_sanity(positions: pd.DataFrame) -> pd.DataFrame:
     price_status to "suspect_price", price_reason to a human-readable reason, and values
     the position at its previous close (NaN if none). The scan runs it once per security."""
     price = positions["price"].to_numpy(float)
-    prev = positions["prev_close"].to_numpy(float) if "prev_close" in positions else np.full(len(positions), np.nan)
+    prev = (
+        positions["prev_close"].to_numpy(float)
+        if "prev_close" in positions
+        else np.full(len(positions), np.nan)
+    )
     has = positions["price_status"].to_numpy(object) != "missing_price"
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where((prev > 0) & (price > 0), np.maximum(price / prev, prev / price), 1.0)
     bad_value = has & (~np.isfinite(price) | (price <= 0))
     over_cap = has & ~bad_value & (price > PRICE_CAP)
     jump = has & ~bad_value & ~over_cap & (ratio > PRICE_MAX_JUMP)
-    symbol = positions["symbol"].astype(str).to_numpy(object) if "symbol" in positions else positions["security_id"].astype(str).to_numpy(object)
+    symbol = (
+        positions["symbol"].astype(str).to_numpy(object)
+        if "symbol" in positions
+        else positions["security_id"].astype(str).to_numpy(object)
+    )
     reason = np.full(len(positions), "", dtype=object)
-    for mask, text in ((bad_value, "{s} close {p} is not a positive number"),
-                       (over_cap, "{s} close {p:,.2f} is above the cap of {cap:,.0f}"),
-                       (jump, "{s} close {p:,.4f} is {r:,.1f}x away from the previous close {q:,.4f} (limit {lim:g}x)")):
+    for mask, text in (
+        (bad_value, "{s} close {p} is not a positive number"),
+        (over_cap, "{s} close {p:,.2f} is above the cap of {cap:,.0f}"),
+        (
+            jump,
+            "{s} close {p:,.4f} is {r:,.1f}x away from the previous close {q:,.4f} (limit {lim:g}x)",
+        ),
+    ):
         for i in np.flatnonzero(mask):
-            reason[i] = text.format(s=symbol[i], p=price[i], q=prev[i], r=ratio[i], cap=PRICE_CAP, lim=PRICE_MAX_JUMP)
+            reason[i] = text.format(
+                s=symbol[i], p=price[i], q=prev[i], r=ratio[i], cap=PRICE_CAP, lim=PRICE_MAX_JUMP
+            )
     positions = positions.copy()
     positions["price_reason"] = reason
     suspect = bad_value | over_cap | jump
@@ -139,21 +186,60 @@ def price_sanity(positions: pd.DataFrame) -> pd.DataFrame:
 
 def accounts_frame(firm_id: int, account_ids=None) -> pd.DataFrame:
     clause, extra = _filter("a.id", account_ids)
-    frame = frame_from_sql(_ACCOUNTS_SQL.format(account_filter=clause), {"f": firm_id, **extra},
-                           dtype={"account_id": "int64", "model_id": "int64", "custodian_id": "int64", "segment": "object"})
+    frame = frame_from_sql(
+        _ACCOUNTS_SQL.format(account_filter=clause),
+        {"f": firm_id, **extra},
+        dtype={
+            "account_id": "int64",
+            "model_id": "int64",
+            "custodian_id": "int64",
+            "segment": "object",
+        },
+    )
     for col in ("tax_advantaged", "do_not_trade"):
         frame[col] = frame[col].map({"t": True, "f": False, True: True, False: False}).astype(bool)
     return frame
 
 
 def rules_frame() -> pd.DataFrame:
-    rows = list(DriftRule.objects.values(
-        "id", "segment", "threshold_pp", "threshold_pp_tax_advantaged", "relative_pct", "class_overrides",
-        "dollar_threshold", "rebalance_to", "min_trade_value", "cash_floor_pct"))
-    frame = pd.DataFrame(rows, columns=["id", "segment", "threshold_pp", "threshold_pp_tax_advantaged", "relative_pct",
-                                        "class_overrides", "dollar_threshold", "rebalance_to", "min_trade_value", "cash_floor_pct"])
+    rows = list(
+        DriftRule.objects.values(
+            "id",
+            "segment",
+            "threshold_pp",
+            "threshold_pp_tax_advantaged",
+            "relative_pct",
+            "class_overrides",
+            "dollar_threshold",
+            "rebalance_to",
+            "min_trade_value",
+            "cash_floor_pct",
+        )
+    )
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "id",
+            "segment",
+            "threshold_pp",
+            "threshold_pp_tax_advantaged",
+            "relative_pct",
+            "class_overrides",
+            "dollar_threshold",
+            "rebalance_to",
+            "min_trade_value",
+            "cash_floor_pct",
+        ],
+    )
     frame = frame.rename(columns={"id": "rule_id"})
-    for col in ("threshold_pp", "threshold_pp_tax_advantaged", "relative_pct", "dollar_threshold", "min_trade_value", "cash_floor_pct"):
+    for col in (
+        "threshold_pp",
+        "threshold_pp_tax_advantaged",
+        "relative_pct",
+        "dollar_threshold",
+        "min_trade_value",
+        "cash_floor_pct",
+    ):
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
     return frame
 
@@ -176,50 +262,82 @@ def rules_widened(rules: pd.DataFrame, factor: float) -> pd.DataFrame:
     for col in _BAND_COLUMNS:
         widened[col] = widened[col] * factor
     widened["class_overrides"] = widened["class_overrides"].map(
-        lambda bands: {cls: float(band) * factor for cls, band in (bands or {}).items()})
+        lambda bands: {cls: float(band) * factor for cls, band in (bands or {}).items()}
+    )
     return widened
 
 
 def securities_frame() -> pd.DataFrame:
-    rows = Security.objects.values_list("id", "symbol", "asset_class", "security_type", "diversified")
-    return pd.DataFrame(list(rows), columns=["security_id", "symbol", "asset_class", "security_type", "diversified"])
+    rows = Security.objects.values_list(
+        "id", "symbol", "asset_class", "security_type", "diversified"
+    )
+    return pd.DataFrame(
+        list(rows), columns=["security_id", "symbol", "asset_class", "security_type", "diversified"]
+    )
 
 
 def targets_frame(model_ids=None, override: pd.DataFrame | None = None) -> pd.DataFrame:
-    qs = ModelTarget.objects.all() if model_ids is None else ModelTarget.objects.filter(model_id__in=model_ids)
+    qs = (
+        ModelTarget.objects.all()
+        if model_ids is None
+        else ModelTarget.objects.filter(model_id__in=model_ids)
+    )
     rows = qs.values_list("model_id", "asset_class", "security_id", "weight")
     frame = pd.DataFrame(list(rows), columns=["model_id", "asset_class", "security_id", "weight"])
     frame["weight"] = frame["weight"].astype("float64")
     if override is not None:  # a model change being previewed
-        frame = pd.concat([frame[~frame["model_id"].isin(override["model_id"])], override], ignore_index=True)
+        frame = pd.concat(
+            [frame[~frame["model_id"].isin(override["model_id"])], override], ignore_index=True
+        )
     return frame
 
 
 def custodians_frame() -> pd.DataFrame:
-    rows = Custodian.objects.values_list("id", "fee_per_trade", "fee_bps", "spread_bps", "supports_fractional")
-    frame = pd.DataFrame(list(rows), columns=["custodian_id", "fee_per_trade", "fee_bps", "spread_bps", "supports_fractional"])
+    rows = Custodian.objects.values_list(
+        "id", "fee_per_trade", "fee_bps", "spread_bps", "supports_fractional"
+    )
+    frame = pd.DataFrame(
+        list(rows),
+        columns=["custodian_id", "fee_per_trade", "fee_bps", "spread_bps", "supports_fractional"],
+    )
     for col in ("fee_per_trade", "fee_bps", "spread_bps"):
         frame[col] = frame[col].astype("float64")
     return frame
 
 
-def scan_inputs(*, firm_id: int, as_of: date, account_ids=None, targets_override: pd.DataFrame | None = None) -> ScanInputs:
+def scan_inputs(
+    *, firm_id: int, as_of: date, account_ids=None, targets_override: pd.DataFrame | None = None
+) -> ScanInputs:
     """Everything the drift arithmetic and the rebalancer need, for all (or some) accounts."""
     securities = securities_frame()
     positions = positions_frame(firm_id, as_of, account_ids, securities)
     accounts = accounts_frame(firm_id, account_ids)
     rules = rules_widened(rules_frame(), band_factor_on(as_of))
     accounts["rule_id"] = rule_ids_for(accounts, rules)
-    return ScanInputs(as_of, positions, securities, targets_frame(override=targets_override), accounts, rules, custodians_frame())
+    return ScanInputs(
+        as_of,
+        positions,
+        securities,
+        targets_frame(override=targets_override),
+        accounts,
+        rules,
+        custodians_frame(),
+    )
 
 
 def restrictions_frame(account_ids) -> pd.DataFrame:
     """(account_id, symbol, side) for never-sell / never-buy, plus gains budgets, of some accounts."""
     # The firm's few accounts with restrictions, filtered here: no parameter list of every account.
-    rows = AccountDriftSettings.objects.exclude(never_sell=[], never_buy=[], gains_budget=None).values_list(
-        "account_id", "never_sell", "never_buy", "gains_budget", "gains_budget_mode")
-    frame = pd.DataFrame(list(rows), columns=["account_id", "never_sell", "never_buy", "gains_budget", "gains_budget_mode"])
-    return frame[frame["account_id"].isin(pd.Index(account_ids).astype("int64"))].reset_index(drop=True)
+    rows = AccountDriftSettings.objects.exclude(
+        never_sell=[], never_buy=[], gains_budget=None
+    ).values_list("account_id", "never_sell", "never_buy", "gains_budget", "gains_budget_mode")
+    frame = pd.DataFrame(
+        list(rows),
+        columns=["account_id", "never_sell", "never_buy", "gains_budget", "gains_budget_mode"],
+    )
+    return frame[frame["account_id"].isin(pd.Index(account_ids).astype("int64"))].reset_index(
+        drop=True
+    )
 
 
 def prices_on(firm_id: int, as_of: date) -> pd.Series:
@@ -227,7 +345,10 @@ def prices_on(firm_id: int, as_of: date) -> pd.Series:
     frame = frame_from_sql(
         "SELECT s.id AS security_id, CASE WHEN s.security_type = 'cash' THEN 1.0 ELSE p.close::float8 END AS price "
         "FROM portfolios_security s LEFT JOIN portfolios_price p ON p.firm_id = s.firm_id AND p.security_id = s.id AND p.date = %(d)s "
-        "WHERE s.firm_id = %(f)s", {"f": firm_id, "d": as_of}, dtype={"security_id": "int64", "price": "float64"})
+        "WHERE s.firm_id = %(f)s",
+        {"f": firm_id, "d": as_of},
+        dtype={"security_id": "int64", "price": "float64"},
+    )
     return frame.dropna().set_index("security_id")["price"]
 
 
@@ -238,8 +359,14 @@ def lots_frame(firm_id: int, account_ids) -> pd.DataFrame:
         "SELECT id AS lot_id, account_id, security_id, acquired_on, quantity, cost_basis "
         "FROM portfolios_taxlot WHERE firm_id = %(f)s AND account_id = ANY(%(ids)s::bigint[])",
         {"f": firm_id, "ids": list(map(int, account_ids))},
-        dtype={"lot_id": "int64", "account_id": "int64", "security_id": "int64", "quantity": "float64", "cost_basis": "float64",
-               "acquired_on": "object"},
+        dtype={
+            "lot_id": "int64",
+            "account_id": "int64",
+            "security_id": "int64",
+            "quantity": "float64",
+            "cost_basis": "float64",
+            "acquired_on": "object",
+        },
     )
     lots["acquired_on"] = pd.to_datetime(lots["acquired_on"], format="%Y-%m-%d")
     return lots
@@ -251,8 +378,14 @@ def realised_gains_ytd(account_ids, as_of: date) -> pd.Series:
 
     from portfolios.models import Transaction
 
-    rows = (Transaction.objects.filter(account_id__in=list(map(int, account_ids)), date__year=as_of.year, date__lte=as_of)
-            .values("account_id").annotate(g=Sum("realized_gain")).values_list("account_id", "g"))
+    rows = (
+        Transaction.objects.filter(
+            account_id__in=list(map(int, account_ids)), date__year=as_of.year, date__lte=as_of
+        )
+        .values("account_id")
+        .annotate(g=Sum("realized_gain"))
+        .values_list("account_id", "g")
+    )
     return pd.Series({a: float(g or 0) for a, g in rows}, dtype="float64")
 
 
@@ -274,15 +407,21 @@ def latest_versions(account_ids) -> pd.Series:
 
     ids = list(map(int, account_ids))
     if len(ids) > 1000:  # many accounts: one array parameter instead of an IN list of thousands
-        frame = frame_from_sql("SELECT account_id, max(version) AS v FROM drift_proposal "
-                               "WHERE firm_id = app_current_firm() AND account_id = ANY(%(ids)s::bigint[]) GROUP BY account_id",
-                               {"ids": ids}, dtype={"account_id": "int64", "v": "int64"})
+        frame = frame_from_sql(
+            "SELECT account_id, max(version) AS v FROM drift_proposal "
+            "WHERE firm_id = app_current_firm() AND account_id = ANY(%(ids)s::bigint[]) GROUP BY account_id",
+            {"ids": ids},
+            dtype={"account_id": "int64", "v": "int64"},
+        )
         return frame.set_index("account_id")["v"].rename(None).rename_axis(None)
-    rows = Proposal.objects.filter(account_id__in=ids).values("account_id").annotate(v=Max("version"))
+    rows = (
+        Proposal.objects.filter(account_id__in=ids).values("account_id").annotate(v=Max("version"))
+    )
     return pd.Series({r["account_id"]: r["v"] for r in rows}, dtype="int64")
 
 
 # --- Tax-loss harvesting ------------------------------------------------------------------
+
 
 def harvest_rules_frame() -> pd.DataFrame:
     from .models import HarvestRule
@@ -299,7 +438,9 @@ def harvest_opportunities_on(as_of: date | None = None):
     from .models import HarvestOpportunity
 
     as_of = as_of or HarvestOpportunity.objects.aggregate(d=Max("as_of"))["d"]
-    qs = HarvestOpportunity.objects.filter(as_of=as_of).select_related("account__client", "security", "substitute", "proposal")
+    qs = HarvestOpportunity.objects.filter(as_of=as_of).select_related(
+        "account__client", "security", "substitute", "proposal"
+    )
     return as_of, qs.order_by("-est_savings", "account__number")
 
 
@@ -315,22 +456,41 @@ def harvest_totals(start: date, end: date) -> list[dict]:
     from .models import Proposal
 
     done = [ProposalStatus.EXECUTED, ProposalStatus.PARTIALLY_EXECUTED]
-    rows = (Proposal.objects.filter(as_of__range=(start, end), status__in=done, flags__tlh=True)
-            .annotate(month=TruncMonth("as_of")).values("month")
-            .annotate(proposals=Count("id"), losses_st=Sum("losses_st"), losses_lt=Sum("losses_lt"), tax_saved=Sum("tax_saved"))
-            .order_by("month"))
+    rows = (
+        Proposal.objects.filter(as_of__range=(start, end), status__in=done, flags__tlh=True)
+        .annotate(month=TruncMonth("as_of"))
+        .values("month")
+        .annotate(
+            proposals=Count("id"),
+            losses_st=Sum("losses_st"),
+            losses_lt=Sum("losses_lt"),
+            tax_saved=Sum("tax_saved"),
+        )
+        .order_by("month")
+    )
     return [{**r, "losses": r["losses_st"] + r["losses_lt"]} for r in rows]
 
 
 # --- The drifted-accounts list (a page of 50 rows, the advisors' busiest page) -------------
 
 DRIFTED_ROW_FIELDS = (
-    "account_id", "account__number", "account__client__name", "account__model_id", "account__advisor_id",
-    "total_value", "portfolio_drift", "max_drift", "max_drift_class", "status", "breached",
+    "account_id",
+    "account__number",
+    "account__client__name",
+    "account__model_id",
+    "account__advisor_id",
+    "total_value",
+    "portfolio_drift",
+    "max_drift",
+    "max_drift_class",
+    "status",
+    "breached",
 )
 
 
-def drifted_rows(snapshots, *, model_names: dict[int, str], advisor_names: dict[int, str]) -> list[dict]:
+def drifted_rows(
+    snapshots, *, model_names: dict[int, str], advisor_names: dict[int, str]
+) -> list[dict]:
     """Rows for drift/drifted_list.html from DriftSnapshot `.values(*DRIFTED_ROW_FIELDS)`:
     the same text the template used to derive from model instances (link, names, numbers as
     `intcomma` and `{{ }}` print them, labels), without an instance or a reverse() per row.
@@ -345,13 +505,32 @@ def drifted_rows(snapshots, *, model_names: dict[int, str], advisor_names: dict[
     snapshots = list(snapshots)
     missing = {s["account__advisor_id"] for s in snapshots} - set(advisor_names) - {None}
     if missing:
-        advisor_names = {**advisor_names, **{m.pk: m.display_name for m in
-                                             Membership.objects.filter(pk__in=missing).select_related("user")}}
-    account_url, classes, statuses = id_url("drift:account"), dict(AssetClass.choices), dict(SnapshotStatus.choices)
-    return [{
-        "url": account_url(s["account_id"]), "number": s["account__number"], "client": s["account__client__name"],
-        "model": model_names[s["account__model_id"]], "advisor": advisor_names.get(s["account__advisor_id"], ""),
-        "total_value": grouped(s["total_value"]), "portfolio_drift": plain(s["portfolio_drift"]),
-        "max_drift": plain(s["max_drift"]), "max_drift_class": classes.get(s["max_drift_class"], s["max_drift_class"]),
-        "status": s["status"], "status_label": str(statuses.get(s["status"], s["status"])), "breached": s["breached"],
-    } for s in snapshots]
+        advisor_names = {
+            **advisor_names,
+            **{
+                m.pk: m.display_name
+                for m in Membership.objects.filter(pk__in=missing).select_related("user")
+            },
+        }
+    account_url, classes, statuses = (
+        id_url("drift:account"),
+        dict(AssetClass.choices),
+        dict(SnapshotStatus.choices),
+    )
+    return [
+        {
+            "url": account_url(s["account_id"]),
+            "number": s["account__number"],
+            "client": s["account__client__name"],
+            "model": model_names[s["account__model_id"]],
+            "advisor": advisor_names.get(s["account__advisor_id"], ""),
+            "total_value": grouped(s["total_value"]),
+            "portfolio_drift": plain(s["portfolio_drift"]),
+            "max_drift": plain(s["max_drift"]),
+            "max_drift_class": classes.get(s["max_drift_class"], s["max_drift_class"]),
+            "status": s["status"],
+            "status_label": str(statuses.get(s["status"], s["status"])),
+            "breached": s["breached"],
+        }
+        for s in snapshots
+    ]

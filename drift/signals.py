@@ -1,4 +1,5 @@
 """What later stages hear from drift (they may import drift; drift never imports them)."""
+
 from django.dispatch import Signal
 
 # Sent after the transaction that created new proposal versions commits.

@@ -1,4 +1,5 @@
 """Celery tasks of the drift app: thin wrappers around services."""
+
 from datetime import date, datetime
 
 from celery import shared_task

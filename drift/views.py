@@ -1,4 +1,5 @@
 """Drift pages: thin views over selectors and services."""
+
 import functools
 import html
 from decimal import Decimal
@@ -23,12 +24,21 @@ from .forms import CashProposalForm, DriftRuleForm, ModelTargetsForm
 from .models import DriftRule, DriftSnapshot, HarvestOpportunity, Proposal, ProposalTrade
 from .rules import rule_for_account
 from .selectors import DRIFTED_ROW_FIELDS, drifted_rows, harvest_opportunities_on
-from .services.advisor import RebalanceRefused, model_change_apply, model_change_preview, proposal_create_cash
+from .services.advisor import (
+    RebalanceRefused,
+    model_change_apply,
+    model_change_preview,
+    proposal_create_cash,
+)
 from .services.rules import drift_rule_save
 from .services.transitions import versions_in_batch
 
 PAGE_SIZE = 50
-TIERS = {"small": (None, Decimal("100000")), "mid": (Decimal("100000"), Decimal("500000")), "large": (Decimal("500000"), None)}
+TIERS = {
+    "small": (None, Decimal("100000")),
+    "mid": (Decimal("100000"), Decimal("500000")),
+    "large": (Decimal("500000"), None),
+}
 advisory_required = role_required(*ADVISORY_ROLES)
 # One row of drift/drifted_list.html's table (the text its former `{% for %}` printed),
 # formatted by portfolios.display.html_rows: values escaped, `*_html` markup as is.
@@ -52,16 +62,50 @@ def _drifted_row(row: dict) -> dict:
 
 # The pages' per-request lookups, compiled once per process (firms.precompiled).
 _models = Precompiled(lambda: ModelPortfolio.objects.order_by("name"), 0)
-_account = Precompiled(lambda pk: Account.objects.select_related("client", "model").filter(pk=pk), 1)
-_snapshots = Precompiled(lambda account_id: DriftSnapshot.objects.filter(account_id=account_id).order_by("-as_of")[:120], 1)
-_proposals = Precompiled(lambda account_id: Proposal.objects.filter(account_id=account_id)
-                         .only("version", "kind", "status", "as_of", "trade_value").order_by("-version")[:20], 1)
-_harvests = Precompiled(lambda account_id: HarvestOpportunity.objects.filter(account_id=account_id)
-                        .select_related("security", "substitute").order_by("-as_of", "-est_savings")[:20], 1)
-_proposal = Precompiled(lambda pk: Proposal.objects.select_related("account__client").filter(pk=pk), 1)
-_trades = Precompiled(lambda proposal_id: ProposalTrade.objects.filter(proposal_id=proposal_id).select_related("security")
-                      .order_by("side", "security__symbol")
-                      .only("proposal_id", "side", "quantity", "price", "value", "realised_st", "realised_lt", "security__symbol"), 1)
+_account = Precompiled(
+    lambda pk: Account.objects.select_related("client", "model").filter(pk=pk), 1
+)
+_snapshots = Precompiled(
+    lambda account_id: DriftSnapshot.objects.filter(account_id=account_id).order_by("-as_of")[:120],
+    1,
+)
+_proposals = Precompiled(
+    lambda account_id: (
+        Proposal.objects.filter(account_id=account_id)
+        .only("version", "kind", "status", "as_of", "trade_value")
+        .order_by("-version")[:20]
+    ),
+    1,
+)
+_harvests = Precompiled(
+    lambda account_id: (
+        HarvestOpportunity.objects.filter(account_id=account_id)
+        .select_related("security", "substitute")
+        .order_by("-as_of", "-est_savings")[:20]
+    ),
+    1,
+)
+_proposal = Precompiled(
+    lambda pk: Proposal.objects.select_related("account__client").filter(pk=pk), 1
+)
+_trades = Precompiled(
+    lambda proposal_id: (
+        ProposalTrade.objects.filter(proposal_id=proposal_id)
+        .select_related("security")
+        .order_by("side", "security__symbol")
+        .only(
+            "proposal_id",
+            "side",
+            "quantity",
+            "price",
+            "value",
+            "realised_st",
+            "realised_lt",
+            "security__symbol",
+        )
+    ),
+    1,
+)
 
 
 def _drifted(request):
@@ -76,7 +120,10 @@ def _drifted(request):
         if request.GET.get(param, "").isdigit():
             qs, chosen[param] = qs.filter(**{field: int(request.GET[param])}), request.GET[param]
     if request.GET.get("segment") in Segment.values:
-        qs, chosen["segment"] = qs.filter(account__segment=request.GET["segment"]), request.GET["segment"]
+        qs, chosen["segment"] = (
+            qs.filter(account__segment=request.GET["segment"]),
+            request.GET["segment"],
+        )
     if request.GET.get("tier") in TIERS:
         low, high = TIERS[request.GET["tier"]]
         qs = qs.filter(total_value__gte=low) if low is not None else qs
@@ -91,13 +138,27 @@ def drifted_accounts(request):
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     advisors = advisor_options()
     models = _models()
-    rows = drifted_rows(page.object_list.values(*DRIFTED_ROW_FIELDS), model_names={m.pk: m.name for m in models},
-                        advisor_names={a.pk: a.display_name for a in advisors})
-    return render(request, "drift/drifted_list.html", {
-        "as_of": as_of, "page": page, "rows": rows, "rows_html": html_rows(DRIFTED_ROW_HTML, map(_drifted_row, rows)),
-        "chosen": chosen, "segments": Segment.choices, "tiers": list(TIERS),
-        "advisors": advisors, "models": models, "querystring": "&".join(f"{k}={v}" for k, v in chosen.items()),
-    })
+    rows = drifted_rows(
+        page.object_list.values(*DRIFTED_ROW_FIELDS),
+        model_names={m.pk: m.name for m in models},
+        advisor_names={a.pk: a.display_name for a in advisors},
+    )
+    return render(
+        request,
+        "drift/drifted_list.html",
+        {
+            "as_of": as_of,
+            "page": page,
+            "rows": rows,
+            "rows_html": html_rows(DRIFTED_ROW_HTML, map(_drifted_row, rows)),
+            "chosen": chosen,
+            "segments": Segment.choices,
+            "tiers": list(TIERS),
+            "advisors": advisors,
+            "models": models,
+            "querystring": "&".join(f"{k}={v}" for k, v in chosen.items()),
+        },
+    )
 
 
 def _one(found: list):
@@ -114,19 +175,38 @@ def account_drift(request, pk: int):
     band = applied.rule.threshold_pp if applied.rule else None
     labels = dict(AssetClass.choices)
     latest = snapshots[-1] if snapshots else None
-    classes = [{"label": labels.get(c, c), "current": v[0], "target": v[1], "band": v[2], "drift": round(v[0] - v[1], 3),
-                "breach": abs(v[0] - v[1]) > v[2]} for c, v in (latest.detail.items() if latest else [])]
+    classes = [
+        {
+            "label": labels.get(c, c),
+            "current": v[0],
+            "target": v[1],
+            "band": v[2],
+            "drift": round(v[0] - v[1], 3),
+            "breach": abs(v[0] - v[1]) > v[2],
+        }
+        for c, v in (latest.detail.items() if latest else [])
+    ]
     proposal_url = id_url("drift:proposal")  # one reverse() for the page's links, not one per row
     proposals, harvests = _proposals(account.pk), _harvests(account.pk)
     for row in proposals:
         row.url = proposal_url(row.pk)
     for row in harvests:
         row.url = proposal_url(row.proposal_id) if row.proposal_id else ""
-    return render(request, "drift/account_drift.html", {
-        "account": account, "snapshots": snapshots[::-1][:30], "latest": latest, "classes": classes, "applied": applied,
-        "chart": drift_history_chart(snapshots, band), "cash_form_html": _cash_form_html(get_language()),
-        "proposals": proposals, "harvests": harvests,
-    })
+    return render(
+        request,
+        "drift/account_drift.html",
+        {
+            "account": account,
+            "snapshots": snapshots[::-1][:30],
+            "latest": latest,
+            "classes": classes,
+            "applied": applied,
+            "chart": drift_history_chart(snapshots, band),
+            "cash_form_html": _cash_form_html(get_language()),
+            "proposals": proposals,
+            "harvests": harvests,
+        },
+    )
 
 
 @functools.cache
@@ -143,9 +223,16 @@ def harvest_list(request):
     if request.GET.get("all") != "1":
         qs = qs.filter(outcome="proposed")
     totals = qs.aggregate(savings=Sum("est_savings"), st=Sum("loss_st"), lt=Sum("loss_lt"))
-    return render(request, "drift/harvest_list.html", {
-        "as_of": as_of, "page": Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page")), "totals": totals,
-        "all": request.GET.get("all") == "1"})
+    return render(
+        request,
+        "drift/harvest_list.html",
+        {
+            "as_of": as_of,
+            "page": Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page")),
+            "totals": totals,
+            "all": request.GET.get("all") == "1",
+        },
+    )
 
 
 @advisory_required
@@ -155,8 +242,12 @@ def account_cash_proposal(request, pk: int):
     form = CashProposalForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            proposal = proposal_create_cash(account=account, kind=form.cleaned_data["kind"], amount=form.cleaned_data["amount"],
-                                            actor=request.membership)
+            proposal = proposal_create_cash(
+                account=account,
+                kind=form.cleaned_data["kind"],
+                amount=form.cleaned_data["amount"],
+                actor=request.membership,
+            )
         except RebalanceRefused as exc:
             messages.error(request, str(exc))
         else:
@@ -172,15 +263,23 @@ def proposal_detail(request, pk: int):
     proposal = _one(_proposal(pk))
     labels = dict(AssetClass.choices)
     rows = [{"label": labels.get(c, c), **v} for c, v in proposal.allocation.items()]
-    return render(request, "drift/proposal_detail.html", {
-        "proposal": proposal, "rows": rows, "chart": proposal_allocation_chart(rows),
-        "trades": _trades(proposal.pk),
-    })
+    return render(
+        request,
+        "drift/proposal_detail.html",
+        {
+            "proposal": proposal,
+            "rows": rows,
+            "chart": proposal_allocation_chart(rows),
+            "trades": _trades(proposal.pk),
+        },
+    )
 
 
 @staff_required
 def rule_list(request):
-    return render(request, "drift/rule_list.html", {"rules": DriftRule.objects.order_by("segment", "name")})
+    return render(
+        request, "drift/rule_list.html", {"rules": DriftRule.objects.order_by("segment", "name")}
+    )
 
 
 @advisory_required
@@ -197,17 +296,26 @@ def rule_edit(request, pk: int | None = None):
 @advisory_required
 def model_change(request, pk: int):
     model = get_object_or_404(ModelPortfolio, pk=pk)
-    targets = list(ModelTarget.objects.filter(model=model).select_related("security").order_by("asset_class"))
+    targets = list(
+        ModelTarget.objects.filter(model=model).select_related("security").order_by("asset_class")
+    )
     form = ModelTargetsForm(request.POST or None, targets=targets)
     preview = None
     if request.method == "POST" and form.is_valid():
         if request.POST.get("action") == "apply":
             busy = versions_in_batch(model.accounts.values_list("pk", flat=True))
-            ids = model_change_apply(model=model, targets=form.new_targets(), actor=request.membership)
+            ids = model_change_apply(
+                model=model, targets=form.new_targets(), actor=request.membership
+            )
             messages.success(request, f"Model saved; {len(ids)} proposals created.")
             if busy:
-                messages.warning(request, "Left as they are until their trade batch settles (the next scan then "
-                                          "re-evaluates them): " + " ".join(busy.values()))
+                messages.warning(
+                    request,
+                    "Left as they are until their trade batch settles (the next scan then "
+                    "re-evaluates them): " + " ".join(busy.values()),
+                )
             return redirect("drift:model_change", pk=model.pk)
         preview = model_change_preview(model=model, targets=form.new_targets())
-    return render(request, "drift/model_change.html", {"model": model, "form": form, "preview": preview})
+    return render(
+        request, "drift/model_change.html", {"model": model, "form": form, "preview": preview}
+    )

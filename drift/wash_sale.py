@@ -12,6 +12,7 @@ household if it has one, else the client alone; IRAs and Roths included), from t
 transaction history and from every open proposal (dated by their own trade date). A history
 sell whose gain is unknown (imported without realized_gain or cost_basis) is a possible loss.
 """
+
 from datetime import date, timedelta
 
 import pandas as pd
@@ -96,8 +97,18 @@ SELECT target.account_id, ev.account_id AS event_account_id, grp.account_number 
   ev.date, ev.proposal_id, ev.loss, ev.source
 FROM ev JOIN grp ON grp.account_id = ev.account_id JOIN target ON target.g = grp.g
 """
-EVENT_COLUMNS = ["account_id", "event_account_id", "event_account", "security_id", "side", "date", "proposal_id", "loss",
-                 "source", "gain_unknown"]
+EVENT_COLUMNS = [
+    "account_id",
+    "event_account_id",
+    "event_account",
+    "security_id",
+    "side",
+    "date",
+    "proposal_id",
+    "loss",
+    "source",
+    "gain_unknown",
+]
 
 
 def household_events(firm_id: int, account_ids, lo: date, hi: date) -> pd.DataFrame:
@@ -105,13 +116,33 @@ def household_events(firm_id: int, account_ids, lo: date, hi: date) -> pd.DataFr
     `lo` and `hi` (open proposals at their trade date), one row per (account asked about,
     event): account_id, event_account_id, event_account (number), security_id, side, date
     (timestamp), proposal_id (NA for history), loss (≤ 0), source, gain_unknown. One query."""
-    frame = frame_from_sql(_EVENTS_SQL, {"f": firm_id, "ids": list(map(int, account_ids)), "lo": lo, "hi": hi,
-                                         "open": sorted(OPEN_STATUSES)},
-                           dtype={"account_id": "int64", "event_account_id": "int64", "security_id": "int64", "proposal_id": "Int64",
-                                  "loss": "float64"})
+    frame = frame_from_sql(
+        _EVENTS_SQL,
+        {
+            "f": firm_id,
+            "ids": list(map(int, account_ids)),
+            "lo": lo,
+            "hi": hi,
+            "open": sorted(OPEN_STATUSES),
+        },
+        dtype={
+            "account_id": "int64",
+            "event_account_id": "int64",
+            "security_id": "int64",
+            "proposal_id": "Int64",
+            "loss": "float64",
+        },
+    )
     if frame.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in EVENT_COLUMNS}).astype(
-            {"account_id": "int64", "event_account_id": "int64", "security_id": "int64", "loss": "float64", "gain_unknown": "bool"})
+            {
+                "account_id": "int64",
+                "event_account_id": "int64",
+                "security_id": "int64",
+                "loss": "float64",
+                "gain_unknown": "bool",
+            }
+        )
     frame["date"] = pd.to_datetime(frame["date"])
     proposed = frame["source"] == "proposal"
     frame["date"] = frame["date"].where(~proposed, trade_dates(frame["date"]))
@@ -127,5 +158,9 @@ WHERE a.firm_id = %(f)s AND a.id = ANY(%(ids)s::bigint[])"""
 
 def account_groups(firm_id: int, account_ids) -> pd.DataFrame:
     """Indexed by account_id: grp (the wash-sale group key of its client), number."""
-    frame = frame_from_sql(_GROUPS_SQL, {"f": firm_id, "ids": list(map(int, account_ids))}, dtype={"account_id": "int64"})
+    frame = frame_from_sql(
+        _GROUPS_SQL,
+        {"f": firm_id, "ids": list(map(int, account_ids))},
+        dtype={"account_id": "int64"},
+    )
     return frame.set_index("account_id")[["grp", "number"]]

@@ -1,4 +1,5 @@
 """Role gates for views: who may open which page."""
+
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
@@ -48,4 +49,6 @@ def account_action_check(membership, advisor_id: int | None) -> None:
     account advised by `advisor_id`: every account-level action (cash proposals, rebuilding a
     proposal, pre-approval) asks here."""
     if not may_act_on_account(membership, advisor_id):
-        raise AccountNotYours("Only the account's own advisor, a senior advisor or a firm administrator may act on this account.")
+        raise AccountNotYours(
+            "Only the account's own advisor, a senior advisor or a firm administrator may act on this account."
+        )

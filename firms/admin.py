@@ -4,7 +4,12 @@ from django.contrib import admin
 from .admin_site import FirmModelAdmin, ReadOnlyFirmModelAdmin, admin_write_audit, firm_admin_site
 from .models import AuditEntry, Firm, Membership
 from .roles import ADMIN_CONTROL_ROLES, ROLE_EDITORS
-from .services import RoleChangeRefused, membership_remove, membership_role_change, membership_role_change_check
+from .services import (
+    RoleChangeRefused,
+    membership_remove,
+    membership_role_change,
+    membership_role_change_check,
+)
 
 
 @admin.register(Firm, site=firm_admin_site)
@@ -21,7 +26,10 @@ class FirmSettingsAdmin(admin.ModelAdmin):
     has_view_permission = lambda self, request, obj=None: firm_admin_site.has_permission(request)  # noqa: E731
 
     def has_change_permission(self, request, obj=None):
-        return firm_admin_site.has_permission(request) and request.membership.role in ADMIN_CONTROL_ROLES
+        return (
+            firm_admin_site.has_permission(request)
+            and request.membership.role in ADMIN_CONTROL_ROLES
+        )
 
     def has_add_permission(self, request):
         return False
@@ -34,7 +42,12 @@ class FirmSettingsAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        admin_write_audit(request, "admin.changed", obj, {"changed": {n: form.cleaned_data.get(n) for n in form.changed_data}})
+        admin_write_audit(
+            request,
+            "admin.changed",
+            obj,
+            {"changed": {n: form.cleaned_data.get(n) for n in form.changed_data}},
+        )
 
 
 class MembershipRoleForm(forms.ModelForm):
@@ -87,7 +100,9 @@ class MembershipAdmin(FirmModelAdmin):
         return form
 
     def save_model(self, request, obj, form, change):
-        membership_role_change(actor=request.membership, membership=obj, role=form.cleaned_data["role"])
+        membership_role_change(
+            actor=request.membership, membership=obj, role=form.cleaned_data["role"]
+        )
 
     def delete_model(self, request, obj):
         membership_remove(actor=request.membership, membership=obj)
@@ -106,4 +121,3 @@ class AuditEntryAdmin(ReadOnlyFirmModelAdmin):
     list_filter = ("event",)
     search_fields = ("event", "actor_label", "object_id")
     ordering = ("-seq",)
-

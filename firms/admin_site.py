@@ -4,6 +4,7 @@ Scoping does not rely on each ModelAdmin's get_queryset alone: the default manag
 firm-owned models are django-scopes managers and the request runs inside the firm scope
 (FirmScopeMiddleware), so list filters, FK widgets and autocomplete are scoped too, and
 PostgreSQL RLS stands behind all of them."""
+
 from django.contrib import admin
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.contrib.admin.widgets import AutocompleteSelect
@@ -25,7 +26,9 @@ class FirmAdminSite(admin.AdminSite):
     def has_permission(self, request):
         membership = getattr(request, "membership", None)
         return bool(
-            request.user.is_active and membership is not None and membership.role in ADMIN_SITE_ROLES
+            request.user.is_active
+            and membership is not None
+            and membership.role in ADMIN_SITE_ROLES
         )
 
 
@@ -35,8 +38,13 @@ firm_admin_site = FirmAdminSite(name="admin")
 def admin_write_audit(request, event: str, obj, payload: dict) -> None:
     """Every write made through the admin goes to the firm's hash-chained audit log, naming
     the model, the row and what changed (Django's own admin log is not part of the chain)."""
-    audit_record(firm_id=request.firm.pk, event=event, actor=request.user, obj=obj,
-                 payload={"model": obj._meta.label_lower, **payload})
+    audit_record(
+        firm_id=request.firm.pk,
+        event=event,
+        actor=request.user,
+        obj=obj,
+        payload={"model": obj._meta.label_lower, **payload},
+    )
 
 
 class ReadableAutocompleteSelect(AutocompleteSelect):
@@ -92,7 +100,9 @@ class FirmModelAdmin(admin.ModelAdmin):
         obj.firm = request.firm
         super().save_model(request, obj, form, change)
         changed = {name: form.cleaned_data.get(name) for name in form.changed_data}
-        admin_write_audit(request, "admin.changed" if change else "admin.added", obj, {"changed": changed})
+        admin_write_audit(
+            request, "admin.changed" if change else "admin.added", obj, {"changed": changed}
+        )
 
     def save_formset(self, request, form, formset, change):
         rows = formset.save(commit=False)
@@ -103,9 +113,16 @@ class FirmModelAdmin(admin.ModelAdmin):
             row.delete()
         formset.save_m2m()
         if rows or formset.deleted_objects:
-            admin_write_audit(request, "admin.rows_changed", form.instance, {
-                "rows": formset.model._meta.label_lower, "saved": [str(r.pk) for r in rows],
-                "deleted": [str(r) for r in formset.deleted_objects]})
+            admin_write_audit(
+                request,
+                "admin.rows_changed",
+                form.instance,
+                {
+                    "rows": formset.model._meta.label_lower,
+                    "saved": [str(r.pk) for r in rows],
+                    "deleted": [str(r) for r in formset.deleted_objects],
+                },
+            )
 
     def delete_model(self, request, obj):
         admin_write_audit(request, "admin.deleted", obj, {"was": str(obj)})
@@ -113,8 +130,12 @@ class FirmModelAdmin(admin.ModelAdmin):
 
     def delete_queryset(self, request, queryset):
         ids = [str(pk) for pk in queryset.values_list("pk", flat=True)]
-        audit_record(firm_id=request.firm.pk, event="admin.deleted", actor=request.user,
-                     payload={"model": queryset.model._meta.label_lower, "ids": ids})
+        audit_record(
+            firm_id=request.firm.pk,
+            event="admin.deleted",
+            actor=request.user,
+            payload={"model": queryset.model._meta.label_lower, "ids": ids},
+        )
         super().delete_queryset(request, queryset)
 
     def get_form(self, request, obj=None, **kwargs):
@@ -131,14 +152,19 @@ class FirmModelAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
-            kwargs["widget"] = ReadableAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+            kwargs["widget"] = ReadableAutocompleteSelect(
+                db_field, self.admin_site, using=kwargs.get("using")
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def changelist_view(self, request, extra_context=None):
         """A date-hierarchy parameter that is not a plausible year, month or day (`?date__year=`
         beyond a C long raised OverflowError: a 500) gets the admin's own bad-filter answer."""
-        if self.date_hierarchy and any(not (value.isdigit() and len(value) <= 4) for suffix in ("year", "month", "day")
-                                       for value in request.GET.getlist(f"{self.date_hierarchy}__{suffix}")):
+        if self.date_hierarchy and any(
+            not (value.isdigit() and len(value) <= 4)
+            for suffix in ("year", "month", "day")
+            for value in request.GET.getlist(f"{self.date_hierarchy}__{suffix}")
+        ):
             return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
         return super().changelist_view(request, extra_context)
 

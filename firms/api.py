@@ -2,6 +2,7 @@
 
 Typed ids give a precise OpenAPI schema without asking each viewset for a queryset outside
 any firm scope (which django-scopes rightly refuses), and send a non-numeric id to a 404."""
+
 from rest_framework.routers import DefaultRouter
 
 

@@ -3,6 +3,7 @@
 DRF's authtoken table kept every key in plain text, readable by any SQL on the application's
 connection. Here the key is shown once, when created; the database keeps its hash, which is
 useless to replay (a key is 40 random hex characters: no dictionary reaches it)."""
+
 import hashlib
 import secrets
 

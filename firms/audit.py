@@ -8,6 +8,7 @@ hash arrived (firms migration 0005 publishes it: the cut-over seq): a version-1 
 firm's first published head, or in a chain with no head at all, is a break — so the owner
 cannot "downgrade" keyed entries to a plain SHA-256 chain they can recompute. Dropping the tail or truncating is
 caught against the signed heads published outside the database (firms.audit_heads)."""
+
 import hashlib
 import hmac
 import json
@@ -54,18 +55,27 @@ def entry_hash(entry: AuditEntry) -> str:
     return hmac.new(audit_key(), message, hashlib.sha256).hexdigest()
 
 
-def audit_record(*, firm_id: int, event: str, actor=None, obj=None, payload: dict | None = None) -> AuditEntry:
+def audit_record(
+    *, firm_id: int, event: str, actor=None, obj=None, payload: dict | None = None
+) -> AuditEntry:
     """Append one entry to the firm's chain. Inserts are serialised per firm by an advisory
     lock held to the end of the transaction, so concurrent writers cannot fork the chain."""
     with transaction.atomic():
         locks.xact_lock(locks.AUDIT_CHAIN, firm_id)
-        last = AuditEntry.objects.filter(firm_id=firm_id).order_by("-seq").values("seq", "hash").first()
+        last = (
+            AuditEntry.objects.filter(firm_id=firm_id)
+            .order_by("-seq")
+            .values("seq", "hash")
+            .first()
+        )
         entry = AuditEntry(
             firm_id=firm_id,
             seq=(last["seq"] + 1) if last else 1,
             created_at=timezone.now(),
             actor=actor if actor is not None and actor.is_authenticated else None,
-            actor_label=(getattr(actor, "email", "") or "system") if actor is not None else "system",
+            actor_label=(getattr(actor, "email", "") or "system")
+            if actor is not None
+            else "system",
             event=event,
             object_type=type(obj).__name__ if obj is not None else "",
             object_id=str(obj.pk) if obj is not None else "",
@@ -102,14 +112,18 @@ def audit_verify(*, firm_id: int) -> ChainReport:
     legacy_until = heads[0]["seq"] if heads else 0  # the cut-over: unkeyed entries end here
     prev, count, expected_seq, keyed = GENESIS, 0, 1, False
     hashes: dict[int, str] = {}  # of the published seqs only
-    for entry in AuditEntry.objects.filter(firm_id=firm_id).order_by("seq").iterator(chunk_size=2000):
+    for entry in (
+        AuditEntry.objects.filter(firm_id=firm_id).order_by("seq").iterator(chunk_size=2000)
+    ):
         count += 1
         if entry.seq != expected_seq:
             return ChainReport(count, entry.seq, f"sequence gap: expected {expected_seq}")
         if entry.prev_hash != prev:
             return ChainReport(count, entry.seq, "link to the previous entry does not match")
         if entry.version == VERSION_SHA256 and (keyed or entry.seq > legacy_until):
-            return ChainReport(count, entry.seq, "unkeyed (version 1) entry after the chain's cut-over to HMAC")
+            return ChainReport(
+                count, entry.seq, "unkeyed (version 1) entry after the chain's cut-over to HMAC"
+            )
         if entry.version not in (VERSION_SHA256, VERSION_HMAC):
             return ChainReport(count, entry.seq, f"unknown hash version {entry.version}")
         if not hmac.compare_digest(entry_hash(entry), entry.hash):

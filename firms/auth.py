@@ -22,7 +22,9 @@ def configured_site() -> ConfiguredSite:
 def on_site_url(url: str) -> str:
     """`url` with its scheme and host replaced by settings.SITE_URL's (path and query kept)."""
     site, bits = urlsplit(settings.SITE_URL), urlsplit(url)
-    return urlunsplit((site.scheme, site.netloc, site.path.rstrip("/") + bits.path, bits.query, bits.fragment))
+    return urlunsplit(
+        (site.scheme, site.netloc, site.path.rstrip("/") + bits.path, bits.query, bits.fragment)
+    )
 
 
 class FirmAccountAdapter(DefaultAccountAdapter):

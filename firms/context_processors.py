@@ -16,7 +16,9 @@ def _menu(flags: dict) -> dict:
     menu = _MENUS.get(key)
     if menu is None:
         menu = _MENUS[key] = {
-            **flags, "home": reverse("home"), "logout": reverse("account_logout"),
+            **flags,
+            "home": reverse("home"),
+            "logout": reverse("account_logout"),
             "links": mark_safe(render_to_string("_nav_links.html", {"nav": flags})),
         }
     return menu
@@ -28,11 +30,13 @@ def firm(request):
     return {
         "firm": getattr(request, "firm", None),
         "membership": membership,
-        "nav": _menu({
-            "staff": role is not None and role != Role.CLIENT,
-            "client": role == Role.CLIENT,
-            "imports": role in IMPORT_ROLES,
-            "compliance": role in COMPLIANCE_ROLES,
-            "admin": role in ADMIN_SITE_ROLES,
-        }),
+        "nav": _menu(
+            {
+                "staff": role is not None and role != Role.CLIENT,
+                "client": role == Role.CLIENT,
+                "imports": role in IMPORT_ROLES,
+                "compliance": role in COMPLIANCE_ROLES,
+                "admin": role in ADMIN_SITE_ROLES,
+            }
+        ),
     }

@@ -9,6 +9,7 @@ The login in DATABASE_URL owns the schema ("owner" alias); only `owner_role()` b
 migrate and flush (and tests or benchmarks acting as the owner). The platform reads that must
 see every firm go through owner-owned functions instead (firms.platform).
 """
+
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -45,13 +46,17 @@ def on_connection_created(sender, connection, **kwargs):
     push_settings(connection)
 
 
-_PUSH = PreparedStatements("SELECT set_config('app.firm_id', %s, false), set_config('app.user_id', %s, false)")
+_PUSH = PreparedStatements(
+    "SELECT set_config('app.firm_id', %s, false), set_config('app.user_id', %s, false)"
+)
 
 
 def push_settings(conn=connection) -> None:
     """Write the current firm/user scope into the connection's settings (or clear them)."""
     firm_id, user_id = _current_firm.get(), _current_user.get()
-    _PUSH.fetchall(conn, ["" if firm_id is None else str(firm_id), "" if user_id is None else str(user_id)])
+    _PUSH.fetchall(
+        conn, ["" if firm_id is None else str(firm_id), "" if user_id is None else str(user_id)]
+    )
 
 
 @contextmanager
@@ -114,7 +119,9 @@ def db_member_firm(user_id: int, columns: str):
         raise RuntimeError("db_member_firm opens the outermost scope only")
     statement = _MEMBER_SCOPE.get(columns)
     if statement is None:
-        statement = _MEMBER_SCOPE[columns] = PreparedStatements(_MEMBER_SCOPE_SQL.format(columns=columns))
+        statement = _MEMBER_SCOPE[columns] = PreparedStatements(
+            _MEMBER_SCOPE_SQL.format(columns=columns)
+        )
     rows = statement.fetchall(connection, [str(user_id), user_id, user_id])
     row = rows[0] if rows else None
     if row is None:
@@ -203,7 +210,7 @@ def apply_grants_and_policies(using=OWNER_ALIAS, **kwargs):
         f'REVOKE UPDATE, DELETE, TRUNCATE ON "{AuditHead._meta.db_table}" FROM "{role}"',
         f'REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON "django_migrations" FROM "{role}"',
         # Nothing but the owner creates objects in the schema (PostgreSQL < 15 let PUBLIC).
-        'REVOKE CREATE ON SCHEMA public FROM PUBLIC',
+        "REVOKE CREATE ON SCHEMA public FROM PUBLIC",
     ]
     for table in firm_owned_tables():
         condition = "firm_id = app_current_firm()"
@@ -215,7 +222,9 @@ def apply_grants_and_policies(using=OWNER_ALIAS, **kwargs):
 
     with connections[using].cursor() as cur:
         if cur.connection.info.user == login:
-            raise RuntimeError(f"DATABASE_URL logs in as the application's login {login!r}: it must name the schema owner")
+            raise RuntimeError(
+                f"DATABASE_URL logs in as the application's login {login!r}: it must name the schema owner"
+            )
         for sql in statements:
             cur.execute(sql)
         if settings.DATABASE_APP_PASSWORD:

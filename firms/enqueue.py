@@ -12,6 +12,7 @@ back. The publish itself is bounded by CELERY_TASK_PUBLISH_RETRY_POLICY and
 CELERY_BROKER_CONNECTION_TIMEOUT (settings); after one failure this process does not try again
 for BROKER_DOWN_SKIP_S, so a burst of enqueues during an outage costs one timeout, not one each.
 """
+
 import logging
 import time
 
@@ -21,7 +22,12 @@ from kombu.exceptions import OperationalError
 
 log = logging.getLogger(__name__)
 
-BROKER_ERRORS = (OperationalError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
+BROKER_ERRORS = (
+    OperationalError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    OSError,
+)
 BROKER_DOWN_SKIP_S = 5.0
 _down_until = 0.0  # monotonic time before which this process does not try the broker again
 
@@ -36,14 +42,21 @@ def enqueue_now(task, **kwargs) -> bool:
     unreachable. Other errors (a bug, an unserialisable argument) still raise."""
     global _down_until
     if time.monotonic() < _down_until:
-        log.warning("broker unreachable: %s not enqueued; its sweep will enqueue it again", _describe(task, kwargs))
+        log.warning(
+            "broker unreachable: %s not enqueued; its sweep will enqueue it again",
+            _describe(task, kwargs),
+        )
         return False
     try:
         task.delay(**kwargs)
     except BROKER_ERRORS as exc:
         _down_until = time.monotonic() + BROKER_DOWN_SKIP_S
-        log.warning("broker unreachable (%s: %s): %s not enqueued; its sweep will enqueue it again",
-                    type(exc).__name__, exc, _describe(task, kwargs))
+        log.warning(
+            "broker unreachable (%s: %s): %s not enqueued; its sweep will enqueue it again",
+            type(exc).__name__,
+            exc,
+            _describe(task, kwargs),
+        )
         return False
     return True
 

@@ -5,6 +5,7 @@ apart. Two code paths conflict only when they pass the same key, so each key bel
 which paths it is meant to serialise; anything not listed there must not wait on it
 (tests/firms/test_locks.py asserts the keys are distinct). Use the helpers, never a literal.
 """
+
 from contextlib import contextmanager
 
 from django.db import connection
@@ -35,7 +36,9 @@ TRADE_BATCH = 7_500_001
 # (the claim sees the pause); block claims do not wait on each other.
 EXECUTION_PAUSE = 7_500_002
 
-KEYS = {name: value for name, value in globals().items() if name.isupper() and isinstance(value, int)}
+KEYS = {
+    name: value for name, value in globals().items() if name.isupper() and isinstance(value, int)
+}
 
 
 def xact_lock(key: int, firm_id: int) -> None:

@@ -1,4 +1,5 @@
 """Resolve the request's firm and run the whole response inside its scope."""
+
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -67,4 +68,6 @@ class FirmScopeMiddleware:
             return False
         from allauth.mfa.models import Authenticator
 
-        return not Authenticator.objects.filter(user=request.user, type=Authenticator.Type.TOTP).exists()
+        return not Authenticator.objects.filter(
+            user=request.user, type=Authenticator.Type.TOTP
+        ).exists()

@@ -1,4 +1,5 @@
 """The tenant (Firm), its members, and the append-only audit log."""
+
 from django.conf import settings
 from django.db import models
 from django_scopes import ScopedManager
@@ -40,7 +41,9 @@ class FirmOwned(models.Model):
 class Membership(FirmOwned):
     """A user's one firm and role. A client user's Client record points back at the user."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+    )
     role = models.CharField(max_length=32, choices=Role.choices)
     objects = ScopedManager(firm="firm")
     # Used only by firms.tenancy.membership_for_user, before any firm is known; RLS still
@@ -69,7 +72,9 @@ class AuditEntry(FirmOwned):
 
     seq = models.BigIntegerField()
     created_at = models.DateTimeField()
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
     actor_label = models.CharField(max_length=200, blank=True)
     event = models.CharField(max_length=64)
     object_type = models.CharField(max_length=64, blank=True)
@@ -83,7 +88,9 @@ class AuditEntry(FirmOwned):
     version = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["firm", "seq"], name="audit_seq_unique_per_firm")]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "seq"], name="audit_seq_unique_per_firm")
+        ]
         indexes = [models.Index(fields=["firm", "event", "created_at"])]
         ordering = ["seq"]
         verbose_name_plural = "audit entries"
@@ -104,7 +111,9 @@ class AuditHead(FirmOwned):
     signature = models.CharField(max_length=64)  # HMAC-SHA256 of the four fields above
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["firm", "seq"], name="audit_head_seq_unique_per_firm")]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "seq"], name="audit_head_seq_unique_per_firm")
+        ]
         ordering = ["seq"]
 
     def __str__(self):
@@ -115,9 +124,13 @@ class ApiToken(models.Model):
     """An API token, stored as its SHA-256 only (issue 17 item 7): the database never holds a
     key that could be replayed. The key is shown once, when created (firms.api_tokens)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
     key_hash = models.CharField(max_length=64, unique=True)
-    prefix = models.CharField(max_length=8, help_text="The key's first characters, to tell tokens apart.")
+    prefix = models.CharField(
+        max_length=8, help_text="The key's first characters, to tell tokens apart."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self):

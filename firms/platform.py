@@ -4,6 +4,7 @@ The firms table is itself row-level secured (a firm sees only itself), and the a
 login has no owner privileges: both reads go through functions owned by the schema owner that
 return firm ids only (firms migration 0004). Everything a periodic job then does per firm
 happens inside that firm's scope."""
+
 from collections.abc import Callable
 
 from django.core.management.base import CommandError

@@ -22,6 +22,7 @@ arguments used as values (ids), no `__in` lists, no time or language dependence,
 or .values_list() tuples (no .values() dicts). A shape where a sentinel does not appear exactly as a parameter (or with
 composite fields) is refused when first compiled: a warning is logged and that shape runs as
 the ordinary queryset from then on."""
+
 import itertools
 import logging
 import re
@@ -54,7 +55,7 @@ class Precompiled:
         self._statement = None
 
     def _compile(self):
-        sentinels = _ARGS[:self._nargs]
+        sentinels = _ARGS[: self._nargs]
         with scope(firm=_FIRM):
             qs = self._build(*sentinels)
         compiler = qs.query.get_compiler(using=self._using)
@@ -71,26 +72,50 @@ class Precompiled:
         if found != {"firm", *range(self._nargs)}:
             raise ValueError(f"Precompiled: not every value is a plain parameter of {sql!r}")
         select, klass_info = compiler.select, compiler.klass_info
-        columns = [s[0] for s in select[:compiler.col_count]]
+        columns = [s[0] for s in select[: compiler.col_count]]
         if compiler.has_composite_fields(columns):
             raise ValueError("Precompiled: composite fields are not supported")
         converters = list(compiler.get_converters(columns).items())
-        if qs._iterable_class is ValuesListIterable:  # .values_list(): tuples of the selected columns
-            self._compiled = (sql, params, slots, converters, None, None, 0, compiler.col_count, None, None)
+        if (
+            qs._iterable_class is ValuesListIterable
+        ):  # .values_list(): tuples of the selected columns
+            self._compiled = (
+                sql,
+                params,
+                slots,
+                converters,
+                None,
+                None,
+                0,
+                compiler.col_count,
+                None,
+                None,
+            )
             return
         if qs._iterable_class is not ModelIterable:
             raise ValueError("Precompiled: only model rows or .values_list() tuples")
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-        self._compiled = (sql, params, slots, converters, klass_info["model"],
-                          [f[0].target.attname for f in select[start:end]], start, end,
-                          get_related_populators(klass_info, select, self._using), compiler.annotation_col_map)
+        self._compiled = (
+            sql,
+            params,
+            slots,
+            converters,
+            klass_info["model"],
+            [f[0].target.attname for f in select[start:end]],
+            start,
+            end,
+            get_related_populators(klass_info, select, self._using),
+            compiler.annotation_col_map,
+        )
 
     def __call__(self, *args) -> list:
         current = get_scope()
         firm = current.get("firm") if current.get("_enabled", True) else None
         firm = getattr(firm, "pk", firm)
         if type(firm) is not int or any(type(a) is not int for a in args):
-            return list(self._build(*args))  # not one firm's scope (or odd values): the ordinary queryset
+            return list(
+                self._build(*args)
+            )  # not one firm's scope (or odd values): the ordinary queryset
         if self._compiled is None:
             with self._lock:
                 if self._compiled is None:
@@ -101,8 +126,13 @@ class Precompiled:
                         self._compiled = False
         if self._compiled is False:
             return list(self._build(*args))
-        sql, params, slots, converters, model, init_list, start, end, populators, annotations = self._compiled
-        values = [firm if slot == "firm" else p if slot is None else args[slot] for p, slot in zip(params, slots)]
+        sql, params, slots, converters, model, init_list, start, end, populators, annotations = (
+            self._compiled
+        )
+        values = [
+            firm if slot == "firm" else p if slot is None else args[slot]
+            for p, slot in zip(params, slots)
+        ]
         connection = connections[self._using]
         if self._statement is None:
             self._statement = PreparedStatements(sql)
@@ -126,7 +156,6 @@ class Precompiled:
         return out
 
 
-
 class PreparedStatements:
     """Fixed SQL (one or more statements separated by `;`, no `;` inside a literal; Django's
     positional `%s` placeholders), sent
@@ -139,7 +168,13 @@ class PreparedStatements:
         self._parts = []
         for part in (p.strip() for p in sql.split(";")):
             if part:
-                self._parts.append((f"rb_prepared_{next(_NAMES)}", _numbered(part), part.count("%s") - part.count("%%s")))
+                self._parts.append(
+                    (
+                        f"rb_prepared_{next(_NAMES)}",
+                        _numbered(part),
+                        part.count("%s") - part.count("%%s"),
+                    )
+                )
         # Off behind a pooler in transaction mode (pgbouncer), where a session's statements
         # do not follow the client from one transaction to the next.
         self._prepare = settings.DATABASE_PREPARED_STATEMENTS
@@ -149,21 +184,36 @@ class PreparedStatements:
             with connection.cursor() as cur:
                 cur.execute(self.sql, values)
                 return cur.fetchall()
-        with connection.cursor() as cur:  # opens, or health-checks and reopens, the connection first
+        with (
+            connection.cursor() as cur
+        ):  # opens, or health-checks and reopens, the connection first
             prepared = getattr(connection, "_rb_prepared", None)
-            if prepared is None or prepared[0] is not connection.connection:  # a new database connection
+            if (
+                prepared is None or prepared[0] is not connection.connection
+            ):  # a new database connection
                 prepared = connection._rb_prepared = (connection.connection, set())
-            executes = [f"EXECUTE {name}" + (f" ({', '.join(['%s'] * n)})" if n else "") for name, _, n in self._parts]
-            prepares = [f"PREPARE {name} AS {text}" for name, text, _ in self._parts if name not in prepared[1]]
+            executes = [
+                f"EXECUTE {name}" + (f" ({', '.join(['%s'] * n)})" if n else "")
+                for name, _, n in self._parts
+            ]
+            prepares = [
+                f"PREPARE {name} AS {text}"
+                for name, text, _ in self._parts
+                if name not in prepared[1]
+            ]
             try:
                 cur.execute("; ".join(prepares + executes), values)
             except DatabaseError as exc:
                 if getattr(exc.__cause__, "pgcode", None) == "26000" and not prepares:
-                    prepared[1].clear()  # "prepared statement does not exist": the session lost them, send them again
+                    prepared[
+                        1
+                    ].clear()  # "prepared statement does not exist": the session lost them, send them again
                     return self.fetchall(connection, values)
                 if not prepares or not isinstance(exc, ProgrammingError):
                     raise  # the statement itself failed, or the connection did: as without PREPARE
-                log.warning("PREPARE refused (%s); sending %r as plain SQL from now on", exc, self.sql[:80])
+                log.warning(
+                    "PREPARE refused (%s); sending %r as plain SQL from now on", exc, self.sql[:80]
+                )
                 self._prepare = False  # autocommit: only this query failed
                 cur.execute(self.sql, values)
                 return cur.fetchall()

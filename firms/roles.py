@@ -1,4 +1,5 @@
 """Roles a firm member can hold, and which roles may do what."""
+
 from django.db import models
 
 
@@ -13,17 +14,28 @@ class Role(models.TextChoices):
 
 
 STAFF_ROLES = frozenset(r for r in Role if r != Role.CLIENT)
-ADVISORY_ROLES = frozenset({Role.ADVISOR, Role.SENIOR_ADVISOR, Role.COMMITTEE_MEMBER, Role.FIRM_ADMIN})
+ADVISORY_ROLES = frozenset(
+    {Role.ADVISOR, Role.SENIOR_ADVISOR, Role.COMMITTEE_MEMBER, Role.FIRM_ADMIN}
+)
 ADMIN_SITE_ROLES = frozenset({Role.OPS, Role.FIRM_ADMIN})
-ADMIN_CONTROL_ROLES = frozenset({Role.FIRM_ADMIN})  # controls without a page of their own, in the admin
+ADMIN_CONTROL_ROLES = frozenset(
+    {Role.FIRM_ADMIN}
+)  # controls without a page of their own, in the admin
 IMPORT_ROLES = frozenset({Role.OPS, Role.FIRM_ADMIN, Role.ADVISOR, Role.SENIOR_ADVISOR})
 COMPLIANCE_ROLES = frozenset({Role.COMPLIANCE_OFFICER, Role.FIRM_ADMIN})
 
 # Role changes (firms.services.membership_role_change): only a firm administrator edits roles,
 # never their own, and never to a role ranked above their own.
 ROLE_EDITORS = frozenset({Role.FIRM_ADMIN})
-ROLE_RANK = {Role.CLIENT: 0, Role.ADVISOR: 1, Role.COMMITTEE_MEMBER: 2, Role.COMPLIANCE_OFFICER: 2, Role.OPS: 2,
-             Role.SENIOR_ADVISOR: 2, Role.FIRM_ADMIN: 3}
+ROLE_RANK = {
+    Role.CLIENT: 0,
+    Role.ADVISOR: 1,
+    Role.COMMITTEE_MEMBER: 2,
+    Role.COMPLIANCE_OFFICER: 2,
+    Role.OPS: 2,
+    Role.SENIOR_ADVISOR: 2,
+    Role.FIRM_ADMIN: 3,
+}
 # Advisors act on their own accounts only; every other role a view admits acts firm-wide.
 OWN_BOOK_ROLES = frozenset({Role.ADVISOR})
 # Who may name or change an account's adviser (import, admin).

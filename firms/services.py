@@ -1,4 +1,5 @@
 """Creating firms and their members; changing and removing a member's role."""
+
 import uuid
 
 from django.contrib.auth import get_user_model
@@ -42,7 +43,9 @@ def _username(email: str, role: str) -> str:
     return f"client-{uuid.uuid4().hex}" if role == Role.CLIENT else email
 
 
-def member_create(*, firm: Firm, email: str, role: str, password: str | None = None, name: str = "") -> Membership:
+def member_create(
+    *, firm: Firm, email: str, role: str, password: str | None = None, name: str = ""
+) -> Membership:
     """A user of `firm` holding `role`. Call inside the firm's scope."""
     if role not in Role.values:
         raise ValueError(f"Unknown role {role!r}; expected one of {', '.join(Role.values)}")
@@ -50,12 +53,21 @@ def member_create(*, firm: Firm, email: str, role: str, password: str | None = N
     username = _username(email, role)
     User = get_user_model()
     if User.objects.filter(username__iexact=username).exists():
-        raise MemberRefused(f"{email} already has a staff sign-in; every staff member needs an email of their own.")
+        raise MemberRefused(
+            f"{email} already has a staff sign-in; every staff member needs an email of their own."
+        )
     first, _, last = name.partition(" ")
     with transaction.atomic():
-        user = User.objects.create_user(username=username, email=email, password=password, first_name=first, last_name=last)
+        user = User.objects.create_user(
+            username=username, email=email, password=password, first_name=first, last_name=last
+        )
         membership = Membership.objects.create(firm=firm, user=user, role=role)
-        audit_record(firm_id=firm.pk, event="member.created", obj=membership, payload={"email": email, "role": role})
+        audit_record(
+            firm_id=firm.pk,
+            event="member.created",
+            obj=membership,
+            payload={"email": email, "role": role},
+        )
     return membership
 
 
@@ -80,9 +92,17 @@ def _role_change_problem(actor: Membership, membership: Membership, role: str | 
     return ""
 
 
-def _refuse(actor: Membership, membership: Membership, event: str, problem: str, payload: dict) -> None:
+def _refuse(
+    actor: Membership, membership: Membership, event: str, problem: str, payload: dict
+) -> None:
     """Record the refused attempt on the firm's chain, then raise."""
-    audit_record(firm_id=actor.firm_id, event=event, actor=actor.user, obj=membership, payload={**payload, "refused": problem})
+    audit_record(
+        firm_id=actor.firm_id,
+        event=event,
+        actor=actor.user,
+        obj=membership,
+        payload={**payload, "refused": problem},
+    )
     raise RoleChangeRefused(problem)
 
 
@@ -90,22 +110,34 @@ def membership_role_change_check(*, actor: Membership, membership: Membership, r
     """Raise RoleChangeRefused (the attempt audited) unless `actor` may give `membership` the
     role `role`: forms call this in their validation, the change itself re-checks."""
     if problem := _role_change_problem(actor, membership, role):
-        _refuse(actor, membership, "member.role_change_refused", problem,
-                {"email": membership.user.email, "from": membership.role, "to": role})
+        _refuse(
+            actor,
+            membership,
+            "member.role_change_refused",
+            problem,
+            {"email": membership.user.email, "from": membership.role, "to": role},
+        )
 
 
 def membership_role_change(*, actor: Membership, membership: Membership, role: str) -> Membership:
     """Give `membership` the role `role`, if `actor` may (see _role_change_problem); every
     change, and every refused attempt, is written to the firm's audit chain."""
     with transaction.atomic():
-        membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+        membership = (
+            Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+        )
         payload = {"email": membership.user.email, "from": membership.role, "to": role}
         problem = _role_change_problem(actor, membership, role)
         if not problem and membership.role != role:
             membership.role = role
             membership.save(update_fields=["role"])
-            audit_record(firm_id=membership.firm_id, event="member.role_changed", actor=actor.user, obj=membership,
-                         payload=payload)
+            audit_record(
+                firm_id=membership.firm_id,
+                event="member.role_changed",
+                actor=actor.user,
+                obj=membership,
+                payload=payload,
+            )
     if problem:
         _refuse(actor, membership, "member.role_change_refused", problem, payload)
     return membership
@@ -115,14 +147,21 @@ def membership_remove(*, actor: Membership, membership: Membership) -> None:
     """Remove `membership` from the firm (its user can no longer use the product), under the
     same rule as a role change; audited, refused attempts too."""
     with transaction.atomic():
-        membership = Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+        membership = (
+            Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+        )
         payload = {"email": membership.user.email, "role": membership.role}
         problem = _role_change_problem(actor, membership, None)
         if not problem:
             try:
                 with transaction.atomic():
-                    audit_record(firm_id=membership.firm_id, event="member.removed", actor=actor.user, obj=membership,
-                                 payload=payload)
+                    audit_record(
+                        firm_id=membership.firm_id,
+                        event="member.removed",
+                        actor=actor.user,
+                        obj=membership,
+                        payload=payload,
+                    )
                     membership.delete()
             except (ProtectedError, DatabaseError):  # votes and monthly reports keep their signer
                 problem = "This member signed records the firm must keep (committee votes, monthly reports); they cannot be removed."

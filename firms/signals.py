@@ -1,4 +1,5 @@
 """Login-relevant events go to the audit log."""
+
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 

@@ -1,4 +1,5 @@
 """Firms' Celery tasks and the base class every firm task uses."""
+
 from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError, close_old_connections
 
@@ -45,7 +46,9 @@ class FirmTask(Task):
         except (OperationalError, InterfaceError) as exc:
             if self.request.called_directly or self.request.is_eager or not connection_lost(exc):
                 raise
-            raise self.retry(exc=exc, countdown=2 ** (self.request.retries + 1), max_retries=CONNECTION_RETRIES)
+            raise self.retry(
+                exc=exc, countdown=2 ** (self.request.retries + 1), max_retries=CONNECTION_RETRIES
+            )
 
 
 @shared_task(name="firms.tasks.heartbeat")

@@ -1,4 +1,5 @@
 """The firm scope: application filter (django-scopes) and database setting (RLS) together."""
+
 from contextlib import contextmanager
 
 from django_scopes import scope
@@ -33,7 +34,9 @@ def membership_for_user(user) -> Membership | None:
 
 _MEMBERSHIP_FIELDS = [f for f in Membership._meta.concrete_fields]
 _FIRM_FIELDS = [f for f in Firm._meta.concrete_fields]
-_COLUMNS = ", ".join([f'm."{f.column}"' for f in _MEMBERSHIP_FIELDS] + [f'f."{f.column}"' for f in _FIRM_FIELDS])
+_COLUMNS = ", ".join(
+    [f'm."{f.column}"' for f in _MEMBERSHIP_FIELDS] + [f'f."{f.column}"' for f in _FIRM_FIELDS]
+)
 
 
 @contextmanager

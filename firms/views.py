@@ -10,7 +10,9 @@ def home(request):
     """Send each member to their starting page."""
     membership = request.membership
     if membership is None:
-        raise PermissionDenied("Your sign-in is not attached to a firm. Ask your firm's administrator.")
+        raise PermissionDenied(
+            "Your sign-in is not attached to a firm. Ask your firm's administrator."
+        )
     if membership.role == Role.CLIENT:
         return redirect("portal:home")
     return redirect("drift:drifted")

@@ -12,6 +12,7 @@ load. Per account:
 Idempotent: a second run only replaces the approvals a load test consumed. Prints the
 approvals waiting per firm. Run inside the load database: `python loadtest/approvals_ready.py [OUT.json]` (writes
 {"waiting": n})."""
+
 import json
 import os
 import sys
@@ -48,20 +49,33 @@ RAISE = Decimal("2500.00")  # cash the client is asked to approve raising (sells
 
 
 def _pending(account) -> Approval | None:
-    return (Approval.objects.filter(proposal__account=account, status=ApprovalStatus.PENDING)
-            .select_related("proposal__account").order_by("-started_at").first())
+    return (
+        Approval.objects.filter(proposal__account=account, status=ApprovalStatus.PENDING)
+        .select_related("proposal__account")
+        .order_by("-started_at")
+        .first()
+    )
 
 
 def _blocked_today(account) -> bool:
     """This script's cash raise of the latest prices was blocked or flagged (left for a
     compliance officer) by compliance: not again."""
     latest = Proposal.objects.filter(account=account).order_by("-version").first()
-    return bool(latest and latest.status in (ProposalStatus.BLOCKED, ProposalStatus.FLAGGED) and latest.kind == ProposalKind.CASH_RAISE
-                and latest.as_of == latest_price_date())
+    return bool(
+        latest
+        and latest.status in (ProposalStatus.BLOCKED, ProposalStatus.FLAGGED)
+        and latest.kind == ProposalKind.CASH_RAISE
+        and latest.as_of == latest_price_date()
+    )
 
 
 def _latest_status(account) -> str:
-    return Proposal.objects.filter(account=account).order_by("-version").values_list("status", flat=True).first()
+    return (
+        Proposal.objects.filter(account=account)
+        .order_by("-version")
+        .values_list("status", flat=True)
+        .first()
+    )
 
 
 def _client_active(approval) -> bool:
@@ -90,7 +104,13 @@ def _advance(approval, account, now) -> bool:
         member = _decider(step, account)
         if member is None or step.role == StepRole.COMMITTEE:
             return False
-        step_approve(approval_id=approval.pk, step_id=step.pk, membership=member, now=now, comment="load-test preparation")
+        step_approve(
+            approval_id=approval.pk,
+            step_id=step.pk,
+            membership=member,
+            now=now,
+            comment="load-test preparation",
+        )
 
 
 def firm_ready(slug: str) -> tuple[int, list[str]]:
@@ -98,7 +118,11 @@ def firm_ready(slug: str) -> tuple[int, list[str]]:
     skipped = []
     with firm_scope(firm):
         emails = [f"client{n}@{slug}.demo" for n in range(1, CLIENT_LOGINS + 1)]
-        accounts = list(Account.objects.filter(client__user__email__in=emails).select_related("advisor").order_by("number"))
+        accounts = list(
+            Account.objects.filter(client__user__email__in=emails)
+            .select_related("advisor")
+            .order_by("number")
+        )
         now = timezone.now()
         started = []
         for account in accounts:
@@ -107,12 +131,18 @@ def firm_ready(slug: str) -> tuple[int, list[str]]:
                 approval_expire(approval_id=approval.pk, now=now)
                 approval = None
             if approval is None and _blocked_today(account):
-                skipped.append(f"{account.number}: compliance {_latest_status(account)} today's cash raise")
+                skipped.append(
+                    f"{account.number}: compliance {_latest_status(account)} today's cash raise"
+                )
                 continue
             if approval is None:
                 try:
-                    proposal = proposal_create_cash(account=account, kind=ProposalKind.CASH_RAISE, amount=RAISE,
-                                                    actor=account.advisor)
+                    proposal = proposal_create_cash(
+                        account=account,
+                        kind=ProposalKind.CASH_RAISE,
+                        amount=RAISE,
+                        actor=account.advisor,
+                    )
                 except RebalanceRefused as exc:
                     skipped.append(f"{account.number}: {exc}")
                     continue
@@ -135,7 +165,9 @@ def firm_ready(slug: str) -> tuple[int, list[str]]:
             if ready:
                 waiting += 1
             else:
-                skipped.append(f"{account.number}: an internal step this script cannot take ({approval.tier})")
+                skipped.append(
+                    f"{account.number}: an internal step this script cannot take ({approval.tier})"
+                )
     return waiting, skipped
 
 
@@ -144,6 +176,9 @@ if __name__ == "__main__":
     for slug in FIRMS:
         waiting, skipped = firm_ready(slug)
         total += waiting
-        print(f"{slug}: {waiting} approvals waiting for the client" + "".join(f"\n  skipped {s}" for s in skipped))
+        print(
+            f"{slug}: {waiting} approvals waiting for the client"
+            + "".join(f"\n  skipped {s}" for s in skipped)
+        )
     if len(sys.argv) > 1:  # for the Locust run: how many approvals to pace over it
         Path(sys.argv[1]).write_text(json.dumps({"waiting": total}))

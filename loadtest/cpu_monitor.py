@@ -4,6 +4,7 @@ SIGTERM, the CPU time of gunicorn (master and workers), of the Celery worker (an
 and of the PostgreSQL backends connected to the load database (same machine; a backend that
 ends between samples loses at most 2 s), then writes {"gunicorn_s": …, "worker_s": …,
 "postgres_s": …, "seconds": …}. Everything else on the machine is not counted."""
+
 import json
 import os
 import signal
@@ -31,7 +32,9 @@ def children(pid: int) -> list[int]:
 
 
 def backends(cur, db: str) -> list[int]:
-    cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [db])
+    cur.execute(
+        "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [db]
+    )
     return [r[0] for r in cur.fetchall()]
 
 
@@ -40,17 +43,23 @@ def main(gunicorn: int, out: Path, worker: int | None = None) -> None:
 
     url = os.environ["DATABASE_URL"]
     db = urlparse(url).path.lstrip("/")
-    conn = psycopg2.connect(urlparse(url)._replace(path="/postgres").geturl().replace("postgres://", "postgresql://", 1))
+    conn = psycopg2.connect(
+        urlparse(url)._replace(path="/postgres").geturl().replace("postgres://", "postgresql://", 1)
+    )
     conn.autocommit = True
     seen: dict[int, float] = {}  # pid -> latest CPU seconds
-    start: dict[int, float] = {}  # pid -> CPU seconds before the load (0 for a process born during it)
+    start: dict[
+        int, float
+    ] = {}  # pid -> CPU seconds before the load (0 for a process born during it)
     kind: dict[int, str] = {}
     began, first = time.monotonic(), True
     stop = {"now": False}
     signal.signal(signal.SIGTERM, lambda *a: stop.update(now=True))
     while not stop["now"]:
         with conn.cursor() as cur:
-            pids = [(p, "gunicorn") for p in [gunicorn, *children(gunicorn)]] + [(p, "postgres") for p in backends(cur, db)]
+            pids = [(p, "gunicorn") for p in [gunicorn, *children(gunicorn)]] + [
+                (p, "postgres") for p in backends(cur, db)
+            ]
             if worker:
                 pids += [(p, "worker") for p in [worker, *children(worker)]]
         for pid, what in pids:
@@ -64,9 +73,16 @@ def main(gunicorn: int, out: Path, worker: int | None = None) -> None:
     used = {"gunicorn": 0.0, "worker": 0.0, "postgres": 0.0}
     for pid, value in seen.items():
         used[kind[pid]] += value - start.get(pid, 0.0)
-    out.write_text(json.dumps({"gunicorn_s": round(used["gunicorn"], 2), "worker_s": round(used["worker"], 2),
-                               "postgres_s": round(used["postgres"], 2),
-                               "seconds": round(time.monotonic() - began, 1)}))
+    out.write_text(
+        json.dumps(
+            {
+                "gunicorn_s": round(used["gunicorn"], 2),
+                "worker_s": round(used["worker"], 2),
+                "postgres_s": round(used["postgres"], 2),
+                "seconds": round(time.monotonic() - began, 1),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

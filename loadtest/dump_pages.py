@@ -8,6 +8,7 @@ commit):
 Per firm: the drift list (4 variants) and the account list (3) for every advisor, up to
 --per-user account and proposal pages each, and every client's portal and proposals. The CSRF
 token (random per response) is replaced by a placeholder."""
+
 import argparse
 import os
 import re
@@ -29,7 +30,10 @@ CSRF = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]+"')
 
 def client_for(email: str) -> Client:
     client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(get_user_model().objects.get(email=email), backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(
+        get_user_model().objects.get(email=email),
+        backend="django.contrib.auth.backends.ModelBackend",
+    )
     return client
 
 
@@ -59,9 +63,13 @@ def main():
                 save(c, "/drift/" + q, who)
             for q in ("", "?page=2", "?segment=retail"):
                 save(c, "/book/accounts/" + q, who)
-            for account in sorted(set(re.findall(r'href="(/drift/accounts/\d+/)"', drift)))[:args.per_user]:
+            for account in sorted(set(re.findall(r'href="(/drift/accounts/\d+/)"', drift)))[
+                : args.per_user
+            ]:
                 page = save(c, account, who)
-                for proposal in sorted(set(re.findall(r'href="(/drift/proposals/\d+/)"', page)))[:2]:
+                for proposal in sorted(set(re.findall(r'href="(/drift/proposals/\d+/)"', page)))[
+                    :2
+                ]:
                     save(c, proposal, who)
         for i in range(1, 6):
             who = f"client{i}@{firm}"

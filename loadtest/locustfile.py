@@ -20,6 +20,7 @@ origin checks) behind a TLS-terminating proxy that is not run here: every reques
 proxy's `X-Forwarded-Proto: https` (settings.SECURE_PROXY_SSL_HEADER), the browser's leg is
 https, so the cookie jar sends the Secure session/CSRF cookies (its policy treats this plain
 loopback as that https leg), and the approve POST carries the browser's `Origin`."""
+
 import html
 import json
 import os
@@ -33,13 +34,21 @@ from pathlib import Path
 from locust import between, events, task
 from locust.contrib.fasthttp import FastHttpUser
 
-FIRMS = {"harbor": "Harbor Point Advisors", "summit": "Summit Ridge Wealth", "cedar": "Cedar Lane Partners"}
+FIRMS = {
+    "harbor": "Harbor Point Advisors",
+    "summit": "Summit Ridge Wealth",
+    "cedar": "Cedar Lane Partners",
+}
 SESSIONS = json.loads(Path(os.environ["LOADTEST_SESSIONS"]).read_text())
 LEAKS = {"count": 0}
 # Approvals: ids claimed by a user (so two users sharing a login never sign the same one),
 # ids approved (written to LOADTEST_RESULTS for summary.py to check in the database).
 APPROVALS = {"claimed": set(), "approved": [], "failed": [], "started_at": None, "wall_start": None}
-READY = json.loads(Path(os.environ["LOADTEST_READY"]).read_text()) if os.environ.get("LOADTEST_READY") else {"waiting": 0}
+READY = (
+    json.loads(Path(os.environ["LOADTEST_READY"]).read_text())
+    if os.environ.get("LOADTEST_READY")
+    else {"waiting": 0}
+)
 
 
 def _seconds(duration: str) -> float:
@@ -56,7 +65,9 @@ def _markers(slug: str) -> tuple[tuple[str, ...], re.Pattern]:
     over an 18 KB page cost Locust ~1.3 ms a response on a core it shares with the server) and
     the exact pattern that confirms a hit."""
     name, prefix = FIRMS[slug], slug[:3].upper()
-    return (name, f"{prefix}-", f"@{slug}.demo"), re.compile(rf"{re.escape(name)}|\b{prefix}-\d{{5}}\b|@{slug}\.demo\b")
+    return (name, f"{prefix}-", f"@{slug}.demo"), re.compile(
+        rf"{re.escape(name)}|\b{prefix}-\d{{5}}\b|@{slug}\.demo\b"
+    )
 
 
 def _leak(text: str, markers) -> str | None:
@@ -106,13 +117,32 @@ class FirmUser(FastHttpUser):
         self.others = OTHERS[self.firm]
         self.email = f"{self.role}{random.randint(1, self.logins)}@{self.firm}.demo"
         # Signed in before the load by loadtest/sessions.py (allauth limits logins per IP).
-        self.client.cookiejar.set_cookie(Cookie(
-            0, "sessionid", SESSIONS[self.email], None, False, "127.0.0.1", False, False, "/", True, True, None, True,
-            None, None, {}))
+        self.client.cookiejar.set_cookie(
+            Cookie(
+                0,
+                "sessionid",
+                SESSIONS[self.email],
+                None,
+                False,
+                "127.0.0.1",
+                False,
+                False,
+                "/",
+                True,
+                True,
+                None,
+                True,
+                None,
+                None,
+                {},
+            )
+        )
         self.proposals = []
 
     def page(self, path, name, pattern=None):
-        with self.client.get(path, name=name, catch_response=True, allow_redirects=False) as response:
+        with self.client.get(
+            path, name=name, catch_response=True, allow_redirects=False
+        ) as response:
             if response.status_code != 200:
                 where = response.headers.get("Location", "") if response.headers else ""
                 response.failure(f"status {response.status_code} {where}")
@@ -144,7 +174,9 @@ class Advisor(FirmUser):
     @task(3)
     def drift(self):
         text = self.page("/drift/", "/drift/")
-        self.accounts = sorted(set(re.findall(r'href="(/drift/accounts/\d+/)"', text))) or self.accounts
+        self.accounts = (
+            sorted(set(re.findall(r'href="(/drift/accounts/\d+/)"', text))) or self.accounts
+        )
 
     @task(2)
     def accounts_list(self):
@@ -153,7 +185,11 @@ class Advisor(FirmUser):
     @task(2)
     def account(self):
         if self.accounts:
-            self.page(random.choice(self.accounts), "/drift/accounts/[id]/", r'href="(/drift/proposals/\d+/)"')
+            self.page(
+                random.choice(self.accounts),
+                "/drift/accounts/[id]/",
+                r'href="(/drift/proposals/\d+/)"',
+            )
         else:
             self.drift()
 
@@ -182,7 +218,11 @@ class Client(FirmUser):
         text = self.page("/portal/", "/portal/", r'href="(/portal/proposals/\d+/)"')
         if text and not self.approved and approval_due(time.monotonic()):
             waiting = WAITING.search(text)
-            ids = [int(i) for i in re.findall(r'href="/portal/proposals/(\d+)/"', waiting.group(0))] if waiting else []
+            ids = (
+                [int(i) for i in re.findall(r'href="/portal/proposals/(\d+)/"', waiting.group(0))]
+                if waiting
+                else []
+            )
             free = [i for i in ids if i not in APPROVALS["claimed"]]
             if free:
                 self.approve(free[0])
@@ -199,22 +239,36 @@ class Client(FirmUser):
         APPROVALS["claimed"].add(approval_id)
         self.approved = True  # one approval per simulated client; afterwards it only browses
         text = self.page(f"/portal/proposals/{approval_id}/", "/portal/proposals/[id]/")
-        form = re.search(r'<form method="post" action="(/portal/proposals/\d+/approve/)".*?</form>', text, re.S)
+        form = re.search(
+            r'<form method="post" action="(/portal/proposals/\d+/approve/)".*?</form>', text, re.S
+        )
         if not form:
             APPROVALS["failed"].append(approval_id)
             return
         body = form.group(0)
         data = {
-            "csrfmiddlewaretoken": re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1),
+            "csrfmiddlewaretoken": re.search(
+                r'name="csrfmiddlewaretoken" value="([^"]+)"', body
+            ).group(1),
             "content_hash": re.search(r'name="content_hash" value="([^"]+)"', body).group(1),
-            "typed_name": html.unescape(re.search(r'As on your account: ([^<]+)</span>', body).group(1)).strip(),
+            "typed_name": html.unescape(
+                re.search(r"As on your account: ([^<]+)</span>", body).group(1)
+            ).strip(),
             "consent": "on",
         }
         origin = "https://" + self.host.split("://", 1)[-1].rstrip("/")  # as the browser sends it
-        with self.client.post(form.group(1), data=data, name="/portal/proposals/[id]/approve/", catch_response=True,
-                              allow_redirects=False, headers={"Origin": origin}) as response:
+        with self.client.post(
+            form.group(1),
+            data=data,
+            name="/portal/proposals/[id]/approve/",
+            catch_response=True,
+            allow_redirects=False,
+            headers={"Origin": origin},
+        ) as response:
             target = response.headers.get("Location", "") if response.headers else ""
-            if response.status_code != 302 or not target.endswith(f"/portal/proposals/{approval_id}/"):
+            if response.status_code != 302 or not target.endswith(
+                f"/portal/proposals/{approval_id}/"
+            ):
                 response.failure(f"approve: status {response.status_code} {target}")
                 APPROVALS["failed"].append(approval_id)
                 return
@@ -245,18 +299,47 @@ def _results(exit_code, **kwargs):
     """After every user stopped: the figures, failures and approvals, for loadtest/summary.py
     (Locust's CSV is written once a second and can miss the last requests)."""
     stats = ENV["environment"].runner.stats
-    entries = sorted(stats.entries.values(), key=lambda e: (e.method != "GET", e.name)) + [stats.total]
-    pages = [{"name": e.name if e is not stats.total else "all", "method": e.method or "", "requests": e.num_requests,
-              "failures": e.num_failures, "p50": e.get_response_time_percentile(0.5), "p95": e.get_response_time_percentile(0.95),
-              "p99": e.get_response_time_percentile(0.99), "max": e.max_response_time, "rps": e.total_rps} for e in entries]
-    errors = [{"method": e.method, "name": e.name, "error": str(e.error), "occurrences": e.occurrences}
-              for e in sorted(stats.errors.values(), key=lambda e: ("LEAK" not in str(e.error), -e.occurrences))]
+    entries = sorted(stats.entries.values(), key=lambda e: (e.method != "GET", e.name)) + [
+        stats.total
+    ]
+    pages = [
+        {
+            "name": e.name if e is not stats.total else "all",
+            "method": e.method or "",
+            "requests": e.num_requests,
+            "failures": e.num_failures,
+            "p50": e.get_response_time_percentile(0.5),
+            "p95": e.get_response_time_percentile(0.95),
+            "p99": e.get_response_time_percentile(0.99),
+            "max": e.max_response_time,
+            "rps": e.total_rps,
+        }
+        for e in entries
+    ]
+    errors = [
+        {"method": e.method, "name": e.name, "error": str(e.error), "occurrences": e.occurrences}
+        for e in sorted(
+            stats.errors.values(), key=lambda e: ("LEAK" not in str(e.error), -e.occurrences)
+        )
+    ]
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    results = {"pages": pages, "errors": errors, "leaks": LEAKS["count"], "seconds": stats.total.last_request_timestamp - stats.total.start_time,
-               "locust_cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
-               "approvals": {"approved": APPROVALS["approved"], "failed": APPROVALS["failed"], "waiting": READY.get("waiting", 0),
-                             "started": APPROVALS["wall_start"], "ended": time.time()}}
+    results = {
+        "pages": pages,
+        "errors": errors,
+        "leaks": LEAKS["count"],
+        "seconds": stats.total.last_request_timestamp - stats.total.start_time,
+        "locust_cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+        "approvals": {
+            "approved": APPROVALS["approved"],
+            "failed": APPROVALS["failed"],
+            "waiting": READY.get("waiting", 0),
+            "started": APPROVALS["wall_start"],
+            "ended": time.time(),
+        },
+    }
     if os.environ.get("LOADTEST_RESULTS"):
         Path(os.environ["LOADTEST_RESULTS"]).write_text(json.dumps(results, indent=1))
-    print(f"cross-firm leaks: {LEAKS['count']}; approvals: {len(APPROVALS['approved'])} made of {READY.get('waiting', 0)} "
-          f"waiting, failed {APPROVALS['failed']}")
+    print(
+        f"cross-firm leaks: {LEAKS['count']}; approvals: {len(APPROVALS['approved'])} made of {READY.get('waiting', 0)} "
+        f"waiting, failed {APPROVALS['failed']}"
+    )

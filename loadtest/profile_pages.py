@@ -12,6 +12,7 @@ connection health check's `SELECT 1`, made on a reused connection at a request's
 under gunicorn, does not run under the test client and is not counted.)
 
 --profile PAGE prints cProfile's top functions (cumulative) for that page name."""
+
 import argparse
 import cProfile
 import os
@@ -36,7 +37,10 @@ from django.test import Client  # noqa: E402
 
 def client_for(email: str) -> Client:
     client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(get_user_model().objects.get(email=email), backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(
+        get_user_model().objects.get(email=email),
+        backend="django.contrib.auth.backends.ModelBackend",
+    )
     return client
 
 
@@ -49,8 +53,16 @@ def pages(firm: str) -> list[tuple[str, Client, str]]:
     advisor, client = client_for(f"advisor1@{firm}.demo"), None
     drift = advisor.get("/drift/").content.decode()
     account = first(r'href="(/drift/accounts/\d+/)"', drift)
-    proposal = first(r'href="(/drift/proposals/\d+/)"', advisor.get(account).content.decode()) if account else None
-    out = [("/ (redirect: the floor)", advisor, "/"), ("/drift/", advisor, "/drift/"), ("/book/accounts/", advisor, "/book/accounts/")]
+    proposal = (
+        first(r'href="(/drift/proposals/\d+/)"', advisor.get(account).content.decode())
+        if account
+        else None
+    )
+    out = [
+        ("/ (redirect: the floor)", advisor, "/"),
+        ("/drift/", advisor, "/drift/"),
+        ("/book/accounts/", advisor, "/book/accounts/"),
+    ]
     if account:
         out.append(("/drift/accounts/[id]/", advisor, account))
     if proposal:
@@ -84,12 +96,17 @@ def measure(client: Client, path: str, n: int) -> dict:
     captured = []
 
     def capture(execute, sql, params, many, context):  # every statement, whatever DEBUG is
-        captured.append({"sql": sql % tuple(params) if isinstance(params, (list, tuple)) and params else sql})
+        captured.append(
+            {"sql": sql % tuple(params) if isinstance(params, (list, tuple)) and params else sql}
+        )
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(capture):
         response = client.get(path)
-    assert response.status_code in (200, 302), (path, response.status_code)  # 302: the floor's redirect
+    assert response.status_code in (200, 302), (
+        path,
+        response.status_code,
+    )  # 302: the floor's redirect
     pg_before = backend_cpu_ms()
     for _ in range(n):
         w, c = time.perf_counter(), time.process_time()
@@ -97,9 +114,20 @@ def measure(client: Client, path: str, n: int) -> dict:
         walls.append((time.perf_counter() - w) * 1000)
         cpus.append((time.process_time() - c) * 1000)
     pg_after = backend_cpu_ms()
-    pg = (pg_after - pg_before) / n if pg_before is not None and pg_after is not None else float("nan")
-    return {"pg": pg, "queries": len(captured), "wall": statistics.median(walls), "cpu": statistics.median(cpus), "cpu_min": min(cpus),
-            "bytes": len(response.content), "sql": [q["sql"] for q in captured]}
+    pg = (
+        (pg_after - pg_before) / n
+        if pg_before is not None and pg_after is not None
+        else float("nan")
+    )
+    return {
+        "pg": pg,
+        "queries": len(captured),
+        "wall": statistics.median(walls),
+        "cpu": statistics.median(cpus),
+        "cpu_min": min(cpus),
+        "bytes": len(response.content),
+        "sql": [q["sql"] for q in captured],
+    }
 
 
 if __name__ == "__main__":
@@ -109,12 +137,16 @@ if __name__ == "__main__":
     parser.add_argument("--profile", default="")
     parser.add_argument("--sql", default="", help="print the SQL of this page")
     args = parser.parse_args()
-    print(f"{'page':26} {'queries':>7} {'wall ms':>8} {'cpu ms':>7} {'min':>5} {'pg ms':>6} {'KB':>6}   "
-          f"(wall and cpu: median, and min, of {args.n}; pg: the backend's CPU per request, mean)")
+    print(
+        f"{'page':26} {'queries':>7} {'wall ms':>8} {'cpu ms':>7} {'min':>5} {'pg ms':>6} {'KB':>6}   "
+        f"(wall and cpu: median, and min, of {args.n}; pg: the backend's CPU per request, mean)"
+    )
     for name, client, path in pages(args.firm):
         m = measure(client, path, args.n)
-        print(f"{name:26} {m['queries']:>7} {m['wall']:>8.1f} {m['cpu']:>7.1f} {m['cpu_min']:>5.1f} {m['pg']:>6.2f} "
-              f"{m['bytes'] / 1024:>6.1f}")
+        print(
+            f"{name:26} {m['queries']:>7} {m['wall']:>8.1f} {m['cpu']:>7.1f} {m['cpu_min']:>5.1f} {m['pg']:>6.2f} "
+            f"{m['bytes'] / 1024:>6.1f}"
+        )
         if name == args.sql:
             for sql in m["sql"]:
                 print("    ", sql[:220])
@@ -124,4 +156,9 @@ if __name__ == "__main__":
             for _ in range(args.n):
                 client.get(path)
             profiler.disable()
-            pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(*([os.environ["PROFILE_FILTER"]] if os.environ.get("PROFILE_FILTER") else []), int(os.environ.get("PROFILE_LINES", "45")))
+            pstats.Stats(profiler).sort_stats(
+                os.environ.get("PROFILE_SORT", "cumulative")
+            ).print_stats(
+                *([os.environ["PROFILE_FILTER"]] if os.environ.get("PROFILE_FILTER") else []),
+                int(os.environ.get("PROFILE_LINES", "45")),
+            )

@@ -1,6 +1,7 @@
 """Load-test only: a third firm seeded by the demo's own book seeder (staff of every role,
 client logins client1..5@cedar.demo, password demo-pass-2026), so the load comes from 3 firms.
 Idempotent like seed_demo. Run inside the load database: `python loadtest/seed_third_firm.py`."""
+
 import os
 import sys
 from pathlib import Path

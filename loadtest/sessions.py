@@ -1,6 +1,7 @@
 """Sign every load-test user in once, before the load: allauth's per-IP login rate limit (the
 product's brute-force guard) refuses most of 200 logins from one loopback address in 10 s, so
 the Locust users start from these session cookies instead. Writes {email: sessionid}."""
+
 import json
 import os
 import sys
@@ -18,8 +19,9 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.test import Client  # noqa: E402
 
 FIRMS = ("harbor", "summit", "cedar")
-EMAILS = [f"advisor{n}@{f}.demo" for f in FIRMS for n in (1, 2, 3)] + \
-         [f"client{n}@{f}.demo" for f in FIRMS for n in range(1, 6)]
+EMAILS = [f"advisor{n}@{f}.demo" for f in FIRMS for n in (1, 2, 3)] + [
+    f"client{n}@{f}.demo" for f in FIRMS for n in range(1, 6)
+]
 
 if __name__ == "__main__":
     out, sessions = Path(sys.argv[1]), {}

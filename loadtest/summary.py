@@ -8,23 +8,31 @@ loadtest/cpu_monitor.py, CPU per request of gunicorn, the Celery worker, Postgre
 The signed PDFs are rendered by the worker after each signature commits: the check waits up to
 PDF_WAIT_S for the last ones.
 Usage: summary.py RESULTS.json [CPU.json]. Exit 1 on any failed request, leak or approval problem."""
+
 import json
 import os
 import sys
 import time
+from datetime import UTC
 from pathlib import Path
 
 PDF_WAIT_S = 60
 
 
 def figures(results: dict) -> bool:
-    print(f"{'page':38} {'requests':>8} {'fail':>5} {'p50':>6} {'p95':>6} {'p99':>6} {'max':>7} {'req/s':>6}")
+    print(
+        f"{'page':38} {'requests':>8} {'fail':>5} {'p50':>6} {'p95':>6} {'p99':>6} {'max':>7} {'req/s':>6}"
+    )
     for p in results["pages"]:
         name = f"{p['method']} {p['name']}".strip()
-        print(f"{name[:38]:38} {p['requests']:>8} {p['failures']:>5} {p['p50']:>6.0f} {p['p95']:>6.0f} {p['p99']:>6.0f} "
-              f"{p['max']:>7.0f} {p['rps']:>6.1f}")
+        print(
+            f"{name[:38]:38} {p['requests']:>8} {p['failures']:>5} {p['p50']:>6.0f} {p['p95']:>6.0f} {p['p99']:>6.0f} "
+            f"{p['max']:>7.0f} {p['rps']:>6.1f}"
+        )
     failures = sum(e["occurrences"] for e in results["errors"])
-    print(f"failures: {failures}  cross-firm leaks: {results['leaks']}  ({results['seconds']:.0f} s of requests)")
+    print(
+        f"failures: {failures}  cross-firm leaks: {results['leaks']}  ({results['seconds']:.0f} s of requests)"
+    )
     for e in results["errors"][:10]:
         print(f"  {e['occurrences']:>5} {e['method']} {e['name']}: {e['error'][:140]}")
     return failures == 0 and results["leaks"] == 0
@@ -35,10 +43,18 @@ def cpu(results: dict, server: dict | None) -> None:
     n = sum(p["requests"] for p in results["pages"] if p["name"] == "all") or 1
     parts = {"Locust": results.get("locust_cpu_s")}
     if server:
-        parts = {"gunicorn": server["gunicorn_s"], "worker": server.get("worker_s"), "PostgreSQL": server["postgres_s"], **parts}
+        parts = {
+            "gunicorn": server["gunicorn_s"],
+            "worker": server.get("worker_s"),
+            "PostgreSQL": server["postgres_s"],
+            **parts,
+        }
     known = {k: v for k, v in parts.items() if v is not None}
-    print("CPU per request: " + ", ".join(f"{k} {v * 1000 / n:.1f} ms" for k, v in known.items())
-          + f"; together {sum(known.values()) * 1000 / n:.1f} ms ({sum(known.values()):.0f} CPU-s over {results['seconds']:.0f} s)")
+    print(
+        "CPU per request: "
+        + ", ".join(f"{k} {v * 1000 / n:.1f} ms" for k, v in known.items())
+        + f"; together {sum(known.values()) * 1000 / n:.1f} ms ({sum(known.values()):.0f} CPU-s over {results['seconds']:.0f} s)"
+    )
 
 
 def approvals_checked(made: dict) -> bool:
@@ -47,7 +63,7 @@ def approvals_checked(made: dict) -> bool:
     import django
 
     django.setup()
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from approvals.choices import ApprovalStatus, StepRole, StepStatus
     from approvals.models import Approval, Signature
@@ -56,7 +72,7 @@ def approvals_checked(made: dict) -> bool:
     from firms.tenancy import firm_scope
 
     ids = made["approved"]
-    start = datetime.fromtimestamp(made["started"], timezone.utc)
+    start = datetime.fromtimestamp(made["started"], UTC)
 
     def without_pdf() -> int:
         missing = 0
@@ -72,32 +88,50 @@ def approvals_checked(made: dict) -> bool:
     for firm_id in firm_ids_all():
         with firm_scope(firm_id):
             signed_in_run += Signature.objects.filter(signed_at__gte=start).count()
-            for approval in Approval.objects.filter(pk__in=ids).select_related("proposal__account__client"):
+            for approval in Approval.objects.filter(pk__in=ids).select_related(
+                "proposal__account__client"
+            ):
                 found.add(approval.pk)
                 signatures = list(Signature.objects.filter(approval=approval))
                 step = approval.steps.get(role=StepRole.CLIENT)
-                signed = AuditEntry.objects.filter(event="approval.signed", payload__approval=approval.pk).count()
-                closed = AuditEntry.objects.filter(event="approval.approved", object_type="Approval",
-                                                   object_id=str(approval.pk)).count()
+                signed = AuditEntry.objects.filter(
+                    event="approval.signed", payload__approval=approval.pk
+                ).count()
+                closed = AuditEntry.objects.filter(
+                    event="approval.approved", object_type="Approval", object_id=str(approval.pk)
+                ).count()
                 if approval.status != ApprovalStatus.APPROVED:
                     problems.append(f"approval {approval.pk}: status {approval.status}")
                 if len(signatures) != 1 or not signatures[0].pdf:
-                    problems.append(f"approval {approval.pk}: {len(signatures)} signature(s), pdf {bool(signatures and signatures[0].pdf)}")
-                if step.status != StepStatus.APPROVED or step.actor_id != approval.proposal.account.client.user_id:
-                    problems.append(f"approval {approval.pk}: client step {step.status} by user {step.actor_id}")
+                    problems.append(
+                        f"approval {approval.pk}: {len(signatures)} signature(s), pdf {bool(signatures and signatures[0].pdf)}"
+                    )
+                if (
+                    step.status != StepStatus.APPROVED
+                    or step.actor_id != approval.proposal.account.client.user_id
+                ):
+                    problems.append(
+                        f"approval {approval.pk}: client step {step.status} by user {step.actor_id}"
+                    )
                 if (signed, closed) != (1, 1):
-                    problems.append(f"approval {approval.pk}: audit approval.signed ×{signed}, approval.approved ×{closed}")
+                    problems.append(
+                        f"approval {approval.pk}: audit approval.signed ×{signed}, approval.approved ×{closed}"
+                    )
     if len(ids) != len(set(ids)):
         problems.append(f"an approval was reported twice: {sorted(ids)}")
     if set(ids) - found:
         problems.append(f"not found: {sorted(set(ids) - found)}")
     if signed_in_run != len(set(ids)):
-        problems.append(f"{signed_in_run} client signatures since the start, {len(set(ids))} approvals reported by Locust")
+        problems.append(
+            f"{signed_in_run} client signatures since the start, {len(set(ids))} approvals reported by Locust"
+        )
     if made["failed"]:
         problems.append(f"approvals that failed in Locust: {made['failed']}")
     bad = {p.split(":")[0] for p in problems if p.startswith("approval ")}
-    print(f"approvals under load: {len(ids)} made of {made['waiting']} waiting; recorded exactly once: {len(found) - len(bad)}; "
-          f"client signatures during the run: {signed_in_run}")
+    print(
+        f"approvals under load: {len(ids)} made of {made['waiting']} waiting; recorded exactly once: {len(found) - len(bad)}; "
+        f"client signatures during the run: {signed_in_run}"
+    )
     for p in problems:
         print(f"  PROBLEM {p}")
     return not problems

@@ -1,4 +1,5 @@
 """Choices of the notifications app: message kinds and outbox states."""
+
 from django.db import models
 
 
@@ -11,7 +12,10 @@ class Kind(models.TextChoices):
     DECISION_EXPIRED = "decision_expired", "Decision receipt: expired"
     TRADE_CONFIRMATION = "trade_confirmation", "Trade confirmation"
     PARTIAL_FILL_NOTICE = "partial_fill_notice", "Partial fill / rejection notice"
-    PROPOSAL_REPLACED = "proposal_replaced", "Replaced by a newer proposal (to the client and approvers)"
+    PROPOSAL_REPLACED = (
+        "proposal_replaced",
+        "Replaced by a newer proposal (to the client and approvers)",
+    )
     ADVISOR_DECISION = "advisor_decision", "Client declined or let expire (to the advisor)"
 
 

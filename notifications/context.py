@@ -3,6 +3,7 @@
 `proposal_facts` copies what an email may show out of a Proposal into primitives;
 `merge_context` turns facts into the merge values the renderer accepts. No model instance
 is passed on, so a template cannot reach a setting, another attribute or another client."""
+
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -64,15 +65,28 @@ def _allocation(lines, *, columns: tuple[str, ...], pick) -> Table:
 
 
 def _trades(lines: tuple[TradeLine, ...], empty: str) -> Table:
-    rows = tuple((t.side.capitalize(), f"{t.symbol} — {t.name}" if t.name else t.symbol, fmt.quantity(t.quantity),
-                  fmt.money(t.value)) for t in lines)
-    return Table(("Action", "Security", "Quantity", "Est. value"), rows, (False, False, True, True), empty)
+    rows = tuple(
+        (
+            t.side.capitalize(),
+            f"{t.symbol} — {t.name}" if t.name else t.symbol,
+            fmt.quantity(t.quantity),
+            fmt.money(t.value),
+        )
+        for t in lines
+    )
+    return Table(
+        ("Action", "Security", "Quantity", "Est. value"), rows, (False, False, True, True), empty
+    )
 
 
 def _costs(facts: Facts) -> Table:
     costs, tax = facts.est_costs or Decimal("0"), facts.est_tax or Decimal("0")
     tax_label = "Estimated taxes" if tax >= 0 else "Estimated taxes (saved)"
-    rows = (("Trading costs", fmt.money(costs)), (tax_label, fmt.money(tax)), ("Total", fmt.money(costs + tax)))
+    rows = (
+        ("Trading costs", fmt.money(costs)),
+        (tax_label, fmt.money(tax)),
+        ("Total", fmt.money(costs + tax)),
+    )
     return Table(("Item", "Amount"), rows, (False, True))
 
 
@@ -82,11 +96,20 @@ def merge_context(facts: Facts) -> dict[str, MergeValue]:
         "Client.FirstName": facts.client_name.split(" ")[0] if facts.client_name else "",
         "Account.Number": fmt.masked_account(facts.account_number) if facts.account_number else "",
         "Account.Type": facts.account_type,
-        "Portfolio.Value": fmt.money(facts.portfolio_value) if facts.portfolio_value is not None else "",
-        "Portfolio.CurrentAllocation": _allocation(facts.allocation, columns=("Today",), pick=lambda a: (a.current,)),
-        "Portfolio.TargetAllocation": _allocation(facts.allocation, columns=("Target",), pick=lambda a: (a.target,)),
+        "Portfolio.Value": fmt.money(facts.portfolio_value)
+        if facts.portfolio_value is not None
+        else "",
+        "Portfolio.CurrentAllocation": _allocation(
+            facts.allocation, columns=("Today",), pick=lambda a: (a.current,)
+        ),
+        "Portfolio.TargetAllocation": _allocation(
+            facts.allocation, columns=("Target",), pick=lambda a: (a.target,)
+        ),
         "Portfolio.AllocationChange": _allocation(
-            facts.allocation, columns=("Today", "After", "Target"), pick=lambda a: (a.current, a.proposed, a.target)),
+            facts.allocation,
+            columns=("Today", "After", "Target"),
+            pick=lambda a: (a.current, a.proposed, a.target),
+        ),
         "Rebalance.TradeList": _trades(facts.trades, "No trades."),
         "Rebalance.TradeCount": str(len(facts.trades)),
         "Rebalance.EstimatedCosts": _costs(facts),
@@ -97,6 +120,10 @@ def merge_context(facts: Facts) -> dict[str, MergeValue]:
         "Firm.Name": facts.firm_name,
         "Decision.Outcome": facts.decision,
         "Execution.Filled": _trades(facts.filled, "Nothing was traded."),
-        "Execution.NotFilled": Table(("Security", "Action", "Why"), facts.not_filled, (False, False, False),
-                                     "Everything was done."),
+        "Execution.NotFilled": Table(
+            ("Security", "Action", "Why"),
+            facts.not_filled,
+            (False, False, False),
+            "Everything was done.",
+        ),
     }

@@ -1,6 +1,7 @@
 """The shipped wording for each kind of email, used until a firm writes its own.
 
 Plain language for clients: what we propose, what it costs, what they need to do, by when."""
+
 from dataclasses import dataclass
 
 from .choices import Kind
@@ -19,8 +20,13 @@ def _t(kind, subject, html, text):
     return DefaultTemplate(kind, subject, html.strip(), text.strip())
 
 
-DEFAULTS: dict[str, DefaultTemplate] = {t.kind: t for t in (
-    _t(Kind.PROPOSAL, "Your portfolio: a rebalancing proposal for account {{Account.Number}}", """
+DEFAULTS: dict[str, DefaultTemplate] = {
+    t.kind: t
+    for t in (
+        _t(
+            Kind.PROPOSAL,
+            "Your portfolio: a rebalancing proposal for account {{Account.Number}}",
+            """
 <p>Dear {{Client.Name}},</p>
 <p>Markets have moved your account {{Account.Number}} away from the mix of investments you agreed with us.
 We propose a few trades to bring it back in line. Nothing happens until you approve.</p>
@@ -33,7 +39,8 @@ We propose a few trades to bring it back in line. Nothing happens until you appr
 <p>Please review and decide by <strong>{{Approval.Deadline}}</strong>.</p>
 <p>{{Portal.Link}}</p>
 <p>Questions? Just reply, or contact {{Advisor.Name}}.</p>
-""", """
+""",
+            """
 Dear {{Client.Name}},
 
 Markets have moved your account {{Account.Number}} away from the mix of investments you agreed with us.
@@ -49,15 +56,20 @@ Please review and decide by {{Approval.Deadline}}:
 {{Portal.Link}}
 
 Questions? Just reply, or contact {{Advisor.Name}}.
-"""),
-    _t(Kind.REMINDER, "Reminder: your rebalancing proposal is waiting ({{Account.Number}})", """
+""",
+        ),
+        _t(
+            Kind.REMINDER,
+            "Reminder: your rebalancing proposal is waiting ({{Account.Number}})",
+            """
 <p>Dear {{Client.Name}},</p>
 <p>A quick reminder: we are waiting for your decision on the rebalancing proposal for account
 {{Account.Number}}. The proposal expires on <strong>{{Approval.Deadline}}</strong>.</p>
 {{Rebalance.TradeList}}
 <p>{{Portal.Link}}</p>
 <p>{{Advisor.Name}}</p>
-""", """
+""",
+            """
 Dear {{Client.Name}},
 
 A quick reminder: we are waiting for your decision on the rebalancing proposal for account
@@ -66,67 +78,96 @@ A quick reminder: we are waiting for your decision on the rebalancing proposal f
 Review it here: {{Portal.Link}}
 
 {{Advisor.Name}}
-"""),
-    _t(Kind.ESCALATION, "Needs attention: proposal for {{Client.Name}} ({{Account.Number}})", """
+""",
+        ),
+        _t(
+            Kind.ESCALATION,
+            "Needs attention: proposal for {{Client.Name}} ({{Account.Number}})",
+            """
 <p>The rebalancing proposal for {{Client.Name}}, account {{Account.Number}}, has not been decided
 and its window closes on <strong>{{Approval.Deadline}}</strong>. Please follow up.</p>
 {{Rebalance.TradeList}}
 {{Rebalance.EstimatedCosts}}
 <p>{{Portal.Link}}</p>
-""", """
+""",
+            """
 The rebalancing proposal for {{Client.Name}}, account {{Account.Number}}, has not been decided
 and its window closes on {{Approval.Deadline}}. Please follow up.
 {{Rebalance.TradeList}}
 {{Rebalance.EstimatedCosts}}
 {{Portal.Link}}
-"""),
-    _t(Kind.DECISION_APPROVED, "Thank you: your rebalancing for {{Account.Number}} is approved", """
+""",
+        ),
+        _t(
+            Kind.DECISION_APPROVED,
+            "Thank you: your rebalancing for {{Account.Number}} is approved",
+            """
 <p>Dear {{Client.Name}},</p>
 <p>Thank you. You approved the rebalancing of account {{Account.Number}}. We will place these trades
 on the next trading day and confirm once they are done.</p>
 {{Rebalance.TradeList}}
 <p>{{Advisor.Name}}</p>
-""", """
+""",
+            """
 Dear {{Client.Name}},
 
 Thank you. You approved the rebalancing of account {{Account.Number}}. We will place these trades
 on the next trading day and confirm once they are done.
 {{Rebalance.TradeList}}
 {{Advisor.Name}}
-"""),
-    _t(Kind.DECISION_DECLINED, "Your decision: no changes to account {{Account.Number}}", """
+""",
+        ),
+        _t(
+            Kind.DECISION_DECLINED,
+            "Your decision: no changes to account {{Account.Number}}",
+            """
 <p>Dear {{Client.Name}},</p>
 <p>You declined the proposed rebalancing of account {{Account.Number}}. We will not make these trades.
 If you would like to talk it over, {{Advisor.Name}} is happy to help.</p>
-""", """
+""",
+            """
 Dear {{Client.Name}},
 
 You declined the proposed rebalancing of account {{Account.Number}}. We will not make these trades.
 If you would like to talk it over, {{Advisor.Name}} is happy to help.
-"""),
-    _t(Kind.DECISION_EXPIRED, "The rebalancing proposal for {{Account.Number}} has expired", """
+""",
+        ),
+        _t(
+            Kind.DECISION_EXPIRED,
+            "The rebalancing proposal for {{Account.Number}} has expired",
+            """
 <p>Dear {{Client.Name}},</p>
 <p>The rebalancing proposal for account {{Account.Number}} expired without a decision, so no trades
 were made. {{Advisor.Name}} will be in touch.</p>
-""", """
+""",
+            """
 Dear {{Client.Name}},
 
 The rebalancing proposal for account {{Account.Number}} expired without a decision, so no trades
 were made. {{Advisor.Name}} will be in touch.
-"""),
-    _t(Kind.TRADE_CONFIRMATION, "Done: the trades in account {{Account.Number}}", """
+""",
+        ),
+        _t(
+            Kind.TRADE_CONFIRMATION,
+            "Done: the trades in account {{Account.Number}}",
+            """
 <p>Dear {{Client.Name}},</p>
 <p>The rebalancing trades in account {{Account.Number}} have been completed.</p>
 {{Execution.Filled}}
 <p>You will also see them on your custodian's statement. {{Portal.Link}}</p>
-""", """
+""",
+            """
 Dear {{Client.Name}},
 
 The rebalancing trades in account {{Account.Number}} have been completed.
 {{Execution.Filled}}
 You will also see them on your custodian's statement: {{Portal.Link}}
-"""),
-    _t(Kind.PARTIAL_FILL_NOTICE, "Update: some trades in account {{Account.Number}} were not completed", """
+""",
+        ),
+        _t(
+            Kind.PARTIAL_FILL_NOTICE,
+            "Update: some trades in account {{Account.Number}} were not completed",
+            """
 <p>Dear {{Client.Name}},</p>
 <p>We placed the rebalancing trades for account {{Account.Number}}. Some were completed and some were not.</p>
 <h2 style="font-size:16px;margin:16px 0 4px">Completed</h2>
@@ -134,7 +175,8 @@ You will also see them on your custodian's statement: {{Portal.Link}}
 <h2 style="font-size:16px;margin:16px 0 4px">Not completed</h2>
 {{Execution.NotFilled}}
 <p>{{Advisor.Name}} will follow up on what was not done.</p>
-""", """
+""",
+            """
 Dear {{Client.Name}},
 
 We placed the rebalancing trades for account {{Account.Number}}. Some were completed and some were not.
@@ -144,8 +186,12 @@ Completed:
 Not completed:
 {{Execution.NotFilled}}
 {{Advisor.Name}} will follow up on what was not done.
-"""),
-    _t(Kind.PROPOSAL_REPLACED, "Replaced: the rebalancing proposal for account {{Account.Number}}", """
+""",
+        ),
+        _t(
+            Kind.PROPOSAL_REPLACED,
+            "Replaced: the rebalancing proposal for account {{Account.Number}}",
+            """
 <p>Hello,</p>
 <p>The rebalancing proposal for account {{Account.Number}} that you {{Decision.Outcome}} has been replaced by a
 newer proposal (for example because cash was raised, the model changed or prices moved). None of the earlier
@@ -153,7 +199,8 @@ trades below will be made, and the approval given for it no longer counts.</p>
 {{Rebalance.TradeList}}
 <p>The newer proposal goes through the usual review; you will hear from us when it needs your decision.
 Questions? Contact {{Advisor.Name}}.</p>
-""", """
+""",
+            """
 Hello,
 
 The rebalancing proposal for account {{Account.Number}} that you {{Decision.Outcome}} has been replaced by a
@@ -162,16 +209,23 @@ trades below will be made, and the approval given for it no longer counts.
 {{Rebalance.TradeList}}
 The newer proposal goes through the usual review; you will hear from us when it needs your decision.
 Questions? Contact {{Advisor.Name}}.
-"""),
-    _t(Kind.ADVISOR_DECISION, "Not traded: the proposal for {{Client.Name}} ({{Account.Number}}), {{Decision.Outcome}}", """
+""",
+        ),
+        _t(
+            Kind.ADVISOR_DECISION,
+            "Not traded: the proposal for {{Client.Name}} ({{Account.Number}}), {{Decision.Outcome}}",
+            """
 <p>The rebalancing proposal for {{Client.Name}}, account {{Account.Number}}: {{Decision.Outcome}}.
 Nothing will be traded. Please follow up with the client.</p>
 {{Rebalance.TradeList}}
 {{Rebalance.EstimatedCosts}}
-""", """
+""",
+            """
 The rebalancing proposal for {{Client.Name}}, account {{Account.Number}}: {{Decision.Outcome}}.
 Nothing will be traded. Please follow up with the client.
 {{Rebalance.TradeList}}
 {{Rebalance.EstimatedCosts}}
-"""),
-)}
+""",
+        ),
+    )
+}

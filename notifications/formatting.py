@@ -1,4 +1,5 @@
 """How values read in an email: money, percentages, quantities, dates (Decimal throughout)."""
+
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo

@@ -1,4 +1,5 @@
 """The template editor's form: merge-field mistakes are shown on the field, with position."""
+
 from django import forms
 
 from .merge import MergeSyntaxError, html_check, merge_parse
@@ -7,10 +8,17 @@ from .samples import SCENARIOS
 
 class TemplateForm(forms.Form):
     subject = forms.CharField(max_length=200)
-    body_html = forms.CharField(label="HTML body", widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "true"}))
-    body_text = forms.CharField(label="Plain-text body", widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "true"}))
-    scenario = forms.ChoiceField(label="Preview with", choices=[(k, label) for k, (label, _) in SCENARIOS.items()],
-                                 required=False)
+    body_html = forms.CharField(
+        label="HTML body", widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "true"})
+    )
+    body_text = forms.CharField(
+        label="Plain-text body", widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "true"})
+    )
+    scenario = forms.ChoiceField(
+        label="Preview with",
+        choices=[(k, label) for k, (label, _) in SCENARIOS.items()],
+        required=False,
+    )
 
     def _check(self, name: str, *checks) -> None:
         value = self.cleaned_data.get(name)

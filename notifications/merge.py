@@ -3,6 +3,7 @@
 Deliberately not the Django template engine: firm text can name only documented fields
 (notifications.fields), has no tags, filters, comments or attribute access, and is rendered
 from a plain dict of allow-listed values (notifications.values)."""
+
 import difflib
 import re
 from dataclasses import dataclass
@@ -59,7 +60,7 @@ def _field_at(text: str, start: int) -> tuple[FieldRef | str, int]:
     end = text.find("}}", start + 2)
     if end == -1:
         return "A {{ is never closed with }}", len(text)
-    inner = text[start + 2:end]
+    inner = text[start + 2 : end]
     match = _FIELD.match(inner)
     if match and match.group(1) in FIELDS:
         return FieldRef(match.group(1)), end + 2
@@ -75,13 +76,13 @@ def merge_parse(text: str) -> list[str | FieldRef]:
     for match in _OPENERS.finditer(text):
         if match.start() < pos:
             continue  # inside a field already consumed
-        parts.append(text[pos:match.start()])
+        parts.append(text[pos : match.start()])
         if match.group() == "{{":
             found, pos = _field_at(text, match.start())
         else:
             close = text.find(match.group()[1] + "}", match.end())
             pos = close + 2 if close != -1 else match.end()
-            found = f"Template tags and comments are not allowed: {text[match.start():pos][:40]}"
+            found = f"Template tags and comments are not allowed: {text[match.start() : pos][:40]}"
         if isinstance(found, str):
             errors.append(MergeError(found, *_position(text, match.start())))
         else:
@@ -128,4 +129,6 @@ def _lookup(context: dict[str, MergeValue], name: str) -> MergeValue:
 def merge_render(text: str, context: dict[str, MergeValue], *, html: bool) -> str:
     """Render firm text. In HTML every value is escaped (tables are built, not passed through)."""
     show = _value_html if html else _value_text
-    return "".join(p if isinstance(p, str) else show(_lookup(context, p.name)) for p in merge_parse(text))
+    return "".join(
+        p if isinstance(p, str) else show(_lookup(context, p.name)) for p in merge_parse(text)
+    )

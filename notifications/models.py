@@ -1,6 +1,7 @@
 """Notification templates per firm and kind, the firm's editing setting, and the outbox.
 
 All firm-owned (scoped manager + row-level security); constraints lead with the firm."""
+
 from django.db import models
 from django.utils import timezone
 
@@ -11,11 +12,14 @@ from .choices import OUTBOX_KIND_CHOICES, Kind, MessageStatus
 
 class NotificationSettings(FirmOwned):
     advisors_may_edit_templates = models.BooleanField(
-        default=False, help_text="Advisors may edit the firm's email templates (firm admins always may)."
+        default=False,
+        help_text="Advisors may edit the firm's email templates (firm admins always may).",
     )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["firm"], name="notification_settings_one_per_firm")]
+        constraints = [
+            models.UniqueConstraint(fields=["firm"], name="notification_settings_one_per_firm")
+        ]
         verbose_name_plural = "notification settings"
 
 
@@ -26,11 +30,17 @@ class NotificationTemplate(FirmOwned):
     subject = models.CharField(max_length=200)
     body_html = models.TextField()
     body_text = models.TextField()
-    updated_by = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_by = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["firm", "kind"], name="notification_template_kind_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "kind"], name="notification_template_kind_unique"
+            )
+        ]
         ordering = ["kind"]
 
     def __str__(self):
@@ -48,13 +58,17 @@ class OutboundMessage(FirmOwned):
     subject = models.CharField(max_length=300)
     body_html = models.TextField()
     body_text = models.TextField()
-    proposal = models.ForeignKey("drift.Proposal", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    proposal = models.ForeignKey(
+        "drift.Proposal", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     proposal_version = models.PositiveIntegerField(null=True, blank=True)
     proposal_hash = models.CharField(max_length=64, blank=True)
     dedupe_key = models.CharField(max_length=300)
     # A secret left out of the stored body (notifications.redaction), inserted only when sent.
     secret_ref = models.CharField(max_length=120, blank=True, default="")
-    status = models.CharField(max_length=8, choices=MessageStatus.choices, default=MessageStatus.PENDING)
+    status = models.CharField(
+        max_length=8, choices=MessageStatus.choices, default=MessageStatus.PENDING
+    )
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     next_attempt_at = models.DateTimeField(default=timezone.now)
@@ -63,7 +77,11 @@ class OutboundMessage(FirmOwned):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["firm", "dedupe_key"], name="outbound_message_dedupe_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "dedupe_key"], name="outbound_message_dedupe_unique"
+            )
+        ]
         indexes = [
             models.Index(fields=["firm", "status", "next_attempt_at"]),
             models.Index(fields=["firm", "created_at"]),

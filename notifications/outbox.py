@@ -7,6 +7,7 @@ the periodic sweep picks them up (no long countdowns). Permanent failures (5xx) 
 failed, visible and retryable in the admin. A worker that dies mid-send leaves the row in
 `sending`; the sweep reclaims it after NOTIFICATIONS_SENDING_TIMEOUT_SECONDS (the one window
 where a message could go out twice: a crash after the SMTP server accepted it)."""
+
 import smtplib
 import uuid
 
@@ -26,9 +27,12 @@ from .timing import retry_delay, sending_timeout
 
 
 def outbound_message_claim(*, message_id: int, now) -> bool:
-    return OutboundMessage.objects.filter(pk=message_id, status=S.PENDING, next_attempt_at__lte=now).update(
-        status=S.SENDING, claimed_at=now, attempts=F("attempts") + 1
-    ) == 1
+    return (
+        OutboundMessage.objects.filter(
+            pk=message_id, status=S.PENDING, next_attempt_at__lte=now
+        ).update(status=S.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+        == 1
+    )
 
 
 def smtp_failure_is_permanent(exc: Exception) -> bool:
@@ -43,8 +47,13 @@ def smtp_failure_is_permanent(exc: Exception) -> bool:
 def _email(message: OutboundMessage) -> EmailMultiAlternatives:
     """The email as sent: the stored body with its secret (if any) filled in, in memory only."""
     text, html = secret_fill(message.secret_ref, message.body_text, message.body_html)
-    mail = EmailMultiAlternatives(message.subject, text, settings.DEFAULT_FROM_EMAIL, [message.recipient],
-                                  headers={"X-Rebalance-Message": str(message.pk)})
+    mail = EmailMultiAlternatives(
+        message.subject,
+        text,
+        settings.DEFAULT_FROM_EMAIL,
+        [message.recipient],
+        headers={"X-Rebalance-Message": str(message.pk)},
+    )
     mail.attach_alternative(html, "text/html")
     return mail
 
@@ -55,7 +64,9 @@ def _failed(message: OutboundMessage, exc: Exception, now) -> str:
     if smtp_failure_is_permanent(exc) or message.attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
         pending.update(status=S.FAILED, last_error=error)
         return "failed"
-    pending.update(status=S.PENDING, last_error=error, next_attempt_at=now + retry_delay(message.attempts))
+    pending.update(
+        status=S.PENDING, last_error=error, next_attempt_at=now + retry_delay(message.attempts)
+    )
     return "retry"
 
 
@@ -68,14 +79,17 @@ def outbound_message_send(*, message_id: int, now=None) -> str:
     try:
         mail = _email(message)
     except SecretUnavailable as exc:
-        OutboundMessage.objects.filter(pk=message_id, status=S.SENDING).update(status=S.FAILED, last_error=str(exc))
+        OutboundMessage.objects.filter(pk=message_id, status=S.SENDING).update(
+            status=S.FAILED, last_error=str(exc)
+        )
         return "failed"
     try:
         mail.send(fail_silently=False)
     except (smtplib.SMTPException, OSError) as exc:
         return _failed(message, exc, now)
     OutboundMessage.objects.filter(pk=message_id, status=S.SENDING).update(
-        status=S.SENT, sent_at=timezone.now(), last_error="")
+        status=S.SENT, sent_at=timezone.now(), last_error=""
+    )
     return "sent"
 
 
@@ -83,9 +97,15 @@ def outbox_sweep(*, now=None, limit: int = 500) -> list[int]:
     """Reclaim messages stuck in `sending`, then queue a send for every due message."""
     now = now or timezone.now()
     OutboundMessage.objects.filter(status=S.SENDING, claimed_at__lt=now - sending_timeout()).update(
-        status=S.PENDING, next_attempt_at=now, last_error="Reclaimed: the worker sending it did not finish.")
-    due = list(OutboundMessage.objects.filter(status=S.PENDING, next_attempt_at__lte=now)
-               .order_by("next_attempt_at").values_list("pk", "firm_id")[:limit])
+        status=S.PENDING,
+        next_attempt_at=now,
+        last_error="Reclaimed: the worker sending it did not finish.",
+    )
+    due = list(
+        OutboundMessage.objects.filter(status=S.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", "firm_id")[:limit]
+    )
     from .tasks import outbound_message_send_task
 
     for pk, firm_id in due:
@@ -97,13 +117,18 @@ def outbound_message_retry(*, message_id: int, actor=None) -> bool:
     """Put a failed message back in the queue, due now (admin action)."""
     with transaction.atomic():
         changed = OutboundMessage.objects.filter(pk=message_id, status=S.FAILED).update(
-            status=S.PENDING, next_attempt_at=timezone.now())
+            status=S.PENDING, next_attempt_at=timezone.now()
+        )
         if changed:
             message = OutboundMessage.objects.get(pk=message_id)
-            audit_record(firm_id=message.firm_id, event="notification.retry", actor=actor, obj=message)
+            audit_record(
+                firm_id=message.firm_id, event="notification.retry", actor=actor, obj=message
+            )
             from .tasks import outbound_message_send_task
 
-            enqueue_after_commit(outbound_message_send_task, firm_id=message.firm_id, message_id=message_id)
+            enqueue_after_commit(
+                outbound_message_send_task, firm_id=message.firm_id, message_id=message_id
+            )
     return bool(changed)
 
 

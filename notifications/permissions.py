@@ -1,4 +1,5 @@
 """Who may edit the firm's email templates: firm admins always; advisors if the firm allows."""
+
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
@@ -22,7 +23,9 @@ def template_editor_required(view):
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if not may_edit_templates(request.membership):
-            raise PermissionDenied("Only firm admins (and advisors, if the firm allows it) edit email templates.")
+            raise PermissionDenied(
+                "Only firm admins (and advisors, if the firm allows it) edit email templates."
+            )
         return view(request, *args, **kwargs)
 
     return wrapped

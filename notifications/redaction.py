@@ -5,6 +5,7 @@ send time and puts it into the email it hands to SMTP, never back into the row.
 
 `secret_ref` on a message is "<kind>:<reference>"; the owning app's resolver turns the
 reference into the value (or None when it can no longer be made: the message then fails)."""
+
 from django.utils.module_loading import import_string
 
 PORTAL_LINK_PLACEHOLDER = "/portal/l/link-inserted-when-sent/"
@@ -34,5 +35,7 @@ def secret_fill(ref: str, *texts: str) -> list[str]:
     placeholder, resolver = _RESOLVERS[kind]
     value = import_string(resolver)(reference)
     if value is None:
-        raise SecretUnavailable(f"The {kind.replace('_', ' ')} in this message can no longer be made; it was not sent.")
+        raise SecretUnavailable(
+            f"The {kind.replace('_', ' ')} in this message can no longer be made; it was not sent."
+        )
     return [t.replace(placeholder, value) for t in texts]

@@ -1,4 +1,5 @@
 """Turning a template (a firm's or the default) and merge values into a finished email."""
+
 import re
 from dataclasses import dataclass
 
@@ -24,12 +25,23 @@ def brand(color: str) -> str:
     return color if _HEX.match(color or "") else DEFAULT_BRAND
 
 
-def email_render(template, context: dict[str, MergeValue], *, firm_name: str, brand_color: str) -> RenderedEmail:
+def email_render(
+    template, context: dict[str, MergeValue], *, firm_name: str, brand_color: str
+) -> RenderedEmail:
     """`template` has subject, body_html and body_text (a NotificationTemplate or a default)."""
     subject = " ".join(merge_render(template.subject, context, html=False).split())
-    body_html = html_sanitize(merge_render(template.body_html, context, html=True))  # allowlist again at render
+    body_html = html_sanitize(
+        merge_render(template.body_html, context, html=True)
+    )  # allowlist again at render
     body_text = merge_render(template.body_text, context, html=False)
-    page = {"subject": subject, "body": body_html, "firm_name": firm_name, "brand": brand(brand_color)}
+    page = {
+        "subject": subject,
+        "body": body_html,
+        "firm_name": firm_name,
+        "brand": brand(brand_color),
+    }
     html = render_to_string("notifications/email/layout.html", page)
-    text = render_to_string("notifications/email/layout.txt", {"body": body_text.strip(), "firm_name": firm_name})
+    text = render_to_string(
+        "notifications/email/layout.txt", {"body": body_text.strip(), "firm_name": firm_name}
+    )
     return RenderedEmail(subject[:300], html, text)

@@ -1,4 +1,5 @@
 """Reads for notifications. All run inside the caller's firm scope."""
+
 from decimal import Decimal
 
 from drift.models import Proposal
@@ -20,17 +21,31 @@ def proposal_facts(proposal: Proposal, *, firm_name: str, **more) -> Facts:
     account = proposal.account
     labels = dict(AssetClass.choices)
     allocation = tuple(
-        AllocationLine(labels.get(c, c), _dec(v.get("current", 0)), _dec(v.get("proposed", 0)), _dec(v.get("target", 0)))
+        AllocationLine(
+            labels.get(c, c),
+            _dec(v.get("current", 0)),
+            _dec(v.get("proposed", 0)),
+            _dec(v.get("target", 0)),
+        )
         for c, v in sorted(proposal.allocation.items())
     )
-    trades = tuple(TradeLine(t.side, t.security.symbol, t.security.name, t.quantity, t.value)
-                   for t in proposal.trades.select_related("security").order_by("side", "security__symbol"))
+    trades = tuple(
+        TradeLine(t.side, t.security.symbol, t.security.name, t.quantity, t.value)
+        for t in proposal.trades.select_related("security").order_by("side", "security__symbol")
+    )
     advisor = account.advisor
     return Facts(
-        firm_name=firm_name, client_name=account.client.name, account_number=account.number,
-        account_type=account.get_registration_display(), portfolio_value=proposal.total_value,
-        allocation=allocation, trades=trades, est_costs=proposal.est_costs, est_tax=proposal.est_tax,
-        advisor_name=advisor.display_name if advisor else "", advisor_email=advisor.user.email if advisor else "",
+        firm_name=firm_name,
+        client_name=account.client.name,
+        account_number=account.number,
+        account_type=account.get_registration_display(),
+        portfolio_value=proposal.total_value,
+        allocation=allocation,
+        trades=trades,
+        est_costs=proposal.est_costs,
+        est_tax=proposal.est_tax,
+        advisor_name=advisor.display_name if advisor else "",
+        advisor_email=advisor.user.email if advisor else "",
         **more,
     )
 

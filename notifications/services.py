@@ -28,6 +28,7 @@ nothing new. `portal_path` is a path; the link is settings.SITE_URL + path, neve
 A bearer link is never passed as `portal_path`: pass redaction.PORTAL_LINK_PLACEHOLDER and
 `secret_ref` (approvals.notify does), and the sender inserts the link at send time.
 """
+
 from django.db import transaction
 
 from firms.audit import audit_record
@@ -50,16 +51,28 @@ def notification_template_validate(*, subject: str, body_html: str, body_text: s
     merge_parse(body_text)
 
 
-def notification_template_save(*, firm: Firm, actor: Membership, kind: str, subject: str, body_html: str,
-                               body_text: str) -> NotificationTemplate:
+def notification_template_save(
+    *, firm: Firm, actor: Membership, kind: str, subject: str, body_html: str, body_text: str
+) -> NotificationTemplate:
     notification_template_validate(subject=subject, body_html=body_html, body_text=body_text)
     with transaction.atomic():
         template, _ = NotificationTemplate.objects.update_or_create(
-            firm=firm, kind=kind,
-            defaults={"subject": subject, "body_html": body_html, "body_text": body_text, "updated_by": actor},
+            firm=firm,
+            kind=kind,
+            defaults={
+                "subject": subject,
+                "body_html": body_html,
+                "body_text": body_text,
+                "updated_by": actor,
+            },
         )
-        audit_record(firm_id=firm.pk, event="notification.template_saved", actor=actor.user, obj=template,
-                     payload={"kind": kind})
+        audit_record(
+            firm_id=firm.pk,
+            event="notification.template_saved",
+            actor=actor.user,
+            obj=template,
+            payload={"kind": kind},
+        )
     return template
 
 
@@ -67,12 +80,21 @@ def notification_template_reset(*, firm: Firm, actor: Membership, kind: str) -> 
     """Go back to the shipped default for this kind."""
     with transaction.atomic():
         NotificationTemplate.objects.filter(kind=kind).delete()
-        audit_record(firm_id=firm.pk, event="notification.template_reset", actor=actor.user, payload={"kind": kind})
+        audit_record(
+            firm_id=firm.pk,
+            event="notification.template_reset",
+            actor=actor.user,
+            payload={"kind": kind},
+        )
 
 
 def notification_render(*, firm: Firm, kind: str, facts: Facts, template=None) -> RenderedEmail:
-    return email_render(template or template_for(kind), merge_context(facts), firm_name=firm.name,
-                        brand_color=firm.brand_color)
+    return email_render(
+        template or template_for(kind),
+        merge_context(facts),
+        firm_name=firm.name,
+        brand_color=firm.brand_color,
+    )
 
 
 def _dedupe_key(kind: str, recipient: str, proposal, suffix: str) -> str:
@@ -80,12 +102,28 @@ def _dedupe_key(kind: str, recipient: str, proposal, suffix: str) -> str:
     return f"{base}:{suffix}" if suffix else base
 
 
-def outbound_message_insert(*, firm: Firm, kind: str, recipient: str, email: RenderedEmail, dedupe_key: str,
-                            proposal=None, secret_ref: str = "") -> OutboundMessage:
+def outbound_message_insert(
+    *,
+    firm: Firm,
+    kind: str,
+    recipient: str,
+    email: RenderedEmail,
+    dedupe_key: str,
+    proposal=None,
+    secret_ref: str = "",
+) -> OutboundMessage:
     """INSERT … ON CONFLICT DO NOTHING on (firm, dedupe_key); then send after commit."""
     row = OutboundMessage(
-        firm=firm, kind=kind, recipient=recipient, subject=email.subject, body_html=email.html, body_text=email.text,
-        dedupe_key=dedupe_key, secret_ref=secret_ref, proposal=proposal, proposal_version=getattr(proposal, "version", None),
+        firm=firm,
+        kind=kind,
+        recipient=recipient,
+        subject=email.subject,
+        body_html=email.html,
+        body_text=email.text,
+        dedupe_key=dedupe_key,
+        secret_ref=secret_ref,
+        proposal=proposal,
+        proposal_version=getattr(proposal, "version", None),
         proposal_hash=getattr(proposal, "content_hash", ""),
     )
     OutboundMessage.objects.bulk_create([row], ignore_conflicts=True)
@@ -97,23 +135,57 @@ def outbound_message_insert(*, firm: Firm, kind: str, recipient: str, email: Ren
     return message
 
 
-def notification_enqueue(*, firm: Firm, kind: str, recipient: str, proposal, portal_path: str = "",
-                         deadline=None, decision: str = "", filled=(), not_filled=(),
-                         dedupe_suffix: str = "", secret_ref: str = "") -> OutboundMessage:
+def notification_enqueue(
+    *,
+    firm: Firm,
+    kind: str,
+    recipient: str,
+    proposal,
+    portal_path: str = "",
+    deadline=None,
+    decision: str = "",
+    filled=(),
+    not_filled=(),
+    dedupe_suffix: str = "",
+    secret_ref: str = "",
+) -> OutboundMessage:
     """Render this kind of email about `proposal` for `recipient` and queue it (idempotent)."""
-    facts = proposal_facts(proposal, firm_name=firm.name, portal_path=portal_path, deadline=deadline,
-                           decision=decision, filled=tuple(filled), not_filled=tuple(not_filled))
+    facts = proposal_facts(
+        proposal,
+        firm_name=firm.name,
+        portal_path=portal_path,
+        deadline=deadline,
+        decision=decision,
+        filled=tuple(filled),
+        not_filled=tuple(not_filled),
+    )
     email = notification_render(firm=firm, kind=kind, facts=facts)
-    return outbound_message_insert(firm=firm, kind=kind, recipient=recipient, email=email, proposal=proposal,
-                                   dedupe_key=_dedupe_key(kind, recipient, proposal, dedupe_suffix), secret_ref=secret_ref)
+    return outbound_message_insert(
+        firm=firm,
+        kind=kind,
+        recipient=recipient,
+        email=email,
+        proposal=proposal,
+        dedupe_key=_dedupe_key(kind, recipient, proposal, dedupe_suffix),
+        secret_ref=secret_ref,
+    )
 
 
-def notification_test_send(*, firm: Firm, member: Membership, kind: str, scenario: str, template=None) -> OutboundMessage:
-    """"Send me a test": the (draft) template with a sample scenario, to the member's own address."""
+def notification_test_send(
+    *, firm: Firm, member: Membership, kind: str, scenario: str, template=None
+) -> OutboundMessage:
+    """ "Send me a test": the (draft) template with a sample scenario, to the member's own address."""
     from .outbox import one_off_dedupe_key
     from .samples import sample_facts
 
-    email = notification_render(firm=firm, kind=kind, facts=sample_facts(scenario, firm_name=firm.name), template=template)
+    email = notification_render(
+        firm=firm, kind=kind, facts=sample_facts(scenario, firm_name=firm.name), template=template
+    )
     email = RenderedEmail(f"[Test] {email.subject}"[:300], email.html, email.text)
-    return outbound_message_insert(firm=firm, kind=kind, recipient=member.user.email, email=email,
-                                   dedupe_key=one_off_dedupe_key())
+    return outbound_message_insert(
+        firm=firm,
+        kind=kind,
+        recipient=member.user.email,
+        email=email,
+        dedupe_key=one_off_dedupe_key(),
+    )

@@ -1,11 +1,14 @@
 """Tables for email: HTML with inline styles only (what email clients honour), and aligned
 plain text for the text part. Narrow enough for a phone: no fixed widths, wrapping cells."""
+
 from django.utils.html import escape
 
 from .values import Table
 
-_TABLE = ('<table cellpadding="0" cellspacing="0" border="0" '
-          'style="border-collapse:collapse;width:100%;max-width:560px;margin:8px 0 16px;font-size:14px;line-height:1.4">')
+_TABLE = (
+    '<table cellpadding="0" cellspacing="0" border="0" '
+    'style="border-collapse:collapse;width:100%;max-width:560px;margin:8px 0 16px;font-size:14px;line-height:1.4">'
+)
 _TH = "padding:6px 8px;border-bottom:2px solid #d0d7de;background:#f6f8fa;color:#1b1f24;font-weight:600;text-align:{align}"
 _TD = "padding:6px 8px;border-bottom:1px solid #e5e8eb;color:#1b1f24;text-align:{align};vertical-align:top"
 
@@ -16,7 +19,8 @@ def _align(table: Table, i: int) -> str:
 
 def _cells(table: Table, row: tuple[str, ...], tag: str, style: str) -> str:
     return "".join(
-        f'<{tag} style="{style.format(align=_align(table, i))}">{escape(cell)}</{tag}>' for i, cell in enumerate(row)
+        f'<{tag} style="{style.format(align=_align(table, i))}">{escape(cell)}</{tag}>'
+        for i, cell in enumerate(row)
     )
 
 
@@ -31,10 +35,15 @@ def table_html(table: Table) -> str:
 def table_text(table: Table) -> str:
     if not table.rows:
         return table.empty
-    widths = [max(len(r[i]) for r in (table.headers, *table.rows)) for i in range(len(table.headers))]
+    widths = [
+        max(len(r[i]) for r in (table.headers, *table.rows)) for i in range(len(table.headers))
+    ]
 
     def line(row):
-        return "  ".join(c.rjust(w) if table.numeric[i] else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip()
+        return "  ".join(
+            c.rjust(w) if table.numeric[i] else c.ljust(w)
+            for i, (c, w) in enumerate(zip(row, widths))
+        ).rstrip()
 
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([line(table.headers), rule, *(line(r) for r in table.rows)])

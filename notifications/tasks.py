@@ -1,4 +1,5 @@
 """Celery tasks of notifications: thin wrappers around the outbox services."""
+
 from celery import shared_task
 
 from firms.enqueue import enqueue_after_commit
@@ -28,5 +29,3 @@ def outbox_sweep_all() -> int:
     for firm_id in firm_ids:
         enqueue_after_commit(outbox_sweep_firm, firm_id=firm_id)
     return len(firm_ids)
-
-

@@ -1,4 +1,5 @@
 """Pure timing rules (R-NOTE-3/4), tested with an injected clock."""
+
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -15,7 +16,9 @@ def reminder_due(started_at: datetime, deadline: datetime, now: datetime) -> boo
 def retry_delay(attempts: int) -> timedelta:
     """Exponential backoff after the `attempts`-th failed try: base, 2×base, 4×base… capped."""
     base = settings.NOTIFICATIONS_RETRY_BASE_SECONDS
-    return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), settings.NOTIFICATIONS_RETRY_MAX_SECONDS))
+    return timedelta(
+        seconds=min(base * 2 ** max(attempts - 1, 0), settings.NOTIFICATIONS_RETRY_MAX_SECONDS)
+    )
 
 
 def sending_timeout() -> timedelta:

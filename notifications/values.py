@@ -1,5 +1,6 @@
 """The only value types a merge field can hold. The renderer refuses anything else, so no
 model object (and none of its attributes) can ever reach a template."""
+
 from dataclasses import dataclass
 
 

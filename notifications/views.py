@@ -2,6 +2,7 @@
 
 Email HTML is shown in a sandboxed iframe served by its own view, whose response allows the
 inline styles emails need and nothing else (no scripts; CSP sandbox)."""
+
 from csp.decorators import csp_replace
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -20,10 +21,20 @@ from .models import OutboundMessage
 from .permissions import template_editor_required
 from .samples import sample_facts
 from .selectors import outbox_messages, template_for, templates_overview
-from .services import notification_render, notification_template_reset, notification_template_save, notification_test_send
+from .services import (
+    notification_render,
+    notification_template_reset,
+    notification_template_save,
+    notification_test_send,
+)
 
-EMAIL_FRAME_CSP = {"style-src": ["'unsafe-inline'"], "img-src": ["'self'", "data:", "https:"], "frame-ancestors": ["'self'"],
-                   "script-src": ["'none'"], "sandbox": ["allow-popups", "allow-popups-to-escape-sandbox"]}
+EMAIL_FRAME_CSP = {
+    "style-src": ["'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "https:"],
+    "frame-ancestors": ["'self'"],
+    "script-src": ["'none'"],
+    "sandbox": ["allow-popups", "allow-popups-to-escape-sandbox"],
+}
 
 
 def email_frame(view):
@@ -39,7 +50,11 @@ def _kind(kind: str) -> str:
 
 class Draft:
     def __init__(self, data):
-        self.subject, self.body_html, self.body_text = data["subject"], data["body_html"], data["body_text"]
+        self.subject, self.body_html, self.body_text = (
+            data["subject"],
+            data["body_html"],
+            data["body_text"],
+        )
 
 
 @template_editor_required
@@ -56,12 +71,21 @@ def _editor_action(request, kind: str, form: TemplateForm):
     if not form.is_valid():
         return None
     if action == "test":
-        message = notification_test_send(firm=request.firm, member=request.membership, kind=kind,
-                                         scenario=form.cleaned_data["scenario"] or "small", template=Draft(form.cleaned_data))
+        message = notification_test_send(
+            firm=request.firm,
+            member=request.membership,
+            kind=kind,
+            scenario=form.cleaned_data["scenario"] or "small",
+            template=Draft(form.cleaned_data),
+        )
         messages.success(request, f"A test is on its way to {message.recipient}.")
         return redirect("notifications:message", pk=message.pk)
-    notification_template_save(firm=request.firm, actor=request.membership, kind=kind, **{
-        k: form.cleaned_data[k] for k in ("subject", "body_html", "body_text")})
+    notification_template_save(
+        firm=request.firm,
+        actor=request.membership,
+        kind=kind,
+        **{k: form.cleaned_data[k] for k in ("subject", "body_html", "body_text")},
+    )
     messages.success(request, "Template saved.")
     return redirect("notifications:template_edit", kind=kind)
 
@@ -77,12 +101,25 @@ def template_edit(request, kind: str):
         if done:
             return done
     else:
-        form = TemplateForm(initial={"subject": current.subject, "body_html": current.body_html,
-                                     "body_text": current.body_text, "scenario": "small"})
-    return render(request, "notifications/template_edit.html", {
-        "kind": kind, "label": Kind(kind).label, "form": form, "is_default": getattr(current, "is_default", False),
-        "fields": FIELDS.values(),
-    })
+        form = TemplateForm(
+            initial={
+                "subject": current.subject,
+                "body_html": current.body_html,
+                "body_text": current.body_text,
+                "scenario": "small",
+            }
+        )
+    return render(
+        request,
+        "notifications/template_edit.html",
+        {
+            "kind": kind,
+            "label": Kind(kind).label,
+            "form": form,
+            "is_default": getattr(current, "is_default", False),
+            "fields": FIELDS.values(),
+        },
+    )
 
 
 @template_editor_required
@@ -98,8 +135,12 @@ def template_preview(request, kind: str):
             return render(request, "notifications/preview_errors.html", {"form": form})
         template, scenario = Draft(form.cleaned_data), form.cleaned_data["scenario"] or "small"
     try:
-        email = notification_render(firm=request.firm, kind=kind, template=template,
-                                    facts=sample_facts(scenario, firm_name=request.firm.name))
+        email = notification_render(
+            firm=request.firm,
+            kind=kind,
+            template=template,
+            facts=sample_facts(scenario, firm_name=request.firm.name),
+        )
     except MergeSyntaxError as error:  # a saved template that no longer validates
         return render(request, "notifications/preview_errors.html", {"errors": error.errors})
     return HttpResponse(email.html)
@@ -109,10 +150,20 @@ def template_preview(request, kind: str):
 def outbox(request):
     status = request.GET.get("status") if request.GET.get("status") in MessageStatus.values else ""
     kind = request.GET.get("kind") if request.GET.get("kind") in Kind.values else ""
-    page = Paginator(outbox_messages(status=status, kind=kind), 50).get_page(request.GET.get("page"))
-    return render(request, "notifications/outbox.html", {
-        "page": page, "status": status, "kind": kind, "statuses": MessageStatus.choices, "kinds": Kind.choices,
-    })
+    page = Paginator(outbox_messages(status=status, kind=kind), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "notifications/outbox.html",
+        {
+            "page": page,
+            "status": status,
+            "kind": kind,
+            "statuses": MessageStatus.choices,
+            "kinds": Kind.choices,
+        },
+    )
 
 
 @staff_required

@@ -2,6 +2,7 @@
 token for a session and redirects to a token-free URL, but that one request line (the
 runserver/proxy access log) and any 404/410 warning from django.request would name it.
 This filter rewrites /portal/l/<token>/ to /portal/l/[redacted]/ in every record it sees."""
+
 import logging
 import re
 

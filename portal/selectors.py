@@ -1,4 +1,5 @@
 """What a client may see: only approvals and accounts of their own Client record."""
+
 from decimal import Decimal
 
 from django.db.models import OuterRef, Subquery
@@ -10,23 +11,46 @@ from firms.precompiled import Precompiled
 from portfolios.models import Account, ModelTarget, Position, Price
 from portfolios.selectors import HoldingRow, holding_value, holdings_grouped, holdings_values
 
-HISTORY_STATUSES = ("approved", "queued", "submitted", "executed", "partially_executed", "declined", "expired")
+HISTORY_STATUSES = (
+    "approved",
+    "queued",
+    "submitted",
+    "executed",
+    "partially_executed",
+    "declined",
+    "expired",
+)
 
 
 def client_approvals(user):
-    return (Approval.objects.filter(proposal__account__client__user=user)
-            .select_related("proposal__account").order_by("-started_at"))
+    return (
+        Approval.objects.filter(proposal__account__client__user=user)
+        .select_related("proposal__account")
+        .order_by("-started_at")
+    )
 
 
 def _positions_with_close(account_id: int):
-    last_close = Price.objects.filter(security=OuterRef("security")).order_by("-date").values("close")[:1]
-    return Position.objects.filter(account_id=account_id).annotate(close=Subquery(last_close)).only("quantity")
+    last_close = (
+        Price.objects.filter(security=OuterRef("security")).order_by("-date").values("close")[:1]
+    )
+    return (
+        Position.objects.filter(account_id=account_id)
+        .annotate(close=Subquery(last_close))
+        .only("quantity")
+    )
 
 
 _positions = Precompiled(_positions_with_close, 1)
-_earlier = Precompiled(lambda account_id, exclude_id: Proposal.objects.filter(account_id=account_id, status__in=HISTORY_STATUSES)
-                       .exclude(pk=exclude_id).only("as_of", "status", "drift_before", "drift_after", "total_value")
-                       .order_by("-as_of")[:10], 2)
+_earlier = Precompiled(
+    lambda account_id, exclude_id: (
+        Proposal.objects.filter(account_id=account_id, status__in=HISTORY_STATUSES)
+        .exclude(pk=exclude_id)
+        .only("as_of", "status", "drift_before", "drift_after", "total_value")
+        .order_by("-as_of")[:10]
+    ),
+    2,
+)
 
 
 def account_value(account_id: int) -> Decimal:
@@ -39,24 +63,59 @@ def account_value(account_id: int) -> Decimal:
 def rebalance_history(account, *, exclude_id: int | None = None) -> list[dict]:
     """Earlier rebalances of the account, with drift before/after and the value change since."""
     today = account_value(account.pk)
-    earlier = _earlier(account.pk, exclude_id) if exclude_id is not None else (
-        Proposal.objects.filter(account=account, status__in=HISTORY_STATUSES)
-        .only("as_of", "status", "drift_before", "drift_after", "total_value").order_by("-as_of")[:10])
-    return [{"proposal": p, "value_then": p.total_value, "change": today - p.total_value,
-             "change_pct": ((today - p.total_value) / p.total_value * 100).quantize(Decimal("0.01")) if p.total_value else None}
-            for p in earlier]
+    earlier = (
+        _earlier(account.pk, exclude_id)
+        if exclude_id is not None
+        else (
+            Proposal.objects.filter(account=account, status__in=HISTORY_STATUSES)
+            .only("as_of", "status", "drift_before", "drift_after", "total_value")
+            .order_by("-as_of")[:10]
+        )
+    )
+    return [
+        {
+            "proposal": p,
+            "value_then": p.total_value,
+            "change": today - p.total_value,
+            "change_pct": ((today - p.total_value) / p.total_value * 100).quantize(Decimal("0.01"))
+            if p.total_value
+            else None,
+        }
+        for p in earlier
+    ]
 
 
 # --- The portal home (the clients' busiest page), compiled once per process --------------
 
-_holdings = Precompiled(lambda user_id: holdings_values(Position.objects.filter(account__client__user=user_id)), 1)
-_targets = Precompiled(lambda user_id: ModelTarget.objects.filter(
-    model_id__in=Subquery(Account.objects.filter(client__user=user_id).values("model_id"))).values_list("model_id", "asset_class", "weight"), 1)
-_waiting = Precompiled(lambda user_id: client_approvals(user_id).filter(
-    status=ApprovalStatus.PENDING, steps__role=StepRole.CLIENT, steps__status=StepStatus.ACTIVE)
-    .only("status", "started_at", "deadline", "proposal__account__number"), 1)
-_decided = Precompiled(lambda user_id: client_approvals(user_id).exclude(status=ApprovalStatus.PENDING)
-                       .only("status", "started_at", "deadline", "proposal__account__number")[:10], 1)
+_holdings = Precompiled(
+    lambda user_id: holdings_values(Position.objects.filter(account__client__user=user_id)), 1
+)
+_targets = Precompiled(
+    lambda user_id: ModelTarget.objects.filter(
+        model_id__in=Subquery(Account.objects.filter(client__user=user_id).values("model_id"))
+    ).values_list("model_id", "asset_class", "weight"),
+    1,
+)
+_waiting = Precompiled(
+    lambda user_id: (
+        client_approvals(user_id)
+        .filter(
+            status=ApprovalStatus.PENDING,
+            steps__role=StepRole.CLIENT,
+            steps__status=StepStatus.ACTIVE,
+        )
+        .only("status", "started_at", "deadline", "proposal__account__number")
+    ),
+    1,
+)
+_decided = Precompiled(
+    lambda user_id: (
+        client_approvals(user_id)
+        .exclude(status=ApprovalStatus.PENDING)
+        .only("status", "started_at", "deadline", "proposal__account__number")[:10]
+    ),
+    1,
+)
 
 
 def client_holdings(user_id: int) -> dict[int, list[HoldingRow]]:
@@ -68,7 +127,9 @@ def client_model_targets(user_id: int) -> dict[int, list[dict]]:
     """portfolios.selectors.model_targets() of the models of all the client's accounts."""
     targets: dict[int, list[dict]] = {}
     for model_id, asset_class, weight in _targets(user_id):
-        targets.setdefault(model_id, []).append({"model_id": model_id, "asset_class": asset_class, "weight": weight})
+        targets.setdefault(model_id, []).append(
+            {"model_id": model_id, "asset_class": asset_class, "weight": weight}
+        )
     return targets
 
 

@@ -5,6 +5,7 @@ A link session is bound to the approval its link was for (LINK_APPROVAL_KEY). It
 approval only, and only while it is waiting: once the approval is decided, expired or replaced,
 the session may still show that approval's own page and signed copy (the record of what was
 done), and any other request ends it with a page saying why (issue 17)."""
+
 from django.contrib.auth import logout
 
 from approvals.choices import ApprovalStatus, AuthMethod, StepRole, StepStatus
@@ -46,19 +47,27 @@ def link_session_refusal(request, *, pk: int | None, acting: bool, now) -> tuple
     if request.session.get(AUTH_KEY) != AuthMethod.LINK:
         return "", False
     bound = request.session.get(LINK_APPROVAL_KEY)
-    row = Approval.objects.filter(pk=bound).values("status", "deadline", "proposal__status").first() if bound else None
+    row = (
+        Approval.objects.filter(pk=bound).values("status", "deadline", "proposal__status").first()
+        if bound
+        else None
+    )
     if row is None:
         return "This session from an emailed link is no longer valid. Nothing was changed.", True
     ended = _ended(bound, row, now)
     if not ended:
         if acting and pk != bound:
-            return ("You opened this page from the link for another proposal. Use the link in this proposal's own email "
-                    "to decide on it. Nothing was changed."), False
+            return (
+                "You opened this page from the link for another proposal. Use the link in this proposal's own email "
+                "to decide on it. Nothing was changed."
+            ), False
         return "", False
     if pk == bound and not acting:
         return "", False  # the record of what happened to the proposal the link was for
-    return (f"Your session from the emailed link has ended: {ended}. Nothing was changed. "
-            "To decide on another proposal, use the link in its own email."), True
+    return (
+        f"Your session from the emailed link has ended: {ended}. Nothing was changed. "
+        "To decide on another proposal, use the link in its own email."
+    ), True
 
 
 def _ended(approval_id: int, row: dict, now) -> str:
@@ -69,7 +78,9 @@ def _ended(approval_id: int, row: dict, now) -> str:
         return _ENDED.get(row["status"], "the proposal it was for is closed")
     if now >= row["deadline"]:
         return _ENDED[ApprovalStatus.EXPIRED]
-    if not ApprovalStep.objects.filter(approval_id=approval_id, role=StepRole.CLIENT, status=StepStatus.ACTIVE).exists():
+    if not ApprovalStep.objects.filter(
+        approval_id=approval_id, role=StepRole.CLIENT, status=StepStatus.ACTIVE
+    ).exists():
         return "you already gave your decision on the proposal it was for"
     return ""
 

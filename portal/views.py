@@ -1,5 +1,6 @@
 """The client's own pages. A client sees only the accounts and proposals of their own Client
 record; another client's id is a 404. Decisions are POSTs with a session and a CSRF token."""
+
 from functools import wraps
 
 from django.contrib import messages
@@ -25,21 +26,46 @@ from portfolios.models import Account
 from portfolios.selectors import account_allocation
 
 from .forms import ApproveForm, DeclineForm
-from .selectors import (client_approvals, client_holdings, client_model_targets, client_waiting_and_decided,
-                        rebalance_history)
-from .sessions import AUTH_KEY, client_user_ensure, link_session_end, link_session_refusal, link_session_start
-
+from .selectors import (
+    client_approvals,
+    client_holdings,
+    client_model_targets,
+    client_waiting_and_decided,
+    rebalance_history,
+)
+from .sessions import (
+    AUTH_KEY,
+    client_user_ensure,
+    link_session_end,
+    link_session_refusal,
+    link_session_start,
+)
 
 # The portal's per-request lookups, compiled once per process (firms.precompiled).
-_client_accounts = Precompiled(lambda user_id: Account.objects.filter(client__user=user_id).select_related("model")
-                               .only("number", "registration", "model_id", "model__name").order_by("number"), 1)
-_client_approval = Precompiled(lambda user_id, pk: client_approvals(user_id).select_related("proposal__account__client")
-                               .filter(pk=pk), 2)
-_approval_steps = Precompiled(lambda approval_id: ApprovalStep.objects.filter(approval_id=approval_id).order_by("position"), 1)
+_client_accounts = Precompiled(
+    lambda user_id: (
+        Account.objects.filter(client__user=user_id)
+        .select_related("model")
+        .only("number", "registration", "model_id", "model__name")
+        .order_by("number")
+    ),
+    1,
+)
+_client_approval = Precompiled(
+    lambda user_id, pk: (
+        client_approvals(user_id).select_related("proposal__account__client").filter(pk=pk)
+    ),
+    2,
+)
+_approval_steps = Precompiled(
+    lambda approval_id: ApprovalStep.objects.filter(approval_id=approval_id).order_by("position"), 1
+)
 
 
 def _link_problem(request, message: str, status: int, title: str = ""):
-    response = render(request, "portal/link_problem.html", {"problem": message, "title": title}, status=status)
+    response = render(
+        request, "portal/link_problem.html", {"problem": message, "title": title}, status=status
+    )
     response["Referrer-Policy"] = "no-referrer"
     return response
 
@@ -47,6 +73,7 @@ def _link_problem(request, message: str, status: int, title: str = ""):
 def link_session_guard(*, acting: bool):
     """A session opened from an emailed link acts only on its own approval while it waits,
     and ends once that approval is decided, expired or replaced (portal.sessions)."""
+
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, pk: int | None = None, **kwargs):
@@ -54,10 +81,16 @@ def link_session_guard(*, acting: bool):
             if problem:
                 if end:
                     link_session_end(request)
-                return _link_problem(request, problem, 410 if end else 403,
-                                     "Your session from the emailed link has ended" if end else "Not from this link")
+                return _link_problem(
+                    request,
+                    problem,
+                    410 if end else 403,
+                    "Your session from the emailed link has ended" if end else "Not from this link",
+                )
             return view(request, *args, **({"pk": pk} if pk is not None else {}), **kwargs)
+
         return wrapped
+
     return decorator
 
 
@@ -68,14 +101,18 @@ def home(request):
     holdings, targets = client_holdings(request.user.pk), client_model_targets(request.user.pk)
     cards = []
     for account in accounts:  # a client has a handful of accounts, not thousands
-        total, allocation = account_allocation(account, holdings.get(account.pk, []), targets.get(account.model_id, []))
+        total, allocation = account_allocation(
+            account, holdings.get(account.pk, []), targets.get(account.model_id, [])
+        )
         chart = grouped_bars(
             [(row.label, row.current_pct, row.target_pct) for row in allocation],
             title=f"Account ending {account.number[-4:]}: current vs target",
         )
         cards.append({"account": account, "total": total, "allocation": allocation, "chart": chart})
     waiting, decided = client_waiting_and_decided(request.user.pk)
-    return render(request, "portal/home.html", {"cards": cards, "waiting": waiting, "decided": decided})
+    return render(
+        request, "portal/home.html", {"cards": cards, "waiting": waiting, "decided": decided}
+    )
 
 
 @require_GET
@@ -87,10 +124,16 @@ def link(request, token: str):
         return _link_problem(request, check.problem, 404 if check.link is None else 410)
     client = check.link.client
     if request.user.is_authenticated and request.user.pk != client.user_id:
-        return _link_problem(request, "This link was sent to someone else. Sign out first if it is yours; nothing was changed.", 403)
+        return _link_problem(
+            request,
+            "This link was sent to someone else. Sign out first if it is yours; nothing was changed.",
+            403,
+        )
     with firm_scope(firm_id):
         user = client_user_ensure(client=client)
-        type(check.link).objects.filter(pk=check.link.pk, opened_at__isnull=True).update(opened_at=timezone.now())
+        type(check.link).objects.filter(pk=check.link.pk, opened_at__isnull=True).update(
+            opened_at=timezone.now()
+        )
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     link_session_start(request, approval_id=check.link.approval_id)
     response = redirect("portal:proposal", pk=check.link.approval_id)
@@ -111,26 +154,43 @@ def _client_step(approval):
 
 
 def _can_decide(approval, client_step) -> bool:
-    return bool(client_step and client_step.status == StepStatus.ACTIVE and approval.status == "pending"
-                and timezone.now() < approval.deadline)
+    return bool(
+        client_step
+        and client_step.status == StepStatus.ACTIVE
+        and approval.status == "pending"
+        and timezone.now() < approval.deadline
+    )
 
 
 def _code_required(request, approval) -> bool:
     """Signing from a link session needs a one-time code where the firm asks for one."""
-    return request.session.get(AUTH_KEY) == AuthMethod.LINK and signing_code_required(firm_id=approval.firm_id)
+    return request.session.get(AUTH_KEY) == AuthMethod.LINK and signing_code_required(
+        firm_id=approval.firm_id
+    )
 
 
 def _review(request, approval, approve_form=None, decline_form=None, status=200):
     proposal = approval.proposal
     client_step = _client_step(approval)
     can_decide = _can_decide(approval, client_step)
-    context = {**proposal_review(proposal), "approval": approval, "client_step": client_step, "can_decide": can_decide,
-               "code_required": can_decide and _code_required(request, approval),
-               "disclosures": DISCLOSURES, "history": rebalance_history(proposal.account, exclude_id=proposal.pk),
-               "signature": getattr(approval, "signature", None) if approval.status == "approved" else None,
-               "approve_form": approve_form or ApproveForm(initial={"content_hash": approval.content_hash},
-                                                           expected_name=proposal.account.client.name),
-               "decline_form": decline_form or DeclineForm()}
+    context = {
+        **proposal_review(proposal),
+        "approval": approval,
+        "client_step": client_step,
+        "can_decide": can_decide,
+        "code_required": can_decide and _code_required(request, approval),
+        "disclosures": DISCLOSURES,
+        "history": rebalance_history(proposal.account, exclude_id=proposal.pk),
+        "signature": getattr(approval, "signature", None)
+        if approval.status == "approved"
+        else None,
+        "approve_form": approve_form
+        or ApproveForm(
+            initial={"content_hash": approval.content_hash},
+            expected_name=proposal.account.client.name,
+        ),
+        "decline_form": decline_form or DeclineForm(),
+    }
     return render(request, "portal/proposal.html", context, status=status)
 
 
@@ -154,7 +214,9 @@ def signing_code(request, pk: int):
     except ApprovalRefused as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "We emailed you a six-digit code. Type it below within 10 minutes to sign.")
+        messages.success(
+            request, "We emailed you a six-digit code. Type it below within 10 minutes to sign."
+        )
     return redirect("portal:proposal", pk=pk)
 
 
@@ -166,12 +228,21 @@ def approve(request, pk: int):
     form = ApproveForm(request.POST, expected_name=approval.proposal.account.client.name)
     if not form.is_valid():
         return _review(request, approval, approve_form=form, status=400)
-    evidence = Evidence(typed_name=form.cleaned_data["typed_name"], ip_address=request.META.get("REMOTE_ADDR", ""),
-                        user_agent=request.META.get("HTTP_USER_AGENT", ""),
-                        auth_method=request.session.get(AUTH_KEY, AuthMethod.PASSWORD),
-                        shown_hash=form.cleaned_data["content_hash"], signing_code=form.cleaned_data["signing_code"])
-    return _decided(request, pk, lambda: approval_client_approve(approval_id=pk, user=request.user, evidence=evidence,
-                                                                 now=timezone.now()))
+    evidence = Evidence(
+        typed_name=form.cleaned_data["typed_name"],
+        ip_address=request.META.get("REMOTE_ADDR", ""),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        auth_method=request.session.get(AUTH_KEY, AuthMethod.PASSWORD),
+        shown_hash=form.cleaned_data["content_hash"],
+        signing_code=form.cleaned_data["signing_code"],
+    )
+    return _decided(
+        request,
+        pk,
+        lambda: approval_client_approve(
+            approval_id=pk, user=request.user, evidence=evidence, now=timezone.now()
+        ),
+    )
 
 
 @client_required
@@ -181,8 +252,13 @@ def decline(request, pk: int):
     _approval(request, pk)
     form = DeclineForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    return _decided(request, pk, lambda: approval_client_decline(approval_id=pk, user=request.user, reason=reason,
-                                                                 now=timezone.now()))
+    return _decided(
+        request,
+        pk,
+        lambda: approval_client_decline(
+            approval_id=pk, user=request.user, reason=reason, now=timezone.now()
+        ),
+    )
 
 
 def _decided(request, pk, act):
@@ -202,5 +278,8 @@ def signed_pdf(request, pk: int):
     signature = getattr(approval, "signature", None) if approval.status == "approved" else None
     if signature is None or not signature.pdf:
         raise Http404("No signed copy exists for this proposal.")
-    return FileResponse(signature.pdf.open("rb"), content_type="application/pdf",
-                        filename=f"signed-proposal-{approval.proposal_id}-v{approval.version}.pdf")
+    return FileResponse(
+        signature.pdf.open("rb"),
+        content_type="application/pdf",
+        filename=f"signed-proposal-{approval.proposal_id}-v{approval.version}.pdf",
+    )

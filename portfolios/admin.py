@@ -7,7 +7,15 @@ from . import models as m
 
 @admin.register(m.Custodian, site=firm_admin_site)
 class CustodianAdmin(FirmModelAdmin):
-    list_display = ("code", "name", "fee_per_trade", "fee_bps", "spread_bps", "supports_fractional", "adapter")
+    list_display = (
+        "code",
+        "name",
+        "fee_per_trade",
+        "fee_bps",
+        "spread_bps",
+        "supports_fractional",
+        "adapter",
+    )
     search_fields = ("code", "name")
 
 
@@ -73,8 +81,25 @@ class ModelPortfolioAdmin(FirmModelAdmin):
 
 @admin.register(m.Account, site=firm_admin_site)
 class AccountAdmin(FirmModelAdmin):
-    list_display = ("number", "client", "registration", "tax_status", "segment", "model", "custodian", "advisor")
-    list_filter = ("segment", "registration", "tax_status", "risk_profile", "custodian", "model", "advisor")
+    list_display = (
+        "number",
+        "client",
+        "registration",
+        "tax_status",
+        "segment",
+        "model",
+        "custodian",
+        "advisor",
+    )
+    list_filter = (
+        "segment",
+        "registration",
+        "tax_status",
+        "risk_profile",
+        "custodian",
+        "model",
+        "advisor",
+    )
     search_fields = ("number", "client__name", "client__email")
     autocomplete_fields = ("client", "model", "custodian")
     list_select_related = ("client", "model", "custodian", "advisor__user")

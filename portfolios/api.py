@@ -1,5 +1,6 @@
 """Read-only REST endpoints for the book. Querysets come from the firm-scoped managers; the
 middleware has entered the caller's firm scope (session or token)."""
+
 from django.utils.dateparse import parse_date
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
@@ -10,7 +11,15 @@ from .models import Account, Client, ModelPortfolio, ModelTarget, Position, Pric
 class SecuritySerializer(serializers.ModelSerializer):
     class Meta:
         model = Security
-        fields = ["id", "symbol", "name", "asset_class", "security_type", "liquidity", "diversified"]
+        fields = [
+            "id",
+            "symbol",
+            "name",
+            "asset_class",
+            "security_type",
+            "liquidity",
+            "diversified",
+        ]
 
 
 class ClientSerializer(serializers.ModelSerializer):
@@ -36,8 +45,19 @@ class AccountSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Account
-        fields = ["id", "number", "client", "registration", "tax_status", "custodian", "segment",
-                  "risk_profile", "model", "advisor_email", "positions"]
+        fields = [
+            "id",
+            "number",
+            "client",
+            "registration",
+            "tax_status",
+            "custodian",
+            "segment",
+            "risk_profile",
+            "model",
+            "advisor_email",
+            "positions",
+        ]
 
 
 class TargetSerializer(serializers.ModelSerializer):

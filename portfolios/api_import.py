@@ -17,7 +17,12 @@ class CanImportBook(BasePermission):
 
     def has_permission(self, request, view):
         membership = getattr(request._request, "membership", None)
-        return bool(request.user and request.user.is_authenticated and membership and membership.role in IMPORT_ROLES)
+        return bool(
+            request.user
+            and request.user.is_authenticated
+            and membership
+            and membership.role in IMPORT_ROLES
+        )
 
 
 class BookUploadSerializer(serializers.Serializer):
@@ -47,12 +52,19 @@ class ImportRefusedSerializer(serializers.Serializer):
 
 
 class ImportedSerializer(serializers.Serializer):
-    counts = serializers.DictField(child=serializers.IntegerField(), help_text="Rows written per kind.")
+    counts = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Rows written per kind."
+    )
     unknown_gain_sells = serializers.IntegerField(
-        help_text="Sells with neither realized_gain nor cost_basis: their gain is unknown (a possible loss to the wash-sale check).")
-    ignored_columns = serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
-                                            help_text="Per file, the header columns the format does not know (not read).")
-    notes = serializers.ListField(child=serializers.CharField(), help_text="The two above, in words.")
+        help_text="Sells with neither realized_gain nor cost_basis: their gain is unknown (a possible loss to the wash-sale check)."
+    )
+    ignored_columns = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Per file, the header columns the format does not know (not read).",
+    )
+    notes = serializers.ListField(
+        child=serializers.CharField(), help_text="The two above, in words."
+    )
 
 
 class BookImportView(APIView):
@@ -64,7 +76,9 @@ class BookImportView(APIView):
         request={"multipart/form-data": BookUploadSerializer},
         responses={
             201: ImportedSerializer,
-            400: OpenApiResponse(ImportRefusedSerializer, description="Refused: nothing was written."),
+            400: OpenApiResponse(
+                ImportRefusedSerializer, description="Refused: nothing was written."
+            ),
         },
     )
     def post(self, request):
@@ -72,11 +86,23 @@ class BookImportView(APIView):
         if not files:
             message = f"Attach at least one CSV file as a field named one of: {', '.join(KINDS)}."
             error = {"file": "", "row": None, "column": "", "message": message}
-            return Response({"errors": [error], "error_count": 1}, status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"errors": [error], "error_count": 1}, status=status.HTTP_400_BAD_REQUEST
+            )
         req = request._request
         result = book_import(firm=req.firm, files=files, actor=req.membership, source="api")
         if result.ok:
-            return Response({"counts": result.counts, "unknown_gain_sells": result.unknown_gain_sells,
-                             "ignored_columns": result.ignored_columns, "notes": result.notes}, status=status.HTTP_201_CREATED)
+            return Response(
+                {
+                    "counts": result.counts,
+                    "unknown_gain_sells": result.unknown_gain_sells,
+                    "ignored_columns": result.ignored_columns,
+                    "notes": result.notes,
+                },
+                status=status.HTTP_201_CREATED,
+            )
         errors = [error.as_dict() for error in result.errors]
-        return Response({"errors": errors, "error_count": result.error_count}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(
+            {"errors": errors, "error_count": result.error_count},
+            status=status.HTTP_400_BAD_REQUEST,
+        )

@@ -11,7 +11,9 @@ class AssetClass(models.TextChoices):
     CASH = "cash", "Cash"
 
 
-EQUITY_CLASSES = frozenset({AssetClass.US_EQUITY, AssetClass.INTL_EQUITY, AssetClass.EMERGING_EQUITY})
+EQUITY_CLASSES = frozenset(
+    {AssetClass.US_EQUITY, AssetClass.INTL_EQUITY, AssetClass.EMERGING_EQUITY}
+)
 
 
 class SecurityType(models.TextChoices):

@@ -1,12 +1,12 @@
 """The fixed catalogue behind the demo: firms, staff, securities, price factors, models,
 custodians and the account archetypes that cover every segment, registration and tier."""
+
 from dataclasses import dataclass
 from decimal import Decimal
 
 from firms.roles import Role
 
-from .choices import AssetClass, Liquidity, Registration, RiskProfile, Segment, SecurityType
-
+from .choices import AssetClass, Liquidity, Registration, RiskProfile, SecurityType, Segment
 
 
 @dataclass(frozen=True)
@@ -16,7 +16,10 @@ class DemoFirm:
     seed: int
 
 
-FIRMS = (DemoFirm("Harbor Point Advisors", "harbor", 11), DemoFirm("Summit Ridge Wealth", "summit", 23))
+FIRMS = (
+    DemoFirm("Harbor Point Advisors", "harbor", 11),
+    DemoFirm("Summit Ridge Wealth", "summit", 23),
+)
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,13 @@ LAST_NAMES = (
     "Ramirez Lewis Robinson Walker Young Allen King Wright Scott Torres Nguyen Hill Flores Kim Patel"
 ).split()
 
-INSTITUTION_KINDS = ("Foundation", "Family Foundation", "College Endowment", "Hospital Endowment", "Pension Trust")
+INSTITUTION_KINDS = (
+    "Foundation",
+    "Family Foundation",
+    "College Endowment",
+    "Hospital Endowment",
+    "Pension Trust",
+)
 
 
 @dataclass(frozen=True)
@@ -89,12 +98,26 @@ class SecuritySpec:
     liquidity: str = Liquidity.DAILY
 
 
-US, INTL, EM, FI = AssetClass.US_EQUITY, AssetClass.INTL_EQUITY, AssetClass.EMERGING_EQUITY, AssetClass.FIXED_INCOME
-ETF, FUND, STOCK, BOND = SecurityType.ETF, SecurityType.MUTUAL_FUND, SecurityType.STOCK, SecurityType.BOND
+US, INTL, EM, FI = (
+    AssetClass.US_EQUITY,
+    AssetClass.INTL_EQUITY,
+    AssetClass.EMERGING_EQUITY,
+    AssetClass.FIXED_INCOME,
+)
+ETF, FUND, STOCK, BOND = (
+    SecurityType.ETF,
+    SecurityType.MUTUAL_FUND,
+    SecurityType.STOCK,
+    SecurityType.BOND,
+)
 SECURITIES = (
     SecuritySpec("VTI", "Vanguard Total Stock Market ETF", US, ETF, 230, "us", diversified=True),
-    SecuritySpec("ITOT", "iShares Core S&P Total U.S. Stock Market ETF", US, ETF, 110, "us", diversified=True),
-    SecuritySpec("VTSAX", "Vanguard Total Stock Market Index Admiral", US, FUND, 115, "us", diversified=True),
+    SecuritySpec(
+        "ITOT", "iShares Core S&P Total U.S. Stock Market ETF", US, ETF, 110, "us", diversified=True
+    ),
+    SecuritySpec(
+        "VTSAX", "Vanguard Total Stock Market Index Admiral", US, FUND, 115, "us", diversified=True
+    ),
     SecuritySpec("VOO", "Vanguard S&P 500 ETF", US, ETF, 430, "us", 0.005, diversified=True),
     SecuritySpec("IVV", "iShares Core S&P 500 ETF", US, ETF, 470, "us", 0.005, diversified=True),
     SecuritySpec("FXAIX", "Fidelity 500 Index Fund", US, FUND, 165, "us", 0.005, diversified=True),
@@ -106,29 +129,112 @@ SECURITIES = (
     SecuritySpec("JNJ", "Johnson & Johnson", US, STOCK, 155, "us", 0.15),
     SecuritySpec("XOM", "Exxon Mobil Corp.", US, STOCK, 105, "us", 0.25),
     SecuritySpec("PG", "Procter & Gamble Co.", US, STOCK, 150, "us", 0.15),
-    SecuritySpec("VEA", "Vanguard FTSE Developed Markets ETF", INTL, ETF, 47, "intl", diversified=True),
-    SecuritySpec("IEFA", "iShares Core MSCI EAFE ETF", INTL, ETF, 70, "intl", 0.02, diversified=True),
-    SecuritySpec("VXUS", "Vanguard Total International Stock ETF", INTL, ETF, 58, "intl", diversified=True),
-    SecuritySpec("VTIAX", "Vanguard Total Intl Stock Index Admiral", INTL, FUND, 31, "intl", diversified=True),
+    SecuritySpec(
+        "VEA", "Vanguard FTSE Developed Markets ETF", INTL, ETF, 47, "intl", diversified=True
+    ),
+    SecuritySpec(
+        "IEFA", "iShares Core MSCI EAFE ETF", INTL, ETF, 70, "intl", 0.02, diversified=True
+    ),
+    SecuritySpec(
+        "VXUS", "Vanguard Total International Stock ETF", INTL, ETF, 58, "intl", diversified=True
+    ),
+    SecuritySpec(
+        "VTIAX", "Vanguard Total Intl Stock Index Admiral", INTL, FUND, 31, "intl", diversified=True
+    ),
     SecuritySpec("VWO", "Vanguard FTSE Emerging Markets ETF", EM, ETF, 42, "em", diversified=True),
-    SecuritySpec("IEMG", "iShares Core MSCI Emerging Markets ETF", EM, ETF, 52, "em", 0.02, diversified=True),
-    SecuritySpec("BND", "Vanguard Total Bond Market ETF", FI, ETF, 72, "agg_bond", 0.003, diversified=True),
-    SecuritySpec("AGG", "iShares Core U.S. Aggregate Bond ETF", FI, ETF, 98, "agg_bond", 0.006, diversified=True),
-    SecuritySpec("VBTLX", "Vanguard Total Bond Market Index Adm", FI, FUND, 9.8, "agg_bond", 0.003, diversified=True),
-    SecuritySpec("FXNAX", "Fidelity U.S. Bond Index Fund", FI, FUND, 10.2, "agg_bond", 0.006, diversified=True),
-    SecuritySpec("VTIP", "Vanguard Short-Term Infl-Protected ETF", FI, ETF, 48, "tips", 0.003, diversified=True),
-    SecuritySpec("MUB", "iShares National Muni Bond ETF", FI, ETF, 106, "muni", 0.004, diversified=True),
-    SecuritySpec("VTEB", "Vanguard Tax-Exempt Bond ETF", FI, ETF, 50, "muni", 0.006, diversified=True),
-    SecuritySpec("VWIUX", "Vanguard Interm-Term Tax-Exempt Adm", FI, FUND, 13.5, "muni", 0.004, diversified=True),
-    SecuritySpec("UST-4.25-2030", "U.S. Treasury Note 4.25% 2030-11-15", FI, BOND, 99.5, "treasury", 0.005),
-    SecuritySpec("UST-3.875-2033", "U.S. Treasury Note 3.875% 2033-08-15", FI, BOND, 97.0, "treasury", 0.01),
-    SecuritySpec("NYC-GO-5-2034", "New York City GO 5.00% 2034-08-01", FI, BOND, 104.0, "muni", 0.01),
-    SecuritySpec("VNQ", "Vanguard Real Estate ETF", AssetClass.REAL_ESTATE, ETF, 85, "reit", diversified=True),
-    SecuritySpec("SCHH", "Schwab U.S. REIT ETF", AssetClass.REAL_ESTATE, ETF, 20, "reit", 0.02, diversified=True),
+    SecuritySpec(
+        "IEMG", "iShares Core MSCI Emerging Markets ETF", EM, ETF, 52, "em", 0.02, diversified=True
+    ),
+    SecuritySpec(
+        "BND", "Vanguard Total Bond Market ETF", FI, ETF, 72, "agg_bond", 0.003, diversified=True
+    ),
+    SecuritySpec(
+        "AGG",
+        "iShares Core U.S. Aggregate Bond ETF",
+        FI,
+        ETF,
+        98,
+        "agg_bond",
+        0.006,
+        diversified=True,
+    ),
+    SecuritySpec(
+        "VBTLX",
+        "Vanguard Total Bond Market Index Adm",
+        FI,
+        FUND,
+        9.8,
+        "agg_bond",
+        0.003,
+        diversified=True,
+    ),
+    SecuritySpec(
+        "FXNAX",
+        "Fidelity U.S. Bond Index Fund",
+        FI,
+        FUND,
+        10.2,
+        "agg_bond",
+        0.006,
+        diversified=True,
+    ),
+    SecuritySpec(
+        "VTIP",
+        "Vanguard Short-Term Infl-Protected ETF",
+        FI,
+        ETF,
+        48,
+        "tips",
+        0.003,
+        diversified=True,
+    ),
+    SecuritySpec(
+        "MUB", "iShares National Muni Bond ETF", FI, ETF, 106, "muni", 0.004, diversified=True
+    ),
+    SecuritySpec(
+        "VTEB", "Vanguard Tax-Exempt Bond ETF", FI, ETF, 50, "muni", 0.006, diversified=True
+    ),
+    SecuritySpec(
+        "VWIUX",
+        "Vanguard Interm-Term Tax-Exempt Adm",
+        FI,
+        FUND,
+        13.5,
+        "muni",
+        0.004,
+        diversified=True,
+    ),
+    SecuritySpec(
+        "UST-4.25-2030", "U.S. Treasury Note 4.25% 2030-11-15", FI, BOND, 99.5, "treasury", 0.005
+    ),
+    SecuritySpec(
+        "UST-3.875-2033", "U.S. Treasury Note 3.875% 2033-08-15", FI, BOND, 97.0, "treasury", 0.01
+    ),
+    SecuritySpec(
+        "NYC-GO-5-2034", "New York City GO 5.00% 2034-08-01", FI, BOND, 104.0, "muni", 0.01
+    ),
+    SecuritySpec(
+        "VNQ", "Vanguard Real Estate ETF", AssetClass.REAL_ESTATE, ETF, 85, "reit", diversified=True
+    ),
+    SecuritySpec(
+        "SCHH",
+        "Schwab U.S. REIT ETF",
+        AssetClass.REAL_ESTATE,
+        ETF,
+        20,
+        "reit",
+        0.02,
+        diversified=True,
+    ),
     SecuritySpec("GLD", "SPDR Gold Shares", AssetClass.ALTERNATIVES, ETF, 185, "gold", 0.005),
     SecuritySpec(
-        "PCIF", "Private Credit Interval Fund (demo)", AssetClass.ALTERNATIVES, SecurityType.ALTERNATIVE, 25,
-        "private_credit", liquidity=Liquidity.LIMITED,
+        "PCIF",
+        "Private Credit Interval Fund (demo)",
+        AssetClass.ALTERNATIVES,
+        SecurityType.ALTERNATIVE,
+        25,
+        "private_credit",
+        liquidity=Liquidity.LIMITED,
     ),
     SecuritySpec("CASH", "Cash (sweep)", AssetClass.CASH, SecurityType.CASH, 1, "cash", 0.0),
 )
@@ -173,37 +279,96 @@ class ModelSpec:
 
 MODELS = (
     ModelSpec(
-        "Conservative 30/70", "Capital preservation: 30% equity, 70% bonds and cash.", RiskProfile.CONSERVATIVE,
-        (("VTI", 18), ("VEA", 9), ("VWO", 3), ("BND", 35), ("VBTLX", 15), ("VTIP", 15), (CASH_SYMBOL, 5)),
-    ),
-    ModelSpec(
-        "Balanced 60/40", "The classic balance of growth and income.", RiskProfile.BALANCED,
+        "Conservative 30/70",
+        "Capital preservation: 30% equity, 70% bonds and cash.",
+        RiskProfile.CONSERVATIVE,
         (
-            ("VOO", 32), ("VB", 8), ("VTIAX", 14), ("VWO", 6),
-            ("BND", 25), ("UST-4.25-2030", 8), ("VTIP", 5), (CASH_SYMBOL, 2),
+            ("VTI", 18),
+            ("VEA", 9),
+            ("VWO", 3),
+            ("BND", 35),
+            ("VBTLX", 15),
+            ("VTIP", 15),
+            (CASH_SYMBOL, 5),
         ),
     ),
     ModelSpec(
-        "Growth 80/20", "Long-horizon growth with a sleeve of alternatives.", RiskProfile.GROWTH,
-        (("VTI", 40), ("VB", 10), ("VEA", 17), ("IEMG", 8), ("GLD", 3), ("PCIF", 4), ("BND", 16), (CASH_SYMBOL, 2)),
-    ),
-    ModelSpec(
-        "Tax-Sensitive 50/50", "Tax-efficient equity ETFs with municipal bonds.", RiskProfile.MODERATE,
-        (("ITOT", 30), ("IEFA", 15), ("IEMG", 5), ("MUB", 25), ("VWIUX", 12), ("NYC-GO-5-2034", 10), (CASH_SYMBOL, 3)),
-    ),
-    ModelSpec(
-        "Core & Satellite", "An index core with individual stocks, for larger accounts.", RiskProfile.GROWTH,
-        (
-            ("VOO", 35), ("AAPL", 5), ("MSFT", 5), ("JPM", 4), ("JNJ", 3), ("XOM", 3), ("VEA", 10), ("VWO", 5),
-            ("VNQ", 4), ("BND", 14), ("UST-3.875-2033", 8), (CASH_SYMBOL, 4),
-        ),
-    ),
-    ModelSpec(
-        "Institutional Endowment", "Endowment-style policy portfolio with real assets and private credit.",
+        "Balanced 60/40",
+        "The classic balance of growth and income.",
         RiskProfile.BALANCED,
         (
-            ("VTI", 30), ("VEA", 15), ("VWO", 8), ("VNQ", 7), ("GLD", 5), ("PCIF", 10),
-            ("AGG", 15), ("VTIP", 7), (CASH_SYMBOL, 3),
+            ("VOO", 32),
+            ("VB", 8),
+            ("VTIAX", 14),
+            ("VWO", 6),
+            ("BND", 25),
+            ("UST-4.25-2030", 8),
+            ("VTIP", 5),
+            (CASH_SYMBOL, 2),
+        ),
+    ),
+    ModelSpec(
+        "Growth 80/20",
+        "Long-horizon growth with a sleeve of alternatives.",
+        RiskProfile.GROWTH,
+        (
+            ("VTI", 40),
+            ("VB", 10),
+            ("VEA", 17),
+            ("IEMG", 8),
+            ("GLD", 3),
+            ("PCIF", 4),
+            ("BND", 16),
+            (CASH_SYMBOL, 2),
+        ),
+    ),
+    ModelSpec(
+        "Tax-Sensitive 50/50",
+        "Tax-efficient equity ETFs with municipal bonds.",
+        RiskProfile.MODERATE,
+        (
+            ("ITOT", 30),
+            ("IEFA", 15),
+            ("IEMG", 5),
+            ("MUB", 25),
+            ("VWIUX", 12),
+            ("NYC-GO-5-2034", 10),
+            (CASH_SYMBOL, 3),
+        ),
+    ),
+    ModelSpec(
+        "Core & Satellite",
+        "An index core with individual stocks, for larger accounts.",
+        RiskProfile.GROWTH,
+        (
+            ("VOO", 35),
+            ("AAPL", 5),
+            ("MSFT", 5),
+            ("JPM", 4),
+            ("JNJ", 3),
+            ("XOM", 3),
+            ("VEA", 10),
+            ("VWO", 5),
+            ("VNQ", 4),
+            ("BND", 14),
+            ("UST-3.875-2033", 8),
+            (CASH_SYMBOL, 4),
+        ),
+    ),
+    ModelSpec(
+        "Institutional Endowment",
+        "Endowment-style policy portfolio with real assets and private credit.",
+        RiskProfile.BALANCED,
+        (
+            ("VTI", 30),
+            ("VEA", 15),
+            ("VWO", 8),
+            ("VNQ", 7),
+            ("GLD", 5),
+            ("PCIF", 10),
+            ("AGG", 15),
+            ("VTIP", 7),
+            (CASH_SYMBOL, 3),
         ),
     ),
 )
@@ -243,7 +408,9 @@ ARCHETYPES = (
     Archetype(Segment.INSTITUTIONAL, ((0, _R.INSTITUTIONAL),)),
     Archetype(Segment.CONSERVATIVE, ((0, _R.TAXABLE),)),
 )
-TAX_ADVANTAGED = frozenset({_R.IRA, _R.ROTH, _R.K401, _R.INSTITUTIONAL})  # endowments are tax-exempt
+TAX_ADVANTAGED = frozenset(
+    {_R.IRA, _R.ROTH, _R.K401, _R.INSTITUTIONAL}
+)  # endowments are tax-exempt
 
 # Account values by approval tier (R-APPR-1), kept clear of the $100k / $500k boundaries.
 TIER_RANGES = {
@@ -256,5 +423,3 @@ RETAIL_TIER_CYCLE = ("small", "mid", "small", "mid", "large")
 DRIFTED_SHARE = 0.25
 DRIFT_POINTS = (6.0, 12.0)
 LOSS_SALE_SHARE = 0.15  # of taxable accounts, on top of the designed household and twin cases
-
-

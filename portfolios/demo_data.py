@@ -8,6 +8,7 @@ Fixed seeds: the same `as_of`, account count and history length give the same ro
 that already exists (by slug) is left alone, so running the seed twice adds nothing. Each
 firm is written in one transaction, so a failed run leaves nothing half-made to skip over.
 """
+
 import math
 import random
 import time
@@ -25,39 +26,39 @@ from django.db import transaction
 from django.utils import timezone
 
 from firms.audit import audit_record
-from firms.platform import firm_find
 from firms.models import AuditEntry, Firm, Membership
+from firms.platform import firm_find
 from firms.roles import ADMIN_SITE_ROLES, Role
 from firms.services import firm_create, member_create
 from firms.tenancy import firm_scope
 
-from .choices import EQUITY_CLASSES, Registration, Segment, SecurityType, Side, TaxStatus
+from .choices import EQUITY_CLASSES, Registration, SecurityType, Segment, Side, TaxStatus
 from .demo_catalogue import (  # the fixed catalogue
     ARCHETYPES,
-    Archetype,
     CASH_SYMBOL,
     CUSTODIANS,
-    DRIFTED_SHARE,
     DRIFT_POINTS,
-    DemoFirm,
+    DRIFTED_SHARE,
     FACTORS,
     FIRMS,
     FIRST_NAMES,
-    Factor,
     INSTITUTION_KINDS,
     LAST_NAMES,
     LOSS_SALE_SHARE,
     MODELS,
-    ModelSpec,
     RECENT_DIP,
     RETAIL_TIER_CYCLE,
     SECURITIES,
     SEGMENT_MODELS,
     STAFF,
     SUBSTANTIALLY_IDENTICAL_PAIRS,
-    SecuritySpec,
     TAX_ADVANTAGED,
     TIER_RANGES,
+    Archetype,
+    DemoFirm,
+    Factor,
+    ModelSpec,
+    SecuritySpec,
 )
 from .market_calendar import latest_completed_session, trading_days
 from .models import (
@@ -87,8 +88,6 @@ WHOLE = Decimal("1")
 FRACTION = Decimal("0.001")
 
 Log = Callable[[str], None]
-
-
 
 
 # --- Entry points --------------------------------------------------------------------------
@@ -131,11 +130,16 @@ def demo_logins() -> list[DemoLogin]:
     logins = []
     for spec in FIRMS:
         logins += [DemoLogin(spec.name, Role(s.role).label, _email(s.login, spec)) for s in STAFF]
-        logins += [DemoLogin(spec.name, Role.CLIENT.label, _client_email(n, spec)) for n in range(1, CLIENT_LOGINS + 1)]
+        logins += [
+            DemoLogin(spec.name, Role.CLIENT.label, _client_email(n, spec))
+            for n in range(1, CLIENT_LOGINS + 1)
+        ]
     return logins
 
 
-def firm_seed_once(spec: DemoFirm, accounts: int, history_days: int, as_of: date, log: Log) -> FirmSeedResult:
+def firm_seed_once(
+    spec: DemoFirm, accounts: int, history_days: int, as_of: date, log: Log
+) -> FirmSeedResult:
     firm = demo_firm_find(spec.slug)
     if firm is not None:
         log(f"{spec.name}: demo data already present")
@@ -153,8 +157,20 @@ def demo_firm_find(slug: str) -> Firm | None:
 
 
 COUNTED_MODELS = (
-    Membership, Custodian, CustodianSecurity, Security, Price, ModelPortfolio, ModelTarget,
-    Household, Client, Account, Position, TaxLot, Transaction, AuditEntry,
+    Membership,
+    Custodian,
+    CustodianSecurity,
+    Security,
+    Price,
+    ModelPortfolio,
+    ModelTarget,
+    Household,
+    Client,
+    Account,
+    Position,
+    TaxLot,
+    Transaction,
+    AuditEntry,
 )
 
 
@@ -192,7 +208,9 @@ class Book:
     models: dict[str, ModelPortfolio] = field(default_factory=dict)
 
 
-def firm_book_seed(firm: Firm, spec: DemoFirm, accounts: int, history_days: int, as_of: date, log: Log) -> dict:
+def firm_book_seed(
+    firm: Firm, spec: DemoFirm, accounts: int, history_days: int, as_of: date, log: Log
+) -> dict:
     days = trading_days(as_of - timedelta(days=history_days), as_of)
     book = Book(firm, spec, random.Random(spec.seed), Market(days, synthetic_closes(len(days))))
     with _step(log, spec, "staff"):
@@ -209,7 +227,9 @@ def firm_book_seed(firm: Firm, spec: DemoFirm, accounts: int, history_days: int,
     with _step(log, spec, "positions, lots and transactions"):
         holdings_create(book, plans)
     with _step(log, spec, "compliance pairs and substitutes"):
-        from compliance.demo import compliance_demo_seed  # demo only: the book seed knows no later stage
+        from compliance.demo import (
+            compliance_demo_seed,
+        )  # demo only: the book seed knows no later stage
 
         compliance_demo_seed(firm_id=firm.pk, pairs=SUBSTANTIALLY_IDENTICAL_PAIRS)
     payload = {"as_of": as_of.isoformat(), **firm_row_counts()}
@@ -253,10 +273,15 @@ def _set_demo_password(memberships: list[Membership], *, django_admin: bool = Fa
 def staff_create(book: Book) -> None:
     for spec in STAFF:
         book.staff[spec.login] = member_create(
-            firm=book.firm, email=_email(spec.login, book.spec), role=spec.role, name=_person_name(book.rng)
+            firm=book.firm,
+            email=_email(spec.login, book.spec),
+            role=spec.role,
+            name=_person_name(book.rng),
         )
     _set_demo_password(list(book.staff.values()))
-    _set_demo_password([book.staff[s.login] for s in STAFF if s.role in ADMIN_SITE_ROLES], django_admin=True)
+    _set_demo_password(
+        [book.staff[s.login] for s in STAFF if s.role in ADMIN_SITE_ROLES], django_admin=True
+    )
 
 
 def _person_name(rng: random.Random) -> str:
@@ -269,16 +294,26 @@ def _person_name(rng: random.Random) -> str:
 def custodians_create(book: Book) -> None:
     for spec in CUSTODIANS:
         book.custodians[spec.code] = Custodian.objects.create(
-            firm=book.firm, code=spec.code, name=spec.name, supports_fractional=spec.supports_fractional,
-            fee_per_trade=Decimal("0"), fee_bps=spec.fee_bps, adapter="simulated",
+            firm=book.firm,
+            code=spec.code,
+            name=spec.name,
+            supports_fractional=spec.supports_fractional,
+            fee_per_trade=Decimal("0"),
+            fee_bps=spec.fee_bps,
+            adapter="simulated",
         )
 
 
 def securities_create(book: Book) -> None:
     rows = Security.objects.bulk_create(
         Security(
-            firm=book.firm, symbol=s.symbol, name=s.name, asset_class=s.asset_class, security_type=s.security_type,
-            liquidity=s.liquidity, diversified=s.diversified,
+            firm=book.firm,
+            symbol=s.symbol,
+            name=s.name,
+            asset_class=s.asset_class,
+            security_type=s.security_type,
+            liquidity=s.liquidity,
+            diversified=s.diversified,
         )
         for s in SECURITIES
     )
@@ -309,7 +344,9 @@ def _factor_log_returns(rng: np.random.Generator, sessions: int, factor: Factor)
     return returns
 
 
-def _security_closes(rng: np.random.Generator, spec: SecuritySpec, factor_returns: np.ndarray) -> list[Decimal]:
+def _security_closes(
+    rng: np.random.Generator, spec: SecuritySpec, factor_returns: np.ndarray
+) -> list[Decimal]:
     noise = rng.normal(0.0, spec.idio_vol / math.sqrt(252), len(factor_returns))
     path = spec.start * np.exp(np.cumsum(factor_returns + noise))
     places = 3 if spec.security_type == SecurityType.BOND else 2
@@ -336,8 +373,11 @@ def models_create(book: Book) -> None:
         )
     ModelTarget.objects.bulk_create(
         ModelTarget(
-            firm=book.firm, model=book.models[spec.name], asset_class=book.securities[symbol].asset_class,
-            security=book.securities[symbol], weight=Decimal(weight),
+            firm=book.firm,
+            model=book.models[spec.name],
+            asset_class=book.securities[symbol].asset_class,
+            security=book.securities[symbol],
+            weight=Decimal(weight),
         )
         for spec in MODELS
         for symbol, weight in spec.targets
@@ -383,7 +423,11 @@ def _book_plan(book: Book, count: int) -> tuple[list[Household], list[Client], l
             clients += owners
             model = MODEL_SPECS[_pick(SEGMENT_MODELS[archetype.segment], cycle)]
             for owner, registration in archetype.accounts[: count - len(plans)]:
-                plans.append(_account_plan(book, owners[owner], archetype.segment, registration, model, len(plans)))
+                plans.append(
+                    _account_plan(
+                        book, owners[owner], archetype.segment, registration, model, len(plans)
+                    )
+                )
         cycle += 1
     return households, clients, plans
 
@@ -401,7 +445,9 @@ def _archetype_clients(book: Book, archetype: Archetype, numbered: int) -> list[
     last = book.rng.choice(LAST_NAMES)
     owners = len({owner for owner, _ in archetype.accounts})
     names = [_client_name(book.rng, last, archetype.segment) for _ in range(owners)]
-    return [_client(book, name, numbered + i + 1, archetype.segment) for i, name in enumerate(names)]
+    return [
+        _client(book, name, numbered + i + 1, archetype.segment) for i, name in enumerate(names)
+    ]
 
 
 def _client_name(rng: random.Random, last: str, segment: str) -> str:
@@ -433,7 +479,9 @@ def _client_logins_create(book: Book, clients: list[Client]) -> None:
     _set_demo_password(members)
 
 
-def _account_plan(book: Book, client: Client, segment: str, registration: str, model: ModelSpec, n: int) -> AccountPlan:
+def _account_plan(
+    book: Book, client: Client, segment: str, registration: str, model: ModelSpec, n: int
+) -> AccountPlan:
     rng = book.rng
     tier = _tier(segment, registration, n)
     # A client keeps all their accounts at one custodian (seeded by the client's email).
@@ -443,7 +491,9 @@ def _account_plan(book: Book, client: Client, segment: str, registration: str, m
         number=f"{book.spec.slug[:3].upper()}-{n + 1:05d}",
         client=client,
         registration=registration,
-        tax_status=TaxStatus.TAX_ADVANTAGED if registration in TAX_ADVANTAGED else TaxStatus.TAXABLE,
+        tax_status=TaxStatus.TAX_ADVANTAGED
+        if registration in TAX_ADVANTAGED
+        else TaxStatus.TAXABLE,
         custodian=book.custodians[custodian],
         segment=segment,
         risk_profile=model.risk_profile,
@@ -500,7 +550,10 @@ def holdings_create(book: Book, plans: list[AccountPlan]) -> None:
     sales = _loss_sales(book, plans, holdings)
     all_holdings = [h for hs in holdings.values() for h in hs]
     Position.objects.bulk_create(
-        (Position(firm=book.firm, account=h.account, security=h.security, quantity=h.quantity) for h in all_holdings),
+        (
+            Position(firm=book.firm, account=h.account, security=h.security, quantity=h.quantity)
+            for h in all_holdings
+        ),
         batch_size=BATCH,
     )
     TaxLot.objects.bulk_create(_tax_lots(book, all_holdings), batch_size=BATCH)
@@ -517,7 +570,11 @@ def _account_holdings(book: Book, plan: AccountPlan) -> list[Holding]:
         quantity = (plan.value * weight / 100 / price).quantize(step, ROUND_DOWN)
         if quantity > 0:
             invested += quantity * price
-            holdings.append(Holding(plan.account, book.securities[symbol], quantity, _lots(book, quantity, step)))
+            holdings.append(
+                Holding(
+                    plan.account, book.securities[symbol], quantity, _lots(book, quantity, step)
+                )
+            )
     cash = (plan.value - invested).quantize(CENT, ROUND_DOWN)
     holdings.append(Holding(plan.account, book.securities[CASH_SYMBOL], cash, []))
     return holdings
@@ -576,8 +633,12 @@ def _tax_lots(book: Book, holdings: list[Holding]) -> Iterator[TaxLot]:
         for lot in h.lots:
             price = book.market.close(h.security.symbol, lot.day)
             yield TaxLot(
-                firm=book.firm, account=h.account, security=h.security, acquired_on=book.market.days[lot.day],
-                quantity=lot.quantity, cost_basis=(lot.quantity * price).quantize(CENT),
+                firm=book.firm,
+                account=h.account,
+                security=h.security,
+                acquired_on=book.market.days[lot.day],
+                quantity=lot.quantity,
+                cost_basis=(lot.quantity * price).quantize(CENT),
             )
 
 
@@ -590,35 +651,61 @@ def _transactions(book: Book, holdings: list[Holding], sales: list[Sale]) -> Ite
         yield _trade(book, s.account, s.security, s.bought, s.quantity, Side.BUY)
         closes = book.market.closes[s.security.symbol]
         gain = s.quantity * (closes[s.sold] - closes[s.bought])
-        yield _trade(book, s.account, s.security, s.sold, s.quantity, Side.SELL, realized_gain=gain.quantize(CENT))
+        yield _trade(
+            book,
+            s.account,
+            s.security,
+            s.sold,
+            s.quantity,
+            Side.SELL,
+            realized_gain=gain.quantize(CENT),
+        )
 
 
 def _trade(
-    book: Book, account: Account, security: Security, day: int, quantity: Decimal, side: str, **extra
+    book: Book,
+    account: Account,
+    security: Security,
+    day: int,
+    quantity: Decimal,
+    side: str,
+    **extra,
 ) -> Transaction:
     return Transaction(
-        firm=book.firm, account=account, security=security, date=book.market.days[day], side=side,
-        quantity=quantity, price=book.market.close(security.symbol, day), **extra,
+        firm=book.firm,
+        account=account,
+        security=security,
+        date=book.market.days[day],
+        side=side,
+        quantity=quantity,
+        price=book.market.close(security.symbol, day),
+        **extra,
     )
 
 
 # --- Recent loss sales: what wash-sale checks and harvesting must find ---------------------
 
 
-def _loss_sales(book: Book, plans: list[AccountPlan], holdings: dict[int, list[Holding]]) -> list[Sale]:
+def _loss_sales(
+    book: Book, plans: list[AccountPlan], holdings: dict[int, list[Holding]]
+) -> list[Sale]:
     sales = _household_ira_washes(book, plans, holdings)
     sales += _twin_swaps(book, plans, holdings, skip={s.account.pk for s in sales})
     sold_in = {s.account.pk for s in sales}
     for plan in plans:
         account = plan.account
         if account.is_taxable and account.pk not in sold_in and book.rng.random() < LOSS_SALE_SHARE:
-            held = [h.security for h in holdings[account.pk] if h.security.asset_class in EQUITY_CLASSES]
+            held = [
+                h.security for h in holdings[account.pk] if h.security.asset_class in EQUITY_CLASSES
+            ]
             sale = _loss_sale(book, plan, book.rng.choice(held)) if held else None
             sales += [sale] if sale else []
     return sales
 
 
-def _household_ira_washes(book: Book, plans: list[AccountPlan], holdings: dict[int, list[Holding]]) -> list[Sale]:
+def _household_ira_washes(
+    book: Book, plans: list[AccountPlan], holdings: dict[int, list[Holding]]
+) -> list[Sale]:
     """A client sells at a loss in their taxable account and buys the same security in their
     IRA days later: a wash sale across accounts (every third such client, and the first)."""
     sales = []
@@ -641,13 +728,19 @@ def _taxable_ira_pairs(plans: list[AccountPlan]) -> list[tuple[AccountPlan, Acco
     by_client: dict[int, dict[str, AccountPlan]] = {}
     for plan in plans:
         by_client.setdefault(plan.account.client.pk, {})[plan.account.registration] = plan
-    return [(regs[Registration.TAXABLE], regs[Registration.IRA]) for regs in by_client.values() if Registration.TAXABLE in regs and Registration.IRA in regs]
+    return [
+        (regs[Registration.TAXABLE], regs[Registration.IRA])
+        for regs in by_client.values()
+        if Registration.TAXABLE in regs and Registration.IRA in regs
+    ]
 
 
 TWIN_SOLD, TWIN_HELD = "IVV", "VOO"
 
 
-def _twin_swaps(book: Book, plans: list[AccountPlan], holdings: dict[int, list[Holding]], skip: set[int]) -> list[Sale]:
+def _twin_swaps(
+    book: Book, plans: list[AccountPlan], holdings: dict[int, list[Holding]], skip: set[int]
+) -> list[Sale]:
     """Sold IVV at a loss and bought VOO (substantially identical) within days, in the same
     taxable account — the swap a careless harvest makes (the first such account, then ~1 in 5)."""
     sales = []

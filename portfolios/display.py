@@ -6,6 +6,7 @@ dotted lookups through related objects, `intcomma`/localisation on every number 
 templates plain rows built with these helpers; each helper produces exactly the text the
 template filter it replaces produces (the site's locale is en-us, no thousand separator
 except where `intcomma` asks for one)."""
+
 import html
 from collections.abc import Callable, Iterable
 from decimal import Decimal

@@ -5,11 +5,11 @@ The calendar is built once per process with an explicit horizon: by default the 
 calendar ends about a year after its release and raises past it. Holidays are rules, so a
 horizon years out is as correct as next week.
 """
+
+import warnings
 from datetime import date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
-
-import warnings
 
 import exchange_calendars
 import pandas as pd

@@ -1,4 +1,5 @@
 """The book of business: everything a firm manages, all firm-owned and row-level secured."""
+
 from decimal import Decimal
 
 from django.conf import settings
@@ -6,7 +7,16 @@ from django.db import models
 
 from firms.models import FirmOwned, Membership
 
-from .choices import AssetClass, Liquidity, Registration, RiskProfile, Segment, SecurityType, Side, TaxStatus
+from .choices import (
+    AssetClass,
+    Liquidity,
+    Registration,
+    RiskProfile,
+    SecurityType,
+    Segment,
+    Side,
+    TaxStatus,
+)
 
 MONEY = {"max_digits": 18, "decimal_places": 2}
 QTY = {"max_digits": 20, "decimal_places": 6}
@@ -23,7 +33,9 @@ class Custodian(FirmOwned):
     adapter = models.CharField(max_length=40, default="simulated")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["firm", "code"], name="custodian_code_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "code"], name="custodian_code_unique")
+        ]
 
     def __str__(self):
         return self.name
@@ -36,11 +48,14 @@ class Security(FirmOwned):
     security_type = models.CharField(max_length=16, choices=SecurityType.choices)
     liquidity = models.CharField(max_length=12, choices=Liquidity.choices, default=Liquidity.DAILY)
     diversified = models.BooleanField(
-        default=False, help_text="A diversified fund (exempt from single-security concentration by default)."
+        default=False,
+        help_text="A diversified fund (exempt from single-security concentration by default).",
     )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["firm", "symbol"], name="security_symbol_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "symbol"], name="security_symbol_unique")
+        ]
         verbose_name_plural = "securities"
 
     def __str__(self):
@@ -55,7 +70,9 @@ class CustodianSecurity(FirmOwned):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["firm", "custodian", "security"], name="custodian_security_unique")
+            models.UniqueConstraint(
+                fields=["firm", "custodian", "security"], name="custodian_security_unique"
+            )
         ]
         verbose_name_plural = "custodian securities"
 
@@ -69,10 +86,14 @@ class Price(FirmOwned):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["firm", "security", "date"], name="price_unique_per_day"),
+            models.UniqueConstraint(
+                fields=["firm", "security", "date"], name="price_unique_per_day"
+            ),
             # close < 1e12 also refuses 'NaN', which PostgreSQL's numeric holds and orders above
             # every number (so NaN > 0 is true there).
-            models.CheckConstraint(condition=models.Q(close__gt=0, close__lt=10**12), name="price_close_positive"),
+            models.CheckConstraint(
+                condition=models.Q(close__gt=0, close__lt=10**12), name="price_close_positive"
+            ),
         ]
         indexes = [models.Index(fields=["firm", "date"])]
 
@@ -83,7 +104,9 @@ class Household(FirmOwned):
     name = models.CharField(max_length=200)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["firm", "name"], name="household_name_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "name"], name="household_name_unique")
+        ]
 
     def __str__(self):
         return self.name
@@ -92,16 +115,28 @@ class Household(FirmOwned):
 class Client(FirmOwned):
     name = models.CharField(max_length=200)
     email = models.EmailField()
-    household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="clients")
+    household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="clients"
+    )
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="client_record"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="client_record",
     )
     alternatives_eligible = models.BooleanField(default=False)
-    short_term_tax_rate = models.DecimalField(max_digits=5, decimal_places=4, default=Decimal("0.3700"))
-    long_term_tax_rate = models.DecimalField(max_digits=5, decimal_places=4, default=Decimal("0.2000"))
+    short_term_tax_rate = models.DecimalField(
+        max_digits=5, decimal_places=4, default=Decimal("0.3700")
+    )
+    long_term_tax_rate = models.DecimalField(
+        max_digits=5, decimal_places=4, default=Decimal("0.2000")
+    )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["firm", "email"], name="client_email_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "email"], name="client_email_unique")
+        ]
         indexes = [models.Index(fields=["firm", "name"])]
 
     def __str__(self):
@@ -125,12 +160,18 @@ class ModelTarget(FirmOwned):
     model = models.ForeignKey(ModelPortfolio, on_delete=models.CASCADE, related_name="targets")
     asset_class = models.CharField(max_length=24, choices=AssetClass.choices)
     security = models.ForeignKey(Security, on_delete=models.PROTECT, related_name="+")
-    weight = models.DecimalField(max_digits=7, decimal_places=4, help_text="Percent of the account, 0–100.")
+    weight = models.DecimalField(
+        max_digits=7, decimal_places=4, help_text="Percent of the account, 0–100."
+    )
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["firm", "model", "security"], name="model_target_unique"),
-            models.CheckConstraint(condition=models.Q(weight__gte=0, weight__lte=100), name="model_weight_range"),
+            models.UniqueConstraint(
+                fields=["firm", "model", "security"], name="model_target_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weight__gte=0, weight__lte=100), name="model_weight_range"
+            ),
         ]
 
 
@@ -143,7 +184,9 @@ class Account(FirmOwned):
     segment = models.CharField(max_length=24, choices=Segment.choices)
     risk_profile = models.CharField(max_length=16, choices=RiskProfile.choices)
     model = models.ForeignKey(ModelPortfolio, on_delete=models.PROTECT, related_name="accounts")
-    advisor = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts")
+    advisor = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts"
+    )
     opened_on = models.DateField(null=True, blank=True)
 
     class Meta:
@@ -176,7 +219,10 @@ class Position(FirmOwned):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["firm", "account", "security"], name="position_unique"),
-            models.CheckConstraint(condition=models.Q(quantity__gte=0, quantity__lt=10**14), name="position_quantity_nonnegative"),  # < 1e14 refuses NaN
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=0, quantity__lt=10**14),
+                name="position_quantity_nonnegative",
+            ),  # < 1e14 refuses NaN
         ]
 
 
@@ -190,8 +236,12 @@ class TaxLot(FirmOwned):
     class Meta:
         indexes = [models.Index(fields=["firm", "account", "security"])]
         constraints = [
-            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="lot_quantity_positive"),
-            models.CheckConstraint(condition=models.Q(cost_basis__gte=0), name="lot_cost_nonnegative"),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0), name="lot_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cost_basis__gte=0), name="lot_cost_nonnegative"
+            ),
         ]
 
 
@@ -209,9 +259,14 @@ class Transaction(FirmOwned):
     imported_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["firm", "account", "date"]), models.Index(fields=["firm", "security", "date"])]
+        indexes = [
+            models.Index(fields=["firm", "account", "date"]),
+            models.Index(fields=["firm", "security", "date"]),
+        ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="txn_quantity_positive"),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0), name="txn_quantity_positive"
+            ),
             models.CheckConstraint(condition=models.Q(price__gt=0), name="txn_price_positive"),
         ]
 
@@ -220,7 +275,9 @@ class ImportRun(FirmOwned):
     """A record of one book import (successful or refused), for the page and the audit."""
 
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     source = models.CharField(max_length=16)  # web / api / command
     ok = models.BooleanField()
     counts = models.JSONField(default=dict)

@@ -1,4 +1,5 @@
 """Reads of the book. All run inside the caller's firm scope."""
+
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -12,8 +13,12 @@ from firms.roles import Role
 from .choices import AssetClass
 from .models import Account, Client, ModelTarget, Position, Price, Security
 
-
-_advisors = Precompiled(lambda: Membership.objects.filter(role__in=[Role.ADVISOR, Role.SENIOR_ADVISOR]).select_related("user"), 0)
+_advisors = Precompiled(
+    lambda: Membership.objects.filter(role__in=[Role.ADVISOR, Role.SENIOR_ADVISOR]).select_related(
+        "user"
+    ),
+    0,
+)
 
 
 def advisor_options() -> list[Membership]:
@@ -74,36 +79,61 @@ def holdings_values(positions):
     (account_id, quantity, symbol, name, asset_class, close, close_date) in display order:
     not two model instances per position (the portal's busiest pages)."""
     last_close = Price.objects.filter(security=OuterRef("security")).order_by("-date")
-    return (positions
-            .annotate(close=Subquery(last_close.values("close")[:1]), close_date=Subquery(last_close.values("date")[:1]))
-            .order_by("account_id", "security__asset_class", "security__symbol")
-            .values_list("account_id", "quantity", "security__symbol", "security__name", "security__asset_class", "close", "close_date"))
+    return (
+        positions.annotate(
+            close=Subquery(last_close.values("close")[:1]),
+            close_date=Subquery(last_close.values("date")[:1]),
+        )
+        .order_by("account_id", "security__asset_class", "security__symbol")
+        .values_list(
+            "account_id",
+            "quantity",
+            "security__symbol",
+            "security__name",
+            "security__asset_class",
+            "close",
+            "close_date",
+        )
+    )
 
 
 def holdings_grouped(rows) -> dict[int, list[HoldingRow]]:
     """holdings_values() tuples as {account_id: [HoldingRow, …]}."""
     holdings: dict[int, list[HoldingRow]] = {}
     for account_id, quantity, symbol, name, asset_class, close, close_date in rows:
-        holdings.setdefault(account_id, []).append(HoldingRow(
-            symbol=symbol, name=name, asset_class=asset_class, quantity=quantity, price=close, price_date=close_date,
-            value=holding_value(quantity, close)))
+        holdings.setdefault(account_id, []).append(
+            HoldingRow(
+                symbol=symbol,
+                name=name,
+                asset_class=asset_class,
+                quantity=quantity,
+                price=close,
+                price_date=close_date,
+                value=holding_value(quantity, close),
+            )
+        )
     return holdings
 
 
 def holdings_by_account(account_ids) -> dict[int, list[HoldingRow]]:
-    return holdings_grouped(holdings_values(Position.objects.filter(account_id__in=list(account_ids))))
+    return holdings_grouped(
+        holdings_values(Position.objects.filter(account_id__in=list(account_ids)))
+    )
 
 
 def model_targets(model_ids) -> dict[int, list[dict]]:
     """Target rows (asset_class, weight) of several models in one query: model id -> rows."""
     targets: dict[int, list[dict]] = {}
-    for t in ModelTarget.objects.filter(model_id__in=list(model_ids)).values("model_id", "asset_class", "weight"):
+    for t in ModelTarget.objects.filter(model_id__in=list(model_ids)).values(
+        "model_id", "asset_class", "weight"
+    ):
         targets.setdefault(t["model_id"], []).append(t)
     return targets
 
 
-def account_allocation(account: Account, holdings: list[HoldingRow], model_rows: list[dict] | None = None
-                       ) -> tuple[Decimal, list[AllocationRow]]:
+def account_allocation(
+    account: Account, holdings: list[HoldingRow], model_rows: list[dict] | None = None
+) -> tuple[Decimal, list[AllocationRow]]:
     """Current vs target weight per asset class, in percent of the account's value. `model_rows`:
     the model's targets from model_targets(), when the caller fetched several models at once."""
     total = sum((h.value for h in holdings), Decimal("0"))
@@ -112,22 +142,45 @@ def account_allocation(account: Account, holdings: list[HoldingRow], model_rows:
         by_class[h.asset_class] = by_class.get(h.asset_class, Decimal("0")) + h.value
     targets: dict[str, Decimal] = {}
     if model_rows is None:
-        model_rows = ModelTarget.objects.filter(model_id=account.model_id).values("asset_class", "weight")
+        model_rows = ModelTarget.objects.filter(model_id=account.model_id).values(
+            "asset_class", "weight"
+        )
     for t in model_rows:
         targets[t["asset_class"]] = targets.get(t["asset_class"], Decimal("0")) + t["weight"]
     labels = dict(AssetClass.choices)
     rows = []
-    for cls in sorted(set(by_class) | set(targets), key=lambda c: list(labels).index(c) if c in labels else 99):
+    for cls in sorted(
+        set(by_class) | set(targets), key=lambda c: list(labels).index(c) if c in labels else 99
+    ):
         value = by_class.get(cls, Decimal("0"))
         current = (value / total * 100).quantize(Decimal("0.01")) if total else Decimal("0.00")
-        rows.append(AllocationRow(cls, labels.get(cls, cls), value, current, targets.get(cls, Decimal("0")).quantize(Decimal("0.01"))))
+        rows.append(
+            AllocationRow(
+                cls,
+                labels.get(cls, cls),
+                value,
+                current,
+                targets.get(cls, Decimal("0")).quantize(Decimal("0.01")),
+            )
+        )
     return total, rows
 
 
-ACCOUNT_ROW_FIELDS = ("id", "number", "client__name", "registration", "segment", "model_id", "custodian_id", "advisor_id")
+ACCOUNT_ROW_FIELDS = (
+    "id",
+    "number",
+    "client__name",
+    "registration",
+    "segment",
+    "model_id",
+    "custodian_id",
+    "advisor_id",
+)
 
 
-def account_rows(accounts, *, model_names: dict[int, str], advisor_names: dict[int, str]) -> list[dict]:
+def account_rows(
+    accounts, *, model_names: dict[int, str], advisor_names: dict[int, str]
+) -> list[dict]:
     """Rows for portfolios/account_list.html from Account `.values(*ACCOUNT_ROW_FIELDS)`: the
     text the template used to derive from instances, without an instance or reverse() per row.
     Model and advisor names come from the page's filter lists (completed here for an advisor
@@ -141,13 +194,33 @@ def account_rows(accounts, *, model_names: dict[int, str], advisor_names: dict[i
     accounts = list(accounts)
     missing = {a["advisor_id"] for a in accounts} - set(advisor_names) - {None}
     if missing:
-        advisor_names = {**advisor_names, **{m.pk: m.display_name for m in
-                                             Membership.objects.filter(pk__in=missing).select_related("user")}}
-    custodians = dict(Custodian.objects.filter(pk__in={a["custodian_id"] for a in accounts}).values_list("pk", "name"))
-    account_url, registrations, segments = id_url("portfolios:account"), dict(Registration.choices), dict(Segment.choices)
-    return [{
-        "url": account_url(a["id"]), "number": a["number"], "client": a["client__name"],
-        "registration": str(registrations.get(a["registration"], a["registration"])),
-        "segment": str(segments.get(a["segment"], a["segment"])), "model": model_names[a["model_id"]],
-        "custodian": custodians[a["custodian_id"]], "advisor": advisor_names.get(a["advisor_id"], ""),
-    } for a in accounts]
+        advisor_names = {
+            **advisor_names,
+            **{
+                m.pk: m.display_name
+                for m in Membership.objects.filter(pk__in=missing).select_related("user")
+            },
+        }
+    custodians = dict(
+        Custodian.objects.filter(pk__in={a["custodian_id"] for a in accounts}).values_list(
+            "pk", "name"
+        )
+    )
+    account_url, registrations, segments = (
+        id_url("portfolios:account"),
+        dict(Registration.choices),
+        dict(Segment.choices),
+    )
+    return [
+        {
+            "url": account_url(a["id"]),
+            "number": a["number"],
+            "client": a["client__name"],
+            "registration": str(registrations.get(a["registration"], a["registration"])),
+            "segment": str(segments.get(a["segment"], a["segment"])),
+            "model": model_names[a["model_id"]],
+            "custodian": custodians[a["custodian_id"]],
+            "advisor": advisor_names.get(a["advisor_id"], ""),
+        }
+        for a in accounts
+    ]

@@ -1,4 +1,5 @@
 """What later stages hear from portfolios (they may import portfolios; portfolios never imports them)."""
+
 from django.dispatch import Signal
 
 # Sent after the transaction that wrote imported transactions commits (compliance re-checks the

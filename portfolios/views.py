@@ -1,4 +1,5 @@
 """Staff pages for the book: accounts list and an account's allocation."""
+
 import html
 
 from django.core.paginator import Paginator
@@ -12,7 +13,13 @@ from .charts import grouped_bars
 from .choices import Segment
 from .display import html_rows
 from .models import Account, ModelPortfolio
-from .selectors import ACCOUNT_ROW_FIELDS, account_allocation, account_holdings, account_rows, advisor_options
+from .selectors import (
+    ACCOUNT_ROW_FIELDS,
+    account_allocation,
+    account_holdings,
+    account_rows,
+    advisor_options,
+)
 
 PAGE_SIZE = 50
 # One row of portfolios/account_list.html's table (the text its former `{% for %}` printed),
@@ -30,7 +37,9 @@ ACCOUNT_ROW_HTML = """
   """
 _NO_ADVISOR = '<span class="muted">—</span>'
 # The list's filter options, compiled once per process (firms.precompiled).
-_models_with_counts = Precompiled(lambda: ModelPortfolio.objects.annotate(n=Count("accounts")).order_by("name"), 0)
+_models_with_counts = Precompiled(
+    lambda: ModelPortfolio.objects.annotate(n=Count("accounts")).order_by("name"), 0
+)
 
 
 def _account_row(row: dict) -> dict:
@@ -58,8 +67,11 @@ def account_list(request):
     page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
     advisors = advisor_options()
     models = _models_with_counts()
-    rows = account_rows(page.object_list.values(*ACCOUNT_ROW_FIELDS), model_names={m.pk: m.name for m in models},
-                        advisor_names={a.pk: a.display_name for a in advisors})
+    rows = account_rows(
+        page.object_list.values(*ACCOUNT_ROW_FIELDS),
+        model_names={m.pk: m.name for m in models},
+        advisor_names={a.pk: a.display_name for a in advisors},
+    )
     context = {
         "page": page,
         "rows": rows,
@@ -87,5 +99,11 @@ def account_detail(request, pk: int):
     return render(
         request,
         "portfolios/account_detail.html",
-        {"account": account, "holdings": holdings, "total": total, "allocation": allocation, "chart": chart},
+        {
+            "account": account,
+            "holdings": holdings,
+            "total": total,
+            "allocation": allocation,
+            "chart": chart,
+        },
     )

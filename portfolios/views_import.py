@@ -1,4 +1,5 @@
 """The book import page: upload one or more CSV files; all-or-nothing."""
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 
@@ -25,4 +26,6 @@ def import_page(request):
                 messages.warning(request, note)
             return redirect("portfolios:import")
     recent = ImportRun.objects.select_related("created_by__user")[:10]
-    return render(request, "portfolios/import.html", {"result": result, "kinds": KINDS, "recent": recent})
+    return render(
+        request, "portfolios/import.html", {"result": result, "kinds": KINDS, "recent": recent}
+    )

@@ -1,4 +1,5 @@
 """Every REST route of the product, one include per app."""
+
 from django.urls import include, path
 
 urlpatterns = [

@@ -9,6 +9,7 @@ attempt per process every few seconds, not one per call). When Redis answers aga
 line says so and the memory cache is emptied. During the outage rate limits are therefore
 counted per process (per gunicorn worker), not across the site: looser by the number of
 processes, and the counts made during the outage are forgotten when Redis returns."""
+
 import logging
 import threading
 import time
@@ -48,8 +49,12 @@ class FallbackRedisCache(RedisCache):
             self._down_until = time.monotonic() + self.RETRY_AFTER_S
             if not self._degraded:
                 self._degraded = True
-                log.warning("Redis cache unreachable (%s: %s); serving from this process's memory cache "
-                            "(rate limits are per process) until it answers again", type(exc).__name__, exc)
+                log.warning(
+                    "Redis cache unreachable (%s: %s); serving from this process's memory cache "
+                    "(rate limits are per process) until it answers again",
+                    type(exc).__name__,
+                    exc,
+                )
 
     def _came_back(self) -> None:
         with self._lock:

@@ -1,4 +1,5 @@
 """The Celery app and the one beat schedule of the product."""
+
 import os
 
 from celery import Celery
@@ -18,9 +19,18 @@ app.conf.beat_schedule = {
     "drift-scan-due-check": {"task": "drift.tasks.drift_scan_due_check", "schedule": 120.0},
     "trade-batch-due-check": {"task": "trading.tasks.trade_batch_due_check", "schedule": 60.0},
     "compliance-unchecked-sweep": {"task": "compliance.tasks.unchecked_sweep", "schedule": 300.0},
-    "notifications-outbox-sweep": {"task": "notifications.tasks.outbox_sweep_all", "schedule": 60.0},
+    "notifications-outbox-sweep": {
+        "task": "notifications.tasks.outbox_sweep_all",
+        "schedule": 60.0,
+    },
     "approvals-sweep": {"task": "approvals.tasks.approvals_sweep_all", "schedule": 60.0},
-    "monthly-report-due-check": {"task": "reporting.tasks.monthly_report_due_check", "schedule": 600.0},
+    "monthly-report-due-check": {
+        "task": "reporting.tasks.monthly_report_due_check",
+        "schedule": 600.0,
+    },
     # Issue 17 item 6: each firm's signed audit head, once a day (a rerun publishes nothing new).
-    "audit-heads-publish": {"task": "firms.tasks.audit_heads_publish_all", "schedule": crontab(minute=55, hour=23)},
+    "audit-heads-publish": {
+        "task": "firms.tasks.audit_heads_publish_all",
+        "schedule": crontab(minute=55, hour=23),
+    },
 }

@@ -6,6 +6,7 @@
 - strict_json_loads / StrictJSONField: JSON typed into a form or the admin (non-finite
   numbers, deep nesting, NUL).
 - FirmConstraintsMixin: a firm's unique constraints as form errors."""
+
 import json
 import math
 
@@ -20,10 +21,13 @@ class RejectNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if "\x00" in request.path or any("\x00" in key or any("\x00" in v for v in values)
-                                         for key, values in request.GET.lists()):
-            return HttpResponseBadRequest("The address holds a NUL character (\\x00), which no field accepts.",
-                                          content_type="text/plain")
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in v for v in values) for key, values in request.GET.lists()
+        ):
+            return HttpResponseBadRequest(
+                "The address holds a NUL character (\\x00), which no field accepts.",
+                content_type="text/plain",
+            )
         return self.get_response(request)
 
 
@@ -68,11 +72,15 @@ def strict_json_loads(text: str):
     try:
         value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
     except RecursionError:
-        raise JsonRefused(f"The JSON is nested too deeply (at most {MAX_JSON_DEPTH} levels).") from None
+        raise JsonRefused(
+            f"The JSON is nested too deeply (at most {MAX_JSON_DEPTH} levels)."
+        ) from None
     except json.JSONDecodeError as exc:
         raise JsonRefused(f"This is not valid JSON: {exc.msg} (line {exc.lineno}).") from None
     except ValueError as exc:  # JsonRefused itself, or an integer of thousands of digits
-        raise JsonRefused(str(exc) if isinstance(exc, JsonRefused) else "A number in the JSON is too long.") from None
+        raise JsonRefused(
+            str(exc) if isinstance(exc, JsonRefused) else "A number in the JSON is too long."
+        ) from None
     _check_tree(value)
     return value
 
@@ -81,7 +89,12 @@ class StrictJSONField(forms.JSONField):
     """forms.JSONField parsing with strict_json_loads: bad JSON is a form error, never a 500."""
 
     def to_python(self, value):
-        if self.disabled or not isinstance(value, str) or isinstance(value, JSONString) or value in self.empty_values:
+        if (
+            self.disabled
+            or not isinstance(value, str)
+            or isinstance(value, JSONString)
+            or value in self.empty_values
+        ):
             return super().to_python(value)
         try:
             converted = strict_json_loads(value)
@@ -118,13 +131,22 @@ class FirmConstraintsMixin:
         """A constraint on `firm` alone (one settings row per firm) reports on the firm, which
         is no field of the form: show it above the form instead."""
         if hasattr(errors, "error_dict"):
-            for key in [k for k in errors.error_dict if k != NON_FIELD_ERRORS and k not in self.fields]:
-                errors.error_dict.setdefault(NON_FIELD_ERRORS, []).extend(errors.error_dict.pop(key))
+            for key in [
+                k for k in errors.error_dict if k != NON_FIELD_ERRORS and k not in self.fields
+            ]:
+                errors.error_dict.setdefault(NON_FIELD_ERRORS, []).extend(
+                    errors.error_dict.pop(key)
+                )
         super()._update_errors(errors)
 
     def _post_clean(self):
         super()._post_clean()
         errors = self._errors.get(NON_FIELD_ERRORS) if self._errors else None
         if errors:
-            named = {f"Constraint “{name}” is violated.": text for name, text in self.constraint_messages.items()}
-            self._errors[NON_FIELD_ERRORS] = self.error_class([named.get(e, e) for e in errors], error_class="nonfield")
+            named = {
+                f"Constraint “{name}” is violated.": text
+                for name, text in self.constraint_messages.items()
+            }
+            self._errors[NON_FIELD_ERRORS] = self.error_class(
+                [named.get(e, e) for e in errors], error_class="nonfield"
+            )

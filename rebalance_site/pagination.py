@@ -1,6 +1,7 @@
 """The API's pagination: DRF's limit/offset with bounds. Unbounded, `?limit=10**20` or
 `?offset=10**20` reached PostgreSQL as a LIMIT/OFFSET outside bigint and failed with a 500
 (found by schemathesis, issue 10 item 15)."""
+
 from rest_framework.pagination import LimitOffsetPagination
 
 MAX_OFFSET = 10**12  # far past any firm's row count, well inside bigint

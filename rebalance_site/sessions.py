@@ -9,6 +9,7 @@ The row's key is the SHA-256 of the cookie's key (issue 17 item 7), not the key 
 sessions table has no row-level security (a session is looked up before any firm is known), so
 any SQL on the application's connection can read it — and finds nothing it could replay as a
 cookie. (The column holds 40 characters: the first 40 hex digits, 160 bits.)"""
+
 import hashlib
 
 from django.contrib.sessions.backends.db import SessionStore as DBStore
@@ -58,8 +59,11 @@ class SessionStore(DBStore):
         if statement is None:
             table = connections[alias].ops.quote_name(model._meta.db_table)
             statement = _READ[alias] = PreparedStatements(
-                f"SELECT session_data, expire_date FROM {table} WHERE session_key = %s AND expire_date > %s")
-        rows = statement.fetchall(connections[alias], [stored_key(self.session_key), timezone.now()])
+                f"SELECT session_data, expire_date FROM {table} WHERE session_key = %s AND expire_date > %s"
+            )
+        rows = statement.fetchall(
+            connections[alias], [stored_key(self.session_key), timezone.now()]
+        )
         if not rows:
             self._session_key = None  # as the stock store: unknown or expired key, a new session
             return None

@@ -1,4 +1,5 @@
 """Settings, read from the environment (see .env.example)."""
+
 import hashlib
 from pathlib import Path
 
@@ -13,7 +14,10 @@ SECRET_KEY = env_str("DJANGO_SECRET_KEY", "dev-only-insecure-key" if DEBUG else 
 # Issue 17 item 6: the key of the audit chain's HMAC and of its published heads. It must not be
 # stored in the database; by default it is derived from SECRET_KEY (set AUDIT_HMAC_KEY to rotate
 # SECRET_KEY independently: changing the audit key breaks verification of every keyed entry).
-AUDIT_HMAC_KEY = env_str("AUDIT_HMAC_KEY", "") or hashlib.sha256(f"rebalance.audit-hmac:{SECRET_KEY}".encode()).hexdigest()
+AUDIT_HMAC_KEY = (
+    env_str("AUDIT_HMAC_KEY", "")
+    or hashlib.sha256(f"rebalance.audit-hmac:{SECRET_KEY}".encode()).hexdigest()
+)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost")
 # The site's own address: portal links in emails are built from this, never from Host.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -94,7 +98,9 @@ DATABASE_APP_ROLE = env_str("DATABASE_APP_ROLE", "rebalance_app")
 DATABASE_APP_LOGIN = env_str("DATABASE_APP_LOGIN", "rebalance_app_login")
 DATABASE_APP_PASSWORD = env_str("DATABASE_APP_PASSWORD", "")
 if env_str("DATABASE_APP_URL", ""):
-    _app_db = dj_database_url.parse(env_str("DATABASE_APP_URL"), conn_max_age=_owner_db["CONN_MAX_AGE"], conn_health_checks=True)
+    _app_db = dj_database_url.parse(
+        env_str("DATABASE_APP_URL"), conn_max_age=_owner_db["CONN_MAX_AGE"], conn_health_checks=True
+    )
 else:
     _app_db = {**_owner_db, "USER": DATABASE_APP_LOGIN, "PASSWORD": DATABASE_APP_PASSWORD}
 DATABASES = {"default": _app_db, "owner": _owner_db}
@@ -114,12 +120,23 @@ CELERY_RESULT_BACKEND = REDIS_URL
 # the publisher subscribe to the result in Redis, and with Redis down that subscription retries
 # for ~20 s per call before failing: results are off unless a caller asks (ignore_result=False).
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"retry_policy": {"max_retries": 2, "interval_start": 0,
-                                                            "interval_step": 0.2, "interval_max": 0.5}}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {
+        "max_retries": 2,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.5,
+    }
+}
 # A publish with Redis down fails at once (refused) or within ~3-4 s (no answer to the connect
 # or to the command), never hangs; firms.enqueue then logs it and leaves the work to its sweep.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2.0
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 # visibility_timeout: a message not acknowledged within it (acks_late: a task still running, or
 # its worker dead) is delivered again. It must stay far above the longest task (the trade batch
 # and the drift scan: ~15 s at 10k proposals / 100k accounts). A task that outlives it anyway
@@ -261,17 +278,34 @@ LOGGING = {
     "disable_existing_loggers": False,
     # Portal link tokens never reach a log line (portal.logging): access log and 404/410 warnings.
     "filters": {"portal_tokens": {"()": "portal.logging.PortalTokenFilter"}},
-    "formatters": {"django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}",
-                                     "style": "{"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["portal_tokens"]},
-                 "django.server": {"class": "logging.StreamHandler", "formatter": "django.server",
-                                   "filters": ["portal_tokens"]}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["portal_tokens"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["portal_tokens"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # weasyprint narrates every rendering step at INFO; keep its warnings only.
-    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"},
-                "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False,
-                                  "filters": ["portal_tokens"]},
-                "django.request": {"filters": ["portal_tokens"]}},
+    "loggers": {
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["portal_tokens"],
+        },
+        "django.request": {"filters": ["portal_tokens"]},
+    },
 }
 
 # --- Notifications --------------------------------------------------------------------

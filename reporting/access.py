@@ -1,4 +1,5 @@
 """Who may see what in reporting."""
+
 from firms.access import role_required
 from firms.roles import COMPLIANCE_ROLES, Role
 

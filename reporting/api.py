@@ -1,5 +1,6 @@
 """REST endpoints for reports: list, detail, and the audited file downloads. Another firm's
 id is a 404 for everybody; a role other than compliance officer or firm admin gets 403."""
+
 from django.http import HttpResponse
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -15,7 +16,16 @@ from .views import CONTENT_TYPES
 class MonthlyReportOut(serializers.ModelSerializer):
     class Meta:
         model = MonthlyReport
-        fields = ["id", "month", "version", "trigger", "created_at", "pdf_sha256", "csv_sha256", "totals"]
+        fields = [
+            "id",
+            "month",
+            "version",
+            "trigger",
+            "created_at",
+            "pdf_sha256",
+            "csv_sha256",
+            "totals",
+        ]
 
 
 class MonthlyReportViewSet(viewsets.ReadOnlyModelViewSet):
@@ -29,12 +39,19 @@ class MonthlyReportViewSet(viewsets.ReadOnlyModelViewSet):
         if "pk" in kwargs:  # another firm's id is a 404 whatever the role
             self.get_object()
         if request.membership.role not in COMPLIANCE_ROLES:
-            raise PermissionDenied("Only compliance officers and firm administrators may read reports.")
+            raise PermissionDenied(
+                "Only compliance officers and firm administrators may read reports."
+            )
 
     def _file(self, kind: str) -> HttpResponse:
         report = self.get_object()
-        response = HttpResponse(report_file_read(report=report, kind=kind, actor=self.request.user), content_type=CONTENT_TYPES[kind])
-        response["Content-Disposition"] = f'attachment; filename="compliance-report-{report.month:%Y-%m}-v{report.version}.{kind}"'
+        response = HttpResponse(
+            report_file_read(report=report, kind=kind, actor=self.request.user),
+            content_type=CONTENT_TYPES[kind],
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="compliance-report-{report.month:%Y-%m}-v{report.version}.{kind}"'
+        )
         return response
 
     @action(detail=True, methods=["get"])

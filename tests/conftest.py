@@ -1,4 +1,5 @@
 """Shared fixtures: two firms, a member of every role in firm A, and outsiders in firm B."""
+
 import os
 
 import pytest
@@ -25,8 +26,14 @@ def _audit_head_dir(settings, tmp_path):
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(request, django_test_environment, django_db_blocker, django_db_keepdb, django_db_createdb,
-                    django_db_modify_db_settings):
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
     """The test database is created and migrated by the owner's login ("owner" alias: the
     app's login may not create databases); the app's alias then points at the same database,
     still logging in as the app's login, and stays the one each test's transaction wraps."""
@@ -35,8 +42,13 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
 
     keepdb = django_db_keepdb and not django_db_createdb
     with django_db_blocker.unblock():
-        db_cfg = setup_databases(verbosity=request.config.option.verbose, interactive=False, keepdb=keepdb,
-                                 aliases={"owner"}, serialized_aliases=set())
+        db_cfg = setup_databases(
+            verbosity=request.config.option.verbose,
+            interactive=False,
+            keepdb=keepdb,
+            aliases={"owner"},
+            serialized_aliases=set(),
+        )
         connections["default"].creation.set_as_test_mirror(connections["owner"].settings_dict)
     yield
     if not keepdb:
@@ -52,13 +64,18 @@ def _close_leftover_sessions(owner, request):
     warning) and end them, as the owner."""
     name = owner.settings_dict["NAME"]
     with owner._nodb_cursor() as cur:
-        cur.execute("SELECT pid, usename, application_name, state, left(query, 80) FROM pg_stat_activity"
-                    " WHERE datname = %s AND pid <> pg_backend_pid()", [name])
+        cur.execute(
+            "SELECT pid, usename, application_name, state, left(query, 80) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
+        )
         leftover = cur.fetchall()
         for pid, *_ in leftover:
             cur.execute("SELECT pg_terminate_backend(%s)", [pid])
     if leftover:
-        request.node.warn(pytest.PytestWarning(f"sessions left on {name} at the end, ended: {leftover}"))
+        request.node.warn(
+            pytest.PytestWarning(f"sessions left on {name} at the end, ended: {leftover}")
+        )
 
 
 @pytest.fixture
@@ -79,7 +96,13 @@ def _member(firm, role, tag):
     from firms.services import member_create
 
     with firm_scope(firm):
-        return member_create(firm=firm, email=f"{tag}-{role}@{firm.slug}.test", role=role, password=PASSWORD, name=f"{tag.title()} {role}")
+        return member_create(
+            firm=firm,
+            email=f"{tag}-{role}@{firm.slug}.test",
+            role=role,
+            password=PASSWORD,
+            name=f"{tag.title()} {role}",
+        )
 
 
 @pytest.fixture

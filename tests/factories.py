@@ -1,4 +1,5 @@
 """factory-boy factories for the book. Use inside a firm scope; pass firm=."""
+
 from datetime import date
 from decimal import Decimal
 
@@ -25,7 +26,9 @@ class SecurityFactory(factory.django.DjangoModelFactory):
     name = factory.LazyAttribute(lambda o: f"{o.symbol} Fund")
     asset_class = "us_equity"
     security_type = "etf"
-    diversified = factory.LazyAttribute(lambda o: o.security_type in DIVERSIFIED_BY_DEFAULT)  # as the import does
+    diversified = factory.LazyAttribute(
+        lambda o: o.security_type in DIVERSIFIED_BY_DEFAULT
+    )  # as the import does
 
 
 class ModelPortfolioFactory(factory.django.DjangoModelFactory):
@@ -62,12 +65,18 @@ def make_book(firm, *, accounts: int = 1, advisor=None, day: date = date(2026, 1
     m.Price.objects.create(firm=firm, security=stock, date=day, close=Decimal("100"))
     m.Price.objects.create(firm=firm, security=bond, date=day, close=Decimal("50"))
     model = ModelPortfolioFactory(firm=firm, name="Balanced 60/40")
-    m.ModelTarget.objects.create(firm=firm, model=model, asset_class="us_equity", security=stock, weight=Decimal("60"))
-    m.ModelTarget.objects.create(firm=firm, model=model, asset_class="fixed_income", security=bond, weight=Decimal("40"))
+    m.ModelTarget.objects.create(
+        firm=firm, model=model, asset_class="us_equity", security=stock, weight=Decimal("60")
+    )
+    m.ModelTarget.objects.create(
+        firm=firm, model=model, asset_class="fixed_income", security=bond, weight=Decimal("40")
+    )
     created = []
     for _ in range(accounts):
         client = ClientFactory(firm=firm)
-        acct = AccountFactory(firm=firm, client=client, custodian=cust, model=model, advisor=advisor)
+        acct = AccountFactory(
+            firm=firm, client=client, custodian=cust, model=model, advisor=advisor
+        )
         m.Position.objects.create(firm=firm, account=acct, security=stock, quantity=Decimal("660"))
         m.Position.objects.create(firm=firm, account=acct, security=bond, quantity=Decimal("680"))
         created.append(acct)

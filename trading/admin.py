@@ -18,7 +18,16 @@ class BatchAdmin(ReadOnlyFirmModelAdmin):
 
 @admin.register(m.Order, site=firm_admin_site)
 class OrderAdmin(ReadOnlyFirmModelAdmin):
-    list_display = ("client_order_id", "account", "security", "side", "quantity", "status", "filled_quantity", "avg_price")
+    list_display = (
+        "client_order_id",
+        "account",
+        "security",
+        "side",
+        "quantity",
+        "status",
+        "filled_quantity",
+        "avg_price",
+    )
     list_filter = ("status", "side", "order_type")
     search_fields = ("client_order_id",)
     raw_id_fields = ("batch", "proposal", "trade", "block", "account")
@@ -26,7 +35,17 @@ class OrderAdmin(ReadOnlyFirmModelAdmin):
 
 @admin.register(m.BlockOrder, site=firm_admin_site)
 class BlockOrderAdmin(ReadOnlyFirmModelAdmin):
-    list_display = ("client_order_id", "custodian", "security", "side", "quantity", "status", "filled_quantity", "avg_price", "fees")
+    list_display = (
+        "client_order_id",
+        "custodian",
+        "security",
+        "side",
+        "quantity",
+        "status",
+        "filled_quantity",
+        "avg_price",
+        "fees",
+    )
     list_filter = ("status", "side")
     search_fields = ("client_order_id",)
 
@@ -44,8 +63,12 @@ def pause_accounts(modeladmin, request, queryset):
 
     accounts = list(queryset)
     for account in accounts:  # an operator selects a handful of accounts, not thousands
-        execution_pause(by=request.membership, scope=PauseScope.ACCOUNT, target=account,
-                        reason=f"Paused by {request.user.email} from the admin")
+        execution_pause(
+            by=request.membership,
+            scope=PauseScope.ACCOUNT,
+            target=account,
+            reason=f"Paused by {request.user.email} from the admin",
+        )
     modeladmin.message_user(request, f"Paused automated execution for {len(accounts)} account(s).")
 
 

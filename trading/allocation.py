@@ -5,6 +5,7 @@ units left over go one each to the largest remainders (ties: the plan's order). 
 sum to the fill exactly, none is more than one unit from its exact share, and none exceeds
 its planned quantity. A unit is one share, or the smallest fraction a fractional custodian
 trades."""
+
 from decimal import ROUND_FLOOR, Decimal
 
 SHARE = Decimal("1")

@@ -1,4 +1,5 @@
 """Read-only REST endpoints for batches and orders (firm-scoped managers)."""
+
 from rest_framework import serializers, viewsets
 
 from .models import Batch, Order
@@ -7,7 +8,18 @@ from .models import Batch, Order
 class BatchSerializer(serializers.ModelSerializer):
     class Meta:
         model = Batch
-        fields = ["id", "trade_date", "status", "trigger", "runs", "note", "counts", "skipped", "created_at", "finished_at"]
+        fields = [
+            "id",
+            "trade_date",
+            "status",
+            "trigger",
+            "runs",
+            "note",
+            "counts",
+            "skipped",
+            "created_at",
+            "finished_at",
+        ]
 
 
 class OrderSerializer(serializers.ModelSerializer):
@@ -16,8 +28,25 @@ class OrderSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Order
-        fields = ["id", "batch", "proposal", "account", "symbol", "side", "client_order_id", "order_type", "limit_price",
-                  "approved_price", "reference_price", "quantity", "status", "note", "filled_quantity", "avg_price", "fees"]
+        fields = [
+            "id",
+            "batch",
+            "proposal",
+            "account",
+            "symbol",
+            "side",
+            "client_order_id",
+            "order_type",
+            "limit_price",
+            "approved_price",
+            "reference_price",
+            "quantity",
+            "status",
+            "note",
+            "filled_quantity",
+            "avg_price",
+            "fees",
+        ]
 
 
 class BatchViewSet(viewsets.ReadOnlyModelViewSet):

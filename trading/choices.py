@@ -1,4 +1,5 @@
 """Choices of the trading app: batch, block and order states, order types, pause scopes."""
+
 from django.db import models
 
 
@@ -12,7 +13,10 @@ class BatchStatus(models.TextChoices):
 class OrderStatus(models.TextChoices):
     PENDING = "pending", "Pending (written, not sent)"
     HELD = "held", "Held"
-    PAUSED = "paused", "Held by a pause (not sent)"  # a block a pause stopped; sent by the next batch after resume
+    PAUSED = (
+        "paused",
+        "Held by a pause (not sent)",
+    )  # a block a pause stopped; sent by the next batch after resume
     SENDING = "sending", "Sending"
     SUBMITTED = "submitted", "Submitted"
     PARTIALLY_FILLED = "partially_filled", "Partially filled"
@@ -21,8 +25,15 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-FINAL_ORDER_STATUSES = frozenset({OrderStatus.HELD, OrderStatus.PARTIALLY_FILLED, OrderStatus.FILLED,
-                                  OrderStatus.REJECTED, OrderStatus.CANCELLED})
+FINAL_ORDER_STATUSES = frozenset(
+    {
+        OrderStatus.HELD,
+        OrderStatus.PARTIALLY_FILLED,
+        OrderStatus.FILLED,
+        OrderStatus.REJECTED,
+        OrderStatus.CANCELLED,
+    }
+)
 
 
 class OrderType(models.TextChoices):

@@ -1,4 +1,5 @@
 """Forms of the trading pages; querysets are built in the request's firm scope."""
+
 from django import forms
 
 from portfolios.models import Account, Custodian, ModelPortfolio

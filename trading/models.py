@@ -1,6 +1,7 @@
 """Trade batches, block orders with their written allocation plan, per-account orders, fills,
 the kill switch and per-firm trading settings. Every model is firm-owned (scoped manager +
 row-level security); unique keys lead with the firm."""
+
 from decimal import Decimal
 
 from django.contrib.postgres.fields import ArrayField
@@ -26,12 +27,19 @@ class TradingSettings(FirmOwned):
     applies are the firm's approval settings (approvals.ApprovalSettings, R-APPR-5), edited on
     the approvals settings page; they are not kept here."""
 
-    limit_pct = models.DecimalField(**PCT, default=Decimal("1"), help_text="Limit distance from the last price, percent.")
-    limit_types = ArrayField(models.CharField(max_length=16, choices=SecurityType.choices), default=default_limit_types,
-                             help_text="Security types that get limit orders; the rest get market orders.")
+    limit_pct = models.DecimalField(
+        **PCT, default=Decimal("1"), help_text="Limit distance from the last price, percent."
+    )
+    limit_types = ArrayField(
+        models.CharField(max_length=16, choices=SecurityType.choices),
+        default=default_limit_types,
+        help_text="Security types that get limit orders; the rest get market orders.",
+    )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["firm"], name="trading_settings_one_per_firm")]
+        constraints = [
+            models.UniqueConstraint(fields=["firm"], name="trading_settings_one_per_firm")
+        ]
         verbose_name_plural = "trading settings"
 
 
@@ -39,8 +47,12 @@ class Batch(FirmOwned):
     """The firm's trade batch of one trading day: exactly one row per firm and date."""
 
     trade_date = models.DateField()
-    status = models.CharField(max_length=12, choices=BatchStatus.choices, default=BatchStatus.RUNNING)
-    trigger = models.CharField(max_length=12, choices=BatchTrigger.choices, default=BatchTrigger.SCHEDULE)
+    status = models.CharField(
+        max_length=12, choices=BatchStatus.choices, default=BatchStatus.RUNNING
+    )
+    trigger = models.CharField(
+        max_length=12, choices=BatchTrigger.choices, default=BatchTrigger.SCHEDULE
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     runs = models.PositiveIntegerField(default=0)
@@ -49,7 +61,9 @@ class Batch(FirmOwned):
     skipped = models.JSONField(default=list, help_text="Proposals left out and why.")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["firm", "trade_date"], name="batch_unique_per_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "trade_date"], name="batch_unique_per_day")
+        ]
         ordering = ["-trade_date"]
 
     def __str__(self):
@@ -70,19 +84,25 @@ class BlockOrder(FirmOwned):
     reference_price = models.DecimalField(**PRICE)
     quantity = models.DecimalField(**QTY)
     plan = models.JSONField(default=list)
-    status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING)
+    status = models.CharField(
+        max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING
+    )
     filled_quantity = models.DecimalField(**QTY, default=Decimal("0"))
     avg_price = models.DecimalField(**PRICE, null=True, blank=True)
     fees = models.DecimalField(**MONEY, default=Decimal("0"))
     reject_reason = models.CharField(max_length=300, blank=True)
-    hold_note = models.CharField(max_length=300, blank=True, help_text="The pause that held this block back, when one did.")
+    hold_note = models.CharField(
+        max_length=300, blank=True, help_text="The pause that held this block back, when one did."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     allocated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["firm", "client_order_id"], name="block_client_order_id_unique"),
+            models.UniqueConstraint(
+                fields=["firm", "client_order_id"], name="block_client_order_id_unique"
+            ),
             models.CheckConstraint(condition=Q(quantity__gt=0), name="block_quantity_positive"),
         ]
         indexes = [models.Index(fields=["firm", "batch", "status"])]
@@ -98,7 +118,9 @@ class Order(FirmOwned):
     batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="orders")
     proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="orders")
     trade = models.ForeignKey(ProposalTrade, on_delete=models.PROTECT, related_name="+")
-    block = models.ForeignKey(BlockOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="orders")
+    block = models.ForeignKey(
+        BlockOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
     custodian = models.ForeignKey(Custodian, on_delete=models.PROTECT, related_name="+")
     security = models.ForeignKey(Security, on_delete=models.PROTECT, related_name="+")
@@ -109,8 +131,12 @@ class Order(FirmOwned):
     approved_price = models.DecimalField(**PRICE)
     reference_price = models.DecimalField(**PRICE)
     quantity = models.DecimalField(**QTY)
-    status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING)
-    note = models.CharField(max_length=300, blank=True, help_text="Why held, rejected or re-priced.")
+    status = models.CharField(
+        max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING
+    )
+    note = models.CharField(
+        max_length=300, blank=True, help_text="Why held, rejected or re-priced."
+    )
     filled_quantity = models.DecimalField(**QTY, default=Decimal("0"))
     avg_price = models.DecimalField(**PRICE, null=True, blank=True)
     fees = models.DecimalField(**MONEY, default=Decimal("0"))
@@ -118,12 +144,17 @@ class Order(FirmOwned):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["firm", "client_order_id"], name="order_client_order_id_unique"),
+            models.UniqueConstraint(
+                fields=["firm", "client_order_id"], name="order_client_order_id_unique"
+            ),
             models.UniqueConstraint(fields=["firm", "trade"], name="order_one_per_trade"),
             models.CheckConstraint(condition=Q(quantity__gte=0), name="order_quantity_nonnegative"),
         ]
-        indexes = [models.Index(fields=["firm", "batch", "status"]), models.Index(fields=["firm", "proposal"]),
-                   models.Index(fields=["firm", "block"])]
+        indexes = [
+            models.Index(fields=["firm", "batch", "status"]),
+            models.Index(fields=["firm", "proposal"]),
+            models.Index(fields=["firm", "block"]),
+        ]
         ordering = ["id"]
 
 
@@ -138,7 +169,9 @@ class Fill(FirmOwned):
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["firm", "block", "exec_id"], name="fill_exec_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "block", "exec_id"], name="fill_exec_unique")
+        ]
 
 
 class ExecutionPause(FirmOwned):
@@ -146,13 +179,23 @@ class ExecutionPause(FirmOwned):
     account until resumed. Paused proposals stay approved and join the batch after resume."""
 
     scope = models.CharField(max_length=12, choices=PauseScope.choices)
-    custodian = models.ForeignKey(Custodian, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    model = models.ForeignKey(ModelPortfolio, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    custodian = models.ForeignKey(
+        Custodian, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    model = models.ForeignKey(
+        ModelPortfolio, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     reason = models.CharField(max_length=300)
-    paused_by = models.ForeignKey(Membership, null=True, on_delete=models.SET_NULL, related_name="+")
+    paused_by = models.ForeignKey(
+        Membership, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     paused_at = models.DateTimeField(auto_now_add=True)
-    resumed_by = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    resumed_by = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     resumed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -171,12 +214,19 @@ class ProposalHold(FirmOwned):
     reason = models.CharField(max_length=300)
     held_by = models.ForeignKey(Membership, null=True, on_delete=models.SET_NULL, related_name="+")
     held_at = models.DateTimeField(auto_now_add=True)
-    released_by = models.ForeignKey(Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    released_by = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     released_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["firm", "proposal"], condition=Q(released_at__isnull=True),
-                                               name="hold_one_active_per_proposal")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "proposal"],
+                condition=Q(released_at__isnull=True),
+                name="hold_one_active_per_proposal",
+            )
+        ]
 
 
 class ConsentRecheck(FirmOwned):
@@ -189,7 +239,9 @@ class ConsentRecheck(FirmOwned):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["firm", "proposal"], name="recheck_one_per_proposal")]
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "proposal"], name="recheck_one_per_proposal")
+        ]
 
 
 class TradeConfirmationPending(FirmOwned):
@@ -203,7 +255,11 @@ class TradeConfirmationPending(FirmOwned):
     handed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["firm", "proposal"], name="confirmation_one_per_proposal")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "proposal"], name="confirmation_one_per_proposal"
+            )
+        ]
 
 
 class SimulatedCustodianOrder(FirmOwned):
@@ -221,4 +277,8 @@ class SimulatedCustodianOrder(FirmOwned):
     received_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["firm", "custodian", "client_order_id"], name="simulated_order_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "custodian", "client_order_id"], name="simulated_order_unique"
+            )
+        ]

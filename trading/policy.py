@@ -1,4 +1,5 @@
 """Order policy (pure): market or limit, and the limit price rounded the safe way."""
+
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from portfolios.choices import Side

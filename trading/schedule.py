@@ -1,4 +1,5 @@
 """When is a firm's trade batch due? 9:45 New York on NYSE trading days, until the close."""
+
 from datetime import date, datetime, time
 
 from portfolios.market_calendar import NEW_YORK, is_trading_day, session_close_utc, session_open_utc

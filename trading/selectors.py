@@ -1,4 +1,5 @@
 """Reads of the trading app: the batch's input frame, active pauses and holds, pages."""
+
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -36,18 +37,31 @@ LEFT JOIN portfolios_custodiansecurity cs ON cs.custodian_id = a.custodian_id AN
 WHERE t.firm_id = %(firm)s AND p.status = %(status)s
 ORDER BY t.proposal_id, t.id
 """
-TEXT = {"quantity": str, "approved_price": str, "last_price": str, "account_number": str, "symbol": str,
-        "custodian_code": str, "side": str, "security_type": str}
+TEXT = {
+    "quantity": str,
+    "approved_price": str,
+    "last_price": str,
+    "account_number": str,
+    "symbol": str,
+    "custodian_code": str,
+    "side": str,
+    "security_type": str,
+}
 
 
 def approved_trades(*, firm_id: int, day: date) -> pd.DataFrame:
     """Every trade of every approved proposal, with the last close on or before `day`."""
-    return frame_from_sql(TRADES_SQL, {"firm": firm_id, "day": day, "status": ProposalStatus.APPROVED,
-                                       "window": WINDOW_DAYS}, dtype=TEXT)
+    return frame_from_sql(
+        TRADES_SQL,
+        {"firm": firm_id, "day": day, "status": ProposalStatus.APPROVED, "window": WINDOW_DAYS},
+        dtype=TEXT,
+    )
 
 
 def trading_settings(firm_id: int) -> TradingSettings:
-    return TradingSettings.objects.filter(firm_id=firm_id).first() or TradingSettings(firm_id=firm_id)
+    return TradingSettings.objects.filter(firm_id=firm_id).first() or TradingSettings(
+        firm_id=firm_id
+    )
 
 
 @dataclass
@@ -70,13 +84,18 @@ def active_pauses() -> Pauses:
             pauses.firm = pauses.firm or p
         else:
             getattr(pauses, f"{p.scope}s")[getattr(p, f"{p.scope}_id")] = p.reason
-    pauses.held = dict(ProposalHold.objects.filter(released_at__isnull=True).values_list("proposal_id", "reason"))
+    pauses.held = dict(
+        ProposalHold.objects.filter(released_at__isnull=True).values_list("proposal_id", "reason")
+    )
     return pauses
 
 
 def active_pause_list():
-    return ExecutionPause.objects.filter(resumed_at__isnull=True).select_related(
-        "custodian", "model", "account", "paused_by__user").order_by("-paused_at")
+    return (
+        ExecutionPause.objects.filter(resumed_at__isnull=True)
+        .select_related("custodian", "model", "account", "paused_by__user")
+        .order_by("-paused_at")
+    )
 
 
 def batch_list():
@@ -85,5 +104,8 @@ def batch_list():
 
 def held_block_list():
     """Blocks a pause stopped mid-batch: written, not sent, waiting for the next batch after resume."""
-    return (BlockOrder.objects.filter(status=OrderStatus.PAUSED).select_related("batch", "custodian", "security")
-            .order_by("batch__trade_date", "pk"))
+    return (
+        BlockOrder.objects.filter(status=OrderStatus.PAUSED)
+        .select_related("batch", "custodian", "security")
+        .order_by("batch__trade_date", "pk")
+    )

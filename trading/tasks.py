@@ -1,12 +1,13 @@
 """Celery tasks of the trading app: thin wrappers around services."""
+
 from datetime import date, datetime, timedelta
 
 from celery import shared_task
 from django.utils import timezone
 
 from firms.enqueue import enqueue_after_commit
-from firms.tenancy import firm_scope
 from firms.tasks import FirmTask
+from firms.tenancy import firm_scope
 
 
 @shared_task(base=FirmTask, name="trading.tasks.trade_batch_firm")
@@ -41,7 +42,9 @@ def batches_enqueue_due(*, now: datetime) -> list[int]:
     day = batch_date_due(now)
     if day is None:
         return []
-    due = firm_ids_where(lambda: not Batch.objects.filter(trade_date=day, status=BatchStatus.DONE).exists())
+    due = firm_ids_where(
+        lambda: not Batch.objects.filter(trade_date=day, status=BatchStatus.DONE).exists()
+    )
     for firm_id in due:
         enqueue_after_commit(trade_batch_firm, firm_id=firm_id, trade_date=day.isoformat())
     return due
@@ -54,7 +57,9 @@ def confirmations_enqueue_owed() -> list[int]:
 
     from .models import TradeConfirmationPending
 
-    owed = firm_ids_where(lambda: TradeConfirmationPending.objects.filter(handed_at__isnull=True).exists())
+    owed = firm_ids_where(
+        lambda: TradeConfirmationPending.objects.filter(handed_at__isnull=True).exists()
+    )
     for firm_id in owed:
         enqueue_after_commit(trade_confirmations_firm, firm_id=firm_id)
     return owed
@@ -70,9 +75,16 @@ def rebuilds_owed(*, now: datetime) -> list[int]:
 
     from .models import ConsentRecheck
 
-    newer = Proposal.objects.filter(account_id=OuterRef("proposal__account_id"), version__gt=OuterRef("proposal__version"))
-    return list(ConsentRecheck.objects.filter(created_at__gte=now - timedelta(days=3), proposal__status=ProposalStatus.SUPERSEDED)
-                .exclude(Exists(newer)).values_list("proposal_id", flat=True))
+    newer = Proposal.objects.filter(
+        account_id=OuterRef("proposal__account_id"), version__gt=OuterRef("proposal__version")
+    )
+    return list(
+        ConsentRecheck.objects.filter(
+            created_at__gte=now - timedelta(days=3), proposal__status=ProposalStatus.SUPERSEDED
+        )
+        .exclude(Exists(newer))
+        .values_list("proposal_id", flat=True)
+    )
 
 
 def rebuilds_enqueue_owed(*, now: datetime) -> list[int]:
@@ -82,7 +94,9 @@ def rebuilds_enqueue_owed(*, now: datetime) -> list[int]:
     owed = firm_ids_where(lambda: bool(rebuilds_owed(now=now)))
     for firm_id in owed:
         with firm_scope(firm_id):
-            enqueue_after_commit(drift_proposals_rebuild, firm_id=firm_id, proposal_ids=rebuilds_owed(now=now))
+            enqueue_after_commit(
+                drift_proposals_rebuild, firm_id=firm_id, proposal_ids=rebuilds_owed(now=now)
+            )
     return owed
 
 

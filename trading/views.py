@@ -1,4 +1,5 @@
 """Trading pages: batches, the dry run, and the kill switch. Thin views over services."""
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,7 +17,13 @@ from .models import Batch, BlockOrder, ExecutionPause, Order
 from .schedule import market_open
 from .selectors import active_pause_list, batch_list, held_block_list
 from .services.batch import BatchBusy, batch_run
-from .services.control import ControlRefused, execution_pause, execution_resume, proposal_hold, proposal_release
+from .services.control import (
+    ControlRefused,
+    execution_pause,
+    execution_resume,
+    proposal_hold,
+    proposal_release,
+)
 from .services.preview import batch_preview, next_batch_date
 
 CONTROL_ROLES = frozenset({Role.SENIOR_ADVISOR, Role.FIRM_ADMIN})
@@ -27,34 +34,59 @@ ORDERS_PER_PAGE = 100
 @staff_required
 def trading_home(request):
     page = Paginator(batch_list(), 30).get_page(request.GET.get("page"))
-    return render(request, "trading/home.html", {
-        "page": page, "pauses": list(active_pause_list()), "pause_form": PauseForm(),
-        "held": Proposal.objects.filter(status=ProposalStatus.APPROVED).select_related("account").order_by("pk")[:50],
-        "paused_blocks": list(held_block_list()[:200]),
-        "can_control": request.membership.role in CONTROL_ROLES,
-    })
+    return render(
+        request,
+        "trading/home.html",
+        {
+            "page": page,
+            "pauses": list(active_pause_list()),
+            "pause_form": PauseForm(),
+            "held": Proposal.objects.filter(status=ProposalStatus.APPROVED)
+            .select_related("account")
+            .order_by("pk")[:50],
+            "paused_blocks": list(held_block_list()[:200]),
+            "can_control": request.membership.role in CONTROL_ROLES,
+        },
+    )
 
 
 @staff_required
 def batch_detail(request, pk: int):
     batch = get_object_or_404(Batch, pk=pk)
-    orders = Order.objects.filter(batch=batch).select_related("account", "security", "block").order_by("status", "pk")
+    orders = (
+        Order.objects.filter(batch=batch)
+        .select_related("account", "security", "block")
+        .order_by("status", "pk")
+    )
     if request.GET.get("problems") == "1":
         orders = orders.exclude(status=OrderStatus.FILLED)
-    return render(request, "trading/batch_detail.html", {
-        "batch": batch, "blocks": BlockOrder.objects.filter(batch=batch).select_related("custodian", "security").order_by("pk"),
-        "orders": Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page")),
-    })
+    return render(
+        request,
+        "trading/batch_detail.html",
+        {
+            "batch": batch,
+            "blocks": BlockOrder.objects.filter(batch=batch)
+            .select_related("custodian", "security")
+            .order_by("pk"),
+            "orders": Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page")),
+        },
+    )
 
 
 @staff_required
 def dry_run(request):
     preview = batch_preview(firm_id=request.firm.pk, trade_date=next_batch_date(timezone.now()))
-    return render(request, "trading/dry_run.html", {
-        "p": preview, "blocks": preview.blocks.to_dict("records"),
-        "held": preview.orders[preview.orders["status"] == OrderStatus.HELD].to_dict("records"),
-        "orders": preview.orders.head(500).to_dict("records"), "order_count": len(preview.orders),
-    })
+    return render(
+        request,
+        "trading/dry_run.html",
+        {
+            "p": preview,
+            "blocks": preview.blocks.to_dict("records"),
+            "held": preview.orders[preview.orders["status"] == OrderStatus.HELD].to_dict("records"),
+            "orders": preview.orders.head(500).to_dict("records"),
+            "order_count": len(preview.orders),
+        },
+    )
 
 
 @controls_required
@@ -62,11 +94,18 @@ def dry_run(request):
 def run_now(request):
     day = market_open(timezone.now())
     if day is None:
-        messages.error(request, "The market is closed: a batch can only be run during market hours.")
+        messages.error(
+            request, "The market is closed: a batch can only be run during market hours."
+        )
         return redirect("trading:home")
     try:
-        batch = batch_run(firm_id=request.firm.pk, trade_date=day, trigger=BatchTrigger.MANUAL,
-                          actor=request.user, again=True)
+        batch = batch_run(
+            firm_id=request.firm.pk,
+            trade_date=day,
+            trigger=BatchTrigger.MANUAL,
+            actor=request.user,
+            again=True,
+        )
     except BatchBusy as exc:
         messages.error(request, str(exc))
         return redirect("trading:home")
@@ -80,10 +119,14 @@ def pause(request):
     form = PauseForm(request.POST)
     if form.is_valid():
         d = form.cleaned_data
-        execution_pause(by=request.membership, scope=d["scope"], target=d["target"], reason=d["reason"])
+        execution_pause(
+            by=request.membership, scope=d["scope"], target=d["target"], reason=d["reason"]
+        )
         messages.warning(request, "Execution paused.")
     else:
-        messages.error(request, "Not paused: " + "; ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(
+            request, "Not paused: " + "; ".join(e for errs in form.errors.values() for e in errs)
+        )
     return redirect("trading:home")
 
 
@@ -93,9 +136,15 @@ def resume(request, pk: int):
     if request.method == "POST":
         execution_resume(by=request.membership, pause=paused)
         held = held_block_list().count()
-        messages.success(request, "Execution resumed; paused work joins the next batch." + (
-            f" {held} block(s) a pause stopped mid-batch go out with it: the next scheduled batch, or “Run the batch now”."
-            if held else ""))
+        messages.success(
+            request,
+            "Execution resumed; paused work joins the next batch."
+            + (
+                f" {held} block(s) a pause stopped mid-batch go out with it: the next scheduled batch, or “Run the batch now”."
+                if held
+                else ""
+            ),
+        )
     return redirect("trading:home")
 
 
@@ -105,7 +154,9 @@ def hold(request, pk: int):
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            proposal_hold(by=request.membership, proposal=proposal, reason=form.cleaned_data["reason"])
+            proposal_hold(
+                by=request.membership, proposal=proposal, reason=form.cleaned_data["reason"]
+            )
             messages.success(request, f"Proposal {proposal.pk} held.")
         except ControlRefused as exc:
             messages.error(request, str(exc))

@@ -1,5 +1,6 @@
 """The end of a window (firm policy: expire, or escalate to the advisor) and voiding
 approvals whose proposal a newer version replaced."""
+
 from datetime import datetime
 
 from django.db import transaction
@@ -21,11 +22,20 @@ def approval_expire(*, approval_id: int, now: datetime) -> Result:
         if approval.status == ApprovalStatus.EXPIRED:
             return Result(approval, False, "Already expired.")
         if approval.status != ApprovalStatus.PENDING:
-            raise ApprovalRefused(f"An approval that is {approval.get_status_display().lower()} cannot expire.")
+            raise ApprovalRefused(
+                f"An approval that is {approval.get_status_display().lower()} cannot expire."
+            )
         if now < approval.deadline:
             raise ApprovalRefused("The approval window is still open.")
-        approval_close(approval=approval, status=ApprovalStatus.EXPIRED, now=now, reason="window closed without a decision")
-        notify.decision_receipt(approval=approval, client=approval.proposal.account.client, outcome="expired")
+        approval_close(
+            approval=approval,
+            status=ApprovalStatus.EXPIRED,
+            now=now,
+            reason="window closed without a decision",
+        )
+        notify.decision_receipt(
+            approval=approval, client=approval.proposal.account.client, outcome="expired"
+        )
         notify.advisor_decision(approval=approval, outcome="expired")
     return Result(approval, True, "Expired.")
 
@@ -40,7 +50,12 @@ def approval_escalate(*, approval_id: int, now: datetime) -> Result:
             raise ApprovalRefused("Only an open approval whose window has closed can be escalated.")
         approval.escalated_at = now
         approval.save(update_fields=["escalated_at"])
-        audit_record(firm_id=approval.firm_id, event="approval.escalated", obj=approval, payload={"proposal": approval.proposal_id})
+        audit_record(
+            firm_id=approval.firm_id,
+            event="approval.escalated",
+            obj=approval,
+            payload={"proposal": approval.proposal_id},
+        )
         advisor = approval.proposal.account.advisor
         if advisor is not None:
             notify.escalation(approval=approval, advisor_email=advisor.user.email)
@@ -50,7 +65,13 @@ def approval_escalate(*, approval_id: int, now: datetime) -> Result:
 def approvals_void_superseded(*, firm_id: int, now: datetime | None = None) -> list[int]:
     """Bulk: pending and approved approvals whose proposal version was superseded become void;
     their links die, and the client and every approver who acted are told."""
-    ids = _void(firm_id, now, [ProposalStatus.SUPERSEDED], reason="a newer version replaced it", audit_reason="proposal superseded")
+    ids = _void(
+        firm_id,
+        now,
+        [ProposalStatus.SUPERSEDED],
+        reason="a newer version replaced it",
+        audit_reason="proposal superseded",
+    )
     if ids:
         _tell_replaced(ids)
     return ids
@@ -60,23 +81,49 @@ def approvals_void_withdrawn(*, firm_id: int, now: datetime | None = None) -> li
     """Bulk: pending and approved approvals whose proposal compliance flagged or blocked on a
     re-check (new facts, such as an imported loss sale) become void and their links die: the
     proposal waits in the officer's queue, off the approval path."""
-    return _void(firm_id, now, [ProposalStatus.FLAGGED, ProposalStatus.BLOCKED],
-                 reason="compliance withdrew it on a re-check", audit_reason="compliance re-check")
+    return _void(
+        firm_id,
+        now,
+        [ProposalStatus.FLAGGED, ProposalStatus.BLOCKED],
+        reason="compliance withdrew it on a re-check",
+        audit_reason="compliance re-check",
+    )
 
 
-def _void(firm_id: int, now: datetime | None, proposal_statuses: list[str], *, reason: str, audit_reason: str) -> list[int]:
+def _void(
+    firm_id: int,
+    now: datetime | None,
+    proposal_statuses: list[str],
+    *,
+    reason: str,
+    audit_reason: str,
+) -> list[int]:
     now = now or timezone.now()
     with transaction.atomic():
-        voided = list(Approval.objects.select_for_update(of=("self",)).filter(
-            status__in=[ApprovalStatus.PENDING, ApprovalStatus.APPROVED], proposal__status__in=proposal_statuses)
-            .values_list("pk", "status"))
+        voided = list(
+            Approval.objects.select_for_update(of=("self",))
+            .filter(
+                status__in=[ApprovalStatus.PENDING, ApprovalStatus.APPROVED],
+                proposal__status__in=proposal_statuses,
+            )
+            .values_list("pk", "status")
+        )
         if not voided:
             return []
         ids = [pk for pk, _s in voided]
-        Approval.objects.filter(pk__in=ids).update(status=ApprovalStatus.VOID, decided_at=now, reason=reason)
+        Approval.objects.filter(pk__in=ids).update(
+            status=ApprovalStatus.VOID, decided_at=now, reason=reason
+        )
         PortalLink.objects.filter(approval_id__in=ids, expires_at__gt=now).update(expires_at=now)
-        audit_record(firm_id=firm_id, event="approval.void", payload={
-            "ids": ids, "reason": audit_reason, "was": {str(pk): status for pk, status in voided}})
+        audit_record(
+            firm_id=firm_id,
+            event="approval.void",
+            payload={
+                "ids": ids,
+                "reason": audit_reason,
+                "was": {str(pk): status for pk, status in voided},
+            },
+        )
     return ids
 
 
@@ -84,19 +131,31 @@ def _tell_replaced(approval_ids: list[int]) -> None:
     """One email per voided approval and person: the client once their step was reached (they
     hold the proposal), and each staff member or committee voter who approved a step."""
     told: dict[int, dict[str, str]] = {pk: {} for pk in approval_ids}
-    steps = list(ApprovalStep.objects.filter(approval_id__in=approval_ids).values_list("approval_id", "role", "status", "actor__email"))
+    steps = list(
+        ApprovalStep.objects.filter(approval_id__in=approval_ids).values_list(
+            "approval_id", "role", "status", "actor__email"
+        )
+    )
     for approval_id, role, status, actor_email in steps:
         if role != StepRole.CLIENT and status == StepStatus.APPROVED and actor_email:
             told[approval_id][actor_email.lower()] = "approved"
-    votes = CommitteeVote.objects.filter(step__approval_id__in=approval_ids, approve=True).values_list(
-        "step__approval_id", "member__user__email")
+    votes = CommitteeVote.objects.filter(
+        step__approval_id__in=approval_ids, approve=True
+    ).values_list("step__approval_id", "member__user__email")
     for approval_id, email in votes:
         told[approval_id][email.lower()] = "approved"
-    reached = {approval_id: status for approval_id, role, status, _e in steps if role == StepRole.CLIENT}
-    for approval in Approval.objects.filter(pk__in=approval_ids).select_related("proposal__account__client").order_by("pk"):
+    reached = {
+        approval_id: status for approval_id, role, status, _e in steps if role == StepRole.CLIENT
+    }
+    for approval in (
+        Approval.objects.filter(pk__in=approval_ids)
+        .select_related("proposal__account__client")
+        .order_by("pk")
+    ):
         client_step = reached.get(approval.pk)
         if client_step in (StepStatus.ACTIVE, StepStatus.APPROVED):
             told[approval.pk][approval.proposal.account.client.email.lower()] = (
-                "approved" if client_step == StepStatus.APPROVED else "were asked to review")
+                "approved" if client_step == StepStatus.APPROVED else "were asked to review"
+            )
         for email, acted in sorted(told[approval.pk].items()):
             notify.replaced(approval=approval, to=email, acted=acted)

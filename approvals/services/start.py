@@ -1,5 +1,6 @@
 """Starting approvals for checked proposals, in bulk: one rule lookup, a few inserts, one
 conditional UPDATE of the proposals and one audit entry, whatever the number."""
+
 import logging
 from datetime import datetime
 
@@ -32,9 +33,13 @@ def _routable_filter(qs):
 
 
 def _pending(proposal_ids) -> list[Proposal]:
-    qs = (Proposal.objects.select_for_update(of=("self",)).filter(status=ProposalStatus.CHECKED)
-          .exclude(Exists(Approval.objects.filter(proposal=OuterRef("pk")))).select_related("account__client")
-          .order_by("pk"))
+    qs = (
+        Proposal.objects.select_for_update(of=("self",))
+        .filter(status=ProposalStatus.CHECKED)
+        .exclude(Exists(Approval.objects.filter(proposal=OuterRef("pk"))))
+        .select_related("account__client")
+        .order_by("pk")
+    )
     qs = _routable_filter(qs)
     if proposal_ids is not None:
         qs = qs.filter(pk__in=list(proposal_ids))
@@ -42,14 +47,31 @@ def _pending(proposal_ids) -> list[Proposal]:
 
 
 def _build(proposal, route, now, quorum) -> tuple[Approval, list[ApprovalStep]]:
-    deadline = deadline_for(started_at=now, amount=route.rule.window_amount, unit=route.rule.window_unit)
-    approval = Approval(firm_id=proposal.firm_id, proposal=proposal, rule=route.rule, tier=route.rule.name,
-                        content_hash=proposal.content_hash, version=proposal.version, started_at=now, deadline=deadline,
-                        reminder_at=reminder_time(started_at=now, deadline=deadline), routing_note=route.note)
-    steps = [ApprovalStep(firm_id=proposal.firm_id, position=i, role=role,
-                          status=StepStatus.ACTIVE if i == 0 else StepStatus.WAITING,
-                          quorum=quorum if role == StepRole.COMMITTEE else 1)
-             for i, role in enumerate(route.steps)]
+    deadline = deadline_for(
+        started_at=now, amount=route.rule.window_amount, unit=route.rule.window_unit
+    )
+    approval = Approval(
+        firm_id=proposal.firm_id,
+        proposal=proposal,
+        rule=route.rule,
+        tier=route.rule.name,
+        content_hash=proposal.content_hash,
+        version=proposal.version,
+        started_at=now,
+        deadline=deadline,
+        reminder_at=reminder_time(started_at=now, deadline=deadline),
+        routing_note=route.note,
+    )
+    steps = [
+        ApprovalStep(
+            firm_id=proposal.firm_id,
+            position=i,
+            role=role,
+            status=StepStatus.ACTIVE if i == 0 else StepStatus.WAITING,
+            quorum=quorum if role == StepRole.COMMITTEE else 1,
+        )
+        for i, role in enumerate(route.steps)
+    ]
     return approval, steps
 
 
@@ -64,10 +86,19 @@ def approvals_start(*, firm_id: int, now: datetime, proposal_ids=None) -> list[i
         built = []
         for p in proposals:
             try:
-                built.append(_build(p, route_for(proposal=p, rules=rules, settings=settings), now, settings.committee_quorum))
+                built.append(
+                    _build(
+                        p,
+                        route_for(proposal=p, rules=rules, settings=settings),
+                        now,
+                        settings.committee_quorum,
+                    )
+                )
             except NoRoutingRule as exc:
                 log.warning("proposal %s not routed: %s", p.pk, exc)
-            except Exception:  # one proposal (or a rule's bad window) never stops the firm's routing
+            except (
+                Exception
+            ):  # one proposal (or a rule's bad window) never stops the firm's routing
                 log.exception("proposal %s not routed: building its approval failed", p.pk)
         approvals = Approval.objects.bulk_create([a for a, _ in built])
         for approval, steps in built:
@@ -75,9 +106,20 @@ def approvals_start(*, firm_id: int, now: datetime, proposal_ids=None) -> list[i
                 s.approval = approval
         ApprovalStep.objects.bulk_create([s for _, steps in built for s in steps])
         ids = [a.proposal_id for a in approvals]
-        proposals_transition(ids=ids, to=ProposalStatus.AWAITING_APPROVAL, reason="routed for approval", skip_refused=True)
-        audit_record(firm_id=firm_id, event="approvals.started", payload={
-            "approvals": [a.pk for a in approvals], "tiers": sorted({a.tier for a in approvals})})
+        proposals_transition(
+            ids=ids,
+            to=ProposalStatus.AWAITING_APPROVAL,
+            reason="routed for approval",
+            skip_refused=True,
+        )
+        audit_record(
+            firm_id=firm_id,
+            event="approvals.started",
+            payload={
+                "approvals": [a.pk for a in approvals],
+                "tiers": sorted({a.tier for a in approvals}),
+            },
+        )
         client_first = [a for a, steps in built if steps[0].role == StepRole.CLIENT]
         _send_links(client_first, now)
     return ids
@@ -87,4 +129,3 @@ def _send_links(approvals, now) -> None:
     urls = portal_links_issue(approvals=approvals, now=now)
     for a in approvals:
         notify.proposal_ready(approval=a, client=a.proposal.account.client, link=urls[a.pk])
-

@@ -1,5 +1,6 @@
 """The rules. Each check takes the bulk inputs and one rule, and returns an Outcome for every
 failing proposal (a proposal with no outcome passed). Vectorised over all proposals at once."""
+
 from .base import Outcome
 from .concentration import concentration_check
 from .liquidity import liquidity_check

@@ -1,4 +1,5 @@
 """What every check shares: its outcome type, money/percent formatting, the account after trades."""
+
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -32,29 +33,57 @@ def after_trades(inputs: CheckInputs) -> pd.DataFrame:
     includes the sale proceeds less the buys and the estimated costs, plus a cash deploy's new
     money, which the holdings do not show yet), and the account total."""
     ids = pd.Index(inputs.proposals["proposal_id"])
-    h = inputs.holdings.assign(before=inputs.holdings["quantity"] * inputs.holdings["price"].fillna(0.0))
+    h = inputs.holdings.assign(
+        before=inputs.holdings["quantity"] * inputs.holdings["price"].fillna(0.0)
+    )
     h = h[["proposal_id", "security_id", "before"]]
     t = inputs.trades[inputs.trades["proposal_id"].isin(ids)].astype({"proposal_id": "int64"})
-    flows = t.assign(bought=np.where(t["side"] == "buy", t["value"], 0.0), sold=np.where(t["side"] == "sell", t["value"], 0.0))
+    flows = t.assign(
+        bought=np.where(t["side"] == "buy", t["value"], 0.0),
+        sold=np.where(t["side"] == "sell", t["value"], 0.0),
+    )
     flows = flows.groupby(["proposal_id", "security_id"], as_index=False)[["bought", "sold"]].sum()
-    out = h.merge(flows, on=["proposal_id", "security_id"], how="outer").fillna({"before": 0.0, "bought": 0.0, "sold": 0.0})
+    out = h.merge(flows, on=["proposal_id", "security_id"], how="outer").fillna(
+        {"before": 0.0, "bought": 0.0, "sold": 0.0}
+    )
     out = out.merge(inputs.securities, on="security_id", how="left")
     out["after"] = out["before"] + out["bought"] - out["sold"]
     costs = inputs.proposals.set_index("proposal_id")["est_costs"]
-    net = (out["sold"] - out["bought"]).groupby(out["proposal_id"]).sum().reindex(ids, fill_value=0.0) - costs.reindex(ids).fillna(0.0)
+    net = (out["sold"] - out["bought"]).groupby(out["proposal_id"]).sum().reindex(
+        ids, fill_value=0.0
+    ) - costs.reindex(ids).fillna(0.0)
     if "new_cash" in inputs.proposals:
         net = net + inputs.proposals.set_index("proposal_id")["new_cash"].reindex(ids).fillna(0.0)
     cash = cash_after(out, net, ids)
     out = pd.concat([out[out["security_type"] != "cash"], cash], ignore_index=True)
     out["total"] = out.groupby("proposal_id")["after"].transform("sum")
-    out["weight"] = np.where(out["total"] > 0, (out["after"] / out["total"] * 100.0).round(PCT_PLACES), 0.0)
+    out["weight"] = np.where(
+        out["total"] > 0, (out["after"] / out["total"] * 100.0).round(PCT_PLACES), 0.0
+    )
     return out
 
 
 def cash_after(out: pd.DataFrame, net: pd.Series, ids: pd.Index) -> pd.DataFrame:
     """One cash row per proposal: the cash held plus the trades' net flow."""
-    held = out[out["security_type"] == "cash"].groupby("proposal_id")["before"].sum().reindex(ids).fillna(0.0)
+    held = (
+        out[out["security_type"] == "cash"]
+        .groupby("proposal_id")["before"]
+        .sum()
+        .reindex(ids)
+        .fillna(0.0)
+    )
     flow = net.reindex(ids).fillna(0.0)
-    return pd.DataFrame({"proposal_id": ids.to_numpy(), "security_id": -1, "symbol": "CASH", "asset_class": "cash",
-                         "security_type": "cash", "diversified": False, "before": held.to_numpy(),
-                         "bought": 0.0, "sold": 0.0, "after": held.to_numpy() + flow.to_numpy()})
+    return pd.DataFrame(
+        {
+            "proposal_id": ids.to_numpy(),
+            "security_id": -1,
+            "symbol": "CASH",
+            "asset_class": "cash",
+            "security_type": "cash",
+            "diversified": False,
+            "before": held.to_numpy(),
+            "bought": 0.0,
+            "sold": 0.0,
+            "after": held.to_numpy() + flow.to_numpy(),
+        }
+    )

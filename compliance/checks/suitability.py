@@ -1,5 +1,6 @@
 """Suitability: the equity share after the trades inside the band of the account's risk profile;
 alternatives bought only for clients marked eligible."""
+
 from decimal import Decimal
 
 import pandas as pd
@@ -10,25 +11,43 @@ from ..selectors import CheckInputs
 from .base import Outcome, after_trades, pct
 
 
-def suitability_check(inputs: CheckInputs, params: dict, after: pd.DataFrame | None = None) -> dict[int, Outcome]:
+def suitability_check(
+    inputs: CheckInputs, params: dict, after: pd.DataFrame | None = None
+) -> dict[int, Outcome]:
     after = after_trades(inputs) if after is None else after
-    equity = after[after["asset_class"].isin([str(c) for c in EQUITY_CLASSES])].groupby("proposal_id")["weight"].sum()
+    equity = (
+        after[after["asset_class"].isin([str(c) for c in EQUITY_CLASSES])]
+        .groupby("proposal_id")["weight"]
+        .sum()
+    )
     p = inputs.proposals.set_index("proposal_id")
     share = equity.reindex(p.index).fillna(0.0).round(6)
     alt_buys = _alternative_buys(after)
     out: dict[int, Outcome] = {}
     for pid, row in p.iterrows():
-        problems, figures, suggestion = [], {"equity_pct": pct(share[pid]), "risk_profile": row["risk_profile"]}, {}
+        problems, figures, suggestion = (
+            [],
+            {"equity_pct": pct(share[pid]), "risk_profile": row["risk_profile"]},
+            {},
+        )
         low, high = (Decimal(v) for v in params["bands"][row["risk_profile"]])
         figures["band"] = [str(low), str(high)]
         if not float(low) <= share[pid] <= float(high):
-            problems.append(f"equity would be {figures['equity_pct']}% of the account, outside the {low}–{high}% band of a {row['risk_profile']} profile")
+            problems.append(
+                f"equity would be {figures['equity_pct']}% of the account, outside the {low}–{high}% band of a {row['risk_profile']} profile"
+            )
             suggestion = {"action": "equity_to_band", "text": f"Bring equity inside {low}–{high}%."}
         alts = [] if _truthy(row["alternatives_eligible"]) else alt_buys.get(pid, [])
         if alts:
             figures["alternatives_bought"] = alts
-            problems.append(f"buys alternatives ({', '.join(alts)}) for a client not marked eligible")
-            suggestion = {"action": "drop_buys", "symbols": alts, "text": f"Drop the buys of {', '.join(alts)}."}
+            problems.append(
+                f"buys alternatives ({', '.join(alts)}) for a client not marked eligible"
+            )
+            suggestion = {
+                "action": "drop_buys",
+                "symbols": alts,
+                "text": f"Drop the buys of {', '.join(alts)}.",
+            }
         if problems:
             out[int(pid)] = Outcome("Unsuitable: " + "; ".join(problems) + ".", figures, suggestion)
     return out
@@ -39,6 +58,8 @@ def _truthy(v) -> bool:
 
 
 def _alternative_buys(after: pd.DataFrame) -> dict[int, list[str]]:
-    alt = (after["asset_class"] == AssetClass.ALTERNATIVES) | (after["security_type"] == SecurityType.ALTERNATIVE)
+    alt = (after["asset_class"] == AssetClass.ALTERNATIVES) | (
+        after["security_type"] == SecurityType.ALTERNATIVE
+    )
     rows = after[alt & (after["bought"] > 0)]
     return rows.groupby("proposal_id")["symbol"].agg(sorted).to_dict()

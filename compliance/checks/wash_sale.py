@@ -5,6 +5,7 @@ and the household facts (transaction history and every open proposal, this one i
 drift.wash_sale's, the same the proposal builder avoids up front. Both directions are caught:
 selling at a loss near a purchase, and buying near a loss sale. A sale imported without its
 gain is a possible loss: it is reported as such, never passed."""
+
 import pandas as pd
 
 from drift.wash_sale import first_safe_day, window
@@ -29,11 +30,26 @@ def wash_sale_matches(inputs: CheckInputs, window_days: int) -> pd.DataFrame:
     mine = mine[(mine["side"] == "buy") | (mine["loss"] < LOSS)]
     mine = mine.merge(inputs.proposals[["proposal_id", "trade_date"]], on="proposal_id")
     mine = mine.merge(inputs.securities[["security_id", "symbol"]], on="security_id", how="left")
-    events = inputs.events.merge(inputs.pairs, on="security_id")  # same_id: a security the event counts for
-    events = events.merge(inputs.securities[["security_id", "symbol"]], on="security_id", how="left")
-    events = events.rename(columns={"security_id": "event_security", "side": "event_side", "loss": "event_loss", "date": "event_date",
-                                    "proposal_id": "event_proposal", "symbol": "event_symbol", "proposal_key": "proposal_id"})
-    m = mine.merge(events, left_on=["proposal_id", "security_id"], right_on=["proposal_id", "same_id"])
+    events = inputs.events.merge(
+        inputs.pairs, on="security_id"
+    )  # same_id: a security the event counts for
+    events = events.merge(
+        inputs.securities[["security_id", "symbol"]], on="security_id", how="left"
+    )
+    events = events.rename(
+        columns={
+            "security_id": "event_security",
+            "side": "event_side",
+            "loss": "event_loss",
+            "date": "event_date",
+            "proposal_id": "event_proposal",
+            "symbol": "event_symbol",
+            "proposal_key": "proposal_id",
+        }
+    )
+    m = mine.merge(
+        events, left_on=["proposal_id", "security_id"], right_on=["proposal_id", "same_id"]
+    )
     m["days"] = (m["event_date"] - m["trade_date"]).dt.days
     opposite = m["side"] != m["event_side"]
     return m[opposite & (m["days"].abs() <= window_days)].sort_values(["proposal_id", "days"])
@@ -53,31 +69,58 @@ def substitutes_for(inputs: CheckInputs, matches: pd.DataFrame) -> dict[tuple[in
     for (pid, sid), sold in washed.items():
         for cand in subs.get(sid, []):
             if not identical.get(cand, {cand}) & sold:
-                out[(pid, sid)] = {"security_id": int(sid), "symbol": symbols[sid], "substitute_id": int(cand), "substitute_symbol": symbols[cand]}
+                out[(pid, sid)] = {
+                    "security_id": int(sid),
+                    "symbol": symbols[sid],
+                    "substitute_id": int(cand),
+                    "substitute_symbol": symbols[cand],
+                }
                 break
     return out
 
 
 def _describe(r, days: int) -> dict:
     if r.source == "proposal":
-        where = "in this proposal" if r.event_proposal == r.proposal_id else f"in proposal #{int(r.event_proposal)}"
+        where = (
+            "in this proposal"
+            if r.event_proposal == r.proposal_id
+            else f"in proposal #{int(r.event_proposal)}"
+        )
     else:
         where = "in the transaction history"
     unknown = bool(r.side == "buy" and r.gain_unknown)
     sale_loss = r.loss if r.side == "sell" else r.event_loss
     lo, hi = window(r.trade_date.date(), days)
-    return {"trade": f"{r.side} {r.symbol}", "other": f"{r.event_side} {r.event_symbol}", "other_account": r.event_account,
-            "other_date": r.event_date.date().isoformat(), "days": int(r.days), "where": where,
-            "loss": None if unknown else money(sale_loss), "gain_unknown": unknown,
-            "trade_date": r.trade_date.date().isoformat(), "window_start": lo.isoformat(), "window_end": hi.isoformat()}
+    return {
+        "trade": f"{r.side} {r.symbol}",
+        "other": f"{r.event_side} {r.event_symbol}",
+        "other_account": r.event_account,
+        "other_date": r.event_date.date().isoformat(),
+        "days": int(r.days),
+        "where": where,
+        "loss": None if unknown else money(sale_loss),
+        "gain_unknown": unknown,
+        "trade_date": r.trade_date.date().isoformat(),
+        "window_start": lo.isoformat(),
+        "window_end": hi.isoformat(),
+    }
 
 
 def _sentence(item: dict) -> str:
-    when = "the same day as" if item["days"] == 0 else f"{abs(item['days'])} days {'after' if item['days'] > 0 else 'before'}"
-    loss = (" (gain unknown: imported without realized_gain or cost_basis, so treated as a possible loss)" if item["gain_unknown"]
-            else f" (loss ${item['loss'].lstrip('-')})")
-    return (f"{item['trade']} on trade date {item['trade_date']} with {item['other']} in account {item['other_account']} "
-            f"on {item['other_date']} {item['where']}{loss}, {when} the trade; window {item['window_start']} to {item['window_end']}")
+    when = (
+        "the same day as"
+        if item["days"] == 0
+        else f"{abs(item['days'])} days {'after' if item['days'] > 0 else 'before'}"
+    )
+    loss = (
+        " (gain unknown: imported without realized_gain or cost_basis, so treated as a possible loss)"
+        if item["gain_unknown"]
+        else f" (loss ${item['loss'].lstrip('-')})"
+    )
+    return (
+        f"{item['trade']} on trade date {item['trade_date']} with {item['other']} in account {item['other_account']} "
+        f"on {item['other_date']} {item['where']}{loss}, {when} the trade; window {item['window_start']} to {item['window_end']}"
+    )
 
 
 def _outcome(rows: pd.DataFrame, subs: dict, days: int) -> Outcome:
@@ -88,8 +131,19 @@ def _outcome(rows: pd.DataFrame, subs: dict, days: int) -> Outcome:
     replace = [v for (p, _), v in subs.items() if p == pid]
     if replace:
         text = "; ".join(f"buy {r['substitute_symbol']} instead of {r['symbol']}" for r in replace)
-        return Outcome(message, {"matches": items}, {"action": "substitute", "replace": replace, "text": f"Use a substitute: {text}."})
+        return Outcome(
+            message,
+            {"matches": items},
+            {"action": "substitute", "replace": replace, "text": f"Use a substitute: {text}."},
+        )
     safe = first_safe_day(rows["event_date"].max().date(), days)
-    return Outcome(message, {"matches": items}, {"action": "defer", "until": safe.isoformat(),
-                                                 "text": f"No substitute on file; defer the trade until {safe.isoformat()} "
-                                                         f"(the first trading day after the window)."})
+    return Outcome(
+        message,
+        {"matches": items},
+        {
+            "action": "defer",
+            "until": safe.isoformat(),
+            "text": f"No substitute on file; defer the trade until {safe.isoformat()} "
+            f"(the first trading day after the window).",
+        },
+    )

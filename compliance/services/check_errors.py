@@ -2,6 +2,7 @@
 validate, or a check that raises, becomes an error finding on the proposals it could not
 judge (flagged: the officer reviews them by hand), and the firm's compliance officers are
 told by email through the outbox. Every other proposal and rule is judged as usual."""
+
 import dataclasses
 import logging
 from html import escape
@@ -26,8 +27,11 @@ def rule_params_problem(rule) -> str:
 
 def _one(inputs, pid: int):
     keep = inputs.proposals["proposal_id"] == pid
-    return dataclasses.replace(inputs, proposals=inputs.proposals[keep],
-                               holdings=inputs.holdings[inputs.holdings["proposal_id"] == pid])
+    return dataclasses.replace(
+        inputs,
+        proposals=inputs.proposals[keep],
+        holdings=inputs.holdings[inputs.holdings["proposal_id"] == pid],
+    )
 
 
 def rule_run(rule, inputs, after, ids) -> tuple[dict[int, Outcome], dict[int, str]]:
@@ -37,7 +41,9 @@ def rule_run(rule, inputs, after, ids) -> tuple[dict[int, Outcome], dict[int, st
     try:
         return CHECKS[rule.kind](inputs, rule.params, after), {}
     except Exception:
-        log.exception("compliance check %s raised over proposals %s; checking them one by one", rule.kind, ids)
+        log.exception(
+            "compliance check %s raised over proposals %s; checking them one by one", rule.kind, ids
+        )
     failing, errors = {}, {}
     for pid in ids:
         try:
@@ -49,9 +55,11 @@ def rule_run(rule, inputs, after, ids) -> tuple[dict[int, Outcome], dict[int, st
 
 def error_outcome(kind: str, error: str) -> Outcome:
     label = RuleKind(kind).label if kind in RuleKind.values else kind
-    return Outcome(f"The {label.lower()} check could not run on this proposal ({error}). "
-                   "A compliance officer must review it by hand before it can be routed.",
-                   {"check_error": error})
+    return Outcome(
+        f"The {label.lower()} check could not run on this proposal ({error}). "
+        "A compliance officer must review it by hand before it can be routed.",
+        {"check_error": error},
+    )
 
 
 def officers_notify(*, firm_id: int, errors: dict[str, dict[int, str]]) -> None:
@@ -64,16 +72,24 @@ def officers_notify(*, firm_id: int, errors: dict[str, dict[int, str]]) -> None:
 
     firm = Firm.objects.get(pk=firm_id)
     staff = Membership.objects.filter(firm_id=firm_id).select_related("user")
-    emails = [m.user.email for m in staff.filter(role=Role.COMPLIANCE_OFFICER)] or \
-        [m.user.email for m in staff.filter(role=Role.FIRM_ADMIN)]
+    emails = [m.user.email for m in staff.filter(role=Role.COMPLIANCE_OFFICER)] or [
+        m.user.email for m in staff.filter(role=Role.FIRM_ADMIN)
+    ]
     for kind, by_proposal in errors.items():
         ids = sorted(by_proposal)
         first = by_proposal[ids[0]]
         subject = f"Compliance: the {kind.replace('_', ' ')} check could not run on {len(ids)} proposal(s)"
-        text = (f"The {kind.replace('_', ' ')} check could not run on proposals {', '.join(map(str, ids))} "
-                f"({first}). They are flagged and wait in the compliance queue for a review by hand. "
-                "If the rule's parameters are the cause, correct them on the Compliance rules page.")
+        text = (
+            f"The {kind.replace('_', ' ')} check could not run on proposals {', '.join(map(str, ids))} "
+            f"({first}). They are flagged and wait in the compliance queue for a review by hand. "
+            "If the rule's parameters are the cause, correct them on the Compliance rules page."
+        )
         email = RenderedEmail(subject=subject, html=f"<p>{escape(text)}</p>", text=text)
         for to in emails:
-            outbound_message_insert(firm=firm, kind=Kind.ESCALATION, recipient=to, email=email,
-                                    dedupe_key=f"check-error:{kind}:{ids[0]}-{ids[-1]}:{len(ids)}:{to.lower()}")
+            outbound_message_insert(
+                firm=firm,
+                kind=Kind.ESCALATION,
+                recipient=to,
+                email=email,
+                dedupe_key=f"check-error:{kind}:{ids[0]}-{ids[-1]}:{len(ids)}:{to.lower()}",
+            )

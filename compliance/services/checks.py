@@ -2,6 +2,7 @@
 version: clear → checked; a failing flag rule → flagged (officer queue); a failing block rule
 → blocked (never routed or sent); a check that could not run → flagged with an error finding
 (check_errors), never a stopped batch."""
+
 from datetime import timedelta
 
 from django.db import transaction
@@ -20,8 +21,11 @@ from ..signals import proposals_cleared
 from .check_errors import error_outcome, officers_notify, rule_params_problem, rule_run
 from .rules import compliance_rules_ensure_defaults
 
-TO_STATUS = {ReviewStatus.CLEAR: ProposalStatus.CHECKED, ReviewStatus.FLAGGED: ProposalStatus.FLAGGED,
-             ReviewStatus.BLOCKED: ProposalStatus.BLOCKED}
+TO_STATUS = {
+    ReviewStatus.CLEAR: ProposalStatus.CHECKED,
+    ReviewStatus.FLAGGED: ProposalStatus.FLAGGED,
+    ReviewStatus.BLOCKED: ProposalStatus.BLOCKED,
+}
 
 
 def proposals_check(*, firm_id: int, proposal_ids) -> dict[int, str]:
@@ -34,32 +38,50 @@ def proposals_check(*, firm_id: int, proposal_ids) -> dict[int, str]:
             return {}
         results, outcomes, errors = _evaluate(firm_id, ids)
         _store(firm_id, results, outcomes)
-        audit_record(firm_id=firm_id, event="compliance.checked", payload={"ids": ids, "outcomes": {str(k): v for k, v in outcomes.items()},
-                     "failed": {str(r.proposal_id): r.kind for r in results if not r.passed},
-                     **({"could_not_run": {k: sorted(v) for k, v in errors.items()}} if errors else {})})
+        audit_record(
+            firm_id=firm_id,
+            event="compliance.checked",
+            payload={
+                "ids": ids,
+                "outcomes": {str(k): v for k, v in outcomes.items()},
+                "failed": {str(r.proposal_id): r.kind for r in results if not r.passed},
+                **({"could_not_run": {k: sorted(v) for k, v in errors.items()}} if errors else {}),
+            },
+        )
         if errors:
             officers_notify(firm_id=firm_id, errors=errors)
         cleared = [pid for pid, status in outcomes.items() if status == ReviewStatus.CLEAR]
         if cleared:
-            transaction.on_commit(lambda: proposals_cleared.send(sender=Proposal, firm_id=firm_id, proposal_ids=cleared))
+            transaction.on_commit(
+                lambda: proposals_cleared.send(
+                    sender=Proposal, firm_id=firm_id, proposal_ids=cleared
+                )
+            )
     return outcomes
 
 
 def _claim(proposal_ids) -> list[int]:
     """Lock the unchecked drafts (a concurrent run skips them rather than checking twice)."""
-    qs = (Proposal.objects.select_for_update(skip_locked=True, of=("self",))
-          .filter(id__in=list(map(int, proposal_ids)), status=ProposalStatus.DRAFT, compliance_review__isnull=True))
+    qs = Proposal.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+        id__in=list(map(int, proposal_ids)),
+        status=ProposalStatus.DRAFT,
+        compliance_review__isnull=True,
+    )
     return sorted(qs.values_list("id", flat=True))
 
 
-def _evaluate(firm_id: int, ids: list[int]) -> tuple[list[CheckResult], dict[int, str], dict[str, dict[int, str]]]:
+def _evaluate(
+    firm_id: int, ids: list[int]
+) -> tuple[list[CheckResult], dict[int, str], dict[str, dict[int, str]]]:
     """Results, the worst status per proposal, and the checks that could not run (kind →
     proposal id → error): those become a flagged error finding instead of stopping the batch."""
     rules, errors = [], {}
     for rule in rules_enabled():
         problem = rule_params_problem(rule)
         if problem:  # stored before validation existed, or written around it
-            errors[rule.kind] = {pid: f"the rule's parameters are invalid: {problem}" for pid in ids}
+            errors[rule.kind] = {
+                pid: f"the rule's parameters are invalid: {problem}" for pid in ids
+            }
         else:
             rules.append(rule)
     window = next((r.params.get("window_days", 30) for r in rules if r.kind == "wash_sale"), 30)
@@ -75,17 +97,35 @@ def _evaluate(firm_id: int, ids: list[int]) -> tuple[list[CheckResult], dict[int
             errors[rule.kind] = failed_to_run
         for pid in ids:
             o = failing.get(pid)
-            results.append(CheckResult(firm_id=firm_id, proposal_id=pid, kind=rule.kind, severity=rule.severity, passed=o is None,
-                                       message=o.message if o else "", figures=o.figures if o else {},
-                                       suggestion=o.suggestion if o else {}, checked_at=now))
+            results.append(
+                CheckResult(
+                    firm_id=firm_id,
+                    proposal_id=pid,
+                    kind=rule.kind,
+                    severity=rule.severity,
+                    passed=o is None,
+                    message=o.message if o else "",
+                    figures=o.figures if o else {},
+                    suggestion=o.suggestion if o else {},
+                    checked_at=now,
+                )
+            )
             if o is not None:
                 worst[pid] = _worse(worst[pid], rule.severity)
     by_key = {(r.proposal_id, r.kind): r for r in results}
     for kind, by_proposal in errors.items():
         for pid, error in by_proposal.items():
             o = error_outcome(kind, error)
-            row = by_key.get((pid, kind)) or CheckResult(firm_id=firm_id, proposal_id=pid, kind=kind, checked_at=now)
-            row.severity, row.passed, row.message, row.figures, row.suggestion = Severity.FLAG, False, o.message, o.figures, {}
+            row = by_key.get((pid, kind)) or CheckResult(
+                firm_id=firm_id, proposal_id=pid, kind=kind, checked_at=now
+            )
+            row.severity, row.passed, row.message, row.figures, row.suggestion = (
+                Severity.FLAG,
+                False,
+                o.message,
+                o.figures,
+                {},
+            )
             if (pid, kind) not in by_key:
                 results.append(row)
             worst[pid] = _worse(worst[pid], Severity.FLAG)
@@ -103,15 +143,27 @@ def _store(firm_id: int, results: list[CheckResult], outcomes: dict[int, str]) -
     now = timezone.now()
     CheckResult.objects.bulk_create(results)
     ComplianceReview.objects.bulk_create(
-        [ComplianceReview(firm_id=firm_id, proposal_id=pid, status=status, checked_at=now) for pid, status in outcomes.items()])
+        [
+            ComplianceReview(firm_id=firm_id, proposal_id=pid, status=status, checked_at=now)
+            for pid, status in outcomes.items()
+        ]
+    )
     for review_status, proposal_status in TO_STATUS.items():
         ids = [pid for pid, s in outcomes.items() if s == review_status]
         if ids:
-            proposals_transition(ids=ids, to=proposal_status, reason=f"compliance: {review_status}", skip_refused=True)
+            proposals_transition(
+                ids=ids,
+                to=proposal_status,
+                reason=f"compliance: {review_status}",
+                skip_refused=True,
+            )
 
 
 def proposals_unchecked_ids(*, older_than: timedelta = timedelta(minutes=2)) -> list[int]:
     """Drafts with no compliance review some minutes after creation (a lost enqueue)."""
-    qs = Proposal.objects.filter(status=ProposalStatus.DRAFT, compliance_review__isnull=True,
-                                 created_at__lt=timezone.now() - older_than)
+    qs = Proposal.objects.filter(
+        status=ProposalStatus.DRAFT,
+        compliance_review__isnull=True,
+        created_at__lt=timezone.now() - older_than,
+    )
     return list(qs.order_by("id").values_list("id", flat=True)[:5000])

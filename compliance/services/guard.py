@@ -1,5 +1,6 @@
 """The gate later stages call before routing a proposal or sending it to a client or a
 custodian: only a proposal compliance cleared (or an officer overrode) may go on."""
+
 from django.db import connection
 
 from drift.choices import ProposalStatus
@@ -20,9 +21,13 @@ def proposal_assert_routable(proposal: Proposal) -> None:
     if review is None:
         raise ProposalNotRoutable("Compliance has not checked this proposal yet.")
     if review.status == ReviewStatus.BLOCKED:
-        raise ProposalNotRoutable("Compliance blocked this proposal; it can never be routed or sent. Use the suggested fix to make a new version.")
+        raise ProposalNotRoutable(
+            "Compliance blocked this proposal; it can never be routed or sent. Use the suggested fix to make a new version."
+        )
     if review.status == ReviewStatus.FLAGGED:
-        raise ProposalNotRoutable("Compliance flagged this proposal; it waits for a compliance officer's review.")
+        raise ProposalNotRoutable(
+            "Compliance flagged this proposal; it waits for a compliance officer's review."
+        )
     if review.status == ReviewStatus.REJECTED:
         raise ProposalNotRoutable("A compliance officer rejected this proposal.")
     status = Proposal.objects.filter(pk=proposal.pk).values_list("status", flat=True).get()
@@ -40,16 +45,23 @@ REASONS = {
 }
 
 
-STALE = ("Transactions of the household were imported after compliance reviewed this proposal; "
-         "it waits for the re-check with the new history.")
+STALE = (
+    "Transactions of the household were imported after compliance reviewed this proposal; "
+    "it waits for the re-check with the new history."
+)
 
 
 def proposals_not_routable(proposal_ids) -> dict[int, str]:
     """Bulk form of the gate, in two queries: proposal id → why it may not go on (absent = routable)."""
     ids = list(map(int, proposal_ids))
-    reviews = dict(ComplianceReview.objects.filter(proposal_id__in=ids).values_list("proposal_id", "status"))
-    refused = {pid: REASONS.get(reviews.get(pid), "Compliance has not cleared this proposal.")
-               for pid in ids if reviews.get(pid) not in ROUTABLE_REVIEWS}
+    reviews = dict(
+        ComplianceReview.objects.filter(proposal_id__in=ids).values_list("proposal_id", "status")
+    )
+    refused = {
+        pid: REASONS.get(reviews.get(pid), "Compliance has not cleared this proposal.")
+        for pid in ids
+        if reviews.get(pid) not in ROUTABLE_REVIEWS
+    }
     cleared = [pid for pid in ids if pid not in refused]
     return refused | dict.fromkeys(proposals_review_stale(cleared), STALE)
 
@@ -67,7 +79,9 @@ WHERE {where} AND EXISTS (
 ORDER BY p.id"""
 
 
-def proposals_review_stale(proposal_ids=None, *, firm_id: int | None = None, statuses=()) -> list[int]:
+def proposals_review_stale(
+    proposal_ids=None, *, firm_id: int | None = None, statuses=()
+) -> list[int]:
     """Proposals (of `proposal_ids`, or every one of `firm_id` in `statuses`) whose compliance
     review predates a transaction imported into their household (RLS keeps it to the firm)."""
     if proposal_ids is not None:

@@ -4,6 +4,7 @@ the first check (checks._evaluate); a proposal that is still clear keeps its pla
 approval path (only its review's date moves), one that is now flagged or blocked leaves it
 through the lifecycle (approvals hears of the move and voids its approval) and waits in the
 officer's queue."""
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -33,8 +34,14 @@ ORDER BY p.id"""
 
 def proposals_recheck_households(*, firm_id: int, account_ids) -> dict[int, str]:
     """Re-check every reviewed, not yet queued proposal of the households of `account_ids`."""
-    frame = frame_from_sql(_HOUSEHOLD_PROPOSALS_SQL, {"f": firm_id, "ids": list(map(int, account_ids)),
-                                                      "statuses": sorted(RECHECKABLE_STATUSES)})
+    frame = frame_from_sql(
+        _HOUSEHOLD_PROPOSALS_SQL,
+        {
+            "f": firm_id,
+            "ids": list(map(int, account_ids)),
+            "statuses": sorted(RECHECKABLE_STATUSES),
+        },
+    )
     ids = [int(i) for i in frame["id"]] if len(frame) else []
     return proposals_recheck(firm_id=firm_id, proposal_ids=ids) if ids else {}
 
@@ -44,36 +51,66 @@ def proposals_recheck(*, firm_id: int, proposal_ids) -> dict[int, str]:
     new review status. Findings replace the earlier ones (the audit keeps both)."""
     compliance_rules_ensure_defaults(firm_id=firm_id)
     with transaction.atomic():
-        locked = dict(Proposal.objects.select_for_update(of=("self",)).filter(
-            id__in=list(map(int, proposal_ids)), status__in=RECHECKABLE_STATUSES, compliance_review__isnull=False)
-            .order_by("id").values_list("id", "status"))
+        locked = dict(
+            Proposal.objects.select_for_update(of=("self",))
+            .filter(
+                id__in=list(map(int, proposal_ids)),
+                status__in=RECHECKABLE_STATUSES,
+                compliance_review__isnull=False,
+            )
+            .order_by("id")
+            .values_list("id", "status")
+        )
         if not locked:
             return {}
         ids = sorted(locked)
         results, outcomes, errors = _evaluate(firm_id, ids)
-        reviews = {r.proposal_id: r for r in ComplianceReview.objects.select_for_update().filter(proposal_id__in=ids)}
+        reviews = {
+            r.proposal_id: r
+            for r in ComplianceReview.objects.select_for_update().filter(proposal_id__in=ids)
+        }
         was = {pid: reviews[pid].status for pid in ids}
         _store(results, outcomes, reviews)
-        audit_record(firm_id=firm_id, event="compliance.rechecked", payload={
-            "ids": ids, "was": {str(k): v for k, v in was.items()}, "outcomes": {str(k): v for k, v in outcomes.items()},
-            "failed": {str(r.proposal_id): r.kind for r in results if not r.passed},
-            **({"could_not_run": {k: sorted(v) for k, v in errors.items()}} if errors else {})})
+        audit_record(
+            firm_id=firm_id,
+            event="compliance.rechecked",
+            payload={
+                "ids": ids,
+                "was": {str(k): v for k, v in was.items()},
+                "outcomes": {str(k): v for k, v in outcomes.items()},
+                "failed": {str(r.proposal_id): r.kind for r in results if not r.passed},
+                **({"could_not_run": {k: sorted(v) for k, v in errors.items()}} if errors else {}),
+            },
+        )
         if errors:  # a check that could not run flags the proposal and tells the officers, as in proposals_check
             officers_notify(firm_id=firm_id, errors=errors)
         _move(outcomes, locked)
     return outcomes
 
 
-def _store(results: list[CheckResult], outcomes: dict[int, str], reviews: dict[int, ComplianceReview]) -> None:
+def _store(
+    results: list[CheckResult], outcomes: dict[int, str], reviews: dict[int, ComplianceReview]
+) -> None:
     now = timezone.now()
-    CheckResult.objects.bulk_create(results, update_conflicts=True, unique_fields=["firm", "proposal", "kind"],
-                                    update_fields=["severity", "passed", "message", "figures", "suggestion", "checked_at"])
+    CheckResult.objects.bulk_create(
+        results,
+        update_conflicts=True,
+        unique_fields=["firm", "proposal", "kind"],
+        update_fields=["severity", "passed", "message", "figures", "suggestion", "checked_at"],
+    )
     for pid, review in reviews.items():
         review.checked_at = now
         if outcomes[pid] != ReviewStatus.CLEAR:
             # New facts: an earlier officer decision was about other facts; the officer decides again.
-            review.status, review.officer, review.reason, review.decided_at = outcomes[pid], None, "", None
-    ComplianceReview.objects.bulk_update(list(reviews.values()), ["status", "checked_at", "officer", "reason", "decided_at"])
+            review.status, review.officer, review.reason, review.decided_at = (
+                outcomes[pid],
+                None,
+                "",
+                None,
+            )
+    ComplianceReview.objects.bulk_update(
+        list(reviews.values()), ["status", "checked_at", "officer", "reason", "decided_at"]
+    )
 
 
 def _move(outcomes: dict[int, str], statuses: dict[int, str]) -> None:

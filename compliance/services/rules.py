@@ -1,4 +1,5 @@
 """Writes to a firm's compliance set-up: default rules, rule edits, identical pairs."""
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
@@ -12,7 +13,10 @@ from ..params import DEFAULTS, params_validate
 def compliance_rules_ensure_defaults(*, firm_id: int) -> None:
     """Every rule kind exists for the firm (with its default severity and parameters)."""
     ComplianceRule.objects.bulk_create(
-        [ComplianceRule(firm_id=firm_id, kind=kind, severity=severity, params=params) for kind, (severity, params) in DEFAULTS.items()],
+        [
+            ComplianceRule(firm_id=firm_id, kind=kind, severity=severity, params=params)
+            for kind, (severity, params) in DEFAULTS.items()
+        ],
         ignore_conflicts=True,
     )
 
@@ -20,26 +24,56 @@ def compliance_rules_ensure_defaults(*, firm_id: int) -> None:
 def compliance_rule_save(*, rule: ComplianceRule, actor=None) -> ComplianceRule:
     rule.params = params_validate(rule.kind, rule.params)
     rule.save()
-    audit_record(firm_id=rule.firm_id, event="compliance.rule_saved", actor=actor, obj=rule,
-                 payload={"kind": rule.kind, "severity": rule.severity, "enabled": rule.enabled, "params": rule.params})
+    audit_record(
+        firm_id=rule.firm_id,
+        event="compliance.rule_saved",
+        actor=actor,
+        obj=rule,
+        payload={
+            "kind": rule.kind,
+            "severity": rule.severity,
+            "enabled": rule.enabled,
+            "params": rule.params,
+        },
+    )
     return rule
 
 
-def identical_pair_add(*, firm_id: int, first: Security, second: Security, note: str = "", actor=None) -> SubstantiallyIdenticalPair:
+def identical_pair_add(
+    *, firm_id: int, first: Security, second: Security, note: str = "", actor=None
+) -> SubstantiallyIdenticalPair:
     """Store the pair in id order, so (A, B) and (B, A) are the same row."""
     if first.pk == second.pk:
-        raise ValidationError("A security is always identical to itself; choose two different securities.")
+        raise ValidationError(
+            "A security is always identical to itself; choose two different securities."
+        )
     a, b = sorted([first, second], key=lambda s: s.pk)
     try:
         with transaction.atomic():
-            pair = SubstantiallyIdenticalPair.objects.create(firm_id=firm_id, security_a=a, security_b=b, note=note)
+            pair = SubstantiallyIdenticalPair.objects.create(
+                firm_id=firm_id, security_a=a, security_b=b, note=note
+            )
     except IntegrityError:
-        raise ValidationError(f"{a.symbol} and {b.symbol} are already a substantially identical pair.")
-    audit_record(firm_id=firm_id, event="compliance.pair_added", actor=actor, obj=pair, payload={"a": a.symbol, "b": b.symbol})
+        raise ValidationError(
+            f"{a.symbol} and {b.symbol} are already a substantially identical pair."
+        )
+    audit_record(
+        firm_id=firm_id,
+        event="compliance.pair_added",
+        actor=actor,
+        obj=pair,
+        payload={"a": a.symbol, "b": b.symbol},
+    )
     return pair
 
 
 def identical_pair_remove(*, pair: SubstantiallyIdenticalPair, actor=None) -> None:
     payload = {"a": pair.security_a.symbol, "b": pair.security_b.symbol}
-    audit_record(firm_id=pair.firm_id, event="compliance.pair_removed", actor=actor, obj=pair, payload=payload)
+    audit_record(
+        firm_id=pair.firm_id,
+        event="compliance.pair_removed",
+        actor=actor,
+        obj=pair,
+        payload=payload,
+    )
     pair.delete()

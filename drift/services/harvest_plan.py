@@ -3,13 +3,16 @@
 A harvest sells at least its loss lots' quantity of a security; what it sells beyond the
 rebalance buys the substitute, and any rebalance buy of the harvested security buys the
 substitute instead (buying it back would wash the loss). The class exposure stays put."""
+
 import numpy as np
 import pandas as pd
 
 KEY = ["account_id", "security_id"]
 
 
-def harvest_sells(sells: pd.DataFrame, harvest: pd.DataFrame | None, holdings: pd.DataFrame) -> pd.DataFrame:
+def harvest_sells(
+    sells: pd.DataFrame, harvest: pd.DataFrame | None, holdings: pd.DataFrame
+) -> pd.DataFrame:
     """Sells raised to the harvest quantities; `extra_value` = what the harvest adds."""
     if harvest is None or harvest.empty:
         return sells.assign(extra_value=0.0)
@@ -22,12 +25,17 @@ def harvest_sells(sells: pd.DataFrame, harvest: pd.DataFrame | None, holdings: p
     s["quantity"] = s["quantity"] + extra_q
     new = h[~h.set_index(KEY).index.isin(s.set_index(KEY).index)]
     new = new.assign(side="sell", quantity=new["h_qty"], extra_value=new["h_qty"] * new["price"])
-    s = pd.concat([s.drop(columns="h_qty"), new[KEY + ["side", "quantity", "price", "extra_value"]]], ignore_index=True)
+    s = pd.concat(
+        [s.drop(columns="h_qty"), new[KEY + ["side", "quantity", "price", "extra_value"]]],
+        ignore_index=True,
+    )
     s["value"] = s["quantity"] * s["price"]
     return s
 
 
-def harvest_buys(buys: pd.DataFrame, sells: pd.DataFrame, harvest: pd.DataFrame | None, a: pd.DataFrame) -> pd.DataFrame:
+def harvest_buys(
+    buys: pd.DataFrame, sells: pd.DataFrame, harvest: pd.DataFrame | None, a: pd.DataFrame
+) -> pd.DataFrame:
     """Buys of harvested securities redirected to their substitutes, plus the substitute bought
     with the harvest's extra proceeds (less both legs' estimated costs)."""
     if harvest is None or harvest.empty:
@@ -38,11 +46,24 @@ def harvest_buys(buys: pd.DataFrame, sells: pd.DataFrame, harvest: pd.DataFrame 
     keys = pd.MultiIndex.from_frame(b.loc[hit, KEY])
     b.loc[hit, "price"] = sub["sub_price"].reindex(keys).to_numpy(float)
     b.loc[hit, "security_id"] = sub["substitute_id"].reindex(keys).to_numpy("int64")
-    extra = sells.loc[sells["extra_value"] > 0, KEY + ["extra_value"]].merge(harvest[KEY + ["substitute_id", "sub_price"]], on=KEY)
+    extra = sells.loc[sells["extra_value"] > 0, KEY + ["extra_value"]].merge(
+        harvest[KEY + ["substitute_id", "sub_price"]], on=KEY
+    )
     bps = (extra["account_id"].map(a["fee_bps"]) + extra["account_id"].map(a["spread_bps"])) / 1e4
     value = extra["extra_value"] * (1 - 2 * bps) - 2 * extra["account_id"].map(a["fee_per_trade"])
-    add = pd.DataFrame({"account_id": extra["account_id"], "security_id": extra["substitute_id"], "trade_value": value,
-                        "price": extra["sub_price"], "side": "buy"})
-    b = pd.concat([b[KEY + ["trade_value", "price", "side"]], add], ignore_index=True).astype({"security_id": "int64"})
-    b = b.groupby(KEY, as_index=False).agg(trade_value=("trade_value", "sum"), price=("price", "first"), side=("side", "first"))
+    add = pd.DataFrame(
+        {
+            "account_id": extra["account_id"],
+            "security_id": extra["substitute_id"],
+            "trade_value": value,
+            "price": extra["sub_price"],
+            "side": "buy",
+        }
+    )
+    b = pd.concat([b[KEY + ["trade_value", "price", "side"]], add], ignore_index=True).astype(
+        {"security_id": "int64"}
+    )
+    b = b.groupby(KEY, as_index=False).agg(
+        trade_value=("trade_value", "sum"), price=("price", "first"), side=("side", "first")
+    )
     return b[b["trade_value"] > 0]

@@ -1,5 +1,6 @@
 """The daily drift scan of one firm (R-DRIFT-3, R-DRIFT-6): one set-based read, pandas
 arithmetic, snapshots in bulk, proposals for breaching accounts. Idempotent per firm and date."""
+
 import time
 from collections.abc import Callable
 from datetime import date
@@ -10,10 +11,10 @@ from django.utils import timezone
 
 from firms.audit import audit_record
 
+from .. import selectors
 from ..arithmetic import drift_compute
 from ..choices import ScanStatus
 from ..models import ScanRun
-from .. import selectors
 from ..selectors import ScanInputs, open_proposal_accounts, scan_inputs
 from .harvest import harvest_eligible
 from .harvest_scan import HarvestPass as _HarvestPass
@@ -29,7 +30,9 @@ def _arithmetic_frames(inputs: ScanInputs):
     return drift_compute(inputs.positions, inputs.targets, accounts, inputs.rules)
 
 
-def drift_scan_run(*, firm_id: int, as_of: date, progress: Progress | None = None, build_proposals: bool = True) -> ScanRun:
+def drift_scan_run(
+    *, firm_id: int, as_of: date, progress: Progress | None = None, build_proposals: bool = True
+) -> ScanRun:
     """Scan every account of the firm at `as_of`'s close. Runs in one transaction under the
     firm's proposal lock, so two workers cannot interleave; a re-run writes nothing new."""
     say = progress or (lambda _msg: None)
@@ -41,15 +44,29 @@ def drift_scan_run(*, firm_id: int, as_of: date, progress: Progress | None = Non
             counts = _scan(firm_id, as_of, say, build_proposals)
             run.status, run.counts, run.finished_at = ScanStatus.DONE, counts, timezone.now()
             run.save(update_fields=["status", "counts", "finished_at"])
-            audit_record(firm_id=firm_id, event="drift.scan_done", obj=run, payload={"as_of": as_of.isoformat(), **counts})
+            audit_record(
+                firm_id=firm_id,
+                event="drift.scan_done",
+                obj=run,
+                payload={"as_of": as_of.isoformat(), **counts},
+            )
     except Exception as exc:
-        ScanRun.objects.update_or_create(firm_id=firm_id, as_of=as_of, defaults={
-            "status": ScanStatus.FAILED, "counts": {"error": f"{type(exc).__name__}: {exc}"[:500]}, "finished_at": timezone.now()})
+        ScanRun.objects.update_or_create(
+            firm_id=firm_id,
+            as_of=as_of,
+            defaults={
+                "status": ScanStatus.FAILED,
+                "counts": {"error": f"{type(exc).__name__}: {exc}"[:500]},
+                "finished_at": timezone.now(),
+            },
+        )
         raise
     return run
 
 
-def _harvests(firm_id: int, inputs: ScanInputs, skip: set, lots: pd.DataFrame) -> "_HarvestPass | None":
+def _harvests(
+    firm_id: int, inputs: ScanInputs, skip: set, lots: pd.DataFrame
+) -> "_HarvestPass | None":
     found = _HarvestPass.run(firm_id=firm_id, inputs=inputs, skip=skip, lots=lots)
     return found if not found.opps.empty or not found.plan.empty else None
 
@@ -57,14 +74,30 @@ def _harvests(firm_id: int, inputs: ScanInputs, skip: set, lots: pd.DataFrame) -
 def _scan(firm_id: int, as_of: date, say: Progress, build_proposals: bool) -> dict:
     t0 = time.perf_counter()
     inputs = scan_inputs(firm_id=firm_id, as_of=as_of)
-    say(f"read {len(inputs.accounts)} accounts, {len(inputs.positions)} positions ({time.perf_counter() - t0:.1f}s)")
+    say(
+        f"read {len(inputs.accounts)} accounts, {len(inputs.positions)} positions ({time.perf_counter() - t0:.1f}s)"
+    )
     if inputs.accounts.empty:
-        return {"accounts": 0, "snapshots_written": 0, "breached": 0, "held": 0, "already_proposed": 0, "proposals": 0}
+        return {
+            "accounts": 0,
+            "snapshots_written": 0,
+            "breached": 0,
+            "held": 0,
+            "already_proposed": 0,
+            "proposals": 0,
+        }
     result = _arithmetic_frames(inputs)
-    written = snapshots_write(firm_id=firm_id, as_of=as_of, result=result, rule_ids=inputs.accounts.set_index("account_id")["rule_id"])
+    written = snapshots_write(
+        firm_id=firm_id,
+        as_of=as_of,
+        result=result,
+        rule_ids=inputs.accounts.set_index("account_id")["rule_id"],
+    )
     status = result.accounts["status"].value_counts().to_dict()
     breaching = result.accounts.loc[result.accounts["breached"], "account_id"]
-    say(f"snapshots written: {written}; breaches: {len(breaching)} ({time.perf_counter() - t0:.1f}s)")
+    say(
+        f"snapshots written: {written}; breaches: {len(breaching)} ({time.perf_counter() - t0:.1f}s)"
+    )
     t1 = time.perf_counter()
     held = set(inputs.accounts.loc[inputs.accounts["do_not_trade"], "account_id"])
     already = open_proposal_accounts(as_of)
@@ -72,15 +105,40 @@ def _scan(firm_id: int, as_of: date, say: Progress, build_proposals: bool) -> di
     not_ok = set(result.accounts.loc[result.accounts["status"] != "ok", "account_id"])
     rebalance = {a for a in breaching if a not in held and a not in already}
     # One read of the tax lots serves both the harvest search and the rebalancer.
-    lots = selectors.lots_frame(firm_id, sorted(set(harvest_eligible(inputs.accounts)) | rebalance)) if build_proposals else None
+    lots = (
+        selectors.lots_frame(firm_id, sorted(set(harvest_eligible(inputs.accounts)) | rebalance))
+        if build_proposals
+        else None
+    )
     harvest = _harvests(firm_id, inputs, held | already | not_ok, lots) if build_proposals else None
     todo = sorted(rebalance | set(harvest.plan["account_id"] if harvest else ()))
-    ids, sold = proposals_build_detailed(firm_id=firm_id, inputs=inputs, result=result, account_ids=todo, lots=lots,
-                                         harvest=harvest.plan if harvest else None) if build_proposals else ([], None)
+    ids, sold = (
+        proposals_build_detailed(
+            firm_id=firm_id,
+            inputs=inputs,
+            result=result,
+            account_ids=todo,
+            lots=lots,
+            harvest=harvest.plan if harvest else None,
+        )
+        if build_proposals
+        else ([], None)
+    )
     del lots
-    harvests = harvest.record(sold) if harvest else {"harvest_opportunities": 0, "harvests": 0, "swap_backs": 0}
+    harvests = (
+        harvest.record(sold)
+        if harvest
+        else {"harvest_opportunities": 0, "harvests": 0, "swap_backs": 0}
+    )
     say(f"proposals created: {len(ids)}; harvests: {harvests} ({time.perf_counter() - t0:.1f}s)")
-    return {"accounts": len(inputs.accounts), "snapshots_written": written, "breached": int(len(breaching)),
-            "held": len(held & set(breaching)), "already_proposed": len(already & set(breaching)), "proposals": len(ids), **harvests,
-            **{f"status_{k}": int(v) for k, v in status.items()},
-            "timings": {"scan_s": round(t1 - t0, 3), "proposals_s": round(time.perf_counter() - t1, 3)}}
+    return {
+        "accounts": len(inputs.accounts),
+        "snapshots_written": written,
+        "breached": int(len(breaching)),
+        "held": len(held & set(breaching)),
+        "already_proposed": len(already & set(breaching)),
+        "proposals": len(ids),
+        **harvests,
+        **{f"status_{k}": int(v) for k, v in status.items()},
+        "timings": {"scan_s": round(t1 - t0, 3), "proposals_s": round(time.perf_counter() - t1, 3)},
+    }

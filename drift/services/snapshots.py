@@ -5,6 +5,7 @@ in percent: drift and breach follow from it, value from the total. (Building it 
 PostgreSQL with jsonb_build_object was 5x slower at 100,000 accounts.) The rows stream to
 PostgreSQL in COPY's text format, chunk by chunk, so the server parses the JSON of one chunk
 while Python formats the next."""
+
 import json
 from datetime import date
 
@@ -16,10 +17,20 @@ from ..arithmetic import DriftResult
 from ..pgcopy import copy_text_to_temp, text_field
 from .proposals import lock_firm_proposals
 
-_COLS = {"account_id": "bigint", "total_value": "numeric(18,2)", "portfolio_drift": "numeric(7,3)",
-         "max_drift": "numeric(7,3)", "max_drift_class": "varchar(24)", "breached": "boolean",
-         "status": "varchar(16)", "status_reason": "varchar(500)", "rule_id": "bigint",
-         "dollar_off": "numeric(18,2)", "dollar_threshold": "numeric(18,2)", "detail": "json"}
+_COLS = {
+    "account_id": "bigint",
+    "total_value": "numeric(18,2)",
+    "portfolio_drift": "numeric(7,3)",
+    "max_drift": "numeric(7,3)",
+    "max_drift_class": "varchar(24)",
+    "breached": "boolean",
+    "status": "varchar(16)",
+    "status_reason": "varchar(500)",
+    "rule_id": "bigint",
+    "dollar_off": "numeric(18,2)",
+    "dollar_threshold": "numeric(18,2)",
+    "detail": "json",
+}
 
 _INSERT = """
 INSERT INTO drift_driftsnapshot (firm_id, account_id, as_of, total_value, portfolio_drift, max_drift, max_drift_class,
@@ -35,7 +46,9 @@ _REFRESH = """UPDATE SET total_value = EXCLUDED.total_value, portfolio_drift = E
   status = EXCLUDED.status, status_reason = EXCLUDED.status_reason, rule_id = EXCLUDED.rule_id, detail = EXCLUDED.detail,
   dollar_off = EXCLUDED.dollar_off, dollar_threshold = EXCLUDED.dollar_threshold"""
 
-_MILLI_TOP = 100_000  # percents 0.000 … 100.000 come from a table; anything else is formatted one by one
+_MILLI_TOP = (
+    100_000  # percents 0.000 … 100.000 come from a table; anything else is formatted one by one
+)
 _milli: np.ndarray | None = None
 
 
@@ -68,7 +81,9 @@ def _fixed(values, places: int) -> np.ndarray:
 def _fragments(classes: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per class row: its JSON key prefix ('"us_equity":['), current, target and band texts."""
     codes, names = pd.factorize(classes["asset_class"].to_numpy(object))
-    prefix = np.array([json.dumps(str(n), separators=(",", ":")) + ":[" for n in names], dtype=object)[codes]
+    prefix = np.array(
+        [json.dumps(str(n), separators=(",", ":")) + ":[" for n in names], dtype=object
+    )[codes]
     return prefix, _fmt(classes["current"]), _fmt(classes["target"]), _fmt(classes["band"])
 
 
@@ -78,55 +93,76 @@ def _join(frag: list[str], keys: np.ndarray) -> tuple[np.ndarray, list[str]]:
         return keys, []
     starts = np.r_[0, np.flatnonzero(keys[1:] != keys[:-1]) + 1]
     ends = np.r_[starts[1:], len(keys)]
-    return keys[starts], ["{" + ",".join(frag[s:e]) + "}" for s, e in zip(starts.tolist(), ends.tolist())]
+    return keys[starts], [
+        "{" + ",".join(frag[s:e]) + "}" for s, e in zip(starts.tolist(), ends.tolist())
+    ]
 
 
 def class_detail(classes: pd.DataFrame) -> pd.Series:
     """account_id -> compact JSON text of its classes."""
     c = classes.sort_values("account_id", kind="stable")
     prefix, cur, tgt, band = _fragments(c)
-    frag = [f"{p}{a},{t},{w}]" for p, a, t, w in zip(prefix.tolist(), cur.tolist(), tgt.tolist(), band.tolist())]
+    frag = [
+        f"{p}{a},{t},{w}]"
+        for p, a, t, w in zip(prefix.tolist(), cur.tolist(), tgt.tolist(), band.tolist())
+    ]
     keys, texts = _join(frag, c["account_id"].to_numpy())
     return pd.Series(texts, index=keys, dtype=object)
 
 
-def _snapshot_chunks(acc: pd.DataFrame, rule_ids: pd.Series, classes: pd.DataFrame, size: int = 10_000):
+def _snapshot_chunks(
+    acc: pd.DataFrame, rule_ids: pd.Series, classes: pd.DataFrame, size: int = 10_000
+):
     """The snapshot rows as COPY text, `size` accounts per chunk, each account's detail JSON
     built with its chunk (so Python formats one chunk while PostgreSQL parses the previous)."""
     ids = acc["account_id"].to_numpy("int64")
-    pos = pd.Index(ids).get_indexer(classes["account_id"].to_numpy("int64"))  # class row -> account row
+    pos = pd.Index(ids).get_indexer(
+        classes["account_id"].to_numpy("int64")
+    )  # class row -> account row
     order = np.flatnonzero(pos >= 0)
     if len(order) and (np.diff(pos[order]) < 0).any():
         order = order[np.argsort(pos[order], kind="stable")]
     c, pos = classes.iloc[order], pos[order]
     prefix, cur, tgt, band = _fragments(c)
-    if any(ch in "".join(set(prefix.tolist())) for ch in "\\\t\n\r"):  # a class name that COPY must escape
+    if any(
+        ch in "".join(set(prefix.tolist())) for ch in "\\\t\n\r"
+    ):  # a class name that COPY must escape
         prefix = text_field(prefix)
     prefix, cur, tgt, band = prefix.tolist(), cur.tolist(), tgt.tolist(), band.tolist()
     rule = pd.Series(rule_ids).reindex(ids).to_numpy(float)
     fields = [
         [str(a) for a in ids.tolist()],
-        _fixed(acc["total_value"], 2).tolist(), _fixed(acc["portfolio_drift"], 3).tolist(), _fixed(acc["max_drift"], 3).tolist(),
+        _fixed(acc["total_value"], 2).tolist(),
+        _fixed(acc["portfolio_drift"], 3).tolist(),
+        _fixed(acc["max_drift"], 3).tolist(),
         text_field(acc["max_drift_class"].fillna("")).tolist(),
         np.where(acc["breached"].to_numpy(bool), "t", "f").tolist(),
-        text_field(acc["status"]).tolist(), text_field(acc["status_reason"].fillna("")).tolist(),
+        text_field(acc["status"]).tolist(),
+        text_field(acc["status_reason"].fillna("")).tolist(),
         ["\\N" if r != r else str(int(r)) for r in rule.tolist()],
         _fixed(acc["dollar_off"], 2).tolist() if "dollar_off" in acc else ["\\N"] * len(ids),
-        _fixed(acc["dollar_threshold"], 2).tolist() if "dollar_threshold" in acc else ["\\N"] * len(ids),
+        _fixed(acc["dollar_threshold"], 2).tolist()
+        if "dollar_threshold" in acc
+        else ["\\N"] * len(ids),
     ]
     bounds = np.searchsorted(pos, np.arange(0, len(ids) + size, size))
     for k, start in enumerate(range(0, len(ids), size)):
         r0, r1 = int(bounds[k]), int(bounds[k + 1])
-        frag = [f"{p}{a},{t},{w}]" for p, a, t, w in zip(prefix[r0:r1], cur[r0:r1], tgt[r0:r1], band[r0:r1])]
+        frag = [
+            f"{p}{a},{t},{w}]"
+            for p, a, t, w in zip(prefix[r0:r1], cur[r0:r1], tgt[r0:r1], band[r0:r1])
+        ]
         keys, texts = _join(frag, pos[r0:r1])
         detail = ["{}"] * min(size, len(ids) - start)  # an account without classes gets {}
         for key, text in zip((keys - start).tolist(), texts):
             detail[key] = text
-        parts = [f[start:start + size] for f in fields] + [detail]
+        parts = [f[start : start + size] for f in fields] + [detail]
         yield "".join("\t".join(row) + "\n" for row in zip(*parts))
 
 
-def snapshots_write(*, firm_id: int, as_of: date, result: DriftResult, rule_ids: pd.Series, replace: bool = False) -> int:
+def snapshots_write(
+    *, firm_id: int, as_of: date, result: DriftResult, rule_ids: pd.Series, replace: bool = False
+) -> int:
     """Insert one snapshot per account for `as_of`; existing ones are kept unless their prices
     were incomplete (or `replace`, used by a model change). Returns rows written."""
     conflict = _REFRESH + ("" if replace else " WHERE drift_driftsnapshot.status <> 'ok'")
@@ -134,12 +170,19 @@ def snapshots_write(*, firm_id: int, as_of: date, result: DriftResult, rule_ids:
         # Every writer of a firm's snapshots holds the firm's lock, so when the day has none yet
         # a plain INSERT is safe, and it skips ON CONFLICT's speculative insertion (~40% of the insert).
         lock_firm_proposals(firm_id)
-        copy_text_to_temp("tmp_snapshots", _COLS, _snapshot_chunks(result.accounts, rule_ids, result.classes))
+        copy_text_to_temp(
+            "tmp_snapshots", _COLS, _snapshot_chunks(result.accounts, rule_ids, result.classes)
+        )
         with connection.cursor() as cur:
-            cur.execute("SELECT EXISTS (SELECT 1 FROM drift_driftsnapshot WHERE firm_id = %s AND as_of = %s)", [firm_id, as_of])
+            cur.execute(
+                "SELECT EXISTS (SELECT 1 FROM drift_driftsnapshot WHERE firm_id = %s AND as_of = %s)",
+                [firm_id, as_of],
+            )
             first = not cur.fetchone()[0]
             sql = _INSERT.format(conflict=conflict)
-            cur.execute(sql[:sql.index("ON CONFLICT")] if first else sql, {"f": firm_id, "d": as_of})
+            cur.execute(
+                sql[: sql.index("ON CONFLICT")] if first else sql, {"f": firm_id, "d": as_of}
+            )
             written = cur.rowcount
             cur.execute("DROP TABLE tmp_snapshots")
     return written

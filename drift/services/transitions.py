@@ -6,6 +6,7 @@ One live version per account: before a new version is written the builder calls
 `versions_lock_for_new`, which refuses while an earlier version is in a trade batch, and
 after it `proposals_supersede_replaced`, which supersedes every earlier version not yet
 queued, whatever its approval state (approvals hears of it and voids their approvals)."""
+
 from collections import defaultdict
 
 from django.db import connection, transaction
@@ -31,8 +32,15 @@ def _label(status: str) -> str:
     return ProposalStatus(status).label.lower()
 
 
-def proposals_transition(*, ids, to: str, actor=None, reason: str = "", skip_refused: bool = False,
-                         payload: dict | None = None) -> list[int]:
+def proposals_transition(
+    *,
+    ids,
+    to: str,
+    actor=None,
+    reason: str = "",
+    skip_refused: bool = False,
+    payload: dict | None = None,
+) -> list[int]:
     """Move the proposals `ids` to `to`, under row locks taken in id order. A proposal already
     at `to` is left alone (repeating a move is a no-op). One not allowed to move raises
     TransitionNotAllowed and nothing is written, unless `skip_refused` (bulk stages that take
@@ -43,13 +51,25 @@ def proposals_transition(*, ids, to: str, actor=None, reason: str = "", skip_ref
     if not ids:
         return []
     with transaction.atomic():
-        rows = list(Proposal.objects.select_for_update().filter(id__in=ids).order_by("id")
-                    .values_list("id", "firm_id", "status"))
-        refused = [(pk, status) for pk, _firm, status in rows if status != to and to not in TRANSITIONS[status]]
+        rows = list(
+            Proposal.objects.select_for_update()
+            .filter(id__in=ids)
+            .order_by("id")
+            .values_list("id", "firm_id", "status")
+        )
+        refused = [
+            (pk, status)
+            for pk, _firm, status in rows
+            if status != to and to not in TRANSITIONS[status]
+        ]
         missing = sorted(set(ids) - {pk for pk, _f, _s in rows})
         if (refused or missing) and not skip_refused:
             raise TransitionNotAllowed(_refusal(refused, missing, to))
-        moving = [(pk, firm, status) for pk, firm, status in rows if status != to and to in TRANSITIONS[status]]
+        moving = [
+            (pk, firm, status)
+            for pk, firm, status in rows
+            if status != to and to in TRANSITIONS[status]
+        ]
         if not moving:
             return []
         moved = [pk for pk, _f, _s in moving]
@@ -60,8 +80,11 @@ def proposals_transition(*, ids, to: str, actor=None, reason: str = "", skip_ref
         for firm_id, group in by_firm.items():
             _audit(firm_id, group, to, actor, reason, payload)
             firm_moved = [pk for pk, _s in group]
-            transaction.on_commit(lambda f=firm_id, m=firm_moved: proposals_moved.send(
-                sender=Proposal, firm_id=f, proposal_ids=m, to=str(to), reason=reason))
+            transaction.on_commit(
+                lambda f=firm_id, m=firm_moved: proposals_moved.send(
+                    sender=Proposal, firm_id=f, proposal_ids=m, to=str(to), reason=reason
+                )
+            )
     return moved
 
 
@@ -80,9 +103,19 @@ def _audit(firm_id: int, group: list, to: str, actor, reason: str, payload: dict
     for pk, status in group:
         sources[str(status)].append(pk)
     obj = Proposal(pk=group[0][0], firm_id=firm_id) if len(group) == 1 else None
-    audit_record(firm_id=firm_id, event=f"proposal.{to}", actor=actor, obj=obj,
-                 payload={"to": str(to), "reason": reason, "ids": [pk for pk, _s in group], "from": dict(sources),
-                          **(payload or {})})
+    audit_record(
+        firm_id=firm_id,
+        event=f"proposal.{to}",
+        actor=actor,
+        obj=obj,
+        payload={
+            "to": str(to),
+            "reason": reason,
+            "ids": [pk for pk, _s in group],
+            "from": dict(sources),
+            **(payload or {}),
+        },
+    )
 
 
 _VERSIONS_SQL = """
@@ -94,8 +127,10 @@ ORDER BY p.id {lock}
 
 def _versions(account_ids, statuses, *, lock: bool) -> list[tuple]:
     with connection.cursor() as cur:  # an array, not an IN list: a scan passes 100,000 accounts
-        cur.execute(_VERSIONS_SQL.format(lock="FOR UPDATE" if lock else ""),
-                    {"a": sorted({int(a) for a in account_ids}), "s": sorted(map(str, statuses))})
+        cur.execute(
+            _VERSIONS_SQL.format(lock="FOR UPDATE" if lock else ""),
+            {"a": sorted({int(a) for a in account_ids}), "s": sorted(map(str, statuses))},
+        )
         return cur.fetchall()
 
 
@@ -103,11 +138,19 @@ def _in_batch_reasons(rows: list[tuple]) -> dict[int, str]:
     busy = [pk for pk, _a, status in rows if status in IN_BATCH_STATUSES]
     if not busy:
         return {}
-    qs = Proposal.objects.filter(id__in=busy).select_related("account").order_by("account_id", "version")
-    return {p.account_id: (f"Account {p.account.number}: version {p.version} is {_label(p.status)} in a trade batch. "
-                           "A new version can be built once that batch has settled; it will start from the positions "
-                           "after the fills.")
-            for p in qs}
+    qs = (
+        Proposal.objects.filter(id__in=busy)
+        .select_related("account")
+        .order_by("account_id", "version")
+    )
+    return {
+        p.account_id: (
+            f"Account {p.account.number}: version {p.version} is {_label(p.status)} in a trade batch. "
+            "A new version can be built once that batch has settled; it will start from the positions "
+            "after the fills."
+        )
+        for p in qs
+    }
 
 
 def versions_in_batch(account_ids) -> dict[int, str]:
@@ -138,15 +181,23 @@ def versions_lock_for_new(account_ids) -> dict[int, list[int]]:
     return earlier
 
 
-def proposals_supersede_replaced(*, earlier: dict[int, list[int]], new_ids, actor=None, reason: str = "") -> list[int]:
+def proposals_supersede_replaced(
+    *, earlier: dict[int, list[int]], new_ids, actor=None, reason: str = ""
+) -> list[int]:
     """The versions `new_ids` were just written: the earlier versions (from versions_lock_for_new)
     of their accounts become superseded, in one transition. Returns the ids superseded."""
     if not earlier or not new_ids:
         return []
-    renewed = set(Proposal.objects.filter(id__in=list(map(int, new_ids))).values_list("account_id", flat=True))
+    renewed = set(
+        Proposal.objects.filter(id__in=list(map(int, new_ids))).values_list("account_id", flat=True)
+    )
     ids = [pk for account_id, pks in earlier.items() if account_id in renewed for pk in pks]
-    return proposals_transition(ids=ids, to=ProposalStatus.SUPERSEDED, actor=actor,
-                                reason=reason or "a newer version of the account's proposal replaces it")
+    return proposals_transition(
+        ids=ids,
+        to=ProposalStatus.SUPERSEDED,
+        actor=actor,
+        reason=reason or "a newer version of the account's proposal replaces it",
+    )
 
 
 def proposals_supersede_open(*, account_ids, actor=None, reason: str) -> list[int]:
@@ -154,5 +205,9 @@ def proposals_supersede_open(*, account_ids, actor=None, reason: str) -> list[in
     their place (a model change that leaves the account inside its band). Refused
     (VersionInBatch) for an account with a version queued or sent."""
     earlier = versions_lock_for_new(account_ids)
-    return proposals_transition(ids=[pk for pks in earlier.values() for pk in pks], to=ProposalStatus.SUPERSEDED,
-                                actor=actor, reason=reason)
+    return proposals_transition(
+        ids=[pk for pks in earlier.values() for pk in pks],
+        to=ProposalStatus.SUPERSEDED,
+        actor=actor,
+        reason=reason,
+    )

@@ -9,6 +9,7 @@ Wash sales, both directions, household-wide (IRAs included), inside the window o
   this build included, buys the best-ranked substitute that is not identical to any of those
   sales; with no such substitute the buy stays and the proposal says why compliance will flag it.
 """
+
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -27,39 +28,73 @@ TRADE_KEY = ["account_id", "security_id", "side"]
 @dataclass
 class WashFacts:
     """The household facts of the accounts being built, in the window of their trade date."""
+
     days: int | None  # None: the firm switched the wash-sale rule off
     trade_day: date
-    events: pd.DataFrame  # drift.wash_sale.household_events, less the built accounts' own open proposals
+    events: (
+        pd.DataFrame
+    )  # drift.wash_sale.household_events, less the built accounts' own open proposals
     accounts: pd.DataFrame  # indexed by account_id: grp, number
     pairs: pd.DataFrame  # security_id, same_id (identity included)
     substitutes: pd.DataFrame  # security_id, substitute_id, rank
 
 
-def wash_facts(firm_id: int, account_ids, as_of: date, pairs: pd.DataFrame, substitutes: pd.DataFrame,
-               params: dict | None = None) -> WashFacts:
+def wash_facts(
+    firm_id: int,
+    account_ids,
+    as_of: date,
+    pairs: pd.DataFrame,
+    substitutes: pd.DataFrame,
+    params: dict | None = None,
+) -> WashFacts:
     days = ws.window_days(params)
     trade_day = ws.trade_date(as_of)
     ids = list(map(int, account_ids))
     if days is None or not ids:
-        return WashFacts(days, trade_day, ws.household_events(firm_id, [], trade_day, trade_day),
-                         pd.DataFrame(columns=["grp", "number"]), pairs, substitutes)
+        return WashFacts(
+            days,
+            trade_day,
+            ws.household_events(firm_id, [], trade_day, trade_day),
+            pd.DataFrame(columns=["grp", "number"]),
+            pairs,
+            substitutes,
+        )
     lo, hi = ws.window(trade_day, days)
     events = ws.household_events(firm_id, ids, lo, hi)
     # A built account's open proposals are replaced by the new version: not a fact any more.
     events = events[~((events["source"] == "proposal") & events["event_account_id"].isin(ids))]
-    return WashFacts(days, trade_day, events.reset_index(drop=True), ws.account_groups(firm_id, ids), pairs, substitutes)
+    return WashFacts(
+        days,
+        trade_day,
+        events.reset_index(drop=True),
+        ws.account_groups(firm_id, ids),
+        pairs,
+        substitutes,
+    )
 
 
-def guard_for(facts: WashFacts, symbols: dict, params: dict | None = None, securities: pd.DataFrame | None = None,
-              extra_no_loss: pd.DataFrame | None = None) -> Guard:
+def guard_for(
+    facts: WashFacts,
+    symbols: dict,
+    params: dict | None = None,
+    securities: pd.DataFrame | None = None,
+    extra_no_loss: pd.DataFrame | None = None,
+) -> Guard:
     """The engine's guard: no loss sale of what the household bought in the window; the cap."""
     no_loss = None
     if facts.days is not None:
         buys = facts.events[facts.events["side"] == "buy"].merge(facts.pairs, on="security_id")
         buys = buys.sort_values("date").drop_duplicates(["account_id", "same_id"], keep="last")
-        no_loss = pd.DataFrame({"account_id": buys["account_id"].to_numpy(), "security_id": buys["same_id"].to_numpy(),
-                                "reason": [_bought_reason(symbols.get(s, ""), d.date(), n, facts.days)
-                                           for s, d, n in zip(buys["security_id"], buys["date"], buys["event_account"])]})
+        no_loss = pd.DataFrame(
+            {
+                "account_id": buys["account_id"].to_numpy(),
+                "security_id": buys["same_id"].to_numpy(),
+                "reason": [
+                    _bought_reason(symbols.get(s, ""), d.date(), n, facts.days)
+                    for s, d, n in zip(buys["security_id"], buys["date"], buys["event_account"])
+                ],
+            }
+        )
         if extra_no_loss is not None and len(extra_no_loss):
             no_loss = pd.concat([no_loss, extra_no_loss], ignore_index=True)
     cap_pct, capped = None, frozenset()
@@ -68,13 +103,18 @@ def guard_for(facts: WashFacts, symbols: dict, params: dict | None = None, secur
         applies = securities["security_type"].isin(rule["security_types"])
         if rule.get("exempt_diversified", True):
             applies &= ~securities["diversified"].fillna(False).astype(bool)
-        cap_pct, capped = float(Decimal(str(rule["max_pct"]))), frozenset(securities.loc[applies, "security_id"].astype("int64"))
+        cap_pct, capped = (
+            float(Decimal(str(rule["max_pct"]))),
+            frozenset(securities.loc[applies, "security_id"].astype("int64")),
+        )
     return Guard(no_loss=no_loss, cap_pct=cap_pct, capped_ids=capped)
 
 
 def _bought_reason(symbol: str, day: date, account: str, days: int) -> str:
-    return (f"wash-sale window: a loss sale would wash the purchase of {symbol} on {day.isoformat()} in account {account}; "
-            f"first safe trade date {ws.first_safe_day(day, days).isoformat()}")
+    return (
+        f"wash-sale window: a loss sale would wash the purchase of {symbol} on {day.isoformat()} in account {account}; "
+        f"first safe trade date {ws.first_safe_day(day, days).isoformat()}"
+    )
 
 
 def cash_floor_pct(params: dict | None = None) -> tuple[float, float]:
@@ -88,20 +128,34 @@ def cash_floor_pct(params: dict | None = None) -> tuple[float, float]:
 def _loss_sales(facts: WashFacts, plan: Plan) -> pd.DataFrame:
     """account_id (asking), same_id (a security whose purchase would wash), date, event_account,
     symbol-less description fields: the household's loss sales in the window, this build's included."""
-    past = facts.events[facts.events["side"] == "sell"][["account_id", "security_id", "date", "event_account", "gain_unknown"]]
+    past = facts.events[facts.events["side"] == "sell"][
+        ["account_id", "security_id", "date", "event_account", "gain_unknown"]
+    ]
     lots = plan.lots[plan.lots["gain"] < -0.005]
     built = lots[KEY].drop_duplicates()
     if len(built) and len(facts.accounts):
         g = facts.accounts["grp"]
-        built = built.assign(grp=built["account_id"].map(g), event_account=built["account_id"].map(facts.accounts["number"]))
+        built = built.assign(
+            grp=built["account_id"].map(g),
+            event_account=built["account_id"].map(facts.accounts["number"]),
+        )
         members = pd.DataFrame({"asker": g.index.to_numpy(), "grp": g.to_numpy()})
-        built = built.merge(members, on="grp").assign(date=pd.Timestamp(facts.trade_day), gain_unknown=False)
-        built = built.rename(columns={"account_id": "seller"}).rename(columns={"asker": "account_id"})
-        past = pd.concat([past, built[["account_id", "security_id", "date", "event_account", "gain_unknown"]]], ignore_index=True)
+        built = built.merge(members, on="grp").assign(
+            date=pd.Timestamp(facts.trade_day), gain_unknown=False
+        )
+        built = built.rename(columns={"account_id": "seller"}).rename(
+            columns={"asker": "account_id"}
+        )
+        past = pd.concat(
+            [past, built[["account_id", "security_id", "date", "event_account", "gain_unknown"]]],
+            ignore_index=True,
+        )
     return past.merge(facts.pairs, on="security_id")
 
 
-def resolve(facts: WashFacts, plan: Plan, prices: pd.Series, symbols: dict, never_buy: pd.DataFrame) -> tuple[Plan, pd.DataFrame]:
+def resolve(
+    facts: WashFacts, plan: Plan, prices: pd.Series, symbols: dict, never_buy: pd.DataFrame
+) -> tuple[Plan, pd.DataFrame]:
     """The plan with washing buys moved to substitutes (or noted where none is on file), and
     the in-build loss sells that a remaining buy of the household would wash (account_id,
     security_id, reason): the caller plans again with them guarded."""
@@ -109,30 +163,59 @@ def resolve(facts: WashFacts, plan: Plan, prices: pd.Series, symbols: dict, neve
         return plan, pd.DataFrame(columns=KEY + ["reason"])
     sold = _loss_sales(facts, plan)
     buys = plan.trades[plan.trades["side"] == "buy"][KEY]
-    washing = buys.merge(sold, left_on=KEY, right_on=["account_id", "same_id"], suffixes=("", "_sold"))
+    washing = buys.merge(
+        sold, left_on=KEY, right_on=["account_id", "same_id"], suffixes=("", "_sold")
+    )
     if washing.empty:
         return plan, pd.DataFrame(columns=KEY + ["reason"])
-    bad = sold[["account_id", "same_id"]].drop_duplicates().rename(columns={"same_id": "substitute_id"}).assign(bad=True)
+    bad = (
+        sold[["account_id", "same_id"]]
+        .drop_duplicates()
+        .rename(columns={"same_id": "substitute_id"})
+        .assign(bad=True)
+    )
     cand = washing[KEY].drop_duplicates().merge(facts.substitutes, on="security_id")
     cand = cand.merge(bad, on=["account_id", "substitute_id"], how="left")
     blocked = never_buy.rename(columns={"security_id": "substitute_id"}).assign(nb=True)
-    cand = cand.merge(blocked[["account_id", "substitute_id", "nb"]], on=["account_id", "substitute_id"], how="left")
+    cand = cand.merge(
+        blocked[["account_id", "substitute_id", "nb"]],
+        on=["account_id", "substitute_id"],
+        how="left",
+    )
     cand = cand[cand["bad"].isna() & cand["nb"].isna() & cand["substitute_id"].map(prices).notna()]
     swaps = cand.sort_values("rank").drop_duplicates(KEY)[KEY + ["substitute_id"]]
     plan = apply_substitutes(plan, swaps, prices)
     stuck = washing.merge(swaps[KEY], on=KEY, how="left", indicator=True)
-    stuck = stuck[stuck["_merge"] == "left_only"].sort_values("date").drop_duplicates(KEY, keep="last")
-    notes = pd.DataFrame({"account_id": stuck["account_id"].to_numpy(), "text": [
-        _stuck_text(symbols.get(s, ""), symbols.get(so, ""), d.date(), n, u, facts.days)
-        for s, so, d, n, u in zip(stuck["security_id"], stuck["security_id_sold"], stuck["date"], stuck["event_account"], stuck["gain_unknown"])]})
-    plan.notes = pd.concat([plan.notes, notes], ignore_index=True) if plan.notes is not None else notes
+    stuck = (
+        stuck[stuck["_merge"] == "left_only"].sort_values("date").drop_duplicates(KEY, keep="last")
+    )
+    notes = pd.DataFrame(
+        {
+            "account_id": stuck["account_id"].to_numpy(),
+            "text": [
+                _stuck_text(symbols.get(s, ""), symbols.get(so, ""), d.date(), n, u, facts.days)
+                for s, so, d, n, u in zip(
+                    stuck["security_id"],
+                    stuck["security_id_sold"],
+                    stuck["date"],
+                    stuck["event_account"],
+                    stuck["gain_unknown"],
+                )
+            ],
+        }
+    )
+    plan.notes = (
+        pd.concat([plan.notes, notes], ignore_index=True) if plan.notes is not None else notes
+    )
     return plan, _washed_loss_sells(facts, plan)
 
 
 def _stuck_text(bought: str, sold: str, day: date, account: str, unknown: bool, days: int) -> str:
     what = "a sale of unknown gain (a possible loss)" if unknown else "the loss sale"
-    return (f"Wash sale not avoidable: buying {bought} washes {what} of {sold} on {day.isoformat()} in account {account}, "
-            f"and no substitute is on file; compliance will flag it (safe from {ws.first_safe_day(day, days).isoformat()}).")
+    return (
+        f"Wash sale not avoidable: buying {bought} washes {what} of {sold} on {day.isoformat()} in account {account}, "
+        f"and no substitute is on file; compliance will flag it (safe from {ws.first_safe_day(day, days).isoformat()})."
+    )
 
 
 def _washed_loss_sells(facts: WashFacts, plan: Plan) -> pd.DataFrame:
@@ -143,10 +226,21 @@ def _washed_loss_sells(facts: WashFacts, plan: Plan) -> pd.DataFrame:
         return pd.DataFrame(columns=KEY + ["reason"])
     g = facts.accounts["grp"]
     b = buys.assign(grp=buys["account_id"].map(g)).merge(facts.pairs, on="security_id")
-    hit = lots.assign(grp=lots["account_id"].map(g)).merge(b[["grp", "same_id", "account_id"]].rename(columns={"account_id": "buyer"}),
-                                                           left_on=["grp", "security_id"], right_on=["grp", "same_id"])
-    hit = hit[hit["buyer"] != hit["account_id"]] if len(hit) else hit  # the same account never buys what it sells in one plan
-    return hit[KEY].drop_duplicates().assign(reason=f"wash-sale window: another account of the household buys it on the same trade date ({facts.trade_day.isoformat()})")
+    hit = lots.assign(grp=lots["account_id"].map(g)).merge(
+        b[["grp", "same_id", "account_id"]].rename(columns={"account_id": "buyer"}),
+        left_on=["grp", "security_id"],
+        right_on=["grp", "same_id"],
+    )
+    hit = (
+        hit[hit["buyer"] != hit["account_id"]] if len(hit) else hit
+    )  # the same account never buys what it sells in one plan
+    return (
+        hit[KEY]
+        .drop_duplicates()
+        .assign(
+            reason=f"wash-sale window: another account of the household buys it on the same trade date ({facts.trade_day.isoformat()})"
+        )
+    )
 
 
 def apply_substitutes(plan: Plan, swaps: pd.DataFrame, prices: pd.Series) -> Plan:
@@ -158,14 +252,29 @@ def apply_substitutes(plan: Plan, swaps: pd.DataFrame, prices: pd.Series) -> Pla
     hit = (t["side"] == "buy") & t["substitute_id"].notna()
     if not hit.any():
         return plan
-    moved = t.loc[hit, ["account_id", "security_id", "value"]].assign(side="buy", reason="wash-sale window: a substitute is bought instead")
+    moved = t.loc[hit, ["account_id", "security_id", "value"]].assign(
+        side="buy", reason="wash-sale window: a substitute is bought instead"
+    )
     whole = t["quantity"] == np.floor(t["quantity"])
     raw = t["value"] / t["sub_price"]
     qty = tradable_quantities(raw, ~whole)
     t.loc[hit, "security_id"] = t.loc[hit, "substitute_id"]
     t.loc[hit, "price"], t.loc[hit, "quantity"] = t.loc[hit, "sub_price"], qty[hit.to_numpy()]
     t.loc[hit, "value"] = t.loc[hit, "quantity"] * t.loc[hit, "price"]
-    t = t[t["quantity"] > 0].drop(columns=["substitute_id", "sub_price"]).astype({"security_id": "int64"})
+    t = (
+        t[t["quantity"] > 0]
+        .drop(columns=["substitute_id", "sub_price"])
+        .astype({"security_id": "int64"})
+    )
     sums = ["quantity", "value", "realised_st", "realised_lt", "harvested_loss", "cost"]
-    t = t.groupby(TRADE_KEY, as_index=False).agg({**{c: "sum" for c in sums}, "price": "first"})[plan.trades.columns]
-    return Plan(t, plan.lots, plan.accounts, plan.allocation, pd.concat([plan.undone, moved], ignore_index=True), plan.notes)
+    t = t.groupby(TRADE_KEY, as_index=False).agg({**{c: "sum" for c in sums}, "price": "first"})[
+        plan.trades.columns
+    ]
+    return Plan(
+        t,
+        plan.lots,
+        plan.accounts,
+        plan.allocation,
+        pd.concat([plan.undone, moved], ignore_index=True),
+        plan.notes,
+    )

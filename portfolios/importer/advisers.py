@@ -1,6 +1,7 @@
 """Accounts whose adviser an accounts.csv would change: only operations or a firm administrator
 may do that (an advisor naming themselves on a colleague's account would make it theirs), and
 each change is audited, one entry per account."""
+
 from dataclasses import dataclass
 
 from firms.audit import audit_record
@@ -25,12 +26,18 @@ def adviser_changes(sheet: Sheet) -> list[AdviserChange]:
     if "account_number" not in sheet.values or "advisor_email" not in sheet.values:
         return []
     numbers, emails = sheet.values["account_number"], sheet.values["advisor_email"]
-    stored = {number: (pk, email or "") for number, pk, email in
-              Account.objects.filter(number__in=numbers.tolist()).values_list("number", "pk", "advisor__user__email")}
+    stored = {
+        number: (pk, email or "")
+        for number, pk, email in Account.objects.filter(number__in=numbers.tolist()).values_list(
+            "number", "pk", "advisor__user__email"
+        )
+    }
     changes = []
     for line, number in numbers.items():
         if number in stored and (stored[number][1] or "").lower() != emails[line]:
-            changes.append(AdviserChange(int(line), number, stored[number][0], stored[number][1], emails[line]))
+            changes.append(
+                AdviserChange(int(line), number, stored[number][0], stored[number][1], emails[line])
+            )
     return changes
 
 
@@ -41,14 +48,30 @@ def adviser_changes_refuse(changes: list[AdviserChange], actor, log: ErrorLog, f
         return
     allowed = " or ".join(Role(r).label.lower() for r in sorted(ADVISER_ASSIGN_ROLES))
     for change in changes:
-        log.add(file, change.line, "advisor_email",
-                f"account {change.number}: changing its adviser (from {change.before or 'none'} to {change.after or 'none'}) "
-                f"needs the {allowed} role; leave advisor_email as it is, or ask them")
+        log.add(
+            file,
+            change.line,
+            "advisor_email",
+            f"account {change.number}: changing its adviser (from {change.before or 'none'} to {change.after or 'none'}) "
+            f"needs the {allowed} role; leave advisor_email as it is, or ask them",
+        )
 
 
-def adviser_changes_audit(*, firm_id: int, changes: list[AdviserChange], actor, source: str) -> None:
+def adviser_changes_audit(
+    *, firm_id: int, changes: list[AdviserChange], actor, source: str
+) -> None:
     """One audit entry per account whose adviser the import changed (a handful per import)."""
     for change in changes:
-        audit_record(firm_id=firm_id, event="account.adviser_changed", actor=actor.user if actor else None,
-                     payload={"account": change.number, "account_id": change.account_id, "from": change.before,
-                              "to": change.after, "source": source, "line": change.line})
+        audit_record(
+            firm_id=firm_id,
+            event="account.adviser_changed",
+            actor=actor.user if actor else None,
+            payload={
+                "account": change.number,
+                "account_id": change.account_id,
+                "from": change.before,
+                "to": change.after,
+                "source": source,
+                "line": change.line,
+            },
+        )

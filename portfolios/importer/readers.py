@@ -31,8 +31,13 @@ def _over_limits(name: str, source, log: ErrorLog) -> bool:
     size = getattr(source, "size", None)
     limit = settings.IMPORT_MAX_FILE_BYTES
     if size is not None and size > limit:
-        log.add(name, None, "", f"the file is {size / 1_048_576:,.1f} MB; the limit is {limit / 1_048_576:,.1f} MB "
-                                f"per file (IMPORT_MAX_FILE_BYTES): split it into smaller imports")
+        log.add(
+            name,
+            None,
+            "",
+            f"the file is {size / 1_048_576:,.1f} MB; the limit is {limit / 1_048_576:,.1f} MB "
+            f"per file (IMPORT_MAX_FILE_BYTES): split it into smaller imports",
+        )
         return True
     return False
 
@@ -41,8 +46,13 @@ def _too_many_rows(name: str, text: str, log: ErrorLog) -> bool:
     limit = settings.IMPORT_MAX_ROWS
     rows = text.count("\n") - 1 + (not text.endswith("\n"))  # lines after the header
     if rows > limit:
-        log.add(name, None, "", f"the file has {rows:,} rows; the limit is {limit:,} rows per file "
-                                f"(IMPORT_MAX_ROWS): split it into smaller imports")
+        log.add(
+            name,
+            None,
+            "",
+            f"the file has {rows:,} rows; the limit is {limit:,} rows per file "
+            f"(IMPORT_MAX_ROWS): split it into smaller imports",
+        )
         return True
     return False
 
@@ -55,7 +65,9 @@ def read_sheet(kind: str, source, log: ErrorLog) -> Sheet | None:
     try:
         text = read_bytes(source).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        log.add(name, None, "", f"the file is not UTF-8 text (byte {exc.start + 1} cannot be decoded)")
+        log.add(
+            name, None, "", f"the file is not UTF-8 text (byte {exc.start + 1} cannot be decoded)"
+        )
         return None
     if "\x00" in text:  # valid UTF-8, but PostgreSQL text cannot hold it: refuse the file here
         line = text.count("\n", 0, text.index("\x00")) + 1
@@ -88,7 +100,9 @@ def _parse(name: str, text: str, log: ErrorLog) -> pd.DataFrame | None:
         log.add(name, None, "", "the file is empty (a header row is required)")
         return None
     try:
-        rows = pd.read_csv(io.StringIO(text), header=None, dtype=str, keep_default_na=False, skip_blank_lines=False)
+        rows = pd.read_csv(
+            io.StringIO(text), header=None, dtype=str, keep_default_na=False, skip_blank_lines=False
+        )
     except pd.errors.ParserError as exc:
         log.add(name, *_describe_parser_error(exc))
         return None
@@ -97,7 +111,9 @@ def _parse(name: str, text: str, log: ErrorLog) -> pd.DataFrame | None:
     header = [str(c).strip().lower() for c in rows.iloc[0]]
     frame = rows.iloc[1:].set_axis(header, axis=1)
     for column in sorted({c for c in header if c and header.count(c) > 1}):
-        log.add(name, HEADER_LINE, column, f'column "{column}" appears more than once in the header')
+        log.add(
+            name, HEADER_LINE, column, f'column "{column}" appears more than once in the header'
+        )
     frame = frame.loc[:, ~frame.columns.duplicated()]
     blank = frame.apply(lambda column: column.str.strip() == "").all(axis=1)
     return frame[~blank]

@@ -26,14 +26,18 @@ class References:
         return cls(
             security_classes=dict(Security.objects.values_list("symbol", "asset_class")),
             models=set(ModelPortfolio.objects.values_list("name", flat=True)),
-            accounts=set(Account.objects.filter(number__in=account_numbers).values_list("number", flat=True)),
+            accounts=set(
+                Account.objects.filter(number__in=account_numbers).values_list("number", flat=True)
+            ),
             custodians={code.lower() for code in Custodian.objects.values_list("code", flat=True)},
             advisors=staff_emails(),
         )
 
     def add_securities(self, symbols: pd.Series, asset_classes: pd.Series | None) -> None:
         """The upload's securities; their asset class, where valid, overrides the book's."""
-        classes = asset_classes if asset_classes is not None else pd.Series(None, index=symbols.index)
+        classes = (
+            asset_classes if asset_classes is not None else pd.Series(None, index=symbols.index)
+        )
         for symbol, asset_class in zip(symbols, classes, strict=True):
             if symbol:
                 self.security_classes[symbol] = asset_class

@@ -16,7 +16,9 @@ class RowError:
 
     def __str__(self) -> str:
         where = self.file if self.row is None else f"{self.file} row {self.row}"
-        return f"{where}, {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
+        return (
+            f"{where}, {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
+        )
 
     def as_dict(self) -> dict:
         return {"file": self.file, "row": self.row, "column": self.column, "message": self.message}
@@ -34,12 +36,16 @@ class ImportResult:
     @property
     def notes(self) -> list[str]:
         """What a person should know about an import that did not stop it."""
-        out = [f"{file}: column{'s' if len(cols) > 1 else ''} {', '.join(cols)} not read (not part of the format)"
-               for file, cols in sorted(self.ignored_columns.items())]
+        out = [
+            f"{file}: column{'s' if len(cols) > 1 else ''} {', '.join(cols)} not read (not part of the format)"
+            for file, cols in sorted(self.ignored_columns.items())
+        ]
         if self.unknown_gain_sells:
             n = self.unknown_gain_sells
-            out.append(f"transactions.csv: {n} sell{'s' if n > 1 else ''} with neither realized_gain nor cost_basis: "
-                       "the gain is unknown, so the wash-sale check treats each as a possible loss")
+            out.append(
+                f"transactions.csv: {n} sell{'s' if n > 1 else ''} with neither realized_gain nor cost_basis: "
+                "the gain is unknown, so the wash-sale check treats each as a possible loss"
+            )
         return out
 
     @property

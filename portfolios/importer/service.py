@@ -36,7 +36,12 @@ def book_import(*, firm, files: dict, actor=None, source: str, on_progress=None)
         validate_all(sheets, market_today())
     except Exception as exc:  # a reading/checking bug must still leave a refused, recorded run
         logger.exception("book import: checking the files failed")
-        log.add("upload", None, "", f"the files could not be checked ({type(exc).__name__}); nothing was written")
+        log.add(
+            "upload",
+            None,
+            "",
+            f"the files could not be checked ({type(exc).__name__}); nothing was written",
+        )
         sheets = {}
     changes = adviser_changes(sheets["accounts"]) if "accounts" in sheets and not log else []
     adviser_changes_refuse(changes, actor, log, file_name("accounts"))
@@ -53,8 +58,14 @@ def book_import(*, firm, files: dict, actor=None, source: str, on_progress=None)
                     _announce_transactions(firm.pk, frames["transactions"])
         except WriteRefused as refused:
             log.add(refused.file, None, "", str(refused))
-    result = ImportResult(ok=not log, counts=counts, errors=log.sorted(KINDS), error_count=log.total,
-                          ignored_columns=dict(log.ignored), unknown_gain_sells=unknown if not log else 0)
+    result = ImportResult(
+        ok=not log,
+        counts=counts,
+        errors=log.sorted(KINDS),
+        error_count=log.total,
+        ignored_columns=dict(log.ignored),
+        unknown_gain_sells=unknown if not log else 0,
+    )
     record_run(firm, result, actor=actor, source=source, files=sorted(files))
     return result
 
@@ -63,21 +74,35 @@ def _announce_transactions(firm_id: int, frame) -> None:
     """Once the book commits, tell later stages whose history grew (compliance re-checks)."""
     numbers = list(frame["account_number"].unique())
     ids = list(Account.objects.filter(number__in=numbers).values_list("id", flat=True))
-    transaction.on_commit(lambda: transactions_imported.send(sender=Transaction, firm_id=firm_id, account_ids=ids))
+    transaction.on_commit(
+        lambda: transactions_imported.send(sender=Transaction, firm_id=firm_id, account_ids=ids)
+    )
 
 
 def _require_scope(firm) -> None:
     if get_scope().get("firm") != firm.pk:
-        raise RuntimeError("book_import must run inside firm_scope(firm) of the firm it imports into")
+        raise RuntimeError(
+            "book_import must run inside firm_scope(firm) of the firm it imports into"
+        )
 
 
 def read_all(files: dict, log: ErrorLog, say) -> dict[str, Sheet]:
     sheets = {}
     if not files:
-        log.add("upload", None, "", f"no files given; upload at least one of {', '.join(map(file_name, KINDS))}")
+        log.add(
+            "upload",
+            None,
+            "",
+            f"no files given; upload at least one of {', '.join(map(file_name, KINDS))}",
+        )
     for kind, source in files.items():
         if kind not in KINDS:
-            log.add(file_name(kind), None, "", f"unknown kind of file; expected one of {', '.join(KINDS)}")
+            log.add(
+                file_name(kind),
+                None,
+                "",
+                f"unknown kind of file; expected one of {', '.join(KINDS)}",
+            )
             continue
         sheet = read_sheet(kind, source, log)
         if sheet is not None:
@@ -99,6 +124,11 @@ def record_run(firm, result: ImportResult, *, actor, source: str, files: list[st
     if result.ok:
         event, payload = "book.import", {"source": source, "counts": result.counts}
     else:
-        event, payload = "book.import_refused", {"source": source, "files": files, "error_count": result.error_count}
-    audit_record(firm_id=firm.pk, event=event, actor=actor.user if actor else None, obj=run, payload=payload)
+        event, payload = (
+            "book.import_refused",
+            {"source": source, "files": files, "error_count": result.error_count},
+        )
+    audit_record(
+        firm_id=firm.pk, event=event, actor=actor.user if actor else None, obj=run, payload=payload
+    )
     return run

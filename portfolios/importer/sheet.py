@@ -65,7 +65,9 @@ class Sheet:
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.values, index=self.raw.index)
 
-    def report(self, mask: pd.Series, column: str, message_for, shown: pd.Series | None = None) -> None:
+    def report(
+        self, mask: pd.Series, column: str, message_for, shown: pd.Series | None = None
+    ) -> None:
         """Log `message_for(value)` for every row where `mask` holds (value: the cell's text)."""
         if mask.any():
             values = (shown if shown is not None else self._text(column))[mask]
@@ -85,11 +87,19 @@ class Sheet:
 
     # --- checks ------------------------------------------------------------------------
 
-    def text(self, column: str, *, max_length: int, optional: bool = False, case: str = "") -> pd.Series | None:
+    def text(
+        self, column: str, *, max_length: int, optional: bool = False, case: str = ""
+    ) -> pd.Series | None:
         if not self.has(column):
             return None
         values = self._text(column)
-        values = values.str.upper() if case == "upper" else values.str.lower() if case == "lower" else values
+        values = (
+            values.str.upper()
+            if case == "upper"
+            else values.str.lower()
+            if case == "lower"
+            else values
+        )
         if not optional:
             self.report(values == "", column, required)
         too_long = values.str.len() > max_length
@@ -114,7 +124,9 @@ class Sheet:
             values = values.where(~empty, default)
         allowed = ", ".join(choices.values)
         bad = ~empty & ~values.isin(choices.values)
-        self.report(bad, column, lambda v: f'"{v}" is not a valid {column}; expected one of {allowed}')
+        self.report(
+            bad, column, lambda v: f'"{v}" is not a valid {column}; expected one of {allowed}'
+        )
         return self._keep(column, values, values)
 
     def flag(self, column: str, *, blank=False) -> pd.Series | None:
@@ -122,12 +134,26 @@ class Sheet:
         if not self.has(column):
             return None
         values = self._text(column).str.lower()
-        self.report(~values.isin(YES | NO), column, lambda v: f'"{v}" is not yes or no (use true/false, yes/no or 1/0)')
-        flags = pd.Series([blank if v == "" else v in YES for v in values], index=values.index, dtype=object)
+        self.report(
+            ~values.isin(YES | NO),
+            column,
+            lambda v: f'"{v}" is not yes or no (use true/false, yes/no or 1/0)',
+        )
+        flags = pd.Series(
+            [blank if v == "" else v in YES for v in values], index=values.index, dtype=object
+        )
         return self._keep(column, flags, values)
 
-    def number(self, column: str, digits: Digits, *, minimum=Decimal(0), above=False, maximum=None,
-               optional: bool = False) -> pd.Series | None:
+    def number(
+        self,
+        column: str,
+        digits: Digits,
+        *,
+        minimum=Decimal(0),
+        above=False,
+        maximum=None,
+        optional: bool = False,
+    ) -> pd.Series | None:
         """Decimals (never floats) within the field's size and bounds; None where bad (or, for
         an `optional` column, empty). `minimum=None`: any sign."""
         if not self.has(column):
@@ -139,7 +165,9 @@ class Sheet:
         self.report(~numeric & (text != ""), column, lambda v: f'"{v}" is not a number')
         fits = numeric & self._fits(column, text.where(numeric, "0"), digits)
         parsed = pd.Series(
-            [Decimal(v) if ok else None for v, ok in zip(text, fits, strict=True)], index=text.index, dtype=object
+            [Decimal(v) if ok else None for v, ok in zip(text, fits, strict=True)],
+            index=text.index,
+            dtype=object,
         )
         self._check_bounds(column, parsed, minimum, above, maximum)
         return self._keep(column, parsed)
@@ -152,7 +180,11 @@ class Sheet:
         self.report(too_precise, column, lambda v: f'"{v}" has more than {places} decimal places')
         too_large = whole > digits.integer_digits
         most = digits.integer_digits
-        self.report(too_large, column, lambda v: f'"{v}" is too large (at most {most} digits before the point)')
+        self.report(
+            too_large,
+            column,
+            lambda v: f'"{v}" is too large (at most {most} digits before the point)',
+        )
         return ~too_precise & ~too_large
 
     def _check_bounds(self, column: str, parsed: pd.Series, minimum, above: bool, maximum) -> None:
@@ -177,15 +209,23 @@ class Sheet:
         self.report(text == "", column, required)
         shaped = text.str.fullmatch(ISO_DATE)
         stamps = pd.to_datetime(text.where(shaped, None), format="%Y-%m-%d", errors="coerce")
-        self.report(stamps.isna() & (text != ""), column, lambda v: f'"{v}" is not a date (YYYY-MM-DD)')
+        self.report(
+            stamps.isna() & (text != ""), column, lambda v: f'"{v}" is not a date (YYYY-MM-DD)'
+        )
         # pandas reads year 0000 (Python's dates start at year 1): anything that early is a typo
         early = stamps < pd.Timestamp(EARLIEST_DATE)
-        self.report(early, column, lambda v: f"{v} is before {EARLIEST_DATE.isoformat()}; check the year")
+        self.report(
+            early, column, lambda v: f"{v} is before {EARLIEST_DATE.isoformat()}; check the year"
+        )
         future = stamps > pd.Timestamp(latest)
-        self.report(future, column, lambda v: f"{v} is in the future (today is {latest.isoformat()})")
+        self.report(
+            future, column, lambda v: f"{v} is in the future (today is {latest.isoformat()})"
+        )
         valid = stamps.notna() & ~future & ~early
         dates = pd.Series(
-            [s.date() if ok else None for s, ok in zip(stamps, valid, strict=True)], index=text.index, dtype=object
+            [s.date() if ok else None for s, ok in zip(stamps, valid, strict=True)],
+            index=text.index,
+            dtype=object,
         )
         return self._keep(column, dates)
 

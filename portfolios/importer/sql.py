@@ -17,7 +17,12 @@ BATCH = 20_000
 
 
 def insert_rows(
-    model, firm_id: int, rows: pd.DataFrame, *, conflict: Sequence[str] = (), update: Sequence[str] = ()
+    model,
+    firm_id: int,
+    rows: pd.DataFrame,
+    *,
+    conflict: Sequence[str] = (),
+    update: Sequence[str] = (),
 ) -> int:
     """Insert `rows` (columns named after `model`'s fields) into the firm's table.
 
@@ -35,7 +40,9 @@ def insert_rows(
     with connection.cursor() as cur:
         for start in range(0, len(rows), BATCH):
             batch = rows.iloc[start : start + BATCH]
-            cur.execute(sql, [firm_id, *(array_literal(batch[name].tolist()) for name in rows.columns)])
+            cur.execute(
+                sql, [firm_id, *(array_literal(batch[name].tolist()) for name in rows.columns)]
+            )
     return len(rows)
 
 
@@ -57,7 +64,9 @@ def _default(field):
 def array_literal(values: list) -> str:
     """A PostgreSQL array literal: each element double-quoted with \\ and " escaped; None is NULL.
     Elements are str() of ints, Decimals, dates (ISO), bools (True/False) or text."""
-    return "{" + ",".join("NULL" if v is None else '"' + _escape(str(v)) + '"' for v in values) + "}"
+    return (
+        "{" + ",".join("NULL" if v is None else '"' + _escape(str(v)) + '"' for v in values) + "}"
+    )
 
 
 def _escape(text: str) -> str:
@@ -75,4 +84,6 @@ def _on_conflict(model, conflict: Sequence[str], update: Sequence[str]) -> str:
     if not update:
         return f"ON CONFLICT {target} DO NOTHING"
     columns = [model._meta.get_field(name).column for name in update]
-    return f"ON CONFLICT {target} DO UPDATE SET " + ", ".join(f'"{c}" = EXCLUDED."{c}"' for c in columns)
+    return f"ON CONFLICT {target} DO UPDATE SET " + ", ".join(
+        f'"{c}" = EXCLUDED."{c}"' for c in columns
+    )

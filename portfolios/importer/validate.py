@@ -72,25 +72,37 @@ def account_column(sheet: Sheet, refs: References) -> None:
     sheet.known("account_number", refs.accounts, "account")
 
 
-SYMBOL_SHAPE = r"[A-Z0-9][A-Z0-9._/-]*"  # never = + - @ first: symbols reach trade files and exports
+SYMBOL_SHAPE = (
+    r"[A-Z0-9][A-Z0-9._/-]*"  # never = + - @ first: symbols reach trade files and exports
+)
 
 
 def check_securities(sheet: Sheet, refs: References, today: date) -> None:
     symbols = symbol_column(sheet)
     if symbols is not None:
-        sheet.report((symbols != "") & ~symbols.str.fullmatch(SYMBOL_SHAPE), "symbol",
-                     lambda v: f'"{v}" is not a symbol (letters, digits and . _ / - only, starting with a letter or digit)')
+        sheet.report(
+            (symbols != "") & ~symbols.str.fullmatch(SYMBOL_SHAPE),
+            "symbol",
+            lambda v: (
+                f'"{v}" is not a symbol (letters, digits and . _ / - only, starting with a letter or digit)'
+            ),
+        )
     sheet.text("name", max_length=length(Security, "name"))
     classes = sheet.choice("asset_class", AssetClass)
     types = sheet.choice("security_type", SecurityType)
     sheet.choice("liquidity", Liquidity, default=Liquidity.DAILY)
     diversified = sheet.flag("diversified", blank=None)  # empty: by type (funds yes, others no)
     if diversified is not None and types is not None:
-        sheet.report((types == SecurityType.STOCK) & (diversified == True), "diversified",  # noqa: E712 (object column)
-                     lambda v: f'"{v}": a stock is never a diversified fund (leave it empty or write no)')
+        sheet.report(
+            (types == SecurityType.STOCK) & (diversified == True),
+            "diversified",  # noqa: E712 (object column)
+            lambda v: f'"{v}": a stock is never a diversified fund (leave it empty or write no)',
+        )
     sheet.unique(["symbol"], "symbol")
     if symbols is not None:
-        valid_classes = classes.where(classes.isin(AssetClass.values), None) if classes is not None else None
+        valid_classes = (
+            classes.where(classes.isin(AssetClass.values), None) if classes is not None else None
+        )
         refs.add_securities(symbols, valid_classes)
 
 
@@ -116,13 +128,17 @@ def check_asset_classes_match(sheet: Sheet, refs: References) -> None:
     """A target's asset class is the asset class of the security that holds it."""
     if "asset_class" not in sheet.values or "symbol" not in sheet.values:
         return
-    frame = pd.DataFrame({"symbol": sheet.values["symbol"], "asset_class": sheet.values["asset_class"]})
+    frame = pd.DataFrame(
+        {"symbol": sheet.values["symbol"], "asset_class": sheet.values["asset_class"]}
+    )
     frame["held"] = frame["symbol"].map(lambda s: refs.security_classes.get(s))
     wrong = frame[frame["held"].notna() & frame["asset_class"].isin(AssetClass.values)]
     wrong = wrong[wrong["held"] != wrong["asset_class"]]
     rows = zip(wrong["symbol"], wrong["held"], wrong["asset_class"], strict=True)
     messages = pd.Series(
-        [f"{s} is a {held} security, not {cls}" for s, held, cls in rows], index=wrong.index, dtype=object
+        [f"{s} is a {held} security, not {cls}" for s, held, cls in rows],
+        index=wrong.index,
+        dtype=object,
     )
     sheet.report_each("asset_class", messages)
 
@@ -178,8 +194,10 @@ def check_tax_status_fits_registration(sheet: Sheet) -> None:
     required = registration.map(REQUIRED_TAX_STATUS)
     wrong = required.notna() & (status != required) & (status != "")
     messages = pd.Series(
-        [f'a {Registration(registration[i]).label} account must be {TaxStatus(required[i]).label.lower()}, not "{status[i]}"'
-         for i in wrong[wrong].index],
+        [
+            f'a {Registration(registration[i]).label} account must be {TaxStatus(required[i]).label.lower()}, not "{status[i]}"'
+            for i in wrong[wrong].index
+        ],
         index=wrong[wrong].index,
         dtype=object,
     )
@@ -190,7 +208,9 @@ def check_one_name_per_client(sheet: Sheet) -> None:
     """Rows for the same client (matched by email) agree on the client's name."""
     if "client_email" not in sheet.values or "client_name" not in sheet.values:
         return
-    frame = pd.DataFrame({"email": sheet.values["client_email"], "name": sheet.values["client_name"]})
+    frame = pd.DataFrame(
+        {"email": sheet.values["client_email"], "name": sheet.values["client_name"]}
+    )
     frame = frame[frame["email"] != ""]
     frame["line"] = frame.index
     first = frame.groupby("email", sort=False)[["name", "line"]].transform("first")
@@ -228,7 +248,9 @@ def check_transactions(sheet: Sheet, refs: References, today: date) -> None:
     sheet.choice("side", Side)
     sheet.number("quantity", Digits.of(Transaction, "quantity"), above=True)
     sheet.number("price", Digits.of(Transaction, "price"), above=True)
-    sheet.number("realized_gain", Digits.of(Transaction, "realized_gain"), minimum=None, optional=True)
+    sheet.number(
+        "realized_gain", Digits.of(Transaction, "realized_gain"), minimum=None, optional=True
+    )
     sheet.number("cost_basis", Digits.of(Transaction, "realized_gain"), optional=True)
     sheet.unique(["account_number", "date", "symbol", "side", "quantity", "price"], "")
 

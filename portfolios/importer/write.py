@@ -29,7 +29,6 @@ from .formats import KINDS, file_name
 from .sql import insert_rows
 
 
-
 class WriteRefused(Exception):
     """The database refused a write (a constraint, a protected row); all of it rolled back."""
 
@@ -93,7 +92,13 @@ def write_securities(firm_id: int, frame: pd.DataFrame) -> int:
 
 
 def write_prices(firm_id: int, frame: pd.DataFrame) -> int:
-    rows = pd.DataFrame({"security": frame["symbol"].map(symbol_ids()), "date": frame["date"], "close": frame["close"]})
+    rows = pd.DataFrame(
+        {
+            "security": frame["symbol"].map(symbol_ids()),
+            "date": frame["date"],
+            "close": frame["close"],
+        }
+    )
     return insert_rows(Price, firm_id, rows, conflict=["security", "date"], update=["close"])
 
 
@@ -101,7 +106,9 @@ def write_models(firm_id: int, frame: pd.DataFrame) -> int:
     """Create the models named, then replace each one's targets with the file's."""
     names = frame["model"].drop_duplicates()
     insert_rows(ModelPortfolio, firm_id, pd.DataFrame({"name": names}), conflict=["name"])
-    model_ids = dict(ModelPortfolio.objects.filter(name__in=names.tolist()).values_list("name", "id"))
+    model_ids = dict(
+        ModelPortfolio.objects.filter(name__in=names.tolist()).values_list("name", "id")
+    )
     ModelTarget.objects.filter(model_id__in=model_ids.values()).delete()
     rows = pd.DataFrame(
         {
@@ -129,17 +136,27 @@ def write_accounts(firm_id: int, frame: pd.DataFrame) -> int:
             "risk_profile": frame["risk_profile"],
             "model": frame["model"].map(dict(ModelPortfolio.objects.values_list("name", "id"))),
             "advisor": pd.Series(
-                [advisors.get(email) for email in frame["advisor_email"]], index=frame.index, dtype=object
+                [advisors.get(email) for email in frame["advisor_email"]],
+                index=frame.index,
+                dtype=object,
             ),
         }
     )
-    return insert_rows(Account, firm_id, rows, conflict=["number"], update=[c for c in rows.columns if c != "number"])
+    return insert_rows(
+        Account,
+        firm_id,
+        rows,
+        conflict=["number"],
+        update=[c for c in rows.columns if c != "number"],
+    )
 
 
 def upsert_clients(firm_id: int, frame: pd.DataFrame) -> dict[str, int]:
     """Clients by email, ignoring case (a stored email keeps its spelling); {email: id}."""
     people = frame.drop_duplicates("client_email")
-    matches = Client.objects.annotate(key=Lower("email")).filter(key__in=people["client_email"].tolist())
+    matches = Client.objects.annotate(key=Lower("email")).filter(
+        key__in=people["client_email"].tolist()
+    )
     stored = dict(matches.values_list("key", "email"))
     emails = people["client_email"].map(lambda email: stored.get(email, email))
     clients = pd.DataFrame({"email": emails, "name": people["client_name"]})
@@ -151,7 +168,9 @@ def upsert_clients(firm_id: int, frame: pd.DataFrame) -> dict[str, int]:
 def _holdings(frame: pd.DataFrame, accounts: dict[str, int]) -> pd.DataFrame:
     """The frame with account numbers and symbols turned into ids."""
     ids = frame.drop(columns=["account_number", "symbol"])
-    return ids.assign(account=frame["account_number"].map(accounts), security=frame["symbol"].map(symbol_ids()))
+    return ids.assign(
+        account=frame["account_number"].map(accounts), security=frame["symbol"].map(symbol_ids())
+    )
 
 
 def _replace_holdings(model, firm_id: int, frame: pd.DataFrame) -> int:
@@ -171,8 +190,12 @@ def write_lots(firm_id: int, frame: pd.DataFrame) -> int:
 
 def write_transactions(firm_id: int, frame: pd.DataFrame) -> int:
     """Appended: the history grows by the file's rows, each sell with its realised gain."""
-    frame = frame.assign(realized_gain=transaction_gains(frame), imported_at=timezone.now()).drop(columns=["cost_basis"], errors="ignore")
-    return insert_rows(Transaction, firm_id, _holdings(frame, account_ids(frame["account_number"].unique())))
+    frame = frame.assign(realized_gain=transaction_gains(frame), imported_at=timezone.now()).drop(
+        columns=["cost_basis"], errors="ignore"
+    )
+    return insert_rows(
+        Transaction, firm_id, _holdings(frame, account_ids(frame["account_number"].unique()))
+    )
 
 
 def transaction_gains(frame: pd.DataFrame) -> pd.Series:
@@ -181,8 +204,16 @@ def transaction_gains(frame: pd.DataFrame) -> pd.Series:
     given = frame["realized_gain"] if "realized_gain" in frame else [None] * len(frame)
     basis = frame["cost_basis"] if "cost_basis" in frame else [None] * len(frame)
     gains = [
-        None if side != "sell" else g if g is not None else (q * p - b).quantize(Decimal("0.01")) if b is not None else None
-        for side, g, b, q, p in zip(frame["side"], given, basis, frame["quantity"], frame["price"], strict=True)
+        None
+        if side != "sell"
+        else g
+        if g is not None
+        else (q * p - b).quantize(Decimal("0.01"))
+        if b is not None
+        else None
+        for side, g, b, q, p in zip(
+            frame["side"], given, basis, frame["quantity"], frame["price"], strict=True
+        )
     ]
     return pd.Series(gains, index=frame.index, dtype=object)
 

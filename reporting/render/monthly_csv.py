@@ -1,13 +1,26 @@
 """The monthly report as CSV: one section after another, each with its own header row."""
+
 from .safe_csv import csv_bytes
 
-ACTIVITY = [("accounts_total", "Accounts"), ("proposals", "Proposals created"),
-            ("accounts_with_proposals", "Accounts with a proposal"), ("executions", "Proposals executed"),
-            ("accounts_executed", "Accounts rebalanced"), ("proposals_per_account", "Proposals per account"),
-            ("executions_per_account", "Executions per account"), ("avg_drift_before", "Average drift before (pp)"),
-            ("avg_drift_after", "Average drift after (pp)")]
-APPROVALS = [("decided", "Approvals decided"), ("approved", "Approved"), ("approval_rate", "Approval rate (%)"),
-             ("median_hours_to_approve", "Median time to approve (hours)"), ("timeouts", "Timeouts"), ("escalations", "Escalations")]
+ACTIVITY = [
+    ("accounts_total", "Accounts"),
+    ("proposals", "Proposals created"),
+    ("accounts_with_proposals", "Accounts with a proposal"),
+    ("executions", "Proposals executed"),
+    ("accounts_executed", "Accounts rebalanced"),
+    ("proposals_per_account", "Proposals per account"),
+    ("executions_per_account", "Executions per account"),
+    ("avg_drift_before", "Average drift before (pp)"),
+    ("avg_drift_after", "Average drift after (pp)"),
+]
+APPROVALS = [
+    ("decided", "Approvals decided"),
+    ("approved", "Approved"),
+    ("approval_rate", "Approval rate (%)"),
+    ("median_hours_to_approve", "Median time to approve (hours)"),
+    ("timeouts", "Timeouts"),
+    ("escalations", "Escalations"),
+]
 
 
 def _rows(figures: dict, firm_name: str):
@@ -28,7 +41,14 @@ def _rows(figures: dict, firm_name: str):
     if head:
         yield []
         yield ["Audit chain head", "seq", "hash", "entries", "published at", "signature"]
-        yield ["audit", head["seq"], head["hash"], head["count"], head["published_at"], head["signature"]]
+        yield [
+            "audit",
+            head["seq"],
+            head["hash"],
+            head["count"],
+            head["published_at"],
+            head["signature"],
+        ]
 
 
 def _compliance_rows(figures: dict):
@@ -44,7 +64,14 @@ def _compliance_rows(figures: dict):
     yield ["Kill switch: scope", "what", "paused at", "resumed at", "paused by", "reason"]
     for p in figures["pauses"]:
         what = p["custodian_name"] or p["model_name"] or p["account_number"] or "whole firm"
-        yield [p["scope"], what, p["paused_at"], p["resumed_at"] or "still paused", p["by"], p["reason"]]
+        yield [
+            p["scope"],
+            what,
+            p["paused_at"],
+            p["resumed_at"] or "still paused",
+            p["by"],
+            p["reason"],
+        ]
     yield []
     yield ["Tolerance widening: factor", "from", "to", "reason"]
     for w in figures["widenings"]:

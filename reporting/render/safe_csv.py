@@ -1,5 +1,6 @@
 """CSV that a spreadsheet cannot execute (OWASP CSV injection, ASVS 5.0 1.2.10): a text cell
 starting with = + - @, a tab or a carriage return gets a leading apostrophe."""
+
 import csv
 import io
 from decimal import Decimal

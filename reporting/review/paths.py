@@ -8,6 +8,7 @@ Two families of paths:
   model  a holding bought at the model's targets on day t0 (any account of that model looks
          the same, scaled by its value), valued each later day t.
 Bands play no part here: every path is computed once and compared with each threshold later."""
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,13 +19,24 @@ from drift.arithmetic import drift_compute
 STATUS = np.array(["ok", "stale_price", "missing_price"], dtype=object)
 LEG_PP = 0.01  # an asset class off target by more than 0.01 pp of the account is one trade leg
 CHUNK_ROWS = 2_500_000
-_NO_BAND = pd.DataFrame([{"rule_id": 0, "threshold_pp": np.inf, "threshold_pp_tax_advantaged": np.nan,
-                          "relative_pct": np.nan, "dollar_threshold": np.nan, "class_overrides": {}}])
+_NO_BAND = pd.DataFrame(
+    [
+        {
+            "rule_id": 0,
+            "threshold_pp": np.inf,
+            "threshold_pp_tax_advantaged": np.nan,
+            "relative_pct": np.nan,
+            "dollar_threshold": np.nan,
+            "class_overrides": {},
+        }
+    ]
+)
 
 
 @dataclass
 class Paths:
     """Per path point: portfolio drift (pp), largest class drift (pp), value, priced ok, legs."""
+
     drift: np.ndarray
     max_drift: np.ndarray
     value: np.ndarray
@@ -33,8 +45,14 @@ class Paths:
 
 
 def _compute(positions: pd.DataFrame, model_ids: np.ndarray, targets: pd.DataFrame) -> pd.DataFrame:
-    accounts = pd.DataFrame({"account_id": np.arange(len(model_ids), dtype="int64"), "model_id": model_ids,
-                             "rule_id": 0, "tax_advantaged": False})
+    accounts = pd.DataFrame(
+        {
+            "account_id": np.arange(len(model_ids), dtype="int64"),
+            "model_id": model_ids,
+            "rule_id": 0,
+            "tax_advantaged": False,
+        }
+    )
     result = drift_compute(positions, targets, accounts, _NO_BAND)
     off = result.classes["drift"].abs() > LEG_PP
     legs = off.groupby(result.classes["account_id"]).sum().reindex(accounts["account_id"]).fillna(0)
@@ -52,7 +70,13 @@ def _fill(paths: Paths, out: pd.DataFrame, where) -> None:
 
 
 def _empty(shape) -> Paths:
-    return Paths(np.zeros(shape), np.zeros(shape), np.zeros(shape), np.zeros(shape, bool), np.zeros(shape, int))
+    return Paths(
+        np.zeros(shape),
+        np.zeros(shape),
+        np.zeros(shape),
+        np.zeros(shape, bool),
+        np.zeros(shape, int),
+    )
 
 
 def _class_values(inp):
@@ -66,7 +90,11 @@ def _class_values(inp):
         if not held.any():
             continue
         value = inp.quantity[:, cols] @ price[:, cols].T
-        code = np.where(held.astype(float) @ missing[:, cols].T > 0, 2, np.where(held.astype(float) @ stale[:, cols].T > 0, 1, 0))
+        code = np.where(
+            held.astype(float) @ missing[:, cols].T > 0,
+            2,
+            np.where(held.astype(float) @ stale[:, cols].T > 0, 1, 0),
+        )
         yield cls, held.any(axis=1), value, code
 
 
@@ -85,10 +113,21 @@ def held_paths(inp) -> Paths:
             accts = np.flatnonzero(held)
             pseudo = (np.subtract.outer(days, d0) * n)[:, None] + accts[None, :]
             v, c = value[accts][:, days].T, code[accts][:, days].T
-            frames.append(pd.DataFrame({"account_id": pseudo.ravel(), "security_id": 0, "asset_class": cls,
-                                        "quantity": v.ravel(), "price": np.where(c.ravel() == 2, np.nan, 1.0),
-                                        "price_status": STATUS[c.ravel()]}))
-        out = _compute(pd.concat(frames, ignore_index=True), np.tile(models, len(days)), inp.targets)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "account_id": pseudo.ravel(),
+                        "security_id": 0,
+                        "asset_class": cls,
+                        "quantity": v.ravel(),
+                        "price": np.where(c.ravel() == 2, np.nan, 1.0),
+                        "price_status": STATUS[c.ravel()],
+                    }
+                )
+            )
+        out = _compute(
+            pd.concat(frames, ignore_index=True), np.tile(models, len(days)), inp.targets
+        )
         _fill(paths, out, (np.tile(np.arange(n), len(days)), np.repeat(days, n)))
     return paths
 
@@ -108,7 +147,7 @@ def model_paths(inp, model_ids: np.ndarray) -> Paths:
         weight = rows["weight"].to_numpy(float) / 100.0
         step = max(CHUNK_ROWS // len(cols), 1)
         for i in range(0, len(t0s), step):
-            a, b = t0s[i:i + step], ts[i:i + step]
+            a, b = t0s[i : i + step], ts[i : i + step]
             out = _model_chunk(inp, rows, cols, weight, a, b, model_id)
             _fill(paths, out, (np.full(len(a), m), a, b))
         paths.value[m] /= max(weight.sum(), 1e-12)
@@ -119,8 +158,18 @@ def _model_chunk(inp, rows, cols, weight, t0, t, model_id) -> pd.DataFrame:
     k = len(cols)
     p0, p1 = inp.price[t0][:, cols], inp.price[t][:, cols]
     code = np.where(np.isnan(p0) | np.isnan(p1), 2, np.where(inp.stale[t][:, cols], 1, 0))
-    positions = pd.DataFrame({
-        "account_id": np.repeat(np.arange(len(t0)), k), "security_id": np.tile(rows["security_id"].to_numpy(), len(t0)),
-        "asset_class": np.tile(rows["asset_class"].to_numpy(object), len(t0)),
-        "quantity": (weight[None, :] / p0).ravel(), "price": p1.ravel(), "price_status": STATUS[code.ravel()]})
-    return _compute(positions, np.full(len(t0), model_id, dtype="int64"), inp.targets[inp.targets["model_id"] == model_id])
+    positions = pd.DataFrame(
+        {
+            "account_id": np.repeat(np.arange(len(t0)), k),
+            "security_id": np.tile(rows["security_id"].to_numpy(), len(t0)),
+            "asset_class": np.tile(rows["asset_class"].to_numpy(object), len(t0)),
+            "quantity": (weight[None, :] / p0).ravel(),
+            "price": p1.ravel(),
+            "price_status": STATUS[code.ravel()],
+        }
+    )
+    return _compute(
+        positions,
+        np.full(len(t0), model_id, dtype="int64"),
+        inp.targets[inp.targets["model_id"] == model_id],
+    )

@@ -11,6 +11,7 @@ The model, stated on the page:
     estimated costs = traded value × (custodian fee_bps + spread_bps) / 10,000;
   * average drift = mean portfolio drift over all priced account-days, before that day's trades.
 Vectorised over accounts; the only loop is over days, because a rebalance changes the path."""
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,21 +38,27 @@ def _breaches(drift_max, ok, threshold: float):
     return ok & (drift_max > threshold + EPS)
 
 
-def simulate(threshold: float, held, model, model_index: np.ndarray, cost_rate: np.ndarray) -> Outcome:
+def simulate(
+    threshold: float, held, model, model_index: np.ndarray, cost_rate: np.ndarray
+) -> Outcome:
     """held: Paths N × D; model: Paths M × D × D; model_index: N (row of each account's model
     in `model`); cost_rate: N (fraction of traded value)."""
     n, d = held.drift.shape
     out = Outcome(threshold)
     out.held_alerts = int(_breaches(held.max_drift, held.ok, threshold).sum())
-    anchor = np.full(n, -1)          # day of the last rebalance, -1 = never
-    invested = np.zeros(n)           # account value at its last rebalance
+    anchor = np.full(n, -1)  # day of the last rebalance, -1 = never
+    invested = np.zeros(n)  # account value at its last rebalance
     alerted = np.zeros(n, bool)
     for t in range(d):
         fresh = anchor < 0
         a0 = np.maximum(anchor, 0)
         pick = lambda h, m: np.where(fresh, h[:, t], m[model_index, a0, t])  # noqa: E731
-        drift, drift_max, ok, legs = pick(held.drift, model.drift), pick(held.max_drift, model.max_drift), \
-            pick(held.ok, model.ok), pick(held.legs, model.legs)
+        drift, drift_max, ok, legs = (
+            pick(held.drift, model.drift),
+            pick(held.max_drift, model.max_drift),
+            pick(held.ok, model.ok),
+            pick(held.legs, model.legs),
+        )
         value = np.where(fresh, held.value[:, t], invested * model.value[model_index, a0, t])
         hit = _breaches(drift_max, ok, threshold)
         traded = 2.0 * drift[hit] / 100.0 * value[hit]

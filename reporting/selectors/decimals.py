@@ -1,4 +1,5 @@
 """Figures leave the selectors as Decimal, quantised for people to read."""
+
 from decimal import ROUND_HALF_UP, Decimal
 
 PCT = Decimal("0.1")

@@ -2,6 +2,7 @@
 drift reduction, grouped by advisor, account type, segment or month, and where proposals wait
 longest. Each grouping is one SQL statement over the firm's rows (RLS applies), so the query
 count does not grow with the book."""
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -39,7 +40,12 @@ SELECT {dim} AS grp, COUNT(*) AS decided, COUNT(*) FILTER (WHERE ap_status = 'ap
   AVG(drift_after) FILTER (WHERE status IN ('executed', 'partially_executed')) AS drift_after
 FROM facts GROUP BY 1 ORDER BY 1
 """
-DIMENSIONS = {"advisor": "advisor", "account_type": "registration", "segment": "segment", "month": "month"}
+DIMENSIONS = {
+    "advisor": "advisor",
+    "account_type": "registration",
+    "segment": "segment",
+    "month": "month",
+}
 _LABELS = {"account_type": dict(Registration.choices), "segment": dict(Segment.choices)}
 
 # Where proposals wait: for every decided step, the time since the step before it (or since
@@ -75,10 +81,19 @@ def _fetch(sql: str, params: dict) -> list[dict]:
 
 def _metric_row(r: dict, labels: dict) -> dict:
     before, after = r["drift_before"], r["drift_after"]
-    return {"group": str(labels.get(r["grp"], r["grp"])), "decided": r["decided"], "approved": r["approved"],
-            "approval_rate": rate(r["approved"], r["decided"]), "median_hours_to_approve": q(r["median_hours"], HOURS),
-            "avg_hours_to_fill": q(r["avg_fill_hours"], HOURS), "drift_before": q(before, PP), "drift_after": q(after, PP),
-            "drift_reduction": q(before - after, PP) if before is not None and after is not None else None}
+    return {
+        "group": str(labels.get(r["grp"], r["grp"])),
+        "decided": r["decided"],
+        "approved": r["approved"],
+        "approval_rate": rate(r["approved"], r["decided"]),
+        "median_hours_to_approve": q(r["median_hours"], HOURS),
+        "avg_hours_to_fill": q(r["avg_fill_hours"], HOURS),
+        "drift_before": q(before, PP),
+        "drift_after": q(after, PP),
+        "drift_reduction": q(before - after, PP)
+        if before is not None and after is not None
+        else None,
+    }
 
 
 def metrics_by(*, firm_id: int, period: Period, dimension: str) -> list[dict]:
@@ -88,18 +103,31 @@ def metrics_by(*, firm_id: int, period: Period, dimension: str) -> list[dict]:
 
 
 def _wait_rows(rows: list[dict], key: str) -> list[dict]:
-    return [{"where": r[key], "n": r["n"], "avg_hours": q(r["avg_hours"], HOURS), "max_hours": q(r["max_hours"], HOURS)} for r in rows]
+    return [
+        {
+            "where": r[key],
+            "n": r["n"],
+            "avg_hours": q(r["avg_hours"], HOURS),
+            "max_hours": q(r["max_hours"], HOURS),
+        }
+        for r in rows
+    ]
 
 
 def bottlenecks(*, firm_id: int, period: Period, now: datetime) -> dict:
     params = {"f": firm_id, "start": period.start, "end": period.end, "now": now}
-    return {"steps": _wait_rows(_fetch(_STEP_WAITS, params), "role"), "open": _wait_rows(_fetch(_OPEN_WAITS, params), "status")}
+    return {
+        "steps": _wait_rows(_fetch(_STEP_WAITS, params), "role"),
+        "open": _wait_rows(_fetch(_OPEN_WAITS, params), "status"),
+    }
 
 
 def dashboard(*, firm_id: int, period: Period, now: datetime) -> dict:
     """Everything the dashboard shows: 6 statements whatever the size of the book."""
-    return {**{dim: metrics_by(firm_id=firm_id, period=period, dimension=dim) for dim in DIMENSIONS},
-            "bottlenecks": bottlenecks(firm_id=firm_id, period=period, now=now)}
+    return {
+        **{dim: metrics_by(firm_id=firm_id, period=period, dimension=dim) for dim in DIMENSIONS},
+        "bottlenecks": bottlenecks(firm_id=firm_id, period=period, now=now),
+    }
 
 
 def period_from(params, *, today=None) -> Period:

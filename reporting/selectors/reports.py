@@ -1,4 +1,5 @@
 """Reads of stored reports."""
+
 from ..models import MonthlyReport, ToleranceWidening
 
 

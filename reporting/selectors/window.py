@@ -1,4 +1,5 @@
 """A calendar month as a half-open UTC window over New York days."""
+
 from dataclasses import dataclass
 from datetime import date, datetime
 

@@ -1,4 +1,5 @@
 """The evidence pack of a proposal: one zip, its download audited."""
+
 import hashlib
 import io
 import json
@@ -28,15 +29,27 @@ def evidence_pack_build(*, proposal, actor) -> bytes:
     for version, proposal_id, field in signed_pdfs(proposal):
         with field.open("rb") as fh:
             files[f"signed/proposal-{proposal_id}-v{version}.pdf"] = fh.read()
-    manifest = {"account": data["account"], "requested_proposal": proposal.pk, "generated_at": timezone.now(),
-                "files": {name: hashlib.sha256(body).hexdigest() for name, body in files.items()}}
+    manifest = {
+        "account": data["account"],
+        "requested_proposal": proposal.pk,
+        "generated_at": timezone.now(),
+        "files": {name: hashlib.sha256(body).hexdigest() for name, body in files.items()},
+    }
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, body in files.items():
             zf.writestr(name, body)
         zf.writestr("manifest.json", _json(manifest))
     body = buf.getvalue()
-    audit_record(firm_id=proposal.firm_id, event="reporting.evidence_downloaded", actor=actor, obj=proposal,
-                 payload={"account": data["account"]["number"], "versions": len(data["proposals"]),
-                          "sha256": hashlib.sha256(body).hexdigest()})
+    audit_record(
+        firm_id=proposal.firm_id,
+        event="reporting.evidence_downloaded",
+        actor=actor,
+        obj=proposal,
+        payload={
+            "account": data["account"]["number"],
+            "versions": len(data["proposals"]),
+            "sha256": hashlib.sha256(body).hexdigest(),
+        },
+    )
     return body

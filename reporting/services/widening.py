@@ -1,4 +1,5 @@
 """Volatile markets (R-MET-3): widening every drift band of the firm for a period."""
+
 from datetime import date
 from decimal import Decimal
 
@@ -9,17 +10,36 @@ from firms.audit import audit_record
 from ..models import ToleranceWidening
 
 
-def widening_create(*, firm_id: int, factor: Decimal, start: date, end: date, reason: str, actor=None) -> ToleranceWidening:
+def widening_create(
+    *, firm_id: int, factor: Decimal, start: date, end: date, reason: str, actor=None
+) -> ToleranceWidening:
     with transaction.atomic():
         widening = ToleranceWidening.objects.create(
-            firm_id=firm_id, factor=factor, start=start, end=end, reason=reason,
-            created_by=getattr(actor, "membership", None))
-        audit_record(firm_id=firm_id, event="reporting.tolerance_widened", actor=actor, obj=widening,
-                     payload={"factor": str(factor), "start": start.isoformat(), "end": end.isoformat(), "reason": reason})
+            firm_id=firm_id,
+            factor=factor,
+            start=start,
+            end=end,
+            reason=reason,
+            created_by=getattr(actor, "membership", None),
+        )
+        audit_record(
+            firm_id=firm_id,
+            event="reporting.tolerance_widened",
+            actor=actor,
+            obj=widening,
+            payload={
+                "factor": str(factor),
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "reason": reason,
+            },
+        )
     return widening
 
 
 def widening_factor_on(day: date) -> Decimal:
     """The factor in force on `day` (the largest if periods overlap), 1 when none is."""
-    factors = ToleranceWidening.objects.filter(start__lte=day, end__gte=day).values_list("factor", flat=True)
+    factors = ToleranceWidening.objects.filter(start__lte=day, end__gte=day).values_list(
+        "factor", flat=True
+    )
     return max(factors, default=Decimal("1"))

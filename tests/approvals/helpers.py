@@ -1,5 +1,6 @@
 """Shared setup for approvals and portal tests: checked proposals ready to route."""
-from datetime import date, datetime, timezone
+
+from datetime import UTC, date, datetime, timezone
 from decimal import Decimal
 
 from drift.choices import ProposalStatus
@@ -13,15 +14,19 @@ from tests.conftest import PASSWORD
 from tests.factories import make_book
 
 DAY = date(2026, 11, 24)
-NOW = datetime(2026, 11, 25, 15, 0, tzinfo=timezone.utc)  # Wed 10:00 New York
+NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # Wed 10:00 New York
 
 
-def checked(firm, *, n=1, advisor=None, value=None, registration=None, flags=None, client_users=True):
+def checked(
+    firm, *, n=1, advisor=None, value=None, registration=None, flags=None, client_users=True
+):
     """`n` accounts drifted and scanned; their proposals moved to CHECKED (compliance's job).
     Call outside a scope. Returns (book, proposal ids)."""
     with firm_scope(firm):
         book = make_book(firm, accounts=n, advisor=advisor)
-        pm.Account.objects.update(segment="conservative", **({"registration": registration} if registration else {}))
+        pm.Account.objects.update(
+            segment="conservative", **({"registration": registration} if registration else {})
+        )
         drift_scan_run(firm_id=firm.pk, as_of=DAY)
         qs = Proposal.objects.all()
         updates = {"status": ProposalStatus.CHECKED}
@@ -45,12 +50,20 @@ def _cleared(firm, proposals):
     from compliance.models import ComplianceReview
 
     ComplianceReview.objects.bulk_create(
-        [ComplianceReview(firm=firm, proposal=p, status=ReviewStatus.CLEAR, checked_at=NOW) for p in proposals],
-        update_conflicts=True, unique_fields=["firm", "proposal"], update_fields=["status"])
+        [
+            ComplianceReview(firm=firm, proposal=p, status=ReviewStatus.CLEAR, checked_at=NOW)
+            for p in proposals
+        ],
+        update_conflicts=True,
+        unique_fields=["firm", "proposal"],
+        update_fields=["status"],
+    )
 
 
 def _client_user(firm, client):
-    member = member_create(firm=firm, email=client.email, role=Role.CLIENT, password=PASSWORD, name=client.name)
+    member = member_create(
+        firm=firm, email=client.email, role=Role.CLIENT, password=PASSWORD, name=client.name
+    )
     client.user = member.user
     client.save(update_fields=["user"])
     return member
@@ -66,7 +79,7 @@ def approval_for_book(book):
     if drafts:
         _cleared(drafts[0].firm, drafts)
         Proposal.objects.filter(pk__in=[p.pk for p in drafts]).update(status=ProposalStatus.CHECKED)
-    approvals_start(firm_id=firm_id, now=datetime.now(timezone.utc))
+    approvals_start(firm_id=firm_id, now=datetime.now(UTC))
     return Approval.objects.order_by("pk").first().pk
 
 

@@ -1,8 +1,9 @@
 """The approvals API: read-only, the caller's firm only, steps included."""
+
 import pytest
-from firms.api_tokens import api_token_create
 
 from approvals.services import approvals_start
+from firms.api_tokens import api_token_create
 from firms.tenancy import firm_scope
 from tests.approvals.helpers import NOW, checked
 
@@ -25,13 +26,19 @@ def _api(client, membership):
 def test_staff_list_their_firms_approvals_with_steps(client, firm_a, firm_b, members_a):
     mine = _routed(firm_a, 2)
     _routed(firm_b, 3)
-    data = _api(client, members_a["advisor"]).get("/api/approvals/approvals/", {"status": "pending"}).json()
+    data = (
+        _api(client, members_a["advisor"])
+        .get("/api/approvals/approvals/", {"status": "pending"})
+        .json()
+    )
     assert sorted(r["proposal"] for r in data["results"]) == sorted(mine)
     # make_book accounts are worth exactly $100,000.00: the middle tier, advisor then client.
     assert [s["role"] for s in data["results"][0]["steps"]] == ["advisor", "client"]
 
 
-def test_another_firms_approval_is_404_and_nothing_can_be_written(client, firm_a, firm_b, members_a):
+def test_another_firms_approval_is_404_and_nothing_can_be_written(
+    client, firm_a, firm_b, members_a
+):
     from approvals.models import Approval
 
     _routed(firm_b, 1)

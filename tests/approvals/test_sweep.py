@@ -1,5 +1,6 @@
 """The minute sweep: reminder at half-time (not before, once), the deadline policy both ways,
 new versions voiding earlier approvals. The clock is injected."""
+
 from datetime import timedelta
 
 import pytest
@@ -40,7 +41,9 @@ def test_the_reminder_goes_at_half_the_window_not_before_and_once(firm_a, small,
 def test_the_reminder_rule_matches_notifications_timing(small):
     from notifications.timing import reminder_due
 
-    assert not reminder_due(small.started_at, small.deadline, small.reminder_at - timedelta(seconds=1))
+    assert not reminder_due(
+        small.started_at, small.deadline, small.reminder_at - timedelta(seconds=1)
+    )
     assert reminder_due(small.started_at, small.deadline, small.reminder_at)
 
 
@@ -51,10 +54,15 @@ def test_at_the_deadline_auto_decline_expires_the_proposal(firm_a, small, sent):
     with firm_scope(firm_a):
         small.refresh_from_db()
         assert (small.status, Proposal.objects.get().status) == ("expired", "expired")
-    assert [m["kind"] for m in sent[-2:]] == ["decision_expired", "advisor_decision"]  # the client, then the advisor
+    assert [m["kind"] for m in sent[-2:]] == [
+        "decision_expired",
+        "advisor_decision",
+    ]  # the client, then the advisor
 
 
-def test_at_the_deadline_escalation_goes_to_the_advisor_and_nothing_is_traded(firm_a, members_a, small, sent):
+def test_at_the_deadline_escalation_goes_to_the_advisor_and_nothing_is_traded(
+    firm_a, members_a, small, sent
+):
     with firm_scope(firm_a):
         ApprovalSettings.objects.update(expiry_policy="escalate")
     assert _sweep(firm_a, NOW + timedelta(hours=72)).escalated == [small.pk]
@@ -63,7 +71,12 @@ def test_at_the_deadline_escalation_goes_to_the_advisor_and_nothing_is_traded(fi
         small.refresh_from_db()
         assert small.status == "pending" and small.escalated_at is not None
         assert Proposal.objects.get().status == "awaiting_approval"
-    assert sent[-1] == {"kind": "escalation", "approval": small.pk, "to": members_a["advisor"].user.email, "link": ""}
+    assert sent[-1] == {
+        "kind": "escalation",
+        "approval": small.pk,
+        "to": members_a["advisor"].user.email,
+        "link": "",
+    }
 
 
 def test_a_new_version_voids_the_earlier_approval(firm_a, small):

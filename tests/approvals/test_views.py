@@ -1,4 +1,5 @@
 """Staff pages: the queue (overdue filter), role-gated decisions, document checks, settings form."""
+
 from datetime import timedelta
 
 import pytest
@@ -21,27 +22,37 @@ def _route(firm, members, n, value="250000.00", registration=None):
         return list(Approval.objects.order_by("pk"))
 
 
-def test_the_queue_shows_my_steps_with_constant_queries_and_filters_overdue(firm_a, members_a, login, sent):
+def test_the_queue_shows_my_steps_with_constant_queries_and_filters_overdue(
+    firm_a, members_a, login, sent
+):
     approvals = _route(firm_a, members_a, 2)
     client = login(members_a["advisor"])
     page = client.get("/approvals/").content.decode()
     assert page.count("Advisor pre-approval") == 2
     with firm_scope(firm_a):
-        Approval.objects.filter(pk=approvals[0].pk).update(deadline=timezone.now() - timedelta(minutes=1))
+        Approval.objects.filter(pk=approvals[0].pk).update(
+            deadline=timezone.now() - timedelta(minutes=1)
+        )
     overdue = client.get("/approvals/?overdue=1").content.decode()
     assert overdue.count("Advisor pre-approval") == 1 and "overdue" in overdue
     senior_page = login(members_a["senior_advisor"]).get("/approvals/").content.decode()
     assert "Advisor pre-approval" in senior_page  # a senior advisor may pre-approve too
 
 
-def test_an_advisor_posting_on_a_senior_step_is_refused_with_a_reason(firm_a, members_a, login, sent):
+def test_an_advisor_posting_on_a_senior_step_is_refused_with_a_reason(
+    firm_a, members_a, login, sent
+):
     approval = _route(firm_a, members_a, 1, value="900000.00")[0]
     with firm_scope(firm_a):
         step_id = approval.steps.get(position=0).pk
     client = login(members_a["advisor"])
-    page = client.post(f"/approvals/steps/{step_id}/decide/", {"decision": "approve"}, follow=True).content.decode()
+    page = client.post(
+        f"/approvals/steps/{step_id}/decide/", {"decision": "approve"}, follow=True
+    ).content.decode()
     assert "needs one of: Firm administrator, Senior advisor" in page
-    page = login(members_a["senior_advisor"]).post(f"/approvals/steps/{step_id}/decide/", {"decision": "approve"}, follow=True)
+    page = login(members_a["senior_advisor"]).post(
+        f"/approvals/steps/{step_id}/decide/", {"decision": "approve"}, follow=True
+    )
     assert "Senior advisor review recorded" in page.content.decode()
 
 
@@ -51,16 +62,29 @@ def test_a_committee_document_must_be_a_pdf_or_image(firm_a, members_a, login, s
         step_id = approval.steps.get().pk
     client = login(members_a["committee_member"])
     bad = SimpleUploadedFile("minutes.exe", b"MZ\x90\x00", content_type="application/pdf")
-    page = client.post(f"/approvals/steps/{step_id}/decide/", {"decision": "approve", "document": bad}, follow=True)
+    page = client.post(
+        f"/approvals/steps/{step_id}/decide/", {"decision": "approve", "document": bad}, follow=True
+    )
     assert "must be a PDF, PNG or JPEG" in page.content.decode()
 
 
 def test_settings_reject_a_reconsent_tolerance_below_the_reprice_one(firm_a, members_a, login):
     client = login(members_a["firm_admin"])
-    response = client.post("/approvals/settings/", {"expiry_policy": "decline", "committee_quorum": "2",
-                                                    "exception_max_value": "250000", "exception_max_turnover_pct": "10",
-                                                    "reprice_tolerance_pct": "5", "reconsent_tolerance_pct": "2"})
-    assert response.status_code == 200 and "at or above the re-pricing tolerance" in response.content.decode()
+    response = client.post(
+        "/approvals/settings/",
+        {
+            "expiry_policy": "decline",
+            "committee_quorum": "2",
+            "exception_max_value": "250000",
+            "exception_max_turnover_pct": "10",
+            "reprice_tolerance_pct": "5",
+            "reconsent_tolerance_pct": "2",
+        },
+    )
+    assert (
+        response.status_code == 200
+        and "at or above the re-pricing tolerance" in response.content.decode()
+    )
     assert login(members_a["advisor"]).get("/approvals/settings/").status_code == 403
 
 
@@ -69,7 +93,17 @@ def test_overlapping_tiers_are_refused(firm_a, members_a, login):
     client.get("/approvals/rules/")
     with firm_scope(firm_a):
         from approvals.models import RoutingRule
+
         rule = RoutingRule.objects.get(name="Under $100,000")
-    response = client.post(f"/approvals/rules/{rule.pk}/", {"name": rule.name, "kind": "value", "max_value": "150000",
-                                                            "steps": ["client"], "window_amount": "72", "window_unit": "hours"})
+    response = client.post(
+        f"/approvals/rules/{rule.pk}/",
+        {
+            "name": rule.name,
+            "kind": "value",
+            "max_value": "150000",
+            "steps": ["client"],
+            "window_amount": "72",
+            "window_unit": "hours",
+        },
+    )
     assert "overlap the tier" in response.content.decode()

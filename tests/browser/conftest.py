@@ -1,4 +1,5 @@
 """Playwright driving Debian's Chromium (no browser download)."""
+
 import os
 import shutil
 from pathlib import Path

@@ -1,5 +1,6 @@
 """The proposal email, viewed in Chromium through the demo outbox viewer, at desktop and phone width."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime, timezone
 
 import pytest
 
@@ -16,13 +17,20 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def message(firm_a, members_a, monkeypatch, settings):
     from notifications import tasks
 
-    monkeypatch.setattr(tasks.outbound_message_send_task, "delay", lambda **kw: None)  # no broker in this test
+    monkeypatch.setattr(
+        tasks.outbound_message_send_task, "delay", lambda **kw: None
+    )  # no broker in this test
     settings.SITE_URL = "https://demo.rebalance.example"
     proposal = scanned_proposal(firm_a, advisor=members_a["advisor"])
     with firm_scope(firm_a):
-        return notification_enqueue(firm=firm_a, kind=Kind.PROPOSAL, recipient=proposal.account.client.email,
-                                    proposal=proposal, portal_path="/portal/",
-                                    deadline=datetime(2026, 11, 27, 21, 0, tzinfo=timezone.utc))
+        return notification_enqueue(
+            firm=firm_a,
+            kind=Kind.PROPOSAL,
+            recipient=proposal.account.client.email,
+            proposal=proposal,
+            portal_path="/portal/",
+            deadline=datetime(2026, 11, 27, 21, 0, tzinfo=UTC),
+        )
 
 
 def _open_message(page, live_server, members_a, message):
@@ -44,7 +52,9 @@ def _assert_tables_show(email):
     assert link.get_attribute("href") == "https://demo.rebalance.example/portal/"
 
 
-def test_the_proposal_email_reads_well_on_a_desktop(page_at, live_server, members_a, message, screenshot):
+def test_the_proposal_email_reads_well_on_a_desktop(
+    page_at, live_server, members_a, message, screenshot
+):
     page = page_at(width=1280, height=900)
     email = _open_message(page, live_server, members_a, message)
     _assert_tables_show(email)

@@ -1,4 +1,5 @@
 """A client walks from the emailed link through the review to a decision, in Chromium."""
+
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -40,8 +41,12 @@ def test_a_client_approves_from_the_email_link(page_at, live_server, links, firm
     expect(page.get_by_text("you approved the proposal")).to_be_visible()
     expect(page.get_by_text("Your signed copy (PDF) is being prepared")).to_be_visible()
     with firm_scope(firm_a):
-        assert Signature.objects.count() == 1 and Signature.objects.get().auth_method == "email_link"
-        assert signature_pdf_store(Signature.objects.get().pk) is True  # the worker's job after commit
+        assert (
+            Signature.objects.count() == 1 and Signature.objects.get().auth_method == "email_link"
+        )
+        assert (
+            signature_pdf_store(Signature.objects.get().pk) is True
+        )  # the worker's job after commit
     page.reload()
     expect(page.get_by_role("link", name="Download your signed copy (PDF)")).to_be_visible()
     screenshot(page, "portal-approved-desktop")
@@ -53,7 +58,9 @@ def test_a_client_declines_on_a_phone(page_at, live_server, links, firm_a, scree
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the portal scrolls sideways on a phone ({width}px)"
     screenshot(page, "portal-proposal-phone")
-    page.get_by_label("Why are you declining? (optional)").fill("I want to talk to my advisor first")
+    page.get_by_label("Why are you declining? (optional)").fill(
+        "I want to talk to my advisor first"
+    )
     page.get_by_role("button", name="Decline the proposal").click()
     expect(page.get_by_text("You declined the proposal")).to_be_visible()
     screenshot(page, "portal-declined-phone")
@@ -61,7 +68,9 @@ def test_a_client_declines_on_a_phone(page_at, live_server, links, firm_a, scree
         assert Approval.objects.filter(status="declined").count() == 1
 
 
-def test_a_client_signs_with_an_emailed_code_where_the_firm_asks(page_at, live_server, links, firm_a, screenshot):
+def test_a_client_signs_with_an_emailed_code_where_the_firm_asks(
+    page_at, live_server, links, firm_a, screenshot
+):
     import re
 
     from django.core import mail
@@ -72,14 +81,18 @@ def test_a_client_signs_with_an_emailed_code_where_the_firm_asks(page_at, live_s
     from notifications.outbox import outbound_message_send
 
     with firm_scope(firm_a):
-        ApprovalSettings.objects.update_or_create(firm_id=firm_a.pk, defaults={"signing_code_required": True})
+        ApprovalSettings.objects.update_or_create(
+            firm_id=firm_a.pk, defaults={"signing_code_required": True}
+        )
     page = page_at()
     _open(page, live_server, links[0])
     page.get_by_role("button", name="Email me a code").click()
     expect(page.get_by_text("We emailed you a six-digit code")).to_be_visible()
     with firm_scope(firm_a):
         message = OutboundMessage.objects.get(kind=SIGNING_CODE)
-        assert outbound_message_send(message_id=message.pk) == "sent"  # the worker's job after commit
+        assert (
+            outbound_message_send(message_id=message.pk) == "sent"
+        )  # the worker's job after commit
     code = re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
     page.get_by_label("I have read the disclosures above").check()
     name = page.get_by_text("As on your account:").inner_text().split(": ", 1)[1]

@@ -1,4 +1,5 @@
 """A staff member signs in through the real login form and browses the book in Chromium."""
+
 import pytest
 from playwright.sync_api import expect
 
@@ -22,7 +23,9 @@ def _sign_in(page, live_server, email):
     page.get_by_role("button", name="Sign In").click()
 
 
-def test_an_advisor_signs_in_and_opens_an_account(page_at, live_server, members_a, book, screenshot):
+def test_an_advisor_signs_in_and_opens_an_account(
+    page_at, live_server, members_a, book, screenshot
+):
     page = page_at()
     _sign_in(page, live_server, members_a["advisor"].user.email)
     page.wait_for_url("**/drift/")
@@ -58,4 +61,6 @@ def test_a_wrong_password_says_so(page_at, live_server, members_a):
     page.get_by_label("Email").fill(members_a["advisor"].user.email)
     page.get_by_label("Password").fill("not-the-password")
     page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_text("The email address and/or password you specified are not correct.")).to_be_visible()
+    expect(
+        page.get_by_text("The email address and/or password you specified are not correct.")
+    ).to_be_visible()

@@ -1,4 +1,5 @@
 """Building proposals by hand for rule tests: exact trades, exact dates."""
+
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -20,7 +21,9 @@ def book(firm):
 
 
 def fund(account, cash, amount="10000"):
-    pm.Position.objects.create(firm_id=account.firm_id, account=account, security=cash, quantity=Decimal(amount))
+    pm.Position.objects.create(
+        firm_id=account.firm_id, account=account, security=cash, quantity=Decimal(amount)
+    )
 
 
 def security(firm, symbol, price, **kw):
@@ -32,26 +35,58 @@ def security(firm, symbol, price, **kw):
 
 def account_for(firm, b, client=None, **kw):
     client = client or ClientFactory(firm=firm)
-    acct = AccountFactory(firm=firm, client=client, custodian=b["custodian"], model=b["model"], **kw)
+    acct = AccountFactory(
+        firm=firm, client=client, custodian=b["custodian"], model=b["model"], **kw
+    )
     fund(acct, b["cash"])
     return acct
 
 
-def proposal(firm, account, trades, *, as_of=DAY, status="draft", est_costs="0", kind="full", cash_amount="0"):
+def proposal(
+    firm, account, trades, *, as_of=DAY, status="draft", est_costs="0", kind="full", cash_amount="0"
+):
     """trades: (security, side, quantity, price, gain) — gain is the sale's realised gain."""
     version = Proposal.objects.filter(account=account).count() + 1
-    p = Proposal.objects.create(firm=firm, account=account, version=version, kind=kind, status=status, as_of=as_of,
-                                content_hash="x" * 64, total_value=Decimal("100000"), drift_before=0, drift_after=0,
-                                est_costs=Decimal(est_costs), cash_amount=Decimal(cash_amount))
+    p = Proposal.objects.create(
+        firm=firm,
+        account=account,
+        version=version,
+        kind=kind,
+        status=status,
+        as_of=as_of,
+        content_hash="x" * 64,
+        total_value=Decimal("100000"),
+        drift_before=0,
+        drift_after=0,
+        est_costs=Decimal(est_costs),
+        cash_amount=Decimal(cash_amount),
+    )
     for sec, side, qty, price, gain in trades:
         qty, price = Decimal(str(qty)), Decimal(str(price))
-        ProposalTrade.objects.create(firm=firm, proposal=p, security=sec, side=side, quantity=qty, price=price,
-                                     value=qty * price, realised_st=Decimal(str(gain)),
-                                     lots=[{"lot": 1, "quantity": float(qty), "gain": float(gain), "term": "short"}] if side == "sell" else [])
+        ProposalTrade.objects.create(
+            firm=firm,
+            proposal=p,
+            security=sec,
+            side=side,
+            quantity=qty,
+            price=price,
+            value=qty * price,
+            realised_st=Decimal(str(gain)),
+            lots=[{"lot": 1, "quantity": float(qty), "gain": float(gain), "term": "short"}]
+            if side == "sell"
+            else [],
+        )
     return p
 
 
 def txn(firm, account, sec, side, days_before, gain=None, qty=10, price=100):
-    return pm.Transaction.objects.create(firm=firm, account=account, security=sec, side=side, date=DAY - timedelta(days=days_before),
-                                         quantity=Decimal(qty), price=Decimal(price),
-                                         realized_gain=None if gain is None else Decimal(str(gain)))
+    return pm.Transaction.objects.create(
+        firm=firm,
+        account=account,
+        security=sec,
+        side=side,
+        date=DAY - timedelta(days=days_before),
+        quantity=Decimal(qty),
+        price=Decimal(price),
+        realized_gain=None if gain is None else Decimal(str(gain)),
+    )

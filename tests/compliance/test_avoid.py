@@ -1,4 +1,5 @@
 """The rebalancer avoids a wash sale up front when a substitute is on file."""
+
 from decimal import Decimal
 
 import pytest
@@ -25,10 +26,14 @@ def scan_with_recent_bnd_loss(firm, days):
     return b, agg, Proposal.objects.get()
 
 
-def test_the_scan_buys_the_substitute_instead_of_a_security_sold_at_a_loss_30_days_before_the_trade_date(scoped):
+def test_the_scan_buys_the_substitute_instead_of_a_security_sold_at_a_loss_30_days_before_the_trade_date(
+    scoped,
+):
     b, agg, p = scan_with_recent_bnd_loss(scoped, 29)
     buy = p.trades.get(side="buy")
-    assert buy.security == agg and buy.quantity == Decimal("382")  # the same $9,550 as 191 BND at $50
+    assert buy.security == agg and buy.quantity == Decimal(
+        "382"
+    )  # the same $9,550 as 191 BND at $50
     assert any("wash-sale window" in u["reason"] and u["symbol"] == "BND" for u in p.undone)
     assert proposals_check(firm_id=scoped.pk, proposal_ids=[p.pk]) == {p.pk: "clear"}
 

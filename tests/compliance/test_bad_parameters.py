@@ -2,6 +2,7 @@
 nested values are refused by the one validation (form, admin, service); a rule or check that
 raises anyway marks the proposals it could not judge (flagged, officer emailed) and every
 other proposal is checked as usual."""
+
 from decimal import Decimal
 
 import pytest
@@ -19,12 +20,25 @@ from tests.compliance.helpers import account_for, book, proposal, security
 from tests.conftest import _member
 
 pytestmark = pytest.mark.django_db
-NON_FINITE = ["Infinity", "-Infinity", "1E+999999", "NaN", "sNaN", float("inf"), float("nan"), True, [1], {"a": 1}]
+NON_FINITE = [
+    "Infinity",
+    "-Infinity",
+    "1E+999999",
+    "NaN",
+    "sNaN",
+    float("inf"),
+    float("nan"),
+    True,
+    [1],
+    {"a": 1},
+]
 
 
 @pytest.mark.parametrize("value", NON_FINITE)
-@pytest.mark.parametrize("kind, key", [("liquidity", "min_cash_amount"), ("liquidity", "min_cash_pct"),
-                                       ("concentration", "max_pct")])
+@pytest.mark.parametrize(
+    "kind, key",
+    [("liquidity", "min_cash_amount"), ("liquidity", "min_cash_pct"), ("concentration", "max_pct")],
+)
 def test_a_non_finite_or_non_number_parameter_is_refused_naming_the_field(kind, key, value):
     params = {"min_cash_amount": "0", "min_cash_pct": "1", "max_pct": "10"}
     with pytest.raises(ValidationError, match=key):
@@ -37,7 +51,9 @@ def test_the_minimum_cash_amount_is_bounded(value):
         params_validate("liquidity", {"min_cash_amount": value, "min_cash_pct": "1"})
 
 
-@pytest.mark.parametrize("band", [["NaN", "40"], ["10", "Infinity"], ["10", [40]], ["1E+999999", "1E+999999"]])
+@pytest.mark.parametrize(
+    "band", [["NaN", "40"], ["10", "Infinity"], ["10", [40]], ["1E+999999", "1E+999999"]]
+)
 def test_a_non_finite_suitability_band_is_refused(band):
     from compliance.params import DEFAULTS
 
@@ -74,21 +90,26 @@ def test_the_model_clean_used_by_the_admin_validates_the_parameters(scoped):
         rule.full_clean()
 
 
-@pytest.mark.parametrize("text, message", [
-    ('{"min_cash_amount": NaN, "min_cash_pct": "1"}', "NaN is not a number"),
-    ('{"min_cash_amount": Infinity, "min_cash_pct": "1"}', "Infinity is not a number"),
-    ('{"min_cash_amount": 1E+999999, "min_cash_pct": "1"}', "too large"),
-    ('{"min_cash_amount": "1E+999999", "min_cash_pct": "1"}', "from 0 to 1000000000"),
-    ("[" * 5000 + "]" * 5000, "nested too deeply"),
-    ('{"min_cash_amount": "0", "min_cash_pct": "1", "x": "\\u0000"}', "NUL"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('{"min_cash_amount": NaN, "min_cash_pct": "1"}', "NaN is not a number"),
+        ('{"min_cash_amount": Infinity, "min_cash_pct": "1"}', "Infinity is not a number"),
+        ('{"min_cash_amount": 1E+999999, "min_cash_pct": "1"}', "too large"),
+        ('{"min_cash_amount": "1E+999999", "min_cash_pct": "1"}', "from 0 to 1000000000"),
+        ("[" * 5000 + "]" * 5000, "nested too deeply"),
+        ('{"min_cash_amount": "0", "min_cash_pct": "1", "x": "\\u0000"}', "NUL"),
+    ],
+)
 def test_the_rule_page_answers_a_form_error_for_bad_json(login, firm_a, text, message):
     officer = _member(firm_a, Role.COMPLIANCE_OFFICER, "c")
     with firm_scope(firm_a):
         compliance_rules_ensure_defaults(firm_id=firm_a.pk)
         rule = ComplianceRule.objects.get(kind="liquidity")
-    response = login(officer).post(reverse("compliance:rule_edit", args=[rule.pk]),
-                                   {"severity": "block", "enabled": "on", "params": text})
+    response = login(officer).post(
+        reverse("compliance:rule_edit", args=[rule.pk]),
+        {"severity": "block", "enabled": "on", "params": text},
+    )
     assert response.status_code == 200
     assert message in response.content.decode()
     with firm_scope(firm_a):
@@ -106,13 +127,17 @@ def two_proposals(scoped):
 
 
 @pytest.mark.parametrize("bad", ["Infinity", "1E+999999", "NaN"])
-def test_a_stored_non_finite_parameter_flags_the_batch_with_an_error_finding_and_the_officer_is_emailed(two_proposals, scoped, firm_b, bad):
+def test_a_stored_non_finite_parameter_flags_the_batch_with_an_error_finding_and_the_officer_is_emailed(
+    two_proposals, scoped, firm_b, bad
+):
     """Stored around the validation (before it existed, or by SQL): the check still runs. Only
     this firm's officer is told."""
     first, second = two_proposals
     _member(firm_b, Role.COMPLIANCE_OFFICER, "other")
     compliance_rules_ensure_defaults(firm_id=scoped.pk)
-    ComplianceRule.objects.filter(kind="liquidity").update(params={"min_cash_amount": bad, "min_cash_pct": "0.5"})
+    ComplianceRule.objects.filter(kind="liquidity").update(
+        params={"min_cash_amount": bad, "min_cash_pct": "0.5"}
+    )
     outcomes = proposals_check(firm_id=scoped.pk, proposal_ids=[first.pk, second.pk])
     assert outcomes == {first.pk: "flagged", second.pk: "flagged"}
     error = CheckResult.objects.get(proposal=first, kind="liquidity")
@@ -126,7 +151,9 @@ def test_a_stored_non_finite_parameter_flags_the_batch_with_an_error_finding_and
         assert not OutboundMessage.objects.exists()
 
 
-def test_a_check_that_raises_for_one_proposal_marks_only_that_proposal(two_proposals, scoped, monkeypatch):
+def test_a_check_that_raises_for_one_proposal_marks_only_that_proposal(
+    two_proposals, scoped, monkeypatch
+):
     from compliance import checks
 
     first, second = two_proposals
@@ -140,7 +167,10 @@ def test_a_check_that_raises_for_one_proposal_marks_only_that_proposal(two_propo
     monkeypatch.setitem(checks.CHECKS, "concentration", fragile)
     outcomes = proposals_check(firm_id=scoped.pk, proposal_ids=[first.pk, second.pk])
     assert outcomes[first.pk] == "flagged"
-    assert "bad figure in this proposal" in CheckResult.objects.get(proposal=first, kind="concentration").message
+    assert (
+        "bad figure in this proposal"
+        in CheckResult.objects.get(proposal=first, kind="concentration").message
+    )
     judged = CheckResult.objects.get(proposal=second, kind="concentration")
     assert "check_error" not in judged.figures and "could not run" not in judged.message
     assert not CheckResult.objects.filter(proposal=second, figures__has_key="check_error").exists()
@@ -148,6 +178,10 @@ def test_a_check_that_raises_for_one_proposal_marks_only_that_proposal(two_propo
 
 
 def test_valid_parameters_keep_their_decimal_places(scoped):
-    assert params_validate("liquidity", {"min_cash_amount": "2500.50", "min_cash_pct": "0.5"}) == \
-        {"min_cash_amount": "2500.50", "min_cash_pct": "0.5"}
-    assert Decimal(params_validate("concentration", {"max_pct": 12.5})["max_pct"]) == Decimal("12.5")
+    assert params_validate("liquidity", {"min_cash_amount": "2500.50", "min_cash_pct": "0.5"}) == {
+        "min_cash_amount": "2500.50",
+        "min_cash_pct": "0.5",
+    }
+    assert Decimal(params_validate("concentration", {"max_pct": 12.5})["max_pct"]) == Decimal(
+        "12.5"
+    )

@@ -1,5 +1,6 @@
 """The demo shows flagged proposals, each with its suggestion, and none that the builder could
 have avoided (issue 16: the builder constructs what compliance accepts)."""
+
 from datetime import date
 
 import pytest
@@ -23,9 +24,15 @@ def test_the_demo_firm_has_its_pairs_and_only_findings_a_person_must_decide():
         assert SubstantiallyIdenticalPair.objects.count() == len(SUBSTANTIALLY_IDENTICAL_PAIRS)
         assert Substitute.objects.exists()
         drift_scan_run(firm_id=firm.pk, as_of=latest_price_date())
-        outcomes = proposals_check(firm_id=firm.pk, proposal_ids=list(Proposal.objects.values_list("pk", flat=True)))
+        outcomes = proposals_check(
+            firm_id=firm.pk, proposal_ids=list(Proposal.objects.values_list("pk", flat=True))
+        )
         assert "flagged" in set(outcomes.values())
         failing = CheckResult.objects.filter(passed=False)
         assert failing.filter(proposal__status="flagged").exclude(suggestion={}).exists()
-        avoidable = [(r.proposal_id, r.kind, r.message) for r in failing if finding_avoidable(r.kind, r.figures, r.suggestion)]
+        avoidable = [
+            (r.proposal_id, r.kind, r.message)
+            for r in failing
+            if finding_avoidable(r.kind, r.figures, r.suggestion)
+        ]
         assert avoidable == []

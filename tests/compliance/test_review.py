@@ -1,5 +1,6 @@
 """Blocked proposals never route; officers override (with a reason, audited) or reject;
 the wash-sale substitute regenerates the proposal as a new version."""
+
 import pytest
 from django.urls import reverse
 
@@ -29,10 +30,17 @@ def _fresh_books():
 def make(firm, kind):
     """A checked proposal that comes out `kind` (clear / flagged / blocked)."""
     if firm.pk not in _BOOKS:
-        _BOOKS[firm.pk] = (book(firm), security(firm, "DIV", 1, diversified=True), security(firm, "STK", 1, security_type="stock"))
+        _BOOKS[firm.pk] = (
+            book(firm),
+            security(firm, "DIV", 1, diversified=True),
+            security(firm, "STK", 1, security_type="stock"),
+        )
     b, div, stk = _BOOKS[firm.pk]
-    trades = {"clear": [(div, "buy", 5000, 1, 0)], "flagged": [(div, "buy", 3000, 1, 0), (stk, "buy", 2000, 1, 0)],
-              "blocked": [(div, "buy", 10000, 1, 0)]}[kind]
+    trades = {
+        "clear": [(div, "buy", 5000, 1, 0)],
+        "flagged": [(div, "buy", 3000, 1, 0), (stk, "buy", 2000, 1, 0)],
+        "blocked": [(div, "buy", 10000, 1, 0)],
+    }[kind]
     p = proposal(firm, account_for(firm, b), trades)
     proposals_check(firm_id=firm.pk, proposal_ids=[p.pk])
     return Proposal.objects.get(pk=p.pk)
@@ -46,14 +54,22 @@ def token_for():
 
 
 def test_only_a_cleared_or_overridden_proposal_is_routable(scoped, members_a):
-    clear, flagged, blocked = make(scoped, "clear"), make(scoped, "flagged"), make(scoped, "blocked")
+    clear, flagged, blocked = (
+        make(scoped, "clear"),
+        make(scoped, "flagged"),
+        make(scoped, "blocked"),
+    )
     proposal_assert_routable(clear)
     for p, words in ((flagged, "flagged"), (blocked, "blocked")):
         with pytest.raises(ProposalNotRoutable, match=words):
             proposal_assert_routable(p)
     with pytest.raises(TransitionNotAllowed):
         proposals_transition(ids=[blocked.pk], to="awaiting_approval")
-    review_override(review=flagged.compliance_review, officer=members_a[Role.COMPLIANCE_OFFICER], reason="Client asked in writing")
+    review_override(
+        review=flagged.compliance_review,
+        officer=members_a[Role.COMPLIANCE_OFFICER],
+        reason="Client asked in writing",
+    )
     proposal_assert_routable(Proposal.objects.get(pk=flagged.pk))
 
 
@@ -69,11 +85,22 @@ def test_an_override_needs_a_reason_and_is_audited_with_it(scoped, members_a):
     p = make(scoped, "flagged")
     with pytest.raises(ReviewRefused, match="written reason"):
         review_override(review=p.compliance_review, officer=officer, reason="   ")
-    review_override(review=p.compliance_review, officer=officer, reason="Concentrated by the client's instruction")
+    review_override(
+        review=p.compliance_review,
+        officer=officer,
+        reason="Concentrated by the client's instruction",
+    )
     review = ComplianceReview.objects.get(proposal=p)
-    assert (review.status, review.officer, Proposal.objects.get(pk=p.pk).status) == ("overridden", officer, "checked")
+    assert (review.status, review.officer, Proposal.objects.get(pk=p.pk).status) == (
+        "overridden",
+        officer,
+        "checked",
+    )
     entry = AuditEntry.objects.get(event="compliance.override")
-    assert entry.payload["reason"] == "Concentrated by the client's instruction" and "concentration" in entry.payload["failing"]
+    assert (
+        entry.payload["reason"] == "Concentrated by the client's instruction"
+        and "concentration" in entry.payload["failing"]
+    )
     assert entry.actor == officer.user and entry.object_id == str(p.pk)
 
 
@@ -87,7 +114,9 @@ def test_a_blocked_proposal_cannot_be_overridden_but_can_be_rejected(scoped, mem
     assert AuditEntry.objects.filter(event="compliance.reject", object_id=str(p.pk)).exists()
 
 
-def test_the_wash_sale_substitute_regenerates_a_new_version_and_supersedes_the_old(scoped, members_a, django_capture_on_commit_callbacks):
+def test_the_wash_sale_substitute_regenerates_a_new_version_and_supersedes_the_old(
+    scoped, members_a, django_capture_on_commit_callbacks
+):
     b = book(scoped)
     acct = b["accounts"][0]
     schb = security(scoped, "SCHB", 50, diversified=True)
@@ -100,36 +129,67 @@ def test_the_wash_sale_substitute_regenerates_a_new_version_and_supersedes_the_o
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         new = proposal_regenerate_substitute(proposal=old, actor=members_a[Role.ADVISOR])
     trade = new.trades.get()
-    assert (trade.security, trade.quantity, new.version, new.status) == (schb, 40, old.version + 1, "draft")
-    assert Proposal.objects.get(pk=old.pk).status == "superseded" and new.content_hash != old.content_hash
-    assert len(callbacks) == 2  # proposals_moved (the old one superseded) and proposals_created (the new one is checked)
+    assert (trade.security, trade.quantity, new.version, new.status) == (
+        schb,
+        40,
+        old.version + 1,
+        "draft",
+    )
+    assert (
+        Proposal.objects.get(pk=old.pk).status == "superseded"
+        and new.content_hash != old.content_hash
+    )
+    assert (
+        len(callbacks) == 2
+    )  # proposals_moved (the old one superseded) and proposals_created (the new one is checked)
     proposals_check(firm_id=scoped.pk, proposal_ids=[new.pk])
     assert Proposal.objects.get(pk=new.pk).status == "checked"
 
 
-def test_blocked_proposals_cannot_be_routed_or_overridden_through_the_api(scoped, members_a, client, token_for):
+def test_blocked_proposals_cannot_be_routed_or_overridden_through_the_api(
+    scoped, members_a, client, token_for
+):
     officer = members_a[Role.COMPLIANCE_OFFICER]
     blocked, clear = make(scoped, "blocked"), make(scoped, "clear")
     auth = token_for(officer)
     r = client.get(reverse("compliance-proposal-routable", args=[blocked.pk]), **auth)
     assert r.status_code == 409 and "blocked" in r.json()["detail"]
-    assert client.get(reverse("compliance-proposal-routable", args=[clear.pk]), **auth).json() == {"routable": True}
-    r = client.post(reverse("compliance-proposal-override", args=[blocked.pk]), {"reason": "ok"}, content_type="application/json", **auth)
+    assert client.get(reverse("compliance-proposal-routable", args=[clear.pk]), **auth).json() == {
+        "routable": True
+    }
+    r = client.post(
+        reverse("compliance-proposal-override", args=[blocked.pk]),
+        {"reason": "ok"},
+        content_type="application/json",
+        **auth,
+    )
     assert r.status_code == 409 and Proposal.objects.get(pk=blocked.pk).status == "blocked"
 
 
 def test_the_api_override_needs_a_reason_and_an_officer(scoped, members_a, client, token_for):
     p = make(scoped, "flagged")
     url = reverse("compliance-proposal-override", args=[p.pk])
-    assert client.post(url, {"reason": "x"}, content_type="application/json", **token_for(members_a[Role.ADVISOR])).status_code == 403
+    assert (
+        client.post(
+            url,
+            {"reason": "x"},
+            content_type="application/json",
+            **token_for(members_a[Role.ADVISOR]),
+        ).status_code
+        == 403
+    )
     auth = token_for(members_a[Role.COMPLIANCE_OFFICER])
     r = client.post(url, {"reason": "  "}, content_type="application/json", **auth)
     assert r.status_code == 400 and "written reason" in r.json()["reason"][0]
-    r = client.post(url, {"reason": "Documented exception"}, content_type="application/json", **auth)
+    r = client.post(
+        url, {"reason": "Documented exception"}, content_type="application/json", **auth
+    )
     assert r.status_code == 200 and r.json()["review"]["status"] == "overridden"
 
 
-def test_the_ui_override_without_a_reason_is_a_form_error_and_blocked_shows_why(scoped, members_a, login):
+def test_the_ui_override_without_a_reason_is_a_form_error_and_blocked_shows_why(
+    scoped, members_a, login
+):
     flagged, blocked = make(scoped, "flagged"), make(scoped, "blocked")
     client = login(members_a[Role.COMPLIANCE_OFFICER])
     r = client.post(reverse("compliance:override", args=[flagged.pk]), {"reason": ""})
@@ -138,11 +198,15 @@ def test_the_ui_override_without_a_reason_is_a_form_error_and_blocked_shows_why(
     assert r.status_code == 409 and Proposal.objects.get(pk=blocked.pk).status == "blocked"
     page = client.get(reverse("drift:proposal", args=[blocked.pk])).content.decode()
     assert "can never be routed or sent" in page and "Liquidity" in page
-    r = client.post(reverse("compliance:override", args=[flagged.pk]), {"reason": "Signed client letter"})
+    r = client.post(
+        reverse("compliance:override", args=[flagged.pk]), {"reason": "Signed client letter"}
+    )
     assert r.status_code == 302 and Proposal.objects.get(pk=flagged.pk).status == "checked"
 
 
-def test_the_queue_is_for_officers_and_costs_constant_queries(scoped, members_a, login, django_assert_max_num_queries):
+def test_the_queue_is_for_officers_and_costs_constant_queries(
+    scoped, members_a, login, django_assert_max_num_queries
+):
     make(scoped, "flagged")
     client = login(members_a[Role.COMPLIANCE_OFFICER])
     from django.db import connection
@@ -154,7 +218,7 @@ def test_the_queue_is_for_officers_and_costs_constant_queries(scoped, members_a,
         make(scoped, "blocked")
     with CaptureQueriesContext(connection) as more:
         page = client.get(reverse("compliance:queue")).content.decode()
-    assert page.count("badge bad\">Blocked") == 4 and len(more) == len(few)
+    assert page.count('badge bad">Blocked') == 4 and len(more) == len(few)
     assert login(members_a[Role.ADVISOR]).get(reverse("compliance:queue")).status_code == 403
 
 
@@ -182,15 +246,27 @@ def test_rule_parameters_are_validated_with_a_message_naming_the_field(scoped, m
     compliance_rules_ensure_defaults(firm_id=scoped.pk)
     rule = ComplianceRule.objects.get(kind="concentration")
     client = login(members_a[Role.COMPLIANCE_OFFICER])
-    r = client.post(reverse("compliance:rule_edit", args=[rule.pk]), {"severity": "block", "enabled": "on", "params": '{"max_pct": "abc"}'})
+    r = client.post(
+        reverse("compliance:rule_edit", args=[rule.pk]),
+        {"severity": "block", "enabled": "on", "params": '{"max_pct": "abc"}'},
+    )
     assert "“max_pct” must be a number" in r.content.decode()
-    r = client.post(reverse("compliance:rule_edit", args=[rule.pk]), {"severity": "block", "enabled": "on", "params": '{"max_pct": "12.5"}'})
+    r = client.post(
+        reverse("compliance:rule_edit", args=[rule.pk]),
+        {"severity": "block", "enabled": "on", "params": '{"max_pct": "12.5"}'},
+    )
     assert r.status_code == 302
     rule.refresh_from_db()
-    assert rule.severity == "block" and rule.params["max_pct"] == "12.5" and rule.params["exempt_diversified"] is True
+    assert (
+        rule.severity == "block"
+        and rule.params["max_pct"] == "12.5"
+        and rule.params["exempt_diversified"] is True
+    )
 
 
-def test_the_api_queue_lists_flagged_and_blocked_with_constant_queries(scoped, members_a, client, token_for):
+def test_the_api_queue_lists_flagged_and_blocked_with_constant_queries(
+    scoped, members_a, client, token_for
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -199,20 +275,28 @@ def test_the_api_queue_lists_flagged_and_blocked_with_constant_queries(scoped, m
     auth = token_for(members_a[Role.COMPLIANCE_OFFICER])
     url = reverse("compliance-proposal-list")
     with CaptureQueriesContext(connection) as few:
-        assert [p["review"]["status"] for p in client.get(url, **auth).json()["results"]] == ["flagged"]
+        assert [p["review"]["status"] for p in client.get(url, **auth).json()["results"]] == [
+            "flagged"
+        ]
     for _ in range(3):
         make(scoped, "blocked")
     with CaptureQueriesContext(connection) as more:
         body = client.get(url, **auth).json()
     assert body["count"] == 4 and len(more) == len(few)
     blocked = [p for p in body["results"] if p["status"] == "blocked"][0]
-    assert any(c["kind"] == "liquidity" and not c["passed"] and c["suggestion"] for c in blocked["checks"])
+    assert any(
+        c["kind"] == "liquidity" and not c["passed"] and c["suggestion"] for c in blocked["checks"]
+    )
 
 
 def test_the_bulk_gate_names_why_each_proposal_may_not_go_on(scoped):
     from compliance.services import proposals_not_routable
 
-    clear, flagged, blocked = make(scoped, "clear"), make(scoped, "flagged"), make(scoped, "blocked")
+    clear, flagged, blocked = (
+        make(scoped, "clear"),
+        make(scoped, "flagged"),
+        make(scoped, "blocked"),
+    )
     reasons = proposals_not_routable([clear.pk, flagged.pk, blocked.pk])
     assert set(reasons) == {flagged.pk, blocked.pk} and "blocked" in reasons[blocked.pk]
 
@@ -221,5 +305,9 @@ def test_overriding_a_version_a_newer_one_replaced_is_refused_with_the_reason(sc
     flagged = make(scoped, "flagged")
     proposals_transition(ids=[flagged.pk], to="superseded", reason="a newer version")
     with pytest.raises(ReviewRefused, match="superseded by a newer version cannot become checked"):
-        review_override(review=flagged.compliance_review, officer=members_a[Role.COMPLIANCE_OFFICER], reason="fine")
+        review_override(
+            review=flagged.compliance_review,
+            officer=members_a[Role.COMPLIANCE_OFFICER],
+            reason="fine",
+        )
     assert ComplianceReview.objects.get(proposal=flagged).status == "flagged"

@@ -1,4 +1,5 @@
 """Concentration, liquidity and suitability at their boundaries; outcomes, audit, bulk reads."""
+
 from decimal import Decimal
 
 import pytest
@@ -52,14 +53,24 @@ def test_concentration_exactly_10_percent_passes_and_10_01_fails(scoped, one, qt
     r = result(p, "concentration")
     assert r.passed is passed
     if not passed:
-        assert r.figures["over"][0] == {"symbol": "STK", "weight_pct": "10.01", "value": "1001.00", "account_total": "10000.00", "limit_pct": "10.00"}
+        assert r.figures["over"][0] == {
+            "symbol": "STK",
+            "weight_pct": "10.01",
+            "value": "1001.00",
+            "account_total": "10000.00",
+            "limit_pct": "10.00",
+        }
         assert r.suggestion["caps"][0]["max_quantity"] == "1000" and r.severity == "flag"
 
 
-def test_a_diversified_fund_at_40_percent_passes_by_default_and_an_undiversified_one_does_not(scoped, one):
+def test_a_diversified_fund_at_40_percent_passes_by_default_and_an_undiversified_one_does_not(
+    scoped, one
+):
     b, acct = one
     fund = security(scoped, "DIV", 1, diversified=True)
-    narrow = security(scoped, "NAR", 1, diversified=False)  # an ETF the book marks as not diversified
+    narrow = security(
+        scoped, "NAR", 1, diversified=False
+    )  # an ETF the book marks as not diversified
     p1 = proposal(scoped, acct, [(fund, "buy", 4000, 1, 0)])
     p2 = proposal(scoped, account_for(scoped, b), [(narrow, "buy", 4000, 1, 0)])
     run(scoped, p1, p2)
@@ -69,7 +80,10 @@ def test_a_diversified_fund_at_40_percent_passes_by_default_and_an_undiversified
 def test_which_security_types_concentration_applies_to_is_the_firms_choice(scoped, one):
     b, acct = one
     set_params("concentration", security_types=["stock"], exempt_diversified=False)
-    etf, fund = security(scoped, "NAR", 1), security(scoped, "DIV", 1, diversified=True, security_type="stock")
+    etf, fund = (
+        security(scoped, "NAR", 1),
+        security(scoped, "DIV", 1, diversified=True, security_type="stock"),
+    )
     p1 = proposal(scoped, acct, [(etf, "buy", 4000, 1, 0)])
     p2 = proposal(scoped, account_for(scoped, b), [(fund, "buy", 4000, 1, 0)])
     run(scoped, p1, p2)
@@ -85,7 +99,11 @@ def test_liquidity_keeps_the_minimum_cash_share_and_blocks_below_it(scoped, one,
     r = result(p, "liquidity")
     assert r.passed is passed
     if not passed:
-        assert outcome[p.pk] == "blocked" and r.figures["cash_after"] == "49.00" and r.figures["shortfall"] == "1.00"
+        assert (
+            outcome[p.pk] == "blocked"
+            and r.figures["cash_after"] == "49.00"
+            and r.figures["shortfall"] == "1.00"
+        )
         assert r.suggestion["action"] == "scale_buys" and Decimal(r.suggestion["factor"]) < 1
 
 
@@ -104,7 +122,13 @@ def test_liquidity_counts_a_cash_deploys_new_money(scoped, one, kind, passed):
     """$10,000 cash held; a deploy of $5,000 new money buys $14,000: $1,000 (6.67%) stays."""
     b, acct = one
     div = security(scoped, "DIV", 1, diversified=True)
-    p = proposal(scoped, acct, [(div, "buy", 14000, 1, 0)], kind=kind, cash_amount="5000" if kind == "cash_deploy" else "0")
+    p = proposal(
+        scoped,
+        acct,
+        [(div, "buy", 14000, 1, 0)],
+        kind=kind,
+        cash_amount="5000" if kind == "cash_deploy" else "0",
+    )
     run(scoped, p)
     r = result(p, "liquidity")
     assert r.passed is passed
@@ -112,7 +136,9 @@ def test_liquidity_counts_a_cash_deploys_new_money(scoped, one, kind, passed):
         assert r.figures["cash_after"] == "-4000.00"
 
 
-@pytest.mark.parametrize("spend, passed", [(3999, False), (4000, True), (7000, True), (7001, False)])
+@pytest.mark.parametrize(
+    "spend, passed", [(3999, False), (4000, True), (7000, True), (7001, False)]
+)
 def test_suitability_equity_share_inside_the_balanced_band_40_to_70(scoped, one, spend, passed):
     b, acct = one
     div = security(scoped, "DIV", 1, diversified=True)
@@ -131,7 +157,9 @@ def test_alternatives_are_bought_only_for_eligible_clients(scoped, one, eligible
     acct.client.alternatives_eligible = eligible
     acct.client.save()
     eq = security(scoped, "DIV", 1, diversified=True)
-    alt = security(scoped, "ALT", 1, asset_class="alternatives", security_type="alternative", diversified=True)
+    alt = security(
+        scoped, "ALT", 1, asset_class="alternatives", security_type="alternative", diversified=True
+    )
     p = proposal(scoped, acct, [(eq, "buy", 5000, 1, 0), (alt, "buy", 500, 1, 0)])
     run(scoped, p)
     r = result(p, "suitability")
@@ -142,16 +170,24 @@ def test_alternatives_are_bought_only_for_eligible_clients(scoped, one, eligible
 
 def test_outcomes_move_proposals_and_are_audited_once_per_batch(scoped, one):
     b, acct = one
-    div, stk = security(scoped, "DIV", 1, diversified=True), security(scoped, "STK", 1, security_type="stock")
+    div, stk = (
+        security(scoped, "DIV", 1, diversified=True),
+        security(scoped, "STK", 1, security_type="stock"),
+    )
     clear = proposal(scoped, acct, [(div, "buy", 5000, 1, 0)])
-    flagged = proposal(scoped, account_for(scoped, b), [(div, "buy", 3000, 1, 0), (stk, "buy", 2000, 1, 0)])
+    flagged = proposal(
+        scoped, account_for(scoped, b), [(div, "buy", 3000, 1, 0), (stk, "buy", 2000, 1, 0)]
+    )
     blocked = proposal(scoped, account_for(scoped, b), [(div, "buy", 10000, 1, 0)])
     outcome = run(scoped, clear, flagged, blocked)
     assert outcome == {clear.pk: "clear", flagged.pk: "flagged", blocked.pk: "blocked"}
     statuses = dict(Proposal.objects.filter(pk__in=outcome).values_list("pk", "status"))
     assert statuses == {clear.pk: "checked", flagged.pk: "flagged", blocked.pk: "blocked"}
     entry = AuditEntry.objects.get(event="compliance.checked")
-    assert sorted(entry.payload["ids"]) == sorted(outcome) and entry.payload["outcomes"][str(blocked.pk)] == "blocked"
+    assert (
+        sorted(entry.payload["ids"]) == sorted(outcome)
+        and entry.payload["outcomes"][str(blocked.pk)] == "blocked"
+    )
     assert CheckResult.objects.filter(proposal=clear).count() == 4
     assert run(scoped, clear, flagged, blocked) == {}  # a second run claims nothing
     assert AuditEntry.objects.filter(event="compliance.checked").count() == 1
@@ -162,7 +198,14 @@ def test_checking_many_proposals_costs_the_same_queries_as_one(scoped, one):
     div = security(scoped, "DIV", 1, diversified=True)
     compliance_rules_ensure_defaults(firm_id=scoped.pk)
     single = proposal(scoped, acct, [(div, "buy", 5000, 1, 0)])
-    many = [proposal(scoped, account_for(scoped, b), [(div, "buy", 5000, 1, 0), (b["stock"], "sell", 1, 100, -5)]) for _ in range(6)]
+    many = [
+        proposal(
+            scoped,
+            account_for(scoped, b),
+            [(div, "buy", 5000, 1, 0), (b["stock"], "sell", 1, 100, -5)],
+        )
+        for _ in range(6)
+    ]
     with CaptureQueriesContext(connection) as one_q:
         run(scoped, single)
     with CaptureQueriesContext(connection) as many_q:

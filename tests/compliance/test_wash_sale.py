@@ -1,5 +1,6 @@
 """Wash sale at its boundaries: the 61-day window, every account of the client (IRAs too),
 households as one, substantially identical pairs, gains and other clients left out."""
+
 import pytest
 
 from compliance.models import CheckResult, SubstantiallyIdenticalPair
@@ -21,7 +22,9 @@ def check(firm, *proposals):
 
 
 @pytest.mark.parametrize("days, caught", [(30, True), (31, False), (0, True)])
-def test_a_purchase_within_30_days_after_a_loss_sale_is_caught_and_31_days_is_not(scoped, days, caught):
+def test_a_purchase_within_30_days_after_a_loss_sale_is_caught_and_31_days_is_not(
+    scoped, days, caught
+):
     """`days`: before the trade date (the day after DAY), where the window is counted from."""
     b = book(scoped)
     acct = b["accounts"][0]
@@ -36,13 +39,18 @@ def test_a_purchase_within_30_days_after_a_loss_sale_is_caught_and_31_days_is_no
 def test_a_purchase_in_the_clients_ira_after_a_loss_sale_in_the_taxable_account_is_caught(scoped):
     b = book(scoped)
     taxable = b["accounts"][0]
-    ira = account_for(scoped, b, client=taxable.client, registration="ira", tax_status="tax_advantaged")
+    ira = account_for(
+        scoped, b, client=taxable.client, registration="ira", tax_status="tax_advantaged"
+    )
     txn(scoped, taxable, b["stock"], "sell", 12, gain=-800)
     p = proposal(scoped, ira, [(b["stock"], "buy", 5, 100, 0)])
     check(scoped, p)
     r = wash(p)
     assert not r.passed and r.severity == "block"
-    assert r.figures["matches"][0]["other_account"] == taxable.number and r.figures["matches"][0]["days"] == -13  # before the trade date
+    assert (
+        r.figures["matches"][0]["other_account"] == taxable.number
+        and r.figures["matches"][0]["days"] == -13
+    )  # before the trade date
     assert "Wash sale" in r.message and "800.00" in r.message
 
 
@@ -79,7 +87,9 @@ def test_a_gain_sale_is_not_a_wash_sale(scoped):
 def test_selling_at_a_loss_within_30_days_after_a_purchase_is_caught_including_the_ira(scoped):
     b = book(scoped)
     taxable = b["accounts"][0]
-    ira = account_for(scoped, b, client=taxable.client, registration="roth", tax_status="tax_advantaged")
+    ira = account_for(
+        scoped, b, client=taxable.client, registration="roth", tax_status="tax_advantaged"
+    )
     txn(scoped, ira, b["stock"], "buy", 29)  # 30 days before the trade date
     p = proposal(scoped, taxable, [(b["stock"], "sell", 10, 100, -300)])
     check(scoped, p)
@@ -99,10 +109,14 @@ def test_a_substantially_identical_security_counts_and_an_unpaired_one_does_not(
     assert not wash(paired).passed and wash(other).passed
 
 
-def test_a_loss_sale_and_a_purchase_in_two_open_proposals_of_the_same_client_are_both_caught(scoped):
+def test_a_loss_sale_and_a_purchase_in_two_open_proposals_of_the_same_client_are_both_caught(
+    scoped,
+):
     b = book(scoped)
     taxable = b["accounts"][0]
-    ira = account_for(scoped, b, client=taxable.client, registration="ira", tax_status="tax_advantaged")
+    ira = account_for(
+        scoped, b, client=taxable.client, registration="ira", tax_status="tax_advantaged"
+    )
     seller = proposal(scoped, taxable, [(b["stock"], "sell", 10, 100, -300)])
     buyer = proposal(scoped, ira, [(b["stock"], "buy", 10, 100, 0)])
     check(scoped, seller, buyer)
@@ -117,7 +131,9 @@ def test_a_buy_is_suggested_a_substitute_that_is_not_identical_to_the_loss_sale(
     itot, schb = security(scoped, "ITOT", 110), security(scoped, "SCHB", 60)
     a, z = sorted([b["stock"], itot], key=lambda s: s.pk)
     SubstantiallyIdenticalPair.objects.create(firm=scoped, security_a=a, security_b=z)
-    Substitute.objects.create(firm=scoped, security=b["stock"], substitute=itot, rank=1)  # identical: skipped
+    Substitute.objects.create(
+        firm=scoped, security=b["stock"], substitute=itot, rank=1
+    )  # identical: skipped
     Substitute.objects.create(firm=scoped, security=b["stock"], substitute=schb, rank=2)
     acct = b["accounts"][0]
     txn(scoped, acct, b["stock"], "sell", 3, gain=-400)
@@ -138,8 +154,16 @@ def test_a_sale_of_unknown_gain_is_a_possible_loss_named_with_its_dates_and_the_
     assert not r.passed
     m = r.figures["matches"][0]
     assert m["gain_unknown"] is True and m["other_date"] == "2026-11-21"
-    assert (m["trade_date"], m["window_start"], m["window_end"]) == ("2026-11-25", "2026-10-26", "2026-12-25")
-    assert "gain unknown" in r.message and "2026-11-21" in r.message and "trade date 2026-11-25" in r.message
+    assert (m["trade_date"], m["window_start"], m["window_end"]) == (
+        "2026-11-25",
+        "2026-10-26",
+        "2026-12-25",
+    )
+    assert (
+        "gain unknown" in r.message
+        and "2026-11-21" in r.message
+        and "trade date 2026-11-25" in r.message
+    )
     assert "window 2026-10-26 to 2026-12-25" in r.message
 
 

@@ -1,4 +1,5 @@
 """Worked examples for the pure drift arithmetic (no database)."""
+
 import math
 
 import pandas as pd
@@ -6,21 +7,46 @@ import pytest
 
 from drift.arithmetic import drift_compute
 
-TARGETS = pd.DataFrame({"model_id": [1, 1], "asset_class": ["us_equity", "fixed_income"], "weight": [60.0, 40.0]})
+TARGETS = pd.DataFrame(
+    {"model_id": [1, 1], "asset_class": ["us_equity", "fixed_income"], "weight": [60.0, 40.0]}
+)
 
 
 def positions(account_id=1, stock_qty=660, bond_qty=680, extra=()):
-    rows = [(account_id, 10, "us_equity", stock_qty, 100.0), (account_id, 20, "fixed_income", bond_qty, 50.0), *extra]
-    return pd.DataFrame(rows, columns=["account_id", "security_id", "asset_class", "quantity", "price"])
+    rows = [
+        (account_id, 10, "us_equity", stock_qty, 100.0),
+        (account_id, 20, "fixed_income", bond_qty, 50.0),
+        *extra,
+    ]
+    return pd.DataFrame(
+        rows, columns=["account_id", "security_id", "asset_class", "quantity", "price"]
+    )
 
 
 def rules(threshold=5.0, ta=None, rel=None, dollar=None, overrides=None):
-    return pd.DataFrame([{"rule_id": 1, "threshold_pp": threshold, "threshold_pp_tax_advantaged": ta,
-                          "relative_pct": rel, "dollar_threshold": dollar, "class_overrides": overrides or {}}])
+    return pd.DataFrame(
+        [
+            {
+                "rule_id": 1,
+                "threshold_pp": threshold,
+                "threshold_pp_tax_advantaged": ta,
+                "relative_pct": rel,
+                "dollar_threshold": dollar,
+                "class_overrides": overrides or {},
+            }
+        ]
+    )
 
 
 def accounts(ids=(1,), tax_advantaged=False, model_id=1):
-    return pd.DataFrame({"account_id": list(ids), "model_id": model_id, "rule_id": 1, "tax_advantaged": tax_advantaged})
+    return pd.DataFrame(
+        {
+            "account_id": list(ids),
+            "model_id": model_id,
+            "rule_id": 1,
+            "tax_advantaged": tax_advantaged,
+        }
+    )
 
 
 def only(result, account_id=1):
@@ -52,10 +78,21 @@ def test_dollar_threshold_fires_on_a_large_account_with_small_weight_drift():
 
 
 def test_alternatives_override_of_ten_points_prevents_a_breach_at_eight():
-    targets = pd.DataFrame({"model_id": [1, 1, 1], "asset_class": ["us_equity", "fixed_income", "alternatives"],
-                            "weight": [50.0, 40.0, 10.0]})
-    pos = pd.DataFrame([(1, 10, "us_equity", 500, 100.0), (1, 20, "fixed_income", 640, 50.0), (1, 30, "alternatives", 180, 100.0)],
-                       columns=["account_id", "security_id", "asset_class", "quantity", "price"])  # 50/32/18
+    targets = pd.DataFrame(
+        {
+            "model_id": [1, 1, 1],
+            "asset_class": ["us_equity", "fixed_income", "alternatives"],
+            "weight": [50.0, 40.0, 10.0],
+        }
+    )
+    pos = pd.DataFrame(
+        [
+            (1, 10, "us_equity", 500, 100.0),
+            (1, 20, "fixed_income", 640, 50.0),
+            (1, 30, "alternatives", 180, 100.0),
+        ],
+        columns=["account_id", "security_id", "asset_class", "quantity", "price"],
+    )  # 50/32/18
     classes = drift_compute(pos, targets, accounts(), rules(7)).classes.set_index("asset_class")
     assert classes.loc["alternatives", "drift"] == pytest.approx(8.0)
     assert classes.loc["alternatives", "breach"]  # 8 > 7 without an override
@@ -68,16 +105,22 @@ def test_alternatives_override_of_ten_points_prevents_a_breach_at_eight():
 
 def test_taxable_and_tax_advantaged_accounts_use_their_own_bands():
     pos = pd.concat([positions(1), positions(2)])
-    accts = pd.DataFrame({"account_id": [1, 2], "model_id": 1, "rule_id": 1, "tax_advantaged": [False, True]})
+    accts = pd.DataFrame(
+        {"account_id": [1, 2], "model_id": 1, "rule_id": 1, "tax_advantaged": [False, True]}
+    )
     out = drift_compute(pos, TARGETS, accts, rules(7, ta=5)).accounts.set_index("account_id")
     assert not out.loc[1, "breached"]  # taxable: 7-point band
     assert out.loc[2, "breached"]  # IRA: 5-point band
 
 
 def test_relative_band_tightens_a_small_target():
-    targets = pd.DataFrame({"model_id": [1, 1], "asset_class": ["us_equity", "real_estate"], "weight": [90.0, 10.0]})
-    pos = pd.DataFrame([(1, 10, "us_equity", 870, 100.0), (1, 40, "real_estate", 130, 100.0)],
-                       columns=["account_id", "security_id", "asset_class", "quantity", "price"])  # 87/13
+    targets = pd.DataFrame(
+        {"model_id": [1, 1], "asset_class": ["us_equity", "real_estate"], "weight": [90.0, 10.0]}
+    )
+    pos = pd.DataFrame(
+        [(1, 10, "us_equity", 870, 100.0), (1, 40, "real_estate", 130, 100.0)],
+        columns=["account_id", "security_id", "asset_class", "quantity", "price"],
+    )  # 87/13
     assert not only(drift_compute(pos, targets, accounts(), rules(5))).breached
     result = drift_compute(pos, targets, accounts(), rules(5, rel=25))  # 25% of 10 = 2.5 points
     assert result.classes.set_index("asset_class").loc["real_estate", "band"] == pytest.approx(2.5)
@@ -94,7 +137,9 @@ def test_portfolio_drift_is_half_the_sum_of_absolute_class_drifts_including_unhe
 def test_missing_price_and_empty_accounts_are_reported_and_never_breach():
     pos = pd.concat([positions(1, stock_qty=0), positions(2)])
     pos.loc[(pos.account_id == 2) & (pos.security_id == 20), "price"] = math.nan
-    accts = pd.DataFrame({"account_id": [1, 2, 3], "model_id": 1, "rule_id": 1, "tax_advantaged": False})
+    accts = pd.DataFrame(
+        {"account_id": [1, 2, 3], "model_id": 1, "rule_id": 1, "tax_advantaged": False}
+    )
     out = drift_compute(pos, TARGETS, accts, rules(5)).accounts.set_index("account_id")
     assert out.loc[1, "status"] == "ok" and out.loc[1, "breached"]
     assert out.loc[2, "status"] == "missing_price" and not out.loc[2, "breached"]

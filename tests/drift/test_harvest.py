@@ -1,5 +1,6 @@
 """Tax-loss harvesting in the scan: thresholds, the household wash-sale window, substitutes,
 one combined proposal, the tax saved, the swap back once its trade date is past the window."""
+
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -26,7 +27,14 @@ def priced(firm, symbol, close, day=DAY, **kw):
 
 
 def lot(firm, account, sec, qty, cost, acquired=date(2026, 6, 1)):
-    return pm.TaxLot.objects.create(firm=firm, account=account, security=sec, acquired_on=acquired, quantity=qty, cost_basis=Decimal(str(cost)))
+    return pm.TaxLot.objects.create(
+        firm=firm,
+        account=account,
+        security=sec,
+        acquired_on=acquired,
+        quantity=qty,
+        cost_basis=Decimal(str(cost)),
+    )
 
 
 def calm_book(firm):
@@ -37,9 +45,14 @@ def calm_book(firm):
     pm.Position.objects.filter(security=b["bond"]).update(quantity=800)
     b["itot"] = priced(firm, "ITOT", 50)
     b["voo"] = priced(firm, "VOO", 400)
-    SubstantiallyIdenticalPair.objects.create(firm=firm, security_a=min(b["stock"], b["voo"], key=lambda s: s.pk),
-                                              security_b=max(b["stock"], b["voo"], key=lambda s: s.pk))
-    Substitute.objects.create(firm=firm, security=b["stock"], substitute=b["voo"], rank=1)  # identical: never used
+    SubstantiallyIdenticalPair.objects.create(
+        firm=firm,
+        security_a=min(b["stock"], b["voo"], key=lambda s: s.pk),
+        security_b=max(b["stock"], b["voo"], key=lambda s: s.pk),
+    )
+    Substitute.objects.create(
+        firm=firm, security=b["stock"], substitute=b["voo"], rank=1
+    )  # identical: never used
     Substitute.objects.create(firm=firm, security=b["stock"], substitute=b["itot"], rank=2)
     b["account"] = b["accounts"][0]
     return b
@@ -50,37 +63,83 @@ def trades_of(p):
 
 
 def test_the_threshold_is_a_percent_of_cost_and_a_dollar_minimum_per_segment():
-    lots = pd.DataFrame({"lot_id": [1, 2, 3, 4], "account_id": [1, 1, 2, 2], "security_id": [9] * 4,
-                         "acquired_on": ["2026-01-01"] * 4, "quantity": [100.0] * 4,
-                         "cost_basis": [100 * 100 / 0.88, 100 * 100 / 0.92, 100 * 100 / 0.88, 1000 / 0.85]})
+    lots = pd.DataFrame(
+        {
+            "lot_id": [1, 2, 3, 4],
+            "account_id": [1, 1, 2, 2],
+            "security_id": [9] * 4,
+            "acquired_on": ["2026-01-01"] * 4,
+            "quantity": [100.0] * 4,
+            "cost_basis": [100 * 100 / 0.88, 100 * 100 / 0.92, 100 * 100 / 0.88, 1000 / 0.85],
+        }
+    )
     lots.loc[3, "quantity"] = 10.0  # −15% but only $150
-    accounts = pd.DataFrame({"account_id": [1, 2], "segment": ["growth", "tax_sensitive"], "tax_advantaged": [False, False],
-                             "do_not_trade": [False, False]})
-    rules = pd.DataFrame({"segment": [None, "tax_sensitive"], "enabled": [True, True], "min_loss_pct": [10.0, 5.0],
-                          "min_loss_dollars": [500.0, 200.0], "swap_back": [True, True]})
+    accounts = pd.DataFrame(
+        {
+            "account_id": [1, 2],
+            "segment": ["growth", "tax_sensitive"],
+            "tax_advantaged": [False, False],
+            "do_not_trade": [False, False],
+        }
+    )
+    rules = pd.DataFrame(
+        {
+            "segment": [None, "tax_sensitive"],
+            "enabled": [True, True],
+            "min_loss_pct": [10.0, 5.0],
+            "min_loss_dollars": [500.0, 200.0],
+            "swap_back": [True, True],
+        }
+    )
     passing = harvest_lots(lots, pd.Series({9: 100.0}), accounts, rules, DAY)
-    assert sorted(passing["lot_id"]) == [1, 3]  # −12% passes at 10%, −8% does not; $150 is under $200
+    assert sorted(passing["lot_id"]) == [
+        1,
+        3,
+    ]  # −12% passes at 10%, −8% does not; $150 is under $200
 
 
 def test_a_substitute_is_never_a_security_the_account_harvests_the_same_day():
     # Account 1 harvests securities 1 and 2; 2 is 1's first-ranked substitute, but buying it
     # would wash 2's loss, so 1 takes its second choice (3). Account 2 harvests 1 alone.
-    passing = pd.DataFrame({"lot_id": [1, 2, 3], "account_id": [1, 1, 2], "security_id": [1, 2, 1], "quantity": [10.0] * 3,
-                            "loss": [-600.0] * 3, "long_term": [True] * 3})
+    passing = pd.DataFrame(
+        {
+            "lot_id": [1, 2, 3],
+            "account_id": [1, 1, 2],
+            "security_id": [1, 2, 1],
+            "quantity": [10.0] * 3,
+            "loss": [-600.0] * 3,
+            "long_term": [True] * 3,
+        }
+    )
     accounts = pd.DataFrame({"account_id": [1, 2], "st_rate": [0.37, 0.37], "lt_rate": [0.2, 0.2]})
-    securities = pd.DataFrame({"security_id": [1, 2, 3], "symbol": ["A", "B", "C"], "asset_class": ["us_equity"] * 3})
+    securities = pd.DataFrame(
+        {"security_id": [1, 2, 3], "symbol": ["A", "B", "C"], "asset_class": ["us_equity"] * 3}
+    )
     ids = pd.Series([1, 2, 3])
     opps = harvest_opportunities(
-        passing, accounts=accounts, bought=pd.DataFrame(columns=["account_id", "security_id"], dtype="int64"),
+        passing,
+        accounts=accounts,
+        bought=pd.DataFrame(columns=["account_id", "security_id"], dtype="int64"),
         pairs=pd.DataFrame({"security_id": ids, "same_id": ids}),
-        substitutes=pd.DataFrame({"security_id": [1, 1, 2], "substitute_id": [2, 3, 3], "rank": [1, 2, 1]}),
-        securities=securities, prices=pd.Series({1: 10.0, 2: 10.0, 3: 10.0}),
-        restrictions=pd.DataFrame(columns=["account_id", "security_id", "side"]))
-    chosen = {(a, s): int(sub) for a, s, sub in opps[["account_id", "security_id", "substitute_id"]].itertuples(index=False)}
+        substitutes=pd.DataFrame(
+            {"security_id": [1, 1, 2], "substitute_id": [2, 3, 3], "rank": [1, 2, 1]}
+        ),
+        securities=securities,
+        prices=pd.Series({1: 10.0, 2: 10.0, 3: 10.0}),
+        restrictions=pd.DataFrame(columns=["account_id", "security_id", "side"]),
+    )
+    chosen = {
+        (a, s): int(sub)
+        for a, s, sub in opps[["account_id", "security_id", "substitute_id"]].itertuples(
+            index=False
+        )
+    }
     assert chosen == {(1, 1): 3, (1, 2): 3, (2, 1): 2}
 
 
-def test_a_lot_at_minus_12_percent_is_harvested_into_the_substitute_and_one_at_minus_8_is_not(scoped):
+def test_a_lot_at_minus_12_percent_is_harvested_into_the_substitute_and_one_at_minus_8_is_not(
+    scoped,
+):
     b = calm_book(scoped)
     deep = lot(scoped, b["account"], b["stock"], 300, 30000 / 0.88)
     lot(scoped, b["account"], b["stock"], 300, 30000 / 0.92)
@@ -88,22 +147,34 @@ def test_a_lot_at_minus_12_percent_is_harvested_into_the_substitute_and_one_at_m
     p = Proposal.objects.get()
     t = trades_of(p)
     assert p.kind == "harvest" and p.flags["tlh"] is True
-    assert t["VTI", "sell"].quantity == 300 and [x["lot"] for x in t["VTI", "sell"].lots] == [deep.pk]
+    assert t["VTI", "sell"].quantity == 300 and [x["lot"] for x in t["VTI", "sell"].lots] == [
+        deep.pk
+    ]
     # $30,000 less both legs' 2 bps spread, less the 1% cash floor the fully invested account lacked
     # (a harvest too keeps the floor, so the liquidity check passes), whole shares
     assert t["ITOT", "buy"].quantity == 579
     assert ("VOO", "buy") not in t  # ranked first but substantially identical to VTI
     assert p.flags["harvest"] == [{"sold": "VTI", "substitute": "ITOT", "label": "harvest"}]
     opp = HarvestOpportunity.objects.get()
-    assert (opp.security, opp.substitute, opp.lots, opp.outcome, opp.proposal) == (b["stock"], b["itot"], 1, "proposed", p)
+    assert (opp.security, opp.substitute, opp.lots, opp.outcome, opp.proposal) == (
+        b["stock"],
+        b["itot"],
+        1,
+        "proposed",
+        p,
+    )
     assert Substitution.objects.get().substitute == b["itot"]
 
 
 def test_the_estimated_tax_saved_matches_a_hand_computation_at_the_clients_rates(scoped):
     b = calm_book(scoped)
-    pm.Client.objects.update(short_term_tax_rate=Decimal("0.35"), long_term_tax_rate=Decimal("0.15"))
+    pm.Client.objects.update(
+        short_term_tax_rate=Decimal("0.35"), long_term_tax_rate=Decimal("0.15")
+    )
     lot(scoped, b["account"], b["stock"], 200, 25000)  # short-term, −$5,000
-    lot(scoped, b["account"], b["stock"], 100, 11500, acquired=date(2024, 1, 10))  # long-term, −$1,500
+    lot(
+        scoped, b["account"], b["stock"], 100, 11500, acquired=date(2024, 1, 10)
+    )  # long-term, −$1,500
     lot(scoped, b["account"], b["stock"], 300, 32500)  # −7.7%: stays
     drift_scan_run(firm_id=scoped.pk, as_of=DAY)
     p = Proposal.objects.get()
@@ -114,28 +185,56 @@ def test_the_estimated_tax_saved_matches_a_hand_computation_at_the_clients_rates
 
 
 @pytest.mark.parametrize("symbol", ["VTI", "VOO"])
-def test_a_purchase_in_the_clients_ira_within_30_days_of_the_same_or_an_identical_security_skips_the_harvest(scoped, symbol):
+def test_a_purchase_in_the_clients_ira_within_30_days_of_the_same_or_an_identical_security_skips_the_harvest(
+    scoped, symbol
+):
     b = calm_book(scoped)
     lot(scoped, b["account"], b["stock"], 300, 30000 / 0.88)
-    ira = AccountFactory(firm=scoped, client=b["account"].client, custodian=b["custodian"], model=b["model"],
-                         registration="ira", tax_status="tax_advantaged")
+    ira = AccountFactory(
+        firm=scoped,
+        client=b["account"].client,
+        custodian=b["custodian"],
+        model=b["model"],
+        registration="ira",
+        tax_status="tax_advantaged",
+    )
     sec = pm.Security.objects.get(symbol=symbol)
     # 29 days before DAY is 30 before the trade date (the trading day after DAY): inside the window.
-    pm.Transaction.objects.create(firm=scoped, account=ira, security=sec, side="buy", date=DAY - timedelta(days=29), quantity=1, price=100)
+    pm.Transaction.objects.create(
+        firm=scoped,
+        account=ira,
+        security=sec,
+        side="buy",
+        date=DAY - timedelta(days=29),
+        quantity=1,
+        price=100,
+    )
     drift_scan_run(firm_id=scoped.pk, as_of=DAY)
     assert not Proposal.objects.exists()
     assert HarvestOpportunity.objects.get().outcome == "wash-sale window"
 
 
-def test_a_purchase_by_a_household_member_31_days_before_the_trade_date_does_not_block_the_harvest(scoped):
+def test_a_purchase_by_a_household_member_31_days_before_the_trade_date_does_not_block_the_harvest(
+    scoped,
+):
     b = calm_book(scoped)
     lot(scoped, b["account"], b["stock"], 300, 30000 / 0.88)
     home = pm.Household.objects.create(firm=scoped, name="Home")
-    spouse = pm.Client.objects.create(firm=scoped, name="Spouse", email="s@example.test", household=home)
+    spouse = pm.Client.objects.create(
+        firm=scoped, name="Spouse", email="s@example.test", household=home
+    )
     pm.Client.objects.filter(pk=b["account"].client_id).update(household=home)
     other = AccountFactory(firm=scoped, client=spouse, custodian=b["custodian"], model=b["model"])
     # 30 days before DAY is 31 before the trade date: just outside the window.
-    pm.Transaction.objects.create(firm=scoped, account=other, security=b["stock"], side="buy", date=DAY - timedelta(days=30), quantity=1, price=100)
+    pm.Transaction.objects.create(
+        firm=scoped,
+        account=other,
+        security=b["stock"],
+        side="buy",
+        date=DAY - timedelta(days=30),
+        quantity=1,
+        price=100,
+    )
     drift_scan_run(firm_id=scoped.pk, as_of=DAY)
     assert Proposal.objects.get().kind == "harvest"
 
@@ -145,7 +244,10 @@ def test_with_only_an_identical_substitute_on_file_there_is_no_harvest(scoped):
     Substitute.objects.filter(substitute=b["itot"]).delete()
     lot(scoped, b["account"], b["stock"], 300, 30000 / 0.88)
     drift_scan_run(firm_id=scoped.pk, as_of=DAY)
-    assert not Proposal.objects.exists() and HarvestOpportunity.objects.get().outcome == "no substitute"
+    assert (
+        not Proposal.objects.exists()
+        and HarvestOpportunity.objects.get().outcome == "no substitute"
+    )
 
 
 def test_restrictions_and_tax_advantaged_accounts_are_honoured(scoped):
@@ -155,7 +257,10 @@ def test_restrictions_and_tax_advantaged_accounts_are_honoured(scoped):
     lot(scoped, b["account"], b["stock"], 300, 30000 / 0.88)
     AccountDriftSettings.objects.create(firm=scoped, account=b["account"], never_sell=["VTI"])
     drift_scan_run(firm_id=scoped.pk, as_of=DAY)
-    assert not Proposal.objects.exists() and HarvestOpportunity.objects.get().outcome == "never-sell restriction"
+    assert (
+        not Proposal.objects.exists()
+        and HarvestOpportunity.objects.get().outcome == "never-sell restriction"
+    )
     HarvestOpportunity.objects.all().delete()
     AccountDriftSettings.objects.update(never_sell=[], never_buy=["ITOT"])
     drift_scan_run(firm_id=scoped.pk, as_of=DAY + timedelta(days=1))
@@ -189,10 +294,16 @@ def executed_harvest(firm):
     lot(firm, b["account"], b["stock"], 300, 30000 / 0.88)
     drift_scan_run(firm_id=firm.pk, as_of=DAY)
     p = Proposal.objects.get()
-    Proposal.objects.filter(pk=p.pk).update(status="executed", status_changed_at=timezone.now().replace(year=2026, month=11, day=24))
+    Proposal.objects.filter(pk=p.pk).update(
+        status="executed", status_changed_at=timezone.now().replace(year=2026, month=11, day=24)
+    )
     pm.Position.objects.filter(security=b["stock"]).update(quantity=300)
-    pm.Position.objects.create(firm=firm, account=b["account"], security=b["itot"], quantity=579)  # what the harvest bought
-    pm.TaxLot.objects.filter(quantity=300, security=b["stock"]).order_by("-cost_basis").first().delete()
+    pm.Position.objects.create(
+        firm=firm, account=b["account"], security=b["itot"], quantity=579
+    )  # what the harvest bought
+    pm.TaxLot.objects.filter(quantity=300, security=b["stock"]).order_by(
+        "-cost_basis"
+    ).first().delete()
     for day in (DAY + timedelta(days=29), DAY + timedelta(days=30), DAY + timedelta(days=31)):
         for sec, close in ((b["stock"], 100), (b["bond"], 50), (b["itot"], 50), (b["voo"], 400)):
             pm.Price.objects.create(firm=firm, security=sec, date=day, close=close)
@@ -209,7 +320,9 @@ def test_the_swap_back_trades_on_the_first_trading_day_after_the_window_never_in
     drift_scan_run(firm_id=scoped.pk, as_of=DAY + timedelta(days=30))
     swap = Proposal.objects.exclude(pk=harvest.pk).get()
     t = trades_of(swap)
-    assert t["ITOT", "sell"].quantity == 579 and t["VTI", "buy"].quantity == 279  # $28,950 less costs and the 1% cash floor
+    assert (
+        t["ITOT", "sell"].quantity == 579 and t["VTI", "buy"].quantity == 279
+    )  # $28,950 less costs and the 1% cash floor
     assert swap.flags["harvest"][0]["label"] == "swap_back"
     assert Substitution.objects.get().swap_proposal == swap
 
@@ -224,12 +337,22 @@ def test_the_swap_back_is_a_firm_setting(scoped):
 def test_harvest_totals_sum_executed_harvests_per_month_for_the_reports(scoped):
     b, p = executed_harvest(scoped)
     rows = harvest_totals(date(2026, 11, 1), date(2026, 12, 31))
-    assert rows == [{"month": date(2026, 11, 1), "proposals": 1, "losses_st": p.losses_st, "losses_lt": Decimal("0.00"),
-                     "losses": p.losses_st, "tax_saved": p.tax_saved}]
+    assert rows == [
+        {
+            "month": date(2026, 11, 1),
+            "proposals": 1,
+            "losses_st": p.losses_st,
+            "losses_lt": Decimal("0.00"),
+            "losses": p.losses_st,
+            "tax_saved": p.tax_saved,
+        }
+    ]
     assert p.tax_saved == (-p.losses_st * Decimal("0.37")).quantize(Decimal("0.01"))
 
 
-def test_advisors_see_opportunities_firm_wide_and_per_account_but_not_another_firms(firm_a, firm_b, members_a, members_b, login):
+def test_advisors_see_opportunities_firm_wide_and_per_account_but_not_another_firms(
+    firm_a, firm_b, members_a, members_b, login
+):
     from firms.tenancy import firm_scope
 
     with firm_scope(firm_a):
@@ -238,11 +361,21 @@ def test_advisors_see_opportunities_firm_wide_and_per_account_but_not_another_fi
         drift_scan_run(firm_id=firm_a.pk, as_of=DAY)
         p = Proposal.objects.get()
     page = login(members_a["advisor"]).get("/drift/harvests/")
-    assert page.status_code == 200 and b["account"].number.encode() in page.content and b"ITOT" in page.content
+    assert (
+        page.status_code == 200
+        and b["account"].number.encode() in page.content
+        and b"ITOT" in page.content
+    )
     assert b"1,513.64" in page.content  # $4,090.91 short-term loss at 37%
-    assert b"losses of $4,090.91 short-term" in page.content and b"$-" not in page.content  # the loss, unsigned
+    assert (
+        b"losses of $4,090.91 short-term" in page.content and b"$-" not in page.content
+    )  # the loss, unsigned
     account_page = login(members_a["advisor"]).get(f"/drift/accounts/{b['account'].pk}/").content
-    assert b"1,513.64" in account_page and b"$4,090.91 / $0.00" in account_page and b"$-" not in account_page
+    assert (
+        b"1,513.64" in account_page
+        and b"$4,090.91 / $0.00" in account_page
+        and b"$-" not in account_page
+    )
     proposal_page = login(members_a["advisor"]).get(f"/drift/proposals/{p.pk}/").content
     assert b"estimated tax saved" in proposal_page and b"$-" not in proposal_page
     other = login(members_b["advisor"]).get("/drift/harvests/")

@@ -1,4 +1,5 @@
 """The scan against PostgreSQL: snapshots, breaches, stale/missing prices, idempotency."""
+
 from datetime import date
 from decimal import Decimal
 
@@ -28,7 +29,11 @@ def test_the_scan_writes_a_snapshot_per_account_and_a_proposal_for_each_breach(s
     assert snap.breached and snap.status == "ok"
     assert snap.total_value == Decimal("100000.00")
     assert snap.portfolio_drift == Decimal("6.000") and snap.max_drift == Decimal("6.000")
-    assert snap.detail["us_equity"] == [66.0, 60.0, 5.0] and snap.detail["fixed_income"] == [34.0, 40.0, 5.0]
+    assert snap.detail["us_equity"] == [66.0, 60.0, 5.0] and snap.detail["fixed_income"] == [
+        34.0,
+        40.0,
+        5.0,
+    ]
     assert snap.rule.segment == "conservative"
 
 
@@ -51,9 +56,17 @@ def test_growth_accounts_at_six_points_of_drift_stay_inside_their_seven_point_ba
 def test_re_running_a_scan_writes_no_duplicate_snapshots_and_no_second_proposal(scoped):
     conservative_book(scoped, accounts=2)
     drift_scan_run(firm_id=scoped.pk, as_of=DAY)
-    before = (DriftSnapshot.objects.count(), Proposal.objects.count(), ProposalTrade.objects.count())
+    before = (
+        DriftSnapshot.objects.count(),
+        Proposal.objects.count(),
+        ProposalTrade.objects.count(),
+    )
     run = drift_scan_run(firm_id=scoped.pk, as_of=DAY)
-    assert (DriftSnapshot.objects.count(), Proposal.objects.count(), ProposalTrade.objects.count()) == before
+    assert (
+        DriftSnapshot.objects.count(),
+        Proposal.objects.count(),
+        ProposalTrade.objects.count(),
+    ) == before
     assert run.counts["snapshots_written"] == 0 and run.counts["proposals"] == 0
     assert ScanRun.objects.filter(as_of=DAY).count() == 1
 
@@ -67,7 +80,9 @@ def test_a_missing_close_marks_the_account_and_proposes_nothing(scoped):
     assert not Proposal.objects.exists()
 
 
-def test_an_older_close_marks_the_account_stale_and_a_rerun_after_the_close_arrives_fixes_it(scoped):
+def test_an_older_close_marks_the_account_stale_and_a_rerun_after_the_close_arrives_fixes_it(
+    scoped,
+):
     book = conservative_book(scoped, accounts=1, day=date(2026, 11, 23))
     pm.Price.objects.create(firm=scoped, security=book["stock"], date=DAY, close=Decimal("100"))
     drift_scan_run(firm_id=scoped.pk, as_of=DAY)
@@ -90,7 +105,9 @@ def test_the_scan_ships_the_default_rules(scoped):
     drift_scan_run(firm_id=scoped.pk, as_of=DAY)
     rules = {r.segment: r for r in DriftRule.objects.all()}
     assert rules[None].threshold_pp == 5 and rules["conservative"].threshold_pp == 5
-    assert rules["growth"].threshold_pp == 7 and rules["growth"].class_overrides == {"alternatives": 10}
+    assert rules["growth"].threshold_pp == 7 and rules["growth"].class_overrides == {
+        "alternatives": 10
+    }
     assert rules["tax_sensitive"].threshold_pp == 3
 
 

@@ -1,5 +1,7 @@
 """When the scan is due, with an injected clock."""
-from datetime import datetime, timezone as tz
+
+from datetime import UTC, datetime
+from datetime import timezone as tz
 
 import pytest
 from django.core.management import call_command
@@ -11,7 +13,7 @@ from firms.tenancy import firm_scope
 
 
 def utc(*args):
-    return datetime(*args, tzinfo=tz.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 def test_thanksgiving_2026_is_a_holiday_and_runs_nothing():
@@ -40,7 +42,9 @@ def test_a_date_two_years_ahead_is_on_the_calendar():
 
 
 @pytest.mark.django_db
-def test_the_due_check_enqueues_each_firm_once_and_nothing_on_a_holiday(firm_a, firm_b, monkeypatch, django_capture_on_commit_callbacks):
+def test_the_due_check_enqueues_each_firm_once_and_nothing_on_a_holiday(
+    firm_a, firm_b, monkeypatch, django_capture_on_commit_callbacks
+):
     sent = []
     monkeypatch.setattr(tasks.drift_scan_firm, "delay", lambda **kw: sent.append(kw))
     with django_capture_on_commit_callbacks(execute=True):
@@ -50,7 +54,10 @@ def test_the_due_check_enqueues_each_firm_once_and_nothing_on_a_holiday(firm_a, 
     with django_capture_on_commit_callbacks(execute=True):
         due = tasks.scans_enqueue_due(now=utc(2026, 11, 27, 18, 30))
     assert sorted(due) == sorted([firm_a.pk, firm_b.pk])
-    assert {(s["firm_id"], s["as_of"]) for s in sent} == {(firm_a.pk, "2026-11-27"), (firm_b.pk, "2026-11-27")}
+    assert {(s["firm_id"], s["as_of"]) for s in sent} == {
+        (firm_a.pk, "2026-11-27"),
+        (firm_b.pk, "2026-11-27"),
+    }
     with firm_scope(firm_a):
         ScanRun.objects.create(firm=firm_a, as_of="2026-11-27", status="done")
     assert tasks.scans_enqueue_due(now=utc(2026, 11, 27, 19, 0)) == [firm_b.pk]

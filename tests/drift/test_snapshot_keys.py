@@ -1,6 +1,7 @@
 """The snapshot table's keys (drift migration 0007): a snapshot's account must be its own firm's
 (a composite foreign key); a deleted rule is cleared from the snapshots by the database, in
 raw SQL too (a trigger); deletes through the ORM still cascade / set null."""
+
 import threading
 from datetime import date
 
@@ -26,7 +27,9 @@ def _insert_snapshot(firm_id: int, account_id: int, rule_id: int | None) -> None
         cur.execute(
             "INSERT INTO drift_driftsnapshot (firm_id, account_id, as_of, total_value, portfolio_drift, max_drift,"
             " max_drift_class, breached, status, status_reason, rule_id, detail, created_at)"
-            " VALUES (%s, %s, %s, 1, 0, 0, '', false, 'ok', '', %s, '{}', now())", [firm_id, account_id, DAY, rule_id])
+            " VALUES (%s, %s, %s, 1, 0, 0, '', false, 'ok', '', %s, '{}', now())",
+            [firm_id, account_id, DAY, rule_id],
+        )
         cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
@@ -40,7 +43,12 @@ def books(firm_a, firm_b):
         book_a = make_book(firm_a, accounts=1)
         drift_scan_run(firm_id=firm_a.pk, as_of=DAY)
         rule_a = DriftRule.objects.get(segment__isnull=True)
-    return {"a": book_a["accounts"][0], "b": book_b["accounts"][0], "rule_a": rule_a, "rule_b": rule_b}
+    return {
+        "a": book_a["accounts"][0],
+        "b": book_b["accounts"][0],
+        "rule_a": rule_a,
+        "rule_b": rule_b,
+    }
 
 
 def test_a_snapshot_cannot_point_at_another_firms_account(firm_a, books):
@@ -59,7 +67,10 @@ def test_a_rule_deleted_in_raw_sql_is_cleared_from_its_snapshots(firm_a, books):
     with firm_scope(firm_a):
         assert DriftSnapshot.objects.get(account=books["a"]).rule_id is None
     with firm_scope(books["b"].firm_id):  # the other firm's snapshots keep their rule
-        assert rule_of_b is not None and DriftSnapshot.objects.get(account=books["b"]).rule_id == rule_of_b
+        assert (
+            rule_of_b is not None
+            and DriftSnapshot.objects.get(account=books["b"]).rule_id == rule_of_b
+        )
 
 
 def test_a_snapshot_cannot_point_at_an_account_that_does_not_exist(firm_a, books):
@@ -88,8 +99,17 @@ def test_deleting_a_rule_leaves_its_snapshots_without_a_rule(firm_a, books):
 def test_the_database_refuses_to_delete_an_account_that_still_has_snapshots(firm_a, books):
     with pytest.raises(IntegrityError, match="snapshot_account_of_firm"):
         with owner_role(), transaction.atomic(), connection.cursor() as cur:
-            for table in ("portfolios_position", "portfolios_taxlot", "drift_proposaltrade", "drift_proposal"):
-                column = "proposal_id IN (SELECT id FROM drift_proposal WHERE account_id = %s)" if table == "drift_proposaltrade" else "account_id = %s"
+            for table in (
+                "portfolios_position",
+                "portfolios_taxlot",
+                "drift_proposaltrade",
+                "drift_proposal",
+            ):
+                column = (
+                    "proposal_id IN (SELECT id FROM drift_proposal WHERE account_id = %s)"
+                    if table == "drift_proposaltrade"
+                    else "account_id = %s"
+                )
                 cur.execute(f"DELETE FROM {table} WHERE {column}", [books["a"].pk])
             cur.execute("DELETE FROM portfolios_account WHERE id = %s", [books["a"].pk])
             cur.execute("SET CONSTRAINTS ALL IMMEDIATE")

@@ -1,4 +1,5 @@
 """Drift pages and API: constant queries, other firms' ids are 404, forms explain errors."""
+
 from datetime import date
 
 import pytest
@@ -45,7 +46,13 @@ def make_book_more(firm, n):
     cust = pm.Custodian.objects.get()
     stock, bond = pm.Security.objects.get(symbol="VTI"), pm.Security.objects.get(symbol="BND")
     for _ in range(n):
-        acct = AccountFactory(firm=firm, client=ClientFactory(firm=firm), custodian=cust, model=model, segment="conservative")
+        acct = AccountFactory(
+            firm=firm,
+            client=ClientFactory(firm=firm),
+            custodian=cust,
+            model=model,
+            segment="conservative",
+        )
         pm.Position.objects.create(firm=firm, account=acct, security=stock, quantity=700)
         pm.Position.objects.create(firm=firm, account=acct, security=bond, quantity=600)
     drift_scan_run(firm_id=firm.pk, as_of=DAY)
@@ -63,15 +70,27 @@ def test_pages_render_for_the_firms_staff(firm_a, members_a, login):
     assert client.get(f"/drift/models/{b['model'].pk}/").status_code == 200
 
 
-def test_every_page_with_an_id_is_404_for_another_firms_id(firm_a, firm_b, members_a, members_b, login):
+def test_every_page_with_an_id_is_404_for_another_firms_id(
+    firm_a, firm_b, members_a, members_b, login
+):
     b, proposals = scanned(firm_b)
     with firm_scope(firm_b):
         rule = DriftRule.objects.first()
     client = login(members_a["firm_admin"])
-    for url in (f"/drift/accounts/{b['accounts'][0].pk}/", f"/drift/proposals/{proposals[0]}/", f"/drift/rules/{rule.pk}/",
-                f"/drift/models/{b['model'].pk}/", f"/api/drift/proposals/{proposals[0]}/"):
+    for url in (
+        f"/drift/accounts/{b['accounts'][0].pk}/",
+        f"/drift/proposals/{proposals[0]}/",
+        f"/drift/rules/{rule.pk}/",
+        f"/drift/models/{b['model'].pk}/",
+        f"/api/drift/proposals/{proposals[0]}/",
+    ):
         assert client.get(url).status_code == 404, url
-    assert client.post(f"/drift/accounts/{b['accounts'][0].pk}/cash/", {"kind": "cash_raise", "amount": "10"}).status_code == 404
+    assert (
+        client.post(
+            f"/drift/accounts/{b['accounts'][0].pk}/cash/", {"kind": "cash_raise", "amount": "10"}
+        ).status_code
+        == 404
+    )
 
 
 def test_the_api_lists_only_the_callers_firm(firm_a, firm_b, members_a, login):
@@ -92,14 +111,33 @@ def test_compliance_can_read_but_not_edit_rules(firm_a, members_a, login):
 
 def test_the_rule_form_explains_bad_values(firm_a, members_a, login):
     client = login(members_a["advisor"])
-    response = client.post("/drift/rules/new/", {"name": "Odd", "threshold_pp": "0", "class_overrides": '{"crypto": 10}',
-                                                 "rebalance_to": "target", "min_trade_value": "100", "cash_floor_pct": "1"})
+    response = client.post(
+        "/drift/rules/new/",
+        {
+            "name": "Odd",
+            "threshold_pp": "0",
+            "class_overrides": '{"crypto": 10}',
+            "rebalance_to": "target",
+            "min_trade_value": "100",
+            "cash_floor_pct": "1",
+        },
+    )
     assert response.status_code == 200
     text = response.content.decode()
     assert "above 0 and at most 100" in text and "is not an asset class" in text
-    response = client.post("/drift/rules/new/", {"name": "Wide", "segment": "high_net_worth", "threshold_pp": "8",
-                                                 "class_overrides": '{"alternatives": 12}', "rebalance_to": "band_edge",
-                                                 "min_trade_value": "250", "cash_floor_pct": "2", "dollar_threshold": "250000"})
+    response = client.post(
+        "/drift/rules/new/",
+        {
+            "name": "Wide",
+            "segment": "high_net_worth",
+            "threshold_pp": "8",
+            "class_overrides": '{"alternatives": 12}',
+            "rebalance_to": "band_edge",
+            "min_trade_value": "250",
+            "cash_floor_pct": "2",
+            "dollar_threshold": "250000",
+        },
+    )
     assert response.status_code == 302
     with firm_scope(firm_a):
         assert DriftRule.objects.get(name="Wide").class_overrides == {"alternatives": 12}
@@ -108,5 +146,7 @@ def test_the_rule_form_explains_bad_values(firm_a, members_a, login):
 def test_an_advisor_starts_a_cash_deploy_from_the_account_page(firm_a, members_a, login):
     b, _ = scanned(firm_a, advisor=members_a["advisor"])  # their own account (issue 17, item 4)
     client = login(members_a["advisor"])
-    response = client.post(f"/drift/accounts/{b['accounts'][0].pk}/cash/", {"kind": "cash_deploy", "amount": "5000"})
+    response = client.post(
+        f"/drift/accounts/{b['accounts'][0].pk}/cash/", {"kind": "cash_deploy", "amount": "5000"}
+    )
     assert response.status_code == 302 and "/drift/proposals/" in response["Location"]

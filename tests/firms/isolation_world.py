@@ -2,8 +2,9 @@
 ids the matrix requests with, and the markers that must never appear in firm A's responses.
 
 Built once per test inside firm B's scope; every getter below returns an id of firm B."""
+
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime, timezone
 
 from django.apps import apps
 
@@ -21,9 +22,17 @@ def _helper(module: str):
 def _report_id(book) -> int:
     """A monthly report row (files are not needed: the lookup must 404 before any read)."""
     report = apps.get_model("reporting", "MonthlyReport")
-    return report.objects.create(firm_id=book["model"].firm_id, month=date(2026, 10, 1), version=1, trigger="manual",
-                                 created_at=datetime(2026, 11, 2, tzinfo=timezone.utc), pdf="x.pdf", csv="x.csv",
-                                 pdf_sha256="0" * 64, csv_sha256="0" * 64).pk
+    return report.objects.create(
+        firm_id=book["model"].firm_id,
+        month=date(2026, 10, 1),
+        version=1,
+        trigger="manual",
+        created_at=datetime(2026, 11, 2, tzinfo=UTC),
+        pdf="x.pdf",
+        csv="x.csv",
+        pdf_sha256="0" * 64,
+        csv_sha256="0" * 64,
+    ).pk
 
 
 def _proposal(book) -> int:
@@ -61,7 +70,9 @@ PAGES = {
     "compliance:rule_edit": lambda book: _helper("tests.compliance.matrix").rule_id(book),
     "approvals:approval": _approval,
     "approvals:step_decide": lambda book: _helper("tests.approvals.helpers").step_for_book(book),
-    "approvals:rule_edit": lambda book: _helper("tests.approvals.helpers").routing_rule_for_book(book),
+    "approvals:rule_edit": lambda book: _helper("tests.approvals.helpers").routing_rule_for_book(
+        book
+    ),
     "portal:proposal": _approval,
     "portal:signing_code": _approval,
     "portal:approve": _approval,
@@ -120,15 +131,21 @@ def build_world(firm, members) -> World:
         pm.Account.objects.update(segment="conservative")  # a 5-point band: 66/34 breaches it
         drift_scan_run(firm_id=firm.pk, as_of=book["stock"].prices.first().date)
         ids, made = {}, {}  # getters shared by several URLs run once
-        order_first = {"trading-order-detail": API["trading-order-detail"]}  # trades the first draft
+        order_first = {
+            "trading-order-detail": API["trading-order-detail"]
+        }  # trades the first draft
         for name, getter in {**order_first, **PAGES, **API}.items():
             if getter not in made:
                 made[getter] = getter(book)
             ids[name] = made[getter]
         approval = Approval.objects.select_related("proposal__account").order_by("pk").first()
-        token = next(iter(portal_links_issue(approvals=[approval], now=datetime.now(timezone.utc)).values())).rsplit("/", 2)[-2]
-        admin_all = {m._meta.label_lower: set(m._default_manager.values_list("pk", flat=True))
-                     for m in firm_admin_site._registry}
+        token = next(
+            iter(portal_links_issue(approvals=[approval], now=datetime.now(UTC)).values())
+        ).rsplit("/", 2)[-2]
+        admin_all = {
+            m._meta.label_lower: set(m._default_manager.values_list("pk", flat=True))
+            for m in firm_admin_site._registry
+        }
         admin_ids = {label: min(pks) for label, pks in admin_all.items() if pks}
         markers = {firm.name, f"@{firm.slug}.test"}
         markers |= set(pm.Account.objects.values_list("number", flat=True))
@@ -149,7 +166,12 @@ def fingerprint(firm_id: int) -> dict[str, object]:
         for table in firm_owned_tables():
             cur.execute(f'SELECT count(*) FROM "{table}"')
             out[table] = cur.fetchone()[0]
-        for label in ("drift.proposal", "approvals.approval", "approvals.approvalstep", "trading.order"):
+        for label in (
+            "drift.proposal",
+            "approvals.approval",
+            "approvals.approvalstep",
+            "trading.order",
+        ):
             model = apps.get_model(label)
             out[label] = sorted(model._default_manager.values_list("pk", "status"))
     return out

@@ -1,4 +1,5 @@
 """The ops admin is scoped to the operator's firm: lists, filters, FK widgets, autocomplete."""
+
 import pytest
 from django.urls import reverse
 
@@ -20,19 +21,27 @@ def books(firm_a, firm_b, members_a, members_b):
 
 def test_ops_see_only_their_firms_rows_in_the_changelist(login, members_a, books):
     a, b = books
-    body = login(members_a["ops"]).get(reverse("admin:portfolios_account_changelist")).content.decode()
+    body = (
+        login(members_a["ops"]).get(reverse("admin:portfolios_account_changelist")).content.decode()
+    )
     assert a["accounts"][0].number in body and b["accounts"][0].number not in body
 
 
 def test_the_advisor_list_filter_offers_only_the_firms_members(login, members_a, members_b, books):
-    body = login(members_a["ops"]).get(reverse("admin:portfolios_account_changelist")).content.decode()
+    body = (
+        login(members_a["ops"]).get(reverse("admin:portfolios_account_changelist")).content.decode()
+    )
     assert members_a["advisor"].user.email in body or "A advisor" in body
     assert members_b["advisor"].user.email not in body and "B advisor" not in body
 
 
 def test_foreign_key_widgets_list_only_the_firms_objects(login, members_a, books):
     a, b = books
-    body = login(members_a["ops"]).get(reverse("admin:portfolios_account_change", args=[a["accounts"][0].pk])).content.decode()
+    body = (
+        login(members_a["ops"])
+        .get(reverse("admin:portfolios_account_change", args=[a["accounts"][0].pk]))
+        .content.decode()
+    )
     assert f'value="{members_a["advisor"].pk}"' in body
     assert f'value="{members_a["ops"].pk}"' in body
     assert f'value="{b["accounts"][0].advisor_id}"' not in body
@@ -50,7 +59,9 @@ def test_autocomplete_answers_only_with_the_firms_objects(login, members_a, book
 
 def test_another_firms_object_is_not_found_in_the_admin(login, members_a, books):
     _, b = books
-    response = login(members_a["ops"]).get(reverse("admin:portfolios_account_change", args=[b["accounts"][0].pk]))
+    response = login(members_a["ops"]).get(
+        reverse("admin:portfolios_account_change", args=[b["accounts"][0].pk])
+    )
     assert response.status_code == 302  # the admin redirects "does not exist" to its index
     assert response["Location"] == reverse("admin:index")
 
@@ -66,8 +77,14 @@ def test_saving_in_the_admin_stamps_the_operators_firm(login, members_a, firm_a,
 
     response = login(members_a["ops"]).post(
         reverse("admin:portfolios_custodian_add"),
-        {"code": "new-cust", "name": "New Custodian", "fee_per_trade": "1.00", "fee_bps": "0",
-         "spread_bps": "2", "adapter": "simulated"},
+        {
+            "code": "new-cust",
+            "name": "New Custodian",
+            "fee_per_trade": "1.00",
+            "fee_bps": "0",
+            "spread_bps": "2",
+            "adapter": "simulated",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     with firm_scope(firm_a):
@@ -78,28 +95,36 @@ def test_ops_see_but_cannot_change_the_firms_security_settings(login, members_a,
     """Ops could otherwise switch MFA off for the whole firm (issue 17, item 3)."""
     client = login(members_a["ops"])
     assert client.get(reverse("admin:firms_firm_change", args=[firm_a.pk])).status_code == 200
-    response = client.post(reverse("admin:firms_firm_change", args=[firm_a.pk]),
-                           {"name": "Alpha Advisors", "require_mfa_for_staff": "on", "brand_color": "#1f4e79"})
+    response = client.post(
+        reverse("admin:firms_firm_change", args=[firm_a.pk]),
+        {"name": "Alpha Advisors", "require_mfa_for_staff": "on", "brand_color": "#1f4e79"},
+    )
     assert response.status_code == 403
     with firm_scope(firm_a):
         firm_a.refresh_from_db()
     assert not firm_a.require_mfa_for_staff
 
 
-def test_a_firm_admin_can_require_mfa_for_their_firm_and_see_no_other_firm(login, members_a, firm_a, firm_b, books):
+def test_a_firm_admin_can_require_mfa_for_their_firm_and_see_no_other_firm(
+    login, members_a, firm_a, firm_b, books
+):
     client = login(members_a["firm_admin"])
     changelist = client.get(reverse("admin:firms_firm_changelist")).content.decode()
     assert "Alpha Advisors" in changelist and "Bravo Wealth" not in changelist
     assert client.get(reverse("admin:firms_firm_change", args=[firm_b.pk])).status_code == 302
-    response = client.post(reverse("admin:firms_firm_change", args=[firm_a.pk]),
-                           {"name": "Alpha Advisors", "require_mfa_for_staff": "on", "brand_color": "#1f4e79"})
+    response = client.post(
+        reverse("admin:firms_firm_change", args=[firm_a.pk]),
+        {"name": "Alpha Advisors", "require_mfa_for_staff": "on", "brand_color": "#1f4e79"},
+    )
     assert response.status_code == 302
     with firm_scope(firm_a):
         firm_a.refresh_from_db()
     assert firm_a.require_mfa_for_staff
     with firm_scope(firm_a):
         entry = AuditEntry.objects.filter(event="admin.changed").last()
-    assert entry.payload["model"] == "firms.firm" and entry.payload["changed"] == {"require_mfa_for_staff": True}
+    assert entry.payload["model"] == "firms.firm" and entry.payload["changed"] == {
+        "require_mfa_for_staff": True
+    }
 
 
 def test_ops_change_no_control_in_the_admin(login, members_a, firm_a, books):
@@ -114,39 +139,82 @@ def test_ops_change_no_control_in_the_admin(login, members_a, firm_a, books):
         compliance_rules_ensure_defaults(firm_id=firm_a.pk)
         drift_rules_ensure_defaults(firm_id=firm_a.pk)
         wash = ComplianceRule.objects.get(kind="wash_sale")
-        pair = SubstantiallyIdenticalPair.objects.create(firm=firm_a, security_a=books[0]["stock"], security_b=books[0]["bond"])
+        pair = SubstantiallyIdenticalPair.objects.create(
+            firm=firm_a, security_a=books[0]["stock"], security_b=books[0]["bond"]
+        )
         band = DriftRule.objects.order_by("pk").first()
     for role in ("ops", "firm_admin"):
         client = login(members_a[role])
-        assert client.post(reverse("admin:compliance_compliancerule_change", args=[wash.pk]),
-                           {"kind": "wash_sale", "severity": "block", "params": "{}"}).status_code == 403
-        assert client.post(reverse("admin:compliance_substantiallyidenticalpair_delete", args=[pair.pk]),
-                           {"post": "yes"}).status_code == 403
-        assert client.post(reverse("admin:reporting_tolerancewidening_add"),
-                           {"factor": "5", "start": "2026-01-01", "end": "2099-12-31", "reason": "x"}).status_code == 403
-        assert client.post(reverse("admin:drift_driftrule_change", args=[band.pk]), {"threshold_pp": "25"}).status_code == 403
+        assert (
+            client.post(
+                reverse("admin:compliance_compliancerule_change", args=[wash.pk]),
+                {"kind": "wash_sale", "severity": "block", "params": "{}"},
+            ).status_code
+            == 403
+        )
+        assert (
+            client.post(
+                reverse("admin:compliance_substantiallyidenticalpair_delete", args=[pair.pk]),
+                {"post": "yes"},
+            ).status_code
+            == 403
+        )
+        assert (
+            client.post(
+                reverse("admin:reporting_tolerancewidening_add"),
+                {"factor": "5", "start": "2026-01-01", "end": "2099-12-31", "reason": "x"},
+            ).status_code
+            == 403
+        )
+        assert (
+            client.post(
+                reverse("admin:drift_driftrule_change", args=[band.pk]), {"threshold_pp": "25"}
+            ).status_code
+            == 403
+        )
     with firm_scope(firm_a):
         assert ComplianceRule.objects.get(pk=wash.pk).enabled
         assert SubstantiallyIdenticalPair.objects.filter(pk=pair.pk).exists()
         assert DriftRule.objects.get(pk=band.pk).threshold_pp == band.threshold_pp
 
 
-def test_a_control_without_a_page_is_changed_by_a_firm_admin_only_and_audited(login, members_a, firm_a, books):
+def test_a_control_without_a_page_is_changed_by_a_firm_admin_only_and_audited(
+    login, members_a, firm_a, books
+):
     from drift.models import HarvestRule
 
-    data = {"segment": "", "enabled": "on", "min_loss_pct": "50", "min_loss_dollars": "100000", "swap_back": "on"}
-    assert login(members_a["ops"]).post(reverse("admin:drift_harvestrule_add"), data).status_code == 403
-    assert login(members_a["firm_admin"]).post(reverse("admin:drift_harvestrule_add"), data).status_code == 302
+    data = {
+        "segment": "",
+        "enabled": "on",
+        "min_loss_pct": "50",
+        "min_loss_dollars": "100000",
+        "swap_back": "on",
+    }
+    assert (
+        login(members_a["ops"]).post(reverse("admin:drift_harvestrule_add"), data).status_code
+        == 403
+    )
+    assert (
+        login(members_a["firm_admin"])
+        .post(reverse("admin:drift_harvestrule_add"), data)
+        .status_code
+        == 302
+    )
     with firm_scope(firm_a):
         rule = HarvestRule.objects.get()
         entry = AuditEntry.objects.filter(event="admin.added").last()
     assert entry.object_id == str(rule.pk) and entry.payload["model"] == "drift.harvestrule"
-    assert entry.payload["changed"]["min_loss_pct"] == "50" and entry.actor_id == members_a["firm_admin"].user_id
+    assert (
+        entry.payload["changed"]["min_loss_pct"] == "50"
+        and entry.actor_id == members_a["firm_admin"].user_id
+    )
 
 
 def test_ops_edits_of_the_book_are_audited(login, members_a, firm_a, books):
     account = books[0]["accounts"][0]
-    response = login(members_a["ops"]).post(reverse("admin:portfolios_account_delete", args=[account.pk]), {"post": "yes"})
+    response = login(members_a["ops"]).post(
+        reverse("admin:portfolios_account_delete", args=[account.pk]), {"post": "yes"}
+    )
     assert response.status_code == 302
     with firm_scope(firm_a):
         entry = AuditEntry.objects.get(event="admin.deleted")

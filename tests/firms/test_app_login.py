@@ -3,6 +3,7 @@
 The app logs in as its own role (DATABASE_APP_LOGIN): RESET ROLE returns to that login, SET ROLE
 to the owner is refused, and what the login may touch outside RLS holds nothing replayable
 (API tokens and session keys stored as hashes)."""
+
 import pytest
 from django.conf import settings
 from django.db import DatabaseError, connection, connections, transaction
@@ -36,13 +37,18 @@ def test_reset_role_returns_to_a_login_without_owner_powers(firm_a, firm_b):
     _sql("RESET ROLE")
     try:
         assert _sql("SELECT current_user")[0][0] == settings.DATABASE_APP_LOGIN
-        flags = _sql("SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = current_user")
+        flags = _sql(
+            "SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = current_user"
+        )
         assert flags == [(False, False, False, False)]
         assert _sql("SELECT pg_has_role(current_user, %s, 'MEMBER')", [OWNER]) == [(False,)]
         # No owner privilege: the audit triggers cannot be switched off, rows cannot be edited,
         # RLS cannot be turned off, and with no firm set no firm's rows are visible.
         for sql, error in [
-            ("ALTER TABLE firms_auditentry DISABLE TRIGGER audit_no_update_delete", "must be owner"),
+            (
+                "ALTER TABLE firms_auditentry DISABLE TRIGGER audit_no_update_delete",
+                "must be owner",
+            ),
             ("UPDATE firms_auditentry SET event = 'forged'", "permission denied"),
             ("ALTER TABLE firms_firm NO FORCE ROW LEVEL SECURITY", "must be owner"),
             ("CREATE TABLE stolen (id int)", "permission denied"),
@@ -79,7 +85,10 @@ def test_owner_role_works_on_the_owners_own_connection():
         with connection.cursor() as cur:
             cur.execute("SELECT session_user")
             assert cur.fetchone()[0] == OWNER
-    assert connection.alias == "default" and connections["default"].settings_dict["USER"] == settings.DATABASE_APP_LOGIN
+    assert (
+        connection.alias == "default"
+        and connections["default"].settings_dict["USER"] == settings.DATABASE_APP_LOGIN
+    )
 
 
 def test_api_tokens_are_stored_as_hashes_only(members_a):
@@ -87,7 +96,9 @@ def test_api_tokens_are_stored_as_hashes_only(members_a):
     key = api_token_create(user)
     rows = _sql("SELECT key_hash, prefix FROM firms_apitoken WHERE user_id = %s", [user.pk])
     assert len(rows) == 1 and key not in rows[0][0] and rows[0][1] == key[:8]
-    assert _sql("SELECT to_regclass('authtoken_token')") == [(None,)]  # DRF's plain-text table is gone
+    assert _sql("SELECT to_regclass('authtoken_token')") == [
+        (None,)
+    ]  # DRF's plain-text table is gone
     assert api_token_user(key) == user and api_token_user(key[:-1] + "x") is None
 
 
@@ -96,7 +107,10 @@ def test_session_rows_hold_no_cookie_key(client, members_a):
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
     stored = [r[0] for r in _sql("SELECT session_key FROM django_session")]
     assert stored and cookie not in stored
-    assert client.get("/").status_code in (200, 302) and client.get("/").wsgi_request.user.is_authenticated
+    assert (
+        client.get("/").status_code in (200, 302)
+        and client.get("/").wsgi_request.user.is_authenticated
+    )
 
 
 @pytest.mark.django_db(transaction=True, databases=["default", "owner"])
@@ -106,9 +120,14 @@ def test_the_migration_hashes_existing_drf_tokens_and_drops_their_table(members_
     migration = import_module("firms.migrations.0004_audit_heads_hmac_api_tokens")
     user = members_a["advisor"].user
     with owner_role(), connection.cursor() as cur:
-        cur.execute("CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, created timestamptz NOT NULL,"
-                    " user_id integer NOT NULL)")
-        cur.execute("INSERT INTO authtoken_token VALUES ('0123456789abcdef0123456789abcdef01234567', now(), %s)", [user.pk])
+        cur.execute(
+            "CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, created timestamptz NOT NULL,"
+            " user_id integer NOT NULL)"
+        )
+        cur.execute(
+            "INSERT INTO authtoken_token VALUES ('0123456789abcdef0123456789abcdef01234567', now(), %s)",
+            [user.pk],
+        )
         cur.execute(migration.TOKENS_HASHED)
         cur.execute("SELECT to_regclass('authtoken_token')")
         assert cur.fetchone()[0] is None

@@ -1,4 +1,5 @@
 """The audit log: append-only in the database, hash-chained, verifiable."""
+
 import threading
 
 import pytest
@@ -21,11 +22,14 @@ def test_entries_chain_each_to_the_previous_one(scoped):
     assert audit_verify(firm_id=scoped.pk).ok
 
 
-@pytest.mark.parametrize("sql", [
-    "UPDATE firms_auditentry SET event = 'forged'",
-    "DELETE FROM firms_auditentry",
-    "TRUNCATE firms_auditentry",
-])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE firms_auditentry SET event = 'forged'",
+        "DELETE FROM firms_auditentry",
+        "TRUNCATE firms_auditentry",
+    ],
+)
 def test_the_app_role_cannot_update_delete_or_truncate(scoped, sql):
     audit_record(firm_id=scoped.pk, event="test.keep")
     with pytest.raises(DatabaseError, match="permission denied"):
@@ -36,7 +40,9 @@ def test_the_app_role_cannot_update_delete_or_truncate(scoped, sql):
 
 # The owner works on its own connection (owner_role): these tests commit what it must see.
 @pytest.mark.django_db(transaction=True, databases=["default", "owner"])
-@pytest.mark.parametrize("sql", ["UPDATE firms_auditentry SET event = 'forged'", "DELETE FROM firms_auditentry"])
+@pytest.mark.parametrize(
+    "sql", ["UPDATE firms_auditentry SET event = 'forged'", "DELETE FROM firms_auditentry"]
+)
 def test_even_the_owner_is_refused_by_the_trigger(scoped, sql):
     audit_record(firm_id=scoped.pk, event="test.keep")
     with owner_role(), pytest.raises(DatabaseError, match="append-only"):
@@ -50,9 +56,13 @@ def test_verify_detects_an_entry_edited_behind_the_triggers(scoped, capsys):
         audit_record(firm_id=scoped.pk, event=f"test.{i}")
     target = AuditEntry.objects.get(event="test.1")
     with owner_role(), transaction.atomic(), connection.cursor() as cur:
-        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # flush the test transaction's deferred FK checks
+        cur.execute(
+            "SET CONSTRAINTS ALL IMMEDIATE"
+        )  # flush the test transaction's deferred FK checks
         cur.execute("ALTER TABLE firms_auditentry DISABLE TRIGGER audit_no_update_delete")
-        cur.execute("UPDATE firms_auditentry SET payload = '{\"forged\": true}' WHERE id = %s", [target.pk])
+        cur.execute(
+            "UPDATE firms_auditentry SET payload = '{\"forged\": true}' WHERE id = %s", [target.pk]
+        )
         cur.execute("ALTER TABLE firms_auditentry ENABLE TRIGGER audit_no_update_delete")
     report = audit_verify(firm_id=scoped.pk)
     assert (report.ok, report.broken_at) == (False, target.seq)
@@ -83,7 +93,9 @@ def test_concurrent_writers_leave_an_unbroken_chain(firm_a):
     assert errors == []
     with firm_scope(firm_a):
         report = audit_verify(firm_id=firm_a.pk)
-        assert report.ok and AuditEntry.objects.filter(event__startswith="test.thread").count() == 50
+        assert (
+            report.ok and AuditEntry.objects.filter(event__startswith="test.thread").count() == 50
+        )
 
 
 def test_chains_are_per_firm(firm_a, firm_b):

@@ -3,6 +3,7 @@
 The owner's attacks (as the owner login, triggers switched off): recompute every hash after an
 edit, downgrade keyed entries to plain SHA-256, drop the tail, truncate, forge a head. Each
 verified "intact" before; each is a break now (keyed hash + signed published heads)."""
+
 import hashlib
 import hmac
 import json
@@ -47,8 +48,10 @@ def _as_owner(firm, *statements, rehash=None):
                 for entry in AuditEntry.objects.filter(firm_id=firm.pk).order_by("seq"):
                     entry.prev_hash = prev
                     version, entry.hash = rehash(entry)
-                    cur.execute("UPDATE firms_auditentry SET prev_hash = %s, hash = %s, version = %s WHERE id = %s",
-                                [entry.prev_hash, entry.hash, version, entry.pk])
+                    cur.execute(
+                        "UPDATE firms_auditentry SET prev_hash = %s, hash = %s, version = %s WHERE id = %s",
+                        [entry.prev_hash, entry.hash, version, entry.pk],
+                    )
                     prev = entry.hash
         cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending key checks before the ALTER
         cur.execute("ALTER TABLE firms_auditentry ENABLE TRIGGER audit_no_update_delete")
@@ -59,7 +62,9 @@ def _plain_sha(entry):
 
 
 def _guessed_key(entry):
-    return 2, hmac.new(b"not-the-key", (entry.prev_hash + _canonical(entry)).encode(), hashlib.sha256).hexdigest()
+    return 2, hmac.new(
+        b"not-the-key", (entry.prev_hash + _canonical(entry)).encode(), hashlib.sha256
+    ).hexdigest()
 
 
 @pytest.mark.django_db
@@ -71,13 +76,23 @@ def test_new_entries_are_keyed_hmacs_not_plain_sha256(firm_a):
 
 
 @OWNER_DB
-@pytest.mark.parametrize("rehash", [_plain_sha, _guessed_key], ids=["downgraded-to-sha256", "rehashed-without-key"])
+@pytest.mark.parametrize(
+    "rehash", [_plain_sha, _guessed_key], ids=["downgraded-to-sha256", "rehashed-without-key"]
+)
 def test_an_edit_with_every_hash_recomputed_is_detected(firm_a, rehash):
     _chain(firm_a)
-    _as_owner(firm_a, ("UPDATE firms_auditentry SET payload = '{\"forged\": true}' WHERE firm_id = %s AND seq = 2",
-                       [firm_a.pk]), rehash=rehash)
+    _as_owner(
+        firm_a,
+        (
+            "UPDATE firms_auditentry SET payload = '{\"forged\": true}' WHERE firm_id = %s AND seq = 2",
+            [firm_a.pk],
+        ),
+        rehash=rehash,
+    )
     report = _verify(firm_a)
-    assert not report.ok and report.broken_at == 1  # the very first entry's hash is wrong without the key
+    assert (
+        not report.ok and report.broken_at == 1
+    )  # the very first entry's hash is wrong without the key
     with pytest.raises(CommandError, match="broken"):
         call_command("verify_audit", "--firm", firm_a.slug)
 
@@ -124,8 +139,14 @@ def test_a_forged_head_is_refused(firm_a):
     _chain(firm_a, 2)
     with firm_scope(firm_a):
         last = AuditEntry.objects.order_by("-seq").first()
-        AuditHead.objects.create(firm=firm_a, seq=last.seq, hash=last.hash, count=last.seq,
-                                 published_at="2026-12-01T00:00:00+00:00", signature="0" * 64)
+        AuditHead.objects.create(
+            firm=firm_a,
+            seq=last.seq,
+            hash=last.hash,
+            count=last.seq,
+            published_at="2026-12-01T00:00:00+00:00",
+            signature="0" * 64,
+        )
         report = audit_verify(firm_id=firm_a.pk)
     assert not report.ok and "bad signature" in report.reason
 
@@ -136,10 +157,20 @@ def test_heads_only_grow_and_are_append_only(firm_a):
     with firm_scope(firm_a):
         head = audit_head_publish(firm_id=firm_a.pk)
         with pytest.raises(DatabaseError, match="audit heads only grow"), transaction.atomic():
-            AuditHead.objects.create(firm=firm_a, seq=head["seq"] - 1, hash="x", count=1,
-                                     published_at=head["published_at"], signature="x")
+            AuditHead.objects.create(
+                firm=firm_a,
+                seq=head["seq"] - 1,
+                hash="x",
+                count=1,
+                published_at=head["published_at"],
+                signature="x",
+            )
         for sql in ("UPDATE firms_audithead SET count = 1", "DELETE FROM firms_audithead"):
-            with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic(), connection.cursor() as cur:
+            with (
+                pytest.raises(DatabaseError, match="permission denied"),
+                transaction.atomic(),
+                connection.cursor() as cur,
+            ):
                 cur.execute(sql)
         assert audit_head_publish(firm_id=firm_a.pk) == head  # nothing new: the same head
         assert AuditHead.objects.count() == 1
@@ -171,12 +202,20 @@ def test_a_legacy_sha256_chain_verifies_up_to_its_sealed_head_and_no_further(fir
     from importlib import import_module
 
     with owner_role():  # what migration 0005 does for every firm with version-1 entries
-        import_module("firms.migrations.0005_seal_legacy_audit_chains").seal(None, type("E", (), {"connection": connection}))
+        import_module("firms.migrations.0005_seal_legacy_audit_chains").seal(
+            None, type("E", (), {"connection": connection})
+        )
     _chain(firm_a, 2)
     report = _verify(firm_a)
     assert report.ok and report.entries == 5
     with firm_scope(firm_a):
-        assert list(AuditEntry.objects.order_by("seq").values_list("version", flat=True)) == [1, 1, 1, 2, 2]
+        assert list(AuditEntry.objects.order_by("seq").values_list("version", flat=True)) == [
+            1,
+            1,
+            1,
+            2,
+            2,
+        ]
     # Downgrading the keyed entries past the seal to plain SHA-256 is a break.
     _as_owner(firm_a, rehash=_plain_sha)
     report = _verify(firm_a)

@@ -1,4 +1,5 @@
 """Signing in through allauth: audit, rate limits, per-firm MFA, the admin's login."""
+
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
@@ -40,7 +41,9 @@ def test_failed_logins_are_audited_and_then_rate_limited(client, firm_a, members
         assert AuditEntry.objects.filter(event="auth.login_failed").count() == 5
 
 
-def test_a_firm_requiring_mfa_sends_staff_without_an_authenticator_to_set_one_up(login, firm_a, members_a):
+def test_a_firm_requiring_mfa_sends_staff_without_an_authenticator_to_set_one_up(
+    login, firm_a, members_a
+):
     with firm_scope(firm_a):
         firm_a.require_mfa_for_staff = True
         firm_a.save()
@@ -67,13 +70,23 @@ def _fail_ten_times_then_sign_in(client, members, forwarded_for_attacker, forwar
     from one client, then a colleague behind the same proxy signs in."""
     emails = [m.user.email for m in members.values()]
     for i in range(10):
-        client.post(reverse("account_login"), {"login": emails[i % len(emails)], "password": "wrong"},
-                    REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded_for_attacker)
-    return client.post(reverse("account_login"), {"login": members["advisor"].user.email, "password": PASSWORD},
-                       REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded_for_user)
+        client.post(
+            reverse("account_login"),
+            {"login": emails[i % len(emails)], "password": "wrong"},
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR=forwarded_for_attacker,
+        )
+    return client.post(
+        reverse("account_login"),
+        {"login": members["advisor"].user.email, "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR=forwarded_for_user,
+    )
 
 
-def test_behind_a_configured_proxy_one_clients_failures_do_not_lock_out_the_others(client, members_a, settings):
+def test_behind_a_configured_proxy_one_clients_failures_do_not_lock_out_the_others(
+    client, members_a, settings
+):
     """Issue 17 item 13: TRUSTED_PROXY_COUNT=1 → the throttle counts the forwarded client."""
     settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
     response = _fail_ten_times_then_sign_in(client, members_a, "203.0.113.7", "198.51.100.4")
@@ -84,10 +97,18 @@ def test_a_client_header_names_the_client_when_the_proxy_sets_one(client, member
     settings.ALLAUTH_TRUSTED_CLIENT_IP_HEADER = "X-Real-IP"
     emails = [m.user.email for m in members_a.values()]
     for i in range(10):
-        client.post(reverse("account_login"), {"login": emails[i % len(emails)], "password": "wrong"},
-                    REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP="203.0.113.7")
-    ok = client.post(reverse("account_login"), {"login": members_a["advisor"].user.email, "password": PASSWORD},
-                     REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP="198.51.100.4")
+        client.post(
+            reverse("account_login"),
+            {"login": emails[i % len(emails)], "password": "wrong"},
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_REAL_IP="203.0.113.7",
+        )
+    ok = client.post(
+        reverse("account_login"),
+        {"login": members_a["advisor"].user.email, "password": PASSWORD},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_REAL_IP="198.51.100.4",
+    )
     assert ok.status_code == 302
 
 
@@ -111,7 +132,9 @@ def test_a_token_api_call_works_when_the_firm_requires_mfa_for_staff(client, fir
     response = client.get("/api/book/accounts/", HTTP_AUTHORIZATION=f"Token {key}")
     assert response.status_code == 200
     client.force_login(members_a["ops"].user, backend="django.contrib.auth.backends.ModelBackend")
-    page = client.get(reverse("portfolios:accounts"))  # the same member's session still must set up MFA
+    page = client.get(
+        reverse("portfolios:accounts")
+    )  # the same member's session still must set up MFA
     assert page.status_code == 302 and page["Location"] == reverse("mfa_activate_totp")
 
 
@@ -123,7 +146,11 @@ def test_the_proxy_settings_come_from_the_environment():
     import sys
 
     env = {**os.environ, "TRUSTED_PROXY_COUNT": "2", "TRUSTED_CLIENT_IP_HEADER": "X-Real-IP"}
-    probe = ("import django, json; django.setup(); from django.conf import settings as s; "
-             "print(json.dumps([s.ALLAUTH_TRUSTED_PROXY_COUNT, s.ALLAUTH_TRUSTED_CLIENT_IP_HEADER]))")
-    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True).stdout
+    probe = (
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps([s.ALLAUTH_TRUSTED_PROXY_COUNT, s.ALLAUTH_TRUSTED_CLIENT_IP_HEADER]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True
+    ).stdout
     assert json.loads(out.strip().splitlines()[-1]) == [2, "X-Real-IP"]

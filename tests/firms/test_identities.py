@@ -2,7 +2,8 @@
 username); a client's portal user gets a username of its own, so a client email that is
 anybody's — another firm's staff, a colleague — neither fails (it gave a 500 that told whether
 the email existed anywhere), nor shows whether it is in use, nor squats it."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime, timezone
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -26,17 +27,21 @@ def _link_for_client_with_email(firm, email: str) -> str:
     checked(firm, value="50000.00", client_users=False)
     with firm_scope(firm):
         Client.objects.update(email=email)
-        approvals_start(firm_id=firm.pk, now=datetime.now(timezone.utc))
+        approvals_start(firm_id=firm.pk, now=datetime.now(UTC))
         approval = Approval.objects.get()
-        return portal_links_issue(approvals=[approval], now=datetime.now(timezone.utc))[approval.pk]
+        return portal_links_issue(approvals=[approval], now=datetime.now(UTC))[approval.pk]
 
 
 def _path(url: str) -> str:
     return "/" + url.split("/", 3)[3] if "://" in url else url
 
 
-@pytest.mark.parametrize("email", ["b-advisor@bravo.test", "a-ops@alpha.test", "nobody-yet@example.test"])
-def test_a_client_email_anybody_uses_opens_the_portal_like_any_other(client, firm_a, members_a, members_b, email, sent):
+@pytest.mark.parametrize(
+    "email", ["b-advisor@bravo.test", "a-ops@alpha.test", "nobody-yet@example.test"]
+)
+def test_a_client_email_anybody_uses_opens_the_portal_like_any_other(
+    client, firm_a, members_a, members_b, email, sent
+):
     url = _link_for_client_with_email(firm_a, email)
     response = client.get(_path(url))
     assert response.status_code == 302 and response["Location"].startswith("/portal/proposals/")
@@ -50,11 +55,15 @@ def test_a_client_email_anybody_uses_opens_the_portal_like_any_other(client, fir
     assert staff is None or staff.pk != user.pk
 
 
-def test_a_client_never_squats_an_email_a_firm_later_gives_to_staff(client, firm_a, firm_b, members_a, sent):
+def test_a_client_never_squats_an_email_a_firm_later_gives_to_staff(
+    client, firm_a, firm_b, members_a, sent
+):
     url = _link_for_client_with_email(firm_a, "newhire@bravo.test")
     assert client.get(_path(url)).status_code == 302
     with firm_scope(firm_b):
-        member = member_create(firm=firm_b, email="newhire@bravo.test", role=Role.ADVISOR, name="New Hire")
+        member = member_create(
+            firm=firm_b, email="newhire@bravo.test", role=Role.ADVISOR, name="New Hire"
+        )
     assert member.user.username == "newhire@bravo.test"
 
 

@@ -1,5 +1,6 @@
 """Advisory locks: every key named once in firms.locks, no accidental collision, and the trade
 batch and proposal building no longer wait on each other."""
+
 import re
 import threading
 from pathlib import Path
@@ -12,8 +13,21 @@ from firms import locks
 from trading.services.batch import firm_batch_lock
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["approvals", "compliance", "drift", "firms", "notifications", "portal", "portfolios", "reporting", "trading",
-        "rebalance_site", "bench", "loadtest", "scripts"]
+APPS = [
+    "approvals",
+    "compliance",
+    "drift",
+    "firms",
+    "notifications",
+    "portal",
+    "portfolios",
+    "reporting",
+    "trading",
+    "rebalance_site",
+    "bench",
+    "loadtest",
+    "scripts",
+]
 
 
 def test_every_lock_key_is_distinct():
@@ -28,7 +42,9 @@ def test_no_advisory_lock_is_taken_outside_the_locks_module_with_a_literal_key()
             if path == ROOT / "firms" / "locks.py":
                 continue
             text = path.read_text()
-            if "migrations" in path.parts:  # SQL in a migration names the key by number: it must be ours
+            if (
+                "migrations" in path.parts
+            ):  # SQL in a migration names the key by number: it must be ours
                 for key in re.findall(r"pg_advisory\w*\((\d+)", text):
                     assert int(key) in locks.KEYS.values(), f"{path}: unknown advisory key {key}"
             elif "pg_advisory" in text or re.search(r"_LOCK\w* = \d", text):
@@ -54,6 +70,7 @@ def _batch_lock_holder(firm_id):
         with firm_batch_lock(firm_id):
             held.set()
             release.wait(10)
+
     return hold
 
 

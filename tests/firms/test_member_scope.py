@@ -1,6 +1,7 @@
 """The request's membership, firm and firm scope, resolved in one round trip
 (firms.tenancy.member_scope): a changed or revoked membership counts from the next request,
 the connection's settings are the firm's during the request and cleared after it."""
+
 import pytest
 from django.db import connection
 from django.http import HttpResponse
@@ -16,7 +17,9 @@ pytestmark = pytest.mark.django_db
 
 def _settings() -> tuple[str, str]:
     with connection.cursor() as cur:
-        cur.execute("SELECT current_setting('app.firm_id', true), current_setting('app.user_id', true)")
+        cur.execute(
+            "SELECT current_setting('app.firm_id', true), current_setting('app.user_id', true)"
+        )
         return cur.fetchone()
 
 
@@ -33,11 +36,21 @@ def _in_request(user):
     return seen
 
 
-def test_the_request_runs_in_the_members_firm_and_the_connection_is_cleared_after(members_a, firm_a):
+def test_the_request_runs_in_the_members_firm_and_the_connection_is_cleared_after(
+    members_a, firm_a
+):
     member = members_a["advisor"]
     seen = _in_request(member.user)
-    assert seen["firm"].pk == firm_a.pk and seen["firm"].name == firm_a.name and seen["firm"].slug == firm_a.slug
-    assert (seen["membership"].pk, seen["membership"].role, seen["membership"].user_id) == (member.pk, Role.ADVISOR, member.user_id)
+    assert (
+        seen["firm"].pk == firm_a.pk
+        and seen["firm"].name == firm_a.name
+        and seen["firm"].slug == firm_a.slug
+    )
+    assert (seen["membership"].pk, seen["membership"].role, seen["membership"].user_id) == (
+        member.pk,
+        Role.ADVISOR,
+        member.user_id,
+    )
     assert seen["settings"] == (str(firm_a.pk), "")  # the firm's scope, not the user's
     assert _settings() == ("", "")
 
@@ -71,7 +84,11 @@ def test_a_changed_then_revoked_membership_counts_from_the_next_request(client, 
 
 def test_a_failed_request_still_clears_the_connection(members_a, firm_a):
     request = RequestFactory().get("/")
-    request.user, request.session, request.META["HTTP_AUTHORIZATION"] = members_a["ops"].user, {}, ""
+    request.user, request.session, request.META["HTTP_AUTHORIZATION"] = (
+        members_a["ops"].user,
+        {},
+        "",
+    )
 
     def get_response(req):
         raise RuntimeError("view failed")
@@ -81,7 +98,9 @@ def test_a_failed_request_still_clears_the_connection(members_a, firm_a):
     assert _settings() == ("", "")
 
 
-def test_a_request_handled_inside_another_scope_gets_its_members_firm_and_restores_the_outer_one(members_a, firm_a, firm_b):
+def test_a_request_handled_inside_another_scope_gets_its_members_firm_and_restores_the_outer_one(
+    members_a, firm_a, firm_b
+):
     with firm_scope(firm_b):
         seen = _in_request(members_a["advisor"].user)
         assert _settings() == (str(firm_b.pk), "")

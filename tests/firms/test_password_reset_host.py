@@ -1,6 +1,7 @@
 """Password-reset emails link to settings.SITE_URL, never to the request's Host (issue 17):
 a request with a forged Host (accepted by a permissive ALLOWED_HOSTS, as behind some load
 balancers) must not get a reset link for the attacker's host mailed to the victim."""
+
 import re
 
 import pytest
@@ -17,7 +18,9 @@ def test_the_reset_link_uses_site_url_whatever_the_host_header(client, members_a
     settings.SITE_URL = "https://app.rebalance.example"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     email = members_a["advisor"].user.email
-    response = client.post(reverse("account_reset_password"), {"email": email}, HTTP_HOST="evil.example")
+    response = client.post(
+        reverse("account_reset_password"), {"email": email}, HTTP_HOST="evil.example"
+    )
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     sent = mail.outbox[0]

@@ -1,4 +1,5 @@
 """Tenant isolation, the second lock: PostgreSQL row-level security as the app role."""
+
 import pytest
 from django.db import connection
 
@@ -18,9 +19,13 @@ def _count(table: str) -> int:
 
 def test_the_app_role_is_neither_superuser_nor_bypassrls_nor_owner(db):
     with connection.cursor() as cur:
-        cur.execute("SELECT current_user, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+        cur.execute(
+            "SELECT current_user, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
+        )
         user, is_super, bypass = cur.fetchone()
-        cur.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user")
+        cur.execute(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user"
+        )
         owned = cur.fetchone()[0]
     assert user == "rebalance_app"
     assert (is_super, bypass, owned) == (False, False, 0)
@@ -68,7 +73,8 @@ def test_a_write_into_another_firm_is_refused_by_the_database(two_books, firm_a,
     with firm_scope(firm_a), pytest.raises(DatabaseError, match="row-level security"):
         with transaction.atomic(), connection.cursor() as cur:
             cur.execute(
-                "UPDATE portfolios_account SET firm_id = %s WHERE firm_id = %s", [firm_b.pk, firm_a.pk]
+                "UPDATE portfolios_account SET firm_id = %s WHERE firm_id = %s",
+                [firm_b.pk, firm_a.pk],
             )
 
 

@@ -1,6 +1,7 @@
 """The RLS backstop (issue 10, item 2): with the application's scoping switched off inside a
 real request (raw SQL; ORM queries under scopes_disabled with no firm filter), PostgreSQL
 still returns nothing of firm B, for every role of firm A. Plus catalogue checks."""
+
 import pytest
 from django.apps import apps
 from django.db import connection
@@ -29,8 +30,13 @@ def _firm_ids_per_table() -> dict[str, set[int]]:
 def _unscoped_orm_firm_ids() -> dict[str, set[int]]:
     """What a careless view sees: every firm-owned model, no scope, no filter."""
     with scopes_disabled():
-        return {m._meta.label_lower: set(m._default_manager.values_list("firm_id", flat=True).distinct())
-                for m in apps.get_models() if issubclass(m, FirmOwned) and not m._meta.proxy}
+        return {
+            m._meta.label_lower: set(
+                m._default_manager.values_list("firm_id", flat=True).distinct()
+            )
+            for m in apps.get_models()
+            if issubclass(m, FirmOwned) and not m._meta.proxy
+        }
 
 
 def _in_request(user, view):
@@ -61,7 +67,9 @@ def test_raw_sql_inside_a_request_sees_only_the_members_firm(members_a, world, f
 
 
 @pytest.mark.parametrize("role", [r for r in Role.values if r != Role.CLIENT])
-def test_an_unscoped_unfiltered_orm_query_inside_a_request_sees_nothing_of_firm_b(members_a, world, firm_a, role):
+def test_an_unscoped_unfiltered_orm_query_inside_a_request_sees_nothing_of_firm_b(
+    members_a, world, firm_a, role
+):
     seen = _in_request(members_a[role].user, _unscoped_orm_firm_ids)
     assert {label: ids for label, ids in seen.items() if world.firm_id in ids} == {}
     assert seen["portfolios.account"] == {firm_a.pk} or seen["portfolios.account"] == set()
@@ -70,7 +78,13 @@ def test_an_unscoped_unfiltered_orm_query_inside_a_request_sees_nothing_of_firm_
 def test_firm_bs_own_rows_exist_so_the_backstop_is_meaningful(members_b, world, firm_b):
     seen = _in_request(members_b["ops"].user, _firm_ids_per_table)
     populated = {t for t, ids in seen.items() if ids == {firm_b.pk}}
-    assert {"portfolios_account", "drift_proposal", "approvals_approval", "trading_order", "firms_auditentry"} <= populated
+    assert {
+        "portfolios_account",
+        "drift_proposal",
+        "approvals_approval",
+        "trading_order",
+        "firms_auditentry",
+    } <= populated
 
 
 def test_a_request_with_no_member_sees_no_firm_rows_at_all(world):
@@ -80,16 +94,21 @@ def test_a_request_with_no_member_sees_no_firm_rows_at_all(world):
     assert {t: ids for t, ids in seen.items() if ids} == {}
 
 
-def test_the_connection_after_firm_as_request_sees_nothing_then_firm_b_sees_only_b(members_a, members_b, world, firm_a):
+def test_the_connection_after_firm_as_request_sees_nothing_then_firm_b_sees_only_b(
+    members_a, members_b, world, firm_a
+):
     _in_request(members_a["ops"].user, _firm_ids_per_table)
     pid = connection.connection.info.backend_pid
-    assert {t: ids for t, ids in _firm_ids_per_table().items() if ids} == {}  # between requests: nothing
+    assert {
+        t: ids for t, ids in _firm_ids_per_table().items() if ids
+    } == {}  # between requests: nothing
     seen_b = _in_request(members_b["ops"].user, _firm_ids_per_table)
     assert connection.connection.info.backend_pid == pid
     assert firm_a.pk not in set().union(*seen_b.values())
 
 
 # --- catalogue ---------------------------------------------------------------------------
+
 
 def test_every_table_with_a_firm_column_is_firm_owned_and_forces_rls(db):
     """A model holding firm_id that does not inherit FirmOwned would have no policy: catch it."""
@@ -98,15 +117,25 @@ def test_every_table_with_a_firm_column_is_firm_owned_and_forces_rls(db):
                        JOIN pg_namespace n ON n.oid = c.relnamespace
                        WHERE n.nspname = 'public' AND c.relkind = 'r' AND a.attname = 'firm_id' AND NOT a.attisdropped""")
         with_firm_column = {r[0] for r in cur.fetchall()}
-        cur.execute("""SELECT relname FROM pg_class WHERE relname = ANY(%s) AND relrowsecurity AND relforcerowsecurity""",
-                    [sorted(with_firm_column)])
+        cur.execute(
+            """SELECT relname FROM pg_class WHERE relname = ANY(%s) AND relrowsecurity AND relforcerowsecurity""",
+            [sorted(with_firm_column)],
+        )
         forced = {r[0] for r in cur.fetchall()}
-        cur.execute("SELECT tablename, qual, with_check FROM pg_policies WHERE schemaname = 'public' AND policyname = 'firm_isolation'")
+        cur.execute(
+            "SELECT tablename, qual, with_check FROM pg_policies WHERE schemaname = 'public' AND policyname = 'firm_isolation'"
+        )
         policies = {t: (q, w) for t, q, w in cur.fetchall()}
-    allowed_unforced = {"approvals_linkkey"}  # token → firm lookup before any scope (stores only hashes)
+    allowed_unforced = {
+        "approvals_linkkey"
+    }  # token → firm lookup before any scope (stores only hashes)
     assert with_firm_column - allowed_unforced <= set(firm_owned_tables())
     assert with_firm_column - forced - allowed_unforced == set()
-    assert all(q and w and "app_current_firm()" in q for t, (q, w) in policies.items() if t in with_firm_column)
+    assert all(
+        q and w and "app_current_firm()" in q
+        for t, (q, w) in policies.items()
+        if t in with_firm_column
+    )
 
 
 def test_the_app_role_inherits_no_privileged_role_and_owns_no_schema_object(db):
@@ -118,6 +147,8 @@ def test_the_app_role_inherits_no_privileged_role_and_owns_no_schema_object(db):
         cur.execute("""SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                        WHERE n.nspname = 'public' AND pg_get_userbyid(c.relowner) = current_user""")
         owned = cur.fetchone()[0]
-        cur.execute("SELECT has_table_privilege(current_user, 'firms_auditentry', 'UPDATE, DELETE, TRUNCATE')")
+        cur.execute(
+            "SELECT has_table_privilege(current_user, 'firms_auditentry', 'UPDATE, DELETE, TRUNCATE')"
+        )
         audit_writable = cur.fetchone()[0]
     assert (privileged_parents, owned, audit_writable) == (0, 0, False)

@@ -11,6 +11,7 @@ who asks, so account-level actions are refused to that advisor.
 
 The tables are checked for completeness against the URLconf, the OpenAPI schema and the admin
 registry: a new route, API operation or admin model without an entry fails this module."""
+
 import re
 from contextlib import contextmanager
 
@@ -30,8 +31,15 @@ from tests.firms.test_url_matrix import _api_name, _is_allauth, _named_patterns,
 
 pytestmark = pytest.mark.django_db
 
-ADV, SEN, COM, CCO, OPS, ADM, CLI = (Role.ADVISOR, Role.SENIOR_ADVISOR, Role.COMMITTEE_MEMBER, Role.COMPLIANCE_OFFICER,
-                                    Role.OPS, Role.FIRM_ADMIN, Role.CLIENT)
+ADV, SEN, COM, CCO, OPS, ADM, CLI = (
+    Role.ADVISOR,
+    Role.SENIOR_ADVISOR,
+    Role.COMMITTEE_MEMBER,
+    Role.COMPLIANCE_OFFICER,
+    Role.OPS,
+    Role.FIRM_ADMIN,
+    Role.CLIENT,
+)
 ROLES = list(Role.values)
 NOBODY: frozenset = frozenset()
 
@@ -57,7 +65,9 @@ PAGE_WRITES = {
     "compliance:rule_edit": roles(CCO, ADM),
     "notifications:template_edit": roles(ADM),  # advisors too when the firm allows it (off here)
     "notifications:template_preview": roles(ADM),
-    "approvals:step_decide": roles(SEN, ADM),  # the advisor's pre-approval step of a colleague's account
+    "approvals:step_decide": roles(
+        SEN, ADM
+    ),  # the advisor's pre-approval step of a colleague's account
     "approvals:rule_edit": roles(ADM),
     "approvals:settings": roles(ADM),
     "portal:approve": roles(CLI),  # the approval's own client
@@ -73,12 +83,37 @@ PAGE_WRITES = {
 }
 # Pages that write nothing whatever is posted (a POST by any role changes nothing).
 PAGE_READS = {
-    "home", "portfolios:accounts", "portfolios:account", "drift:drifted", "drift:account", "drift:harvests",
-    "drift:proposal", "drift:rules", "compliance:queue", "compliance:review", "compliance:rules", "notifications:templates",
-    "notifications:outbox", "notifications:message", "notifications:message_html", "approvals:queue",
-    "approvals:approval", "approvals:rules", "portal:home", "portal:link", "portal:proposal", "portal:signed_pdf",
-    "trading:home", "trading:batch", "trading:dry_run", "reporting:reports", "reporting:download_pdf",
-    "reporting:download_csv", "reporting:metrics", "reporting:threshold_review", "reporting:evidence_pack",
+    "home",
+    "portfolios:accounts",
+    "portfolios:account",
+    "drift:drifted",
+    "drift:account",
+    "drift:harvests",
+    "drift:proposal",
+    "drift:rules",
+    "compliance:queue",
+    "compliance:review",
+    "compliance:rules",
+    "notifications:templates",
+    "notifications:outbox",
+    "notifications:message",
+    "notifications:message_html",
+    "approvals:queue",
+    "approvals:approval",
+    "approvals:rules",
+    "portal:home",
+    "portal:link",
+    "portal:proposal",
+    "portal:signed_pdf",
+    "trading:home",
+    "trading:batch",
+    "trading:dry_run",
+    "reporting:reports",
+    "reporting:download_pdf",
+    "reporting:download_csv",
+    "reporting:metrics",
+    "reporting:threshold_review",
+    "reporting:evidence_pack",
 }
 # --- API: (route name, method) → roles that may call it --------------------------------------
 API_WRITES = {
@@ -97,37 +132,77 @@ ADMIN = {
     "firms.firm": (O_F, NOBODY, F, NOBODY),
     "firms.membership": (O_F, NOBODY, F, F),  # role grants: firms.services.membership_role_change
     "firms.auditentry": RECORD,
-    "portfolios.custodian": BOOK, "portfolios.security": BOOK, "portfolios.custodiansecurity": BOOK,
-    "portfolios.price": BOOK, "portfolios.household": BOOK, "portfolios.client": BOOK,
-    "portfolios.modelportfolio": BOOK, "portfolios.account": BOOK, "portfolios.position": BOOK,
-    "portfolios.taxlot": BOOK, "portfolios.transaction": BOOK, "portfolios.importrun": RECORD,
-    "drift.driftrule": RECORD, "drift.accountdriftsettings": CONTROL, "drift.harvestrule": CONTROL,
-    "drift.scanrun": RECORD, "drift.driftsnapshot": RECORD, "drift.proposal": RECORD, "drift.harvestopportunity": RECORD,
-    "compliance.compliancerule": RECORD, "compliance.substantiallyidenticalpair": RECORD,
-    "compliance.substitute": CONTROL, "compliance.checkresult": RECORD, "compliance.compliancereview": RECORD,
-    "notifications.outboundmessage": RECORD, "notifications.notificationtemplate": RECORD,
+    "portfolios.custodian": BOOK,
+    "portfolios.security": BOOK,
+    "portfolios.custodiansecurity": BOOK,
+    "portfolios.price": BOOK,
+    "portfolios.household": BOOK,
+    "portfolios.client": BOOK,
+    "portfolios.modelportfolio": BOOK,
+    "portfolios.account": BOOK,
+    "portfolios.position": BOOK,
+    "portfolios.taxlot": BOOK,
+    "portfolios.transaction": BOOK,
+    "portfolios.importrun": RECORD,
+    "drift.driftrule": RECORD,
+    "drift.accountdriftsettings": CONTROL,
+    "drift.harvestrule": CONTROL,
+    "drift.scanrun": RECORD,
+    "drift.driftsnapshot": RECORD,
+    "drift.proposal": RECORD,
+    "drift.harvestopportunity": RECORD,
+    "compliance.compliancerule": RECORD,
+    "compliance.substantiallyidenticalpair": RECORD,
+    "compliance.substitute": CONTROL,
+    "compliance.checkresult": RECORD,
+    "compliance.compliancereview": RECORD,
+    "notifications.outboundmessage": RECORD,
+    "notifications.notificationtemplate": RECORD,
     "notifications.notificationsettings": CONTROL,
-    "reporting.monthlyreport": (F, NOBODY, NOBODY, NOBODY), "reporting.tolerancewidening": RECORD,
-    "trading.tradingsettings": CONTROL, "trading.batch": RECORD, "trading.order": RECORD, "trading.blockorder": RECORD,
+    "reporting.monthlyreport": (F, NOBODY, NOBODY, NOBODY),
+    "reporting.tolerancewidening": RECORD,
+    "trading.tradingsettings": CONTROL,
+    "trading.batch": RECORD,
+    "trading.order": RECORD,
+    "trading.blockorder": RECORD,
     "trading.executionpause": RECORD,
 }
 # --- role grants: who may give a colleague (an advisor) which role ----------------------------
 STAFF = [r for r in ROLES if r != CLI]
 GRANTS = {actor: (frozenset(STAFF) if actor == ADM else NOBODY) for actor in ROLES}
-FORM = {"reason": "x", "decision": "approve", "note": "x", "scope": "firm", "name": "x", "post": "yes", "kind": "cash_raise",
-        "amount": "100", "typed_name": "x", "first": "VTI", "second": "BND", "factor": "2"}
+FORM = {
+    "reason": "x",
+    "decision": "approve",
+    "note": "x",
+    "scope": "firm",
+    "name": "x",
+    "post": "yes",
+    "kind": "cash_raise",
+    "amount": "100",
+    "typed_name": "x",
+    "first": "VTI",
+    "second": "BND",
+    "factor": "2",
+}
 
 
 # --- completeness ------------------------------------------------------------------------------
 
+
 def _page_names():
-    return {name for name, _p in _named_patterns() if not _is_allauth(name) and (":" in name or name == "home")}
+    return {
+        name
+        for name, _p in _named_patterns()
+        if not _is_allauth(name) and (":" in name or name == "home")
+    }
 
 
 def test_every_page_is_in_the_table_as_a_write_or_a_read():
     names = _page_names()
     assert names - set(PAGE_WRITES) - PAGE_READS == set(), "pages with no entry in the role matrix"
-    assert (set(PAGE_WRITES) | PAGE_READS) - names == set(), "entries for pages that no longer exist"
+    assert (set(PAGE_WRITES) | PAGE_READS) - names == set(), (
+        "entries for pages that no longer exist"
+    )
 
 
 def test_every_api_write_is_in_the_table():
@@ -141,18 +216,30 @@ def test_every_admin_model_is_in_the_table():
 
 # --- the world: firm A's book advised by a colleague, a member of every role -----------------
 
+
 @pytest.fixture
 def world(firm_a, members_a):
     with firm_scope(firm_a):
-        colleague = member_create(firm=firm_a, email="colleague@alpha.test", role=ADV, password=PASSWORD, name="Col League")
+        colleague = member_create(
+            firm=firm_a,
+            email="colleague@alpha.test",
+            role=ADV,
+            password=PASSWORD,
+            name="Col League",
+        )
     built = build_world(firm_a, {**members_a, ADV: colleague})
     from approvals.models import Approval
     from portal.sessions import client_user_ensure
 
     with firm_scope(firm_a):
-        approval = Approval.objects.select_related("proposal__account__client").get(pk=built.ids["portal:approve"])
+        approval = Approval.objects.select_related("proposal__account__client").get(
+            pk=built.ids["portal:approve"]
+        )
         client_user_ensure(client=approval.proposal.account.client)
-        built.members = {**members_a, CLI: Membership.objects.get(user=approval.proposal.account.client.user)}
+        built.members = {
+            **members_a,
+            CLI: Membership.objects.get(user=approval.proposal.account.client.user),
+        }
     return built
 
 
@@ -181,7 +268,11 @@ def _state(firm_id: int) -> dict:
     """The firm's fingerprint less its audit log and published chain heads: recording a read
     (an export, which also publishes the chain's head into the evidence pack) or a refused
     attempt is not a change of state."""
-    return {k: v for k, v in fingerprint(firm_id).items() if k not in ("firms_auditentry", "firms_audithead")}
+    return {
+        k: v
+        for k, v in fingerprint(firm_id).items()
+        if k not in ("firms_auditentry", "firms_audithead")
+    }
 
 
 def _outcomes(client, world, requests):
@@ -191,8 +282,12 @@ def _outcomes(client, world, requests):
         with undone():
             before = _state(world.firm_id)
             response = send(client)
-            out[label] = (_refused(response), _state(world.firm_id) != before, response.status_code,
-                          [str(m) for m in get_messages(response.wsgi_request)][:1])
+            out[label] = (
+                _refused(response),
+                _state(world.firm_id) != before,
+                response.status_code,
+                [str(m) for m in get_messages(response.wsgi_request)][:1],
+            )
     return out
 
 
@@ -201,15 +296,26 @@ def _mismatches(outcomes, expected_allowed: dict[str, bool]):
     for label, (refused, changed, status, messages) in outcomes.items():
         if expected_allowed[label] and refused:
             bad.append((label, "refused, expected allowed", status, messages))
-        if not expected_allowed[label] and (changed or not (refused or status in (200, 302, 400, 405, 409))):
-            bad.append((label, "changed something, expected refused" if changed else "odd answer", status, messages))
+        if not expected_allowed[label] and (
+            changed or not (refused or status in (200, 302, 400, 405, 409))
+        ):
+            bad.append(
+                (
+                    label,
+                    "changed something, expected refused" if changed else "odd answer",
+                    status,
+                    messages,
+                )
+            )
     return bad
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_write_by_every_role(login, world, role):
     client = login(world.members[role])
-    requests = [(name, lambda c, url=_url(name, world): c.post(url, FORM)) for name in sorted(PAGE_WRITES)]
+    requests = [
+        (name, lambda c, url=_url(name, world): c.post(url, FORM)) for name in sorted(PAGE_WRITES)
+    ]
     outcomes = _outcomes(client, world, requests)
     mismatches = _mismatches(outcomes, {name: role in PAGE_WRITES[name] for name in PAGE_WRITES})
     assert mismatches == [], "\n".join(map(str, mismatches))
@@ -221,8 +327,15 @@ def test_no_post_to_a_read_page_changes_anything(login, world, role):
     # Not posted to: the emailed link (GET only, signs in) and the report downloads (the world's
     # report row has no files; tests/reporting covers them).
     skip = {"portal:link", "reporting:download_pdf", "reporting:download_csv"}
-    requests = [(name, lambda c, url=_url(name, world): c.post(url, FORM)) for name in sorted(PAGE_READS - skip)]
-    changed = [label for label, (_r, changed, *_rest) in _outcomes(client, world, requests).items() if changed]
+    requests = [
+        (name, lambda c, url=_url(name, world): c.post(url, FORM))
+        for name in sorted(PAGE_READS - skip)
+    ]
+    changed = [
+        label
+        for label, (_r, changed, *_rest) in _outcomes(client, world, requests).items()
+        if changed
+    ]
     assert changed == []
 
 
@@ -235,7 +348,12 @@ def test_every_api_write_by_every_role(client, world, role):
     requests = []
     for (name, method), path in sorted(paths.items()):
         url = re.sub(r"\{[^}]+\}", str(world.ids.get(name, 0)), path)
-        requests.append(((name, method), lambda c, url=url, method=method: getattr(c, method)(url, {"reason": "x"}, **auth)))
+        requests.append(
+            (
+                (name, method),
+                lambda c, url=url, method=method: getattr(c, method)(url, {"reason": "x"}, **auth),
+            )
+        )
     outcomes = _outcomes(client, world, requests)
     mismatches = _mismatches(outcomes, {key: role in API_WRITES[key] for key in API_WRITES})
     assert mismatches == [], "\n".join(map(str, mismatches))
@@ -251,15 +369,27 @@ def _admin_requests(world):
             pk = world.firm_id
         yield (label, "view"), lambda c, info=info: c.get(reverse("admin:%s_%s_changelist" % info))
         yield (label, "add"), lambda c, info=info: c.post(reverse("admin:%s_%s_add" % info), {})
-        yield (label, "change"), lambda c, info=info, pk=pk: c.post(reverse("admin:%s_%s_change" % info, args=[pk]), {})
-        yield (label, "delete"), lambda c, info=info, pk=pk: c.post(reverse("admin:%s_%s_delete" % info, args=[pk]), {"post": "yes"})
+        yield (
+            (label, "change"),
+            lambda c, info=info, pk=pk: c.post(reverse("admin:%s_%s_change" % info, args=[pk]), {}),
+        )
+        yield (
+            (label, "delete"),
+            lambda c, info=info, pk=pk: c.post(
+                reverse("admin:%s_%s_delete" % info, args=[pk]), {"post": "yes"}
+            ),
+        )
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_admin_model_by_every_role_add_change_delete(login, world, role):
     client = login(world.members[role])
     outcomes = _outcomes(client, world, list(_admin_requests(world)))
-    expected = {(label, op): role in ADMIN[label][i] for label in ADMIN for i, op in enumerate(("view", "add", "change", "delete"))}
+    expected = {
+        (label, op): role in ADMIN[label][i]
+        for label in ADMIN
+        for i, op in enumerate(("view", "add", "change", "delete"))
+    }
     mismatches = _mismatches(outcomes, expected)
     assert mismatches == [], "\n".join(map(str, mismatches))
 
@@ -275,7 +405,11 @@ def test_role_grants_by_every_role(login, world, actor):
             client.post(url, {"role": role})
             with firm_scope(world.firm_id):
                 got = Membership.objects.get(pk=target.pk).role
-            assert (got == role) == (role in GRANTS[actor] or role == target.role), (actor, role, got)
+            assert (got == role) == (role in GRANTS[actor] or role == target.role), (
+                actor,
+                role,
+                got,
+            )
     own = reverse("admin:firms_membership_change", args=[world.members[actor].pk])
     with undone():
         client.post(own, {"role": ADM})

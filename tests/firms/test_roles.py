@@ -1,13 +1,19 @@
 """Issue 17, item 2: roles change only through firms.services.membership_role_change — a firm
 administrator, never their own role, never above their own, never client ↔ staff — audited,
 refusals too; ops get no role editing in the admin; removing a member likewise."""
+
 import pytest
 from django.urls import reverse
 
 from firms.audit import audit_verify
 from firms.models import AuditEntry, Membership
 from firms.roles import Role
-from firms.services import RoleChangeRefused, member_create, membership_remove, membership_role_change
+from firms.services import (
+    RoleChangeRefused,
+    member_create,
+    membership_remove,
+    membership_role_change,
+)
 from firms.tenancy import firm_scope
 from tests.conftest import PASSWORD
 
@@ -17,7 +23,13 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def a_client(firm_a):
     with firm_scope(firm_a):
-        return member_create(firm=firm_a, email="client@alpha.test", role=Role.CLIENT, password=PASSWORD, name="Cli Ent")
+        return member_create(
+            firm=firm_a,
+            email="client@alpha.test",
+            role=Role.CLIENT,
+            password=PASSWORD,
+            name="Cli Ent",
+        )
 
 
 def _role(firm, membership) -> str:
@@ -43,7 +55,9 @@ def test_ops_cannot_make_themselves_firm_admin_in_the_admin(login, firm_a, membe
     assert _role(firm_a, ops) == Role.OPS
 
 
-def test_ops_cannot_turn_a_client_into_a_compliance_officer_nor_remove_anyone(login, firm_a, members_a, a_client):
+def test_ops_cannot_turn_a_client_into_a_compliance_officer_nor_remove_anyone(
+    login, firm_a, members_a, a_client
+):
     client = login(members_a["ops"])
     assert client.post(_change_url(a_client), {"role": Role.COMPLIANCE_OFFICER}).status_code == 403
     assert _role(firm_a, a_client) == Role.CLIENT
@@ -54,12 +68,18 @@ def test_ops_cannot_turn_a_client_into_a_compliance_officer_nor_remove_anyone(lo
 
 def test_a_firm_admin_changes_a_role_in_the_admin_and_it_is_audited(login, firm_a, members_a):
     advisor = members_a["advisor"]
-    response = login(members_a["firm_admin"]).post(_change_url(advisor), {"role": Role.SENIOR_ADVISOR})
+    response = login(members_a["firm_admin"]).post(
+        _change_url(advisor), {"role": Role.SENIOR_ADVISOR}
+    )
     assert response.status_code == 302
     assert _role(firm_a, advisor) == Role.SENIOR_ADVISOR
     [entry] = _events(firm_a, "member.role_changed")
     assert entry.actor_id == members_a["firm_admin"].user_id and entry.object_id == str(advisor.pk)
-    assert entry.payload == {"email": advisor.user.email, "from": Role.ADVISOR, "to": Role.SENIOR_ADVISOR}
+    assert entry.payload == {
+        "email": advisor.user.email,
+        "from": Role.ADVISOR,
+        "to": Role.SENIOR_ADVISOR,
+    }
     with firm_scope(firm_a):
         assert audit_verify(firm_id=firm_a.pk).ok
 
@@ -70,15 +90,24 @@ def test_a_firm_admin_cannot_edit_their_own_role(login, firm_a, members_a):
     assert _role(firm_a, admin) == Role.FIRM_ADMIN
 
 
-def test_a_client_never_becomes_staff_and_the_refusal_is_shown_and_audited(login, firm_a, members_a, a_client):
-    response = login(members_a["firm_admin"]).post(_change_url(a_client), {"role": Role.COMPLIANCE_OFFICER})
+def test_a_client_never_becomes_staff_and_the_refusal_is_shown_and_audited(
+    login, firm_a, members_a, a_client
+):
+    response = login(members_a["firm_admin"]).post(
+        _change_url(a_client), {"role": Role.COMPLIANCE_OFFICER}
+    )
     assert response.status_code == 200 and "never becomes a staff role" in response.content.decode()
     assert _role(firm_a, a_client) == Role.CLIENT
     [entry] = _events(firm_a, "member.role_change_refused")
-    assert entry.payload["to"] == Role.COMPLIANCE_OFFICER and "never becomes" in entry.payload["refused"]
+    assert (
+        entry.payload["to"] == Role.COMPLIANCE_OFFICER
+        and "never becomes" in entry.payload["refused"]
+    )
 
 
-@pytest.mark.parametrize("actor_role", [r for r in Role.values if r not in (Role.FIRM_ADMIN, Role.CLIENT)])
+@pytest.mark.parametrize(
+    "actor_role", [r for r in Role.values if r not in (Role.FIRM_ADMIN, Role.CLIENT)]
+)
 def test_nobody_but_a_firm_admin_grants_any_role(firm_a, members_a, actor_role):
     target = members_a["advisor"] if actor_role != Role.ADVISOR else members_a["committee_member"]
     with firm_scope(firm_a):
@@ -99,7 +128,9 @@ def test_a_role_is_never_granted_above_the_granters_own(firm_a, members_a):
         services.ROLE_EDITORS = frozenset({Role.OPS})
         try:
             with pytest.raises(RoleChangeRefused, match="above your own"):
-                membership_role_change(actor=ops, membership=members_a["advisor"], role=Role.FIRM_ADMIN)
+                membership_role_change(
+                    actor=ops, membership=members_a["advisor"], role=Role.FIRM_ADMIN
+                )
             with pytest.raises(RoleChangeRefused, match="ranked above you"):
                 membership_role_change(actor=ops, membership=members_a["firm_admin"], role=Role.OPS)
         finally:
@@ -109,8 +140,18 @@ def test_a_role_is_never_granted_above_the_granters_own(firm_a, members_a):
 def test_removing_a_member_is_for_a_firm_admin_audited_and_never_oneself(login, firm_a, members_a):
     admin, advisor = members_a["firm_admin"], members_a["advisor"]
     client = login(admin)
-    assert client.post(reverse("admin:firms_membership_delete", args=[admin.pk]), {"post": "yes"}).status_code == 403
-    assert client.post(reverse("admin:firms_membership_delete", args=[advisor.pk]), {"post": "yes"}).status_code == 302
+    assert (
+        client.post(
+            reverse("admin:firms_membership_delete", args=[admin.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            reverse("admin:firms_membership_delete", args=[advisor.pk]), {"post": "yes"}
+        ).status_code
+        == 302
+    )
     with firm_scope(firm_a):
         assert not Membership.objects.filter(pk=advisor.pk).exists()
         with pytest.raises(RoleChangeRefused):

@@ -7,6 +7,7 @@ carrying one of firm B's markers (its name, account numbers, client and staff em
 change to firm B's rows. A new URL or API operation that takes an id and has no entry in
 tests/firms/isolation_world.py fails the coverage tests below. Figures are written to
 test-artifacts/reliability/isolation.json."""
+
 import json
 import re
 from pathlib import Path
@@ -35,6 +36,7 @@ def _write_figures():
 
 
 # --- coverage: nothing with an id escapes the matrix -------------------------------------
+
 
 def _named_patterns(resolver=None, prefix=""):
     for p in (resolver or get_resolver()).url_patterns:
@@ -83,10 +85,13 @@ def test_every_api_operation_with_an_id_is_in_the_matrix():
     missing = {_api_name(p) for p, _ in ops if "{" in p} - set(API)
     FIGURES["api_operations"] = len(ops)
     FIGURES["api_operations_missing"] = sorted(missing)
-    assert len(ops) > 10 and missing == set(), f"API operations with an id but no isolation entry: {sorted(missing)}"
+    assert len(ops) > 10 and missing == set(), (
+        f"API operations with an id but no isolation entry: {sorted(missing)}"
+    )
 
 
 # --- the world and the members ------------------------------------------------------------
+
 
 @pytest.fixture
 def world(firm_b, members_b):
@@ -101,7 +106,13 @@ def member_a(firm_a, members_a, request):
     from tests.factories import ClientFactory
 
     with firm_scope(firm_a):
-        member = member_create(firm=firm_a, email="a-client@alpha.test", role=Role.CLIENT, password=PASSWORD, name="A client")
+        member = member_create(
+            firm=firm_a,
+            email="a-client@alpha.test",
+            role=Role.CLIENT,
+            password=PASSWORD,
+            name="A client",
+        )
         ClientFactory(firm=firm_a, email="a-client@alpha.test", user=member.user)
         return member
 
@@ -114,7 +125,9 @@ class Tally:
 
     def check(self, label, response, ok_statuses=None, ok=None):
         self.requests += 1
-        markers = self.world.leaked(response.content) if not getattr(response, "streaming", False) else []
+        markers = (
+            self.world.leaked(response.content) if not getattr(response, "streaming", False) else []
+        )
         status_ok = ok(response) if ok else response.status_code in ok_statuses
         if markers or not status_ok:
             self.leaks.append((label, response.status_code, markers))
@@ -135,6 +148,7 @@ def _expected(url, role):
 
 # --- pages: every id URL, GET and POST, with firm B's id -----------------------------------
 
+
 @pytest.mark.parametrize("member_a", ROLES, indirect=True)
 def test_pages_with_firm_bs_ids_answer_404_and_change_nothing(login, member_a, world):
     before = fingerprint(world.firm_id)
@@ -143,7 +157,11 @@ def test_pages_with_firm_bs_ids_answer_404_and_change_nothing(login, member_a, w
         url = reverse(name, args=[object_id])
         expected = _expected(url, member_a.role)
         tally.check(f"GET {name}", client.get(url), expected)
-        tally.check(f"POST {name}", client.post(url, {"reason": "x", "decision": "approve", "note": "x"}), expected)
+        tally.check(
+            f"POST {name}",
+            client.post(url, {"reason": "x", "decision": "approve", "note": "x"}),
+            expected,
+        )
     assert fingerprint(world.firm_id) == before
     tally.finish()
 
@@ -164,6 +182,7 @@ def test_pages_without_ids_show_nothing_of_firm_b(login, member_a, world):
 
 # --- API: every operation in the OpenAPI schema, with a firm-A token ------------------------
 
+
 @pytest.mark.parametrize("member_a", ROLES, indirect=True)
 def test_every_api_operation_with_firm_bs_ids_answers_404(client, member_a, world):
     from firms.api_tokens import api_token_create
@@ -174,27 +193,36 @@ def test_every_api_operation_with_firm_bs_ids_answers_404(client, member_a, worl
     for path, method in _schema_operations():
         if "{" not in path:
             if method == "get":  # lists: firm A's token never lists firm B's rows
-                tally.check(f"GET {path}", client.get(path, **auth), ok=lambda r: r.status_code < 500)
+                tally.check(
+                    f"GET {path}", client.get(path, **auth), ok=lambda r: r.status_code < 500
+                )
             continue
         url = re.sub(r"\{[^}]+\}", str(world.ids[_api_name(path)]), path)
         body = {} if method == "get" else {"data": "{}", "content_type": "application/json"}
         response = getattr(client, method)(url, **body, **auth)
         # Clients are not API users (403); staff get 404 — firm B's object does not exist for them.
-        tally.check(f"{method.upper()} {path}", response, {404} if member_a.role in STAFF_ROLES else {403})
+        tally.check(
+            f"{method.upper()} {path}", response, {404} if member_a.role in STAFF_ROLES else {403}
+        )
     assert fingerprint(world.firm_id) == before
     tally.finish()
 
 
 # --- admin: every registered model's views, filters and autocomplete -------------------------
 
+
 def _admin_ok(role):
     """Ops roles: firm B's object "does not exist" (redirect to the admin index) or 404;
     everybody else is sent to the login page."""
+
     def ok(response):
         where = response.get("Location", "")
         if role in ADMIN_SITE_ROLES:
-            return response.status_code in (403, 404) or (response.status_code == 302 and where == reverse("admin:index"))
+            return response.status_code in (403, 404) or (
+                response.status_code == 302 and where == reverse("admin:index")
+            )
         return response.status_code == 302 and "login" in where
+
     return ok
 
 
@@ -214,37 +242,69 @@ def test_the_admin_never_shows_or_opens_firm_bs_rows(login, member_a, world):
     for model, model_admin in firm_admin_site._registry.items():
         info = (model._meta.app_label, model._meta.model_name)
         changelist = reverse("admin:%s_%s_changelist" % info)
-        sees = is_ops and member_a.role in getattr(model_admin, "view_roles", ADMIN_SITE_ROLES)  # e.g. monthly reports: firm admins only
-        tally.check(f"changelist {info}", client.get(changelist),
-                    ok=lambda r, sees=sees: r.status_code == 200 if sees else r.status_code == 403 if is_ops else ok(r))
+        sees = is_ops and member_a.role in getattr(
+            model_admin, "view_roles", ADMIN_SITE_ROLES
+        )  # e.g. monthly reports: firm admins only
+        tally.check(
+            f"changelist {info}",
+            client.get(changelist),
+            ok=lambda r, sees=sees: (
+                r.status_code == 200 if sees else r.status_code == 403 if is_ops else ok(r)
+            ),
+        )
         for spec, target in _relation_filters(model_admin):
-            if target in world.admin_ids:  # a list filter pointing at firm B's row lists nothing of B
+            if (
+                target in world.admin_ids
+            ):  # a list filter pointing at firm B's row lists nothing of B
                 url = f"{changelist}?{spec}__id__exact={world.admin_ids[target]}"
-                tally.check(f"filter {info} {spec}", client.get(url), ok=lambda r: r.status_code in (200, 302) if is_ops else ok(r))
+                tally.check(
+                    f"filter {info} {spec}",
+                    client.get(url),
+                    ok=lambda r: r.status_code in (200, 302) if is_ops else ok(r),
+                )
         if model._meta.label_lower in world.admin_ids:
             pk = world.admin_ids[model._meta.label_lower]
             for view in ("change", "delete", "history"):
                 url = reverse("admin:%s_%s_%s" % (*info, view), args=[pk])
                 tally.check(f"{view} {info}", client.get(url), ok=ok)
-            tally.check(f"POST delete {info}", client.post(reverse("admin:%s_%s_delete" % info, args=[pk]), {"post": "yes"}), ok=ok)
+            tally.check(
+                f"POST delete {info}",
+                client.post(reverse("admin:%s_%s_delete" % info, args=[pk]), {"post": "yes"}),
+                ok=ok,
+            )
         for field in model_admin.autocomplete_fields:
             target = model._meta.get_field(field).related_model._meta.label_lower
-            response = client.get(reverse("admin:autocomplete"), {"app_label": info[0], "model_name": info[1],
-                                                                   "field_name": field, "term": ""})
-            got = {int(r["id"]) for r in response.json()["results"]} if response.status_code == 200 else set()
-            tally.check(f"autocomplete {info} {field}", response,
-                        ok=lambda r, got=got, target=target: not (got & world.admin_all.get(target, set())) and r.status_code in (200, 403, 302))
+            response = client.get(
+                reverse("admin:autocomplete"),
+                {"app_label": info[0], "model_name": info[1], "field_name": field, "term": ""},
+            )
+            got = (
+                {int(r["id"]) for r in response.json()["results"]}
+                if response.status_code == 200
+                else set()
+            )
+            tally.check(
+                f"autocomplete {info} {field}",
+                response,
+                ok=lambda r, got=got, target=target: (
+                    not (got & world.admin_all.get(target, set()))
+                    and r.status_code in (200, 403, 302)
+                ),
+            )
     assert fingerprint(world.firm_id) == before
     tally.finish()
 
 
 # --- the emailed link: firm B's portal link opened by anyone signed in at firm A -------------
 
+
 @pytest.mark.parametrize("member_a", ROLES, indirect=True)
 def test_firm_bs_emailed_link_shows_nothing_to_firm_a(login, member_a, world):
     tally = Tally(world, "emailed_links")
     client = login(member_a)
-    tally.check("GET portal:link", client.get(reverse("portal:link", args=[world.link_token])), {403})
+    tally.check(
+        "GET portal:link", client.get(reverse("portal:link", args=[world.link_token])), {403}
+    )
     tally.check("GET portal:home after", client.get(reverse("portal:home")), {200, 403})
     tally.finish()
 
@@ -253,4 +313,9 @@ def test_the_markers_do_show_up_for_firm_bs_own_staff(login, members_b, world):
     """Control: the leak detector is live — firm B's own ops see B's markers where A saw none."""
     client = login(members_b["ops"])
     assert world.leaked(client.get(reverse("admin:portfolios_account_changelist")).content)
-    assert client.get(reverse("admin:portfolios_account_change", args=[world.admin_ids["portfolios.account"]])).status_code == 200
+    assert (
+        client.get(
+            reverse("admin:portfolios_account_change", args=[world.admin_ids["portfolios.account"]])
+        ).status_code
+        == 200
+    )

@@ -1,4 +1,5 @@
 """Notifications fixtures: a real proposal, a recorder for queued sends, a tiny SMTP server."""
+
 import socketserver
 import threading
 from datetime import date
@@ -59,8 +60,14 @@ class _SMTPHandler(socketserver.StreamRequestHandler):
             verb = raw[:4].upper()
             if verb == b"QUIT":
                 return self.reply("221 bye")
-            self.reply({b"EHLO": "250 test-smtp", b"HELO": "250 test-smtp", b"MAIL": self.server.mail_reply,
-                        b"DATA": "354 go ahead"}.get(verb, "250 OK"))
+            self.reply(
+                {
+                    b"EHLO": "250 test-smtp",
+                    b"HELO": "250 test-smtp",
+                    b"MAIL": self.server.mail_reply,
+                    b"DATA": "354 go ahead",
+                }.get(verb, "250 OK")
+            )
             data = verb == b"DATA"
 
 

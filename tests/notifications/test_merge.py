@@ -1,4 +1,5 @@
 """The merge-field language: every field renders, nothing else gets through."""
+
 from decimal import Decimal
 
 import pytest
@@ -36,7 +37,9 @@ def test_values_of_the_sample_read_as_a_client_expects():
     render = lambda f: merge_render("{{" + f + "}}", context, html=False)  # noqa: E731
     assert render("Client.Name") == "Pat Taxable"
     assert render("Account.Number") == "••••2345"
-    assert "12345" not in render("Account.Number") + merge_render("{{Account.Number}}", context, html=True)
+    assert "12345" not in render("Account.Number") + merge_render(
+        "{{Account.Number}}", context, html=True
+    )
     assert render("Firm.Name") == "Alpha Advisors"
     assert render("Advisor.Name") == "Sam Advisor"
     assert render("Approval.Deadline") == "Friday, December 4, 2026 at 4:00 PM EST"
@@ -46,7 +49,9 @@ def test_values_of_the_sample_read_as_a_client_expects():
 
 def test_tables_are_email_safe_html_with_inline_styles():
     html = merge_render("{{Rebalance.TradeList}}", ctx(), html=True)
-    assert html.startswith("<table") and 'style="' in html and "VTI" in html and "$121,485.00" in html
+    assert (
+        html.startswith("<table") and 'style="' in html and "VTI" in html and "$121,485.00" in html
+    )
     for forbidden in ("<script", "<svg", "class=", "<style"):
         assert forbidden not in html
 
@@ -66,16 +71,19 @@ def test_an_unknown_field_is_rejected_with_its_name_and_position():
     assert "{{Client.Nmae}}" in str(e) and "did you mean {{Client.Name}}" in str(e)
 
 
-@pytest.mark.parametrize("text, words", [
-    ("{% load static %}", "tags"),
-    ("{# secret #}", "tags"),
-    ("{{ Client.Name|upper }}", "Filters"),
-    ("{{Client.name.__class__}}", "attribute chains"),
-    ("{{settings.SECRET_KEY}}", "Unknown field"),
-    ("{{Client.Email}}", "Unknown field"),
-    ("{{Client.Name", "never closed"),
-    ("{{ request.META }}", "Unknown field"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("{% load static %}", "tags"),
+        ("{# secret #}", "tags"),
+        ("{{ Client.Name|upper }}", "Filters"),
+        ("{{Client.name.__class__}}", "attribute chains"),
+        ("{{settings.SECRET_KEY}}", "Unknown field"),
+        ("{{Client.Email}}", "Unknown field"),
+        ("{{Client.Name", "never closed"),
+        ("{{ request.META }}", "Unknown field"),
+    ],
+)
 def test_anything_but_a_documented_field_is_rejected(text, words):
     assert words in str(rejected(text))
 
@@ -89,13 +97,17 @@ def test_values_are_escaped_in_html_but_not_in_text():
     facts = Facts(firm_name="A & B <Advisors>", client_name='<script>alert("x")</script>')
     context = merge_context(facts)
     html = merge_render("{{Client.Name}} / {{Firm.Name}}", context, html=True)
-    assert "<script>" not in html and "&lt;script&gt;" in html and "A &amp; B &lt;Advisors&gt;" in html
+    assert (
+        "<script>" not in html and "&lt;script&gt;" in html and "A &amp; B &lt;Advisors&gt;" in html
+    )
     assert merge_render("{{Client.Name}}", context, html=False) == '<script>alert("x")</script>'
 
 
 def test_table_cells_are_escaped():
     table = Table(("Name",), (("<b>x</b>",),), (False,))
-    assert "&lt;b&gt;" in merge_render("{{Rebalance.TradeList}}", {"Rebalance.TradeList": table}, html=True)
+    assert "&lt;b&gt;" in merge_render(
+        "{{Rebalance.TradeList}}", {"Rebalance.TradeList": table}, html=True
+    )
 
 
 def test_a_model_object_in_the_context_is_refused():
@@ -111,8 +123,16 @@ def test_a_field_missing_from_the_context_renders_empty():
     assert merge_render("[{{Approval.Deadline}}]", {}, html=False) == "[]"
 
 
-@pytest.mark.parametrize("html", ['<script>x</script>', '<img src=x onerror="alert(1)">', '<svg></svg>',
-                                  '<a href="javascript:alert(1)">x</a>', '<iframe src="x"></iframe>'])
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<script>x</script>",
+        '<img src=x onerror="alert(1)">',
+        "<svg></svg>",
+        '<a href="javascript:alert(1)">x</a>',
+        '<iframe src="x"></iframe>',
+    ],
+)
 def test_markup_with_no_place_in_an_email_is_rejected(html):
     with pytest.raises(MergeSyntaxError, match="Not allowed in an email"):
         html_check(f"<p>ok</p>\n{html}")
@@ -124,10 +144,19 @@ def test_money_stays_decimal_to_the_cent():
     assert money(Decimal("1234.565")) == "$1,234.57" and money(Decimal("-5")) == "-$5.00"
 
 
-@pytest.mark.parametrize("html", ['<img/src/onerror=alert(1)>', '<a href="&#106;avascript:alert(1)">x</a>',
-                                  '<a href="jav&#x09;ascript:alert(1)">x</a>', '<a href=" JaVaScRiPt:alert(1)">x</a>',
-                                  '<p style="x" onmouseover="alert(1)">x</p>', '<math><mi xlink:href="javascript:1">x</mi></math>',
-                                  '<a href="data:text/html,<script>alert(1)</script>">x</a>', '<!-- <script> -->'])
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<img/src/onerror=alert(1)>",
+        '<a href="&#106;avascript:alert(1)">x</a>',
+        '<a href="jav&#x09;ascript:alert(1)">x</a>',
+        '<a href=" JaVaScRiPt:alert(1)">x</a>',
+        '<p style="x" onmouseover="alert(1)">x</p>',
+        '<math><mi xlink:href="javascript:1">x</mi></math>',
+        '<a href="data:text/html,<script>alert(1)</script>">x</a>',
+        "<!-- <script> -->",
+    ],
+)
 def test_the_allowlist_refuses_what_the_old_denylist_let_through(html):
     """Issue 17 item 12: the denylist missed these; the nh3 allowlist names each."""
     with pytest.raises(MergeSyntaxError, match="Not allowed in an email"):
@@ -146,9 +175,16 @@ def test_a_stored_template_that_predates_the_check_is_sanitised_when_rendered():
 
     from notifications.rendering import email_render
 
-    template = SimpleNamespace(subject="Hi", body_text="t", body_html=(
-        '<p>Hi</p><img/src/onerror=alert(1)><a href="&#106;avascript:alert(1)">x</a><script>alert(2)</script>'
-        '<p style="color:red;position:fixed">{{Client.Name}}</p>'))
-    html = email_render(template, {"Client.Name": "<b>Ann</b>"}, firm_name="F", brand_color="#123456").html
+    template = SimpleNamespace(
+        subject="Hi",
+        body_text="t",
+        body_html=(
+            '<p>Hi</p><img/src/onerror=alert(1)><a href="&#106;avascript:alert(1)">x</a><script>alert(2)</script>'
+            '<p style="color:red;position:fixed">{{Client.Name}}</p>'
+        ),
+    )
+    html = email_render(
+        template, {"Client.Name": "<b>Ann</b>"}, firm_name="F", brand_color="#123456"
+    ).html
     assert "onerror" not in html and "javascript" not in html.lower() and "alert(2)" not in html
     assert "&lt;b&gt;Ann&lt;/b&gt;" in html and "color:red" in html and "position" not in html

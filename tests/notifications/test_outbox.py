@@ -1,4 +1,5 @@
 """The outbox (R-NOTE-3): a row first, sent once, retried on temporary failures, never lost."""
+
 import threading
 from datetime import timedelta
 
@@ -7,22 +8,29 @@ from django.core import mail
 from django.db import connections
 from django.utils import timezone
 
+from firms.tenancy import firm_scope
 from notifications.choices import Kind
 from notifications.choices import MessageStatus as S
 from notifications.models import OutboundMessage
 from notifications.outbox import outbound_message_retry, outbound_message_send, outbox_sweep
 from notifications.services import notification_enqueue
-from firms.tenancy import firm_scope
 
 pytestmark = pytest.mark.django_db
 
 
 def enqueue(firm, proposal, kind=Kind.PROPOSAL, recipient=None):
-    return notification_enqueue(firm=firm, kind=kind, recipient=recipient or proposal.account.client.email,
-                                proposal=proposal, portal_path="/portal/proposals/abc/")
+    return notification_enqueue(
+        firm=firm,
+        kind=kind,
+        recipient=recipient or proposal.account.client.email,
+        proposal=proposal,
+        portal_path="/portal/proposals/abc/",
+    )
 
 
-def test_a_message_is_a_row_first_and_is_sent_after_commit(firm_a, proposal_a, queued, django_capture_on_commit_callbacks):
+def test_a_message_is_a_row_first_and_is_sent_after_commit(
+    firm_a, proposal_a, queued, django_capture_on_commit_callbacks
+):
     with firm_scope(firm_a), django_capture_on_commit_callbacks(execute=True):
         message = enqueue(firm_a, proposal_a)
         assert queued == []  # nothing is sent before the commit
@@ -46,7 +54,12 @@ def test_running_the_sender_twice_sends_one_email(firm_a, proposal_a, queued):
         assert outbound_message_send(message_id=message.pk) == "sent"
         assert outbound_message_send(message_id=message.pk) == "skipped"
         message.refresh_from_db()
-    assert len(mail.outbox) == 1 and message.status == S.SENT and message.sent_at and message.attempts == 1
+    assert (
+        len(mail.outbox) == 1
+        and message.status == S.SENT
+        and message.sent_at
+        and message.attempts == 1
+    )
     sent = mail.outbox[0]
     assert sent.to == [proposal_a.account.client.email]
     assert sent.alternatives[0][1] == "text/html" and "<table" in sent.alternatives[0][0]
@@ -56,13 +69,16 @@ def test_running_the_sender_twice_sends_one_email(firm_a, proposal_a, queued):
 def test_a_message_not_yet_due_is_not_sent(firm_a, proposal_a, queued):
     with firm_scope(firm_a):
         message = enqueue(firm_a, proposal_a)
-        OutboundMessage.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now() + timedelta(minutes=5))
+        OutboundMessage.objects.filter(pk=message.pk).update(
+            next_attempt_at=timezone.now() + timedelta(minutes=5)
+        )
         assert outbound_message_send(message_id=message.pk) == "skipped"
     assert mail.outbox == []
 
 
 def test_an_smtp_failure_leaves_it_queued_with_its_error_and_it_goes_out_once_the_server_is_back(
-        firm_a, proposal_a, queued, smtp_server, settings):
+    firm_a, proposal_a, queued, smtp_server, settings
+):
     settings.NOTIFICATIONS_RETRY_BASE_SECONDS = 60
     smtp_server.mail_reply = "451 4.3.0 Mail server temporarily unavailable"
     with firm_scope(firm_a):
@@ -81,13 +97,19 @@ def test_an_smtp_failure_leaves_it_queued_with_its_error_and_it_goes_out_once_th
     assert len(smtp_server.received) == 1 and b"Subject:" in smtp_server.received[0]
 
 
-def test_a_refused_connection_is_temporary_and_backs_off_exponentially(firm_a, proposal_a, queued, settings):
+def test_a_refused_connection_is_temporary_and_backs_off_exponentially(
+    firm_a, proposal_a, queued, settings
+):
     import socket
 
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    settings.EMAIL_BACKEND, settings.EMAIL_HOST, settings.EMAIL_PORT = "django.core.mail.backends.smtp.EmailBackend", "127.0.0.1", port
+    settings.EMAIL_BACKEND, settings.EMAIL_HOST, settings.EMAIL_PORT = (
+        "django.core.mail.backends.smtp.EmailBackend",
+        "127.0.0.1",
+        port,
+    )
     with firm_scope(firm_a):
         message = enqueue(firm_a, proposal_a)
         now, delays = timezone.now(), []
@@ -97,10 +119,14 @@ def test_a_refused_connection_is_temporary_and_backs_off_exponentially(firm_a, p
             delays.append(message.next_attempt_at - now)
             now = message.next_attempt_at
     assert "Connection" in message.last_error or "refused" in message.last_error.lower()
-    assert delays[1] >= 2 * delays[0] - timedelta(seconds=1) and delays[2] >= 2 * delays[1] - timedelta(seconds=1)
+    assert delays[1] >= 2 * delays[0] - timedelta(seconds=1) and delays[2] >= 2 * delays[
+        1
+    ] - timedelta(seconds=1)
 
 
-def test_a_permanent_failure_is_failed_visible_and_retryable(firm_a, proposal_a, queued, smtp_server):
+def test_a_permanent_failure_is_failed_visible_and_retryable(
+    firm_a, proposal_a, queued, smtp_server
+):
     smtp_server.mail_reply = "550 5.1.0 Sender rejected"
     with firm_scope(firm_a):
         message = enqueue(firm_a, proposal_a)
@@ -120,10 +146,14 @@ def test_a_message_stuck_in_sending_is_reclaimed_by_the_sweep(firm_a, proposal_a
     with firm_scope(firm_a):
         message = enqueue(firm_a, proposal_a)
         now = timezone.now()
-        OutboundMessage.objects.filter(pk=message.pk).update(status=S.SENDING, claimed_at=now - timedelta(seconds=599))
+        OutboundMessage.objects.filter(pk=message.pk).update(
+            status=S.SENDING, claimed_at=now - timedelta(seconds=599)
+        )
         assert outbox_sweep(now=now) == []  # its worker may still be sending
         assert outbox_sweep(now=now + timedelta(seconds=2)) == [message.pk]
-        assert outbound_message_send(message_id=message.pk, now=now + timedelta(seconds=2)) == "sent"
+        assert (
+            outbound_message_send(message_id=message.pk, now=now + timedelta(seconds=2)) == "sent"
+        )
     assert len(mail.outbox) == 1
 
 

@@ -7,6 +7,7 @@ service entry point; if a service's signature changes, only its row here changes
 Refusals are part of a firm's life (a client signing after the window closed, a cash raise
 on an account with an open version): an action that a service refuses with its own refusal
 exception is counted, never an error. Anything else raised is a bug and fails the run."""
+
 import csv
 import io
 import re
@@ -45,6 +46,7 @@ def attempt(world: World, name: str, call) -> object:
 
 # --- the fixed pipeline --------------------------------------------------------------------
 
+
 def stage_sweep(world: World, fw: FirmWorld, day, hh=9, mm=30):
     from approvals.sweep import approvals_sweep
 
@@ -70,12 +72,23 @@ def stage_close(world: World, fw: FirmWorld, day):
         world.stats["shocks"] += 1
     move = world.rng.choice([-1, 1]) * world.rng.uniform(0.06, 0.09) if shock else 0.0
     prev = previous_trading_day(day)
-    last = dict(pm.Price.objects.filter(date__lte=prev).order_by("security_id", "-date").distinct("security_id")
-                .values_list("security_id", "close"))
-    pm.Price.objects.bulk_create([
-        pm.Price(firm=fw.firm, security_id=sid, date=day,
-                 close=(close * Decimal(str(1 + move + world.rng.gauss(0, 0.012)))).quantize(TICK))
-        for sid, close in sorted(last.items())])
+    last = dict(
+        pm.Price.objects.filter(date__lte=prev)
+        .order_by("security_id", "-date")
+        .distinct("security_id")
+        .values_list("security_id", "close")
+    )
+    pm.Price.objects.bulk_create(
+        [
+            pm.Price(
+                firm=fw.firm,
+                security_id=sid,
+                date=day,
+                close=(close * Decimal(str(1 + move + world.rng.gauss(0, 0.012)))).quantize(TICK),
+            )
+            for sid, close in sorted(last.items())
+        ]
+    )
 
 
 def stage_scan(world: World, fw: FirmWorld, day):
@@ -111,11 +124,18 @@ def stage_route(world: World, fw: FirmWorld, day):
 
 # --- the random events of a day --------------------------------------------------------------
 
+
 def _pending(role: str):
     from approvals.models import Approval
 
-    return list(Approval.objects.filter(status=ApprovalStatus.PENDING, steps__role=role, steps__status=StepStatus.ACTIVE)
-                .select_related("proposal__account__client").order_by("pk").distinct())
+    return list(
+        Approval.objects.filter(
+            status=ApprovalStatus.PENDING, steps__role=role, steps__status=StepStatus.ACTIVE
+        )
+        .select_related("proposal__account__client")
+        .order_by("pk")
+        .distinct()
+    )
 
 
 def ev_client_decisions(world: World, fw: FirmWorld, day):
@@ -128,12 +148,28 @@ def ev_client_decisions(world: World, fw: FirmWorld, day):
         now = ny(day, world.rng.randint(10, 15), world.rng.randint(0, 59))
         user = fw.client_members[approval.proposal.account.client_id].user
         if draw < 0.6:
-            ev = Evidence(typed_name=approval.proposal.account.client.name, ip_address="203.0.113.7", user_agent="sim",
-                          auth_method="email_link", shown_hash=approval.content_hash)
-            attempt(world, "client_approve", lambda: approval_client_approve(approval_id=approval.pk, user=user, evidence=ev, now=now))
+            ev = Evidence(
+                typed_name=approval.proposal.account.client.name,
+                ip_address="203.0.113.7",
+                user_agent="sim",
+                auth_method="email_link",
+                shown_hash=approval.content_hash,
+            )
+            attempt(
+                world,
+                "client_approve",
+                lambda: approval_client_approve(
+                    approval_id=approval.pk, user=user, evidence=ev, now=now
+                ),
+            )
         elif draw < 0.75:
-            attempt(world, "client_decline",
-                    lambda: approval_client_decline(approval_id=approval.pk, user=user, reason="not now", now=now))
+            attempt(
+                world,
+                "client_decline",
+                lambda: approval_client_decline(
+                    approval_id=approval.pk, user=user, reason="not now", now=now
+                ),
+            )
         else:
             world.stats["client_silent"] += 1
 
@@ -143,15 +179,36 @@ def ev_staff_steps(world: World, fw: FirmWorld, day):
     from approvals.models import ApprovalStep
     from approvals.services import step_approve, step_decline
 
-    for role, member in ((StepRole.ADVISOR, fw.members[Role.ADVISOR]), (StepRole.SENIOR, fw.members[Role.SENIOR_ADVISOR])):
+    for role, member in (
+        (StepRole.ADVISOR, fw.members[Role.ADVISOR]),
+        (StepRole.SENIOR, fw.members[Role.SENIOR_ADVISOR]),
+    ):
         for approval in _pending(role):
             step = ApprovalStep.objects.get(approval=approval, role=role)
-            draw, now = world.rng.random(), ny(day, world.rng.randint(10, 15), world.rng.randint(0, 59))
+            draw, now = (
+                world.rng.random(),
+                ny(day, world.rng.randint(10, 15), world.rng.randint(0, 59)),
+            )
             if draw < 0.85:
-                attempt(world, "step_approve", lambda: step_approve(approval_id=approval.pk, step_id=step.pk, membership=member, now=now))
+                attempt(
+                    world,
+                    "step_approve",
+                    lambda: step_approve(
+                        approval_id=approval.pk, step_id=step.pk, membership=member, now=now
+                    ),
+                )
             elif draw < 0.88:
-                attempt(world, "step_decline", lambda: step_decline(approval_id=approval.pk, step_id=step.pk, membership=member,
-                                                                    now=now, comment="does not fit the plan"))
+                attempt(
+                    world,
+                    "step_decline",
+                    lambda: step_decline(
+                        approval_id=approval.pk,
+                        step_id=step.pk,
+                        membership=member,
+                        now=now,
+                        comment="does not fit the plan",
+                    ),
+                )
 
 
 def ev_officer_reviews(world: World, fw: FirmWorld, day):
@@ -160,14 +217,27 @@ def ev_officer_reviews(world: World, fw: FirmWorld, day):
     from compliance.services.review import review_override, review_reject
 
     officer = fw.members[Role.COMPLIANCE_OFFICER]
-    waiting = ComplianceReview.objects.filter(status__in=["flagged", "blocked"], proposal__status__in=["flagged", "blocked"])
+    waiting = ComplianceReview.objects.filter(
+        status__in=["flagged", "blocked"], proposal__status__in=["flagged", "blocked"]
+    )
     for review in waiting.select_related("proposal").order_by("pk"):
         draw = world.rng.random()
         if review.status == "flagged" and draw < 0.5:
-            attempt(world, "override", lambda: review_override(review=review, officer=officer,
-                                                                reason=f"client's instruction on file (sim {world.seed})"))
+            attempt(
+                world,
+                "override",
+                lambda: review_override(
+                    review=review,
+                    officer=officer,
+                    reason=f"client's instruction on file (sim {world.seed})",
+                ),
+            )
         elif draw < 0.7:
-            attempt(world, "reject", lambda: review_reject(review=review, officer=officer, reason="not suitable now"))
+            attempt(
+                world,
+                "reject",
+                lambda: review_reject(review=review, officer=officer, reason="not suitable now"),
+            )
 
 
 def _random_account(world: World, fw: FirmWorld):
@@ -179,7 +249,13 @@ def _account_with_approved(world: World, fw: FirmWorld):
     calls for cash, or the model changes, before the batch trades it)."""
     from drift.models import Proposal
 
-    approved = sorted(set(Proposal.objects.filter(status=ProposalStatus.APPROVED).values_list("account_id", flat=True)))
+    approved = sorted(
+        set(
+            Proposal.objects.filter(status=ProposalStatus.APPROVED).values_list(
+                "account_id", flat=True
+            )
+        )
+    )
     if approved and world.rng.random() < 0.5:
         return pm.Account.objects.get(pk=world.rng.choice(approved))
     return _random_account(world, fw)
@@ -191,8 +267,17 @@ def ev_cash_raise(world: World, fw: FirmWorld, day):
     account = _account_with_approved(world, fw)
     amount = money(world.rng.choice([2_000, 5_000, 12_000]))
     as_of = previous_trading_day(day)
-    attempt(world, "cash_raise", lambda: proposal_create_cash(account=account, kind=ProposalKind.CASH_RAISE, amount=amount,
-                                                              actor=fw.members[Role.ADVISOR], as_of=as_of))
+    attempt(
+        world,
+        "cash_raise",
+        lambda: proposal_create_cash(
+            account=account,
+            kind=ProposalKind.CASH_RAISE,
+            amount=amount,
+            actor=fw.members[Role.ADVISOR],
+            as_of=as_of,
+        ),
+    )
 
 
 def ev_cash_deploy(world: World, fw: FirmWorld, day):
@@ -200,10 +285,20 @@ def ev_cash_deploy(world: World, fw: FirmWorld, day):
 
     account = _random_account(world, fw)
     cash = fw.secs["CASH"]
-    pm.Position.objects.filter(account=account, security=cash).update(quantity=F("quantity") + Decimal("10000"))
-    attempt(world, "cash_deploy", lambda: proposal_create_cash(account=account, kind=ProposalKind.CASH_DEPLOY,
-                                                               amount=Decimal("10000.00"), actor=fw.members[Role.ADVISOR],
-                                                               as_of=previous_trading_day(day)))
+    pm.Position.objects.filter(account=account, security=cash).update(
+        quantity=F("quantity") + Decimal("10000")
+    )
+    attempt(
+        world,
+        "cash_deploy",
+        lambda: proposal_create_cash(
+            account=account,
+            kind=ProposalKind.CASH_DEPLOY,
+            amount=Decimal("10000.00"),
+            actor=fw.members[Role.ADVISOR],
+            as_of=previous_trading_day(day),
+        ),
+    )
 
 
 def ev_model_change(world: World, fw: FirmWorld, day):
@@ -212,9 +307,20 @@ def ev_model_change(world: World, fw: FirmWorld, day):
     name = world.rng.choice(sorted(fw.models))
     fw.alt_targets[name] = not fw.alt_targets[name]
     weights = (ALT_TARGETS if fw.alt_targets[name] else MODELS)[name]
-    targets = [{"asset_class": fw.secs[s].asset_class, "security_id": fw.secs[s].pk, "weight": Decimal(w)} for s, w in weights.items()]
-    attempt(world, "model_change", lambda: model_change_apply(model=fw.models[name], targets=targets, actor=fw.members[Role.ADVISOR],
-                                                              as_of=previous_trading_day(day)))
+    targets = [
+        {"asset_class": fw.secs[s].asset_class, "security_id": fw.secs[s].pk, "weight": Decimal(w)}
+        for s, w in weights.items()
+    ]
+    attempt(
+        world,
+        "model_change",
+        lambda: model_change_apply(
+            model=fw.models[name],
+            targets=targets,
+            actor=fw.members[Role.ADVISOR],
+            as_of=previous_trading_day(day),
+        ),
+    )
 
 
 def ev_import_transactions(world: World, fw: FirmWorld, day):
@@ -226,18 +332,47 @@ def ev_import_transactions(world: World, fw: FirmWorld, day):
     account = _random_account(world, fw)
     # Usually the household's most underweight fund: the one the rebalancer will want to buy.
     under = _most_underweight(account) if world.rng.random() < 0.7 else None
-    held = list(pm.Position.objects.filter(account=account, quantity__gt=0).exclude(security__security_type="cash")
-                .select_related("security").order_by("security_id"))
+    held = list(
+        pm.Position.objects.filter(account=account, quantity__gt=0)
+        .exclude(security__security_type="cash")
+        .select_related("security")
+        .order_by("security_id")
+    )
     if not held:
         return
     pos = next((p for p in held if p.security_id == under), None) or world.rng.choice(held)
-    on = previous_trading_day(day) if world.rng.random() < 0.7 else previous_trading_day(previous_trading_day(day))
-    price = pm.Price.objects.filter(security=pos.security, date__lte=on).order_by("-date").values_list("close", flat=True).first()
+    on = (
+        previous_trading_day(day)
+        if world.rng.random() < 0.7
+        else previous_trading_day(previous_trading_day(day))
+    )
+    price = (
+        pm.Price.objects.filter(security=pos.security, date__lte=on)
+        .order_by("-date")
+        .values_list("close", flat=True)
+        .first()
+    )
     qty = max(Decimal(1), (pos.quantity * Decimal("0.05")).quantize(Decimal("1")))
-    gain = money(-qty * price * Decimal(str(world.rng.uniform(0.03, 0.15)))) if world.rng.random() < 0.75 else money(qty * price * Decimal("0.04"))
-    rows = [[account.number, on.isoformat(), pos.security.symbol, "sell", str(qty), str(price), str(gain)]]
+    gain = (
+        money(-qty * price * Decimal(str(world.rng.uniform(0.03, 0.15))))
+        if world.rng.random() < 0.75
+        else money(qty * price * Decimal("0.04"))
+    )
+    rows = [
+        [
+            account.number,
+            on.isoformat(),
+            pos.security.symbol,
+            "sell",
+            str(qty),
+            str(price),
+            str(gain),
+        ]
+    ]
     if world.rng.random() < 0.3:
-        rows.append([account.number, on.isoformat(), pos.security.symbol, "buy", "1", str(price), ""])
+        rows.append(
+            [account.number, on.isoformat(), pos.security.symbol, "buy", "1", str(price), ""]
+        )
     out = io.StringIO()
     w = csv.writer(out)
     w.writerow(["account_number", "date", "symbol", "side", "quantity", "price", "realized_gain"])
@@ -246,8 +381,12 @@ def ev_import_transactions(world: World, fw: FirmWorld, day):
     # The sim runs inside one transaction: deliver what the import's commit would (the
     # compliance re-check of the household's proposals and the approvals it voids).
     with TestCase.captureOnCommitCallbacks(execute=True):
-        result = book_import(firm=fw.firm, files={"transactions": out.getvalue().encode()}, source="sim")
-    assert result.ok, f"seed {world.seed} {day}: the sim's own transactions file was refused: {result.errors}"
+        result = book_import(
+            firm=fw.firm, files={"transactions": out.getvalue().encode()}, source="sim"
+        )
+    assert result.ok, (
+        f"seed {world.seed} {day}: the sim's own transactions file was refused: {result.errors}"
+    )
     world.stats["imports"] += 1
     world.stats["imported_losses"] += int(gain < 0)
     for pk, side in pm.Transaction.objects.filter(pk__gt=before).values_list("pk", "side"):
@@ -258,7 +397,13 @@ def _most_underweight(account):
     """The model security with the largest shortfall against its target, at the last closes."""
     targets = {t.security_id: Decimal(t.weight) for t in account.model.targets.all()}
     held = dict(pm.Position.objects.filter(account=account).values_list("security_id", "quantity"))
-    close = {sid: pm.Price.objects.filter(security_id=sid).order_by("-date").values_list("close", flat=True).first() for sid in targets}
+    close = {
+        sid: pm.Price.objects.filter(security_id=sid)
+        .order_by("-date")
+        .values_list("close", flat=True)
+        .first()
+        for sid in targets
+    }
     values = {sid: held.get(sid, Decimal(0)) * (close[sid] or Decimal(0)) for sid in targets}
     total = sum(values.values()) or Decimal(1)
     return min(sorted(targets), key=lambda sid: values[sid] / total * 100 - targets[sid])
@@ -276,7 +421,13 @@ def _pause_target(world: World, fw: FirmWorld) -> dict:
 def ev_pause(world: World, fw: FirmWorld, day):
     from trading.services.control import execution_pause
 
-    attempt(world, "pause", lambda: execution_pause(by=fw.members[Role.SENIOR_ADVISOR], reason="market stress", **_pause_target(world, fw)))
+    attempt(
+        world,
+        "pause",
+        lambda: execution_pause(
+            by=fw.members[Role.SENIOR_ADVISOR], reason="market stress", **_pause_target(world, fw)
+        ),
+    )
 
 
 def ev_resume(world: World, fw: FirmWorld, day):
@@ -285,7 +436,11 @@ def ev_resume(world: World, fw: FirmWorld, day):
 
     for pause in ExecutionPause.objects.filter(resumed_at__isnull=True).order_by("pk"):
         if world.rng.random() < 0.5:
-            attempt(world, "resume", lambda: execution_resume(by=fw.members[Role.SENIOR_ADVISOR], pause=pause))
+            attempt(
+                world,
+                "resume",
+                lambda: execution_resume(by=fw.members[Role.SENIOR_ADVISOR], pause=pause),
+            )
 
 
 def ev_arm_mid_batch_pause(world: World, fw: FirmWorld, day):

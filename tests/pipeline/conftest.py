@@ -1,5 +1,6 @@
 """The long simulation (hundreds of seeds) runs only under `make reliability` (RELIABILITY=1);
 `make test` runs the short one."""
+
 import os
 
 import pytest
@@ -17,7 +18,9 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "heavy: long reliability loops, run by `make reliability` only")
+    config.addinivalue_line(
+        "markers", "heavy: long reliability loops, run by `make reliability` only"
+    )
 
 
 def run_seeds(blocker, seeds, days, start_for, after=None, each=None, **kw):
@@ -32,7 +35,9 @@ def run_seeds(blocker, seeds, days, start_for, after=None, each=None, **kw):
     with blocker.unblock():
         for seed in seeds:
             with transaction.atomic():
-                results.append(simulate(seed, start_for(seed), days, after=(after or {}).get(seed), **kw))
+                results.append(
+                    simulate(seed, start_for(seed), days, after=(after or {}).get(seed), **kw)
+                )
                 transaction.set_rollback(True)
             if each is not None:
                 each(results)

@@ -1,5 +1,6 @@
 """The seeded loop: build the world, run its trading days stage by stage (actions.DAY_STAGES),
 check the invariants after every day, and report the first day each one broke."""
+
 import copy
 import dataclasses
 import time
@@ -28,13 +29,17 @@ class SimResult:
     seconds: float
     # invariant -> (first day it broke, the first few violations that day)
     broken: dict = field(default_factory=dict)
-    refusals: dict = field(default_factory=dict)  # "action: message" -> times (the services' own refusals)
+    refusals: dict = field(
+        default_factory=dict
+    )  # "action: message" -> times (the services' own refusals)
     after: object = None  # what the caller's `after(world)` returned (run before the rollback)
 
     def report(self) -> str:
         lines = [f"seed {self.seed}, {len(self.days)} days from {self.days[0]}:"]
         for name, (day, found) in sorted(self.broken.items()):
-            lines.append(f"  {name} broke on {day} (day {self.days.index(day) + 1}): " + "; ".join(found[:3]))
+            lines.append(
+                f"  {name} broke on {day} (day {self.days.index(day) + 1}): " + "; ".join(found[:3])
+            )
         return "\n".join(lines)
 
 
@@ -54,18 +59,31 @@ def custodian_log(world: World):
     def fate(self, order):
         key = stable.get(order.client_order_id, order.client_order_id)
         report = original_fate(self, _renamed(order, key))
-        return dataclasses.replace(report, client_order_id=order.client_order_id,
-                                   exec_id=report.exec_id.replace(key, order.client_order_id))
+        return dataclasses.replace(
+            report,
+            client_order_id=order.client_order_id,
+            exec_id=report.exec_id.replace(key, order.client_order_id),
+        )
 
     def submit(self, tickets):
         for t in tickets:
             world.received.setdefault(t.client_order_id, timezone.now())
-            stable.setdefault(t.client_order_id, f"{slugs[self.custodian.firm_id]}:{world.day}:{t.symbol}:{t.side}:{len(stable)}")
+            stable.setdefault(
+                t.client_order_id,
+                f"{slugs[self.custodian.firm_id]}:{world.day}:{t.symbol}:{t.side}:{len(stable)}",
+            )
         acks = original(self, tickets)
         spec = world.pause_mid_batch.pop(self.custodian.firm_id, None)
         if spec is not None:
-            attempt(world, "mid_batch_pause", lambda: execution_pause(by=members[self.custodian.firm_id],
-                                                                      reason="market stress (thrown mid-batch)", **spec))
+            attempt(
+                world,
+                "mid_batch_pause",
+                lambda: execution_pause(
+                    by=members[self.custodian.firm_id],
+                    reason="market stress (thrown mid-batch)",
+                    **spec,
+                ),
+            )
         return acks
 
     SimulatedAdapter.submit, SimulatedAdapter._fate = submit, fate
@@ -119,14 +137,26 @@ def outcomes(world: World) -> dict:
     counts = Counter()
     for fw in world.firms:
         with firm_scope(fw.firm):
-            for prefix, qs in (("order", Order.objects), ("approval", Approval.objects), ("proposal", Proposal.objects)):
+            for prefix, qs in (
+                ("order", Order.objects),
+                ("approval", Approval.objects),
+                ("proposal", Proposal.objects),
+            ):
                 for status in qs.values_list("status", flat=True):
                     counts[f"{prefix}:{status}"] += 1
     return dict(counts)
 
 
-def simulate(seed: int, start: date, n_days: int, *, accounts_per_firm: int = 6, only=None, stop_at_first: bool = False,
-             after=None) -> SimResult:
+def simulate(
+    seed: int,
+    start: date,
+    n_days: int,
+    *,
+    accounts_per_firm: int = 6,
+    only=None,
+    stop_at_first: bool = False,
+    after=None,
+) -> SimResult:
     """Run `n_days` trading days from `start` (inside the caller's test transaction)."""
     t0 = time.perf_counter()
     world = build_world(seed, start, n_days, accounts_per_firm=accounts_per_firm)
@@ -141,6 +171,8 @@ def simulate(seed: int, start: date, n_days: int, *, accounts_per_firm: int = 6,
     result.stats = {**world.stats, **outcomes(world)}
     if after is not None:
         result.after = after(world)
-    result.refusals = {f"{name}: {message}": n for (name, message), n in world.refusals.most_common()}
+    result.refusals = {
+        f"{name}: {message}": n for (name, message), n in world.refusals.most_common()
+    }
     result.seconds = time.perf_counter() - t0
     return result

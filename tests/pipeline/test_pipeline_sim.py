@@ -6,6 +6,7 @@ custodian that part-fills and rejects. After every day the invariants of
 tests/pipeline/invariants.py are checked from the database; each is its own test here.
 
 The long run (hundreds of seeds) is test_pipeline_long.py, under `make reliability`."""
+
 from datetime import date, timedelta
 
 import pytest
@@ -17,7 +18,11 @@ from .invariants import INVARIANTS
 # pytest-django set up the test database for them.
 pytestmark = pytest.mark.django_db
 
-SEEDS = [1, 2, 4]  # seed 4: with the re-check on import, seeds 1-2 alone no longer draw a client decline
+SEEDS = [
+    1,
+    2,
+    4,
+]  # seed 4: with the re-check on import, seeds 1-2 alone no longer draw a client decline
 DAYS = 8
 
 # Invariants today's code breaks (issue 16): the fixes are on other branches. strict=False so
@@ -37,7 +42,11 @@ def short_run(django_db_setup, django_db_blocker):
 
 
 def _xfail(name):
-    return pytest.param(name, marks=pytest.mark.xfail(strict=False, reason=KNOWN[name])) if name in KNOWN else name
+    return (
+        pytest.param(name, marks=pytest.mark.xfail(strict=False, reason=KNOWN[name]))
+        if name in KNOWN
+        else name
+    )
 
 
 @pytest.mark.parametrize("invariant", [_xfail(name) for name in INVARIANTS])
@@ -53,12 +62,32 @@ def test_the_run_exercises_every_stage(short_run):
     for r in short_run:
         for k, v in r.stats.items():
             total[k] = total.get(k, 0) + v
-    needed = ["batch", "scan_proposals", "routed", "client_approve", "client_decline", "client_silent", "step_approve",
-              "imports", "cash_raise", "model_change", "pause", "resume", "mid_batch_pause", "order:filled",
-              "order:partially_filled", "order:rejected", "approval:expired", "approval:approved", "proposal:executed"]
+    needed = [
+        "batch",
+        "scan_proposals",
+        "routed",
+        "client_approve",
+        "client_decline",
+        "client_silent",
+        "step_approve",
+        "imports",
+        "cash_raise",
+        "model_change",
+        "pause",
+        "resume",
+        "mid_batch_pause",
+        "order:filled",
+        "order:partially_filled",
+        "order:rejected",
+        "approval:expired",
+        "approval:approved",
+        "proposal:executed",
+    ]
     missing = [k for k in needed if not total.get(k)]
     assert not missing, f"never happened in the short run: {missing}; counts: {total}"
-    assert total.get("escalated") or total.get("approval:pending"), "the escalate policy never acted"
+    assert total.get("escalated") or total.get("approval:pending"), (
+        "the escalate policy never acted"
+    )
 
 
 TAMPERED = {"audit_chain", "nothing_sent_while_paused", "approvals_end_once"}
@@ -81,14 +110,24 @@ def tamper(world):
     fw, block = _sent_block(world, BlockOrder, firm_scope)
     with firm_scope(fw.firm):
         pause = execution_pause(by=fw.members["senior_advisor"], scope="firm", reason="tamper")
-        ExecutionPause.objects.filter(pk=pause.pk).update(paused_at=world.received[block.client_order_id])
+        ExecutionPause.objects.filter(pk=pause.pk).update(
+            paused_at=world.received[block.client_order_id]
+        )
         Approval.objects.filter(pk=Approval.objects.order_by("pk").values("pk")[:1]).update(
-            status="pending", deadline=ny(last, 9), escalated_at=None)
+            status="pending", deadline=ny(last, 9), escalated_at=None
+        )
         # A forged entry appended through the application's own connection (what SQL injected
         # into the app could do): it links to the head but its hash is not the keyed one.
         head = AuditEntry.objects.order_by("-seq").first()
-        AuditEntry.objects.create(firm_id=fw.firm.pk, seq=head.seq + 1, created_at=head.created_at, event="forged",
-                                  payload={"forged": True}, prev_hash=head.hash, hash="f" * 64)
+        AuditEntry.objects.create(
+            firm_id=fw.firm.pk,
+            seq=head.seq + 1,
+            created_at=head.created_at,
+            event="forged",
+            payload={"forged": True},
+            prev_hash=head.hash,
+            hash="f" * 64,
+        )
     return {"clean": clean, "tampered": set(check_day(world, last, only=TAMPERED))}
 
 
@@ -96,7 +135,11 @@ def _sent_block(world, BlockOrder, firm_scope):
     """A firm and one of its blocks the custodian received."""
     for fw in world.firms:
         with firm_scope(fw.firm):
-            block = BlockOrder.objects.filter(client_order_id__in=list(world.received)).order_by("pk").first()
+            block = (
+                BlockOrder.objects.filter(client_order_id__in=list(world.received))
+                .order_by("pk")
+                .first()
+            )
         if block is not None:
             return fw, block
     raise AssertionError("the run sent no block")

@@ -10,7 +10,15 @@ from portfolios.importer import KINDS, book_import
 from tests.factories import CustodianFactory
 
 GOOD = Path(__file__).parent / "data" / "good"
-GOOD_COUNTS = {"securities": 4, "prices": 5, "models": 5, "accounts": 3, "positions": 6, "lots": 6, "transactions": 3}
+GOOD_COUNTS = {
+    "securities": 4,
+    "prices": 5,
+    "models": 5,
+    "accounts": 3,
+    "positions": 6,
+    "lots": 6,
+    "transactions": 3,
+}
 BOOK_MODELS = (
     m.Security,
     m.Price,

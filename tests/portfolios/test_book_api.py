@@ -1,7 +1,8 @@
 """The book's REST API: token per firm, scoped, documented."""
-import pytest
-from firms.api_tokens import api_token_create
 
+import pytest
+
+from firms.api_tokens import api_token_create
 from firms.tenancy import firm_scope
 from tests.factories import make_book
 
@@ -32,7 +33,9 @@ def test_a_firm_token_lists_only_that_firms_accounts(client, members_a, books):
 
 def test_a_firm_token_gets_404_for_another_firms_account(client, members_a, books):
     _, b = books
-    response = _token_client(client, members_a["ops"]).get(f"/api/book/accounts/{b['accounts'][0].pk}/")
+    response = _token_client(client, members_a["ops"]).get(
+        f"/api/book/accounts/{b['accounts'][0].pk}/"
+    )
     assert response.status_code == 404
 
 
@@ -41,7 +44,9 @@ def test_without_a_token_the_api_refuses(client, books):
 
 
 def test_a_bad_date_filter_is_a_clear_400(client, members_a, books):
-    response = _token_client(client, members_a["ops"]).get("/api/book/prices/", {"date": "2026-02-30"})
+    response = _token_client(client, members_a["ops"]).get(
+        "/api/book/prices/", {"date": "2026-02-30"}
+    )
     assert response.status_code == 400 and "is not a date" in response.json()["date"]
 
 

@@ -52,14 +52,22 @@ def test_a_full_good_upload_writes_every_kind_with_exact_decimals(ready_a, membe
             True,
         )
         assert m.Security.objects.get(symbol="AAPL").diversified is False
-        assert m.Price.objects.get(security__symbol="BND", date=date(2024, 11, 20)).close == Decimal("72.335")
+        assert m.Price.objects.get(
+            security__symbol="BND", date=date(2024, 11, 20)
+        ).close == Decimal("72.335")
         growth = m.ModelPortfolio.objects.get(name="Growth 80/20")
-        assert {(t.security.symbol, t.asset_class, t.weight) for t in growth.targets.select_related("security")} == {
+        assert {
+            (t.security.symbol, t.asset_class, t.weight)
+            for t in growth.targets.select_related("security")
+        } == {
             ("VTI", "us_equity", Decimal("50")),
             ("VXUS", "intl_equity", Decimal("30")),
             ("BND", "fixed_income", Decimal("20")),
         }
-        a1001, a1002 = m.Account.objects.get(number="A-1001"), m.Account.objects.get(number="A-1002")
+        a1001, a1002 = (
+            m.Account.objects.get(number="A-1001"),
+            m.Account.objects.get(number="A-1002"),
+        )
         assert a1001.client_id == a1002.client_id and a1001.client.email == "jane@example.test"
         assert a1001.advisor_id == members_a["advisor"].pk and a1002.advisor_id is None
         assert (a1002.registration, a1002.tax_status, a1002.custodian.code, a1002.model_id) == (
@@ -72,19 +80,32 @@ def test_a_full_good_upload_writes_every_kind_with_exact_decimals(ready_a, membe
         lot = m.TaxLot.objects.get(account=a1001, acquired_on=date(2024, 6, 3))
         assert (lot.quantity, lot.cost_basis) == (Decimal("20"), Decimal("5400.50"))
         txn = m.Transaction.objects.get(account=a1001, side="buy")
-        assert (txn.date, txn.quantity, txn.price) == (date(2024, 6, 3), Decimal("20"), Decimal("270.025"))
+        assert (txn.date, txn.quantity, txn.price) == (
+            date(2024, 6, 3),
+            Decimal("20"),
+            Decimal("270.025"),
+        )
 
 
 # (file kind, line to replace (1 = header; one past the end appends), new line) → (row, column, message)
 BAD_ROWS = {
-    "negative quantity": (("positions", 3, "A-1001,VXUS,-5"), (3, "quantity", "quantity must not be negative, got -5")),
+    "negative quantity": (
+        ("positions", 3, "A-1001,VXUS,-5"),
+        (3, "quantity", "quantity must not be negative, got -5"),
+    ),
     "unknown symbol": (("prices", 4, "2024-11-20,XYZ,10"), (4, "symbol", 'unknown symbol "XYZ"')),
-    "non-numeric price": (("prices", 2, "2024-11-20,VTI,abc"), (2, "close", '"abc" is not a number')),
+    "non-numeric price": (
+        ("prices", 2, "2024-11-20,VTI,abc"),
+        (2, "close", '"abc" is not a number'),
+    ),
     "impossible date": (
         ("transactions", 2, "A-1001,2026-02-30,VTI,buy,20,270"),
         (2, "date", '"2026-02-30" is not a date (YYYY-MM-DD)'),
     ),
-    "duplicate row": (("prices", 7, "2024-11-20,VTI,299"), (7, "date, symbol", "duplicate of row 2")),
+    "duplicate row": (
+        ("prices", 7, "2024-11-20,VTI,299"),
+        (7, "date, symbol", "duplicate of row 2"),
+    ),
     "duplicate transaction": (
         ("transactions", 5, "A-1001,2024-06-03,VTI,buy,20,270.025"),
         (5, "", "duplicate of row 2"),
@@ -122,7 +143,11 @@ BAD_ROWS = {
         (2, "advisor_email", 'unknown advisor email "nobody@alpha.test"'),
     ),
     "unknown model": (
-        ("accounts", 3, "A-1002,Jane Doe,jane@example.test,,ira,tax_advantaged,schwab,growth,growth,Aggressive"),
+        (
+            "accounts",
+            3,
+            "A-1002,Jane Doe,jane@example.test,,ira,tax_advantaged,schwab,growth,growth,Aggressive",
+        ),
         (3, "model", 'unknown model "Aggressive"'),
     ),
     "bad choice": (
@@ -138,18 +163,28 @@ BAD_ROWS = {
         (2, "cost_basis", '"21000.005" has more than 2 decimal places'),
     ),
     "IRA marked taxable": (
-        ("accounts", 3, "A-1002,Jane Doe,jane@example.test,,ira,taxable,schwab,growth,growth,Growth 80/20"),
+        (
+            "accounts",
+            3,
+            "A-1002,Jane Doe,jane@example.test,,ira,taxable,schwab,growth,growth,Growth 80/20",
+        ),
         (3, "tax_status", 'a Traditional IRA account must be tax-advantaged, not "taxable"'),
     ),
     "two names for one client": (
-        ("accounts", 3, "A-1002,Janet Doe,jane@example.test,,ira,tax_advantaged,schwab,growth,growth,Growth 80/20"),
+        (
+            "accounts",
+            3,
+            "A-1002,Janet Doe,jane@example.test,,ira,tax_advantaged,schwab,growth,growth,Growth 80/20",
+        ),
         (3, "client_name", 'jane@example.test is named "Jane Doe" on row 2'),
     ),
 }
 
 
 @pytest.mark.parametrize("change, expected", BAD_ROWS.values(), ids=BAD_ROWS.keys())
-def test_one_bad_row_refuses_the_whole_upload_and_names_file_row_and_column(ready_a, change, expected):
+def test_one_bad_row_refuses_the_whole_upload_and_names_file_row_and_column(
+    ready_a, change, expected
+):
     kind, line, new = change
     files = good_files()
     files[kind] = with_line(files[kind], line, new)
@@ -192,8 +227,13 @@ def test_every_problem_in_every_file_is_reported_in_file_order(ready_a):
 def test_row_numbers_are_file_lines_despite_blank_lines_a_bom_and_extra_columns(ready_a):
     prices = "\ufeffDate , Symbol,close,source\n2024-11-20,VTI,301.25,feed\n\n \n2024-11-20,BND,-1,feed\n"
     result = run_import(ready_a, {"securities": good_files()["securities"], "prices": prices})
-    assert [str(e) for e in result.errors] == ["prices.csv row 5, close: close must be greater than 0, got -1"]
-    result = run_import(ready_a, {"securities": good_files()["securities"], "prices": prices.replace(",-1,", ",72.5,")})
+    assert [str(e) for e in result.errors] == [
+        "prices.csv row 5, close: close must be greater than 0, got -1"
+    ]
+    result = run_import(
+        ready_a,
+        {"securities": good_files()["securities"], "prices": prices.replace(",-1,", ",72.5,")},
+    )
     assert result.ok and result.counts == {"securities": 4, "prices": 2}
 
 
@@ -203,7 +243,10 @@ def test_a_row_with_too_many_fields_and_undecodable_bytes_are_reported(ready_a):
             firm=ready_a,
             actor=None,
             source="test",
-            files={"prices": b"date,symbol,close\n2024-11-20,VTI,1,2\n", "securities": "x".encode("utf-16")},
+            files={
+                "prices": b"date,symbol,close\n2024-11-20,VTI,1,2\n",
+                "securities": "x".encode("utf-16"),
+            },
         )
     assert [(e.file, e.row) for e in result.errors] == [("securities.csv", None), ("prices.csv", 2)]
     assert "not UTF-8" in result.errors[0].message
@@ -211,7 +254,9 @@ def test_a_row_with_too_many_fields_and_undecodable_bytes_are_reported(ready_a):
 
 
 def test_errors_are_capped_but_all_counted(ready_a):
-    prices = "date,symbol,close\n" + "".join(f"2024-11-20,NOPE{i},1\n" for i in range(MAX_ERRORS + 50))
+    prices = "date,symbol,close\n" + "".join(
+        f"2024-11-20,NOPE{i},1\n" for i in range(MAX_ERRORS + 50)
+    )
     result = run_import(ready_a, {"prices": prices})
     assert len(result.errors) == MAX_ERRORS and result.error_count == MAX_ERRORS + 50
     assert result.errors[0] == RowError("prices.csv", 2, "symbol", 'unknown symbol "NOPE0"')
@@ -219,15 +264,21 @@ def test_errors_are_capped_but_all_counted(ready_a):
 
 def test_a_later_file_may_use_what_an_earlier_one_adds_but_not_the_reverse(ready_a):
     files = good_files()
-    assert run_import(ready_a, {k: files[k] for k in ("prices", "securities")}).ok  # applied in KINDS order
+    assert run_import(
+        ready_a, {k: files[k] for k in ("prices", "securities")}
+    ).ok  # applied in KINDS order
     result = run_import(ready_a, {"positions": "account_number,symbol,quantity\nA-1001,VTI,1\n"})
-    assert [str(e) for e in result.errors] == ['positions.csv row 2, account_number: unknown account "A-1001"']
+    assert [str(e) for e in result.errors] == [
+        'positions.csv row 2, account_number: unknown account "A-1001"'
+    ]
 
 
 def test_reimporting_upserts_values_without_adding_rows(ready_a):
     assert run_import(ready_a, good_files()).ok
     files = {
-        "securities": with_line(good_files()["securities"], 2, "VTI,Vanguard Total Market,us_equity,etf,limited,no"),
+        "securities": with_line(
+            good_files()["securities"], 2, "VTI,Vanguard Total Market,us_equity,etf,limited,no"
+        ),
         "prices": "date,symbol,close\n2024-11-20,VTI,305.5\n",
         "models": "model,asset_class,symbol,weight\nGrowth 80/20,us_equity,VTI,60\nGrowth 80/20,fixed_income,BND,40\n",
         "accounts": "\n".join(
@@ -245,35 +296,58 @@ def test_reimporting_upserts_values_without_adding_rows(ready_a):
     with firm_scope(ready_a):
         after = book_counts()
         # Upserts keep counts; Growth's 3 targets became 2; A-1001's 3 positions became 1.
-        assert after == {**before, "ModelTarget": before["ModelTarget"] - 1, "Position": before["Position"] - 2}
+        assert after == {
+            **before,
+            "ModelTarget": before["ModelTarget"] - 1,
+            "Position": before["Position"] - 2,
+        }
         vti = m.Security.objects.get(symbol="VTI")
-        assert (vti.name, vti.liquidity, vti.diversified) == ("Vanguard Total Market", "limited", False)
+        assert (vti.name, vti.liquidity, vti.diversified) == (
+            "Vanguard Total Market",
+            "limited",
+            False,
+        )
         assert m.Price.objects.get(security=vti, date=date(2024, 11, 20)).close == Decimal("305.5")
         assert m.Price.objects.get(security=vti, date=date(2024, 11, 22)).close == Decimal("302.10")
         a1002 = m.Account.objects.select_related("client", "model").get(number="A-1002")
-        assert (a1002.registration, a1002.model.name, a1002.client.name) == ("roth", "Income 30/70", "Jane Smith")
+        assert (a1002.registration, a1002.model.name, a1002.client.name) == (
+            "roth",
+            "Income 30/70",
+            "Jane Smith",
+        )
         assert a1002.client.email == "jane@example.test"  # matched ignoring case, spelling kept
         assert list(
-            m.Position.objects.filter(account__number="A-1001").values_list("security__symbol", "quantity")
+            m.Position.objects.filter(account__number="A-1001").values_list(
+                "security__symbol", "quantity"
+            )
         ) == [("VTI", Decimal("125"))]
-        assert m.Position.objects.filter(account__number="A-2001").count() == 2  # not in the file: untouched
+        assert (
+            m.Position.objects.filter(account__number="A-2001").count() == 2
+        )  # not in the file: untouched
         assert m.TaxLot.objects.count() == 6
 
 
 def test_transactions_are_appended(ready_a):
     assert run_import(ready_a, good_files()).ok
     assert run_import(
-        ready_a, {"transactions": "account_number,date,symbol,side,quantity,price\nA-2001,2024-02-06,BND,sell,10,72\n"}
+        ready_a,
+        {
+            "transactions": "account_number,date,symbol,side,quantity,price\nA-2001,2024-02-06,BND,sell,10,72\n"
+        },
     ).ok
     with firm_scope(ready_a):
         assert m.Transaction.objects.count() == 4
 
 
-@pytest.mark.django_db(transaction=True, databases=["default", "owner"])  # the owner's ALTER runs on its own connection, committed
+@pytest.mark.django_db(
+    transaction=True, databases=["default", "owner"]
+)  # the owner's ALTER runs on its own connection, committed
 def test_a_database_refusal_rolls_everything_back_and_is_reported(ready_a):
     # A constraint the validator does not know of: the database has the last word.
     with owner_role(), connection.cursor() as cur:
-        cur.execute("ALTER TABLE portfolios_transaction ADD CONSTRAINT test_small_trades CHECK (quantity < 50)")
+        cur.execute(
+            "ALTER TABLE portfolios_transaction ADD CONSTRAINT test_small_trades CHECK (quantity < 50)"
+        )
     try:
         result = run_import(ready_a, good_files())
     finally:
@@ -290,10 +364,15 @@ def test_a_database_refusal_rolls_everything_back_and_is_reported(ready_a):
 def test_each_attempt_is_recorded_with_its_author_and_audited(ready_a, members_a):
     ops = members_a["ops"]
     assert run_import(ready_a, good_files(), actor=ops, source="web").ok
-    refused = run_import(ready_a, {"prices": "date,symbol,close\n2024-11-20,VTI,abc\n"}, actor=ops, source="api")
+    refused = run_import(
+        ready_a, {"prices": "date,symbol,close\n2024-11-20,VTI,abc\n"}, actor=ops, source="api"
+    )
     with firm_scope(ready_a):
         runs = list(m.ImportRun.objects.order_by("created_at"))
-        assert [(r.source, r.ok, r.created_by_id) for r in runs] == [("web", True, ops.pk), ("api", False, ops.pk)]
+        assert [(r.source, r.ok, r.created_by_id) for r in runs] == [
+            ("web", True, ops.pk),
+            ("api", False, ops.pk),
+        ]
         assert runs[0].counts == GOOD_COUNTS and runs[0].errors == []
         assert runs[1].counts == {} and runs[1].errors == [e.as_dict() for e in refused.errors]
         entries = list(AuditEntry.objects.filter(event__startswith="book.import").order_by("seq"))
@@ -301,7 +380,9 @@ def test_each_attempt_is_recorded_with_its_author_and_audited(ready_a, members_a
             ("book.import", ops.user_id),
             ("book.import_refused", ops.user_id),
         ]
-        assert entries[0].payload["counts"] == GOOD_COUNTS and entries[1].payload["error_count"] == 1
+        assert (
+            entries[0].payload["counts"] == GOOD_COUNTS and entries[1].payload["error_count"] == 1
+        )
 
 
 def test_the_import_refuses_to_run_outside_the_firms_scope(ready_a, firm_b):
@@ -314,7 +395,9 @@ def test_the_import_refuses_to_run_outside_the_firms_scope(ready_a, firm_b):
 def test_text_with_quotes_commas_braces_and_backslashes_round_trips(ready_a):
     awkward = 'Fund "Alpha", {B} \\ C; NULL — ünïcode'
     quoted = '"' + awkward.replace('"', '""') + '"'  # CSV quoting
-    securities = f"symbol,name,asset_class,security_type\nQQQ,{quoted},us_equity,etf\nNUL,NULL,cash,cash\n"
+    securities = (
+        f"symbol,name,asset_class,security_type\nQQQ,{quoted},us_equity,etf\nNUL,NULL,cash,cash\n"
+    )
     assert run_import(ready_a, {"securities": securities}).ok
     with firm_scope(ready_a):
         assert m.Security.objects.get(symbol="QQQ").name == awkward
@@ -325,7 +408,11 @@ def test_new_rows_get_the_models_defaults(ready_a):
     assert run_import(ready_a, good_files()).ok
     with firm_scope(ready_a):
         client = m.Client.objects.get(email="sam@example.test")
-        assert (client.short_term_tax_rate, client.long_term_tax_rate, client.alternatives_eligible) == (
+        assert (
+            client.short_term_tax_rate,
+            client.long_term_tax_rate,
+            client.alternatives_eligible,
+        ) == (
             Decimal("0.3700"),
             Decimal("0.2000"),
             False,

@@ -6,8 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from firms.api_tokens import api_token_create
 
+from firms.api_tokens import api_token_create
 from firms.roles import Role
 from firms.services import member_create
 from firms.tenancy import firm_scope
@@ -30,7 +30,8 @@ BAD_PRICE = with_line(good_files()["prices"], 3, "2024-11-20,VXUS,abc")
 
 def uploads(files: dict[str, str]) -> dict[str, SimpleUploadedFile]:
     return {
-        kind: SimpleUploadedFile(f"{kind}.csv", text.encode(), content_type="text/csv") for kind, text in files.items()
+        kind: SimpleUploadedFile(f"{kind}.csv", text.encode(), content_type="text/csv")
+        for kind, text in files.items()
     }
 
 
@@ -80,18 +81,26 @@ def test_ops_imports_through_the_page_and_sees_the_counts(ready_a, members_a, lo
     response = client.post(reverse("portfolios:import"), uploads(good_files()), follow=True)
     body = response.content.decode()
     assert response.status_code == 200
-    assert "Imported 4 securities, 5 prices, 5 models, 3 accounts, 6 positions, 6 lots, 3 transactions." in body
+    assert (
+        "Imported 4 securities, 5 prices, 5 models, 3 accounts, 6 positions, 6 lots, 3 transactions."
+        in body
+    )
     assert 'badge ok">imported' in body  # the run is listed under recent imports
     assert counts_in(ready_a)["Account"] == 3
 
 
-def test_a_bad_file_on_the_page_shows_the_row_numbered_table_and_writes_nothing(ready_a, members_a, login):
+def test_a_bad_file_on_the_page_shows_the_row_numbered_table_and_writes_nothing(
+    ready_a, members_a, login
+):
     files = good_files() | {"prices": BAD_PRICE}
     response = login(members_a["ops"]).post(reverse("portfolios:import"), uploads(files))
     body = response.content.decode()
     assert response.status_code == 200
     assert "Import refused: 1 problem" in body
-    assert '<td>prices.csv</td><td class="num">3</td><td>close</td><td>&quot;abc&quot; is not a number</td>' in body
+    assert (
+        '<td>prices.csv</td><td class="num">3</td><td>close</td><td>&quot;abc&quot; is not a number</td>'
+        in body
+    )
     assert counts_in(ready_a)["Security"] == 0
 
 
@@ -121,18 +130,30 @@ def token_client(client, membership):
 
 
 def test_the_api_imports_and_answers_201_with_counts(ready_a, members_a, client):
-    response = token_client(client, members_a["ops"]).post("/api/book/import/", uploads(good_files()))
+    response = token_client(client, members_a["ops"]).post(
+        "/api/book/import/", uploads(good_files())
+    )
     assert response.status_code == 201 and response.json() == {
-        "counts": GOOD_COUNTS, "unknown_gain_sells": 1, "ignored_columns": {},
-        "notes": ["transactions.csv: 1 sell with neither realized_gain nor cost_basis: the gain is unknown, "
-                  "so the wash-sale check treats each as a possible loss"]}
+        "counts": GOOD_COUNTS,
+        "unknown_gain_sells": 1,
+        "ignored_columns": {},
+        "notes": [
+            "transactions.csv: 1 sell with neither realized_gain nor cost_basis: the gain is unknown, "
+            "so the wash-sale check treats each as a possible loss"
+        ],
+    }
     with firm_scope(ready_a):
         assert m.ImportRun.objects.get().source == "api"
 
 
 def test_the_api_refuses_with_400_and_every_error(ready_a, members_a, client):
-    files = good_files() | {"prices": BAD_PRICE, "positions": with_line(good_files()["positions"], 2, "A-1001,VTI,-5")}
-    response = token_client(client, members_a["firm_admin"]).post("/api/book/import/", uploads(files))
+    files = good_files() | {
+        "prices": BAD_PRICE,
+        "positions": with_line(good_files()["positions"], 2, "A-1001,VTI,-5"),
+    }
+    response = token_client(client, members_a["firm_admin"]).post(
+        "/api/book/import/", uploads(files)
+    )
     assert response.status_code == 400
     assert response.json() == {
         "errors": [
@@ -151,7 +172,10 @@ def test_the_api_refuses_with_400_and_every_error(ready_a, members_a, client):
 
 def test_the_api_with_no_file_is_a_400(ready_a, members_a, client):
     response = token_client(client, members_a["ops"]).post("/api/book/import/", {})
-    assert response.status_code == 400 and "Attach at least one CSV file" in response.json()["errors"][0]["message"]
+    assert (
+        response.status_code == 400
+        and "Attach at least one CSV file" in response.json()["errors"][0]["message"]
+    )
 
 
 @pytest.mark.parametrize("role", [Role.COMPLIANCE_OFFICER, Role.CLIENT])
@@ -176,11 +200,17 @@ def test_an_import_by_firm_a_never_touches_firm_b(ready_a, members_a, firm_b, cl
 
     b_number = book_b["accounts"][0].number
     response = api.post(
-        "/api/book/import/", uploads({"positions": f"account_number,symbol,quantity\n{b_number},VTI,1\n"})
+        "/api/book/import/",
+        uploads({"positions": f"account_number,symbol,quantity\n{b_number},VTI,1\n"}),
     )
     assert response.status_code == 400
     assert response.json()["errors"] == [
-        {"file": "positions.csv", "row": 2, "column": "account_number", "message": f'unknown account "{b_number}"'}
+        {
+            "file": "positions.csv",
+            "row": 2,
+            "column": "account_number",
+            "message": f'unknown account "{b_number}"',
+        }
     ]
     with firm_scope(firm_b):
         assert book_counts() == b_before

@@ -1,6 +1,7 @@
 """Issue 17 items 9 and 11: an upload above the size or row limit, and a year-0000 date, are
 refused with an error naming the limit or the row, on the page and the API; the refused
 attempt is recorded as an ImportRun and nothing is written."""
+
 import pytest
 from django.urls import reverse
 
@@ -34,11 +35,19 @@ def test_a_year_0000_date_is_a_row_error_and_the_failed_run_is_recorded(ready_a,
     assert _prices_written(ready_a) == 0
 
 
-def test_a_file_above_the_size_limit_is_refused_naming_the_limit_on_the_page_and_the_api(ready_a, members_a, login, client, settings):
+def test_a_file_above_the_size_limit_is_refused_naming_the_limit_on_the_page_and_the_api(
+    ready_a, members_a, login, client, settings
+):
     settings.IMPORT_MAX_FILE_BYTES = 200
-    files = {"securities": good_files()["securities"], "prices": good_files()["prices"] + "\n" * 300}
+    files = {
+        "securities": good_files()["securities"],
+        "prices": good_files()["prices"] + "\n" * 300,
+    }
     page = login(members_a["ops"]).post(reverse("portfolios:import"), uploads(files))
-    assert page.status_code == 200 and "the limit is 0.0 MB per file (IMPORT_MAX_FILE_BYTES)" in page.content.decode()
+    assert (
+        page.status_code == 200
+        and "the limit is 0.0 MB per file (IMPORT_MAX_FILE_BYTES)" in page.content.decode()
+    )
     client.logout()
     api = token_client(client, members_a["ops"]).post("/api/book/import/", uploads(files))
     assert api.status_code == 400
@@ -46,12 +55,19 @@ def test_a_file_above_the_size_limit_is_refused_naming_the_limit_on_the_page_and
     assert [r["ok"] for r in _runs(ready_a)] == [False, False] and _prices_written(ready_a) == 0
 
 
-def test_a_file_above_the_row_limit_is_refused_naming_the_limit(ready_a, members_a, client, settings):
+def test_a_file_above_the_row_limit_is_refused_naming_the_limit(
+    ready_a, members_a, client, settings
+):
     settings.IMPORT_MAX_ROWS = 3
-    response = token_client(client, members_a["ops"]).post("/api/book/import/", uploads(good_files()))
+    response = token_client(client, members_a["ops"]).post(
+        "/api/book/import/", uploads(good_files())
+    )
     assert response.status_code == 400
     messages = [e["message"] for e in response.json()["errors"]]
-    assert "the file has 5 rows; the limit is 3 rows per file (IMPORT_MAX_ROWS): split it into smaller imports" in messages
+    assert (
+        "the file has 5 rows; the limit is 3 rows per file (IMPORT_MAX_ROWS): split it into smaller imports"
+        in messages
+    )
 
 
 def test_the_upload_settings_bound_memory():
@@ -59,4 +75,6 @@ def test_the_upload_settings_bound_memory():
 
     assert settings.FILE_UPLOAD_MAX_MEMORY_SIZE <= 2_621_440  # larger files stream to disk
     assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE <= 2_621_440
-    assert settings.IMPORT_MAX_FILE_BYTES <= 50 * 1024 * 1024 and settings.IMPORT_MAX_ROWS <= 1_000_000
+    assert (
+        settings.IMPORT_MAX_FILE_BYTES <= 50 * 1024 * 1024 and settings.IMPORT_MAX_ROWS <= 1_000_000
+    )

@@ -1,4 +1,5 @@
 """The NYSE calendar: holidays, early closes, business days, and a horizon years out."""
+
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest

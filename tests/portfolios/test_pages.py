@@ -1,4 +1,5 @@
 """Staff pages of the book: role gates, another firm's ids, constant query counts."""
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -40,7 +41,9 @@ def test_the_account_page_shows_current_against_target(login, members_a, book_a)
 
 
 def test_another_firms_account_id_answers_404(login, members_a, book_b):
-    response = login(members_a["advisor"]).get(reverse("portfolios:account", args=[book_b["accounts"][0].pk]))
+    response = login(members_a["advisor"]).get(
+        reverse("portfolios:account", args=[book_b["accounts"][0].pk])
+    )
     assert response.status_code == 404
 
 
@@ -49,7 +52,11 @@ def test_filters_narrow_the_list(login, members_a, book_a):
         account = book_a["accounts"][0]
         account.segment = "conservative"
         account.save()
-    body = login(members_a["advisor"]).get(reverse("portfolios:accounts"), {"segment": "conservative"}).content.decode()
+    body = (
+        login(members_a["advisor"])
+        .get(reverse("portfolios:accounts"), {"segment": "conservative"})
+        .content.decode()
+    )
     assert account.number in body and book_a["accounts"][1].number not in body
 
 
@@ -57,7 +64,9 @@ def test_a_client_cannot_open_staff_pages(login, firm_a, book_a):
     from firms.services import member_create
 
     with firm_scope(firm_a):
-        client_member = member_create(firm=firm_a, email="c@alpha.test", role="client", password="x-long-password-1")
+        client_member = member_create(
+            firm=firm_a, email="c@alpha.test", role="client", password="x-long-password-1"
+        )
     assert login(client_member).get(reverse("portfolios:accounts")).status_code == 403
 
 
@@ -67,7 +76,9 @@ def test_anonymous_visitors_are_sent_to_login(client, book_a):
 
 
 def test_a_user_without_a_firm_is_refused(client, django_user_model):
-    user = django_user_model.objects.create_user(username="lost", email="lost@x.test", password="x-long-password-1")
+    user = django_user_model.objects.create_user(
+        username="lost", email="lost@x.test", password="x-long-password-1"
+    )
     client.force_login(user)
     assert client.get(reverse("portfolios:accounts")).status_code == 403
     assert client.get(reverse("home")).status_code == 403
@@ -84,8 +95,13 @@ def test_the_account_list_runs_a_constant_number_of_queries(login, firm_a, membe
 
     with firm_scope(firm_a):
         for _ in range(40):
-            AccountFactory(firm=firm_a, client=ClientFactory(firm=firm_a), custodian=book["custodian"],
-                           model=book["model"], advisor=members_a["advisor"])
+            AccountFactory(
+                firm=firm_a,
+                client=ClientFactory(firm=firm_a),
+                custodian=book["custodian"],
+                model=book["model"],
+                advisor=members_a["advisor"],
+            )
     with CaptureQueriesContext(connection) as many:
         assert client.get(url).status_code == 200
     assert len(many) == len(few)
@@ -96,7 +112,9 @@ def test_a_client_sees_only_their_own_accounts_in_the_portal(login, firm_a, book
 
     mine, other = book_a["accounts"][0], book_a["accounts"][1]
     with firm_scope(firm_a):
-        member = member_create(firm=firm_a, email="owner@alpha.test", role="client", password="x-long-password-1")
+        member = member_create(
+            firm=firm_a, email="owner@alpha.test", role="client", password="x-long-password-1"
+        )
         mine.client.user = member.user
         mine.client.save()
     client = login(member)

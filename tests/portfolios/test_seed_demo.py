@@ -3,6 +3,7 @@
 The book is seeded once for the module (a small one: 40 accounts, 60 days) inside a
 transaction that is rolled back at the end; each test runs in a savepoint within it.
 """
+
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -57,7 +58,9 @@ def _account_values() -> dict[int, Decimal]:
     last = Price.objects.aggregate(d=Max("date"))["d"]
     closes = dict(Price.objects.filter(date=last).values_list("security_id", "close"))
     values: dict[int, Decimal] = defaultdict(Decimal)
-    for account_id, security_id, quantity in Position.objects.values_list("account_id", "security_id", "quantity"):
+    for account_id, security_id, quantity in Position.objects.values_list(
+        "account_id", "security_id", "quantity"
+    ):
         values[account_id] += quantity * closes[security_id]
     return values
 
@@ -100,7 +103,9 @@ def test_client_users_are_linked_to_their_client_records(firms):
     for _ in _each_firm(firms):
         linked = Client.objects.filter(user__isnull=False).select_related("user")
         assert len(linked) == 5
-        assert all(c.user.email == c.email and c.user.membership.role == Role.CLIENT for c in linked)
+        assert all(
+            c.user.email == c.email and c.user.membership.role == Role.CLIENT for c in linked
+        )
 
 
 def test_accounts_cover_every_approval_tier_segment_and_registration(firms):
@@ -108,16 +113,26 @@ def test_accounts_cover_every_approval_tier_segment_and_registration(firms):
         values = _account_values()
         accounts = list(Account.objects.all())
         assert {_approval_tier(a.registration, values[a.pk]) for a in accounts} == {
-            "under 100k", "100k-500k", "over 500k", "institutional",
+            "under 100k",
+            "100k-500k",
+            "over 500k",
+            "institutional",
         }
         assert {a.segment for a in accounts} == set(Segment.values)
         assert {a.registration for a in accounts} == set(Registration.values)
 
 
 def test_tax_status_follows_the_registration(firms):
-    advantaged = {Registration.IRA, Registration.ROTH, Registration.K401, Registration.INSTITUTIONAL}
+    advantaged = {
+        Registration.IRA,
+        Registration.ROTH,
+        Registration.K401,
+        Registration.INSTITUTIONAL,
+    }
     for _ in _each_firm(firms):
-        for registration, tax_status in Account.objects.values_list("registration", "tax_status").distinct():
+        for registration, tax_status in Account.objects.values_list(
+            "registration", "tax_status"
+        ).distinct():
             expected = TaxStatus.TAX_ADVANTAGED if registration in advantaged else TaxStatus.TAXABLE
             assert tax_status == expected, registration
 
@@ -126,7 +141,11 @@ def test_households_group_a_clients_taxable_account_and_ira(firms):
     for _ in _each_firm(firms):
         grouped = Account.objects.filter(client__household__isnull=False)
         assert grouped.filter(registration=Registration.IRA).exists()
-        client_id = grouped.filter(registration=Registration.IRA).values_list("client_id", flat=True).first()
+        client_id = (
+            grouped.filter(registration=Registration.IRA)
+            .values_list("client_id", flat=True)
+            .first()
+        )
         assert grouped.filter(client_id=client_id, registration=Registration.TAXABLE).exists()
 
 
@@ -138,7 +157,9 @@ def test_every_account_has_an_advisor_of_the_firm(firms):
 
 def test_model_targets_sum_to_100(firms):
     for _ in _each_firm(firms):
-        sums = ModelPortfolio.objects.annotate(total=Sum("targets__weight")).values_list("total", flat=True)
+        sums = ModelPortfolio.objects.annotate(total=Sum("targets__weight")).values_list(
+            "total", flat=True
+        )
         assert len(sums) >= 5 and set(sums) == {Decimal("100")}
 
 
@@ -149,7 +170,9 @@ def test_prices_fall_on_nyse_trading_days_only(firms):
         assert dates == expected
         assert date(2025, 11, 27) not in dates and date(2025, 11, 28) in dates
         assert not Price.objects.filter(close__lte=0).exists()
-        assert set(Price.objects.filter(security__symbol="CASH").values_list("close", flat=True)) == {Decimal("1")}
+        assert set(
+            Price.objects.filter(security__symbol="CASH").values_list("close", flat=True)
+        ) == {Decimal("1")}
 
 
 def test_every_position_is_backed_by_lots_summing_to_its_quantity(firms):
@@ -161,9 +184,9 @@ def test_every_position_is_backed_by_lots_summing_to_its_quantity(firms):
         invested = Position.objects.exclude(security__symbol="CASH")
         positions = invested.values_list("account_id", "security_id", "quantity")
         assert positions and all(lots.get((a, s)) == q for a, s, q in positions)
-        assert set(Position.objects.filter(security__symbol="CASH").values_list("account_id", flat=True)) == set(
-            Account.objects.values_list("pk", flat=True)
-        )
+        assert set(
+            Position.objects.filter(security__symbol="CASH").values_list("account_id", flat=True)
+        ) == set(Account.objects.values_list("pk", flat=True))
 
 
 def test_buys_less_sales_match_the_positions(firms):
@@ -173,9 +196,12 @@ def test_buys_less_sales_match_the_positions(firms):
             "account_id", "security_id", "side", "quantity"
         ):
             net[(account_id, security_id)] += quantity if side == Side.BUY else -quantity
-        held = {(a, s): q for a, s, q in Position.objects.exclude(security__symbol="CASH").values_list(
-            "account_id", "security_id", "quantity"
-        )}
+        held = {
+            (a, s): q
+            for a, s, q in Position.objects.exclude(security__symbol="CASH").values_list(
+                "account_id", "security_id", "quantity"
+            )
+        }
         assert {k: v for k, v in net.items() if v} == held
 
 
@@ -198,11 +224,20 @@ def test_recent_loss_sales_exist_in_taxable_accounts(firms):
 def test_a_client_rebought_in_their_ira_what_they_sold_at_a_loss_in_taxable(firms):
     for _ in _each_firm(firms):
         found = False
-        for sale in Transaction.objects.filter(side=Side.SELL, account__registration=Registration.TAXABLE):
-            found = found or Transaction.objects.filter(
-                side=Side.BUY, security=sale.security, account__client_id=sale.account.client_id,
-                account__registration=Registration.IRA, date__gt=sale.date, date__lte=sale.date + timedelta(days=30),
-            ).exists()
+        for sale in Transaction.objects.filter(
+            side=Side.SELL, account__registration=Registration.TAXABLE
+        ):
+            found = (
+                found
+                or Transaction.objects.filter(
+                    side=Side.BUY,
+                    security=sale.security,
+                    account__client_id=sale.account.client_id,
+                    account__registration=Registration.IRA,
+                    date__gt=sale.date,
+                    date__lte=sale.date + timedelta(days=30),
+                ).exists()
+            )
         assert found
 
 
@@ -212,12 +247,20 @@ def _equity_drift_points() -> dict[int, Decimal]:
     closes = dict(Price.objects.filter(date=last).values_list("security_id", "close"))
     equity: dict[int, Decimal] = defaultdict(Decimal)
     rows = Position.objects.filter(security__asset_class__in=EQUITY_CLASSES)
-    for account_id, security_id, quantity in rows.values_list("account_id", "security_id", "quantity"):
+    for account_id, security_id, quantity in rows.values_list(
+        "account_id", "security_id", "quantity"
+    ):
         equity[account_id] += quantity * closes[security_id]
     is_equity = Q(targets__asset_class__in=EQUITY_CLASSES)
-    targets = dict(ModelPortfolio.objects.annotate(eq=Sum("targets__weight", filter=is_equity)).values_list("pk", "eq"))
+    targets = dict(
+        ModelPortfolio.objects.annotate(eq=Sum("targets__weight", filter=is_equity)).values_list(
+            "pk", "eq"
+        )
+    )
     values = _account_values()
-    return {a.pk: 100 * equity[a.pk] / values[a.pk] - targets[a.model_id] for a in Account.objects.all()}
+    return {
+        a.pk: 100 * equity[a.pk] / values[a.pk] - targets[a.model_id] for a in Account.objects.all()
+    }
 
 
 def test_about_a_quarter_of_accounts_are_visibly_drifted_in_equity(firms):
@@ -247,7 +290,11 @@ def test_each_firm_records_that_it_was_seeded(firms):
 def test_both_firms_see_one_market_but_hold_different_books(firms):
     books = {}
     for firm in _each_firm(firms):
-        voo = list(Price.objects.filter(security__symbol="VOO").order_by("date").values_list("close", flat=True))
+        voo = list(
+            Price.objects.filter(security__symbol="VOO")
+            .order_by("date")
+            .values_list("close", flat=True)
+        )
         books[firm.slug] = (voo, sorted(Client.objects.values_list("name", flat=True)))
     assert books["harbor"][0] == books["summit"][0]
     assert books["harbor"][1] != books["summit"][1]

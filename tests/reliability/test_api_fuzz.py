@@ -5,6 +5,7 @@ and a batch. Target: 0 responses with a 5xx status.
 `make test` draws FUZZ_EXAMPLES_CI examples per operation (positive and negative data);
 `make reliability` (RELIABILITY=1) draws FUZZ_EXAMPLES_HEAVY. The figures (operations,
 requests, status histogram, 5xx) land in test-artifacts/reliability/api_fuzz.json."""
+
 import json
 import os
 from collections import Counter
@@ -72,30 +73,47 @@ def test_schemathesis_finds_no_5xx_in_the_api(fuzz_firm, keep_test_connection):
         operations += 1
         label = operation.label
         seen: Counter = Counter()
-        strategy = operation.as_strategy(generation_mode=GenerationMode.POSITIVE) | \
-            operation.as_strategy(generation_mode=GenerationMode.NEGATIVE)
+        strategy = operation.as_strategy(
+            generation_mode=GenerationMode.POSITIVE
+        ) | operation.as_strategy(generation_mode=GenerationMode.NEGATIVE)
 
-        @settings(max_examples=examples, deadline=None, database=None, derandomize=True,
-                  phases=[Phase.explicit, Phase.generate],
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=examples,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
         @given(case=strategy)
         def fuzz(case):
             response = case.call(headers=headers)
             seen[response.status_code] += 1
             if response.status_code >= 500:
-                failures.append({"operation": label, "status": response.status_code,
-                                 "method": case.method, "path": case.formatted_path,
-                                 "query": case.query, "body": repr(case.body)[:300],
-                                 "response": response.text[:500]})
+                failures.append(
+                    {
+                        "operation": label,
+                        "status": response.status_code,
+                        "method": case.method,
+                        "path": case.formatted_path,
+                        "query": case.query,
+                        "body": repr(case.body)[:300],
+                        "response": response.text[:500],
+                    }
+                )
 
         fuzz()
         statuses.update(seen)
         per_op[label] = dict(seen)
-    figures = {"operations": operations, "examples_per_operation": examples,
-               "requests": sum(statuses.values()),
-               "statuses": {str(k): v for k, v in sorted(statuses.items())},
-               "5xx": sum(v for k, v in statuses.items() if k >= 500), "failures": failures[:20],
-               "per_operation": per_op}
+    figures = {
+        "operations": operations,
+        "examples_per_operation": examples,
+        "requests": sum(statuses.values()),
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "5xx": sum(v for k, v in statuses.items() if k >= 500),
+        "failures": failures[:20],
+        "per_operation": per_op,
+    }
     ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
     ARTIFACT.write_text(json.dumps(figures, indent=2, default=str))
     assert operations > 10

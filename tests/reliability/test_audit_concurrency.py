@@ -1,5 +1,6 @@
 """1,000 concurrent audit inserts leave one unbroken chain per firm (issue 10, item 6).
 Real threads, each with its own PostgreSQL connection, on a transactional test database."""
+
 import threading
 
 import pytest

@@ -1,6 +1,7 @@
 """Item 11 — two beats at once plus a manual trigger, on real concurrent connections, and a
 beat down over 09:45 that comes back at 09:52 (the clock injected): one batch per firm and
 date, each order sent to the custodian once."""
+
 import threading
 from collections import Counter
 from datetime import date
@@ -35,7 +36,9 @@ def counting_adapter(monkeypatch, settings):
         return acks
 
     monkeypatch.setattr(SimulatedAdapter, "submit", counted)
-    monkeypatch.setattr(tasks.trade_batch_firm, "delay", lambda **kw: None)  # the beats run the task inline below
+    monkeypatch.setattr(
+        tasks.trade_batch_firm, "delay", lambda **kw: None
+    )  # the beats run the task inline below
 
 
 def _beat(now, errors):
@@ -77,14 +80,18 @@ def _check_once(firm):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_beats_and_a_manual_trigger_at_once_make_one_batch_and_send_each_order_once(firm_a, firm_b, counting_adapter):
+def test_two_beats_and_a_manual_trigger_at_once_make_one_batch_and_send_each_order_once(
+    firm_a, firm_b, counting_adapter
+):
     BUSY.clear()
     approved_book(firm_a, 3)
     approved_book(firm_b, 2)
     errors: list = []
-    workers = [threading.Thread(target=_beat, args=(ny(FRIDAY, 9, 45), errors)),
-               threading.Thread(target=_beat, args=(ny(FRIDAY, 9, 45), errors)),
-               threading.Thread(target=_manual, args=(firm_a.slug, errors))]
+    workers = [
+        threading.Thread(target=_beat, args=(ny(FRIDAY, 9, 45), errors)),
+        threading.Thread(target=_beat, args=(ny(FRIDAY, 9, 45), errors)),
+        threading.Thread(target=_manual, args=(firm_a.slug, errors)),
+    ]
     for w in workers:
         w.start()
     for w in workers:
@@ -104,7 +111,9 @@ def test_a_beat_down_over_9_45_and_back_at_9_52_still_runs_the_batch_once(firm_a
         _beat(ny(FRIDAY, 9, minute), errors)
     with firm_scope(firm_a):
         assert not Batch.objects.exists()
-    for minute in range(52, 60):  # back at 09:52: the first check catches up, later ones find it done
+    for minute in range(
+        52, 60
+    ):  # back at 09:52: the first check catches up, later ones find it done
         _beat(ny(FRIDAY, 9, minute), errors)
     assert errors == []
     orders = _check_once(firm_a)

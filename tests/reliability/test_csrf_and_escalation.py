@@ -1,6 +1,7 @@
 """CSRF on every state-changing view, and role escalation on every role-gated view (issue 10,
 items 3–4). Each POST goes to firm A's OWN objects, so a missing check would change state;
 firm A's fingerprint (row counts and statuses of every firm-owned table) must not move."""
+
 import pytest
 from django.test import Client
 from django.urls import resolve, reverse
@@ -10,7 +11,14 @@ from tests.firms.isolation_world import PAGES, build_world, fingerprint
 from tests.firms.test_url_matrix import _is_allauth, _named_patterns
 
 pytestmark = pytest.mark.django_db
-FORM = {"reason": "x", "decision": "approve", "note": "x", "scope": "firm", "name": "x", "post": "yes"}
+FORM = {
+    "reason": "x",
+    "decision": "approve",
+    "note": "x",
+    "scope": "firm",
+    "name": "x",
+    "post": "yes",
+}
 
 
 @pytest.fixture
@@ -47,7 +55,9 @@ def test_no_post_without_a_valid_csrf_token_changes_anything(members_a, own_worl
         for cookie in (None, "x" * 32):  # no token at all; a cookie with a different form token
             if cookie:
                 client.cookies["csrftoken"] = cookie
-            response = client.post(url, {**FORM, "csrfmiddlewaretoken": "y" * 32} if cookie else FORM)
+            response = client.post(
+                url, {**FORM, "csrfmiddlewaretoken": "y" * 32} if cookie else FORM
+            )
             tried += 1
             if response.status_code != 403:
                 passed.append((label, response.status_code))
@@ -56,7 +66,9 @@ def test_no_post_without_a_valid_csrf_token_changes_anything(members_a, own_worl
 
 
 @pytest.mark.parametrize("role", [r for r in Role.values if r != Role.CLIENT])
-def test_a_role_outside_a_views_gate_is_refused_and_changes_nothing(login, members_a, own_world, firm_a, role):
+def test_a_role_outside_a_views_gate_is_refused_and_changes_nothing(
+    login, members_a, own_world, firm_a, role
+):
     client = login(members_a[role])
     before, refused, escalated = fingerprint(firm_a.pk), 0, []
     for label, url in _targets(own_world):
@@ -73,8 +85,12 @@ def test_a_role_outside_a_views_gate_is_refused_and_changes_nothing(login, membe
     assert escalated == []
 
 
-@pytest.mark.parametrize("role", [r for r in Role.values if r not in (Role.OPS, Role.FIRM_ADMIN, Role.CLIENT)])
-def test_staff_outside_ops_cannot_write_through_the_admin(login, members_a, own_world, firm_a, role):
+@pytest.mark.parametrize(
+    "role", [r for r in Role.values if r not in (Role.OPS, Role.FIRM_ADMIN, Role.CLIENT)]
+)
+def test_staff_outside_ops_cannot_write_through_the_admin(
+    login, members_a, own_world, firm_a, role
+):
     client = login(members_a[role])
     before = fingerprint(firm_a.pk)
     for label, url in _admin_targets(own_world):

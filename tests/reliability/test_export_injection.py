@@ -3,6 +3,7 @@ the PDFs' HTML, is neutralised. CSV writers in the product (grep csv.writer / te
 reporting/render/safe_csv.py (the monthly report CSV, its only user) and
 trading/adapters/tradefile.py (trade files to a custodian). Figures: cells checked, cells a
 spreadsheet would run (target 0)."""
+
 import csv
 import io
 import re
@@ -14,7 +15,12 @@ import pytest
 from firms.tenancy import firm_scope
 
 TRIGGERS = ["=", "+", "-", "@", "\t", "\r"]
-PAYLOADS = [t + 'HYPERLINK("http://evil.test","x")' for t in TRIGGERS] + ["=1+2", "@SUM(A1:A9)", "-2+3+cmd|' /C calc'!A0", "+1"]
+PAYLOADS = [t + 'HYPERLINK("http://evil.test","x")' for t in TRIGGERS] + [
+    "=1+2",
+    "@SUM(A1:A9)",
+    "-2+3+cmd|' /C calc'!A0",
+    "+1",
+]
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
@@ -62,7 +68,10 @@ def test_the_trade_file_neutralises_a_formula_like_symbol(tmp_path, settings):
 
     adapter = TradeFileAdapter.__new__(TradeFileAdapter)
     adapter.custodian = Cust()
-    tickets = [Ticket(f"ORD-{i}", p, "buy", Decimal("1"), "market", None, Decimal("10")) for i, p in enumerate(PAYLOADS)]
+    tickets = [
+        Ticket(f"ORD-{i}", p, "buy", Decimal("1"), "market", None, Decimal("10"))
+        for i, p in enumerate(PAYLOADS)
+    ]
     adapter.submit(tickets)
     data = b"".join(p.read_bytes() for p in (tmp_path / "filecust" / "outbox").glob("*.csv"))
     cells, live = _live_cells(data)

@@ -8,6 +8,7 @@ Each example runs in a savepoint that is rolled back, so every one starts from t
 CI: 60 examples; `make reliability` (RELIABILITY=1): 600. Figures go to
 test-artifacts/reliability/import_mutations.json.
 """
+
 import json
 import os
 from collections import Counter
@@ -26,11 +27,41 @@ HEAVY = os.environ.get("RELIABILITY") == "1"
 EXAMPLES = 600 if HEAVY else 60
 FILE_LEVEL = ("missing column", "the file is empty", "is not UTF-8 text")
 GOOD = good_files()
-JUNK = st.sampled_from([
-    "", " ", "-1", "-0.000001", "0", "NaN", "inf", "-inf", "1e12", "1E-3", "999999999999999999999", "0x10",
-    "12,5", '"12,5"', "=1+2", "@SUM(A1)", "+cmd|' /C calc'!A0", "'; DROP TABLE x;--", "\u202eevil", "\u00e9\u00e8",
-    "2024-02-30", "2099-01-01", "31/12/2024", "yes", "maybe", "\t", "\"", "a\"b", "NULL", "None", "true",
-]) | st.text(min_size=0, max_size=12)
+JUNK = st.sampled_from(
+    [
+        "",
+        " ",
+        "-1",
+        "-0.000001",
+        "0",
+        "NaN",
+        "inf",
+        "-inf",
+        "1e12",
+        "1E-3",
+        "999999999999999999999",
+        "0x10",
+        "12,5",
+        '"12,5"',
+        "=1+2",
+        "@SUM(A1)",
+        "+cmd|' /C calc'!A0",
+        "'; DROP TABLE x;--",
+        "\u202eevil",
+        "\u00e9\u00e8",
+        "2024-02-30",
+        "2099-01-01",
+        "31/12/2024",
+        "yes",
+        "maybe",
+        "\t",
+        '"',
+        'a"b',
+        "NULL",
+        "None",
+        "true",
+    ]
+) | st.text(min_size=0, max_size=12)
 STATS: Counter = Counter()
 
 
@@ -42,15 +73,35 @@ def _rows(text):
 def mutation(draw):
     kind = draw(st.sampled_from(KINDS))
     lines = _rows(GOOD[kind])
-    op = draw(st.sampled_from(["cell", "cell", "cell", "drop_row", "dup_row", "short_row", "long_row",
-                               "drop_column", "insert_bytes", "truncate", "blank_lines", "swap_columns"]))
+    op = draw(
+        st.sampled_from(
+            [
+                "cell",
+                "cell",
+                "cell",
+                "drop_row",
+                "dup_row",
+                "short_row",
+                "long_row",
+                "drop_column",
+                "insert_bytes",
+                "truncate",
+                "blank_lines",
+                "swap_columns",
+            ]
+        )
+    )
     line = draw(st.integers(min_value=2, max_value=len(lines)))
     header = lines[0].split(",")
     if op == "cell":
         cells = lines[line - 1].split(",")
         col = draw(st.integers(min_value=0, max_value=len(cells) - 1))
         value = draw(JUNK).replace("\n", " ").replace("\r", " ")
-        cells[col] = value if ("," not in value and '"' not in value) else '"' + value.replace('"', '""') + '"'
+        cells[col] = (
+            value
+            if ("," not in value and '"' not in value)
+            else '"' + value.replace('"', '""') + '"'
+        )
         lines[line - 1] = ",".join(cells)
     elif op == "drop_row":
         del lines[line - 1]
@@ -83,7 +134,11 @@ def mutation(draw):
     return kind, op, data
 
 
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(mutations=st.lists(mutation(), min_size=1, max_size=3))
 def test_a_mutated_upload_writes_all_or_nothing_and_every_error_has_a_row(ready_a, mutations):
     from portfolios.importer import book_import
@@ -104,9 +159,15 @@ def test_a_mutated_upload_writes_all_or_nothing_and_every_error_has_a_row(ready_
             STATS["errors"] += result.error_count
             if after != before:
                 STATS["partial_writes"] += 1
-            rowless = [e for e in result.errors if e.row is None and not any(t in e.message for t in FILE_LEVEL)]
+            rowless = [
+                e
+                for e in result.errors
+                if e.row is None and not any(t in e.message for t in FILE_LEVEL)
+            ]
             STATS["errors_without_row"] += len(rowless)
-            STATS["file_level_errors"] += sum(1 for e in result.errors if e.row is None) - len(rowless)
+            STATS["file_level_errors"] += sum(1 for e in result.errors if e.row is None) - len(
+                rowless
+            )
             assert after == before, (mutations, [e.as_dict() for e in result.errors])
             assert not rowless, [e.as_dict() for e in rowless]
         transaction.set_rollback(True)

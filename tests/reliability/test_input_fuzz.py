@@ -10,12 +10,13 @@ pages behind an id (a rule's edit page, an account) are reached by following lin
 `make test` runs the CI subset of values; `make reliability` (RELIABILITY=1) runs them all.
 The figures land in test-artifacts/reliability/input_fuzz.json (input_fuzz_ci.json for the CI
 subset)."""
+
 import inspect
 import json
 import os
 import re
 from collections import Counter
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -27,9 +28,13 @@ from firms.tenancy import firm_scope
 from tests.conftest import _member
 
 HEAVY = os.environ.get("RELIABILITY") == "1"
-ARTIFACT = Path(__file__).resolve().parents[2] / "test-artifacts" / "reliability" / \
-    ("input_fuzz.json" if HEAVY else "input_fuzz_ci.json")
-NOW = datetime(2026, 11, 25, 15, 0, tzinfo=timezone.utc)
+ARTIFACT = (
+    Path(__file__).resolve().parents[2]
+    / "test-artifacts"
+    / "reliability"
+    / ("input_fuzz.json" if HEAVY else "input_fuzz_ci.json")
+)
+NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 DAY = date(2026, 11, 24)  # make_book's close
 
 NESTED_LIST = "[" * 5000 + "]" * 5000
@@ -56,13 +61,29 @@ CI_QUERY_VALUES = ("nul", "huge_exponent")
 CI_FORM_VALUES = ("nan_in_json", "nested_list", "huge_exponent", "year_zero")
 QUERY_VALUES = BAD_VALUES if HEAVY else {k: BAD_VALUES[k] for k in CI_QUERY_VALUES}
 FORM_VALUES = BAD_VALUES if HEAVY else {k: BAD_VALUES[k] for k in CI_FORM_VALUES}
-ONLY = tuple(os.environ.get("FUZZ_ONLY", "").split(",")) if os.environ.get("FUZZ_ONLY") else ()  # path prefixes, for a quick re-run
+ONLY = (
+    tuple(os.environ.get("FUZZ_ONLY", "").split(",")) if os.environ.get("FUZZ_ONLY") else ()
+)  # path prefixes, for a quick re-run
 BAD_IDS = [str(2**63), "9" * 30] if HEAVY else [str(2**63)]
 
 # Pages that end the session or send mail on a GET; everything else is walked.
 SKIP_PREFIXES = ("/accounts/logout", "/api/docs", "/admin/logout")
 GET_READ = re.compile(r"request\.(?:GET|query_params)(?:\.get|\.getlist)?[\(\[]\s*[\"'](\w+)[\"']")
-COMMON_PARAMS = ("page", "q", "o", "p", "as_of", "date", "status", "account", "kind", "format", "day", "month", "year")
+COMMON_PARAMS = (
+    "page",
+    "q",
+    "o",
+    "p",
+    "as_of",
+    "date",
+    "status",
+    "account",
+    "kind",
+    "format",
+    "day",
+    "month",
+    "year",
+)
 
 
 def _patterns(resolver=None, prefix=""):
@@ -94,7 +115,11 @@ def _concrete(route: str, bad_id: str) -> str | None:
 
 
 def _params_read_by(pattern) -> set[str]:
-    callback = getattr(pattern.callback, "view_class", None) or getattr(pattern.callback, "cls", None) or pattern.callback
+    callback = (
+        getattr(pattern.callback, "view_class", None)
+        or getattr(pattern.callback, "cls", None)
+        or pattern.callback
+    )
     try:
         source = inspect.getsource(inspect.getmodule(callback))
     except (TypeError, OSError):
@@ -114,7 +139,11 @@ def _admin_changelist_params() -> dict[str, set[str]]:
         names = {"q", "o", "p", "_to_field"}
         for f in admin.list_filter:
             if isinstance(f, str):
-                names |= {f"{f}__exact", f"{f}__id__exact", f"{f}__gte", f"{f}__lt", f"{f}__isnull", f} if HEAVY else {f}
+                names |= (
+                    {f"{f}__exact", f"{f}__id__exact", f"{f}__gte", f"{f}__lt", f"{f}__isnull", f}
+                    if HEAVY
+                    else {f}
+                )
             elif isinstance(f, tuple):
                 names.add(f"{f[0]}__exact")
             elif isinstance(f, type) and not issubclass(f, FieldListFilter):
@@ -142,7 +171,9 @@ class Tally:
         self.requests += 1
         self.statuses[response.status_code] += 1
         if response.status_code >= 500:
-            self.failures.append({"method": method, "path": path, "data": repr(data)[:160], "error": self.last_error})
+            self.failures.append(
+                {"method": method, "path": path, "data": repr(data)[:160], "error": self.last_error}
+            )
         self.last_error = ""
 
 
@@ -205,7 +236,11 @@ def _links(response) -> list[str]:
 def _fuzz_page(client, tally, path, pattern, admin_params) -> int:
     """Every query parameter and every form field of one page; returns the forms fuzzed."""
     response = _get(client, tally, path)
-    names = _params_read_by(pattern) | admin_params.get(path, set()) | (set(COMMON_PARAMS) if HEAVY else {"page"})
+    names = (
+        _params_read_by(pattern)
+        | admin_params.get(path, set())
+        | (set(COMMON_PARAMS) if HEAVY else {"page"})
+    )
     for name in sorted(names):
         for value in QUERY_VALUES.values():
             _get(client, tally, path, {name: value})
@@ -234,7 +269,11 @@ def _walk(client, tally) -> int:
         id_route = bool(re.search(r"<[\w:]+>|\(\?P<", route))  # an id, a slug, an object path
         for bad_id in BAD_IDS if id_route else BAD_IDS[:1]:
             path = _concrete(route, bad_id)
-            if path is None or path.startswith(SKIP_PREFIXES) or (ONLY and not path.startswith(ONLY)):
+            if (
+                path is None
+                or path.startswith(SKIP_PREFIXES)
+                or (ONLY and not path.startswith(ONLY))
+            ):
                 continue
             if id_route:
                 _get(client, tally, path)
@@ -247,8 +286,12 @@ def _walk(client, tally) -> int:
             match = resolve(path)
         except Resolver404:
             continue
-        if match.route in done_routes or path.startswith(SKIP_PREFIXES) or not match.kwargs or \
-                (ONLY and not path.startswith(ONLY)):
+        if (
+            match.route in done_routes
+            or path.startswith(SKIP_PREFIXES)
+            or not match.kwargs
+            or (ONLY and not path.startswith(ONLY))
+        ):
             continue
         done_routes.add(match.route)
         pattern = next((p for r, p in _patterns() if p.callback is match.func), None)
@@ -271,17 +314,33 @@ def _pipeline_runs(firm, day, officer):
     from drift.services.scan import drift_scan_run
 
     with firm_scope(firm):
-        drift_scan_run(firm_id=firm.pk, as_of=day)  # idempotent: the drafts of the scan before the walk
-        drafts = list(Proposal.objects.filter(status=ProposalStatus.DRAFT).values_list("pk", flat=True))
+        drift_scan_run(
+            firm_id=firm.pk, as_of=day
+        )  # idempotent: the drafts of the scan before the walk
+        drafts = list(
+            Proposal.objects.filter(status=ProposalStatus.DRAFT).values_list("pk", flat=True)
+        )
         assert drafts, "no draft left to check; the stall check would prove nothing"
         outcomes = proposals_check(firm_id=firm.pk, proposal_ids=drafts)
         assert set(outcomes) == set(drafts), "compliance stalled: some drafts have no review"
-        for review in ComplianceReview.objects.filter(proposal_id__in=drafts, status=ReviewStatus.FLAGGED):
+        for review in ComplianceReview.objects.filter(
+            proposal_id__in=drafts, status=ReviewStatus.FLAGGED
+        ):
             review_override(review=review, officer=officer, reason="fuzz pass: reviewed by hand")
-        routable = set(Proposal.objects.filter(pk__in=drafts, status=ProposalStatus.CHECKED).values_list("pk", flat=True))
+        routable = set(
+            Proposal.objects.filter(pk__in=drafts, status=ProposalStatus.CHECKED).values_list(
+                "pk", flat=True
+            )
+        )
         routed = approvals_start(firm_id=firm.pk, now=NOW)
-        assert routable and set(routed) == routable, f"routing stalled: routed {routed} of {sorted(routable)}"
-        return {"drafts": len(drafts), "outcomes": dict(Counter(outcomes.values())), "routed": len(routed)}
+        assert routable and set(routed) == routable, (
+            f"routing stalled: routed {routed} of {sorted(routable)}"
+        )
+        return {
+            "drafts": len(drafts),
+            "outcomes": dict(Counter(outcomes.values())),
+            "routed": len(routed),
+        }
 
 
 @pytest.mark.django_db
@@ -289,7 +348,9 @@ def test_fuzzing_every_page_form_and_query_parameter_gives_no_500_and_no_stall(f
     admin = _member(firm_a, Role.FIRM_ADMIN, "fuzz")
     client.force_login(admin.user, backend="django.contrib.auth.backends.ModelBackend")
     client.raise_request_exception = False
-    with firm_scope(firm_a):  # a book with drifted accounts and draft proposals, so id pages have rows
+    with firm_scope(
+        firm_a
+    ):  # a book with drifted accounts and draft proposals, so id pages have rows
         from drift.services.rules import drift_rules_ensure_defaults
         from drift.services.scan import drift_scan_run
         from portfolios import models as pm
@@ -304,10 +365,17 @@ def test_fuzzing_every_page_form_and_query_parameter_gives_no_500_and_no_stall(f
     tally = Tally()
     got_request_exception.connect(tally.exception)
     forms_seen = _walk(client, tally)
-    figures = {"heavy": HEAVY, "query_values": sorted(QUERY_VALUES), "form_values": sorted(FORM_VALUES), "requests": tally.requests, "forms": forms_seen,
-               "statuses": {str(k): v for k, v in sorted(tally.statuses.items())},
-               "5xx": len(tally.failures), "failures": tally.failures[:200],
-               "id_pages_followed": tally.followed}
+    figures = {
+        "heavy": HEAVY,
+        "query_values": sorted(QUERY_VALUES),
+        "form_values": sorted(FORM_VALUES),
+        "requests": tally.requests,
+        "forms": forms_seen,
+        "statuses": {str(k): v for k, v in sorted(tally.statuses.items())},
+        "5xx": len(tally.failures),
+        "failures": tally.failures[:200],
+        "id_pages_followed": tally.followed,
+    }
     ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
     ARTIFACT.write_text(json.dumps(figures, indent=2, default=str))
     figures["pipeline_after"] = _pipeline_runs(firm_a, DAY, admin)

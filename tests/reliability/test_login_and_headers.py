@@ -1,4 +1,5 @@
 """Brute force on both logins, MFA-required firms, and security headers (issue 10, items 4–5)."""
+
 import json
 import os
 import subprocess
@@ -41,7 +42,9 @@ def _brute_force(client, email, attempts):
 
 
 def test_the_allauth_login_blocks_after_five_wrong_passwords(client, members_a):
-    checked, still_blocked_with_right_password = _brute_force(client, members_a["ops"].user.email, 50)
+    checked, still_blocked_with_right_password = _brute_force(
+        client, members_a["ops"].user.email, 50
+    )
     assert (checked, still_blocked_with_right_password) == (5, True)
 
 
@@ -56,22 +59,34 @@ def test_the_admin_login_never_authenticates_a_post_itself(client, members_a):
     signs nobody in, so it offers no unthrottled way around allauth's limits and MFA."""
     email = members_a["ops"].user.email
     for n in range(20):
-        response = client.post(reverse("admin:login"), {"username": email, "password": f"wrong-{n}"})
-        assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
+        response = client.post(
+            reverse("admin:login"), {"username": email, "password": f"wrong-{n}"}
+        )
+        assert response.status_code == 302 and response["Location"].startswith(
+            reverse("account_login")
+        )
     client.post(reverse("admin:login"), {"username": email, "password": PASSWORD})
     assert "_auth_user_id" not in client.session
     assert client.get(reverse("admin:index")).status_code == 302
 
 
-def test_staff_of_an_mfa_firm_without_an_authenticator_reach_no_staff_page(login, firm_a, members_a):
+def test_staff_of_an_mfa_firm_without_an_authenticator_reach_no_staff_page(
+    login, firm_a, members_a
+):
     with firm_scope(firm_a):
         firm_a.require_mfa_for_staff = True
         firm_a.save()
     client, reached = login(members_a["ops"]), []
-    pages = [n for n, p in _named_patterns() if not p.pattern.regex.groups and not _is_allauth(n) and not n.startswith("api")]
+    pages = [
+        n
+        for n, p in _named_patterns()
+        if not p.pattern.regex.groups and not _is_allauth(n) and not n.startswith("api")
+    ]
     for name in [*pages, "admin:index"]:
         response = client.get(reverse(name))
-        if not (response.status_code == 302 and response["Location"] == reverse("mfa_activate_totp")):
+        if not (
+            response.status_code == 302 and response["Location"] == reverse("mfa_activate_totp")
+        ):
             reached.append((name, response.status_code))
     assert reached == []
 
@@ -99,11 +114,25 @@ print(json.dumps({"status": r.status_code, "hsts": r.get("Strict-Transport-Secur
 
 
 def test_production_settings_send_hsts_and_redirect_http_to_https():
-    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")}
-    env.update(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="p" * 64, DJANGO_SETTINGS_MODULE="rebalance_site.settings")
-    out = subprocess.run([sys.executable, "-c", _PRODUCTION_PROBE], cwd=ROOT, env=env, capture_output=True, text=True)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DJANGO_DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
+    env.update(
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="p" * 64,
+        DJANGO_SETTINGS_MODULE="rebalance_site.settings",
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", _PRODUCTION_PROBE], cwd=ROOT, env=env, capture_output=True, text=True
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     got = json.loads(out.stdout.strip().splitlines()[-1])
-    assert got["status"] == 200 and "max-age=31536000" in got["hsts"] and "includeSubDomains" in got["hsts"]
+    assert (
+        got["status"] == 200
+        and "max-age=31536000" in got["hsts"]
+        and "includeSubDomains" in got["hsts"]
+    )
     assert "default-src 'self'" in got["csp"] and got["xfo"] == "DENY" and got["cookie_secure"]
     assert got["plain_status"] == 301 and got["plain_location"].startswith("https://")

@@ -28,6 +28,7 @@ policies exactly as on any fresh server, and `pg_restart_seed.py` seeds it.
 `make test`: 2 web cycles (fast/stream, immediate/idle) and the batch with a fast restart.
 `make reliability` (RELIABILITY=1): 12 web cycles (3 × each mode × stream/idle) and the batch
 with both modes. Figures: test-artifacts/reliability/postgres_restart_{web,batch_*}.json."""
+
 import atexit
 import importlib.util
 import json
@@ -51,9 +52,9 @@ import pytest
 import requests
 from django.conf import settings
 
-from trading.tasks import trade_batch_firm
-from tests.trading.helpers import TRADE_DAY
 from tests.reliability.waiting import wait_until
+from tests.trading.helpers import TRADE_DAY
+from trading.tasks import trade_batch_firm
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "reliability"
@@ -63,17 +64,22 @@ DB_NAME = "reb_pgrestart"
 PROBE = "pgrestart-probe"  # application_name of the test's own (superuser) connections
 
 MODES = ("fast", "immediate")
-WEB_CYCLES = ([(m, w) for _ in range(3) for m in MODES for w in ("stream", "idle")] if HEAVY
-              else [("fast", "stream"), ("immediate", "idle")])
-BEFORE_S = 1.0                      # stream time before the restart
-AFTER_S = 5.0 if HEAVY else 2.0     # stream time after the server is back
+WEB_CYCLES = (
+    [(m, w) for _ in range(3) for m in MODES for w in ("stream", "idle")]
+    if HEAVY
+    else [("fast", "stream"), ("immediate", "idle")]
+)
+BEFORE_S = 1.0  # stream time before the restart
+AFTER_S = 5.0 if HEAVY else 2.0  # stream time after the server is back
 CLIENT_THREADS = 3
 GUNICORN_WORKERS = 2
-CUSTODIAN_LATENCY_S = 3             # the restart happens inside this acknowledgement wait
+CUSTODIAN_LATENCY_S = 3  # the restart happens inside this acknowledgement wait
 
-SERVER_ERRORS = re.compile(r"Traceback|Internal Server Error|OperationalError|InterfaceError|connection already closed"
-                           r"|server closed the connection|terminating connection|WORKER TIMEOUT|Booting worker"
-                           r"|Worker exited|Error handling request")
+SERVER_ERRORS = re.compile(
+    r"Traceback|Internal Server Error|OperationalError|InterfaceError|connection already closed"
+    r"|server closed the connection|terminating connection|WORKER TIMEOUT|Booting worker"
+    r"|Worker exited|Error handling request"
+)
 PG_LINE = re.compile(r"^(\d+)\|([^|]*)\| LOG:  (statement|connection received): ?(.*)$")
 TABLE_ACCESS = re.compile(r'\b(FROM|INTO|UPDATE|JOIN)\s+"', re.IGNORECASE)
 
@@ -84,7 +90,6 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-
 class EmbeddedPostgres:
     """Our own PostgreSQL under a temp dir. As root it runs as `nobody` (postgres refuses to run
     as root; no system user is created). `close()` always stops it and removes the dir."""
@@ -92,7 +97,9 @@ class EmbeddedPostgres:
     def __init__(self):
         self.root = Path(tempfile.mkdtemp(prefix="reb-pgrestart-"))
         self.root.chmod(0o755)
-        self.data, self.sockets, self.logs, self.app_logs = (self.root / d for d in ("data", "run", "log", "app"))
+        self.data, self.sockets, self.logs, self.app_logs = (
+            self.root / d for d in ("data", "run", "log", "app")
+        )
         for d in (self.data, self.sockets, self.logs, self.app_logs):
             d.mkdir()
         self.log = self.logs / "postgres.log"
@@ -103,7 +110,16 @@ class EmbeddedPostgres:
             self._as = {"user": nobody.pw_uid, "group": nobody.pw_gid, "extra_groups": []}
             for d in (self.data, self.sockets, self.logs):
                 os.chown(d, nobody.pw_uid, nobody.pw_gid)
-        self._run("initdb", "-D", self.data, "--auth=trust", "-U", "postgres", "--encoding=utf8", "--no-sync")
+        self._run(
+            "initdb",
+            "-D",
+            self.data,
+            "--auth=trust",
+            "-U",
+            "postgres",
+            "--encoding=utf8",
+            "--no-sync",
+        )
         with open(self.data / "postgresql.conf", "a") as conf:
             conf.write(f"""
 listen_addresses = '127.0.0.1'
@@ -126,8 +142,15 @@ log_statement = 'all'
 
     def _run(self, tool: str, *args, timeout: float = 120) -> None:
         with open(self.root / "pg_ctl.out", "ab") as out:
-            subprocess.run([str(PG_BIN / tool), *map(str, args)], check=True, stdin=subprocess.DEVNULL,
-                           stdout=out, stderr=out, timeout=timeout, **self._as)
+            subprocess.run(
+                [str(PG_BIN / tool), *map(str, args)],
+                check=True,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=out,
+                timeout=timeout,
+                **self._as,
+            )
 
     def _ctl(self, *args) -> None:
         self._run("pg_ctl", "-D", self.data, "-w", "-t", "60", *args)
@@ -154,8 +177,14 @@ log_statement = 'all'
             return False
 
     def query(self, sql: str, params=(), db: str = DB_NAME) -> list:
-        conn = psycopg2.connect(host="127.0.0.1", port=self.port, user="postgres", dbname=db,
-                                application_name=PROBE, connect_timeout=5)
+        conn = psycopg2.connect(
+            host="127.0.0.1",
+            port=self.port,
+            user="postgres",
+            dbname=db,
+            application_name=PROBE,
+            connect_timeout=5,
+        )
         try:
             conn.autocommit = True
             with conn.cursor() as cur:
@@ -177,15 +206,29 @@ log_statement = 'all'
 
     def app_connections(self) -> int:
         """Client connections to the test database other than the test's own probes."""
-        return self.query("SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND backend_type = 'client backend'"
-                          " AND application_name <> %s", [DB_NAME, PROBE])[0][0]
+        return self.query(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND backend_type = 'client backend'"
+            " AND application_name <> %s",
+            [DB_NAME, PROBE],
+        )[0][0]
 
     def close(self) -> None:
         try:
             pid_file = self.data / "postmaster.pid"
             if pid_file.exists():
                 try:
-                    self._run("pg_ctl", "-D", self.data, "-w", "-t", "30", "-m", "immediate", "stop", timeout=60)
+                    self._run(
+                        "pg_ctl",
+                        "-D",
+                        self.data,
+                        "-w",
+                        "-t",
+                        "30",
+                        "-m",
+                        "immediate",
+                        "stop",
+                        timeout=60,
+                    )
                 except (subprocess.SubprocessError, OSError):
                     try:
                         os.kill(int(pid_file.read_text().split()[0]), signal.SIGKILL)
@@ -196,14 +239,28 @@ log_statement = 'all'
 
 
 def _app_env(pg: EmbeddedPostgres, **extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_CONN_MAX_AGE"}  # the production default, 60 s
-    env.update(DATABASE_URL=pg.url(), REDIS_URL=settings.REDIS_URL, DJANGO_DEBUG="1",
-               DJANGO_SETTINGS_MODULE="rebalance_site.settings", **extra)
+    env = {
+        k: v for k, v in os.environ.items() if k != "DATABASE_CONN_MAX_AGE"
+    }  # the production default, 60 s
+    env.update(
+        DATABASE_URL=pg.url(),
+        REDIS_URL=settings.REDIS_URL,
+        DJANGO_DEBUG="1",
+        DJANGO_SETTINGS_MODULE="rebalance_site.settings",
+        **extra,
+    )
     return env
 
 
 def _manage(pg: EmbeddedPostgres, *args) -> str:
-    done = subprocess.run([sys.executable, *args], cwd=ROOT, env=_app_env(pg), capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=_app_env(pg),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, f"{args} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return done.stdout
 
@@ -217,7 +274,9 @@ def world():
         assert wait_until(lambda: bool(pg.query("SELECT 1", db="postgres")), 30)
         pg.query(f'CREATE DATABASE "{DB_NAME}"', db="postgres")
         _manage(pg, "manage.py", "migrate", "--no-input", "-v0")
-        seed = json.loads(_manage(pg, "tests/reliability/pg_restart_seed.py", *MODES).strip().splitlines()[-1])
+        seed = json.loads(
+            _manage(pg, "tests/reliability/pg_restart_seed.py", *MODES).strip().splitlines()[-1]
+        )
         yield pg, seed
     finally:
         pg.close()
@@ -245,11 +304,12 @@ def _new_connections_checked(pg_log: str) -> tuple[int, list[str]]:
         has_scope = any("set_config('app.firm_id'" in s for s in seen[:first_table])
         checked += 1
         if not (has_role and has_scope):
-            bad.append(f"pid {pid}: {seen[:first_table + 1]}")
+            bad.append(f"pid {pid}: {seen[: first_table + 1]}")
     return checked, bad
 
 
 # --- 1. web ------------------------------------------------------------------------------------
+
 
 @dataclass
 class Hit:
@@ -278,9 +338,16 @@ class Site:
         s = requests.Session()
         page = s.get(self.base + "/accounts/login/", timeout=30)
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-        r = s.post(self.base + "/accounts/login/", allow_redirects=False, timeout=30,
-                   data={"login": self.seed["a"]["email"], "password": self.seed["a"]["password"],
-                         "csrfmiddlewaretoken": token})
+        r = s.post(
+            self.base + "/accounts/login/",
+            allow_redirects=False,
+            timeout=30,
+            data={
+                "login": self.seed["a"]["email"],
+                "password": self.seed["a"]["password"],
+                "csrfmiddlewaretoken": token,
+            },
+        )
         assert r.status_code == 302, f"sign-in refused: {r.status_code} {r.text[:300]}"
         return s
 
@@ -293,7 +360,14 @@ class Site:
         except requests.RequestException as exc:
             status, body = type(exc).__name__, ""
         t1 = time.monotonic()
-        return Hit(path, t0, t1, status, self._problem(status, expected, must_show, body), self.server_log.stat().st_size)
+        return Hit(
+            path,
+            t0,
+            t1,
+            status,
+            self._problem(status, expected, must_show, body),
+            self.server_log.stat().st_size,
+        )
 
     def _problem(self, status, expected, must_show, body) -> str | None:
         leaked = [m for m in self.b_markers if m in body]
@@ -313,7 +387,10 @@ class Stream:
 
     def __init__(self, site: Site, cookies):
         self.site, self.cookies, self.hits, self._stop = site, cookies, [], threading.Event()
-        self._threads = [threading.Thread(target=self._loop, args=(i,), daemon=True) for i in range(CLIENT_THREADS)]
+        self._threads = [
+            threading.Thread(target=self._loop, args=(i,), daemon=True)
+            for i in range(CLIENT_THREADS)
+        ]
 
     def _loop(self, offset: int) -> None:
         session = requests.Session()
@@ -334,7 +411,9 @@ class Stream:
             t.join(timeout=120)
 
 
-def _cycle(pg: EmbeddedPostgres, site: Site, session: requests.Session, mode: str, when: str) -> dict:
+def _cycle(
+    pg: EmbeddedPostgres, site: Site, session: requests.Session, mode: str, when: str
+) -> dict:
     cookies = session.cookies.get_dict()
     pg_offset, server_offset = pg.log_size(), site.server_log.stat().st_size
     if when == "stream":
@@ -353,7 +432,9 @@ def _cycle(pg: EmbeddedPostgres, site: Site, session: requests.Session, mode: st
     hits = list(stream.hits)
     fresh = site.login()  # a new sign-in once the server is back: session and last_login writes
     hits += [site.hit(fresh, page) for page in site.pages]
-    hits += [site.hit(session, page) for page in site.pages]  # the old cookie once more, sequentially
+    hits += [
+        site.hit(session, page) for page in site.pages
+    ]  # the old cookie once more, sequentially
 
     during = [h for h in hits if h.t0 < up]
     after = [h for h in hits if h.t0 >= up]
@@ -366,15 +447,20 @@ def _cycle(pg: EmbeddedPostgres, site: Site, session: requests.Session, mode: st
     checked, bad = _new_connections_checked(pg.log_from(pg_offset))
     failed_during = [h for h in during if h.problem]
     return {
-        "mode": mode, "when": when, "outage_s": round(up - down, 2),
+        "mode": mode,
+        "when": when,
+        "outage_s": round(up - down, 2),
         "app_connections_cut": connections,
         "in_flight_at_stop": sum(1 for h in during if h.t0 <= down <= h.t1),
-        "requests_during": len(during), "errors_during": len(failed_during),
+        "requests_during": len(during),
+        "errors_during": len(failed_during),
         "errors_during_by_kind": _kinds(h.problem for h in failed_during),
         "server_log_during": _kinds(m.group(0) for m in SERVER_ERRORS.finditer(server_log)),
-        "requests_after": len(after), "errors_after": [asdict(h) for h in after if h.problem],
+        "requests_after": len(after),
+        "errors_after": [asdict(h) for h in after if h.problem],
         "server_log_errors_after": [m.group(0) for m in SERVER_ERRORS.finditer(server_after)],
-        "new_connections_checked": checked, "new_connections_without_role_or_scope": bad,
+        "new_connections_checked": checked,
+        "new_connections_without_role_or_scope": bad,
         "leaks": sum(1 for h in hits if h.problem and h.problem.startswith("LEAK")),
     }
 
@@ -392,9 +478,23 @@ def test_web_recovers_from_postgres_restarts_mid_request(world):
     port = _free_port()
     with open(server_log, "ab") as log:
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "rebalance_site.wsgi:application", "--bind", f"127.0.0.1:{port}",
-             "--workers", str(GUNICORN_WORKERS), "--timeout", "60"],
-            cwd=ROOT, env=_app_env(pg), stdout=log, stderr=log)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "rebalance_site.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(GUNICORN_WORKERS),
+                "--timeout",
+                "60",
+            ],
+            cwd=ROOT,
+            env=_app_env(pg),
+            stdout=log,
+            stderr=log,
+        )
     cycles = []
     try:
         site = Site(f"http://127.0.0.1:{port}", seed, server_log)
@@ -421,19 +521,29 @@ def test_web_recovers_from_postgres_restarts_mid_request(world):
         "errors_during": sum(c["errors_during"] for c in cycles),
         "in_flight_at_stop": sum(c["in_flight_at_stop"] for c in cycles),
         "requests_after": sum(c["requests_after"] for c in cycles),
-        "errors_after": sum(len(c["errors_after"]) + len(c["server_log_errors_after"]) for c in cycles),
+        "errors_after": sum(
+            len(c["errors_after"]) + len(c["server_log_errors_after"]) for c in cycles
+        ),
         "new_connections_checked": sum(c["new_connections_checked"] for c in cycles),
         "leaks": sum(c["leaks"] for c in cycles),
     }
     _write("postgres_restart_web.json", figures)
     for c in cycles:
         label = f"{c['mode']}/{c['when']}"
-        assert c["errors_after"] == [], f"{label}: requests failed after PostgreSQL was back: {c['errors_after'][:5]}"
-        assert c["server_log_errors_after"] == [], f"{label}: server errors after recovery: {c['server_log_errors_after']}"
+        assert c["errors_after"] == [], (
+            f"{label}: requests failed after PostgreSQL was back: {c['errors_after'][:5]}"
+        )
+        assert c["server_log_errors_after"] == [], (
+            f"{label}: server errors after recovery: {c['server_log_errors_after']}"
+        )
         assert c["new_connections_without_role_or_scope"] == [], label
-        assert c["new_connections_checked"] > 0, f"{label}: no new connection was opened after the restart"
+        assert c["new_connections_checked"] > 0, (
+            f"{label}: no new connection was opened after the restart"
+        )
         assert c["requests_after"] >= 2 * len(site.pages), label
-        assert c["app_connections_cut"] > 0, f"{label}: no persistent connection was open at the restart"
+        assert c["app_connections_cut"] > 0, (
+            f"{label}: no persistent connection was open at the restart"
+        )
         if c["when"] == "stream":
             assert c["requests_during"] > 0, label
     assert figures["leaks"] == 0
@@ -447,6 +557,7 @@ def _answers(base: str) -> bool:
 
 
 # --- 2. batch ----------------------------------------------------------------------------------
+
 
 def _pool(worker: subprocess.Popen) -> set[int]:
     try:
@@ -481,9 +592,27 @@ def test_batch_recovers_from_a_postgres_restart_mid_custodian_call(world, mode):
     worker_log = pg.app_logs / f"worker-{mode}.log"
     with open(worker_log, "ab") as log:
         worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "rebalance_site", "worker", "--pool=prefork", "--concurrency=1",
-             "-Q", queue, "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=INFO"],
-            cwd=ROOT, env=_app_env(pg, TRADING_SIMULATED_LATENCY_S=str(CUSTODIAN_LATENCY_S)), stdout=log, stderr=log)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "rebalance_site",
+                "worker",
+                "--pool=prefork",
+                "--concurrency=1",
+                "-Q",
+                queue,
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel=INFO",
+            ],
+            cwd=ROOT,
+            env=_app_env(pg, TRADING_SIMULATED_LATENCY_S=str(CUSTODIAN_LATENCY_S)),
+            stdout=log,
+            stderr=log,
+        )
 
     def one(sql: str):
         return pg.query(sql, [firm_id])[0][0]
@@ -493,23 +622,33 @@ def test_batch_recovers_from_a_postgres_restart_mid_custodian_call(world, mode):
 
     try:
         first = trade_batch_firm.apply_async(kwargs=kwargs, queue=queue).id
-        assert wait_until(lambda: one("SELECT count(*) FROM trading_simulatedcustodianorder WHERE firm_id = %s") > 0, 90), \
-            "the batch never reached the custodian"
+        assert wait_until(
+            lambda: (
+                one("SELECT count(*) FROM trading_simulatedcustodianorder WHERE firm_id = %s") > 0
+            ),
+            90,
+        ), "the batch never reached the custodian"
         pool = _pool(worker)
         connections = pg.app_connections()
         pg_offset = pg.log_size()
         down, up = pg.restart(mode)
-        sending_at_restart = one("SELECT count(*) FROM trading_blockorder WHERE firm_id = %s AND status = 'sending'")
+        sending_at_restart = one(
+            "SELECT count(*) FROM trading_blockorder WHERE firm_id = %s AND status = 'sending'"
+        )
 
         # The task the restart cut retries itself on a fresh connection (FirmTask); then, as the
         # minute due check would, the batch is sent again for as long as it is not done.
-        assert wait_until(lambda: _outcome(worker_log, first) is not None, 90, 0.2), "the task in flight never finished"
+        assert wait_until(lambda: _outcome(worker_log, first) is not None, 90, 0.2), (
+            "the task in flight never finished"
+        )
         first_outcome = _outcome(worker_log, first)
         first_retries = sum(" retry: " in line for line in _task_lines(worker_log, first))
         resent = []
         while not done() and len(resent) < 5:
             task_id = trade_batch_firm.apply_async(kwargs=kwargs, queue=queue).id
-            assert wait_until(lambda: _outcome(worker_log, task_id) is not None, 120, 0.2), "a re-sent batch task never finished"
+            assert wait_until(lambda: _outcome(worker_log, task_id) is not None, 120, 0.2), (
+                "a re-sent batch task never finished"
+            )
             resent.append(_outcome(worker_log, task_id))
         finished_at = time.monotonic()
         alive = worker.poll() is None and _pool(worker) == pool
@@ -521,34 +660,65 @@ def test_batch_recovers_from_a_postgres_restart_mid_custodian_call(world, mode):
             worker.kill()
         _keep(worker_log, f"postgres_restart_worker_{mode}.log")
 
-    at_custodian = pg.query("SELECT client_order_id, attempts FROM trading_simulatedcustodianorder WHERE firm_id = %s", [firm_id])
-    blocks = {r[0] for r in pg.query("SELECT client_order_id FROM trading_blockorder WHERE firm_id = %s", [firm_id])}
-    per_trade = pg.query("SELECT proposal_id, trade_id, count(*) FROM trading_order WHERE firm_id = %s GROUP BY 1, 2", [firm_id])
+    at_custodian = pg.query(
+        "SELECT client_order_id, attempts FROM trading_simulatedcustodianorder WHERE firm_id = %s",
+        [firm_id],
+    )
+    blocks = {
+        r[0]
+        for r in pg.query(
+            "SELECT client_order_id FROM trading_blockorder WHERE firm_id = %s", [firm_id]
+        )
+    }
+    per_trade = pg.query(
+        "SELECT proposal_id, trade_id, count(*) FROM trading_order WHERE firm_id = %s GROUP BY 1, 2",
+        [firm_id],
+    )
     ordered = {r[0] for r in per_trade}
     batch = pg.query("SELECT status, runs FROM trading_batch WHERE firm_id = %s", [firm_id])
     checked, bad = _new_connections_checked(pg.log_from(pg_offset))
     log_text = worker_log.read_text(errors="replace")
     figures = {
-        "mode": mode, "outage_s": round(up - down, 2), "app_connections_cut": connections,
+        "mode": mode,
+        "outage_s": round(up - down, 2),
+        "app_connections_cut": connections,
         "blocks_sending_at_restart": sending_at_restart,
-        "task_in_flight": {"outcome": first_outcome, "retries": first_retries,
-                           "retry_reasons": [line.split(" retry: ", 1)[1][:160] for line in _task_lines(worker_log, first)
-                                             if " retry: " in line]},
-        "resent_like_the_due_check": resent, "done_s_after_restart": round(finished_at - up, 1),
-        "batch_status_runs": batch, "blocks": len(blocks), "custodian_orders": len(at_custodian),
-        "custodian_attempts": sorted(a for _, a in at_custodian), "orders": sum(r[2] for r in per_trade),
-        "max_orders_per_trade": max((r[2] for r in per_trade), default=0), "worker_same_processes": alive,
-        "worker_task_failures": log_text.count("raised unexpected"), "new_connections_checked": checked,
+        "task_in_flight": {
+            "outcome": first_outcome,
+            "retries": first_retries,
+            "retry_reasons": [
+                line.split(" retry: ", 1)[1][:160]
+                for line in _task_lines(worker_log, first)
+                if " retry: " in line
+            ],
+        },
+        "resent_like_the_due_check": resent,
+        "done_s_after_restart": round(finished_at - up, 1),
+        "batch_status_runs": batch,
+        "blocks": len(blocks),
+        "custodian_orders": len(at_custodian),
+        "custodian_attempts": sorted(a for _, a in at_custodian),
+        "orders": sum(r[2] for r in per_trade),
+        "max_orders_per_trade": max((r[2] for r in per_trade), default=0),
+        "worker_same_processes": alive,
+        "worker_task_failures": log_text.count("raised unexpected"),
+        "new_connections_checked": checked,
         "new_connections_without_role_or_scope": bad,
     }
     _write(f"postgres_restart_batch_{mode}.json", figures)
 
-    assert sending_at_restart > 0, "the restart did not land between the custodian's receipt and our record"
+    assert sending_at_restart > 0, (
+        "the restart did not land between the custodian's receipt and our record"
+    )
     assert batch and batch[0][0] == "done", figures
-    assert first_outcome == "succeeded" and first_retries >= 1, figures  # retried itself, no manual action
+    assert first_outcome == "succeeded" and first_retries >= 1, (
+        figures
+    )  # retried itself, no manual action
     assert "failed" not in resent and figures["worker_task_failures"] == 0, figures
     assert alive, "the worker or its pool process was restarted"
-    assert {cid for cid, _ in at_custodian} == blocks and all(a == 1 for _, a in at_custodian), figures
+    assert {cid for cid, _ in at_custodian} == blocks and all(a == 1 for _, a in at_custodian), (
+        figures
+    )
     assert per_trade and all(r[2] == 1 for r in per_trade), figures
     assert ordered == set(proposals), figures
     assert checked > 0 and bad == [], figures
@@ -570,11 +740,26 @@ def test_only_a_lost_connection_is_retried():
         return exc
 
     assert connection_lost(InterfaceError("connection already closed"))
-    assert connection_lost(caused_by(OperationalError("server closed the connection unexpectedly"), None))
-    assert connection_lost(caused_by(OperationalError("could not connect: Connection refused"), None))
-    for code in ("57P01", "57P02", "57P03", "08006", "08001"):  # shutdown, crash, starting up, link lost
+    assert connection_lost(
+        caused_by(OperationalError("server closed the connection unexpectedly"), None)
+    )
+    assert connection_lost(
+        caused_by(OperationalError("could not connect: Connection refused"), None)
+    )
+    for code in (
+        "57P01",
+        "57P02",
+        "57P03",
+        "08006",
+        "08001",
+    ):  # shutdown, crash, starting up, link lost
         assert connection_lost(caused_by(OperationalError(code), code)), code
-    for code in ("40P01", "57014", "55P03", "53300"):  # deadlock, cancelled, lock not available, too many
+    for code in (
+        "40P01",
+        "57014",
+        "55P03",
+        "53300",
+    ):  # deadlock, cancelled, lock not available, too many
         assert not connection_lost(caused_by(OperationalError(code), code)), code
     assert not connection_lost(DatabaseError("x")) and not connection_lost(ValueError("x"))
 

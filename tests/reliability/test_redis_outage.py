@@ -10,6 +10,7 @@ approval recorded; the signed PDFs, whose tasks could not be published, are rend
 approvals sweep afterwards, each once. Redis then returns on the same port; the test plays beat (sends the outbox
 sweep task every few seconds) until every follow-up email was delivered, and asserts each
 message arrived exactly once. Outage: 60 s with RELIABILITY=1, a few seconds otherwise."""
+
 import email
 import json
 import re
@@ -40,7 +41,9 @@ from tests.reliability.conftest import HEAVY
 from tests.reliability.private_redis import private_redis, worker_start, worker_stop  # noqa: F401 (fixture)
 from tests.reliability.waiting import wait_until
 
-ARTIFACT = Path(__file__).resolve().parents[2] / "test-artifacts" / "reliability" / "redis_outage.json"
+ARTIFACT = (
+    Path(__file__).resolve().parents[2] / "test-artifacts" / "reliability" / "redis_outage.json"
+)
 OUTAGE_S = 60 if HEAVY else 3
 CLIENT_ONLY, ADVISOR_FIRST = (12, 8) if HEAVY else (2, 2)
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -53,8 +56,11 @@ class PortSMTPServer(SMTPServer):
 
 
 def _received_ids(server) -> Counter:
-    return Counter(int(m.group(1)) for raw in list(server.received)
-                   if (m := re.search(rb"X-Rebalance-Message: (\d+)", raw)))
+    return Counter(
+        int(m.group(1))
+        for raw in list(server.received)
+        if (m := re.search(rb"X-Rebalance-Message: (\d+)", raw))
+    )
 
 
 def _portal_links(server) -> dict[str, str]:
@@ -74,7 +80,11 @@ def _portal_links(server) -> dict[str, str]:
 def smtp(settings):
     server = PortSMTPServer()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", server.server_address[1], 5
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = (
+        "127.0.0.1",
+        server.server_address[1],
+        5,
+    )
     yield server
     server.shutdown()
     server.server_close()
@@ -83,11 +93,16 @@ def smtp(settings):
 @pytest.fixture
 def worker(private_redis, smtp, tmp_path):  # noqa: F811
     log = tmp_path / "worker.log"
-    proc = worker_start(private_redis.url, log, EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-                        EMAIL_HOST="127.0.0.1", EMAIL_PORT=smtp.server_address[1], EMAIL_TIMEOUT=5)
+    proc = worker_start(
+        private_redis.url,
+        log,
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=smtp.server_address[1],
+        EMAIL_TIMEOUT=5,
+    )
     yield log
     worker_stop(proc)
-
 
 
 class Requests:
@@ -98,9 +113,19 @@ class Requests:
 
     def __call__(self, http, method: str, path: str, data=None, **kw):
         started = time.monotonic()
-        response = getattr(http, method)(path, data, **kw) if data is not None else getattr(http, method)(path, **kw)
-        self.log.append((method.upper(), re.sub(r"\d+", "N", path.split("/l/")[0]), response.status_code,
-                         time.monotonic() - started))
+        response = (
+            getattr(http, method)(path, data, **kw)
+            if data is not None
+            else getattr(http, method)(path, **kw)
+        )
+        self.log.append(
+            (
+                method.upper(),
+                re.sub(r"\d+", "N", path.split("/l/")[0]),
+                response.status_code,
+                time.monotonic() - started,
+            )
+        )
         return response
 
     @property
@@ -109,7 +134,9 @@ class Requests:
 
 
 def _browser() -> HttpClient:
-    return HttpClient(raise_request_exception=False)  # a view's exception is the 500 a browser would get
+    return HttpClient(
+        raise_request_exception=False
+    )  # a view's exception is the 500 a browser would get
 
 
 def _login(requests, email_address: str, password: str = PASSWORD) -> HttpClient:
@@ -121,8 +148,18 @@ def _login(requests, email_address: str, password: str = PASSWORD) -> HttpClient
 def _approve(requests, http, approval) -> None:
     requests(http, "get", "/portal/")
     requests(http, "get", f"/portal/proposals/{approval.pk}/")
-    data = {"consent": "on", "typed_name": approval.proposal.account.client.name, "content_hash": approval.content_hash}
-    requests(http, "post", f"/portal/proposals/{approval.pk}/approve/", data, HTTP_USER_AGENT="outage-test")
+    data = {
+        "consent": "on",
+        "typed_name": approval.proposal.account.client.name,
+        "content_hash": approval.content_hash,
+    }
+    requests(
+        http,
+        "post",
+        f"/portal/proposals/{approval.pk}/approve/",
+        data,
+        HTTP_USER_AGENT="outage-test",
+    )
 
 
 def _tick_sweep() -> bool:
@@ -135,18 +172,25 @@ def _tick_sweep() -> bool:
 
 
 def test_redis_stopped_while_clients_approve_loses_nothing_and_sends_each_follow_up_once(
-        firm_a, members_a, private_redis, smtp, worker, caplog):  # noqa: F811
+    firm_a, members_a, private_redis, smtp, worker, caplog
+):  # noqa: F811
     started = time.monotonic()
     n = CLIENT_ONLY + ADVISOR_FIRST
     book, ids = checked(firm_a, n=n, value="50000.00", advisor=members_a["advisor"])
     with firm_scope(firm_a):
-        Proposal.objects.filter(pk__in=ids[CLIENT_ONLY:]).update(total_value=Decimal("200000.00"))  # advisor, then client
+        Proposal.objects.filter(pk__in=ids[CLIENT_ONLY:]).update(
+            total_value=Decimal("200000.00")
+        )  # advisor, then client
         approvals_start(firm_id=firm_a.pk, now=timezone.now())
-        approvals = list(Approval.objects.select_related("proposal__account__client").order_by("pk"))
+        approvals = list(
+            Approval.objects.select_related("proposal__account__client").order_by("pk")
+        )
         first_emails = OutboundMessage.objects.count()
     assert len(approvals) == n and first_emails == CLIENT_ONLY
     # With Redis up, the worker sends the proposal emails (the links the clients will use).
-    assert wait_until(lambda: len(_received_ids(smtp)) == CLIENT_ONLY, 60), f"worker did not send; see {worker}"
+    assert wait_until(lambda: len(_received_ids(smtp)) == CLIENT_ONLY, 60), (
+        f"worker did not send; see {worker}"
+    )
     links = _portal_links(smtp)
 
     # --- Redis goes away ------------------------------------------------------------------
@@ -157,11 +201,19 @@ def test_redis_stopped_while_clients_approve_loses_nothing_and_sends_each_follow
     staff_steps = []
     with firm_scope(firm_a):
         for a in approvals:
-            staff_steps += list(ApprovalStep.objects.filter(approval=a, role=StepRole.ADVISOR).values_list("pk", flat=True))
+            staff_steps += list(
+                ApprovalStep.objects.filter(approval=a, role=StepRole.ADVISOR).values_list(
+                    "pk", flat=True
+                )
+            )
     for step_id in staff_steps:
         requests(advisor, "post", f"/approvals/steps/{step_id}/decide/", {"decision": "approve"})
-    requests(_browser(), "post", "/accounts/login/", {"login": approvals[0].proposal.account.client.email,
-                                                        "password": "wrong-password"})  # a failed login: rate limit
+    requests(
+        _browser(),
+        "post",
+        "/accounts/login/",
+        {"login": approvals[0].proposal.account.client.email, "password": "wrong-password"},
+    )  # a failed login: rate limit
     pace = OUTAGE_S * 0.8 / n
     for i, approval in enumerate(approvals):
         client_email = approval.proposal.account.client.email
@@ -175,7 +227,9 @@ def test_redis_stopped_while_clients_approve_loses_nothing_and_sends_each_follow
     with firm_scope(firm_a):
         statuses = Counter(Approval.objects.values_list("status", flat=True))
         signatures = Signature.objects.count()
-        pdfs_during = Signature.objects.exclude(pdf_sha256="").count()  # their tasks could not be published
+        pdfs_during = Signature.objects.exclude(
+            pdf_sha256=""
+        ).count()  # their tasks could not be published
         waiting_steps = ApprovalStep.objects.filter(status=StepStatus.ACTIVE).count()
     time.sleep(max(0.0, outage_started + OUTAGE_S - time.monotonic()))
     outage_s, during = time.monotonic() - outage_started, list(requests.log)
@@ -202,46 +256,82 @@ def test_redis_stopped_while_clients_approve_loses_nothing_and_sends_each_follow
     for _ in range(2):  # more beat ticks: a second send would show up now
         _tick_sweep()
         time.sleep(1.0)
-    requests(_browser(), "post", "/accounts/login/", {"login": members_a["advisor"].user.email, "password": "wrong"})
-    cache_back = not caches["default"].degraded  # the first call after the retry window went to Redis again
+    requests(
+        _browser(),
+        "post",
+        "/accounts/login/",
+        {"login": members_a["advisor"].user.email, "password": "wrong"},
+    )
+    cache_back = not caches[
+        "default"
+    ].degraded  # the first call after the retry window went to Redis again
     with firm_scope(firm_a):
         messages = dict(OutboundMessage.objects.values_list("pk", "kind"))
         outbox = Counter(OutboundMessage.objects.values_list("status", flat=True))
     delivered = _received_ids(smtp)
     not_enqueued = [r.getMessage() for r in caplog.records if r.name == "firms.enqueue"]
     figures = {
-        "outage_s": round(outage_s, 1), "approvals": n, "client_only": CLIENT_ONLY, "advisor_then_client": ADVISOR_FIRST,
-        "requests_during_outage": len(during), "server_errors": len(requests.server_errors),
+        "outage_s": round(outage_s, 1),
+        "approvals": n,
+        "client_only": CLIENT_ONLY,
+        "advisor_then_client": ADVISOR_FIRST,
+        "requests_during_outage": len(during),
+        "server_errors": len(requests.server_errors),
         "status_codes": dict(Counter(row[2] for row in during)),
         "slowest_request_s": round(max(row[3] for row in during), 2),
-        "approvals_recorded": statuses.get(ApprovalStatus.APPROVED, 0), "signatures": signatures,
-        "signed_pdfs_during_outage": pdfs_during, "signed_pdfs_by_the_sweep": len(pdfs_rendered), "pdf_sweeps": sweeps,
+        "approvals_recorded": statuses.get(ApprovalStatus.APPROVED, 0),
+        "signatures": signatures,
+        "signed_pdfs_during_outage": pdfs_during,
+        "signed_pdfs_by_the_sweep": len(pdfs_rendered),
+        "pdf_sweeps": sweeps,
         "signed_pdfs": pdfs,
         "steps_still_active": waiting_steps,
-        "outbox_messages": len(messages), "outbox_statuses": dict(outbox),
-        "kinds": dict(Counter(messages.values())), "delivered": len(delivered),
+        "outbox_messages": len(messages),
+        "outbox_statuses": dict(outbox),
+        "kinds": dict(Counter(messages.values())),
+        "delivered": len(delivered),
         "delivered_twice": sum(1 for k in delivered.values() if k > 1),
-        "lost": len(set(messages) - set(delivered)), "recovered_in_s": round(recovery_s, 1),
-        "enqueues_left_to_the_sweep": len(not_enqueued), "cache_back_on_redis": cache_back,
+        "lost": len(set(messages) - set(delivered)),
+        "recovered_in_s": round(recovery_s, 1),
+        "enqueues_left_to_the_sweep": len(not_enqueued),
+        "cache_back_on_redis": cache_back,
         "test_s": round(time.monotonic() - started, 1),
     }
     ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
-    ARTIFACT.write_text(json.dumps({**figures, "slow_requests": [r for r in requests.log if r[3] > 1.0],
-                                    "errors": requests.server_errors}, indent=2))
+    ARTIFACT.write_text(
+        json.dumps(
+            {
+                **figures,
+                "slow_requests": [r for r in requests.log if r[3] > 1.0],
+                "errors": requests.server_errors,
+            },
+            indent=2,
+        )
+    )
     assert requests.server_errors == [], figures
-    assert statuses == {ApprovalStatus.APPROVED: n} and signatures == n and waiting_steps == 0, figures
-    assert pdfs_during == 0 and len(set(pdfs_rendered)) == len(pdfs_rendered) == pdfs == n, figures  # each once
+    assert statuses == {ApprovalStatus.APPROVED: n} and signatures == n and waiting_steps == 0, (
+        figures
+    )
+    assert pdfs_during == 0 and len(set(pdfs_rendered)) == len(pdfs_rendered) == pdfs == n, (
+        figures
+    )  # each once
     # The failed publishes were logged with the task's name (and left to the sweep), the cache
     # said once that it degraded, and went back to Redis after the outage.
     left = ("notifications.tasks.outbound_message_send", "approvals.tasks.approvals_signature_pdf")
     assert not_enqueued and all(any(name in m for name in left) for m in not_enqueued), not_enqueued
-    assert sum("Redis cache unreachable" in r.getMessage() for r in caplog.records) == 1 and cache_back
-    assert recovered, f"follow-ups not all sent after Redis returned: {figures}; worker log {worker}"
+    assert (
+        sum("Redis cache unreachable" in r.getMessage() for r in caplog.records) == 1 and cache_back
+    )
+    assert recovered, (
+        f"follow-ups not all sent after Redis returned: {figures}; worker log {worker}"
+    )
     assert Counter(messages.values()) == {"proposal": n, "decision_approved": n}, figures
     assert set(delivered) == set(messages) and all(k == 1 for k in delivered.values()), figures
 
 
-def test_a_publish_with_the_broker_down_is_bounded_logged_and_left_to_the_sweep(private_redis, monkeypatch, caplog):  # noqa: F811
+def test_a_publish_with_the_broker_down_is_bounded_logged_and_left_to_the_sweep(
+    private_redis, monkeypatch, caplog
+):  # noqa: F811
     """firms.enqueue: with Redis gone a publish fails fast, names the task, and the next ones in
     the skip window cost nothing; with Redis back, publishing resumes."""
     from firms import enqueue
@@ -257,25 +347,33 @@ def test_a_publish_with_the_broker_down_is_bounded_logged_and_left_to_the_sweep(
     assert enqueue.enqueue_now(heartbeat) is False  # inside the skip window: not even tried
     second_s = time.monotonic() - started
     warnings = [r.getMessage() for r in caplog.records if r.name == "firms.enqueue"]
-    assert len(warnings) == 2 and all("firms.tasks.heartbeat() not enqueued" in w for w in warnings), warnings
+    assert len(warnings) == 2 and all(
+        "firms.tasks.heartbeat() not enqueued" in w for w in warnings
+    ), warnings
     assert first_s < 1.5 and second_s < 0.05, (first_s, second_s)
     private_redis.start()
     monkeypatch.setattr(enqueue, "_down_until", 0.0)  # the skip window has passed
     assert enqueue.enqueue_now(heartbeat) is True
 
 
-def test_the_cache_answers_from_memory_while_redis_is_down_and_goes_back_to_it(private_redis, caplog):  # noqa: F811
+def test_the_cache_answers_from_memory_while_redis_is_down_and_goes_back_to_it(
+    private_redis, caplog
+):  # noqa: F811
     cache = caches["default"]
     cache.set("k", "from-redis")
     private_redis.kill()
     started = time.monotonic()
     assert cache.get("k") is None  # the memory cache never saw it
     cache.set("k", "from-memory")
-    assert cache.add("lock", 1) is True and cache.add("lock", 1) is False  # allauth's lock still works
+    assert (
+        cache.add("lock", 1) is True and cache.add("lock", 1) is False
+    )  # allauth's lock still works
     cache.set("n", 1)
     assert cache.incr("n") == 2 and cache.get("k") == "from-memory" and cache.degraded
     assert time.monotonic() - started < 1.5
-    assert sum("Redis cache unreachable" in r.getMessage() for r in caplog.records) == 1  # logged once
+    assert (
+        sum("Redis cache unreachable" in r.getMessage() for r in caplog.records) == 1
+    )  # logged once
     private_redis.start()
     cache._down_until = 0.0  # the retry window has passed
     assert cache.get("k") is None and not cache.degraded  # Redis again (it restarted empty)

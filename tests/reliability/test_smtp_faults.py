@@ -3,6 +3,7 @@ message is kept (a row, pending or failed-and-visible), retried with backoff by 
 sweep, and delivered exactly once (counted at the server by the X-Rebalance-Message header).
 A real SMTP conversation over loopback (the stdlib test server of tests/notifications) with an
 injected clock; the sweep drives the sends as the beat would."""
+
 import json
 import re
 import socketserver
@@ -24,7 +25,9 @@ from tests.notifications.conftest import SMTPServer, _SMTPHandler, scanned_propo
 
 pytestmark = pytest.mark.django_db
 MESSAGES = 24
-ARTIFACT = Path(__file__).resolve().parents[2] / "test-artifacts" / "reliability" / "smtp_faults.json"
+ARTIFACT = (
+    Path(__file__).resolve().parents[2] / "test-artifacts" / "reliability" / "smtp_faults.json"
+)
 
 
 class PortSMTPServer(SMTPServer):
@@ -55,10 +58,13 @@ def _sweep_and_send(now) -> Counter:
 
 
 def test_smtp_4xx_then_5xx_then_unreachable_keeps_retries_and_sends_each_message_once(
-        firm_a, members_a, settings, monkeypatch):
+    firm_a, members_a, settings, monkeypatch
+):
     from notifications import tasks
 
-    monkeypatch.setattr(tasks.outbound_message_send_task, "delay", lambda **kw: None)  # the test drives sends
+    monkeypatch.setattr(
+        tasks.outbound_message_send_task, "delay", lambda **kw: None
+    )  # the test drives sends
     server = _start()
     port = server.server_address[1]
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
@@ -68,8 +74,16 @@ def test_smtp_4xx_then_5xx_then_unreachable_keeps_retries_and_sends_each_message
     log, received = [], []
     now = timezone.now()
     with firm_scope(firm_a):
-        ids = [notification_enqueue(firm=firm_a, kind=Kind.PROPOSAL, recipient=f"c{i}@client.test",
-                                    proposal=proposal, portal_path="/portal/proposals/x/").pk for i in range(MESSAGES)]
+        ids = [
+            notification_enqueue(
+                firm=firm_a,
+                kind=Kind.PROPOSAL,
+                recipient=f"c{i}@client.test",
+                proposal=proposal,
+                portal_path="/portal/proposals/x/",
+            ).pk
+            for i in range(MESSAGES)
+        ]
         OutboundMessage.objects.update(next_attempt_at=now)
 
         # Phase 1: 4xx to MAIL FROM (greylisting, "try later") — twice.
@@ -87,7 +101,12 @@ def test_smtp_4xx_then_5xx_then_unreachable_keeps_retries_and_sends_each_message
         log.append(("554", dict(outcomes)))
         failed = list(OutboundMessage.objects.filter(status=S.FAILED).values_list("pk", flat=True))
         assert len(failed) == MESSAGES // 2
-        assert all("554" in e for e in OutboundMessage.objects.filter(pk__in=failed).values_list("last_error", flat=True))
+        assert all(
+            "554" in e
+            for e in OutboundMessage.objects.filter(pk__in=failed).values_list(
+                "last_error", flat=True
+            )
+        )
 
         # Phase 3: the server is gone (connection refused) for three ticks.
         received += server.received
@@ -110,12 +129,19 @@ def test_smtp_4xx_then_5xx_then_unreachable_keeps_retries_and_sends_each_message
         attempts = list(OutboundMessage.objects.values_list("attempts", flat=True))
         statuses = Counter(OutboundMessage.objects.values_list("status", flat=True))
 
-    delivered = Counter(int(m.group(1)) for raw in received
-                        if (m := re.search(rb"X-Rebalance-Message: (\d+)", raw)))
-    figures = {"messages": MESSAGES, "ticks": log, "statuses": dict(statuses),
-               "attempts_total": sum(attempts), "attempts_max": max(attempts),
-               "delivered_messages": len(delivered), "delivered_twice": sum(1 for n in delivered.values() if n > 1),
-               "lost": MESSAGES - len(delivered)}
+    delivered = Counter(
+        int(m.group(1)) for raw in received if (m := re.search(rb"X-Rebalance-Message: (\d+)", raw))
+    )
+    figures = {
+        "messages": MESSAGES,
+        "ticks": log,
+        "statuses": dict(statuses),
+        "attempts_total": sum(attempts),
+        "attempts_max": max(attempts),
+        "delivered_messages": len(delivered),
+        "delivered_twice": sum(1 for n in delivered.values() if n > 1),
+        "lost": MESSAGES - len(delivered),
+    }
     ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
     ARTIFACT.write_text(json.dumps(figures, indent=2))
     assert statuses == {S.SENT: MESSAGES}

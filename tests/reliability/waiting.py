@@ -1,4 +1,5 @@
 """Polling for the fault tests: real processes change state on their own clock."""
+
 import time
 
 

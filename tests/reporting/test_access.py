@@ -1,9 +1,10 @@
 """Only compliance officers and firm admins list and download reports, only their firm's;
 every download is audited."""
+
 import pytest
 from django.urls import reverse
-from firms.api_tokens import api_token_create
 
+from firms.api_tokens import api_token_create
 from firms.models import AuditEntry
 from firms.roles import COMPLIANCE_ROLES, Role
 from firms.tenancy import firm_scope
@@ -13,13 +14,21 @@ OTHER_ROLES = [r for r in Role.values if r not in COMPLIANCE_ROLES and r != Role
 
 
 @pytest.mark.parametrize("role", sorted(COMPLIANCE_ROLES))
-def test_compliance_roles_download_and_the_download_is_audited(login, members_a, report_a, firm_a, role):
+def test_compliance_roles_download_and_the_download_is_audited(
+    login, members_a, report_a, firm_a, role
+):
     client = login(members_a[role])
     response = client.get(reverse("reporting:download_csv", args=[report_a.pk]))
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    assert client.get(reverse("reporting:download_pdf", args=[report_a.pk])).content.startswith(b"%PDF")
+    assert client.get(reverse("reporting:download_pdf", args=[report_a.pk])).content.startswith(
+        b"%PDF"
+    )
     with firm_scope(firm_a):
-        events = list(AuditEntry.objects.filter(event="reporting.monthly_downloaded").values_list("payload__kind", "actor"))
+        events = list(
+            AuditEntry.objects.filter(event="reporting.monthly_downloaded").values_list(
+                "payload__kind", "actor"
+            )
+        )
     assert events == [("csv", members_a[role].user_id), ("pdf", members_a[role].user_id)]
 
 
@@ -48,7 +57,9 @@ def test_api_lists_own_firm_only_and_refuses_other_roles(client, members_a, memb
     assert get_b(reverse("reporting-monthly-list")).json()["results"] == []
     assert get_b(reverse("reporting-monthly-pdf", args=[report_a.pk])).status_code == 404
     get_a = _api(client, members_a["compliance_officer"])
-    assert [r["id"] for r in get_a(reverse("reporting-monthly-list")).json()["results"]] == [report_a.pk]
+    assert [r["id"] for r in get_a(reverse("reporting-monthly-list")).json()["results"]] == [
+        report_a.pk
+    ]
     assert get_a(reverse("reporting-monthly-csv", args=[report_a.pk])).status_code == 200
     assert _api(client, members_a["advisor"])(reverse("reporting-monthly-list")).status_code == 403
 

@@ -1,5 +1,6 @@
 """Issue 17 item 6: the monthly report and the evidence pack carry the firm's signed audit head,
 one more copy of the anchor outside the database."""
+
 import io
 import json
 import zipfile
@@ -25,8 +26,13 @@ def test_the_monthly_report_carries_the_signed_head_published_for_it(firm_a, rep
 
 def test_the_evidence_pack_carries_the_signed_head(login, members_a, month_a, firm_a):
     _, proposals = month_a
-    response = login(members_a["compliance_officer"]).get(reverse("reporting:evidence_pack", args=[proposals[0].pk]))
+    response = login(members_a["compliance_officer"]).get(
+        reverse("reporting:evidence_pack", args=[proposals[0].pk])
+    )
     head = json.loads(zipfile.ZipFile(io.BytesIO(response.content)).read("audit_head.json"))
     with firm_scope(firm_a):
-        assert head in [{k: v for k, v in h.items() if k != "in_table"} for h in heads_published(firm_id=firm_a.pk)]
+        assert head in [
+            {k: v for k, v in h.items() if k != "in_table"}
+            for h in heads_published(firm_id=firm_a.pk)
+        ]
     assert head["firm"] == firm_a.pk and len(head["signature"]) == 64

@@ -1,4 +1,5 @@
 """The monthly_report command writes a new version each run; the admin lists reports read-only."""
+
 import io
 
 import pytest

@@ -1,4 +1,5 @@
 """The beat's due-check: from the first business day, one report per firm and month."""
+
 from datetime import date, datetime
 
 import pytest
@@ -12,13 +13,19 @@ from reporting.schedule import report_month_due
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("now, due", [
-    (datetime(2026, 11, 1, 12, tzinfo=NEW_YORK), None),  # Sunday the 1st: not a business day
-    (datetime(2026, 11, 2, 0, 5, tzinfo=NEW_YORK), date(2026, 10, 1)),  # Monday the 2nd
-    (datetime(2027, 1, 1, 12, tzinfo=NEW_YORK), None),  # New Year's Day
-    (datetime(2027, 1, 4, 9, tzinfo=NEW_YORK), date(2026, 12, 1)),  # first business day of 2027
-    (datetime(2026, 11, 20, 9, tzinfo=NEW_YORK), date(2026, 10, 1)),  # later in the month: still due if not done
-])
+@pytest.mark.parametrize(
+    "now, due",
+    [
+        (datetime(2026, 11, 1, 12, tzinfo=NEW_YORK), None),  # Sunday the 1st: not a business day
+        (datetime(2026, 11, 2, 0, 5, tzinfo=NEW_YORK), date(2026, 10, 1)),  # Monday the 2nd
+        (datetime(2027, 1, 1, 12, tzinfo=NEW_YORK), None),  # New Year's Day
+        (datetime(2027, 1, 4, 9, tzinfo=NEW_YORK), date(2026, 12, 1)),  # first business day of 2027
+        (
+            datetime(2026, 11, 20, 9, tzinfo=NEW_YORK),
+            date(2026, 10, 1),
+        ),  # later in the month: still due if not done
+    ],
+)
 def test_report_month_due(now, due):
     assert report_month_due(now) == due
 
@@ -29,8 +36,9 @@ def _run_in_scope(**kw):
         return tasks.monthly_report_firm.run(**kw)
 
 
-def test_running_the_due_check_twice_makes_one_report_per_firm(firm_a, firm_b, month_a, monkeypatch,
-                                                               django_capture_on_commit_callbacks):
+def test_running_the_due_check_twice_makes_one_report_per_firm(
+    firm_a, firm_b, month_a, monkeypatch, django_capture_on_commit_callbacks
+):
     monkeypatch.setattr(tasks.monthly_report_firm, "delay", _run_in_scope)
     now = datetime(2026, 11, 2, 8, tzinfo=NEW_YORK)
     for _ in range(2):
@@ -38,7 +46,9 @@ def test_running_the_due_check_twice_makes_one_report_per_firm(firm_a, firm_b, m
             tasks.reports_enqueue_due(now=now)
     for firm in (firm_a, firm_b):
         with firm_scope(firm):
-            assert list(MonthlyReport.objects.values_list("month", "version", "trigger")) == [(date(2026, 10, 1), 1, "schedule")]
+            assert list(MonthlyReport.objects.values_list("month", "version", "trigger")) == [
+                (date(2026, 10, 1), 1, "schedule")
+            ]
 
 
 def test_a_doubled_task_still_makes_one_version(firm_a, month_a):

@@ -1,4 +1,5 @@
 """The evidence pack: one zip per proposal with every version and what happened to it."""
+
 import io
 import json
 import zipfile
@@ -19,25 +20,40 @@ def _url(proposal):
 
 
 @pytest.mark.parametrize("role", ["compliance_officer", "firm_admin"])
-def test_officers_download_a_zip_with_every_version_and_the_download_is_audited(login, members_a, month_a, firm_a, role):
+def test_officers_download_a_zip_with_every_version_and_the_download_is_audited(
+    login, members_a, month_a, firm_a, role
+):
     _, proposals = month_a
     p4 = proposals[4]  # account 3 has versions 1 (expired) and 2 (approved)
     response = login(members_a[role]).get(_url(p4))
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     zf = zipfile.ZipFile(io.BytesIO(response.content))
-    assert {"proposals.json", "compliance.json", "approvals.json", "orders.json", "audit.json", "manifest.json"} <= set(zf.namelist())
+    assert {
+        "proposals.json",
+        "compliance.json",
+        "approvals.json",
+        "orders.json",
+        "audit.json",
+        "manifest.json",
+    } <= set(zf.namelist())
     versions = json.loads(zf.read("proposals.json"))
     assert [(v["version"], v["status"]) for v in versions] == [(1, "expired"), (2, "approved")]
     approvals = json.loads(zf.read("approvals.json"))["approvals"]
     assert sorted(a["status"] for a in approvals) == ["approved", "expired"]
     with firm_scope(firm_a):
         entry = AuditEntry.objects.get(event="reporting.evidence_downloaded")
-    assert (entry.object_id, entry.actor_id, entry.payload["versions"]) == (str(p4.pk), members_a[role].user_id, 2)
+    assert (entry.object_id, entry.actor_id, entry.payload["versions"]) == (
+        str(p4.pk),
+        members_a[role].user_id,
+        2,
+    )
 
 
 def test_the_pack_holds_check_results_and_the_override_reason(login, members_a, month_a):
     _, proposals = month_a
-    zf = zipfile.ZipFile(io.BytesIO(login(members_a["compliance_officer"]).get(_url(proposals[0])).content))
+    zf = zipfile.ZipFile(
+        io.BytesIO(login(members_a["compliance_officer"]).get(_url(proposals[0])).content)
+    )
     compliance = json.loads(zf.read("compliance.json"))
     assert [c["kind"] for c in compliance["checks"]] == ["concentration"]
     assert compliance["reviews"][0]["reason"].startswith("=HYPERLINK")
@@ -56,5 +72,7 @@ def test_the_link_snippet_shows_for_officers_only(members_a, month_a):
     request = RequestFactory().get("/")
     for role, shown in (("compliance_officer", True), ("advisor", False)):
         request.membership = members_a[role]
-        html = render_to_string("reporting/_evidence_link.html", {"proposal": month_a[1][0], "request": request})
+        html = render_to_string(
+            "reporting/_evidence_link.html", {"proposal": month_a[1][0], "request": request}
+        )
         assert (_url(month_a[1][0]) in html) is shown

@@ -1,4 +1,5 @@
 """The metrics dashboard: figures by advisor, and a query count that does not grow."""
+
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -28,8 +29,13 @@ def test_dashboard_figures_and_constant_query_count(firm_a, members_a):
     with firm_scope(firm_a):
         book, _ = make_month(firm_a, members_a)
     small, data = _queries(firm_a)
-    assert {r["group"]: r["approval_rate"] for r in data["advisor"]} == {"A advisor": Decimal("100.0"), "A senior_advisor": Decimal("33.3")}
-    assert [(m["group"], m["drift_before"], m["drift_after"]) for m in data["month"]] == [("2026-10", Decimal("7.000"), Decimal("1.500"))]
+    assert {r["group"]: r["approval_rate"] for r in data["advisor"]} == {
+        "A advisor": Decimal("100.0"),
+        "A senior_advisor": Decimal("33.3"),
+    }
+    assert [(m["group"], m["drift_before"], m["drift_after"]) for m in data["month"]] == [
+        ("2026-10", Decimal("7.000"), Decimal("1.500"))
+    ]
     with firm_scope(firm_a):
         make_month(firm_a, members_a, base=datetime(2026, 11, 3, 10, tzinfo=NEW_YORK), book=book)
     large, data = _queries(firm_a)
@@ -46,8 +52,14 @@ def test_the_dashboard_page_renders_for_officers_and_refuses_advisors(login, mem
 
 def test_an_officer_widens_tolerances_and_it_is_listed(login, members_a, firm_a):
     client = login(members_a["compliance_officer"])
-    response = client.post(reverse("reporting:widenings"), {"factor": "1.5", "start": "2026-10-05", "end": "2026-10-09", "reason": "rate shock"})
+    response = client.post(
+        reverse("reporting:widenings"),
+        {"factor": "1.5", "start": "2026-10-05", "end": "2026-10-09", "reason": "rate shock"},
+    )
     assert response.status_code == 302
     assert "rate shock" in client.get(reverse("reporting:widenings")).content.decode()
-    bad = client.post(reverse("reporting:widenings"), {"factor": "9", "start": "2026-10-05", "end": "2026-10-01", "reason": "x"})
+    bad = client.post(
+        reverse("reporting:widenings"),
+        {"factor": "9", "start": "2026-10-05", "end": "2026-10-01", "reason": "x"},
+    )
     assert bad.status_code == 400

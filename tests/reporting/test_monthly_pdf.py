@@ -1,5 +1,6 @@
 """The PDF's content: cover, totals, charts and tables. Set REPORT_PDF_OUT to keep a copy
 for looking at (pdftoppm -png)."""
+
 import os
 
 import pytest
@@ -16,7 +17,9 @@ pytestmark = pytest.mark.django_db
 
 def test_the_pdf_has_a_cover_totals_charts_and_escaped_reasons(firm_a, month_a, report_a):
     with firm_scope(firm_a):
-        html = monthly_html(monthly_figures(window=month_window(OCTOBER)), firm_name=firm_a.name, version=1)
+        html = monthly_html(
+            monthly_figures(window=month_window(OCTOBER)), firm_name=firm_a.name, version=1
+        )
         if os.environ.get("REPORT_PDF_OUT"):
             with report_a.pdf.open("rb") as fh, open(os.environ["REPORT_PDF_OUT"], "wb") as out:
                 out.write(fh.read())

@@ -1,4 +1,5 @@
 """A volatile-market widening in force makes the scan apply wider bands (R-MET-3)."""
+
 from datetime import date
 from decimal import Decimal
 
@@ -20,8 +21,13 @@ def _scan_66_34(firm, widen_by=None):
         make_book(firm, accounts=1, day=DAY)
         Account.objects.update(segment="conservative")  # 5-point band; the account is 6 points off
         if widen_by:
-            ToleranceWidening.objects.create(firm=firm, factor=widen_by, start=date(2026, 11, 20),
-                                             end=date(2026, 11, 30), reason="Volatile week")
+            ToleranceWidening.objects.create(
+                firm=firm,
+                factor=widen_by,
+                start=date(2026, 11, 20),
+                end=date(2026, 11, 30),
+                reason="Volatile week",
+            )
         drift_scan_run(firm_id=firm.pk, as_of=DAY)
         return DriftSnapshot.objects.get().breached, Proposal.objects.count()
 
@@ -36,6 +42,11 @@ def test_a_1_5x_widening_in_force_turns_the_5_point_band_into_7_5(firm_a):
 
 def test_another_firms_widening_does_not_widen_this_firms_bands(firm_a, firm_b):
     with firm_scope(firm_b):
-        ToleranceWidening.objects.create(firm=firm_b, factor=Decimal("3"), start=date(2026, 11, 20),
-                                         end=date(2026, 11, 30), reason="B only")
+        ToleranceWidening.objects.create(
+            firm=firm_b,
+            factor=Decimal("3"),
+            start=date(2026, 11, 20),
+            end=date(2026, 11, 30),
+            reason="B only",
+        )
     assert _scan_66_34(firm_a) == (True, 1)

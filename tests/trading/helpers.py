@@ -1,4 +1,5 @@
 """Approved proposals ready for a batch: a book, a scan, and the drift transitions."""
+
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -29,8 +30,14 @@ def approved_book(firm, n=3, *, tradable=True, fractional=False):
         cust.supports_fractional = fractional
         cust.save()
         for pos in pm.Position.objects.all():
-            pm.TaxLot.objects.create(firm=firm, account_id=pos.account_id, security_id=pos.security_id,
-                                     acquired_on=date(2024, 1, 2), quantity=pos.quantity, cost_basis=pos.quantity * 40)
+            pm.TaxLot.objects.create(
+                firm=firm,
+                account_id=pos.account_id,
+                security_id=pos.security_id,
+                acquired_on=date(2024, 1, 2),
+                quantity=pos.quantity,
+                cost_basis=pos.quantity * 40,
+            )
         if tradable:
             for sec in (book["stock"], book["bond"]):
                 pm.CustodianSecurity.objects.create(firm=firm, custodian=cust, security=sec)
@@ -45,8 +52,11 @@ def approve(proposal):
     """Compliance cleared it (the routable gate trading checks too), then the client approved."""
     from compliance.models import ComplianceReview
 
-    ComplianceReview.objects.get_or_create(firm_id=proposal.firm_id, proposal=proposal,
-                                           defaults={"status": "clear", "checked_at": timezone.now()})
+    ComplianceReview.objects.get_or_create(
+        firm_id=proposal.firm_id,
+        proposal=proposal,
+        defaults={"status": "clear", "checked_at": timezone.now()},
+    )
     for status in ("checked", "awaiting_approval", "approved"):
         proposals_transition(ids=[proposal.pk], to=status)
     proposal.refresh_from_db()
@@ -55,7 +65,9 @@ def approve(proposal):
 
 def set_price(firm, security, day, close):
     with firm_scope(firm):
-        pm.Price.objects.update_or_create(firm=firm, security=security, date=day, defaults={"close": Decimal(close)})
+        pm.Price.objects.update_or_create(
+            firm=firm, security=security, date=day, defaults={"close": Decimal(close)}
+        )
 
 
 def run_batch(firm, day=TRADE_DAY, **kwargs):

@@ -1,4 +1,5 @@
 """Ids of trading objects in a firm's scanned book, for tests/firms/test_url_matrix.py."""
+
 from datetime import date
 
 from drift.models import Proposal
@@ -12,7 +13,9 @@ def batch_id(book) -> int:
 
 
 def pause_id(book) -> int:
-    return ExecutionPause.objects.create(firm_id=book["model"].firm_id, scope="firm", reason="matrix").pk
+    return ExecutionPause.objects.create(
+        firm_id=book["model"].firm_id, scope="firm", reason="matrix"
+    ).pk
 
 
 def order_id(book) -> int:

@@ -1,6 +1,7 @@
 """A custodian adapter for tests that takes seconds over each submission: the simulated
 custodian (its own book, its duplicate refusal, its fills), slowed after it has the orders.
 Registered by name through settings.TRADING_ADAPTERS, as a deployment registers its own."""
+
 import time
 
 from trading.adapters.simulated import SimulatedAdapter

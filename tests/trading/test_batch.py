@@ -1,5 +1,6 @@
 """The batch: exactly once under re-runs and interruptions, pauses, consent freshness, held
 orders, blocks and fills reaching the book."""
+
 from decimal import Decimal
 
 import pytest
@@ -12,7 +13,14 @@ from portfolios import models as pm
 from tests.trading.helpers import TRADE_DAY, approved_book, run_batch, set_price
 from trading.adapters.simulated import SimulatedAdapter
 from trading.choices import BatchStatus, OrderStatus, PauseScope
-from trading.models import Batch, BlockOrder, ConsentRecheck, Order, SimulatedCustodianOrder, TradeConfirmationPending
+from trading.models import (
+    Batch,
+    BlockOrder,
+    ConsentRecheck,
+    Order,
+    SimulatedCustodianOrder,
+    TradeConfirmationPending,
+)
 from trading.services import sending
 from trading.services.control import execution_pause, execution_resume
 
@@ -71,10 +79,14 @@ def test_a_worker_killed_mid_submission_then_restarted_sends_each_order_once(fir
         assert set(Order.objects.values_list("status", flat=True)) == {OrderStatus.FILLED}
 
 
-def test_a_worker_killed_after_the_custodian_accepted_but_before_recording_does_not_resend(firm_a, monkeypatch):
+def test_a_worker_killed_after_the_custodian_accepted_but_before_recording_does_not_resend(
+    firm_a, monkeypatch
+):
     book = approved_book(firm_a, 2)
     real = sending._mark_submitted
-    monkeypatch.setattr(sending, "_mark_submitted", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("killed")))
+    monkeypatch.setattr(
+        sending, "_mark_submitted", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("killed"))
+    )
     with pytest.raises(RuntimeError):
         run_batch(firm_a)
     monkeypatch.setattr(sending, "_mark_submitted", real)
@@ -82,28 +94,45 @@ def test_a_worker_killed_after_the_custodian_accepted_but_before_recording_does_
     _orders_once(firm_a, book["proposals"])
 
 
-def test_with_the_firm_paused_the_batch_sends_nothing_and_says_so_and_resumed_it_does(firm_a, members_a):
+def test_with_the_firm_paused_the_batch_sends_nothing_and_says_so_and_resumed_it_does(
+    firm_a, members_a
+):
     book = approved_book(firm_a, 2)
     with firm_scope(firm_a):
-        pause = execution_pause(by=members_a["senior_advisor"], scope=PauseScope.FIRM, reason="custodian outage")
+        pause = execution_pause(
+            by=members_a["senior_advisor"], scope=PauseScope.FIRM, reason="custodian outage"
+        )
     batch = run_batch(firm_a)
-    assert batch.status == BatchStatus.PAUSED and "paused" in batch.note and "custodian outage" in batch.note
+    assert (
+        batch.status == BatchStatus.PAUSED
+        and "paused" in batch.note
+        and "custodian outage" in batch.note
+    )
     with firm_scope(firm_a):
         assert not Order.objects.exists() and not SimulatedCustodianOrder.objects.exists()
-        assert set(Proposal.objects.values_list("status", flat=True)) == {"approved"}  # still queued up
+        assert set(Proposal.objects.values_list("status", flat=True)) == {
+            "approved"
+        }  # still queued up
         execution_resume(by=members_a["senior_advisor"], pause=pause)
     batch = run_batch(firm_a)
     assert batch.status == BatchStatus.DONE
     _orders_once(firm_a, book["proposals"])
 
 
-def test_a_paused_account_or_held_proposal_is_skipped_with_the_reason_and_stays_approved(firm_a, members_a):
+def test_a_paused_account_or_held_proposal_is_skipped_with_the_reason_and_stays_approved(
+    firm_a, members_a
+):
     from trading.services.control import proposal_hold
 
     book = approved_book(firm_a, 3)
     with firm_scope(firm_a):
         senior = members_a["senior_advisor"]
-        execution_pause(by=senior, scope=PauseScope.ACCOUNT, target=book["accounts"][0], reason="client travelling")
+        execution_pause(
+            by=senior,
+            scope=PauseScope.ACCOUNT,
+            target=book["accounts"][0],
+            reason="client travelling",
+        )
         held = Proposal.objects.get(account=book["accounts"][1])
         proposal_hold(by=senior, proposal=held, reason="awaiting a deposit")
     batch = run_batch(firm_a)
@@ -121,7 +150,9 @@ def test_prices_moved_past_the_second_tolerance_send_the_proposal_back_to_the_cl
     set_price(firm_a, book["stock"], TRADE_DAY, "107")  # +7% > 5%
     run_batch(firm_a)
     with firm_scope(firm_a):
-        assert Proposal.objects.get().status == "superseded"  # a version at the new prices is rebuilt for the client (tests/drift/test_lifecycle.py)
+        assert (
+            Proposal.objects.get().status == "superseded"
+        )  # a version at the new prices is rebuilt for the client (tests/drift/test_lifecycle.py)
         assert "7.00%" in ConsentRecheck.objects.get().reason
         assert not Order.objects.exists()
 
@@ -146,7 +177,9 @@ def test_orders_for_a_security_the_custodian_cannot_trade_are_held_with_a_reason
         assert Proposal.objects.get().status == "failed"
 
 
-def test_rejections_fail_the_proposal_and_partial_fills_partially_execute_it(firm_a, firm_b, settings):
+def test_rejections_fail_the_proposal_and_partial_fills_partially_execute_it(
+    firm_a, firm_b, settings
+):
     settings.TRADING_SIMULATED = {"seed": 3, "reject_rate": 1.0, "partial_rate": 0.0}
     approved_book(firm_a, 1)
     run_batch(firm_a)
@@ -157,7 +190,10 @@ def test_rejections_fail_the_proposal_and_partial_fills_partially_execute_it(fir
     approved_book(firm_b, 4)
     run_batch(firm_b)
     with firm_scope(firm_b):
-        assert set(Proposal.objects.values_list("status", flat=True)) <= {"partially_executed", "executed"}
+        assert set(Proposal.objects.values_list("status", flat=True)) <= {
+            "partially_executed",
+            "executed",
+        }
         assert Order.objects.filter(status=OrderStatus.PARTIALLY_FILLED).exists()
 
 
@@ -170,12 +206,17 @@ def test_block_fills_are_allocated_pro_rata_at_one_average_price_with_fees_share
     with firm_scope(firm_a):
         for block in BlockOrder.objects.all():
             orders = Order.objects.filter(block=block)
-            assert block.plan and len(block.plan) == orders.count() == 5  # the written plan names every account
+            assert (
+                block.plan and len(block.plan) == orders.count() == 5
+            )  # the written plan names every account
             assert orders.aggregate(s=Sum("filled_quantity"))["s"] == block.filled_quantity
             assert orders.aggregate(s=Sum("fees"))["s"] == block.fees > 0
             assert {o.avg_price for o in orders if o.filled_quantity} == {block.avg_price}
             for o in orders:
-                assert abs(o.filled_quantity - block.filled_quantity * o.quantity / block.quantity) <= 1
+                assert (
+                    abs(o.filled_quantity - block.filled_quantity * o.quantity / block.quantity)
+                    <= 1
+                )
     assert book
 
 
@@ -186,12 +227,20 @@ def test_fills_update_positions_lots_and_transactions(firm_a):
         account = book["accounts"][0]
         sell = Order.objects.get(side="sell")
         buy = Order.objects.get(side="buy")
-        pos = dict(pm.Position.objects.filter(account=account).values_list("security_id", "quantity"))
+        pos = dict(
+            pm.Position.objects.filter(account=account).values_list("security_id", "quantity")
+        )
         assert pos[sell.security_id] == Decimal("660") - sell.filled_quantity
         assert pos[buy.security_id] == Decimal("680") + buy.filled_quantity
-        lots = dict(pm.TaxLot.objects.filter(account=account, acquired_on=TRADE_DAY).values_list("security_id", "quantity"))
+        lots = dict(
+            pm.TaxLot.objects.filter(account=account, acquired_on=TRADE_DAY).values_list(
+                "security_id", "quantity"
+            )
+        )
         assert lots == {buy.security_id: buy.filled_quantity}
-        old = pm.TaxLot.objects.get(account=account, security=sell.security, acquired_on__lt=TRADE_DAY)
+        old = pm.TaxLot.objects.get(
+            account=account, security=sell.security, acquired_on__lt=TRADE_DAY
+        )
         assert old.quantity == Decimal("660") - sell.filled_quantity  # the named lot was consumed
         txns = pm.Transaction.objects.filter(account=account, date=TRADE_DAY)
         assert txns.count() == 2 and txns.get(side="sell").realized_gain > 0

@@ -1,5 +1,6 @@
 """The minute check: one batch per firm and date however often, late or doubled it fires;
 nothing on holidays; a batch left unfinished is resumed."""
+
 from datetime import date
 
 import pytest
@@ -28,11 +29,16 @@ def test_thanksgiving_runs_nothing(firm_a, sent, django_capture_on_commit_callba
     assert sent == []
 
 
-def test_the_day_after_thanksgiving_starts_at_9_45_not_before(firm_a, firm_b, sent, django_capture_on_commit_callbacks):
+def test_the_day_after_thanksgiving_starts_at_9_45_not_before(
+    firm_a, firm_b, sent, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.batches_enqueue_due(now=ny(FRIDAY, 9, 44)) == []
         assert tasks.batches_enqueue_due(now=ny(FRIDAY, 9, 45)) == [firm_a.pk, firm_b.pk]
-    assert sent == [{"firm_id": firm_a.pk, "trade_date": "2026-11-27"}, {"firm_id": firm_b.pk, "trade_date": "2026-11-27"}]
+    assert sent == [
+        {"firm_id": firm_a.pk, "trade_date": "2026-11-27"},
+        {"firm_id": firm_b.pk, "trade_date": "2026-11-27"},
+    ]
 
 
 def test_a_doubled_or_late_beat_still_yields_one_batch_per_firm_and_date(firm_a, settings):
@@ -50,7 +56,10 @@ def test_a_doubled_or_late_beat_still_yields_one_batch_per_firm_and_date(firm_a,
 
 def test_claiming_twice_inserts_one_row(firm_a):
     with firm_scope(firm_a):
-        assert batch_claim(firm_id=firm_a.pk, trade_date=FRIDAY).pk == batch_claim(firm_id=firm_a.pk, trade_date=FRIDAY).pk
+        assert (
+            batch_claim(firm_id=firm_a.pk, trade_date=FRIDAY).pk
+            == batch_claim(firm_id=firm_a.pk, trade_date=FRIDAY).pk
+        )
         assert Batch.objects.count() == 1
 
 

@@ -1,8 +1,10 @@
 """Order policy, allocation properties and the batch schedule (pure functions)."""
+
 from datetime import date
 from decimal import Decimal
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.trading.helpers import ny
 from trading.allocation import FRACTION, SHARE, allocate, share_fees
@@ -19,7 +21,10 @@ def test_a_stock_at_123_45_gets_a_buy_limit_of_124_68_and_a_sell_limit_of_122_22
 
 
 def test_limits_round_the_safe_way_at_a_firms_own_percentage():
-    buy, sell = limit_price_for("buy", Decimal("10.07"), Decimal("2")), limit_price_for("sell", Decimal("10.07"), Decimal("2"))
+    buy, sell = (
+        limit_price_for("buy", Decimal("10.07"), Decimal("2")),
+        limit_price_for("sell", Decimal("10.07"), Decimal("2")),
+    )
     assert buy <= Decimal("10.07") * Decimal("1.02") and buy == Decimal("10.27")
     assert sell >= Decimal("10.07") * Decimal("0.98") and sell == Decimal("9.87")
 
@@ -53,7 +58,9 @@ plans = st.lists(st.integers(min_value=1, max_value=5000), min_size=1, max_size=
 def test_allocations_sum_to_the_fill_and_stay_within_one_unit_of_pro_rata(units, fraction, unit):
     planned = [Decimal(u) * unit for u in units]
     total = sum(planned)
-    filled = (total * Decimal(str(fraction)) / unit).to_integral_value(rounding="ROUND_FLOOR") * unit
+    filled = (total * Decimal(str(fraction)) / unit).to_integral_value(
+        rounding="ROUND_FLOOR"
+    ) * unit
     parts = allocate(planned, filled, unit)
     assert sum(parts) == filled
     for q, part in zip(planned, parts):

@@ -1,5 +1,6 @@
 """One routable gate: routing (approvals) and sending (trading) let through exactly the same
 proposals, for every compliance outcome, and the batch sends only those."""
+
 import pytest
 
 from approvals.services.start import _routable_filter
@@ -29,10 +30,16 @@ def test_routing_and_the_batch_apply_the_same_gate_to_every_compliance_outcome(f
                 ComplianceReview.objects.filter(proposal_id=pid).delete()
             else:
                 ComplianceReview.objects.filter(proposal_id=pid).update(status=status)
-        routed = set(_routable_filter(Proposal.objects.filter(pk__in=list(outcome))).values_list("pk", flat=True))
+        routed = set(
+            _routable_filter(Proposal.objects.filter(pk__in=list(outcome))).values_list(
+                "pk", flat=True
+            )
+        )
         refused = proposals_not_routable(list(outcome))
     assert routed == set(outcome) - set(refused)
-    assert routed == {pid for pid, s in outcome.items() if s in (ReviewStatus.CLEAR, ReviewStatus.OVERRIDDEN)}
+    assert routed == {
+        pid for pid, s in outcome.items() if s in (ReviewStatus.CLEAR, ReviewStatus.OVERRIDDEN)
+    }
     batch = run_batch(firm_a)
     with firm_scope(firm_a):
         assert set(Order.objects.values_list("proposal_id", flat=True)) == routed

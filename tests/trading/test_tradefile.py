@@ -1,4 +1,5 @@
 """The trade-file adapter: orders out as CSV, fills back from a CSV, no order written twice."""
+
 from decimal import Decimal
 
 import pytest
@@ -23,11 +24,20 @@ def test_orders_go_out_as_a_file_and_fills_come_back_from_one(firm_a, settings, 
     lines = [ln for f in (root / "outbox").glob("*.csv") for ln in f.read_text().splitlines()[1:]]
     with firm_scope(firm_a):
         blocks = list(BlockOrder.objects.order_by("pk"))
-        assert sorted(ln.split(",")[0] for ln in lines) == sorted(b.client_order_id for b in blocks)  # once each
-        assert {b.status for b in blocks} == {OrderStatus.SUBMITTED}  # waiting for the custodian's file
+        assert sorted(ln.split(",")[0] for ln in lines) == sorted(
+            b.client_order_id for b in blocks
+        )  # once each
+        assert {b.status for b in blocks} == {
+            OrderStatus.SUBMITTED
+        }  # waiting for the custodian's file
         (root / "inbox").mkdir()
-        (root / "inbox" / "fills.csv").write_text("client_order_id,exec_id,status,quantity,price,fees,reason\n" + "".join(
-            f"{b.client_order_id},E{b.pk},filled,{b.quantity},{b.reference_price},1.00,\n" for b in blocks))
+        (root / "inbox" / "fills.csv").write_text(
+            "client_order_id,exec_id,status,quantity,price,fees,reason\n"
+            + "".join(
+                f"{b.client_order_id},E{b.pk},filled,{b.quantity},{b.reference_price},1.00,\n"
+                for b in blocks
+            )
+        )
     run_batch(firm_a, again=True)
     with firm_scope(firm_a):
         assert set(Order.objects.values_list("status", flat=True)) == {OrderStatus.FILLED}

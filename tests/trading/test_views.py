@@ -1,5 +1,6 @@
 """Trading pages, commands and API: role gates, the paused banner, the dry run sends nothing,
 constant queries, and the other firm's objects are invisible."""
+
 from io import StringIO
 
 import pytest
@@ -52,17 +53,27 @@ def test_a_senior_advisor_holds_and_releases_a_proposal(firm_a, members_a, login
         assert not ProposalHold.objects.filter(released_at__isnull=True).exists()
 
 
-def test_the_dry_run_page_and_command_show_orders_and_skips_and_send_nothing(firm_a, members_a, login):
+def test_the_dry_run_page_and_command_show_orders_and_skips_and_send_nothing(
+    firm_a, members_a, login
+):
     book = approved_book(firm_a, 2)
     with firm_scope(firm_a):
-        ExecutionPause.objects.create(firm=firm_a, scope="account", account=book["accounts"][0], reason="on hold for review")
+        ExecutionPause.objects.create(
+            firm=firm_a, scope="account", account=book["accounts"][0], reason="on hold for review"
+        )
     page = login(members_a["advisor"]).get("/trading/dry-run/")
-    assert page.status_code == 200 and b"on hold for review" in page.content and b"VTI" in page.content
+    assert (
+        page.status_code == 200 and b"on hold for review" in page.content and b"VTI" in page.content
+    )
     out = StringIO()
     call_command("trade_dry_run", "alpha", "--date", "2026-11-25", stdout=out)
     assert "Orders: 2" in out.getvalue() and "on hold for review" in out.getvalue()
     with firm_scope(firm_a):
-        assert not Order.objects.exists() and not SimulatedCustodianOrder.objects.exists() and not Batch.objects.exists()
+        assert (
+            not Order.objects.exists()
+            and not SimulatedCustodianOrder.objects.exists()
+            and not Batch.objects.exists()
+        )
         assert set(Proposal.objects.values_list("status", flat=True)) == {"approved"}
 
 
@@ -75,7 +86,9 @@ def test_the_trade_batch_command_runs_the_batch(firm_a):
         assert Order.objects.count() == 2
 
 
-def test_batch_pages_show_orders_and_run_constant_queries(firm_a, firm_b, members_a, members_b, login):
+def test_batch_pages_show_orders_and_run_constant_queries(
+    firm_a, firm_b, members_a, members_b, login
+):
     approved_book(firm_a, 2)
     approved_book(firm_b, 7)
     small, large = run_batch(firm_a), run_batch(firm_b)
@@ -84,7 +97,9 @@ def test_batch_pages_show_orders_and_run_constant_queries(firm_a, firm_b, member
         client = login(member)
         with CaptureQueriesContext(connection) as detail:
             page = client.get(f"/trading/batches/{batch.pk}/")
-        assert page.status_code == 200 and page.content.count(b"<td>Filled</td>") == 2 + 2 * n  # blocks + orders
+        assert (
+            page.status_code == 200 and page.content.count(b"<td>Filled</td>") == 2 + 2 * n
+        )  # blocks + orders
         with CaptureQueriesContext(connection) as home:
             assert client.get("/trading/").status_code == 200
         counts.append((len(detail), len(home)))

@@ -2,6 +2,7 @@
 bought within the wash-sale window is not sent: the version is superseded and rebuilt at
 today's prices (found by the pipeline simulation, seed 1030: BND bought on 02-10, sold at a
 $3.19 loss on 02-18 by a proposal built expecting a $107.62 gain)."""
+
 from datetime import timedelta
 from decimal import Decimal
 
@@ -20,10 +21,18 @@ def _book_with_lots(firm, acquired_on, cost_per_share):
         book = make_book(firm, accounts=1, day=SCAN_DAY)
         pm.Account.objects.update(segment="conservative")
         for pos in pm.Position.objects.all():
-            pm.TaxLot.objects.create(firm=firm, account_id=pos.account_id, security_id=pos.security_id, acquired_on=acquired_on,
-                                     quantity=pos.quantity, cost_basis=pos.quantity * Decimal(cost_per_share))
+            pm.TaxLot.objects.create(
+                firm=firm,
+                account_id=pos.account_id,
+                security_id=pos.security_id,
+                acquired_on=acquired_on,
+                quantity=pos.quantity,
+                cost_basis=pos.quantity * Decimal(cost_per_share),
+            )
         for sec in (book["stock"], book["bond"]):
-            pm.CustodianSecurity.objects.create(firm=firm, custodian=book["custodian"], security=sec)
+            pm.CustodianSecurity.objects.create(
+                firm=firm, custodian=book["custodian"], security=sec
+            )
         drift_scan_run(firm_id=firm.pk, as_of=SCAN_DAY)
         proposal = Proposal.objects.get()
         assert proposal.trades.get(side="sell").realised_st >= 0  # approved as a sale at a gain
@@ -31,15 +40,23 @@ def _book_with_lots(firm, acquired_on, cost_per_share):
     return book
 
 
-def test_a_sale_turned_into_a_loss_on_shares_bought_within_the_window_is_rebuilt_not_sent(firm_a, firm_b):
-    book = _book_with_lots(firm_a, SCAN_DAY - timedelta(days=5), "99.50")  # bought 5 days ago at 99.50
-    set_price(firm_a, book["stock"], SCAN_DAY + timedelta(days=1), "98")  # -2%: under the 5% consent tolerance
+def test_a_sale_turned_into_a_loss_on_shares_bought_within_the_window_is_rebuilt_not_sent(
+    firm_a, firm_b
+):
+    book = _book_with_lots(
+        firm_a, SCAN_DAY - timedelta(days=5), "99.50"
+    )  # bought 5 days ago at 99.50
+    set_price(
+        firm_a, book["stock"], SCAN_DAY + timedelta(days=1), "98"
+    )  # -2%: under the 5% consent tolerance
     run_batch(firm_a)
     with firm_scope(firm_a):
         assert Proposal.objects.get().status == "superseded"
         assert not Order.objects.exists()
 
-    other = _book_with_lots(firm_b, SCAN_DAY - timedelta(days=400), "40")  # old lots: a gain either way
+    other = _book_with_lots(
+        firm_b, SCAN_DAY - timedelta(days=400), "40"
+    )  # old lots: a gain either way
     set_price(firm_b, other["stock"], SCAN_DAY + timedelta(days=1), "98")
     run_batch(firm_b)
     with firm_scope(firm_b):

@@ -1,4 +1,5 @@
 """A real Celery worker process on the real Redis broker runs a firm task in the firm's scope."""
+
 import os
 import subprocess
 import sys
@@ -28,11 +29,33 @@ def _test_database_url() -> str:
 @pytest.fixture
 def worker():
     queue = f"test-{os.getpid()}"
-    env = dict(os.environ, DATABASE_URL=_test_database_url(), REDIS_URL=settings.REDIS_URL, DJANGO_DEBUG="1")
+    env = dict(
+        os.environ,
+        DATABASE_URL=_test_database_url(),
+        REDIS_URL=settings.REDIS_URL,
+        DJANGO_DEBUG="1",
+    )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "rebalance_site", "worker", "--pool=solo", "-Q", queue,
-         "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "rebalance_site",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel=WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     time.sleep(1)
     yield queue
@@ -49,8 +72,12 @@ def test_a_real_worker_runs_a_firm_task_inside_that_firms_scope(worker, firm_a, 
     with firm_scope(firm_b):
         make_book(firm_b, accounts=5)
     # Results are off by default (CELERY_TASK_IGNORE_RESULT); this test asks for them.
-    result_a = firm_summary.apply_async(kwargs={"firm_id": firm_a.pk}, queue=worker, ignore_result=False)
-    result_b = firm_summary.apply_async(kwargs={"firm_id": firm_b.pk}, queue=worker, ignore_result=False)
+    result_a = firm_summary.apply_async(
+        kwargs={"firm_id": firm_a.pk}, queue=worker, ignore_result=False
+    )
+    result_b = firm_summary.apply_async(
+        kwargs={"firm_id": firm_b.pk}, queue=worker, ignore_result=False
+    )
     assert result_a.get(timeout=60)["accounts"] == 2
     assert result_b.get(timeout=60)["accounts"] == 5
 
@@ -58,32 +85,48 @@ def test_a_real_worker_runs_a_firm_task_inside_that_firms_scope(worker, firm_a, 
 def test_a_firm_task_without_a_firm_is_refused_by_the_worker(worker, firm_a):
     from rebalance_site.celery import app
 
-    result = app.send_task("firms.tasks.firm_summary", kwargs={}, queue=worker, ignore_result=False)  # skips the caller's check
+    result = app.send_task(
+        "firms.tasks.firm_summary", kwargs={}, queue=worker, ignore_result=False
+    )  # skips the caller's check
     with pytest.raises(TypeError, match="needs firm_id"):
         result.get(timeout=60)
 
 
 def test_a_clients_signature_gets_its_pdf_from_the_real_worker(worker, firm_a, monkeypatch):
     """The signature commits in the request; the task enqueued after that commit renders the PDF."""
+    from django.utils import timezone
+
     from approvals.models import Approval, Signature
     from approvals.services import approval_client_approve, approvals_start
     from approvals.services.decisions import Evidence
     from approvals.tasks import approvals_signature_pdf
-    from django.utils import timezone
     from tests.approvals.helpers import checked
     from tests.reliability.waiting import wait_until
 
-    monkeypatch.setattr("approvals.notify._deliver", lambda **kw: None)  # emails are not this test's subject
-    task = approvals_signature_pdf._get_current_object()  # published to this test's worker, not the shared default queue
+    monkeypatch.setattr(
+        "approvals.notify._deliver", lambda **kw: None
+    )  # emails are not this test's subject
+    task = (
+        approvals_signature_pdf._get_current_object()
+    )  # published to this test's worker, not the shared default queue
     monkeypatch.setattr(task, "_exec_options", {**task._get_exec_options(), "queue": worker})
     checked(firm_a, value="50000.00")
     with firm_scope(firm_a):
         approvals_start(firm_id=firm_a.pk, now=timezone.now())
         approval = Approval.objects.select_related("proposal__account__client__user").get()
         client = approval.proposal.account.client
-        approval_client_approve(approval_id=approval.pk, user=client.user, now=timezone.now(), evidence=Evidence(
-            typed_name=client.name, ip_address="127.0.0.1", user_agent="pytest", auth_method="password",
-            shown_hash=approval.content_hash))
+        approval_client_approve(
+            approval_id=approval.pk,
+            user=client.user,
+            now=timezone.now(),
+            evidence=Evidence(
+                typed_name=client.name,
+                ip_address="127.0.0.1",
+                user_agent="pytest",
+                auth_method="password",
+                shown_hash=approval.content_hash,
+            ),
+        )
 
     def rendered() -> bool:
         with firm_scope(firm_a):

@@ -3,6 +3,7 @@
 Every call is keyed by the client order id, so a caller that crashed between sending and
 recording can ask `known()` before sending again; adapters must refuse a second order with
 an id they already hold."""
+
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from decimal import Decimal

@@ -2,6 +2,7 @@
 <TRADING_FILES_DIR>/<custodian code>/outbox/, and the custodian's fills come back as CSV
 files dropped into …/inbox/ (columns: client_order_id, exec_id, status, quantity, price,
 fees, reason). The outbox files are the record of what was sent, so `known()` reads them."""
+
 import csv
 from decimal import Decimal
 from pathlib import Path
@@ -11,7 +12,15 @@ from django.utils import timezone
 
 from .base import Ack, CustodianAdapter, FillReport, Ticket
 
-ORDER_FIELDS = ["client_order_id", "symbol", "side", "quantity", "order_type", "limit_price", "reference_price"]
+ORDER_FIELDS = [
+    "client_order_id",
+    "symbol",
+    "side",
+    "quantity",
+    "order_type",
+    "limit_price",
+    "reference_price",
+]
 FILL_FIELDS = ["client_order_id", "exec_id", "status", "quantity", "price", "fees", "reason"]
 
 
@@ -32,7 +41,9 @@ class TradeFileAdapter(CustodianAdapter):
 
     def known(self, client_order_ids: list[str]) -> set[str]:
         wanted = set(client_order_ids)
-        return {r["client_order_id"] for r in self._rows("outbox") if r["client_order_id"] in wanted}
+        return {
+            r["client_order_id"] for r in self._rows("outbox") if r["client_order_id"] in wanted
+        }
 
     def submit(self, tickets: list[Ticket]) -> list[Ack]:
         already = self.known([t.client_order_id for t in tickets])
@@ -44,16 +55,44 @@ class TradeFileAdapter(CustodianAdapter):
             with path.open("w", newline="") as fh:
                 writer = csv.writer(fh)
                 writer.writerow(ORDER_FIELDS)
-                writer.writerows([[_inert(t.client_order_id), _inert(t.symbol), t.side, t.quantity, t.order_type,
-                                   t.limit_price or "", t.reference_price] for t in fresh])
-        return [Ack(t.client_order_id, t.client_order_id not in already,
-                    "duplicate client order id" if t.client_order_id in already else "") for t in tickets]
+                writer.writerows(
+                    [
+                        [
+                            _inert(t.client_order_id),
+                            _inert(t.symbol),
+                            t.side,
+                            t.quantity,
+                            t.order_type,
+                            t.limit_price or "",
+                            t.reference_price,
+                        ]
+                        for t in fresh
+                    ]
+                )
+        return [
+            Ack(
+                t.client_order_id,
+                t.client_order_id not in already,
+                "duplicate client order id" if t.client_order_id in already else "",
+            )
+            for t in tickets
+        ]
 
     def fetch_fills(self, client_order_ids: list[str]) -> list[FillReport]:
         wanted = set(client_order_ids)
-        return [FillReport(r["client_order_id"], r["exec_id"], r["status"], Decimal(r["quantity"] or "0"),
-                           Decimal(r["price"]) if r["price"] else None, Decimal(r["fees"] or "0"), r.get("reason", ""))
-                for r in self._rows("inbox") if r["client_order_id"] in wanted]
+        return [
+            FillReport(
+                r["client_order_id"],
+                r["exec_id"],
+                r["status"],
+                Decimal(r["quantity"] or "0"),
+                Decimal(r["price"]) if r["price"] else None,
+                Decimal(r["fees"] or "0"),
+                r.get("reason", ""),
+            )
+            for r in self._rows("inbox")
+            if r["client_order_id"] in wanted
+        ]
 
     def cancel(self, client_order_id: str) -> bool:
         return False  # a file custodian cancels by phone; nothing to do automatically

@@ -1,6 +1,7 @@
 """Client confirmations after a batch (R-TRADE-6, R-NOTE-4): each owed confirmation goes to
 the notifications outbox with what was and was not done, once (the outbox dedupes, and a
 claimed row is marked handed in the same transaction)."""
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,15 +18,31 @@ from ..models import Order, TradeConfirmationPending
 def confirmations_hand_over(*, firm_id: int, limit: int = 500) -> int:
     firm = Firm.objects.get(pk=firm_id)
     with transaction.atomic():
-        pending = list(TradeConfirmationPending.objects.select_for_update(skip_locked=True)
-                       .filter(handed_at__isnull=True).select_related("proposal__account__client").order_by("pk")[:limit])
+        pending = list(
+            TradeConfirmationPending.objects.select_for_update(skip_locked=True)
+            .filter(handed_at__isnull=True)
+            .select_related("proposal__account__client")
+            .order_by("pk")[:limit]
+        )
         orders = _orders_by_proposal([c.proposal_id for c in pending])
         for c in pending:
             filled, not_filled = _lines(orders.get(c.proposal_id, []), TradeLine)
-            kind = Kind.TRADE_CONFIRMATION if c.outcome == ProposalStatus.EXECUTED else Kind.PARTIAL_FILL_NOTICE
-            notification_enqueue(firm=firm, kind=kind, recipient=c.proposal.account.client.email, proposal=c.proposal,
-                                 filled=filled, not_filled=not_filled)
-        TradeConfirmationPending.objects.filter(pk__in=[c.pk for c in pending]).update(handed_at=timezone.now())
+            kind = (
+                Kind.TRADE_CONFIRMATION
+                if c.outcome == ProposalStatus.EXECUTED
+                else Kind.PARTIAL_FILL_NOTICE
+            )
+            notification_enqueue(
+                firm=firm,
+                kind=kind,
+                recipient=c.proposal.account.client.email,
+                proposal=c.proposal,
+                filled=filled,
+                not_filled=not_filled,
+            )
+        TradeConfirmationPending.objects.filter(pk__in=[c.pk for c in pending]).update(
+            handed_at=timezone.now()
+        )
     return len(pending)
 
 
@@ -37,9 +54,22 @@ def _orders_by_proposal(ids) -> dict:
 
 
 def _lines(orders, TradeLine):
-    filled = tuple(TradeLine(o.side, o.security.symbol, o.security.name, o.filled_quantity,
-                             (o.filled_quantity * o.avg_price).quantize(o.fees)) for o in orders if o.filled_quantity > 0)
-    not_filled = tuple((o.security.symbol, o.get_side_display(), _why(o)) for o in orders if o.status != OrderStatus.FILLED)
+    filled = tuple(
+        TradeLine(
+            o.side,
+            o.security.symbol,
+            o.security.name,
+            o.filled_quantity,
+            (o.filled_quantity * o.avg_price).quantize(o.fees),
+        )
+        for o in orders
+        if o.filled_quantity > 0
+    )
+    not_filled = tuple(
+        (o.security.symbol, o.get_side_display(), _why(o))
+        for o in orders
+        if o.status != OrderStatus.FILLED
+    )
     return filled, not_filled
 
 

@@ -1,4 +1,5 @@
 """The dry run: what the next batch would do, computed exactly as the batch does, nothing written."""
+
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -33,7 +34,19 @@ def next_batch_date(now_utc: datetime) -> date:
 def batch_preview(*, firm_id: int, trade_date: date) -> Preview:
     pauses = active_pauses()
     trades = approved_trades(firm_id=firm_id, day=trade_date)
-    plan = plan_build(trades, settings=trading_settings(firm_id), tolerances=approval_settings_get(firm_id=firm_id),
-                      pauses=pauses, not_routable=proposals_not_routable(trades["proposal_id"].unique()) if len(trades) else {})
-    return Preview(trade_date, pauses.firm.reason if pauses.firm else "", plan.orders, plan.blocks(), plan.skipped,
-                   plan.reconsent, list(held_block_list()[:200]))
+    plan = plan_build(
+        trades,
+        settings=trading_settings(firm_id),
+        tolerances=approval_settings_get(firm_id=firm_id),
+        pauses=pauses,
+        not_routable=proposals_not_routable(trades["proposal_id"].unique()) if len(trades) else {},
+    )
+    return Preview(
+        trade_date,
+        pauses.firm.reason if pauses.firm else "",
+        plan.orders,
+        plan.blocks(),
+        plan.skipped,
+        plan.reconsent,
+        list(held_block_list()[:200]),
+    )

@@ -11,6 +11,7 @@ compliance's gate no longer lets through.
 A run that died between claim and record finds blocks still `sending` and asks the custodian
 which of their client order ids it already holds: those are marked submitted, only the rest
 are sent. So no order is sent twice and none is lost."""
+
 from decimal import Decimal
 
 from django.db import transaction
@@ -35,7 +36,9 @@ def blocks_send(*, batch: Batch) -> int:
     blocks_carry_held(batch=batch)
     sent = 0
     for side in (Side.SELL, Side.BUY):
-        for custodian in Custodian.objects.filter(pk__in=_open_blocks(batch, side).values("custodian_id")).order_by("pk"):
+        for custodian in Custodian.objects.filter(
+            pk__in=_open_blocks(batch, side).values("custodian_id")
+        ).order_by("pk"):
             sent += _send_for(batch, custodian, side)
     return sent
 
@@ -44,8 +47,12 @@ def blocks_carry_held(*, batch: Batch) -> int:
     """Blocks a pause held in an earlier batch join this one, orders and all (their fills and
     settlement then happen here)."""
     with transaction.atomic():
-        held = list(BlockOrder.objects.select_for_update().filter(status=OrderStatus.PAUSED).exclude(batch=batch)
-                    .values_list("pk", flat=True))
+        held = list(
+            BlockOrder.objects.select_for_update()
+            .filter(status=OrderStatus.PAUSED)
+            .exclude(batch=batch)
+            .values_list("pk", flat=True)
+        )
         if held:
             BlockOrder.objects.filter(pk__in=held).update(batch=batch)
             Order.objects.filter(block_id__in=held).update(batch=batch)
@@ -83,7 +90,9 @@ def block_claim(block_id: int) -> BlockOrder | None:
         block = BlockOrder.objects.select_for_update().filter(pk=block_id, status__in=OPEN).first()
         if block is None:
             return None
-        locks.xact_lock_shared(locks.EXECUTION_PAUSE, block.firm_id)  # a pause commits before this read or after the claim
+        locks.xact_lock_shared(
+            locks.EXECUTION_PAUSE, block.firm_id
+        )  # a pause commits before this read or after the claim
         pause = pause_covering(block)
         if pause is not None:
             block.status, block.hold_note = OrderStatus.PAUSED, _held_note(pause)
@@ -100,16 +109,27 @@ def pause_covering(block: BlockOrder) -> ExecutionPause | None:
     """The oldest active pause of the firm, the block's custodian, or a model or account of
     one of its orders."""
     orders = Order.objects.filter(block=block)
-    return (ExecutionPause.objects.filter(resumed_at__isnull=True)
-            .filter(Q(scope=PauseScope.FIRM) | Q(scope=PauseScope.CUSTODIAN, custodian_id=block.custodian_id)
-                    | Q(scope=PauseScope.ACCOUNT, account_id__in=orders.values("account_id"))
-                    | Q(scope=PauseScope.MODEL, model_id__in=orders.values("account__model_id")))
-            .select_related("custodian", "model", "account").order_by("paused_at", "pk").first())
+    return (
+        ExecutionPause.objects.filter(resumed_at__isnull=True)
+        .filter(
+            Q(scope=PauseScope.FIRM)
+            | Q(scope=PauseScope.CUSTODIAN, custodian_id=block.custodian_id)
+            | Q(scope=PauseScope.ACCOUNT, account_id__in=orders.values("account_id"))
+            | Q(scope=PauseScope.MODEL, model_id__in=orders.values("account__model_id"))
+        )
+        .select_related("custodian", "model", "account")
+        .order_by("paused_at", "pk")
+        .first()
+    )
 
 
 def _held_note(pause: ExecutionPause) -> str:
     target = pause.custodian or pause.model or pause.account
-    what = "the firm" if pause.scope == PauseScope.FIRM else f"{pause.get_scope_display().lower()} {target}"
+    what = (
+        "the firm"
+        if pause.scope == PauseScope.FIRM
+        else f"{pause.get_scope_display().lower()} {target}"
+    )
     return f"Held by pause of {what}: {pause.reason}"[:300]
 
 
@@ -123,11 +143,15 @@ def _drop_unroutable(block: BlockOrder) -> bool:
         return True
     dropped = orders.filter(proposal_id__in=list(refused))
     for proposal_id, reason in refused.items():
-        dropped.filter(proposal_id=proposal_id).update(status=OrderStatus.CANCELLED, block=None,
-                                                       note=f"Not sent: {reason}"[:300])
+        dropped.filter(proposal_id=proposal_id).update(
+            status=OrderStatus.CANCELLED, block=None, note=f"Not sent: {reason}"[:300]
+        )
     left = Order.objects.filter(block=block).aggregate(q=Sum("quantity"))["q"] or Decimal(0)
     if left <= 0:
-        block.status, block.reject_reason = OrderStatus.CANCELLED, "Not sent: compliance no longer lets any of its proposals through"
+        block.status, block.reject_reason = (
+            OrderStatus.CANCELLED,
+            "Not sent: compliance no longer lets any of its proposals through",
+        )
         block.save(update_fields=["status", "reject_reason"])
         return False
     kept = set(Order.objects.filter(block=block).values_list("pk", flat=True))
@@ -137,8 +161,15 @@ def _drop_unroutable(block: BlockOrder) -> bool:
 
 
 def _ticket(block: BlockOrder) -> Ticket:
-    return Ticket(block.client_order_id, block.security.symbol, block.side, block.quantity, block.order_type,
-                  block.limit_price, block.reference_price)
+    return Ticket(
+        block.client_order_id,
+        block.security.symbol,
+        block.side,
+        block.quantity,
+        block.order_type,
+        block.limit_price,
+        block.reference_price,
+    )
 
 
 def _mark_submitted(batch: Batch, block_ids: list[int]) -> None:
@@ -146,14 +177,29 @@ def _mark_submitted(batch: Batch, block_ids: list[int]) -> None:
         return
     with transaction.atomic():
         BlockOrder.objects.filter(pk__in=block_ids, status=OrderStatus.SENDING).update(
-            status=OrderStatus.SUBMITTED, submitted_at=timezone.now())
-        Order.objects.filter(block_id__in=block_ids, status=OrderStatus.PENDING).update(status=OrderStatus.SUBMITTED)
-        proposals = Order.objects.filter(block_id__in=block_ids).values_list("proposal_id", flat=True).distinct()
-        proposals_transition(ids=list(proposals), to=ProposalStatus.SUBMITTED, reason=f"batch {batch.trade_date}", skip_refused=True)
+            status=OrderStatus.SUBMITTED, submitted_at=timezone.now()
+        )
+        Order.objects.filter(block_id__in=block_ids, status=OrderStatus.PENDING).update(
+            status=OrderStatus.SUBMITTED
+        )
+        proposals = (
+            Order.objects.filter(block_id__in=block_ids)
+            .values_list("proposal_id", flat=True)
+            .distinct()
+        )
+        proposals_transition(
+            ids=list(proposals),
+            to=ProposalStatus.SUBMITTED,
+            reason=f"batch {batch.trade_date}",
+            skip_refused=True,
+        )
 
 
 def _mark_refused(block: BlockOrder, reason: str) -> None:
     with transaction.atomic():
         BlockOrder.objects.filter(pk=block.pk, status=OrderStatus.SENDING).update(
-            status=OrderStatus.REJECTED, reject_reason=reason[:300])
-        Order.objects.filter(block=block).update(status=OrderStatus.REJECTED, note=f"Refused on submission: {reason}"[:300])
+            status=OrderStatus.REJECTED, reject_reason=reason[:300]
+        )
+        Order.objects.filter(block=block).update(
+            status=OrderStatus.REJECTED, note=f"Refused on submission: {reason}"[:300]
+        )

@@ -1,4 +1,5 @@
 """Route every CHECKED proposal of a firm now (the demo and ops use it; the sweep does it too)."""
+
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 

@@ -1,5 +1,6 @@
 """Check every draft proposal of a firm that compliance has not checked yet (normally the
 worker does this as proposals are created; this is for a person, or a demo without a worker)."""
+
 from django.core.management.base import BaseCommand
 
 from firms.platform import firm_by_slug
@@ -22,4 +23,7 @@ class Command(BaseCommand):
             ids = proposals_unchecked_ids(older_than=timedelta(0))
             outcomes = proposals_check(firm_id=firm.pk, proposal_ids=ids) if ids else {}
         counts = {s: list(outcomes.values()).count(s) for s in sorted(set(outcomes.values()))}
-        self.stdout.write(f"{firm.name}: {len(outcomes)} proposals checked " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+        self.stdout.write(
+            f"{firm.name}: {len(outcomes)} proposals checked "
+            + ", ".join(f"{n} {s}" for s, n in counts.items())
+        )

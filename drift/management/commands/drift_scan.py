@@ -13,7 +13,9 @@ class Command(BaseCommand):
         parser.add_argument("firm_slug")
         parser.add_argument("--as-of", type=date.fromisoformat, default=None, help="YYYY-MM-DD")
         parser.add_argument(
-            "--latest-prices", action="store_true", help="scan the latest day that has closing prices (demo data)"
+            "--latest-prices",
+            action="store_true",
+            help="scan the latest day that has closing prices (demo data)",
         )
 
     def handle(self, *args, firm_slug, as_of, latest_prices=False, **options):
@@ -30,5 +32,7 @@ class Command(BaseCommand):
                 as_of = latest_price_date()
             as_of = as_of or latest_completed_session(timezone.now())
             self.stdout.write(f"Scanning {firm.name} as of {as_of}…")
-            run = drift_scan_run(firm_id=firm.pk, as_of=as_of, progress=lambda m: self.stdout.write(f"  {m}"))
+            run = drift_scan_run(
+                firm_id=firm.pk, as_of=as_of, progress=lambda m: self.stdout.write(f"  {m}")
+            )
         self.stdout.write(self.style.SUCCESS(f"Done: {run.counts}"))

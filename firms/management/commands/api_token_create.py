@@ -1,4 +1,5 @@
 """Platform command: issue an API token for a member; prints the key once (only its hash is kept)."""
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
@@ -6,7 +7,9 @@ from firms.api_tokens import api_token_create
 
 
 class Command(BaseCommand):
-    help = "Create an API token for the user with this email and print it (it is not stored in clear)."
+    help = (
+        "Create an API token for the user with this email and print it (it is not stored in clear)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("email")

@@ -1,4 +1,5 @@
 """Platform command: create a firm and its first administrator."""
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.text import slugify
@@ -23,10 +24,16 @@ class Command(BaseCommand):
         if firm_id_by_slug(slug) is not None:
             raise CommandError(f"A firm with slug {slug!r} already exists")
         if get_user_model().objects.filter(username__iexact=admin_email.strip()).exists():
-            raise CommandError(f"{admin_email} already has a staff sign-in; the administrator needs an email of their own")
+            raise CommandError(
+                f"{admin_email} already has a staff sign-in; the administrator needs an email of their own"
+            )
         firm = firm_create(name=name, slug=slug)
         with firm_scope(firm):
-            member = member_create(firm=firm, email=admin_email, role=Role.FIRM_ADMIN, password=password)
+            member = member_create(
+                firm=firm, email=admin_email, role=Role.FIRM_ADMIN, password=password
+            )
             member.user.is_staff = True
             member.user.save(update_fields=["is_staff"])
-        self.stdout.write(self.style.SUCCESS(f"Created firm {name} ({slug}) with administrator {admin_email}"))
+        self.stdout.write(
+            self.style.SUCCESS(f"Created firm {name} ({slug}) with administrator {admin_email}")
+        )

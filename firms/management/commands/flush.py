@@ -2,6 +2,7 @@
 
 The audit table refuses TRUNCATE by trigger; only this command sets the one setting that
 lets the trigger pass, as the owner — the app role has no TRUNCATE privilege at all."""
+
 from django.core.management.commands.flush import Command as DjangoFlush
 from django.db import DEFAULT_DB_ALIAS, connections
 

@@ -1,6 +1,7 @@
 """Recompute every firm's audit hash chain and report the first break, if any: HMAC of
 every keyed entry, links, sequence, and every signed head published for the firm (its table
 rows and its file under AUDIT_HEAD_DIR) — see firms.audit_heads."""
+
 from django.core.management.base import BaseCommand, CommandError
 
 from firms.audit import audit_verify
@@ -28,8 +29,10 @@ class Command(BaseCommand):
             with firm_scope(f):
                 report = audit_verify(firm_id=f.pk)
             if report.ok:
-                self.stdout.write(f"{f.slug}: {report.entries} entries, chain intact"
-                                  f" (checked against {report.heads} published head(s))")
+                self.stdout.write(
+                    f"{f.slug}: {report.entries} entries, chain intact"
+                    f" (checked against {report.heads} published head(s))"
+                )
             else:
                 broken += 1
                 self.stderr.write(f"{f.slug}: BROKEN at entry #{report.broken_at}: {report.reason}")

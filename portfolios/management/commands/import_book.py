@@ -24,13 +24,17 @@ class Command(BaseCommand):
         files = self.find_files(folder)
         self.stdout.write(f"Importing {', '.join(p.name for p in files.values())} into {firm.name}")
         with firm_scope(firm):
-            result = book_import(firm=firm, files=files, actor=None, source="command", on_progress=self.progress)
+            result = book_import(
+                firm=firm, files=files, actor=None, source="command", on_progress=self.progress
+            )
         if not result.ok:
             for error in result.errors:
                 self.stderr.write(str(error))
             if result.errors_hidden:
                 self.stderr.write(f"… and {result.errors_hidden} more problem(s)")
-            raise CommandError(f"Import refused: {result.error_count} problem(s); nothing was written.")
+            raise CommandError(
+                f"Import refused: {result.error_count} problem(s); nothing was written."
+            )
         summary = ", ".join(f"{count:,} {kind}" for kind, count in result.counts.items())
         self.stdout.write(self.style.SUCCESS(f"Imported {summary}."))
         for note in result.notes:
@@ -40,7 +44,9 @@ class Command(BaseCommand):
     def find_files(folder: Path) -> dict[str, Path]:
         if not folder.is_dir():
             raise CommandError(f"{folder} is not a folder.")
-        files = {kind: folder / f"{kind}.csv" for kind in KINDS if (folder / f"{kind}.csv").is_file()}
+        files = {
+            kind: folder / f"{kind}.csv" for kind in KINDS if (folder / f"{kind}.csv").is_file()
+        }
         if not files:
             raise CommandError(f"{folder} holds none of: {', '.join(f'{k}.csv' for k in KINDS)}.")
         return files

@@ -1,5 +1,6 @@
 """Create the demo firms, their staff and books (R-BOOK-3). Safe to run again: firms that
 exist are left as they are, and the logins are printed either way."""
+
 import time
 
 from django.conf import settings
@@ -19,21 +20,31 @@ class Command(BaseCommand):
     help = "Seed deterministic demo data: two firms, staff of every role, prices, accounts, lots."
 
     def add_arguments(self, parser):
-        parser.add_argument("--accounts", type=int, default=DEFAULT_ACCOUNTS_PER_FIRM, help="accounts per firm")
-        parser.add_argument("--history-days", type=int, default=DEFAULT_HISTORY_DAYS, help="calendar days of prices")
+        parser.add_argument(
+            "--accounts", type=int, default=DEFAULT_ACCOUNTS_PER_FIRM, help="accounts per firm"
+        )
+        parser.add_argument(
+            "--history-days", type=int, default=DEFAULT_HISTORY_DAYS, help="calendar days of prices"
+        )
 
     def handle(self, *args, accounts: int, history_days: int, **options):
         started = time.monotonic()
-        results = demo_seed(accounts_per_firm=accounts, history_days=history_days, log=self.stdout.write)
+        results = demo_seed(
+            accounts_per_firm=accounts, history_days=history_days, log=self.stdout.write
+        )
         created = [r.name for r in results if r.created]
         summary = f"seeded {', '.join(created)}" if created else "demo data already present"
         self.stdout.write(self.style.SUCCESS(f"{summary} ({time.monotonic() - started:.1f}s)"))
         self._print_logins()
 
     def _print_logins(self):
-        self.stdout.write(f"\nLog in at {settings.SITE_URL}{LOGIN_PATH} (every password: {DEMO_PASSWORD})\n")
+        self.stdout.write(
+            f"\nLog in at {settings.SITE_URL}{LOGIN_PATH} (every password: {DEMO_PASSWORD})\n"
+        )
         rows = [("firm", "role", "email", "password")]
         rows += [(login.firm, login.role, login.email, DEMO_PASSWORD) for login in demo_logins()]
         widths = [max(len(row[i]) for row in rows) for i in range(4)]
         for row in rows:
-            self.stdout.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+            self.stdout.write(
+                "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
+            )

@@ -3,8 +3,8 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from firms.tenancy import firm_scope
 from firms.platform import firm_by_slug
+from firms.tenancy import firm_scope
 
 
 def _month(value: str) -> date:
@@ -19,14 +19,23 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("firm_slug")
-        parser.add_argument("--month", default=None, help="YYYY-MM (default: the month before this one)")
-        parser.add_argument("--if-missing", action="store_true",
-                            help="only when the month has no report yet (as the schedule does)")
+        parser.add_argument(
+            "--month", default=None, help="YYYY-MM (default: the month before this one)"
+        )
+        parser.add_argument(
+            "--if-missing",
+            action="store_true",
+            help="only when the month has no report yet (as the schedule does)",
+        )
 
     def handle(self, *args, firm_slug, month=None, if_missing=False, **options):
         from reporting.models import ReportTrigger
         from reporting.selectors.window import previous_month
-        from reporting.services.monthly import ReportRefused, monthly_report_ensure, monthly_report_generate
+        from reporting.services.monthly import (
+            ReportRefused,
+            monthly_report_ensure,
+            monthly_report_generate,
+        )
 
         firm = firm_by_slug(firm_slug)
         first = _month(month) if month else previous_month(timezone.localdate().replace(day=1))
@@ -38,7 +47,9 @@ class Command(BaseCommand):
                         self.stdout.write(f"{firm.name} {first:%Y-%m}: a report exists already")
                         return
                 else:
-                    report = monthly_report_generate(firm_id=firm.pk, month=first, trigger=ReportTrigger.COMMAND)
+                    report = monthly_report_generate(
+                        firm_id=firm.pk, month=first, trigger=ReportTrigger.COMMAND
+                    )
             except ReportRefused as exc:
                 raise CommandError(str(exc))
         self.stdout.write(f"{firm.name} {report.month:%Y-%m} v{report.version}")

@@ -3,9 +3,8 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from firms.tenancy import firm_scope
-
 from firms.platform import firm_by_slug
+from firms.tenancy import firm_scope
 
 
 class Command(BaseCommand):
@@ -14,7 +13,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("firm_slug")
         parser.add_argument("--date", type=date.fromisoformat, default=None, help="YYYY-MM-DD")
-        parser.add_argument("--again", action="store_true", help="run a finished batch again (new approvals)")
+        parser.add_argument(
+            "--again", action="store_true", help="run a finished batch again (new approvals)"
+        )
 
     def handle(self, *args, firm_slug, date=None, again=False, **options):
         from portfolios.market_calendar import NEW_YORK, is_trading_day
@@ -28,7 +29,11 @@ class Command(BaseCommand):
         with firm_scope(firm):
             self.stdout.write(f"Trade batch of {firm.name} for {day}…")
             try:
-                batch = batch_run(firm_id=firm.pk, trade_date=day, trigger=BatchTrigger.COMMAND, again=again)
+                batch = batch_run(
+                    firm_id=firm.pk, trade_date=day, trigger=BatchTrigger.COMMAND, again=again
+                )
             except BatchBusy as exc:
                 raise CommandError(str(exc))
-        self.stdout.write(self.style.SUCCESS(f"{batch.get_status_display()}: {batch.note or batch.counts}"))
+        self.stdout.write(
+            self.style.SUCCESS(f"{batch.get_status_display()}: {batch.note or batch.counts}")
+        )

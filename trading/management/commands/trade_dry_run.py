@@ -3,9 +3,8 @@ from datetime import date
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from firms.tenancy import firm_scope
-
 from firms.platform import firm_by_slug
+from firms.tenancy import firm_scope
 
 
 class Command(BaseCommand):
@@ -24,13 +23,23 @@ class Command(BaseCommand):
         out = self.stdout.write
         out(f"Dry run of {firm.name}'s batch for {p.trade_date} — nothing is sent.")
         if p.firm_paused:
-            out(self.style.WARNING(f"Execution is paused for the firm ({p.firm_paused}): the batch would send nothing."))
-        out(f"Orders: {len(p.orders)}  Blocks: {len(p.blocks)}  Skipped: {len(p.skipped)}  Rebuilt for the client: {len(p.reconsent)}")
+            out(
+                self.style.WARNING(
+                    f"Execution is paused for the firm ({p.firm_paused}): the batch would send nothing."
+                )
+            )
+        out(
+            f"Orders: {len(p.orders)}  Blocks: {len(p.blocks)}  Skipped: {len(p.skipped)}  Rebuilt for the client: {len(p.reconsent)}"
+        )
         for b in p.blocks.itertuples(index=False):
             limit = f" limit {b.limit_price}" if b.limit_price is not None else ""
-            out(f"  block {b.side} {b.quantity} {b.symbol} ({b.order_type}{limit}) for {b.accounts} accounts")
+            out(
+                f"  block {b.side} {b.quantity} {b.symbol} ({b.order_type}{limit}) for {b.accounts} accounts"
+            )
         for b in p.held_blocks:
-            out(f"  held by a pause (batch of {b.batch.trade_date}) {b.side} {b.quantity} {b.security.symbol}: {b.hold_note}")
+            out(
+                f"  held by a pause (batch of {b.batch.trade_date}) {b.side} {b.quantity} {b.security.symbol}: {b.hold_note}"
+            )
         for o in p.orders[p.orders["status"] == "held"].itertuples(index=False):
             out(f"  held {o.account_number} {o.side} {o.symbol}: {o.note}")
         for s in p.skipped + p.reconsent:
