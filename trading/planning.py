@@ -108,8 +108,9 @@ def plan_build(
 def _now_washing(
     first: pd.DataFrame, frame: pd.DataFrame, out: set, moves: pd.Series
 ) -> list[dict]:
-    """Proposals whose sale, approved at a gain, would now realise a loss on shares the account
-    bought within the wash-sale window: a wash sale the client never approved. They are rebuilt
+    """Proposals whose sale, approved at a gain, would now realise a loss while the client's
+    household bought the security within the wash-sale window (this account's young lot or a
+    purchase in another account): a wash sale the client never approved. They are rebuilt
     at today's prices like a move past the consent tolerance (the builder then sells gain lots
     only, or waits)."""
     if (
@@ -122,8 +123,8 @@ def _now_washing(
         {
             **_entry(
                 r,
-                "A sale approved at a gain would now realise a loss on shares bought within the "
-                "wash-sale window",
+                "A sale approved at a gain would now realise a loss while the household bought "
+                "the security within the wash-sale window",
             ),
             "move": moves[r.proposal_id].quantize(Decimal("0.001")),
         }

@@ -5,7 +5,7 @@ from datetime import date
 
 import pandas as pd
 
-from drift.choices import ProposalStatus
+from drift.choices import OPEN_STATUSES, ProposalStatus
 from drift.pgcopy import frame_from_sql
 from drift.wash_sale import WINDOW_DAYS
 
@@ -21,12 +21,31 @@ SELECT t.id AS trade_id, t.proposal_id, p.version, p.account_id, a.number AS acc
        c.code AS custodian_code, c.supports_fractional::int AS supports_fractional, a.model_id, t.security_id, s.symbol, s.security_type, t.side,
        t.quantity::text AS quantity, t.price::text AS approved_price, lp.close::text AS last_price,
        (cs.id IS NOT NULL)::int AS tradable,
-       -- A sell whose lot, bought within the wash-sale window before the trade date, was
-       -- approved at a gain but would now realise a loss (the window's one rule: drift.wash_sale).
+       -- A sell approved at a gain that would now realise a loss on a lot, while the client's
+       -- wash-sale group bought the security within the window before the trade date: this
+       -- account's own lot bought then, or a purchase (a lot, an imported buy, an open
+       -- proposal's buy) in another account of the household. The window's one rule:
+       -- drift.wash_sale.
        (t.side = 'sell' AND EXISTS (
           SELECT 1 FROM jsonb_array_elements(t.lots) l JOIN portfolios_taxlot tl ON tl.id = (l->>'lot')::bigint
-          WHERE tl.acquired_on >= %(day)s::date - %(window)s AND (l->>'gain')::numeric >= 0
-            AND (l->>'gain')::numeric + (lp.close - t.price) * (l->>'quantity')::numeric < 0))::int AS young_lot_now_at_loss
+          WHERE (l->>'gain')::numeric >= 0
+            AND (l->>'gain')::numeric + (lp.close - t.price) * (l->>'quantity')::numeric < 0
+            AND (tl.acquired_on >= %(day)s::date - %(window)s OR EXISTS (
+              SELECT 1 FROM portfolios_account a2 JOIN portfolios_client c2 ON c2.id = a2.client_id
+              WHERE a2.firm_id = %(firm)s AND a2.id <> a.id
+                AND COALESCE('h' || c2.household_id::text, 'c' || c2.id::text) = (
+                  SELECT COALESCE('h' || c1.household_id::text, 'c' || c1.id::text)
+                  FROM portfolios_client c1 WHERE c1.id = a.client_id)
+                AND (EXISTS (SELECT 1 FROM portfolios_taxlot l2 WHERE l2.firm_id = %(firm)s
+                              AND l2.account_id = a2.id AND l2.security_id = t.security_id
+                              AND l2.acquired_on >= %(day)s::date - %(window)s)
+                  OR EXISTS (SELECT 1 FROM portfolios_transaction x WHERE x.firm_id = %(firm)s
+                              AND x.account_id = a2.id AND x.security_id = t.security_id
+                              AND x.side = 'buy' AND x.date >= %(day)s::date - %(window)s)
+                  OR EXISTS (SELECT 1 FROM drift_proposaltrade t2 JOIN drift_proposal p2 ON p2.id = t2.proposal_id
+                              WHERE t2.firm_id = %(firm)s AND p2.account_id = a2.id
+                                AND t2.security_id = t.security_id AND t2.side = 'buy'
+                                AND p2.status = ANY(%(open)s)))))))::int AS young_lot_now_at_loss
 FROM drift_proposaltrade t
 JOIN drift_proposal p ON p.id = t.proposal_id
 JOIN portfolios_account a ON a.id = p.account_id
@@ -53,7 +72,13 @@ def approved_trades(*, firm_id: int, day: date) -> pd.DataFrame:
     """Every trade of every approved proposal, with the last close on or before `day`."""
     return frame_from_sql(
         TRADES_SQL,
-        {"firm": firm_id, "day": day, "status": ProposalStatus.APPROVED, "window": WINDOW_DAYS},
+        {
+            "firm": firm_id,
+            "day": day,
+            "status": ProposalStatus.APPROVED,
+            "window": WINDOW_DAYS,
+            "open": sorted(OPEN_STATUSES),
+        },
         dtype=TEXT,
     )
 

@@ -10,7 +10,7 @@ from drift.models import Proposal
 from drift.services.scan import drift_scan_run
 from firms.tenancy import firm_scope
 from portfolios import models as pm
-from tests.factories import make_book
+from tests.factories import AccountFactory, ClientFactory, make_book
 from trading.models import Order
 
 from .helpers import SCAN_DAY, approve, run_batch, set_price
@@ -61,3 +61,41 @@ def test_a_sale_turned_into_a_loss_on_shares_bought_within_the_window_is_rebuilt
     run_batch(firm_b)
     with firm_scope(firm_b):
         assert Proposal.objects.get().status in ("executed", "partially_executed", "submitted")
+
+
+def test_a_sale_turned_into_a_loss_while_another_household_account_bought_is_rebuilt(
+    firm_a, firm_b
+):
+    """The household's other account bought the stock 5 days ago: this account's old lot,
+    approved at a gain, now at a loss, would wash against that purchase."""
+    for firm, household_bought in ((firm_a, True), (firm_b, False)):
+        book = _book_with_lots(firm, SCAN_DAY - timedelta(days=400), "99.50")
+        with firm_scope(firm):
+            seller = Proposal.objects.get().account
+            household = pm.Household.objects.create(firm=firm, name="Lee family")
+            pm.Client.objects.filter(pk=seller.client_id).update(household=household)
+            other = AccountFactory(
+                firm=firm,
+                client=ClientFactory(firm=firm, household=household),
+                custodian=book["custodian"],
+                model=seller.model,
+                advisor=seller.advisor,
+            )
+            if household_bought:
+                pm.TaxLot.objects.create(
+                    firm=firm,
+                    account=other,
+                    security=book["stock"],
+                    acquired_on=SCAN_DAY - timedelta(days=5),
+                    quantity=Decimal("10"),
+                    cost_basis=Decimal("990"),
+                )
+        set_price(firm, book["stock"], SCAN_DAY + timedelta(days=1), "98")
+        run_batch(firm)
+        with firm_scope(firm):
+            status = Proposal.objects.get(account=seller).status
+            if household_bought:
+                assert status == "superseded"
+                assert not Order.objects.exists()
+            else:
+                assert status in ("executed", "partially_executed", "submitted")
