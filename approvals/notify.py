@@ -7,6 +7,7 @@ from firms.models import Firm
 
 PROPOSAL, REMINDER, ESCALATION = "proposal", "reminder", "escalation"
 REPLACED, ADVISOR_DECISION = "proposal_replaced", "advisor_decision"
+WITHDRAWN = "proposal_withdrawn"
 # What the advisor reads (subject and dashboard) about a client's decision or a lapsed window.
 ADVISOR_OUTCOME = {
     "declined": "declined by the client",
@@ -41,6 +42,7 @@ def _deliver(*, kind: str, approval, to: str, link: str = "", extra: dict | None
         portal_path=path,
         deadline=approval.deadline,
         decision=extra.get("outcome", ""),
+        reason=extra.get("reason", ""),
         dedupe_suffix=extra.get("suffix", ""),
         secret_ref=ref,
     )
@@ -67,7 +69,7 @@ def decision_receipt(*, approval, client, outcome: str) -> None:
     _deliver(kind=DECISION[outcome], approval=approval, to=client.email, extra={"outcome": outcome})
 
 
-def advisor_decision(*, approval, outcome: str) -> None:
+def advisor_decision(*, approval, outcome: str, reason: str = "") -> None:
     """The account's advisor hears of a decline or an expiry (email, and the approvals
     dashboard lists these outbox rows). No advisor on the account: nobody to tell."""
     advisor = approval.proposal.account.advisor
@@ -76,14 +78,19 @@ def advisor_decision(*, approval, outcome: str) -> None:
             kind=ADVISOR_DECISION,
             approval=approval,
             to=advisor.user.email,
-            extra={"outcome": ADVISOR_OUTCOME[outcome], "suffix": f"approval{approval.pk}"},
+            extra={
+                "outcome": ADVISOR_OUTCOME[outcome],
+                "reason": reason,
+                "suffix": f"approval{approval.pk}",
+            },
         )
 
 
-def replaced(*, approval, to: str, acted: str) -> None:
-    """A newer version replaced this approval's proposal. `acted`: "approved" or "were asked to review"."""
+def replaced(*, approval, to: str, acted: str, withdrawn: bool = False) -> None:
+    """A newer version replaced this approval's proposal (or, `withdrawn`, compliance took it
+    back for another review). `acted`: "approved" or "were asked to review"."""
     _deliver(
-        kind=REPLACED,
+        kind=WITHDRAWN if withdrawn else REPLACED,
         approval=approval,
         to=to,
         extra={"outcome": acted, "suffix": f"approval{approval.pk}"},

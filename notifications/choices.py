@@ -17,6 +17,10 @@ class Kind(models.TextChoices):
         "Replaced by a newer proposal (to the client and approvers)",
     )
     ADVISOR_DECISION = "advisor_decision", "Client declined or let expire (to the advisor)"
+    PROPOSAL_WITHDRAWN = (
+        "proposal_withdrawn",
+        "Withdrawn for another compliance review (to the client and approvers)",
+    )
 
 
 # A system email, not a firm template (its wording is fixed: approvals.signing); outbox only.

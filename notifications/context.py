@@ -49,6 +49,7 @@ class Facts:
     advisor_name: str = ""
     advisor_email: str = ""
     decision: str = ""
+    reason: str = ""  # the client's own words when they declined
     filled: tuple[TradeLine, ...] = ()
     not_filled: tuple[tuple[str, str, str], ...] = ()  # (symbol, side, reason)
 
@@ -119,6 +120,7 @@ def merge_context(facts: Facts) -> dict[str, MergeValue]:
         "Advisor.Email": facts.advisor_email,
         "Firm.Name": facts.firm_name,
         "Decision.Outcome": facts.decision,
+        "Decision.Reason": facts.reason or "None given",
         "Execution.Filled": _trades(facts.filled, "Nothing was traded."),
         "Execution.NotFilled": Table(
             ("Security", "Action", "Why"),

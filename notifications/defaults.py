@@ -217,14 +217,37 @@ Questions? Contact {{Advisor.Name}}.
             """
 <p>The rebalancing proposal for {{Client.Name}}, account {{Account.Number}}: {{Decision.Outcome}}.
 Nothing will be traded. Please follow up with the client.</p>
+<p>The client's reason: {{Decision.Reason}}</p>
 {{Rebalance.TradeList}}
 {{Rebalance.EstimatedCosts}}
 """,
             """
 The rebalancing proposal for {{Client.Name}}, account {{Account.Number}}: {{Decision.Outcome}}.
 Nothing will be traded. Please follow up with the client.
+The client's reason: {{Decision.Reason}}
 {{Rebalance.TradeList}}
 {{Rebalance.EstimatedCosts}}
+""",
+        ),
+        _t(
+            Kind.PROPOSAL_WITHDRAWN,
+            "On hold: the rebalancing proposal for account {{Account.Number}}",
+            """
+<p>Hello,</p>
+<p>The rebalancing proposal for account {{Account.Number}} that you {{Decision.Outcome}} has been withdrawn
+for another compliance review before any trade was made (for example because new account history arrived).
+None of the trades below will be made, and the approval given for it no longer counts.</p>
+{{Rebalance.TradeList}}
+<p>If a new proposal needs your decision, you will hear from us. Questions? Contact {{Advisor.Name}}.</p>
+""",
+            """
+Hello,
+
+The rebalancing proposal for account {{Account.Number}} that you {{Decision.Outcome}} has been withdrawn
+for another compliance review before any trade was made (for example because new account history arrived).
+None of the trades below will be made, and the approval given for it no longer counts.
+{{Rebalance.TradeList}}
+If a new proposal needs your decision, you will hear from us. Questions? Contact {{Advisor.Name}}.
 """,
         ),
     )

@@ -62,6 +62,12 @@ FIELDS: dict[str, Field] = {
             "(a proposal replaced by a newer one).",
         ),
         Field(
+            "Decision.Reason",
+            "text",
+            'The client\'s reason for declining, in their words (to the advisor); "None given" '
+            "when they gave none or the window lapsed.",
+        ),
+        Field(
             "Execution.Filled", "table", "Table: what was traded (confirmations and partial fills)."
         ),
         Field(

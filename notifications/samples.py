@@ -15,6 +15,7 @@ _COMMON = {
     "advisor_name": "Sam Advisor",
     "advisor_email": "sam.advisor@example.com",
     "decision": "approved",
+    "reason": "I would rather wait until the new year.",
 }
 _ALLOC = (
     A("US equity", D("66.0"), D("60.0"), D("60")),

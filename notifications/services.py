@@ -144,6 +144,7 @@ def notification_enqueue(
     portal_path: str = "",
     deadline=None,
     decision: str = "",
+    reason: str = "",
     filled=(),
     not_filled=(),
     dedupe_suffix: str = "",
@@ -156,6 +157,7 @@ def notification_enqueue(
         portal_path=portal_path,
         deadline=deadline,
         decision=decision,
+        reason=reason,
         filled=tuple(filled),
         not_filled=tuple(not_filled),
     )

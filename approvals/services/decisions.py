@@ -152,7 +152,7 @@ def approval_client_decline(*, approval_id: int, user, reason: str, now: datetim
         notify.decision_receipt(
             approval=approval, client=approval.proposal.account.client, outcome="declined"
         )
-        notify.advisor_decision(approval=approval, outcome="declined")
+        notify.advisor_decision(approval=approval, outcome="declined", reason=reason)
     return Result(
         approval,
         True,

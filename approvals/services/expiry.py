@@ -80,14 +80,18 @@ def approvals_void_superseded(*, firm_id: int, now: datetime | None = None) -> l
 def approvals_void_withdrawn(*, firm_id: int, now: datetime | None = None) -> list[int]:
     """Bulk: pending and approved approvals whose proposal compliance flagged or blocked on a
     re-check (new facts, such as an imported loss sale) become void and their links die: the
-    proposal waits in the officer's queue, off the approval path."""
-    return _void(
+    proposal waits in the officer's queue, off the approval path. The client and every approver
+    who acted are told it is on hold."""
+    ids = _void(
         firm_id,
         now,
         [ProposalStatus.FLAGGED, ProposalStatus.BLOCKED],
         reason="compliance withdrew it on a re-check",
         audit_reason="compliance re-check",
     )
+    if ids:
+        _tell_replaced(ids, withdrawn=True)
+    return ids
 
 
 def _void(
@@ -127,7 +131,7 @@ def _void(
     return ids
 
 
-def _tell_replaced(approval_ids: list[int]) -> None:
+def _tell_replaced(approval_ids: list[int], *, withdrawn: bool = False) -> None:
     """One email per voided approval and person: the client once their step was reached (they
     hold the proposal), and each staff member or committee voter who approved a step."""
     told: dict[int, dict[str, str]] = {pk: {} for pk in approval_ids}
@@ -158,4 +162,4 @@ def _tell_replaced(approval_ids: list[int]) -> None:
                 "approved" if client_step == StepStatus.APPROVED else "were asked to review"
             )
         for email, acted in sorted(told[approval.pk].items()):
-            notify.replaced(approval=approval, to=email, acted=acted)
+            notify.replaced(approval=approval, to=email, acted=acted, withdrawn=withdrawn)

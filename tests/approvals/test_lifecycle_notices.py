@@ -21,7 +21,7 @@ from approvals.services.decisions import Evidence
 from approvals.sweep import approvals_sweep
 from drift.models import Proposal
 from drift.services.advisor import proposal_create_cash
-from drift.services.transitions import proposals_supersede_open
+from drift.services.transitions import proposals_supersede_open, proposals_transition
 from firms.models import AuditEntry
 from firms.roles import Role
 from firms.services import member_create
@@ -67,6 +67,7 @@ def test_a_client_decline_tells_the_advisor_by_email_and_on_their_dashboard_only
             and approval.proposal.account.client.name in message.subject
         )
         assert "Nothing will be traded" in message.body_text
+        assert "The client's reason: not now" in message.body_text
         other = member_create(
             firm=firm_a, email="other-advisor@alpha.test", role=Role.ADVISOR, name="Other"
         )
@@ -92,6 +93,7 @@ def test_an_expiry_and_an_auto_decline_tell_the_advisor(firm_a, members_a):
         approval_expire(approval_id=approval.pk, now=approval.deadline)
         [message] = _told("advisor_decision", advisor.user.email)
         assert "expired without the client's decision" in message.subject
+        assert "The client's reason: None given" in message.body_text
         approval_expire(approval_id=approval.pk, now=approval.deadline)  # repeated: nothing new
         assert len(_told("advisor_decision")) == 1
 
@@ -186,3 +188,28 @@ def test_a_newer_version_voids_a_pending_approval_and_tells_the_client_who_was_a
         [message] = _told("proposal_replaced")
         assert message.recipient == approval.proposal.account.client.email.lower()
         assert "that you were asked to review has been replaced" in message.body_text
+
+
+def test_a_re_check_that_withdraws_an_approved_proposal_tells_the_client(
+    firm_a, firm_b, members_a, django_capture_on_commit_callbacks
+):
+    """New facts (an imported loss sale) make compliance flag an approved proposal: its approval
+    is void and the client who approved hears that it is on hold, not silence."""
+    approval = _route(firm_a, members_a[Role.ADVISOR])  # client step only
+    client = approval.proposal.account.client
+    with firm_scope(firm_a):
+        approval_client_approve(
+            approval_id=approval.pk, user=client.user, evidence=_evidence(approval), now=NOW
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            proposals_transition(
+                ids=[approval.proposal_id], to="flagged", actor=None, reason="compliance re-check"
+            )
+        approval.refresh_from_db()
+        assert approval.status == "void"
+        [message] = _told("proposal_withdrawn")
+        assert message.recipient == client.email.lower()
+        assert "that you approved has been withdrawn" in message.body_text
+        assert not _told("proposal_replaced")
+    with firm_scope(firm_b):
+        assert not OutboundMessage.objects.exists()
