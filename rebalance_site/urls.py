@@ -12,10 +12,14 @@ firm_admin_site.login = secure_admin_login(firm_admin_site.login)
 urlpatterns = [
     path("", include("firms.urls")),
     path("accounts/", include("allauth.urls")),
-    # The pairs and substitutes moved from compliance to portfolios; old admin links still work.
+    # Models that moved to the earlier stage reading them; their old admin links still work.
     re_path(
         r"^admin/compliance/(?P<model>substantiallyidenticalpair|substitute)/(?P<rest>.*)$",
         RedirectView.as_view(url="/admin/portfolios/%(model)s/%(rest)s", query_string=True),
+    ),
+    re_path(
+        r"^admin/reporting/tolerancewidening/(?P<rest>.*)$",
+        RedirectView.as_view(url="/admin/drift/tolerancewidening/%(rest)s", query_string=True),
     ),
     path("admin/", firm_admin_site.urls),
     path("book/", include("portfolios.urls")),

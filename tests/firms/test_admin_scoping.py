@@ -162,7 +162,7 @@ def test_ops_change_no_control_in_the_admin(login, members_a, firm_a, books):
         )
         assert (
             client.post(
-                reverse("admin:reporting_tolerancewidening_add"),
+                reverse("admin:drift_tolerancewidening_add"),
                 {"factor": "5", "start": "2026-01-01", "end": "2099-12-31", "reason": "x"},
             ).status_code
             == 403

@@ -160,7 +160,7 @@ ADMIN = {
     "notifications.notificationtemplate": RECORD,
     "notifications.notificationsettings": CONTROL,
     "reporting.monthlyreport": (F, NOBODY, NOBODY, NOBODY),
-    "reporting.tolerancewidening": RECORD,
+    "drift.tolerancewidening": RECORD,
     "trading.tradingsettings": CONTROL,
     "trading.batch": RECORD,
     "trading.order": RECORD,
