@@ -1,46 +1,25 @@
-"""Routing starts as soon as compliance clears proposals (the minute sweep is the safety net),
-and approvals of versions a newer version replaced are voided as soon as it exists."""
+"""What approvals hears from earlier stages. Each receiver only enqueues a task of this app once
+the sender's transaction has committed; the minute sweep (approvals.sweep) is the safety net
+for an enqueue that is lost."""
 
-import logging
-
-from django.utils import timezone
-
-from firms.tenancy import firm_scope
-
-log = logging.getLogger(__name__)
+from firms.enqueue import enqueue_after_commit
 
 
 def route_cleared(sender, firm_id: int, proposal_ids: list[int], **kwargs) -> None:
-    """A failure here must not break the sender's work; the next sweep retries."""
-    from .services import approvals_start
+    """compliance.proposals_cleared → route the cleared proposals (approvals_start)."""
+    from .tasks import approvals_start_task
 
-    try:
-        with firm_scope(firm_id):
-            approvals_start(firm_id=firm_id, now=timezone.now(), proposal_ids=proposal_ids)
-    except Exception:  # noqa: BLE001
-        log.exception("routing cleared proposals of firm %s failed; the sweep will retry", firm_id)
+    ids = list(map(int, proposal_ids))
+    enqueue_after_commit(approvals_start_task, firm_id=firm_id, proposal_ids=ids)
 
 
 def void_replaced(sender, firm_id: int, proposal_ids: list[int], to: str, **kwargs) -> None:
-    """Proposals were superseded (a newer version, or prices moved), or a compliance re-check
-    flagged or blocked them: void their approvals."""
-    from drift.choices import ProposalStatus
+    """drift.proposals_moved to superseded (a newer version, or prices moved), flagged or
+    blocked (a compliance re-check) → void the approvals of those proposals."""
+    from .tasks import VOIDING_STATUSES, approvals_void_task
 
-    from .services import approvals_void_superseded, approvals_void_withdrawn
-
-    voiders = {
-        ProposalStatus.SUPERSEDED: approvals_void_superseded,
-        ProposalStatus.FLAGGED: approvals_void_withdrawn,
-        ProposalStatus.BLOCKED: approvals_void_withdrawn,
-    }
-    if to not in voiders:
-        return
-
-    try:
-        with firm_scope(firm_id):
-            voiders[to](firm_id=firm_id)
-    except Exception:  # noqa: BLE001
-        log.exception("voiding replaced approvals of firm %s failed; the sweep will retry", firm_id)
+    if to in VOIDING_STATUSES:
+        enqueue_after_commit(approvals_void_task, firm_id=firm_id, status=str(to))
 
 
 def connect() -> None:

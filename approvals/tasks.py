@@ -16,6 +16,29 @@ def approvals_sweep_firm(*, firm_id: int) -> dict:
     return asdict(approvals_sweep(firm_id=firm_id, now=timezone.now()))
 
 
+@shared_task(base=FirmTask, name="approvals.tasks.approvals_start")
+def approvals_start_task(*, firm_id: int, proposal_ids: list[int]) -> int:
+    """Enqueued when compliance clears proposals; the sweep routes any it missed."""
+    from .services import approvals_start
+
+    return len(approvals_start(firm_id=firm_id, now=timezone.now(), proposal_ids=proposal_ids))
+
+
+# The statuses whose move voids the proposals' approvals: superseded (a newer version, or prices
+# moved), flagged or blocked (a compliance re-check withdrew it).
+VOIDING_STATUSES = frozenset({"superseded", "flagged", "blocked"})
+
+
+@shared_task(base=FirmTask, name="approvals.tasks.approvals_void")
+def approvals_void_task(*, firm_id: int, status: str) -> int:
+    """Enqueued when proposals moved to one of VOIDING_STATUSES: void their approvals (the
+    sweep voids any it missed)."""
+    from .services import approvals_void_superseded, approvals_void_withdrawn
+
+    void = approvals_void_superseded if status == "superseded" else approvals_void_withdrawn
+    return len(void(firm_id=firm_id))
+
+
 @shared_task(name="approvals.tasks.approvals_sweep_all")
 def approvals_sweep_all() -> list[int]:
     """Every minute: one sweep task per firm. Listing firms is a platform act (owner role)."""

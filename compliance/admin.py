@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from firms.admin_site import ControlFirmModelAdmin, ReadOnlyFirmModelAdmin, firm_admin_site
+from firms.admin_site import ReadOnlyFirmModelAdmin, firm_admin_site
 
 from . import models as m
 
@@ -11,23 +11,6 @@ class ComplianceRuleAdmin(ReadOnlyFirmModelAdmin):
 
     list_display = ("kind", "severity", "enabled", "updated_at")
     list_filter = ("kind", "severity", "enabled")
-
-
-@admin.register(m.SubstantiallyIdenticalPair, site=firm_admin_site)
-class SubstantiallyIdenticalPairAdmin(ReadOnlyFirmModelAdmin):
-    """Added and removed on the compliance pairs page (officers, audited), never here."""
-
-    list_display = ("security_a", "security_b", "note")
-    search_fields = ("security_a__symbol", "security_b__symbol")
-    list_select_related = ("security_a", "security_b")
-    raw_id_fields = ("security_a", "security_b")
-
-
-@admin.register(m.Substitute, site=firm_admin_site)
-class SubstituteAdmin(ControlFirmModelAdmin):
-    list_display = ("security", "substitute", "rank")
-    list_select_related = ("security", "substitute")
-    raw_id_fields = ("security", "substitute")
 
 
 @admin.register(m.CheckResult, site=firm_admin_site)

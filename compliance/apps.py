@@ -5,21 +5,12 @@ class ComplianceConfig(AppConfig):
     name = "compliance"
 
     def ready(self):
-        from drift.services.harvest import HARVEST_TABLE_PROVIDERS
-        from drift.signals import proposals_created
         from drift.wash_sale import RULE_PARAMS_READERS
-        from portfolios.signals import transactions_imported
 
-        from .selectors import pairs_frame, rule_params_enabled, substitutes_frame
-        from .tasks import proposals_check_enqueue, recheck_imported
+        from .receivers import connect
+        from .selectors import rule_params_enabled
 
-        proposals_created.connect(
-            proposals_check_enqueue, dispatch_uid="compliance.proposals_check_enqueue"
-        )
-        # New history in a household: its reviewed proposals are checked again (a loss sale).
-        transactions_imported.connect(recheck_imported, dispatch_uid="compliance.recheck_imported")
+        connect()
         # The builder reads the rules' parameters the checks will apply (wash window, cash floor, cap).
         if rule_params_enabled not in RULE_PARAMS_READERS:
             RULE_PARAMS_READERS.append(rule_params_enabled)
-        # Tax-loss harvesting reads the substantially-identical pairs and the substitutes table.
-        HARVEST_TABLE_PROVIDERS["compliance"] = (pairs_frame, substitutes_frame)

@@ -1,12 +1,11 @@
-"""Compliance rules per firm, substantially identical pairs, substitutes, the stored result of
-every check per proposal version, and the officer's review of each proposal."""
+"""Compliance rules per firm, the stored result of every check per proposal version, and the
+officer's review of each proposal. (The substantially identical pairs and the substitutes are
+reference data about securities: portfolios.models.)"""
 
 from django.db import models
-from django.db.models import F, Q
 
 from drift.models import Proposal
 from firms.models import FirmOwned, Membership
-from portfolios.models import Security
 
 from .choices import ReviewStatus, RuleKind, Severity
 
@@ -35,43 +34,6 @@ class ComplianceRule(FirmOwned):
 
         if self.kind in RuleKind.values:
             self.params = params_validate(self.kind, self.params)
-
-
-class SubstantiallyIdenticalPair(FirmOwned):
-    """Two securities a wash sale treats as one. Stored with security_a_id < security_b_id."""
-
-    security_a = models.ForeignKey(Security, on_delete=models.CASCADE, related_name="+")
-    security_b = models.ForeignKey(Security, on_delete=models.CASCADE, related_name="+")
-    note = models.CharField(max_length=200, blank=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["firm", "security_a", "security_b"], name="identical_pair_unique"
-            ),
-            models.CheckConstraint(
-                condition=Q(security_a__lt=F("security_b")), name="identical_pair_ordered"
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.security_a} ≈ {self.security_b}"
-
-
-class Substitute(FirmOwned):
-    """A fair replacement for `security` (same asset class, not substantially identical)."""
-
-    security = models.ForeignKey(Security, on_delete=models.CASCADE, related_name="+")
-    substitute = models.ForeignKey(Security, on_delete=models.CASCADE, related_name="+")
-    rank = models.PositiveSmallIntegerField(default=1)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["firm", "security", "substitute"], name="substitute_unique"
-            )
-        ]
-        ordering = ["security", "rank"]
 
 
 class CheckResult(FirmOwned):

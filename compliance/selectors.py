@@ -12,15 +12,10 @@ from drift.choices import OPEN_STATUSES
 from drift.pgcopy import frame_from_sql
 from drift.wash_sale import GROUP_SQL, TRADE_LOSS_SQL, household_events, trade_dates, window
 from portfolios.models import Security
+from portfolios.selectors import pairs_frame, substitutes_frame
 
 from .choices import ReviewStatus
-from .models import (
-    CheckResult,
-    ComplianceReview,
-    ComplianceRule,
-    SubstantiallyIdenticalPair,
-    Substitute,
-)
+from .models import CheckResult, ComplianceReview, ComplianceRule
 
 _PROPOSALS_SQL = f"""
 SELECT p.id AS proposal_id, p.account_id, a.number AS account_number, p.as_of, p.est_costs::float8 AS est_costs,
@@ -141,20 +136,6 @@ def securities_frame() -> pd.DataFrame:
     return pd.DataFrame(
         list(rows), columns=["security_id", "symbol", "asset_class", "security_type", "diversified"]
     )
-
-
-def pairs_frame() -> pd.DataFrame:
-    """Each security's substantially identical set as rows (security_id, same_id); a security is
-    always identical to itself."""
-    rows = list(SubstantiallyIdenticalPair.objects.values_list("security_a_id", "security_b_id"))
-    ids = set(Security.objects.values_list("id", flat=True))
-    both = rows + [(b, a) for a, b in rows] + [(i, i) for i in ids]
-    return pd.DataFrame(both, columns=["security_id", "same_id"], dtype="int64")
-
-
-def substitutes_frame() -> pd.DataFrame:
-    rows = Substitute.objects.values_list("security_id", "substitute_id", "rank")
-    return pd.DataFrame(list(rows), columns=["security_id", "substitute_id", "rank"])
 
 
 def rule_params_enabled() -> dict[str, dict]:

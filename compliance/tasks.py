@@ -1,13 +1,9 @@
 """Celery tasks of compliance: thin wrappers around services."""
 
-import logging
-
 from celery import shared_task
 
 from firms.enqueue import enqueue_after_commit
 from firms.tasks import FirmTask
-
-log = logging.getLogger(__name__)
 
 
 @shared_task(base=FirmTask, name="compliance.tasks.proposals_check_task")
@@ -19,12 +15,6 @@ def proposals_check_task(*, firm_id: int, proposal_ids: list[int]) -> dict:
     }
 
 
-def proposals_check_enqueue(*, firm_id: int, proposal_ids: list[int], **kwargs) -> None:
-    """Receiver of drift's proposals_created: check the new versions once committed."""
-    ids = list(map(int, proposal_ids))
-    enqueue_after_commit(proposals_check_task, firm_id=firm_id, proposal_ids=ids)
-
-
 @shared_task(base=FirmTask, name="compliance.tasks.proposals_recheck_task")
 def proposals_recheck_task(*, firm_id: int, proposal_ids: list[int]) -> dict:
     from .services.recheck import proposals_recheck
@@ -34,23 +24,15 @@ def proposals_recheck_task(*, firm_id: int, proposal_ids: list[int]) -> dict:
     }
 
 
-def recheck_imported(sender, firm_id: int, account_ids: list[int], **kwargs) -> None:
-    """Receiver of portfolios' transactions_imported (sent after the import commits): re-check
-    the households' reviewed proposals at once, so a proposal the new history blocks has left
-    the approval path before the import answers. A failure must not fail the committed import:
-    the routable gate refuses stale reviews and the sweep below re-checks them."""
-    from firms.tenancy import firm_scope
-
+@shared_task(base=FirmTask, name="compliance.tasks.households_recheck_task")
+def households_recheck_task(*, firm_id: int, account_ids: list[int]) -> dict:
+    """Enqueued when imported transactions commit: re-check the reviewed proposals of the
+    households concerned (the routable gate refuses stale reviews meanwhile; the sweep below
+    re-checks any this misses)."""
     from .services.recheck import proposals_recheck_households
 
-    try:
-        with firm_scope(firm_id):
-            proposals_recheck_households(firm_id=firm_id, account_ids=account_ids)
-    except Exception:  # noqa: BLE001
-        log.exception(
-            "re-checking the proposals of firm %s after an import failed; the sweep will retry",
-            firm_id,
-        )
+    outcomes = proposals_recheck_households(firm_id=firm_id, account_ids=account_ids)
+    return {str(k): v for k, v in outcomes.items()}
 
 
 def unchecked_enqueue() -> list[int]:
@@ -71,7 +53,7 @@ def unchecked_enqueue() -> list[int]:
             stale = proposals_review_stale(firm_id=firm_id, statuses=RECHECKABLE_STATUSES)
         if ids:
             enqueued.append(firm_id)
-            proposals_check_enqueue(firm_id=firm_id, proposal_ids=ids)
+            enqueue_after_commit(proposals_check_task, firm_id=firm_id, proposal_ids=ids)
         if stale:
             enqueue_after_commit(proposals_recheck_task, firm_id=firm_id, proposal_ids=stale)
     return enqueued

@@ -7,9 +7,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from drift.models import Proposal
 from firms.access import account_action_check, role_required
 from firms.roles import ADVISORY_ROLES, COMPLIANCE_ROLES
+from portfolios.models import SubstantiallyIdenticalPair
 
 from .forms import OverrideForm, PairForm, RejectForm, RuleForm
-from .models import ComplianceReview, ComplianceRule, SubstantiallyIdenticalPair
+from .models import ComplianceReview, ComplianceRule
 from .selectors import review_queue
 from .services.regenerate import RegenerateRefused, proposal_regenerate_substitute
 from .services.review import ReviewRefused, review_override, review_reject

@@ -96,3 +96,13 @@ class HarvestOpportunityAdmin(ReadOnlyFirmModelAdmin):
     list_filter = ("outcome", "as_of")
     search_fields = ("account__number", "security__symbol")
     list_select_related = ("account", "security")
+
+
+@admin.register(m.ToleranceWidening, site=firm_admin_site)
+class ToleranceWideningAdmin(ReadOnlyFirmModelAdmin):
+    """Created on the widenings page (officers, audited), never here."""
+
+    list_display = ("factor", "start", "end", "reason", "created_by", "created_at")
+    list_filter = ("start",)
+    search_fields = ("reason",)
+    readonly_fields = ("created_by", "created_at")

@@ -45,3 +45,22 @@ def proposal_content_hash(
             "cash_amount": cash_amount,
         }
     )
+
+
+def proposal_hash_of(p, trades) -> str:
+    """The content hash of proposal `p` (unsaved is fine) with `trades` (ProposalTrade rows),
+    as the builder computes it in bulk."""
+    rows = sorted(
+        (trade_row(t.security_id, t.side, t.quantity, t.price, t.value) for t in trades),
+        key=lambda r: (r[1], r[0]),
+    )
+    return proposal_content_hash(
+        account_id=p.account_id,
+        version=p.version,
+        kind=p.kind,
+        as_of=p.as_of.isoformat(),
+        trades=rows,
+        est_costs=f"{p.est_costs:.2f}",
+        est_tax=f"{p.est_tax:.2f}",
+        cash_amount=f"{p.cash_amount:.2f}",
+    )

@@ -6,6 +6,7 @@ indexes lead with the firm so the schema can be distributed by firm."""
 from decimal import Decimal
 
 from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -427,3 +428,36 @@ class Substitution(FirmOwned):
             )
         ]
         indexes = [models.Index(fields=["firm", "status"])]
+
+
+class ToleranceWidening(FirmOwned):
+    """Volatile markets (R-MET-3): every drift band is multiplied by `factor` from `start` to
+    `end` (both inclusive, New York dates). The scan applies it; reports show it."""
+
+    factor = models.DecimalField(
+        max_digits=5, decimal_places=2, validators=[MinValueValidator(Decimal("1"))]
+    )
+    start = models.DateField()
+    end = models.DateField()
+    reason = models.CharField(max_length=300)
+    created_by = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "reporting_tolerancewidening"  # its table since reporting stored it
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(factor__gte=1) & models.Q(factor__lte=5),
+                name="widening_factor_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end__gte=models.F("start")), name="widening_end_after_start"
+            ),
+        ]
+        indexes = [models.Index(fields=["firm", "start", "end"])]
+        ordering = ["-start"]
+
+    def __str__(self):
+        return f"×{self.factor} {self.start}–{self.end}"

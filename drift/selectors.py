@@ -9,7 +9,7 @@ import pandas as pd
 
 from portfolios.models import Custodian, ModelTarget, Security
 
-from .models import AccountDriftSettings, DriftRule
+from .models import AccountDriftSettings, DriftRule, ToleranceWidening
 from .pgcopy import frame_from_sql
 from .rules import rule_ids_for
 
@@ -244,14 +244,16 @@ def rules_frame() -> pd.DataFrame:
     return frame
 
 
-# Later stages may widen every band for a period (volatile markets, R-MET-3). A provider takes
-# the scan date and returns a factor ≥ 1; drift applies the largest without knowing why.
-BAND_FACTOR_PROVIDERS: list = []
 _BAND_COLUMNS = ("threshold_pp", "threshold_pp_tax_advantaged", "relative_pct", "dollar_threshold")
 
 
 def band_factor_on(day: date) -> float:
-    return float(max((provide(day) for provide in BAND_FACTOR_PROVIDERS), default=1))
+    """The factor every band is widened by on `day` (volatile markets; the largest if periods
+    overlap), 1 when no widening is in force. Officers set them on reporting's widenings page."""
+    factors = ToleranceWidening.objects.filter(start__lte=day, end__gte=day).values_list(
+        "factor", flat=True
+    )
+    return float(max(factors, default=1))
 
 
 def rules_widened(rules: pd.DataFrame, factor: float) -> pd.DataFrame:

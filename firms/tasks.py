@@ -39,7 +39,8 @@ class FirmTask(Task):
         firm_id = kwargs.get("firm_id")
         if firm_id is None:
             raise TypeError(f"{self.name} needs firm_id= (a firm task never runs unscoped)")
-        close_old_connections()
+        if not (self.request.is_eager or self.request.called_directly):
+            close_old_connections()  # a worker's own connection (inline runs share the caller's)
         try:
             with firm_scope(int(firm_id)):
                 return super().__call__(*args, **kwargs)
@@ -55,14 +56,6 @@ class FirmTask(Task):
 def heartbeat() -> str:
     """A periodic no-op that lets ops see beat and workers are alive."""
     return "ok"
-
-
-@shared_task(base=FirmTask, name="firms.tasks.firm_summary")
-def firm_summary(*, firm_id: int) -> dict:
-    """Counts of a firm's book, computed in the firm's scope (used by ops and tests)."""
-    from portfolios.selectors import book_counts
-
-    return book_counts()
 
 
 @shared_task(name="firms.tasks.audit_heads_publish_all")

@@ -29,3 +29,10 @@ def outbox_sweep_all() -> int:
     for firm_id in firm_ids:
         enqueue_after_commit(outbox_sweep_firm, firm_id=firm_id)
     return len(firm_ids)
+
+
+@shared_task(base=FirmTask, name="notifications.tasks.check_errors_notify")
+def check_errors_notify_task(*, firm_id: int, errors: dict[str, dict[str, str]]) -> None:
+    from .check_errors import check_errors_notify
+
+    check_errors_notify(firm_id=firm_id, errors=errors)

@@ -1,6 +1,11 @@
 from django.contrib import admin
 
-from firms.admin_site import FirmModelAdmin, ReadOnlyFirmModelAdmin, firm_admin_site
+from firms.admin_site import (
+    ControlFirmModelAdmin,
+    FirmModelAdmin,
+    ReadOnlyFirmModelAdmin,
+    firm_admin_site,
+)
 
 from . import models as m
 
@@ -135,3 +140,20 @@ class TransactionAdmin(FirmModelAdmin):
 class ImportRunAdmin(ReadOnlyFirmModelAdmin):
     list_display = ("created_at", "source", "ok", "created_by")
     list_filter = ("ok", "source")
+
+
+@admin.register(m.SubstantiallyIdenticalPair, site=firm_admin_site)
+class SubstantiallyIdenticalPairAdmin(ReadOnlyFirmModelAdmin):
+    """Added and removed on the compliance pairs page (officers, audited), never here."""
+
+    list_display = ("security_a", "security_b", "note")
+    search_fields = ("security_a__symbol", "security_b__symbol")
+    list_select_related = ("security_a", "security_b")
+    raw_id_fields = ("security_a", "security_b")
+
+
+@admin.register(m.Substitute, site=firm_admin_site)
+class SubstituteAdmin(ControlFirmModelAdmin):
+    list_display = ("security", "substitute", "rank")
+    list_select_related = ("security", "substitute")
+    raw_id_fields = ("security", "substitute")

@@ -242,7 +242,7 @@ CASH_SYMBOL = "CASH"
 
 # Pairs a firm would treat as substantially identical for wash sales (same index or same
 # fund in another wrapper). Everything else in the same asset class is a fair substitute.
-# Seeded into the compliance app's pair table (compliance.demo); the seed uses IVV/VOO below.
+# Seeded into the pair table (demo_data.reference_data_create); the seed uses IVV/VOO below.
 SUBSTANTIALLY_IDENTICAL_PAIRS = (
     ("VOO", "IVV"),
     ("VOO", "FXAIX"),

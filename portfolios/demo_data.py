@@ -72,6 +72,8 @@ from .models import (
     Position,
     Price,
     Security,
+    SubstantiallyIdenticalPair,
+    Substitute,
     TaxLot,
     Transaction,
 )
@@ -226,12 +228,8 @@ def firm_book_seed(
         plans = accounts_create(book, accounts)
     with _step(log, spec, "positions, lots and transactions"):
         holdings_create(book, plans)
-    with _step(log, spec, "compliance pairs and substitutes"):
-        from compliance.demo import (
-            compliance_demo_seed,
-        )  # demo only: the book seed knows no later stage
-
-        compliance_demo_seed(firm_id=firm.pk, pairs=SUBSTANTIALLY_IDENTICAL_PAIRS)
+    with _step(log, spec, "substantially identical pairs and substitutes"):
+        reference_data_create(firm.pk, SUBSTANTIALLY_IDENTICAL_PAIRS)
     payload = {"as_of": as_of.isoformat(), **firm_row_counts()}
     audit_record(firm_id=firm.pk, event="demo.seeded", obj=firm, payload=payload)
     counts = firm_row_counts()
@@ -244,6 +242,50 @@ def _step(log: Log, spec: DemoFirm, what: str) -> Iterator[None]:
     started = time.monotonic()
     yield
     log(f"{spec.name}: {what} … {time.monotonic() - started:.1f}s")
+
+
+# --- Reference data: substantially identical pairs and substitutes --------------------------
+
+SUBSTITUTES_PER_SECURITY = 2
+
+
+def reference_data_create(firm_id: int, pairs) -> None:
+    """The pairs a wash sale treats as one, and substitutes (same asset class, not identical)
+    so a wash sale or a harvest comes with a suggestion. Idempotent: existing rows are kept."""
+    securities = {s.symbol: s for s in Security.objects.exclude(security_type="cash")}
+    rows = [
+        sorted((securities[a].pk, securities[b].pk))
+        for a, b in pairs
+        if a in securities and b in securities
+    ]
+    SubstantiallyIdenticalPair.objects.bulk_create(
+        [
+            SubstantiallyIdenticalPair(firm_id=firm_id, security_a_id=a, security_b_id=b)
+            for a, b in rows
+        ],
+        ignore_conflicts=True,
+    )
+    identical = {(a, b) for a, b in rows} | {(b, a) for a, b in rows}
+    Substitute.objects.bulk_create(
+        _substitutes(firm_id, list(securities.values()), identical), ignore_conflicts=True
+    )
+
+
+def _substitutes(firm_id: int, securities: list[Security], identical: set) -> list[Substitute]:
+    """For each diversified fund: the other diversified funds of its class, not identical to it."""
+    funds = sorted((s for s in securities if s.diversified), key=lambda s: s.symbol)
+    out = []
+    for s in funds:
+        fair = [
+            c
+            for c in funds
+            if c.asset_class == s.asset_class and c.pk != s.pk and (s.pk, c.pk) not in identical
+        ]
+        out += [
+            Substitute(firm_id=firm_id, security=s, substitute=c, rank=n)
+            for n, c in enumerate(fair[:SUBSTITUTES_PER_SECURITY], 1)
+        ]
+    return out
 
 
 # --- Staff and client logins ---------------------------------------------------------------

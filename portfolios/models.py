@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
 
 from firms.models import FirmOwned, Membership
 
@@ -285,3 +286,45 @@ class ImportRun(FirmOwned):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+# --- Reference data about securities, per firm (the wash-sale rule and tax-loss harvesting) ---
+
+
+class SubstantiallyIdenticalPair(FirmOwned):
+    """Two securities a wash sale treats as one. Stored with security_a_id < security_b_id."""
+
+    security_a = models.ForeignKey(Security, on_delete=models.CASCADE, related_name="+")
+    security_b = models.ForeignKey(Security, on_delete=models.CASCADE, related_name="+")
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        db_table = "compliance_substantiallyidenticalpair"  # its table since it lived in compliance
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "security_a", "security_b"], name="identical_pair_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(security_a__lt=F("security_b")), name="identical_pair_ordered"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.security_a} ≈ {self.security_b}"
+
+
+class Substitute(FirmOwned):
+    """A fair replacement for `security` (same asset class, not substantially identical)."""
+
+    security = models.ForeignKey(Security, on_delete=models.CASCADE, related_name="+")
+    substitute = models.ForeignKey(Security, on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        db_table = "compliance_substitute"  # its table since it lived in compliance
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "security", "substitute"], name="substitute_unique"
+            )
+        ]
+        ordering = ["security", "rank"]

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+import pandas as pd
 from django.db.models import Max, OuterRef, Subquery
 
 from firms.models import Membership
@@ -11,7 +12,16 @@ from firms.precompiled import Precompiled
 from firms.roles import Role
 
 from .choices import AssetClass
-from .models import Account, Client, ModelTarget, Position, Price, Security
+from .models import (
+    Account,
+    Client,
+    ModelTarget,
+    Position,
+    Price,
+    Security,
+    SubstantiallyIdenticalPair,
+    Substitute,
+)
 
 _advisors = Precompiled(
     lambda: Membership.objects.filter(role__in=[Role.ADVISOR, Role.SENIOR_ADVISOR]).select_related(
@@ -224,3 +234,17 @@ def account_rows(
         }
         for a in accounts
     ]
+
+
+def pairs_frame() -> pd.DataFrame:
+    """Each security's substantially identical set as rows (security_id, same_id); a security is
+    always identical to itself."""
+    rows = list(SubstantiallyIdenticalPair.objects.values_list("security_a_id", "security_b_id"))
+    ids = set(Security.objects.values_list("id", flat=True))
+    both = rows + [(b, a) for a, b in rows] + [(i, i) for i in ids]
+    return pd.DataFrame(both, columns=["security_id", "same_id"], dtype="int64")
+
+
+def substitutes_frame() -> pd.DataFrame:
+    rows = Substitute.objects.values_list("security_id", "substitute_id", "rank")
+    return pd.DataFrame(list(rows), columns=["security_id", "substitute_id", "rank"])

@@ -1,5 +1,6 @@
 from allauth.account.decorators import secure_admin_login
-from django.urls import include, path
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from firms.admin_site import firm_admin_site
@@ -11,6 +12,15 @@ firm_admin_site.login = secure_admin_login(firm_admin_site.login)
 urlpatterns = [
     path("", include("firms.urls")),
     path("accounts/", include("allauth.urls")),
+    # Models that moved to the earlier stage reading them; their old admin links still work.
+    re_path(
+        r"^admin/compliance/(?P<model>substantiallyidenticalpair|substitute)/(?P<rest>.*)$",
+        RedirectView.as_view(url="/admin/portfolios/%(model)s/%(rest)s", query_string=True),
+    ),
+    re_path(
+        r"^admin/reporting/tolerancewidening/(?P<rest>.*)$",
+        RedirectView.as_view(url="/admin/drift/tolerancewidening/%(rest)s", query_string=True),
+    ),
     path("admin/", firm_admin_site.urls),
     path("book/", include("portfolios.urls")),
     path("drift/", include("drift.urls")),

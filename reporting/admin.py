@@ -16,13 +16,3 @@ class MonthlyReportAdmin(ReadOnlyFirmModelAdmin):
     list_display = ("month", "version", "trigger", "created_at", "created_by", "pdf_sha256")
     list_filter = ("trigger", "month")
     list_select_related = ("created_by__user",)
-
-
-@admin.register(m.ToleranceWidening, site=firm_admin_site)
-class ToleranceWideningAdmin(ReadOnlyFirmModelAdmin):
-    """Created on the widenings page (officers, audited), never here."""
-
-    list_display = ("factor", "start", "end", "reason", "created_by", "created_at")
-    list_filter = ("start",)
-    search_fields = ("reason",)
-    readonly_fields = ("created_by", "created_at")

@@ -3,10 +3,9 @@ from decimal import Decimal
 
 from django import forms
 
+from drift.models import ToleranceWidening
 from portfolios.choices import Segment
 from portfolios.market_calendar import CALENDAR_START
-
-from .models import ToleranceWidening
 
 
 class RegenerateForm(forms.Form):

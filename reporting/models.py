@@ -1,13 +1,11 @@
-"""Monthly compliance reports (immutable, versioned, hashed) and tolerance widenings.
+"""Monthly compliance reports (immutable, versioned, hashed). (The tolerance widenings the
+reports show are drift.models.ToleranceWidening: the scan reads them.)
 
 A report row is written once: the database refuses any UPDATE of it (trigger in migration
 0002), so a regenerated report is a new version beside the old one, never a replacement."""
 
-from decimal import Decimal
-
-from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 
 from firms.models import FirmOwned, Membership
 
@@ -47,34 +45,3 @@ class MonthlyReport(FirmOwned):
 
     def __str__(self):
         return f"{self.month:%B %Y} v{self.version}"
-
-
-class ToleranceWidening(FirmOwned):
-    """Volatile markets (R-MET-3): every drift band is multiplied by `factor` from `start` to
-    `end` (both inclusive, New York dates). The scan applies it; reports show it."""
-
-    factor = models.DecimalField(
-        max_digits=5, decimal_places=2, validators=[MinValueValidator(Decimal("1"))]
-    )
-    start = models.DateField()
-    end = models.DateField()
-    reason = models.CharField(max_length=300)
-    created_by = models.ForeignKey(
-        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(factor__gte=1) & Q(factor__lte=5), name="widening_factor_range"
-            ),
-            models.CheckConstraint(
-                condition=Q(end__gte=F("start")), name="widening_end_after_start"
-            ),
-        ]
-        indexes = [models.Index(fields=["firm", "start", "end"])]
-        ordering = ["-start"]
-
-    def __str__(self):
-        return f"×{self.factor} {self.start}–{self.end}"

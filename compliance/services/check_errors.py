@@ -1,17 +1,19 @@
 """A check that cannot run never stops the batch: a rule whose stored parameters do not
 validate, or a check that raises, becomes an error finding on the proposals it could not
-judge (flagged: the officer reviews them by hand), and the firm's compliance officers are
-told by email through the outbox. Every other proposal and rule is judged as usual."""
+judge (flagged: the officer reviews them by hand), and once committed they are announced
+(signals.checks_not_run; notifications emails the firm's compliance officers). Every other
+proposal and rule is judged as usual."""
 
 import dataclasses
 import logging
-from html import escape
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
 from ..checks import CHECKS, Outcome
 from ..choices import RuleKind
 from ..params import params_validate
+from ..signals import checks_not_run
 
 log = logging.getLogger(__name__)
 
@@ -62,34 +64,11 @@ def error_outcome(kind: str, error: str) -> Outcome:
     )
 
 
-def officers_notify(*, firm_id: int, errors: dict[str, dict[int, str]]) -> None:
-    """One email per rule that could not run, to every compliance officer (else firm admin)."""
-    from firms.models import Firm, Membership
-    from firms.roles import Role
-    from notifications.choices import Kind
-    from notifications.rendering import RenderedEmail
-    from notifications.services import outbound_message_insert
+def check_errors_announce(*, firm_id: int, errors: dict[str, dict[int, str]]) -> None:
+    """Once the findings are committed, say which checks could not run (notifications emails
+    the firm's officers)."""
+    from drift.models import Proposal
 
-    firm = Firm.objects.get(pk=firm_id)
-    staff = Membership.objects.filter(firm_id=firm_id).select_related("user")
-    emails = [m.user.email for m in staff.filter(role=Role.COMPLIANCE_OFFICER)] or [
-        m.user.email for m in staff.filter(role=Role.FIRM_ADMIN)
-    ]
-    for kind, by_proposal in errors.items():
-        ids = sorted(by_proposal)
-        first = by_proposal[ids[0]]
-        subject = f"Compliance: the {kind.replace('_', ' ')} check could not run on {len(ids)} proposal(s)"
-        text = (
-            f"The {kind.replace('_', ' ')} check could not run on proposals {', '.join(map(str, ids))} "
-            f"({first}). They are flagged and wait in the compliance queue for a review by hand. "
-            "If the rule's parameters are the cause, correct them on the Compliance rules page."
-        )
-        email = RenderedEmail(subject=subject, html=f"<p>{escape(text)}</p>", text=text)
-        for to in emails:
-            outbound_message_insert(
-                firm=firm,
-                kind=Kind.ESCALATION,
-                recipient=to,
-                email=email,
-                dedupe_key=f"check-error:{kind}:{ids[0]}-{ids[-1]}:{len(ids)}:{to.lower()}",
-            )
+    transaction.on_commit(
+        lambda: checks_not_run.send(sender=Proposal, firm_id=firm_id, errors=errors)
+    )

@@ -18,7 +18,7 @@ from ..choices import ReviewStatus, Severity
 from ..models import CheckResult, ComplianceReview
 from ..selectors import check_inputs, rules_enabled
 from ..signals import proposals_cleared
-from .check_errors import error_outcome, officers_notify, rule_params_problem, rule_run
+from .check_errors import check_errors_announce, error_outcome, rule_params_problem, rule_run
 from .rules import compliance_rules_ensure_defaults
 
 TO_STATUS = {
@@ -49,7 +49,7 @@ def proposals_check(*, firm_id: int, proposal_ids) -> dict[int, str]:
             },
         )
         if errors:
-            officers_notify(firm_id=firm_id, errors=errors)
+            check_errors_announce(firm_id=firm_id, errors=errors)
         cleared = [pid for pid, status in outcomes.items() if status == ReviewStatus.CLEAR]
         if cleared:
             transaction.on_commit(

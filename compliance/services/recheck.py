@@ -17,7 +17,7 @@ from firms.audit import audit_record
 
 from ..choices import ReviewStatus
 from ..models import CheckResult, ComplianceReview
-from .check_errors import officers_notify
+from .check_errors import check_errors_announce
 from .checks import TO_STATUS, _evaluate
 from .rules import compliance_rules_ensure_defaults
 
@@ -83,7 +83,7 @@ def proposals_recheck(*, firm_id: int, proposal_ids) -> dict[int, str]:
             },
         )
         if errors:  # a check that could not run flags the proposal and tells the officers, as in proposals_check
-            officers_notify(firm_id=firm_id, errors=errors)
+            check_errors_announce(firm_id=firm_id, errors=errors)
         _move(outcomes, locked)
     return outcomes
 

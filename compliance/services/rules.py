@@ -4,9 +4,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from firms.audit import audit_record
-from portfolios.models import Security
+from portfolios.models import Security, SubstantiallyIdenticalPair
 
-from ..models import ComplianceRule, SubstantiallyIdenticalPair
+from ..models import ComplianceRule
 from ..params import DEFAULTS, params_validate
 
 

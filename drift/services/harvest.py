@@ -6,6 +6,8 @@ from datetime import date
 
 import pandas as pd
 
+from portfolios.selectors import pairs_frame, substitutes_frame
+
 from .. import selectors
 from .. import wash_sale as ws
 from ..harvest import KEY, OPP_COLS, harvest_lots, harvest_opportunities
@@ -16,19 +18,16 @@ from .proposals import lock_firm_proposals, restrictions_long
 
 PROPOSED = "proposed"
 
-# Compliance owns the substantially-identical pairs and the substitutes table; it registers
-# {name: (pairs_reader, substitutes_reader)} here (drift never imports compliance). pairs:
-# security_id, same_id; substitutes: security_id, substitute_id, rank.
-HARVEST_TABLE_PROVIDERS: dict = {}
-
 
 def harvest_tables(securities: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The firm's substantially identical sets (security_id, same_id; each security is identical
+    to itself) and substitutes (security_id, substitute_id, rank), from portfolios."""
     ids = securities["security_id"].astype("int64")
-    pairs = [pd.DataFrame({"security_id": ids, "same_id": ids})]
-    subs = [pd.DataFrame(columns=["security_id", "substitute_id", "rank"], dtype="int64")]
-    for read_pairs, read_subs in HARVEST_TABLE_PROVIDERS.values():
-        pairs.append(read_pairs())
-        subs.append(read_subs())
+    pairs = [pd.DataFrame({"security_id": ids, "same_id": ids}), pairs_frame()]
+    subs = [
+        pd.DataFrame(columns=["security_id", "substitute_id", "rank"], dtype="int64"),
+        substitutes_frame(),
+    ]
     return (
         pd.concat(pairs, ignore_index=True).astype("int64").drop_duplicates(),
         pd.concat(subs, ignore_index=True).astype("int64"),

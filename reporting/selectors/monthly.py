@@ -11,12 +11,11 @@ from approvals.models import Approval
 from compliance.choices import ReviewStatus
 from compliance.models import CheckResult, ComplianceReview
 from drift.choices import ProposalStatus
-from drift.models import DriftSnapshot, Proposal
+from drift.models import DriftSnapshot, Proposal, ToleranceWidening
 from portfolios.choices import Registration
 from portfolios.models import Account
 from trading.models import ExecutionPause
 
-from ..models import ToleranceWidening
 from .decimals import HOURS, PP, q, rate, ratio
 from .window import MonthWindow
 

@@ -1,6 +1,8 @@
 """Reads of stored reports."""
 
-from ..models import MonthlyReport, ToleranceWidening
+from drift.models import ToleranceWidening
+
+from ..models import MonthlyReport
 
 
 def report_list():

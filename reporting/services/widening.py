@@ -5,9 +5,8 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from drift.models import ToleranceWidening
 from firms.audit import audit_record
-
-from ..models import ToleranceWidening
 
 
 def widening_create(
@@ -35,11 +34,3 @@ def widening_create(
             },
         )
     return widening
-
-
-def widening_factor_on(day: date) -> Decimal:
-    """The factor in force on `day` (the largest if periods overlap), 1 when none is."""
-    factors = ToleranceWidening.objects.filter(start__lte=day, end__gte=day).values_list(
-        "factor", flat=True
-    )
-    return max(factors, default=Decimal("1"))

@@ -19,6 +19,7 @@ from approvals.services import (
 )
 from approvals.services.decisions import Evidence
 from approvals.sweep import approvals_sweep
+from approvals.tasks import approvals_void_task
 from drift.models import Proposal
 from drift.services.advisor import proposal_create_cash
 from drift.services.transitions import proposals_supersede_open, proposals_transition
@@ -28,6 +29,7 @@ from firms.services import member_create
 from firms.tenancy import firm_scope
 from notifications.models import OutboundMessage
 from notifications.services import notification_template_save
+from tests.handoff import tasks_run_inline
 
 from .helpers import NOW, checked
 
@@ -156,7 +158,11 @@ def test_a_cash_raise_voids_an_approved_approval_and_tells_the_client_and_the_ad
             approval_id=approval.pk, user=client.user, evidence=_evidence(approval), now=NOW
         )
         assert Proposal.objects.get().status == "approved"
-        with django_capture_on_commit_callbacks(execute=True):
+        # Voiding is approvals' task, enqueued once the new version commits.
+        with (
+            tasks_run_inline(approvals_void_task),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
             v2 = proposal_create_cash(
                 account=approval.proposal.account, kind="cash_raise", amount=Decimal("5000")
             )
@@ -181,7 +187,11 @@ def test_a_newer_version_voids_a_pending_approval_and_tells_the_client_who_was_a
 ):
     approval = _route(firm_a, members_a[Role.ADVISOR])  # client step only, waiting
     with firm_scope(firm_a):
-        with django_capture_on_commit_callbacks(execute=True):
+        # Voiding is approvals' task, enqueued once the new version commits.
+        with (
+            tasks_run_inline(approvals_void_task),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
             proposals_supersede_open(account_ids=[approval.proposal.account_id], reason="rescan")
         approval.refresh_from_db()
         assert approval.status == "void"

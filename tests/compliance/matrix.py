@@ -1,7 +1,8 @@
 """Ids of firm-B compliance objects for tests/firms/test_url_matrix.py (run in B's scope)."""
 
-from compliance.models import ComplianceRule, SubstantiallyIdenticalPair
+from compliance.models import ComplianceRule
 from compliance.services.rules import compliance_rules_ensure_defaults
+from portfolios.models import SubstantiallyIdenticalPair
 
 
 def pair_id(book) -> int:

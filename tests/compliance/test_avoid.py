@@ -4,12 +4,13 @@ from decimal import Decimal
 
 import pytest
 
-from compliance.models import ComplianceRule, Substitute
+from compliance.models import ComplianceRule
 from compliance.services.checks import proposals_check
 from compliance.services.rules import compliance_rules_ensure_defaults
 from drift.models import Proposal
 from drift.services.scan import drift_scan_run
 from portfolios import models as pm
+from portfolios.models import Substitute
 from tests.compliance.helpers import DAY, book, security, txn
 
 pytestmark = pytest.mark.django_db

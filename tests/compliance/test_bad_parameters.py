@@ -4,6 +4,7 @@ raises anyway marks the proposals it could not judge (flagged, officer emailed) 
 other proposal is checked as usual."""
 
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -15,7 +16,9 @@ from compliance.services.checks import proposals_check
 from compliance.services.rules import compliance_rule_save, compliance_rules_ensure_defaults
 from firms.roles import Role
 from firms.tenancy import firm_scope
+from notifications.check_errors import check_errors_notify
 from notifications.models import OutboundMessage
+from notifications.tasks import check_errors_notify_task
 from tests.compliance.helpers import account_for, book, proposal, security
 from tests.conftest import _member
 
@@ -128,7 +131,7 @@ def two_proposals(scoped):
 
 @pytest.mark.parametrize("bad", ["Infinity", "1E+999999", "NaN"])
 def test_a_stored_non_finite_parameter_flags_the_batch_with_an_error_finding_and_the_officer_is_emailed(
-    two_proposals, scoped, firm_b, bad
+    two_proposals, scoped, firm_b, bad, django_capture_on_commit_callbacks
 ):
     """Stored around the validation (before it existed, or by SQL): the check still runs. Only
     this firm's officer is told."""
@@ -138,7 +141,14 @@ def test_a_stored_non_finite_parameter_flags_the_batch_with_an_error_finding_and
     ComplianceRule.objects.filter(kind="liquidity").update(
         params={"min_cash_amount": bad, "min_cash_pct": "0.5"}
     )
-    outcomes = proposals_check(firm_id=scoped.pk, proposal_ids=[first.pk, second.pk])
+    # The email is notifications' task, enqueued once the check commits.
+    with (
+        mock.patch.object(check_errors_notify_task, "delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        outcomes = proposals_check(firm_id=scoped.pk, proposal_ids=[first.pk, second.pk])
+    delay.assert_called_once()
+    check_errors_notify(**delay.call_args.kwargs)  # the task's body, in this firm's scope
     assert outcomes == {first.pk: "flagged", second.pk: "flagged"}
     error = CheckResult.objects.get(proposal=first, kind="liquidity")
     assert not error.passed and error.severity == "flag" and "could not run" in error.message

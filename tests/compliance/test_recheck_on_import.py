@@ -12,12 +12,14 @@ from approvals.choices import ApprovalStatus
 from approvals.models import Approval
 from approvals.services import approval_client_approve, approvals_start
 from approvals.services.decisions import Evidence
+from approvals.tasks import approvals_void_task
 from compliance.choices import ReviewStatus
 from compliance.models import ComplianceReview, ComplianceRule
 from compliance.selectors import review_queue
 from compliance.services.checks import proposals_check
 from compliance.services.guard import STALE, proposals_not_routable
 from compliance.services.recheck import proposals_recheck
+from compliance.tasks import households_recheck_task
 from drift.models import Proposal
 from drift.services.scan import drift_scan_run
 from firms.models import AuditEntry
@@ -26,6 +28,7 @@ from portfolios import models as pm
 from portfolios.importer.service import book_import
 from tests.approvals.helpers import _client_user
 from tests.factories import make_book
+from tests.handoff import tasks_run_inline
 from tests.trading.helpers import run_batch
 
 pytestmark = pytest.mark.django_db
@@ -91,7 +94,12 @@ def import_sale(firm, proposal, *, gain: str, capture):
         "account_number,date,symbol,side,quantity,price,realized_gain\n"
         f"{proposal.account.number},{SALE_DAY.isoformat()},VTI,sell,10,95,{gain}\n"
     ).encode()
-    with firm_scope(firm), capture(execute=True):
+    # The re-check and the voiding are compliance's and approvals' tasks, enqueued on commit.
+    with (
+        firm_scope(firm),
+        tasks_run_inline(households_recheck_task, approvals_void_task),
+        capture(execute=True),
+    ):
         result = book_import(firm=firm, files={"transactions": csv}, source="command")
     assert result.ok, result.errors
 

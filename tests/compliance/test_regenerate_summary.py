@@ -5,11 +5,11 @@ from decimal import Decimal
 
 import pytest
 
-from compliance.models import Substitute
 from compliance.services.checks import proposals_check
 from compliance.services.regenerate import proposal_regenerate_substitute
 from drift.models import Proposal
 from firms.roles import Role
+from portfolios.models import Substitute
 from tests.compliance.helpers import book, proposal, security, txn
 
 pytestmark = pytest.mark.django_db

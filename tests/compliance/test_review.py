@@ -4,7 +4,7 @@ the wash-sale substitute regenerates the proposal as a new version."""
 import pytest
 from django.urls import reverse
 
-from compliance.models import ComplianceReview, Substitute
+from compliance.models import ComplianceReview
 from compliance.services import ProposalNotRoutable, proposal_assert_routable
 from compliance.services.checks import proposals_check
 from compliance.services.regenerate import proposal_regenerate_substitute
@@ -14,6 +14,7 @@ from drift.services.transitions import TransitionNotAllowed, proposals_transitio
 from firms.models import AuditEntry
 from firms.roles import Role
 from firms.tenancy import firm_scope
+from portfolios.models import Substitute
 from tests.compliance.helpers import account_for, book, proposal, security, txn
 
 pytestmark = pytest.mark.django_db
@@ -231,7 +232,7 @@ def test_officers_edit_identical_pairs_in_either_order_once(scoped, members_a, l
     r = client.post(reverse("compliance:pairs"), {"first": b["stock"].pk, "second": itot.pk})
     assert "already a substantially identical pair" in r.content.decode()
     with firm_scope(scoped):
-        from compliance.models import SubstantiallyIdenticalPair
+        from portfolios.models import SubstantiallyIdenticalPair
 
         pair = SubstantiallyIdenticalPair.objects.get()
     assert pair.security_a_id < pair.security_b_id

@@ -3,10 +3,11 @@ households as one, substantially identical pairs, gains and other clients left o
 
 import pytest
 
-from compliance.models import CheckResult, SubstantiallyIdenticalPair
+from compliance.models import CheckResult
 from compliance.services.checks import proposals_check
 from drift.models import Proposal
 from portfolios import models as pm
+from portfolios.models import SubstantiallyIdenticalPair
 from tests.compliance.helpers import account_for, book, proposal, security, txn
 from tests.factories import ClientFactory
 
@@ -125,7 +126,7 @@ def test_a_loss_sale_and_a_purchase_in_two_open_proposals_of_the_same_client_are
 
 
 def test_a_buy_is_suggested_a_substitute_that_is_not_identical_to_the_loss_sale(scoped):
-    from compliance.models import Substitute
+    from portfolios.models import Substitute
 
     b = book(scoped)
     itot, schb = security(scoped, "ITOT", 110), security(scoped, "SCHB", 60)

@@ -8,12 +8,12 @@ import pandas as pd
 import pytest
 from django.utils import timezone
 
-from compliance.models import SubstantiallyIdenticalPair, Substitute
 from drift.harvest import harvest_lots, harvest_opportunities
 from drift.models import HarvestOpportunity, HarvestRule, Proposal, Substitution
 from drift.selectors import harvest_totals
 from drift.services.scan import drift_scan_run
 from portfolios import models as pm
+from portfolios.models import SubstantiallyIdenticalPair, Substitute
 from tests.factories import AccountFactory, SecurityFactory, make_book
 
 DAY = date(2026, 11, 24)

@@ -130,10 +130,11 @@ def test_a_firm_admin_can_require_mfa_for_their_firm_and_see_no_other_firm(
 def test_ops_change_no_control_in_the_admin(login, members_a, firm_a, books):
     """Issue 17, item 3: the wash-sale rule, identical pairs, widenings and drift bands are
     changed on their own pages (role-checked, audited), never through the admin."""
-    from compliance.models import ComplianceRule, SubstantiallyIdenticalPair
+    from compliance.models import ComplianceRule
     from compliance.services.rules import compliance_rules_ensure_defaults
     from drift.models import DriftRule
     from drift.services.rules import drift_rules_ensure_defaults
+    from portfolios.models import SubstantiallyIdenticalPair
 
     with firm_scope(firm_a):
         compliance_rules_ensure_defaults(firm_id=firm_a.pk)
@@ -154,14 +155,14 @@ def test_ops_change_no_control_in_the_admin(login, members_a, firm_a, books):
         )
         assert (
             client.post(
-                reverse("admin:compliance_substantiallyidenticalpair_delete", args=[pair.pk]),
+                reverse("admin:portfolios_substantiallyidenticalpair_delete", args=[pair.pk]),
                 {"post": "yes"},
             ).status_code
             == 403
         )
         assert (
             client.post(
-                reverse("admin:reporting_tolerancewidening_add"),
+                reverse("admin:drift_tolerancewidening_add"),
                 {"factor": "5", "start": "2026-01-01", "end": "2099-12-31", "reason": "x"},
             ).status_code
             == 403

@@ -13,11 +13,12 @@ from django.db import connection
 from approvals.choices import ApprovalStatus, ExpiryPolicy, StepRole, StepStatus
 from approvals.models import Approval, Signature
 from compliance.choices import ReviewStatus
-from compliance.models import ComplianceReview, SubstantiallyIdenticalPair
+from compliance.models import ComplianceReview
 from drift.choices import OPEN_STATUSES, ProposalStatus
 from drift.models import Proposal
 from firms.audit import audit_verify
 from firms.models import AuditEntry
+from portfolios.models import SubstantiallyIdenticalPair
 from trading.models import Order, SimulatedCustodianOrder
 
 from .world import FirmWorld, World

@@ -36,7 +36,10 @@ def test_firm_admins_see_reports_in_the_admin_but_cannot_change_them(login, memb
     page = client.get(f"/admin/reporting/monthlyreport/{report_a.pk}/change/")
     assert page.status_code == 200 and b'name="_save"' not in page.content
     # Widenings are made on their own page (officers, audited), never in the admin (issue 17).
-    assert client.get("/admin/reporting/tolerancewidening/add/").status_code == 403
+    assert client.get("/admin/drift/tolerancewidening/add/").status_code == 403
+    # The model moved to drift (the scan reads it); the old admin address leads there.
+    old = client.get("/admin/reporting/tolerancewidening/add/")
+    assert old.status_code == 302 and old["Location"] == "/admin/drift/tolerancewidening/add/"
 
 
 def test_ops_do_not_see_report_records_in_the_admin(login, members_a, report_a):

@@ -5,11 +5,10 @@ from decimal import Decimal
 
 import pytest
 
-from drift.models import DriftSnapshot, Proposal
+from drift.models import DriftSnapshot, Proposal, ToleranceWidening
 from drift.services.scan import drift_scan_run
 from firms.tenancy import firm_scope
 from portfolios.models import Account
-from reporting.models import ToleranceWidening
 from tests.factories import make_book
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from firms.tasks import firm_summary
 from firms.tenancy import firm_scope
+from portfolios.tasks import firm_summary
 from tests.factories import make_book
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,7 +86,7 @@ def test_a_firm_task_without_a_firm_is_refused_by_the_worker(worker, firm_a):
     from rebalance_site.celery import app
 
     result = app.send_task(
-        "firms.tasks.firm_summary", kwargs={}, queue=worker, ignore_result=False
+        "portfolios.tasks.firm_summary", kwargs={}, queue=worker, ignore_result=False
     )  # skips the caller's check
     with pytest.raises(TypeError, match="needs firm_id"):
         result.get(timeout=60)

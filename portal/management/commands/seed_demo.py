@@ -1,16 +1,20 @@
-"""Create the demo firms, their staff and books (R-BOOK-3). Safe to run again: firms that
-exist are left as they are, and the logins are printed either way."""
+"""Create the demo firms, their staff and books, then each later stage's demo set-up, in stage
+order (this app may import them all). Safe to run again: firms that exist are left as they
+are, and the logins are printed either way."""
 
 import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from compliance.demo import compliance_demo_seed
+from firms.tenancy import firm_scope
 from portfolios.demo_data import (
     DEFAULT_ACCOUNTS_PER_FIRM,
     DEFAULT_HISTORY_DAYS,
     DEMO_PASSWORD,
     LOGIN_PATH,
+    demo_firm_find,
     demo_logins,
     demo_seed,
 )
@@ -32,6 +36,10 @@ class Command(BaseCommand):
         results = demo_seed(
             accounts_per_firm=accounts, history_days=history_days, log=self.stdout.write
         )
+        for result in results:
+            firm = demo_firm_find(result.slug)
+            with firm_scope(firm):
+                compliance_demo_seed(firm_id=firm.pk)  # the default rules, shown on their page
         created = [r.name for r in results if r.created]
         summary = f"seeded {', '.join(created)}" if created else "demo data already present"
         self.stdout.write(self.style.SUCCESS(f"{summary} ({time.monotonic() - started:.1f}s)"))
