@@ -211,7 +211,10 @@ def test_a_re_check_that_withdraws_an_approved_proposal_tells_the_client(
         approval_client_approve(
             approval_id=approval.pk, user=client.user, evidence=_evidence(approval), now=NOW
         )
-        with django_capture_on_commit_callbacks(execute=True):
+        with (
+            tasks_run_inline(approvals_void_task),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
             proposals_transition(
                 ids=[approval.proposal_id], to="flagged", actor=None, reason="compliance re-check"
             )
