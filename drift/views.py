@@ -1,7 +1,6 @@
 """Drift pages: thin views over selectors and services."""
 
 import functools
-import html
 from decimal import Decimal
 
 from django.contrib import messages
@@ -12,10 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 
 from firms.access import account_action_check, role_required, staff_required
-from firms.precompiled import Precompiled
 from firms.roles import ADVISORY_ROLES
 from portfolios.choices import AssetClass, Segment
-from portfolios.display import html_rows, id_url
 from portfolios.models import Account, ModelPortfolio, ModelTarget
 from portfolios.selectors import advisor_options
 
@@ -23,7 +20,7 @@ from .charts import drift_history_chart, proposal_allocation_chart
 from .forms import CashProposalForm, DriftRuleForm, ModelTargetsForm
 from .models import DriftRule, DriftSnapshot, HarvestOpportunity, Proposal, ProposalTrade
 from .rules import rule_for_account
-from .selectors import DRIFTED_ROW_FIELDS, drifted_rows, harvest_opportunities_on
+from .selectors import harvest_opportunities_on
 from .services.advisor import (
     RebalanceRefused,
     model_change_apply,
@@ -40,56 +37,43 @@ TIERS = {
     "large": (Decimal("500000"), None),
 }
 advisory_required = role_required(*ADVISORY_ROLES)
-# One row of drift/drifted_list.html's table (the text its former `{% for %}` printed),
-# formatted by portfolios.display.html_rows: values escaped, `*_html` markup as is.
-DRIFTED_ROW_HTML = """
-<tr><td><a href="{url}">{number}</a></td><td>{client}</td>
-<td>{model}</td><td>{advisor_or_dash}</td>
-<td class="num">${total_value}</td><td class="num">{portfolio_drift}</td>
-<td class="num">{max_drift} <span class="muted">{max_drift_class}</span></td>
-<td>{status_html}</td></tr>
-"""
-_BREACH, _IN_BAND = '<span class="badge bad">breach</span>', '<span class="badge ok">in band</span>'
 
 
-def _drifted_row(row: dict) -> dict:
-    if row["status"] != "ok":
-        status = f'<span class="badge warn">{html.escape(row["status_label"])}</span>'
-    else:
-        status = _BREACH if row["breached"] else _IN_BAND
-    return {**row, "advisor_or_dash": row["advisor"] or "—", "status_html": status}
+# The pages' lookups: plain querysets, a fixed number of queries per page.
+def _models() -> list[ModelPortfolio]:
+    return list(ModelPortfolio.objects.order_by("name"))
 
 
-# The pages' per-request lookups, compiled once per process (firms.precompiled).
-_models = Precompiled(lambda: ModelPortfolio.objects.order_by("name"), 0)
-_account = Precompiled(
-    lambda pk: Account.objects.select_related("client", "model").filter(pk=pk), 1
-)
-_snapshots = Precompiled(
-    lambda account_id: DriftSnapshot.objects.filter(account_id=account_id).order_by("-as_of")[:120],
-    1,
-)
-_proposals = Precompiled(
-    lambda account_id: (
+def _account(pk: int) -> list[Account]:
+    return list(Account.objects.select_related("client", "model").filter(pk=pk))
+
+
+def _snapshots(account_id: int) -> list[DriftSnapshot]:
+    return list(DriftSnapshot.objects.filter(account_id=account_id).order_by("-as_of")[:120])
+
+
+def _proposals(account_id: int) -> list[Proposal]:
+    return list(
         Proposal.objects.filter(account_id=account_id)
         .only("version", "kind", "status", "as_of", "trade_value")
         .order_by("-version")[:20]
-    ),
-    1,
-)
-_harvests = Precompiled(
-    lambda account_id: (
+    )
+
+
+def _harvests(account_id: int) -> list[HarvestOpportunity]:
+    return list(
         HarvestOpportunity.objects.filter(account_id=account_id)
         .select_related("security", "substitute")
         .order_by("-as_of", "-est_savings")[:20]
-    ),
-    1,
-)
-_proposal = Precompiled(
-    lambda pk: Proposal.objects.select_related("account__client").filter(pk=pk), 1
-)
-_trades = Precompiled(
-    lambda proposal_id: (
+    )
+
+
+def _proposal(pk: int) -> list[Proposal]:
+    return list(Proposal.objects.select_related("account__client").filter(pk=pk))
+
+
+def _trades(proposal_id: int) -> list[ProposalTrade]:
+    return list(
         ProposalTrade.objects.filter(proposal_id=proposal_id)
         .select_related("security")
         .order_by("side", "security__symbol")
@@ -103,9 +87,7 @@ _trades = Precompiled(
             "realised_lt",
             "security__symbol",
         )
-    ),
-    1,
-)
+    )
 
 
 def _drifted(request):
@@ -135,27 +117,20 @@ def _drifted(request):
 @staff_required
 def drifted_accounts(request):
     as_of, qs, chosen = _drifted(request)
+    # One query for the page's rows and their account, client, model and advisor (no query per row).
+    qs = qs.select_related("account__client", "account__model", "account__advisor__user")
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    advisors = advisor_options()
-    models = _models()
-    rows = drifted_rows(
-        page.object_list.values(*DRIFTED_ROW_FIELDS),
-        model_names={m.pk: m.name for m in models},
-        advisor_names={a.pk: a.display_name for a in advisors},
-    )
     return render(
         request,
         "drift/drifted_list.html",
         {
             "as_of": as_of,
             "page": page,
-            "rows": rows,
-            "rows_html": html_rows(DRIFTED_ROW_HTML, map(_drifted_row, rows)),
+            "advisors": advisor_options(),
+            "models": _models(),
             "chosen": chosen,
             "segments": Segment.choices,
             "tiers": list(TIERS),
-            "advisors": advisors,
-            "models": models,
             "querystring": "&".join(f"{k}={v}" for k, v in chosen.items()),
         },
     )
@@ -186,12 +161,7 @@ def account_drift(request, pk: int):
         }
         for c, v in (latest.detail.items() if latest else [])
     ]
-    proposal_url = id_url("drift:proposal")  # one reverse() for the page's links, not one per row
     proposals, harvests = _proposals(account.pk), _harvests(account.pk)
-    for row in proposals:
-        row.url = proposal_url(row.pk)
-    for row in harvests:
-        row.url = proposal_url(row.proposal_id) if row.proposal_id else ""
     return render(
         request,
         "drift/account_drift.html",

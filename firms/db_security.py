@@ -19,7 +19,6 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.utils import load_backend
 
 from .models import AuditEntry, AuditHead, Firm, FirmOwned
-from .precompiled import PreparedStatements
 
 OWNER_ALIAS = "owner"
 _owner_mode: ContextVar[bool] = ContextVar("owner_mode", default=False)
@@ -46,17 +45,17 @@ def on_connection_created(sender, connection, **kwargs):
     push_settings(connection)
 
 
-_PUSH = PreparedStatements(
-    "SELECT set_config('app.firm_id', %s, false), set_config('app.user_id', %s, false)"
-)
+_PUSH = "SELECT set_config('app.firm_id', %s, false), set_config('app.user_id', %s, false)"
 
 
 def push_settings(conn=connection) -> None:
     """Write the current firm/user scope into the connection's settings (or clear them)."""
     firm_id, user_id = _current_firm.get(), _current_user.get()
-    _PUSH.fetchall(
-        conn, ["" if firm_id is None else str(firm_id), "" if user_id is None else str(user_id)]
-    )
+    with conn.cursor() as cur:
+        cur.execute(
+            _PUSH,
+            ["" if firm_id is None else str(firm_id), "" if user_id is None else str(user_id)],
+        )
 
 
 @contextmanager
@@ -79,60 +78,6 @@ def db_user(user_id: int | None):
         yield
     finally:
         _current_user.reset(token)
-        if connection.connection is not None:
-            push_settings()
-
-
-# One round trip (three statements in one simple-protocol query; psycopg2 returns the last
-# one's rows): (1) the user's scope, under which RLS shows the user their own membership only;
-# (2) the firm of that membership becomes the scope and the user setting is cleared, exactly
-# what db_user's exit followed by db_firm's entry would leave; (3) the membership and its firm,
-# read under that firm scope. A statement that fails aborts the implicit transaction, which
-# undoes the set_config calls before it (the connection keeps its previous, cleared settings).
-_MEMBER_SCOPE_SQL = """
-SELECT set_config('app.firm_id', '', false), set_config('app.user_id', %s, false);
-SELECT set_config('app.firm_id', COALESCE((SELECT m.firm_id::text FROM firms_membership m
-                                           WHERE m.user_id = %s ORDER BY m.id LIMIT 1), ''), false),
-       set_config('app.user_id', '', false);
-SELECT m.firm_id, {columns} FROM firms_membership m JOIN firms_firm f ON f.id = m.firm_id
- WHERE m.user_id = %s AND m.firm_id = app_current_firm()
-"""
-_MEMBER_SCOPE: dict[str, PreparedStatements] = {}  # per column list (prepared once per connection)
-
-
-def in_scope() -> bool:
-    """True inside a firm or user scope (or owner mode): db_member_firm is for the outermost."""
-    return _current_firm.get() is not None or _current_user.get() is not None or _owner_mode.get()
-
-
-@contextmanager
-def db_member_firm(user_id: int, columns: str):
-    """Enter the firm scope of `user_id`'s membership and yield the row of `columns` (aliases
-    m: firms_membership, f: firms_firm), or None (no membership: no scope, settings cleared).
-    The firm is in scope in the database only: callers add django-scopes' scope.
-
-    The same database settings as `db_user(user_id)` to look the membership up, then
-    `db_firm(membership.firm_id)` for the block, in 1 statement round trip instead of 4; on
-    exit the settings are cleared as db_firm's exit does. Only outside any firm or user scope
-    (the request's outermost scope)."""
-    if in_scope():
-        raise RuntimeError("db_member_firm opens the outermost scope only")
-    statement = _MEMBER_SCOPE.get(columns)
-    if statement is None:
-        statement = _MEMBER_SCOPE[columns] = PreparedStatements(
-            _MEMBER_SCOPE_SQL.format(columns=columns)
-        )
-    rows = statement.fetchall(connection, [str(user_id), user_id, user_id])
-    row = rows[0] if rows else None
-    if row is None:
-        push_settings()  # no membership (or it changed between the statements): no firm scope
-        yield None
-        return
-    token = _current_firm.set(row[0])
-    try:
-        yield row[1:]
-    finally:
-        _current_firm.reset(token)
         if connection.connection is not None:
             push_settings()
 

@@ -3,7 +3,8 @@
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from .tenancy import member_scope
+from .models import Firm
+from .tenancy import firm_scope, membership_for_user
 
 # Paths a staff member without a required authenticator may still reach (to set one up).
 _MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/")
@@ -20,19 +21,6 @@ def _api_token_user(request):
     return api_token_user(header[6:])
 
 
-_FACTS: dict[str, str] = {}
-
-
-def _facts() -> dict[str, str]:
-    """Per-request facts about the firm read with the membership (no statement of their own):
-    the open firm-wide execution pause for the staff pages' banner (trading.context_processors)."""
-    if not _FACTS:
-        from trading.context_processors import FIRM_PAUSE_ID_SQL
-
-        _FACTS["firm_pause_id"] = FIRM_PAUSE_ID_SQL
-    return _FACTS
-
-
 class FirmScopeMiddleware:
     """Signed-in members get `request.firm` and `request.membership`, and the view *and* the
     template rendering run inside the firm's scope. Anybody else runs with no scope at all,
@@ -44,10 +32,13 @@ class FirmScopeMiddleware:
 
     def __call__(self, request):
         request.firm = request.membership = None
-        # Membership, firm and the firm's scope in one round trip (firms.tenancy.member_scope).
-        with member_scope(_api_token_user(request) or request.user, _facts()) as membership:
-            if membership is None:
-                return self.get_response(request)
+        # Read on every request: a revoked or changed membership counts from the next request.
+        membership = membership_for_user(_api_token_user(request) or request.user)
+        if membership is None:
+            return self.get_response(request)
+        with firm_scope(membership.firm_id):
+            # Under the firm's scope: RLS shows the firm row only to its own scope.
+            membership.firm = Firm.objects.get(pk=membership.firm_id)
             request.firm, request.membership = membership.firm, membership
             if self._needs_mfa_setup(request):
                 return redirect(reverse("mfa_activate_totp"))

@@ -7,7 +7,6 @@ from django.db.models import OuterRef, Subquery
 from approvals.choices import ApprovalStatus, StepRole, StepStatus
 from approvals.models import Approval
 from drift.models import Proposal
-from firms.precompiled import Precompiled
 from portfolios.models import Account, ModelTarget, Position, Price
 from portfolios.selectors import HoldingRow, holding_value, holdings_grouped, holdings_values
 
@@ -41,37 +40,24 @@ def _positions_with_close(account_id: int):
     )
 
 
-_positions = Precompiled(_positions_with_close, 1)
-_earlier = Precompiled(
-    lambda account_id, exclude_id: (
-        Proposal.objects.filter(account_id=account_id, status__in=HISTORY_STATUSES)
-        .exclude(pk=exclude_id)
-        .only("as_of", "status", "drift_before", "drift_after", "total_value")
-        .order_by("-as_of")[:10]
-    ),
-    2,
-)
-
-
 def account_value(account_id: int) -> Decimal:
     """The account's value at each security's latest close: the sum of
     portfolios.selectors.account_holdings(account)'s values (each rounded to the cent as there),
     without the holdings' names, ordering and join."""
-    return sum((holding_value(p.quantity, p.close) for p in _positions(account_id)), Decimal("0"))
+    return sum(
+        (holding_value(p.quantity, p.close) for p in _positions_with_close(account_id)),
+        Decimal("0"),
+    )
 
 
 def rebalance_history(account, *, exclude_id: int | None = None) -> list[dict]:
     """Earlier rebalances of the account, with drift before/after and the value change since."""
     today = account_value(account.pk)
-    earlier = (
-        _earlier(account.pk, exclude_id)
-        if exclude_id is not None
-        else (
-            Proposal.objects.filter(account=account, status__in=HISTORY_STATUSES)
-            .only("as_of", "status", "drift_before", "drift_after", "total_value")
-            .order_by("-as_of")[:10]
-        )
-    )
+    earlier = Proposal.objects.filter(account=account, status__in=HISTORY_STATUSES)
+    if exclude_id is not None:
+        earlier = earlier.exclude(pk=exclude_id)
+    earlier = earlier.only("as_of", "status", "drift_before", "drift_after", "total_value")
+    earlier = earlier.order_by("-as_of")[:10]
     return [
         {
             "proposal": p,
@@ -85,19 +71,11 @@ def rebalance_history(account, *, exclude_id: int | None = None) -> list[dict]:
     ]
 
 
-# --- The portal home (the clients' busiest page), compiled once per process --------------
+# --- The portal home (the clients' busiest page): a fixed number of queries per page ------
 
-_holdings = Precompiled(
-    lambda user_id: holdings_values(Position.objects.filter(account__client__user=user_id)), 1
-)
-_targets = Precompiled(
-    lambda user_id: ModelTarget.objects.filter(
-        model_id__in=Subquery(Account.objects.filter(client__user=user_id).values("model_id"))
-    ).values_list("model_id", "asset_class", "weight"),
-    1,
-)
-_waiting = Precompiled(
-    lambda user_id: (
+
+def _waiting(user_id: int):
+    return (
         client_approvals(user_id)
         .filter(
             status=ApprovalStatus.PENDING,
@@ -105,28 +83,30 @@ _waiting = Precompiled(
             steps__status=StepStatus.ACTIVE,
         )
         .only("status", "started_at", "deadline", "proposal__account__number")
-    ),
-    1,
-)
-_decided = Precompiled(
-    lambda user_id: (
+    )
+
+
+def _decided(user_id: int):
+    return (
         client_approvals(user_id)
         .exclude(status=ApprovalStatus.PENDING)
         .only("status", "started_at", "deadline", "proposal__account__number")[:10]
-    ),
-    1,
-)
+    )
 
 
 def client_holdings(user_id: int) -> dict[int, list[HoldingRow]]:
     """portfolios.selectors.holdings_by_account() of all the client's accounts (the same rows)."""
-    return holdings_grouped(_holdings(user_id))
+    return holdings_grouped(holdings_values(Position.objects.filter(account__client__user=user_id)))
 
 
 def client_model_targets(user_id: int) -> dict[int, list[dict]]:
     """portfolios.selectors.model_targets() of the models of all the client's accounts."""
     targets: dict[int, list[dict]] = {}
-    for model_id, asset_class, weight in _targets(user_id):
+    models = Account.objects.filter(client__user=user_id).values("model_id")
+    rows = ModelTarget.objects.filter(model_id__in=Subquery(models)).values_list(
+        "model_id", "asset_class", "weight"
+    )
+    for model_id, asset_class, weight in rows:
         targets.setdefault(model_id, []).append(
             {"model_id": model_id, "asset_class": asset_class, "weight": weight}
         )
@@ -135,4 +115,4 @@ def client_model_targets(user_id: int) -> dict[int, list[dict]]:
 
 def client_waiting_and_decided(user_id: int) -> tuple[list, list]:
     """The client's approvals waiting for their decision, and their last 10 decided ones."""
-    return _waiting(user_id), _decided(user_id)
+    return list(_waiting(user_id)), list(_decided(user_id))

@@ -19,7 +19,6 @@ from approvals.services import ApprovalRefused, approval_client_approve, approva
 from approvals.services.decisions import Evidence
 from approvals.signing import signing_code_required, signing_code_send
 from firms.access import client_required
-from firms.precompiled import Precompiled
 from firms.tenancy import firm_scope
 from portfolios.charts import grouped_bars
 from portfolios.models import Account
@@ -41,25 +40,22 @@ from .sessions import (
     link_session_start,
 )
 
-# The portal's per-request lookups, compiled once per process (firms.precompiled).
-_client_accounts = Precompiled(
-    lambda user_id: (
+
+def _client_accounts(user_id: int) -> list[Account]:
+    return list(
         Account.objects.filter(client__user=user_id)
         .select_related("model")
         .only("number", "registration", "model_id", "model__name")
         .order_by("number")
-    ),
-    1,
-)
-_client_approval = Precompiled(
-    lambda user_id, pk: (
-        client_approvals(user_id).select_related("proposal__account__client").filter(pk=pk)
-    ),
-    2,
-)
-_approval_steps = Precompiled(
-    lambda approval_id: ApprovalStep.objects.filter(approval_id=approval_id).order_by("position"), 1
-)
+    )
+
+
+def _client_approval(user_id: int, pk: int) -> list:
+    return list(client_approvals(user_id).select_related("proposal__account__client").filter(pk=pk))
+
+
+def _approval_steps(approval_id: int) -> list[ApprovalStep]:
+    return list(ApprovalStep.objects.filter(approval_id=approval_id).order_by("position"))
 
 
 def _link_problem(request, message: str, status: int, title: str = ""):

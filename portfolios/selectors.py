@@ -8,7 +8,6 @@ import pandas as pd
 from django.db.models import Max, OuterRef, Subquery
 
 from firms.models import Membership
-from firms.precompiled import Precompiled
 from firms.roles import Role
 
 from .choices import AssetClass
@@ -23,18 +22,12 @@ from .models import (
     Substitute,
 )
 
-_advisors = Precompiled(
-    lambda: Membership.objects.filter(role__in=[Role.ADVISOR, Role.SENIOR_ADVISOR]).select_related(
-        "user"
-    ),
-    0,
-)
-
 
 def advisor_options() -> list[Membership]:
     """The firm's advisors and senior advisors for the list pages' filters, by name (then id: a
-    fixed order). Compiled once per process (firms.precompiled)."""
-    return sorted(_advisors(), key=lambda a: (a.display_name, a.pk))
+    fixed order)."""
+    advisors = Membership.objects.filter(role__in=[Role.ADVISOR, Role.SENIOR_ADVISOR])
+    return sorted(advisors.select_related("user"), key=lambda a: (a.display_name, a.pk))
 
 
 def book_counts() -> dict:
@@ -174,66 +167,6 @@ def account_allocation(
             )
         )
     return total, rows
-
-
-ACCOUNT_ROW_FIELDS = (
-    "id",
-    "number",
-    "client__name",
-    "registration",
-    "segment",
-    "model_id",
-    "custodian_id",
-    "advisor_id",
-)
-
-
-def account_rows(
-    accounts, *, model_names: dict[int, str], advisor_names: dict[int, str]
-) -> list[dict]:
-    """Rows for portfolios/account_list.html from Account `.values(*ACCOUNT_ROW_FIELDS)`: the
-    text the template used to derive from instances, without an instance or reverse() per row.
-    Model and advisor names come from the page's filter lists (completed here for an advisor
-    outside them), custodians from one small query: the page query joins 2 tables, not 6."""
-    from firms.models import Membership
-
-    from .choices import Registration, Segment
-    from .display import id_url
-    from .models import Custodian
-
-    accounts = list(accounts)
-    missing = {a["advisor_id"] for a in accounts} - set(advisor_names) - {None}
-    if missing:
-        advisor_names = {
-            **advisor_names,
-            **{
-                m.pk: m.display_name
-                for m in Membership.objects.filter(pk__in=missing).select_related("user")
-            },
-        }
-    custodians = dict(
-        Custodian.objects.filter(pk__in={a["custodian_id"] for a in accounts}).values_list(
-            "pk", "name"
-        )
-    )
-    account_url, registrations, segments = (
-        id_url("portfolios:account"),
-        dict(Registration.choices),
-        dict(Segment.choices),
-    )
-    return [
-        {
-            "url": account_url(a["id"]),
-            "number": a["number"],
-            "client": a["client__name"],
-            "registration": str(registrations.get(a["registration"], a["registration"])),
-            "segment": str(segments.get(a["segment"], a["segment"])),
-            "model": model_names[a["model_id"]],
-            "custodian": custodians[a["custodian_id"]],
-            "advisor": advisor_names.get(a["advisor_id"], ""),
-        }
-        for a in accounts
-    ]
 
 
 def pairs_frame() -> pd.DataFrame:

@@ -1,49 +1,17 @@
 """Staff pages for the book: accounts list and an account's allocation."""
 
-import html
-
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 
 from firms.access import staff_required
-from firms.precompiled import Precompiled
 
 from .charts import grouped_bars
 from .choices import Segment
-from .display import html_rows
 from .models import Account, ModelPortfolio
-from .selectors import (
-    ACCOUNT_ROW_FIELDS,
-    account_allocation,
-    account_holdings,
-    account_rows,
-    advisor_options,
-)
+from .selectors import account_allocation, account_holdings, advisor_options
 
 PAGE_SIZE = 50
-# One row of portfolios/account_list.html's table (the text its former `{% for %}` printed),
-# formatted by portfolios.display.html_rows: values escaped, `*_html` markup as is.
-ACCOUNT_ROW_HTML = """
-    <tr>
-      <td><a href="{url}">{number}</a></td>
-      <td>{client}</td>
-      <td>{registration}</td>
-      <td>{segment}</td>
-      <td>{model}</td>
-      <td>{custodian}</td>
-      <td>{advisor_html}</td>
-    </tr>
-  """
-_NO_ADVISOR = '<span class="muted">—</span>'
-# The list's filter options, compiled once per process (firms.precompiled).
-_models_with_counts = Precompiled(
-    lambda: ModelPortfolio.objects.annotate(n=Count("accounts")).order_by("name"), 0
-)
-
-
-def _account_row(row: dict) -> dict:
-    return {**row, "advisor_html": html.escape(row["advisor"]) if row["advisor"] else _NO_ADVISOR}
 
 
 def _filtered_accounts(request):
@@ -64,21 +32,14 @@ def _filtered_accounts(request):
 @staff_required
 def account_list(request):
     accounts, chosen = _filtered_accounts(request)
+    # One query for the page's accounts with everything a row shows (no query per row).
+    accounts = accounts.select_related("client", "model", "custodian", "advisor__user")
     page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
-    advisors = advisor_options()
-    models = _models_with_counts()
-    rows = account_rows(
-        page.object_list.values(*ACCOUNT_ROW_FIELDS),
-        model_names={m.pk: m.name for m in models},
-        advisor_names={a.pk: a.display_name for a in advisors},
-    )
     context = {
         "page": page,
-        "rows": rows,
-        "rows_html": html_rows(ACCOUNT_ROW_HTML, map(_account_row, rows)),
         "chosen": chosen,
-        "advisors": advisors,
-        "models": models,
+        "advisors": advisor_options(),
+        "models": ModelPortfolio.objects.annotate(n=Count("accounts")).order_by("name"),
         "segments": Segment.choices,
         "querystring": "&".join(f"{k}={v}" for k, v in chosen.items()),
     }

@@ -104,9 +104,6 @@ if env_str("DATABASE_APP_URL", ""):
 else:
     _app_db = {**_owner_db, "USER": DATABASE_APP_LOGIN, "PASSWORD": DATABASE_APP_PASSWORD}
 DATABASES = {"default": _app_db, "owner": _owner_db}
-# The per-request SQL is PREPAREd once per connection (firms/precompiled.py). Set to 0 behind
-# a pooler in transaction mode (pgbouncer), where prepared statements do not follow a client.
-DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache, Celery -------------------------------------------------------------
@@ -247,7 +244,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-# Database sessions (as Django's), read with a precompiled statement: rebalance_site/sessions.py.
+# Database sessions (Django's), the row keyed by a hash of the cookie: rebalance_site/sessions.py.
 SESSION_ENGINE = "rebalance_site.sessions"
 CSRF_COOKIE_HTTPONLY = True
 if not DEBUG:

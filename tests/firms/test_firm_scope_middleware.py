@@ -1,6 +1,6 @@
-"""The request's membership, firm and firm scope, resolved in one round trip
-(firms.tenancy.member_scope): a changed or revoked membership counts from the next request,
-the connection's settings are the firm's during the request and cleared after it."""
+"""The request's membership, firm and firm scope (firms.middleware.FirmScopeMiddleware): a
+changed or revoked membership counts from the next request, the connection's settings are the
+firm's during the request and cleared after it."""
 
 import pytest
 from django.db import connection
