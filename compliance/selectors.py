@@ -9,7 +9,7 @@ import pandas as pd
 from django.db.models import Prefetch
 
 from drift.choices import OPEN_STATUSES
-from drift.pgcopy import frame_from_sql
+from core.pgcopy import frame_from_sql
 from drift.wash_sale import GROUP_SQL, TRADE_LOSS_SQL, household_events, trade_dates, window
 from portfolios.models import Security
 

@@ -20,7 +20,7 @@ import pandas as pd
 from portfolios.market_calendar import next_trading_day
 
 from .choices import OPEN_STATUSES
-from .pgcopy import frame_from_sql
+from core.pgcopy import frame_from_sql
 
 WINDOW_DAYS = 30
 

@@ -6,7 +6,7 @@ from datetime import date
 import pandas as pd
 
 from drift.choices import ProposalStatus
-from drift.pgcopy import frame_from_sql
+from core.pgcopy import frame_from_sql
 from drift.wash_sale import WINDOW_DAYS
 
 from .choices import OrderStatus, PauseScope

@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef
 from drift.choices import ProposalStatus
 from drift.models import Proposal
 from drift.services.transitions import proposals_transition
-from firms import locks
+from core import locks
 from firms.audit import audit_record
 
 from .. import notify

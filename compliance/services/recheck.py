@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from drift.choices import RECHECKABLE_STATUSES
 from drift.models import Proposal
-from drift.pgcopy import frame_from_sql
+from core.pgcopy import frame_from_sql
 from drift.services.transitions import proposals_transition
 from drift.wash_sale import GROUP_SQL
 from firms.audit import audit_record

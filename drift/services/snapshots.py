@@ -14,7 +14,7 @@ import pandas as pd
 from django.db import connection, transaction
 
 from ..arithmetic import DriftResult
-from ..pgcopy import copy_text_to_temp, text_field
+from core.pgcopy import copy_text_to_temp, text_field
 from .proposals import lock_firm_proposals
 
 _COLS = {

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from drift.choices import ProposalStatus
 from drift.models import Proposal
-from firms import locks
+from core import locks
 from firms.audit import audit_record
 from firms.models import Membership
 

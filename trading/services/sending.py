@@ -21,7 +21,7 @@ from django.utils import timezone
 from compliance.services.guard import proposals_not_routable
 from drift.choices import ProposalStatus
 from drift.services.transitions import proposals_transition
-from firms import locks
+from core import locks
 from portfolios.choices import Side
 from portfolios.models import Custodian
 

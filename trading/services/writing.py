@@ -15,7 +15,7 @@ from drift.tasks import drift_proposals_rebuild
 from firms.audit import audit_record
 from firms.enqueue import enqueue_after_commit
 
-from ..bulk import insert_frame
+from core.pgcopy import insert_frame
 from ..choices import OrderStatus
 from ..models import Batch, ConsentRecheck
 from ..planning import Plan, blocks_of
