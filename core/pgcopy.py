@@ -63,7 +63,8 @@ def text_field(values) -> np.ndarray:
 
 
 def text_fixed(values, places: int) -> list[str]:
-    """Numbers formatted with `places` decimals (Python's rounding of the float, as f"{x:.2f}"); NaN -> \\N."""
+    """Numbers formatted with `places` decimals (Python's rounding of the float, as
+    f"{x:.2f}"); NaN -> \\N."""
     spec = f"{{:.{places}f}}".format
     return [spec(v) if v == v else NULL for v in np.asarray(values, dtype=float).tolist()]
 

@@ -9,9 +9,9 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
+from core.formatting import usd
 from firms.models import Firm, FirmOwned, Membership
 from portfolios.choices import Segment, Side
-from portfolios.display import usd
 from portfolios.models import MONEY, PRICE, QTY, Account, Security
 
 from .choices import (

@@ -33,13 +33,6 @@ def grouped(value: Decimal | None) -> str:
     return "None" if value is None else f"{value:,f}"
 
 
-def usd(value: Decimal | None) -> str:
-    """A signed dollar amount as people write it: `$1,234.56`, `-$285.05` (not `$-285.05`)."""
-    if value is None:
-        return "—"
-    return f"-${-value:,f}" if value < 0 else f"${value:,f}"
-
-
 class _Escaped(dict):
     """format_map() mapping: every value HTML-escaped as `{{ value }}` prints a string, except
     the keys ending in `_html`, which hold markup built by the caller."""
