@@ -224,3 +224,10 @@ def account_rows(
         }
         for a in accounts
     ]
+
+
+def household_group_sql(client: str = "c") -> str:
+    """SQL for the group key of the client aliased `client` (a portfolios_client row): its
+    household if it has one, else the client alone. Two clients share a household's facts
+    (wash sales, re-checks on import) exactly when their keys are equal."""
+    return f"COALESCE('h' || {client}.household_id::text, 'c' || {client}.id::text)"
