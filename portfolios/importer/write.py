@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from core import locks
+from core.pgcopy import insert_model_rows
 from firms.models import Membership
 from firms.roles import Role
 
@@ -26,7 +27,6 @@ from ..models import (
     Transaction,
 )
 from .formats import KINDS, file_name
-from core.pgcopy import insert_model_rows
 
 
 class WriteRefused(Exception):

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from django.db import connection, connections, transaction
 
-from drift.services.proposals import lock_firm_proposals
 from core import locks
+from drift.services.proposals import lock_firm_proposals
 from trading.services.batch import firm_batch_lock
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pandas as pd
 from django.db import connection
 
-from drift.models import ProposalTrade
 from core.pgcopy import copy_frame_to_temp, insert_frame
+from drift.models import ProposalTrade
 from portfolios.choices import Side
 from portfolios.models import TaxLot
 
