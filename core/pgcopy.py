@@ -88,7 +88,8 @@ def text_values(values) -> list[str]:
     """Any values as str() writes them, escaped; None/NaN/NA/NaT -> \\N. Decimals keep every
     digit (no float on the way)."""
     series = pd.Series(values) if not isinstance(values, pd.Series) else values
-    if series.dtype.kind in "iu":  # plain integers: no NULL possible, format them at once
+    if isinstance(series.dtype, np.dtype) and series.dtype.kind in "iu":
+        # plain numpy integers hold no NULL: format them at once (Int64 with NA takes the loop)
         return series.to_numpy().astype(str).tolist()
     return [NULL if _missing(v) else str(v).translate(_ESCAPES) for v in series.tolist()]
 

@@ -41,7 +41,7 @@ def test_a_frame_goes_in_exactly_and_returns_its_ids(table):
             "amount": [Decimal("12345678901.12345678"), Decimal("-0.00000001"), None],
             "flag": [True, False, None],
             "day": [date(2026, 11, 24), "2026-11-25", None],
-            "n": pd.array([1, None, 3], dtype="Int64"),
+            "n": pd.array([1, None, 3], dtype="Int64"),  # a nullable integer column
         }
     )
     ids = insert_frame(table, frame, blank={"note"}, returning="id")
