@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
+from core.formatting import money
 from portfolios.choices import Registration
 
 from .choices import INTERNAL_STEPS, RuleKind, StepRole
@@ -32,7 +33,7 @@ def rule_for(*, rules, total_value: Decimal, registration: str):
         ]
     if not found:
         raise NoRoutingRule(
-            f"No routing rule covers a {registration} account worth ${total_value:,.2f}."
+            f"No routing rule covers a {registration} account worth {money(total_value)}."
         )
     return found[0]
 

@@ -8,27 +8,28 @@ from datetime import date
 import pandas as pd
 from django.db.models import Prefetch
 
+from core.pgcopy import frame_from_sql
 from drift.choices import OPEN_STATUSES
-from drift.pgcopy import frame_from_sql
-from drift.wash_sale import GROUP_SQL, TRADE_LOSS_SQL, household_events, trade_dates, window
+from drift.wash_sale import TRADE_LOSS_SQL, household_events, trade_dates, window
 from portfolios.models import Security
 from portfolios.selectors import pairs_frame, substitutes_frame
+from portfolios.selectors import household_group_sql
 
 from .choices import ReviewStatus
 from .models import CheckResult, ComplianceReview, ComplianceRule
 
 _PROPOSALS_SQL = f"""
 SELECT p.id AS proposal_id, p.account_id, a.number AS account_number, p.as_of, p.est_costs::float8 AS est_costs,
-  CASE WHEN p.kind = 'cash_deploy' THEN p.cash_amount ELSE 0 END::float8 AS new_cash, a.risk_profile, c.alternatives_eligible, {GROUP_SQL} AS grp
+  CASE WHEN p.kind = 'cash_deploy' THEN p.cash_amount ELSE 0 END::float8 AS new_cash, a.risk_profile, c.alternatives_eligible, {household_group_sql()} AS grp
 FROM drift_proposal p JOIN portfolios_account a ON a.id = p.account_id JOIN portfolios_client c ON c.id = a.client_id
 WHERE p.firm_id = %(f)s AND p.id = ANY(%(ids)s::bigint[])
 """
 
 _GROUP_ACCOUNTS = f"""
 WITH groups AS ({_PROPOSALS_SQL}),
-acc AS (SELECT a.id AS account_id, a.number AS account_number, {GROUP_SQL} AS grp
+acc AS (SELECT a.id AS account_id, a.number AS account_number, {household_group_sql()} AS grp
         FROM portfolios_account a JOIN portfolios_client c ON c.id = a.client_id
-        WHERE a.firm_id = %(f)s AND {GROUP_SQL} IN (SELECT grp FROM groups))
+        WHERE a.firm_id = %(f)s AND {household_group_sql()} IN (SELECT grp FROM groups))
 """
 
 # Trades of the proposals checked, and of every other open proposal in the same groups. A

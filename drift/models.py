@@ -10,9 +10,9 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from core.formatting import usd
 from firms.models import Firm, FirmOwned, Membership
 from portfolios.choices import Segment, Side
-from portfolios.display import usd
 from portfolios.models import MONEY, PRICE, QTY, Account, Security
 
 from .choices import (

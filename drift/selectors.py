@@ -7,10 +7,10 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from core.pgcopy import frame_from_sql
 from portfolios.models import Custodian, ModelTarget, Security
 
 from .models import AccountDriftSettings, DriftRule, ToleranceWidening
-from .pgcopy import frame_from_sql
 from .rules import rule_ids_for
 
 PRICE_STATUS = {0: "ok", 1: "stale_price", 2: "missing_price"}

@@ -17,15 +17,13 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from core.pgcopy import frame_from_sql
 from portfolios.market_calendar import next_trading_day
+from portfolios.selectors import household_group_sql
 
 from .choices import OPEN_STATUSES
-from .pgcopy import frame_from_sql
 
 WINDOW_DAYS = 30
-
-# A client's wash-sale group: its household if it has one, else the client alone.
-GROUP_SQL = "COALESCE('h' || c.household_id::text, 'c' || c.id::text)"
 
 # A history sell's loss (0 for a gain, NULL when the gain is unknown) and whether it is unknown.
 # (PostgreSQL's LEAST skips NULLs, so the unknown case is spelled out.)
@@ -80,7 +78,7 @@ def first_safe_day(event_day: date, days: int = WINDOW_DAYS) -> date:
 
 
 _EVENTS_SQL = f"""
-WITH grp AS (SELECT a.id AS account_id, a.number AS account_number, {GROUP_SQL} AS g
+WITH grp AS (SELECT a.id AS account_id, a.number AS account_number, {household_group_sql()} AS g
              FROM portfolios_account a JOIN portfolios_client c ON c.id = a.client_id WHERE a.firm_id = %(f)s),
 target AS (SELECT account_id, g FROM grp WHERE account_id = ANY(%(ids)s::bigint[])),
 ev AS (
@@ -152,7 +150,7 @@ def household_events(firm_id: int, account_ids, lo: date, hi: date) -> pd.DataFr
     return frame[EVENT_COLUMNS].reset_index(drop=True)
 
 
-_GROUPS_SQL = f"""SELECT a.id AS account_id, a.number, {GROUP_SQL} AS grp FROM portfolios_account a JOIN portfolios_client c ON c.id = a.client_id
+_GROUPS_SQL = f"""SELECT a.id AS account_id, a.number, {household_group_sql()} AS grp FROM portfolios_account a JOIN portfolios_client c ON c.id = a.client_id
 WHERE a.firm_id = %(f)s AND a.id = ANY(%(ids)s::bigint[])"""
 
 

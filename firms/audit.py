@@ -18,7 +18,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from . import locks
+from core import locks
+
 from .models import AuditEntry
 
 GENESIS = "0" * 64

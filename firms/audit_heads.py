@@ -18,7 +18,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from . import locks
+from core import locks
+
 from .audit import audit_key
 from .models import AuditEntry, AuditHead
 

@@ -10,6 +10,8 @@ from decimal import Decimal
 
 from django.conf import settings
 
+from core.formatting import money, percent
+
 from . import formatting as fmt
 from .values import Link, MergeValue, Table
 
@@ -61,7 +63,7 @@ def portal_link(path: str) -> Link:
 
 
 def _allocation(lines, *, columns: tuple[str, ...], pick) -> Table:
-    rows = tuple((a.label, *(fmt.percent(v) for v in pick(a))) for a in lines)
+    rows = tuple((a.label, *(percent(v) for v in pick(a))) for a in lines)
     return Table(("Asset class", *columns), rows, (False,) + (True,) * len(columns))
 
 
@@ -71,7 +73,7 @@ def _trades(lines: tuple[TradeLine, ...], empty: str) -> Table:
             t.side.capitalize(),
             f"{t.symbol} — {t.name}" if t.name else t.symbol,
             fmt.quantity(t.quantity),
-            fmt.money(t.value),
+            money(t.value),
         )
         for t in lines
     )
@@ -84,9 +86,9 @@ def _costs(facts: Facts) -> Table:
     costs, tax = facts.est_costs or Decimal("0"), facts.est_tax or Decimal("0")
     tax_label = "Estimated taxes" if tax >= 0 else "Estimated taxes (saved)"
     rows = (
-        ("Trading costs", fmt.money(costs)),
-        (tax_label, fmt.money(tax)),
-        ("Total", fmt.money(costs + tax)),
+        ("Trading costs", money(costs)),
+        (tax_label, money(tax)),
+        ("Total", money(costs + tax)),
     )
     return Table(("Item", "Amount"), rows, (False, True))
 
@@ -97,7 +99,7 @@ def merge_context(facts: Facts) -> dict[str, MergeValue]:
         "Client.FirstName": facts.client_name.split(" ")[0] if facts.client_name else "",
         "Account.Number": fmt.masked_account(facts.account_number) if facts.account_number else "",
         "Account.Type": facts.account_type,
-        "Portfolio.Value": fmt.money(facts.portfolio_value)
+        "Portfolio.Value": money(facts.portfolio_value)
         if facts.portfolio_value is not None
         else "",
         "Portfolio.CurrentAllocation": _allocation(

@@ -1,22 +1,11 @@
-"""How values read in an email: money, percentages, quantities, dates (Decimal throughout)."""
+"""How values read in an email: quantities, account numbers, dates (money and percentages:
+core.formatting)."""
 
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from portfolios.display import usd
-
 EASTERN = ZoneInfo("America/New_York")
-CENT = Decimal("0.01")
-
-
-def money(amount: Decimal) -> str:
-    """To the cent, the sign before the dollar (`-$285.05`), as the pages print it."""
-    return usd(Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP))
-
-
-def percent(value) -> str:
-    return f"{Decimal(str(value)).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
 
 
 def quantity(value: Decimal) -> str:

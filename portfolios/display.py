@@ -12,10 +12,3 @@ def plain(value: Decimal | None) -> str:
 def grouped(value: Decimal | None) -> str:
     """What `{{ value|intcomma }}` renders for a Decimal: fixed point, comma every 3 digits."""
     return "None" if value is None else f"{value:,f}"
-
-
-def usd(value: Decimal | None) -> str:
-    """A signed dollar amount as people write it: `$1,234.56`, `-$285.05` (not `$-285.05`)."""
-    if value is None:
-        return "—"
-    return f"-${-value:,f}" if value < 0 else f"${value:,f}"

@@ -181,3 +181,10 @@ def pairs_frame() -> pd.DataFrame:
 def substitutes_frame() -> pd.DataFrame:
     rows = Substitute.objects.values_list("security_id", "substitute_id", "rank")
     return pd.DataFrame(list(rows), columns=["security_id", "substitute_id", "rank"])
+
+
+def household_group_sql(client: str = "c") -> str:
+    """SQL for the group key of the client aliased `client` (a portfolios_client row): its
+    household if it has one, else the client alone. Two clients share a household's facts
+    (wash sales, re-checks on import) exactly when their keys are equal."""
+    return f"COALESCE('h' || {client}.household_id::text, 'c' || {client}.id::text)"

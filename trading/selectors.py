@@ -5,8 +5,8 @@ from datetime import date
 
 import pandas as pd
 
+from core.pgcopy import frame_from_sql
 from drift.choices import OPEN_STATUSES, ProposalStatus
-from drift.pgcopy import frame_from_sql
 from drift.wash_sale import WINDOW_DAYS
 
 from .choices import OrderStatus, PauseScope

@@ -7,10 +7,10 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
+from core import locks
 from drift.choices import ProposalStatus
 from drift.models import Proposal
 from drift.services.transitions import proposals_transition
-from firms import locks
 from firms.audit import audit_record
 
 from .. import notify

@@ -1,7 +1,6 @@
-"""What every check shares: its outcome type, money/percent formatting, the account after trades."""
+"""What every check shares: its outcome type and the account after trades."""
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -18,14 +17,6 @@ class Outcome:
     message: str
     figures: dict = field(default_factory=dict)
     suggestion: dict = field(default_factory=dict)
-
-
-def money(x: float) -> str:
-    return str(Decimal(repr(float(x))).quantize(Decimal("0.01")))
-
-
-def pct(x: float) -> str:
-    return str(Decimal(repr(float(x))).quantize(Decimal("0.01")))
 
 
 def after_trades(inputs: CheckInputs) -> pd.DataFrame:

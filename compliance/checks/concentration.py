@@ -6,8 +6,10 @@ from decimal import Decimal
 
 import pandas as pd
 
+from core.formatting import fixed
+
 from ..selectors import CheckInputs
-from .base import Outcome, after_trades, money, pct
+from .base import Outcome, after_trades
 
 
 def concentration_check(
@@ -31,8 +33,8 @@ def _outcome(rows: pd.DataFrame, limit: str, prices: pd.Series) -> Outcome:
         {
             "symbol": r.symbol,
             "weight_pct": _over(r.weight, limit),
-            "value": money(r.after),
-            "account_total": money(r.total),
+            "value": fixed(r.after),
+            "account_total": fixed(r.total),
             "limit_pct": limit,
         }
         for r in rows.itertuples()
@@ -47,7 +49,7 @@ def _outcome(rows: pd.DataFrame, limit: str, prices: pd.Series) -> Outcome:
 
 def _over(weight: float, limit: str) -> str:
     """Two places, or four when two would round an excess down to the limit itself."""
-    shown = pct(weight)
+    shown = fixed(weight)
     return shown if Decimal(shown) > Decimal(limit) else f"{weight:.4f}"
 
 
@@ -60,9 +62,9 @@ def _capped_buys(rows: pd.DataFrame, limit: float, prices: pd.Series) -> dict:
         caps.append(
             {
                 "symbol": r.symbol,
-                "max_value": money(room),
+                "max_value": fixed(room),
                 "max_quantity": str(math.floor(room / price)),
-                "proposed_value": money(r.bought),
+                "proposed_value": fixed(r.bought),
             }
         )
     if not caps:

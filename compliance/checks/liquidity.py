@@ -4,8 +4,10 @@ from decimal import Decimal
 
 import pandas as pd
 
+from core.formatting import fixed
+
 from ..selectors import CheckInputs
-from .base import Outcome, after_trades, money, pct
+from .base import Outcome, after_trades
 
 
 def liquidity_check(
@@ -29,12 +31,12 @@ def liquidity_check(
 def _outcome(r, required: float, bought: float, params: dict) -> Outcome:
     shortfall = required - r["after"]
     figures = {
-        "cash_after": money(r["after"]),
-        "cash_pct": pct(r["weight"]),
+        "cash_after": fixed(r["after"]),
+        "cash_pct": fixed(r["weight"]),
         "min_cash_amount": params["min_cash_amount"],
         "min_cash_pct": params["min_cash_pct"],
-        "required": money(required),
-        "shortfall": money(shortfall),
+        "required": fixed(required),
+        "shortfall": fixed(shortfall),
     }
     message = (
         f"Cash after the trades would be ${figures['cash_after']} ({figures['cash_pct']}%), "
@@ -46,7 +48,7 @@ def _outcome(r, required: float, bought: float, params: dict) -> Outcome:
             figures,
             {
                 "action": "raise_cash",
-                "text": f"Sell ${money(shortfall)} more to keep the cash floor.",
+                "text": f"Sell ${fixed(shortfall)} more to keep the cash floor.",
             },
         )
     factor = max(bought - shortfall, 0.0) / bought
@@ -56,6 +58,6 @@ def _outcome(r, required: float, bought: float, params: dict) -> Outcome:
         {
             "action": "scale_buys",
             "factor": f"{factor:.4f}",
-            "text": f"Scale the buys to {factor * 100:.2f}% (${money(bought * factor)} instead of ${money(bought)}) to keep the cash floor.",
+            "text": f"Scale the buys to {factor * 100:.2f}% (${fixed(bought * factor)} instead of ${fixed(bought)}) to keep the cash floor.",
         },
     )

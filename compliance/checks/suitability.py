@@ -5,10 +5,11 @@ from decimal import Decimal
 
 import pandas as pd
 
+from core.formatting import fixed
 from portfolios.choices import EQUITY_CLASSES, AssetClass, SecurityType
 
 from ..selectors import CheckInputs
-from .base import Outcome, after_trades, pct
+from .base import Outcome, after_trades
 
 
 def suitability_check(
@@ -27,7 +28,7 @@ def suitability_check(
     for pid, row in p.iterrows():
         problems, figures, suggestion = (
             [],
-            {"equity_pct": pct(share[pid]), "risk_profile": row["risk_profile"]},
+            {"equity_pct": fixed(share[pid]), "risk_profile": row["risk_profile"]},
             {},
         )
         low, high = (Decimal(v) for v in params["bands"][row["risk_profile"]])

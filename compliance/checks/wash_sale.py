@@ -8,10 +8,11 @@ gain is a possible loss: it is reported as such, never passed."""
 
 import pandas as pd
 
+from core.formatting import fixed
 from drift.wash_sale import first_safe_day, window
 
 from ..selectors import CheckInputs
-from .base import Outcome, money
+from .base import Outcome
 
 LOSS = -0.005
 
@@ -98,7 +99,7 @@ def _describe(r, days: int) -> dict:
         "other_date": r.event_date.date().isoformat(),
         "days": int(r.days),
         "where": where,
-        "loss": None if unknown else money(sale_loss),
+        "loss": None if unknown else fixed(sale_loss),
         "gain_unknown": unknown,
         "trade_date": r.trade_date.date().isoformat(),
         "window_start": lo.isoformat(),

@@ -5,6 +5,7 @@ from django.db import connection
 
 from drift.choices import ProposalStatus
 from drift.models import Proposal
+from portfolios.selectors import household_group_sql
 
 from ..choices import ReviewStatus
 from ..models import ComplianceReview
@@ -68,6 +69,7 @@ def proposals_not_routable(proposal_ids) -> dict[int, str]:
 
 # A review is stale when a transaction reached the household's book after it (same household,
 # or the same client when it has none). The backstop of the re-check on import.
+_SAME_GROUP = f"{household_group_sql('tc')} = {household_group_sql('c')}"
 _STALE_SQL = """
 SELECT p.id FROM drift_proposal p JOIN compliance_compliancereview r ON r.proposal_id = p.id
 JOIN portfolios_account a ON a.id = p.account_id JOIN portfolios_client c ON c.id = a.client_id
@@ -75,7 +77,7 @@ WHERE {where} AND EXISTS (
   SELECT 1 FROM portfolios_transaction t JOIN portfolios_account ta ON ta.id = t.account_id
   JOIN portfolios_client tc ON tc.id = ta.client_id
   WHERE t.firm_id = p.firm_id AND t.imported_at > r.checked_at
-    AND (tc.id = c.id OR tc.household_id = c.household_id))
+    AND {same_group})
 ORDER BY p.id"""
 
 
@@ -92,5 +94,5 @@ def proposals_review_stale(
     else:
         where, params = "p.firm_id = %s AND p.status = ANY(%s)", [firm_id, sorted(statuses)]
     with connection.cursor() as cur:
-        cur.execute(_STALE_SQL.format(where=where), params)
+        cur.execute(_STALE_SQL.format(where=where, same_group=_SAME_GROUP), params)
         return [row[0] for row in cur.fetchall()]

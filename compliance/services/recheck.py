@@ -8,12 +8,12 @@ officer's queue."""
 from django.db import transaction
 from django.utils import timezone
 
+from core.pgcopy import frame_from_sql
 from drift.choices import RECHECKABLE_STATUSES
 from drift.models import Proposal
-from drift.pgcopy import frame_from_sql
 from drift.services.transitions import proposals_transition
-from drift.wash_sale import GROUP_SQL
 from firms.audit import audit_record
+from portfolios.selectors import household_group_sql
 
 from ..choices import ReviewStatus
 from ..models import CheckResult, ComplianceReview
@@ -26,8 +26,8 @@ REASON = "compliance re-check: the household's imported transactions changed the
 _HOUSEHOLD_PROPOSALS_SQL = f"""
 SELECT p.id FROM drift_proposal p JOIN portfolios_account a ON a.id = p.account_id
 JOIN portfolios_client c ON c.id = a.client_id
-WHERE p.firm_id = %(f)s AND p.status = ANY(%(statuses)s) AND {GROUP_SQL} IN (
-  SELECT {GROUP_SQL} FROM portfolios_account a JOIN portfolios_client c ON c.id = a.client_id
+WHERE p.firm_id = %(f)s AND p.status = ANY(%(statuses)s) AND {household_group_sql()} IN (
+  SELECT {household_group_sql()} FROM portfolios_account a JOIN portfolios_client c ON c.id = a.client_id
   WHERE a.firm_id = %(f)s AND a.id = ANY(%(ids)s::bigint[]))
 ORDER BY p.id"""
 

@@ -24,7 +24,7 @@ import drift.fields
 from django.db import migrations, models
 
 
-# firms.locks.PROPOSAL_BUILD; two int keys as lock_firm_proposals passes them.
+# core.locks.PROPOSAL_BUILD; two int keys as lock_firm_proposals passes them.
 RULE_RELEASE_FUNCTION = """
 CREATE FUNCTION drift_rule_release_snapshots() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

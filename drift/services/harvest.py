@@ -6,13 +6,13 @@ from datetime import date
 
 import pandas as pd
 
+from core.pgcopy import insert_text, text_field, text_fixed, text_int
 from portfolios.selectors import pairs_frame, substitutes_frame
 
 from .. import selectors
 from .. import wash_sale as ws
 from ..harvest import KEY, OPP_COLS, harvest_lots, harvest_opportunities
 from ..models import HarvestOpportunity, Substitution
-from ..pgcopy import insert_text, text_field, text_fixed, text_int
 from ..selectors import ScanInputs
 from .proposals import lock_firm_proposals, restrictions_long
 

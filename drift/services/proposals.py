@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 from django.db import transaction
 
-from firms import locks
+from core import locks
+from core.pgcopy import insert_text, text_field, text_fixed, text_int
 from firms.audit import audit_record
 
 from .. import selectors
@@ -16,7 +17,6 @@ from ..arithmetic import DriftResult
 from ..choices import ProposalKind, ProposalSource, ProposalStatus
 from ..content_hash import proposal_content_hash
 from ..models import Proposal
-from ..pgcopy import insert_text, text_field, text_fixed, text_int
 from ..selectors import ScanInputs
 from ..signals import proposals_created
 from .engine import Plan, plan_trades

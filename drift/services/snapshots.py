@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 from django.db import connection, transaction
 
+from core.pgcopy import copy_text_to_temp, text_field
+
 from ..arithmetic import DriftResult
-from ..pgcopy import copy_text_to_temp, text_field
 from .proposals import lock_firm_proposals
 
 _COLS = {

@@ -1,5 +1,5 @@
-"""Writing a validated upload: every kind in one transaction, set-based (sql.insert_rows),
-never a statement per row. Upserts are INSERT … ON CONFLICT on each kind's natural key."""
+"""Writing a validated upload: every kind in one transaction, set-based
+(core.pgcopy.insert_model_rows), never a statement per row. Upserts are INSERT … ON CONFLICT on each kind's natural key."""
 
 from decimal import Decimal
 
@@ -8,7 +8,8 @@ from django.db import DatabaseError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from firms import locks
+from core import locks
+from core.pgcopy import insert_model_rows
 from firms.models import Membership
 from firms.roles import Role
 
@@ -26,7 +27,6 @@ from ..models import (
     Transaction,
 )
 from .formats import KINDS, file_name
-from .sql import insert_rows
 
 
 class WriteRefused(Exception):
@@ -88,7 +88,7 @@ def write_securities(firm_id: int, frame: pd.DataFrame) -> int:
         diversified=[bool(t) if s is None else bool(s) for s, t in zip(said, by_type, strict=True)],
     )
     update = ["name", "asset_class", "security_type", *optional]
-    return insert_rows(Security, firm_id, rows, conflict=["symbol"], update=update)
+    return insert_model_rows(Security, firm_id, rows, conflict=["symbol"], update=update)
 
 
 def write_prices(firm_id: int, frame: pd.DataFrame) -> int:
@@ -99,13 +99,13 @@ def write_prices(firm_id: int, frame: pd.DataFrame) -> int:
             "close": frame["close"],
         }
     )
-    return insert_rows(Price, firm_id, rows, conflict=["security", "date"], update=["close"])
+    return insert_model_rows(Price, firm_id, rows, conflict=["security", "date"], update=["close"])
 
 
 def write_models(firm_id: int, frame: pd.DataFrame) -> int:
     """Create the models named, then replace each one's targets with the file's."""
     names = frame["model"].drop_duplicates()
-    insert_rows(ModelPortfolio, firm_id, pd.DataFrame({"name": names}), conflict=["name"])
+    insert_model_rows(ModelPortfolio, firm_id, pd.DataFrame({"name": names}), conflict=["name"])
     model_ids = dict(
         ModelPortfolio.objects.filter(name__in=names.tolist()).values_list("name", "id")
     )
@@ -118,7 +118,7 @@ def write_models(firm_id: int, frame: pd.DataFrame) -> int:
             "weight": frame["weight"],
         }
     )
-    return insert_rows(ModelTarget, firm_id, rows)
+    return insert_model_rows(ModelTarget, firm_id, rows)
 
 
 def write_accounts(firm_id: int, frame: pd.DataFrame) -> int:
@@ -142,7 +142,7 @@ def write_accounts(firm_id: int, frame: pd.DataFrame) -> int:
             ),
         }
     )
-    return insert_rows(
+    return insert_model_rows(
         Account,
         firm_id,
         rows,
@@ -160,7 +160,7 @@ def upsert_clients(firm_id: int, frame: pd.DataFrame) -> dict[str, int]:
     stored = dict(matches.values_list("key", "email"))
     emails = people["client_email"].map(lambda email: stored.get(email, email))
     clients = pd.DataFrame({"email": emails, "name": people["client_name"]})
-    insert_rows(Client, firm_id, clients, conflict=["email"], update=["name"])
+    insert_model_rows(Client, firm_id, clients, conflict=["email"], update=["name"])
     found = Client.objects.filter(email__in=emails.tolist()).values_list("email", "id")
     return {email.lower(): pk for email, pk in found}
 
@@ -177,7 +177,7 @@ def _replace_holdings(model, firm_id: int, frame: pd.DataFrame) -> int:
     """Delete `model`'s rows of every account in the file, then insert the file's rows."""
     accounts = account_ids(frame["account_number"].unique())
     model.objects.filter(account_id__in=list(accounts.values())).delete()
-    return insert_rows(model, firm_id, _holdings(frame, accounts))
+    return insert_model_rows(model, firm_id, _holdings(frame, accounts))
 
 
 def write_positions(firm_id: int, frame: pd.DataFrame) -> int:
@@ -193,7 +193,7 @@ def write_transactions(firm_id: int, frame: pd.DataFrame) -> int:
     frame = frame.assign(realized_gain=transaction_gains(frame), imported_at=timezone.now()).drop(
         columns=["cost_basis"], errors="ignore"
     )
-    return insert_rows(
+    return insert_model_rows(
         Transaction, firm_id, _holdings(frame, account_ids(frame["account_number"].unique()))
     )
 

@@ -3,9 +3,9 @@ from decimal import Decimal
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 
+from core.formatting import usd as display_usd
 from portfolios.choices import AssetClass
 from portfolios.display import grouped as display_grouped
-from portfolios.display import usd as display_usd
 
 register = template.Library()
 _LABELS = dict(AssetClass.choices)

@@ -8,7 +8,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from drift.pgcopy import frame_from_sql
+from core.pgcopy import frame_from_sql
 from drift.selectors import securities_frame, targets_frame
 from portfolios.market_calendar import trading_days
 

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from firms import locks
+from core import locks
 from firms.audit import audit_record
 from firms.audit_heads import audit_head_publish
 from firms.models import Firm

@@ -139,7 +139,7 @@ def test_markup_with_no_place_in_an_email_is_rejected(html):
 
 
 def test_money_stays_decimal_to_the_cent():
-    from notifications.formatting import money
+    from core.formatting import money
 
     assert money(Decimal("1234.565")) == "$1,234.57" and money(Decimal("-5")) == "-$5.00"
 

@@ -4,7 +4,8 @@ from decimal import Decimal
 
 from django.template import Context, Template
 
-from portfolios.display import grouped, usd
+from core.formatting import usd
+from portfolios.display import grouped
 
 
 def test_usd_puts_the_sign_before_the_dollar_and_groups_thousands():

@@ -232,7 +232,7 @@ def test_a_pause_committing_while_a_block_is_claimed_is_seen_by_the_claim(firm_a
     from django.db import transaction
 
     from approvals.selectors import approval_settings_get
-    from firms import locks
+    from core import locks
     from tests.trading.helpers import TRADE_DAY
     from trading.planning import plan_build
     from trading.selectors import Pauses, approved_trades, trading_settings

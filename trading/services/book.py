@@ -7,8 +7,8 @@ from decimal import Decimal
 import pandas as pd
 from django.db import connection
 
+from core.pgcopy import copy_frame_to_temp, insert_frame
 from drift.models import ProposalTrade
-from drift.pgcopy import bulk_insert, copy_to_temp_typed
 from portfolios.choices import Side
 from portfolios.models import TaxLot
 
@@ -81,7 +81,7 @@ def _lots_write(lots: dict, lot_ids: set) -> None:
     TaxLot.objects.filter(id__in=gone).delete()
     if kept.empty:
         return
-    copy_to_temp_typed(
+    copy_frame_to_temp(
         "tmp_lot_left", {"id": "bigint", "quantity": "numeric", "cost_basis": "numeric"}, kept
     )
     with connection.cursor() as cur:
@@ -92,7 +92,7 @@ def _lots_write(lots: dict, lot_ids: set) -> None:
 
 
 def _transactions(batch: Batch, orders: pd.DataFrame, gains: dict) -> None:
-    bulk_insert(
+    insert_frame(
         "portfolios_transaction",
         pd.DataFrame(
             {
@@ -112,7 +112,7 @@ def _transactions(batch: Batch, orders: pd.DataFrame, gains: dict) -> None:
 def _buy_lots(batch: Batch, buys: pd.DataFrame) -> None:
     if buys.empty:
         return
-    bulk_insert(
+    insert_frame(
         "portfolios_taxlot",
         pd.DataFrame(
             {
@@ -149,12 +149,12 @@ def _positions(batch: Batch, orders: pd.DataFrame) -> None:
         }
     )
     cash = cash.groupby("account_id", as_index=False)["cash"].agg(lambda c: sum(c, Decimal(0)))
-    copy_to_temp_typed(
+    copy_frame_to_temp(
         "tmp_position_delta",
         {"account_id": "bigint", "security_id": "bigint", "delta": "numeric"},
         delta,
     )
-    copy_to_temp_typed("tmp_cash_delta", {"account_id": "bigint", "cash": "numeric"}, cash)
+    copy_frame_to_temp("tmp_cash_delta", {"account_id": "bigint", "cash": "numeric"}, cash)
     with connection.cursor() as cur:
         cur.execute(POSITIONS_SQL, {"firm": batch.firm_id})
         cur.execute("DROP TABLE tmp_position_delta; DROP TABLE tmp_cash_delta")

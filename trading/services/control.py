@@ -4,9 +4,9 @@ model or an account; hold/release one approved proposal. Every act is audited.""
 from django.db import transaction
 from django.utils import timezone
 
+from core import locks
 from drift.choices import ProposalStatus
 from drift.models import Proposal
-from firms import locks
 from firms.audit import audit_record
 from firms.models import Membership
 

@@ -8,7 +8,7 @@ import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
 
-from drift.pgcopy import copy_to_temp_typed
+from core.pgcopy import copy_frame_to_temp
 from portfolios.models import Custodian
 
 from ..adapters import FillReport, adapter_for
@@ -128,7 +128,7 @@ def _orders_write(orders: list[Order]) -> None:
         [(o.pk, o.filled_quantity, o.fees, o.avg_price, o.status, o.note) for o in orders],
         columns=["id", "filled_quantity", "fees", "avg_price", "status", "note"],
     )
-    copy_to_temp_typed(
+    copy_frame_to_temp(
         "tmp_order_fill",
         {
             "id": "bigint",

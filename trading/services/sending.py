@@ -19,9 +19,9 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from compliance.services.guard import proposals_not_routable
+from core import locks
 from drift.choices import ProposalStatus
 from drift.services.transitions import proposals_transition
-from firms import locks
 from portfolios.choices import Side
 from portfolios.models import Custodian
 

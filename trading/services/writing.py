@@ -9,13 +9,13 @@ import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.pgcopy import insert_frame
 from drift.choices import ProposalStatus
 from drift.services.transitions import proposals_transition
 from drift.tasks import drift_proposals_rebuild
 from firms.audit import audit_record
 from firms.enqueue import enqueue_after_commit
 
-from ..bulk import insert_frame
 from ..choices import OrderStatus
 from ..models import Batch, ConsentRecheck
 from ..planning import Plan, blocks_of

@@ -1,4 +1,4 @@
-"""Advisory locks: every key named once in firms.locks, no accidental collision, and the trade
+"""Advisory locks: every key named once in core.locks, no accidental collision, and the trade
 batch and proposal building no longer wait on each other."""
 
 import re
@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 from django.db import connection, connections, transaction
 
+from core import locks
 from drift.services.proposals import lock_firm_proposals
-from firms import locks
 from trading.services.batch import firm_batch_lock
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = [
+    "core",
     "approvals",
     "compliance",
     "drift",
@@ -39,7 +40,7 @@ def test_no_advisory_lock_is_taken_outside_the_locks_module_with_a_literal_key()
     offenders = []
     for app in APPS:
         for path in (ROOT / app).rglob("*.py"):
-            if path == ROOT / "firms" / "locks.py":
+            if path == ROOT / "core" / "locks.py":
                 continue
             text = path.read_text()
             if (
