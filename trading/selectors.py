@@ -8,11 +8,12 @@ import pandas as pd
 from core.pgcopy import frame_from_sql
 from drift.choices import OPEN_STATUSES, ProposalStatus
 from drift.wash_sale import WINDOW_DAYS
+from portfolios.selectors import household_group_sql
 
 from .choices import OrderStatus, PauseScope
 from .models import Batch, BlockOrder, ExecutionPause, ProposalHold, TradingSettings
 
-TRADES_SQL = """
+TRADES_SQL = f"""
 WITH last_price AS (
   SELECT DISTINCT ON (security_id) security_id, close FROM portfolios_price
   WHERE firm_id = %(firm)s AND date <= %(day)s ORDER BY security_id, date DESC
@@ -33,8 +34,8 @@ SELECT t.id AS trade_id, t.proposal_id, p.version, p.account_id, a.number AS acc
             AND (tl.acquired_on >= %(day)s::date - %(window)s OR EXISTS (
               SELECT 1 FROM portfolios_account a2 JOIN portfolios_client c2 ON c2.id = a2.client_id
               WHERE a2.firm_id = %(firm)s AND a2.id <> a.id
-                AND COALESCE('h' || c2.household_id::text, 'c' || c2.id::text) = (
-                  SELECT COALESCE('h' || c1.household_id::text, 'c' || c1.id::text)
+                AND {household_group_sql("c2")} = (
+                  SELECT {household_group_sql("c1")}
                   FROM portfolios_client c1 WHERE c1.id = a.client_id)
                 AND (EXISTS (SELECT 1 FROM portfolios_taxlot l2 WHERE l2.firm_id = %(firm)s
                               AND l2.account_id = a2.id AND l2.security_id = t.security_id
