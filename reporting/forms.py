@@ -4,8 +4,8 @@ from decimal import Decimal
 from django import forms
 
 from drift.models import ToleranceWidening
+from portfolios.calc.market_calendar import CALENDAR_START
 from portfolios.choices import Segment
-from portfolios.market_calendar import CALENDAR_START
 
 
 class RegenerateForm(forms.Form):
@@ -84,7 +84,7 @@ class ThresholdReviewForm(forms.Form):
 
 def review_initial(today: date) -> dict:
     """The last 250 trading days before `today`."""
-    from portfolios.market_calendar import previous_trading_day, trading_days
+    from portfolios.calc.market_calendar import previous_trading_day, trading_days
 
     end = previous_trading_day(today)
     days = trading_days(date(end.year - 2, end.month, 1), end)[-250:]

@@ -10,7 +10,7 @@ from django.db import connection
 
 from portfolios.choices import Registration, Segment
 
-from .decimals import HOURS, PP, q, rate
+from ..calc.decimals import HOURS, PP, q, rate
 
 _FACTS = """
 WITH fills AS (
@@ -134,7 +134,7 @@ def period_from(params, *, today=None) -> Period:
     """?months=N (1–24, default 6): the last N whole or running months, New York time."""
     from django.utils import timezone
 
-    from .window import month_window, next_month
+    from ..calc.months import month_window, next_month
 
     try:
         months = min(max(int(params.get("months", 6)), 1), 24)

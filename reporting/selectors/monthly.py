@@ -16,8 +16,8 @@ from portfolios.choices import Registration
 from portfolios.models import Account
 from trading.models import ExecutionPause
 
-from .decimals import HOURS, PP, q, rate, ratio
-from .window import MonthWindow
+from ..calc.decimals import HOURS, PP, q, rate, ratio
+from ..calc.months import MonthWindow
 
 EXECUTED = (ProposalStatus.EXECUTED, ProposalStatus.PARTIALLY_EXECUTED)
 DECIDED = (ApprovalStatus.APPROVED, ApprovalStatus.DECLINED, ApprovalStatus.EXPIRED)

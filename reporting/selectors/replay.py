@@ -10,7 +10,7 @@ import pandas as pd
 
 from core.pgcopy import frame_from_sql
 from drift.selectors import securities_frame, targets_frame
-from portfolios.market_calendar import trading_days
+from portfolios.calc.market_calendar import trading_days
 
 _ACCOUNTS_SQL = """
 SELECT a.id AS account_id, a.model_id, (COALESCE(c.fee_bps, 0) + COALESCE(c.spread_bps, 0))::float8 AS cost_bps

@@ -15,11 +15,10 @@ from firms.audit import audit_record
 from firms.audit_heads import audit_head_publish
 from firms.models import Firm
 
+from ..calc.months import month_first, month_window
 from ..models import MonthlyReport, ReportTrigger
-from ..render.monthly_csv import monthly_csv_bytes
-from ..render.monthly_pdf import monthly_pdf_bytes
 from ..selectors.monthly import monthly_figures
-from ..selectors.window import month_first, month_window
+from .monthly_render import monthly_csv_bytes, monthly_pdf_bytes
 
 
 class ReportRefused(Exception):

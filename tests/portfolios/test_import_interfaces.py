@@ -220,7 +220,7 @@ def test_an_import_by_firm_a_never_touches_firm_b(ready_a, members_a, firm_b, cl
 
 
 def test_the_schema_documents_one_file_field_per_kind(client):
-    from portfolios.api_import import BookUploadSerializer
+    from portfolios.api import BookUploadSerializer
 
     assert list(BookUploadSerializer().fields) == list(GOOD_COUNTS)
     schema = client.get("/api/schema/").content.decode()

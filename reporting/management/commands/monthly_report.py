@@ -29,8 +29,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, firm_slug, month=None, if_missing=False, **options):
+        from reporting.calc.months import previous_month
         from reporting.models import ReportTrigger
-        from reporting.selectors.window import previous_month
         from reporting.services.monthly import (
             ReportRefused,
             monthly_report_ensure,

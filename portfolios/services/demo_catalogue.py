@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from firms.roles import Role
 
-from .choices import AssetClass, Liquidity, Registration, RiskProfile, SecurityType, Segment
+from ..choices import AssetClass, Liquidity, Registration, RiskProfile, SecurityType, Segment
 
 
 @dataclass(frozen=True)
