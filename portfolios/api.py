@@ -159,7 +159,8 @@ class CanImportBook(BasePermission):
 
 
 class BookUploadSerializer(serializers.Serializer):
-    """The multipart body: any of the seven CSV files, each under its kind's name (SPEC R-IF-2)."""
+    """The multipart body: any of the seven CSV files, each under its kind's name
+    (formats: README.md, "Importing the book")."""
 
     securities = serializers.FileField(required=False)
     prices = serializers.FileField(required=False)

@@ -1,3 +1,5 @@
+"""Reporting's forms: regenerate a month, widen the bands, set up a threshold review."""
+
 from datetime import date
 from decimal import Decimal
 

@@ -1,4 +1,4 @@
-"""The all-or-nothing CSV book import (SPEC R-BOOK-2, formats in R-IF-2).
+"""The all-or-nothing CSV book import (formats: README.md, "Importing the book").
 
     result = book_import(firm=firm, files={"prices": upload}, actor=membership, source="web")
 

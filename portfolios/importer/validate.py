@@ -1,4 +1,4 @@
-"""The rules of each kind of file (SPEC R-IF-2). Kinds are checked in KINDS order, so a file
+"""The rules of each kind of file (README.md, "Importing the book"). Kinds are checked in KINDS order, so a file
 may refer to what an earlier file of the same upload adds (a new symbol, model, account)."""
 
 from datetime import date, datetime

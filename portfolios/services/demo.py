@@ -1,4 +1,4 @@
-"""Deterministic demo data (R-BOOK-3).
+"""Deterministic demo data.
 
 Two firms, staff of every role, ~2 years of synthetic NYSE closes, model portfolios, and
 hundreds of accounts across every segment, registration and approval tier, with positions,

@@ -412,7 +412,7 @@ TAX_ADVANTAGED = frozenset(
     {_R.IRA, _R.ROTH, _R.K401, _R.INSTITUTIONAL}
 )  # endowments are tax-exempt
 
-# Account values by approval tier (R-APPR-1), kept clear of the $100k / $500k boundaries.
+# Account values by approval tier, kept clear of the $100k / $500k boundaries.
 TIER_RANGES = {
     "small": (20_000, 95_000),
     "mid": (110_000, 480_000),

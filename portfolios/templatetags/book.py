@@ -1,3 +1,5 @@
+"""`{% load book %}`: asset class labels and money filters for the book's pages."""
+
 from decimal import Decimal
 
 from django import template

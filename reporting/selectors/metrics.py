@@ -1,4 +1,4 @@
-"""The metrics dashboard (R-MET-1): approval rate, time to approve, approval-to-fill time and
+"""The metrics dashboard: approval rate, time to approve, approval-to-fill time and
 drift reduction, grouped by advisor, account type, segment or month, and where proposals wait
 longest. Each grouping is one SQL statement over the firm's rows (RLS applies), so the query
 count does not grow with the book."""

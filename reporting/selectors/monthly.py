@@ -1,5 +1,5 @@
 """Everything the monthly compliance report states, read set-based: a fixed number of
-aggregate queries per report whatever the size of the book (R-COMP-3)."""
+aggregate queries per report whatever the size of the book."""
 
 import statistics
 from datetime import timedelta

@@ -66,7 +66,7 @@ def monthly_report_generate(
     firm = Firm.objects.get(pk=firm_id)
     figures = monthly_figures(window=month_window(month))
     # The report carries the firm's signed audit head, published now: one more copy of the
-    # anchor outside the database (issue 17 item 6).
+    # anchor outside the database.
     figures["audit_head"] = audit_head_publish(firm_id=firm_id)
     version = 1 if trigger == ReportTrigger.SCHEDULE else _next_version(firm_id, month)
     # Rendering is slow: it runs before any transaction or lock is taken.

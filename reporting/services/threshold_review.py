@@ -1,4 +1,4 @@
-"""The threshold review (R-MET-2): replay a segment's price history under alternative bands
+"""The threshold review: replay a segment's price history under alternative bands
 and state, per band, alerts, trades, turnover, estimated costs and average drift. Reads four
 set-based statements (reporting.selectors.replay), computes every drift with drift.arithmetic
 (reporting.calc.threshold_review) and replays each band (reporting.calc.threshold_review)."""

@@ -1,4 +1,4 @@
-"""The all-or-nothing book import service (SPEC R-BOOK-2, R-IF-2), against real PostgreSQL."""
+"""The all-or-nothing book import service, against real PostgreSQL."""
 
 from datetime import date
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""Issue 16 item 1: imported sells carry their realised gain (the custodian's figure, else
+"""Imported sells carry their realised gain (the custodian's figure, else
 proceeds less the cost basis); a sell with neither is counted as of unknown gain; columns the
 format does not know are reported, never silently dropped."""
 
@@ -72,7 +72,7 @@ def test_unknown_columns_are_reported(ready_a):
 
 
 def test_funds_are_diversified_unless_the_file_says_otherwise_and_stocks_never(ready_a):
-    """Issue 16 item 8: a new firm's ETFs and funds are not each a 'single security'."""
+    """A new firm's ETFs and funds are not each a 'single security'."""
     files = {
         "securities": "symbol,name,asset_class,security_type\nVTI,Total,us_equity,etf\nVFIAX,500,us_equity,mutual_fund\n"
         "AAPL,Apple,us_equity,stock\n"

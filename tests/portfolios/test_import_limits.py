@@ -1,4 +1,4 @@
-"""Issue 17 items 9 and 11: an upload above the size or row limit, and a year-0000 date, are
+"""An upload above the size or row limit, and a year-0000 date, are
 refused with an error naming the limit or the row, on the page and the API; the refused
 attempt is recorded as an ImportRun and nothing is written."""
 

@@ -1,4 +1,4 @@
-"""The demo seed (R-BOOK-3): idempotent, complete, on the NYSE calendar, consistent, isolated.
+"""The demo seed: idempotent, complete, on the NYSE calendar, consistent, isolated.
 
 The book is seeded once for the module (a small one: 40 accounts, 60 days) inside a
 transaction that is rolled back at the end; each test runs in a savepoint within it.

@@ -1,3 +1,6 @@
+"""`python manage.py monthly_report <firm-slug> [--month YYYY-MM] [--if-missing]`: a new version
+of a firm's monthly compliance report."""
+
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
