@@ -53,10 +53,10 @@ class ThresholdReviewForm(forms.Form):
             values = [
                 Decimal(v.strip()) for v in self.cleaned_data["thresholds"].split(",") if v.strip()
             ]
-        except ArithmeticError:
+        except ArithmeticError as exc:
             raise forms.ValidationError(
                 "Write thresholds as numbers separated by commas, e.g. 3, 5, 7."
-            )
+            ) from exc
         if not 1 <= len(values) <= 4:
             raise forms.ValidationError("Give one to four thresholds, e.g. 3, 5, 7.")
         if any(not v.is_finite() or not (Decimal("0") < v <= Decimal("50")) for v in values):
@@ -79,7 +79,8 @@ class ThresholdReviewForm(forms.Form):
         ):  # the replay walks the market calendar, which starts there
             self.add_error(
                 "start",
-                f"The market calendar starts on {CALENDAR_START.isoformat()}; pick a start on or after it.",
+                f"The market calendar starts on {CALENDAR_START.isoformat()}; "
+                "pick a start on or after it.",
             )
         return data
 

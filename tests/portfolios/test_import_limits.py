@@ -65,8 +65,8 @@ def test_a_file_above_the_row_limit_is_refused_naming_the_limit(
     assert response.status_code == 400
     messages = [e["message"] for e in response.json()["errors"]]
     assert (
-        "the file has 5 rows; the limit is 3 rows per file (IMPORT_MAX_ROWS): split it into smaller imports"
-        in messages
+        "the file has 5 rows; the limit is 3 rows per file (IMPORT_MAX_ROWS): split it into "
+        "smaller imports" in messages
     )
 
 
