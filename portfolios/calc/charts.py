@@ -23,8 +23,10 @@ def _svg_open(title: str, width: int, height: int) -> str:
     )
 
 
-def _axes(width: int, height: int, pad: int, top: float, unit: str, x0: str, x1: str) -> str:
-    """The x axis, the top and zero labels of the y axis, the first and last x labels."""
+def _axes(width: int, height: int, pad: int, top: float, unit: str, xs: list) -> str:
+    """The x axis, the top and zero labels of the y axis, and the first and last of the points
+    `xs` (x label, value) labelling the x axis."""
+    x0, x1 = xs[0][0], xs[-1][0]
     return (
         f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" '
         'stroke="#8c959f"/>'
@@ -91,7 +93,7 @@ def line_chart(
     )
     parts = [
         _svg_open(title, width, height),
-        _axes(width, height, pad, top, unit, points[0][0], points[-1][0]),
+        _axes(width, height, pad, top, unit, points),
     ]
     if threshold is not None:
         _, ty = xy(0, threshold)
@@ -146,7 +148,7 @@ def multi_line(
     first = next(iter(series.values()))
     parts = [
         _svg_open(title, width, height),
-        _axes(width, height, pad, top, unit, first[0][0], first[-1][0]),
+        _axes(width, height, pad, top, unit, first),
     ]
     for k, (name, pts) in enumerate(series.items()):
         color = SERIES_COLORS[k % len(SERIES_COLORS)]
