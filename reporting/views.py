@@ -1,4 +1,6 @@
-"""Report pages: the list, regeneration, audited downloads. Thin views over services."""
+"""Reporting's pages: reports (list, regeneration, audited downloads), the metrics dashboard,
+widenings, the threshold review and evidence packs; thin views over selectors and services,
+each behind the role decorator defined here."""
 
 from django.contrib import messages
 from django.http import HttpResponse
