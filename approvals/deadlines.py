@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from portfolios.market_calendar import add_business_days, session_close_utc
+from portfolios.calc.market_calendar import add_business_days, session_close_utc
 
 from .choices import WindowUnit
 

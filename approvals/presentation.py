@@ -1,6 +1,6 @@
 """What a proposal looks like to a reader: allocation rows and chart, trades, costs (pages and PDF)."""
 
-from portfolios.charts import grouped_bars
+from portfolios.calc.charts import grouped_bars
 from portfolios.choices import AssetClass
 
 

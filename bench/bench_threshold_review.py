@@ -18,8 +18,8 @@ from harness import bench_firm, copy_rows, ids, peak_rss_mb  # noqa: I001  (sets
 
 from firms.db_security import owner_role  # noqa: E402
 from firms.tenancy import firm_scope  # noqa: E402
-from portfolios.market_calendar import previous_trading_day, trading_days  # noqa: E402
-from reporting.review.run import threshold_review_run  # noqa: E402
+from portfolios.calc.market_calendar import previous_trading_day, trading_days  # noqa: E402
+from reporting.services.threshold_review import threshold_review_run  # noqa: E402
 
 N = int(os.environ.get("ACCOUNTS", "10000"))
 DAYS = int(os.environ.get("DAYS", "250"))

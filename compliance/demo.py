@@ -1,5 +1,5 @@
 """The demo firm's compliance set-up: the default rules (the substantially identical pairs and
-substitutes are book reference data, seeded by portfolios.demo_data)."""
+substitutes are book reference data, seeded by portfolios.services.demo)."""
 
 from .services.rules import compliance_rules_ensure_defaults
 

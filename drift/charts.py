@@ -1,6 +1,6 @@
-"""Drift charts: the product's one SVG helper (portfolios.charts) fed with drift data."""
+"""Drift charts: the product's one SVG helper (portfolios.calc.charts) fed with drift data."""
 
-from portfolios.charts import grouped_bars, line_chart
+from portfolios.calc.charts import grouped_bars, line_chart
 
 __all__ = ["drift_history_chart", "proposal_allocation_chart"]
 

@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 
-from portfolios.market_calendar import NEW_YORK, is_trading_day, session_close_utc
+from portfolios.calc.market_calendar import NEW_YORK, is_trading_day, session_close_utc
 
 DEFAULT_DELAY_MINUTES = 30
 

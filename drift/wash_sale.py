@@ -18,7 +18,7 @@ from datetime import date, timedelta
 import pandas as pd
 
 from core.pgcopy import frame_from_sql
-from portfolios.market_calendar import next_trading_day
+from portfolios.calc.market_calendar import next_trading_day
 from portfolios.selectors import household_group_sql
 
 from .choices import OPEN_STATUSES

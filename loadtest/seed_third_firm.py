@@ -13,8 +13,8 @@ import django  # noqa: E402
 
 django.setup()
 
-from portfolios.demo_catalogue import DemoFirm  # noqa: E402
-from portfolios.demo_data import demo_as_of, firm_seed_once  # noqa: E402
+from portfolios.services.demo import demo_as_of, firm_seed_once  # noqa: E402
+from portfolios.services.demo_catalogue import DemoFirm  # noqa: E402
 
 THIRD = DemoFirm("Cedar Lane Partners", "cedar", 37)
 

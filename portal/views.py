@@ -20,7 +20,7 @@ from approvals.services.decisions import Evidence
 from approvals.signing import signing_code_required, signing_code_send
 from firms.access import client_required
 from firms.tenancy import firm_scope
-from portfolios.charts import grouped_bars
+from portfolios.calc.charts import grouped_bars
 from portfolios.models import Account
 from portfolios.selectors import account_allocation
 

@@ -1,0 +1,1 @@
+"""The book of business: securities, prices, models, clients, accounts, positions, lots."""

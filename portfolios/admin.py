@@ -1,3 +1,5 @@
+"""The book in the firm admin site: reference data editable, records read-only."""
+
 from django.contrib import admin
 
 from firms.admin_site import (

@@ -1,3 +1,5 @@
+"""The portfolios app's configuration."""
+
 from django.apps import AppConfig
 
 

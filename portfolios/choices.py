@@ -1,3 +1,6 @@
+"""The book's fixed vocabularies (asset classes, registrations, segments, ...): stored values
+and the labels pages print."""
+
 from django.db import models
 
 

@@ -124,21 +124,11 @@ def holdings_by_account(account_ids) -> dict[int, list[HoldingRow]]:
     )
 
 
-def model_targets(model_ids) -> dict[int, list[dict]]:
-    """Target rows (asset_class, weight) of several models in one query: model id -> rows."""
-    targets: dict[int, list[dict]] = {}
-    for t in ModelTarget.objects.filter(model_id__in=list(model_ids)).values(
-        "model_id", "asset_class", "weight"
-    ):
-        targets.setdefault(t["model_id"], []).append(t)
-    return targets
-
-
 def account_allocation(
     account: Account, holdings: list[HoldingRow], model_rows: list[dict] | None = None
 ) -> tuple[Decimal, list[AllocationRow]]:
     """Current vs target weight per asset class, in percent of the account's value. `model_rows`:
-    the model's targets from model_targets(), when the caller fetched several models at once."""
+    the model's targets (asset_class, weight), when the caller fetched several models at once."""
     total = sum((h.value for h in holdings), Decimal("0"))
     by_class: dict[str, Decimal] = {}
     for h in holdings:

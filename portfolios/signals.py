@@ -1,4 +1,5 @@
-"""What later stages hear from portfolios (they may import portfolios; portfolios never imports them)."""
+"""What later stages hear from portfolios (they may import portfolios; portfolios never imports
+them)."""
 
 from django.dispatch import Signal
 

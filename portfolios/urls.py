@@ -1,10 +1,26 @@
+"""Portfolios' routes: the pages (`urlpatterns`, namespace "portfolios") and the REST API
+(`api_urlpatterns`, included under /api/book/ by rebalance_site.api_urls)."""
+
 from django.urls import path
 
-from . import views, views_import
+from firms.api import FirmRouter
+
+from . import api, views
 
 app_name = "portfolios"
 urlpatterns = [
     path("accounts/", views.account_list, name="accounts"),
     path("accounts/<int:pk>/", views.account_detail, name="account"),
-    path("import/", views_import.import_page, name="import"),
+    path("import/", views.import_page, name="import"),
+]
+
+api_router = FirmRouter()
+api_router.register("securities", api.SecurityViewSet, basename="security")
+api_router.register("clients", api.ClientViewSet, basename="client")
+api_router.register("accounts", api.AccountViewSet, basename="account")
+api_router.register("models", api.ModelPortfolioViewSet, basename="model")
+api_router.register("prices", api.PriceViewSet, basename="price")
+api_urlpatterns = [
+    *api_router.urls,
+    path("import/", api.BookImportView.as_view(), name="book-import"),
 ]

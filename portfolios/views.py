@@ -1,14 +1,18 @@
-"""Staff pages for the book: accounts list and an account's allocation."""
+"""Staff pages for the book: the accounts list, an account's allocation, and the book import
+page (upload one or more CSV files; all or nothing)."""
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 
-from firms.access import staff_required
+from firms.access import role_required, staff_required
+from firms.roles import IMPORT_ROLES
 
-from .charts import grouped_bars
+from .calc.charts import grouped_bars
 from .choices import Segment
-from .models import Account, ModelPortfolio
+from .importer import KINDS, book_import
+from .models import Account, ImportRun, ModelPortfolio
 from .selectors import account_allocation, account_holdings, advisor_options
 
 PAGE_SIZE = 50
@@ -67,4 +71,25 @@ def account_detail(request, pk: int):
             "allocation": allocation,
             "chart": chart,
         },
+    )
+
+
+@role_required(*IMPORT_ROLES)
+def import_page(request):
+    result = None
+    if request.method == "POST":
+        files = {kind: request.FILES[kind] for kind in KINDS if kind in request.FILES}
+        if not files:
+            messages.error(request, "Choose at least one CSV file to import.")
+            return redirect("portfolios:import")
+        result = book_import(firm=request.firm, files=files, actor=request.membership, source="web")
+        if result.ok:
+            summary = ", ".join(f"{n} {kind}" for kind, n in result.counts.items())
+            messages.success(request, f"Imported {summary}.")
+            for note in result.notes:
+                messages.warning(request, note)
+            return redirect("portfolios:import")
+    recent = ImportRun.objects.select_related("created_by__user")[:10]
+    return render(
+        request, "portfolios/import.html", {"result": result, "kinds": KINDS, "recent": recent}
     )

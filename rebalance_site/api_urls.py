@@ -2,13 +2,15 @@
 
 from django.urls import include, path
 
+from portfolios.urls import api_urlpatterns as book_api
+from reporting.urls import api_urlpatterns as reports_api
+
 urlpatterns = [
-    path("book/", include("portfolios.api_book_urls")),
-    path("book/", include("portfolios.api_urls")),
+    path("book/", include(book_api)),
     path("drift/", include("drift.api_urls")),
     path("compliance/", include("compliance.api_urls")),
     path("notifications/", include("notifications.api_urls")),
     path("approvals/", include("approvals.api_urls")),
     path("trading/", include("trading.api_urls")),
-    path("reports/", include("reporting.api_urls")),
+    path("reports/", include(reports_api)),
 ]

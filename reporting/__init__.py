@@ -1,0 +1,1 @@
+"""Monthly compliance reports, the metrics dashboard, the threshold review, evidence packs."""

@@ -1,3 +1,5 @@
+"""Reports in the firm admin site: listed, never edited."""
+
 from django.contrib import admin
 
 from firms.admin_site import ReadOnlyFirmModelAdmin, firm_admin_site

@@ -50,7 +50,8 @@ class MonthlyReportViewSet(viewsets.ReadOnlyModelViewSet):
             content_type=CONTENT_TYPES[kind],
         )
         response["Content-Disposition"] = (
-            f'attachment; filename="compliance-report-{report.month:%Y-%m}-v{report.version}.{kind}"'
+            "attachment; "
+            f'filename="compliance-report-{report.month:%Y-%m}-v{report.version}.{kind}"'
         )
         return response
 

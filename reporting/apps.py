@@ -1,3 +1,5 @@
+"""The reporting app's configuration."""
+
 from django.apps import AppConfig
 
 

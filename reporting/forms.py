@@ -1,11 +1,13 @@
+"""Reporting's forms: regenerate a month, widen the bands, set up a threshold review."""
+
 from datetime import date
 from decimal import Decimal
 
 from django import forms
 
 from drift.models import ToleranceWidening
+from portfolios.calc.market_calendar import CALENDAR_START
 from portfolios.choices import Segment
-from portfolios.market_calendar import CALENDAR_START
 
 
 class RegenerateForm(forms.Form):
@@ -51,10 +53,10 @@ class ThresholdReviewForm(forms.Form):
             values = [
                 Decimal(v.strip()) for v in self.cleaned_data["thresholds"].split(",") if v.strip()
             ]
-        except ArithmeticError:
+        except ArithmeticError as exc:
             raise forms.ValidationError(
                 "Write thresholds as numbers separated by commas, e.g. 3, 5, 7."
-            )
+            ) from exc
         if not 1 <= len(values) <= 4:
             raise forms.ValidationError("Give one to four thresholds, e.g. 3, 5, 7.")
         if any(not v.is_finite() or not (Decimal("0") < v <= Decimal("50")) for v in values):
@@ -77,14 +79,15 @@ class ThresholdReviewForm(forms.Form):
         ):  # the replay walks the market calendar, which starts there
             self.add_error(
                 "start",
-                f"The market calendar starts on {CALENDAR_START.isoformat()}; pick a start on or after it.",
+                f"The market calendar starts on {CALENDAR_START.isoformat()}; "
+                "pick a start on or after it.",
             )
         return data
 
 
 def review_initial(today: date) -> dict:
     """The last 250 trading days before `today`."""
-    from portfolios.market_calendar import previous_trading_day, trading_days
+    from portfolios.calc.market_calendar import previous_trading_day, trading_days
 
     end = previous_trading_day(today)
     days = trading_days(date(end.year - 2, end.month, 1), end)[-250:]

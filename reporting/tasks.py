@@ -23,8 +23,8 @@ def reports_enqueue_due(*, now: datetime) -> list[int]:
     scope. A doubled beat enqueues twice at worst; the task's unique version 1 keeps one."""
     from firms.platform import firm_ids_where
 
+    from .calc.months import report_month_due
     from .models import MonthlyReport
-    from .schedule import report_month_due
 
     month = report_month_due(now)
     if month is None:

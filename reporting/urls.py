@@ -1,6 +1,11 @@
+"""Reporting's routes: the pages (`urlpatterns`, namespace "reporting") and the REST API
+(`api_urlpatterns`, included under /api/reports/ by rebalance_site.api_urls)."""
+
 from django.urls import path
 
-from . import views
+from firms.api import FirmRouter
+
+from . import api, views
 
 app_name = "reporting"
 urlpatterns = [
@@ -15,3 +20,7 @@ urlpatterns += [
     path("threshold-review/", views.threshold_review, name="threshold_review"),
     path("evidence/<int:pk>/", views.evidence_pack, name="evidence_pack"),
 ]
+
+api_router = FirmRouter()
+api_router.register("monthly", api.MonthlyReportViewSet, basename="reporting-monthly")
+api_urlpatterns = api_router.urls

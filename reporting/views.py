@@ -1,4 +1,6 @@
-"""Report pages: the list, regeneration, audited downloads. Thin views over services."""
+"""Reporting's pages: reports (list, regeneration, audited downloads), the metrics dashboard,
+widenings, the threshold review and evidence packs; thin views over selectors and services,
+each behind the role decorator defined here."""
 
 from django.contrib import messages
 from django.http import HttpResponse
@@ -6,18 +8,25 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from firms.access import role_required
+from firms.roles import COMPLIANCE_ROLES, Role
 from portfolios.choices import Segment
 
-from .access import metrics_required, officer_required, review_required
-from .charts import metrics_charts, threshold_charts
+from .calc.charts import metrics_charts, threshold_charts
 from .forms import RegenerateForm, ThresholdReviewForm, WideningForm, review_initial
 from .models import MonthlyReport
-from .review.run import threshold_review_run
 from .selectors.metrics import dashboard, period_from
 from .selectors.reports import report_list, widening_list
 from .services.downloads import report_file_read
 from .services.monthly import ReportRefused, monthly_report_generate
+from .services.threshold_review import threshold_review_run
 from .services.widening import widening_create
+
+METRICS_ROLES = COMPLIANCE_ROLES | {Role.SENIOR_ADVISOR, Role.OPS}
+
+officer_required = role_required(*COMPLIANCE_ROLES)  # reports, evidence packs, widenings
+metrics_required = role_required(*METRICS_ROLES)  # dashboard, threshold review
+review_required = role_required(*COMPLIANCE_ROLES, Role.SENIOR_ADVISOR)  # threshold review
 
 CONTENT_TYPES = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8"}
 

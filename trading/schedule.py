@@ -2,7 +2,12 @@
 
 from datetime import date, datetime, time
 
-from portfolios.market_calendar import NEW_YORK, is_trading_day, session_close_utc, session_open_utc
+from portfolios.calc.market_calendar import (
+    NEW_YORK,
+    is_trading_day,
+    session_close_utc,
+    session_open_utc,
+)
 
 BATCH_TIME = time(9, 45)
 

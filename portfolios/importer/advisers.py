@@ -52,7 +52,8 @@ def adviser_changes_refuse(changes: list[AdviserChange], actor, log: ErrorLog, f
             file,
             change.line,
             "advisor_email",
-            f"account {change.number}: changing its adviser (from {change.before or 'none'} to {change.after or 'none'}) "
+            f"account {change.number}: changing its adviser "
+            f"(from {change.before or 'none'} to {change.after or 'none'}) "
             f"needs the {allowed} role; leave advisor_email as it is, or ask them",
         )
 

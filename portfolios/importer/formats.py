@@ -1,4 +1,4 @@
-"""The documented CSV formats (SPEC R-IF-2): one file per kind, applied in this order."""
+"""The CSV formats (README.md, "Importing the book"): one file per kind, applied in this order."""
 
 KINDS = ("securities", "prices", "models", "accounts", "positions", "lots", "transactions")
 

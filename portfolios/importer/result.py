@@ -37,13 +37,15 @@ class ImportResult:
     def notes(self) -> list[str]:
         """What a person should know about an import that did not stop it."""
         out = [
-            f"{file}: column{'s' if len(cols) > 1 else ''} {', '.join(cols)} not read (not part of the format)"
+            f"{file}: column{'s' if len(cols) > 1 else ''} {', '.join(cols)} not read"
+            " (not part of the format)"
             for file, cols in sorted(self.ignored_columns.items())
         ]
         if self.unknown_gain_sells:
             n = self.unknown_gain_sells
             out.append(
-                f"transactions.csv: {n} sell{'s' if n > 1 else ''} with neither realized_gain nor cost_basis: "
+                f"transactions.csv: {n} sell{'s' if n > 1 else ''} "
+                "with neither realized_gain nor cost_basis: "
                 "the gain is unknown, so the wash-sale check treats each as a possible loss"
             )
         return out

@@ -1,5 +1,6 @@
-"""The rules of each kind of file (SPEC R-IF-2). Kinds are checked in KINDS order, so a file
-may refer to what an earlier file of the same upload adds (a new symbol, model, account)."""
+"""The rules of each kind of file (README.md, "Importing the book"). Kinds are checked in KINDS
+order, so a file may refer to what an earlier file of the same upload adds (a new symbol, model,
+account)."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -84,7 +85,8 @@ def check_securities(sheet: Sheet, refs: References, today: date) -> None:
             (symbols != "") & ~symbols.str.fullmatch(SYMBOL_SHAPE),
             "symbol",
             lambda v: (
-                f'"{v}" is not a symbol (letters, digits and . _ / - only, starting with a letter or digit)'
+                f'"{v}" is not a symbol (letters, digits and . _ / - only, '
+                "starting with a letter or digit)"
             ),
         )
     sheet.text("name", max_length=length(Security, "name"))
@@ -94,8 +96,9 @@ def check_securities(sheet: Sheet, refs: References, today: date) -> None:
     diversified = sheet.flag("diversified", blank=None)  # empty: by type (funds yes, others no)
     if diversified is not None and types is not None:
         sheet.report(
-            (types == SecurityType.STOCK) & (diversified == True),
-            "diversified",  # noqa: E712 (object column)
+            # .eq(True): an object column of True/False/None, so None is not a stock's "yes".
+            (types == SecurityType.STOCK) & diversified.eq(True),
+            "diversified",
             lambda v: f'"{v}": a stock is never a diversified fund (leave it empty or write no)',
         )
     sheet.unique(["symbol"], "symbol")
@@ -195,7 +198,8 @@ def check_tax_status_fits_registration(sheet: Sheet) -> None:
     wrong = required.notna() & (status != required) & (status != "")
     messages = pd.Series(
         [
-            f'a {Registration(registration[i]).label} account must be {TaxStatus(required[i]).label.lower()}, not "{status[i]}"'
+            f"a {Registration(registration[i]).label} account must be "
+            f'{TaxStatus(required[i]).label.lower()}, not "{status[i]}"'
             for i in wrong[wrong].index
         ],
         index=wrong[wrong].index,

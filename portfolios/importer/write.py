@@ -1,5 +1,6 @@
 """Writing a validated upload: every kind in one transaction, set-based
-(core.pgcopy.insert_model_rows), never a statement per row. Upserts are INSERT … ON CONFLICT on each kind's natural key."""
+(core.pgcopy.insert_model_rows), never a statement per row. Upserts are INSERT … ON CONFLICT
+on each kind's natural key."""
 
 from decimal import Decimal
 

@@ -1,11 +1,13 @@
+"""`{% load book %}`: asset class labels and money filters for the book's pages."""
+
 from decimal import Decimal
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 
 from core.formatting import usd as display_usd
+from portfolios.calc.display import grouped as display_grouped
 from portfolios.choices import AssetClass
-from portfolios.display import grouped as display_grouped
 
 register = template.Library()
 _LABELS = dict(AssetClass.choices)
@@ -20,7 +22,7 @@ def asset_class_label(value: str) -> str:
 @register.filter(is_safe=True)
 def grouped(value):
     """`{{ value|intcomma }}` for the money columns of long tables: a Decimal is formatted by
-    portfolios.display.grouped (the same text, ~10x cheaper than humanize's localised
+    portfolios.calc.display.grouped (the same text, ~10x cheaper than humanize's localised
     intcomma); anything else goes to intcomma itself."""
     if isinstance(value, Decimal):
         return display_grouped(value)

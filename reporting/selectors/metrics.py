@@ -1,4 +1,4 @@
-"""The metrics dashboard (R-MET-1): approval rate, time to approve, approval-to-fill time and
+"""The metrics dashboard: approval rate, time to approve, approval-to-fill time and
 drift reduction, grouped by advisor, account type, segment or month, and where proposals wait
 longest. Each grouping is one SQL statement over the firm's rows (RLS applies), so the query
 count does not grow with the book."""
@@ -10,7 +10,7 @@ from django.db import connection
 
 from portfolios.choices import Registration, Segment
 
-from .decimals import HOURS, PP, q, rate
+from ..calc.decimals import HOURS, PP, q, rate
 
 _FACTS = """
 WITH fills AS (
@@ -19,7 +19,9 @@ WITH fills AS (
   WHERE o.firm_id = %(f)s GROUP BY o.proposal_id
 ), facts AS (
   SELECT a.registration, a.segment,
-    COALESCE(NULLIF(TRIM(u.first_name || ' ' || u.last_name), ''), u.email, '(no advisor)') AS advisor,
+    COALESCE(
+      NULLIF(TRIM(u.first_name || ' ' || u.last_name), ''), u.email, '(no advisor)'
+    ) AS advisor,
     to_char(ap.decided_at AT TIME ZONE 'America/New_York', 'YYYY-MM') AS month,
     ap.status AS ap_status, p.status, p.drift_before, p.drift_after,
     EXTRACT(EPOCH FROM ap.decided_at - ap.started_at) / 3600.0 AS hours_to_decide,
@@ -33,8 +35,10 @@ WITH fills AS (
   WHERE ap.firm_id = %(f)s AND ap.status IN ('approved', 'declined', 'expired')
     AND ap.decided_at >= %(start)s AND ap.decided_at < %(end)s
 )
-SELECT {dim} AS grp, COUNT(*) AS decided, COUNT(*) FILTER (WHERE ap_status = 'approved') AS approved,
-  percentile_cont(0.5) WITHIN GROUP (ORDER BY hours_to_decide) FILTER (WHERE ap_status = 'approved') AS median_hours,
+SELECT {dim} AS grp, COUNT(*) AS decided,
+  COUNT(*) FILTER (WHERE ap_status = 'approved') AS approved,
+  percentile_cont(0.5) WITHIN GROUP (ORDER BY hours_to_decide)
+    FILTER (WHERE ap_status = 'approved') AS median_hours,
   AVG(hours_to_fill) AS avg_fill_hours,
   AVG(drift_before) FILTER (WHERE status IN ('executed', 'partially_executed')) AS drift_before,
   AVG(drift_after) FILTER (WHERE status IN ('executed', 'partially_executed')) AS drift_after
@@ -53,15 +57,21 @@ _LABELS = {"account_type": dict(Registration.choices), "segment": dict(Segment.c
 _STEP_WAITS = """
 SELECT role, COUNT(*) AS n, AVG(wait) AS avg_hours, MAX(wait) AS max_hours FROM (
   SELECT s.role, EXTRACT(EPOCH FROM s.acted_at - COALESCE(
-      LAG(s.acted_at) OVER (PARTITION BY s.approval_id ORDER BY s.position), ap.started_at)) / 3600.0 AS wait
+      LAG(s.acted_at) OVER (PARTITION BY s.approval_id ORDER BY s.position), ap.started_at
+    )) / 3600.0 AS wait
   FROM approvals_approvalstep s JOIN approvals_approval ap ON ap.id = s.approval_id
-  WHERE s.firm_id = %(f)s AND s.acted_at IS NOT NULL AND ap.started_at >= %(start)s AND ap.started_at < %(end)s
+  WHERE s.firm_id = %(f)s AND s.acted_at IS NOT NULL
+    AND ap.started_at >= %(start)s AND ap.started_at < %(end)s
 ) w GROUP BY role ORDER BY avg_hours DESC NULLS LAST
 """
 _OPEN_WAITS = """
-SELECT status, COUNT(*) AS n, AVG(EXTRACT(EPOCH FROM %(now)s - status_changed_at)) / 3600.0 AS avg_hours,
+SELECT status, COUNT(*) AS n,
+  AVG(EXTRACT(EPOCH FROM %(now)s - status_changed_at)) / 3600.0 AS avg_hours,
   MAX(EXTRACT(EPOCH FROM %(now)s - status_changed_at)) / 3600.0 AS max_hours
-FROM drift_proposal WHERE firm_id = %(f)s AND status IN ('draft', 'flagged', 'checked', 'awaiting_approval', 'approved', 'queued', 'submitted')
+FROM drift_proposal WHERE firm_id = %(f)s
+  AND status IN (
+    'draft', 'flagged', 'checked', 'awaiting_approval', 'approved', 'queued', 'submitted'
+  )
 GROUP BY status ORDER BY avg_hours DESC
 """
 
@@ -134,7 +144,7 @@ def period_from(params, *, today=None) -> Period:
     """?months=N (1–24, default 6): the last N whole or running months, New York time."""
     from django.utils import timezone
 
-    from .window import month_window, next_month
+    from ..calc.months import month_window, next_month
 
     try:
         months = min(max(int(params.get("months", 6)), 1), 24)

@@ -1,5 +1,5 @@
 """Everything the monthly compliance report states, read set-based: a fixed number of
-aggregate queries per report whatever the size of the book (R-COMP-3)."""
+aggregate queries per report whatever the size of the book."""
 
 import statistics
 from datetime import timedelta
@@ -16,8 +16,8 @@ from portfolios.choices import Registration
 from portfolios.models import Account
 from trading.models import ExecutionPause
 
-from .decimals import HOURS, PP, q, rate, ratio
-from .window import MonthWindow
+from ..calc.decimals import HOURS, PP, q, rate, ratio
+from ..calc.months import MonthWindow
 
 EXECUTED = (ProposalStatus.EXECUTED, ProposalStatus.PARTIALLY_EXECUTED)
 DECIDED = (ApprovalStatus.APPROVED, ApprovalStatus.DECLINED, ApprovalStatus.EXPIRED)

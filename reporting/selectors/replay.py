@@ -10,10 +10,11 @@ import pandas as pd
 
 from core.pgcopy import frame_from_sql
 from drift.selectors import securities_frame, targets_frame
-from portfolios.market_calendar import trading_days
+from portfolios.calc.market_calendar import trading_days
 
 _ACCOUNTS_SQL = """
-SELECT a.id AS account_id, a.model_id, (COALESCE(c.fee_bps, 0) + COALESCE(c.spread_bps, 0))::float8 AS cost_bps
+SELECT a.id AS account_id, a.model_id,
+  (COALESCE(c.fee_bps, 0) + COALESCE(c.spread_bps, 0))::float8 AS cost_bps
 FROM portfolios_account a JOIN portfolios_custodian c ON c.id = a.custodian_id
 WHERE a.firm_id = %(f)s AND a.segment = %(seg)s ORDER BY a.id
 """

@@ -1,0 +1,1 @@
+"""Writes and business logic of reporting, one module per topic."""

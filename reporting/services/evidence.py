@@ -23,7 +23,7 @@ def evidence_pack_build(*, proposal, actor) -> bytes:
     """Zip bytes: one JSON file per section, the signed PDFs, and a manifest of SHA-256s."""
     data = evidence_collect(proposal)
     files = {f"{name}.json": _json(data[name]) for name in SECTIONS}
-    # The firm's signed audit head, published now (issue 17 item 6): `verify_audit` can check
+    # The firm's signed audit head, published now: `verify_audit` can check
     # the chain against this copy whatever happens to the database.
     files["audit_head.json"] = _json(audit_head_publish(firm_id=proposal.firm_id))
     for version, proposal_id, field in signed_pdfs(proposal):

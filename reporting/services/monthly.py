@@ -15,11 +15,10 @@ from firms.audit import audit_record
 from firms.audit_heads import audit_head_publish
 from firms.models import Firm
 
+from ..calc.months import month_first, month_window
 from ..models import MonthlyReport, ReportTrigger
-from ..render.monthly_csv import monthly_csv_bytes
-from ..render.monthly_pdf import monthly_pdf_bytes
 from ..selectors.monthly import monthly_figures
-from ..selectors.window import month_first, month_window
+from .monthly_render import monthly_csv_bytes, monthly_pdf_bytes
 
 
 class ReportRefused(Exception):
@@ -67,7 +66,7 @@ def monthly_report_generate(
     firm = Firm.objects.get(pk=firm_id)
     figures = monthly_figures(window=month_window(month))
     # The report carries the firm's signed audit head, published now: one more copy of the
-    # anchor outside the database (issue 17 item 6).
+    # anchor outside the database.
     figures["audit_head"] = audit_head_publish(firm_id=firm_id)
     version = 1 if trigger == ReportTrigger.SCHEDULE else _next_version(firm_id, month)
     # Rendering is slow: it runs before any transaction or lock is taken.

@@ -1,4 +1,4 @@
-"""Volatile markets (R-MET-3): widening every drift band of the firm for a period."""
+"""Volatile markets: widening every drift band of the firm for a period."""
 
 from datetime import date
 from decimal import Decimal

@@ -11,9 +11,9 @@ from compliance.services.checks import proposals_check
 from drift.models import Proposal
 from drift.services.scan import drift_scan_run
 from firms.tenancy import firm_scope
-from portfolios.demo_data import SUBSTANTIALLY_IDENTICAL_PAIRS, demo_firm_find, demo_seed
 from portfolios.models import SubstantiallyIdenticalPair, Substitute
 from portfolios.selectors import latest_price_date
+from portfolios.services.demo import SUBSTANTIALLY_IDENTICAL_PAIRS, demo_firm_find, demo_seed
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from approvals.choices import ApprovalStatus, StepRole, StepStatus
 from drift.choices import ProposalKind, ProposalStatus
 from firms.roles import Role
 from portfolios import models as pm
-from portfolios.market_calendar import previous_trading_day
+from portfolios.calc.market_calendar import previous_trading_day
 
 from .world import ALT_TARGETS, MODELS, TICK, FirmWorld, World, money, ny
 

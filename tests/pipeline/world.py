@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from firms.roles import Role
 from firms.tenancy import firm_scope
 from portfolios import models as pm
-from portfolios.market_calendar import NEW_YORK, trading_days
+from portfolios.calc.market_calendar import NEW_YORK, trading_days
 from tests.conftest import PASSWORD
 
 CENT = Decimal("0.01")

@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.template import Context, Template
 
 from core.formatting import usd
-from portfolios.display import grouped
+from portfolios.calc.display import grouped
 
 
 def test_usd_puts_the_sign_before_the_dollar_and_groups_thousands():

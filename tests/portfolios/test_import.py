@@ -1,4 +1,4 @@
-"""The all-or-nothing book import service (SPEC R-BOOK-2, R-IF-2), against real PostgreSQL."""
+"""The all-or-nothing book import service, against real PostgreSQL."""
 
 from datetime import date
 from decimal import Decimal
@@ -87,7 +87,8 @@ def test_a_full_good_upload_writes_every_kind_with_exact_decimals(ready_a, membe
         )
 
 
-# (file kind, line to replace (1 = header; one past the end appends), new line) → (row, column, message)
+# (file kind, line to replace (1 = header; one past the end appends), new line)
+#   → (row, column, message)
 BAD_ROWS = {
     "negative quantity": (
         ("positions", 3, "A-1001,VXUS,-5"),
@@ -130,7 +131,8 @@ BAD_ROWS = {
         (
             "accounts",
             4,
-            "A-2001,Sam Roe,sam@example.test,,trust,taxable,fidelity,conservative,conservative,Income 30/70",
+            "A-2001,Sam Roe,sam@example.test,,trust,taxable,fidelity,conservative,conservative,"
+            "Income 30/70",
         ),
         (4, "custodian", 'unknown custodian "fidelity"'),
     ),
@@ -138,7 +140,8 @@ BAD_ROWS = {
         (
             "accounts",
             2,
-            "A-1001,Jane Doe,jane@example.test,nobody@alpha.test,taxable,taxable,schwab,growth,growth,Growth 80/20",
+            "A-1001,Jane Doe,jane@example.test,nobody@alpha.test,taxable,taxable,schwab,growth,"
+            "growth,Growth 80/20",
         ),
         (2, "advisor_email", 'unknown advisor email "nobody@alpha.test"'),
     ),
@@ -174,7 +177,8 @@ BAD_ROWS = {
         (
             "accounts",
             3,
-            "A-1002,Janet Doe,jane@example.test,,ira,tax_advantaged,schwab,growth,growth,Growth 80/20",
+            "A-1002,Janet Doe,jane@example.test,,ira,tax_advantaged,schwab,growth,growth,"
+            "Growth 80/20",
         ),
         (3, "client_name", 'jane@example.test is named "Jane Doe" on row 2'),
     ),
@@ -225,7 +229,10 @@ def test_every_problem_in_every_file_is_reported_in_file_order(ready_a):
 
 
 def test_row_numbers_are_file_lines_despite_blank_lines_a_bom_and_extra_columns(ready_a):
-    prices = "\ufeffDate , Symbol,close,source\n2024-11-20,VTI,301.25,feed\n\n \n2024-11-20,BND,-1,feed\n"
+    prices = (
+        "\ufeffDate , Symbol,close,source\n2024-11-20,VTI,301.25,feed\n\n \n"
+        "2024-11-20,BND,-1,feed\n"
+    )
     result = run_import(ready_a, {"securities": good_files()["securities"], "prices": prices})
     assert [str(e) for e in result.errors] == [
         "prices.csv row 5, close: close must be greater than 0, got -1"
@@ -280,11 +287,13 @@ def test_reimporting_upserts_values_without_adding_rows(ready_a):
             good_files()["securities"], 2, "VTI,Vanguard Total Market,us_equity,etf,limited,no"
         ),
         "prices": "date,symbol,close\n2024-11-20,VTI,305.5\n",
-        "models": "model,asset_class,symbol,weight\nGrowth 80/20,us_equity,VTI,60\nGrowth 80/20,fixed_income,BND,40\n",
+        "models": "model,asset_class,symbol,weight\nGrowth 80/20,us_equity,VTI,60\n"
+        "Growth 80/20,fixed_income,BND,40\n",
         "accounts": "\n".join(
             [
                 "account_number,client_name,client_email,advisor_email,registration,tax_status,custodian,segment,risk_profile,model",
-                "A-1002,Jane Smith,JANE@example.test,a-advisor@alpha.test,roth,tax_advantaged,schwab,growth,growth,Income 30/70",
+                "A-1002,Jane Smith,JANE@example.test,a-advisor@alpha.test,roth,tax_advantaged,"
+                "schwab,growth,growth,Income 30/70",
             ]
         ),
         "positions": "account_number,symbol,quantity\nA-1001,VTI,125\n",
@@ -332,7 +341,8 @@ def test_transactions_are_appended(ready_a):
     assert run_import(
         ready_a,
         {
-            "transactions": "account_number,date,symbol,side,quantity,price\nA-2001,2024-02-06,BND,sell,10,72\n"
+            "transactions": "account_number,date,symbol,side,quantity,price\n"
+            "A-2001,2024-02-06,BND,sell,10,72\n"
         },
     ).ok
     with firm_scope(ready_a):
@@ -346,7 +356,8 @@ def test_a_database_refusal_rolls_everything_back_and_is_reported(ready_a):
     # A constraint the validator does not know of: the database has the last word.
     with owner_role(), connection.cursor() as cur:
         cur.execute(
-            "ALTER TABLE portfolios_transaction ADD CONSTRAINT test_small_trades CHECK (quantity < 50)"
+            "ALTER TABLE portfolios_transaction "
+            "ADD CONSTRAINT test_small_trades CHECK (quantity < 50)"
         )
     try:
         result = run_import(ready_a, good_files())

@@ -1,4 +1,4 @@
-"""Issue 16 item 1: imported sells carry their realised gain (the custodian's figure, else
+"""Imported sells carry their realised gain (the custodian's figure, else
 proceeds less the cost basis); a sell with neither is counted as of unknown gain; columns the
 format does not know are reported, never silently dropped."""
 
@@ -50,7 +50,8 @@ def test_a_file_without_the_optional_columns_counts_every_sell_as_unknown(ready_
 def test_bad_gain_and_basis_are_row_errors(ready_a):
     assert run_import(ready_a, good_files()).ok
     files = {
-        "transactions": f"{HEADER}\nA-2001,2024-02-06,BND,sell,10,70,abc,\nA-2001,2024-02-07,BND,sell,10,70,,-5\n"
+        "transactions": f"{HEADER}\nA-2001,2024-02-06,BND,sell,10,70,abc,\n"
+        "A-2001,2024-02-07,BND,sell,10,70,,-5\n"
     }
     result = run_import(ready_a, files)
     assert not result.ok
@@ -72,14 +73,16 @@ def test_unknown_columns_are_reported(ready_a):
 
 
 def test_funds_are_diversified_unless_the_file_says_otherwise_and_stocks_never(ready_a):
-    """Issue 16 item 8: a new firm's ETFs and funds are not each a 'single security'."""
+    """A new firm's ETFs and funds are not each a 'single security'."""
     files = {
-        "securities": "symbol,name,asset_class,security_type\nVTI,Total,us_equity,etf\nVFIAX,500,us_equity,mutual_fund\n"
+        "securities": "symbol,name,asset_class,security_type\nVTI,Total,us_equity,etf\n"
+        "VFIAX,500,us_equity,mutual_fund\n"
         "AAPL,Apple,us_equity,stock\n"
     }
     assert run_import(ready_a, files).ok
     files = {
-        "securities": "symbol,name,asset_class,security_type,diversified\nQQQ,Nasdaq,us_equity,etf,no\nIWM,R2k,us_equity,etf,\n"
+        "securities": "symbol,name,asset_class,security_type,diversified\n"
+        "QQQ,Nasdaq,us_equity,etf,no\nIWM,R2k,us_equity,etf,\n"
     }
     assert run_import(ready_a, files).ok
     with firm_scope(ready_a):
@@ -88,7 +91,8 @@ def test_funds_are_diversified_unless_the_file_says_otherwise_and_stocks_never(r
     refused = run_import(
         ready_a,
         {
-            "securities": "symbol,name,asset_class,security_type,diversified\nMSFT,Microsoft,us_equity,stock,yes\n"
+            "securities": "symbol,name,asset_class,security_type,diversified\n"
+            "MSFT,Microsoft,us_equity,stock,yes\n"
         },
     )
     assert not refused.ok and [(e.row, e.column) for e in refused.errors] == [(2, "diversified")]

@@ -82,8 +82,8 @@ def test_ops_imports_through_the_page_and_sees_the_counts(ready_a, members_a, lo
     body = response.content.decode()
     assert response.status_code == 200
     assert (
-        "Imported 4 securities, 5 prices, 5 models, 3 accounts, 6 positions, 6 lots, 3 transactions."
-        in body
+        "Imported 4 securities, 5 prices, 5 models, 3 accounts, 6 positions, 6 lots, "
+        "3 transactions." in body
     )
     assert 'badge ok">imported' in body  # the run is listed under recent imports
     assert counts_in(ready_a)["Account"] == 3
@@ -98,8 +98,8 @@ def test_a_bad_file_on_the_page_shows_the_row_numbered_table_and_writes_nothing(
     assert response.status_code == 200
     assert "Import refused: 1 problem" in body
     assert (
-        '<td>prices.csv</td><td class="num">3</td><td>close</td><td>&quot;abc&quot; is not a number</td>'
-        in body
+        '<td>prices.csv</td><td class="num">3</td><td>close</td>'
+        "<td>&quot;abc&quot; is not a number</td>" in body
     )
     assert counts_in(ready_a)["Security"] == 0
 
@@ -138,7 +138,8 @@ def test_the_api_imports_and_answers_201_with_counts(ready_a, members_a, client)
         "unknown_gain_sells": 1,
         "ignored_columns": {},
         "notes": [
-            "transactions.csv: 1 sell with neither realized_gain nor cost_basis: the gain is unknown, "
+            "transactions.csv: 1 sell with neither realized_gain nor cost_basis: "
+            "the gain is unknown, "
             "so the wash-sale check treats each as a possible loss"
         ],
     }
@@ -220,7 +221,7 @@ def test_an_import_by_firm_a_never_touches_firm_b(ready_a, members_a, firm_b, cl
 
 
 def test_the_schema_documents_one_file_field_per_kind(client):
-    from portfolios.api_import import BookUploadSerializer
+    from portfolios.api import BookUploadSerializer
 
     assert list(BookUploadSerializer().fields) == list(GOOD_COUNTS)
     schema = client.get("/api/schema/").content.decode()

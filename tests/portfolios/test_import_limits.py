@@ -1,4 +1,4 @@
-"""Issue 17 items 9 and 11: an upload above the size or row limit, and a year-0000 date, are
+"""An upload above the size or row limit, and a year-0000 date, are
 refused with an error naming the limit or the row, on the page and the API; the refused
 attempt is recorded as an ImportRun and nothing is written."""
 
@@ -65,8 +65,8 @@ def test_a_file_above_the_row_limit_is_refused_naming_the_limit(
     assert response.status_code == 400
     messages = [e["message"] for e in response.json()["errors"]]
     assert (
-        "the file has 5 rows; the limit is 3 rows per file (IMPORT_MAX_ROWS): split it into smaller imports"
-        in messages
+        "the file has 5 rows; the limit is 3 rows per file (IMPORT_MAX_ROWS): split it into "
+        "smaller imports" in messages
     )
 
 

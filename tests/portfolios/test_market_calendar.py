@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from portfolios.market_calendar import (
+from portfolios.calc.market_calendar import (
     NEW_YORK,
     add_business_days,
     is_trading_day,

@@ -1,4 +1,4 @@
-"""The demo seed (R-BOOK-3): idempotent, complete, on the NYSE calendar, consistent, isolated.
+"""The demo seed: idempotent, complete, on the NYSE calendar, consistent, isolated.
 
 The book is seeded once for the module (a small one: 40 accounts, 60 days) inside a
 transaction that is rolled back at the end; each test runs in a savepoint within it.
@@ -17,8 +17,10 @@ from firms.db_security import firm_owned_tables
 from firms.models import AuditEntry, Membership
 from firms.roles import Role
 from firms.tenancy import firm_scope
+from portfolios.calc.market_calendar import trading_days
 from portfolios.choices import EQUITY_CLASSES, Registration, Segment, Side, TaxStatus
-from portfolios.demo_data import (
+from portfolios.models import Account, Client, ModelPortfolio, Position, Price, TaxLot, Transaction
+from portfolios.services.demo import (
     DEMO_PASSWORD,
     FIRMS,
     demo_as_of,
@@ -26,8 +28,6 @@ from portfolios.demo_data import (
     demo_seed,
     synthetic_closes,
 )
-from portfolios.market_calendar import trading_days
-from portfolios.models import Account, Client, ModelPortfolio, Position, Price, TaxLot, Transaction
 
 AS_OF = date(2025, 12, 15)  # 60 days back covers Thanksgiving 2025 and its early close
 HISTORY_DAYS = 60

@@ -167,7 +167,7 @@ def test_a_routing_rule_with_an_overflowing_window_stored_anyway_does_not_stop_t
 
 
 def test_a_threshold_review_before_the_calendars_first_day_is_a_form_error(login, members_a):
-    from portfolios.market_calendar import CALENDAR_START
+    from portfolios.calc.market_calendar import CALENDAR_START
 
     response = login(members_a["compliance_officer"]).get(
         reverse("reporting:threshold_review"),

@@ -1,6 +1,6 @@
 """Item 16 — formula-like text (= + - @, tab, CR first) in every CSV the product writes, and in
 the PDFs' HTML, is neutralised. CSV writers in the product (grep csv.writer / text/csv):
-reporting/render/safe_csv.py (the monthly report CSV, its only user) and
+reporting/calc/safe_csv.py (the monthly report CSV, its only user) and
 trading/adapters/tradefile.py (trade files to a custodian). Figures: cells checked, cells a
 spreadsheet would run (target 0)."""
 
@@ -32,7 +32,7 @@ def _live_cells(data: bytes) -> tuple[int, list[str]]:
 
 
 def test_safe_csv_neutralises_every_trigger_but_keeps_numbers():
-    from reporting.render.safe_csv import csv_bytes
+    from reporting.calc.safe_csv import csv_bytes
 
     rows = [[p, p.lower(), Decimal("-1.5"), -3, 0.25, None, date(2026, 1, 2)] for p in PAYLOADS]
     cells, live = _live_cells(csv_bytes(rows))
@@ -43,10 +43,9 @@ def test_safe_csv_neutralises_every_trigger_but_keeps_numbers():
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", PAYLOADS)
 def test_the_monthly_report_csv_and_pdf_neutralise_a_formula_like_firm_name(firm_a, name):
-    from reporting.render.monthly_csv import monthly_csv_bytes
-    from reporting.render.monthly_pdf import monthly_html
+    from reporting.calc.months import month_window
     from reporting.selectors.monthly import monthly_figures
-    from reporting.selectors.window import month_window
+    from reporting.services.monthly_render import monthly_csv_bytes, monthly_html
 
     with firm_scope(firm_a):
         figures = monthly_figures(window=month_window(date(2026, 10, 1)))

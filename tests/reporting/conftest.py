@@ -1,3 +1,6 @@
+"""Fixtures of the reporting tests: report files under a temporary MEDIA_ROOT, a month of
+activity, a generated report."""
+
 from datetime import date
 
 import pytest

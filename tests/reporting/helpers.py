@@ -14,7 +14,7 @@ from decimal import Decimal
 from approvals.models import Approval
 from compliance.models import CheckResult, ComplianceReview
 from drift.models import DriftSnapshot, Proposal
-from portfolios.market_calendar import NEW_YORK
+from portfolios.calc.market_calendar import NEW_YORK
 from tests.factories import make_book
 
 OCT = datetime(2026, 10, 5, 10, 0, tzinfo=NEW_YORK)

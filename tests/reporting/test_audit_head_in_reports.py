@@ -1,4 +1,4 @@
-"""Issue 17 item 6: the monthly report and the evidence pack carry the firm's signed audit head,
+"""The monthly report and the evidence pack carry the firm's signed audit head,
 one more copy of the anchor outside the database."""
 
 import io

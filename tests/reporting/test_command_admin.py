@@ -35,7 +35,7 @@ def test_firm_admins_see_reports_in_the_admin_but_cannot_change_them(login, memb
     assert client.get("/admin/reporting/monthlyreport/").status_code == 200
     page = client.get(f"/admin/reporting/monthlyreport/{report_a.pk}/change/")
     assert page.status_code == 200 and b'name="_save"' not in page.content
-    # Widenings are made on their own page (officers, audited), never in the admin (issue 17).
+    # Widenings are made on their own page (officers, audited), never in the admin.
     assert client.get("/admin/drift/tolerancewidening/add/").status_code == 403
     # The model moved to drift (the scan reads it); the old admin address leads there.
     old = client.get("/admin/reporting/tolerancewidening/add/")
@@ -43,7 +43,7 @@ def test_firm_admins_see_reports_in_the_admin_but_cannot_change_them(login, memb
 
 
 def test_ops_do_not_see_report_records_in_the_admin(login, members_a, report_a):
-    """Only compliance officers and firm admins may list reports (issue 17)."""
+    """Only compliance officers and firm admins may list reports."""
     client = login(members_a["ops"])
     assert client.get("/admin/reporting/monthlyreport/").status_code == 403
     assert client.get(f"/admin/reporting/monthlyreport/{report_a.pk}/change/").status_code == 403

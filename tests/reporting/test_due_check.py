@@ -5,10 +5,10 @@ from datetime import date, datetime
 import pytest
 
 from firms.tenancy import firm_scope
-from portfolios.market_calendar import NEW_YORK
+from portfolios.calc.market_calendar import NEW_YORK
 from reporting import tasks
+from reporting.calc.months import report_month_due
 from reporting.models import MonthlyReport
-from reporting.schedule import report_month_due
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from firms.tenancy import firm_scope
-from portfolios.market_calendar import NEW_YORK
+from portfolios.calc.market_calendar import NEW_YORK
 from reporting.selectors.metrics import Period, dashboard
 
 from .helpers import make_month

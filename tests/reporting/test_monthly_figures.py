@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 
 from firms.tenancy import firm_scope
+from reporting.calc.months import month_window
 from reporting.selectors.monthly import monthly_figures
-from reporting.selectors.window import month_window
 
 from .conftest import OCTOBER
 

@@ -6,9 +6,9 @@ import os
 import pytest
 
 from firms.tenancy import firm_scope
-from reporting.render.monthly_pdf import monthly_html
+from reporting.calc.months import month_window
 from reporting.selectors.monthly import monthly_figures
-from reporting.selectors.window import month_window
+from reporting.services.monthly_render import monthly_html
 
 from .conftest import OCTOBER
 

@@ -9,8 +9,8 @@ import pytest
 from django.db import DatabaseError, transaction
 
 from firms.tenancy import firm_scope
+from reporting.calc.safe_csv import safe_cell
 from reporting.models import MonthlyReport
-from reporting.render.safe_csv import safe_cell
 from reporting.services.monthly import ReportRefused, monthly_report_generate
 
 from .conftest import OCTOBER, TODAY

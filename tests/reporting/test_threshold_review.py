@@ -23,7 +23,7 @@ import pytest
 
 from firms.tenancy import firm_scope
 from portfolios.models import Position, Price
-from reporting.review.run import threshold_review_run
+from reporting.services.threshold_review import threshold_review_run
 from tests.factories import make_book
 
 pytestmark = pytest.mark.django_db
@@ -155,7 +155,7 @@ def test_bad_thresholds_are_refused_with_a_clear_message(login, members_a, thres
 
 
 def test_the_form_defaults_to_the_last_250_trading_days(login, members_a):
-    from portfolios.market_calendar import trading_days
+    from portfolios.calc.market_calendar import trading_days
 
     form = login(members_a["compliance_officer"]).get(_url()).context["form"]
     start, end = form.initial["start"], form.initial["end"]

@@ -14,8 +14,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reporting.review.paths import held_paths, model_paths
-from reporting.review.simulate import simulate
+from reporting.calc.threshold_review import held_paths, model_paths, simulate
 from reporting.selectors.replay import ReplayInputs
 
 CLASSES = np.array(["us_equity", "intl_equity", "fixed_income", "cash"], dtype=object)

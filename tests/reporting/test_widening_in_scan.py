@@ -1,4 +1,4 @@
-"""A volatile-market widening in force makes the scan apply wider bands (R-MET-3)."""
+"""A volatile-market widening in force makes the scan apply wider bands."""
 
 from datetime import date
 from decimal import Decimal

@@ -10,7 +10,7 @@ from drift.services.scan import drift_scan_run
 from drift.services.transitions import proposals_transition
 from firms.tenancy import firm_scope
 from portfolios import models as pm
-from portfolios.market_calendar import NEW_YORK
+from portfolios.calc.market_calendar import NEW_YORK
 from tests.factories import make_book
 
 SCAN_DAY = date(2026, 11, 24)

@@ -22,7 +22,7 @@ class Command(BaseCommand):
         from django.utils import timezone
 
         from drift.services.scan import drift_scan_run
-        from portfolios.market_calendar import latest_completed_session
+        from portfolios.calc.market_calendar import latest_completed_session
 
         firm = firm_by_slug(firm_slug)
         with firm_scope(firm):

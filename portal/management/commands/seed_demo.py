@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 
 from compliance.demo import compliance_demo_seed
 from firms.tenancy import firm_scope
-from portfolios.demo_data import (
+from portfolios.services.demo import (
     DEFAULT_ACCOUNTS_PER_FIRM,
     DEFAULT_HISTORY_DAYS,
     DEMO_PASSWORD,

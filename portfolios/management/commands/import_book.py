@@ -1,4 +1,5 @@
-"""`python manage.py import_book <firm-slug> <folder>`: import whichever book CSVs the folder holds."""
+"""`python manage.py import_book <firm-slug> <folder>`: import whichever book CSVs the folder
+holds."""
 
 from pathlib import Path
 
@@ -11,8 +12,9 @@ from portfolios.importer import KINDS, book_import
 
 class Command(BaseCommand):
     help = (
-        "Import a firm's book from CSV files named after their kind (securities.csv, prices.csv, models.csv, "
-        "accounts.csv, positions.csv, lots.csv, transactions.csv) in a folder. All or nothing."
+        "Import a firm's book from CSV files named after their kind (securities.csv, prices.csv, "
+        "models.csv, accounts.csv, positions.csv, lots.csv, transactions.csv) in a folder. "
+        "All or nothing."
     )
 
     def add_arguments(self, parser):

@@ -1,3 +1,6 @@
+"""`python manage.py monthly_report <firm-slug> [--month YYYY-MM] [--if-missing]`: a new version
+of a firm's monthly compliance report."""
+
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
@@ -10,12 +13,15 @@ from firms.tenancy import firm_scope
 def _month(value: str) -> date:
     try:
         return date.fromisoformat(f"{value}-01")
-    except ValueError:
-        raise CommandError(f"--month must be YYYY-MM, not {value!r}.")
+    except ValueError as exc:
+        raise CommandError(f"--month must be YYYY-MM, not {value!r}.") from exc
 
 
 class Command(BaseCommand):
-    help = "Write a new version of a firm's monthly compliance report (default: last month); prints path and SHA-256."
+    help = (
+        "Write a new version of a firm's monthly compliance report (default: last month); "
+        "prints path and SHA-256."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("firm_slug")
@@ -29,8 +35,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, firm_slug, month=None, if_missing=False, **options):
+        from reporting.calc.months import previous_month
         from reporting.models import ReportTrigger
-        from reporting.selectors.window import previous_month
         from reporting.services.monthly import (
             ReportRefused,
             monthly_report_ensure,
@@ -51,7 +57,7 @@ class Command(BaseCommand):
                         firm_id=firm.pk, month=first, trigger=ReportTrigger.COMMAND
                     )
             except ReportRefused as exc:
-                raise CommandError(str(exc))
+                raise CommandError(str(exc)) from exc
         self.stdout.write(f"{firm.name} {report.month:%Y-%m} v{report.version}")
         self.stdout.write(f"pdf {report.pdf.path} sha256 {report.pdf_sha256}")
         self.stdout.write(f"csv {report.csv.path} sha256 {report.csv_sha256}")

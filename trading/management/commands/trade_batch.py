@@ -18,7 +18,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, firm_slug, date=None, again=False, **options):
-        from portfolios.market_calendar import NEW_YORK, is_trading_day
+        from portfolios.calc.market_calendar import NEW_YORK, is_trading_day
         from trading.choices import BatchTrigger
         from trading.services.batch import BatchBusy, batch_run
 

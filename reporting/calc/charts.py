@@ -1,6 +1,6 @@
-"""Report charts: the product's one SVG helper (portfolios.charts) fed with report figures."""
+"""Report charts: the product's one SVG helper (portfolios.calc.charts) fed with report figures."""
 
-from portfolios.charts import bars, line_chart, multi_line
+from portfolios.calc.charts import bars, line_chart, multi_line
 
 __all__ = ["daily_drift_chart", "rate_chart", "drift_before_after_chart", "multi_line"]
 

@@ -1,4 +1,4 @@
-"""Deterministic demo data (R-BOOK-3).
+"""Deterministic demo data.
 
 Two firms, staff of every role, ~2 years of synthetic NYSE closes, model portfolios, and
 hundreds of accounts across every segment, registration and approval tier, with positions,
@@ -32,7 +32,24 @@ from firms.roles import ADMIN_SITE_ROLES, Role
 from firms.services import firm_create, member_create
 from firms.tenancy import firm_scope
 
-from .choices import EQUITY_CLASSES, Registration, SecurityType, Segment, Side, TaxStatus
+from ..calc.market_calendar import latest_completed_session, trading_days
+from ..choices import EQUITY_CLASSES, Registration, SecurityType, Segment, Side, TaxStatus
+from ..models import (
+    Account,
+    Client,
+    Custodian,
+    CustodianSecurity,
+    Household,
+    ModelPortfolio,
+    ModelTarget,
+    Position,
+    Price,
+    Security,
+    SubstantiallyIdenticalPair,
+    Substitute,
+    TaxLot,
+    Transaction,
+)
 from .demo_catalogue import (  # the fixed catalogue
     ARCHETYPES,
     CASH_SYMBOL,
@@ -59,23 +76,6 @@ from .demo_catalogue import (  # the fixed catalogue
     Factor,
     ModelSpec,
     SecuritySpec,
-)
-from .market_calendar import latest_completed_session, trading_days
-from .models import (
-    Account,
-    Client,
-    Custodian,
-    CustodianSecurity,
-    Household,
-    ModelPortfolio,
-    ModelTarget,
-    Position,
-    Price,
-    Security,
-    SubstantiallyIdenticalPair,
-    Substitute,
-    TaxLot,
-    Transaction,
 )
 
 DEMO_PASSWORD = "demo-pass-2026"

@@ -1,6 +1,12 @@
-"""The monthly report as CSV: one section after another, each with its own header row."""
+"""The monthly report as files: CSV (one section after another, each with its own header row,
+cells made safe by reporting.calc.safe_csv) and PDF (weasyprint: cover, totals, inline-SVG
+charts, tables). Rendering only; storing the files is reporting.services.monthly."""
 
-from .safe_csv import csv_bytes
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from ..calc import charts
+from ..calc.safe_csv import csv_bytes
 
 ACTIVITY = [
     ("accounts_total", "Accounts"),
@@ -80,3 +86,29 @@ def _compliance_rows(figures: dict):
 
 def monthly_csv_bytes(figures: dict, *, firm_name: str) -> bytes:
     return csv_bytes(_rows(figures, firm_name))
+
+
+def monthly_html(figures: dict, *, firm_name: str, version: int) -> str:
+    return render_to_string(
+        "reporting/monthly_report_pdf.html",
+        {
+            "f": figures,
+            "firm_name": firm_name,
+            "version": version,
+            "generated_at": timezone.now(),
+            "daily_chart": charts.daily_drift_chart(figures["daily_drift"]),
+            "drift_chart": charts.drift_before_after_chart(figures["activity"]),
+            "advisor_chart": charts.rate_chart(
+                figures["rates"]["by_advisor"], title="Approval rate by advisor"
+            ),
+            "type_chart": charts.rate_chart(
+                figures["rates"]["by_account_type"], title="Approval rate by account type"
+            ),
+        },
+    )
+
+
+def monthly_pdf_bytes(figures: dict, *, firm_name: str, version: int) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=monthly_html(figures, firm_name=firm_name, version=version)).write_pdf()

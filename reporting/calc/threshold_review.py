@@ -1,20 +1,33 @@
-"""Drift along the replayed days, computed by the scan's own arithmetic (drift.arithmetic)
-over stacked (account, day) rows: each pair is one pseudo-account of a single drift_compute
-call, so there is no loop over accounts or days, only over chunks that bound memory.
+"""The threshold review's arithmetic, pure numpy/pandas: the drift paths along the replayed
+days, then one threshold replayed over them.
 
-Two families of paths:
+Paths are computed by the scan's own arithmetic (drift.arithmetic) over stacked (account, day)
+rows: each pair is one pseudo-account of a single drift_compute call, so there is no loop over
+accounts or days, only over chunks that bound memory. Two families of paths:
   held   the account's current positions held constant, valued each day (until it is first
          rebalanced);
   model  a holding bought at the model's targets on day t0 (any account of that model looks
          the same, scaled by its value), valued each later day t.
-Bands play no part here: every path is computed once and compared with each threshold later."""
+Bands play no part in the paths: every path is computed once and compared with each threshold.
 
-from dataclasses import dataclass
+Replaying one threshold (`simulate`), the model stated on the page:
+  * positions are today's, held constant, until the account first breaches;
+  * an account breaches on a day when, at that day's close, an asset class is further from its
+    target than the threshold (drift.arithmetic's rule with a single band; accounts with a
+    stale or missing price never breach, as in the scan) — one alert;
+  * on that day it is rebalanced back to its model's targets at that day's closes (one
+    rebalance; its legs are the asset classes off target), and the next days drift from target;
+  * traded value = value bought + value sold = 2 × portfolio drift × account value;
+    estimated costs = traded value × (custodian fee_bps + spread_bps) / 10,000;
+  * average drift = mean portfolio drift over all priced account-days, before that day's trades.
+Vectorised over accounts; the only loop is over days, because a rebalance changes the path."""
+
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from drift.arithmetic import drift_compute
+from drift.arithmetic import EPS, drift_compute
 
 STATUS = np.array(["ok", "stale_price", "missing_price"], dtype=object)
 LEG_PP = 0.01  # an asset class off target by more than 0.01 pp of the account is one trade leg
@@ -173,3 +186,64 @@ def _model_chunk(inp, rows, cols, weight, t0, t, model_id) -> pd.DataFrame:
         np.full(len(t0), model_id, dtype="int64"),
         inp.targets[inp.targets["model_id"] == model_id],
     )
+
+
+@dataclass
+class Outcome:
+    threshold: float
+    alerts: int = 0
+    accounts_alerted: int = 0
+    legs: int = 0
+    traded: float = 0.0
+    costs: float = 0.0
+    drift_sum: float = 0.0
+    drift_n: int = 0
+    value_sum: float = 0.0
+    held_alerts: int = 0  # account-days beyond the band had nobody ever traded
+    daily_drift: list = field(default_factory=list)
+
+
+def _breaches(drift_max, ok, threshold: float):
+    return ok & (drift_max > threshold + EPS)
+
+
+def simulate(
+    threshold: float, held, model, model_index: np.ndarray, cost_rate: np.ndarray
+) -> Outcome:
+    """held: Paths N × D; model: Paths M × D × D; model_index: N (row of each account's model
+    in `model`); cost_rate: N (fraction of traded value)."""
+    n, d = held.drift.shape
+    out = Outcome(threshold)
+    out.held_alerts = int(_breaches(held.max_drift, held.ok, threshold).sum())
+    anchor = np.full(n, -1)  # day of the last rebalance, -1 = never
+    invested = np.zeros(n)  # account value at its last rebalance
+    alerted = np.zeros(n, bool)
+    for t in range(d):
+        fresh = anchor < 0
+        a0 = np.maximum(anchor, 0)
+        # Accounts never rebalanced follow their held path; the others their model's path
+        # from the day of their last rebalance.
+        drift, drift_max, ok, legs = (
+            np.where(fresh, h[:, t], m[model_index, a0, t])
+            for h, m in (
+                (held.drift, model.drift),
+                (held.max_drift, model.max_drift),
+                (held.ok, model.ok),
+                (held.legs, model.legs),
+            )
+        )
+        value = np.where(fresh, held.value[:, t], invested * model.value[model_index, a0, t])
+        hit = _breaches(drift_max, ok, threshold)
+        traded = 2.0 * drift[hit] / 100.0 * value[hit]
+        out.alerts += int(hit.sum())
+        out.legs += int(legs[hit].sum())
+        out.traded += float(traded.sum())
+        out.costs += float((traded * cost_rate[hit]).sum())
+        out.drift_sum += float(drift[ok].sum())
+        out.drift_n += int(ok.sum())
+        out.value_sum += float(value[ok].sum())
+        out.daily_drift.append(float(drift[ok].mean()) if ok.any() else 0.0)
+        alerted |= hit
+        anchor[hit], invested[hit] = t, value[hit]
+    out.accounts_alerted = int(alerted.sum())
+    return out

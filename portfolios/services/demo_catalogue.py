@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from firms.roles import Role
 
-from .choices import AssetClass, Liquidity, Registration, RiskProfile, SecurityType, Segment
+from ..choices import AssetClass, Liquidity, Registration, RiskProfile, SecurityType, Segment
 
 
 @dataclass(frozen=True)
@@ -41,13 +41,15 @@ STAFF = (
 )
 
 FIRST_NAMES = (
-    "James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth William Barbara Richard Susan "
-    "Joseph Jessica Thomas Sarah Charles Karen Wei Aisha Mateo Sofia Hiro Amara Luca Noor Ravi Elena"
+    "James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth William Barbara "
+    "Richard Susan Joseph Jessica Thomas Sarah Charles Karen Wei Aisha Mateo Sofia Hiro Amara "
+    "Luca Noor Ravi Elena"
 ).split()
 LAST_NAMES = (
-    "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez Gonzalez "
-    "Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White Harris Sanchez Clark "
-    "Ramirez Lewis Robinson Walker Young Allen King Wright Scott Torres Nguyen Hill Flores Kim Patel"
+    "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez "
+    "Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White Harris "
+    "Sanchez Clark Ramirez Lewis Robinson Walker Young Allen King Wright Scott Torres Nguyen Hill "
+    "Flores Kim Patel"
 ).split()
 
 INSTITUTION_KINDS = (
@@ -412,7 +414,7 @@ TAX_ADVANTAGED = frozenset(
     {_R.IRA, _R.ROTH, _R.K401, _R.INSTITUTIONAL}
 )  # endowments are tax-exempt
 
-# Account values by approval tier (R-APPR-1), kept clear of the $100k / $500k boundaries.
+# Account values by approval tier, kept clear of the $100k / $500k boundaries.
 TIER_RANGES = {
     "small": (20_000, 95_000),
     "mid": (110_000, 480_000),

@@ -4,11 +4,6 @@ locale is en-us, no thousand separator except where `intcomma` asks for one)."""
 from decimal import Decimal
 
 
-def plain(value: Decimal | None) -> str:
-    """What `{{ value }}` renders for a Decimal: fixed point, no grouping."""
-    return "None" if value is None else f"{value:f}"
-
-
 def grouped(value: Decimal | None) -> str:
     """What `{{ value|intcomma }}` renders for a Decimal: fixed point, comma every 3 digits."""
     return "None" if value is None else f"{value:,f}"

@@ -1,7 +1,7 @@
-"""The threshold review (R-MET-2): replay a segment's price history under alternative bands
+"""The threshold review: replay a segment's price history under alternative bands
 and state, per band, alerts, trades, turnover, estimated costs and average drift. Reads four
-set-based statements (reporting.selectors.replay), computes every drift with drift.arithmetic
-(reporting.review.paths) and replays each band (reporting.review.simulate)."""
+set-based statements (reporting.selectors.replay), then computes every drift path with
+drift.arithmetic and replays each band (both in reporting.calc.threshold_review)."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -9,10 +9,9 @@ from decimal import Decimal
 
 import numpy as np
 
-from ..selectors.decimals import PP, q
+from ..calc.decimals import PP, q
+from ..calc.threshold_review import Outcome, held_paths, model_paths, simulate
 from ..selectors.replay import replay_inputs
-from .paths import held_paths, model_paths
-from .simulate import Outcome, simulate
 
 CENTS = Decimal("0.01")
 

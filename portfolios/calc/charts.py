@@ -13,6 +13,30 @@ def _num(value) -> float:
     return float(value) if isinstance(value, Decimal) else value
 
 
+def _svg_open(title: str, width: int, height: int) -> str:
+    """The opening <svg> tag with its accessible title."""
+    return (
+        f'<svg class="chart" role="img" aria-label="{escape(title)}" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        'xmlns="http://www.w3.org/2000/svg" font-size="12" font-family="sans-serif">'
+        f"<title>{escape(title)}</title>"
+    )
+
+
+def _axes(width: int, height: int, pad: int, top: float, unit: str, xs: list) -> str:
+    """The x axis, the top and zero labels of the y axis, and the first and last of the points
+    `xs` (x label, value) labelling the x axis."""
+    x0, x1 = xs[0][0], xs[-1][0]
+    return (
+        f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" '
+        'stroke="#8c959f"/>'
+        f'<text x="4" y="{pad - 10}">{top:.1f}{escape(unit)}</text>'
+        f'<text x="4" y="{height - pad}">0</text>'
+        f'<text x="{pad}" y="{height - 10}">{escape(x0)}</text>'
+        f'<text x="{width - pad}" y="{height - 10}" text-anchor="end">{escape(x1)}</text>'
+    )
+
+
 def grouped_bars(
     rows: list[tuple[str, Decimal, Decimal]], *, title: str, labels=("Current", "Target")
 ) -> SafeString:
@@ -22,10 +46,11 @@ def grouped_bars(
     top = max([_num(a) for _, a, _ in rows] + [_num(b) for _, _, b in rows] + [1.0])
     scale = (width - left - 60) / top
     parts = [
-        f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg" font-size="12" font-family="sans-serif"><title>{escape(title)}</title>',
-        f'<rect x="{left}" y="6" width="12" height="12" fill="{CURRENT_COLOR}"/><text x="{left + 16}" y="16">{labels[0]}</text>',
-        f'<rect x="{left + 90}" y="6" width="12" height="12" fill="{TARGET_COLOR}"/><text x="{left + 106}" y="16">{labels[1]}</text>',
+        _svg_open(title, width, height),
+        f'<rect x="{left}" y="6" width="12" height="12" fill="{CURRENT_COLOR}"/>'
+        f'<text x="{left + 16}" y="16">{labels[0]}</text>',
+        f'<rect x="{left + 90}" y="6" width="12" height="12" fill="{TARGET_COLOR}"/>'
+        f'<text x="{left + 106}" y="16">{labels[1]}</text>',
     ]
     y = 30
     for label, first, second in rows:
@@ -67,17 +92,14 @@ def line_chart(
         for i, (x, y) in enumerate(xy(i, v) for i, (_, v) in enumerate(points))
     )
     parts = [
-        f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg" font-size="12" font-family="sans-serif"><title>{escape(title)}</title>',
-        f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#8c959f"/>',
-        f'<text x="4" y="{pad - 10}">{top:.1f}{escape(unit)}</text><text x="4" y="{height - pad}">0</text>',
-        f'<text x="{pad}" y="{height - 10}">{escape(points[0][0])}</text>',
-        f'<text x="{width - pad}" y="{height - 10}" text-anchor="end">{escape(points[-1][0])}</text>',
+        _svg_open(title, width, height),
+        _axes(width, height, pad, top, unit, points),
     ]
     if threshold is not None:
         _, ty = xy(0, threshold)
         parts.append(
-            f'<line x1="{pad}" y1="{ty:.1f}" x2="{width - pad}" y2="{ty:.1f}" stroke="#cf222e" stroke-dasharray="6 4"/>'
+            f'<line x1="{pad}" y1="{ty:.1f}" x2="{width - pad}" y2="{ty:.1f}" '
+            'stroke="#cf222e" stroke-dasharray="6 4"/>'
         )
     parts.append(f'<path d="{path}" fill="none" stroke="{CURRENT_COLOR}" stroke-width="2"/></svg>')
     return mark_safe("".join(parts))
@@ -96,18 +118,17 @@ def bars(
     height = 10 + len(rows) * (bar_h + gap)
     top = top or max([_num(v) or 0 for _, v in rows] + [1.0])
     scale = (width - left - 70) / top
-    parts = [
-        f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg" font-size="12" font-family="sans-serif"><title>{escape(title)}</title>'
-    ]
+    parts = [_svg_open(title, width, height)]
     for i, (label, value) in enumerate(rows):
         y, v = 5 + i * (bar_h + gap), _num(value) or 0
         parts.append(f'<text x="0" y="{y + bar_h - 4}">{escape(str(label)[:26])}</text>')
         parts.append(
-            f'<rect x="{left}" y="{y}" width="{max(v * scale, 0):.1f}" height="{bar_h}" fill="{CURRENT_COLOR}"/>'
+            f'<rect x="{left}" y="{y}" width="{max(v * scale, 0):.1f}" height="{bar_h}" '
+            f'fill="{CURRENT_COLOR}"/>'
         )
         parts.append(
-            f'<text x="{left + max(v * scale, 0) + 4:.1f}" y="{y + bar_h - 4}">{v:,.1f}{escape(unit)}</text>'
+            f'<text x="{left + max(v * scale, 0) + 4:.1f}" y="{y + bar_h - 4}">'
+            f"{v:,.1f}{escape(unit)}</text>"
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))
@@ -126,17 +147,14 @@ def multi_line(
     step = (width - 2 * pad) / max(n - 1, 1)
     first = next(iter(series.values()))
     parts = [
-        f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
-        f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg" font-size="12" font-family="sans-serif"><title>{escape(title)}</title>',
-        f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#8c959f"/>',
-        f'<text x="4" y="{pad - 10}">{top:.1f}{escape(unit)}</text><text x="4" y="{height - pad}">0</text>',
-        f'<text x="{pad}" y="{height - 10}">{escape(first[0][0])}</text>',
-        f'<text x="{width - pad}" y="{height - 10}" text-anchor="end">{escape(first[-1][0])}</text>',
+        _svg_open(title, width, height),
+        _axes(width, height, pad, top, unit, first),
     ]
     for k, (name, pts) in enumerate(series.items()):
         color = SERIES_COLORS[k % len(SERIES_COLORS)]
         path = " ".join(
-            f"{'M' if i == 0 else 'L'}{pad + i * step:.1f},{height - pad - (_num(v) or 0) / top * (height - 2 * pad):.1f}"
+            f"{'M' if i == 0 else 'L'}{pad + i * step:.1f},"
+            f"{height - pad - (_num(v) or 0) / top * (height - 2 * pad):.1f}"
             for i, (_, v) in enumerate(pts)
         )
         parts.append(f'<path d="{path}" fill="none" stroke="{color}" stroke-width="2"/>')
