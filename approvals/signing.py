@@ -5,7 +5,7 @@ opened from a link, not to clients who signed in with their password.
 
 The code is six digits, HMAC(key from SECRET_KEY, nonce): the row holds only the nonce, so
 nobody reading the database, the outbox, the admin or the API learns it (the outbox stores
-the email with a placeholder; notifications.redaction inserts the code when it is sent).
+the email with a placeholder; notifications.services.redaction inserts the code when it is sent).
 A code lives CODE_TTL, allows MAX_ATTEMPTS wrong tries, is used once; asking for a new one
 retires the old ones, at most once every RESEND_AFTER."""
 
@@ -39,7 +39,7 @@ def _code(nonce: str) -> str:
 
 
 def signing_code_value(reference: str) -> str | None:
-    """notifications.redaction resolver: the code of SigningCode `reference`, at send time."""
+    """notifications.services.redaction resolver: the code of SigningCode `reference`, at send time."""
     code = SigningCode.objects.filter(pk=int(reference)).only("nonce").first()
     return _code(code.nonce) if code else None
 
@@ -47,9 +47,9 @@ def signing_code_value(reference: str) -> str | None:
 def signing_code_send(*, approval: Approval, user, now: datetime) -> SigningCode:
     """A new code for `user` to sign `approval`, emailed through the outbox; older codes retire."""
     from notifications.choices import SIGNING_CODE
-    from notifications.redaction import SIGNING_CODE_PLACEHOLDER, secret_ref
-    from notifications.rendering import RenderedEmail, brand
-    from notifications.services import outbound_message_insert
+    from notifications.services.messages import outbound_message_insert
+    from notifications.services.redaction import SIGNING_CODE_PLACEHOLDER, secret_ref
+    from notifications.templating.rendering import RenderedEmail, brand
 
     with transaction.atomic():
         Approval.objects.select_for_update().filter(

@@ -5,7 +5,7 @@
               both timed on each of three days (DAYS) and reported as medians (floor_runs,
               scan_runs list every run);
   avoidable_findings  proposals with a compliance finding the builder could have avoided
-              (compliance.avoidable; untimed): 0 when the builder constructs what compliance accepts;
+              (compliance.calc.avoidable; untimed): 0 when the builder constructs what compliance accepts;
   proposal_s  proposals built, written and committed for the breaching accounts and the tax-loss
               harvests (lots read, harvests found, plan, COPY, INSERT, and the commit, where
               PostgreSQL checks every new row's foreign keys); "harvests" counts the harvests proposed.
@@ -32,7 +32,7 @@ import pandas as pd
 from django.db import DatabaseError, connection, transaction  # noqa: E402
 from harness import bench_firm, copy_rows, ids, peak_rss_mb  # noqa: I001  (sets Django up: import it first)
 
-from compliance.avoidable import avoidable_findings  # noqa: E402
+from compliance.services.checks import avoidable_findings  # noqa: E402
 from compliance.services.rules import compliance_rules_ensure_defaults  # noqa: E402
 from drift.models import Proposal  # noqa: E402
 from drift.selectors import scan_inputs  # noqa: E402

@@ -2,7 +2,6 @@
 of proposals (their trades, the trades of every open proposal of the same clients/households,
 the group's transactions in the window, holdings priced on each proposal's day)."""
 
-from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
@@ -12,9 +11,9 @@ from core.pgcopy import frame_from_sql
 from drift.choices import OPEN_STATUSES
 from drift.wash_sale import TRADE_LOSS_SQL, household_events, trade_dates, window
 from portfolios.models import Security
-from portfolios.selectors import pairs_frame, substitutes_frame
-from portfolios.selectors import household_group_sql
+from portfolios.selectors import household_group_sql, pairs_frame, substitutes_frame
 
+from .calc import CheckInputs
 from .choices import ReviewStatus
 from .models import CheckResult, ComplianceReview, ComplianceRule
 
@@ -68,19 +67,6 @@ _EVENT_TYPES = {
     "value": "float64",
     "loss": "float64",
 }
-
-
-@dataclass
-class CheckInputs:
-    proposals: pd.DataFrame  # one row per proposal checked
-    trades: pd.DataFrame  # trades of those proposals and of open proposals in their groups
-    events: (
-        pd.DataFrame
-    )  # per proposal: its group's purchases and loss sales in its window (drift.wash_sale)
-    holdings: pd.DataFrame  # proposal_id, security_id, quantity, price
-    securities: pd.DataFrame  # security_id, symbol, asset_class, security_type, diversified
-    pairs: pd.DataFrame  # security_id, same_id: both directions, plus each security with itself
-    substitutes: pd.DataFrame  # security_id, substitute_id, rank
 
 
 def check_inputs(*, firm_id: int, proposal_ids: list[int], window_days: int = 30) -> CheckInputs:

@@ -1,6 +1,6 @@
 """Re-checking reviewed proposals when the facts their review read change: an import wrote
 transactions into a household (a loss sale may now make a buy a wash sale). The same rules as
-the first check (checks._evaluate); a proposal that is still clear keeps its place on the
+the first check (checks.rules_evaluate); a proposal that is still clear keeps its place on the
 approval path (only its review's date moves), one that is now flagged or blocked leaves it
 through the lifecycle (approvals hears of the move and voids its approval) and waits in the
 officer's queue."""
@@ -18,7 +18,7 @@ from portfolios.selectors import household_group_sql
 from ..choices import ReviewStatus
 from ..models import CheckResult, ComplianceReview
 from .check_errors import check_errors_announce
-from .checks import TO_STATUS, _evaluate
+from .checks import TO_STATUS, rules_evaluate
 from .rules import compliance_rules_ensure_defaults
 
 REASON = "compliance re-check: the household's imported transactions changed the findings"
@@ -64,7 +64,7 @@ def proposals_recheck(*, firm_id: int, proposal_ids) -> dict[int, str]:
         if not locked:
             return {}
         ids = sorted(locked)
-        results, outcomes, errors = _evaluate(firm_id, ids)
+        results, outcomes, errors = rules_evaluate(firm_id, ids)
         reviews = {
             r.proposal_id: r
             for r in ComplianceReview.objects.select_for_update().filter(proposal_id__in=ids)

@@ -16,8 +16,8 @@ from compliance.services.checks import proposals_check
 from compliance.services.rules import compliance_rule_save, compliance_rules_ensure_defaults
 from firms.roles import Role
 from firms.tenancy import firm_scope
-from notifications.check_errors import check_errors_notify
 from notifications.models import OutboundMessage
+from notifications.services.check_errors import check_errors_notify
 from notifications.tasks import check_errors_notify_task
 from tests.compliance.helpers import account_for, book, proposal, security
 from tests.conftest import _member

@@ -6,8 +6,7 @@ import pandas as pd
 
 from core.formatting import fixed
 
-from ..selectors import CheckInputs
-from .base import Outcome, after_trades
+from .frames import CheckInputs, Outcome, after_trades
 
 
 def liquidity_check(

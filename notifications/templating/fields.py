@@ -1,7 +1,7 @@
 """The documented merge fields: the only names a firm's template may use.
 
 Each field names the *kind* of value it renders (text, money, table or link); the render
-context (notifications.context) supplies values for exactly these names and nothing else."""
+context (notifications.templating.context) supplies values for exactly these names and nothing else."""
 
 from dataclasses import dataclass
 

@@ -11,8 +11,7 @@ import pandas as pd
 from core.formatting import fixed
 from drift.wash_sale import first_safe_day, window
 
-from ..selectors import CheckInputs
-from .base import Outcome
+from .frames import CheckInputs, Outcome
 
 LOSS = -0.005
 

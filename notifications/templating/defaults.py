@@ -4,7 +4,7 @@ Plain language for clients: what we propose, what it costs, what they need to do
 
 from dataclasses import dataclass
 
-from .choices import Kind
+from ..choices import Kind
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,30 @@
-"""Tables for email: HTML with inline styles only (what email clients honour), and aligned
-plain text for the text part. Narrow enough for a phone: no fixed widths, wrapping cells."""
+"""The only value types a merge field can hold, and how a table renders. The renderer refuses
+anything else, so no model object (and none of its attributes) can ever reach a template.
+
+Tables for email: HTML with inline styles only (what email clients honour), and aligned plain
+text for the text part. Narrow enough for a phone: no fixed widths, wrapping cells."""
+
+from dataclasses import dataclass
 
 from django.utils.html import escape
 
-from .values import Table
+
+@dataclass(frozen=True)
+class Table:
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    numeric: tuple[bool, ...]  # right-align this column
+    empty: str = "Nothing to show."
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    label: str
+
+
+MergeValue = str | Table | Link
+
 
 _TABLE = (
     '<table cellpadding="0" cellspacing="0" border="0" '

@@ -8,8 +8,7 @@ import pandas as pd
 from core.formatting import fixed
 from portfolios.choices import EQUITY_CLASSES, AssetClass, SecurityType
 
-from ..selectors import CheckInputs
-from .base import Outcome, after_trades
+from .frames import CheckInputs, Outcome, after_trades
 
 
 def suitability_check(
