@@ -18,9 +18,12 @@ from .choices import ReviewStatus
 from .models import CheckResult, ComplianceReview, ComplianceRule
 
 _PROPOSALS_SQL = f"""
-SELECT p.id AS proposal_id, p.account_id, a.number AS account_number, p.as_of, p.est_costs::float8 AS est_costs,
-  CASE WHEN p.kind = 'cash_deploy' THEN p.cash_amount ELSE 0 END::float8 AS new_cash, a.risk_profile, c.alternatives_eligible, {household_group_sql()} AS grp
-FROM drift_proposal p JOIN portfolios_account a ON a.id = p.account_id JOIN portfolios_client c ON c.id = a.client_id
+SELECT p.id AS proposal_id, p.account_id, a.number AS account_number, p.as_of,
+  p.est_costs::float8 AS est_costs,
+  CASE WHEN p.kind = 'cash_deploy' THEN p.cash_amount ELSE 0 END::float8 AS new_cash,
+  a.risk_profile, c.alternatives_eligible, {household_group_sql()} AS grp
+FROM drift_proposal p JOIN portfolios_account a ON a.id = p.account_id
+JOIN portfolios_client c ON c.id = a.client_id
 WHERE p.firm_id = %(f)s AND p.id = ANY(%(ids)s::bigint[])
 """
 
@@ -39,7 +42,8 @@ _TRADES_SQL = (
 SELECT t.proposal_id, p.as_of AS date, acc.grp, acc.account_number, t.security_id, t.side,
   t.quantity::float8 AS quantity, t.price::float8 AS price, t.value::float8 AS value,
   ({TRADE_LOSS_SQL})::float8 AS loss
-FROM drift_proposaltrade t JOIN drift_proposal p ON p.id = t.proposal_id JOIN acc ON acc.account_id = p.account_id
+FROM drift_proposaltrade t JOIN drift_proposal p ON p.id = t.proposal_id
+JOIN acc ON acc.account_id = p.account_id
 WHERE t.firm_id = %(f)s AND (p.id = ANY(%(ids)s::bigint[]) OR p.status = ANY(%(open)s))
 """
 )
@@ -52,7 +56,8 @@ SELECT p.id AS proposal_id, pos.security_id, pos.quantity::float8 AS quantity,
 FROM drift_proposal p JOIN portfolios_position pos ON pos.account_id = p.account_id
 JOIN portfolios_security s ON s.id = pos.security_id
 LEFT JOIN LATERAL (SELECT pr.close::float8 AS close FROM portfolios_price pr
-  WHERE pr.firm_id = s.firm_id AND pr.security_id = s.id AND pr.date <= p.as_of ORDER BY pr.date DESC LIMIT 1) last ON true
+  WHERE pr.firm_id = s.firm_id AND pr.security_id = s.id AND pr.date <= p.as_of
+  ORDER BY pr.date DESC LIMIT 1) last ON true
 WHERE p.firm_id = %(f)s AND p.id = ANY(%(ids)s::bigint[]) AND pos.quantity > 0
 """
 

@@ -140,7 +140,8 @@ def template_edit(request, kind: str):
 @email_frame
 @require_http_methods(["GET", "POST"])
 def template_preview(request, kind: str):
-    """The email as the client would get it, for the draft in the editor (POST) or as saved (GET)."""
+    """The email as the client would get it, for the draft in the editor (POST) or as saved
+    (GET)."""
     kind = _kind(kind)
     form = TemplateForm(request.POST or None)
     template, scenario = template_for(kind), request.GET.get("scenario", "small")

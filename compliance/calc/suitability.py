@@ -34,7 +34,8 @@ def suitability_check(
         figures["band"] = [str(low), str(high)]
         if not float(low) <= share[pid] <= float(high):
             problems.append(
-                f"equity would be {figures['equity_pct']}% of the account, outside the {low}–{high}% band of a {row['risk_profile']} profile"
+                f"equity would be {figures['equity_pct']}% of the account, outside the "
+                f"{low}–{high}% band of a {row['risk_profile']} profile"
             )
             suggestion = {"action": "equity_to_band", "text": f"Bring equity inside {low}–{high}%."}
         alts = [] if _truthy(row["alternatives_eligible"]) else alt_buys.get(pid, [])

@@ -27,7 +27,8 @@ _HOUSEHOLD_PROPOSALS_SQL = f"""
 SELECT p.id FROM drift_proposal p JOIN portfolios_account a ON a.id = p.account_id
 JOIN portfolios_client c ON c.id = a.client_id
 WHERE p.firm_id = %(f)s AND p.status = ANY(%(statuses)s) AND {household_group_sql()} IN (
-  SELECT {household_group_sql()} FROM portfolios_account a JOIN portfolios_client c ON c.id = a.client_id
+  SELECT {household_group_sql()} FROM portfolios_account a
+  JOIN portfolios_client c ON c.id = a.client_id
   WHERE a.firm_id = %(f)s AND a.id = ANY(%(ids)s::bigint[]))
 ORDER BY p.id"""
 
@@ -82,7 +83,9 @@ def proposals_recheck(*, firm_id: int, proposal_ids) -> dict[int, str]:
                 **({"could_not_run": {k: sorted(v) for k, v in errors.items()}} if errors else {}),
             },
         )
-        if errors:  # a check that could not run flags the proposal and tells the officers, as in proposals_check
+        # A check that could not run flags the proposal and tells the officers, as in
+        # proposals_check.
+        if errors:
             check_errors_announce(firm_id=firm_id, errors=errors)
         _move(outcomes, locked)
     return outcomes
@@ -101,7 +104,8 @@ def _store(
     for pid, review in reviews.items():
         review.checked_at = now
         if outcomes[pid] != ReviewStatus.CLEAR:
-            # New facts: an earlier officer decision was about other facts; the officer decides again.
+            # New facts: an earlier officer decision was about other facts; the officer
+            # decides again.
             review.status, review.officer, review.reason, review.decided_at = (
                 outcomes[pid],
                 None,

@@ -61,10 +61,10 @@ def identical_pair_add(
             pair = SubstantiallyIdenticalPair.objects.create(
                 firm_id=firm_id, security_a=a, security_b=b, note=note
             )
-    except IntegrityError:
+    except IntegrityError as exc:
         raise ValidationError(
             f"{a.symbol} and {b.symbol} are already a substantially identical pair."
-        )
+        ) from exc
     audit_record(
         firm_id=firm_id,
         event="compliance.pair_added",

@@ -66,7 +66,10 @@ def notification_render(*, firm: Firm, kind: str, facts: Facts, template=None) -
 
 
 def _dedupe_key(kind: str, recipient: str, proposal, suffix: str) -> str:
-    base = f"p{proposal.pk}:v{proposal.version}:{proposal.content_hash[:16]}:{kind}:{recipient.lower()}"
+    base = (
+        f"p{proposal.pk}:v{proposal.version}:{proposal.content_hash[:16]}"
+        f":{kind}:{recipient.lower()}"
+    )
     return f"{base}:{suffix}" if suffix else base
 
 
@@ -144,7 +147,8 @@ def notification_enqueue(
 def notification_test_send(
     *, firm: Firm, member: Membership, kind: str, scenario: str, template=None
 ) -> OutboundMessage:
-    """ "Send me a test": the (draft) template with a sample scenario, to the member's own address."""
+    """ "Send me a test": the (draft) template with a sample scenario, to the member's own
+    address."""
     email = notification_render(
         firm=firm, kind=kind, facts=sample_facts(scenario, firm_name=firm.name), template=template
     )

@@ -1,8 +1,8 @@
 """A tiny merge-field language for firm-edited text: `{{Name.Field}}` and nothing else.
 
 Deliberately not the Django template engine: firm text can name only documented fields
-(notifications.templating.fields), has no tags, filters, comments or attribute access, and is rendered
-from a plain dict of allow-listed values (notifications.templating.values)."""
+(notifications.templating.fields), has no tags, filters, comments or attribute access, and is
+rendered from a plain dict of allow-listed values (notifications.templating.values)."""
 
 import difflib
 import re
@@ -106,7 +106,10 @@ def _value_html(value: MergeValue) -> str:
     if isinstance(value, Table):
         return table_html(value)
     if isinstance(value, Link):
-        return f'<a href="{escape(value.url)}" style="color:#0b57d0;font-weight:600">{escape(value.label)}</a>'
+        return (
+            f'<a href="{escape(value.url)}" style="color:#0b57d0;font-weight:600">'
+            f"{escape(value.label)}</a>"
+        )
     return escape(value)
 
 

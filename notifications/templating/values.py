@@ -28,10 +28,17 @@ MergeValue = str | Table | Link
 
 _TABLE = (
     '<table cellpadding="0" cellspacing="0" border="0" '
-    'style="border-collapse:collapse;width:100%;max-width:560px;margin:8px 0 16px;font-size:14px;line-height:1.4">'
+    'style="border-collapse:collapse;width:100%;max-width:560px;margin:8px 0 16px;'
+    'font-size:14px;line-height:1.4">'
 )
-_TH = "padding:6px 8px;border-bottom:2px solid #d0d7de;background:#f6f8fa;color:#1b1f24;font-weight:600;text-align:{align}"
-_TD = "padding:6px 8px;border-bottom:1px solid #e5e8eb;color:#1b1f24;text-align:{align};vertical-align:top"
+_TH = (
+    "padding:6px 8px;border-bottom:2px solid #d0d7de;background:#f6f8fa;color:#1b1f24;"
+    "font-weight:600;text-align:{align}"
+)
+_TD = (
+    "padding:6px 8px;border-bottom:1px solid #e5e8eb;color:#1b1f24;text-align:{align};"
+    "vertical-align:top"
+)
 
 
 def _align(table: Table, i: int) -> str:
