@@ -1,6 +1,6 @@
 """Every email the approvals app sends goes through here (one place wired to notifications).
 
-notifications.services.messages.notification_enqueue writes an outbox row in the caller's transaction;
+notifications.services.notification_enqueue writes an outbox row in the caller's transaction;
 a worker sends it after commit, once per (proposal version, kind, recipient[, suffix])."""
 
 from firms.models import Firm
