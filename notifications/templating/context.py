@@ -1,9 +1,9 @@
 """Building the render context: an explicit allow-list of plain values, nothing else.
 
-`proposal_facts` copies what an email may show out of a Proposal into primitives;
-`merge_context` turns facts into the merge values the renderer accepts. No model instance
-is passed on, so a template cannot reach a setting, another attribute or another client.
-How values read in an email: quantities, account numbers, dates here; money and percentages
+notifications.selectors.proposal_facts copies what an email may show out of a Proposal into
+primitives (Facts); `merge_context` turns facts into the merge values the renderer accepts. No
+model instance is passed on, so a template cannot reach a setting, another attribute or another
+client. How values read in an email: quantities, account numbers, dates here; money and percentages
 in core.formatting."""
 
 from dataclasses import dataclass
