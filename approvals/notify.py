@@ -23,8 +23,8 @@ DECISION = {
 def _deliver(*, kind: str, approval, to: str, link: str = "", extra: dict | None = None) -> None:
     """Queue one email in the notifications outbox (same transaction; sent after commit).
     A portal link is stored as a placeholder plus the token's hash; the sender rebuilds it."""
-    from notifications.redaction import PORTAL_LINK_PLACEHOLDER, secret_ref
-    from notifications.services import notification_enqueue
+    from notifications.services.messages import notification_enqueue
+    from notifications.services.redaction import PORTAL_LINK_PLACEHOLDER, secret_ref
 
     from .links import token_hash
 

@@ -47,9 +47,9 @@ def signing_code_value(reference: str) -> str | None:
 def signing_code_send(*, approval: Approval, user, now: datetime) -> SigningCode:
     """A new code for `user` to sign `approval`, emailed through the outbox; older codes retire."""
     from notifications.choices import SIGNING_CODE
-    from notifications.redaction import SIGNING_CODE_PLACEHOLDER, secret_ref
-    from notifications.rendering import RenderedEmail, brand
-    from notifications.services import outbound_message_insert
+    from notifications.services.messages import outbound_message_insert
+    from notifications.services.redaction import SIGNING_CODE_PLACEHOLDER, secret_ref
+    from notifications.templating.rendering import RenderedEmail, brand
 
     with transaction.atomic():
         Approval.objects.select_for_update().filter(

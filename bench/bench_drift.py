@@ -32,7 +32,7 @@ import pandas as pd
 from django.db import DatabaseError, connection, transaction  # noqa: E402
 from harness import bench_firm, copy_rows, ids, peak_rss_mb  # noqa: I001  (sets Django up: import it first)
 
-from compliance.avoidable import avoidable_findings  # noqa: E402
+from compliance.services.checks import avoidable_findings  # noqa: E402
 from compliance.services.rules import compliance_rules_ensure_defaults  # noqa: E402
 from drift.models import Proposal  # noqa: E402
 from drift.selectors import scan_inputs  # noqa: E402

@@ -1,3 +1,6 @@
+"""Compliance in the firm admin: read-only lists of rules, check results and reviews (rules are
+changed on the compliance rules page, where the change is audited)."""
+
 from django.contrib import admin
 
 from firms.admin_site import ReadOnlyFirmModelAdmin, firm_admin_site

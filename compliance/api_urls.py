@@ -1,3 +1,5 @@
+"""The compliance REST routes (mounted under /api/compliance/ by rebalance_site.api_urls)."""
+
 from firms.api import FirmRouter
 
 from . import api

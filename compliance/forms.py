@@ -63,5 +63,5 @@ class RuleForm(forms.ModelForm):
         try:
             params = strict_json_loads(self.cleaned_data["params"])
         except JsonRefused as exc:
-            raise ValidationError(f"The parameters are not accepted: {exc}")
+            raise ValidationError(f"The parameters are not accepted: {exc}") from exc
         return params_validate(self.instance.kind, params)

@@ -2,7 +2,6 @@
 of proposals (their trades, the trades of every open proposal of the same clients/households,
 the group's transactions in the window, holdings priced on each proposal's day)."""
 
-from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
@@ -12,16 +11,19 @@ from core.pgcopy import frame_from_sql
 from drift.choices import OPEN_STATUSES
 from drift.wash_sale import TRADE_LOSS_SQL, household_events, trade_dates, window
 from portfolios.models import Security
-from portfolios.selectors import pairs_frame, substitutes_frame
-from portfolios.selectors import household_group_sql
+from portfolios.selectors import household_group_sql, pairs_frame, substitutes_frame
 
+from .calc import CheckInputs
 from .choices import ReviewStatus
 from .models import CheckResult, ComplianceReview, ComplianceRule
 
 _PROPOSALS_SQL = f"""
-SELECT p.id AS proposal_id, p.account_id, a.number AS account_number, p.as_of, p.est_costs::float8 AS est_costs,
-  CASE WHEN p.kind = 'cash_deploy' THEN p.cash_amount ELSE 0 END::float8 AS new_cash, a.risk_profile, c.alternatives_eligible, {household_group_sql()} AS grp
-FROM drift_proposal p JOIN portfolios_account a ON a.id = p.account_id JOIN portfolios_client c ON c.id = a.client_id
+SELECT p.id AS proposal_id, p.account_id, a.number AS account_number, p.as_of,
+  p.est_costs::float8 AS est_costs,
+  CASE WHEN p.kind = 'cash_deploy' THEN p.cash_amount ELSE 0 END::float8 AS new_cash,
+  a.risk_profile, c.alternatives_eligible, {household_group_sql()} AS grp
+FROM drift_proposal p JOIN portfolios_account a ON a.id = p.account_id
+JOIN portfolios_client c ON c.id = a.client_id
 WHERE p.firm_id = %(f)s AND p.id = ANY(%(ids)s::bigint[])
 """
 
@@ -40,7 +42,8 @@ _TRADES_SQL = (
 SELECT t.proposal_id, p.as_of AS date, acc.grp, acc.account_number, t.security_id, t.side,
   t.quantity::float8 AS quantity, t.price::float8 AS price, t.value::float8 AS value,
   ({TRADE_LOSS_SQL})::float8 AS loss
-FROM drift_proposaltrade t JOIN drift_proposal p ON p.id = t.proposal_id JOIN acc ON acc.account_id = p.account_id
+FROM drift_proposaltrade t JOIN drift_proposal p ON p.id = t.proposal_id
+JOIN acc ON acc.account_id = p.account_id
 WHERE t.firm_id = %(f)s AND (p.id = ANY(%(ids)s::bigint[]) OR p.status = ANY(%(open)s))
 """
 )
@@ -53,7 +56,8 @@ SELECT p.id AS proposal_id, pos.security_id, pos.quantity::float8 AS quantity,
 FROM drift_proposal p JOIN portfolios_position pos ON pos.account_id = p.account_id
 JOIN portfolios_security s ON s.id = pos.security_id
 LEFT JOIN LATERAL (SELECT pr.close::float8 AS close FROM portfolios_price pr
-  WHERE pr.firm_id = s.firm_id AND pr.security_id = s.id AND pr.date <= p.as_of ORDER BY pr.date DESC LIMIT 1) last ON true
+  WHERE pr.firm_id = s.firm_id AND pr.security_id = s.id AND pr.date <= p.as_of
+  ORDER BY pr.date DESC LIMIT 1) last ON true
 WHERE p.firm_id = %(f)s AND p.id = ANY(%(ids)s::bigint[]) AND pos.quantity > 0
 """
 
@@ -68,19 +72,6 @@ _EVENT_TYPES = {
     "value": "float64",
     "loss": "float64",
 }
-
-
-@dataclass
-class CheckInputs:
-    proposals: pd.DataFrame  # one row per proposal checked
-    trades: pd.DataFrame  # trades of those proposals and of open proposals in their groups
-    events: (
-        pd.DataFrame
-    )  # per proposal: its group's purchases and loss sales in its window (drift.wash_sale)
-    holdings: pd.DataFrame  # proposal_id, security_id, quantity, price
-    securities: pd.DataFrame  # security_id, symbol, asset_class, security_type, diversified
-    pairs: pd.DataFrame  # security_id, same_id: both directions, plus each security with itself
-    substitutes: pd.DataFrame  # security_id, substitute_id, rank
 
 
 def check_inputs(*, firm_id: int, proposal_ids: list[int], window_days: int = 30) -> CheckInputs:

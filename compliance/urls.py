@@ -1,3 +1,5 @@
+"""The compliance pages: the officer's queue and review, identical pairs, rules."""
+
 from django.urls import path
 
 from . import views

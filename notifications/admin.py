@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from firms.admin_site import ControlFirmModelAdmin, ReadOnlyFirmModelAdmin, firm_admin_site
 
 from .models import NotificationSettings, NotificationTemplate, OutboundMessage
-from .outbox import outbound_message_retry
+from .services.outbox import outbound_message_retry
 
 
 @admin.register(OutboundMessage, site=firm_admin_site)

@@ -1,3 +1,6 @@
+"""The notifications REST routes (mounted under /api/notifications/ by
+rebalance_site.api_urls)."""
+
 from firms.api import FirmRouter
 
 from . import api

@@ -1,3 +1,5 @@
+"""The notifications app; on start it connects its receivers (receivers.connect)."""
+
 from django.apps import AppConfig
 
 

@@ -2,8 +2,8 @@
 
 from django import forms
 
-from .merge import MergeSyntaxError, html_check, merge_parse
-from .samples import SCENARIOS
+from .templating.merge import MergeSyntaxError, html_check, merge_parse
+from .templating.samples import SCENARIOS
 
 
 class TemplateForm(forms.Form):

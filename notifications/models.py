@@ -64,7 +64,8 @@ class OutboundMessage(FirmOwned):
     proposal_version = models.PositiveIntegerField(null=True, blank=True)
     proposal_hash = models.CharField(max_length=64, blank=True)
     dedupe_key = models.CharField(max_length=300)
-    # A secret left out of the stored body (notifications.redaction), inserted only when sent.
+    # A secret left out of the stored body (notifications.services.redaction), inserted only
+    # when sent.
     secret_ref = models.CharField(max_length=120, blank=True, default="")
     status = models.CharField(
         max_length=8, choices=MessageStatus.choices, default=MessageStatus.PENDING

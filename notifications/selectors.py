@@ -3,12 +3,13 @@
 from decimal import Decimal
 
 from drift.models import Proposal
+from firms.roles import Role
 from portfolios.choices import AssetClass
 
 from .choices import Kind
-from .context import AllocationLine, Facts, TradeLine
-from .defaults import DEFAULTS, DefaultTemplate
 from .models import NotificationSettings, NotificationTemplate, OutboundMessage
+from .templating.context import AllocationLine, Facts, TradeLine
+from .templating.defaults import DEFAULTS, DefaultTemplate
 
 
 def _dec(value) -> Decimal:
@@ -62,6 +63,17 @@ def templates_overview() -> list[dict]:
 
 def advisors_may_edit() -> bool:
     return NotificationSettings.objects.filter(advisors_may_edit_templates=True).exists()
+
+
+ADVISOR_ROLES = frozenset({Role.ADVISOR, Role.SENIOR_ADVISOR})
+
+
+def may_edit_templates(membership) -> bool:
+    """Who may edit the firm's email templates: firm admins always; advisors if the firm
+    allows."""
+    if membership.role == Role.FIRM_ADMIN:
+        return True
+    return membership.role in ADVISOR_ROLES and advisors_may_edit()
 
 
 def outbox_messages(*, status: str = "", kind: str = ""):

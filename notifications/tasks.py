@@ -8,14 +8,14 @@ from firms.tasks import FirmTask
 
 @shared_task(base=FirmTask, name="notifications.tasks.outbound_message_send")
 def outbound_message_send_task(*, firm_id: int, message_id: int) -> str:
-    from .outbox import outbound_message_send
+    from .services.outbox import outbound_message_send
 
     return outbound_message_send(message_id=message_id)
 
 
 @shared_task(base=FirmTask, name="notifications.tasks.outbox_sweep_firm")
 def outbox_sweep_firm(*, firm_id: int) -> int:
-    from .outbox import outbox_sweep
+    from .services.outbox import outbox_sweep
 
     return len(outbox_sweep())
 
@@ -33,6 +33,6 @@ def outbox_sweep_all() -> int:
 
 @shared_task(base=FirmTask, name="notifications.tasks.check_errors_notify")
 def check_errors_notify_task(*, firm_id: int, errors: dict[str, dict[str, str]]) -> None:
-    from .check_errors import check_errors_notify
+    from .services.check_errors import check_errors_notify
 
     check_errors_notify(firm_id=firm_id, errors=errors)

@@ -1,3 +1,5 @@
+"""The notifications pages: the template editor and preview, the outbox."""
+
 from django.urls import path
 
 from . import views

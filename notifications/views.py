@@ -3,8 +3,11 @@
 Email HTML is shown in a sandboxed iframe served by its own view, whose response allows the
 inline styles emails need and nothing else (no scripts; CSP sandbox)."""
 
+from functools import wraps
+
 from csp.decorators import csp_replace
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,19 +17,30 @@ from django.views.decorators.http import require_http_methods
 from firms.access import staff_required
 
 from .choices import Kind, MessageStatus
-from .fields import FIELDS
 from .forms import TemplateForm
-from .merge import MergeSyntaxError
 from .models import OutboundMessage
-from .permissions import template_editor_required
-from .samples import sample_facts
-from .selectors import outbox_messages, template_for, templates_overview
-from .services import (
-    notification_render,
-    notification_template_reset,
-    notification_template_save,
-    notification_test_send,
-)
+from .selectors import may_edit_templates, outbox_messages, template_for, templates_overview
+from .services.messages import notification_render, notification_test_send
+from .services.templates import notification_template_reset, notification_template_save
+from .templating.fields import FIELDS
+from .templating.merge import MergeSyntaxError
+from .templating.samples import sample_facts
+
+
+def template_editor_required(view):
+    """Firm admins always; advisors if the firm allows (selectors.may_edit_templates)."""
+
+    @staff_required
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not may_edit_templates(request.membership):
+            raise PermissionDenied(
+                "Only firm admins (and advisors, if the firm allows it) edit email templates."
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
 
 EMAIL_FRAME_CSP = {
     "style-src": ["'unsafe-inline'"],
@@ -126,7 +140,8 @@ def template_edit(request, kind: str):
 @email_frame
 @require_http_methods(["GET", "POST"])
 def template_preview(request, kind: str):
-    """The email as the client would get it, for the draft in the editor (POST) or as saved (GET)."""
+    """The email as the client would get it, for the draft in the editor (POST) or as saved
+    (GET)."""
     kind = _kind(kind)
     form = TemplateForm(request.POST or None)
     template, scenario = template_for(kind), request.GET.get("scenario", "small")

@@ -10,7 +10,7 @@ import logging
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from ..checks import CHECKS, Outcome
+from ..calc import CHECKS, Outcome
 from ..choices import RuleKind
 from ..params import params_validate
 from ..signals import checks_not_run

@@ -13,7 +13,8 @@ from drift.models import Proposal
 from drift.services.transitions import proposals_transition
 from firms.audit import audit_record
 
-from ..checks.base import after_trades
+from ..calc import CHECKS, CheckInputs, after_trades
+from ..calc.avoidable import finding_avoidable
 from ..choices import ReviewStatus, Severity
 from ..models import CheckResult, ComplianceReview
 from ..selectors import check_inputs, rules_enabled
@@ -36,7 +37,7 @@ def proposals_check(*, firm_id: int, proposal_ids) -> dict[int, str]:
         ids = _claim(proposal_ids)
         if not ids:
             return {}
-        results, outcomes, errors = _evaluate(firm_id, ids)
+        results, outcomes, errors = rules_evaluate(firm_id, ids)
         _store(firm_id, results, outcomes)
         audit_record(
             firm_id=firm_id,
@@ -70,7 +71,7 @@ def _claim(proposal_ids) -> list[int]:
     return sorted(qs.values_list("id", flat=True))
 
 
-def _evaluate(
+def rules_evaluate(
     firm_id: int, ids: list[int]
 ) -> tuple[list[CheckResult], dict[int, str], dict[str, dict[int, str]]]:
     """Results, the worst status per proposal, and the checks that could not run (kind →
@@ -84,8 +85,7 @@ def _evaluate(
             }
         else:
             rules.append(rule)
-    window = next((r.params.get("window_days", 30) for r in rules if r.kind == "wash_sale"), 30)
-    inputs = check_inputs(firm_id=firm_id, proposal_ids=ids, window_days=window)
+    inputs = _inputs(firm_id, ids, rules)
     try:
         after = after_trades(inputs)
     except Exception:  # each rule then works it out per proposal (compliance.services.check_errors)
@@ -132,6 +132,12 @@ def _evaluate(
     return results, worst, errors
 
 
+def _inputs(firm_id: int, ids: list[int], rules) -> CheckInputs:
+    """The bulk inputs, read over the wash-sale rule's window (30 days when it is disabled)."""
+    window = next((r.params.get("window_days", 30) for r in rules if r.kind == "wash_sale"), 30)
+    return check_inputs(firm_id=firm_id, proposal_ids=ids, window_days=window)
+
+
 def _worse(current: str, severity: str) -> str:
     if severity == Severity.BLOCK or current == ReviewStatus.BLOCKED:
         return ReviewStatus.BLOCKED
@@ -167,3 +173,21 @@ def proposals_unchecked_ids(*, older_than: timedelta = timedelta(minutes=2)) -> 
         created_at__lt=timezone.now() - older_than,
     )
     return list(qs.order_by("id").values_list("id", flat=True)[:5000])
+
+
+def avoidable_findings(*, firm_id: int, proposal_ids) -> dict[int, list[str]]:
+    """Run the firm's enabled checks on `proposal_ids` (nothing stored) and return proposal id →
+    the kinds of its avoidable findings (compliance.calc.avoidable), for the proposals that have
+    any."""
+    ids = list(map(int, proposal_ids))
+    if not ids:
+        return {}
+    rules = rules_enabled()
+    inputs = _inputs(firm_id, ids, rules)
+    after = after_trades(inputs)
+    out: dict[int, list[str]] = {}
+    for rule in rules:
+        for pid, o in CHECKS[rule.kind](inputs, rule.params, after).items():
+            if finding_avoidable(rule.kind, o.figures, o.suggestion):
+                out.setdefault(pid, []).append(rule.kind)
+    return out

@@ -23,7 +23,8 @@ def proposal_assert_routable(proposal: Proposal) -> None:
         raise ProposalNotRoutable("Compliance has not checked this proposal yet.")
     if review.status == ReviewStatus.BLOCKED:
         raise ProposalNotRoutable(
-            "Compliance blocked this proposal; it can never be routed or sent. Use the suggested fix to make a new version."
+            "Compliance blocked this proposal; it can never be routed or sent. "
+            "Use the suggested fix to make a new version."
         )
     if review.status == ReviewStatus.FLAGGED:
         raise ProposalNotRoutable(
@@ -41,7 +42,9 @@ def proposal_assert_routable(proposal: Proposal) -> None:
 REASONS = {
     None: "Compliance has not checked this proposal yet.",
     ReviewStatus.BLOCKED: "Compliance blocked this proposal; it can never be routed or sent.",
-    ReviewStatus.FLAGGED: "Compliance flagged this proposal; it waits for a compliance officer's review.",
+    ReviewStatus.FLAGGED: (
+        "Compliance flagged this proposal; it waits for a compliance officer's review."
+    ),
     ReviewStatus.REJECTED: "A compliance officer rejected this proposal.",
 }
 
@@ -53,7 +56,8 @@ STALE = (
 
 
 def proposals_not_routable(proposal_ids) -> dict[int, str]:
-    """Bulk form of the gate, in two queries: proposal id → why it may not go on (absent = routable)."""
+    """Bulk form of the gate, in two queries: proposal id → why it may not go on (absent =
+    routable)."""
     ids = list(map(int, proposal_ids))
     reviews = dict(
         ComplianceReview.objects.filter(proposal_id__in=ids).values_list("proposal_id", "status")

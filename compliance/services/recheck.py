@@ -1,6 +1,6 @@
 """Re-checking reviewed proposals when the facts their review read change: an import wrote
 transactions into a household (a loss sale may now make a buy a wash sale). The same rules as
-the first check (checks._evaluate); a proposal that is still clear keeps its place on the
+the first check (checks.rules_evaluate); a proposal that is still clear keeps its place on the
 approval path (only its review's date moves), one that is now flagged or blocked leaves it
 through the lifecycle (approvals hears of the move and voids its approval) and waits in the
 officer's queue."""
@@ -18,7 +18,7 @@ from portfolios.selectors import household_group_sql
 from ..choices import ReviewStatus
 from ..models import CheckResult, ComplianceReview
 from .check_errors import check_errors_announce
-from .checks import TO_STATUS, _evaluate
+from .checks import TO_STATUS, rules_evaluate
 from .rules import compliance_rules_ensure_defaults
 
 REASON = "compliance re-check: the household's imported transactions changed the findings"
@@ -27,7 +27,8 @@ _HOUSEHOLD_PROPOSALS_SQL = f"""
 SELECT p.id FROM drift_proposal p JOIN portfolios_account a ON a.id = p.account_id
 JOIN portfolios_client c ON c.id = a.client_id
 WHERE p.firm_id = %(f)s AND p.status = ANY(%(statuses)s) AND {household_group_sql()} IN (
-  SELECT {household_group_sql()} FROM portfolios_account a JOIN portfolios_client c ON c.id = a.client_id
+  SELECT {household_group_sql()} FROM portfolios_account a
+  JOIN portfolios_client c ON c.id = a.client_id
   WHERE a.firm_id = %(f)s AND a.id = ANY(%(ids)s::bigint[]))
 ORDER BY p.id"""
 
@@ -64,7 +65,7 @@ def proposals_recheck(*, firm_id: int, proposal_ids) -> dict[int, str]:
         if not locked:
             return {}
         ids = sorted(locked)
-        results, outcomes, errors = _evaluate(firm_id, ids)
+        results, outcomes, errors = rules_evaluate(firm_id, ids)
         reviews = {
             r.proposal_id: r
             for r in ComplianceReview.objects.select_for_update().filter(proposal_id__in=ids)
@@ -82,7 +83,9 @@ def proposals_recheck(*, firm_id: int, proposal_ids) -> dict[int, str]:
                 **({"could_not_run": {k: sorted(v) for k, v in errors.items()}} if errors else {}),
             },
         )
-        if errors:  # a check that could not run flags the proposal and tells the officers, as in proposals_check
+        # A check that could not run flags the proposal and tells the officers, as in
+        # proposals_check.
+        if errors:
             check_errors_announce(firm_id=firm_id, errors=errors)
         _move(outcomes, locked)
     return outcomes
@@ -101,7 +104,8 @@ def _store(
     for pid, review in reviews.items():
         review.checked_at = now
         if outcomes[pid] != ReviewStatus.CLEAR:
-            # New facts: an earlier officer decision was about other facts; the officer decides again.
+            # New facts: an earlier officer decision was about other facts; the officer
+            # decides again.
             review.status, review.officer, review.reason, review.decided_at = (
                 outcomes[pid],
                 None,

@@ -61,18 +61,21 @@ def review_override(
         raise ReviewRefused("An override needs a written reason.")
     if review.status == ReviewStatus.BLOCKED:
         raise ReviewRefused(
-            "A blocked proposal cannot be overridden; it can only be rejected or replaced by a new version."
+            "A blocked proposal cannot be overridden; "
+            "it can only be rejected or replaced by a new version."
         )
     if review.status != ReviewStatus.FLAGGED:
         raise ReviewRefused(
-            f"Only a flagged proposal can be overridden; this one is {review.get_status_display().lower()}."
+            "Only a flagged proposal can be overridden; "
+            f"this one is {review.get_status_display().lower()}."
         )
     if Proposal.objects.filter(pk=review.proposal_id, approval__isnull=False).exists():
         # Flagged by a re-check after it was routed: its one approval is void, so it cannot go
         # back to the client; rejecting it lets the next scan build a version on the new history.
         raise ReviewRefused(
-            "This proposal was already routed for approval when a re-check flagged it, and that approval "
-            "is void; it cannot be routed again. Reject it: the next scan builds a new version."
+            "This proposal was already routed for approval when a re-check flagged it, "
+            "and that approval is void; it cannot be routed again. "
+            "Reject it: the next scan builds a new version."
         )
     with transaction.atomic():
         locked = _decide(
@@ -106,7 +109,8 @@ def review_reject(
 ) -> ComplianceReview:
     if review.status not in (ReviewStatus.FLAGGED, ReviewStatus.BLOCKED):
         raise ReviewRefused(
-            f"Only a flagged or blocked proposal can be rejected; this one is {review.get_status_display().lower()}."
+            "Only a flagged or blocked proposal can be rejected; "
+            f"this one is {review.get_status_display().lower()}."
         )
     reason = (reason or "").strip()
     with transaction.atomic():

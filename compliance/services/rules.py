@@ -1,4 +1,5 @@
-"""Writes to a firm's compliance set-up: default rules, rule edits, identical pairs."""
+"""Writes to a firm's compliance set-up: default rules (also the demo firm's), rule edits,
+identical pairs."""
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -19,6 +20,13 @@ def compliance_rules_ensure_defaults(*, firm_id: int) -> None:
         ],
         ignore_conflicts=True,
     )
+
+
+def compliance_demo_seed(*, firm_id: int) -> None:
+    """The demo firm's compliance set-up: the default rules; existing rules are kept (the
+    substantially identical pairs and substitutes are book reference data, seeded by
+    portfolios.demo_data)."""
+    compliance_rules_ensure_defaults(firm_id=firm_id)
 
 
 def compliance_rule_save(*, rule: ComplianceRule, actor=None) -> ComplianceRule:
@@ -53,10 +61,10 @@ def identical_pair_add(
             pair = SubstantiallyIdenticalPair.objects.create(
                 firm_id=firm_id, security_a=a, security_b=b, note=note
             )
-    except IntegrityError:
+    except IntegrityError as exc:
         raise ValidationError(
             f"{a.symbol} and {b.symbol} are already a substantially identical pair."
-        )
+        ) from exc
     audit_record(
         firm_id=firm_id,
         event="compliance.pair_added",

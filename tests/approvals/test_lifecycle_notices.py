@@ -28,7 +28,7 @@ from firms.roles import Role
 from firms.services import member_create
 from firms.tenancy import firm_scope
 from notifications.models import OutboundMessage
-from notifications.services import notification_template_save
+from notifications.services.templates import notification_template_save
 from tests.handoff import tasks_run_inline
 
 from .helpers import NOW, checked

@@ -39,7 +39,7 @@ def test_the_reminder_goes_at_half_the_window_not_before_and_once(firm_a, small,
 
 
 def test_the_reminder_rule_matches_notifications_timing(small):
-    from notifications.timing import reminder_due
+    from notifications.services.messages import reminder_due
 
     assert not reminder_due(
         small.started_at, small.deadline, small.reminder_at - timedelta(seconds=1)

@@ -6,7 +6,7 @@ import pytest
 
 from firms.tenancy import firm_scope
 from notifications.choices import Kind
-from notifications.services import notification_enqueue
+from notifications.services.messages import notification_enqueue
 from tests.browser.test_staff_browse import _sign_in
 from tests.notifications.conftest import scanned_proposal
 

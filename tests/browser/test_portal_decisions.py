@@ -78,7 +78,7 @@ def test_a_client_signs_with_an_emailed_code_where_the_firm_asks(
     from approvals.models import ApprovalSettings
     from notifications.choices import SIGNING_CODE
     from notifications.models import OutboundMessage
-    from notifications.outbox import outbound_message_send
+    from notifications.services.outbox import outbound_message_send
 
     with firm_scope(firm_a):
         ApprovalSettings.objects.update_or_create(

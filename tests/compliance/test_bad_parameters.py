@@ -16,8 +16,8 @@ from compliance.services.checks import proposals_check
 from compliance.services.rules import compliance_rule_save, compliance_rules_ensure_defaults
 from firms.roles import Role
 from firms.tenancy import firm_scope
-from notifications.check_errors import check_errors_notify
 from notifications.models import OutboundMessage
+from notifications.services.check_errors import check_errors_notify
 from notifications.tasks import check_errors_notify_task
 from tests.compliance.helpers import account_for, book, proposal, security
 from tests.conftest import _member
@@ -164,17 +164,17 @@ def test_a_stored_non_finite_parameter_flags_the_batch_with_an_error_finding_and
 def test_a_check_that_raises_for_one_proposal_marks_only_that_proposal(
     two_proposals, scoped, monkeypatch
 ):
-    from compliance import checks
+    from compliance import calc
 
     first, second = two_proposals
-    real = checks.CHECKS["concentration"]
+    real = calc.CHECKS["concentration"]
 
     def fragile(inputs, params, after=None):
         if first.pk in set(inputs.proposals["proposal_id"]):
             raise ArithmeticError("bad figure in this proposal")
         return real(inputs, params, after)
 
-    monkeypatch.setitem(checks.CHECKS, "concentration", fragile)
+    monkeypatch.setitem(calc.CHECKS, "concentration", fragile)
     outcomes = proposals_check(firm_id=scoped.pk, proposal_ids=[first.pk, second.pk])
     assert outcomes[first.pk] == "flagged"
     assert (

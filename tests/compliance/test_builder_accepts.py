@@ -6,9 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from compliance.avoidable import avoidable_findings
 from compliance.models import CheckResult, ComplianceRule
-from compliance.services.checks import proposals_check
+from compliance.services.checks import avoidable_findings, proposals_check
 from compliance.services.rules import compliance_rules_ensure_defaults
 from drift.models import Proposal
 from drift.services.scan import drift_scan_run

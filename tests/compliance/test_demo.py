@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from compliance.avoidable import finding_avoidable
+from compliance.calc.avoidable import finding_avoidable
 from compliance.models import CheckResult
 from compliance.services.checks import proposals_check
 from drift.models import Proposal

@@ -3,7 +3,7 @@
 from drift.models import Proposal
 from notifications.choices import Kind
 from notifications.models import OutboundMessage
-from notifications.services import notification_enqueue
+from notifications.services.messages import notification_enqueue
 
 
 def outbound_message_for(book) -> OutboundMessage:

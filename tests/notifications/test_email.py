@@ -6,16 +6,16 @@ import pytest
 
 from firms.tenancy import firm_scope
 from notifications.choices import Kind
-from notifications.defaults import DEFAULTS
-from notifications.merge import MergeSyntaxError
 from notifications.models import NotificationTemplate
-from notifications.samples import SCENARIOS, sample_facts
-from notifications.services import (
+from notifications.services.messages import (
     notification_enqueue,
     notification_render,
-    notification_template_save,
+    reminder_due,
 )
-from notifications.timing import reminder_due
+from notifications.services.templates import notification_template_save
+from notifications.templating.defaults import DEFAULTS
+from notifications.templating.merge import MergeSyntaxError
+from notifications.templating.samples import SCENARIOS, sample_facts
 
 pytestmark = pytest.mark.django_db
 

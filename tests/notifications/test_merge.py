@@ -4,11 +4,11 @@ from decimal import Decimal
 
 import pytest
 
-from notifications.context import Facts, merge_context
-from notifications.fields import FIELDS
-from notifications.merge import MergeSyntaxError, html_check, merge_parse, merge_render
-from notifications.samples import sample_facts
-from notifications.values import Table
+from notifications.templating.context import Facts, merge_context
+from notifications.templating.fields import FIELDS
+from notifications.templating.merge import MergeSyntaxError, html_check, merge_parse, merge_render
+from notifications.templating.samples import sample_facts
+from notifications.templating.values import Table
 
 
 def ctx(**kw):
@@ -164,7 +164,7 @@ def test_the_allowlist_refuses_what_the_old_denylist_let_through(html):
 
 
 def test_the_shipped_templates_pass_the_allowlist():
-    from notifications.defaults import DEFAULTS
+    from notifications.templating.defaults import DEFAULTS
 
     for template in DEFAULTS.values():
         html_check(template.body_html)
@@ -173,7 +173,7 @@ def test_the_shipped_templates_pass_the_allowlist():
 def test_a_stored_template_that_predates_the_check_is_sanitised_when_rendered():
     from types import SimpleNamespace
 
-    from notifications.rendering import email_render
+    from notifications.templating.rendering import email_render
 
     template = SimpleNamespace(
         subject="Hi",

@@ -113,7 +113,7 @@ def test_the_outbox_lists_and_shows_messages_with_a_clickable_portal_link(
 
 
 def test_the_outbox_runs_a_constant_number_of_queries(firm_a, members_a, login, queued):
-    from notifications.services import notification_test_send
+    from notifications.services.messages import notification_test_send
 
     client = login(members_a["advisor"])
     with firm_scope(firm_a):

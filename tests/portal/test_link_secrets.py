@@ -22,7 +22,7 @@ from firms.roles import STAFF_ROLES
 from firms.tenancy import firm_scope
 from notifications.choices import SIGNING_CODE, Kind
 from notifications.models import OutboundMessage
-from notifications.outbox import outbound_message_send
+from notifications.services.outbox import outbound_message_send
 from tests.approvals.helpers import checked
 
 pytestmark = pytest.mark.django_db

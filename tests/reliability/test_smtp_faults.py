@@ -19,8 +19,12 @@ from firms.tenancy import firm_scope
 from notifications.choices import Kind
 from notifications.choices import MessageStatus as S
 from notifications.models import OutboundMessage
-from notifications.outbox import outbound_message_retry, outbound_message_send, outbox_sweep
-from notifications.services import notification_enqueue
+from notifications.services.messages import notification_enqueue
+from notifications.services.outbox import (
+    outbound_message_retry,
+    outbound_message_send,
+    outbox_sweep,
+)
 from tests.notifications.conftest import SMTPServer, _SMTPHandler, scanned_proposal
 
 pytestmark = pytest.mark.django_db

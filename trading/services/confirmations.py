@@ -8,8 +8,8 @@ from django.utils import timezone
 from drift.choices import ProposalStatus
 from firms.models import Firm
 from notifications.choices import Kind
-from notifications.context import TradeLine
-from notifications.services import notification_enqueue
+from notifications.services.messages import notification_enqueue
+from notifications.templating.context import TradeLine
 
 from ..choices import OrderStatus
 from ..models import Order, TradeConfirmationPending

@@ -7,7 +7,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from compliance.demo import compliance_demo_seed
+from compliance.services.rules import compliance_demo_seed
 from firms.tenancy import firm_scope
 from portfolios.services.demo import (
     DEFAULT_ACCOUNTS_PER_FIRM,

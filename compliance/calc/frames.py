@@ -1,11 +1,10 @@
-"""What every check shares: its outcome type and the account after trades."""
+"""What every check shares: the frames it reads (CheckInputs, built by
+compliance.selectors.check_inputs), its outcome type, and the account after the trades."""
 
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-
-from ..selectors import CheckInputs
 
 # Weights are compared after rounding to this many places, so float noise (0.1 * 100 =
 # 10.000000000000002) cannot turn an exact 10.00% into a failure.
@@ -13,7 +12,23 @@ PCT_PLACES = 6
 
 
 @dataclass
+class CheckInputs:
+    """The bulk inputs of one run, for any number of proposals."""
+
+    proposals: pd.DataFrame  # one row per proposal checked
+    trades: pd.DataFrame  # trades of those proposals and of open proposals in their groups
+    # per proposal: its group's purchases and loss sales in its window (drift.wash_sale)
+    events: pd.DataFrame
+    holdings: pd.DataFrame  # proposal_id, security_id, quantity, price
+    securities: pd.DataFrame  # security_id, symbol, asset_class, security_type, diversified
+    pairs: pd.DataFrame  # security_id, same_id: both directions, plus each security with itself
+    substitutes: pd.DataFrame  # security_id, substitute_id, rank
+
+
+@dataclass
 class Outcome:
+    """A failing check's finding on one proposal: what to say, the figures, the suggested fix."""
+
     message: str
     figures: dict = field(default_factory=dict)
     suggestion: dict = field(default_factory=dict)

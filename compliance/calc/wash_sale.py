@@ -11,8 +11,7 @@ import pandas as pd
 from core.formatting import fixed
 from drift.wash_sale import first_safe_day, window
 
-from ..selectors import CheckInputs
-from .base import Outcome
+from .frames import CheckInputs, Outcome
 
 LOSS = -0.005
 
@@ -114,13 +113,15 @@ def _sentence(item: dict) -> str:
         else f"{abs(item['days'])} days {'after' if item['days'] > 0 else 'before'}"
     )
     loss = (
-        " (gain unknown: imported without realized_gain or cost_basis, so treated as a possible loss)"
+        " (gain unknown: imported without realized_gain or cost_basis, "
+        "so treated as a possible loss)"
         if item["gain_unknown"]
         else f" (loss ${item['loss'].lstrip('-')})"
     )
     return (
-        f"{item['trade']} on trade date {item['trade_date']} with {item['other']} in account {item['other_account']} "
-        f"on {item['other_date']} {item['where']}{loss}, {when} the trade; window {item['window_start']} to {item['window_end']}"
+        f"{item['trade']} on trade date {item['trade_date']} with {item['other']} "
+        f"in account {item['other_account']} on {item['other_date']} {item['where']}{loss}, "
+        f"{when} the trade; window {item['window_start']} to {item['window_end']}"
     )
 
 

@@ -6,9 +6,9 @@ from html import escape
 from firms.models import Firm, Membership
 from firms.roles import Role
 
-from .choices import Kind
-from .rendering import RenderedEmail
-from .services import outbound_message_insert
+from ..choices import Kind
+from ..templating.rendering import RenderedEmail
+from .messages import outbound_message_insert
 
 
 def check_errors_notify(*, firm_id: int, errors: dict[str, dict[int, str]]) -> None:

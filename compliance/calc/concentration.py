@@ -8,8 +8,7 @@ import pandas as pd
 
 from core.formatting import fixed
 
-from ..selectors import CheckInputs
-from .base import Outcome, after_trades
+from .frames import CheckInputs, Outcome, after_trades
 
 
 def concentration_check(
@@ -70,10 +69,12 @@ def _capped_buys(rows: pd.DataFrame, limit: float, prices: pd.Series) -> dict:
     if not caps:
         return {
             "action": "reduce",
-            "text": "Already concentrated before this proposal: consider a sell to bring it under the limit.",
+            "text": "Already concentrated before this proposal: "
+            "consider a sell to bring it under the limit.",
         }
     text = "; ".join(
-        f"buy at most {c['max_quantity']} {c['symbol']} (${c['max_value']}) instead of ${c['proposed_value']}"
+        f"buy at most {c['max_quantity']} {c['symbol']} (${c['max_value']}) "
+        f"instead of ${c['proposed_value']}"
         for c in caps
     )
     return {"action": "cap_buy", "caps": caps, "text": f"Cap the buy: {text}."}

@@ -1,8 +1,8 @@
 """A tiny merge-field language for firm-edited text: `{{Name.Field}}` and nothing else.
 
 Deliberately not the Django template engine: firm text can name only documented fields
-(notifications.fields), has no tags, filters, comments or attribute access, and is rendered
-from a plain dict of allow-listed values (notifications.values)."""
+(notifications.templating.fields), has no tags, filters, comments or attribute access, and is
+rendered from a plain dict of allow-listed values (notifications.templating.values)."""
 
 import difflib
 import re
@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from django.utils.html import escape
 
 from .fields import FIELDS
-from .tables import table_html, table_text
-from .values import Link, MergeValue, Table
+from .values import Link, MergeValue, Table, table_html, table_text
 
 _OPENERS = re.compile(r"\{\{|\{%|\{#")
 _FIELD = re.compile(r"^\s*([A-Za-z]+\.[A-Za-z]+)\s*$")
@@ -94,7 +93,7 @@ def merge_parse(text: str) -> list[str | FieldRef]:
 
 
 def html_check(text: str) -> None:
-    """Refuse markup outside the email allowlist (notifications.sanitize): every tag,
+    """Refuse markup outside the email allowlist (notifications.templating.sanitize): every tag,
     attribute and link scheme not on it, named with its line and column."""
     from .sanitize import html_refusals
 
@@ -107,7 +106,10 @@ def _value_html(value: MergeValue) -> str:
     if isinstance(value, Table):
         return table_html(value)
     if isinstance(value, Link):
-        return f'<a href="{escape(value.url)}" style="color:#0b57d0;font-weight:600">{escape(value.label)}</a>'
+        return (
+            f'<a href="{escape(value.url)}" style="color:#0b57d0;font-weight:600">'
+            f"{escape(value.label)}</a>"
+        )
     return escape(value)
 
 

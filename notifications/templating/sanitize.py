@@ -112,7 +112,8 @@ class _Refusals(HTMLParser):
                 self._refuse(f"Not allowed in an email: the {name} attribute on <{tag}>")
             elif name == "href" and not _url_allowed(value or ""):
                 self._refuse(
-                    f"Not allowed in an email: a link to {(value or '').strip()[:40]!r} (use https:, http: or mailto:)"
+                    f"Not allowed in an email: a link to {(value or '').strip()[:40]!r} "
+                    "(use https:, http: or mailto:)"
                 )
 
     handle_startendtag = handle_starttag

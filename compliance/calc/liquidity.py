@@ -6,8 +6,7 @@ import pandas as pd
 
 from core.formatting import fixed
 
-from ..selectors import CheckInputs
-from .base import Outcome, after_trades
+from .frames import CheckInputs, Outcome, after_trades
 
 
 def liquidity_check(
@@ -58,6 +57,7 @@ def _outcome(r, required: float, bought: float, params: dict) -> Outcome:
         {
             "action": "scale_buys",
             "factor": f"{factor:.4f}",
-            "text": f"Scale the buys to {factor * 100:.2f}% (${fixed(bought * factor)} instead of ${fixed(bought)}) to keep the cash floor.",
+            "text": f"Scale the buys to {factor * 100:.2f}% (${fixed(bought * factor)} "
+            f"instead of ${fixed(bought)}) to keep the cash floor.",
         },
     )

@@ -1,19 +1,40 @@
 """Building the render context: an explicit allow-list of plain values, nothing else.
 
-`proposal_facts` copies what an email may show out of a Proposal into primitives;
-`merge_context` turns facts into the merge values the renderer accepts. No model instance
-is passed on, so a template cannot reach a setting, another attribute or another client."""
+notifications.selectors.proposal_facts copies what an email may show out of a Proposal into
+primitives (Facts); `merge_context` turns facts into the merge values the renderer accepts. No
+model instance is passed on, so a template cannot reach a setting, another attribute or another
+client. How values read in an email: quantities, account numbers, dates here; money and percentages
+in core.formatting."""
 
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
 from core.formatting import money, percent
 
-from . import formatting as fmt
 from .values import Link, MergeValue, Table
+
+EASTERN = ZoneInfo("America/New_York")
+
+
+def quantity(value: Decimal) -> str:
+    q = Decimal(value).normalize()
+    return f"{q:,f}" if q != q.to_integral() else f"{q.to_integral():,}"
+
+
+def masked_account(number: str) -> str:
+    """Only the last 4 characters show: ••••1234."""
+    return "••••" + number[-4:] if len(number) > 4 else "••••"
+
+
+def deadline(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    local = moment.astimezone(EASTERN)
+    return local.strftime("%A, %B %-d, %Y at %-I:%M %p ") + local.tzname()
 
 
 @dataclass(frozen=True)
@@ -72,7 +93,7 @@ def _trades(lines: tuple[TradeLine, ...], empty: str) -> Table:
         (
             t.side.capitalize(),
             f"{t.symbol} — {t.name}" if t.name else t.symbol,
-            fmt.quantity(t.quantity),
+            quantity(t.quantity),
             money(t.value),
         )
         for t in lines
@@ -97,7 +118,7 @@ def merge_context(facts: Facts) -> dict[str, MergeValue]:
     return {
         "Client.Name": facts.client_name,
         "Client.FirstName": facts.client_name.split(" ")[0] if facts.client_name else "",
-        "Account.Number": fmt.masked_account(facts.account_number) if facts.account_number else "",
+        "Account.Number": masked_account(facts.account_number) if facts.account_number else "",
         "Account.Type": facts.account_type,
         "Portfolio.Value": money(facts.portfolio_value)
         if facts.portfolio_value is not None
@@ -116,7 +137,7 @@ def merge_context(facts: Facts) -> dict[str, MergeValue]:
         "Rebalance.TradeList": _trades(facts.trades, "No trades."),
         "Rebalance.TradeCount": str(len(facts.trades)),
         "Rebalance.EstimatedCosts": _costs(facts),
-        "Approval.Deadline": fmt.deadline(facts.deadline),
+        "Approval.Deadline": deadline(facts.deadline),
         "Portal.Link": portal_link(facts.portal_path),
         "Advisor.Name": facts.advisor_name,
         "Advisor.Email": facts.advisor_email,

@@ -1,16 +1,44 @@
-"""Tables for email: HTML with inline styles only (what email clients honour), and aligned
-plain text for the text part. Narrow enough for a phone: no fixed widths, wrapping cells."""
+"""The only value types a merge field can hold, and how a table renders. The renderer refuses
+anything else, so no model object (and none of its attributes) can ever reach a template.
+
+Tables for email: HTML with inline styles only (what email clients honour), and aligned plain
+text for the text part. Narrow enough for a phone: no fixed widths, wrapping cells."""
+
+from dataclasses import dataclass
 
 from django.utils.html import escape
 
-from .values import Table
+
+@dataclass(frozen=True)
+class Table:
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    numeric: tuple[bool, ...]  # right-align this column
+    empty: str = "Nothing to show."
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    label: str
+
+
+MergeValue = str | Table | Link
+
 
 _TABLE = (
     '<table cellpadding="0" cellspacing="0" border="0" '
-    'style="border-collapse:collapse;width:100%;max-width:560px;margin:8px 0 16px;font-size:14px;line-height:1.4">'
+    'style="border-collapse:collapse;width:100%;max-width:560px;margin:8px 0 16px;'
+    'font-size:14px;line-height:1.4">'
 )
-_TH = "padding:6px 8px;border-bottom:2px solid #d0d7de;background:#f6f8fa;color:#1b1f24;font-weight:600;text-align:{align}"
-_TD = "padding:6px 8px;border-bottom:1px solid #e5e8eb;color:#1b1f24;text-align:{align};vertical-align:top"
+_TH = (
+    "padding:6px 8px;border-bottom:2px solid #d0d7de;background:#f6f8fa;color:#1b1f24;"
+    "font-weight:600;text-align:{align}"
+)
+_TD = (
+    "padding:6px 8px;border-bottom:1px solid #e5e8eb;color:#1b1f24;text-align:{align};"
+    "vertical-align:top"
+)
 
 
 def _align(table: Table, i: int) -> str:

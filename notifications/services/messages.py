@@ -1,26 +1,30 @@
-"""Writing templates and enqueuing email (R-NOTE-1/3).
+"""Rendering email and writing it to the outbox; sending is services.outbox.
 
 How other stages send email — call inside the firm's scope, in the same transaction as the
 change that causes the email; the message row commits with it and is sent after commit:
 
     from notifications.choices import Kind
-    from notifications.services import notification_enqueue
+    from notifications.services.messages import notification_enqueue
 
-    # approvals: the proposal email, a reminder (when timing.reminder_due(...) says so),
+    # approvals: the proposal email, a reminder (when reminder_due(...) below says so),
     # an escalation to a staff member, a decision receipt
     notification_enqueue(firm=firm, kind=Kind.PROPOSAL, recipient=client.email,
                          proposal=proposal, portal_path=signed_path, deadline=step.deadline)
     notification_enqueue(firm=firm, kind=Kind.REMINDER, recipient=client.email,
                          proposal=proposal, portal_path=signed_path, deadline=step.deadline)
     notification_enqueue(firm=firm, kind=Kind.ESCALATION, recipient=senior.user.email,
-                         proposal=proposal, deadline=step.deadline, dedupe_suffix=f"step{step.pk}")
-    notification_enqueue(firm=firm, kind=Kind.DECISION_APPROVED, recipient=client.email, proposal=proposal)
+                         proposal=proposal, deadline=step.deadline,
+                         dedupe_suffix=f"step{step.pk}")
+    notification_enqueue(firm=firm, kind=Kind.DECISION_APPROVED, recipient=client.email,
+                         proposal=proposal)
 
-    # trading: right when fills are recorded (R-NOTE-4: "within 15 minutes" = enqueue now)
+    # trading: right when fills are recorded ("within 15 minutes" = enqueue now)
     notification_enqueue(firm=firm, kind=Kind.TRADE_CONFIRMATION, recipient=client.email,
-                         proposal=proposal, filled=(TradeLine("buy", "BND", "Bond ETF", qty, value),))
+                         proposal=proposal,
+                         filled=(TradeLine("buy", "BND", "Bond ETF", qty, value),))
     notification_enqueue(firm=firm, kind=Kind.PARTIAL_FILL_NOTICE, recipient=client.email,
-                         proposal=proposal, filled=..., not_filled=(("VTI", "Sell", "Rejected by custodian"),))
+                         proposal=proposal, filled=...,
+                         not_filled=(("VTI", "Sell", "Rejected by custodian"),))
 
 The message is unique per (proposal id, version, content hash, kind, recipient[, suffix]):
 calling it again — a re-run sweep, a redelivered task — returns the existing row and sends
@@ -29,63 +33,27 @@ A bearer link is never passed as `portal_path`: pass redaction.PORTAL_LINK_PLACE
 `secret_ref` (approvals.notify does), and the sender inserts the link at send time.
 """
 
-from django.db import transaction
+import uuid
+from datetime import datetime
 
-from firms.audit import audit_record
 from firms.enqueue import enqueue_after_commit
 from firms.models import Firm, Membership
 
-from .choices import MessageStatus
-from .context import Facts, merge_context
-from .merge import html_check, merge_parse
-from .models import NotificationTemplate, OutboundMessage
-from .rendering import RenderedEmail, email_render
-from .selectors import proposal_facts, template_for
+from ..choices import MessageStatus
+from ..models import OutboundMessage
+from ..selectors import proposal_facts, template_for
+from ..templating.context import Facts, merge_context
+from ..templating.rendering import RenderedEmail, email_render
+from ..templating.samples import sample_facts
 
 
-def notification_template_validate(*, subject: str, body_html: str, body_text: str) -> None:
-    """Raise MergeSyntaxError (with line/column) for any unknown field or forbidden syntax."""
-    merge_parse(subject)
-    merge_parse(body_html)
-    html_check(body_html)
-    merge_parse(body_text)
-
-
-def notification_template_save(
-    *, firm: Firm, actor: Membership, kind: str, subject: str, body_html: str, body_text: str
-) -> NotificationTemplate:
-    notification_template_validate(subject=subject, body_html=body_html, body_text=body_text)
-    with transaction.atomic():
-        template, _ = NotificationTemplate.objects.update_or_create(
-            firm=firm,
-            kind=kind,
-            defaults={
-                "subject": subject,
-                "body_html": body_html,
-                "body_text": body_text,
-                "updated_by": actor,
-            },
-        )
-        audit_record(
-            firm_id=firm.pk,
-            event="notification.template_saved",
-            actor=actor.user,
-            obj=template,
-            payload={"kind": kind},
-        )
-    return template
-
-
-def notification_template_reset(*, firm: Firm, actor: Membership, kind: str) -> None:
-    """Go back to the shipped default for this kind."""
-    with transaction.atomic():
-        NotificationTemplate.objects.filter(kind=kind).delete()
-        audit_record(
-            firm_id=firm.pk,
-            event="notification.template_reset",
-            actor=actor.user,
-            payload={"kind": kind},
-        )
+def reminder_due(started_at: datetime, deadline: datetime, now: datetime) -> bool:
+    """True once half of the approval window has passed, until the deadline itself (after
+    that the proposal expires; no reminder). Pure: the approvals sweep keeps the same rule
+    with its own clock (approvals.deadlines.reminder_time)."""
+    if deadline <= started_at:
+        return False
+    return started_at + (deadline - started_at) / 2 <= now < deadline
 
 
 def notification_render(*, firm: Firm, kind: str, facts: Facts, template=None) -> RenderedEmail:
@@ -98,7 +66,10 @@ def notification_render(*, firm: Firm, kind: str, facts: Facts, template=None) -
 
 
 def _dedupe_key(kind: str, recipient: str, proposal, suffix: str) -> str:
-    base = f"p{proposal.pk}:v{proposal.version}:{proposal.content_hash[:16]}:{kind}:{recipient.lower()}"
+    base = (
+        f"p{proposal.pk}:v{proposal.version}:{proposal.content_hash[:16]}"
+        f":{kind}:{recipient.lower()}"
+    )
     return f"{base}:{suffix}" if suffix else base
 
 
@@ -129,7 +100,7 @@ def outbound_message_insert(
     OutboundMessage.objects.bulk_create([row], ignore_conflicts=True)
     message = OutboundMessage.objects.get(dedupe_key=dedupe_key)
     if message.status == MessageStatus.PENDING:
-        from .tasks import outbound_message_send_task
+        from ..tasks import outbound_message_send_task
 
         enqueue_after_commit(outbound_message_send_task, firm_id=firm.pk, message_id=message.pk)
     return message
@@ -176,10 +147,8 @@ def notification_enqueue(
 def notification_test_send(
     *, firm: Firm, member: Membership, kind: str, scenario: str, template=None
 ) -> OutboundMessage:
-    """ "Send me a test": the (draft) template with a sample scenario, to the member's own address."""
-    from .outbox import one_off_dedupe_key
-    from .samples import sample_facts
-
+    """ "Send me a test": the (draft) template with a sample scenario, to the member's own
+    address."""
     email = notification_render(
         firm=firm, kind=kind, facts=sample_facts(scenario, firm_name=firm.name), template=template
     )
@@ -189,5 +158,5 @@ def notification_test_send(
         kind=kind,
         recipient=member.user.email,
         email=email,
-        dedupe_key=one_off_dedupe_key(),
+        dedupe_key=f"test:{uuid.uuid4().hex}",  # a test is never a duplicate
     )

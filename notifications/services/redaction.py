@@ -1,4 +1,4 @@
-"""Secrets that are never stored in the outbox (issue 17): a client's portal link and a
+"""Secrets that are never stored in the outbox: a client's portal link and a
 signing code. The stored message holds a placeholder, shown as such on the outbox pages, in
 the admin and the API; the sender asks the app that owns the secret for the real value at
 send time and puts it into the email it hands to SMTP, never back into the row.

@@ -8,8 +8,7 @@ import pandas as pd
 from core.formatting import fixed
 from portfolios.choices import EQUITY_CLASSES, AssetClass, SecurityType
 
-from ..selectors import CheckInputs
-from .base import Outcome, after_trades
+from .frames import CheckInputs, Outcome, after_trades
 
 
 def suitability_check(
@@ -35,7 +34,8 @@ def suitability_check(
         figures["band"] = [str(low), str(high)]
         if not float(low) <= share[pid] <= float(high):
             problems.append(
-                f"equity would be {figures['equity_pct']}% of the account, outside the {low}–{high}% band of a {row['risk_profile']} profile"
+                f"equity would be {figures['equity_pct']}% of the account, outside the "
+                f"{low}–{high}% band of a {row['risk_profile']} profile"
             )
             suggestion = {"action": "equity_to_band", "text": f"Bring equity inside {low}–{high}%."}
         alts = [] if _truthy(row["alternatives_eligible"]) else alt_buys.get(pid, [])

@@ -4,7 +4,7 @@ Plain language for clients: what we propose, what it costs, what they need to do
 
 from dataclasses import dataclass
 
-from .choices import Kind
+from ..choices import Kind
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,8 @@ DEFAULTS: dict[str, DefaultTemplate] = {
             "Your portfolio: a rebalancing proposal for account {{Account.Number}}",
             """
 <p>Dear {{Client.Name}},</p>
-<p>Markets have moved your account {{Account.Number}} away from the mix of investments you agreed with us.
+<p>Markets have moved your account {{Account.Number}} away from the mix of investments you \
+agreed with us.
 We propose a few trades to bring it back in line. Nothing happens until you approve.</p>
 <h2 style="font-size:16px;margin:16px 0 4px">How your account is invested</h2>
 {{Portfolio.AllocationChange}}
@@ -43,7 +44,8 @@ We propose a few trades to bring it back in line. Nothing happens until you appr
             """
 Dear {{Client.Name}},
 
-Markets have moved your account {{Account.Number}} away from the mix of investments you agreed with us.
+Markets have moved your account {{Account.Number}} away from the mix of investments you agreed \
+with us.
 We propose a few trades to bring it back in line. Nothing happens until you approve.
 
 How your account is invested:
@@ -122,7 +124,8 @@ on the next trading day and confirm once they are done.
             "Your decision: no changes to account {{Account.Number}}",
             """
 <p>Dear {{Client.Name}},</p>
-<p>You declined the proposed rebalancing of account {{Account.Number}}. We will not make these trades.
+<p>You declined the proposed rebalancing of account {{Account.Number}}. We will not make these \
+trades.
 If you would like to talk it over, {{Advisor.Name}} is happy to help.</p>
 """,
             """
@@ -169,7 +172,8 @@ You will also see them on your custodian's statement: {{Portal.Link}}
             "Update: some trades in account {{Account.Number}} were not completed",
             """
 <p>Dear {{Client.Name}},</p>
-<p>We placed the rebalancing trades for account {{Account.Number}}. Some were completed and some were not.</p>
+<p>We placed the rebalancing trades for account {{Account.Number}}. Some were completed and \
+some were not.</p>
 <h2 style="font-size:16px;margin:16px 0 4px">Completed</h2>
 {{Execution.Filled}}
 <h2 style="font-size:16px;margin:16px 0 4px">Not completed</h2>
@@ -179,7 +183,8 @@ You will also see them on your custodian's statement: {{Portal.Link}}
             """
 Dear {{Client.Name}},
 
-We placed the rebalancing trades for account {{Account.Number}}. Some were completed and some were not.
+We placed the rebalancing trades for account {{Account.Number}}. Some were completed and some \
+were not.
 
 Completed:
 {{Execution.Filled}}
@@ -193,18 +198,23 @@ Not completed:
             "Replaced: the rebalancing proposal for account {{Account.Number}}",
             """
 <p>Hello,</p>
-<p>The rebalancing proposal for account {{Account.Number}} that you {{Decision.Outcome}} has been replaced by a
-newer proposal (for example because cash was raised, the model changed or prices moved). None of the earlier
+<p>The rebalancing proposal for account {{Account.Number}} that you {{Decision.Outcome}} has \
+been replaced by a
+newer proposal (for example because cash was raised, the model changed or prices moved). None \
+of the earlier
 trades below will be made, and the approval given for it no longer counts.</p>
 {{Rebalance.TradeList}}
-<p>The newer proposal goes through the usual review; you will hear from us when it needs your decision.
+<p>The newer proposal goes through the usual review; you will hear from us when it needs your \
+decision.
 Questions? Contact {{Advisor.Name}}.</p>
 """,
             """
 Hello,
 
-The rebalancing proposal for account {{Account.Number}} that you {{Decision.Outcome}} has been replaced by a
-newer proposal (for example because cash was raised, the model changed or prices moved). None of the earlier
+The rebalancing proposal for account {{Account.Number}} that you {{Decision.Outcome}} has been \
+replaced by a
+newer proposal (for example because cash was raised, the model changed or prices moved). None \
+of the earlier
 trades below will be made, and the approval given for it no longer counts.
 {{Rebalance.TradeList}}
 The newer proposal goes through the usual review; you will hear from us when it needs your decision.
@@ -213,7 +223,8 @@ Questions? Contact {{Advisor.Name}}.
         ),
         _t(
             Kind.ADVISOR_DECISION,
-            "Not traded: the proposal for {{Client.Name}} ({{Account.Number}}), {{Decision.Outcome}}",
+            "Not traded: the proposal for {{Client.Name}} ({{Account.Number}}), \
+{{Decision.Outcome}}",
             """
 <p>The rebalancing proposal for {{Client.Name}}, account {{Account.Number}}: {{Decision.Outcome}}.
 Nothing will be traded. Please follow up with the client.</p>
@@ -234,17 +245,22 @@ The client's reason: {{Decision.Reason}}
             "On hold: the rebalancing proposal for account {{Account.Number}}",
             """
 <p>Hello,</p>
-<p>The rebalancing proposal for account {{Account.Number}} that you {{Decision.Outcome}} has been withdrawn
-for another compliance review before any trade was made (for example because new account history arrived).
+<p>The rebalancing proposal for account {{Account.Number}} that you {{Decision.Outcome}} has \
+been withdrawn
+for another compliance review before any trade was made (for example because new account \
+history arrived).
 None of the trades below will be made, and the approval given for it no longer counts.</p>
 {{Rebalance.TradeList}}
-<p>If a new proposal needs your decision, you will hear from us. Questions? Contact {{Advisor.Name}}.</p>
+<p>If a new proposal needs your decision, you will hear from us. Questions? Contact \
+{{Advisor.Name}}.</p>
 """,
             """
 Hello,
 
-The rebalancing proposal for account {{Account.Number}} that you {{Decision.Outcome}} has been withdrawn
-for another compliance review before any trade was made (for example because new account history arrived).
+The rebalancing proposal for account {{Account.Number}} that you {{Decision.Outcome}} has been \
+withdrawn
+for another compliance review before any trade was made (for example because new account \
+history arrived).
 None of the trades below will be made, and the approval given for it no longer counts.
 {{Rebalance.TradeList}}
 If a new proposal needs your decision, you will hear from us. Questions? Contact {{Advisor.Name}}.

@@ -1,4 +1,4 @@
-"""Sending the outbox (R-NOTE-3): claim, send outside any transaction, record the outcome.
+"""Sending the outbox: claim, send outside any transaction, record the outcome.
 
 A message is claimed with a conditional UPDATE (pending → sending, only when due), so two
 workers, a redelivered task or a re-run sweep cannot both send it. Temporary failures
@@ -9,7 +9,7 @@ failed, visible and retryable in the admin. A worker that dies mid-send leaves t
 where a message could go out twice: a crash after the SMTP server accepted it)."""
 
 import smtplib
-import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -20,10 +20,22 @@ from django.utils import timezone
 from firms.audit import audit_record
 from firms.enqueue import enqueue_after_commit
 
-from .choices import MessageStatus as S
-from .models import OutboundMessage
+from ..choices import MessageStatus as S
+from ..models import OutboundMessage
 from .redaction import SecretUnavailable, secret_fill
-from .timing import retry_delay, sending_timeout
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff after the `attempts`-th failed try: base, 2×base, 4×base… capped."""
+    base = settings.NOTIFICATIONS_RETRY_BASE_SECONDS
+    return timedelta(
+        seconds=min(base * 2 ** max(attempts - 1, 0), settings.NOTIFICATIONS_RETRY_MAX_SECONDS)
+    )
+
+
+def sending_timeout() -> timedelta:
+    """A message claimed longer ago than this is presumed lost with its worker and reclaimed."""
+    return timedelta(seconds=settings.NOTIFICATIONS_SENDING_TIMEOUT_SECONDS)
 
 
 def outbound_message_claim(*, message_id: int, now) -> bool:
@@ -106,7 +118,7 @@ def outbox_sweep(*, now=None, limit: int = 500) -> list[int]:
         .order_by("next_attempt_at")
         .values_list("pk", "firm_id")[:limit]
     )
-    from .tasks import outbound_message_send_task
+    from ..tasks import outbound_message_send_task
 
     for pk, firm_id in due:
         enqueue_after_commit(outbound_message_send_task, firm_id=firm_id, message_id=pk)
@@ -124,13 +136,9 @@ def outbound_message_retry(*, message_id: int, actor=None) -> bool:
             audit_record(
                 firm_id=message.firm_id, event="notification.retry", actor=actor, obj=message
             )
-            from .tasks import outbound_message_send_task
+            from ..tasks import outbound_message_send_task
 
             enqueue_after_commit(
                 outbound_message_send_task, firm_id=message.firm_id, message_id=message_id
             )
     return bool(changed)
-
-
-def one_off_dedupe_key() -> str:
-    return f"test:{uuid.uuid4().hex}"

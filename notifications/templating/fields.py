@@ -1,7 +1,8 @@
 """The documented merge fields: the only names a firm's template may use.
 
 Each field names the *kind* of value it renders (text, money, table or link); the render
-context (notifications.context) supplies values for exactly these names and nothing else."""
+context (notifications.templating.context) supplies values for exactly these names and nothing
+else."""
 
 from dataclasses import dataclass
 
@@ -58,7 +59,8 @@ FIELDS: dict[str, Field] = {
             "Decision.Outcome",
             "text",
             'approved, declined or expired (decision receipts); "declined by the client" or '
-            '"expired without the client\'s decision" (to the advisor); "approved" or "were asked to review" '
+            '"expired without the client\'s decision" (to the advisor); "approved" or '
+            '"were asked to review" '
             "(a proposal replaced by a newer one).",
         ),
         Field(
