@@ -3,11 +3,10 @@
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from drift.calc.rule_params import DEFAULTS, params_validate
+from drift.models import ComplianceRule
 from firms.audit import audit_record
 from portfolios.models import Security, SubstantiallyIdenticalPair
-
-from ..models import ComplianceRule
-from ..params import DEFAULTS, params_validate
 
 
 def compliance_rules_ensure_defaults(*, firm_id: int) -> None:

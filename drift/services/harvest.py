@@ -10,7 +10,7 @@ from core.pgcopy import insert_text, text_field, text_fixed, text_int
 from portfolios.selectors import pairs_frame, substitutes_frame
 
 from .. import selectors
-from .. import wash_sale as ws
+from ..calc import wash_sale as ws
 from ..harvest import KEY, OPP_COLS, harvest_lots, harvest_opportunities
 from ..models import HarvestOpportunity, Substitution
 from ..selectors import ScanInputs
@@ -59,8 +59,8 @@ def harvest_find(
     ids = passing["account_id"].unique()
     # Purchases in the household inside the window of the trade date, both directions (a harvest
     # keeps the statutory window even where the firm switched its compliance rule off).
-    days = ws.window_days() or ws.WINDOW_DAYS
-    events = ws.household_events(firm_id, ids, *ws.window(ws.trade_date(inputs.as_of), days))
+    days = ws.window_days(selectors.rule_params_enabled()) or ws.WINDOW_DAYS
+    events = selectors.household_events(firm_id, ids, *ws.window(ws.trade_date(inputs.as_of), days))
     bought = events.loc[events["side"] == "buy", KEY].drop_duplicates()
     pairs, subs = harvest_tables(inputs.securities)
     restrictions = restrictions_long(selectors.restrictions_frame(ids), inputs.securities)

@@ -1,6 +1,6 @@
 """Swapping a harvest's substitute back to the original security (R-TLH-1, firm setting):
 proposed only once the trade date is past the wash-sale window of the harvest (the later of
-its proposal day and its execution day; drift.wash_sale), and only when neither leg would wash
+its proposal day and its execution day; drift.calc.wash_sale), and only when neither leg would wash
 a loss in the group inside the window of the swap-back's own trade date."""
 
 from datetime import date
@@ -9,7 +9,7 @@ import pandas as pd
 from django.utils import timezone
 
 from .. import selectors
-from .. import wash_sale as ws
+from ..calc import wash_sale as ws
 from ..choices import ProposalStatus
 from ..models import ProposalTrade, Substitution
 from ..selectors import ScanInputs
@@ -80,7 +80,7 @@ def _unsafe(
 ) -> pd.Series:
     """A loss sale of the original (or an identical one), or a buy of the substitute (or an
     identical one), in the group inside the window of the trade date."""
-    events = ws.household_events(
+    events = selectors.household_events(
         firm_id, s["account_id"].unique(), *ws.window(ws.trade_date(as_of), days)
     )
     hits = []
@@ -124,11 +124,9 @@ def swap_backs_find(
     """Swap-backs to propose today, as rebalancer harvest rows (sell the substitute, buy the original)."""
     s = _pending()
     s = s[~s["account_id"].isin(skip_accounts)]
-    days = ws.window_days()
-    if days is None:
-        days = (
-            ws.WINDOW_DAYS
-        )  # the rule is off for compliance; the swap-back still waits out the statutory window
+    days = ws.window_days(selectors.rule_params_enabled())
+    if days is None:  # the rule is off for compliance; still wait out the statutory window
+        days = ws.WINDOW_DAYS
     s = (
         s[
             swap_back_due(s["sold"], inputs.as_of, days)

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from portfolios.choices import RiskProfile, SecurityType
 
-from .choices import RuleKind, Severity
+from ..choices import RuleKind, Severity
 
 # Equity share bands (percent of the account) per risk profile.
 DEFAULT_BANDS = {
