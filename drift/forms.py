@@ -6,7 +6,7 @@ from portfolios.choices import AssetClass
 from rebalance_site.input_guard import FirmConstraintsMixin, StrictJSONField
 
 from .models import DriftRule
-from .rules import overrides_errors
+from .services.rules import overrides_errors
 
 
 class DriftRuleForm(FirmConstraintsMixin, forms.ModelForm):

@@ -9,13 +9,12 @@ import pandas as pd
 
 from core.pgcopy import frame_from_sql
 from portfolios.models import Custodian, ModelTarget, Security
-from portfolios.selectors import household_group_sql
+from portfolios.selectors import household_group_sql, pairs_frame, substitutes_frame
 
 from .calc.rule_params import DEFAULTS as RULE_DEFAULTS
 from .calc.wash_sale import trade_dates
 from .choices import OPEN_STATUSES
 from .models import AccountDriftSettings, ComplianceRule, DriftRule, ToleranceWidening
-from .rules import rule_ids_for
 
 PRICE_STATUS = {0: "ok", 1: "stale_price", 2: "missing_price"}
 
@@ -595,3 +594,29 @@ def rule_params_enabled() -> dict[str, dict]:
         for kind, (_sev, params) in RULE_DEFAULTS.items()
         if kind not in stored or stored[kind].enabled
     }
+
+
+def harvest_tables(securities: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The firm's substantially identical sets (security_id, same_id; each security is identical
+    to itself) and substitutes (security_id, substitute_id, rank), from portfolios."""
+    ids = securities["security_id"].astype("int64")
+    pairs = [pd.DataFrame({"security_id": ids, "same_id": ids}), pairs_frame()]
+    subs = [
+        pd.DataFrame(columns=["security_id", "substitute_id", "rank"], dtype="int64"),
+        substitutes_frame(),
+    ]
+    return (
+        pd.concat(pairs, ignore_index=True).astype("int64").drop_duplicates(),
+        pd.concat(subs, ignore_index=True).astype("int64"),
+    )
+
+
+def rule_ids_for(accounts: pd.DataFrame, rules: pd.DataFrame) -> pd.Series:
+    """Vectorised: the account's override, else its segment's rule, else the firm default."""
+    by_segment = rules.dropna(subset=["segment"]).set_index("segment")["rule_id"]
+    default = rules.loc[rules["segment"].isna(), "rule_id"]
+    chosen = accounts["override_rule_id"].astype("Float64")
+    chosen = chosen.fillna(accounts["segment"].map(by_segment).astype("Float64"))
+    if len(default):
+        chosen = chosen.fillna(float(default.iloc[0]))
+    return chosen.astype("Int64")

@@ -12,7 +12,7 @@ from firms.audit import audit_record
 from portfolios.models import Account, ModelPortfolio, ModelTarget
 from portfolios.selectors import latest_price_date
 
-from ..arithmetic import drift_compute
+from ..calc.drift import drift_compute
 from ..choices import ProposalKind, ProposalSource
 from ..models import AccountDriftSettings, Proposal
 from ..selectors import scan_inputs

@@ -13,13 +13,13 @@ from core.pgcopy import insert_text, text_field, text_fixed, text_int
 from firms.audit import audit_record
 
 from .. import selectors
-from ..arithmetic import DriftResult
+from ..calc.content_hash import proposal_content_hash
+from ..calc.drift import DriftResult
+from ..calc.rebalance import Plan, plan_trades
 from ..choices import ProposalKind, ProposalSource, ProposalStatus
-from ..content_hash import proposal_content_hash
 from ..models import Proposal
 from ..selectors import ScanInputs
 from ..signals import proposals_created
-from .engine import Plan, plan_trades
 from .transitions import proposals_supersede_replaced, versions_lock_for_new
 from .wash_avoid import cash_floor_pct, guard_for, resolve, wash_facts
 
@@ -114,7 +114,6 @@ def plan_for(
     it that does not breach is planned for the harvest alone (mode "hold"). The plan respects
     what compliance checks (drift.services.wash_avoid): it avoids wash sales household-wide,
     keeps the firm's liquidity minimum and the single-security cap on buys."""
-    from .harvest import harvest_tables  # harvest imports this module
 
     acc = _account_params(inputs, result, account_ids, kind, new_cash)
     acc["cash_floor_pct"] = _firm_cash_floor(acc)
@@ -146,7 +145,7 @@ def plan_for(
             )
         )
     symbols = dict(zip(inputs.securities["security_id"], inputs.securities["symbol"]))
-    pairs, subs = harvest_tables(inputs.securities)
+    pairs, subs = selectors.harvest_tables(inputs.securities)
     facts = wash_facts(firm_id, sorted(ids), inputs.as_of, pairs, subs)
     never_buy = (
         restrictions.loc[restrictions["side"] == "buy", KEY]

@@ -12,12 +12,12 @@ from django.utils import timezone
 from firms.audit import audit_record
 
 from .. import selectors
-from ..arithmetic import drift_compute
+from ..calc.drift import drift_compute
 from ..choices import ScanStatus
 from ..models import ScanRun
 from ..selectors import ScanInputs, open_proposal_accounts, scan_inputs
+from .harvest import HarvestPass as _HarvestPass
 from .harvest import harvest_eligible
-from .harvest_scan import HarvestPass as _HarvestPass
 from .proposals import lock_firm_proposals, proposals_build_detailed
 from .rules import drift_rules_ensure_defaults
 from .snapshots import snapshots_write

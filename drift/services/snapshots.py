@@ -15,7 +15,7 @@ from django.db import connection, transaction
 
 from core.pgcopy import copy_text_to_temp, text_field
 
-from ..arithmetic import DriftResult
+from ..calc.drift import DriftResult
 from .proposals import lock_firm_proposals
 
 _COLS = {

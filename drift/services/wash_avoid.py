@@ -19,8 +19,8 @@ import pandas as pd
 
 from .. import selectors
 from ..calc import wash_sale as ws
-from ..quantities import tradable_quantities
-from .engine import Guard, Plan
+from ..calc.quantities import tradable_quantities
+from ..calc.rebalance import Guard, Plan
 
 KEY = ["account_id", "security_id"]
 TRADE_KEY = ["account_id", "security_id", "side"]

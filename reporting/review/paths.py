@@ -1,4 +1,4 @@
-"""Drift along the replayed days, computed by the scan's own arithmetic (drift.arithmetic)
+"""Drift along the replayed days, computed by the scan's own arithmetic (drift.calc.drift)
 over stacked (account, day) rows: each pair is one pseudo-account of a single drift_compute
 call, so there is no loop over accounts or days, only over chunks that bound memory.
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from drift.arithmetic import drift_compute
+from drift.calc.drift import drift_compute
 
 STATUS = np.array(["ok", "stale_price", "missing_price"], dtype=object)
 LEG_PP = 0.01  # an asset class off target by more than 0.01 pp of the account is one trade leg

@@ -1,6 +1,6 @@
 """The threshold review (R-MET-2): replay a segment's price history under alternative bands
 and state, per band, alerts, trades, turnover, estimated costs and average drift. Reads four
-set-based statements (reporting.selectors.replay), computes every drift with drift.arithmetic
+set-based statements (reporting.selectors.replay), computes every drift with drift.calc.drift
 (reporting.review.paths) and replays each band (reporting.review.simulate)."""
 
 from dataclasses import dataclass

@@ -3,7 +3,7 @@
 The model, stated on the page:
   * positions are today's, held constant, until the account first breaches;
   * an account breaches on a day when, at that day's close, an asset class is further from its
-    target than the threshold (drift.arithmetic's rule with a single band; accounts with a
+    target than the threshold (drift.calc.drift's rule with a single band; accounts with a
     stale or missing price never breach, as in the scan) — one alert;
   * on that day it is rebalanced back to its model's targets at that day's closes (one
     rebalance; its legs are the asset classes off target), and the next days drift from target;
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from drift.arithmetic import EPS
+from drift.calc.drift import EPS
 
 
 @dataclass

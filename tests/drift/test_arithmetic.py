@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import pytest
 
-from drift.arithmetic import drift_compute
+from drift.calc.drift import drift_compute
 
 TARGETS = pd.DataFrame(
     {"model_id": [1, 1], "asset_class": ["us_equity", "fixed_income"], "weight": [60.0, 40.0]}

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from django.utils import timezone
 
-from drift.harvest import harvest_lots, harvest_opportunities
+from drift.calc.harvest import harvest_lots, harvest_opportunities
 from drift.models import HarvestOpportunity, HarvestRule, Proposal, Substitution
 from drift.selectors import harvest_totals
 from drift.services.scan import drift_scan_run

@@ -14,9 +14,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from ..quantities import tradable_quantities
-from .harvest_plan import harvest_buys, harvest_sells
+from .harvest import harvest_buys, harvest_sells
 from .lots import lots_pick
+from .quantities import tradable_quantities
 
 CASH = "cash"
 KEY = ["account_id", "security_id"]
@@ -247,7 +247,7 @@ def plan_trades(
     gains_cap. prices: security_id -> that day's close. restrictions: account_id,
     security_id, side. lots: see lots_pick. harvest (optional): account_id, security_id,
     quantity, substitute_id, sub_price — loss lots to sell and the substitute that keeps the
-    class exposure (see drift.harvest)."""
+    class exposure (see drift.calc.harvest)."""
     undone: list[pd.DataFrame] = []
     c = _desired_weights(classes, accts)
     a = accts.set_index("account_id")
