@@ -12,7 +12,7 @@ from core.pgcopy import frame_from_sql
 from drift.calc.wash_sale import trade_dates, window
 from drift.choices import OPEN_STATUSES
 from drift.models import ComplianceRule
-from drift.selectors import TRADE_LOSS_SQL, household_events
+from drift.selectors.wash_sale import TRADE_LOSS_SQL, household_events
 from portfolios.models import Security
 from portfolios.selectors import household_group_sql, pairs_frame, substitutes_frame
 
@@ -75,7 +75,7 @@ _EVENT_TYPES = {
 class CheckInputs:
     proposals: pd.DataFrame  # one row per proposal checked
     trades: pd.DataFrame  # trades of those proposals and of open proposals in their groups
-    events: pd.DataFrame  # per proposal: its group's purchases and loss sales in its window (drift.selectors.household_events)
+    events: pd.DataFrame  # per proposal: its group's purchases and loss sales in its window (drift.selectors.wash_sale.household_events)
     holdings: pd.DataFrame  # proposal_id, security_id, quantity, price
     securities: pd.DataFrame  # security_id, symbol, asset_class, security_type, diversified
     pairs: pd.DataFrame  # security_id, same_id: both directions, plus each security with itself

@@ -19,7 +19,7 @@ from portfolios.selectors import advisor_options
 
 from .forms import CashProposalForm, DriftRuleForm, ModelTargetsForm
 from .models import DriftRule, DriftSnapshot, HarvestOpportunity, Proposal, ProposalTrade
-from .selectors import harvest_opportunities_on
+from .selectors.harvest import harvest_opportunities_on
 from .services.advisor import (
     RebalanceRefused,
     model_change_apply,

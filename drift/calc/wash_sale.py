@@ -1,7 +1,7 @@
 """The wash-sale rule's one window, pure date arithmetic. The proposal builder (rebalance,
 harvesting, swap-back, the up-front avoidance) and the compliance check both use it, so what
 the builder avoids is exactly what compliance would find. The household facts the window is
-judged on are read by drift.selectors (household_events, account_groups).
+judged on are read by drift.selectors.wash_sale.
 
 The window is `window_days` (the firm's wash-sale rule; 30 by default, 26 U.S.C. §1091)
 calendar days before and after the **trade date**: the session whose batch will send a
@@ -20,7 +20,7 @@ WINDOW_DAYS = 30
 
 def window_days(params: dict) -> int | None:
     """The wash-sale window in days, or None when the firm switched the rule off. `params`:
-    the enabled compliance rules' parameters (drift.selectors.rule_params_enabled)."""
+    the enabled compliance rules' parameters (drift.selectors.rule_params)."""
     rule = params.get("wash_sale")
     return None if rule is None else int(rule.get("window_days", WINDOW_DAYS))
 

@@ -15,7 +15,7 @@ from portfolios.selectors import latest_price_date
 from ..calc.drift import drift_compute
 from ..choices import ProposalKind, ProposalSource
 from ..models import AccountDriftSettings, Proposal
-from ..selectors import scan_inputs
+from ..selectors.scan import scan_inputs
 from .proposals import lock_firm_proposals, plan_for, proposals_build
 from .rules import drift_rules_ensure_defaults
 from .snapshots import snapshots_write

@@ -19,12 +19,14 @@ from django.utils import timezone
 
 from core.pgcopy import insert_text, text_field, text_fixed, text_int
 
-from .. import selectors
 from ..calc import wash_sale as ws
 from ..calc.harvest import KEY, OPP_COLS, harvest_lots, harvest_opportunities
 from ..choices import ProposalStatus
 from ..models import HarvestOpportunity, ProposalTrade, Substitution
-from ..selectors import ScanInputs
+from ..selectors.harvest import harvest_rules_frame, harvest_tables
+from ..selectors.rule_params import rule_params_enabled
+from ..selectors.scan import ScanInputs, lots_frame, prices_on, restrictions_frame
+from ..selectors.wash_sale import household_events
 from .proposals import lock_firm_proposals, restrictions_long
 
 PROPOSED = "proposed"
@@ -45,21 +47,19 @@ def harvest_find(
     if eligible.empty:
         return pd.DataFrame(columns=OPP_COLS)
     lots = (
-        selectors.lots_frame(firm_id, eligible)
-        if lots is None
-        else lots[lots["account_id"].isin(eligible)]
+        lots_frame(firm_id, eligible) if lots is None else lots[lots["account_id"].isin(eligible)]
     )
-    passing = harvest_lots(lots, prices, acc, selectors.harvest_rules_frame(), inputs.as_of)
+    passing = harvest_lots(lots, prices, acc, harvest_rules_frame(), inputs.as_of)
     if passing.empty:
         return pd.DataFrame(columns=OPP_COLS)
     ids = passing["account_id"].unique()
     # Purchases in the household inside the window of the trade date, both directions (a harvest
     # keeps the statutory window even where the firm switched its compliance rule off).
-    days = ws.window_days(selectors.rule_params_enabled()) or ws.WINDOW_DAYS
-    events = selectors.household_events(firm_id, ids, *ws.window(ws.trade_date(inputs.as_of), days))
+    days = ws.window_days(rule_params_enabled()) or ws.WINDOW_DAYS
+    events = household_events(firm_id, ids, *ws.window(ws.trade_date(inputs.as_of), days))
     bought = events.loc[events["side"] == "buy", KEY].drop_duplicates()
-    pairs, subs = selectors.harvest_tables(inputs.securities)
-    restrictions = restrictions_long(selectors.restrictions_frame(ids), inputs.securities)
+    pairs, subs = harvest_tables(inputs.securities)
+    restrictions = restrictions_long(restrictions_frame(ids), inputs.securities)
     return harvest_opportunities(
         passing,
         accounts=acc,
@@ -189,7 +189,7 @@ def swap_back_due(sold: pd.Series, as_of: date, days: int = ws.WINDOW_DAYS) -> p
 
 
 def _enabled(accounts: pd.DataFrame, ids) -> pd.Series:
-    rules = selectors.harvest_rules_frame()
+    rules = harvest_rules_frame()
     seg = accounts.set_index("account_id")["segment"].reindex(ids)
     by_seg = rules.dropna(subset=["segment"]).set_index("segment")["swap_back"]
     default = rules.loc[rules["segment"].isna(), "swap_back"]
@@ -202,7 +202,7 @@ def _unsafe(
 ) -> pd.Series:
     """A loss sale of the original (or an identical one), or a buy of the substitute (or an
     identical one), in the group inside the window of the trade date."""
-    events = selectors.household_events(
+    events = household_events(
         firm_id, s["account_id"].unique(), *ws.window(ws.trade_date(as_of), days)
     )
     hits = []
@@ -246,7 +246,7 @@ def swap_backs_find(
     """Swap-backs to propose today, as rebalancer harvest rows (sell the substitute, buy the original)."""
     s = _pending()
     s = s[~s["account_id"].isin(skip_accounts)]
-    days = ws.window_days(selectors.rule_params_enabled())
+    days = ws.window_days(rule_params_enabled())
     if days is None:  # the rule is off for compliance; still wait out the statutory window
         days = ws.WINDOW_DAYS
     s = (
@@ -273,8 +273,8 @@ def swap_backs_find(
         held, on=["account_id", "security_id"]
     )
     s["quantity"] = s[["quantity", "bought"]].min(axis=1)
-    pairs, _ = selectors.harvest_tables(inputs.securities)
-    r = restrictions_long(selectors.restrictions_frame(s["account_id"].unique()), inputs.securities)
+    pairs, _ = harvest_tables(inputs.securities)
+    r = restrictions_long(restrictions_frame(s["account_id"].unique()), inputs.securities)
     blocked = _restricted(s, r)
     s = s[~(_unsafe(firm_id, s, inputs.as_of, pairs, days) | blocked)] if len(s) else s
     s = s.assign(
@@ -311,7 +311,7 @@ class HarvestPass:
     def run(
         cls, *, firm_id: int, inputs: ScanInputs, skip: set, lots: pd.DataFrame | None = None
     ) -> "HarvestPass":
-        prices = selectors.prices_on(firm_id, inputs.as_of)
+        prices = prices_on(firm_id, inputs.as_of)
         opps = harvest_find(firm_id=firm_id, inputs=inputs, prices=prices, lots=lots)
         harvest = harvest_plan_frame(opps, prices, skip)
         # A swap-back waits while the account harvests today (one change of a position at a time).

@@ -12,13 +12,20 @@ from core import locks
 from core.pgcopy import insert_text, text_field, text_fixed, text_int
 from firms.audit import audit_record
 
-from .. import selectors
 from ..calc.content_hash import proposal_content_hash
 from ..calc.drift import DriftResult
 from ..calc.rebalance import Plan, plan_trades
 from ..choices import ProposalKind, ProposalSource, ProposalStatus
 from ..models import Proposal
-from ..selectors import ScanInputs
+from ..selectors.harvest import harvest_tables
+from ..selectors.scan import (
+    ScanInputs,
+    latest_versions,
+    lots_frame,
+    prices_on,
+    realised_gains_ytd,
+    restrictions_frame,
+)
 from ..signals import proposals_created
 from .transitions import proposals_supersede_replaced, versions_lock_for_new
 from .wash_avoid import cash_floor_pct, guard_for, resolve, wash_facts
@@ -65,14 +72,14 @@ def restrictions_long(r: pd.DataFrame, securities: pd.DataFrame) -> pd.DataFrame
 def _restrictions(
     acc: pd.DataFrame, securities: pd.DataFrame, as_of: date
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    r = selectors.restrictions_frame(acc["account_id"])
+    r = restrictions_frame(acc["account_id"])
     restrictions = restrictions_long(r, securities)
     budget = r.dropna(subset=["gains_budget"])
     acc["gains_budget_left"] = np.nan
     acc["gains_cap"] = False
     acc["gains_mode"] = None
     if len(budget):
-        ytd = selectors.realised_gains_ytd(budget["account_id"], as_of)
+        ytd = realised_gains_ytd(budget["account_id"], as_of)
         left = (
             budget.set_index("account_id")["gains_budget"].astype(float)
             - ytd.reindex(budget["account_id"]).fillna(0.0).to_numpy()
@@ -123,7 +130,7 @@ def plan_for(
         ).fillna(False).astype(bool)
         acc.loc[calm, "mode"] = "hold"
     acc, restrictions = _restrictions(acc, inputs.securities, inputs.as_of)
-    prices = selectors.prices_on(firm_id, inputs.as_of)
+    prices = prices_on(firm_id, inputs.as_of)
     ids = set(acc["account_id"])
     holdings = inputs.positions[inputs.positions["account_id"].isin(ids)]
     classes = result.classes[result.classes["account_id"].isin(ids)]
@@ -131,7 +138,7 @@ def plan_for(
         lots = lots[lots["account_id"].isin(ids)]
     else:
         lots = (
-            selectors.lots_frame(firm_id, list(ids))
+            lots_frame(firm_id, list(ids))
             if ids
             else pd.DataFrame(
                 columns=[
@@ -145,7 +152,7 @@ def plan_for(
             )
         )
     symbols = dict(zip(inputs.securities["security_id"], inputs.securities["symbol"]))
-    pairs, subs = selectors.harvest_tables(inputs.securities)
+    pairs, subs = harvest_tables(inputs.securities)
     facts = wash_facts(firm_id, sorted(ids), inputs.as_of, pairs, subs)
     never_buy = (
         restrictions.loc[restrictions["side"] == "buy", KEY]
@@ -361,7 +368,7 @@ def proposals_persist_detailed(
         if len(u)
         else [],
     )
-    versions = selectors.latest_versions(summary["account_id"])
+    versions = latest_versions(summary["account_id"])
     kinds = {
         "target": ProposalKind.FULL,
         "band_edge": ProposalKind.BAND_EDGE,

@@ -1,6 +1,6 @@
 """Drift rules, all in one place: the rules shipped by default, validation of per-class
 overrides, which rule applies to an account (and why), and the audited writes. (The scan's
-vectorised choice of a rule per account is drift.selectors.rule_ids_for.)"""
+vectorised choice of a rule per account is drift.selectors.scan.rule_ids_for.)"""
 
 from dataclasses import dataclass
 from decimal import Decimal

@@ -11,11 +11,10 @@ from django.utils import timezone
 
 from firms.audit import audit_record
 
-from .. import selectors
 from ..calc.drift import drift_compute
 from ..choices import ScanStatus
 from ..models import ScanRun
-from ..selectors import ScanInputs, open_proposal_accounts, scan_inputs
+from ..selectors.scan import ScanInputs, lots_frame, open_proposal_accounts, scan_inputs
 from .harvest import HarvestPass as _HarvestPass
 from .harvest import harvest_eligible
 from .proposals import lock_firm_proposals, proposals_build_detailed
@@ -106,7 +105,7 @@ def _scan(firm_id: int, as_of: date, say: Progress, build_proposals: bool) -> di
     rebalance = {a for a in breaching if a not in held and a not in already}
     # One read of the tax lots serves both the harvest search and the rebalancer.
     lots = (
-        selectors.lots_frame(firm_id, sorted(set(harvest_eligible(inputs.accounts)) | rebalance))
+        lots_frame(firm_id, sorted(set(harvest_eligible(inputs.accounts)) | rebalance))
         if build_proposals
         else None
     )

@@ -1,6 +1,6 @@
 """Construct what compliance accepts: the rebalancer respects the wash-sale rule, the cash floor
 and the single-security cap up front, reading the same rule parameters and household facts
-(drift.calc.wash_sale, drift.selectors) as the compliance checks.
+(drift.calc.wash_sale, drift.selectors.wash_sale) as the compliance checks.
 
 Wash sales, both directions, household-wide (IRAs included), inside the window of the trade date:
 - a sell that would realise a loss while the household bought the same or an identical
@@ -17,10 +17,11 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from .. import selectors
 from ..calc import wash_sale as ws
 from ..calc.quantities import tradable_quantities
 from ..calc.rebalance import Guard, Plan
+from ..selectors.rule_params import rule_params_enabled
+from ..selectors.wash_sale import account_groups, household_events
 
 KEY = ["account_id", "security_id"]
 TRADE_KEY = ["account_id", "security_id", "side"]
@@ -32,7 +33,7 @@ class WashFacts:
 
     days: int | None  # None: the firm switched the wash-sale rule off
     trade_day: date
-    # drift.selectors.household_events, less the built accounts' own open proposals
+    # drift.selectors.wash_sale.household_events, less the built accounts' own open proposals
     events: pd.DataFrame
     accounts: pd.DataFrame  # indexed by account_id: grp, number
     pairs: pd.DataFrame  # security_id, same_id (identity included)
@@ -47,27 +48,27 @@ def wash_facts(
     substitutes: pd.DataFrame,
     params: dict | None = None,
 ) -> WashFacts:
-    days = ws.window_days(selectors.rule_params_enabled() if params is None else params)
+    days = ws.window_days(rule_params_enabled() if params is None else params)
     trade_day = ws.trade_date(as_of)
     ids = list(map(int, account_ids))
     if days is None or not ids:
         return WashFacts(
             days,
             trade_day,
-            selectors.household_events(firm_id, [], trade_day, trade_day),
+            household_events(firm_id, [], trade_day, trade_day),
             pd.DataFrame(columns=["grp", "number"]),
             pairs,
             substitutes,
         )
     lo, hi = ws.window(trade_day, days)
-    events = selectors.household_events(firm_id, ids, lo, hi)
+    events = household_events(firm_id, ids, lo, hi)
     # A built account's open proposals are replaced by the new version: not a fact any more.
     events = events[~((events["source"] == "proposal") & events["event_account_id"].isin(ids))]
     return WashFacts(
         days,
         trade_day,
         events.reset_index(drop=True),
-        selectors.account_groups(firm_id, ids),
+        account_groups(firm_id, ids),
         pairs,
         substitutes,
     )
@@ -98,7 +99,7 @@ def guard_for(
         if extra_no_loss is not None and len(extra_no_loss):
             no_loss = pd.concat([no_loss, extra_no_loss], ignore_index=True)
     cap_pct, capped = None, frozenset()
-    rule = (selectors.rule_params_enabled() if params is None else params).get("concentration")
+    rule = (rule_params_enabled() if params is None else params).get("concentration")
     if rule is not None and securities is not None:
         applies = securities["security_type"].isin(rule["security_types"])
         if rule.get("exempt_diversified", True):
@@ -119,7 +120,7 @@ def _bought_reason(symbol: str, day: date, account: str, days: int) -> str:
 
 def cash_floor_pct(params: dict | None = None) -> tuple[float, float]:
     """The firm's liquidity minimum (percent, amount) that the cash floor may not go under."""
-    rule = (selectors.rule_params_enabled() if params is None else params).get("liquidity")
+    rule = (rule_params_enabled() if params is None else params).get("liquidity")
     if rule is None:
         return 0.0, 0.0
     return float(Decimal(str(rule["min_cash_pct"]))), float(Decimal(str(rule["min_cash_amount"])))

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from drift.calc.harvest import harvest_lots, harvest_opportunities
 from drift.models import HarvestOpportunity, HarvestRule, Proposal, Substitution
-from drift.selectors import harvest_totals
+from drift.selectors.harvest import harvest_totals
 from drift.services.scan import drift_scan_run
 from portfolios import models as pm
 from portfolios.models import SubstantiallyIdenticalPair, Substitute

@@ -8,7 +8,7 @@ import pytest
 
 from drift.choices import ProposalStatus as S
 from drift.models import Proposal
-from drift.selectors import open_proposal_accounts
+from drift.selectors.scan import open_proposal_accounts
 from drift.services.advisor import RebalanceRefused, proposal_create_cash
 from drift.services.rebuild import proposals_rebuild
 from drift.services.transitions import TransitionNotAllowed, proposals_transition

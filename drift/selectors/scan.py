@@ -1,5 +1,6 @@
-"""Reads for the drift app. Scan inputs are set-based (a handful of queries per firm, never one
-per account); everything runs inside the caller's firm scope (app filter + RLS)."""
+"""The scan's inputs, read set-based (a handful of queries per firm, never one per account):
+prices with their sanity check, positions, accounts, drift rules and widenings, targets,
+custodians, restrictions, tax lots, realised gains and open proposals."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -9,12 +10,8 @@ import pandas as pd
 
 from core.pgcopy import frame_from_sql
 from portfolios.models import Custodian, ModelTarget, Security
-from portfolios.selectors import household_group_sql, pairs_frame, substitutes_frame
 
-from .calc.rule_params import DEFAULTS as RULE_DEFAULTS
-from .calc.wash_sale import trade_dates
-from .choices import OPEN_STATUSES
-from .models import AccountDriftSettings, ComplianceRule, DriftRule, ToleranceWidening
+from ..models import AccountDriftSettings, DriftRule, ToleranceWidening
 
 PRICE_STATUS = {0: "ok", 1: "stale_price", 2: "missing_price"}
 
@@ -398,8 +395,8 @@ def open_proposal_accounts(as_of: date) -> set[int]:
     """Accounts that already have a proposal still in flight, or a scan proposal for `as_of`."""
     from django.db.models import Q
 
-    from .choices import OPEN_STATUSES, ProposalSource
-    from .models import Proposal
+    from ..choices import OPEN_STATUSES, ProposalSource
+    from ..models import Proposal
 
     q = Q(status__in=OPEN_STATUSES) | Q(as_of=as_of, source=ProposalSource.SCAN)
     return set(Proposal.objects.filter(q).values_list("account_id", flat=True).distinct())
@@ -408,7 +405,7 @@ def open_proposal_accounts(as_of: date) -> set[int]:
 def latest_versions(account_ids) -> pd.Series:
     from django.db.models import Max
 
-    from .models import Proposal
+    from ..models import Proposal
 
     ids = list(map(int, account_ids))
     if len(ids) > 1000:  # many accounts: one array parameter instead of an IN list of thousands
@@ -423,192 +420,6 @@ def latest_versions(account_ids) -> pd.Series:
         Proposal.objects.filter(account_id__in=ids).values("account_id").annotate(v=Max("version"))
     )
     return pd.Series({r["account_id"]: r["v"] for r in rows}, dtype="int64")
-
-
-# --- Tax-loss harvesting ------------------------------------------------------------------
-
-
-def harvest_rules_frame() -> pd.DataFrame:
-    from .models import HarvestRule
-
-    cols = ["segment", "enabled", "min_loss_pct", "min_loss_dollars", "swap_back"]
-    frame = pd.DataFrame(list(HarvestRule.objects.values_list(*cols)), columns=cols)
-    return frame.astype({"min_loss_pct": "float64", "min_loss_dollars": "float64"})
-
-
-def harvest_opportunities_on(as_of: date | None = None):
-    """The harvest opportunities of the latest scan day (or `as_of`), largest saving first."""
-    from django.db.models import Max
-
-    from .models import HarvestOpportunity
-
-    as_of = as_of or HarvestOpportunity.objects.aggregate(d=Max("as_of"))["d"]
-    qs = HarvestOpportunity.objects.filter(as_of=as_of).select_related(
-        "account__client", "security", "substitute", "proposal"
-    )
-    return as_of, qs.order_by("-est_savings", "account__number")
-
-
-def harvest_totals(start: date, end: date) -> list[dict]:
-    """Losses harvested and estimated tax saved per month (by proposal day) between `start`
-    and `end` inclusive, over executed (or partially executed) harvest proposals:
-    [{"month": date(first of month), "proposals": int, "losses_st": Decimal, "losses_lt": Decimal,
-      "losses": Decimal, "tax_saved": Decimal}, …] — Decimals, losses ≤ 0."""
-    from django.db.models import Count, Sum
-    from django.db.models.functions import TruncMonth
-
-    from .choices import ProposalStatus
-    from .models import Proposal
-
-    done = [ProposalStatus.EXECUTED, ProposalStatus.PARTIALLY_EXECUTED]
-    rows = (
-        Proposal.objects.filter(as_of__range=(start, end), status__in=done, flags__tlh=True)
-        .annotate(month=TruncMonth("as_of"))
-        .values("month")
-        .annotate(
-            proposals=Count("id"),
-            losses_st=Sum("losses_st"),
-            losses_lt=Sum("losses_lt"),
-            tax_saved=Sum("tax_saved"),
-        )
-        .order_by("month")
-    )
-    return [{**r, "losses": r["losses_st"] + r["losses_lt"]} for r in rows]
-
-
-# --- The drifted-accounts list (a page of 50 rows, the advisors' busiest page) -------------
-
-
-# --- Wash-sale household facts (the window itself: drift.calc.wash_sale) ----------------------
-# Household facts: the purchases and loss sales of every account of a client's group (its
-# household if it has one, else the client alone; IRAs and Roths included), from the
-# transaction history and from every open proposal (dated by their own trade date). A history
-# sell whose gain is unknown (imported without realized_gain or cost_basis) is a possible loss.
-
-# A history sell's loss (0 for a gain, NULL when the gain is unknown) and whether it is unknown.
-# (PostgreSQL's LEAST skips NULLs, so the unknown case is spelled out.)
-HISTORY_LOSS_SQL = """CASE WHEN tx.side <> 'sell' THEN 0 WHEN tx.realized_gain IS NULL THEN NULL
-       ELSE LEAST(tx.realized_gain, 0) END"""
-# A proposed sell's loss: the sum of its loss lots (a sale can mix gain and loss lots).
-TRADE_LOSS_SQL = """CASE WHEN t.side <> 'sell' THEN 0.0
-       WHEN jsonb_array_length(t.lots) > 0 THEN (
-         SELECT COALESCE(SUM(LEAST((l->>'gain')::numeric, 0)), 0)
-         FROM jsonb_array_elements(t.lots) l)
-       ELSE LEAST(t.realised_st + t.realised_lt, 0) END"""
-
-_EVENTS_SQL = f"""
-WITH grp AS (SELECT a.id AS account_id, a.number AS account_number, {household_group_sql()} AS g
-             FROM portfolios_account a JOIN portfolios_client c ON c.id = a.client_id WHERE a.firm_id = %(f)s),
-target AS (SELECT account_id, g FROM grp WHERE account_id = ANY(%(ids)s::bigint[])),
-ev AS (
-  SELECT tx.account_id, tx.security_id, tx.side, tx.date AS date, NULL::bigint AS proposal_id,
-    ({HISTORY_LOSS_SQL})::float8 AS loss, 'history' AS source
-  FROM portfolios_transaction tx
-  WHERE tx.firm_id = %(f)s AND tx.date BETWEEN %(lo)s AND %(hi)s
-  UNION ALL
-  SELECT p.account_id, t.security_id, t.side, p.as_of AS date, p.id AS proposal_id, ({TRADE_LOSS_SQL})::float8 AS loss, 'proposal'
-  FROM drift_proposaltrade t JOIN drift_proposal p ON p.id = t.proposal_id
-  WHERE t.firm_id = %(f)s AND p.status = ANY(%(open)s)
-)
-SELECT target.account_id, ev.account_id AS event_account_id, grp.account_number AS event_account, ev.security_id, ev.side,
-  ev.date, ev.proposal_id, ev.loss, ev.source
-FROM ev JOIN grp ON grp.account_id = ev.account_id JOIN target ON target.g = grp.g
-"""
-EVENT_COLUMNS = [
-    "account_id",
-    "event_account_id",
-    "event_account",
-    "security_id",
-    "side",
-    "date",
-    "proposal_id",
-    "loss",
-    "source",
-    "gain_unknown",
-]
-
-
-def household_events(firm_id: int, account_ids, lo: date, hi: date) -> pd.DataFrame:
-    """Every purchase and loss sale (or sale of unknown gain) in each account's group between
-    `lo` and `hi` (open proposals at their trade date), one row per (account asked about,
-    event): account_id, event_account_id, event_account (number), security_id, side, date
-    (timestamp), proposal_id (NA for history), loss (≤ 0), source, gain_unknown. One query."""
-    frame = frame_from_sql(
-        _EVENTS_SQL,
-        {
-            "f": firm_id,
-            "ids": list(map(int, account_ids)),
-            "lo": lo,
-            "hi": hi,
-            "open": sorted(OPEN_STATUSES),
-        },
-        dtype={
-            "account_id": "int64",
-            "event_account_id": "int64",
-            "security_id": "int64",
-            "proposal_id": "Int64",
-            "loss": "float64",
-        },
-    )
-    if frame.empty:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in EVENT_COLUMNS}).astype(
-            {
-                "account_id": "int64",
-                "event_account_id": "int64",
-                "security_id": "int64",
-                "loss": "float64",
-                "gain_unknown": "bool",
-            }
-        )
-    frame["date"] = pd.to_datetime(frame["date"])
-    proposed = frame["source"] == "proposal"
-    frame["date"] = frame["date"].where(~proposed, trade_dates(frame["date"]))
-    frame["gain_unknown"] = (frame["side"] == "sell") & frame["loss"].isna()
-    frame = frame[(frame["date"] >= pd.Timestamp(lo)) & (frame["date"] <= pd.Timestamp(hi))]
-    frame = frame[(frame["side"] == "buy") | frame["gain_unknown"] | (frame["loss"] < -0.005)]
-    return frame[EVENT_COLUMNS].reset_index(drop=True)
-
-
-_GROUPS_SQL = f"""SELECT a.id AS account_id, a.number, {household_group_sql()} AS grp FROM portfolios_account a JOIN portfolios_client c ON c.id = a.client_id
-WHERE a.firm_id = %(f)s AND a.id = ANY(%(ids)s::bigint[])"""
-
-
-def account_groups(firm_id: int, account_ids) -> pd.DataFrame:
-    """Indexed by account_id: grp (the wash-sale group key of its client), number."""
-    frame = frame_from_sql(
-        _GROUPS_SQL,
-        {"f": firm_id, "ids": list(map(int, account_ids))},
-        dtype={"account_id": "int64"},
-    )
-    return frame.set_index("account_id")[["grp", "number"]]
-
-
-def rule_params_enabled() -> dict[str, dict]:
-    """{kind: params} of the compliance rules the checks will run (a kind not stored yet: its
-    defaults, as compliance_rules_ensure_defaults will store them). The proposal builder reads
-    the same parameters (wash window, cash floor, concentration cap) so it builds what the
-    checks accept."""
-    stored = {r.kind: r for r in ComplianceRule.objects.all()}
-    return {
-        kind: (stored[kind].params if kind in stored else params)
-        for kind, (_sev, params) in RULE_DEFAULTS.items()
-        if kind not in stored or stored[kind].enabled
-    }
-
-
-def harvest_tables(securities: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The firm's substantially identical sets (security_id, same_id; each security is identical
-    to itself) and substitutes (security_id, substitute_id, rank), from portfolios."""
-    ids = securities["security_id"].astype("int64")
-    pairs = [pd.DataFrame({"security_id": ids, "same_id": ids}), pairs_frame()]
-    subs = [
-        pd.DataFrame(columns=["security_id", "substitute_id", "rank"], dtype="int64"),
-        substitutes_frame(),
-    ]
-    return (
-        pd.concat(pairs, ignore_index=True).astype("int64").drop_duplicates(),
-        pd.concat(subs, ignore_index=True).astype("int64"),
-    )
 
 
 def rule_ids_for(accounts: pd.DataFrame, rules: pd.DataFrame) -> pd.Series:
