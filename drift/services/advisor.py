@@ -16,7 +16,7 @@ from ..calc.drift import drift_compute
 from ..choices import ProposalKind, ProposalSource
 from ..models import AccountDriftSettings, Proposal
 from ..selectors.scan import scan_inputs
-from .proposals import lock_firm_proposals, plan_for, proposals_build
+from .proposals import ProposalBuildRequest, lock_firm_proposals, plan_for, proposals_build
 from .rules import drift_rules_ensure_defaults
 from .snapshots import snapshots_write
 from .transitions import proposals_supersede_open, versions_lock
@@ -63,16 +63,18 @@ def proposal_create_cash(
         if kind == ProposalKind.CASH_RAISE and float(amount) > row["total_value"]:
             raise RebalanceRefused("The amount is more than the account is worth.")
         signed = float(amount) if kind == ProposalKind.CASH_DEPLOY else -float(amount)
-        ids = proposals_build(
-            firm_id=account.firm_id,
-            inputs=inputs,
-            result=result,
-            account_ids=[account.pk],
-            kind=kind,
-            source=ProposalSource.ADVISOR,
-            new_cash=pd.Series({account.pk: signed}),
-            created_by=actor,
-            cash_amount=pd.Series({account.pk: float(amount)}),
+        ids, _sells = proposals_build(
+            ProposalBuildRequest(
+                firm_id=account.firm_id,
+                inputs=inputs,
+                result=result,
+                account_ids=[account.pk],
+                kind=kind,
+                source=ProposalSource.ADVISOR,
+                new_cash=pd.Series({account.pk: signed}),
+                created_by=actor,
+                cash_amount=pd.Series({account.pk: float(amount)}),
+            )
         )
     if not ids:
         raise RebalanceRefused(
@@ -119,7 +121,9 @@ def model_change_preview(
     if not breaching:
         return ModelChangePreview(len(ids), 0, 0, Decimal("0.00"))
     _acc, plan = plan_for(
-        firm_id=model.firm_id, inputs=inputs, result=result, account_ids=breaching
+        ProposalBuildRequest(
+            firm_id=model.firm_id, inputs=inputs, result=result, account_ids=breaching
+        )
     )
     trading = plan.accounts[plan.accounts["trades"] > 0]
     return ModelChangePreview(
@@ -193,11 +197,14 @@ def model_change_apply(
             actor=getattr(actor, "user", None),
             reason=f"model {model.name} changed",
         )
-        return proposals_build(
-            firm_id=model.firm_id,
-            inputs=inputs,
-            result=result,
-            account_ids=breaching,
-            source=ProposalSource.MODEL_CHANGE,
-            created_by=actor,
+        ids, _sells = proposals_build(
+            ProposalBuildRequest(
+                firm_id=model.firm_id,
+                inputs=inputs,
+                result=result,
+                account_ids=breaching,
+                source=ProposalSource.MODEL_CHANGE,
+                created_by=actor,
+            )
         )
+        return ids

@@ -17,7 +17,7 @@ from ..models import ScanRun
 from ..selectors.scan import ScanInputs, lots_frame, open_proposal_accounts, scan_inputs
 from .harvest import HarvestPass as _HarvestPass
 from .harvest import harvest_eligible
-from .proposals import lock_firm_proposals, proposals_build_detailed
+from .proposals import ProposalBuildRequest, lock_firm_proposals, proposals_build
 from .rules import drift_rules_ensure_defaults
 from .snapshots import snapshots_write
 
@@ -112,13 +112,15 @@ def _scan(firm_id: int, as_of: date, say: Progress, build_proposals: bool) -> di
     harvest = _harvests(firm_id, inputs, held | already | not_ok, lots) if build_proposals else None
     todo = sorted(rebalance | set(harvest.plan["account_id"] if harvest else ()))
     ids, sold = (
-        proposals_build_detailed(
-            firm_id=firm_id,
-            inputs=inputs,
-            result=result,
-            account_ids=todo,
-            lots=lots,
-            harvest=harvest.plan if harvest else None,
+        proposals_build(
+            ProposalBuildRequest(
+                firm_id=firm_id,
+                inputs=inputs,
+                result=result,
+                account_ids=todo,
+                lots=lots,
+                harvest=harvest.plan if harvest else None,
+            )
         )
         if build_proposals
         else ([], None)

@@ -99,18 +99,6 @@ def _join(frag: list[str], keys: np.ndarray) -> tuple[np.ndarray, list[str]]:
     ]
 
 
-def class_detail(classes: pd.DataFrame) -> pd.Series:
-    """account_id -> compact JSON text of its classes."""
-    c = classes.sort_values("account_id", kind="stable")
-    prefix, cur, tgt, band = _fragments(c)
-    frag = [
-        f"{p}{a},{t},{w}]"
-        for p, a, t, w in zip(prefix.tolist(), cur.tolist(), tgt.tolist(), band.tolist())
-    ]
-    keys, texts = _join(frag, c["account_id"].to_numpy())
-    return pd.Series(texts, index=keys, dtype=object)
-
-
 def _snapshot_chunks(
     acc: pd.DataFrame, rule_ids: pd.Series, classes: pd.DataFrame, size: int = 10_000
 ):
