@@ -11,7 +11,10 @@ from .services.rules import overrides_errors
 
 class DriftRuleForm(FirmConstraintsMixin, forms.ModelForm):
     constraint_messages = {
-        "drift_rule_one_default": "The firm already has a default rule (one with no segment); choose a segment or edit that rule.",
+        "drift_rule_one_default": (
+            "The firm already has a default rule (one with no segment); "
+            "choose a segment or edit that rule."
+        ),
         "drift_rule_segment_unique": "That segment already has a rule; edit it instead.",
     }
 

@@ -233,7 +233,11 @@ class DriftSnapshot(FirmOwned):
         ):
             return ""
         whole = Decimal(1)
-        return f"off by {usd(self.dollar_off.quantize(whole))}; threshold {usd(self.dollar_threshold.quantize(whole))}"
+        off, threshold = (
+            usd(self.dollar_off.quantize(whole)),
+            usd(self.dollar_threshold.quantize(whole)),
+        )
+        return f"off by {off}; threshold {threshold}"
 
     class Meta:
         constraints = [
@@ -358,7 +362,7 @@ class ProposalTrade(FirmOwned):
 
 
 class HarvestRule(FirmOwned):
-    """Tax-loss harvesting thresholds (R-TLH-1). `segment` null = the firm's default. A lot is
+    """Tax-loss harvesting thresholds. `segment` null = the firm's default. A lot is
     harvestable when its unrealised loss is at least `min_loss_pct` of its cost AND at least
     `min_loss_dollars`."""
 
@@ -452,7 +456,7 @@ class Substitution(FirmOwned):
 
 
 class ToleranceWidening(FirmOwned):
-    """Volatile markets (R-MET-3): every drift band is multiplied by `factor` from `start` to
+    """Volatile markets: every drift band is multiplied by `factor` from `start` to
     `end` (both inclusive, New York dates). The scan applies it; reports show it."""
 
     factor = models.DecimalField(

@@ -156,13 +156,13 @@ def _no_loss_sells(
     if no_loss is None or no_loss.empty or sells.empty:
         return sells, lots
     guard = no_loss.drop_duplicates(KEY)
-    l = lots.merge(guard[KEY], on=KEY).merge(sells[KEY + ["price"]], on=KEY)
-    if l.empty:
+    held = lots.merge(guard[KEY], on=KEY).merge(sells[KEY + ["price"]], on=KEY)
+    if held.empty:
         return sells, lots
-    loss_lot = l["cost_basis"] > l["quantity"] * l["price"] + 1e-9
-    gain_qty = l.loc[~loss_lot].groupby(KEY)["quantity"].sum()
+    loss_lot = held["cost_basis"] > held["quantity"] * held["price"] + 1e-9
+    gain_qty = held.loc[~loss_lot].groupby(KEY)["quantity"].sum()
     keys = pd.MultiIndex.from_frame(sells[KEY])
-    guarded = keys.isin(pd.MultiIndex.from_frame(l[KEY].drop_duplicates()))
+    guarded = keys.isin(pd.MultiIndex.from_frame(held[KEY].drop_duplicates()))
     room = pd.Series(gain_qty.reindex(keys).fillna(0.0).to_numpy(), index=sells.index)
     new_q = np.where(guarded, np.minimum(sells["quantity"], room), sells["quantity"])
     cut = guarded & (new_q < sells["quantity"].to_numpy() - 1e-9)
@@ -178,7 +178,7 @@ def _no_loss_sells(
     sells = sells.assign(quantity=new_q)
     sells = sells.assign(value=sells["quantity"] * sells["price"])
     dropped = (
-        lots.merge(l.loc[loss_lot, ["lot_id"]].assign(x=True), on="lot_id", how="left")["x"]
+        lots.merge(held.loc[loss_lot, ["lot_id"]].assign(x=True), on="lot_id", how="left")["x"]
         .notna()
         .to_numpy()
     )
@@ -264,12 +264,11 @@ def plan_trades(
     sells = sells.merge(per_sell, on=KEY, how="left")
     sells = _cap_gains(sells, accts, undone)
     used = used.merge(sells[KEY], on=KEY)
-    costs_of = lambda t: (
-        t["account_id"].map(a["fee_per_trade"])
-        + t["value"]
-        * (t["account_id"].map(a["fee_bps"]) + t["account_id"].map(a["spread_bps"]))
-        / 1e4
-    )  # noqa: E731
+
+    def costs_of(t: pd.DataFrame) -> pd.Series:
+        bps = t["account_id"].map(a["fee_bps"]) + t["account_id"].map(a["spread_bps"])
+        return t["account_id"].map(a["fee_per_trade"]) + t["value"] * bps / 1e4
+
     sells["cost"] = costs_of(sells)
 
     buys = _buys(c, targets, accts, prices)

@@ -15,7 +15,7 @@ from ..models import AccountDriftSettings, DriftRule, ToleranceWidening
 
 PRICE_STATUS = {0: "ok", 1: "stale_price", 2: "missing_price"}
 
-# Price sanity (issue 10, item 14): a close this many times above or below the security's
+# Price sanity: a close this many times above or below the security's
 # previous close, or above the cap, is not traded on. The account's snapshot is marked
 # `suspect_price` with the reason and no proposal is built until the close is corrected.
 PRICE_MAX_JUMP = 10.0
@@ -28,16 +28,19 @@ PRICE_CAP = 10_000_000.0
 _SECURITY_PRICES_SQL = """
 SELECT s.id AS security_id, s.symbol,
   CASE WHEN s.security_type = 'cash' THEN 1.0 ELSE last.close END AS price,
-  CASE WHEN s.security_type = 'cash' OR last.date = %(d)s THEN 0 WHEN last.date IS NOT NULL THEN 1 ELSE 2 END AS price_status,
+  CASE WHEN s.security_type = 'cash' OR last.date = %(d)s THEN 0
+       WHEN last.date IS NOT NULL THEN 1 ELSE 2 END AS price_status,
   CASE WHEN s.security_type = 'cash' THEN NULL ELSE prev.close END AS prev_close
 FROM portfolios_security s
 LEFT JOIN LATERAL (
   SELECT p.close::float8 AS close, p.date FROM portfolios_price p
-  WHERE p.firm_id = s.firm_id AND p.security_id = s.id AND p.date <= %(d)s ORDER BY p.date DESC LIMIT 1
+  WHERE p.firm_id = s.firm_id AND p.security_id = s.id AND p.date <= %(d)s
+  ORDER BY p.date DESC LIMIT 1
 ) last ON true
 LEFT JOIN LATERAL (
   SELECT p.close::float8 AS close FROM portfolios_price p
-  WHERE p.firm_id = s.firm_id AND p.security_id = s.id AND p.date < last.date ORDER BY p.date DESC LIMIT 1
+  WHERE p.firm_id = s.firm_id AND p.security_id = s.id AND p.date < last.date
+  ORDER BY p.date DESC LIMIT 1
 ) prev ON true
 WHERE s.firm_id = %(f)s
 """
@@ -167,7 +170,8 @@ def price_sanity(positions: pd.DataFrame) -> pd.DataFrame:
         (over_cap, "{s} close {p:,.2f} is above the cap of {cap:,.0f}"),
         (
             jump,
-            "{s} close {p:,.4f} is {r:,.1f}x away from the previous close {q:,.4f} (limit {lim:g}x)",
+            "{s} close {p:,.4f} is {r:,.1f}x away from the previous close {q:,.4f} "
+            "(limit {lim:g}x)",
         ),
     ):
         for i in np.flatnonzero(mask):
@@ -328,7 +332,8 @@ def scan_inputs(
 
 
 def restrictions_frame(account_ids) -> pd.DataFrame:
-    """(account_id, symbol, side) for never-sell / never-buy, plus gains budgets, of some accounts."""
+    """(account_id, symbol, side) for never-sell / never-buy, plus gains budgets, of some
+    accounts."""
     # The firm's few accounts with restrictions, filtered here: no parameter list of every account.
     rows = AccountDriftSettings.objects.exclude(
         never_sell=[], never_buy=[], gains_budget=None
@@ -343,10 +348,13 @@ def restrictions_frame(account_ids) -> pd.DataFrame:
 
 
 def prices_on(firm_id: int, as_of: date) -> pd.Series:
-    """security_id -> close on `as_of` (cash is 1); securities without that day's close are absent."""
+    """security_id -> close on `as_of` (cash is 1); securities without that day's close are
+    absent."""
     frame = frame_from_sql(
-        "SELECT s.id AS security_id, CASE WHEN s.security_type = 'cash' THEN 1.0 ELSE p.close::float8 END AS price "
-        "FROM portfolios_security s LEFT JOIN portfolios_price p ON p.firm_id = s.firm_id AND p.security_id = s.id AND p.date = %(d)s "
+        "SELECT s.id AS security_id, "
+        "CASE WHEN s.security_type = 'cash' THEN 1.0 ELSE p.close::float8 END AS price "
+        "FROM portfolios_security s LEFT JOIN portfolios_price p "
+        "ON p.firm_id = s.firm_id AND p.security_id = s.id AND p.date = %(d)s "
         "WHERE s.firm_id = %(f)s",
         {"f": firm_id, "d": as_of},
         dtype={"security_id": "int64", "price": "float64"},
@@ -411,7 +419,8 @@ def latest_versions(account_ids) -> pd.Series:
     if len(ids) > 1000:  # many accounts: one array parameter instead of an IN list of thousands
         frame = frame_from_sql(
             "SELECT account_id, max(version) AS v FROM drift_proposal "
-            "WHERE firm_id = app_current_firm() AND account_id = ANY(%(ids)s::bigint[]) GROUP BY account_id",
+            "WHERE firm_id = app_current_firm() AND account_id = ANY(%(ids)s::bigint[]) "
+            "GROUP BY account_id",
             {"ids": ids},
             dtype={"account_id": "int64", "v": "int64"},
         )

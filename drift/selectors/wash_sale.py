@@ -29,7 +29,8 @@ TRADE_LOSS_SQL = """CASE WHEN t.side <> 'sell' THEN 0.0
 
 _EVENTS_SQL = f"""
 WITH grp AS (SELECT a.id AS account_id, a.number AS account_number, {household_group_sql()} AS g
-             FROM portfolios_account a JOIN portfolios_client c ON c.id = a.client_id WHERE a.firm_id = %(f)s),
+             FROM portfolios_account a JOIN portfolios_client c ON c.id = a.client_id
+             WHERE a.firm_id = %(f)s),
 target AS (SELECT account_id, g FROM grp WHERE account_id = ANY(%(ids)s::bigint[])),
 ev AS (
   SELECT tx.account_id, tx.security_id, tx.side, tx.date AS date, NULL::bigint AS proposal_id,
@@ -37,11 +38,13 @@ ev AS (
   FROM portfolios_transaction tx
   WHERE tx.firm_id = %(f)s AND tx.date BETWEEN %(lo)s AND %(hi)s
   UNION ALL
-  SELECT p.account_id, t.security_id, t.side, p.as_of AS date, p.id AS proposal_id, ({TRADE_LOSS_SQL})::float8 AS loss, 'proposal'
+  SELECT p.account_id, t.security_id, t.side, p.as_of AS date, p.id AS proposal_id,
+    ({TRADE_LOSS_SQL})::float8 AS loss, 'proposal'
   FROM drift_proposaltrade t JOIN drift_proposal p ON p.id = t.proposal_id
   WHERE t.firm_id = %(f)s AND p.status = ANY(%(open)s)
 )
-SELECT target.account_id, ev.account_id AS event_account_id, grp.account_number AS event_account, ev.security_id, ev.side,
+SELECT target.account_id, ev.account_id AS event_account_id, grp.account_number AS event_account,
+  ev.security_id, ev.side,
   ev.date, ev.proposal_id, ev.loss, ev.source
 FROM ev JOIN grp ON grp.account_id = ev.account_id JOIN target ON target.g = grp.g
 """
@@ -100,7 +103,8 @@ def household_events(firm_id: int, account_ids, lo: date, hi: date) -> pd.DataFr
     return frame[EVENT_COLUMNS].reset_index(drop=True)
 
 
-_GROUPS_SQL = f"""SELECT a.id AS account_id, a.number, {household_group_sql()} AS grp FROM portfolios_account a JOIN portfolios_client c ON c.id = a.client_id
+_GROUPS_SQL = f"""SELECT a.id AS account_id, a.number, {household_group_sql()} AS grp
+FROM portfolios_account a JOIN portfolios_client c ON c.id = a.client_id
 WHERE a.firm_id = %(f)s AND a.id = ANY(%(ids)s::bigint[])"""
 
 

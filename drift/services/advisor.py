@@ -58,7 +58,8 @@ def proposal_create_cash(
         row = result.accounts.iloc[0]
         if row["status"] != "ok":
             raise RebalanceRefused(
-                f"Prices for {as_of} are incomplete for this account ({row['status'].replace('_', ' ')})."
+                f"Prices for {as_of} are incomplete for this account "
+                f"({row['status'].replace('_', ' ')})."
             )
         if kind == ProposalKind.CASH_RAISE and float(amount) > row["total_value"]:
             raise RebalanceRefused("The amount is more than the account is worth.")

@@ -73,7 +73,8 @@ def harvest_find(
 
 
 def harvest_plan_frame(opps: pd.DataFrame, prices: pd.Series, skip_accounts) -> pd.DataFrame:
-    """What the rebalancer takes: account_id, security_id, quantity, substitute_id, sub_price, label."""
+    """What the rebalancer takes: account_id, security_id, quantity, substitute_id, sub_price,
+    label."""
     h = opps[(opps["skipped"] == "") & ~opps["account_id"].isin(skip_accounts)]
     h = h[KEY + ["quantity", "substitute_id"]].astype({"substitute_id": "int64"})
     return h.assign(sub_price=h["substitute_id"].map(prices), label="harvest")
@@ -183,7 +184,8 @@ def _pending() -> pd.DataFrame:
 
 
 def swap_back_due(sold: pd.Series, as_of: date, days: int = ws.WINDOW_DAYS) -> pd.Series:
-    """True once the swap-back's trade date is the first safe day after the sale's window or later."""
+    """True once the swap-back's trade date is the first safe day after the sale's window or
+    later."""
     trade_day = ws.trade_date(as_of)
     return sold.map(lambda d: ws.first_safe_day(d, days) <= trade_day).astype(bool)
 
@@ -243,7 +245,8 @@ def _restricted(s: pd.DataFrame, r: pd.DataFrame):
 def swap_backs_find(
     *, firm_id: int, inputs: ScanInputs, prices: pd.Series, skip_accounts
 ) -> pd.DataFrame:
-    """Swap-backs to propose today, as rebalancer harvest rows (sell the substitute, buy the original)."""
+    """Swap-backs to propose today, as rebalancer harvest rows (sell the substitute, buy the
+    original)."""
     s = _pending()
     s = s[~s["account_id"].isin(skip_accounts)]
     days = ws.window_days(rule_params_enabled())

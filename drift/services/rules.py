@@ -48,7 +48,8 @@ def overrides_errors(value) -> list[str]:
 @dataclass
 class AppliedRule:
     rule: DriftRule | None
-    reason: str  # "account override" | "segment" | "firm default" (shipped: not stored until the first scan)
+    # "account override" | "segment" | "firm default" (shipped: not stored until the first scan)
+    reason: str
 
 
 def shipped_rule(segment: str | None) -> DriftRule | None:

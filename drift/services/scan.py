@@ -1,4 +1,4 @@
-"""The daily drift scan of one firm (R-DRIFT-3, R-DRIFT-6): one set-based read, pandas
+"""The daily drift scan of one firm one set-based read, pandas
 arithmetic, snapshots in bulk, proposals for breaching accounts. Idempotent per firm and date."""
 
 import time
@@ -74,7 +74,8 @@ def _scan(firm_id: int, as_of: date, say: Progress, build_proposals: bool) -> di
     t0 = time.perf_counter()
     inputs = scan_inputs(firm_id=firm_id, as_of=as_of)
     say(
-        f"read {len(inputs.accounts)} accounts, {len(inputs.positions)} positions ({time.perf_counter() - t0:.1f}s)"
+        f"read {len(inputs.accounts)} accounts, {len(inputs.positions)} positions "
+        f"({time.perf_counter() - t0:.1f}s)"
     )
     if inputs.accounts.empty:
         return {
@@ -95,7 +96,8 @@ def _scan(firm_id: int, as_of: date, say: Progress, build_proposals: bool) -> di
     status = result.accounts["status"].value_counts().to_dict()
     breaching = result.accounts.loc[result.accounts["breached"], "account_id"]
     say(
-        f"snapshots written: {written}; breaches: {len(breaching)} ({time.perf_counter() - t0:.1f}s)"
+        f"snapshots written: {written}; breaches: {len(breaching)} "
+        f"({time.perf_counter() - t0:.1f}s)"
     )
     t1 = time.perf_counter()
     held = set(inputs.accounts.loc[inputs.accounts["do_not_trade"], "account_id"])

@@ -113,7 +113,8 @@ def guard_for(
 
 def _bought_reason(symbol: str, day: date, account: str, days: int) -> str:
     return (
-        f"wash-sale window: a loss sale would wash the purchase of {symbol} on {day.isoformat()} in account {account}; "
+        f"wash-sale window: a loss sale would wash the purchase of {symbol} "
+        f"on {day.isoformat()} in account {account}; "
         f"first safe trade date {ws.first_safe_day(day, days).isoformat()}"
     )
 
@@ -128,7 +129,8 @@ def cash_floor_pct(params: dict | None = None) -> tuple[float, float]:
 
 def _loss_sales(facts: WashFacts, plan: Plan) -> pd.DataFrame:
     """account_id (asking), same_id (a security whose purchase would wash), date, event_account,
-    symbol-less description fields: the household's loss sales in the window, this build's included."""
+    symbol-less description fields: the household's loss sales in the window, this build's
+    included."""
     past = facts.events[facts.events["side"] == "sell"][
         ["account_id", "security_id", "date", "event_account", "gain_unknown"]
     ]
@@ -214,13 +216,16 @@ def resolve(
 def _stuck_text(bought: str, sold: str, day: date, account: str, unknown: bool, days: int) -> str:
     what = "a sale of unknown gain (a possible loss)" if unknown else "the loss sale"
     return (
-        f"Wash sale not avoidable: buying {bought} washes {what} of {sold} on {day.isoformat()} in account {account}, "
-        f"and no substitute is on file; compliance will flag it (safe from {ws.first_safe_day(day, days).isoformat()})."
+        f"Wash sale not avoidable: buying {bought} washes {what} of {sold} "
+        f"on {day.isoformat()} in account {account}, "
+        "and no substitute is on file; compliance will flag it "
+        f"(safe from {ws.first_safe_day(day, days).isoformat()})."
     )
 
 
 def _washed_loss_sells(facts: WashFacts, plan: Plan) -> pd.DataFrame:
-    """This build's loss sells that a buy of this build in the household (after substitution) washes."""
+    """This build's loss sells that a buy of this build in the household (after substitution)
+    washes."""
     lots = plan.lots[plan.lots["gain"] < -0.005][KEY].drop_duplicates()
     buys = plan.trades[plan.trades["side"] == "buy"][KEY]
     if lots.empty or buys.empty or facts.accounts.empty:
@@ -239,7 +244,8 @@ def _washed_loss_sells(facts: WashFacts, plan: Plan) -> pd.DataFrame:
         hit[KEY]
         .drop_duplicates()
         .assign(
-            reason=f"wash-sale window: another account of the household buys it on the same trade date ({facts.trade_day.isoformat()})"
+            reason="wash-sale window: another account of the household buys it "
+            f"on the same trade date ({facts.trade_day.isoformat()})"
         )
     )
 
