@@ -1,3 +1,5 @@
+"""Forms of the drift pages: drift rules, cash proposals and model targets."""
+
 from decimal import Decimal
 
 from django import forms
