@@ -139,8 +139,8 @@ def _substitutions_write(firm_id: int, as_of: date, done: pd.DataFrame) -> None:
 
 # --- Swap-backs ---------------------------------------------------------------------------
 
-DONE = [ProposalStatus.EXECUTED, ProposalStatus.PARTIALLY_EXECUTED]
-COLS = [
+EXECUTED = [ProposalStatus.EXECUTED, ProposalStatus.PARTIALLY_EXECUTED]
+SWAP_BACK_COLS = [
     "substitution_id",
     "account_id",
     "security_id",
@@ -151,9 +151,9 @@ COLS = [
 ]
 
 
-def _pending() -> pd.DataFrame:
+def _swaps_pending() -> pd.DataFrame:
     rows = Substitution.objects.filter(
-        status=Substitution.PENDING, proposal__status__in=DONE
+        status=Substitution.PENDING, proposal__status__in=EXECUTED
     ).values_list(
         "id",
         "account_id",
@@ -190,7 +190,7 @@ def swap_back_due(sold: pd.Series, as_of: date, days: int = ws.WINDOW_DAYS) -> p
     return sold.map(lambda d: ws.first_safe_day(d, days) <= trade_day).astype(bool)
 
 
-def _enabled(accounts: pd.DataFrame, ids) -> pd.Series:
+def _swap_back_enabled(accounts: pd.DataFrame, ids) -> pd.Series:
     rules = harvest_rules_frame()
     seg = accounts.set_index("account_id")["segment"].reindex(ids)
     by_seg = rules.dropna(subset=["segment"]).set_index("segment")["swap_back"]
@@ -199,7 +199,7 @@ def _enabled(accounts: pd.DataFrame, ids) -> pd.Series:
     return seg.map(lambda s: bool(by_seg.get(s, base))).to_numpy(bool)
 
 
-def _unsafe(
+def _swap_unsafe(
     firm_id: int, s: pd.DataFrame, as_of: date, pairs: pd.DataFrame, days: int
 ) -> pd.Series:
     """A loss sale of the original (or an identical one), or a buy of the substitute (or an
@@ -227,7 +227,7 @@ def _unsafe(
     return hits[0] | hits[1]
 
 
-def _restricted(s: pd.DataFrame, r: pd.DataFrame):
+def _swap_restricted(s: pd.DataFrame, r: pd.DataFrame):
     """The substitute is never-sell or the original never-buy."""
     ns = r.loc[r["side"] == "sell", ["account_id", "security_id"]].assign(x=True)
     nb = (
@@ -247,7 +247,7 @@ def swap_backs_find(
 ) -> pd.DataFrame:
     """Swap-backs to propose today, as rebalancer harvest rows (sell the substitute, buy the
     original)."""
-    s = _pending()
+    s = _swaps_pending()
     s = s[~s["account_id"].isin(skip_accounts)]
     days = ws.window_days(rule_params_enabled())
     if days is None:  # the rule is off for compliance; still wait out the statutory window
@@ -261,8 +261,8 @@ def swap_backs_find(
         else s
     )
     if s.empty:
-        return pd.DataFrame(columns=COLS)
-    s = s[_enabled(inputs.accounts, s["account_id"])]
+        return pd.DataFrame(columns=SWAP_BACK_COLS)
+    s = s[_swap_back_enabled(inputs.accounts, s["account_id"])]
     bought = pd.DataFrame(
         list(
             ProposalTrade.objects.filter(
@@ -278,12 +278,12 @@ def swap_backs_find(
     s["quantity"] = s[["quantity", "bought"]].min(axis=1)
     pairs, _ = harvest_tables(inputs.securities)
     r = restrictions_long(restrictions_frame(s["account_id"].unique()), inputs.securities)
-    blocked = _restricted(s, r)
-    s = s[~(_unsafe(firm_id, s, inputs.as_of, pairs, days) | blocked)] if len(s) else s
+    blocked = _swap_restricted(s, r)
+    s = s[~(_swap_unsafe(firm_id, s, inputs.as_of, pairs, days) | blocked)] if len(s) else s
     s = s.assign(
         substitute_id=s["original_id"], sub_price=s["original_id"].map(prices), label="swap_back"
     )
-    return s.drop_duplicates(["account_id", "security_id"])[COLS]
+    return s.drop_duplicates(["account_id", "security_id"])[SWAP_BACK_COLS]
 
 
 def swap_backs_mark(sold: pd.DataFrame, swaps: pd.DataFrame) -> int:
