@@ -30,5 +30,5 @@ def deadline_for(*, started_at: datetime, amount: int, unit: str) -> datetime:
 
 
 def reminder_time(*, started_at: datetime, deadline: datetime) -> datetime:
-    """Half-way through the window, on the clock (notifications.timing.reminder_due's rule)."""
+    """Half-way through the window, on the clock (notifications.services.messages.reminder_due's rule)."""
     return started_at + (deadline - started_at) / 2

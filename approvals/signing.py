@@ -5,7 +5,7 @@ opened from a link, not to clients who signed in with their password.
 
 The code is six digits, HMAC(key from SECRET_KEY, nonce): the row holds only the nonce, so
 nobody reading the database, the outbox, the admin or the API learns it (the outbox stores
-the email with a placeholder; notifications.redaction inserts the code when it is sent).
+the email with a placeholder; notifications.services.redaction inserts the code when it is sent).
 A code lives CODE_TTL, allows MAX_ATTEMPTS wrong tries, is used once; asking for a new one
 retires the old ones, at most once every RESEND_AFTER."""
 
@@ -39,7 +39,7 @@ def _code(nonce: str) -> str:
 
 
 def signing_code_value(reference: str) -> str | None:
-    """notifications.redaction resolver: the code of SigningCode `reference`, at send time."""
+    """notifications.services.redaction resolver: the code of SigningCode `reference`, at send time."""
     code = SigningCode.objects.filter(pk=int(reference)).only("nonce").first()
     return _code(code.nonce) if code else None
 

@@ -35,7 +35,7 @@ from harness import bench_firm, copy_rows, ids, peak_rss_mb  # noqa: I001  (sets
 from compliance.services.checks import avoidable_findings  # noqa: E402
 from compliance.services.rules import compliance_rules_ensure_defaults  # noqa: E402
 from drift.models import Proposal  # noqa: E402
-from drift.selectors import scan_inputs  # noqa: E402
+from drift.selectors.scan import scan_inputs  # noqa: E402
 from drift.services.scan import drift_scan_run  # noqa: E402
 from firms.db_security import owner_role  # noqa: E402
 from firms.tenancy import firm_scope  # noqa: E402

@@ -3,12 +3,13 @@ changed on the compliance rules page, where the change is audited)."""
 
 from django.contrib import admin
 
+from drift.models import ComplianceRule
 from firms.admin_site import ReadOnlyFirmModelAdmin, firm_admin_site
 
 from . import models as m
 
 
-@admin.register(m.ComplianceRule, site=firm_admin_site)
+@admin.register(ComplianceRule, site=firm_admin_site)
 class ComplianceRuleAdmin(ReadOnlyFirmModelAdmin):
     """Changed on the compliance rules page (officers, audited), never here."""
 

@@ -1,18 +1,6 @@
-"""Choices of the compliance app: rule kinds, severities and review outcomes."""
+"""Choices of the compliance app: review outcomes (rule kinds and severities: drift.choices)."""
 
 from django.db import models
-
-
-class RuleKind(models.TextChoices):
-    WASH_SALE = "wash_sale", "Wash sale"
-    CONCENTRATION = "concentration", "Concentration"
-    LIQUIDITY = "liquidity", "Liquidity (cash kept)"
-    SUITABILITY = "suitability", "Suitability"
-
-
-class Severity(models.TextChoices):
-    BLOCK = "block", "Block"
-    FLAG = "flag", "Flag for a compliance officer"
 
 
 class ReviewStatus(models.TextChoices):

@@ -5,11 +5,10 @@ import json
 from django import forms
 from django.core.exceptions import ValidationError
 
+from drift.calc.rule_params import params_validate
+from drift.models import ComplianceRule
 from portfolios.models import Security
 from rebalance_site.input_guard import JsonRefused, strict_json_loads
-
-from .models import ComplianceRule
-from .params import params_validate
 
 
 class OverrideForm(forms.Form):

@@ -1,39 +1,15 @@
-"""Compliance rules per firm, the stored result of every check per proposal version, and the
+"""The stored result of every check per proposal version, and the
 officer's review of each proposal. (The substantially identical pairs and the substitutes are
-reference data about securities: portfolios.models.)"""
+reference data about securities: portfolios.models; the rules themselves are read by the
+proposal builder too: drift.models.ComplianceRule.)"""
 
 from django.db import models
 
+from drift.choices import RuleKind, Severity
 from drift.models import Proposal
 from firms.models import FirmOwned, Membership
 
-from .choices import ReviewStatus, RuleKind, Severity
-
-
-class ComplianceRule(FirmOwned):
-    """One rule of a firm; `params` are validated per kind (compliance.params)."""
-
-    kind = models.CharField(max_length=16, choices=RuleKind.choices)
-    severity = models.CharField(max_length=8, choices=Severity.choices)
-    params = models.JSONField(default=dict, blank=True)
-    enabled = models.BooleanField(default=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["firm", "kind"], name="compliance_rule_kind_unique")
-        ]
-        ordering = ["kind"]
-
-    def __str__(self):
-        return self.get_kind_display()
-
-    def clean(self):
-        """The admin's forms validate the parameters as the rule page and the service do."""
-        from .params import params_validate
-
-        if self.kind in RuleKind.values:
-            self.params = params_validate(self.kind, self.params)
+from .choices import ReviewStatus
 
 
 class CheckResult(FirmOwned):

@@ -8,14 +8,16 @@ import pandas as pd
 from django.db.models import Prefetch
 
 from core.pgcopy import frame_from_sql
+from drift.calc.wash_sale import trade_dates, window
 from drift.choices import OPEN_STATUSES
-from drift.wash_sale import TRADE_LOSS_SQL, household_events, trade_dates, window
+from drift.models import ComplianceRule
+from drift.selectors.wash_sale import TRADE_LOSS_SQL, household_events
 from portfolios.models import Security
 from portfolios.selectors import household_group_sql, pairs_frame, substitutes_frame
 
 from .calc import CheckInputs
 from .choices import ReviewStatus
-from .models import CheckResult, ComplianceReview, ComplianceRule
+from .models import CheckResult, ComplianceReview
 
 _PROPOSALS_SQL = f"""
 SELECT p.id AS proposal_id, p.account_id, a.number AS account_number, p.as_of,
@@ -128,19 +130,6 @@ def securities_frame() -> pd.DataFrame:
     return pd.DataFrame(
         list(rows), columns=["security_id", "symbol", "asset_class", "security_type", "diversified"]
     )
-
-
-def rule_params_enabled() -> dict[str, dict]:
-    """{kind: params} of the rules the checks will run (a kind not stored yet: its defaults,
-    as compliance_rules_ensure_defaults will store them); the builder reads the same."""
-    from .params import DEFAULTS
-
-    stored = {r.kind: r for r in ComplianceRule.objects.all()}
-    return {
-        kind: (stored[kind].params if kind in stored else params)
-        for kind, (_sev, params) in DEFAULTS.items()
-        if kind not in stored or stored[kind].enabled
-    }
 
 
 def rules_enabled() -> list[ComplianceRule]:

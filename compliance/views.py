@@ -4,13 +4,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 
-from drift.models import Proposal
+from drift.models import ComplianceRule, Proposal
 from firms.access import account_action_check, role_required
 from firms.roles import ADVISORY_ROLES, COMPLIANCE_ROLES
 from portfolios.models import SubstantiallyIdenticalPair
 
 from .forms import OverrideForm, PairForm, RejectForm, RuleForm
-from .models import ComplianceReview, ComplianceRule
+from .models import ComplianceReview
 from .selectors import review_queue
 from .services.regenerate import RegenerateRefused, proposal_regenerate_substitute
 from .services.review import ReviewRefused, review_override, review_reject

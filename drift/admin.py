@@ -1,3 +1,6 @@
+"""Drift in the firm admin: read-only records, and the few controls a firm admin may change
+there; rules and widenings are changed on their own pages (role-checked, audited)."""
+
 from django.contrib import admin
 
 from firms.admin_site import ControlFirmModelAdmin, ReadOnlyFirmModelAdmin, firm_admin_site

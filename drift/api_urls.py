@@ -1,3 +1,6 @@
+"""REST routes of drift (snapshots, proposals), included by rebalance_site/api_urls.py like
+every app's."""
+
 from firms.api import FirmRouter
 
 from . import api

@@ -1,3 +1,5 @@
+"""The drift stage: rules, the after-close scan, snapshots, harvesting and proposals."""
+
 from django.apps import AppConfig
 
 

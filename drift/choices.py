@@ -102,3 +102,17 @@ SUPERSEDABLE_STATUSES = frozenset(
 )
 # Reviewed by compliance and not yet in a batch: re-checked when the household's facts change.
 RECHECKABLE_STATUSES = frozenset({S.CHECKED, S.AWAITING_APPROVAL, S.APPROVED, S.FLAGGED})
+
+
+# The compliance rules' kinds and severities live with the rules themselves (drift.models):
+# the proposal builder reads the enabled rules' parameters before compliance checks them.
+class RuleKind(models.TextChoices):
+    WASH_SALE = "wash_sale", "Wash sale"
+    CONCENTRATION = "concentration", "Concentration"
+    LIQUIDITY = "liquidity", "Liquidity (cash kept)"
+    SUITABILITY = "suitability", "Suitability"
+
+
+class Severity(models.TextChoices):
+    BLOCK = "block", "Block"
+    FLAG = "flag", "Flag for a compliance officer"

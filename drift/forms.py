@@ -1,3 +1,5 @@
+"""Forms of the drift pages: drift rules, cash proposals and model targets."""
+
 from decimal import Decimal
 
 from django import forms
@@ -6,12 +8,15 @@ from portfolios.choices import AssetClass
 from rebalance_site.input_guard import FirmConstraintsMixin, StrictJSONField
 
 from .models import DriftRule
-from .rules import overrides_errors
+from .services.rules import overrides_errors
 
 
 class DriftRuleForm(FirmConstraintsMixin, forms.ModelForm):
     constraint_messages = {
-        "drift_rule_one_default": "The firm already has a default rule (one with no segment); choose a segment or edit that rule.",
+        "drift_rule_one_default": (
+            "The firm already has a default rule (one with no segment); "
+            "choose a segment or edit that rule."
+        ),
         "drift_rule_segment_unique": "That segment already has a rule; edit it instead.",
     }
 

@@ -22,7 +22,7 @@ def scans_enqueue_due(*, now: datetime) -> list[int]:
     from firms.platform import firm_ids_where
 
     from .models import ScanRun
-    from .schedule import scan_date_due
+    from .services.schedule import scan_date_due
 
     as_of = scan_date_due(now)
     if as_of is None:

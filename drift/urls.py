@@ -1,3 +1,6 @@
+"""The drift pages (the REST routes are in drift.api_urls, one include per app in
+rebalance_site/api_urls.py)."""
+
 from django.urls import path
 
 from . import views

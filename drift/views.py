@@ -12,22 +12,21 @@ from django.utils.translation import get_language
 
 from firms.access import account_action_check, role_required, staff_required
 from firms.roles import ADVISORY_ROLES
+from portfolios.calc.charts import grouped_bars, line_chart
 from portfolios.choices import AssetClass, Segment
 from portfolios.models import Account, ModelPortfolio, ModelTarget
 from portfolios.selectors import advisor_options
 
-from .charts import drift_history_chart, proposal_allocation_chart
 from .forms import CashProposalForm, DriftRuleForm, ModelTargetsForm
 from .models import DriftRule, DriftSnapshot, HarvestOpportunity, Proposal, ProposalTrade
-from .rules import rule_for_account
-from .selectors import harvest_opportunities_on
+from .selectors.harvest import harvest_opportunities_on
 from .services.advisor import (
     RebalanceRefused,
     model_change_apply,
     model_change_preview,
     proposal_create_cash,
 )
-from .services.rules import drift_rule_save
+from .services.rules import drift_rule_save, rule_for_account
 from .services.transitions import versions_in_batch
 
 PAGE_SIZE = 50
@@ -288,4 +287,22 @@ def model_change(request, pk: int):
         preview = model_change_preview(model=model, targets=form.new_targets())
     return render(
         request, "drift/model_change.html", {"model": model, "form": form, "preview": preview}
+    )
+
+
+# --- Charts: the product's one SVG helper (portfolios.calc.charts) fed with drift data ----------
+
+
+def drift_history_chart(snapshots, band=None):
+    points = [(s.as_of.isoformat(), s.portfolio_drift) for s in snapshots]
+    return line_chart(
+        points, title="Portfolio drift (percentage points)", unit=" pp", threshold=band
+    )
+
+
+def proposal_allocation_chart(rows):
+    return grouped_bars(
+        [(r["label"], r["current"], r["proposed"]) for r in rows],
+        title="Current vs proposed allocation",
+        labels=("Current", "Proposed"),
     )

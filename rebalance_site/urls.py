@@ -21,6 +21,10 @@ urlpatterns = [
         r"^admin/reporting/tolerancewidening/(?P<rest>.*)$",
         RedirectView.as_view(url="/admin/drift/tolerancewidening/%(rest)s", query_string=True),
     ),
+    re_path(
+        r"^admin/compliance/compliancerule/(?P<rest>.*)$",
+        RedirectView.as_view(url="/admin/drift/compliancerule/%(rest)s", query_string=True),
+    ),
     path("admin/", firm_admin_site.urls),
     path("book/", include("portfolios.urls")),
     path("drift/", include("drift.urls")),

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from drift.quantities import tradable_quantity
+from drift.calc.quantities import tradable_quantity
 from portfolios.choices import Side
 
 from .choices import OrderStatus, OrderType

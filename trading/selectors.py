@@ -6,8 +6,8 @@ from datetime import date
 import pandas as pd
 
 from core.pgcopy import frame_from_sql
+from drift.calc.wash_sale import WINDOW_DAYS
 from drift.choices import OPEN_STATUSES, ProposalStatus
-from drift.wash_sale import WINDOW_DAYS
 from portfolios.selectors import household_group_sql
 
 from .choices import OrderStatus, PauseScope
@@ -26,7 +26,7 @@ SELECT t.id AS trade_id, t.proposal_id, p.version, p.account_id, a.number AS acc
        -- wash-sale group bought the security within the window before the trade date: this
        -- account's own lot bought then, or a purchase (a lot, an imported buy, an open
        -- proposal's buy) in another account of the household. The window's one rule:
-       -- drift.wash_sale.
+       -- drift.calc.wash_sale.
        (t.side = 'sell' AND EXISTS (
           SELECT 1 FROM jsonb_array_elements(t.lots) l JOIN portfolios_taxlot tl ON tl.id = (l->>'lot')::bigint
           WHERE (l->>'gain')::numeric >= 0

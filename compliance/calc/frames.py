@@ -17,7 +17,7 @@ class CheckInputs:
 
     proposals: pd.DataFrame  # one row per proposal checked
     trades: pd.DataFrame  # trades of those proposals and of open proposals in their groups
-    # per proposal: its group's purchases and loss sales in its window (drift.wash_sale)
+    # per proposal: its group's purchases and loss sales in its window (drift.selectors.wash_sale)
     events: pd.DataFrame
     holdings: pd.DataFrame  # proposal_id, security_id, quantity, price
     securities: pd.DataFrame  # security_id, symbol, asset_class, security_type, diversified

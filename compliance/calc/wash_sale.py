@@ -2,14 +2,14 @@
 within `window_days` calendar days before or after the proposal's trade date, anywhere in the
 client's group (a household is one client; IRAs and Roths count). The window, the trade date
 and the household facts (transaction history and every open proposal, this one included) are
-drift.wash_sale's, the same the proposal builder avoids up front. Both directions are caught:
+drift.calc.wash_sale's, the same the proposal builder avoids up front. Both directions are caught:
 selling at a loss near a purchase, and buying near a loss sale. A sale imported without its
 gain is a possible loss: it is reported as such, never passed."""
 
 import pandas as pd
 
 from core.formatting import fixed
-from drift.wash_sale import first_safe_day, window
+from drift.calc.wash_sale import first_safe_day, window
 
 from .frames import CheckInputs, Outcome
 

@@ -10,9 +10,10 @@ import logging
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from drift.calc.rule_params import params_validate
+from drift.choices import RuleKind
+
 from ..calc import CHECKS, Outcome
-from ..choices import RuleKind
-from ..params import params_validate
 from ..signals import checks_not_run
 
 log = logging.getLogger(__name__)

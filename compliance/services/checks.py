@@ -8,14 +8,14 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from drift.choices import ProposalStatus
+from drift.choices import ProposalStatus, Severity
 from drift.models import Proposal
 from drift.services.transitions import proposals_transition
 from firms.audit import audit_record
 
 from ..calc import CHECKS, CheckInputs, after_trades
 from ..calc.avoidable import finding_avoidable
-from ..choices import ReviewStatus, Severity
+from ..choices import ReviewStatus
 from ..models import CheckResult, ComplianceReview
 from ..selectors import check_inputs, rules_enabled
 from ..signals import proposals_cleared

@@ -4,12 +4,11 @@ version is superseded and the new one goes through the checks like any new versi
 
 from django.db import transaction
 
-from drift.choices import ProposalStatus
+from drift.choices import ProposalStatus, RuleKind
 from drift.models import Proposal
 from drift.services.substitute import RebuildRefused, proposal_rebuild_substituted
 from firms.audit import audit_record
 
-from ..choices import RuleKind
 from ..models import CheckResult
 
 # One refusal for the pages and the API, whether compliance or drift refuses.

@@ -4,11 +4,10 @@ identical pairs."""
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from drift.calc.rule_params import DEFAULTS, params_validate
+from drift.models import ComplianceRule
 from firms.audit import audit_record
 from portfolios.models import Security, SubstantiallyIdenticalPair
-
-from ..models import ComplianceRule
-from ..params import DEFAULTS, params_validate
 
 
 def compliance_rules_ensure_defaults(*, firm_id: int) -> None:
@@ -25,7 +24,7 @@ def compliance_rules_ensure_defaults(*, firm_id: int) -> None:
 def compliance_demo_seed(*, firm_id: int) -> None:
     """The demo firm's compliance set-up: the default rules; existing rules are kept (the
     substantially identical pairs and substitutes are book reference data, seeded by
-    portfolios.demo_data)."""
+    portfolios.services.demo)."""
     compliance_rules_ensure_defaults(firm_id=firm_id)
 
 

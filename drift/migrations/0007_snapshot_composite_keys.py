@@ -16,11 +16,11 @@ writer of snapshots reads the rules under the firm's proposal lock (pg_advisory_
 7300001, firm), and deleting a rule — through the ORM or in raw SQL — takes that lock and
 clears the rule from the firm's snapshots first (trigger below), so no snapshot names a
 deleted rule.
-The per-class detail becomes `json` (drift/fields.py): 0.75 s less per 100,000 inserts.
+The per-class detail becomes `json` (drift/models.py, StoredJSONField): 0.75 s less per 100,000 inserts.
 (Writing it rewrites the table once.)"""
 
 import django.db.models.deletion
-import drift.fields
+import drift.models
 from django.db import migrations, models
 
 
@@ -65,7 +65,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='driftsnapshot',
             name='detail',
-            field=drift.fields.StoredJSONField(default=dict, help_text='Per asset class: [current, target, band] in percent.'),
+            field=drift.models.StoredJSONField(default=dict, help_text='Per asset class: [current, target, band] in percent.'),
         ),
         migrations.AddIndex(
             model_name='driftsnapshot',

@@ -12,11 +12,11 @@ from firms.audit import audit_record
 from portfolios.models import Account, ModelPortfolio, ModelTarget
 from portfolios.selectors import latest_price_date
 
-from ..arithmetic import drift_compute
+from ..calc.drift import drift_compute
 from ..choices import ProposalKind, ProposalSource
 from ..models import AccountDriftSettings, Proposal
-from ..selectors import scan_inputs
-from .proposals import lock_firm_proposals, plan_for, proposals_build
+from ..selectors.scan import scan_inputs
+from .proposals import ProposalBuildRequest, lock_firm_proposals, plan_for, proposals_build
 from .rules import drift_rules_ensure_defaults
 from .snapshots import snapshots_write
 from .transitions import proposals_supersede_open, versions_lock
@@ -58,21 +58,24 @@ def proposal_create_cash(
         row = result.accounts.iloc[0]
         if row["status"] != "ok":
             raise RebalanceRefused(
-                f"Prices for {as_of} are incomplete for this account ({row['status'].replace('_', ' ')})."
+                f"Prices for {as_of} are incomplete for this account "
+                f"({row['status'].replace('_', ' ')})."
             )
         if kind == ProposalKind.CASH_RAISE and float(amount) > row["total_value"]:
             raise RebalanceRefused("The amount is more than the account is worth.")
         signed = float(amount) if kind == ProposalKind.CASH_DEPLOY else -float(amount)
-        ids = proposals_build(
-            firm_id=account.firm_id,
-            inputs=inputs,
-            result=result,
-            account_ids=[account.pk],
-            kind=kind,
-            source=ProposalSource.ADVISOR,
-            new_cash=pd.Series({account.pk: signed}),
-            created_by=actor,
-            cash_amount=pd.Series({account.pk: float(amount)}),
+        ids, _sells = proposals_build(
+            ProposalBuildRequest(
+                firm_id=account.firm_id,
+                inputs=inputs,
+                result=result,
+                account_ids=[account.pk],
+                kind=kind,
+                source=ProposalSource.ADVISOR,
+                new_cash=pd.Series({account.pk: signed}),
+                created_by=actor,
+                cash_amount=pd.Series({account.pk: float(amount)}),
+            )
         )
     if not ids:
         raise RebalanceRefused(
@@ -119,7 +122,9 @@ def model_change_preview(
     if not breaching:
         return ModelChangePreview(len(ids), 0, 0, Decimal("0.00"))
     _acc, plan = plan_for(
-        firm_id=model.firm_id, inputs=inputs, result=result, account_ids=breaching
+        ProposalBuildRequest(
+            firm_id=model.firm_id, inputs=inputs, result=result, account_ids=breaching
+        )
     )
     trading = plan.accounts[plan.accounts["trades"] > 0]
     return ModelChangePreview(
@@ -193,11 +198,14 @@ def model_change_apply(
             actor=getattr(actor, "user", None),
             reason=f"model {model.name} changed",
         )
-        return proposals_build(
-            firm_id=model.firm_id,
-            inputs=inputs,
-            result=result,
-            account_ids=breaching,
-            source=ProposalSource.MODEL_CHANGE,
-            created_by=actor,
+        ids, _sells = proposals_build(
+            ProposalBuildRequest(
+                firm_id=model.firm_id,
+                inputs=inputs,
+                result=result,
+                account_ids=breaching,
+                source=ProposalSource.MODEL_CHANGE,
+                created_by=actor,
+            )
         )
+        return ids

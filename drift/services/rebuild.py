@@ -14,7 +14,7 @@ from portfolios.selectors import latest_price_date
 from ..choices import ProposalKind, ProposalStatus
 from ..models import AccountDriftSettings, Proposal
 from .advisor import evaluate_accounts
-from .proposals import proposals_build
+from .proposals import ProposalBuildRequest, proposals_build
 
 CASH_SIGN = {ProposalKind.CASH_RAISE: -1.0, ProposalKind.CASH_DEPLOY: 1.0}
 
@@ -62,17 +62,20 @@ def proposals_rebuild(*, firm_id: int, proposal_ids, as_of: date | None = None) 
             if kind in CASH_SIGN
             else None
         )
-        built += proposals_build(
-            firm_id=firm_id,
-            inputs=inputs,
-            result=result,
-            account_ids=accounts,
-            kind=kind,
-            source=source,
-            new_cash=cash * CASH_SIGN[kind] if cash is not None else None,
-            cash_amount=cash,
-            created_by=group[0].created_by if len(group) == 1 else None,
+        ids, _sells = proposals_build(
+            ProposalBuildRequest(
+                firm_id=firm_id,
+                inputs=inputs,
+                result=result,
+                account_ids=accounts,
+                kind=kind,
+                source=source,
+                new_cash=cash * CASH_SIGN[kind] if cash is not None else None,
+                cash_amount=cash,
+                created_by=group[0].created_by if len(group) == 1 else None,
+            )
         )
+        built += ids
     audit_record(
         firm_id=firm_id,
         event="proposals.rebuilt",

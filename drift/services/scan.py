@@ -1,4 +1,4 @@
-"""The daily drift scan of one firm (R-DRIFT-3, R-DRIFT-6): one set-based read, pandas
+"""The daily drift scan of one firm one set-based read, pandas
 arithmetic, snapshots in bulk, proposals for breaching accounts. Idempotent per firm and date."""
 
 import time
@@ -11,14 +11,13 @@ from django.utils import timezone
 
 from firms.audit import audit_record
 
-from .. import selectors
-from ..arithmetic import drift_compute
+from ..calc.drift import drift_compute
 from ..choices import ScanStatus
 from ..models import ScanRun
-from ..selectors import ScanInputs, open_proposal_accounts, scan_inputs
+from ..selectors.scan import ScanInputs, lots_frame, open_proposal_accounts, scan_inputs
+from .harvest import HarvestPass as _HarvestPass
 from .harvest import harvest_eligible
-from .harvest_scan import HarvestPass as _HarvestPass
-from .proposals import lock_firm_proposals, proposals_build_detailed
+from .proposals import ProposalBuildRequest, lock_firm_proposals, proposals_build
 from .rules import drift_rules_ensure_defaults
 from .snapshots import snapshots_write
 
@@ -75,7 +74,8 @@ def _scan(firm_id: int, as_of: date, say: Progress, build_proposals: bool) -> di
     t0 = time.perf_counter()
     inputs = scan_inputs(firm_id=firm_id, as_of=as_of)
     say(
-        f"read {len(inputs.accounts)} accounts, {len(inputs.positions)} positions ({time.perf_counter() - t0:.1f}s)"
+        f"read {len(inputs.accounts)} accounts, {len(inputs.positions)} positions "
+        f"({time.perf_counter() - t0:.1f}s)"
     )
     if inputs.accounts.empty:
         return {
@@ -96,7 +96,8 @@ def _scan(firm_id: int, as_of: date, say: Progress, build_proposals: bool) -> di
     status = result.accounts["status"].value_counts().to_dict()
     breaching = result.accounts.loc[result.accounts["breached"], "account_id"]
     say(
-        f"snapshots written: {written}; breaches: {len(breaching)} ({time.perf_counter() - t0:.1f}s)"
+        f"snapshots written: {written}; breaches: {len(breaching)} "
+        f"({time.perf_counter() - t0:.1f}s)"
     )
     t1 = time.perf_counter()
     held = set(inputs.accounts.loc[inputs.accounts["do_not_trade"], "account_id"])
@@ -106,20 +107,22 @@ def _scan(firm_id: int, as_of: date, say: Progress, build_proposals: bool) -> di
     rebalance = {a for a in breaching if a not in held and a not in already}
     # One read of the tax lots serves both the harvest search and the rebalancer.
     lots = (
-        selectors.lots_frame(firm_id, sorted(set(harvest_eligible(inputs.accounts)) | rebalance))
+        lots_frame(firm_id, sorted(set(harvest_eligible(inputs.accounts)) | rebalance))
         if build_proposals
         else None
     )
     harvest = _harvests(firm_id, inputs, held | already | not_ok, lots) if build_proposals else None
     todo = sorted(rebalance | set(harvest.plan["account_id"] if harvest else ()))
     ids, sold = (
-        proposals_build_detailed(
-            firm_id=firm_id,
-            inputs=inputs,
-            result=result,
-            account_ids=todo,
-            lots=lots,
-            harvest=harvest.plan if harvest else None,
+        proposals_build(
+            ProposalBuildRequest(
+                firm_id=firm_id,
+                inputs=inputs,
+                result=result,
+                account_ids=todo,
+                lots=lots,
+                harvest=harvest.plan if harvest else None,
+            )
         )
         if build_proposals
         else ([], None)

@@ -15,7 +15,7 @@ from django.db import connection, transaction
 
 from core.pgcopy import copy_text_to_temp, text_field
 
-from ..arithmetic import DriftResult
+from ..calc.drift import DriftResult
 from .proposals import lock_firm_proposals
 
 _COLS = {
@@ -34,17 +34,21 @@ _COLS = {
 }
 
 _INSERT = """
-INSERT INTO drift_driftsnapshot (firm_id, account_id, as_of, total_value, portfolio_drift, max_drift, max_drift_class,
-                                 breached, status, status_reason, rule_id, dollar_off, dollar_threshold, detail, created_at)
-SELECT %(f)s, account_id, %(d)s, total_value, portfolio_drift, max_drift, COALESCE(max_drift_class, ''),
-       breached, status, COALESCE(status_reason, ''), rule_id, dollar_off, dollar_threshold, COALESCE(detail, '{{}}'::json), now()
+INSERT INTO drift_driftsnapshot (firm_id, account_id, as_of, total_value, portfolio_drift,
+                                 max_drift, max_drift_class, breached, status, status_reason,
+                                 rule_id, dollar_off, dollar_threshold, detail, created_at)
+SELECT %(f)s, account_id, %(d)s, total_value, portfolio_drift, max_drift,
+       COALESCE(max_drift_class, ''), breached, status, COALESCE(status_reason, ''), rule_id,
+       dollar_off, dollar_threshold, COALESCE(detail, '{{}}'::json), now()
 FROM tmp_snapshots
 ON CONFLICT (firm_id, account_id, as_of) DO {conflict}
 """
 # A re-run leaves good snapshots alone but refreshes one written while a price was missing or stale.
-_REFRESH = """UPDATE SET total_value = EXCLUDED.total_value, portfolio_drift = EXCLUDED.portfolio_drift,
-  max_drift = EXCLUDED.max_drift, max_drift_class = EXCLUDED.max_drift_class, breached = EXCLUDED.breached,
-  status = EXCLUDED.status, status_reason = EXCLUDED.status_reason, rule_id = EXCLUDED.rule_id, detail = EXCLUDED.detail,
+_REFRESH = """UPDATE SET total_value = EXCLUDED.total_value,
+  portfolio_drift = EXCLUDED.portfolio_drift, max_drift = EXCLUDED.max_drift,
+  max_drift_class = EXCLUDED.max_drift_class, breached = EXCLUDED.breached,
+  status = EXCLUDED.status, status_reason = EXCLUDED.status_reason, rule_id = EXCLUDED.rule_id,
+  detail = EXCLUDED.detail,
   dollar_off = EXCLUDED.dollar_off, dollar_threshold = EXCLUDED.dollar_threshold"""
 
 _MILLI_TOP = (
@@ -97,18 +101,6 @@ def _join(frag: list[str], keys: np.ndarray) -> tuple[np.ndarray, list[str]]:
     return keys[starts], [
         "{" + ",".join(frag[s:e]) + "}" for s, e in zip(starts.tolist(), ends.tolist())
     ]
-
-
-def class_detail(classes: pd.DataFrame) -> pd.Series:
-    """account_id -> compact JSON text of its classes."""
-    c = classes.sort_values("account_id", kind="stable")
-    prefix, cur, tgt, band = _fragments(c)
-    frag = [
-        f"{p}{a},{t},{w}]"
-        for p, a, t, w in zip(prefix.tolist(), cur.tolist(), tgt.tolist(), band.tolist())
-    ]
-    keys, texts = _join(frag, c["account_id"].to_numpy())
-    return pd.Series(texts, index=keys, dtype=object)
 
 
 def _snapshot_chunks(
@@ -169,14 +161,16 @@ def snapshots_write(
     conflict = _REFRESH + ("" if replace else " WHERE drift_driftsnapshot.status <> 'ok'")
     with transaction.atomic():
         # Every writer of a firm's snapshots holds the firm's lock, so when the day has none yet
-        # a plain INSERT is safe, and it skips ON CONFLICT's speculative insertion (~40% of the insert).
+        # a plain INSERT is safe, and it skips ON CONFLICT's speculative insertion (~40% of the
+        # insert).
         lock_firm_proposals(firm_id)
         copy_text_to_temp(
             "tmp_snapshots", _COLS, _snapshot_chunks(result.accounts, rule_ids, result.classes)
         )
         with connection.cursor() as cur:
             cur.execute(
-                "SELECT EXISTS (SELECT 1 FROM drift_driftsnapshot WHERE firm_id = %s AND as_of = %s)",
+                "SELECT EXISTS (SELECT 1 FROM drift_driftsnapshot "
+                "WHERE firm_id = %s AND as_of = %s)",
                 [firm_id, as_of],
             )
             first = not cur.fetchone()[0]

@@ -10,10 +10,10 @@ from django.db.models import Max
 
 from portfolios.models import Price, Security
 
+from ..calc.content_hash import proposal_hash_of
+from ..calc.quantities import shares_for
 from ..choices import ProposalStatus
-from ..content_hash import proposal_hash_of
 from ..models import Proposal, ProposalTrade
-from ..quantities import shares_for
 from ..signals import proposals_created
 from .proposals import lock_firm_proposals
 from .transitions import VersionInBatch, proposals_supersede_replaced, versions_lock_for_new

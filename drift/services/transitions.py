@@ -120,7 +120,8 @@ def _audit(firm_id: int, group: list, to: str, actor, reason: str, payload: dict
 
 _VERSIONS_SQL = """
 SELECT p.id, p.account_id, p.status FROM drift_proposal p
-WHERE p.firm_id = app_current_firm() AND p.account_id = ANY(%(a)s::bigint[]) AND p.status = ANY(%(s)s)
+WHERE p.firm_id = app_current_firm() AND p.account_id = ANY(%(a)s::bigint[])
+  AND p.status = ANY(%(s)s)
 ORDER BY p.id {lock}
 """
 
@@ -145,8 +146,9 @@ def _in_batch_reasons(rows: list[tuple]) -> dict[int, str]:
     )
     return {
         p.account_id: (
-            f"Account {p.account.number}: version {p.version} is {_label(p.status)} in a trade batch. "
-            "A new version can be built once that batch has settled; it will start from the positions "
+            f"Account {p.account.number}: version {p.version} is {_label(p.status)} "
+            "in a trade batch. A new version can be built once that batch has settled; "
+            "it will start from the positions "
             "after the fills."
         )
         for p in qs

@@ -1,6 +1,6 @@
 """Construct what compliance accepts: the rebalancer respects the wash-sale rule, the cash floor
 and the single-security cap up front, reading the same rule parameters and household facts
-(drift.wash_sale) as the compliance checks.
+(drift.calc.wash_sale, drift.selectors.wash_sale) as the compliance checks.
 
 Wash sales, both directions, household-wide (IRAs included), inside the window of the trade date:
 - a sell that would realise a loss while the household bought the same or an identical
@@ -17,9 +17,11 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from .. import wash_sale as ws
-from ..quantities import tradable_quantities
-from .engine import Guard, Plan
+from ..calc import wash_sale as ws
+from ..calc.quantities import tradable_quantities
+from ..calc.rebalance import Guard, Plan
+from ..selectors.rule_params import rule_params_enabled
+from ..selectors.wash_sale import account_groups, household_events
 
 KEY = ["account_id", "security_id"]
 TRADE_KEY = ["account_id", "security_id", "side"]
@@ -31,9 +33,8 @@ class WashFacts:
 
     days: int | None  # None: the firm switched the wash-sale rule off
     trade_day: date
-    events: (
-        pd.DataFrame
-    )  # drift.wash_sale.household_events, less the built accounts' own open proposals
+    # drift.selectors.wash_sale.household_events, less the built accounts' own open proposals
+    events: pd.DataFrame
     accounts: pd.DataFrame  # indexed by account_id: grp, number
     pairs: pd.DataFrame  # security_id, same_id (identity included)
     substitutes: pd.DataFrame  # security_id, substitute_id, rank
@@ -47,27 +48,27 @@ def wash_facts(
     substitutes: pd.DataFrame,
     params: dict | None = None,
 ) -> WashFacts:
-    days = ws.window_days(params)
+    days = ws.window_days(rule_params_enabled() if params is None else params)
     trade_day = ws.trade_date(as_of)
     ids = list(map(int, account_ids))
     if days is None or not ids:
         return WashFacts(
             days,
             trade_day,
-            ws.household_events(firm_id, [], trade_day, trade_day),
+            household_events(firm_id, [], trade_day, trade_day),
             pd.DataFrame(columns=["grp", "number"]),
             pairs,
             substitutes,
         )
     lo, hi = ws.window(trade_day, days)
-    events = ws.household_events(firm_id, ids, lo, hi)
+    events = household_events(firm_id, ids, lo, hi)
     # A built account's open proposals are replaced by the new version: not a fact any more.
     events = events[~((events["source"] == "proposal") & events["event_account_id"].isin(ids))]
     return WashFacts(
         days,
         trade_day,
         events.reset_index(drop=True),
-        ws.account_groups(firm_id, ids),
+        account_groups(firm_id, ids),
         pairs,
         substitutes,
     )
@@ -98,7 +99,7 @@ def guard_for(
         if extra_no_loss is not None and len(extra_no_loss):
             no_loss = pd.concat([no_loss, extra_no_loss], ignore_index=True)
     cap_pct, capped = None, frozenset()
-    rule = (ws.rule_params() if params is None else params).get("concentration")
+    rule = (rule_params_enabled() if params is None else params).get("concentration")
     if rule is not None and securities is not None:
         applies = securities["security_type"].isin(rule["security_types"])
         if rule.get("exempt_diversified", True):
@@ -112,14 +113,15 @@ def guard_for(
 
 def _bought_reason(symbol: str, day: date, account: str, days: int) -> str:
     return (
-        f"wash-sale window: a loss sale would wash the purchase of {symbol} on {day.isoformat()} in account {account}; "
+        f"wash-sale window: a loss sale would wash the purchase of {symbol} "
+        f"on {day.isoformat()} in account {account}; "
         f"first safe trade date {ws.first_safe_day(day, days).isoformat()}"
     )
 
 
 def cash_floor_pct(params: dict | None = None) -> tuple[float, float]:
     """The firm's liquidity minimum (percent, amount) that the cash floor may not go under."""
-    rule = (ws.rule_params() if params is None else params).get("liquidity")
+    rule = (rule_params_enabled() if params is None else params).get("liquidity")
     if rule is None:
         return 0.0, 0.0
     return float(Decimal(str(rule["min_cash_pct"]))), float(Decimal(str(rule["min_cash_amount"])))
@@ -127,7 +129,8 @@ def cash_floor_pct(params: dict | None = None) -> tuple[float, float]:
 
 def _loss_sales(facts: WashFacts, plan: Plan) -> pd.DataFrame:
     """account_id (asking), same_id (a security whose purchase would wash), date, event_account,
-    symbol-less description fields: the household's loss sales in the window, this build's included."""
+    symbol-less description fields: the household's loss sales in the window, this build's
+    included."""
     past = facts.events[facts.events["side"] == "sell"][
         ["account_id", "security_id", "date", "event_account", "gain_unknown"]
     ]
@@ -213,13 +216,16 @@ def resolve(
 def _stuck_text(bought: str, sold: str, day: date, account: str, unknown: bool, days: int) -> str:
     what = "a sale of unknown gain (a possible loss)" if unknown else "the loss sale"
     return (
-        f"Wash sale not avoidable: buying {bought} washes {what} of {sold} on {day.isoformat()} in account {account}, "
-        f"and no substitute is on file; compliance will flag it (safe from {ws.first_safe_day(day, days).isoformat()})."
+        f"Wash sale not avoidable: buying {bought} washes {what} of {sold} "
+        f"on {day.isoformat()} in account {account}, "
+        "and no substitute is on file; compliance will flag it "
+        f"(safe from {ws.first_safe_day(day, days).isoformat()})."
     )
 
 
 def _washed_loss_sells(facts: WashFacts, plan: Plan) -> pd.DataFrame:
-    """This build's loss sells that a buy of this build in the household (after substitution) washes."""
+    """This build's loss sells that a buy of this build in the household (after substitution)
+    washes."""
     lots = plan.lots[plan.lots["gain"] < -0.005][KEY].drop_duplicates()
     buys = plan.trades[plan.trades["side"] == "buy"][KEY]
     if lots.empty or buys.empty or facts.accounts.empty:
@@ -238,7 +244,8 @@ def _washed_loss_sells(facts: WashFacts, plan: Plan) -> pd.DataFrame:
         hit[KEY]
         .drop_duplicates()
         .assign(
-            reason=f"wash-sale window: another account of the household buys it on the same trade date ({facts.trade_day.isoformat()})"
+            reason="wash-sale window: another account of the household buys it "
+            f"on the same trade date ({facts.trade_day.isoformat()})"
         )
     )
 

@@ -1,7 +1,7 @@
 """The threshold review's arithmetic, pure numpy/pandas: the drift paths along the replayed
 days, then one threshold replayed over them.
 
-Paths are computed by the scan's own arithmetic (drift.arithmetic) over stacked (account, day)
+Paths are computed by the scan's own arithmetic (drift.calc.drift) over stacked (account, day)
 rows: each pair is one pseudo-account of a single drift_compute call, so there is no loop over
 accounts or days, only over chunks that bound memory. Two families of paths:
   held   the account's current positions held constant, valued each day (until it is first
@@ -13,7 +13,7 @@ Bands play no part in the paths: every path is computed once and compared with e
 Replaying one threshold (`simulate`), the model stated on the page:
   * positions are today's, held constant, until the account first breaches;
   * an account breaches on a day when, at that day's close, an asset class is further from its
-    target than the threshold (drift.arithmetic's rule with a single band; accounts with a
+    target than the threshold (drift.calc.drift's rule with a single band; accounts with a
     stale or missing price never breach, as in the scan) — one alert;
   * on that day it is rebalanced back to its model's targets at that day's closes (one
     rebalance; its legs are the asset classes off target), and the next days drift from target;
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from drift.arithmetic import EPS, drift_compute
+from drift.calc.drift import EPS, drift_compute
 
 STATUS = np.array(["ok", "stale_price", "missing_price"], dtype=object)
 LEG_PP = 0.01  # an asset class off target by more than 0.01 pp of the account is one trade leg

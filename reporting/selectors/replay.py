@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from core.pgcopy import frame_from_sql
-from drift.selectors import securities_frame, targets_frame
+from drift.selectors.scan import securities_frame, targets_frame
 from portfolios.calc.market_calendar import trading_days
 
 _ACCOUNTS_SQL = """

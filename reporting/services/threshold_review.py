@@ -1,7 +1,7 @@
 """The threshold review: replay a segment's price history under alternative bands
 and state, per band, alerts, trades, turnover, estimated costs and average drift. Reads four
 set-based statements (reporting.selectors.replay), then computes every drift path with
-drift.arithmetic and replays each band (both in reporting.calc.threshold_review)."""
+drift.calc.drift and replays each band (both in reporting.calc.threshold_review)."""
 
 from dataclasses import dataclass
 from datetime import date

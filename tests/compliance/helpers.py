@@ -8,7 +8,7 @@ from portfolios import models as pm
 from tests.factories import AccountFactory, ClientFactory, SecurityFactory, make_book
 
 DAY = date(2026, 11, 24)  # a Tuesday: proposals built on its prices trade on Wednesday
-TRADE_DAY = date(2026, 11, 25)  # the wash-sale window is counted from here (drift.wash_sale)
+TRADE_DAY = date(2026, 11, 25)  # the wash-sale window is counted from here (drift.calc.wash_sale)
 
 
 def book(firm):

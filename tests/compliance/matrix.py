@@ -1,7 +1,7 @@
 """Ids of firm-B compliance objects for tests/firms/test_url_matrix.py (run in B's scope)."""
 
-from compliance.models import ComplianceRule
 from compliance.services.rules import compliance_rules_ensure_defaults
+from drift.models import ComplianceRule
 from portfolios.models import SubstantiallyIdenticalPair
 
 

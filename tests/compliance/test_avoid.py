@@ -4,10 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from compliance.models import ComplianceRule
 from compliance.services.checks import proposals_check
 from compliance.services.rules import compliance_rules_ensure_defaults
-from drift.models import Proposal
+from drift.models import ComplianceRule, Proposal
 from drift.services.scan import drift_scan_run
 from portfolios import models as pm
 from portfolios.models import Substitute

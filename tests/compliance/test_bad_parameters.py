@@ -10,10 +10,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from compliance.models import CheckResult, ComplianceReview, ComplianceRule
-from compliance.params import params_validate
+from compliance.models import CheckResult, ComplianceReview
 from compliance.services.checks import proposals_check
 from compliance.services.rules import compliance_rule_save, compliance_rules_ensure_defaults
+from drift.calc.rule_params import params_validate
+from drift.models import ComplianceRule
 from firms.roles import Role
 from firms.tenancy import firm_scope
 from notifications.models import OutboundMessage
@@ -58,7 +59,7 @@ def test_the_minimum_cash_amount_is_bounded(value):
     "band", [["NaN", "40"], ["10", "Infinity"], ["10", [40]], ["1E+999999", "1E+999999"]]
 )
 def test_a_non_finite_suitability_band_is_refused(band):
-    from compliance.params import DEFAULTS
+    from drift.calc.rule_params import DEFAULTS
 
     bands = dict(DEFAULTS["suitability"][1]["bands"], conservative=band)
     with pytest.raises(ValidationError, match="conservative"):

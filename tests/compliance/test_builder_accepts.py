@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from compliance.models import CheckResult, ComplianceRule
+from compliance.models import CheckResult
 from compliance.services.checks import avoidable_findings, proposals_check
 from compliance.services.rules import compliance_rules_ensure_defaults
-from drift.models import Proposal
+from drift.models import ComplianceRule, Proposal
 from drift.services.scan import drift_scan_run
 from portfolios import models as pm
 from portfolios.models import SubstantiallyIdenticalPair, Substitute

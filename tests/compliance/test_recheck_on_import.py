@@ -14,13 +14,13 @@ from approvals.services import approval_client_approve, approvals_start
 from approvals.services.decisions import Evidence
 from approvals.tasks import approvals_void_task
 from compliance.choices import ReviewStatus
-from compliance.models import ComplianceReview, ComplianceRule
+from compliance.models import ComplianceReview
 from compliance.selectors import review_queue
 from compliance.services.checks import proposals_check
 from compliance.services.guard import STALE, proposals_not_routable
 from compliance.services.recheck import proposals_recheck
 from compliance.tasks import households_recheck_task
-from drift.models import Proposal
+from drift.models import ComplianceRule, Proposal
 from drift.services.scan import drift_scan_run
 from firms.models import AuditEntry
 from firms.tenancy import firm_scope

@@ -241,8 +241,8 @@ def test_officers_edit_identical_pairs_in_either_order_once(scoped, members_a, l
 
 
 def test_rule_parameters_are_validated_with_a_message_naming_the_field(scoped, members_a, login):
-    from compliance.models import ComplianceRule
     from compliance.services.rules import compliance_rules_ensure_defaults
+    from drift.models import ComplianceRule
 
     compliance_rules_ensure_defaults(firm_id=scoped.pk)
     rule = ComplianceRule.objects.get(kind="concentration")

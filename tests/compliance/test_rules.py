@@ -6,10 +6,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from compliance.models import CheckResult, ComplianceReview, ComplianceRule
+from compliance.models import CheckResult, ComplianceReview
 from compliance.services.checks import proposals_check
 from compliance.services.rules import compliance_rules_ensure_defaults
-from drift.models import Proposal
+from drift.models import ComplianceRule, Proposal
 from firms.models import AuditEntry
 from tests.compliance.helpers import account_for, book, proposal, security
 

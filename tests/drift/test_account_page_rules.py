@@ -1,4 +1,4 @@
-"""Issue 16 item 8: the account page names the rule that applies (never "none — none") and the
+"""The account page names the rule that applies (never "none — none") and the
 dollar-threshold breach, stored on the snapshot, with its figures."""
 
 from datetime import date

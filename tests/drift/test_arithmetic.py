@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import pytest
 
-from drift.arithmetic import drift_compute
+from drift.calc.drift import drift_compute
 
 TARGETS = pd.DataFrame(
     {"model_id": [1, 1], "asset_class": ["us_equity", "fixed_income"], "weight": [60.0, 40.0]}
@@ -127,7 +127,7 @@ def test_relative_band_tightens_a_small_target():
     assert only(result).breached
 
 
-def test_portfolio_drift_is_half_the_sum_of_absolute_class_drifts_including_unheld_and_off_model_classes():
+def test_portfolio_drift_is_half_the_sum_of_absolute_class_drifts_unheld_and_off_model_too():
     pos = positions(stock_qty=500, bond_qty=600, extra=[(1, 50, "cash", 20_000, 1.0)])  # 50/30/20
     acct = only(drift_compute(pos, TARGETS, accounts(), rules(5)))
     assert acct.portfolio_drift == pytest.approx((10 + 10 + 20) / 2)

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from django.utils import timezone
 
-from drift.harvest import harvest_lots, harvest_opportunities
+from drift.calc.harvest import harvest_lots, harvest_opportunities
 from drift.models import HarvestOpportunity, HarvestRule, Proposal, Substitution
-from drift.selectors import harvest_totals
+from drift.selectors.harvest import harvest_totals
 from drift.services.scan import drift_scan_run
 from portfolios import models as pm
 from portfolios.models import SubstantiallyIdenticalPair, Substitute
@@ -185,7 +185,7 @@ def test_the_estimated_tax_saved_matches_a_hand_computation_at_the_clients_rates
 
 
 @pytest.mark.parametrize("symbol", ["VTI", "VOO"])
-def test_a_purchase_in_the_clients_ira_within_30_days_of_the_same_or_an_identical_security_skips_the_harvest(
+def test_a_purchase_of_the_same_or_an_identical_security_in_the_ira_within_30_days_skips_it(
     scoped, symbol
 ):
     b = calm_book(scoped)
@@ -285,7 +285,8 @@ def test_an_account_that_drifts_and_has_losses_gets_one_proposal_doing_both(scop
     assert t["VTI", "sell"].quantity == 300  # the harvest covers the rebalance's 66 shares
     assert t["BND", "buy"].quantity > 0 and ("ITOT", "buy") in t
     assert p.realised_lt == 0 and p.losses_st < 0
-    # the harvest keeps the class exposure through ITOT: us_equity lands on target (less the 1% cash floor)
+    # the harvest keeps the class exposure through ITOT: us_equity lands on target (less the 1%
+    # cash floor)
     assert abs(p.allocation["us_equity"]["proposed"] - 60 * 0.99) < 0.2
 
 

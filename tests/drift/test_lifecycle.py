@@ -1,4 +1,4 @@
-"""The proposal lifecycle (issue 16, item 4): one transition function checked as a table, one
+"""The proposal lifecycle: one transition function checked as a table, one
 live version per account, and prices past the second tolerance rebuilt for the client."""
 
 from datetime import UTC
@@ -8,7 +8,7 @@ import pytest
 
 from drift.choices import ProposalStatus as S
 from drift.models import Proposal
-from drift.selectors import open_proposal_accounts
+from drift.selectors.scan import open_proposal_accounts
 from drift.services.advisor import RebalanceRefused, proposal_create_cash
 from drift.services.rebuild import proposals_rebuild
 from drift.services.transitions import TransitionNotAllowed, proposals_transition
@@ -274,7 +274,8 @@ def test_prices_past_the_second_tolerance_supersede_and_rebuild_at_todays_prices
             callbacks
         )  # the rebuild is enqueued after commit; the minute check finds it if that is lost:
         assert rebuilds_owed(now=pm_now()) == [v1.pk]
-        # Superseded is not open: the account is not skipped by later scans (it was for good as `reconsent`).
+        # Superseded is not open: the account is not skipped by later scans (it was for good as
+        # `reconsent`).
         assert v1.account_id not in open_proposal_accounts(TRADE_DAY)
     assert rebuilds_enqueue_owed(now=pm_now()) == [firm_a.pk]
     with firm_scope(firm_a):
@@ -422,9 +423,7 @@ def test_a_cash_raise_racing_the_batch_never_lets_two_versions_trade_or_one_trad
             barrier.wait()
             time.sleep(0 if head_start == "batch" else 0.3)
             run_batch(firm_a)
-        except (
-            BatchBusy
-        ) as exc:  # the batch lock and the builder's shared a key before issue 16 item 7
+        except BatchBusy as exc:  # the batch lock and the builder's once shared a key
             outcome["busy"] = str(exc)
         except Exception as exc:  # noqa: BLE001
             errors.append(exc)

@@ -32,7 +32,7 @@ def trades_of(proposal):
     return {(t.security.symbol, t.side): t for t in proposal.trades.select_related("security")}
 
 
-def test_a_full_rebalance_sells_the_overweight_and_buys_the_underweight_in_whole_shares_above_the_cash_floor(
+def test_a_full_rebalance_sells_overweight_buys_underweight_in_whole_shares_above_the_cash_floor(
     scoped,
 ):
     b = book(scoped)

@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from drift import tasks
 from drift.models import ScanRun
-from drift.schedule import scan_date_due
+from drift.services.schedule import scan_date_due
 from firms.tenancy import firm_scope
 
 

@@ -25,8 +25,9 @@ def _insert_snapshot(firm_id: int, account_id: int, rule_id: int | None) -> None
     """A raw insert as the schema owner (no RLS), with the deferred keys checked at once."""
     with owner_role(), transaction.atomic(), connection.cursor() as cur:
         cur.execute(
-            "INSERT INTO drift_driftsnapshot (firm_id, account_id, as_of, total_value, portfolio_drift, max_drift,"
-            " max_drift_class, breached, status, status_reason, rule_id, detail, created_at)"
+            "INSERT INTO drift_driftsnapshot (firm_id, account_id, as_of, total_value,"
+            " portfolio_drift, max_drift, max_drift_class, breached, status, status_reason,"
+            " rule_id, detail, created_at)"
             " VALUES (%s, %s, %s, 1, 0, 0, '', false, 'ok', '', %s, '{}', now())",
             [firm_id, account_id, DAY, rule_id],
         )

@@ -144,7 +144,7 @@ def test_the_rule_form_explains_bad_values(firm_a, members_a, login):
 
 
 def test_an_advisor_starts_a_cash_deploy_from_the_account_page(firm_a, members_a, login):
-    b, _ = scanned(firm_a, advisor=members_a["advisor"])  # their own account (issue 17, item 4)
+    b, _ = scanned(firm_a, advisor=members_a["advisor"])  # their own account
     client = login(members_a["advisor"])
     response = client.post(
         f"/drift/accounts/{b['accounts'][0].pk}/cash/", {"kind": "cash_deploy", "amount": "5000"}

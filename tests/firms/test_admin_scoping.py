@@ -130,9 +130,8 @@ def test_a_firm_admin_can_require_mfa_for_their_firm_and_see_no_other_firm(
 def test_ops_change_no_control_in_the_admin(login, members_a, firm_a, books):
     """Issue 17, item 3: the wash-sale rule, identical pairs, widenings and drift bands are
     changed on their own pages (role-checked, audited), never through the admin."""
-    from compliance.models import ComplianceRule
     from compliance.services.rules import compliance_rules_ensure_defaults
-    from drift.models import DriftRule
+    from drift.models import ComplianceRule, DriftRule
     from drift.services.rules import drift_rules_ensure_defaults
     from portfolios.models import SubstantiallyIdenticalPair
 
@@ -148,7 +147,7 @@ def test_ops_change_no_control_in_the_admin(login, members_a, firm_a, books):
         client = login(members_a[role])
         assert (
             client.post(
-                reverse("admin:compliance_compliancerule_change", args=[wash.pk]),
+                reverse("admin:drift_compliancerule_change", args=[wash.pk]),
                 {"kind": "wash_sale", "severity": "block", "params": "{}"},
             ).status_code
             == 403
@@ -173,6 +172,10 @@ def test_ops_change_no_control_in_the_admin(login, members_a, firm_a, books):
             ).status_code
             == 403
         )
+    # The rule moved to drift (the proposal builder reads it); the old admin address leads there.
+    old = client.get(f"/admin/compliance/compliancerule/{wash.pk}/change/")
+    assert old.status_code == 302
+    assert old["Location"] == f"/admin/drift/compliancerule/{wash.pk}/change/"
     with firm_scope(firm_a):
         assert ComplianceRule.objects.get(pk=wash.pk).enabled
         assert SubstantiallyIdenticalPair.objects.filter(pk=pair.pk).exists()

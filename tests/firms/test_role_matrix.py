@@ -151,7 +151,7 @@ ADMIN = {
     "drift.driftsnapshot": RECORD,
     "drift.proposal": RECORD,
     "drift.harvestopportunity": RECORD,
-    "compliance.compliancerule": RECORD,
+    "drift.compliancerule": RECORD,
     "portfolios.substantiallyidenticalpair": RECORD,
     "portfolios.substitute": CONTROL,
     "compliance.checkresult": RECORD,

@@ -116,8 +116,8 @@ def build_world(seed: int, start: date, n_days: int, *, accounts_per_firm: int =
 
 def _build_firm(rng, firm, start, fractional, policy, wash, n_accounts) -> FirmWorld:
     from approvals.selectors import approval_settings_get
-    from compliance.models import ComplianceRule
     from compliance.services.rules import compliance_rules_ensure_defaults, identical_pair_add
+    from drift.models import ComplianceRule
     from drift.services.rules import drift_rules_ensure_defaults
     from firms.services import member_create
     from portfolios.models import Substitute

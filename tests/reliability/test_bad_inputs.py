@@ -246,14 +246,14 @@ def test_a_second_per_firm_row_in_the_admin_is_a_form_error_not_an_integrity_err
 
 
 def test_deeply_nested_json_in_an_admin_json_field_is_a_form_error(login, members_a, firm_a):
-    from compliance.models import ComplianceRule
     from compliance.services.rules import compliance_rules_ensure_defaults
+    from drift.models import ComplianceRule
 
     with firm_scope(firm_a):
         compliance_rules_ensure_defaults(firm_id=firm_a.pk)
         rule = ComplianceRule.objects.get(kind="liquidity")
     response = login(members_a["firm_admin"]).post(
-        f"/admin/compliance/compliancerule/{rule.pk}/change/",
+        f"/admin/drift/compliancerule/{rule.pk}/change/",
         {
             "kind": "liquidity",
             "severity": "block",

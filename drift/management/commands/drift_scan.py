@@ -1,3 +1,5 @@
+"""`manage.py drift_scan <firm> [date]`: run one firm's drift scan by hand."""
+
 from datetime import date
 
 from django.core.management.base import BaseCommand

@@ -1,5 +1,6 @@
-"""Reads for the drift app. Scan inputs are set-based (a handful of queries per firm, never one
-per account); everything runs inside the caller's firm scope (app filter + RLS)."""
+"""The scan's inputs, read set-based (a handful of queries per firm, never one per account):
+prices with their sanity check, positions, accounts, drift rules and widenings, targets,
+custodians, restrictions, tax lots, realised gains and open proposals."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -10,12 +11,11 @@ import pandas as pd
 from core.pgcopy import frame_from_sql
 from portfolios.models import Custodian, ModelTarget, Security
 
-from .models import AccountDriftSettings, DriftRule, ToleranceWidening
-from .rules import rule_ids_for
+from ..models import AccountDriftSettings, DriftRule, ToleranceWidening
 
 PRICE_STATUS = {0: "ok", 1: "stale_price", 2: "missing_price"}
 
-# Price sanity (issue 10, item 14): a close this many times above or below the security's
+# Price sanity: a close this many times above or below the security's
 # previous close, or above the cap, is not traded on. The account's snapshot is marked
 # `suspect_price` with the reason and no proposal is built until the close is corrected.
 PRICE_MAX_JUMP = 10.0
@@ -28,16 +28,19 @@ PRICE_CAP = 10_000_000.0
 _SECURITY_PRICES_SQL = """
 SELECT s.id AS security_id, s.symbol,
   CASE WHEN s.security_type = 'cash' THEN 1.0 ELSE last.close END AS price,
-  CASE WHEN s.security_type = 'cash' OR last.date = %(d)s THEN 0 WHEN last.date IS NOT NULL THEN 1 ELSE 2 END AS price_status,
+  CASE WHEN s.security_type = 'cash' OR last.date = %(d)s THEN 0
+       WHEN last.date IS NOT NULL THEN 1 ELSE 2 END AS price_status,
   CASE WHEN s.security_type = 'cash' THEN NULL ELSE prev.close END AS prev_close
 FROM portfolios_security s
 LEFT JOIN LATERAL (
   SELECT p.close::float8 AS close, p.date FROM portfolios_price p
-  WHERE p.firm_id = s.firm_id AND p.security_id = s.id AND p.date <= %(d)s ORDER BY p.date DESC LIMIT 1
+  WHERE p.firm_id = s.firm_id AND p.security_id = s.id AND p.date <= %(d)s
+  ORDER BY p.date DESC LIMIT 1
 ) last ON true
 LEFT JOIN LATERAL (
   SELECT p.close::float8 AS close FROM portfolios_price p
-  WHERE p.firm_id = s.firm_id AND p.security_id = s.id AND p.date < last.date ORDER BY p.date DESC LIMIT 1
+  WHERE p.firm_id = s.firm_id AND p.security_id = s.id AND p.date < last.date
+  ORDER BY p.date DESC LIMIT 1
 ) prev ON true
 WHERE s.firm_id = %(f)s
 """
@@ -167,7 +170,8 @@ def price_sanity(positions: pd.DataFrame) -> pd.DataFrame:
         (over_cap, "{s} close {p:,.2f} is above the cap of {cap:,.0f}"),
         (
             jump,
-            "{s} close {p:,.4f} is {r:,.1f}x away from the previous close {q:,.4f} (limit {lim:g}x)",
+            "{s} close {p:,.4f} is {r:,.1f}x away from the previous close {q:,.4f} "
+            "(limit {lim:g}x)",
         ),
     ):
         for i in np.flatnonzero(mask):
@@ -328,7 +332,8 @@ def scan_inputs(
 
 
 def restrictions_frame(account_ids) -> pd.DataFrame:
-    """(account_id, symbol, side) for never-sell / never-buy, plus gains budgets, of some accounts."""
+    """(account_id, symbol, side) for never-sell / never-buy, plus gains budgets, of some
+    accounts."""
     # The firm's few accounts with restrictions, filtered here: no parameter list of every account.
     rows = AccountDriftSettings.objects.exclude(
         never_sell=[], never_buy=[], gains_budget=None
@@ -343,10 +348,13 @@ def restrictions_frame(account_ids) -> pd.DataFrame:
 
 
 def prices_on(firm_id: int, as_of: date) -> pd.Series:
-    """security_id -> close on `as_of` (cash is 1); securities without that day's close are absent."""
+    """security_id -> close on `as_of` (cash is 1); securities without that day's close are
+    absent."""
     frame = frame_from_sql(
-        "SELECT s.id AS security_id, CASE WHEN s.security_type = 'cash' THEN 1.0 ELSE p.close::float8 END AS price "
-        "FROM portfolios_security s LEFT JOIN portfolios_price p ON p.firm_id = s.firm_id AND p.security_id = s.id AND p.date = %(d)s "
+        "SELECT s.id AS security_id, "
+        "CASE WHEN s.security_type = 'cash' THEN 1.0 ELSE p.close::float8 END AS price "
+        "FROM portfolios_security s LEFT JOIN portfolios_price p "
+        "ON p.firm_id = s.firm_id AND p.security_id = s.id AND p.date = %(d)s "
         "WHERE s.firm_id = %(f)s",
         {"f": firm_id, "d": as_of},
         dtype={"security_id": "int64", "price": "float64"},
@@ -395,8 +403,8 @@ def open_proposal_accounts(as_of: date) -> set[int]:
     """Accounts that already have a proposal still in flight, or a scan proposal for `as_of`."""
     from django.db.models import Q
 
-    from .choices import OPEN_STATUSES, ProposalSource
-    from .models import Proposal
+    from ..choices import OPEN_STATUSES, ProposalSource
+    from ..models import Proposal
 
     q = Q(status__in=OPEN_STATUSES) | Q(as_of=as_of, source=ProposalSource.SCAN)
     return set(Proposal.objects.filter(q).values_list("account_id", flat=True).distinct())
@@ -405,13 +413,14 @@ def open_proposal_accounts(as_of: date) -> set[int]:
 def latest_versions(account_ids) -> pd.Series:
     from django.db.models import Max
 
-    from .models import Proposal
+    from ..models import Proposal
 
     ids = list(map(int, account_ids))
     if len(ids) > 1000:  # many accounts: one array parameter instead of an IN list of thousands
         frame = frame_from_sql(
             "SELECT account_id, max(version) AS v FROM drift_proposal "
-            "WHERE firm_id = app_current_firm() AND account_id = ANY(%(ids)s::bigint[]) GROUP BY account_id",
+            "WHERE firm_id = app_current_firm() AND account_id = ANY(%(ids)s::bigint[]) "
+            "GROUP BY account_id",
             {"ids": ids},
             dtype={"account_id": "int64", "v": "int64"},
         )
@@ -422,55 +431,12 @@ def latest_versions(account_ids) -> pd.Series:
     return pd.Series({r["account_id"]: r["v"] for r in rows}, dtype="int64")
 
 
-# --- Tax-loss harvesting ------------------------------------------------------------------
-
-
-def harvest_rules_frame() -> pd.DataFrame:
-    from .models import HarvestRule
-
-    cols = ["segment", "enabled", "min_loss_pct", "min_loss_dollars", "swap_back"]
-    frame = pd.DataFrame(list(HarvestRule.objects.values_list(*cols)), columns=cols)
-    return frame.astype({"min_loss_pct": "float64", "min_loss_dollars": "float64"})
-
-
-def harvest_opportunities_on(as_of: date | None = None):
-    """The harvest opportunities of the latest scan day (or `as_of`), largest saving first."""
-    from django.db.models import Max
-
-    from .models import HarvestOpportunity
-
-    as_of = as_of or HarvestOpportunity.objects.aggregate(d=Max("as_of"))["d"]
-    qs = HarvestOpportunity.objects.filter(as_of=as_of).select_related(
-        "account__client", "security", "substitute", "proposal"
-    )
-    return as_of, qs.order_by("-est_savings", "account__number")
-
-
-def harvest_totals(start: date, end: date) -> list[dict]:
-    """Losses harvested and estimated tax saved per month (by proposal day) between `start`
-    and `end` inclusive, over executed (or partially executed) harvest proposals:
-    [{"month": date(first of month), "proposals": int, "losses_st": Decimal, "losses_lt": Decimal,
-      "losses": Decimal, "tax_saved": Decimal}, …] — Decimals, losses ≤ 0."""
-    from django.db.models import Count, Sum
-    from django.db.models.functions import TruncMonth
-
-    from .choices import ProposalStatus
-    from .models import Proposal
-
-    done = [ProposalStatus.EXECUTED, ProposalStatus.PARTIALLY_EXECUTED]
-    rows = (
-        Proposal.objects.filter(as_of__range=(start, end), status__in=done, flags__tlh=True)
-        .annotate(month=TruncMonth("as_of"))
-        .values("month")
-        .annotate(
-            proposals=Count("id"),
-            losses_st=Sum("losses_st"),
-            losses_lt=Sum("losses_lt"),
-            tax_saved=Sum("tax_saved"),
-        )
-        .order_by("month")
-    )
-    return [{**r, "losses": r["losses_st"] + r["losses_lt"]} for r in rows]
-
-
-# --- The drifted-accounts list (a page of 50 rows, the advisors' busiest page) -------------
+def rule_ids_for(accounts: pd.DataFrame, rules: pd.DataFrame) -> pd.Series:
+    """Vectorised: the account's override, else its segment's rule, else the firm default."""
+    by_segment = rules.dropna(subset=["segment"]).set_index("segment")["rule_id"]
+    default = rules.loc[rules["segment"].isna(), "rule_id"]
+    chosen = accounts["override_rule_id"].astype("Float64")
+    chosen = chosen.fillna(accounts["segment"].map(by_segment).astype("Float64"))
+    if len(default):
+        chosen = chosen.fillna(float(default.iloc[0]))
+    return chosen.astype("Int64")

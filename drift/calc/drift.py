@@ -1,7 +1,8 @@
-"""Drift arithmetic (R-DRIFT-2): one pure function over DataFrames, no database.
+"""Drift arithmetic: one pure function over DataFrames, no database.
 
 Inputs
-  positions: account_id, security_id, asset_class, quantity, price  [price_status: ok|stale_price|missing_price|suspect_price,
+  positions: account_id, security_id, asset_class, quantity, price
+             [price_status: ok|stale_price|missing_price|suspect_price,
              price_reason: text, set by the scan's price sanity check]
   targets:   model_id, asset_class, weight            (percent of the account, 0–100)
   accounts:  account_id, model_id, rule_id, tax_advantaged (bool)
@@ -158,7 +159,8 @@ def drift_compute(
         }
     )
     out = _per_account(accounts, positions, acct, grid, absd, breach, classes, total)
-    # The dollar test, stored with the snapshot: the largest class deviation in dollars and the rule's threshold.
+    # The dollar test, stored with the snapshot: the largest class deviation in dollars and the
+    # rule's threshold.
     out["dollar_off"] = np.where(grid, dollar_dev, 0.0).max(axis=1, initial=0.0)
     out["dollar_threshold"] = dollar[:, 0] if len(dollar) else np.zeros(0)
     return DriftResult(accounts=out, classes=frame)

@@ -14,9 +14,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from ..quantities import tradable_quantities
-from .harvest_plan import harvest_buys, harvest_sells
+from .harvest import harvest_buys, harvest_sells
 from .lots import lots_pick
+from .quantities import tradable_quantities
 
 CASH = "cash"
 KEY = ["account_id", "security_id"]
@@ -156,13 +156,13 @@ def _no_loss_sells(
     if no_loss is None or no_loss.empty or sells.empty:
         return sells, lots
     guard = no_loss.drop_duplicates(KEY)
-    l = lots.merge(guard[KEY], on=KEY).merge(sells[KEY + ["price"]], on=KEY)
-    if l.empty:
+    held = lots.merge(guard[KEY], on=KEY).merge(sells[KEY + ["price"]], on=KEY)
+    if held.empty:
         return sells, lots
-    loss_lot = l["cost_basis"] > l["quantity"] * l["price"] + 1e-9
-    gain_qty = l.loc[~loss_lot].groupby(KEY)["quantity"].sum()
+    loss_lot = held["cost_basis"] > held["quantity"] * held["price"] + 1e-9
+    gain_qty = held.loc[~loss_lot].groupby(KEY)["quantity"].sum()
     keys = pd.MultiIndex.from_frame(sells[KEY])
-    guarded = keys.isin(pd.MultiIndex.from_frame(l[KEY].drop_duplicates()))
+    guarded = keys.isin(pd.MultiIndex.from_frame(held[KEY].drop_duplicates()))
     room = pd.Series(gain_qty.reindex(keys).fillna(0.0).to_numpy(), index=sells.index)
     new_q = np.where(guarded, np.minimum(sells["quantity"], room), sells["quantity"])
     cut = guarded & (new_q < sells["quantity"].to_numpy() - 1e-9)
@@ -178,7 +178,7 @@ def _no_loss_sells(
     sells = sells.assign(quantity=new_q)
     sells = sells.assign(value=sells["quantity"] * sells["price"])
     dropped = (
-        lots.merge(l.loc[loss_lot, ["lot_id"]].assign(x=True), on="lot_id", how="left")["x"]
+        lots.merge(held.loc[loss_lot, ["lot_id"]].assign(x=True), on="lot_id", how="left")["x"]
         .notna()
         .to_numpy()
     )
@@ -247,7 +247,7 @@ def plan_trades(
     gains_cap. prices: security_id -> that day's close. restrictions: account_id,
     security_id, side. lots: see lots_pick. harvest (optional): account_id, security_id,
     quantity, substitute_id, sub_price — loss lots to sell and the substitute that keeps the
-    class exposure (see drift.harvest)."""
+    class exposure (see drift.calc.harvest)."""
     undone: list[pd.DataFrame] = []
     c = _desired_weights(classes, accts)
     a = accts.set_index("account_id")
@@ -264,12 +264,11 @@ def plan_trades(
     sells = sells.merge(per_sell, on=KEY, how="left")
     sells = _cap_gains(sells, accts, undone)
     used = used.merge(sells[KEY], on=KEY)
-    costs_of = lambda t: (
-        t["account_id"].map(a["fee_per_trade"])
-        + t["value"]
-        * (t["account_id"].map(a["fee_bps"]) + t["account_id"].map(a["spread_bps"]))
-        / 1e4
-    )  # noqa: E731
+
+    def costs_of(t: pd.DataFrame) -> pd.Series:
+        bps = t["account_id"].map(a["fee_bps"]) + t["account_id"].map(a["spread_bps"])
+        return t["account_id"].map(a["fee_per_trade"]) + t["value"] * bps / 1e4
+
     sells["cost"] = costs_of(sells)
 
     buys = _buys(c, targets, accts, prices)

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 
 from portfolios.choices import RiskProfile, SecurityType
 
-from .choices import RuleKind, Severity
+from ..choices import RuleKind, Severity
 
 # Equity share bands (percent of the account) per risk profile.
 DEFAULT_BANDS = {
@@ -53,8 +53,8 @@ def _decimal(params: dict, key: str, bounds: str | None = None) -> Decimal:
         raise ValidationError(f"“{key}” must be a number, not {str(raw)[:40]!r}.")
     try:
         value = Decimal(str(raw).strip())
-    except InvalidOperation:
-        raise ValidationError(f"“{key}” must be a number, not {str(raw)[:40]!r}.")
+    except InvalidOperation as exc:
+        raise ValidationError(f"“{key}” must be a number, not {str(raw)[:40]!r}.") from exc
     if not value.is_finite() or not low <= value <= high:
         raise ValidationError(
             f"“{key}” must be a number from {low} to {high}; it is {str(raw)[:40]}."
@@ -99,7 +99,8 @@ def _suitability(p: dict) -> dict:
     bands = p.get("bands")
     if not isinstance(bands, dict) or set(bands) != set(RiskProfile.values):
         raise ValidationError(
-            f"“bands” needs a [low, high] equity share for each risk profile: {', '.join(RiskProfile.values)}."
+            "“bands” needs a [low, high] equity share for each risk profile: "
+            f"{', '.join(RiskProfile.values)}."
         )
     out = {}
     for profile, band in bands.items():

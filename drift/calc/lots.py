@@ -1,4 +1,5 @@
-"""Tax-aware lot selection (pure): losses first (largest first), then long-term lots, highest cost first."""
+"""Tax-aware lot selection (pure): losses first (largest first), then long-term lots, highest
+cost first."""
 
 from datetime import date
 
