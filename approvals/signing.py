@@ -17,7 +17,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils.crypto import salted_hmac
 
-from firms.audit import audit_record
+from firms.services.audit import audit_record
 from firms.models import Firm
 
 from .models import Approval, SigningCode

@@ -37,8 +37,8 @@ from compliance.services.rules import compliance_rules_ensure_defaults  # noqa: 
 from drift.models import Proposal  # noqa: E402
 from drift.selectors import scan_inputs  # noqa: E402
 from drift.services.scan import drift_scan_run  # noqa: E402
-from firms.db_security import owner_role  # noqa: E402
-from firms.tenancy import firm_scope  # noqa: E402
+from firms.services.db_security import owner_role  # noqa: E402
+from firms.services.tenancy import firm_scope  # noqa: E402
 
 N = int(os.environ.get("ACCOUNTS", "100000"))
 LOTS = os.environ.get("LOTS", "market")

@@ -23,9 +23,9 @@ from bench_threshold_review import N, _book, replay_days  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
-from firms.db_security import owner_role  # noqa: E402
-from firms.services import member_create  # noqa: E402
-from firms.tenancy import firm_scope  # noqa: E402
+from firms.services.db_security import owner_role  # noqa: E402
+from firms.services.members import member_create  # noqa: E402
+from firms.services.tenancy import firm_scope  # noqa: E402
 from portfolios.market_calendar import trading_days  # noqa: E402
 from reporting.selectors.window import month_window, next_month, previous_month  # noqa: E402
 from reporting.services.monthly import monthly_report_generate  # noqa: E402

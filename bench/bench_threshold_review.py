@@ -16,8 +16,8 @@ import pandas as pd
 from django.db import connection, transaction  # noqa: E402
 from harness import bench_firm, copy_rows, ids, peak_rss_mb  # noqa: I001  (sets Django up: import it first)
 
-from firms.db_security import owner_role  # noqa: E402
-from firms.tenancy import firm_scope  # noqa: E402
+from firms.services.db_security import owner_role  # noqa: E402
+from firms.services.tenancy import firm_scope  # noqa: E402
 from portfolios.market_calendar import previous_trading_day, trading_days  # noqa: E402
 from reporting.review.run import threshold_review_run  # noqa: E402
 

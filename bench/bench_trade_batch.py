@@ -16,8 +16,8 @@ import pandas as pd
 from django.db import connection, transaction  # noqa: E402
 from harness import bench_firm, copy_rows, ids  # noqa: I001  (sets Django up: import it first)
 
-from firms.db_security import owner_role  # noqa: E402
-from firms.tenancy import firm_scope  # noqa: E402
+from firms.services.db_security import owner_role  # noqa: E402
+from firms.services.tenancy import firm_scope  # noqa: E402
 from trading.models import Order  # noqa: E402
 from trading.services.batch import batch_run  # noqa: E402
 

@@ -36,7 +36,7 @@ settings.DEBUG = False
 
 def bench_firm(label: str):
     """Migrate, then a new firm with a unique slug (runs never share data)."""
-    from firms.services import firm_create
+    from firms.services.members import firm_create
 
     call_command("migrate", verbosity=0)
     tag = uuid.uuid4().hex[:8]

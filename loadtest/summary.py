@@ -68,8 +68,8 @@ def approvals_checked(made: dict) -> bool:
     from approvals.choices import ApprovalStatus, StepRole, StepStatus
     from approvals.models import Approval, Signature
     from firms.models import AuditEntry
-    from firms.platform import firm_ids_all
-    from firms.tenancy import firm_scope
+    from firms.selectors import firm_ids_all
+    from firms.services.tenancy import firm_scope
 
     ids = made["approved"]
     start = datetime.fromtimestamp(made["started"], UTC)

@@ -4,7 +4,7 @@ proposals concerned are flagged with an error finding and wait for a review by h
 from html import escape
 
 from firms.models import Firm, Membership
-from firms.roles import Role
+from firms.choices import Role
 
 from .choices import Kind
 from .rendering import RenderedEmail

@@ -4,8 +4,8 @@ from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 
-from firms.access import staff_required
-from firms.roles import Role
+from firms.views import staff_required
+from firms.choices import Role
 
 from .selectors import advisors_may_edit
 

@@ -31,8 +31,8 @@ A bearer link is never passed as `portal_path`: pass redaction.PORTAL_LINK_PLACE
 
 from django.db import transaction
 
-from firms.audit import audit_record
-from firms.enqueue import enqueue_after_commit
+from firms.services.audit import audit_record
+from firms.tasks import enqueue_after_commit
 from firms.models import Firm, Membership
 
 from .choices import MessageStatus

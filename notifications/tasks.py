@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from firms.enqueue import enqueue_after_commit
+from firms.tasks import enqueue_after_commit
 from firms.tasks import FirmTask
 
 
@@ -23,7 +23,7 @@ def outbox_sweep_firm(*, firm_id: int) -> int:
 @shared_task(name="notifications.tasks.outbox_sweep_all")
 def outbox_sweep_all() -> int:
     """Beat entry: one sweep per firm. Listing firms is a platform act (owner role)."""
-    from firms.platform import firm_ids_all
+    from firms.selectors import firm_ids_all
 
     firm_ids = firm_ids_all()
     for firm_id in firm_ids:

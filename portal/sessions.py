@@ -10,7 +10,7 @@ from django.contrib.auth import logout
 
 from approvals.choices import ApprovalStatus, AuthMethod, StepRole, StepStatus
 from approvals.models import Approval, ApprovalStep
-from firms.roles import Role
+from firms.choices import Role
 
 AUTH_KEY = "portal_auth_method"
 LINK_APPROVAL_KEY = "portal_link_approval"
@@ -27,7 +27,7 @@ def client_user_ensure(*, client):
     """The client's user, created (no usable password) the first time they open a link."""
     if client.user_id is not None:
         return client.user
-    from firms.services import member_create
+    from firms.services.members import member_create
 
     member = member_create(firm=client.firm, email=client.email, role=Role.CLIENT, name=client.name)
     client.user = member.user

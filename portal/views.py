@@ -18,8 +18,8 @@ from approvals.presentation import proposal_review
 from approvals.services import ApprovalRefused, approval_client_approve, approval_client_decline
 from approvals.services.decisions import Evidence
 from approvals.signing import signing_code_required, signing_code_send
-from firms.access import client_required
-from firms.tenancy import firm_scope
+from firms.views import client_required
+from firms.services.tenancy import firm_scope
 from portfolios.charts import grouped_bars
 from portfolios.models import Account
 from portfolios.selectors import account_allocation

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from firms.admin_site import (
+from firms.admin import (
     ControlFirmModelAdmin,
     FirmModelAdmin,
     ReadOnlyFirmModelAdmin,

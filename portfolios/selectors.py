@@ -8,7 +8,7 @@ import pandas as pd
 from django.db.models import Max, OuterRef, Subquery
 
 from firms.models import Membership
-from firms.roles import Role
+from firms.choices import Role
 
 from .choices import AssetClass
 from .models import (

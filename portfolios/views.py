@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 
-from firms.access import staff_required
+from firms.views import staff_required
 
 from .charts import grouped_bars
 from .choices import Segment

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from celery import shared_task
 from django.utils import timezone
 
-from firms.enqueue import enqueue_after_commit
+from firms.tasks import enqueue_after_commit
 from firms.tasks import FirmTask
 
 
@@ -21,7 +21,7 @@ def reports_enqueue_due(*, now: datetime) -> list[int]:
     """For every firm without a report for the due month, enqueue its generation. Listing
     firms is a platform act (owner role, the one named place); each check runs in the firm's
     scope. A doubled beat enqueues twice at worst; the task's unique version 1 keeps one."""
-    from firms.platform import firm_ids_where
+    from firms.selectors import firm_ids_where
 
     from .models import MonthlyReport
     from .schedule import report_month_due

@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from firms.audit import audit_record
+from firms.services.audit import audit_record
 from portfolios.models import Security, SubstantiallyIdenticalPair
 
 from ..models import ComplianceRule

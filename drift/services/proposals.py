@@ -10,7 +10,7 @@ from django.db import transaction
 
 from core import locks
 from core.pgcopy import insert_text, text_field, text_fixed, text_int
-from firms.audit import audit_record
+from firms.services.audit import audit_record
 
 from .. import selectors
 from ..arithmetic import DriftResult

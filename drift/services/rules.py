@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from firms.audit import audit_record
+from firms.services.audit import audit_record
 
 from ..models import DriftRule
 from ..rules import DEFAULT_RULES

@@ -11,7 +11,7 @@ from django.utils import timezone
 from core import locks
 from core.pgcopy import insert_model_rows
 from firms.models import Membership
-from firms.roles import Role
+from firms.choices import Role
 
 from ..choices import DIVERSIFIED_BY_DEFAULT, Liquidity
 from ..models import (

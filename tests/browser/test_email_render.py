@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timezone
 
 import pytest
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from notifications.choices import Kind
 from notifications.services import notification_enqueue
 from tests.browser.test_staff_browse import _sign_in

@@ -14,8 +14,8 @@ from compliance.models import CheckResult, ComplianceReview, ComplianceRule
 from compliance.params import params_validate
 from compliance.services.checks import proposals_check
 from compliance.services.rules import compliance_rule_save, compliance_rules_ensure_defaults
-from firms.roles import Role
-from firms.tenancy import firm_scope
+from firms.choices import Role
+from firms.services.tenancy import firm_scope
 from notifications.check_errors import check_errors_notify
 from notifications.models import OutboundMessage
 from notifications.tasks import check_errors_notify_task

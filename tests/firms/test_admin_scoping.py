@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from firms.models import AuditEntry
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from tests.factories import make_book
 
 pytestmark = pytest.mark.django_db

@@ -8,11 +8,11 @@ import pytest
 from django.conf import settings
 from django.db import DatabaseError, connection, connections, transaction
 
-from firms.api_tokens import api_token_create, api_token_user
-from firms.audit import audit_record
-from firms.db_security import owner_role
+from firms.services.api_tokens import api_token_create, api_token_user
+from firms.services.audit import audit_record
+from firms.services.db_security import owner_role
 from firms.models import AuditEntry, Firm
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +72,7 @@ def test_the_app_connection_cannot_become_the_owner(sql):
 
 
 def test_platform_reads_need_no_owner_privileges(firm_a, firm_b):
-    from firms.platform import firm_find, firm_ids_all
+    from firms.selectors import firm_find, firm_ids_all
 
     assert {firm_a.pk, firm_b.pk} <= set(firm_ids_all())
     assert firm_find("bravo").pk == firm_b.pk and firm_find("nope") is None

@@ -13,12 +13,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
-from firms.audit import _canonical, audit_record, audit_verify, entry_hash
-from firms.audit_heads import audit_head_publish, head_file, heads_published
-from firms.db_security import owner_role
+from firms.services.audit import _canonical, audit_record, audit_verify, entry_hash
+from firms.services.audit import audit_head_publish, head_file, heads_published
+from firms.services.db_security import owner_role
 from firms.models import AuditEntry, AuditHead
 from firms.tasks import audit_heads_publish_all
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 
 # The owner works on its own connection: these tests commit what it must see.
 OWNER_DB = pytest.mark.django_db(transaction=True, databases=["default", "owner"])

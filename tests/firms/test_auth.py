@@ -5,7 +5,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from firms.models import AuditEntry
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -123,7 +123,7 @@ def test_a_token_api_call_works_when_the_firm_requires_mfa_for_staff(client, fir
     """Issue 17 item 8: the MFA requirement gates interactive sign-ins; a token is its own
     credential (it answered 500: the middleware looked up an authenticator for the anonymous
     session user)."""
-    from firms.api_tokens import api_token_create
+    from firms.services.api_tokens import api_token_create
 
     with firm_scope(firm_a):
         firm_a.require_mfa_for_staff = True

@@ -12,9 +12,9 @@ from approvals.links import portal_links_issue
 from approvals.models import Approval
 from approvals.services import approvals_start
 from firms.models import Membership
-from firms.roles import Role
-from firms.services import MemberRefused, member_create
-from firms.tenancy import firm_scope
+from firms.choices import Role
+from firms.services.members import MemberRefused, member_create
+from firms.services.tenancy import firm_scope
 from portfolios.models import Client
 from tests.approvals.conftest import sent  # noqa: F401 (fixture)
 from tests.approvals.helpers import checked
@@ -75,7 +75,7 @@ def test_a_second_staff_sign_in_with_one_email_is_a_clear_error(firm_a, firm_b, 
 def test_create_firm_refuses_a_taken_admin_email_before_creating_anything(firm_a, members_a):
     from django.core.management import CommandError, call_command
 
-    from firms.platform import firm_id_by_slug
+    from firms.selectors import firm_id_by_slug
 
     with pytest.raises(CommandError, match="already has a staff sign-in"):
         call_command("create_firm", "Charlie", "a-ops@alpha.test")

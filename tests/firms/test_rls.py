@@ -3,9 +3,9 @@
 import pytest
 from django.db import connection
 
-from firms.db_security import firm_owned_tables
+from firms.services.db_security import firm_owned_tables
 from firms.models import Firm
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from portfolios.models import Account
 
 pytestmark = pytest.mark.django_db

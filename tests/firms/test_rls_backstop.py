@@ -9,10 +9,10 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from django_scopes import scopes_disabled
 
-from firms.db_security import firm_owned_tables
-from firms.middleware import FirmScopeMiddleware
+from firms.services.db_security import firm_owned_tables
+from rebalance_site.middleware import FirmScopeMiddleware
 from firms.models import FirmOwned
-from firms.roles import Role
+from firms.choices import Role
 from tests.firms.isolation_world import build_world
 
 pytestmark = pytest.mark.django_db

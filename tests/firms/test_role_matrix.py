@@ -20,11 +20,11 @@ from django.contrib.messages import get_messages
 from django.db import transaction
 from django.urls import reverse
 
-from firms.admin_site import firm_admin_site
+from firms.admin import firm_admin_site
 from firms.models import Membership
-from firms.roles import Role
-from firms.services import member_create
-from firms.tenancy import firm_scope
+from firms.choices import Role
+from firms.services.members import member_create
+from firms.services.tenancy import firm_scope
 from tests.conftest import PASSWORD
 from tests.firms.isolation_world import PAGES, build_world, fingerprint
 from tests.firms.test_url_matrix import _api_name, _is_allauth, _named_patterns, _schema_operations
@@ -130,7 +130,7 @@ CONTROL = (O_F, F, F, F)  # controls without a page: firm administrators, audite
 RECORD = (O_F, NOBODY, NOBODY, NOBODY)  # records, and controls changed on their own pages
 ADMIN = {
     "firms.firm": (O_F, NOBODY, F, NOBODY),
-    "firms.membership": (O_F, NOBODY, F, F),  # role grants: firms.services.membership_role_change
+    "firms.membership": (O_F, NOBODY, F, F),  # role grants: firms.services.members.membership_role_change
     "firms.auditentry": RECORD,
     "portfolios.custodian": BOOK,
     "portfolios.security": BOOK,
@@ -341,7 +341,7 @@ def test_no_post_to_a_read_page_changes_anything(login, world, role):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_api_write_by_every_role(client, world, role):
-    from firms.api_tokens import api_token_create
+    from firms.services.api_tokens import api_token_create
 
     auth = {"HTTP_AUTHORIZATION": f"Token {api_token_create(world.members[role].user)}"}
     paths = {(_api_name(p), m): p for p, m in _schema_operations() if m != "get"}

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
-from firms.admin_site import firm_admin_site
-from firms.roles import ADMIN_SITE_ROLES, STAFF_ROLES, Role
-from firms.services import member_create
-from firms.tenancy import firm_scope
+from firms.admin import firm_admin_site
+from firms.choices import ADMIN_SITE_ROLES, STAFF_ROLES, Role
+from firms.services.members import member_create
+from firms.services.tenancy import firm_scope
 from tests.conftest import PASSWORD
 from tests.firms.isolation_world import API, PAGES, build_world, fingerprint
 
@@ -185,7 +185,7 @@ def test_pages_without_ids_show_nothing_of_firm_b(login, member_a, world):
 
 @pytest.mark.parametrize("member_a", ROLES, indirect=True)
 def test_every_api_operation_with_firm_bs_ids_answers_404(client, member_a, world):
-    from firms.api_tokens import api_token_create
+    from firms.services.api_tokens import api_token_create
 
     auth = {"HTTP_AUTHORIZATION": f"Token {api_token_create(member_a.user)}"}
     before = fingerprint(world.firm_id)

@@ -18,7 +18,7 @@ from django.test import TestCase
 
 from approvals.choices import ApprovalStatus, StepRole, StepStatus
 from drift.choices import ProposalKind, ProposalStatus
-from firms.roles import Role
+from firms.choices import Role
 from portfolios import models as pm
 from portfolios.market_calendar import previous_trading_day
 

@@ -16,7 +16,7 @@ from compliance.choices import ReviewStatus
 from compliance.models import ComplianceReview
 from drift.choices import OPEN_STATUSES, ProposalStatus
 from drift.models import Proposal
-from firms.audit import audit_verify
+from firms.services.audit import audit_verify
 from firms.models import AuditEntry
 from portfolios.models import SubstantiallyIdenticalPair
 from trading.models import Order, SimulatedCustodianOrder

@@ -11,7 +11,7 @@ from datetime import date
 from django.test import override_settings
 from django.utils import timezone
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 
 from .actions import DAY_STAGES, EVENING, EVENTS, attempt
 from .invariants import INVARIANTS
@@ -47,7 +47,7 @@ class SimResult:
 def custodian_log(world: World):
     """The simulated custodian with a receipt log, and the senior advisor who pauses while its
     blocks are going out (right after one submission, before the next)."""
-    from firms.roles import Role
+    from firms.choices import Role
     from trading.adapters.simulated import SimulatedAdapter
     from trading.services.control import execution_pause
 

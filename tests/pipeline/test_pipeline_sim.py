@@ -98,7 +98,7 @@ def tamper(world):
     pause before a block reached the custodian, leave an approval waiting past its deadline."""
     from approvals.models import Approval
     from firms.models import AuditEntry
-    from firms.tenancy import firm_scope
+    from firms.services.tenancy import firm_scope
     from trading.models import BlockOrder, ExecutionPause
     from trading.services.control import execution_pause
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from firms.roles import Role
-from firms.tenancy import firm_scope
+from firms.choices import Role
+from firms.services.tenancy import firm_scope
 from portfolios import models as pm
 from portfolios.market_calendar import NEW_YORK, trading_days
 from tests.conftest import PASSWORD
@@ -96,7 +96,7 @@ def history_days(start: date, n: int) -> list[date]:
 
 
 def build_world(seed: int, start: date, n_days: int, *, accounts_per_firm: int = 6) -> World:
-    from firms.services import firm_create
+    from firms.services.members import firm_create
 
     rng = random.Random(seed)
     days = trading_days(start, start + timedelta(days=3 * n_days + 10))[:n_days]
@@ -119,7 +119,7 @@ def _build_firm(rng, firm, start, fractional, policy, wash, n_accounts) -> FirmW
     from compliance.models import ComplianceRule
     from compliance.services.rules import compliance_rules_ensure_defaults, identical_pair_add
     from drift.services.rules import drift_rules_ensure_defaults
-    from firms.services import member_create
+    from firms.services.members import member_create
     from portfolios.models import Substitute
 
     members = {
@@ -207,7 +207,7 @@ def _build_firm(rng, firm, start, fractional, policy, wash, n_accounts) -> FirmW
 def _accounts(rng, firm, cust, secs, models, closes, members, n, start):
     """Households of two clients (a taxable account and an IRA each side), then singles. Values
     span the three routing tiers (client only; advisor + client; senior + client)."""
-    from firms.services import member_create
+    from firms.services.members import member_create
 
     accounts, client_members = [], {}
     households = [

@@ -101,7 +101,7 @@ def test_the_database_refuses_a_negative_quantity(scoped):
 
 
 def _import(firm, kind, text):
-    from firms.tenancy import firm_scope
+    from firms.services.tenancy import firm_scope
     from portfolios.importer import book_import
 
     with firm_scope(firm):
@@ -112,7 +112,7 @@ def _import(firm, kind, text):
     "close", ["0", "-1", "NaN", "nan", "inf", "1e12", "1000000000000", "", '"12,5"']
 )
 def test_an_absurd_close_in_an_import_is_a_row_numbered_error_and_writes_nothing(firm_a, close):
-    from firms.tenancy import firm_scope
+    from firms.services.tenancy import firm_scope
 
     with firm_scope(firm_a):
         make_book(firm_a, accounts=1)
@@ -128,7 +128,7 @@ def test_an_absurd_close_in_an_import_is_a_row_numbered_error_and_writes_nothing
 
 @pytest.mark.parametrize("qty", ["-1", "-0.5", "NaN", "1e3"])
 def test_a_negative_or_absurd_quantity_in_an_import_is_refused(firm_a, qty):
-    from firms.tenancy import firm_scope
+    from firms.services.tenancy import firm_scope
 
     with firm_scope(firm_a):
         book = make_book(firm_a, accounts=1)

@@ -16,8 +16,8 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.generation import GenerationMode
 
-from firms.roles import Role
-from firms.tenancy import firm_scope
+from firms.choices import Role
+from firms.services.tenancy import firm_scope
 from tests.conftest import _member
 from tests.factories import make_book
 
@@ -30,7 +30,7 @@ ARTIFACT = Path(__file__).resolve().parents[2] / "test-artifacts" / "reliability
 @pytest.fixture
 def fuzz_firm(firm_a):
     """Firm A with a scanned book (so id routes can hit real rows) and an ops token."""
-    from firms.api_tokens import api_token_create
+    from firms.services.api_tokens import api_token_create
 
     member = _member(firm_a, Role.OPS, "fuzz")
     with firm_scope(firm_a):

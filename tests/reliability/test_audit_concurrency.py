@@ -6,9 +6,9 @@ import threading
 import pytest
 from django.db import connection
 
-from firms.audit import audit_record, audit_verify
+from firms.services.audit import audit_record, audit_verify
 from firms.models import AuditEntry
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 
 pytestmark = [pytest.mark.heavy, pytest.mark.django_db(transaction=True)]
 THREADS, PER_THREAD = 20, 50  # 1,000 inserts

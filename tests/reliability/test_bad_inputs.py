@@ -13,7 +13,7 @@ from approvals.models import RoutingRule
 from approvals.selectors import routing_rules_get
 from approvals.services import approvals_start
 from drift.models import DriftRule, Proposal
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from tests.approvals.helpers import NOW, checked
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import resolve, reverse
 
-from firms.roles import Role
+from firms.choices import Role
 from tests.firms.isolation_world import PAGES, build_world, fingerprint
 from tests.firms.test_url_matrix import _is_allauth, _named_patterns
 
@@ -36,7 +36,7 @@ def _targets(world):
 
 
 def _admin_targets(world):
-    from firms.admin_site import firm_admin_site
+    from firms.admin import firm_admin_site
 
     for model in firm_admin_site._registry:
         info = (model._meta.app_label, model._meta.model_name)

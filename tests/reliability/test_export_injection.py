@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 
 TRIGGERS = ["=", "+", "-", "@", "\t", "\r"]
 PAYLOADS = [t + 'HYPERLINK("http://evil.test","x")' for t in TRIGGERS] + [

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from django.db.models import Count
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from tests.reliability.private_redis import private_redis, worker_start, worker_stop  # noqa: F401 (fixture)
 from tests.reliability.waiting import wait_until
 from tests.trading.helpers import TRADE_DAY, approved_book

@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 from django.db.models import Count
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from tests.reliability.waiting import wait_until
 from tests.trading.helpers import TRADE_DAY, approved_book
 from tests.worker.test_celery_worker import _test_database_url

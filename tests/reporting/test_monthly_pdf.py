@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from reporting.render.monthly_pdf import monthly_html
 from reporting.selectors.monthly import monthly_figures
 from reporting.selectors.window import month_window

@@ -7,7 +7,7 @@ from django.utils import timezone
 from core import locks
 from drift.choices import ProposalStatus
 from drift.models import Proposal
-from firms.audit import audit_record
+from firms.services.audit import audit_record
 from firms.models import Membership
 
 from ..choices import PauseScope

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from compliance.demo import compliance_demo_seed
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from portfolios.demo_data import (
     DEFAULT_ACCOUNTS_PER_FIRM,
     DEFAULT_HISTORY_DAYS,

@@ -1,10 +1,11 @@
-"""Resolve the request's firm and run the whole response inside its scope."""
+"""The project's own middleware: resolve the request's firm and run the whole response
+inside its scope."""
 
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from .models import Firm
-from .tenancy import firm_scope, membership_for_user
+from firms.models import Firm
+from firms.services.tenancy import firm_scope, membership_for_user
 
 # Paths a staff member without a required authenticator may still reach (to set one up).
 _MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/")

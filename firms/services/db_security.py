@@ -7,7 +7,7 @@ NOBYPASSRLS and own nothing, so RLS always applies, and RESET ROLE on that conne
 returns to the app login — the owner's privileges are not reachable from it.
 The login in DATABASE_URL owns the schema ("owner" alias); only `owner_role()` blocks use it:
 migrate and flush (and tests or benchmarks acting as the owner). The platform reads that must
-see every firm go through owner-owned functions instead (firms.platform).
+see every firm go through owner-owned functions instead (firms.selectors).
 """
 
 from contextlib import contextmanager
@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.utils import load_backend
 
-from .models import AuditEntry, AuditHead, Firm, FirmOwned
+from firms.models import AuditEntry, AuditHead, Firm, FirmOwned
 
 OWNER_ALIAS = "owner"
 _owner_mode: ContextVar[bool] = ContextVar("owner_mode", default=False)
@@ -168,7 +168,8 @@ def apply_grants_and_policies(using=OWNER_ALIAS, **kwargs):
     with connections[using].cursor() as cur:
         if cur.connection.info.user == login:
             raise RuntimeError(
-                f"DATABASE_URL logs in as the application's login {login!r}: it must name the schema owner"
+                f"DATABASE_URL logs in as the application's login {login!r}: "
+                "it must name the schema owner"
             )
         for sql in statements:
             cur.execute(sql)
