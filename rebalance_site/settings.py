@@ -275,8 +275,9 @@ TRADING_SIMULATED = {"latency_s": env_float("TRADING_SIMULATED_LATENCY_S", 0.0)}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # Portal link tokens never reach a log line (portal.logging): access log and 404/410 warnings.
-    "filters": {"portal_tokens": {"()": "portal.logging.PortalTokenFilter"}},
+    # Portal link tokens never reach a log line (rebalance_site.log_filters): access log and
+    # 404/410 warnings.
+    "filters": {"portal_tokens": {"()": "rebalance_site.log_filters.PortalTokenFilter"}},
     "formatters": {
         "django.server": {
             "()": "django.utils.log.ServerFormatter",

@@ -1,3 +1,5 @@
+"""Every URL of the site: each app's pages, the REST API, accounts and the ops admin."""
+
 from allauth.account.decorators import secure_admin_login
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView

@@ -229,7 +229,7 @@ def world(firm_a, members_a):
         )
     built = build_world(firm_a, {**members_a, ADV: colleague})
     from approvals.models import Approval
-    from portal.sessions import client_user_ensure
+    from portal.services.link_sessions import client_user_ensure
 
     with firm_scope(firm_a):
         approval = Approval.objects.select_related("proposal__account__client").get(

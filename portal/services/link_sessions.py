@@ -58,8 +58,8 @@ def link_session_refusal(request, *, pk: int | None, acting: bool, now) -> tuple
     if not ended:
         if acting and pk != bound:
             return (
-                "You opened this page from the link for another proposal. Use the link in this proposal's own email "
-                "to decide on it. Nothing was changed."
+                "You opened this page from the link for another proposal. "
+                "Use the link in this proposal's own email to decide on it. Nothing was changed."
             ), False
         return "", False
     if pk == bound and not acting:
@@ -71,7 +71,8 @@ def link_session_refusal(request, *, pk: int | None, acting: bool, now) -> tuple
 
 
 def _ended(approval_id: int, row: dict, now) -> str:
-    """Why the approval a link session is bound to no longer waits for the client ("" if it does)."""
+    """Why the approval a link session is bound to no longer waits for the client ("" if it
+    does)."""
     if row["proposal__status"] == "superseded":
         return _ENDED[ApprovalStatus.VOID]
     if row["status"] != ApprovalStatus.PENDING:
