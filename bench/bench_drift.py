@@ -1,4 +1,4 @@
-"""Benchmark of the drift scan (issue 3). Generates its own book with COPY into a fresh firm
+"""Benchmark of the drift scan. Generates its own book with COPY into a fresh firm
 (ACCOUNTS accounts x 20 positions, default 100000), then times:
   floor_s     reading the scan's input rows (positions with prices, targets, accounts);
   scan_s      the whole scan: inputs read, drift computed, snapshots written, breaches found;

@@ -1,4 +1,4 @@
-"""Benchmark of the monthly compliance report (issue 9, R-COMP-3). Generates with bulk SQL
+"""Benchmark of the monthly compliance report. Generates with bulk SQL
 into a fresh firm ACCOUNTS accounts (default 10000) and a month of activity: a proposal for
 every account (a second version for one in five), their approvals (approved, declined,
 expired, some escalated), three compliance checks each with ~1 % overridden by an officer,

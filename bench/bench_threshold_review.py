@@ -1,4 +1,4 @@
-"""Benchmark of the threshold review (issue 9, R-MET-2). Generates with COPY into a fresh firm
+"""Benchmark of the threshold review. Generates with COPY into a fresh firm
 ACCOUNTS accounts (default 10000) of one segment, each holding 20 of 30 securities, and DAYS
 trading days (default 250) of random-walk closes, then times threshold_review_run over the
 segment for 3 bands (reads, drift paths by drift.arithmetic, replay of each band).

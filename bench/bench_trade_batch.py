@@ -1,4 +1,4 @@
-"""Benchmark of the trade batch (issue 7). Generates its own book with COPY into a fresh firm:
+"""Benchmark of the trade batch. Generates its own book with COPY into a fresh firm:
 PROPOSALS accounts (default 10000) on the simulated custodian, each with an approved proposal
 of three trades (one sell naming its lot, two buys), then times one batch run: outbox written,
 blocks sent, fills allocated, positions/lots/transactions updated, proposals settled.

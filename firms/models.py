@@ -82,7 +82,7 @@ class AuditEntry(FirmOwned):
     payload = models.JSONField(default=dict)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
-    # 1: plain SHA-256 (entries written before issue 17); 2: HMAC-SHA256 with AUDIT_HMAC_KEY,
+    # 1: plain SHA-256 (entries written before the keyed hash arrived); 2: HMAC-SHA256 with AUDIT_HMAC_KEY,
     # a key the database does not hold. Once a firm's chain has a version-2 entry, every later
     # one must be version 2 (firms.services.audit.audit_verify).
     version = models.PositiveSmallIntegerField(default=1)
@@ -121,7 +121,7 @@ class AuditHead(FirmOwned):
 
 
 class ApiToken(models.Model):
-    """An API token, stored as its SHA-256 only (issue 17 item 7): the database never holds a
+    """An API token, stored as its SHA-256 only: the database never holds a
     key that could be replayed. The key is shown once, when created (firms.services.api_tokens)."""
 
     user = models.ForeignKey(

@@ -36,9 +36,9 @@ from compliance.services.checks import proposals_check  # noqa: E402
 from drift.choices import ProposalKind, ProposalStatus  # noqa: E402
 from drift.models import Proposal  # noqa: E402
 from drift.services.advisor import RebalanceRefused, proposal_create_cash  # noqa: E402
+from firms.choices import Role  # noqa: E402
 from firms.models import Membership  # noqa: E402
 from firms.selectors import firm_by_slug  # noqa: E402
-from firms.choices import Role  # noqa: E402
 from firms.services.tenancy import firm_scope  # noqa: E402
 from portfolios.models import Account  # noqa: E402
 from portfolios.selectors import latest_price_date  # noqa: E402

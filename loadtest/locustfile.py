@@ -1,4 +1,4 @@
-"""Issue 10 item 12: advisors and clients of 3 firms browsing the product under gunicorn.
+"""Advisors and clients of 3 firms browsing the product under gunicorn.
 
 Advisors (advisor1..3@<firm>.demo) open the drift list, the book's account list, an account's
 drift page and a proposal page; clients (client1..5@<firm>.demo) open the portal and their

@@ -11,7 +11,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "dev-only-insecure-key" if DEBUG else None)
-# Issue 17 item 6: the key of the audit chain's HMAC and of its published heads. It must not be
+# The key of the audit chain's HMAC and of its published heads. It must not be
 # stored in the database; by default it is derived from SECRET_KEY (set AUDIT_HMAC_KEY to rotate
 # SECRET_KEY independently: changing the audit key breaks verification of every keyed entry).
 AUDIT_HMAC_KEY = (
@@ -84,7 +84,7 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------
-# Two logins (issue 17 item 7). DATABASE_URL names the login that owns the schema: only
+# Two logins. DATABASE_URL names the login that owns the schema: only
 # migrate, flush and the platform jobs inside firms.services.db_security.owner_role() use it (alias
 # "owner"). The application itself ("default") logs in as DATABASE_APP_LOGIN, a LOGIN role that
 # is NOSUPERUSER NOBYPASSRLS, owns nothing and is a member of DATABASE_APP_ROLE only: RESET ROLE
@@ -229,7 +229,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 AUDIT_HEAD_DIR = Path(env_str("AUDIT_HEAD_DIR", str(BASE_DIR / ".data" / "audit-heads")))
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / ".data" / "media")))
 
-# --- Upload limits (issue 17 item 9) ---------------------------------------------------
+# --- Upload limits --------------------------------------------------------------------
 # A request's non-file fields at most DATA_UPLOAD_MAX_MEMORY_SIZE (Django answers 400 beyond);
 # a file above FILE_UPLOAD_MAX_MEMORY_SIZE streams to a temporary file instead of memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)

@@ -216,12 +216,6 @@ def audit_head_publish(*, firm_id: int) -> dict | None:
     return published
 
 
-def audit_head_latest(*, firm_id: int) -> dict | None:
-    """The latest published head (from the table), or None."""
-    head = AuditHead.objects.filter(firm_id=firm_id).order_by("-seq").first()
-    return _as_dict(head) if head is not None else None
-
-
 def heads_published(*, firm_id: int) -> list[dict]:
     """Every head published for the firm: the table's rows and the file's lines (a head in
     the file only is marked `in_table: False`)."""

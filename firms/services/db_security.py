@@ -1,6 +1,6 @@
 """PostgreSQL side of tenancy: the application role, grants and row-level security.
 
-Two logins (issue 17 item 7). The application's connections ("default") log in as
+Two logins. The application's connections ("default") log in as
 settings.DATABASE_APP_LOGIN, a member of the application role (settings.DATABASE_APP_ROLE) and
 nothing else; each also SETs ROLE to the application role as it opens. Both are NOSUPERUSER
 NOBYPASSRLS and own nothing, so RLS always applies, and RESET ROLE on that connection only
@@ -151,7 +151,7 @@ def apply_grants_and_policies(using=OWNER_ALIAS, **kwargs):
         f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"',
         f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{role}"',
         f'REVOKE UPDATE, DELETE, TRUNCATE ON "{AuditEntry._meta.db_table}" FROM "{role}"',
-        # The published audit heads only grow (issue 17 item 6); the schema history is the owner's.
+        # The published audit heads only grow; the schema history is the owner's.
         f'REVOKE UPDATE, DELETE, TRUNCATE ON "{AuditHead._meta.db_table}" FROM "{role}"',
         f'REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON "django_migrations" FROM "{role}"',
         # Nothing but the owner creates objects in the schema (PostgreSQL < 15 let PUBLIC).

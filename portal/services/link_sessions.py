@@ -4,7 +4,7 @@ what a session opened from an emailed link may do.
 A link session is bound to the approval its link was for (LINK_APPROVAL_KEY). It acts on that
 approval only, and only while it is waiting: once the approval is decided, expired or replaced,
 the session may still show that approval's own page and signed copy (the record of what was
-done), and any other request ends it with a page saying why (issue 17)."""
+done), and any other request ends it with a page saying why."""
 
 from django.contrib.auth import logout
 

@@ -1,4 +1,4 @@
-"""Issue 17, item 4: "only the account's own advisor" holds — through a re-import naming
+""" "Only the account's own advisor" holds — through a re-import naming
 oneself as adviser, on an account with no adviser, and on account-level actions (cash
 proposals, rebuilding with the substitute, step decisions), all through firms.views."""
 
@@ -8,11 +8,11 @@ from django.urls import reverse
 from approvals.models import Approval
 from approvals.services import ApprovalRefused, approvals_start, step_approve
 from drift.models import Proposal
-from firms.views import AccountNotYours, account_action_check, may_act_on_account
-from firms.models import AuditEntry
 from firms.choices import Role
+from firms.models import AuditEntry
 from firms.services.members import member_create
 from firms.services.tenancy import firm_scope
+from firms.views import AccountNotYours, account_action_check, may_act_on_account
 from portfolios.models import Account
 from tests.approvals.conftest import sent  # noqa: F401 (fixture)
 from tests.approvals.helpers import NOW, checked

@@ -1,4 +1,4 @@
-"""Issue 17 item 7: SQL on the application's connection cannot reach the owner's powers.
+"""SQL on the application's connection cannot reach the owner's powers.
 
 The app logs in as its own role (DATABASE_APP_LOGIN): RESET ROLE returns to that login, SET ROLE
 to the owner is refused, and what the login may touch outside RLS holds nothing replayable
@@ -8,10 +8,10 @@ import pytest
 from django.conf import settings
 from django.db import DatabaseError, connection, connections, transaction
 
+from firms.models import AuditEntry, Firm
 from firms.services.api_tokens import api_token_create, api_token_user
 from firms.services.audit import audit_record
 from firms.services.db_security import owner_role
-from firms.models import AuditEntry, Firm
 from firms.services.tenancy import firm_scope
 
 pytestmark = pytest.mark.django_db

@@ -7,10 +7,10 @@ from django.db import connection
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from rebalance_site.middleware import FirmScopeMiddleware
-from firms.models import Membership
 from firms.choices import Role
+from firms.models import Membership
 from firms.services.tenancy import firm_scope
+from rebalance_site.middleware import FirmScopeMiddleware
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""Issue 17, item 10: one sign-in name space for all firms. Staff sign in with their email (their
+"""One sign-in name space for all firms. Staff sign in with their email (their
 username); a client's portal user gets a username of its own, so a client email that is
 anybody's — another firm's staff, a colleague — neither fails (it gave a 500 that told whether
 the email existed anywhere), nor shows whether it is in use, nor squats it."""
@@ -11,8 +11,8 @@ from django.contrib.auth import get_user_model
 from approvals.links import portal_links_issue
 from approvals.models import Approval
 from approvals.services import approvals_start
-from firms.models import Membership
 from firms.choices import Role
+from firms.models import Membership
 from firms.services.members import MemberRefused, member_create
 from firms.services.tenancy import firm_scope
 from portfolios.models import Client

@@ -3,8 +3,8 @@
 import pytest
 from django.db import connection
 
-from firms.services.db_security import firm_owned_tables
 from firms.models import Firm
+from firms.services.db_security import firm_owned_tables
 from firms.services.tenancy import firm_scope
 from portfolios.models import Account
 

@@ -1,4 +1,4 @@
-"""The RLS backstop (issue 10, item 2): with the application's scoping switched off inside a
+"""The RLS backstop: with the application's scoping switched off inside a
 real request (raw SQL; ORM queries under scopes_disabled with no firm filter), PostgreSQL
 still returns nothing of firm B, for every role of firm A. Plus catalogue checks."""
 
@@ -9,10 +9,10 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from django_scopes import scopes_disabled
 
+from firms.choices import Role
+from firms.models import FirmOwned
 from firms.services.db_security import firm_owned_tables
 from rebalance_site.middleware import FirmScopeMiddleware
-from firms.models import FirmOwned
-from firms.choices import Role
 from tests.firms.isolation_world import build_world
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""The isolation matrix's intra-firm dimension (issue 17, acceptance): every role of ONE firm ×
+"""The isolation matrix's intra-firm dimension: every role of ONE firm ×
 every write — pages, API operations, admin add/change/delete of every registered model, and
 role grants — is allowed or refused as the tables below say, written out by hand.
 
@@ -21,8 +21,8 @@ from django.db import transaction
 from django.urls import reverse
 
 from firms.admin import firm_admin_site
-from firms.models import Membership
 from firms.choices import Role
+from firms.models import Membership
 from firms.services.members import member_create
 from firms.services.tenancy import firm_scope
 from tests.conftest import PASSWORD
@@ -130,7 +130,12 @@ CONTROL = (O_F, F, F, F)  # controls without a page: firm administrators, audite
 RECORD = (O_F, NOBODY, NOBODY, NOBODY)  # records, and controls changed on their own pages
 ADMIN = {
     "firms.firm": (O_F, NOBODY, F, NOBODY),
-    "firms.membership": (O_F, NOBODY, F, F),  # role grants: firms.services.members.membership_role_change
+    "firms.membership": (
+        O_F,
+        NOBODY,
+        F,
+        F,
+    ),  # role grants: firms.services.members.membership_role_change
     "firms.auditentry": RECORD,
     "portfolios.custodian": BOOK,
     "portfolios.security": BOOK,

@@ -1,13 +1,13 @@
-"""Issue 17, item 2: roles change only through firms.services.members.membership_role_change — a firm
+"""Roles change only through firms.services.members.membership_role_change — a firm
 administrator, never their own role, never above their own, never client ↔ staff — audited,
 refusals too; ops get no role editing in the admin; removing a member likewise."""
 
 import pytest
 from django.urls import reverse
 
-from firms.services.audit import audit_verify
-from firms.models import AuditEntry, Membership
 from firms.choices import Role
+from firms.models import AuditEntry, Membership
+from firms.services.audit import audit_verify
 from firms.services.members import (
     RoleChangeRefused,
     member_create,

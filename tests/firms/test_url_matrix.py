@@ -1,4 +1,4 @@
-"""The isolation matrix (issue 10, item 1): every URL pattern, API operation (from the OpenAPI
+"""The isolation matrix: every URL pattern, API operation (from the OpenAPI
 schema), admin changelist/change/delete/history view, list filter, autocomplete, export and
 emailed link, requested by EVERY role of firm A with firm B's ids.
 

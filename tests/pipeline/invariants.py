@@ -16,8 +16,8 @@ from compliance.choices import ReviewStatus
 from compliance.models import ComplianceReview
 from drift.choices import OPEN_STATUSES, ProposalStatus
 from drift.models import Proposal
-from firms.services.audit import audit_verify
 from firms.models import AuditEntry
+from firms.services.audit import audit_verify
 from portfolios.models import SubstantiallyIdenticalPair
 from trading.models import Order, SimulatedCustodianOrder
 
@@ -350,7 +350,7 @@ def approvals_end_once(world: World, fw: FirmWorld, now: datetime) -> list[str]:
 
 def declines_reach_the_advisor(world: World, fw: FirmWorld) -> list[str]:
     """A client's decline and an expiry (auto-decline) reach the account's advisor through the
-    outbox: the client's page says "your advisor has been told" (issue 16 #6)."""
+    outbox: the client's page says "your advisor has been told"."""
     from notifications.models import OutboundMessage
 
     told = set(OutboundMessage.objects.values_list("proposal_id", "recipient"))

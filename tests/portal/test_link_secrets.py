@@ -1,4 +1,4 @@
-"""Issue 17: nobody but the client can open the client's portal or sign for them.
+"""Nobody but the client can open the client's portal or sign for them.
 
 Links are never stored readable (staff of every role see only a placeholder on the outbox
 pages, in the admin and the API; a copied body signs nobody in), the sender inserts the real

@@ -1,4 +1,4 @@
-"""Item 14 — absurd data never becomes a proposal or an order; the account is flagged with
+"""Absurd data never becomes a proposal or an order; the account is flagged with
 the reason. Price ≤ 0 and NaN cannot be stored (import error / DB constraint); a 100×
 overnight jump, a close near the storable maximum and a 100× crash are read by the scan,
 which marks the account `suspect_price` with the reason and proposes nothing."""

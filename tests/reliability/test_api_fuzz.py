@@ -1,4 +1,4 @@
-"""Item 15: schemathesis fuzzes every operation of the OpenAPI schema (/api/schema/) through the
+"""Schemathesis fuzzes every operation of the OpenAPI schema (/api/schema/) through the
 Django WSGI app in-process, with a firm staff token, over a firm holding a real book, proposals
 and a batch. Target: 0 responses with a 5xx status.
 

@@ -1,4 +1,4 @@
-"""Item 11 — two beats at once plus a manual trigger, on real concurrent connections, and a
+"""Two beats at once plus a manual trigger, on real concurrent connections, and a
 beat down over 09:45 that comes back at 09:52 (the clock injected): one batch per firm and
 date, each order sent to the custodian once."""
 

@@ -1,6 +1,5 @@
-"""CSRF on every state-changing view, and role escalation on every role-gated view (issue 10,
-items 3–4). Each POST goes to firm A's OWN objects, so a missing check would change state;
-firm A's fingerprint (row counts and statuses of every firm-owned table) must not move."""
+"""CSRF on every state-changing view, and role escalation on every role-gated view. Each POST
+goes to firm A's OWN objects, so a missing check would change state; firm A's fingerprint (row counts and statuses of every firm-owned table) must not move."""
 
 import pytest
 from django.test import Client

@@ -1,4 +1,4 @@
-"""Item 16 — formula-like text (= + - @, tab, CR first) in every CSV the product writes, and in
+"""Formula-like text (= + - @, tab, CR first) in every CSV the product writes, and in
 the PDFs' HTML, is neutralised. CSV writers in the product (grep csv.writer / text/csv):
 reporting/render/safe_csv.py (the monthly report CSV, its only user) and
 trading/adapters/tradefile.py (trade files to a custodian). Figures: cells checked, cells a

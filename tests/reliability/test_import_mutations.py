@@ -1,4 +1,4 @@
-"""Item 13 — property-based mutations of the good CSV upload (tests/portfolios/data/good).
+"""Property-based mutations of the good CSV upload (tests/portfolios/data/good).
 
 Each example spoils the good book in one to three places (a cell replaced by junk, a row
 dropped, duplicated or cut short, a column dropped, bytes inserted, the file truncated) and

@@ -1,4 +1,4 @@
-"""Issue 17 acceptance: every page, form and query parameter fed non-finite, huge, NUL and
+"""Every page, form and query parameter fed non-finite, huge, NUL and
 deeply nested values answers without a 500, and afterwards the firm's pipeline still runs
 (compliance checks every draft, routing starts approvals for the cleared ones).
 

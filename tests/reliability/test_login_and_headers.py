@@ -1,4 +1,4 @@
-"""Brute force on both logins, MFA-required firms, and security headers (issue 10, items 4–5)."""
+"""Brute force on both logins, MFA-required firms, and security headers."""
 
 import json
 import os

@@ -1,4 +1,4 @@
-"""Item 9: PostgreSQL restarted mid-request and mid-batch. The app recovers without manual
+"""PostgreSQL restarted mid-request and mid-batch. The app recovers without manual
 action, and no stale connection fails a request or a task once the server is back.
 
 The test owns its PostgreSQL: the `pgserver` package's PostgreSQL 16 binaries, `initdb` into

@@ -1,4 +1,4 @@
-"""Item 7: Redis (Celery broker + Django cache) stopped while clients approve proposals.
+"""Redis (Celery broker + Django cache) stopped while clients approve proposals.
 
 A private redis-server on a free port serves this test's cache and broker, and a real Celery
 worker (subprocess) sends the outbox to a loopback SMTP server. The approvals wait at the client

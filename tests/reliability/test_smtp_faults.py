@@ -1,4 +1,4 @@
-"""Item 10: the SMTP server answers 4xx, then 5xx, then is unreachable, then comes back. Every
+"""The SMTP server answers 4xx, then 5xx, then is unreachable, then comes back. Every
 message is kept (a row, pending or failed-and-visible), retried with backoff by the outbox
 sweep, and delivered exactly once (counted at the server by the X-Rebalance-Message header).
 A real SMTP conversation over loopback (the stdlib test server of tests/notifications) with an

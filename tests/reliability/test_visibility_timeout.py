@@ -1,4 +1,4 @@
-"""Item 8b: a task that outlives the broker's visibility timeout.
+"""A task that outlives the broker's visibility timeout.
 
 With the Redis transport and acks_late, a message not acknowledged within `visibility_timeout`
 is put back on the queue and delivered again, while the first worker is still running it. Two

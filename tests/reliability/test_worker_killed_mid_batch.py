@@ -1,4 +1,4 @@
-"""Item 8 / R-TRADE-4: a real Celery worker SIGKILLed mid-batch, then a fresh worker.
+"""A real Celery worker SIGKILLed mid-batch, then a fresh worker.
 
 The simulated custodian is slowed (TRADING_SIMULATED_LATENCY_S) so the first worker dies
 after the custodian took the sell block but before we recorded its acknowledgement. The
