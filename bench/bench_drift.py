@@ -5,10 +5,12 @@
               both timed on each of three days (DAYS) and reported as medians (floor_runs,
               scan_runs list every run);
   avoidable_findings  proposals with a compliance finding the builder could have avoided
-              (compliance.avoidable; untimed): 0 when the builder constructs what compliance accepts;
+              (compliance.avoidable; untimed): 0 when the builder constructs what compliance
+              accepts;
   proposal_s  proposals built, written and committed for the breaching accounts and the tax-loss
               harvests (lots read, harvests found, plan, COPY, INSERT, and the commit, where
-              PostgreSQL checks every new row's foreign keys); "harvests" counts the harvests proposed.
+              PostgreSQL checks every new
+              row's foreign keys); "harvests" counts the harvests proposed.
 LOTS= chooses the tax lots' cost basis:
   market (default)  each lot cost what its security traded at on the day it was bought, along a
                     simulated price path (three years of daily moves: a common market factor,
@@ -326,7 +328,8 @@ def main() -> None:
         proposal_s = time.perf_counter() - t - run.counts["timings"]["scan_s"]
         proposals = run.counts["proposals"]
         harvests = run.counts.get("harvests", 0)
-        # Does the builder construct what compliance accepts? Findings it could have avoided (untimed).
+        # Does the builder construct what compliance accepts? Findings it could have avoided
+        # (untimed).
         compliance_rules_ensure_defaults(firm_id=firm.pk)
         found = avoidable_findings(
             firm_id=firm.pk, proposal_ids=Proposal.objects.values_list("pk", flat=True)
@@ -334,7 +337,8 @@ def main() -> None:
         avoidable = len(found)
         if found:
             print(
-                f"avoidable findings by kind: {sorted(k for kinds in found.values() for k in kinds)}",
+                f"avoidable findings by kind: "
+                f"{sorted(k for kinds in found.values() for k in kinds)}",
                 file=sys.stderr,
             )
     peak = peak_rss_mb()

@@ -2,7 +2,8 @@
 from DATABASE_URL, created if missing; no query log growing in memory), the schema migrated,
 and a fresh firm.
 
-Import it before anything from the project: `from harness import bench_firm, peak_rss_mb` (and `copy_rows`, `ids` for COPYing generated rows)."""
+Import it before anything from the project: `from harness import bench_firm, peak_rss_mb` (and
+`copy_rows`, `ids` for COPYing generated rows)."""
 
 import os
 import resource

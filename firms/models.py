@@ -82,9 +82,9 @@ class AuditEntry(FirmOwned):
     payload = models.JSONField(default=dict)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
-    # 1: plain SHA-256 (entries written before the keyed hash arrived); 2: HMAC-SHA256 with AUDIT_HMAC_KEY,
-    # a key the database does not hold. Once a firm's chain has a version-2 entry, every later
-    # one must be version 2 (firms.services.audit.audit_verify).
+    # 1: plain SHA-256 (entries written before the keyed hash arrived); 2: HMAC-SHA256 with
+    # AUDIT_HMAC_KEY, a key the database does not hold. Once a firm's chain has a version-2
+    # entry, every later one must be version 2 (firms.services.audit.audit_verify).
     version = models.PositiveSmallIntegerField(default=1)
 
     class Meta:

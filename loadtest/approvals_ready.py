@@ -10,7 +10,8 @@ load. Per account:
   member allowed to (step_approve, as on the approval page), which opens the client step.
 
 Idempotent: a second run only replaces the approvals a load test consumed. Prints the
-approvals waiting per firm. Run inside the load database: `python loadtest/approvals_ready.py [OUT.json]` (writes
+approvals waiting per firm. Run inside the load database: `python loadtest/approvals_ready.py
+[OUT.json]` (writes
 {"waiting": n})."""
 
 import json

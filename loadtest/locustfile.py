@@ -340,6 +340,7 @@ def _results(exit_code, **kwargs):
     if os.environ.get("LOADTEST_RESULTS"):
         Path(os.environ["LOADTEST_RESULTS"]).write_text(json.dumps(results, indent=1))
     print(
-        f"cross-firm leaks: {LEAKS['count']}; approvals: {len(APPROVALS['approved'])} made of {READY.get('waiting', 0)} "
+        f"cross-firm leaks: {LEAKS['count']}; approvals: {len(APPROVALS['approved'])} made of "
+        f"{READY.get('waiting', 0)} "
         f"waiting, failed {APPROVALS['failed']}"
     )

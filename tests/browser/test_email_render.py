@@ -1,4 +1,5 @@
-"""The proposal email, viewed in Chromium through the demo outbox viewer, at desktop and phone width."""
+"""The proposal email, viewed in Chromium through the demo outbox viewer, at desktop and phone
+width."""
 
 from datetime import UTC, datetime, timezone
 

@@ -38,7 +38,8 @@ def test_reset_role_returns_to_a_login_without_owner_powers(firm_a, firm_b):
     try:
         assert _sql("SELECT current_user")[0][0] == settings.DATABASE_APP_LOGIN
         flags = _sql(
-            "SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = current_user"
+            "SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles "
+            "WHERE rolname = current_user"
         )
         assert flags == [(False, False, False, False)]
         assert _sql("SELECT pg_has_role(current_user, %s, 'MEMBER')", [OWNER]) == [(False,)]
@@ -121,11 +122,13 @@ def test_the_migration_hashes_existing_drf_tokens_and_drops_their_table(members_
     user = members_a["advisor"].user
     with owner_role(), connection.cursor() as cur:
         cur.execute(
-            "CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, created timestamptz NOT NULL,"
+            "CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, "
+            "created timestamptz NOT NULL,"
             " user_id integer NOT NULL)"
         )
         cur.execute(
-            "INSERT INTO authtoken_token VALUES ('0123456789abcdef0123456789abcdef01234567', now(), %s)",
+            "INSERT INTO authtoken_token VALUES ('0123456789abcdef0123456789abcdef01234567', "
+            "now(), %s)",
             [user.pk],
         )
         cur.execute(migration.TOKENS_HASHED)

@@ -56,7 +56,8 @@ def _as_owner(firm, *statements, rehash=None):
                     entry.prev_hash = prev
                     version, entry.hash = rehash(entry)
                     cur.execute(
-                        "UPDATE firms_auditentry SET prev_hash = %s, hash = %s, version = %s WHERE id = %s",
+                        "UPDATE firms_auditentry SET prev_hash = %s, hash = %s, version = %s WHERE "
+                        "id = %s",
                         [entry.prev_hash, entry.hash, version, entry.pk],
                     )
                     prev = entry.hash
@@ -91,7 +92,8 @@ def test_an_edit_with_every_hash_recomputed_is_detected(firm_a, rehash):
     _as_owner(
         firm_a,
         (
-            "UPDATE firms_auditentry SET payload = '{\"forged\": true}' WHERE firm_id = %s AND seq = 2",
+            "UPDATE firms_auditentry SET payload = '{\"forged\": true}' WHERE firm_id = %s AND seq "
+            "= 2",
             [firm_a.pk],
         ),
         rehash=rehash,

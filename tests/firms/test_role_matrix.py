@@ -14,6 +14,7 @@ registry: a new route, API operation or admin model without an entry fails this 
 
 import re
 from contextlib import contextmanager
+from functools import partial
 
 import pytest
 from django.contrib.messages import get_messages
@@ -315,12 +316,14 @@ def _mismatches(outcomes, expected_allowed: dict[str, bool]):
     return bad
 
 
+def _post_form(url: str, client):
+    return client.post(url, FORM)
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_write_by_every_role(login, world, role):
     client = login(world.members[role])
-    requests = [
-        (name, lambda c, url=_url(name, world): c.post(url, FORM)) for name in sorted(PAGE_WRITES)
-    ]
+    requests = [(name, partial(_post_form, _url(name, world))) for name in sorted(PAGE_WRITES)]
     outcomes = _outcomes(client, world, requests)
     mismatches = _mismatches(outcomes, {name: role in PAGE_WRITES[name] for name in PAGE_WRITES})
     assert mismatches == [], "\n".join(map(str, mismatches))
@@ -333,8 +336,7 @@ def test_no_post_to_a_read_page_changes_anything(login, world, role):
     # report row has no files; tests/reporting covers them).
     skip = {"portal:link", "reporting:download_pdf", "reporting:download_csv"}
     requests = [
-        (name, lambda c, url=_url(name, world): c.post(url, FORM))
-        for name in sorted(PAGE_READS - skip)
+        (name, partial(_post_form, _url(name, world))) for name in sorted(PAGE_READS - skip)
     ]
     changed = [
         label
@@ -372,16 +374,24 @@ def _admin_requests(world):
             pk = world.members[ADV].pk  # never the asker's own row
         if label == "firms.firm":
             pk = world.firm_id
-        yield (label, "view"), lambda c, info=info: c.get(reverse("admin:%s_%s_changelist" % info))
-        yield (label, "add"), lambda c, info=info: c.post(reverse("admin:%s_%s_add" % info), {})
+        yield (
+            (label, "view"),
+            lambda c, info=info: c.get(reverse("admin:{}_{}_changelist".format(*info))),
+        )
+        yield (
+            (label, "add"),
+            lambda c, info=info: c.post(reverse("admin:{}_{}_add".format(*info)), {}),
+        )
         yield (
             (label, "change"),
-            lambda c, info=info, pk=pk: c.post(reverse("admin:%s_%s_change" % info, args=[pk]), {}),
+            lambda c, info=info, pk=pk: c.post(
+                reverse("admin:{}_{}_change".format(*info), args=[pk]), {}
+            ),
         )
         yield (
             (label, "delete"),
             lambda c, info=info, pk=pk: c.post(
-                reverse("admin:%s_%s_delete" % info, args=[pk]), {"post": "yes"}
+                reverse("admin:{}_{}_delete".format(*info), args=[pk]), {"post": "yes"}
             ),
         )
 

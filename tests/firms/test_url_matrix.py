@@ -241,7 +241,7 @@ def test_the_admin_never_shows_or_opens_firm_bs_rows(login, member_a, world):
     is_ops = member_a.role in ADMIN_SITE_ROLES
     for model, model_admin in firm_admin_site._registry.items():
         info = (model._meta.app_label, model._meta.model_name)
-        changelist = reverse("admin:%s_%s_changelist" % info)
+        changelist = reverse("admin:{}_{}_changelist".format(*info))
         sees = is_ops and member_a.role in getattr(
             model_admin, "view_roles", ADMIN_SITE_ROLES
         )  # e.g. monthly reports: firm admins only
@@ -265,11 +265,13 @@ def test_the_admin_never_shows_or_opens_firm_bs_rows(login, member_a, world):
         if model._meta.label_lower in world.admin_ids:
             pk = world.admin_ids[model._meta.label_lower]
             for view in ("change", "delete", "history"):
-                url = reverse("admin:%s_%s_%s" % (*info, view), args=[pk])
+                url = reverse("admin:{}_{}_{}".format(*info, view), args=[pk])
                 tally.check(f"{view} {info}", client.get(url), ok=ok)
             tally.check(
                 f"POST delete {info}",
-                client.post(reverse("admin:%s_%s_delete" % info, args=[pk]), {"post": "yes"}),
+                client.post(
+                    reverse("admin:{}_{}_delete".format(*info), args=[pk]), {"post": "yes"}
+                ),
                 ok=ok,
             )
         for field in model_admin.autocomplete_fields:

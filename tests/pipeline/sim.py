@@ -54,7 +54,8 @@ def custodian_log(world: World):
     original, original_fate = SimulatedAdapter.submit, SimulatedAdapter._fate
     members = {fw.firm.pk: fw.members[Role.SENIOR_ADVISOR] for fw in world.firms}
     slugs = {fw.firm.pk: fw.firm.slug for fw in world.firms}
-    stable = {}  # client order id -> a key without database ids, so a seed's fills repeat run after run
+    # client order id -> a key without database ids, so a seed's fills repeat run after run
+    stable = {}
 
     def fate(self, order):
         key = stable.get(order.client_order_id, order.client_order_id)
@@ -103,7 +104,7 @@ def run_day(world: World, day: date) -> None:
     world.day = day
     for fw in world.firms:
         with firm_scope(fw.firm):
-            for name, stage in DAY_STAGES:
+            for _name, stage in DAY_STAGES:
                 if stage is not None:
                     stage(world, fw, day)
                     continue

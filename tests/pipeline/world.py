@@ -82,7 +82,8 @@ class World:
     firms: list[FirmWorld] = field(default_factory=list)
     # The custodian's receipt log: client order id -> when the simulated custodian got it.
     received: dict = field(default_factory=dict)
-    # Transactions the sim imported: transaction id -> (realized gain its file said, the day it was imported).
+    # Transactions the sim imported: transaction id -> (realized gain its file said, the day it was
+    # imported).
     imported: dict = field(default_factory=dict)
     # Pauses to throw while a batch is sending: firm_id -> scope kwargs for execution_pause.
     pause_mid_batch: dict = field(default_factory=dict)

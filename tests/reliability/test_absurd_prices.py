@@ -81,7 +81,8 @@ def test_the_database_refuses_a_close_that_is_not_positive(scoped, close):
     # constraint itself must refuse it (it bounds the close above as well).
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cur:
         cur.execute(
-            "INSERT INTO portfolios_price (firm_id, security_id, date, close) VALUES (%s, %s, %s, %s::numeric)",
+            "INSERT INTO portfolios_price (firm_id, security_id, date, close) VALUES (%s, %s, %s, "
+            "%s::numeric)",
             [scoped.pk, book["stock"].pk, DAY + timedelta(days=1), str(close)],
         )
     assert not pm.Price.objects.filter(date=DAY + timedelta(days=1)).exists()

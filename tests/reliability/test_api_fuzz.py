@@ -60,6 +60,43 @@ def _wsgi_schema():
     return schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
 
 
+def _fuzz_operation(operation, *, headers: dict, examples: int, failures: list) -> Counter:
+    """Fuzz one operation with `examples` positive and negative cases; the statuses it answered
+    (each 5xx is also appended to `failures`)."""
+    seen: Counter = Counter()
+    strategy = operation.as_strategy(
+        generation_mode=GenerationMode.POSITIVE
+    ) | operation.as_strategy(generation_mode=GenerationMode.NEGATIVE)
+
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=strategy)
+    def fuzz(case):
+        response = case.call(headers=headers)
+        seen[response.status_code] += 1
+        if response.status_code >= 500:
+            failures.append(
+                {
+                    "operation": operation.label,
+                    "status": response.status_code,
+                    "method": case.method,
+                    "path": case.formatted_path,
+                    "query": case.query,
+                    "body": repr(case.body)[:300],
+                    "response": response.text[:500],
+                }
+            )
+
+    fuzz()
+    return seen
+
+
 def test_schemathesis_finds_no_5xx_in_the_api(fuzz_firm, keep_test_connection):
     schema = _wsgi_schema()
     headers = {"Authorization": f"Token {fuzz_firm['token']}", "Host": "localhost"}
@@ -71,40 +108,9 @@ def test_schemathesis_finds_no_5xx_in_the_api(fuzz_firm, keep_test_connection):
     for result in schema.get_all_operations():
         operation = result.ok()
         operations += 1
-        label = operation.label
-        seen: Counter = Counter()
-        strategy = operation.as_strategy(
-            generation_mode=GenerationMode.POSITIVE
-        ) | operation.as_strategy(generation_mode=GenerationMode.NEGATIVE)
-
-        @settings(
-            max_examples=examples,
-            deadline=None,
-            database=None,
-            derandomize=True,
-            phases=[Phase.explicit, Phase.generate],
-            suppress_health_check=list(HealthCheck),
-        )
-        @given(case=strategy)
-        def fuzz(case):
-            response = case.call(headers=headers)
-            seen[response.status_code] += 1
-            if response.status_code >= 500:
-                failures.append(
-                    {
-                        "operation": label,
-                        "status": response.status_code,
-                        "method": case.method,
-                        "path": case.formatted_path,
-                        "query": case.query,
-                        "body": repr(case.body)[:300],
-                        "response": response.text[:500],
-                    }
-                )
-
-        fuzz()
+        seen = _fuzz_operation(operation, headers=headers, examples=examples, failures=failures)
         statuses.update(seen)
-        per_op[label] = dict(seen)
+        per_op[operation.label] = dict(seen)
     figures = {
         "operations": operations,
         "examples_per_operation": examples,

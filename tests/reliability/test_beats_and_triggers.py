@@ -69,7 +69,8 @@ def _manual(slug, errors):
 
 
 def _check_once(firm):
-    """Orders per proposal once; every block order (what reaches the custodian) sent exactly once."""
+    """Orders per proposal once; every block order (what reaches the custodian) sent exactly
+    once."""
     with firm_scope(firm):
         assert Batch.objects.filter(trade_date=FRIDAY).count() == 1
         ids = list(Order.objects.values_list("client_order_id", flat=True))

@@ -25,7 +25,8 @@ NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
 def _live_cells(data: bytes) -> tuple[int, list[str]]:
-    """(cells, cells a spreadsheet would evaluate): text starting with a trigger that is not a plain number."""
+    """(cells, cells a spreadsheet would evaluate): text starting with a trigger that is not a
+    plain number."""
     cells = [c for row in csv.reader(io.StringIO(data.decode("utf-8"))) for c in row]
     live = [c for c in cells if c.startswith(tuple(TRIGGERS)) and not NUMBER.match(c)]
     return len(cells), live

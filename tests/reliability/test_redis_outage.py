@@ -7,7 +7,8 @@ unpersisted Redis does — and, through real requests (the full middleware, alla
 with its cache-backed rate limits, the portal), the advisor pre-approves and every client signs
 in (password or the emailed link) and approves. Every response must be < 500 and every
 approval recorded; the signed PDFs, whose tasks could not be published, are rendered by the
-approvals sweep afterwards, each once. Redis then returns on the same port; the test plays beat (sends the outbox
+approvals sweep afterwards, each once. Redis then returns on the same port; the test plays beat
+(sends the outbox
 sweep task every few seconds) until every follow-up email was delivered, and asserts each
 message arrived exactly once. Outage: 60 s with RELIABILITY=1, a few seconds otherwise."""
 

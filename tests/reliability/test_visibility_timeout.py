@@ -61,7 +61,8 @@ def test_a_batch_outliving_the_visibility_timeout_is_delivered_twice_and_sends_e
         started = time.monotonic()
         task_id = trade_batch_firm.delay(firm_id=firm_a.pk, trade_date=TRADE_DAY.isoformat()).id
         assert wait_until(lambda: all(_received(log, task_id) for log in logs), 30), (
-            f"the batch task was not delivered a second time: {[log.read_text()[-2000:] for log in logs]}"
+            f"the batch task was not delivered a second time: "
+            f"{[log.read_text()[-2000:] for log in logs]}"
         )
         redelivered_after_s = time.monotonic() - started
         with firm_scope(firm_a):
