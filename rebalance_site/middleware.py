@@ -17,7 +17,7 @@ def _api_token_user(request):
     header = request.META.get("HTTP_AUTHORIZATION", "")
     if not header.startswith("Token "):
         return None
-    from .api_tokens import api_token_user
+    from firms.services.api_tokens import api_token_user
 
     return api_token_user(header[6:])
 
