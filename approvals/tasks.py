@@ -5,8 +5,7 @@ from dataclasses import asdict
 from celery import shared_task
 from django.utils import timezone
 
-from firms.tasks import enqueue_after_commit
-from firms.tasks import FirmTask
+from firms.tasks import FirmTask, enqueue_after_commit
 
 
 @shared_task(base=FirmTask, name="approvals.tasks.approvals_sweep_firm")

@@ -2,8 +2,7 @@
 
 from celery import shared_task
 
-from firms.tasks import enqueue_after_commit
-from firms.tasks import FirmTask
+from firms.tasks import FirmTask, enqueue_after_commit
 
 
 @shared_task(base=FirmTask, name="compliance.tasks.proposals_check_task")

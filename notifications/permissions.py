@@ -4,8 +4,8 @@ from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 
-from firms.views import staff_required
 from firms.choices import Role
+from firms.views import staff_required
 
 from .selectors import advisors_may_edit
 

@@ -31,9 +31,9 @@ A bearer link is never passed as `portal_path`: pass redaction.PORTAL_LINK_PLACE
 
 from django.db import transaction
 
+from firms.models import Firm, Membership
 from firms.services.audit import audit_record
 from firms.tasks import enqueue_after_commit
-from firms.models import Firm, Membership
 
 from .choices import MessageStatus
 from .context import Facts, merge_context

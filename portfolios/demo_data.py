@@ -25,10 +25,10 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from firms.services.audit import audit_record
+from firms.choices import ADMIN_SITE_ROLES, Role
 from firms.models import AuditEntry, Firm, Membership
 from firms.selectors import firm_find
-from firms.choices import ADMIN_SITE_ROLES, Role
+from firms.services.audit import audit_record
 from firms.services.members import firm_create, member_create
 from firms.services.tenancy import firm_scope
 

@@ -3,8 +3,8 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 
-from firms.views import role_required
 from firms.choices import IMPORT_ROLES
+from firms.views import role_required
 
 from .importer import KINDS, book_import
 from .models import ImportRun

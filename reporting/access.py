@@ -1,7 +1,7 @@
 """Who may see what in reporting."""
 
-from firms.views import role_required
 from firms.choices import COMPLIANCE_ROLES, Role
+from firms.views import role_required
 
 METRICS_ROLES = COMPLIANCE_ROLES | {Role.SENIOR_ADVISOR, Role.OPS}
 

@@ -5,9 +5,8 @@ from datetime import date, datetime, timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from firms.tasks import enqueue_after_commit
-from firms.tasks import FirmTask
 from firms.services.tenancy import firm_scope
+from firms.tasks import FirmTask, enqueue_after_commit
 
 
 @shared_task(base=FirmTask, name="trading.tasks.trade_batch_firm")

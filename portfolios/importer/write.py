@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from core import locks
 from core.pgcopy import insert_model_rows
-from firms.models import Membership
 from firms.choices import Role
+from firms.models import Membership
 
 from ..choices import DIVERSIFIED_BY_DEFAULT, Liquidity
 from ..models import (

@@ -11,9 +11,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from core import locks
-from firms.services.audit import audit_record
-from firms.services.audit import audit_head_publish
 from firms.models import Firm
+from firms.services.audit import audit_head_publish, audit_record
 
 from ..models import MonthlyReport, ReportTrigger
 from ..render.monthly_csv import monthly_csv_bytes

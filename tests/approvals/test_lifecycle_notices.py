@@ -23,8 +23,8 @@ from approvals.tasks import approvals_void_task
 from drift.models import Proposal
 from drift.services.advisor import proposal_create_cash
 from drift.services.transitions import proposals_supersede_open, proposals_transition
-from firms.models import AuditEntry
 from firms.choices import Role
+from firms.models import AuditEntry
 from firms.services.members import member_create
 from firms.services.tenancy import firm_scope
 from notifications.models import OutboundMessage

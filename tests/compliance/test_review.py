@@ -11,8 +11,8 @@ from compliance.services.regenerate import proposal_regenerate_substitute
 from compliance.services.review import ReviewRefused, review_override, review_reject
 from drift.models import Proposal
 from drift.services.transitions import TransitionNotAllowed, proposals_transition
-from firms.models import AuditEntry
 from firms.choices import Role
+from firms.models import AuditEntry
 from firms.services.tenancy import firm_scope
 from portfolios.models import Substitute
 from tests.compliance.helpers import account_for, book, proposal, security, txn

@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from firms.services.db_security import owner_role
 from firms.models import AuditEntry
+from firms.services.db_security import owner_role
 from firms.services.tenancy import firm_scope
 from portfolios import models as m
 from portfolios.importer import MAX_ERRORS, RowError, book_import

@@ -7,8 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from firms.services.api_tokens import api_token_create
 from firms.choices import Role
+from firms.services.api_tokens import api_token_create
 from firms.services.members import member_create
 from firms.services.tenancy import firm_scope
 from portfolios import models as m

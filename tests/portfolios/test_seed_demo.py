@@ -13,9 +13,9 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Max, Q, Sum
 
-from firms.services.db_security import firm_owned_tables
-from firms.models import AuditEntry, Membership
 from firms.choices import Role
+from firms.models import AuditEntry, Membership
+from firms.services.db_security import firm_owned_tables
 from firms.services.tenancy import firm_scope
 from portfolios.choices import EQUITY_CLASSES, Registration, Segment, Side, TaxStatus
 from portfolios.demo_data import (

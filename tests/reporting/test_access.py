@@ -4,9 +4,9 @@ every download is audited."""
 import pytest
 from django.urls import reverse
 
-from firms.services.api_tokens import api_token_create
-from firms.models import AuditEntry
 from firms.choices import COMPLIANCE_ROLES, Role
+from firms.models import AuditEntry
+from firms.services.api_tokens import api_token_create
 from firms.services.tenancy import firm_scope
 
 pytestmark = pytest.mark.django_db
