@@ -5,7 +5,7 @@ PY := .venv/bin/python
 SERVICES := $(PY) scripts/with_services.py --
 export DJANGO_SETTINGS_MODULE := rebalance_site.settings
 
-.PHONY: demo test bench venv system-deps clean-data
+.PHONY: demo test lint bench venv system-deps clean-data
 
 .venv/installed: requirements.txt
 	python3 -m venv .venv
@@ -23,12 +23,18 @@ system-deps:
 		else echo "Install Debian packages: chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0"; fi; \
 	fi
 
-test: venv system-deps
+# The house rules as tools (ruff.toml): formatting and lint run before the tests, and a
+# failure stops `make test` there.
+lint: venv
+	$(PY) -m ruff format --check . && $(PY) -m ruff check .
+
+test: venv system-deps lint
 	DJANGO_DEBUG=1 DJANGO_SECRET_KEY=test-only $(SERVICES) $(PY) -m pytest tests
 
 # The demo firms' pipeline, run once up front so every page has something to show: the
 # latest day scanned, proposals checked by compliance and routed for approval (emails in the
-# outbox), last month's compliance report stored. Every step is idempotent, so a second `make demo` reuses what is there.
+# outbox), last month's compliance report stored. Every step is idempotent, so a second
+# `make demo` reuses what is there.
 DEMO_FIRMS := harbor summit
 DEMO_PREPARE := $(PY) manage.py migrate --no-input && $(PY) manage.py seed_demo \
 	$(foreach f,$(DEMO_FIRMS), && $(PY) manage.py drift_scan $(f) --latest-prices \
@@ -46,19 +52,19 @@ bench: venv
 clean-data:
 	rm -rf .data
 
-# Issue 10: the isolation matrix, RLS backstop, CSRF/escalation/login/header checks, absurd
-# prices, export injection, concurrent beats, and the heavy loops (1,000 wrong passwords,
-# 1,000 concurrent audit inserts, 600 Hypothesis import mutations), and (issue 17) the fuzz pass
-# over every page, form and query parameter with the pipeline run after it. Figures land in
-# test-artifacts/reliability/. See docs/RELIABILITY.md.
-# Issue 16 item 9: tests/pipeline's long simulation (PIPELINE_SEEDS seeds of PIPELINE_DAYS days).
+# The reliability run (RELIABILITY=1 switches on the heavy parts): the isolation matrix, the RLS
+# backstop, CSRF/escalation/login/header checks, absurd prices, export injection, concurrent
+# beats, the heavy loops (1,000 wrong passwords, 1,000 concurrent audit inserts, 600 Hypothesis
+# import mutations), the fuzz pass over every page, form and query parameter with the pipeline
+# run after it, and tests/pipeline's long simulation (PIPELINE_SEEDS seeds of PIPELINE_DAYS
+# days). Figures land in test-artifacts/reliability/. See docs/RELIABILITY.md.
 .PHONY: reliability
 reliability: venv
 	DJANGO_DEBUG=1 DJANGO_SECRET_KEY=test-only RELIABILITY=1 $(SERVICES) $(PY) -m pytest tests/reliability tests/firms tests/pipeline -q
 
-# Issue 10 item 12: gunicorn on 127.0.0.1 under Locust (200 users of 3 firms, 5 minutes by
-# default; LOADTEST_DURATION / LOADTEST_USERS / LOADTEST_WORKERS / LOADTEST_THREADS override), in its own
-# database (<name>_load). Figures: test-artifacts/loadtest/ and docs/RELIABILITY.md.
+# The load test: gunicorn on 127.0.0.1 under Locust (200 users of 3 firms, 5 minutes by
+# default; LOADTEST_DURATION / LOADTEST_USERS / LOADTEST_WORKERS / LOADTEST_THREADS override),
+# in its own database (<name>_load). Figures: test-artifacts/loadtest/ and docs/RELIABILITY.md.
 .PHONY: loadtest
 loadtest: venv
 	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=load-only EMAIL_BACKEND=django.core.mail.backends.locmem.EmailBackend \

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 
 from .choices import ApprovalStatus
 from .models import LinkKey, PortalLink

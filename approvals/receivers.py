@@ -2,7 +2,7 @@
 the sender's transaction has committed; the minute sweep (approvals.sweep) is the safety net
 for an enqueue that is lost."""
 
-from firms.enqueue import enqueue_after_commit
+from firms.tasks import enqueue_after_commit
 
 
 def route_cleared(sender, firm_id: int, proposal_ids: list[int], **kwargs) -> None:

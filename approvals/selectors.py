@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from firms.roles import Role
+from firms.choices import Role
 
 from .choices import ApprovalStatus, StepRole, StepStatus
 from .defaults import DEFAULT_RULES

@@ -17,8 +17,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils.crypto import salted_hmac
 
-from firms.audit import audit_record
 from firms.models import Firm
+from firms.services.audit import audit_record
 
 from .models import Approval, SigningCode
 from .selectors import approval_settings_get

@@ -5,8 +5,7 @@ from dataclasses import asdict
 from celery import shared_task
 from django.utils import timezone
 
-from firms.enqueue import enqueue_after_commit
-from firms.tasks import FirmTask
+from firms.tasks import FirmTask, enqueue_after_commit
 
 
 @shared_task(base=FirmTask, name="approvals.tasks.approvals_sweep_firm")
@@ -42,7 +41,7 @@ def approvals_void_task(*, firm_id: int, status: str) -> int:
 @shared_task(name="approvals.tasks.approvals_sweep_all")
 def approvals_sweep_all() -> list[int]:
     """Every minute: one sweep task per firm. Listing firms is a platform act (owner role)."""
-    from firms.platform import firm_ids_all
+    from firms.selectors import firm_ids_all
 
     firm_ids = firm_ids_all()
     for firm_id in firm_ids:

@@ -5,9 +5,9 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from firms.access import account_action_check, role_required, staff_required
-from firms.audit import audit_record
-from firms.roles import ADVISORY_ROLES, Role
+from firms.choices import ADVISORY_ROLES, Role
+from firms.services.audit import audit_record
+from firms.views import account_action_check, role_required, staff_required
 
 from .forms import ApprovalSettingsForm, RoutingRuleForm, StepDecisionForm
 from .models import Approval, ApprovalStep, RoutingRule

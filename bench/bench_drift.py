@@ -1,14 +1,16 @@
-"""Benchmark of the drift scan (issue 3). Generates its own book with COPY into a fresh firm
+"""Benchmark of the drift scan. Generates its own book with COPY into a fresh firm
 (ACCOUNTS accounts x 20 positions, default 100000), then times:
   floor_s     reading the scan's input rows (positions with prices, targets, accounts);
   scan_s      the whole scan: inputs read, drift computed, snapshots written, breaches found;
               both timed on each of three days (DAYS) and reported as medians (floor_runs,
               scan_runs list every run);
   avoidable_findings  proposals with a compliance finding the builder could have avoided
-              (compliance.avoidable; untimed): 0 when the builder constructs what compliance accepts;
+              (compliance.avoidable; untimed): 0 when the builder constructs what compliance
+              accepts;
   proposal_s  proposals built, written and committed for the breaching accounts and the tax-loss
               harvests (lots read, harvests found, plan, COPY, INSERT, and the commit, where
-              PostgreSQL checks every new row's foreign keys); "harvests" counts the harvests proposed.
+              PostgreSQL checks every new
+              row's foreign keys); "harvests" counts the harvests proposed.
 LOTS= chooses the tax lots' cost basis:
   market (default)  each lot cost what its security traded at on the day it was bought, along a
                     simulated price path (three years of daily moves: a common market factor,
@@ -37,8 +39,8 @@ from compliance.services.rules import compliance_rules_ensure_defaults  # noqa: 
 from drift.models import Proposal  # noqa: E402
 from drift.selectors.scan import scan_inputs  # noqa: E402
 from drift.services.scan import drift_scan_run  # noqa: E402
-from firms.db_security import owner_role  # noqa: E402
-from firms.tenancy import firm_scope  # noqa: E402
+from firms.services.db_security import owner_role  # noqa: E402
+from firms.services.tenancy import firm_scope  # noqa: E402
 
 N = int(os.environ.get("ACCOUNTS", "100000"))
 LOTS = os.environ.get("LOTS", "market")
@@ -326,7 +328,8 @@ def main() -> None:
         proposal_s = time.perf_counter() - t - run.counts["timings"]["scan_s"]
         proposals = run.counts["proposals"]
         harvests = run.counts.get("harvests", 0)
-        # Does the builder construct what compliance accepts? Findings it could have avoided (untimed).
+        # Does the builder construct what compliance accepts? Findings it could have avoided
+        # (untimed).
         compliance_rules_ensure_defaults(firm_id=firm.pk)
         found = avoidable_findings(
             firm_id=firm.pk, proposal_ids=Proposal.objects.values_list("pk", flat=True)
@@ -334,7 +337,8 @@ def main() -> None:
         avoidable = len(found)
         if found:
             print(
-                f"avoidable findings by kind: {sorted(k for kinds in found.values() for k in kinds)}",
+                f"avoidable findings by kind: "
+                f"{sorted(k for kinds in found.values() for k in kinds)}",
                 file=sys.stderr,
             )
     peak = peak_rss_mb()

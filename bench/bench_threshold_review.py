@@ -1,4 +1,4 @@
-"""Benchmark of the threshold review (issue 9, R-MET-2). Generates with COPY into a fresh firm
+"""Benchmark of the threshold review. Generates with COPY into a fresh firm
 ACCOUNTS accounts (default 10000) of one segment, each holding 20 of 30 securities, and DAYS
 trading days (default 250) of random-walk closes, then times threshold_review_run over the
 segment for 3 bands (reads, drift paths by drift.calc.drift, replay of each band).
@@ -16,8 +16,8 @@ import pandas as pd
 from django.db import connection, transaction  # noqa: E402
 from harness import bench_firm, copy_rows, ids, peak_rss_mb  # noqa: I001  (sets Django up: import it first)
 
-from firms.db_security import owner_role  # noqa: E402
-from firms.tenancy import firm_scope  # noqa: E402
+from firms.services.db_security import owner_role  # noqa: E402
+from firms.services.tenancy import firm_scope  # noqa: E402
 from portfolios.calc.market_calendar import previous_trading_day, trading_days  # noqa: E402
 from reporting.services.threshold_review import threshold_review_run  # noqa: E402
 

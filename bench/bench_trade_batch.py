@@ -1,8 +1,9 @@
-"""Benchmark of the trade batch (issue 7). Generates its own book with COPY into a fresh firm:
+"""Benchmark of the trade batch. Generates its own book with COPY into a fresh firm:
 PROPOSALS accounts (default 10000) on the simulated custodian, each with an approved proposal
 of three trades (one sell naming its lot, two buys), then times one batch run: outbox written,
 blocks sent, fills allocated, positions/lots/transactions updated, proposals settled.
-Prints one JSON line last. Run: DATABASE_URL=… REDIS_URL=… .venv/bin/python bench/bench_trade_batch.py
+Prints one JSON line last. Run:
+    DATABASE_URL=… REDIS_URL=… .venv/bin/python bench/bench_trade_batch.py
 """
 
 import json
@@ -16,8 +17,8 @@ import pandas as pd
 from django.db import connection, transaction  # noqa: E402
 from harness import bench_firm, copy_rows, ids  # noqa: I001  (sets Django up: import it first)
 
-from firms.db_security import owner_role  # noqa: E402
-from firms.tenancy import firm_scope  # noqa: E402
+from firms.services.db_security import owner_role  # noqa: E402
+from firms.services.tenancy import firm_scope  # noqa: E402
 from trading.models import Order  # noqa: E402
 from trading.services.batch import batch_run  # noqa: E402
 
@@ -164,7 +165,8 @@ def _proposals(firm_id: int, rng, sec, closes, accounts) -> None:
     # Compliance cleared each one: the batch checks the routable gate before sending.
     with connection.cursor() as cur:
         cur.execute(
-            "INSERT INTO compliance_compliancereview (firm_id, proposal_id, status, checked_at, reason)"
+            "INSERT INTO compliance_compliancereview (firm_id, proposal_id, status, checked_at, "
+            "reason)"
             " SELECT firm_id, id, 'clear', now(), '' FROM drift_proposal WHERE firm_id = %s",
             [firm_id],
         )

@@ -2,7 +2,8 @@
 from DATABASE_URL, created if missing; no query log growing in memory), the schema migrated,
 and a fresh firm.
 
-Import it before anything from the project: `from harness import bench_firm, peak_rss_mb` (and `copy_rows`, `ids` for COPYing generated rows)."""
+Import it before anything from the project: `from harness import bench_firm, peak_rss_mb` (and
+`copy_rows`, `ids` for COPYing generated rows)."""
 
 import os
 import resource
@@ -36,7 +37,7 @@ settings.DEBUG = False
 
 def bench_firm(label: str):
     """Migrate, then a new firm with a unique slug (runs never share data)."""
-    from firms.services import firm_create
+    from firms.services.members import firm_create
 
     call_command("migrate", verbosity=0)
     tag = uuid.uuid4().hex[:8]

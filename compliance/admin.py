@@ -4,7 +4,7 @@ changed on the compliance rules page, where the change is audited)."""
 from django.contrib import admin
 
 from drift.models import ComplianceRule
-from firms.admin_site import ReadOnlyFirmModelAdmin, firm_admin_site
+from firms.admin import ReadOnlyFirmModelAdmin, firm_admin_site
 
 from . import models as m
 

@@ -8,8 +8,8 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from drift.models import Proposal
-from firms.access import account_action_check
-from firms.roles import ADVISORY_ROLES, COMPLIANCE_ROLES
+from firms.choices import ADVISORY_ROLES, COMPLIANCE_ROLES
+from firms.views import account_action_check
 
 from .choices import ReviewStatus
 from .models import CheckResult, ComplianceReview

@@ -2,7 +2,7 @@
 the sender's transaction has committed; the five-minute sweep (tasks.unchecked_sweep) finds
 drafts never checked and reviews older than a household's imported history."""
 
-from firms.enqueue import enqueue_after_commit
+from firms.tasks import enqueue_after_commit
 
 
 def proposals_check_enqueue(sender, firm_id: int, proposal_ids: list[int], **kwargs) -> None:

@@ -2,8 +2,7 @@
 
 from celery import shared_task
 
-from firms.enqueue import enqueue_after_commit
-from firms.tasks import FirmTask
+from firms.tasks import FirmTask, enqueue_after_commit
 
 
 @shared_task(base=FirmTask, name="compliance.tasks.proposals_check_task")
@@ -40,8 +39,8 @@ def unchecked_enqueue() -> list[int]:
     older than an imported transaction of the household (a lost re-check), a re-check. Listing
     firms is a platform act (owner role, as in the drift scan check)."""
     from drift.choices import RECHECKABLE_STATUSES
-    from firms.platform import firm_ids_all
-    from firms.tenancy import firm_scope
+    from firms.selectors import firm_ids_all
+    from firms.services.tenancy import firm_scope
 
     from .services.checks import proposals_unchecked_ids
     from .services.guard import proposals_review_stale

@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 
 from drift.models import ComplianceRule, Proposal
-from firms.access import account_action_check, role_required
-from firms.roles import ADVISORY_ROLES, COMPLIANCE_ROLES
+from firms.choices import ADVISORY_ROLES, COMPLIANCE_ROLES
+from firms.views import account_action_check, role_required
 from portfolios.models import SubstantiallyIdenticalPair
 
 from .forms import OverrideForm, PairForm, RejectForm, RuleForm

@@ -3,7 +3,7 @@ there; rules and widenings are changed on their own pages (role-checked, audited
 
 from django.contrib import admin
 
-from firms.admin_site import ControlFirmModelAdmin, ReadOnlyFirmModelAdmin, firm_admin_site
+from firms.admin import ControlFirmModelAdmin, ReadOnlyFirmModelAdmin, firm_admin_site
 
 from . import models as m
 

@@ -5,8 +5,7 @@ from datetime import date, datetime
 from celery import shared_task
 from django.utils import timezone
 
-from firms.enqueue import enqueue_after_commit
-from firms.tasks import FirmTask
+from firms.tasks import FirmTask, enqueue_after_commit
 
 
 @shared_task(base=FirmTask, name="drift.tasks.drift_scan_firm")
@@ -19,7 +18,7 @@ def drift_scan_firm(*, firm_id: int, as_of: str) -> dict:
 def scans_enqueue_due(*, now: datetime) -> list[int]:
     """For every firm whose scan for today is due and not yet run, enqueue it. Listing firms
     is a platform act (owner role, the one named place); each check runs in the firm's scope."""
-    from firms.platform import firm_ids_where
+    from firms.selectors import firm_ids_where
 
     from .models import ScanRun
     from .services.schedule import scan_date_due

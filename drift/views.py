@@ -10,8 +10,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 
-from firms.access import account_action_check, role_required, staff_required
-from firms.roles import ADVISORY_ROLES
+from firms.choices import ADVISORY_ROLES
+from firms.views import account_action_check, role_required, staff_required
 from portfolios.calc.charts import grouped_bars, line_chart
 from portfolios.choices import AssetClass, Segment
 from portfolios.models import Account, ModelPortfolio, ModelTarget

@@ -1,7 +1,10 @@
 """Shared REST plumbing: a router whose id routes are typed `<int:pk>`.
 
 Typed ids give a precise OpenAPI schema without asking each viewset for a queryset outside
-any firm scope (which django-scopes rightly refuses), and send a non-numeric id to a 404."""
+any firm scope (which django-scopes rightly refuses), and send a non-numeric id to a 404.
+The API's authentication (firms.services.api_tokens) and permission (firms.views.IsFirmStaff)
+live apart from this module: DRF imports them while `rest_framework.routers` is still loading,
+so their modules must not import the router."""
 
 from rest_framework.routers import DefaultRouter
 

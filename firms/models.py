@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django_scopes import ScopedManager
 
-from .roles import Role
+from firms.choices import Role
 
 
 class Firm(models.Model):
@@ -26,7 +26,7 @@ class FirmOwned(models.Model):
     """Base of every tenant-owned model.
 
     The default manager is django-scopes' ScopedManager: any query made with no active firm
-    scope raises. PostgreSQL row-level security (firms.db_security) backs it up: every
+    scope raises. PostgreSQL row-level security (firms.services.db_security) backs it up: every
     concrete subclass gets ENABLE + FORCE RLS and a policy on the firm id set per scope.
     """
 
@@ -46,7 +46,7 @@ class Membership(FirmOwned):
     )
     role = models.CharField(max_length=32, choices=Role.choices)
     objects = ScopedManager(firm="firm")
-    # Used only by firms.tenancy.membership_for_user, before any firm is known; RLS still
+    # Used only by firms.services.tenancy.membership_for_user, before any firm is known; RLS still
     # limits it to the user's own row (policy clause on app.user_id).
     resolver = models.Manager()
 
@@ -82,9 +82,9 @@ class AuditEntry(FirmOwned):
     payload = models.JSONField(default=dict)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
-    # 1: plain SHA-256 (entries written before issue 17); 2: HMAC-SHA256 with AUDIT_HMAC_KEY,
-    # a key the database does not hold. Once a firm's chain has a version-2 entry, every later
-    # one must be version 2 (firms.audit.audit_verify).
+    # 1: plain SHA-256 (entries written before the keyed hash arrived); 2: HMAC-SHA256 with
+    # AUDIT_HMAC_KEY, a key the database does not hold. Once a firm's chain has a version-2
+    # entry, every later one must be version 2 (firms.services.audit.audit_verify).
     version = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
@@ -100,7 +100,7 @@ class AuditEntry(FirmOwned):
 
 
 class AuditHead(FirmOwned):
-    """A published, signed head of a firm's audit chain (firms.audit_heads): the chain must
+    """A published, signed head of a firm's audit chain (firms.services.audit): the chain must
     still hold entry `seq` with this `hash`, and at least `count` entries. Append-only; the
     database refuses a head whose seq is below the firm's last one (trigger)."""
 
@@ -121,8 +121,8 @@ class AuditHead(FirmOwned):
 
 
 class ApiToken(models.Model):
-    """An API token, stored as its SHA-256 only (issue 17 item 7): the database never holds a
-    key that could be replayed. The key is shown once, when created (firms.api_tokens)."""
+    """An API token, stored as its SHA-256 only: the database never holds a
+    key that could be replayed. The key is shown once, when created (firms.services.api_tokens)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"

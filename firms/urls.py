@@ -1,3 +1,5 @@
+"""The site's home page, which sends each member to their starting page."""
+
 from django.urls import path
 
 from . import views

@@ -10,7 +10,8 @@ load. Per account:
   member allowed to (step_approve, as on the approval page), which opens the client step.
 
 Idempotent: a second run only replaces the approvals a load test consumed. Prints the
-approvals waiting per firm. Run inside the load database: `python loadtest/approvals_ready.py [OUT.json]` (writes
+approvals waiting per firm. Run inside the load database: `python loadtest/approvals_ready.py
+[OUT.json]` (writes
 {"waiting": n})."""
 
 import json
@@ -36,10 +37,10 @@ from compliance.services.checks import proposals_check  # noqa: E402
 from drift.choices import ProposalKind, ProposalStatus  # noqa: E402
 from drift.models import Proposal  # noqa: E402
 from drift.services.advisor import RebalanceRefused, proposal_create_cash  # noqa: E402
+from firms.choices import Role  # noqa: E402
 from firms.models import Membership  # noqa: E402
-from firms.platform import firm_by_slug  # noqa: E402
-from firms.roles import Role  # noqa: E402
-from firms.tenancy import firm_scope  # noqa: E402
+from firms.selectors import firm_by_slug  # noqa: E402
+from firms.services.tenancy import firm_scope  # noqa: E402
 from portfolios.models import Account  # noqa: E402
 from portfolios.selectors import latest_price_date  # noqa: E402
 

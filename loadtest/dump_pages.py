@@ -2,7 +2,8 @@
 byte for byte on the same load database (e.g. this tree and a `git worktree` of an earlier
 commit):
 
-  DJANGO_DEBUG=0 DJANGO_SECRET_KEY=x SECURE_SSL_REDIRECT=0 DATABASE_URL=…/rebalance_load REDIS_URL=… \
+  DJANGO_DEBUG=0 DJANGO_SECRET_KEY=x SECURE_SSL_REDIRECT=0 DATABASE_URL=…/rebalance_load \
+  REDIS_URL=… \
     .venv/bin/python loadtest/dump_pages.py OUTDIR [--per-user 15]
 
 Per firm: the drift list (4 variants) and the account list (3) for every advisor, up to

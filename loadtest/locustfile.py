@@ -1,4 +1,4 @@
-"""Issue 10 item 12: advisors and clients of 3 firms browsing the product under gunicorn.
+"""Advisors and clients of 3 firms browsing the product under gunicorn.
 
 Advisors (advisor1..3@<firm>.demo) open the drift list, the book's account list, an account's
 drift page and a proposal page; clients (client1..5@<firm>.demo) open the portal and their
@@ -340,6 +340,7 @@ def _results(exit_code, **kwargs):
     if os.environ.get("LOADTEST_RESULTS"):
         Path(os.environ["LOADTEST_RESULTS"]).write_text(json.dumps(results, indent=1))
     print(
-        f"cross-firm leaks: {LEAKS['count']}; approvals: {len(APPROVALS['approved'])} made of {READY.get('waiting', 0)} "
+        f"cross-firm leaks: {LEAKS['count']}; approvals: {len(APPROVALS['approved'])} made of "
+        f"{READY.get('waiting', 0)} "
         f"waiting, failed {APPROVALS['failed']}"
     )

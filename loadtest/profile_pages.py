@@ -3,7 +3,8 @@ queries and wall/CPU milliseconds per page through the whole middleware stack (D
 client), against the load database. Run inside it, e.g.
 
   DJANGO_DEBUG=0 DJANGO_SECRET_KEY=x SECURE_SSL_REDIRECT=0 \
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/rebalance_load REDIS_URL=redis://127.0.0.1:6379/1 \
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/rebalance_load \
+    REDIS_URL=redis://127.0.0.1:6379/1 \
     .venv/bin/python loadtest/profile_pages.py [--firm harbor] [-n 30] [--profile PAGE]
 
 (DJANGO_DEBUG=0 as `make loadtest` runs; SECURE_SSL_REDIRECT=0 because the test client speaks
@@ -138,13 +139,15 @@ if __name__ == "__main__":
     parser.add_argument("--sql", default="", help="print the SQL of this page")
     args = parser.parse_args()
     print(
-        f"{'page':26} {'queries':>7} {'wall ms':>8} {'cpu ms':>7} {'min':>5} {'pg ms':>6} {'KB':>6}   "
+        f"{'page':26} {'queries':>7} {'wall ms':>8} {'cpu ms':>7} {'min':>5} {'pg ms':>6} "
+        f"{'KB':>6}   "
         f"(wall and cpu: median, and min, of {args.n}; pg: the backend's CPU per request, mean)"
     )
     for name, client, path in pages(args.firm):
         m = measure(client, path, args.n)
         print(
-            f"{name:26} {m['queries']:>7} {m['wall']:>8.1f} {m['cpu']:>7.1f} {m['cpu_min']:>5.1f} {m['pg']:>6.2f} "
+            f"{name:26} {m['queries']:>7} {m['wall']:>8.1f} {m['cpu']:>7.1f} {m['cpu_min']:>5.1f} "
+            f"{m['pg']:>6.2f} "
             f"{m['bytes'] / 1024:>6.1f}"
         )
         if name == args.sql:

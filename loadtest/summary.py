@@ -7,7 +7,8 @@ audit entry; and that no other client signature was made during the run. With th
 loadtest/cpu_monitor.py, CPU per request of gunicorn, the Celery worker, PostgreSQL and Locust.
 The signed PDFs are rendered by the worker after each signature commits: the check waits up to
 PDF_WAIT_S for the last ones.
-Usage: summary.py RESULTS.json [CPU.json]. Exit 1 on any failed request, leak or approval problem."""
+Usage: summary.py RESULTS.json [CPU.json]. Exit 1 on any failed request, leak or approval
+problem."""
 
 import json
 import os
@@ -21,17 +22,20 @@ PDF_WAIT_S = 60
 
 def figures(results: dict) -> bool:
     print(
-        f"{'page':38} {'requests':>8} {'fail':>5} {'p50':>6} {'p95':>6} {'p99':>6} {'max':>7} {'req/s':>6}"
+        f"{'page':38} {'requests':>8} {'fail':>5} {'p50':>6} {'p95':>6} {'p99':>6} {'max':>7} "
+        f"{'req/s':>6}"
     )
     for p in results["pages"]:
         name = f"{p['method']} {p['name']}".strip()
         print(
-            f"{name[:38]:38} {p['requests']:>8} {p['failures']:>5} {p['p50']:>6.0f} {p['p95']:>6.0f} {p['p99']:>6.0f} "
+            f"{name[:38]:38} {p['requests']:>8} {p['failures']:>5} {p['p50']:>6.0f} "
+            f"{p['p95']:>6.0f} {p['p99']:>6.0f} "
             f"{p['max']:>7.0f} {p['rps']:>6.1f}"
         )
     failures = sum(e["occurrences"] for e in results["errors"])
     print(
-        f"failures: {failures}  cross-firm leaks: {results['leaks']}  ({results['seconds']:.0f} s of requests)"
+        f"failures: {failures}  cross-firm leaks: {results['leaks']}  ({results['seconds']:.0f} s "
+        f"of requests)"
     )
     for e in results["errors"][:10]:
         print(f"  {e['occurrences']:>5} {e['method']} {e['name']}: {e['error'][:140]}")
@@ -53,7 +57,8 @@ def cpu(results: dict, server: dict | None) -> None:
     print(
         "CPU per request: "
         + ", ".join(f"{k} {v * 1000 / n:.1f} ms" for k, v in known.items())
-        + f"; together {sum(known.values()) * 1000 / n:.1f} ms ({sum(known.values()):.0f} CPU-s over {results['seconds']:.0f} s)"
+        + f"; together {sum(known.values()) * 1000 / n:.1f} ms "
+        + f"({sum(known.values()):.0f} CPU-s over {results['seconds']:.0f} s)"
     )
 
 
@@ -68,8 +73,8 @@ def approvals_checked(made: dict) -> bool:
     from approvals.choices import ApprovalStatus, StepRole, StepStatus
     from approvals.models import Approval, Signature
     from firms.models import AuditEntry
-    from firms.platform import firm_ids_all
-    from firms.tenancy import firm_scope
+    from firms.selectors import firm_ids_all
+    from firms.services.tenancy import firm_scope
 
     ids = made["approved"]
     start = datetime.fromtimestamp(made["started"], UTC)
@@ -104,7 +109,8 @@ def approvals_checked(made: dict) -> bool:
                     problems.append(f"approval {approval.pk}: status {approval.status}")
                 if len(signatures) != 1 or not signatures[0].pdf:
                     problems.append(
-                        f"approval {approval.pk}: {len(signatures)} signature(s), pdf {bool(signatures and signatures[0].pdf)}"
+                        f"approval {approval.pk}: {len(signatures)} signature(s), pdf "
+                        f"{bool(signatures and signatures[0].pdf)}"
                     )
                 if (
                     step.status != StepStatus.APPROVED
@@ -115,7 +121,8 @@ def approvals_checked(made: dict) -> bool:
                     )
                 if (signed, closed) != (1, 1):
                     problems.append(
-                        f"approval {approval.pk}: audit approval.signed ×{signed}, approval.approved ×{closed}"
+                        f"approval {approval.pk}: audit approval.signed ×{signed}, "
+                        f"approval.approved ×{closed}"
                     )
     if len(ids) != len(set(ids)):
         problems.append(f"an approval was reported twice: {sorted(ids)}")
@@ -123,13 +130,15 @@ def approvals_checked(made: dict) -> bool:
         problems.append(f"not found: {sorted(set(ids) - found)}")
     if signed_in_run != len(set(ids)):
         problems.append(
-            f"{signed_in_run} client signatures since the start, {len(set(ids))} approvals reported by Locust"
+            f"{signed_in_run} client signatures since the start, {len(set(ids))} approvals "
+            f"reported by Locust"
         )
     if made["failed"]:
         problems.append(f"approvals that failed in Locust: {made['failed']}")
     bad = {p.split(":")[0] for p in problems if p.startswith("approval ")}
     print(
-        f"approvals under load: {len(ids)} made of {made['waiting']} waiting; recorded exactly once: {len(found) - len(bad)}; "
+        f"approvals under load: {len(ids)} made of {made['waiting']} waiting; recorded exactly "
+        f"once: {len(found) - len(bad)}; "
         f"client signatures during the run: {signed_in_run}"
     )
     for p in problems:

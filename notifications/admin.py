@@ -3,7 +3,7 @@ read-only (they are edited in the dashboard editor, which validates merge fields
 
 from django.contrib import admin, messages
 
-from firms.admin_site import ControlFirmModelAdmin, ReadOnlyFirmModelAdmin, firm_admin_site
+from firms.admin import ControlFirmModelAdmin, ReadOnlyFirmModelAdmin, firm_admin_site
 
 from .models import NotificationSettings, NotificationTemplate, OutboundMessage
 from .services.outbox import outbound_message_retry

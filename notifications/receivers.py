@@ -1,7 +1,7 @@
 """What notifications hears from earlier stages: each receiver only enqueues a task of this
 app once the sender's transaction has committed."""
 
-from firms.enqueue import enqueue_after_commit
+from firms.tasks import enqueue_after_commit
 
 
 def check_errors_enqueue(sender, firm_id: int, errors: dict, **kwargs) -> None:

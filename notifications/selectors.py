@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from drift.models import Proposal
-from firms.roles import Role
+from firms.choices import Role
 from portfolios.choices import AssetClass
 
 from .choices import Kind

@@ -2,8 +2,7 @@
 
 from celery import shared_task
 
-from firms.enqueue import enqueue_after_commit
-from firms.tasks import FirmTask
+from firms.tasks import FirmTask, enqueue_after_commit
 
 
 @shared_task(base=FirmTask, name="notifications.tasks.outbound_message_send")
@@ -23,7 +22,7 @@ def outbox_sweep_firm(*, firm_id: int) -> int:
 @shared_task(name="notifications.tasks.outbox_sweep_all")
 def outbox_sweep_all() -> int:
     """Beat entry: one sweep per firm. Listing firms is a platform act (owner role)."""
-    from firms.platform import firm_ids_all
+    from firms.selectors import firm_ids_all
 
     firm_ids = firm_ids_all()
     for firm_id in firm_ids:

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods
 
-from firms.access import staff_required
+from firms.views import staff_required
 
 from .choices import Kind, MessageStatus
 from .forms import TemplateForm

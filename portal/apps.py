@@ -1,3 +1,5 @@
+"""The client portal: where a client reads and decides the proposals waiting for them."""
+
 from django.apps import AppConfig
 
 

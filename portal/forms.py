@@ -11,7 +11,9 @@ class ApproveForm(forms.Form):
     consent = forms.BooleanField(
         label="I have read the disclosures above and agree to sign this proposal electronically.",
         error_messages={
-            "required": "Tick the consent box to sign electronically (or decline and ask for paper)."
+            "required": (
+                "Tick the consent box to sign electronically (or decline and ask for paper)."
+            )
         },
     )
     typed_name = forms.CharField(

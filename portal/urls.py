@@ -1,3 +1,5 @@
+"""The client portal's pages, and the emailed link that opens a session."""
+
 from django.urls import path
 
 from . import views

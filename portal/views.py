@@ -18,8 +18,15 @@ from approvals.presentation import proposal_review
 from approvals.services import ApprovalRefused, approval_client_approve, approval_client_decline
 from approvals.services.decisions import Evidence
 from approvals.signing import signing_code_required, signing_code_send
-from firms.access import client_required
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
+from firms.views import client_required
+from portal.services.link_sessions import (
+    AUTH_KEY,
+    client_user_ensure,
+    link_session_end,
+    link_session_refusal,
+    link_session_start,
+)
 from portfolios.calc.charts import grouped_bars
 from portfolios.models import Account
 from portfolios.selectors import account_allocation
@@ -31,13 +38,6 @@ from .selectors import (
     client_model_targets,
     client_waiting_and_decided,
     rebalance_history,
-)
-from .sessions import (
-    AUTH_KEY,
-    client_user_ensure,
-    link_session_end,
-    link_session_refusal,
-    link_session_start,
 )
 
 
@@ -68,7 +68,7 @@ def _link_problem(request, message: str, status: int, title: str = ""):
 
 def link_session_guard(*, acting: bool):
     """A session opened from an emailed link acts only on its own approval while it waits,
-    and ends once that approval is decided, expired or replaced (portal.sessions)."""
+    and ends once that approval is decided, expired or replaced (portal.services.link_sessions)."""
 
     def decorator(view):
         @wraps(view)
@@ -122,7 +122,8 @@ def link(request, token: str):
     if request.user.is_authenticated and request.user.pk != client.user_id:
         return _link_problem(
             request,
-            "This link was sent to someone else. Sign out first if it is yours; nothing was changed.",
+            "This link was sent to someone else. "
+            "Sign out first if it is yours; nothing was changed.",
             403,
         )
     with firm_scope(firm_id):
@@ -200,7 +201,8 @@ def proposal(request, pk: int):
 @require_POST
 @link_session_guard(acting=True)
 def signing_code(request, pk: int):
-    """Email the client a one-time code to sign this proposal (link sessions, where the firm asks)."""
+    """Email the client a one-time code to sign this proposal (link sessions, where the firm
+    asks)."""
     approval = _approval(request, pk)
     if not (_can_decide(approval, _client_step(approval)) and _code_required(request, approval)):
         messages.info(request, "No signing code is needed for this proposal now.")

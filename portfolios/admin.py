@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from firms.admin_site import (
+from firms.admin import (
     ControlFirmModelAdmin,
     FirmModelAdmin,
     ReadOnlyFirmModelAdmin,

@@ -11,7 +11,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from firms.roles import IMPORT_ROLES
+from firms.choices import IMPORT_ROLES
 
 from .importer import KINDS, book_import
 from .models import Account, Client, ModelPortfolio, ModelTarget, Position, Price, Security

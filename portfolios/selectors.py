@@ -7,8 +7,8 @@ from decimal import Decimal
 import pandas as pd
 from django.db.models import Max, OuterRef, Subquery
 
+from firms.choices import Role
 from firms.models import Membership
-from firms.roles import Role
 
 from .choices import AssetClass
 from .models import (

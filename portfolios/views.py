@@ -6,8 +6,8 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 
-from firms.access import role_required, staff_required
-from firms.roles import IMPORT_ROLES
+from firms.choices import IMPORT_ROLES
+from firms.views import role_required, staff_required
 
 from .calc.charts import grouped_bars
 from .choices import Segment

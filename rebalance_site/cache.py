@@ -1,5 +1,5 @@
 """The cache: Django's RedisCache that degrades to a per-process memory cache while Redis is
-unreachable, instead of failing the request (issue 10, item 7).
+unreachable, instead of failing the request.
 
 The cache holds nothing that must survive: allauth's login rate-limit counters and locks
 (sessions are in PostgreSQL). So when a Redis call fails (refused, timed out, any Redis

@@ -28,7 +28,7 @@ app.conf.beat_schedule = {
         "task": "reporting.tasks.monthly_report_due_check",
         "schedule": 600.0,
     },
-    # Issue 17 item 6: each firm's signed audit head, once a day (a rerun publishes nothing new).
+    # Each firm's signed audit head, once a day (a rerun publishes nothing new).
     "audit-heads-publish": {
         "task": "firms.tasks.audit_heads_publish_all",
         "schedule": crontab(minute=55, hour=23),

@@ -1,6 +1,6 @@
 """The API's pagination: DRF's limit/offset with bounds. Unbounded, `?limit=10**20` or
 `?offset=10**20` reached PostgreSQL as a LIMIT/OFFSET outside bigint and failed with a 500
-(found by schemathesis, issue 10 item 15)."""
+(found by schemathesis: tests/reliability/test_api_fuzz.py)."""
 
 from rest_framework.pagination import LimitOffsetPagination
 

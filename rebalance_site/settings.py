@@ -11,7 +11,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "dev-only-insecure-key" if DEBUG else None)
-# Issue 17 item 6: the key of the audit chain's HMAC and of its published heads. It must not be
+# The key of the audit chain's HMAC and of its published heads. It must not be
 # stored in the database; by default it is derived from SECRET_KEY (set AUDIT_HMAC_KEY to rotate
 # SECRET_KEY independently: changing the audit key breaks verification of every keyed entry).
 AUDIT_HMAC_KEY = (
@@ -51,7 +51,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
-    "rebalance_site.input_guard.RejectNulMiddleware",  # inside CSP/security so its 400 carries their headers
+    # Inside CSP/security so its 400 carries their headers.
+    "rebalance_site.input_guard.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -59,7 +60,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "firms.middleware.FirmScopeMiddleware",
+    "rebalance_site.middleware.FirmScopeMiddleware",
 ]
 
 ROOT_URLCONF = "rebalance_site.urls"
@@ -75,7 +76,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "firms.context_processors.firm",
+                "firms.views.firm",
                 "trading.context_processors.execution",
             ],
         },
@@ -83,8 +84,8 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------
-# Two logins (issue 17 item 7). DATABASE_URL names the login that owns the schema: only
-# migrate, flush and the platform jobs inside firms.db_security.owner_role() use it (alias
+# Two logins. DATABASE_URL names the login that owns the schema: only
+# migrate, flush and the platform jobs inside firms.services.db_security.owner_role() use it (alias
 # "owner"). The application itself ("default") logs in as DATABASE_APP_LOGIN, a LOGIN role that
 # is NOSUPERUSER NOBYPASSRLS, owns nothing and is a member of DATABASE_APP_ROLE only: RESET ROLE
 # on its connection returns to that login, never to the owner. migrate creates the login if it is
@@ -127,7 +128,7 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
     }
 }
 # A publish with Redis down fails at once (refused) or within ~3-4 s (no answer to the connect
-# or to the command), never hangs; firms.enqueue then logs it and leaves the work to its sweep.
+# or to the command), never hangs; firms.tasks then logs it and leaves the work to its sweep.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2.0
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "max_retries": 1,
@@ -170,7 +171,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
-ACCOUNT_ADAPTER = "firms.auth.FirmAccountAdapter"
+ACCOUNT_ADAPTER = "firms.services.accounts.FirmAccountAdapter"
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 # The login throttle counts per client IP. Behind a reverse proxy every request comes from the
 # proxy's address, so set how many proxies of yours sit in front of the app (allauth then
@@ -194,10 +195,10 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Rebalance <no-reply@rebalanc
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "firms.api_tokens.HashedTokenAuthentication",  # keys stored as SHA-256 only
+        "firms.services.api_tokens.HashedTokenAuthentication",  # keys stored as SHA-256 only
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["firms.permissions.IsFirmStaff"],
+    "DEFAULT_PERMISSION_CLASSES": ["firms.views.IsFirmStaff"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rebalance_site.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 100,
@@ -228,7 +229,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 AUDIT_HEAD_DIR = Path(env_str("AUDIT_HEAD_DIR", str(BASE_DIR / ".data" / "audit-heads")))
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / ".data" / "media")))
 
-# --- Upload limits (issue 17 item 9) ---------------------------------------------------
+# --- Upload limits --------------------------------------------------------------------
 # A request's non-file fields at most DATA_UPLOAD_MAX_MEMORY_SIZE (Django answers 400 beyond);
 # a file above FILE_UPLOAD_MAX_MEMORY_SIZE streams to a temporary file instead of memory.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
@@ -274,8 +275,9 @@ TRADING_SIMULATED = {"latency_s": env_float("TRADING_SIMULATED_LATENCY_S", 0.0)}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # Portal link tokens never reach a log line (portal.logging): access log and 404/410 warnings.
-    "filters": {"portal_tokens": {"()": "portal.logging.PortalTokenFilter"}},
+    # Portal link tokens never reach a log line (rebalance_site.log_filters): access log and
+    # 404/410 warnings.
+    "filters": {"portal_tokens": {"()": "rebalance_site.log_filters.PortalTokenFilter"}},
     "formatters": {
         "django.server": {
             "()": "django.utils.log.ServerFormatter",

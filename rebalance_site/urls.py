@@ -1,9 +1,11 @@
+"""Every URL of the site: each app's pages, the REST API, accounts and the ops admin."""
+
 from allauth.account.decorators import secure_admin_login
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from firms.admin_site import firm_admin_site
+from firms.admin import firm_admin_site
 
 # The admin login goes through allauth (rate limits, MFA) like every other login. There is
 # no platform-wide admin: platform work (creating firms) is done by management commands.

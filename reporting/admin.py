@@ -2,8 +2,8 @@
 
 from django.contrib import admin
 
-from firms.admin_site import ReadOnlyFirmModelAdmin, firm_admin_site
-from firms.roles import ADMIN_SITE_ROLES, COMPLIANCE_ROLES
+from firms.admin import ReadOnlyFirmModelAdmin, firm_admin_site
+from firms.choices import ADMIN_SITE_ROLES, COMPLIANCE_ROLES
 
 from . import models as m
 

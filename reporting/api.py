@@ -6,7 +6,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 
-from firms.roles import COMPLIANCE_ROLES
+from firms.choices import COMPLIANCE_ROLES
 
 from .models import MonthlyReport
 from .services.downloads import report_file_read

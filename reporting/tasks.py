@@ -5,8 +5,7 @@ from datetime import date, datetime
 from celery import shared_task
 from django.utils import timezone
 
-from firms.enqueue import enqueue_after_commit
-from firms.tasks import FirmTask
+from firms.tasks import FirmTask, enqueue_after_commit
 
 
 @shared_task(base=FirmTask, name="reporting.tasks.monthly_report_firm")
@@ -21,7 +20,7 @@ def reports_enqueue_due(*, now: datetime) -> list[int]:
     """For every firm without a report for the due month, enqueue its generation. Listing
     firms is a platform act (owner role, the one named place); each check runs in the firm's
     scope. A doubled beat enqueues twice at worst; the task's unique version 1 keeps one."""
-    from firms.platform import firm_ids_where
+    from firms.selectors import firm_ids_where
 
     from .calc.months import report_month_due
     from .models import MonthlyReport

@@ -8,8 +8,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from firms.access import role_required
-from firms.roles import COMPLIANCE_ROLES, Role
+from firms.choices import COMPLIANCE_ROLES, Role
+from firms.views import role_required
 from portfolios.choices import Segment
 
 from .calc.charts import metrics_charts, threshold_charts

@@ -6,8 +6,8 @@ import pytest
 
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
-from firms.roles import Role  # noqa: E402
-from firms.tenancy import firm_scope  # noqa: E402
+from firms.choices import Role  # noqa: E402
+from firms.services.tenancy import firm_scope  # noqa: E402
 
 PASSWORD = "correct-horse-battery-staple-9"
 
@@ -80,20 +80,20 @@ def _close_leftover_sessions(owner, request):
 
 @pytest.fixture
 def firm_a(db):
-    from firms.services import firm_create
+    from firms.services.members import firm_create
 
     return firm_create(name="Alpha Advisors", slug="alpha")
 
 
 @pytest.fixture
 def firm_b(db):
-    from firms.services import firm_create
+    from firms.services.members import firm_create
 
     return firm_create(name="Bravo Wealth", slug="bravo")
 
 
 def _member(firm, role, tag):
-    from firms.services import member_create
+    from firms.services.members import member_create
 
     with firm_scope(firm):
         return member_create(

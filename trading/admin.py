@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from firms.admin_site import ControlFirmModelAdmin, ReadOnlyFirmModelAdmin, firm_admin_site
+from firms.admin import ControlFirmModelAdmin, ReadOnlyFirmModelAdmin, firm_admin_site
 
 from . import models as m
 

@@ -5,9 +5,8 @@ from datetime import date, datetime, timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from firms.enqueue import enqueue_after_commit
-from firms.tasks import FirmTask
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
+from firms.tasks import FirmTask, enqueue_after_commit
 
 
 @shared_task(base=FirmTask, name="trading.tasks.trade_batch_firm")
@@ -33,7 +32,7 @@ def batches_enqueue_due(*, now: datetime) -> list[int]:
     """For every firm whose batch for today is due and not yet done, enqueue it. Listing firms
     is a platform act (owner role); each check runs in the firm's scope. A batch left running
     by a dead worker, or paused, is not done: the next check resumes it."""
-    from firms.platform import firm_ids_where
+    from firms.selectors import firm_ids_where
 
     from .choices import BatchStatus
     from .models import Batch
@@ -53,7 +52,7 @@ def batches_enqueue_due(*, now: datetime) -> list[int]:
 def confirmations_enqueue_owed() -> list[int]:
     """Firms with confirmations not yet handed to the outbox (a lost follow-up task is
     recovered here within a minute, well inside the 15-minute promise)."""
-    from firms.platform import firm_ids_where
+    from firms.selectors import firm_ids_where
 
     from .models import TradeConfirmationPending
 
@@ -89,7 +88,7 @@ def rebuilds_owed(*, now: datetime) -> list[int]:
 
 def rebuilds_enqueue_owed(*, now: datetime) -> list[int]:
     from drift.tasks import drift_proposals_rebuild
-    from firms.platform import firm_ids_where
+    from firms.selectors import firm_ids_where
 
     owed = firm_ids_where(lambda: bool(rebuilds_owed(now=now)))
     for firm_id in owed:

@@ -8,8 +8,8 @@ from django.views.decorators.http import require_POST
 
 from drift.choices import ProposalStatus
 from drift.models import Proposal
-from firms.access import role_required, staff_required
-from firms.roles import Role
+from firms.choices import Role
+from firms.views import role_required, staff_required
 
 from .choices import BatchTrigger, OrderStatus
 from .forms import PauseForm, ReasonForm

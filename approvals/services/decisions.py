@@ -5,8 +5,8 @@ from datetime import datetime
 
 from django.db import transaction
 
-from firms.audit import audit_record
-from firms.enqueue import enqueue_after_commit
+from firms.services.audit import audit_record
+from firms.tasks import enqueue_after_commit
 
 from .. import notify
 from ..choices import ApprovalStatus, AuthMethod, StepRole, StepStatus

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from drift.choices import ProposalStatus
-from firms.audit import audit_record
+from firms.services.audit import audit_record
 
 from .. import notify
 from ..choices import ApprovalStatus, StepRole, StepStatus

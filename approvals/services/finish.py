@@ -6,7 +6,7 @@ from django.db.models import Q
 
 from drift.choices import ProposalStatus
 from drift.services.transitions import TransitionNotAllowed, proposals_transition
-from firms.audit import audit_record
+from firms.services.audit import audit_record
 
 from ..choices import ApprovalStatus, StepStatus
 from ..models import Approval, PortalLink

@@ -11,7 +11,7 @@ from core import locks
 from drift.choices import ProposalStatus
 from drift.models import Proposal
 from drift.services.transitions import proposals_transition
-from firms.audit import audit_record
+from firms.services.audit import audit_record
 
 from .. import notify
 from ..choices import StepRole, StepStatus

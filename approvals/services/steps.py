@@ -5,9 +5,9 @@ from datetime import datetime
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from firms.access import may_act_on_account
-from firms.audit import audit_record
-from firms.roles import Role
+from firms.choices import Role
+from firms.services.audit import audit_record
+from firms.views import may_act_on_account
 
 from .. import notify
 from ..choices import ApprovalStatus, StepRole, StepStatus

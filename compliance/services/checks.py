@@ -11,7 +11,7 @@ from django.utils import timezone
 from drift.choices import ProposalStatus, Severity
 from drift.models import Proposal
 from drift.services.transitions import proposals_transition
-from firms.audit import audit_record
+from firms.services.audit import audit_record
 
 from ..calc import CHECKS, CheckInputs, after_trades
 from ..calc.avoidable import finding_avoidable

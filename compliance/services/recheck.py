@@ -12,7 +12,7 @@ from core.pgcopy import frame_from_sql
 from drift.choices import RECHECKABLE_STATUSES
 from drift.models import Proposal
 from drift.services.transitions import proposals_transition
-from firms.audit import audit_record
+from firms.services.audit import audit_record
 from portfolios.selectors import household_group_sql
 
 from ..choices import ReviewStatus

@@ -7,7 +7,7 @@ from django.db import transaction
 from drift.choices import ProposalStatus, RuleKind
 from drift.models import Proposal
 from drift.services.substitute import RebuildRefused, proposal_rebuild_substituted
-from firms.audit import audit_record
+from firms.services.audit import audit_record
 
 from ..models import CheckResult
 

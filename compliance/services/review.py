@@ -7,8 +7,8 @@ from django.utils import timezone
 from drift.choices import ProposalStatus
 from drift.models import Proposal
 from drift.services.transitions import TransitionNotAllowed, proposals_transition
-from firms.audit import audit_record
 from firms.models import Membership
+from firms.services.audit import audit_record
 
 from ..choices import ReviewStatus
 from ..models import ComplianceReview

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 
 from drift.calc.rule_params import DEFAULTS, params_validate
 from drift.models import ComplianceRule
-from firms.audit import audit_record
+from firms.services.audit import audit_record
 from portfolios.models import Security, SubstantiallyIdenticalPair
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pandas as pd
 from django.db import transaction
 
-from firms.audit import audit_record
+from firms.services.audit import audit_record
 from portfolios.models import Account, ModelPortfolio, ModelTarget
 from portfolios.selectors import latest_price_date
 

@@ -12,8 +12,8 @@ from django.db import transaction
 
 from core import locks
 from core.pgcopy import insert_text, text_field, text_fixed, text_int
-from firms.audit import audit_record
 from firms.models import Membership
+from firms.services.audit import audit_record
 
 from ..calc.content_hash import proposal_content_hash
 from ..calc.drift import DriftResult

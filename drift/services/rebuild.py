@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 from django.db.models import Max
 
-from firms.audit import audit_record
+from firms.services.audit import audit_record
 from portfolios.selectors import latest_price_date
 
 from ..choices import ProposalKind, ProposalStatus

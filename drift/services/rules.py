@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Q
 
-from firms.audit import audit_record
+from firms.services.audit import audit_record
 from portfolios.choices import AssetClass, Segment
 
 from ..models import AccountDriftSettings, DriftRule

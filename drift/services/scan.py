@@ -9,7 +9,7 @@ import pandas as pd
 from django.db import transaction
 from django.utils import timezone
 
-from firms.audit import audit_record
+from firms.services.audit import audit_record
 
 from ..calc.drift import drift_compute
 from ..choices import ScanStatus

@@ -12,7 +12,7 @@ from collections import defaultdict
 from django.db import connection, transaction
 from django.utils import timezone
 
-from firms.audit import audit_record
+from firms.services.audit import audit_record
 
 from ..choices import IN_BATCH_STATUSES, SUPERSEDABLE_STATUSES, TRANSITIONS, ProposalStatus
 from ..models import Proposal

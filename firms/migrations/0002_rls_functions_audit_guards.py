@@ -1,6 +1,6 @@
 """Helper functions for row-level security policies, and the audit log's database guards.
 
-The policies themselves are (re)applied after every migrate by firms.db_security, from the
+The policies themselves are (re)applied after every migrate by firms.services.db_security, from the
 list of FirmOwned models, so a new firm-owned table can never be left without one."""
 from django.db import migrations
 

@@ -5,8 +5,8 @@ from django.db import migrations
 
 
 def seal(apps, schema_editor):
-    from firms.audit_heads import audit_head_publish
-    from firms.tenancy import firm_scope
+    from firms.services.audit import audit_head_publish
+    from firms.services.tenancy import firm_scope
 
     with schema_editor.connection.cursor() as cur:
         cur.execute("SELECT DISTINCT firm_id FROM firms_auditentry WHERE version = 1 ORDER BY firm_id")

@@ -3,8 +3,8 @@ proposals concerned are flagged with an error finding and wait for a review by h
 
 from html import escape
 
+from firms.choices import Role
 from firms.models import Firm, Membership
-from firms.roles import Role
 
 from ..choices import Kind
 from ..templating.rendering import RenderedEmail

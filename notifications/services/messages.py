@@ -36,8 +36,8 @@ A bearer link is never passed as `portal_path`: pass redaction.PORTAL_LINK_PLACE
 import uuid
 from datetime import datetime
 
-from firms.enqueue import enqueue_after_commit
 from firms.models import Firm, Membership
+from firms.tasks import enqueue_after_commit
 
 from ..choices import MessageStatus
 from ..models import OutboundMessage

@@ -17,8 +17,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from firms.audit import audit_record
-from firms.enqueue import enqueue_after_commit
+from firms.services.audit import audit_record
+from firms.tasks import enqueue_after_commit
 
 from ..choices import MessageStatus as S
 from ..models import OutboundMessage

@@ -3,8 +3,8 @@ to the shipped default. Audited."""
 
 from django.db import transaction
 
-from firms.audit import audit_record
 from firms.models import Firm, Membership
+from firms.services.audit import audit_record
 
 from ..models import NotificationTemplate
 from ..templating.merge import html_check, merge_parse

@@ -4,8 +4,8 @@ each change is audited, one entry per account."""
 
 from dataclasses import dataclass
 
-from firms.audit import audit_record
-from firms.roles import ADVISER_ASSIGN_ROLES, Role
+from firms.choices import ADVISER_ASSIGN_ROLES, Role
+from firms.services.audit import audit_record
 
 from ..models import Account
 from .result import ErrorLog

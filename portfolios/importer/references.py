@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from firms.choices import Role
 from firms.models import Membership
-from firms.roles import Role
 
 from ..models import Account, Custodian, ModelPortfolio, Security
 

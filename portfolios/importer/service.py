@@ -5,7 +5,7 @@ import logging
 from django.db import transaction
 from django_scopes import get_scope
 
-from firms.audit import audit_record
+from firms.services.audit import audit_record
 
 from ..models import Account, ImportRun, Transaction
 from ..signals import transactions_imported

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from core import locks
 from core.pgcopy import insert_model_rows
+from firms.choices import Role
 from firms.models import Membership
-from firms.roles import Role
 
 from ..choices import DIVERSIFIED_BY_DEFAULT, Liquidity
 from ..models import (

@@ -25,12 +25,12 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from firms.audit import audit_record
+from firms.choices import ADMIN_SITE_ROLES, Role
 from firms.models import AuditEntry, Firm, Membership
-from firms.platform import firm_find
-from firms.roles import ADMIN_SITE_ROLES, Role
-from firms.services import firm_create, member_create
-from firms.tenancy import firm_scope
+from firms.selectors import firm_find
+from firms.services.audit import audit_record
+from firms.services.members import firm_create, member_create
+from firms.services.tenancy import firm_scope
 
 from ..calc.market_calendar import latest_completed_session, trading_days
 from ..choices import EQUITY_CLASSES, Registration, SecurityType, Segment, Side, TaxStatus

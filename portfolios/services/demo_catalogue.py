@@ -4,7 +4,7 @@ custodians and the account archetypes that cover every segment, registration and
 from dataclasses import dataclass
 from decimal import Decimal
 
-from firms.roles import Role
+from firms.choices import Role
 
 from ..choices import AssetClass, Liquidity, Registration, RiskProfile, SecurityType, Segment
 

@@ -2,7 +2,7 @@
 
 import hashlib
 
-from firms.audit import audit_record
+from firms.services.audit import audit_record
 
 from ..models import MonthlyReport
 

@@ -7,8 +7,7 @@ import zipfile
 
 from django.utils import timezone
 
-from firms.audit import audit_record
-from firms.audit_heads import audit_head_publish
+from firms.services.audit import audit_head_publish, audit_record
 
 from ..selectors.evidence import evidence_collect, signed_pdfs
 

@@ -11,9 +11,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from core import locks
-from firms.audit import audit_record
-from firms.audit_heads import audit_head_publish
 from firms.models import Firm
+from firms.services.audit import audit_head_publish, audit_record
 
 from ..calc.months import month_first, month_window
 from ..models import MonthlyReport, ReportTrigger

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from drift.models import ToleranceWidening
-from firms.audit import audit_record
+from firms.services.audit import audit_record
 
 
 def widening_create(

@@ -6,9 +6,9 @@ from decimal import Decimal
 from drift.choices import ProposalStatus
 from drift.models import Proposal
 from drift.services.scan import drift_scan_run
-from firms.roles import Role
-from firms.services import member_create
-from firms.tenancy import firm_scope
+from firms.choices import Role
+from firms.services.members import member_create
+from firms.services.tenancy import firm_scope
 from portfolios import models as pm
 from tests.conftest import PASSWORD
 from tests.factories import make_book

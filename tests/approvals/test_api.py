@@ -3,8 +3,8 @@
 import pytest
 
 from approvals.services import approvals_start
-from firms.api_tokens import api_token_create
-from firms.tenancy import firm_scope
+from firms.services.api_tokens import api_token_create
+from firms.services.tenancy import firm_scope
 from tests.approvals.helpers import NOW, checked
 
 pytestmark = pytest.mark.django_db

@@ -22,7 +22,7 @@ from approvals.services.decisions import Evidence
 from drift.models import Proposal
 from drift.services.transitions import proposals_supersede_open
 from firms.models import AuditEntry
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 
 from .helpers import NOW, checked
 
@@ -108,8 +108,8 @@ def test_an_advisor_decline_declines_the_whole_proposal(firm_a, members_a, sent)
 
 
 def test_committee_needs_quorum_and_a_document(firm_a, members_a, sent):
-    from firms.roles import Role
-    from firms.services import member_create
+    from firms.choices import Role
+    from firms.services.members import member_create
 
     _, approval = _route(firm_a, registration="institutional")
     with firm_scope(firm_a):

@@ -23,10 +23,10 @@ from approvals.tasks import approvals_void_task
 from drift.models import Proposal
 from drift.services.advisor import proposal_create_cash
 from drift.services.transitions import proposals_supersede_open, proposals_transition
+from firms.choices import Role
 from firms.models import AuditEntry
-from firms.roles import Role
-from firms.services import member_create
-from firms.tenancy import firm_scope
+from firms.services.members import member_create
+from firms.services.tenancy import firm_scope
 from notifications.models import OutboundMessage
 from notifications.services.templates import notification_template_save
 from tests.handoff import tasks_run_inline

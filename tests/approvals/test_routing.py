@@ -15,7 +15,7 @@ from approvals.routing import route_for
 from approvals.selectors import routing_rules_get
 from approvals.services import approvals_start
 from drift.models import Proposal
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from portfolios.calc.market_calendar import NEW_YORK
 
 from .helpers import NOW, checked

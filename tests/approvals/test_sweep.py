@@ -9,7 +9,7 @@ from approvals.models import Approval, ApprovalSettings
 from approvals.sweep import approvals_sweep
 from drift.models import Proposal
 from drift.services.transitions import proposals_supersede_open
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 
 from .helpers import NOW, checked
 

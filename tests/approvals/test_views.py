@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from approvals.models import Approval
 from approvals.services import approvals_start
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 
 from .helpers import checked
 

@@ -1,10 +1,11 @@
-"""The proposal email, viewed in Chromium through the demo outbox viewer, at desktop and phone width."""
+"""The proposal email, viewed in Chromium through the demo outbox viewer, at desktop and phone
+width."""
 
 from datetime import UTC, datetime, timezone
 
 import pytest
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from notifications.choices import Kind
 from notifications.services.messages import notification_enqueue
 from tests.browser.test_staff_browse import _sign_in

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from approvals.models import Approval, Signature
 from approvals.pdf import signature_pdf_store
 from approvals.services import approvals_start
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from tests.approvals.helpers import checked
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

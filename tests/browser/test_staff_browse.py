@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from tests.conftest import PASSWORD
 from tests.factories import make_book
 

@@ -15,8 +15,8 @@ from compliance.services.checks import proposals_check
 from compliance.services.rules import compliance_rule_save, compliance_rules_ensure_defaults
 from drift.calc.rule_params import params_validate
 from drift.models import ComplianceRule
-from firms.roles import Role
-from firms.tenancy import firm_scope
+from firms.choices import Role
+from firms.services.tenancy import firm_scope
 from notifications.models import OutboundMessage
 from notifications.services.check_errors import check_errors_notify
 from notifications.tasks import check_errors_notify_task

@@ -10,7 +10,7 @@ from compliance.models import CheckResult
 from compliance.services.checks import proposals_check
 from drift.models import Proposal
 from drift.services.scan import drift_scan_run
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from portfolios.models import SubstantiallyIdenticalPair, Substitute
 from portfolios.selectors import latest_price_date
 from portfolios.services.demo import SUBSTANTIALLY_IDENTICAL_PAIRS, demo_firm_find, demo_seed

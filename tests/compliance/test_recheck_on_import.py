@@ -23,7 +23,7 @@ from compliance.tasks import households_recheck_task
 from drift.models import ComplianceRule, Proposal
 from drift.services.scan import drift_scan_run
 from firms.models import AuditEntry
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from portfolios import models as pm
 from portfolios.importer.service import book_import
 from tests.approvals.helpers import _client_user

@@ -8,7 +8,7 @@ import pytest
 from compliance.services.checks import proposals_check
 from compliance.services.regenerate import proposal_regenerate_substitute
 from drift.models import Proposal
-from firms.roles import Role
+from firms.choices import Role
 from portfolios.models import Substitute
 from tests.compliance.helpers import book, proposal, security, txn
 

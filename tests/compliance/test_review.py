@@ -11,9 +11,9 @@ from compliance.services.regenerate import proposal_regenerate_substitute
 from compliance.services.review import ReviewRefused, review_override, review_reject
 from drift.models import Proposal
 from drift.services.transitions import TransitionNotAllowed, proposals_transition
+from firms.choices import Role
 from firms.models import AuditEntry
-from firms.roles import Role
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from portfolios.models import Substitute
 from tests.compliance.helpers import account_for, book, proposal, security, txn
 
@@ -49,7 +49,7 @@ def make(firm, kind):
 
 @pytest.fixture
 def token_for():
-    from firms.api_tokens import api_token_create
+    from firms.services.api_tokens import api_token_create
 
     return lambda m: {"HTTP_AUTHORIZATION": f"Token {api_token_create(m.user)}"}
 

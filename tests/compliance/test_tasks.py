@@ -11,7 +11,7 @@ from compliance.models import ComplianceReview
 from compliance.tasks import proposals_check_task, unchecked_enqueue
 from drift.models import Proposal
 from drift.services.scan import drift_scan_run
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from portfolios import models as pm
 from tests.compliance.helpers import DAY, book
 

@@ -8,7 +8,7 @@ import pytest
 
 from drift.models import DriftRule, DriftSnapshot
 from drift.services.scan import drift_scan_run
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from portfolios import models as pm
 from tests.factories import make_book
 

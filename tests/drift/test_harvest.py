@@ -354,7 +354,7 @@ def test_harvest_totals_sum_executed_harvests_per_month_for_the_reports(scoped):
 def test_advisors_see_opportunities_firm_wide_and_per_account_but_not_another_firms(
     firm_a, firm_b, members_a, members_b, login
 ):
-    from firms.tenancy import firm_scope
+    from firms.services.tenancy import firm_scope
 
     with firm_scope(firm_a):
         b = calm_book(firm_a)

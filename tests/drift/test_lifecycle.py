@@ -14,7 +14,7 @@ from drift.services.rebuild import proposals_rebuild
 from drift.services.transitions import TransitionNotAllowed, proposals_transition
 from drift.tasks import drift_proposals_rebuild
 from firms.models import AuditEntry
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from portfolios.models import Security
 from tests.trading.helpers import SCAN_DAY, TRADE_DAY, approved_book, run_batch, set_price
 from trading.models import ConsentRecheck, Order

@@ -112,7 +112,7 @@ def test_the_scan_ships_the_default_rules(scoped):
 
 
 def test_the_scan_sees_only_its_own_firm(scoped, firm_b):
-    from firms.tenancy import firm_scope
+    from firms.services.tenancy import firm_scope
 
     conservative_book(scoped, accounts=2)
     with firm_scope(firm_b):

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from drift import tasks
 from drift.models import ScanRun
 from drift.services.schedule import scan_date_due
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 
 
 def utc(*args):

@@ -11,8 +11,8 @@ from django.db import IntegrityError, OperationalError, connection, connections,
 from drift.models import DriftRule, DriftSnapshot
 from drift.services.proposals import lock_firm_proposals
 from drift.services.scan import drift_scan_run
-from firms.db_security import owner_role
-from firms.tenancy import firm_scope
+from firms.services.db_security import owner_role
+from firms.services.tenancy import firm_scope
 from tests.factories import make_book
 
 DAY = date(2026, 11, 24)

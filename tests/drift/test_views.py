@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from drift.models import DriftRule, Proposal
 from drift.services.scan import drift_scan_run
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from portfolios import models as pm
 from tests.factories import make_book
 

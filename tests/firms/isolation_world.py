@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime, timezone
 from django.apps import apps
 
 from drift.models import DriftRule, DriftSnapshot, Proposal
-from firms.admin_site import firm_admin_site
+from firms.admin import firm_admin_site
 from firms.models import Membership
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from portfolios import models as pm
 
 
@@ -159,7 +159,7 @@ def fingerprint(firm_id: int) -> dict[str, object]:
     B's scope: any state change a request from firm A managed to make shows up here."""
     from django.db import connection
 
-    from firms.db_security import firm_owned_tables
+    from firms.services.db_security import firm_owned_tables
 
     out = {}
     with firm_scope(firm_id), connection.cursor() as cur:

@@ -1,6 +1,6 @@
-"""Issue 17, item 4: "only the account's own advisor" holds — through a re-import naming
+""" "Only the account's own advisor" holds — through a re-import naming
 oneself as adviser, on an account with no adviser, and on account-level actions (cash
-proposals, rebuilding with the substitute, step decisions), all through firms.access."""
+proposals, rebuilding with the substitute, step decisions), all through firms.views."""
 
 import pytest
 from django.urls import reverse
@@ -8,11 +8,11 @@ from django.urls import reverse
 from approvals.models import Approval
 from approvals.services import ApprovalRefused, approvals_start, step_approve
 from drift.models import Proposal
-from firms.access import AccountNotYours, account_action_check, may_act_on_account
+from firms.choices import Role
 from firms.models import AuditEntry
-from firms.roles import Role
-from firms.services import member_create
-from firms.tenancy import firm_scope
+from firms.services.members import member_create
+from firms.services.tenancy import firm_scope
+from firms.views import AccountNotYours, account_action_check, may_act_on_account
 from portfolios.models import Account
 from tests.approvals.conftest import sent  # noqa: F401 (fixture)
 from tests.approvals.helpers import NOW, checked
@@ -124,7 +124,7 @@ def test_the_accounts_own_advisor_starts_a_cash_proposal(login, firm_a, members_
 def test_an_advisor_cannot_rebuild_a_colleagues_proposal_on_the_page_or_the_api(
     client, login, firm_a, members_a, colleague, sent
 ):
-    from firms.api_tokens import api_token_create
+    from firms.services.api_tokens import api_token_create
 
     approval = _routed(firm_a, advisor=colleague)
     pk = approval.proposal_id

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from firms.models import AuditEntry
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from tests.factories import make_book
 
 pytestmark = pytest.mark.django_db
@@ -92,7 +92,7 @@ def test_saving_in_the_admin_stamps_the_operators_firm(login, members_a, firm_a,
 
 
 def test_ops_see_but_cannot_change_the_firms_security_settings(login, members_a, firm_a, books):
-    """Ops could otherwise switch MFA off for the whole firm (issue 17, item 3)."""
+    """Ops could otherwise switch MFA off for the whole firm."""
     client = login(members_a["ops"])
     assert client.get(reverse("admin:firms_firm_change", args=[firm_a.pk])).status_code == 200
     response = client.post(
@@ -128,7 +128,7 @@ def test_a_firm_admin_can_require_mfa_for_their_firm_and_see_no_other_firm(
 
 
 def test_ops_change_no_control_in_the_admin(login, members_a, firm_a, books):
-    """Issue 17, item 3: the wash-sale rule, identical pairs, widenings and drift bands are
+    """The wash-sale rule, identical pairs, widenings and drift bands are
     changed on their own pages (role-checked, audited), never through the admin."""
     from compliance.services.rules import compliance_rules_ensure_defaults
     from drift.models import ComplianceRule, DriftRule
@@ -226,7 +226,7 @@ def test_ops_edits_of_the_book_are_audited(login, members_a, firm_a, books):
 
 
 def test_monthly_report_records_are_for_those_who_may_list_reports(login, members_a):
-    """Issue 17 ("Also"): ops could read monthly report records in the admin."""
+    """Ops could read monthly report records in the admin."""
     url = reverse("admin:reporting_monthlyreport_changelist")
     ops = login(members_a["ops"])
     assert ops.get(url).status_code == 403

@@ -1,4 +1,4 @@
-"""Issue 17 item 7: SQL on the application's connection cannot reach the owner's powers.
+"""SQL on the application's connection cannot reach the owner's powers.
 
 The app logs in as its own role (DATABASE_APP_LOGIN): RESET ROLE returns to that login, SET ROLE
 to the owner is refused, and what the login may touch outside RLS holds nothing replayable
@@ -8,11 +8,11 @@ import pytest
 from django.conf import settings
 from django.db import DatabaseError, connection, connections, transaction
 
-from firms.api_tokens import api_token_create, api_token_user
-from firms.audit import audit_record
-from firms.db_security import owner_role
 from firms.models import AuditEntry, Firm
-from firms.tenancy import firm_scope
+from firms.services.api_tokens import api_token_create, api_token_user
+from firms.services.audit import audit_record
+from firms.services.db_security import owner_role
+from firms.services.tenancy import firm_scope
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +38,8 @@ def test_reset_role_returns_to_a_login_without_owner_powers(firm_a, firm_b):
     try:
         assert _sql("SELECT current_user")[0][0] == settings.DATABASE_APP_LOGIN
         flags = _sql(
-            "SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = current_user"
+            "SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles "
+            "WHERE rolname = current_user"
         )
         assert flags == [(False, False, False, False)]
         assert _sql("SELECT pg_has_role(current_user, %s, 'MEMBER')", [OWNER]) == [(False,)]
@@ -72,7 +73,7 @@ def test_the_app_connection_cannot_become_the_owner(sql):
 
 
 def test_platform_reads_need_no_owner_privileges(firm_a, firm_b):
-    from firms.platform import firm_find, firm_ids_all
+    from firms.selectors import firm_find, firm_ids_all
 
     assert {firm_a.pk, firm_b.pk} <= set(firm_ids_all())
     assert firm_find("bravo").pk == firm_b.pk and firm_find("nope") is None
@@ -121,11 +122,13 @@ def test_the_migration_hashes_existing_drf_tokens_and_drops_their_table(members_
     user = members_a["advisor"].user
     with owner_role(), connection.cursor() as cur:
         cur.execute(
-            "CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, created timestamptz NOT NULL,"
+            "CREATE TABLE authtoken_token (key varchar(40) PRIMARY KEY, "
+            "created timestamptz NOT NULL,"
             " user_id integer NOT NULL)"
         )
         cur.execute(
-            "INSERT INTO authtoken_token VALUES ('0123456789abcdef0123456789abcdef01234567', now(), %s)",
+            "INSERT INTO authtoken_token VALUES ('0123456789abcdef0123456789abcdef01234567', "
+            "now(), %s)",
             [user.pk],
         )
         cur.execute(migration.TOKENS_HASHED)

@@ -7,10 +7,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
-from firms.audit import audit_record, audit_verify
-from firms.db_security import owner_role
 from firms.models import AuditEntry
-from firms.tenancy import firm_scope
+from firms.services.audit import audit_record, audit_verify
+from firms.services.db_security import owner_role
+from firms.services.tenancy import firm_scope
 
 pytestmark = pytest.mark.django_db
 

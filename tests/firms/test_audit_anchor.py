@@ -1,4 +1,4 @@
-"""Issue 17 item 6: the audit chain is anchored outside the rows the owner can rewrite.
+"""The audit chain is anchored outside the rows the owner can rewrite.
 
 The owner's attacks (as the owner login, triggers switched off): recompute every hash after an
 edit, downgrade keyed entries to plain SHA-256, drop the tail, truncate, forge a head. Each
@@ -13,12 +13,19 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 
-from firms.audit import _canonical, audit_record, audit_verify, entry_hash
-from firms.audit_heads import audit_head_publish, head_file, heads_published
-from firms.db_security import owner_role
 from firms.models import AuditEntry, AuditHead
+from firms.services.audit import (
+    _canonical,
+    audit_head_publish,
+    audit_record,
+    audit_verify,
+    entry_hash,
+    head_file,
+    heads_published,
+)
+from firms.services.db_security import owner_role
+from firms.services.tenancy import firm_scope
 from firms.tasks import audit_heads_publish_all
-from firms.tenancy import firm_scope
 
 # The owner works on its own connection: these tests commit what it must see.
 OWNER_DB = pytest.mark.django_db(transaction=True, databases=["default", "owner"])
@@ -49,7 +56,8 @@ def _as_owner(firm, *statements, rehash=None):
                     entry.prev_hash = prev
                     version, entry.hash = rehash(entry)
                     cur.execute(
-                        "UPDATE firms_auditentry SET prev_hash = %s, hash = %s, version = %s WHERE id = %s",
+                        "UPDATE firms_auditentry SET prev_hash = %s, hash = %s, version = %s WHERE "
+                        "id = %s",
                         [entry.prev_hash, entry.hash, version, entry.pk],
                     )
                     prev = entry.hash
@@ -84,7 +92,8 @@ def test_an_edit_with_every_hash_recomputed_is_detected(firm_a, rehash):
     _as_owner(
         firm_a,
         (
-            "UPDATE firms_auditentry SET payload = '{\"forged\": true}' WHERE firm_id = %s AND seq = 2",
+            "UPDATE firms_auditentry SET payload = '{\"forged\": true}' WHERE firm_id = %s AND seq "
+            "= 2",
             [firm_a.pk],
         ),
         rehash=rehash,

@@ -5,7 +5,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from firms.models import AuditEntry
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -87,7 +87,7 @@ def _fail_ten_times_then_sign_in(client, members, forwarded_for_attacker, forwar
 def test_behind_a_configured_proxy_one_clients_failures_do_not_lock_out_the_others(
     client, members_a, settings
 ):
-    """Issue 17 item 13: TRUSTED_PROXY_COUNT=1 → the throttle counts the forwarded client."""
+    """TRUSTED_PROXY_COUNT=1 → the throttle counts the forwarded client."""
     settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
     response = _fail_ten_times_then_sign_in(client, members_a, "203.0.113.7", "198.51.100.4")
     assert response.status_code == 302, "a colleague behind the same proxy was locked out"
@@ -120,10 +120,10 @@ def test_without_the_setting_forwarded_addresses_are_not_trusted(client, members
 
 
 def test_a_token_api_call_works_when_the_firm_requires_mfa_for_staff(client, firm_a, members_a):
-    """Issue 17 item 8: the MFA requirement gates interactive sign-ins; a token is its own
+    """The MFA requirement gates interactive sign-ins; a token is its own
     credential (it answered 500: the middleware looked up an authenticator for the anonymous
     session user)."""
-    from firms.api_tokens import api_token_create
+    from firms.services.api_tokens import api_token_create
 
     with firm_scope(firm_a):
         firm_a.require_mfa_for_staff = True

@@ -1,4 +1,4 @@
-"""The request's membership, firm and firm scope (firms.middleware.FirmScopeMiddleware): a
+"""The request's membership, firm and firm scope (rebalance_site.middleware.FirmScopeMiddleware): a
 changed or revoked membership counts from the next request, the connection's settings are the
 firm's during the request and cleared after it."""
 
@@ -7,10 +7,10 @@ from django.db import connection
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from firms.middleware import FirmScopeMiddleware
+from firms.choices import Role
 from firms.models import Membership
-from firms.roles import Role
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
+from rebalance_site.middleware import FirmScopeMiddleware
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""Issue 17, item 10: one sign-in name space for all firms. Staff sign in with their email (their
+"""One sign-in name space for all firms. Staff sign in with their email (their
 username); a client's portal user gets a username of its own, so a client email that is
 anybody's — another firm's staff, a colleague — neither fails (it gave a 500 that told whether
 the email existed anywhere), nor shows whether it is in use, nor squats it."""
@@ -11,10 +11,10 @@ from django.contrib.auth import get_user_model
 from approvals.links import portal_links_issue
 from approvals.models import Approval
 from approvals.services import approvals_start
+from firms.choices import Role
 from firms.models import Membership
-from firms.roles import Role
-from firms.services import MemberRefused, member_create
-from firms.tenancy import firm_scope
+from firms.services.members import MemberRefused, member_create
+from firms.services.tenancy import firm_scope
 from portfolios.models import Client
 from tests.approvals.conftest import sent  # noqa: F401 (fixture)
 from tests.approvals.helpers import checked
@@ -75,7 +75,7 @@ def test_a_second_staff_sign_in_with_one_email_is_a_clear_error(firm_a, firm_b, 
 def test_create_firm_refuses_a_taken_admin_email_before_creating_anything(firm_a, members_a):
     from django.core.management import CommandError, call_command
 
-    from firms.platform import firm_id_by_slug
+    from firms.selectors import firm_id_by_slug
 
     with pytest.raises(CommandError, match="already has a staff sign-in"):
         call_command("create_firm", "Charlie", "a-ops@alpha.test")

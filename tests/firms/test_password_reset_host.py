@@ -1,4 +1,4 @@
-"""Password-reset emails link to settings.SITE_URL, never to the request's Host (issue 17):
+"""Password-reset emails link to settings.SITE_URL, never to the request's Host:
 a request with a forged Host (accepted by a permissive ALLOWED_HOSTS, as behind some load
 balancers) must not get a reset link for the attacker's host mailed to the victim."""
 

@@ -3,9 +3,9 @@
 import pytest
 from django.db import connection
 
-from firms.db_security import firm_owned_tables
 from firms.models import Firm
-from firms.tenancy import firm_scope
+from firms.services.db_security import firm_owned_tables
+from firms.services.tenancy import firm_scope
 from portfolios.models import Account
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,8 @@ def test_the_app_role_is_neither_superuser_nor_bypassrls_nor_owner(db):
         )
         user, is_super, bypass = cur.fetchone()
         cur.execute(
-            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = current_user"
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tableowner = "
+            "current_user"
         )
         owned = cur.fetchone()[0]
     assert user == "rebalance_app"
@@ -36,7 +37,8 @@ def test_every_firm_owned_table_forces_row_level_security(db):
     assert "portfolios_account" in tables and "firms_auditentry" in tables
     with connection.cursor() as cur:
         cur.execute(
-            "SELECT relname FROM pg_class WHERE relname = ANY(%s) AND relrowsecurity AND relforcerowsecurity",
+            "SELECT relname FROM pg_class WHERE relname = ANY(%s) AND relrowsecurity AND "
+            "relforcerowsecurity",
             [tables],
         )
         forced = {r[0] for r in cur.fetchall()}

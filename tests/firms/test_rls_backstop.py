@@ -1,4 +1,4 @@
-"""The RLS backstop (issue 10, item 2): with the application's scoping switched off inside a
+"""The RLS backstop: with the application's scoping switched off inside a
 real request (raw SQL; ORM queries under scopes_disabled with no firm filter), PostgreSQL
 still returns nothing of firm B, for every role of firm A. Plus catalogue checks."""
 
@@ -9,10 +9,10 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from django_scopes import scopes_disabled
 
-from firms.db_security import firm_owned_tables
-from firms.middleware import FirmScopeMiddleware
+from firms.choices import Role
 from firms.models import FirmOwned
-from firms.roles import Role
+from firms.services.db_security import firm_owned_tables
+from rebalance_site.middleware import FirmScopeMiddleware
 from tests.firms.isolation_world import build_world
 
 pytestmark = pytest.mark.django_db
@@ -115,15 +115,18 @@ def test_every_table_with_a_firm_column_is_firm_owned_and_forces_rls(db):
     with connection.cursor() as cur:
         cur.execute("""SELECT c.relname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
                        JOIN pg_namespace n ON n.oid = c.relnamespace
-                       WHERE n.nspname = 'public' AND c.relkind = 'r' AND a.attname = 'firm_id' AND NOT a.attisdropped""")
+                       WHERE n.nspname = 'public' AND c.relkind = 'r' AND a.attname = 'firm_id'
+                         AND NOT a.attisdropped""")
         with_firm_column = {r[0] for r in cur.fetchall()}
         cur.execute(
-            """SELECT relname FROM pg_class WHERE relname = ANY(%s) AND relrowsecurity AND relforcerowsecurity""",
+            """SELECT relname FROM pg_class
+               WHERE relname = ANY(%s) AND relrowsecurity AND relforcerowsecurity""",
             [sorted(with_firm_column)],
         )
         forced = {r[0] for r in cur.fetchall()}
         cur.execute(
-            "SELECT tablename, qual, with_check FROM pg_policies WHERE schemaname = 'public' AND policyname = 'firm_isolation'"
+            "SELECT tablename, qual, with_check FROM pg_policies "
+            "WHERE schemaname = 'public' AND policyname = 'firm_isolation'"
         )
         policies = {t: (q, w) for t, q, w in cur.fetchall()}
     allowed_unforced = {
@@ -148,7 +151,8 @@ def test_the_app_role_inherits_no_privileged_role_and_owns_no_schema_object(db):
                        WHERE n.nspname = 'public' AND pg_get_userbyid(c.relowner) = current_user""")
         owned = cur.fetchone()[0]
         cur.execute(
-            "SELECT has_table_privilege(current_user, 'firms_auditentry', 'UPDATE, DELETE, TRUNCATE')"
+            "SELECT has_table_privilege("
+            "current_user, 'firms_auditentry', 'UPDATE, DELETE, TRUNCATE')"
         )
         audit_writable = cur.fetchone()[0]
     assert (privileged_parents, owned, audit_writable) == (0, 0, False)

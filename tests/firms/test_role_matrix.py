@@ -1,4 +1,4 @@
-"""The isolation matrix's intra-firm dimension (issue 17, acceptance): every role of ONE firm ×
+"""The isolation matrix's intra-firm dimension: every role of ONE firm ×
 every write — pages, API operations, admin add/change/delete of every registered model, and
 role grants — is allowed or refused as the tables below say, written out by hand.
 
@@ -14,17 +14,18 @@ registry: a new route, API operation or admin model without an entry fails this 
 
 import re
 from contextlib import contextmanager
+from functools import partial
 
 import pytest
 from django.contrib.messages import get_messages
 from django.db import transaction
 from django.urls import reverse
 
-from firms.admin_site import firm_admin_site
+from firms.admin import firm_admin_site
+from firms.choices import Role
 from firms.models import Membership
-from firms.roles import Role
-from firms.services import member_create
-from firms.tenancy import firm_scope
+from firms.services.members import member_create
+from firms.services.tenancy import firm_scope
 from tests.conftest import PASSWORD
 from tests.firms.isolation_world import PAGES, build_world, fingerprint
 from tests.firms.test_url_matrix import _api_name, _is_allauth, _named_patterns, _schema_operations
@@ -130,7 +131,12 @@ CONTROL = (O_F, F, F, F)  # controls without a page: firm administrators, audite
 RECORD = (O_F, NOBODY, NOBODY, NOBODY)  # records, and controls changed on their own pages
 ADMIN = {
     "firms.firm": (O_F, NOBODY, F, NOBODY),
-    "firms.membership": (O_F, NOBODY, F, F),  # role grants: firms.services.membership_role_change
+    "firms.membership": (
+        O_F,
+        NOBODY,
+        F,
+        F,
+    ),  # role grants: firms.services.members.membership_role_change
     "firms.auditentry": RECORD,
     "portfolios.custodian": BOOK,
     "portfolios.security": BOOK,
@@ -229,7 +235,7 @@ def world(firm_a, members_a):
         )
     built = build_world(firm_a, {**members_a, ADV: colleague})
     from approvals.models import Approval
-    from portal.sessions import client_user_ensure
+    from portal.services.link_sessions import client_user_ensure
 
     with firm_scope(firm_a):
         approval = Approval.objects.select_related("proposal__account__client").get(
@@ -310,12 +316,14 @@ def _mismatches(outcomes, expected_allowed: dict[str, bool]):
     return bad
 
 
+def _post_form(url: str, client):
+    return client.post(url, FORM)
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_write_by_every_role(login, world, role):
     client = login(world.members[role])
-    requests = [
-        (name, lambda c, url=_url(name, world): c.post(url, FORM)) for name in sorted(PAGE_WRITES)
-    ]
+    requests = [(name, partial(_post_form, _url(name, world))) for name in sorted(PAGE_WRITES)]
     outcomes = _outcomes(client, world, requests)
     mismatches = _mismatches(outcomes, {name: role in PAGE_WRITES[name] for name in PAGE_WRITES})
     assert mismatches == [], "\n".join(map(str, mismatches))
@@ -328,8 +336,7 @@ def test_no_post_to_a_read_page_changes_anything(login, world, role):
     # report row has no files; tests/reporting covers them).
     skip = {"portal:link", "reporting:download_pdf", "reporting:download_csv"}
     requests = [
-        (name, lambda c, url=_url(name, world): c.post(url, FORM))
-        for name in sorted(PAGE_READS - skip)
+        (name, partial(_post_form, _url(name, world))) for name in sorted(PAGE_READS - skip)
     ]
     changed = [
         label
@@ -341,7 +348,7 @@ def test_no_post_to_a_read_page_changes_anything(login, world, role):
 
 @pytest.mark.parametrize("role", ROLES)
 def test_every_api_write_by_every_role(client, world, role):
-    from firms.api_tokens import api_token_create
+    from firms.services.api_tokens import api_token_create
 
     auth = {"HTTP_AUTHORIZATION": f"Token {api_token_create(world.members[role].user)}"}
     paths = {(_api_name(p), m): p for p, m in _schema_operations() if m != "get"}
@@ -367,16 +374,24 @@ def _admin_requests(world):
             pk = world.members[ADV].pk  # never the asker's own row
         if label == "firms.firm":
             pk = world.firm_id
-        yield (label, "view"), lambda c, info=info: c.get(reverse("admin:%s_%s_changelist" % info))
-        yield (label, "add"), lambda c, info=info: c.post(reverse("admin:%s_%s_add" % info), {})
+        yield (
+            (label, "view"),
+            lambda c, info=info: c.get(reverse("admin:{}_{}_changelist".format(*info))),
+        )
+        yield (
+            (label, "add"),
+            lambda c, info=info: c.post(reverse("admin:{}_{}_add".format(*info)), {}),
+        )
         yield (
             (label, "change"),
-            lambda c, info=info, pk=pk: c.post(reverse("admin:%s_%s_change" % info, args=[pk]), {}),
+            lambda c, info=info, pk=pk: c.post(
+                reverse("admin:{}_{}_change".format(*info), args=[pk]), {}
+            ),
         )
         yield (
             (label, "delete"),
             lambda c, info=info, pk=pk: c.post(
-                reverse("admin:%s_%s_delete" % info, args=[pk]), {"post": "yes"}
+                reverse("admin:{}_{}_delete".format(*info), args=[pk]), {"post": "yes"}
             ),
         )
 

@@ -1,20 +1,20 @@
-"""Issue 17, item 2: roles change only through firms.services.membership_role_change — a firm
+"""Roles change only through firms.services.members.membership_role_change — a firm
 administrator, never their own role, never above their own, never client ↔ staff — audited,
 refusals too; ops get no role editing in the admin; removing a member likewise."""
 
 import pytest
 from django.urls import reverse
 
-from firms.audit import audit_verify
+from firms.choices import Role
 from firms.models import AuditEntry, Membership
-from firms.roles import Role
-from firms.services import (
+from firms.services.audit import audit_verify
+from firms.services.members import (
     RoleChangeRefused,
     member_create,
     membership_remove,
     membership_role_change,
 )
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -120,7 +120,7 @@ def test_nobody_but_a_firm_admin_grants_any_role(firm_a, members_a, actor_role):
 
 def test_a_role_is_never_granted_above_the_granters_own(firm_a, members_a):
     """Firm administrator is the top role today; the rule holds should a lesser editor appear."""
-    from firms import services
+    from firms.services import members as services
 
     with firm_scope(firm_a):
         ops = members_a["ops"]

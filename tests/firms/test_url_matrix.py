@@ -1,4 +1,4 @@
-"""The isolation matrix (issue 10, item 1): every URL pattern, API operation (from the OpenAPI
+"""The isolation matrix: every URL pattern, API operation (from the OpenAPI
 schema), admin changelist/change/delete/history view, list filter, autocomplete, export and
 emailed link, requested by EVERY role of firm A with firm B's ids.
 
@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
-from firms.admin_site import firm_admin_site
-from firms.roles import ADMIN_SITE_ROLES, STAFF_ROLES, Role
-from firms.services import member_create
-from firms.tenancy import firm_scope
+from firms.admin import firm_admin_site
+from firms.choices import ADMIN_SITE_ROLES, STAFF_ROLES, Role
+from firms.services.members import member_create
+from firms.services.tenancy import firm_scope
 from tests.conftest import PASSWORD
 from tests.firms.isolation_world import API, PAGES, build_world, fingerprint
 
@@ -185,7 +185,7 @@ def test_pages_without_ids_show_nothing_of_firm_b(login, member_a, world):
 
 @pytest.mark.parametrize("member_a", ROLES, indirect=True)
 def test_every_api_operation_with_firm_bs_ids_answers_404(client, member_a, world):
-    from firms.api_tokens import api_token_create
+    from firms.services.api_tokens import api_token_create
 
     auth = {"HTTP_AUTHORIZATION": f"Token {api_token_create(member_a.user)}"}
     before = fingerprint(world.firm_id)
@@ -241,7 +241,7 @@ def test_the_admin_never_shows_or_opens_firm_bs_rows(login, member_a, world):
     is_ops = member_a.role in ADMIN_SITE_ROLES
     for model, model_admin in firm_admin_site._registry.items():
         info = (model._meta.app_label, model._meta.model_name)
-        changelist = reverse("admin:%s_%s_changelist" % info)
+        changelist = reverse("admin:{}_{}_changelist".format(*info))
         sees = is_ops and member_a.role in getattr(
             model_admin, "view_roles", ADMIN_SITE_ROLES
         )  # e.g. monthly reports: firm admins only
@@ -265,11 +265,13 @@ def test_the_admin_never_shows_or_opens_firm_bs_rows(login, member_a, world):
         if model._meta.label_lower in world.admin_ids:
             pk = world.admin_ids[model._meta.label_lower]
             for view in ("change", "delete", "history"):
-                url = reverse("admin:%s_%s_%s" % (*info, view), args=[pk])
+                url = reverse("admin:{}_{}_{}".format(*info, view), args=[pk])
                 tally.check(f"{view} {info}", client.get(url), ok=ok)
             tally.check(
                 f"POST delete {info}",
-                client.post(reverse("admin:%s_%s_delete" % info, args=[pk]), {"post": "yes"}),
+                client.post(
+                    reverse("admin:{}_{}_delete".format(*info), args=[pk]), {"post": "yes"}
+                ),
                 ok=ok,
             )
         for field in model_admin.autocomplete_fields:

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from notifications.choices import Kind
 from notifications.models import NotificationTemplate
 from notifications.services.messages import (

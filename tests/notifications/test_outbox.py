@@ -8,7 +8,7 @@ from django.core import mail
 from django.db import connections
 from django.utils import timezone
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from notifications.choices import Kind
 from notifications.choices import MessageStatus as S
 from notifications.models import OutboundMessage

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from notifications.choices import Kind
 from notifications.choices import MessageStatus as S
 from notifications.models import NotificationSettings, NotificationTemplate, OutboundMessage
@@ -137,7 +137,7 @@ def test_the_outbox_runs_a_constant_number_of_queries(firm_a, members_a, login, 
 def test_pages_and_api_answer_404_for_another_firms_message(
     firm_a, firm_b, members_a, login, queued
 ):
-    from firms.api_tokens import api_token_create
+    from firms.services.api_tokens import api_token_create
     from tests.notifications.conftest import scanned_proposal
 
     proposal_b = scanned_proposal(firm_b)
@@ -155,7 +155,7 @@ def test_pages_and_api_answer_404_for_another_firms_message(
 def test_the_api_lists_and_filters_the_firms_messages(
     firm_a, members_a, client, proposal_a, queued
 ):
-    from firms.api_tokens import api_token_create
+    from firms.services.api_tokens import api_token_create
 
     with firm_scope(firm_a):
         mine = outbound_message_for({"model": proposal_a.account.model})

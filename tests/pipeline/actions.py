@@ -18,7 +18,7 @@ from django.test import TestCase
 
 from approvals.choices import ApprovalStatus, StepRole, StepStatus
 from drift.choices import ProposalKind, ProposalStatus
-from firms.roles import Role
+from firms.choices import Role
 from portfolios import models as pm
 from portfolios.calc.market_calendar import previous_trading_day
 
@@ -31,9 +31,10 @@ def refused(exc: Exception) -> bool:
     return any(type(exc).__name__.endswith(s) for s in ("Refused", "NotAllowed", "Busy"))
 
 
-def attempt(world: World, name: str, call) -> object:
+def attempt(world: World, name: str, call, **kwargs) -> object:
+    """Run `call(**kwargs)` now; a refusal is counted under `name`, anything else re-raised."""
     try:
-        result = call()
+        result = call(**kwargs)
     except Exception as exc:  # noqa: BLE001 -- a refusal is counted, anything else re-raised
         if not refused(exc):
             raise
@@ -158,17 +159,21 @@ def ev_client_decisions(world: World, fw: FirmWorld, day):
             attempt(
                 world,
                 "client_approve",
-                lambda: approval_client_approve(
-                    approval_id=approval.pk, user=user, evidence=ev, now=now
-                ),
+                approval_client_approve,
+                approval_id=approval.pk,
+                user=user,
+                evidence=ev,
+                now=now,
             )
         elif draw < 0.75:
             attempt(
                 world,
                 "client_decline",
-                lambda: approval_client_decline(
-                    approval_id=approval.pk, user=user, reason="not now", now=now
-                ),
+                approval_client_decline,
+                approval_id=approval.pk,
+                user=user,
+                reason="not now",
+                now=now,
             )
         else:
             world.stats["client_silent"] += 1
@@ -193,21 +198,22 @@ def ev_staff_steps(world: World, fw: FirmWorld, day):
                 attempt(
                     world,
                     "step_approve",
-                    lambda: step_approve(
-                        approval_id=approval.pk, step_id=step.pk, membership=member, now=now
-                    ),
+                    step_approve,
+                    approval_id=approval.pk,
+                    step_id=step.pk,
+                    membership=member,
+                    now=now,
                 )
             elif draw < 0.88:
                 attempt(
                     world,
                     "step_decline",
-                    lambda: step_decline(
-                        approval_id=approval.pk,
-                        step_id=step.pk,
-                        membership=member,
-                        now=now,
-                        comment="does not fit the plan",
-                    ),
+                    step_decline,
+                    approval_id=approval.pk,
+                    step_id=step.pk,
+                    membership=member,
+                    now=now,
+                    comment="does not fit the plan",
                 )
 
 
@@ -226,17 +232,19 @@ def ev_officer_reviews(world: World, fw: FirmWorld, day):
             attempt(
                 world,
                 "override",
-                lambda: review_override(
-                    review=review,
-                    officer=officer,
-                    reason=f"client's instruction on file (sim {world.seed})",
-                ),
+                review_override,
+                review=review,
+                officer=officer,
+                reason=f"client's instruction on file (sim {world.seed})",
             )
         elif draw < 0.7:
             attempt(
                 world,
                 "reject",
-                lambda: review_reject(review=review, officer=officer, reason="not suitable now"),
+                review_reject,
+                review=review,
+                officer=officer,
+                reason="not suitable now",
             )
 
 
@@ -439,7 +447,9 @@ def ev_resume(world: World, fw: FirmWorld, day):
             attempt(
                 world,
                 "resume",
-                lambda: execution_resume(by=fw.members[Role.SENIOR_ADVISOR], pause=pause),
+                execution_resume,
+                by=fw.members[Role.SENIOR_ADVISOR],
+                pause=pause,
             )
 
 

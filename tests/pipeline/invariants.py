@@ -16,8 +16,8 @@ from compliance.choices import ReviewStatus
 from compliance.models import ComplianceReview
 from drift.choices import OPEN_STATUSES, ProposalStatus
 from drift.models import Proposal
-from firms.audit import audit_verify
 from firms.models import AuditEntry
+from firms.services.audit import audit_verify
 from portfolios.models import SubstantiallyIdenticalPair
 from trading.models import Order, SimulatedCustodianOrder
 
@@ -59,8 +59,11 @@ FROM trading_order o JOIN trading_batch b ON b.id = o.batch_id
 WHERE o.firm_id = %s AND o.filled_quantity > 0
 """
 TXN_SQL = """
-SELECT t.id, t.account_id, t.security_id, t.side, t.date, t.realized_gain, COALESCE(c.household_id, -c.id) AS household
-FROM portfolios_transaction t JOIN portfolios_account a ON a.id = t.account_id JOIN portfolios_client c ON c.id = a.client_id
+SELECT t.id, t.account_id, t.security_id, t.side, t.date, t.realized_gain,
+  COALESCE(c.household_id, -c.id) AS household
+FROM portfolios_transaction t
+JOIN portfolios_account a ON a.id = t.account_id
+JOIN portfolios_client c ON c.id = a.client_id
 WHERE t.firm_id = %s
 """
 
@@ -119,7 +122,8 @@ def wash_sales(world: World, fw: FirmWorld) -> list[str]:
                     continue
                 product = sale["product"] | buy["product"]
                 if not product or product & overridden:
-                    continue  # both done outside the product, or an officer overrode it with a reason
+                    # Both done outside the product, or an officer overrode it with a reason.
+                    continue
                 outside = sale if not sale["product"] else buy if not buy["product"] else None
                 inside = buy if outside is sale else sale
                 if outside is not None and (
@@ -183,7 +187,8 @@ def executions_traced(world: World, fw: FirmWorld) -> list[str]:
             or a.version != p.version
         ):
             found.append(
-                f"proposal {pid} executed: approval {a.pk} is {a.status}, hash {a.content_hash[:10]} v{a.version} "
+                f"proposal {pid} executed: approval {a.pk} is {a.status}, hash "
+                f"{a.content_hash[:10]} v{a.version} "
                 f"vs executed {p.content_hash[:10]} v{p.version}"
             )
         if (
@@ -195,27 +200,29 @@ def executions_traced(world: World, fw: FirmWorld) -> list[str]:
             )
     first_fill = dict(
         _rows(
-            "SELECT o.proposal_id, min(b.allocated_at) FROM trading_order o JOIN trading_blockorder b ON b.id = o.block_id"
+            "SELECT o.proposal_id, min(b.allocated_at) FROM trading_order o JOIN "
+            "trading_blockorder b ON b.id = o.block_id"
             " WHERE o.firm_id = %s AND o.filled_quantity > 0 GROUP BY o.proposal_id",
             [fw.firm.pk],
         )
     )
     by_account = defaultdict(list)
-    for pid, p in proposals.items():
+    for p in proposals.values():
         by_account[p.account_id].append(p)
     for account, ps in by_account.items():
         ps.sort(key=lambda p: first_fill[p.pk])
         for earlier, later in zip(ps, ps[1:]):
             if later.created_at < first_fill[earlier.pk]:
                 found.append(
-                    f"account {account} executed v{earlier.version} (proposal {earlier.pk}) and v{later.version} "
-                    f"(proposal {later.pk}); v{later.version} was built before v{earlier.version}'s fills"
+                    f"account {account} executed v{earlier.version} (proposal {earlier.pk}) and "
+                    f"v{later.version} (proposal {later.pk}); v{later.version} was built before "
+                    f"v{earlier.version}'s fills"
                 )
     numbers = _names(fw)[1]
     live = defaultdict(list)
-    for pid, account, version, status in Proposal.objects.filter(
-        status__in=OPEN_STATUSES
-    ).values_list("pk", "account_id", "version", "status"):
+    for account, version, status in Proposal.objects.filter(status__in=OPEN_STATUSES).values_list(
+        "account_id", "version", "status"
+    ):
         live[account].append(f"v{version} {status}")
     found += [
         f"account {numbers[a]}: {len(v)} live versions ({', '.join(sorted(v))})"
@@ -234,12 +241,14 @@ def executions_traced(world: World, fw: FirmWorld) -> list[str]:
 # 3. nothing sent while paused ------------------------------------------------------------------
 
 PAUSE_SQL = """
-SELECT DISTINCT b.client_order_id, b.submitted_at, o.account_id, p.id, p.scope, p.paused_at, p.resumed_at
+SELECT DISTINCT b.client_order_id, b.submitted_at, o.account_id, p.id, p.scope, p.paused_at,
+  p.resumed_at
 FROM trading_blockorder b
 JOIN trading_order o ON o.block_id = b.id
 JOIN portfolios_account a ON a.id = o.account_id
 JOIN trading_executionpause p ON p.firm_id = b.firm_id AND (p.scope = 'firm'
-  OR (p.scope = 'custodian' AND p.custodian_id = b.custodian_id) OR (p.scope = 'model' AND p.model_id = a.model_id)
+  OR (p.scope = 'custodian' AND p.custodian_id = b.custodian_id)
+  OR (p.scope = 'model' AND p.model_id = a.model_id)
   OR (p.scope = 'account' AND p.account_id = o.account_id))
 WHERE b.firm_id = %s AND (b.submitted_at IS NOT NULL OR b.client_order_id = ANY(%s))
 """
@@ -255,7 +264,8 @@ def nothing_sent_while_paused(world: World, fw: FirmWorld) -> list[str]:
         sent = world.received.get(coid, submitted_at)
         if paused_at <= sent and (resumed_at is None or sent < resumed_at):
             found.append(
-                f"block {coid} reached the custodian at {sent:%H:%M:%S.%f} for {_names(fw)[1][account]} while pause {pause} "
+                f"block {coid} reached the custodian at {sent:%H:%M:%S.%f} for "
+                f"{_names(fw)[1][account]} while pause {pause} "
                 f"({scope}, from {paused_at:%H:%M:%S.%f}) was active"
             )
     return found
@@ -304,17 +314,20 @@ def approvals_end_once(world: World, fw: FirmWorld, now: datetime) -> list[str]:
                 fw.expiry_policy == ExpiryPolicy.ESCALATE and a.escalated_at is not None
             ):
                 found.append(
-                    f"approval {a.pk} (proposal {p.pk}) still pending after its deadline {a.deadline:%Y-%m-%d %H:%M}"
+                    f"approval {a.pk} (proposal {p.pk}) still pending after its deadline "
+                    f"{a.deadline:%Y-%m-%d %H:%M}"
                 )
         elif recorded not in ([f"approval.{a.status}"], ["approval.approved", "approval.void"]):
-            # One end, recorded once; the one allowed sequence is an approval a newer version voided.
+            # One end, recorded once; the one allowed sequence is an approval a newer
+            # version voided.
             found.append(f"approval {a.pk} is {a.status}; its audit trail records {recorded}")
         if (
             a.status in (ApprovalStatus.APPROVED, ApprovalStatus.DECLINED)
             and a.decided_at > a.deadline
         ):
             found.append(
-                f"approval {a.pk} {a.status} at {a.decided_at:%Y-%m-%d %H:%M}, after its deadline {a.deadline:%Y-%m-%d %H:%M}"
+                f"approval {a.pk} {a.status} at {a.decided_at:%Y-%m-%d %H:%M}, after its deadline "
+                f"{a.deadline:%Y-%m-%d %H:%M}"
             )
         withdrawn = (
             a.status == ApprovalStatus.VOID
@@ -350,7 +363,7 @@ def approvals_end_once(world: World, fw: FirmWorld, now: datetime) -> list[str]:
 
 def declines_reach_the_advisor(world: World, fw: FirmWorld) -> list[str]:
     """A client's decline and an expiry (auto-decline) reach the account's advisor through the
-    outbox: the client's page says "your advisor has been told" (issue 16 #6)."""
+    outbox: the client's page says "your advisor has been told"."""
     from notifications.models import OutboundMessage
 
     told = set(OutboundMessage.objects.values_list("proposal_id", "recipient"))
@@ -369,7 +382,8 @@ def declines_reach_the_advisor(world: World, fw: FirmWorld) -> list[str]:
         advisor = a.proposal.account.advisor
         if advisor is not None and (a.proposal_id, advisor.user.email) not in told:
             found.append(
-                f"approval {a.pk} {a.status} ({a.proposal.account.number}): no message to the advisor {advisor.user.email}"
+                f"approval {a.pk} {a.status} ({a.proposal.account.number}): no message to the "
+                f"advisor {advisor.user.email}"
             )
     return found
 

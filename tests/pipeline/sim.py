@@ -11,7 +11,7 @@ from datetime import date
 from django.test import override_settings
 from django.utils import timezone
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 
 from .actions import DAY_STAGES, EVENING, EVENTS, attempt
 from .invariants import INVARIANTS
@@ -47,14 +47,15 @@ class SimResult:
 def custodian_log(world: World):
     """The simulated custodian with a receipt log, and the senior advisor who pauses while its
     blocks are going out (right after one submission, before the next)."""
-    from firms.roles import Role
+    from firms.choices import Role
     from trading.adapters.simulated import SimulatedAdapter
     from trading.services.control import execution_pause
 
     original, original_fate = SimulatedAdapter.submit, SimulatedAdapter._fate
     members = {fw.firm.pk: fw.members[Role.SENIOR_ADVISOR] for fw in world.firms}
     slugs = {fw.firm.pk: fw.firm.slug for fw in world.firms}
-    stable = {}  # client order id -> a key without database ids, so a seed's fills repeat run after run
+    # client order id -> a key without database ids, so a seed's fills repeat run after run
+    stable = {}
 
     def fate(self, order):
         key = stable.get(order.client_order_id, order.client_order_id)
@@ -103,7 +104,7 @@ def run_day(world: World, day: date) -> None:
     world.day = day
     for fw in world.firms:
         with firm_scope(fw.firm):
-            for name, stage in DAY_STAGES:
+            for _name, stage in DAY_STAGES:
                 if stage is not None:
                     stage(world, fw, day)
                     continue

@@ -1,5 +1,6 @@
 """The long simulation: hundreds of seeds (PIPELINE_SEEDS, default 200) of PIPELINE_DAYS
-trading days (default 10, two weeks) each, invariants checked after every day. Figures (per invariant:
+trading days (default 10, two weeks) each, invariants checked after every day. Figures (per
+invariant:
 seeds broken, first day; totals of every event) land in
 test-artifacts/reliability/pipeline_sim.json. Run by `make reliability` (RELIABILITY=1)."""
 

@@ -1,4 +1,4 @@
-"""The pipeline as a whole (issue 16 item 9): two firms through two weeks of trading days,
+"""The pipeline as a whole: two firms through two weeks of trading days,
 every stage through its real service (scan → compliance → approvals → batch → fills →
 settle), with imports, model changes, cash raises, client approvals, declines and silences,
 expiries and escalations, pauses (also thrown while a batch is sending) and resumes, and a
@@ -25,8 +25,8 @@ SEEDS = [
 ]  # seed 4: with the re-check on import, seeds 1-2 alone no longer draw a client decline
 DAYS = 8
 
-# Invariants today's code breaks (issue 16): the fixes are on other branches. strict=False so
-# the merge that fixes one turns its test into XPASS; the lead then deletes its line here.
+# Invariants a known, still open bug breaks, each run as xfail. strict=False so the fix turns
+# its test into XPASS; its line here is then deleted. Empty: no invariant is known broken.
 KNOWN: dict[str, str] = {}  # invariant → the open bug that breaks it (xfail)
 
 
@@ -98,7 +98,7 @@ def tamper(world):
     pause before a block reached the custodian, leave an approval waiting past its deadline."""
     from approvals.models import Approval
     from firms.models import AuditEntry
-    from firms.tenancy import firm_scope
+    from firms.services.tenancy import firm_scope
     from trading.models import BlockOrder, ExecutionPause
     from trading.services.control import execution_pause
 

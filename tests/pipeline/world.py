@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from firms.roles import Role
-from firms.tenancy import firm_scope
+from firms.choices import Role
+from firms.services.tenancy import firm_scope
 from portfolios import models as pm
 from portfolios.calc.market_calendar import NEW_YORK, trading_days
 from tests.conftest import PASSWORD
@@ -82,7 +82,8 @@ class World:
     firms: list[FirmWorld] = field(default_factory=list)
     # The custodian's receipt log: client order id -> when the simulated custodian got it.
     received: dict = field(default_factory=dict)
-    # Transactions the sim imported: transaction id -> (realized gain its file said, the day it was imported).
+    # Transactions the sim imported: transaction id -> (realized gain its file said, the day it was
+    # imported).
     imported: dict = field(default_factory=dict)
     # Pauses to throw while a batch is sending: firm_id -> scope kwargs for execution_pause.
     pause_mid_batch: dict = field(default_factory=dict)
@@ -96,7 +97,7 @@ def history_days(start: date, n: int) -> list[date]:
 
 
 def build_world(seed: int, start: date, n_days: int, *, accounts_per_firm: int = 6) -> World:
-    from firms.services import firm_create
+    from firms.services.members import firm_create
 
     rng = random.Random(seed)
     days = trading_days(start, start + timedelta(days=3 * n_days + 10))[:n_days]
@@ -119,7 +120,7 @@ def _build_firm(rng, firm, start, fractional, policy, wash, n_accounts) -> FirmW
     from compliance.services.rules import compliance_rules_ensure_defaults, identical_pair_add
     from drift.models import ComplianceRule
     from drift.services.rules import drift_rules_ensure_defaults
-    from firms.services import member_create
+    from firms.services.members import member_create
     from portfolios.models import Substitute
 
     members = {
@@ -207,7 +208,7 @@ def _build_firm(rng, firm, start, fractional, policy, wash, n_accounts) -> FirmW
 def _accounts(rng, firm, cust, secs, models, closes, members, n, start):
     """Households of two clients (a taxable account and an IRA each side), then singles. Values
     span the three routing tiers (client only; advisor + client; senior + client)."""
-    from firms.services import member_create
+    from firms.services.members import member_create
 
     accounts, client_members = [], {}
     households = [

@@ -6,8 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from firms.models import Membership
-from firms.tenancy import firm_scope
-from portal.sessions import client_user_ensure
+from firms.services.tenancy import firm_scope
+from portal.services.link_sessions import client_user_ensure
 from portfolios import models as pm
 from tests.factories import AccountFactory, make_book
 

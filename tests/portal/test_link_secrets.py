@@ -1,4 +1,4 @@
-"""Issue 17: nobody but the client can open the client's portal or sign for them.
+"""Nobody but the client can open the client's portal or sign for them.
 
 Links are never stored readable (staff of every role see only a placeholder on the outbox
 pages, in the admin and the API; a copied body signs nobody in), the sender inserts the real
@@ -18,8 +18,8 @@ from django.utils import timezone
 from approvals.models import Approval, ApprovalSettings, Signature, SigningCode
 from approvals.services import approvals_start
 from drift.services.transitions import proposals_supersede_open
-from firms.roles import STAFF_ROLES
-from firms.tenancy import firm_scope
+from firms.choices import STAFF_ROLES
+from firms.services.tenancy import firm_scope
 from notifications.choices import SIGNING_CODE, Kind
 from notifications.models import OutboundMessage
 from notifications.services.outbox import outbound_message_send

@@ -16,7 +16,7 @@ from approvals.pdf import signature_pdf_store
 from approvals.services import approvals_start
 from drift.models import Proposal
 from drift.services.transitions import proposals_supersede_open
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from tests.approvals.helpers import checked
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from portfolios import models as m
 from portfolios.importer import KINDS, book_import
 from tests.factories import CustodianFactory

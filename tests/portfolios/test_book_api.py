@@ -2,8 +2,8 @@
 
 import pytest
 
-from firms.api_tokens import api_token_create
-from firms.tenancy import firm_scope
+from firms.services.api_tokens import api_token_create
+from firms.services.tenancy import firm_scope
 from tests.factories import make_book
 
 pytestmark = pytest.mark.django_db

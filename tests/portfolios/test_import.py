@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from firms.db_security import owner_role
 from firms.models import AuditEntry
-from firms.tenancy import firm_scope
+from firms.services.db_security import owner_role
+from firms.services.tenancy import firm_scope
 from portfolios import models as m
 from portfolios.importer import MAX_ERRORS, RowError, book_import
 from tests.portfolios.import_support import (  # noqa: F401 (fixtures)

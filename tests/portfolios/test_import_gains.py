@@ -4,7 +4,7 @@ format does not know are reported, never silently dropped."""
 
 from decimal import Decimal
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from portfolios import models as m
 
 from .import_support import fast_password_hashing, good_files, ready_a, run_import  # noqa: F401 (fixtures)

@@ -7,10 +7,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from firms.api_tokens import api_token_create
-from firms.roles import Role
-from firms.services import member_create
-from firms.tenancy import firm_scope
+from firms.choices import Role
+from firms.services.api_tokens import api_token_create
+from firms.services.members import member_create
+from firms.services.tenancy import firm_scope
 from portfolios import models as m
 from tests.factories import make_book
 from tests.portfolios.import_support import (  # noqa: F401 (fixtures)

@@ -5,7 +5,7 @@ attempt is recorded as an ImportRun and nothing is written."""
 import pytest
 from django.urls import reverse
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from portfolios import models as m
 from tests.portfolios.import_support import fast_password_hashing, good_files, ready_a, with_line  # noqa: F401
 from tests.portfolios.test_import_interfaces import token_client, uploads

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from portfolios import models as m
 from tests.portfolios.import_support import fast_password_hashing, ready_a, run_import  # noqa: F401 (fixtures)
 

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from tests.factories import make_book
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +61,7 @@ def test_filters_narrow_the_list(login, members_a, book_a):
 
 
 def test_a_client_cannot_open_staff_pages(login, firm_a, book_a):
-    from firms.services import member_create
+    from firms.services.members import member_create
 
     with firm_scope(firm_a):
         client_member = member_create(
@@ -108,7 +108,7 @@ def test_the_account_list_runs_a_constant_number_of_queries(login, firm_a, membe
 
 
 def test_a_client_sees_only_their_own_accounts_in_the_portal(login, firm_a, book_a):
-    from firms.services import member_create
+    from firms.services.members import member_create
 
     mine, other = book_a["accounts"][0], book_a["accounts"][1]
     with firm_scope(firm_a):

@@ -13,10 +13,10 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Max, Q, Sum
 
-from firms.db_security import firm_owned_tables
+from firms.choices import Role
 from firms.models import AuditEntry, Membership
-from firms.roles import Role
-from firms.tenancy import firm_scope
+from firms.services.db_security import firm_owned_tables
+from firms.services.tenancy import firm_scope
 from portfolios.calc.market_calendar import trading_days
 from portfolios.choices import EQUITY_CLASSES, Registration, Segment, Side, TaxStatus
 from portfolios.models import Account, Client, ModelPortfolio, Position, Price, TaxLot, Transaction

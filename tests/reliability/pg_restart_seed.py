@@ -23,9 +23,9 @@ from rebalance_site.celery import app  # noqa: E402
 # firms of a database that is gone once the test ends.
 app.conf.broker_url = "memory://"
 
-from firms.roles import Role  # noqa: E402
-from firms.services import firm_create, member_create  # noqa: E402
-from firms.tenancy import firm_scope  # noqa: E402
+from firms.choices import Role  # noqa: E402
+from firms.services.members import firm_create, member_create  # noqa: E402
+from firms.services.tenancy import firm_scope  # noqa: E402
 from portfolios import models as pm  # noqa: E402
 from tests.factories import make_book  # noqa: E402
 from tests.trading.helpers import approved_book  # noqa: E402

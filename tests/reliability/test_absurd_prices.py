@@ -1,4 +1,4 @@
-"""Item 14 — absurd data never becomes a proposal or an order; the account is flagged with
+"""Absurd data never becomes a proposal or an order; the account is flagged with
 the reason. Price ≤ 0 and NaN cannot be stored (import error / DB constraint); a 100×
 overnight jump, a close near the storable maximum and a 100× crash are read by the scan,
 which marks the account `suspect_price` with the reason and proposes nothing."""
@@ -81,7 +81,8 @@ def test_the_database_refuses_a_close_that_is_not_positive(scoped, close):
     # constraint itself must refuse it (it bounds the close above as well).
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cur:
         cur.execute(
-            "INSERT INTO portfolios_price (firm_id, security_id, date, close) VALUES (%s, %s, %s, %s::numeric)",
+            "INSERT INTO portfolios_price (firm_id, security_id, date, close) VALUES (%s, %s, %s, "
+            "%s::numeric)",
             [scoped.pk, book["stock"].pk, DAY + timedelta(days=1), str(close)],
         )
     assert not pm.Price.objects.filter(date=DAY + timedelta(days=1)).exists()
@@ -101,7 +102,7 @@ def test_the_database_refuses_a_negative_quantity(scoped):
 
 
 def _import(firm, kind, text):
-    from firms.tenancy import firm_scope
+    from firms.services.tenancy import firm_scope
     from portfolios.importer import book_import
 
     with firm_scope(firm):
@@ -112,7 +113,7 @@ def _import(firm, kind, text):
     "close", ["0", "-1", "NaN", "nan", "inf", "1e12", "1000000000000", "", '"12,5"']
 )
 def test_an_absurd_close_in_an_import_is_a_row_numbered_error_and_writes_nothing(firm_a, close):
-    from firms.tenancy import firm_scope
+    from firms.services.tenancy import firm_scope
 
     with firm_scope(firm_a):
         make_book(firm_a, accounts=1)
@@ -128,7 +129,7 @@ def test_an_absurd_close_in_an_import_is_a_row_numbered_error_and_writes_nothing
 
 @pytest.mark.parametrize("qty", ["-1", "-0.5", "NaN", "1e3"])
 def test_a_negative_or_absurd_quantity_in_an_import_is_refused(firm_a, qty):
-    from firms.tenancy import firm_scope
+    from firms.services.tenancy import firm_scope
 
     with firm_scope(firm_a):
         book = make_book(firm_a, accounts=1)

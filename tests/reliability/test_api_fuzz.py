@@ -1,4 +1,4 @@
-"""Item 15: schemathesis fuzzes every operation of the OpenAPI schema (/api/schema/) through the
+"""Schemathesis fuzzes every operation of the OpenAPI schema (/api/schema/) through the
 Django WSGI app in-process, with a firm staff token, over a firm holding a real book, proposals
 and a batch. Target: 0 responses with a 5xx status.
 
@@ -16,8 +16,8 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.generation import GenerationMode
 
-from firms.roles import Role
-from firms.tenancy import firm_scope
+from firms.choices import Role
+from firms.services.tenancy import firm_scope
 from tests.conftest import _member
 from tests.factories import make_book
 
@@ -30,7 +30,7 @@ ARTIFACT = Path(__file__).resolve().parents[2] / "test-artifacts" / "reliability
 @pytest.fixture
 def fuzz_firm(firm_a):
     """Firm A with a scanned book (so id routes can hit real rows) and an ops token."""
-    from firms.api_tokens import api_token_create
+    from firms.services.api_tokens import api_token_create
 
     member = _member(firm_a, Role.OPS, "fuzz")
     with firm_scope(firm_a):
@@ -60,6 +60,43 @@ def _wsgi_schema():
     return schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
 
 
+def _fuzz_operation(operation, *, headers: dict, examples: int, failures: list) -> Counter:
+    """Fuzz one operation with `examples` positive and negative cases; the statuses it answered
+    (each 5xx is also appended to `failures`)."""
+    seen: Counter = Counter()
+    strategy = operation.as_strategy(
+        generation_mode=GenerationMode.POSITIVE
+    ) | operation.as_strategy(generation_mode=GenerationMode.NEGATIVE)
+
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=strategy)
+    def fuzz(case):
+        response = case.call(headers=headers)
+        seen[response.status_code] += 1
+        if response.status_code >= 500:
+            failures.append(
+                {
+                    "operation": operation.label,
+                    "status": response.status_code,
+                    "method": case.method,
+                    "path": case.formatted_path,
+                    "query": case.query,
+                    "body": repr(case.body)[:300],
+                    "response": response.text[:500],
+                }
+            )
+
+    fuzz()
+    return seen
+
+
 def test_schemathesis_finds_no_5xx_in_the_api(fuzz_firm, keep_test_connection):
     schema = _wsgi_schema()
     headers = {"Authorization": f"Token {fuzz_firm['token']}", "Host": "localhost"}
@@ -71,40 +108,9 @@ def test_schemathesis_finds_no_5xx_in_the_api(fuzz_firm, keep_test_connection):
     for result in schema.get_all_operations():
         operation = result.ok()
         operations += 1
-        label = operation.label
-        seen: Counter = Counter()
-        strategy = operation.as_strategy(
-            generation_mode=GenerationMode.POSITIVE
-        ) | operation.as_strategy(generation_mode=GenerationMode.NEGATIVE)
-
-        @settings(
-            max_examples=examples,
-            deadline=None,
-            database=None,
-            derandomize=True,
-            phases=[Phase.explicit, Phase.generate],
-            suppress_health_check=list(HealthCheck),
-        )
-        @given(case=strategy)
-        def fuzz(case):
-            response = case.call(headers=headers)
-            seen[response.status_code] += 1
-            if response.status_code >= 500:
-                failures.append(
-                    {
-                        "operation": label,
-                        "status": response.status_code,
-                        "method": case.method,
-                        "path": case.formatted_path,
-                        "query": case.query,
-                        "body": repr(case.body)[:300],
-                        "response": response.text[:500],
-                    }
-                )
-
-        fuzz()
+        seen = _fuzz_operation(operation, headers=headers, examples=examples, failures=failures)
         statuses.update(seen)
-        per_op[label] = dict(seen)
+        per_op[operation.label] = dict(seen)
     figures = {
         "operations": operations,
         "examples_per_operation": examples,

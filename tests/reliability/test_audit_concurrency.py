@@ -1,4 +1,4 @@
-"""1,000 concurrent audit inserts leave one unbroken chain per firm (issue 10, item 6).
+"""1,000 concurrent audit inserts leave one unbroken chain per firm.
 Real threads, each with its own PostgreSQL connection, on a transactional test database."""
 
 import threading
@@ -6,9 +6,9 @@ import threading
 import pytest
 from django.db import connection
 
-from firms.audit import audit_record, audit_verify
 from firms.models import AuditEntry
-from firms.tenancy import firm_scope
+from firms.services.audit import audit_record, audit_verify
+from firms.services.tenancy import firm_scope
 
 pytestmark = [pytest.mark.heavy, pytest.mark.django_db(transaction=True)]
 THREADS, PER_THREAD = 20, 50  # 1,000 inserts

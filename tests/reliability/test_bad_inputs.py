@@ -1,4 +1,4 @@
-"""Issue 17 item 11 (and item 5's routing half): inputs that answered 500 become a 400, a 404
+"""Inputs that answered 500 become a 400, a 404
 or a form error, each at its root: NUL anywhere in a query string (middleware), ids beyond
 bigint in page URLs, NaN / nested JSON in drift class overrides, a routing window of
 2,147,483,647 hours (bounded; and routing survives one stored anyway), a threshold review
@@ -13,7 +13,7 @@ from approvals.models import RoutingRule
 from approvals.selectors import routing_rules_get
 from approvals.services import approvals_start
 from drift.models import DriftRule, Proposal
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from tests.approvals.helpers import NOW, checked
 
 pytestmark = pytest.mark.django_db

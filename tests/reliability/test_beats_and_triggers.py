@@ -1,4 +1,4 @@
-"""Item 11 — two beats at once plus a manual trigger, on real concurrent connections, and a
+"""Two beats at once plus a manual trigger, on real concurrent connections, and a
 beat down over 09:45 that comes back at 09:52 (the clock injected): one batch per firm and
 date, each order sent to the custodian once."""
 
@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from tests.trading.helpers import approved_book, ny
 from trading import tasks
 from trading.adapters.simulated import SimulatedAdapter
@@ -69,7 +69,8 @@ def _manual(slug, errors):
 
 
 def _check_once(firm):
-    """Orders per proposal once; every block order (what reaches the custodian) sent exactly once."""
+    """Orders per proposal once; every block order (what reaches the custodian) sent exactly
+    once."""
     with firm_scope(firm):
         assert Batch.objects.filter(trade_date=FRIDAY).count() == 1
         ids = list(Order.objects.values_list("client_order_id", flat=True))

@@ -1,12 +1,12 @@
-"""CSRF on every state-changing view, and role escalation on every role-gated view (issue 10,
-items 3–4). Each POST goes to firm A's OWN objects, so a missing check would change state;
-firm A's fingerprint (row counts and statuses of every firm-owned table) must not move."""
+"""CSRF on every state-changing view, and role escalation on every role-gated view. Each POST
+goes to firm A's OWN objects, so a missing check would change state; firm A's fingerprint (row
+counts and statuses of every firm-owned table) must not move."""
 
 import pytest
 from django.test import Client
 from django.urls import resolve, reverse
 
-from firms.roles import Role
+from firms.choices import Role
 from tests.firms.isolation_world import PAGES, build_world, fingerprint
 from tests.firms.test_url_matrix import _is_allauth, _named_patterns
 
@@ -36,14 +36,14 @@ def _targets(world):
 
 
 def _admin_targets(world):
-    from firms.admin_site import firm_admin_site
+    from firms.admin import firm_admin_site
 
     for model in firm_admin_site._registry:
         info = (model._meta.app_label, model._meta.model_name)
-        yield f"admin add {info}", reverse("admin:%s_%s_add" % info)
+        yield f"admin add {info}", reverse("admin:{}_{}_add".format(*info))
         if model._meta.label_lower in world.admin_ids:
             pk = world.admin_ids[model._meta.label_lower]
-            yield f"admin delete {info}", reverse("admin:%s_%s_delete" % info, args=[pk])
+            yield f"admin delete {info}", reverse("admin:{}_{}_delete".format(*info), args=[pk])
 
 
 @pytest.mark.parametrize("role", ["ops", "firm_admin", "compliance_officer", "senior_advisor"])

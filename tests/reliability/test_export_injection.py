@@ -1,4 +1,4 @@
-"""Item 16 — formula-like text (= + - @, tab, CR first) in every CSV the product writes, and in
+"""Formula-like text (= + - @, tab, CR first) in every CSV the product writes, and in
 the PDFs' HTML, is neutralised. CSV writers in the product (grep csv.writer / text/csv):
 reporting/calc/safe_csv.py (the monthly report CSV, its only user) and
 trading/adapters/tradefile.py (trade files to a custodian). Figures: cells checked, cells a
@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import pytest
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 
 TRIGGERS = ["=", "+", "-", "@", "\t", "\r"]
 PAYLOADS = [t + 'HYPERLINK("http://evil.test","x")' for t in TRIGGERS] + [
@@ -25,7 +25,8 @@ NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
 def _live_cells(data: bytes) -> tuple[int, list[str]]:
-    """(cells, cells a spreadsheet would evaluate): text starting with a trigger that is not a plain number."""
+    """(cells, cells a spreadsheet would evaluate): text starting with a trigger that is not a
+    plain number."""
     cells = [c for row in csv.reader(io.StringIO(data.decode("utf-8"))) for c in row]
     live = [c for c in cells if c.startswith(tuple(TRIGGERS)) and not NUMBER.match(c)]
     return len(cells), live

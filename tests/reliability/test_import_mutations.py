@@ -1,4 +1,4 @@
-"""Item 13 — property-based mutations of the good CSV upload (tests/portfolios/data/good).
+"""Property-based mutations of the good CSV upload (tests/portfolios/data/good).
 
 Each example spoils the good book in one to three places (a cell replaced by junk, a row
 dropped, duplicated or cut short, a column dropped, bytes inserted, the file truncated) and
@@ -19,7 +19,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from portfolios.importer import KINDS
 from tests.portfolios.import_support import book_counts, good_files, ready_a, run_import  # noqa: F401 (fixtures)
 

@@ -1,4 +1,4 @@
-"""Issue 17 acceptance: every page, form and query parameter fed non-finite, huge, NUL and
+"""Every page, form and query parameter fed non-finite, huge, NUL and
 deeply nested values answers without a 500, and afterwards the firm's pipeline still runs
 (compliance checks every draft, routing starts approvals for the cleared ones).
 
@@ -23,8 +23,8 @@ import pytest
 from django import forms as djforms
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from firms.roles import Role
-from firms.tenancy import firm_scope
+from firms.choices import Role
+from firms.services.tenancy import firm_scope
 from tests.conftest import _member
 
 HEAVY = os.environ.get("RELIABILITY") == "1"
@@ -131,7 +131,7 @@ def _admin_changelist_params() -> dict[str, set[str]]:
     """Changelist URL → its query parameters (search, ordering, page, every list_filter field)."""
     from django.contrib.admin import FieldListFilter
 
-    from firms.admin_site import firm_admin_site
+    from firms.admin import firm_admin_site
 
     out = {}
     for model, admin in firm_admin_site._registry.items():

@@ -1,4 +1,4 @@
-"""Brute force on both logins, MFA-required firms, and security headers (issue 10, items 4–5)."""
+"""Brute force on both logins, MFA-required firms, and security headers."""
 
 import json
 import os
@@ -10,7 +10,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from tests.conftest import PASSWORD
 from tests.firms.test_url_matrix import _is_allauth, _named_patterns
 

@@ -1,4 +1,4 @@
-"""Item 9: PostgreSQL restarted mid-request and mid-batch. The app recovers without manual
+"""PostgreSQL restarted mid-request and mid-batch. The app recovers without manual
 action, and no stale connection fails a request or a task once the server is back.
 
 The test owns its PostgreSQL: the `pgserver` package's PostgreSQL 16 binaries, `initdb` into
@@ -207,7 +207,8 @@ log_statement = 'all'
     def app_connections(self) -> int:
         """Client connections to the test database other than the test's own probes."""
         return self.query(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND backend_type = 'client backend'"
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = %s AND backend_type = 'client backend'"
             " AND application_name <> %s",
             [DB_NAME, PROBE],
         )[0][0]
@@ -567,7 +568,8 @@ def _pool(worker: subprocess.Popen) -> set[int]:
 
 
 def _task_lines(log: Path, task_id: str) -> list[str]:
-    """The worker's INFO lines about one task (results are not stored: CELERY_TASK_IGNORE_RESULT)."""
+    """The worker's INFO lines about one task (results are not stored:
+    CELERY_TASK_IGNORE_RESULT)."""
     return [line for line in log.read_text(errors="replace").splitlines() if f"[{task_id}]" in line]
 
 
@@ -646,7 +648,7 @@ def test_batch_recovers_from_a_postgres_restart_mid_custodian_call(world, mode):
         resent = []
         while not done() and len(resent) < 5:
             task_id = trade_batch_firm.apply_async(kwargs=kwargs, queue=queue).id
-            assert wait_until(lambda: _outcome(worker_log, task_id) is not None, 120, 0.2), (
+            assert wait_until(lambda t=task_id: _outcome(worker_log, t) is not None, 120, 0.2), (
                 "a re-sent batch task never finished"
             )
             resent.append(_outcome(worker_log, task_id))
@@ -671,7 +673,8 @@ def test_batch_recovers_from_a_postgres_restart_mid_custodian_call(world, mode):
         )
     }
     per_trade = pg.query(
-        "SELECT proposal_id, trade_id, count(*) FROM trading_order WHERE firm_id = %s GROUP BY 1, 2",
+        "SELECT proposal_id, trade_id, count(*) FROM trading_order "
+        "WHERE firm_id = %s GROUP BY 1, 2",
         [firm_id],
     )
     ordered = {r[0] for r in per_trade}

@@ -1,4 +1,4 @@
-"""Item 7: Redis (Celery broker + Django cache) stopped while clients approve proposals.
+"""Redis (Celery broker + Django cache) stopped while clients approve proposals.
 
 A private redis-server on a free port serves this test's cache and broker, and a real Celery
 worker (subprocess) sends the outbox to a loopback SMTP server. The approvals wait at the client
@@ -7,7 +7,8 @@ unpersisted Redis does — and, through real requests (the full middleware, alla
 with its cache-backed rate limits, the portal), the advisor pre-approves and every client signs
 in (password or the emailed link) and approves. Every response must be < 500 and every
 approval recorded; the signed PDFs, whose tasks could not be published, are rendered by the
-approvals sweep afterwards, each once. Redis then returns on the same port; the test plays beat (sends the outbox
+approvals sweep afterwards, each once. Redis then returns on the same port; the test plays beat
+(sends the outbox
 sweep task every few seconds) until every follow-up email was delivered, and asserts each
 message arrived exactly once. Outage: 60 s with RELIABILITY=1, a few seconds otherwise."""
 
@@ -30,7 +31,7 @@ from approvals.models import Approval, ApprovalStep, Signature
 from approvals.pdf import PDF_RETRY_AFTER, signature_pdfs_retry
 from approvals.services import approvals_start
 from drift.models import Proposal
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from notifications.choices import MessageStatus
 from notifications.models import OutboundMessage
 from rebalance_site.celery import app as celery_app
@@ -269,7 +270,7 @@ def test_redis_stopped_while_clients_approve_loses_nothing_and_sends_each_follow
         messages = dict(OutboundMessage.objects.values_list("pk", "kind"))
         outbox = Counter(OutboundMessage.objects.values_list("status", flat=True))
     delivered = _received_ids(smtp)
-    not_enqueued = [r.getMessage() for r in caplog.records if r.name == "firms.enqueue"]
+    not_enqueued = [r.getMessage() for r in caplog.records if r.name == "firms.tasks"]
     figures = {
         "outage_s": round(outage_s, 1),
         "approvals": n,
@@ -332,9 +333,9 @@ def test_redis_stopped_while_clients_approve_loses_nothing_and_sends_each_follow
 def test_a_publish_with_the_broker_down_is_bounded_logged_and_left_to_the_sweep(
     private_redis, monkeypatch, caplog
 ):  # noqa: F811
-    """firms.enqueue: with Redis gone a publish fails fast, names the task, and the next ones in
+    """firms.tasks: with Redis gone a publish fails fast, names the task, and the next ones in
     the skip window cost nothing; with Redis back, publishing resumes."""
-    from firms import enqueue
+    from firms import tasks as enqueue
     from firms.tasks import heartbeat
 
     monkeypatch.setattr(enqueue, "_down_until", 0.0)
@@ -346,7 +347,7 @@ def test_a_publish_with_the_broker_down_is_bounded_logged_and_left_to_the_sweep(
     started = time.monotonic()
     assert enqueue.enqueue_now(heartbeat) is False  # inside the skip window: not even tried
     second_s = time.monotonic() - started
-    warnings = [r.getMessage() for r in caplog.records if r.name == "firms.enqueue"]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "firms.tasks"]
     assert len(warnings) == 2 and all(
         "firms.tasks.heartbeat() not enqueued" in w for w in warnings
     ), warnings

@@ -1,4 +1,4 @@
-"""Item 10: the SMTP server answers 4xx, then 5xx, then is unreachable, then comes back. Every
+"""The SMTP server answers 4xx, then 5xx, then is unreachable, then comes back. Every
 message is kept (a row, pending or failed-and-visible), retried with backoff by the outbox
 sweep, and delivered exactly once (counted at the server by the X-Rebalance-Message header).
 A real SMTP conversation over loopback (the stdlib test server of tests/notifications) with an
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from notifications.choices import Kind
 from notifications.choices import MessageStatus as S
 from notifications.models import OutboundMessage

@@ -1,4 +1,4 @@
-"""Item 8b: a task that outlives the broker's visibility timeout.
+"""A task that outlives the broker's visibility timeout.
 
 With the Redis transport and acks_late, a message not acknowledged within `visibility_timeout`
 is put back on the queue and delivered again, while the first worker is still running it. Two
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from django.db.models import Count
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from tests.reliability.private_redis import private_redis, worker_start, worker_stop  # noqa: F401 (fixture)
 from tests.reliability.waiting import wait_until
 from tests.trading.helpers import TRADE_DAY, approved_book
@@ -61,7 +61,8 @@ def test_a_batch_outliving_the_visibility_timeout_is_delivered_twice_and_sends_e
         started = time.monotonic()
         task_id = trade_batch_firm.delay(firm_id=firm_a.pk, trade_date=TRADE_DAY.isoformat()).id
         assert wait_until(lambda: all(_received(log, task_id) for log in logs), 30), (
-            f"the batch task was not delivered a second time: {[log.read_text()[-2000:] for log in logs]}"
+            f"the batch task was not delivered a second time: "
+            f"{[log.read_text()[-2000:] for log in logs]}"
         )
         redelivered_after_s = time.monotonic() - started
         with firm_scope(firm_a):

@@ -1,4 +1,4 @@
-"""Item 8 / R-TRADE-4: a real Celery worker SIGKILLed mid-batch, then a fresh worker.
+"""A real Celery worker SIGKILLed mid-batch, then a fresh worker.
 
 The simulated custodian is slowed (TRADING_SIMULATED_LATENCY_S) so the first worker dies
 after the custodian took the sell block but before we recorded its acknowledgement. The
@@ -14,7 +14,7 @@ import pytest
 from django.conf import settings
 from django.db.models import Count
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from tests.reliability.waiting import wait_until
 from tests.trading.helpers import TRADE_DAY, approved_book
 from tests.worker.test_celery_worker import _test_database_url

@@ -4,10 +4,10 @@ every download is audited."""
 import pytest
 from django.urls import reverse
 
-from firms.api_tokens import api_token_create
+from firms.choices import COMPLIANCE_ROLES, Role
 from firms.models import AuditEntry
-from firms.roles import COMPLIANCE_ROLES, Role
-from firms.tenancy import firm_scope
+from firms.services.api_tokens import api_token_create
+from firms.services.tenancy import firm_scope
 
 pytestmark = pytest.mark.django_db
 OTHER_ROLES = [r for r in Role.values if r not in COMPLIANCE_ROLES and r != Role.CLIENT]

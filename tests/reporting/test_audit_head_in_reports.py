@@ -8,8 +8,8 @@ import zipfile
 import pytest
 from django.urls import reverse
 
-from firms.audit_heads import heads_published
-from firms.tenancy import firm_scope
+from firms.services.audit import heads_published
+from firms.services.tenancy import firm_scope
 
 pytestmark = pytest.mark.django_db
 

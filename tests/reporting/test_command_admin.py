@@ -5,7 +5,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from reporting.models import MonthlyReport
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 import pytest
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from portfolios.calc.market_calendar import NEW_YORK
 from reporting import tasks
 from reporting.calc.months import report_month_due

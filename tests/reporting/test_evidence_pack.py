@@ -10,7 +10,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from firms.models import AuditEntry
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from portfolios.calc.market_calendar import NEW_YORK
 from reporting.selectors.metrics import Period, dashboard
 

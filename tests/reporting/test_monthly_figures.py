@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from reporting.calc.months import month_window
 from reporting.selectors.monthly import monthly_figures
 

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from reporting.calc.months import month_window
 from reporting.selectors.monthly import monthly_figures
 from reporting.services.monthly_render import monthly_html

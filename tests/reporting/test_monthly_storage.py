@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from django.db import DatabaseError, transaction
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from reporting.calc.safe_csv import safe_cell
 from reporting.models import MonthlyReport
 from reporting.services.monthly import ReportRefused, monthly_report_generate

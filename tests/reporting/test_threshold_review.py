@@ -21,7 +21,7 @@ from decimal import Decimal
 
 import pytest
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from portfolios.models import Position, Price
 from reporting.services.threshold_review import threshold_review_run
 from tests.factories import make_book

@@ -7,7 +7,7 @@ import pytest
 
 from drift.models import DriftSnapshot, Proposal, ToleranceWidening
 from drift.services.scan import drift_scan_run
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from portfolios.models import Account
 from tests.factories import make_book
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from drift.models import Proposal
 from drift.services.scan import drift_scan_run
 from drift.services.transitions import proposals_transition
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from portfolios import models as pm
 from portfolios.calc.market_calendar import NEW_YORK
 from tests.factories import make_book

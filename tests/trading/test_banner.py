@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from trading.choices import PauseScope
 from trading.models import ExecutionPause
 

@@ -7,8 +7,8 @@ import pytest
 from django.db.models import Count, Sum
 
 from drift.models import Proposal, ProposalTrade
-from firms.audit import audit_verify
-from firms.tenancy import firm_scope
+from firms.services.audit import audit_verify
+from firms.services.tenancy import firm_scope
 from portfolios import models as pm
 from tests.trading.helpers import TRADE_DAY, approved_book, run_batch, set_price
 from trading.adapters.simulated import SimulatedAdapter

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from tests.trading.helpers import approved_book, ny
 from trading import tasks
 from trading.choices import BatchStatus

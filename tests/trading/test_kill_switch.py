@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from compliance.models import ComplianceReview
 from drift.models import Proposal, ProposalTrade
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from portfolios import models as pm
 from tests.trading import slow_custodian
 from tests.trading.helpers import approved_book, run_batch

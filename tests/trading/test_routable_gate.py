@@ -8,7 +8,7 @@ from compliance.choices import ReviewStatus
 from compliance.models import ComplianceReview
 from compliance.services.guard import proposals_not_routable
 from drift.models import Proposal
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from tests.trading.helpers import approved_book, run_batch
 from trading.models import Order
 

@@ -4,7 +4,7 @@ are the ones the batch applies; trading keeps no copy of its own."""
 import pytest
 
 from drift.models import Proposal
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from tests.trading.helpers import TRADE_DAY, approved_book, run_batch, set_price
 from trading.models import ConsentRecheck, Order, TradingSettings
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from tests.trading.helpers import approved_book, run_batch
 from trading.choices import OrderStatus
 from trading.models import BlockOrder, Order

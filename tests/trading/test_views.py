@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from drift.models import Proposal
 from firms.models import AuditEntry
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from tests.trading.helpers import approved_book, run_batch
 from trading.models import Batch, ExecutionPause, Order, ProposalHold, SimulatedCustodianOrder
 

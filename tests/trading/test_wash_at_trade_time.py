@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from drift.models import Proposal
 from drift.services.scan import drift_scan_run
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from portfolios import models as pm
 from tests.factories import AccountFactory, ClientFactory, make_book
 from trading.models import Order

@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from portfolios.tasks import firm_summary
 from tests.factories import make_book
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from approvals.selectors import approval_settings_get
 from compliance.services.guard import proposals_not_routable
 from core import locks
-from firms.audit import audit_record
+from firms.services.audit import audit_record
 
 from ..choices import BatchStatus, BatchTrigger, OrderStatus
 from ..models import Batch, BlockOrder

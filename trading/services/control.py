@@ -7,8 +7,8 @@ from django.utils import timezone
 from core import locks
 from drift.choices import ProposalStatus
 from drift.models import Proposal
-from firms.audit import audit_record
 from firms.models import Membership
+from firms.services.audit import audit_record
 
 from ..choices import PauseScope
 from ..models import ExecutionPause, ProposalHold

@@ -13,8 +13,8 @@ from core.pgcopy import insert_frame
 from drift.choices import ProposalStatus
 from drift.services.transitions import proposals_transition
 from drift.tasks import drift_proposals_rebuild
-from firms.audit import audit_record
-from firms.enqueue import enqueue_after_commit
+from firms.services.audit import audit_record
+from firms.tasks import enqueue_after_commit
 
 from ..choices import OrderStatus
 from ..models import Batch, ConsentRecheck

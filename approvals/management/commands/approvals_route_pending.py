@@ -3,8 +3,8 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from firms.platform import firm_by_slug
-from firms.tenancy import firm_scope
+from firms.selectors import firm_by_slug
+from firms.services.tenancy import firm_scope
 
 
 class Command(BaseCommand):

@@ -3,8 +3,8 @@ worker does this as proposals are created; this is for a person, or a demo witho
 
 from django.core.management.base import BaseCommand
 
-from firms.platform import firm_by_slug
-from firms.tenancy import firm_scope
+from firms.selectors import firm_by_slug
+from firms.services.tenancy import firm_scope
 
 
 class Command(BaseCommand):

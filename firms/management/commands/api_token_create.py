@@ -1,9 +1,10 @@
-"""Platform command: issue an API token for a member; prints the key once (only its hash is kept)."""
+"""Platform command: issue an API token for a member; prints the key once (only its hash is
+kept)."""
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from firms.api_tokens import api_token_create
+from firms.services.api_tokens import api_token_create
 
 
 class Command(BaseCommand):

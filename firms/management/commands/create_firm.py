@@ -4,10 +4,10 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.text import slugify
 
-from firms.platform import firm_id_by_slug
-from firms.roles import Role
-from firms.services import firm_create, member_create
-from firms.tenancy import firm_scope
+from firms.choices import Role
+from firms.selectors import firm_id_by_slug
+from firms.services.members import firm_create, member_create
+from firms.services.tenancy import firm_scope
 
 
 class Command(BaseCommand):
@@ -25,7 +25,8 @@ class Command(BaseCommand):
             raise CommandError(f"A firm with slug {slug!r} already exists")
         if get_user_model().objects.filter(username__iexact=admin_email.strip()).exists():
             raise CommandError(
-                f"{admin_email} already has a staff sign-in; the administrator needs an email of their own"
+                f"{admin_email} already has a staff sign-in; "
+                "the administrator needs an email of their own"
             )
         firm = firm_create(name=name, slug=slug)
         with firm_scope(firm):

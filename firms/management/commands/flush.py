@@ -6,7 +6,7 @@ lets the trigger pass, as the owner — the app role has no TRUNCATE privilege a
 from django.core.management.commands.flush import Command as DjangoFlush
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from firms.db_security import owner_role
+from firms.services.db_security import owner_role
 
 
 class Command(DjangoFlush):

@@ -3,7 +3,7 @@ owner's connection (DATABASE_URL), whichever --database is named (both name one 
 
 from django.core.management.commands.migrate import Command as DjangoMigrate
 
-from firms.db_security import OWNER_ALIAS, owner_role
+from firms.services.db_security import OWNER_ALIAS, owner_role
 
 
 class Command(DjangoMigrate):

@@ -1,13 +1,13 @@
 """Recompute every firm's audit hash chain and report the first break, if any: HMAC of
 every keyed entry, links, sequence, and every signed head published for the firm (its table
-rows and its file under AUDIT_HEAD_DIR) — see firms.audit_heads."""
+rows and its file under AUDIT_HEAD_DIR) — see firms.services.audit."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from firms.audit import audit_verify
 from firms.models import Firm
-from firms.platform import firm_by_slug, firm_ids_all
-from firms.tenancy import firm_scope
+from firms.selectors import firm_by_slug, firm_ids_all
+from firms.services.audit import audit_verify
+from firms.services.tenancy import firm_scope
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from compliance.services.rules import compliance_demo_seed
-from firms.tenancy import firm_scope
+from firms.services.tenancy import firm_scope
 from portfolios.services.demo import (
     DEFAULT_ACCOUNTS_PER_FIRM,
     DEFAULT_HISTORY_DAYS,

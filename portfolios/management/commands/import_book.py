@@ -5,8 +5,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from firms.platform import firm_by_slug
-from firms.tenancy import firm_scope
+from firms.selectors import firm_by_slug
+from firms.services.tenancy import firm_scope
 from portfolios.importer import KINDS, book_import
 
 

@@ -3,8 +3,8 @@
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
-from .audit import audit_record
-from .tenancy import firm_scope, membership_for_user
+from firms.services.audit import audit_record
+from firms.services.tenancy import firm_scope, membership_for_user
 
 
 def _audit_for(user, event: str, request) -> None:
@@ -32,7 +32,8 @@ def audit_login_failed(sender, credentials, request=None, **kwargs):
     from django.contrib.auth import get_user_model
 
     email = (credentials or {}).get("email") or (credentials or {}).get("username") or ""
-    # Staff sign in with their email as username; a client's portal user of another firm may share the email.
+    # Staff sign in with their email as username; a client's portal user of another firm may
+    # share the email.
     user = get_user_model().objects.filter(username__iexact=email).first() if email else None
     if user is not None:
         _audit_for(user, "auth.login_failed", request)

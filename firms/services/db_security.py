@@ -1,13 +1,13 @@
 """PostgreSQL side of tenancy: the application role, grants and row-level security.
 
-Two logins (issue 17 item 7). The application's connections ("default") log in as
+Two logins. The application's connections ("default") log in as
 settings.DATABASE_APP_LOGIN, a member of the application role (settings.DATABASE_APP_ROLE) and
 nothing else; each also SETs ROLE to the application role as it opens. Both are NOSUPERUSER
 NOBYPASSRLS and own nothing, so RLS always applies, and RESET ROLE on that connection only
 returns to the app login — the owner's privileges are not reachable from it.
 The login in DATABASE_URL owns the schema ("owner" alias); only `owner_role()` blocks use it:
 migrate and flush (and tests or benchmarks acting as the owner). The platform reads that must
-see every firm go through owner-owned functions instead (firms.platform).
+see every firm go through owner-owned functions instead (firms.selectors).
 """
 
 from contextlib import contextmanager
@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.utils import load_backend
 
-from .models import AuditEntry, AuditHead, Firm, FirmOwned
+from firms.models import AuditEntry, AuditHead, Firm, FirmOwned
 
 OWNER_ALIAS = "owner"
 _owner_mode: ContextVar[bool] = ContextVar("owner_mode", default=False)
@@ -151,7 +151,7 @@ def apply_grants_and_policies(using=OWNER_ALIAS, **kwargs):
         f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"',
         f'GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "{role}"',
         f'REVOKE UPDATE, DELETE, TRUNCATE ON "{AuditEntry._meta.db_table}" FROM "{role}"',
-        # The published audit heads only grow (issue 17 item 6); the schema history is the owner's.
+        # The published audit heads only grow; the schema history is the owner's.
         f'REVOKE UPDATE, DELETE, TRUNCATE ON "{AuditHead._meta.db_table}" FROM "{role}"',
         f'REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON "django_migrations" FROM "{role}"',
         # Nothing but the owner creates objects in the schema (PostgreSQL < 15 let PUBLIC).
@@ -168,7 +168,8 @@ def apply_grants_and_policies(using=OWNER_ALIAS, **kwargs):
     with connections[using].cursor() as cur:
         if cur.connection.info.user == login:
             raise RuntimeError(
-                f"DATABASE_URL logs in as the application's login {login!r}: it must name the schema owner"
+                f"DATABASE_URL logs in as the application's login {login!r}: "
+                "it must name the schema owner"
             )
         for sql in statements:
             cur.execute(sql)

@@ -7,10 +7,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection, transaction
 from django.db.models import ProtectedError
 
-from .audit import audit_record
-from .models import Firm, Membership
-from .roles import ROLE_EDITORS, ROLE_RANK, Role
-from .tenancy import firm_scope
+from firms.choices import ROLE_EDITORS, ROLE_RANK, Role
+from firms.models import Firm, Membership
+from firms.services.audit import audit_record
+from firms.services.tenancy import firm_scope
 
 
 class MemberRefused(ValueError):
@@ -88,7 +88,10 @@ def _role_change_problem(actor: Membership, membership: Membership, role: str | 
     if ROLE_RANK[role] > ROLE_RANK[actor.role]:
         return f"You may not grant {Role(role).label}, a role above your own."
     if (membership.role == Role.CLIENT) != (role == Role.CLIENT):
-        return "A client's sign-in never becomes a staff role, nor a staff sign-in a client's; create a separate user."
+        return (
+            "A client's sign-in never becomes a staff role, nor a staff sign-in a client's; "
+            "create a separate user."
+        )
     return ""
 
 
@@ -164,6 +167,9 @@ def membership_remove(*, actor: Membership, membership: Membership) -> None:
                     )
                     membership.delete()
             except (ProtectedError, DatabaseError):  # votes and monthly reports keep their signer
-                problem = "This member signed records the firm must keep (committee votes, monthly reports); they cannot be removed."
+                problem = (
+                    "This member signed records the firm must keep "
+                    "(committee votes, monthly reports); they cannot be removed."
+                )
     if problem:
         _refuse(actor, membership, "member.remove_refused", problem, payload)

@@ -24,8 +24,8 @@ ADMIN_CONTROL_ROLES = frozenset(
 IMPORT_ROLES = frozenset({Role.OPS, Role.FIRM_ADMIN, Role.ADVISOR, Role.SENIOR_ADVISOR})
 COMPLIANCE_ROLES = frozenset({Role.COMPLIANCE_OFFICER, Role.FIRM_ADMIN})
 
-# Role changes (firms.services.membership_role_change): only a firm administrator edits roles,
-# never their own, and never to a role ranked above their own.
+# Role changes (firms.services.members.membership_role_change): only a firm administrator
+# edits roles, never their own, and never to a role ranked above their own.
 ROLE_EDITORS = frozenset({Role.FIRM_ADMIN})
 ROLE_RANK = {
     Role.CLIENT: 0,

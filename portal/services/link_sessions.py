@@ -4,13 +4,13 @@ what a session opened from an emailed link may do.
 A link session is bound to the approval its link was for (LINK_APPROVAL_KEY). It acts on that
 approval only, and only while it is waiting: once the approval is decided, expired or replaced,
 the session may still show that approval's own page and signed copy (the record of what was
-done), and any other request ends it with a page saying why (issue 17)."""
+done), and any other request ends it with a page saying why."""
 
 from django.contrib.auth import logout
 
 from approvals.choices import ApprovalStatus, AuthMethod, StepRole, StepStatus
 from approvals.models import Approval, ApprovalStep
-from firms.roles import Role
+from firms.choices import Role
 
 AUTH_KEY = "portal_auth_method"
 LINK_APPROVAL_KEY = "portal_link_approval"
@@ -27,7 +27,7 @@ def client_user_ensure(*, client):
     """The client's user, created (no usable password) the first time they open a link."""
     if client.user_id is not None:
         return client.user
-    from firms.services import member_create
+    from firms.services.members import member_create
 
     member = member_create(firm=client.firm, email=client.email, role=Role.CLIENT, name=client.name)
     client.user = member.user
@@ -58,8 +58,8 @@ def link_session_refusal(request, *, pk: int | None, acting: bool, now) -> tuple
     if not ended:
         if acting and pk != bound:
             return (
-                "You opened this page from the link for another proposal. Use the link in this proposal's own email "
-                "to decide on it. Nothing was changed."
+                "You opened this page from the link for another proposal. "
+                "Use the link in this proposal's own email to decide on it. Nothing was changed."
             ), False
         return "", False
     if pk == bound and not acting:
@@ -71,7 +71,8 @@ def link_session_refusal(request, *, pk: int | None, acting: bool, now) -> tuple
 
 
 def _ended(approval_id: int, row: dict, now) -> str:
-    """Why the approval a link session is bound to no longer waits for the client ("" if it does)."""
+    """Why the approval a link session is bound to no longer waits for the client ("" if it
+    does)."""
     if row["proposal__status"] == "superseded":
         return _ENDED[ApprovalStatus.VOID]
     if row["status"] != ApprovalStatus.PENDING:

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from django.core.management.base import CommandError
 from django.db import connection
 
-from .models import Firm
-from .tenancy import firm_scope
+from firms.models import Firm
+from firms.services.tenancy import firm_scope
 
 
 def firm_ids_all() -> list[int]:

@@ -1,4 +1,4 @@
-"""API tokens stored as their SHA-256 only (issue 17 item 7).
+"""API tokens stored as their SHA-256 only, and the API's authentication against them.
 
 DRF's authtoken table kept every key in plain text, readable by any SQL on the application's
 connection. Here the key is shown once, when created; the database keeps its hash, which is
@@ -10,7 +10,7 @@ import secrets
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
-from .models import ApiToken
+from firms.models import ApiToken
 
 
 def token_hash(key: str) -> str:

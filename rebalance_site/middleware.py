@@ -1,10 +1,11 @@
-"""Resolve the request's firm and run the whole response inside its scope."""
+"""The project's own middleware: resolve the request's firm and run the whole response
+inside its scope."""
 
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from .models import Firm
-from .tenancy import firm_scope, membership_for_user
+from firms.models import Firm
+from firms.services.tenancy import firm_scope, membership_for_user
 
 # Paths a staff member without a required authenticator may still reach (to set one up).
 _MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/")
@@ -16,7 +17,7 @@ def _api_token_user(request):
     header = request.META.get("HTTP_AUTHORIZATION", "")
     if not header.startswith("Token "):
         return None
-    from .api_tokens import api_token_user
+    from firms.services.api_tokens import api_token_user
 
     return api_token_user(header[6:])
 

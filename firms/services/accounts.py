@@ -1,3 +1,6 @@
+"""Sign-in accounts (allauth's adapter): nobody signs up on their own, and every link in an
+account email is built from settings.SITE_URL, never from the request's Host."""
+
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 

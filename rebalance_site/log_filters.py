@@ -1,4 +1,4 @@
-"""Portal link tokens stay out of the logs (issue 17). The link's first GET exchanges the
+"""Logging filters. Portal link tokens stay out of the logs: the link's first GET exchanges the
 token for a session and redirects to a token-free URL, but that one request line (the
 runserver/proxy access log) and any 404/410 warning from django.request would name it.
 This filter rewrites /portal/l/<token>/ to /portal/l/[redacted]/ in every record it sees."""
@@ -18,7 +18,8 @@ class PortalTokenFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if "/portal/l/" in record.getMessage():
             record.msg, record.args = redact(record.getMessage()), None
-        # django.request also attaches the HttpRequest; a handler that prints it must not see the token.
+        # django.request also attaches the HttpRequest; a handler that prints it must not see
+        # the token.
         if "/portal/l/" in getattr(getattr(record, "request", None), "path", ""):
             record.request = None
         return True

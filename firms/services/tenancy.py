@@ -4,8 +4,8 @@ from contextlib import contextmanager
 
 from django_scopes import scope
 
-from .db_security import db_firm, db_user
-from .models import Firm, Membership
+from firms.models import Firm, Membership
+from firms.services.db_security import db_firm, db_user
 
 
 def _firm_id(firm: Firm | int) -> int:

@@ -1,0 +1,1 @@
+"""Firms' writes and business logic, one module per topic."""

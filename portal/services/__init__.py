@@ -1,0 +1,1 @@
+"""The portal's writes and business logic, one module per topic."""
