@@ -1,5 +1,5 @@
 """What approvals hears from earlier stages. Each receiver only enqueues a task of this app once
-the sender's transaction has committed; the minute sweep (approvals.sweep) is the safety net
+the sender's transaction has committed; the minute sweep (approvals.services.sweep) is the safety net
 for an enqueue that is lost."""
 
 from firms.enqueue import enqueue_after_commit

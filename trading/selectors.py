@@ -97,10 +97,6 @@ class Pauses:
     accounts: dict = field(default_factory=dict)
     held: dict = field(default_factory=dict)
 
-    @property
-    def any(self) -> bool:
-        return bool(self.firm or self.custodians or self.models or self.accounts)
-
 
 def active_pauses() -> Pauses:
     pauses = Pauses()
@@ -113,6 +109,15 @@ def active_pauses() -> Pauses:
         ProposalHold.objects.filter(released_at__isnull=True).values_list("proposal_id", "reason")
     )
     return pauses
+
+
+def firm_pause_open() -> ExecutionPause | None:
+    """The firm's latest open firm-wide pause, or None."""
+    return (
+        ExecutionPause.objects.filter(scope=PauseScope.FIRM, resumed_at__isnull=True)
+        .order_by("-paused_at")
+        .first()
+    )
 
 
 def active_pause_list():

@@ -8,14 +8,14 @@ from django.db import transaction
 from firms.audit import audit_record
 from firms.enqueue import enqueue_after_commit
 
-from .. import notify
+from ..calc.consent import CONSENT_VERSION, consent_sha256
 from ..choices import ApprovalStatus, AuthMethod, StepRole, StepStatus
-from ..consent import CONSENT_VERSION, consent_sha256
 from ..models import Approval, Signature
-from ..signing import signing_code_required, signing_code_use
 from ..tasks import approvals_signature_pdf
+from . import notify
 from .common import ApprovalRefused, Result, locked_approval, refuse_closed, when
 from .finish import approval_close
+from .signing import signing_code_required, signing_code_use
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from django.utils import timezone
 from drift.choices import ProposalStatus
 from firms.audit import audit_record
 
-from .. import notify
 from ..choices import ApprovalStatus, StepRole, StepStatus
 from ..models import Approval, ApprovalStep, CommitteeVote, PortalLink
+from . import notify
 from .common import ApprovalRefused, Result, locked_approval
 from .finish import approval_close
 

@@ -18,7 +18,7 @@ from approvals.services import (
     step_approve,
 )
 from approvals.services.decisions import Evidence
-from approvals.sweep import approvals_sweep
+from approvals.services.sweep import approvals_sweep
 from approvals.tasks import approvals_void_task
 from drift.models import Proposal
 from drift.services.advisor import proposal_create_cash

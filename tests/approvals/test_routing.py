@@ -8,10 +8,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from approvals.calc.routing import DEFAULT_RULES, route_for
 from approvals.choices import StepRole as R
-from approvals.defaults import DEFAULT_RULES
 from approvals.models import Approval, RoutingRule
-from approvals.routing import route_for
 from approvals.selectors import routing_rules_get
 from approvals.services import approvals_start
 from drift.models import Proposal

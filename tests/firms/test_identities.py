@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timezone
 import pytest
 from django.contrib.auth import get_user_model
 
-from approvals.links import portal_links_issue
+from approvals.services.links import portal_links_issue
 from approvals.models import Approval
 from approvals.services import approvals_start
 from firms.models import Membership

@@ -21,7 +21,6 @@ ORDER_FIELDS = [
     "limit_price",
     "reference_price",
 ]
-FILL_FIELDS = ["client_order_id", "exec_id", "status", "quantity", "price", "fees", "reason"]
 
 
 def _inert(text: str) -> str:

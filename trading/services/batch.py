@@ -13,9 +13,9 @@ from compliance.services.guard import proposals_not_routable
 from core import locks
 from firms.audit import audit_record
 
+from ..calc.planning import plan_build
 from ..choices import BatchStatus, BatchTrigger, OrderStatus
 from ..models import Batch, BlockOrder
-from ..planning import plan_build
 from ..selectors import active_pauses, approved_trades, trading_settings
 from .fills import fills_collect
 from .sending import blocks_send

@@ -12,7 +12,7 @@ from core.pgcopy import copy_frame_to_temp
 from portfolios.models import Custodian
 
 from ..adapters import FillReport, adapter_for
-from ..allocation import FRACTION, SHARE, allocate, share_fees
+from ..calc.allocation import FRACTION, SHARE, allocate, share_fees
 from ..choices import OrderStatus
 from ..models import Batch, BlockOrder, Fill, Order
 from .book import book_apply

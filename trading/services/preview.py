@@ -9,7 +9,7 @@ from approvals.selectors import approval_settings_get
 from compliance.services.guard import proposals_not_routable
 from portfolios.market_calendar import NEW_YORK, is_trading_day, next_trading_day, session_close_utc
 
-from ..planning import plan_build
+from ..calc.planning import plan_build
 from ..selectors import active_pauses, approved_trades, held_block_list, trading_settings
 
 

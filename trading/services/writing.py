@@ -16,9 +16,9 @@ from drift.tasks import drift_proposals_rebuild
 from firms.audit import audit_record
 from firms.enqueue import enqueue_after_commit
 
+from ..calc.planning import Plan, blocks_of
 from ..choices import OrderStatus
 from ..models import Batch, ConsentRecheck
-from ..planning import Plan, blocks_of
 
 PLAN_SQL = """
 UPDATE trading_blockorder b SET plan = p.plan FROM (

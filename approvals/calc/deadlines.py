@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 from portfolios.market_calendar import add_business_days, session_close_utc
 
-from .choices import WindowUnit
+from ..choices import WindowUnit
 
 # The longest approval window a routing rule may set (README, "Approvals and the client portal"): 90 days on
 # the clock, or 60 NYSE business days (about three months). Beyond that a deadline is no

@@ -19,8 +19,8 @@ from django.utils.crypto import salted_hmac
 
 from firms.tenancy import firm_scope
 
-from .choices import ApprovalStatus
-from .models import LinkKey, PortalLink
+from ..choices import ApprovalStatus
+from ..models import LinkKey, PortalLink
 
 
 def token_hash(token: str) -> str:
@@ -38,7 +38,7 @@ def link_url(token: str) -> str:
 
 def portal_links_issue(*, approvals, now: datetime) -> dict[int, str]:
     """One fresh link per approval (bulk). Returns approval id → URL, for the caller to hand
-    to approvals.notify (which stores only a placeholder); the token itself is never stored."""
+    to services.notify (which stores only a placeholder); the token itself is never stored."""
     nonces = {a.pk: secrets.token_hex(16) for a in approvals}
     tokens = {pk: _token(n) for pk, n in nonces.items()}
     PortalLink.objects.bulk_create(

@@ -20,9 +20,9 @@ from django.utils.crypto import salted_hmac
 from firms.audit import audit_record
 from firms.models import Firm
 
-from .models import Approval, SigningCode
-from .selectors import approval_settings_get
-from .services.common import ApprovalRefused
+from ..models import Approval, SigningCode
+from ..selectors import approval_settings_get
+from .common import ApprovalRefused
 
 CODE_TTL = timedelta(minutes=10)
 RESEND_AFTER = timedelta(seconds=60)
