@@ -28,7 +28,8 @@ def approval_settings_get(*, firm_id: int) -> ApprovalSettings:
 
 
 def routing_rules_get(*, firm_id: int) -> list[RoutingRule]:
-    """The firm's rules; the defaults (calc.routing.DEFAULT_RULES) are written the first time they are asked for."""
+    """The firm's rules; the defaults (calc.routing.DEFAULT_RULES) are written the first time
+    they are asked for."""
     rules = list(RoutingRule.objects.all())
     if not rules:
         rules = RoutingRule.objects.bulk_create(

@@ -150,7 +150,8 @@ def resume(request, pk: int):
             request,
             "Execution resumed; paused work joins the next batch."
             + (
-                f" {held} block(s) a pause stopped mid-batch go out with it: the next scheduled batch, or “Run the batch now”."
+                f" {held} block(s) a pause stopped mid-batch go out with it: the next scheduled "
+                "batch, or “Run the batch now”."
                 if held
                 else ""
             ),

@@ -41,7 +41,8 @@ def approval_expire(*, approval_id: int, now: datetime) -> Result:
 
 
 def approval_escalate(*, approval_id: int, now: datetime) -> Result:
-    """The window closed: flag it for the advisor's manual follow-up (the proposal is not traded)."""
+    """The window closed: flag it for the advisor's manual follow-up (the proposal is not
+    traded)."""
     with transaction.atomic():
         approval = locked_approval(approval_id)
         if approval.escalated_at is not None:

@@ -1,4 +1,5 @@
-"""Routing rules: SPEC defaults at every tier boundary, complexity flags, exception-first."""
+"""Routing rules: the defaults (calc.routing.DEFAULT_RULES) at every tier boundary, complexity
+flags, exception-first."""
 
 from datetime import date
 from decimal import Decimal

@@ -24,7 +24,8 @@ ORDER_FIELDS = [
 
 
 def _inert(text: str) -> str:
-    """A text cell a spreadsheet would run as a formula (= + - @ first) gets a leading apostrophe."""
+    """A text cell a spreadsheet would run as a formula (= + - @ first) gets a leading
+    apostrophe."""
     return "'" + text if str(text).startswith(("=", "+", "-", "@", "\t", "\r")) else text
 
 

@@ -18,8 +18,6 @@ from .policy import limit_price_for, order_type_for
 if TYPE_CHECKING:  # the pauses are read by selectors.active_pauses; only their type is needed here
     from ..selectors import Pauses
 
-WHOLE = Decimal("1")
-
 
 @dataclass
 class Plan:

@@ -1,4 +1,5 @@
-"""The dry run: what the next batch would do, computed exactly as the batch does, nothing written."""
+"""The dry run: what the next batch would do, computed exactly as the batch does, nothing
+written."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -21,7 +22,8 @@ class Preview:
     blocks: pd.DataFrame
     skipped: list
     reconsent: list
-    held_blocks: list  # blocks a pause stopped in an earlier run; this batch sends those no pause covers any more
+    # Blocks a pause stopped in an earlier run; this batch sends those no pause covers any more.
+    held_blocks: list
 
 
 def next_batch_date(now_utc: datetime) -> date:

@@ -22,7 +22,9 @@ from ..models import Batch, ConsentRecheck
 
 PLAN_SQL = """
 UPDATE trading_blockorder b SET plan = p.plan FROM (
-  SELECT o.block_id, jsonb_agg(jsonb_build_array(o.id, o.client_order_id, a.number, o.quantity::text) ORDER BY o.id) AS plan
+  SELECT o.block_id,
+         jsonb_agg(jsonb_build_array(o.id, o.client_order_id, a.number, o.quantity::text)
+                   ORDER BY o.id) AS plan
   FROM trading_order o JOIN portfolios_account a ON a.id = o.account_id
   WHERE o.batch_id = %s AND o.block_id IS NOT NULL GROUP BY o.block_id
 ) p WHERE b.id = p.block_id AND b.plan = '[]'::jsonb

@@ -33,7 +33,7 @@ class Command(BaseCommand):
                     firm_id=firm.pk, trade_date=day, trigger=BatchTrigger.COMMAND, again=again
                 )
             except BatchBusy as exc:
-                raise CommandError(str(exc))
+                raise CommandError(str(exc)) from exc
         self.stdout.write(
             self.style.SUCCESS(f"{batch.get_status_display()}: {batch.note or batch.counts}")
         )
