@@ -1,3 +1,5 @@
+"""Run a firm's trade batch now, from the command line (the same service the beat runs)."""
+
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError

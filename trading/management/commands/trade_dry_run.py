@@ -1,3 +1,5 @@
+"""Print what a firm's next trade batch would do; writes and sends nothing."""
+
 from datetime import date
 
 from django.core.management.base import BaseCommand
