@@ -5,8 +5,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from approvals.models import Approval, Signature
-from approvals.services.signed_pdf import signature_pdf_store
 from approvals.services import approvals_start
+from approvals.services.signed_pdf import signature_pdf_store
 from firms.tenancy import firm_scope
 from tests.approvals.helpers import checked
 
