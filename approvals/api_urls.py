@@ -1,3 +1,5 @@
+"""REST routes of the approvals app (included by rebalance_site.api_urls under /api/approvals/)."""
+
 from firms.api import FirmRouter
 
 from . import api

@@ -1,3 +1,5 @@
+"""The approvals app; on start-up it connects its receivers to the earlier stages' signals."""
+
 from django.apps import AppConfig
 
 

@@ -7,7 +7,6 @@ from rebalance_site.input_guard import FirmConstraintsMixin
 from .choices import StepRole
 from .models import ApprovalSettings, RoutingRule
 
-DOCUMENT_TYPES = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
 DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 
 
@@ -77,7 +76,8 @@ class RoutingRuleForm(FirmConstraintsMixin, forms.ModelForm):
                 low is None or other.max_value is None or low <= other.max_value
             ):
                 raise forms.ValidationError(
-                    f"These bounds overlap the tier “{other.name}”; each account value must match one tier."
+                    f"These bounds overlap the tier “{other.name}”; each account value must match "
+                    "one tier."
                 )
 
 

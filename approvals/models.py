@@ -46,7 +46,8 @@ class ApprovalSettings(FirmOwned):
     signing_code_required = models.BooleanField(
         default=False,
         verbose_name="Ask for a one-time code to sign",
-        help_text="A client who came in through an emailed link must also enter a code we email at the moment "
+        help_text="A client who came in through an emailed link must also enter a code we email "
+        "at the moment "
         "of signing (clients signed in with their password are not asked).",
     )
 
@@ -85,10 +86,10 @@ class RoutingRule(FirmOwned):
         return self.name
 
     def clean(self):
-        """The rules page and the admin bound the window (approvals.deadlines.WINDOW_MAX)."""
+        """The rules page and the admin bound the window (approvals.calc.deadlines.WINDOW_MAX)."""
         from django.core.exceptions import ValidationError
 
-        from .deadlines import window_problem
+        from .calc.deadlines import window_problem
 
         problem = window_problem(amount=self.window_amount, unit=self.window_unit)
         if problem:
@@ -169,9 +170,10 @@ class CommitteeVote(FirmOwned):
 
 
 class SigningCode(FirmOwned):
-    """A one-time code emailed to the client at the moment of signing (approvals.signing).
-    Neither the code nor a hash of it is stored: the code is HMAC(key from SECRET_KEY, nonce),
-    rebuilt to send and to check. Short-lived, few attempts, used once."""
+    """A one-time code emailed to the client at the moment of signing
+    (approvals.services.signing). Neither the code nor a hash of it is stored: the code is
+    HMAC(key from SECRET_KEY, nonce), rebuilt to send and to check. Short-lived, few attempts,
+    used once."""
 
     approval = models.ForeignKey(Approval, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -217,7 +219,8 @@ class PortalLink(FirmOwned):
     version = models.PositiveIntegerField()
     content_hash = models.CharField(max_length=64)
     token_hash = models.CharField(max_length=64)
-    # The token is HMAC(key from SECRET_KEY, nonce): rebuilt only by the sender (approvals.links).
+    # The token is HMAC(key from SECRET_KEY, nonce): rebuilt only by the sender
+    # (approvals.services.links).
     nonce = models.CharField(max_length=32, blank=True, default="")
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()

@@ -1,6 +1,6 @@
-"""What approvals hears from earlier stages. Each receiver only enqueues a task of this app once
-the sender's transaction has committed; the minute sweep (approvals.sweep) is the safety net
-for an enqueue that is lost."""
+"""What approvals hears from earlier stages. Each receiver only enqueues a task of this app
+once the sender's transaction has committed; the minute sweep (approvals.services.sweep) is the
+safety net for an enqueue that is lost."""
 
 from firms.tasks import enqueue_after_commit
 

@@ -1,13 +1,17 @@
-"""Reads of the approvals app. All run inside the caller's firm scope."""
+"""Reads of the approvals app, and what a proposal looks like to its reader (allocation rows
+and chart, trades, costs: the approvals pages, the portal and the signed PDF). All run inside
+the caller's firm scope."""
 
 from datetime import datetime, timedelta
 
 from django.db.models import Exists, OuterRef, QuerySet
 
 from firms.choices import Role
+from portfolios.calc.charts import grouped_bars
+from portfolios.choices import AssetClass
 
+from .calc.routing import DEFAULT_RULES
 from .choices import ApprovalStatus, StepRole, StepStatus
-from .defaults import DEFAULT_RULES
 from .models import ApprovalSettings, ApprovalStep, CommitteeVote, RoutingRule
 
 # Which staff roles may act on which step (a firm administrator may act on any internal step).
@@ -24,7 +28,8 @@ def approval_settings_get(*, firm_id: int) -> ApprovalSettings:
 
 
 def routing_rules_get(*, firm_id: int) -> list[RoutingRule]:
-    """The firm's rules; the SPEC defaults are written the first time they are asked for."""
+    """The firm's rules; the defaults (calc.routing.DEFAULT_RULES) are written the first time
+    they are asked for."""
     rules = list(RoutingRule.objects.all())
     if not rules:
         rules = RoutingRule.objects.bulk_create(
@@ -76,3 +81,37 @@ def advisor_notices(*, since: datetime) -> QuerySet:
         .select_related("proposal__account")
         .order_by("-created_at")
     )
+
+
+def allocation_rows(proposal) -> list[dict]:
+    labels = dict(AssetClass.choices)
+    return [{"label": labels.get(c, c), **v} for c, v in proposal.allocation.items()]
+
+
+def proposal_review(proposal) -> dict:
+    rows = allocation_rows(proposal)
+    chart = grouped_bars(
+        [(r["label"], r["current"], r["proposed"]) for r in rows],
+        title="Current vs proposed allocation",
+        labels=("Current", "Proposed"),
+    )
+    trades = list(
+        proposal.trades.select_related("security")
+        .order_by("side", "security__symbol")
+        .only(
+            "proposal_id",
+            "side",
+            "quantity",
+            "price",
+            "value",
+            "security__symbol",
+            "security__name",
+        )
+    )  # shown
+    return {
+        "proposal": proposal,
+        "rows": rows,
+        "chart": chart,
+        "trades": trades,
+        "est_total": proposal.est_costs + max(proposal.est_tax, 0),
+    }

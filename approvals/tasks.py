@@ -10,7 +10,7 @@ from firms.tasks import FirmTask, enqueue_after_commit
 
 @shared_task(base=FirmTask, name="approvals.tasks.approvals_sweep_firm")
 def approvals_sweep_firm(*, firm_id: int) -> dict:
-    from .sweep import approvals_sweep
+    from .services.sweep import approvals_sweep
 
     return asdict(approvals_sweep(firm_id=firm_id, now=timezone.now()))
 
@@ -52,6 +52,6 @@ def approvals_sweep_all() -> list[int]:
 @shared_task(base=FirmTask, name="approvals.tasks.approvals_signature_pdf")
 def approvals_signature_pdf(*, firm_id: int, signature_id: int) -> bool | None:
     """Enqueued when a client's signature commits; the approvals sweep renders any it missed."""
-    from .pdf import signature_pdf_store
+    from .services.signed_pdf import signature_pdf_store
 
     return signature_pdf_store(signature_id)

@@ -1,3 +1,5 @@
+"""Staff pages of the approvals app: the queue, one approval, routing rules and settings."""
+
 from django.urls import path
 
 from . import views

@@ -11,11 +11,11 @@ from firms.views import account_action_check, role_required, staff_required
 
 from .forms import ApprovalSettingsForm, RoutingRuleForm, StepDecisionForm
 from .models import Approval, ApprovalStep, RoutingRule
-from .presentation import proposal_review
 from .selectors import (
     NOTICE_DAYS,
     advisor_notices,
     approval_settings_get,
+    proposal_review,
     routing_rules_get,
     steps_waiting_for,
 )

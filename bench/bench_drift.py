@@ -5,7 +5,7 @@
               both timed on each of three days (DAYS) and reported as medians (floor_runs,
               scan_runs list every run);
   avoidable_findings  proposals with a compliance finding the builder could have avoided
-              (compliance.avoidable; untimed): 0 when the builder constructs what compliance
+              (compliance.calc.avoidable; untimed): 0 when the builder constructs what compliance
               accepts;
   proposal_s  proposals built, written and committed for the breaching accounts and the tax-loss
               harvests (lots read, harvests found, plan, COPY, INSERT, and the commit, where

@@ -10,14 +10,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from approvals.calc.consent import DISCLOSURES
 from approvals.choices import AuthMethod, StepRole, StepStatus
-from approvals.consent import DISCLOSURES
-from approvals.links import portal_link_check
 from approvals.models import ApprovalStep
-from approvals.presentation import proposal_review
+from approvals.selectors import proposal_review
 from approvals.services import ApprovalRefused, approval_client_approve, approval_client_decline
 from approvals.services.decisions import Evidence
-from approvals.signing import signing_code_required, signing_code_send
+from approvals.services.links import portal_link_check
+from approvals.services.signing import signing_code_required, signing_code_send
 from firms.services.tenancy import firm_scope
 from firms.views import client_required
 from portal.services.link_sessions import (

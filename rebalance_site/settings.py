@@ -77,7 +77,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "firms.views.firm",
-                "trading.context_processors.execution",
+                "trading.views.execution_banner_context",
             ],
         },
     },

@@ -1,3 +1,5 @@
+"""Trading's models in the firm admin: settings editable, the batch record read-only."""
+
 from django.contrib import admin
 
 from firms.admin import ControlFirmModelAdmin, ReadOnlyFirmModelAdmin, firm_admin_site

@@ -1,3 +1,5 @@
+"""REST routes of the trading app (included by rebalance_site.api_urls under /api/trading/)."""
+
 from firms.api import FirmRouter
 
 from . import api

@@ -1,3 +1,5 @@
+"""The trading app: batches of orders sent to custodians, fills booked back."""
+
 from django.apps import AppConfig
 
 

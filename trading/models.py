@@ -24,7 +24,7 @@ def default_limit_types() -> list[str]:
 
 class TradingSettings(FirmOwned):
     """A firm's order policy (defaults when absent). The consent-freshness tolerances the batch
-    applies are the firm's approval settings (approvals.ApprovalSettings, R-APPR-5), edited on
+    applies are the firm's approval settings (approvals.ApprovalSettings), edited on
     the approvals settings page; they are not kept here."""
 
     limit_pct = models.DecimalField(
@@ -201,10 +201,6 @@ class ExecutionPause(FirmOwned):
     class Meta:
         indexes = [models.Index(fields=["firm", "resumed_at"])]
         ordering = ["-paused_at"]
-
-    @property
-    def active(self) -> bool:
-        return self.resumed_at is None
 
 
 class ProposalHold(FirmOwned):

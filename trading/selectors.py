@@ -18,8 +18,10 @@ WITH last_price AS (
   SELECT DISTINCT ON (security_id) security_id, close FROM portfolios_price
   WHERE firm_id = %(firm)s AND date <= %(day)s ORDER BY security_id, date DESC
 )
-SELECT t.id AS trade_id, t.proposal_id, p.version, p.account_id, a.number AS account_number, a.custodian_id,
-       c.code AS custodian_code, c.supports_fractional::int AS supports_fractional, a.model_id, t.security_id, s.symbol, s.security_type, t.side,
+SELECT t.id AS trade_id, t.proposal_id, p.version, p.account_id,
+       a.number AS account_number, a.custodian_id,
+       c.code AS custodian_code, c.supports_fractional::int AS supports_fractional, a.model_id,
+       t.security_id, s.symbol, s.security_type, t.side,
        t.quantity::text AS quantity, t.price::text AS approved_price, lp.close::text AS last_price,
        (cs.id IS NOT NULL)::int AS tradable,
        -- A sell approved at a gain that would now realise a loss on a lot, while the client's
@@ -28,7 +30,8 @@ SELECT t.id AS trade_id, t.proposal_id, p.version, p.account_id, a.number AS acc
        -- proposal's buy) in another account of the household. The window's one rule:
        -- drift.calc.wash_sale.
        (t.side = 'sell' AND EXISTS (
-          SELECT 1 FROM jsonb_array_elements(t.lots) l JOIN portfolios_taxlot tl ON tl.id = (l->>'lot')::bigint
+          SELECT 1 FROM jsonb_array_elements(t.lots) l
+          JOIN portfolios_taxlot tl ON tl.id = (l->>'lot')::bigint
           WHERE (l->>'gain')::numeric >= 0
             AND (l->>'gain')::numeric + (lp.close - t.price) * (l->>'quantity')::numeric < 0
             AND (tl.acquired_on >= %(day)s::date - %(window)s OR EXISTS (
@@ -43,7 +46,8 @@ SELECT t.id AS trade_id, t.proposal_id, p.version, p.account_id, a.number AS acc
                   OR EXISTS (SELECT 1 FROM portfolios_transaction x WHERE x.firm_id = %(firm)s
                               AND x.account_id = a2.id AND x.security_id = t.security_id
                               AND x.side = 'buy' AND x.date >= %(day)s::date - %(window)s)
-                  OR EXISTS (SELECT 1 FROM drift_proposaltrade t2 JOIN drift_proposal p2 ON p2.id = t2.proposal_id
+                  OR EXISTS (SELECT 1 FROM drift_proposaltrade t2
+                              JOIN drift_proposal p2 ON p2.id = t2.proposal_id
                               WHERE t2.firm_id = %(firm)s AND p2.account_id = a2.id
                                 AND t2.security_id = t.security_id AND t2.side = 'buy'
                                 AND p2.status = ANY(%(open)s)))))))::int AS young_lot_now_at_loss
@@ -53,7 +57,8 @@ JOIN portfolios_account a ON a.id = p.account_id
 JOIN portfolios_custodian c ON c.id = a.custodian_id
 JOIN portfolios_security s ON s.id = t.security_id
 LEFT JOIN last_price lp ON lp.security_id = t.security_id
-LEFT JOIN portfolios_custodiansecurity cs ON cs.custodian_id = a.custodian_id AND cs.security_id = t.security_id
+LEFT JOIN portfolios_custodiansecurity cs
+  ON cs.custodian_id = a.custodian_id AND cs.security_id = t.security_id
 WHERE t.firm_id = %(firm)s AND p.status = %(status)s
 ORDER BY t.proposal_id, t.id
 """
@@ -98,10 +103,6 @@ class Pauses:
     accounts: dict = field(default_factory=dict)
     held: dict = field(default_factory=dict)
 
-    @property
-    def any(self) -> bool:
-        return bool(self.firm or self.custodians or self.models or self.accounts)
-
 
 def active_pauses() -> Pauses:
     pauses = Pauses()
@@ -114,6 +115,15 @@ def active_pauses() -> Pauses:
         ProposalHold.objects.filter(released_at__isnull=True).values_list("proposal_id", "reason")
     )
     return pauses
+
+
+def firm_pause_open() -> ExecutionPause | None:
+    """The firm's latest open firm-wide pause, or None."""
+    return (
+        ExecutionPause.objects.filter(scope=PauseScope.FIRM, resumed_at__isnull=True)
+        .order_by("-paused_at")
+        .first()
+    )
 
 
 def active_pause_list():
@@ -129,7 +139,8 @@ def batch_list():
 
 
 def held_block_list():
-    """Blocks a pause stopped mid-batch: written, not sent, waiting for the next batch after resume."""
+    """Blocks a pause stopped mid-batch: written, not sent, waiting for the next batch after
+    resume."""
     return (
         BlockOrder.objects.filter(status=OrderStatus.PAUSED)
         .select_related("batch", "custodian", "security")

@@ -34,9 +34,9 @@ def batches_enqueue_due(*, now: datetime) -> list[int]:
     by a dead worker, or paused, is not done: the next check resumes it."""
     from firms.selectors import firm_ids_where
 
+    from .calc.schedule import batch_date_due
     from .choices import BatchStatus
     from .models import Batch
-    from .schedule import batch_date_due
 
     day = batch_date_due(now)
     if day is None:

@@ -1,3 +1,5 @@
+"""Staff pages of the trading app: batches, the dry run, the kill switch and proposal holds."""
+
 from django.urls import path
 
 from . import views

@@ -1,4 +1,5 @@
-"""Trading pages: batches, the dry run, and the kill switch. Thin views over services."""
+"""Trading pages: batches, the dry run, and the kill switch. Thin views over services; and the
+context processor that shows the kill switch's banner on every staff page."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -11,11 +12,11 @@ from drift.models import Proposal
 from firms.choices import Role
 from firms.views import role_required, staff_required
 
+from .calc.schedule import market_open
 from .choices import BatchTrigger, OrderStatus
 from .forms import PauseForm, ReasonForm
 from .models import Batch, BlockOrder, ExecutionPause, Order
-from .schedule import market_open
-from .selectors import active_pause_list, batch_list, held_block_list
+from .selectors import active_pause_list, batch_list, firm_pause_open, held_block_list
 from .services.batch import BatchBusy, batch_run
 from .services.control import (
     ControlRefused,
@@ -29,6 +30,15 @@ from .services.preview import batch_preview, next_batch_date
 CONTROL_ROLES = frozenset({Role.SENIOR_ADVISOR, Role.FIRM_ADMIN})
 controls_required = role_required(*CONTROL_ROLES)
 ORDERS_PER_PAGE = 100
+
+
+def execution_banner_context(request):
+    """Context processor (settings.TEMPLATES): the firm's open firm-wide pause (or None) for
+    base.html's banner, on staff pages only."""
+    membership = getattr(request, "membership", None)
+    if membership is None or not membership.is_staff_role:
+        return {}
+    return {"execution_pause": firm_pause_open()}
 
 
 @staff_required
@@ -140,7 +150,8 @@ def resume(request, pk: int):
             request,
             "Execution resumed; paused work joins the next batch."
             + (
-                f" {held} block(s) a pause stopped mid-batch go out with it: the next scheduled batch, or “Run the batch now”."
+                f" {held} block(s) a pause stopped mid-batch go out with it: the next scheduled "
+                "batch, or “Run the batch now”."
                 if held
                 else ""
             ),

@@ -20,7 +20,8 @@ class Result:
 
 
 def locked_approval(approval_id: int) -> Approval:
-    """The approval under a row lock (proposal joined but not locked; its own transition locks it)."""
+    """The approval under a row lock (proposal joined but not locked: its own transition
+    locks it)."""
     return (
         Approval.objects.select_for_update(of=("self",))
         .select_related("proposal__account__client")
@@ -37,7 +38,8 @@ def refuse_closed(approval: Approval, now) -> None:
     proposal = approval.proposal
     if approval.status == ApprovalStatus.VOID or proposal.status == "superseded":
         raise ApprovalRefused(
-            "A newer version of this proposal replaced it; nothing was changed. Please review the new version."
+            "A newer version of this proposal replaced it; nothing was changed. Please review the "
+            "new version."
         )
     if approval.status == ApprovalStatus.EXPIRED or (
         approval.status == ApprovalStatus.PENDING and now >= approval.deadline
@@ -48,9 +50,11 @@ def refuse_closed(approval: Approval, now) -> None:
     if approval.status != ApprovalStatus.PENDING:
         raise ApprovalRefused(
             f"This proposal was already {approval.get_status_display().lower()}"
-            f"{' on ' + when(approval.decided_at) if approval.decided_at else ''}; nothing was changed."
+            f"{' on ' + when(approval.decided_at) if approval.decided_at else ''}; nothing was "
+            "changed."
         )
     if approval.content_hash != proposal.content_hash:
         raise ApprovalRefused(
-            "The proposal's content no longer matches the version sent for approval; nothing was changed."
+            "The proposal's content no longer matches the version sent for approval; nothing was "
+            "changed."
         )

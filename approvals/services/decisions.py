@@ -8,14 +8,14 @@ from django.db import transaction
 from firms.services.audit import audit_record
 from firms.tasks import enqueue_after_commit
 
-from .. import notify
+from ..calc.consent import CONSENT_VERSION, consent_sha256
 from ..choices import ApprovalStatus, AuthMethod, StepRole, StepStatus
-from ..consent import CONSENT_VERSION, consent_sha256
 from ..models import Approval, Signature
-from ..signing import signing_code_required, signing_code_use
 from ..tasks import approvals_signature_pdf
+from . import notify
 from .common import ApprovalRefused, Result, locked_approval, refuse_closed, when
 from .finish import approval_close
+from .signing import signing_code_required, signing_code_use
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,8 @@ def _open_client_step(approval, user, now):
     refuse_closed(approval, now)
     if step.status != StepStatus.ACTIVE:
         raise ApprovalRefused(
-            "Your advisor's review of this proposal is not finished yet; you will get an email when it is."
+            "Your advisor's review of this proposal is not finished yet; you will get an email "
+            "when it is."
         )
     return step
 
@@ -74,12 +75,14 @@ def approval_client_approve(*, approval_id: int, user, evidence: Evidence, now: 
             return Result(
                 approval,
                 False,
-                f"You already approved this proposal on {when(approval.decided_at)}; nothing changed.",
+                f"You already approved this proposal on {when(approval.decided_at)}; nothing "
+                "changed.",
             )
         step = _open_client_step(approval, user, now)
         if evidence.shown_hash != approval.content_hash:
             raise ApprovalRefused(
-                "The proposal changed after you opened it; nothing was signed. Please review it again."
+                "The proposal changed after you opened it; nothing was signed. Please review it "
+                "again."
             )
         signature = Signature.objects.create(
             firm_id=approval.firm_id,
@@ -128,7 +131,8 @@ def approval_client_approve(*, approval_id: int, user, evidence: Evidence, now: 
     return Result(
         approval,
         True,
-        "Thank you: you approved the proposal. Your signed copy (PDF) will be ready below in a few seconds.",
+        "Thank you: you approved the proposal. Your signed copy (PDF) will be ready below in a "
+        "few seconds.",
     )
 
 

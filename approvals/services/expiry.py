@@ -9,9 +9,9 @@ from django.utils import timezone
 from drift.choices import ProposalStatus
 from firms.services.audit import audit_record
 
-from .. import notify
 from ..choices import ApprovalStatus, StepRole, StepStatus
 from ..models import Approval, ApprovalStep, CommitteeVote, PortalLink
+from . import notify
 from .common import ApprovalRefused, Result, locked_approval
 from .finish import approval_close
 
@@ -41,7 +41,8 @@ def approval_expire(*, approval_id: int, now: datetime) -> Result:
 
 
 def approval_escalate(*, approval_id: int, now: datetime) -> Result:
-    """The window closed: flag it for the advisor's manual follow-up (the proposal is not traded)."""
+    """The window closed: flag it for the advisor's manual follow-up (the proposal is not
+    traded)."""
     with transaction.atomic():
         approval = locked_approval(approval_id)
         if approval.escalated_at is not None:

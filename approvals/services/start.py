@@ -13,13 +13,13 @@ from drift.models import Proposal
 from drift.services.transitions import proposals_transition
 from firms.services.audit import audit_record
 
-from .. import notify
+from ..calc.deadlines import deadline_for, reminder_time
+from ..calc.routing import NoRoutingRule, route_for
 from ..choices import StepRole, StepStatus
-from ..deadlines import deadline_for, reminder_time
-from ..links import portal_links_issue
 from ..models import Approval, ApprovalStep
-from ..routing import NoRoutingRule, route_for
 from ..selectors import approval_settings_get, routing_rules_get
+from . import notify
+from .links import portal_links_issue
 
 log = logging.getLogger(__name__)
 

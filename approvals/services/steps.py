@@ -9,13 +9,13 @@ from firms.choices import Role
 from firms.services.audit import audit_record
 from firms.views import may_act_on_account
 
-from .. import notify
 from ..choices import ApprovalStatus, StepRole, StepStatus
-from ..links import portal_links_issue
 from ..models import ApprovalStep, CommitteeVote
 from ..selectors import STEP_ACTORS
+from . import notify
 from .common import ApprovalRefused, Result, locked_approval, refuse_closed
 from .finish import approval_close
+from .links import portal_links_issue
 
 
 def _step_for(approval, step_id: int, membership) -> ApprovalStep:

@@ -30,7 +30,7 @@ The message is unique per (proposal id, version, content hash, kind, recipient[,
 calling it again — a re-run sweep, a redelivered task — returns the existing row and sends
 nothing new. `portal_path` is a path; the link is settings.SITE_URL + path, never Host.
 A bearer link is never passed as `portal_path`: pass redaction.PORTAL_LINK_PLACEHOLDER and
-`secret_ref` (approvals.notify does), and the sender inserts the link at send time.
+`secret_ref` (approvals.services.notify does), and the sender inserts the link at send time.
 """
 
 import uuid
@@ -50,7 +50,7 @@ from ..templating.samples import sample_facts
 def reminder_due(started_at: datetime, deadline: datetime, now: datetime) -> bool:
     """True once half of the approval window has passed, until the deadline itself (after
     that the proposal expires; no reminder). Pure: the approvals sweep keeps the same rule
-    with its own clock (approvals.deadlines.reminder_time)."""
+    with its own clock (approvals.calc.deadlines.reminder_time)."""
     if deadline <= started_at:
         return False
     return started_at + (deadline - started_at) / 2 <= now < deadline

@@ -12,8 +12,8 @@ PORTAL_LINK_PLACEHOLDER = "/portal/l/link-inserted-when-sent/"
 SIGNING_CODE_PLACEHOLDER = "[code inserted when sent]"
 
 _RESOLVERS = {
-    "portal_link": (PORTAL_LINK_PLACEHOLDER, "approvals.links.portal_link_path"),
-    "signing_code": (SIGNING_CODE_PLACEHOLDER, "approvals.signing.signing_code_value"),
+    "portal_link": (PORTAL_LINK_PLACEHOLDER, "approvals.services.links.portal_link_path"),
+    "signing_code": (SIGNING_CODE_PLACEHOLDER, "approvals.services.signing.signing_code_value"),
 }
 
 

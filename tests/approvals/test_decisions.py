@@ -9,7 +9,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
 from approvals.models import Approval, Signature
-from approvals.pdf import signature_pdf_store
 from approvals.services import (
     ApprovalRefused,
     approval_client_approve,
@@ -19,6 +18,7 @@ from approvals.services import (
     step_decline,
 )
 from approvals.services.decisions import Evidence
+from approvals.services.signed_pdf import signature_pdf_store
 from drift.models import Proposal
 from drift.services.transitions import proposals_supersede_open
 from firms.models import AuditEntry

@@ -1,4 +1,4 @@
-"""Who is told (issue 16, items 4 and 6): a client's decline, an expiry and an auto-decline reach
+"""Who is told: a client's decline, an expiry and an auto-decline reach
 the account's advisor by email and on the approvals dashboard, through the outbox, in a
 template the firm can edit; a newer version voids pending and approved approvals and tells the
 client and every approver who acted. Real outbox rows, no stubbed delivery."""
@@ -18,7 +18,7 @@ from approvals.services import (
     step_approve,
 )
 from approvals.services.decisions import Evidence
-from approvals.sweep import approvals_sweep
+from approvals.services.sweep import approvals_sweep
 from approvals.tasks import approvals_void_task
 from drift.models import Proposal
 from drift.services.advisor import proposal_create_cash

@@ -1,4 +1,5 @@
-"""Routing rules: SPEC defaults at every tier boundary, complexity flags, exception-first."""
+"""Routing rules: the defaults (calc.routing.DEFAULT_RULES) at every tier boundary, complexity
+flags, exception-first."""
 
 from datetime import date
 from decimal import Decimal
@@ -8,10 +9,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from approvals.calc.routing import DEFAULT_RULES, route_for
 from approvals.choices import StepRole as R
-from approvals.defaults import DEFAULT_RULES
 from approvals.models import Approval, RoutingRule
-from approvals.routing import route_for
 from approvals.selectors import routing_rules_get
 from approvals.services import approvals_start
 from drift.models import Proposal

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from approvals.models import Approval, ApprovalSettings
-from approvals.sweep import approvals_sweep
+from approvals.services.sweep import approvals_sweep
 from drift.models import Proposal
 from drift.services.transitions import proposals_supersede_open
 from firms.services.tenancy import firm_scope

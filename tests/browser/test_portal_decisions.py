@@ -5,8 +5,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from approvals.models import Approval, Signature
-from approvals.pdf import signature_pdf_store
 from approvals.services import approvals_start
+from approvals.services.signed_pdf import signature_pdf_store
 from firms.services.tenancy import firm_scope
 from tests.approvals.helpers import checked
 
@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def links(firm_a, monkeypatch):
     sent = []
-    monkeypatch.setattr("approvals.notify._deliver", lambda **kw: sent.append(kw))
+    monkeypatch.setattr("approvals.services.notify._deliver", lambda **kw: sent.append(kw))
     checked(firm_a, n=2, value="50000.00")
     with firm_scope(firm_a):
         approvals_start(firm_id=firm_a.pk, now=timezone.now())

@@ -121,8 +121,8 @@ class World:
 
 def build_world(firm, members) -> World:
     """Call outside any scope. `members` are firm B's staff (for names in its pages)."""
-    from approvals.links import portal_links_issue
     from approvals.models import Approval
+    from approvals.services.links import portal_links_issue
     from drift.services.scan import drift_scan_run
     from tests.factories import make_book
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timezone
 import pytest
 from django.contrib.auth import get_user_model
 
-from approvals.links import portal_links_issue
 from approvals.models import Approval
 from approvals.services import approvals_start
+from approvals.services.links import portal_links_issue
 from firms.choices import Role
 from firms.models import Membership
 from firms.services.members import MemberRefused, member_create

@@ -49,7 +49,7 @@ def attempt(world: World, name: str, call, **kwargs) -> object:
 
 
 def stage_sweep(world: World, fw: FirmWorld, day, hh=9, mm=30):
-    from approvals.sweep import approvals_sweep
+    from approvals.services.sweep import approvals_sweep
 
     report = approvals_sweep(firm_id=fw.firm.pk, now=ny(day, hh, mm))
     world.stats["expired"] += len(report.expired)

@@ -9,5 +9,5 @@ def sent(monkeypatch):
     def deliver(*, kind, approval, to, link="", extra=None):
         messages.append({"kind": kind, "approval": approval.pk, "to": to, "link": link})
 
-    monkeypatch.setattr("approvals.notify._deliver", deliver)
+    monkeypatch.setattr("approvals.services.notify._deliver", deliver)
     return messages

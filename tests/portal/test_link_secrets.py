@@ -32,7 +32,7 @@ LINK = re.compile(r"/portal/l/([^/\s\"'<>]+)/")
 @pytest.fixture
 def emailed(firm_a):
     """Two proposals routed to their clients through the real outbox (no stand-in for
-    approvals.notify); returns the approvals and their proposal messages, not yet sent."""
+    approvals.services.notify); returns the approvals and their proposal messages, not yet sent."""
     checked(firm_a, n=2, value="50000.00")
     with firm_scope(firm_a):
         approvals_start(firm_id=firm_a.pk, now=timezone.now())

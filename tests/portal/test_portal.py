@@ -12,8 +12,8 @@ from django.test import Client as HttpClient
 from django.utils import timezone
 
 from approvals.models import Approval, LinkKey, PortalLink, Signature
-from approvals.pdf import signature_pdf_store
 from approvals.services import approvals_start
+from approvals.services.signed_pdf import signature_pdf_store
 from drift.models import Proposal
 from drift.services.transitions import proposals_supersede_open
 from firms.services.tenancy import firm_scope
@@ -237,8 +237,8 @@ def test_the_signed_pdf_opens_and_shows_trades_and_the_signature(routed, client,
 def test_a_signed_pdf_that_failed_to_render_is_rendered_by_the_sweep_later(
     routed, client, monkeypatch
 ):
-    from approvals import pdf as signed_pdf
-    from approvals.sweep import approvals_sweep
+    from approvals.services import signed_pdf
+    from approvals.services.sweep import approvals_sweep
 
     approvals, links = routed
     real = signed_pdf.signature_pdf_bytes

@@ -146,7 +146,7 @@ def test_a_routing_rule_with_an_overflowing_window_stored_anyway_does_not_stop_t
 ):
     """Two proposals in different tiers: the one whose tier's window overflows stays checked
     (logged), the other is routed."""
-    monkeypatch.setattr("approvals.notify._deliver", lambda **kw: None)
+    monkeypatch.setattr("approvals.services.notify._deliver", lambda **kw: None)
     _, ids = checked(firm_a, n=2)
     with firm_scope(firm_a):
         routing_rules_get(firm_id=firm_a.pk)

@@ -28,8 +28,8 @@ from django.utils import timezone
 
 from approvals.choices import ApprovalStatus, StepRole, StepStatus
 from approvals.models import Approval, ApprovalStep, Signature
-from approvals.pdf import PDF_RETRY_AFTER, signature_pdfs_retry
 from approvals.services import approvals_start
+from approvals.services.signed_pdf import PDF_RETRY_AFTER, signature_pdfs_retry
 from drift.models import Proposal
 from firms.services.tenancy import firm_scope
 from notifications.choices import MessageStatus

@@ -234,7 +234,7 @@ def test_a_pause_committing_while_a_block_is_claimed_is_seen_by_the_claim(firm_a
     from approvals.selectors import approval_settings_get
     from core import locks
     from tests.trading.helpers import TRADE_DAY
-    from trading.planning import plan_build
+    from trading.calc.planning import plan_build
     from trading.selectors import Pauses, approved_trades, trading_settings
     from trading.services.batch import batch_claim
     from trading.services.sending import block_claim

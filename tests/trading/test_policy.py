@@ -7,10 +7,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.trading.helpers import ny
-from trading.allocation import FRACTION, SHARE, allocate, share_fees
+from trading.calc.allocation import FRACTION, SHARE, allocate, share_fees
+from trading.calc.policy import limit_price_for, order_type_for
+from trading.calc.schedule import batch_date_due, market_open
 from trading.choices import OrderType
-from trading.policy import limit_price_for, order_type_for
-from trading.schedule import batch_date_due, market_open
 
 STOCK_LIMITS = ["stock", "bond", "alternative"]
 

@@ -1,4 +1,4 @@
-"""Consent freshness (R-APPR-5) has one setting: the tolerances on the approvals settings page
+"""Consent freshness has one setting: the tolerances on the approvals settings page
 are the ones the batch applies; trading keeps no copy of its own."""
 
 import pytest

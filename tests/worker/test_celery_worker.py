@@ -104,7 +104,7 @@ def test_a_clients_signature_gets_its_pdf_from_the_real_worker(worker, firm_a, m
     from tests.reliability.waiting import wait_until
 
     monkeypatch.setattr(
-        "approvals.notify._deliver", lambda **kw: None
+        "approvals.services.notify._deliver", lambda **kw: None
     )  # emails are not this test's subject
     task = (
         approvals_signature_pdf._get_current_object()

@@ -21,12 +21,14 @@ def adapter_for(custodian) -> CustodianAdapter:
     registry = adapter_registry()
     if custodian.adapter not in registry:
         raise LookupError(
-            f"Custodian {custodian.code} names adapter {custodian.adapter!r}; known: {', '.join(registry)}"
+            f"Custodian {custodian.code} names adapter {custodian.adapter!r}; known: "
+            f"{', '.join(registry)}"
         )
     cls = import_string(registry[custodian.adapter])
     if not issubclass(cls, CustodianAdapter):
         raise TypeError(
-            f"Adapter {custodian.adapter!r} ({registry[custodian.adapter]}) is not a CustodianAdapter"
+            f"Adapter {custodian.adapter!r} ({registry[custodian.adapter]}) is not a "
+            "CustodianAdapter"
         )
     return cls(custodian)
 

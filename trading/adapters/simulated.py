@@ -49,7 +49,8 @@ class SimulatedAdapter(CustodianAdapter):
                 cur.mogrify("(%s,%s,%s,%s,%s,%s,%s,%s,1,now())", r).decode() for r in rows
             )
             cur.execute(
-                "INSERT INTO trading_simulatedcustodianorder (firm_id, custodian_id, client_order_id, side, quantity,"
+                "INSERT INTO trading_simulatedcustodianorder (firm_id, custodian_id, "
+                "client_order_id, side, quantity,"
                 " order_type, limit_price, reference_price, attempts, received_at) VALUES "
                 + values
                 + " ON CONFLICT (firm_id, custodian_id, client_order_id) DO UPDATE SET attempts ="

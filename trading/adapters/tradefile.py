@@ -21,11 +21,11 @@ ORDER_FIELDS = [
     "limit_price",
     "reference_price",
 ]
-FILL_FIELDS = ["client_order_id", "exec_id", "status", "quantity", "price", "fees", "reason"]
 
 
 def _inert(text: str) -> str:
-    """A text cell a spreadsheet would run as a formula (= + - @ first) gets a leading apostrophe."""
+    """A text cell a spreadsheet would run as a formula (= + - @ first) gets a leading
+    apostrophe."""
     return "'" + text if str(text).startswith(("=", "+", "-", "@", "\t", "\r")) else text
 
 

@@ -13,9 +13,9 @@ from compliance.services.guard import proposals_not_routable
 from core import locks
 from firms.services.audit import audit_record
 
+from ..calc.planning import plan_build
 from ..choices import BatchStatus, BatchTrigger, OrderStatus
 from ..models import Batch, BlockOrder
-from ..planning import plan_build
 from ..selectors import active_pauses, approved_trades, trading_settings
 from .fills import fills_collect
 from .sending import blocks_send
@@ -31,8 +31,10 @@ def batch_claim(*, firm_id: int, trade_date: date, trigger: str = BatchTrigger.S
     """The day's batch row, inserted at most once however many callers race here."""
     with connection.cursor() as cur:
         cur.execute(
-            "INSERT INTO trading_batch (firm_id, trade_date, status, trigger, created_at, runs, note, counts, skipped)"
-            " VALUES (%s, %s, %s, %s, now(), 0, '', '{}', '[]') ON CONFLICT (firm_id, trade_date) DO NOTHING",
+            "INSERT INTO trading_batch (firm_id, trade_date, status, trigger, created_at, runs, "
+            "note, counts, skipped)"
+            " VALUES (%s, %s, %s, %s, now(), 0, '', '{}', '[]') ON CONFLICT (firm_id, trade_date) "
+            "DO NOTHING",
             [firm_id, trade_date, BatchStatus.RUNNING, trigger],
         )
     return Batch.objects.get(firm_id=firm_id, trade_date=trade_date)
@@ -108,7 +110,10 @@ def _held_summary(notes: list[str]) -> str:
     return (
         f"{len(notes)} block(s) not sent: {reasons}. The next batch after resume sends them."
         if len(reasons) < 200
-        else f"{len(notes)} block(s) held by pauses and not sent; the next batch after resume sends them."
+        else (
+            f"{len(notes)} block(s) held by pauses and not sent; the next batch after resume "
+            "sends them."
+        )
     )[:300]
 
 

@@ -20,10 +20,13 @@ UPDATE portfolios_position p SET quantity = GREATEST(0, p.quantity + d.delta)
 FROM tmp_position_delta d WHERE p.account_id = d.account_id AND p.security_id = d.security_id;
 INSERT INTO portfolios_position (firm_id, account_id, security_id, quantity)
 SELECT %(firm)s, d.account_id, d.security_id, d.delta FROM tmp_position_delta d
-WHERE d.delta > 0 AND NOT EXISTS (SELECT 1 FROM portfolios_position p WHERE p.account_id = d.account_id AND p.security_id = d.security_id);
+WHERE d.delta > 0 AND NOT EXISTS (
+  SELECT 1 FROM portfolios_position p
+  WHERE p.account_id = d.account_id AND p.security_id = d.security_id);
 UPDATE portfolios_position p SET quantity = GREATEST(0, p.quantity + c.cash)
 FROM tmp_cash_delta c WHERE p.account_id = c.account_id AND p.security_id = (
-  SELECT min(p2.security_id) FROM portfolios_position p2 JOIN portfolios_security s ON s.id = p2.security_id
+  SELECT min(p2.security_id) FROM portfolios_position p2
+  JOIN portfolios_security s ON s.id = p2.security_id
   WHERE p2.account_id = c.account_id AND s.asset_class = 'cash');
 """
 
@@ -87,7 +90,8 @@ def _lots_write(lots: dict, lot_ids: set) -> None:
     with connection.cursor() as cur:
         cur.execute(
             "UPDATE portfolios_taxlot l SET quantity = k.quantity, cost_basis = k.cost_basis "
-            "FROM tmp_lot_left k WHERE l.id = k.id AND (l.quantity, l.cost_basis) <> (k.quantity, k.cost_basis)"
+            "FROM tmp_lot_left k WHERE l.id = k.id AND (l.quantity, l.cost_basis) <> (k.quantity, "
+            "k.cost_basis)"
         )
 
 

@@ -1,4 +1,4 @@
-"""Client confirmations after a batch (R-TRADE-6, R-NOTE-4): each owed confirmation goes to
+"""Client confirmations after a batch: each owed confirmation goes to
 the notifications outbox with what was and was not done, once (the outbox dedupes, and a
 claimed row is marked handed in the same transaction)."""
 

@@ -26,7 +26,8 @@ def execution_pause(*, by: Membership, scope: str, reason: str, target=None) -> 
             "Pause the whole firm without a target, or a custodian, model or account with one."
         )
     with transaction.atomic():
-        # Exclusive against the batch's block claims: a block being claimed goes out, every later claim sees this pause.
+        # Exclusive against the batch's block claims: a block being claimed goes out, every
+        # later claim sees this pause.
         locks.xact_lock(locks.EXECUTION_PAUSE, by.firm_id)
         pause = ExecutionPause.objects.create(
             firm_id=by.firm_id,

@@ -12,7 +12,7 @@ from core.pgcopy import copy_frame_to_temp
 from portfolios.models import Custodian
 
 from ..adapters import FillReport, adapter_for
-from ..allocation import FRACTION, SHARE, allocate, share_fees
+from ..calc.allocation import FRACTION, SHARE, allocate, share_fees
 from ..choices import OrderStatus
 from ..models import Batch, BlockOrder, Fill, Order
 from .book import book_apply
@@ -118,7 +118,8 @@ def _order_status(filled: Decimal, planned: Decimal, block_status: str) -> str:
     return OrderStatus.REJECTED if block_status == OrderStatus.REJECTED else OrderStatus.CANCELLED
 
 
-ORDER_UPDATE = """UPDATE trading_order o SET filled_quantity = t.filled_quantity, fees = t.fees, avg_price = t.avg_price,
+ORDER_UPDATE = """UPDATE trading_order o
+  SET filled_quantity = t.filled_quantity, fees = t.fees, avg_price = t.avg_price,
   status = t.status, note = COALESCE(t.note, '') FROM tmp_order_fill t WHERE o.id = t.id"""
 
 

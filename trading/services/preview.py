@@ -1,4 +1,5 @@
-"""The dry run: what the next batch would do, computed exactly as the batch does, nothing written."""
+"""The dry run: what the next batch would do, computed exactly as the batch does, nothing
+written."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -14,7 +15,7 @@ from portfolios.calc.market_calendar import (
     session_close_utc,
 )
 
-from ..planning import plan_build
+from ..calc.planning import plan_build
 from ..selectors import active_pauses, approved_trades, held_block_list, trading_settings
 
 
@@ -26,7 +27,8 @@ class Preview:
     blocks: pd.DataFrame
     skipped: list
     reconsent: list
-    held_blocks: list  # blocks a pause stopped in an earlier run; this batch sends those no pause covers any more
+    # Blocks a pause stopped in an earlier run; this batch sends those no pause covers any more.
+    held_blocks: list
 
 
 def next_batch_date(now_utc: datetime) -> date:

@@ -16,13 +16,15 @@ from drift.tasks import drift_proposals_rebuild
 from firms.services.audit import audit_record
 from firms.tasks import enqueue_after_commit
 
+from ..calc.planning import Plan, blocks_of
 from ..choices import OrderStatus
 from ..models import Batch, ConsentRecheck
-from ..planning import Plan, blocks_of
 
 PLAN_SQL = """
 UPDATE trading_blockorder b SET plan = p.plan FROM (
-  SELECT o.block_id, jsonb_agg(jsonb_build_array(o.id, o.client_order_id, a.number, o.quantity::text) ORDER BY o.id) AS plan
+  SELECT o.block_id,
+         jsonb_agg(jsonb_build_array(o.id, o.client_order_id, a.number, o.quantity::text)
+                   ORDER BY o.id) AS plan
   FROM trading_order o JOIN portfolios_account a ON a.id = o.account_id
   WHERE o.batch_id = %s AND o.block_id IS NOT NULL GROUP BY o.block_id
 ) p WHERE b.id = p.block_id AND b.plan = '[]'::jsonb

@@ -1,3 +1,5 @@
+"""Run a firm's trade batch now, from the command line (the same service the beat runs)."""
+
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
@@ -33,7 +35,7 @@ class Command(BaseCommand):
                     firm_id=firm.pk, trade_date=day, trigger=BatchTrigger.COMMAND, again=again
                 )
             except BatchBusy as exc:
-                raise CommandError(str(exc))
+                raise CommandError(str(exc)) from exc
         self.stdout.write(
             self.style.SUCCESS(f"{batch.get_status_display()}: {batch.note or batch.counts}")
         )

@@ -1,3 +1,5 @@
+"""Print what a firm's next trade batch would do; writes and sends nothing."""
+
 from datetime import date
 
 from django.core.management.base import BaseCommand
@@ -8,7 +10,10 @@ from firms.services.tenancy import firm_scope
 
 
 class Command(BaseCommand):
-    help = "Show what a firm's next trade batch would do (orders, blocks, skipped accounts); sends nothing."
+    help = (
+        "Show what a firm's next trade batch would do (orders, blocks, skipped accounts); "
+        "sends nothing."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("firm_slug")
@@ -25,20 +30,24 @@ class Command(BaseCommand):
         if p.firm_paused:
             out(
                 self.style.WARNING(
-                    f"Execution is paused for the firm ({p.firm_paused}): the batch would send nothing."
+                    f"Execution is paused for the firm ({p.firm_paused}): the batch would send "
+                    "nothing."
                 )
             )
         out(
-            f"Orders: {len(p.orders)}  Blocks: {len(p.blocks)}  Skipped: {len(p.skipped)}  Rebuilt for the client: {len(p.reconsent)}"
+            f"Orders: {len(p.orders)}  Blocks: {len(p.blocks)}  Skipped: {len(p.skipped)}  "
+            f"Rebuilt for the client: {len(p.reconsent)}"
         )
         for b in p.blocks.itertuples(index=False):
             limit = f" limit {b.limit_price}" if b.limit_price is not None else ""
             out(
-                f"  block {b.side} {b.quantity} {b.symbol} ({b.order_type}{limit}) for {b.accounts} accounts"
+                f"  block {b.side} {b.quantity} {b.symbol} ({b.order_type}{limit}) for "
+                f"{b.accounts} accounts"
             )
         for b in p.held_blocks:
             out(
-                f"  held by a pause (batch of {b.batch.trade_date}) {b.side} {b.quantity} {b.security.symbol}: {b.hold_note}"
+                f"  held by a pause (batch of {b.batch.trade_date}) {b.side} {b.quantity} "
+                f"{b.security.symbol}: {b.hold_note}"
             )
         for o in p.orders[p.orders["status"] == "held"].itertuples(index=False):
             out(f"  held {o.account_number} {o.side} {o.symbol}: {o.note}")

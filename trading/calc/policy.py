@@ -4,7 +4,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from portfolios.choices import Side
 
-from .choices import OrderType
+from ..choices import OrderType
 
 CENT = Decimal("0.01")
 DEFAULT_LIMIT_PCT = Decimal("1")

@@ -1,4 +1,4 @@
-"""The one-time signing code (issue 17): fresh proof, at the moment of signing, that the
+"""The one-time signing code: fresh proof, at the moment of signing, that the
 person holding an emailed portal link also controls the client's inbox now. A firm turns it
 on in its approval settings (ApprovalSettings.signing_code_required); it applies to sessions
 opened from a link, not to clients who signed in with their password.
@@ -20,9 +20,9 @@ from django.utils.crypto import salted_hmac
 from firms.models import Firm
 from firms.services.audit import audit_record
 
-from .models import Approval, SigningCode
-from .selectors import approval_settings_get
-from .services.common import ApprovalRefused
+from ..models import Approval, SigningCode
+from ..selectors import approval_settings_get
+from .common import ApprovalRefused
 
 CODE_TTL = timedelta(minutes=10)
 RESEND_AFTER = timedelta(seconds=60)
@@ -60,7 +60,8 @@ def signing_code_send(*, approval: Approval, user, now: datetime) -> SigningCode
         if last and now - last.created_at < RESEND_AFTER:
             wait = int((RESEND_AFTER - (now - last.created_at)).total_seconds()) + 1
             raise ApprovalRefused(
-                f"A code was sent less than a minute ago; check your email, or ask again in {wait} seconds."
+                "A code was sent less than a minute ago; check your email, or ask again in "
+                f"{wait} seconds."
             )
         mine.filter(used_at__isnull=True).update(used_at=now)
         code = SigningCode.objects.create(
@@ -112,7 +113,8 @@ def signing_code_send(*, approval: Approval, user, now: datetime) -> SigningCode
 
 def signing_code_use(*, approval_id: int, user, entered: str, now: datetime) -> None:
     """Check and use up the code `user` entered to sign `approval_id`, or raise ApprovalRefused
-    saying what is wrong. Commits on its own, so a wrong try counts even though nothing is signed."""
+    saying what is wrong. Commits on its own, so a wrong try counts even though nothing is
+    signed."""
     entered = "".join((entered or "").split())
     with transaction.atomic():
         code = (
@@ -127,7 +129,8 @@ def signing_code_use(*, approval_id: int, user, entered: str, now: datetime) -> 
             )
         if now >= code.expires_at:
             raise ApprovalRefused(
-                "That code has expired (codes last 10 minutes); ask for a new one. Nothing was signed."
+                "That code has expired (codes last 10 minutes); ask for a new one. Nothing was "
+                "signed."
             )
         if code.attempts >= MAX_ATTEMPTS:
             raise ApprovalRefused("Too many wrong codes; ask for a new one. Nothing was signed.")
@@ -152,5 +155,8 @@ def signing_code_use(*, approval_id: int, user, entered: str, now: datetime) -> 
     raise ApprovalRefused(
         f"That code is not right; {left} tries left. Nothing was signed."
         if left
-        else "That code is not right, and that was the last try; ask for a new one. Nothing was signed."
+        else (
+            "That code is not right, and that was the last try; ask for a new one. "
+            "Nothing was signed."
+        )
     )

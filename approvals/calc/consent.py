@@ -7,18 +7,21 @@ CONSENT_VERSION = "2026-11"
 DISCLOSURES = [
     (
         "Scope",
-        "This consent covers signing this rebalancing proposal and receiving its record and receipts "
+        "This consent covers signing this rebalancing proposal and receiving its record and "
+        "receipts "
         "electronically. It does not cover any other document.",
     ),
     (
         "Paper copy",
-        "You may ask your advisor for this proposal on paper, free of charge, before or after signing; "
+        "You may ask your advisor for this proposal on paper, free of charge, before or after "
+        "signing; "
         "you can also decline here and sign on paper instead.",
     ),
     (
         "Withdrawing consent",
         "You may withdraw your consent to electronic signatures at any time by telling your "
-        "advisor. There is no fee; later proposals will then be sent to you on paper, which may take longer.",
+        "advisor. There is no fee; later proposals will then be sent to you on paper, which may "
+        "take longer.",
     ),
     ("Keeping your contact details current", "Tell your advisor if your email address changes."),
     (

@@ -8,7 +8,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
 
-from .presentation import proposal_review
+from ..selectors import proposal_review
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def _claimed(signatures):
 def signature_pdf_store(signature_id: int) -> bool | None:
     """The task's work: render and store one signature's PDF. None when there is nothing to do
     (stored already, or being rendered by another attempt right now)."""
-    from .models import Signature
+    from ..models import Signature
 
     with transaction.atomic():
         signature = _claimed(Signature.objects.filter(pk=signature_id)).first()
@@ -79,7 +79,7 @@ def signature_pdf_store(signature_id: int) -> bool | None:
 def signature_pdfs_retry(*, now: datetime) -> list[int]:
     """Render the PDFs missing since before PDF_RETRY_AFTER (ids stored). Each signature is
     claimed with a row lock that a concurrent sweep skips, so two sweeps never render one."""
-    from .models import Signature
+    from ..models import Signature
 
     stored = []
     with transaction.atomic():

@@ -5,17 +5,18 @@ The dry run shows exactly this; the batch writes it."""
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from drift.calc.quantities import tradable_quantity
 from portfolios.choices import Side
 
-from .choices import OrderStatus, OrderType
+from ..choices import OrderStatus, OrderType
 from .policy import limit_price_for, order_type_for
-from .selectors import Pauses
 
-WHOLE = Decimal("1")
+if TYPE_CHECKING:  # the pauses are read by selectors.active_pauses; only their type is needed here
+    from ..selectors import Pauses
 
 
 @dataclass
@@ -28,7 +29,7 @@ class Plan:
         return blocks_of(self.orders)
 
 
-def _skip_reason(row, pauses: Pauses, not_routable: dict) -> str:
+def _skip_reason(row, pauses: "Pauses", not_routable: dict) -> str:
     if row.proposal_id in not_routable:
         return f"Not sent: {not_routable[row.proposal_id]}"
     if row.proposal_id in pauses.held:
@@ -56,7 +57,7 @@ def _moves(frame: pd.DataFrame) -> pd.Series:
 
 
 def plan_build(
-    frame: pd.DataFrame, *, settings, tolerances, pauses: Pauses, not_routable: dict
+    frame: pd.DataFrame, *, settings, tolerances, pauses: "Pauses", not_routable: dict
 ) -> Plan:
     """`settings`: the firm's order policy (TradingSettings); `tolerances`: its consent
     freshness (approvals.ApprovalSettings: reprice_tolerance_pct, reconsent_tolerance_pct);

@@ -1,7 +1,7 @@
-"""Portal links (R-PORT-2): 256-bit tokens, only the SHA-256 stored, bound to client,
+"""Portal links: 256-bit tokens, only the SHA-256 stored, bound to client,
 proposal, version and content hash, expiring with the window. Built from settings.SITE_URL.
 
-The token is never stored readable anywhere (issue 17): it is an HMAC, under a key derived
+The token is never stored readable anywhere: it is an HMAC, under a key derived
 from SECRET_KEY (which the database does not hold), of a random per-link nonce. The outbox
 stores the email with a placeholder; the sender rebuilds the token from the nonce at send
 time (portal_link_path), so nobody who can read the database, the outbox pages, the admin
@@ -19,8 +19,8 @@ from django.utils.crypto import salted_hmac
 
 from firms.services.tenancy import firm_scope
 
-from .choices import ApprovalStatus
-from .models import LinkKey, PortalLink
+from ..choices import ApprovalStatus
+from ..models import LinkKey, PortalLink
 
 
 def token_hash(token: str) -> str:
@@ -38,7 +38,7 @@ def link_url(token: str) -> str:
 
 def portal_links_issue(*, approvals, now: datetime) -> dict[int, str]:
     """One fresh link per approval (bulk). Returns approval id → URL, for the caller to hand
-    to approvals.notify (which stores only a placeholder); the token itself is never stored."""
+    to services.notify (which stores only a placeholder); the token itself is never stored."""
     nonces = {a.pk: secrets.token_hex(16) for a in approvals}
     tokens = {pk: _token(n) for pk, n in nonces.items()}
     PortalLink.objects.bulk_create(
@@ -93,11 +93,20 @@ def _problem(link: PortalLink, now: datetime) -> str:
         or proposal.content_hash != link.content_hash
         or proposal.status == "superseded"
     ):
-        return "This link is for an earlier version of the proposal, which a newer version replaced. Nothing was changed."
+        return (
+            "This link is for an earlier version of the proposal, which a newer version "
+            "replaced. Nothing was changed."
+        )
     if approval.status in (ApprovalStatus.APPROVED, ApprovalStatus.DECLINED):
-        return f"This proposal was already {approval.get_status_display().lower()}; the link has been used. Nothing was changed."
+        return (
+            f"This proposal was already {approval.get_status_display().lower()}; the link has "
+            "been used. Nothing was changed."
+        )
     if approval.status == ApprovalStatus.EXPIRED or now >= link.expires_at:
-        return "This link has expired: the approval window closed. Nothing was changed; please contact your advisor."
+        return (
+            "This link has expired: the approval window closed. Nothing was changed; please "
+            "contact your advisor."
+        )
     return ""
 
 

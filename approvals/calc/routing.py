@@ -1,4 +1,8 @@
-"""Which rule and which steps a proposal gets: pure functions over rules, settings and a proposal."""
+"""Which rule and which steps a proposal gets: pure functions over rules, settings and a
+proposal, and the routing defaults a firm starts with.
+
+Default value bounds are inclusive and in cents, so $100,000.00 and $500,000.00 exactly belong
+to the middle tier, $99,999.99 to the lowest and $500,000.01 to the highest."""
 
 from dataclasses import dataclass
 from decimal import Decimal
@@ -6,11 +10,52 @@ from decimal import Decimal
 from core.formatting import money
 from portfolios.choices import Registration
 
-from .choices import INTERNAL_STEPS, RuleKind, StepRole
+from ..choices import INTERNAL_STEPS, RuleKind, StepRole, WindowUnit
 
 
 class NoRoutingRule(Exception):
     pass
+
+
+# The rules written for a firm the first time it routes (selectors.routing_rules_get).
+DEFAULT_RULES = [
+    {
+        "name": "Under $100,000",
+        "kind": RuleKind.VALUE,
+        "min_value": None,
+        "max_value": Decimal("99999.99"),
+        "steps": [StepRole.CLIENT],
+        "window_amount": 72,
+        "window_unit": WindowUnit.HOURS,
+    },
+    {
+        "name": "$100,000 – $500,000",
+        "kind": RuleKind.VALUE,
+        "min_value": Decimal("100000.00"),
+        "max_value": Decimal("500000.00"),
+        "steps": [StepRole.ADVISOR, StepRole.CLIENT],
+        "window_amount": 48,
+        "window_unit": WindowUnit.HOURS,
+    },
+    {
+        "name": "Over $500,000",
+        "kind": RuleKind.VALUE,
+        "min_value": Decimal("500000.01"),
+        "max_value": None,
+        "steps": [StepRole.SENIOR, StepRole.CLIENT],
+        "window_amount": 24,
+        "window_unit": WindowUnit.HOURS,
+    },
+    {
+        "name": "Institutional",
+        "kind": RuleKind.INSTITUTIONAL,
+        "min_value": None,
+        "max_value": None,
+        "steps": [StepRole.COMMITTEE],
+        "window_amount": 5,
+        "window_unit": WindowUnit.BUSINESS_DAYS,
+    },
+]
 
 
 @dataclass(frozen=True)

@@ -10,20 +10,20 @@ from datetime import datetime
 
 from django.db import transaction
 
+from ..choices import ApprovalStatus, ExpiryPolicy, StepRole, StepStatus
+from ..models import Approval
+from ..selectors import approval_settings_get
 from . import notify
-from .choices import ApprovalStatus, ExpiryPolicy, StepRole, StepStatus
-from .links import portal_links_issue
-from .models import Approval
-from .pdf import signature_pdfs_retry
-from .selectors import approval_settings_get
-from .services import (
-    ApprovalRefused,
+from .common import ApprovalRefused
+from .expiry import (
     approval_escalate,
     approval_expire,
-    approvals_start,
     approvals_void_superseded,
     approvals_void_withdrawn,
 )
+from .links import portal_links_issue
+from .signed_pdf import signature_pdfs_retry
+from .start import approvals_start
 
 log = logging.getLogger(__name__)
 
