@@ -2,7 +2,8 @@
 ACCOUNTS accounts (default 10000) of one segment, each holding 20 of 30 securities, and DAYS
 trading days (default 250) of random-walk closes, then times threshold_review_run over the
 segment for 3 bands (reads, drift paths by drift.calc.drift, replay of each band).
-Prints one JSON line last. Run: DATABASE_URL=… REDIS_URL=… .venv/bin/python bench/bench_threshold_review.py
+Prints one JSON line last. Run:
+DATABASE_URL=… REDIS_URL=… .venv/bin/python bench/bench_threshold_review.py
 """
 
 import json

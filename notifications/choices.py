@@ -23,7 +23,8 @@ class Kind(models.TextChoices):
     )
 
 
-# A system email, not a firm template (its wording is fixed: approvals.services.signing); outbox only.
+# A system email, not a firm template (its wording is fixed: approvals.services.signing);
+# outbox only.
 SIGNING_CODE = "signing_code"
 OUTBOX_KIND_CHOICES = [*Kind.choices, (SIGNING_CODE, "Signing code (system email)")]
 

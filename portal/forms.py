@@ -22,7 +22,8 @@ class ApproveForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     content_hash = forms.CharField(widget=forms.HiddenInput, max_length=64)
-    # Checked by the service (approvals.services.signing) where the firm asks for a code; blank otherwise.
+    # Checked by the service (approvals.services.signing) where the firm asks for a code;
+    # blank otherwise.
     signing_code = forms.CharField(
         label="Code from your email",
         required=False,

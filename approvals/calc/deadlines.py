@@ -30,5 +30,6 @@ def deadline_for(*, started_at: datetime, amount: int, unit: str) -> datetime:
 
 
 def reminder_time(*, started_at: datetime, deadline: datetime) -> datetime:
-    """Half-way through the window, on the clock (notifications.services.messages.reminder_due's rule)."""
+    """Half-way through the window, on the clock (the rule of
+    notifications.services.messages.reminder_due)."""
     return started_at + (deadline - started_at) / 2

@@ -39,7 +39,8 @@ def _code(nonce: str) -> str:
 
 
 def signing_code_value(reference: str) -> str | None:
-    """notifications.services.redaction resolver: the code of SigningCode `reference`, at send time."""
+    """Resolver for notifications.services.redaction: the code of SigningCode `reference`, at
+    send time."""
     code = SigningCode.objects.filter(pk=int(reference)).only("nonce").first()
     return _code(code.nonce) if code else None
 

@@ -26,7 +26,7 @@ def scan_with_recent_bnd_loss(firm, days):
     return b, agg, Proposal.objects.get()
 
 
-def test_the_scan_buys_the_substitute_instead_of_a_security_sold_at_a_loss_30_days_before_the_trade_date(
+def test_the_scan_buys_the_substitute_of_a_security_sold_at_a_loss_30_days_before_trade_date(
     scoped,
 ):
     b, agg, p = scan_with_recent_bnd_loss(scoped, 29)

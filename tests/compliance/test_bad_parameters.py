@@ -131,7 +131,7 @@ def two_proposals(scoped):
 
 
 @pytest.mark.parametrize("bad", ["Infinity", "1E+999999", "NaN"])
-def test_a_stored_non_finite_parameter_flags_the_batch_with_an_error_finding_and_the_officer_is_emailed(
+def test_a_stored_non_finite_parameter_flags_the_batch_and_the_officer_is_emailed(
     two_proposals, scoped, firm_b, bad, django_capture_on_commit_callbacks
 ):
     """Stored around the validation (before it existed, or by SQL): the check still runs. Only

@@ -184,7 +184,7 @@ def test_a_lost_recheck_keeps_the_proposal_out_of_the_batch_until_it_runs(firm_a
         assert outcomes[mine.pk] in (ReviewStatus.FLAGGED, ReviewStatus.BLOCKED)
 
 
-def test_the_sweep_finds_a_stale_review_only_in_its_firm_and_an_officer_cannot_reroute_a_withdrawn_one(
+def test_the_sweep_finds_stale_reviews_in_its_firm_only_and_a_withdrawn_one_cannot_be_rerouted(
     firm_a, firm_b, members_a, scoped, django_capture_on_commit_callbacks
 ):
     from compliance.services.guard import proposals_review_stale

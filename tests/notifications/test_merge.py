@@ -179,7 +179,8 @@ def test_a_stored_template_that_predates_the_check_is_sanitised_when_rendered():
         subject="Hi",
         body_text="t",
         body_html=(
-            '<p>Hi</p><img/src/onerror=alert(1)><a href="&#106;avascript:alert(1)">x</a><script>alert(2)</script>'
+            '<p>Hi</p><img/src/onerror=alert(1)><a href="&#106;avascript:alert(1)">x</a>'
+            "<script>alert(2)</script>"
             '<p style="color:red;position:fixed">{{Client.Name}}</p>'
         ),
     )
