@@ -23,7 +23,7 @@ DECISION = {
 def _deliver(*, kind: str, approval, to: str, link: str = "", extra: dict | None = None) -> None:
     """Queue one email in the notifications outbox (same transaction; sent after commit).
     A portal link is stored as a placeholder plus the token's hash; the sender rebuilds it."""
-    from notifications.services.messages import notification_enqueue
+    from notifications.services.messages import NotificationRequest, notification_enqueue
     from notifications.services.redaction import PORTAL_LINK_PLACEHOLDER, secret_ref
 
     from .links import token_hash
@@ -36,15 +36,17 @@ def _deliver(*, kind: str, approval, to: str, link: str = "", extra: dict | None
     extra = extra or {}
     notification_enqueue(
         firm=firm,
-        kind=kind,
-        recipient=to,
-        proposal=approval.proposal,
-        portal_path=path,
-        deadline=approval.deadline,
-        decision=extra.get("outcome", ""),
-        reason=extra.get("reason", ""),
-        dedupe_suffix=extra.get("suffix", ""),
-        secret_ref=ref,
+        request=NotificationRequest(
+            kind=kind,
+            recipient=to,
+            proposal=approval.proposal,
+            portal_path=path,
+            deadline=approval.deadline,
+            decision=extra.get("outcome", ""),
+            reason=extra.get("reason", ""),
+            dedupe_suffix=extra.get("suffix", ""),
+            secret_ref=ref,
+        ),
     )
 
 

@@ -4,27 +4,21 @@ How other stages send email — call inside the firm's scope, in the same transa
 change that causes the email; the message row commits with it and is sent after commit:
 
     from notifications.choices import Kind
-    from notifications.services.messages import notification_enqueue
+    from notifications.services.messages import NotificationRequest, notification_enqueue
 
-    # approvals: the proposal email, a reminder (when reminder_due(...) below says so),
-    # an escalation to a staff member, a decision receipt
-    notification_enqueue(firm=firm, kind=Kind.PROPOSAL, recipient=client.email,
-                         proposal=proposal, portal_path=signed_path, deadline=step.deadline)
-    notification_enqueue(firm=firm, kind=Kind.REMINDER, recipient=client.email,
-                         proposal=proposal, portal_path=signed_path, deadline=step.deadline)
-    notification_enqueue(firm=firm, kind=Kind.ESCALATION, recipient=senior.user.email,
-                         proposal=proposal, deadline=step.deadline,
-                         dedupe_suffix=f"step{step.pk}")
-    notification_enqueue(firm=firm, kind=Kind.DECISION_APPROVED, recipient=client.email,
-                         proposal=proposal)
+    # approvals: the proposal email, a reminder, an escalation, a decision receipt
+    notification_enqueue(firm=firm, request=NotificationRequest(
+        kind=Kind.PROPOSAL, recipient=client.email, proposal=proposal,
+        portal_path=signed_path, deadline=step.deadline))
+    notification_enqueue(firm=firm, request=NotificationRequest(
+        kind=Kind.ESCALATION, recipient=senior.user.email, proposal=proposal,
+        deadline=step.deadline, dedupe_suffix=f"step{step.pk}"))
 
     # trading: right when fills are recorded ("within 15 minutes" = enqueue now)
-    notification_enqueue(firm=firm, kind=Kind.TRADE_CONFIRMATION, recipient=client.email,
-                         proposal=proposal,
-                         filled=(TradeLine("buy", "BND", "Bond ETF", qty, value),))
-    notification_enqueue(firm=firm, kind=Kind.PARTIAL_FILL_NOTICE, recipient=client.email,
-                         proposal=proposal, filled=...,
-                         not_filled=(("VTI", "Sell", "Rejected by custodian"),))
+    notification_enqueue(firm=firm, request=NotificationRequest(
+        kind=Kind.PARTIAL_FILL_NOTICE, recipient=client.email, proposal=proposal,
+        filled=(TradeLine("buy", "BND", "Bond ETF", qty, value),),
+        not_filled=(("VTI", "Sell", "Rejected by custodian"),)))
 
 The message is unique per (proposal id, version, content hash, kind, recipient[, suffix]):
 calling it again — a re-run sweep, a redelivered task — returns the existing row and sends
@@ -34,6 +28,7 @@ A bearer link is never passed as `portal_path`: pass redaction.PORTAL_LINK_PLACE
 """
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from firms.models import Firm, Membership
@@ -106,41 +101,47 @@ def outbound_message_insert(
     return message
 
 
-def notification_enqueue(
-    *,
-    firm: Firm,
-    kind: str,
-    recipient: str,
-    proposal,
-    portal_path: str = "",
-    deadline=None,
-    decision: str = "",
-    reason: str = "",
-    filled=(),
-    not_filled=(),
-    dedupe_suffix: str = "",
-    secret_ref: str = "",
-) -> OutboundMessage:
+@dataclass(frozen=True)
+class NotificationRequest:
+    """One email about one proposal for one recipient: what it says beyond the proposal itself
+    (its portal link, deadline, decision and the client's reason, fills), and the suffix that
+    makes it unique when one proposal sends the same kind twice to one person."""
+
+    kind: str
+    recipient: str
+    proposal: object  # drift.models.Proposal
+    portal_path: str = ""
+    deadline: datetime | None = None
+    decision: str = ""
+    reason: str = ""
+    filled: tuple = ()
+    not_filled: tuple = ()
+    dedupe_suffix: str = ""
+    secret_ref: str = ""
+
+
+def notification_enqueue(*, firm: Firm, request: NotificationRequest) -> OutboundMessage:
     """Render this kind of email about `proposal` for `recipient` and queue it (idempotent)."""
+    r = request
     facts = proposal_facts(
-        proposal,
+        r.proposal,
         firm_name=firm.name,
-        portal_path=portal_path,
-        deadline=deadline,
-        decision=decision,
-        reason=reason,
-        filled=tuple(filled),
-        not_filled=tuple(not_filled),
+        portal_path=r.portal_path,
+        deadline=r.deadline,
+        decision=r.decision,
+        reason=r.reason,
+        filled=tuple(r.filled),
+        not_filled=tuple(r.not_filled),
     )
-    email = notification_render(firm=firm, kind=kind, facts=facts)
+    email = notification_render(firm=firm, kind=r.kind, facts=facts)
     return outbound_message_insert(
         firm=firm,
-        kind=kind,
-        recipient=recipient,
+        kind=r.kind,
+        recipient=r.recipient,
         email=email,
-        proposal=proposal,
-        dedupe_key=_dedupe_key(kind, recipient, proposal, dedupe_suffix),
-        secret_ref=secret_ref,
+        proposal=r.proposal,
+        dedupe_key=_dedupe_key(r.kind, r.recipient, r.proposal, r.dedupe_suffix),
+        secret_ref=r.secret_ref,
     )
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from firms.services.tenancy import firm_scope
 from notifications.choices import Kind
-from notifications.services.messages import notification_enqueue
+from notifications.services.messages import NotificationRequest, notification_enqueue
 from tests.browser.test_staff_browse import _sign_in
 from tests.notifications.conftest import scanned_proposal
 
@@ -26,11 +26,13 @@ def message(firm_a, members_a, monkeypatch, settings):
     with firm_scope(firm_a):
         return notification_enqueue(
             firm=firm_a,
-            kind=Kind.PROPOSAL,
-            recipient=proposal.account.client.email,
-            proposal=proposal,
-            portal_path="/portal/",
-            deadline=datetime(2026, 11, 27, 21, 0, tzinfo=UTC),
+            request=NotificationRequest(
+                kind=Kind.PROPOSAL,
+                recipient=proposal.account.client.email,
+                proposal=proposal,
+                portal_path="/portal/",
+                deadline=datetime(2026, 11, 27, 21, 0, tzinfo=UTC),
+            ),
         )
 
 

@@ -3,7 +3,7 @@
 from drift.models import Proposal
 from notifications.choices import Kind
 from notifications.models import OutboundMessage
-from notifications.services.messages import notification_enqueue
+from notifications.services.messages import NotificationRequest, notification_enqueue
 
 
 def outbound_message_for(book) -> OutboundMessage:
@@ -11,8 +11,10 @@ def outbound_message_for(book) -> OutboundMessage:
     proposal = Proposal.objects.select_related("account__client").first()
     return notification_enqueue(
         firm=book["model"].firm,
-        kind=Kind.PROPOSAL,
-        recipient=proposal.account.client.email,
-        proposal=proposal,
-        portal_path="/portal/",
+        request=NotificationRequest(
+            kind=Kind.PROPOSAL,
+            recipient=proposal.account.client.email,
+            proposal=proposal,
+            portal_path="/portal/",
+        ),
     )

@@ -8,6 +8,7 @@ from firms.services.tenancy import firm_scope
 from notifications.choices import Kind
 from notifications.models import NotificationTemplate
 from notifications.services.messages import (
+    NotificationRequest,
     notification_enqueue,
     notification_render,
     reminder_due,
@@ -38,11 +39,13 @@ def test_the_proposal_email_shows_this_proposal_and_links_to_the_site_url(
     with firm_scope(firm_a):
         message = notification_enqueue(
             firm=firm_a,
-            kind=Kind.PROPOSAL,
-            recipient="c@example.test",
-            proposal=proposal_a,
-            portal_path="/portal/p/tok123/",
-            deadline=datetime(2026, 11, 27, 18, 0, tzinfo=UTC),
+            request=NotificationRequest(
+                kind=Kind.PROPOSAL,
+                recipient="c@example.test",
+                proposal=proposal_a,
+                portal_path="/portal/p/tok123/",
+                deadline=datetime(2026, 11, 27, 18, 0, tzinfo=UTC),
+            ),
         )
     number = proposal_a.account.number
     assert (
@@ -63,7 +66,10 @@ def test_another_clients_data_never_appears(firm_a, proposal_a, queued):
     with firm_scope(firm_a):
         Client.objects.create(firm=firm_a, name="Other Person", email="other@example.test")
         message = notification_enqueue(
-            firm=firm_a, kind=Kind.PROPOSAL, recipient="c@example.test", proposal=proposal_a
+            firm=firm_a,
+            request=NotificationRequest(
+                kind=Kind.PROPOSAL, recipient="c@example.test", proposal=proposal_a
+            ),
         )
     assert "Other Person" not in message.body_html and "other@example.test" not in message.body_text
 

@@ -12,7 +12,7 @@ from firms.services.tenancy import firm_scope
 from notifications.choices import Kind
 from notifications.choices import MessageStatus as S
 from notifications.models import OutboundMessage
-from notifications.services.messages import notification_enqueue
+from notifications.services.messages import NotificationRequest, notification_enqueue
 from notifications.services.outbox import (
     outbound_message_retry,
     outbound_message_send,
@@ -25,10 +25,12 @@ pytestmark = pytest.mark.django_db
 def enqueue(firm, proposal, kind=Kind.PROPOSAL, recipient=None):
     return notification_enqueue(
         firm=firm,
-        kind=kind,
-        recipient=recipient or proposal.account.client.email,
-        proposal=proposal,
-        portal_path="/portal/proposals/abc/",
+        request=NotificationRequest(
+            kind=kind,
+            recipient=recipient or proposal.account.client.email,
+            proposal=proposal,
+            portal_path="/portal/proposals/abc/",
+        ),
     )
 
 

@@ -19,7 +19,7 @@ from firms.services.tenancy import firm_scope
 from notifications.choices import Kind
 from notifications.choices import MessageStatus as S
 from notifications.models import OutboundMessage
-from notifications.services.messages import notification_enqueue
+from notifications.services.messages import NotificationRequest, notification_enqueue
 from notifications.services.outbox import (
     outbound_message_retry,
     outbound_message_send,
@@ -81,10 +81,12 @@ def test_smtp_4xx_then_5xx_then_unreachable_keeps_retries_and_sends_each_message
         ids = [
             notification_enqueue(
                 firm=firm_a,
-                kind=Kind.PROPOSAL,
-                recipient=f"c{i}@client.test",
-                proposal=proposal,
-                portal_path="/portal/proposals/x/",
+                request=NotificationRequest(
+                    kind=Kind.PROPOSAL,
+                    recipient=f"c{i}@client.test",
+                    proposal=proposal,
+                    portal_path="/portal/proposals/x/",
+                ),
             ).pk
             for i in range(MESSAGES)
         ]

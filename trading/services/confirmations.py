@@ -8,7 +8,7 @@ from django.utils import timezone
 from drift.choices import ProposalStatus
 from firms.models import Firm
 from notifications.choices import Kind
-from notifications.services.messages import notification_enqueue
+from notifications.services.messages import NotificationRequest, notification_enqueue
 from notifications.templating.context import TradeLine
 
 from ..choices import OrderStatus
@@ -34,11 +34,13 @@ def confirmations_hand_over(*, firm_id: int, limit: int = 500) -> int:
             )
             notification_enqueue(
                 firm=firm,
-                kind=kind,
-                recipient=c.proposal.account.client.email,
-                proposal=c.proposal,
-                filled=filled,
-                not_filled=not_filled,
+                request=NotificationRequest(
+                    kind=kind,
+                    recipient=c.proposal.account.client.email,
+                    proposal=c.proposal,
+                    filled=filled,
+                    not_filled=not_filled,
+                ),
             )
         TradeConfirmationPending.objects.filter(pk__in=[c.pk for c in pending]).update(
             handed_at=timezone.now()
