@@ -48,7 +48,7 @@ class NotificationTemplate(FirmOwned):
 
 
 class OutboundMessage(FirmOwned):
-    """One email, fully rendered, written before anything is sent (R-NOTE-3).
+    """One email, fully rendered, written before anything is sent.
 
     `dedupe_key` is unique per firm: (proposal version, kind, recipient) for proposal mail,
     so a re-run of whatever enqueues cannot create a second message."""

@@ -1,4 +1,4 @@
-"""Issue 17 items 5 and 11: no compliance parameter can stop the firm. Non-finite, huge and
+"""No compliance parameter can stop the firm. Non-finite, huge and
 nested values are refused by the one validation (form, admin, service); a rule or check that
 raises anyway marks the proposals it could not judge (flagged, officer emailed) and every
 other proposal is checked as usual."""

@@ -1,4 +1,4 @@
-"""Issue 16 item 3: the proposal builder constructs what compliance accepts. Each case was
+"""The proposal builder constructs what compliance accepts. Each case was
 blocked or flagged by the checks on the old builder; now the builder avoids it up front (or, with
 no substitute on file, says on the proposal why compliance will flag it)."""
 
@@ -169,7 +169,7 @@ def test_a_buy_stops_at_the_single_security_limit(scoped):
 
 
 def test_a_buy_after_an_imported_sale_of_unknown_gain_buys_the_substitute(scoped):
-    """Issue 16 item 1: an imported sell without its gain is a possible loss for the builder too."""
+    """An imported sell without its gain is a possible loss for the builder too."""
     b = book(scoped)
     acct = b["accounts"][0]
     pm.Position.objects.filter(account=acct, security=b["stock"]).update(

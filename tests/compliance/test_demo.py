@@ -1,5 +1,5 @@
 """The demo shows flagged proposals, each with its suggestion, and none that the builder could
-have avoided (issue 16: the builder constructs what compliance accepts)."""
+have avoided (the builder constructs what compliance accepts)."""
 
 from datetime import date
 

@@ -1,4 +1,4 @@
-"""Issue 16 item 8: a proposal rebuilt with a substitute shows its own harvest summary (its
+"""A proposal rebuilt with a substitute shows its own harvest summary (its
 losses and tax saved, the substitute it now buys), not the previous version's."""
 
 from decimal import Decimal

@@ -158,7 +158,7 @@ def test_money_stays_decimal_to_the_cent():
     ],
 )
 def test_the_allowlist_refuses_what_the_old_denylist_let_through(html):
-    """Issue 17 item 12: the denylist missed these; the nh3 allowlist names each."""
+    """The old denylist missed these; the nh3 allowlist names each."""
     with pytest.raises(MergeSyntaxError, match="Not allowed in an email"):
         html_check(f"<p>ok</p>\n{html}")
 

@@ -1,4 +1,4 @@
-"""The outbox (R-NOTE-3): a row first, sent once, retried on temporary failures, never lost."""
+"""The outbox: a row first, sent once, retried on temporary failures, never lost."""
 
 import threading
 from datetime import timedelta
