@@ -170,7 +170,8 @@ def test_a_sale_of_unknown_gain_is_a_possible_loss_named_with_its_dates_and_the_
 
 def test_defer_until_is_the_first_trading_day_after_the_window(scoped):
     """One window around the trade date: a sale on the trade date (Wed 25 Nov) keeps its
-    window to Fri 25 Dec, a holiday; the first safe day is Monday 28 Dec (the old "+31 days" said Saturday 26 Dec)."""
+    window to Fri 25 Dec, a holiday; the first safe day is Monday 28 Dec (the old "+31 days"
+    said Saturday 26 Dec)."""
     b = book(scoped)
     acct = b["accounts"][0]
     txn(scoped, acct, b["stock"], "sell", -1, gain=-500)
