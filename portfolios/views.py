@@ -37,7 +37,12 @@ def _filtered_accounts(request):
 def account_list(request):
     accounts, chosen = _filtered_accounts(request)
     # One query for the page's accounts with everything a row shows (no query per row).
-    accounts = accounts.select_related("client", "model", "custodian", "advisor__user")
+    # Only the columns a row shows (not the advisor's password hash, the client's details).
+    accounts = accounts.select_related("client", "model", "custodian", "advisor__user").only(
+        *("number", "registration", "segment", "client__name", "model__name", "custodian__name"),
+        *("client", "model", "custodian", "advisor", "advisor__user"),
+        *(f"advisor__user__{f}" for f in ("first_name", "last_name", "email")),
+    )
     page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,

@@ -5,7 +5,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from firms.models import Firm
-from firms.services.tenancy import firm_scope, membership_for_user
+from firms.services.tenancy import membership_scope
 
 # Paths a staff member without a required authenticator may still reach (to set one up).
 _MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/")
@@ -34,10 +34,9 @@ class FirmScopeMiddleware:
     def __call__(self, request):
         request.firm = request.membership = None
         # Read on every request: a revoked or changed membership counts from the next request.
-        membership = membership_for_user(_api_token_user(request) or request.user)
-        if membership is None:
-            return self.get_response(request)
-        with firm_scope(membership.firm_id):
+        with membership_scope(_api_token_user(request) or request.user) as membership:
+            if membership is None:
+                return self.get_response(request)
             # Under the firm's scope: RLS shows the firm row only to its own scope.
             membership.firm = Firm.objects.get(pk=membership.firm_id)
             request.firm, request.membership = membership.firm, membership

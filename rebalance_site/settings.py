@@ -105,6 +105,16 @@ if env_str("DATABASE_APP_URL", ""):
     )
 else:
     _app_db = {**_owner_db, "USER": DATABASE_APP_LOGIN, "PASSWORD": DATABASE_APP_PASSWORD}
+# The application's connection binds parameters on the server and lets psycopg prepare a
+# statement once it has run DATABASE_PREPARE_THRESHOLD times on that connection: the ORM's joins
+# are then planned once per connection instead of on every request (planning was half of
+# PostgreSQL's time on the list pages; docs/RELIABILITY.md, "Plain request path"). The owner's
+# connection (migrate, flush, DDL) keeps client-side binding: DDL takes no bound parameters.
+_app_db["OPTIONS"] = {
+    **_app_db.get("OPTIONS", {}),
+    "server_side_binding": True,
+    "prepare_threshold": env_int("DATABASE_PREPARE_THRESHOLD", 5),
+}
 DATABASES = {"default": _app_db, "owner": _owner_db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

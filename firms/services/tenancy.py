@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from django_scopes import scope
 
 from firms.models import Firm, Membership
-from firms.services.db_security import db_firm, db_user
+from firms.services.db_security import db_firm, db_user, push_settings
 
 
 def _firm_id(firm: Firm | int) -> int:
@@ -30,3 +30,23 @@ def membership_for_user(user) -> Membership | None:
         return None
     with db_user(user.pk):
         return Membership.resolver.filter(user_id=user.pk).first()
+
+
+@contextmanager
+def membership_scope(user):
+    """The block runs with the user's membership (None for a visitor or a user without one)
+    and, for a member, inside the firm's scope: the request path's scope.
+
+    The same statements as membership_for_user followed by firm_scope, less the push that
+    clears the user setting in between (firm_scope's own push replaces it)."""
+    if not user.is_authenticated:
+        yield None
+        return
+    with db_user(user.pk, restore=False):
+        membership = Membership.resolver.filter(user_id=user.pk).first()
+    if membership is None:
+        push_settings()  # clears the user setting
+        yield None
+        return
+    with firm_scope(membership.firm_id):
+        yield membership

@@ -47,7 +47,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import psutil
-import psycopg2
+import psycopg
 import pytest
 import requests
 from django.conf import settings
@@ -80,7 +80,11 @@ SERVER_ERRORS = re.compile(
     r"|server closed the connection|terminating connection|WORKER TIMEOUT|Booting worker"
     r"|Worker exited|Error handling request"
 )
-PG_LINE = re.compile(r"^(\d+)\|([^|]*)\| LOG:  (statement|connection received): ?(.*)$")
+# "statement:" for the simple query protocol, "execute <name>:" for a statement bound on the
+# server (the app's connection: psycopg's server-side binding).
+PG_LINE = re.compile(
+    r"^(\d+)\|([^|]*)\| LOG:  (statement|execute [^:]*|connection received): ?(.*)$"
+)
 TABLE_ACCESS = re.compile(r'\b(FROM|INTO|UPDATE|JOIN)\s+"', re.IGNORECASE)
 
 
@@ -173,11 +177,11 @@ log_statement = 'all'
         try:
             self.query("SELECT 1")
             return True
-        except psycopg2.Error:
+        except psycopg.Error:
             return False
 
     def query(self, sql: str, params=(), db: str = DB_NAME) -> list:
-        conn = psycopg2.connect(
+        conn = psycopg.connect(
             host="127.0.0.1",
             port=self.port,
             user="postgres",
@@ -733,7 +737,7 @@ def test_only_a_lost_connection_is_retried():
 
     from firms.tasks import connection_lost
 
-    class DriverError(Exception):  # stands in for psycopg2's error, whose pgcode is read-only
+    class DriverError(Exception):  # stands in for a driver error carrying a SQLSTATE
         def __init__(self, pgcode):
             super().__init__(pgcode)
             self.pgcode = pgcode

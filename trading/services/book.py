@@ -8,6 +8,7 @@ import pandas as pd
 from django.db import connection
 
 from core.pgcopy import copy_frame_to_temp, insert_frame
+from core.sql import execute_script
 from drift.models import ProposalTrade
 from portfolios.choices import Side
 from portfolios.models import TaxLot
@@ -160,5 +161,5 @@ def _positions(batch: Batch, orders: pd.DataFrame) -> None:
     )
     copy_frame_to_temp("tmp_cash_delta", {"account_id": "bigint", "cash": "numeric"}, cash)
     with connection.cursor() as cur:
-        cur.execute(POSITIONS_SQL, {"firm": batch.firm_id})
+        execute_script(cur, POSITIONS_SQL, {"firm": batch.firm_id})
         cur.execute("DROP TABLE tmp_position_delta; DROP TABLE tmp_cash_delta")
