@@ -4,7 +4,6 @@ inside its scope."""
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from firms.models import Firm
 from firms.services.tenancy import membership_scope
 
 # Paths a staff member without a required authenticator may still reach (to set one up).
@@ -37,8 +36,6 @@ class FirmScopeMiddleware:
         with membership_scope(_api_token_user(request) or request.user) as membership:
             if membership is None:
                 return self.get_response(request)
-            # Under the firm's scope: RLS shows the firm row only to its own scope.
-            membership.firm = Firm.objects.get(pk=membership.firm_id)
             request.firm, request.membership = membership.firm, membership
             if self._needs_mfa_setup(request):
                 return redirect(reverse("mfa_activate_totp"))

@@ -131,12 +131,14 @@ def firm_owned_tables() -> list[str]:
     )
 
 
-def _policy_sql(table: str, condition: str) -> list[str]:
+def _policy_sql(table: str, condition: str, check: str | None = None) -> list[str]:
+    """`condition` decides which rows are seen; `check` (default: the same) which may be written."""
     return [
         f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY',
         f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY',
         f'DROP POLICY IF EXISTS firm_isolation ON "{table}"',
-        f'CREATE POLICY firm_isolation ON "{table}" USING ({condition}) WITH CHECK ({condition})',
+        f'CREATE POLICY firm_isolation ON "{table}" USING ({condition}) '
+        f"WITH CHECK ({check or condition})",
     ]
 
 
@@ -170,7 +172,14 @@ def apply_grants_and_policies(using=OWNER_ALIAS, **kwargs):
             # A signed-in user may read their own membership before the firm is known.
             condition = "firm_id = app_current_firm() OR user_id = app_current_user()"
         statements += _policy_sql(table, condition)
-    statements += _policy_sql(Firm._meta.db_table, "id = app_current_firm()")
+    # The firm of the user's own membership is readable with it (the request's one statement
+    # for both, before the firm's scope exists); it is written only inside the firm's scope.
+    statements += _policy_sql(
+        Firm._meta.db_table,
+        "id = app_current_firm() OR id IN (SELECT m.firm_id FROM firms_membership m"
+        " WHERE m.user_id = app_current_user())",
+        check="id = app_current_firm()",
+    )
 
     with connections[using].cursor() as cur:
         if cur.connection.info.user == login:

@@ -99,3 +99,22 @@ def test_a_reused_connection_after_firm_a_sees_nothing_under_firm_b(two_books, f
         with connection.cursor() as cur:
             cur.execute("SELECT count(*) FROM portfolios_account WHERE firm_id = %s", [firm_a.pk])
             assert cur.fetchone()[0] == 0
+
+
+def test_a_user_scope_sees_the_firm_of_its_own_membership_only_and_writes_none(
+    firm_a, firm_b, members_a, members_b
+):
+    from django.db import ProgrammingError, transaction
+
+    from firms.services.db_security import db_user
+
+    with db_user(members_a["advisor"].user.pk):
+        # Readable with the membership (the request reads both in one statement): only firm A.
+        assert list(Firm.objects.values_list("slug", flat=True)) == ["alpha"]
+        # Not writable: WITH CHECK keeps writes to the firm's own scope.
+        with pytest.raises(ProgrammingError, match="row-level security"), transaction.atomic():
+            with connection.cursor() as cur:
+                cur.execute("UPDATE firms_firm SET name = 'Renamed' WHERE slug = 'alpha'")
+    with db_user(members_b["advisor"].user.pk):
+        assert list(Firm.objects.values_list("slug", flat=True)) == ["bravo"]
+    assert _count("firms_firm") == 0
