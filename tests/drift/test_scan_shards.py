@@ -3,7 +3,7 @@ snapshots, proposals, trades and harvests as one shard and as the whole-firm sca
 not run again; a shard already done or being run is skipped; the due check re-enqueues a stalled
 run; another firm's shard is invisible."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from decimal import Decimal
 
 import numpy as np
@@ -234,7 +234,7 @@ def test_the_due_check_re_enqueues_a_run_whose_shard_is_stalled(
     from datetime import datetime, timezone
 
     settings.DRIFT_SCAN_SHARD_REDO_S = 60
-    now = datetime(2026, 11, 24, 22, 0, tzinfo=timezone.utc)  # 17:00 in New York: due
+    now = datetime(2026, 11, 24, 22, 0, tzinfo=UTC)  # 17:00 in New York: due
     with firm_scope(firm_a):
         mixed_book(firm_a)
         run, pending = scan_plan(firm_id=firm_a.pk, as_of=DAY, shard_size=30)
