@@ -17,8 +17,10 @@ its tail: the time from the previous stage's last row to its own last row.
   proposals_per_s  proposals / total_s;
   peak_rss_mb   the largest peak resident memory of one worker process (the workers are this
                 process's children: ru_maxrss of RUSAGE_CHILDREN once they have exited).
-Prints one JSON line last. Run: DATABASE_URL=… REDIS_URL=… .venv/bin/python bench/bench_after_close.py
+Prints one JSON line last.
+Run: DATABASE_URL=… REDIS_URL=… .venv/bin/python bench/bench_after_close.py
 """
+# ruff: noqa: I001, E402  (bench_drift imports harness, which sets Django up: it comes first)
 
 import json
 import os
@@ -30,21 +32,21 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import bench_drift  # noqa: I001  (imports harness, which sets Django up: first)
+import bench_drift
 from harness import bench_firm
 
-from django.conf import settings  # noqa: E402
-from django.db.models import Max, Min  # noqa: E402
+from django.conf import settings
+from django.db.models import Max, Min
 
-from approvals.models import Approval, ApprovalStep  # noqa: E402
-from approvals.selectors import approval_settings_get, routing_rules_get  # noqa: E402
-from compliance.models import ComplianceReview  # noqa: E402
-from compliance.services.rules import compliance_rules_ensure_defaults  # noqa: E402
-from drift.choices import ProposalStatus  # noqa: E402
-from drift.models import Proposal, ScanRun, ScanShard  # noqa: E402
-from drift.services.rules import drift_rules_ensure_defaults  # noqa: E402
-from firms.services.tenancy import firm_scope  # noqa: E402
-from notifications.models import OutboundMessage  # noqa: E402
+from approvals.models import Approval, ApprovalStep
+from approvals.selectors import approval_settings_get, routing_rules_get
+from compliance.models import ComplianceReview
+from compliance.services.rules import compliance_rules_ensure_defaults
+from drift.choices import ProposalStatus
+from drift.models import Proposal, ScanRun, ScanShard
+from drift.services.rules import drift_rules_ensure_defaults
+from firms.services.tenancy import firm_scope
+from notifications.models import OutboundMessage
 
 N = int(os.environ.get("ACCOUNTS", "20000"))
 WORKERS = int(os.environ.get("WORKERS", "2"))
