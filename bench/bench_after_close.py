@@ -16,7 +16,9 @@ its tail: the time from the previous stage's last row to its own last row.
   notify_s      -> the last outbox row;
   proposals_per_s  proposals / total_s;
   peak_rss_mb   the largest peak resident memory of one worker process (the workers are this
-                process's children: ru_maxrss of RUSAGE_CHILDREN once they have exited).
+                process's children: ru_maxrss of RUSAGE_CHILDREN once they have exited);
+  book_db_mb, run_db_mb  the database's growth by the generated book, and by the run (snapshots,
+                proposals, trades, reviews, approvals, outbox rows of one day).
 Prints one JSON line last.
 Run: DATABASE_URL=… REDIS_URL=… .venv/bin/python bench/bench_after_close.py
 """
@@ -41,6 +43,7 @@ from django.db.models import Max, Min
 from approvals.models import Approval, ApprovalStep
 from approvals.selectors import approval_settings_get, routing_rules_get
 from compliance.models import ComplianceReview
+from compliance.services.guard import ROUTABLE_REVIEWS
 from compliance.services.rules import compliance_rules_ensure_defaults
 from drift.choices import ProposalStatus
 from drift.models import Proposal, ScanRun, ScanShard
@@ -91,6 +94,15 @@ def start_workers() -> list[subprocess.Popen]:
     ]
 
 
+def database_mb() -> float:
+    """The database's size on disk (the bench's database is its own: the growth is the firm's)."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_database_size(current_database())")
+        return cur.fetchone()[0] / 2**20
+
+
 def wait_ready(app) -> None:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -134,7 +146,7 @@ def progress(as_of) -> dict:
         "proposals": scan.count(),
         "draft": scan.filter(status=ProposalStatus.DRAFT).count(),
         "unrouted": scan.filter(status=ProposalStatus.CHECKED, approval__isnull=True)
-        .filter(compliance_review__status__in=("cleared", "overridden"))
+        .filter(compliance_review__status__in=ROUTABLE_REVIEWS)
         .count(),
         "client_first": client_first.count(),
         "messages": OutboundMessage.objects.filter(proposal__in=scan)
@@ -158,7 +170,9 @@ def main() -> None:
 
     firm = bench_firm("after_close")
     t = time.perf_counter()
+    empty_mb = database_mb()
     bench_drift.generate(firm.pk)
+    book_mb = database_mb()
     print(f"generated {N} accounts in {time.perf_counter() - t:.1f}s", file=sys.stderr)
     as_of = bench_drift.AS_OF
     with firm_scope(firm):
@@ -193,6 +207,7 @@ def main() -> None:
     finally:
         peak = stop_workers(workers)
         purge(app)
+    run_mb = database_mb()
     with firm_scope(firm):
         run = ScanRun.objects.get(as_of=as_of)
         scan = Proposal.objects.filter(as_of=as_of, source="scan")
@@ -241,6 +256,8 @@ def main() -> None:
                 "total_s": round(total_s, 3),
                 "proposals_per_s": round(proposals / total_s, 1) if total_s else None,
                 "peak_rss_mb": peak,
+                "book_db_mb": round(book_mb - empty_mb, 1),
+                "run_db_mb": round(run_mb - book_mb, 1),
                 "routed": routed_n,
                 "messages": messages,
             }
