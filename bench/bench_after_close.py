@@ -17,6 +17,7 @@ its tail: the time from the previous stage's last row to its own last row.
   proposals_per_s  proposals / total_s;
   peak_rss_mb   the largest peak resident memory of one worker process (the workers are this
                 process's children: ru_maxrss of RUSAGE_CHILDREN once they have exited);
+  worker_cpu_s  the CPU seconds (user + system) of all worker processes together, start-up included;
   book_db_mb, run_db_mb  the database's growth by the generated book, and by the run (snapshots,
                 proposals, trades, reviews, approvals, outbox rows of one day).
 Prints one JSON line last.
@@ -112,7 +113,7 @@ def wait_ready(app) -> None:
     raise SystemExit("after_close: the workers did not start")
 
 
-def stop_workers(workers: list[subprocess.Popen]) -> float:
+def stop_workers(workers: list[subprocess.Popen]) -> tuple[float, float]:
     for w in workers:
         w.terminate()
     for w in workers:
@@ -121,7 +122,8 @@ def stop_workers(workers: list[subprocess.Popen]) -> float:
         except subprocess.TimeoutExpired:
             w.kill()
             w.wait()
-    return round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return round(used.ru_maxrss / 1024, 1), round(used.ru_utime + used.ru_stime, 1)
 
 
 def purge(app) -> None:
@@ -205,7 +207,7 @@ def main() -> None:
                     last_report = time.perf_counter()
                 time.sleep(0.5)
     finally:
-        peak = stop_workers(workers)
+        peak, worker_cpu_s = stop_workers(workers)
         purge(app)
     run_mb = database_mb()
     with firm_scope(firm):
@@ -256,6 +258,7 @@ def main() -> None:
                 "total_s": round(total_s, 3),
                 "proposals_per_s": round(proposals / total_s, 1) if total_s else None,
                 "peak_rss_mb": peak,
+                "worker_cpu_s": worker_cpu_s,
                 "book_db_mb": round(book_mb - empty_mb, 1),
                 "run_db_mb": round(run_mb - book_mb, 1),
                 "routed": routed_n,
