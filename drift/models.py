@@ -149,12 +149,35 @@ class ScanRun(FirmOwned):
     counts = models.JSONField(default=dict)
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Sharded runs (the beat's): how many shards the run was cut into; 0 for a run in one piece.
+    shards = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["firm", "as_of"], name="scan_run_unique_per_day")
         ]
         ordering = ["-as_of"]
+
+
+class ScanShard(FirmOwned):
+    """One part of a firm's sharded scan (drift.services.scan_shards): whole households of
+    accounts, scanned and built in one transaction. `done` is set in that same transaction, so
+    a shard a killed worker left is still pending (and redone), and a done one is never run
+    twice."""
+
+    run = models.ForeignKey(ScanRun, on_delete=models.CASCADE, related_name="parts")
+    index = models.PositiveIntegerField()
+    account_ids = ArrayField(models.BigIntegerField())
+    done = models.BooleanField(default=False)
+    counts = models.JSONField(default=dict)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["firm", "run", "index"], name="scan_shard_unique")
+        ]
+        ordering = ["index"]
 
 
 class DriftSnapshot(FirmOwned):

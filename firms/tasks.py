@@ -40,9 +40,10 @@ def _describe(task, kwargs: dict) -> str:
     return f"{task.name}({args[:200]}{'…' if len(args) > 200 else ''})"
 
 
-def enqueue_now(task, **kwargs) -> bool:
-    """Publish `task.delay(**kwargs)`; False (and a warning naming the task) if the broker is
-    unreachable. Other errors (a bug, an unserialisable argument) still raise."""
+def enqueue_now(task, _options: dict | None = None, **kwargs) -> bool:
+    """Publish `task.delay(**kwargs)` (`task.apply_async` with `_options`, e.g. a queue); False
+    (and a warning naming the task) if the broker is unreachable. Other errors (a bug, an
+    unserialisable argument) still raise."""
     global _down_until
     if time.monotonic() < _down_until:
         log.warning(
@@ -51,7 +52,10 @@ def enqueue_now(task, **kwargs) -> bool:
         )
         return False
     try:
-        task.delay(**kwargs)
+        if _options:
+            task.apply_async(kwargs=kwargs, **_options)
+        else:
+            task.delay(**kwargs)
     except BROKER_ERRORS as exc:
         _down_until = time.monotonic() + BROKER_DOWN_SKIP_S
         log.warning(

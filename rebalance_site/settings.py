@@ -278,6 +278,13 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# The beat's drift scan of a firm runs as shards of whole households, about this many accounts
+# each, in parallel on every worker (drift.services.scan_shards; measured in docs/SCALING.md).
+# A pending shard whose message is older than DRIFT_SCAN_SHARD_REDO_S (a lost message, a worker
+# killed mid-shard) is enqueued again by the scan's due check; it must stay above one shard's run.
+DRIFT_SCAN_SHARD_SIZE = env_int("DRIFT_SCAN_SHARD_SIZE", 5_000)
+DRIFT_SCAN_SHARD_REDO_S = env_int("DRIFT_SCAN_SHARD_REDO_S", 600)
+
 # The simulated custodian (trading.adapters.simulated): how long it takes to acknowledge a
 # submission, in seconds (0 locally; fault tests slow it to kill a worker mid-batch).
 TRADING_SIMULATED = {"latency_s": env_float("TRADING_SIMULATED_LATENCY_S", 0.0)}

@@ -3,6 +3,8 @@ with COPY (proposals, then their trades), each proposal frozen with its content 
 
 import json
 from collections.abc import Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 
@@ -33,9 +35,30 @@ from ..signals import proposals_created
 from .transitions import proposals_supersede_replaced, versions_lock_for_new
 from .wash_avoid import cash_floor_pct, guard_for, resolve, wash_facts
 
+# The firm whose proposal lock the current scan shard holds in shared mode (shard_proposal_lock).
+_SHARD_FIRM: ContextVar[int | None] = ContextVar("drift_shard_firm", default=None)
+
 
 def lock_firm_proposals(firm_id: int) -> None:
+    if _SHARD_FIRM.get() == firm_id:
+        # A scan shard holds the lock shared for its whole transaction: every other writer of
+        # the firm's proposals (exclusive) still waits for it, and the shards, whose accounts
+        # and households are disjoint, run side by side. Asking for it exclusively here would
+        # make two shards wait on each other.
+        return
     locks.xact_lock(locks.PROPOSAL_BUILD, firm_id)
+
+
+@contextmanager
+def shard_proposal_lock(firm_id: int):
+    """Inside a transaction: take the firm's proposal lock shared, for a scan shard whose
+    accounts (whole households) no other shard of the run touches."""
+    locks.xact_lock_shared(locks.PROPOSAL_BUILD, firm_id)
+    token = _SHARD_FIRM.set(firm_id)
+    try:
+        yield
+    finally:
+        _SHARD_FIRM.reset(token)
 
 
 def _account_params(

@@ -70,9 +70,12 @@ def _harvests(
     return found if not found.opps.empty or not found.plan.empty else None
 
 
-def _scan(firm_id: int, as_of: date, say: Progress, build_proposals: bool) -> dict:
+def _scan(
+    firm_id: int, as_of: date, say: Progress, build_proposals: bool, account_ids=None
+) -> dict:
+    """The scan of every account of the firm, or of `account_ids` (a shard: whole households)."""
     t0 = time.perf_counter()
-    inputs = scan_inputs(firm_id=firm_id, as_of=as_of)
+    inputs = scan_inputs(firm_id=firm_id, as_of=as_of, account_ids=account_ids)
     say(
         f"read {len(inputs.accounts)} accounts, {len(inputs.positions)} positions "
         f"({time.perf_counter() - t0:.1f}s)"
