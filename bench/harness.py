@@ -58,10 +58,11 @@ def copy_rows(table: str, frame) -> None:
     frame.to_csv(buf, index=False, header=False, na_rep="")
     buf.seek(0)
     with connection.cursor() as cur:
-        cur.copy_expert(
-            f"COPY \"{table}\" ({', '.join(frame.columns)}) FROM STDIN WITH (FORMAT csv, NULL '')",
-            buf,
-        )
+        with cur.copy(
+            f"COPY \"{table}\" ({', '.join(frame.columns)}) FROM STDIN WITH (FORMAT csv, NULL '')"
+        ) as copy:
+            while chunk := buf.read(1 << 20):
+                copy.write(chunk)
 
 
 def ids(table: str, firm_id: int, order: str = "id"):

@@ -33,9 +33,12 @@ def frame_from_sql(
 ) -> pd.DataFrame:
     """The rows of `sql` as a DataFrame (read through COPY … TO STDOUT in CSV)."""
     buf = io.BytesIO()
+    # COPY takes no bound parameters: they are merged into the text on the client.
+    query = connection.ops.compose_sql(sql, params) if params else sql
     with connection.cursor() as cur:
-        query = cur.mogrify(sql, params).decode() if params else sql
-        cur.copy_expert(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER true)", buf)
+        with cur.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv, HEADER true)") as copy:
+            for data in copy:
+                buf.write(data)
     buf.seek(0)
     # Postgres writes booleans as t/f in CSV; read them back as booleans, not as (truthy) text.
     return pd.read_csv(
@@ -110,28 +113,15 @@ def text_lines(columns: Sequence[Sequence[str]], rows_per_chunk: int = 20_000) -
 # --- temporary tables filled by COPY -----------------------------------------------------------
 
 
-class _ChunkReader:
-    """The file-like object copy_expert reads: each read() returns the next chunk."""
-
-    def __init__(self, chunks: Iterable[str]):
-        self._chunks = iter(chunks)
-
-    def read(self, _size: int = -1) -> str:
-        return next(self._chunks, "")
-
-    def readline(self, _size: int = -1) -> str:  # pragma: no cover - COPY FROM only calls read
-        return self.read()
-
-
 def _quoted(columns: Iterable[str]) -> str:
     return ", ".join(f'"{c}"' for c in columns)
 
 
 def _copy_in(name: str, columns: Sequence[str], chunks: Iterable[str]) -> None:
     with connection.cursor() as cur:
-        cur.copy_expert(
-            f'COPY "{name}" ({_quoted(columns)}) FROM STDIN', _ChunkReader(chunks), 1 << 20
-        )  # positional: Django's debug cursor wrapper takes no keywords
+        with cur.copy(f'COPY "{name}" ({_quoted(columns)}) FROM STDIN') as copy:
+            for chunk in chunks:
+                copy.write(chunk)
 
 
 def copy_text_to_temp(name: str, columns: dict[str, str], chunks: Iterable[str]) -> None:

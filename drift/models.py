@@ -41,7 +41,7 @@ class StoredJSONField(models.JSONField):
         return "json"
 
     def from_db_value(self, value, expression, connection):
-        # psycopg2 decodes the `json` type itself (Django only turns that off for jsonb).
+        # psycopg decodes the `json` type itself (Django only turns that off for jsonb).
         if value is not None and not isinstance(value, (str, bytes, bytearray)):
             return value
         return super().from_db_value(value, expression, connection)

@@ -39,11 +39,11 @@ def backends(cur, db: str) -> list[int]:
 
 
 def main(gunicorn: int, out: Path, worker: int | None = None) -> None:
-    import psycopg2
+    import psycopg
 
     url = os.environ["DATABASE_URL"]
     db = urlparse(url).path.lstrip("/")
-    conn = psycopg2.connect(
+    conn = psycopg.connect(
         urlparse(url)._replace(path="/postgres").geturl().replace("postgres://", "postgresql://", 1)
     )
     conn.autocommit = True

@@ -64,12 +64,12 @@ def start_embedded_redis() -> tuple[str, subprocess.Popen]:
 
 
 def ensure_database(url: str) -> None:
-    import psycopg2
+    import psycopg
 
     parsed = urlparse(url)
     name = parsed.path.lstrip("/")
     admin = parsed._replace(path="/postgres").geturl()
-    conn = psycopg2.connect(admin.replace("postgres://", "postgresql://", 1))
+    conn = psycopg.connect(admin.replace("postgres://", "postgresql://", 1))
     conn.autocommit = True
     with conn.cursor() as cur:
         cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])

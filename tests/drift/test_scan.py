@@ -38,8 +38,8 @@ def test_the_scan_writes_a_snapshot_per_account_and_a_proposal_for_each_breach(s
 
 
 def test_the_scan_runs_under_debug_too(scoped, settings):
-    # DJANGO_DEBUG=1 (the demo) wraps cursors in Django's debug wrapper, whose copy_expert
-    # takes no keyword arguments: the streamed COPY must work through it.
+    # DJANGO_DEBUG=1 (the demo) wraps cursors in Django's debug wrapper, whose copy() takes
+    # the statement only (no parameters): the streamed COPY must work through it.
     settings.DEBUG = True
     conservative_book(scoped, accounts=2)
     run = drift_scan_run(firm_id=scoped.pk, as_of=DAY)

@@ -47,7 +47,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import psutil
-import psycopg2
+import psycopg
 import pytest
 import requests
 from django.conf import settings
@@ -173,11 +173,11 @@ log_statement = 'all'
         try:
             self.query("SELECT 1")
             return True
-        except psycopg2.Error:
+        except psycopg.Error:
             return False
 
     def query(self, sql: str, params=(), db: str = DB_NAME) -> list:
-        conn = psycopg2.connect(
+        conn = psycopg.connect(
             host="127.0.0.1",
             port=self.port,
             user="postgres",
@@ -733,7 +733,7 @@ def test_only_a_lost_connection_is_retried():
 
     from firms.tasks import connection_lost
 
-    class DriverError(Exception):  # stands in for psycopg2's error, whose pgcode is read-only
+    class DriverError(Exception):  # stands in for a driver error carrying a SQLSTATE
         def __init__(self, pgcode):
             super().__init__(pgcode)
             self.pgcode = pgcode

@@ -46,7 +46,7 @@ class SimulatedAdapter(CustodianAdapter):
         ]
         with connection.cursor() as cur:
             values = ",".join(
-                cur.mogrify("(%s,%s,%s,%s,%s,%s,%s,%s,1,now())", r).decode() for r in rows
+                connection.ops.compose_sql("(%s,%s,%s,%s,%s,%s,%s,%s,1,now())", r) for r in rows
             )
             cur.execute(
                 "INSERT INTO trading_simulatedcustodianorder (firm_id, custodian_id, "
