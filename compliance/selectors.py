@@ -23,7 +23,8 @@ _PROPOSALS_SQL = f"""
 SELECT p.id AS proposal_id, p.account_id, a.number AS account_number, p.as_of,
   p.est_costs::float8 AS est_costs,
   CASE WHEN p.kind = 'cash_deploy' THEN p.cash_amount ELSE 0 END::float8 AS new_cash,
-  a.risk_profile, c.alternatives_eligible, {household_group_sql()} AS grp
+  a.risk_profile, c.alternatives_eligible, {household_group_sql()} AS grp,
+  a.client_id, c.household_id
 FROM drift_proposal p JOIN portfolios_account a ON a.id = p.account_id
 JOIN portfolios_client c ON c.id = a.client_id
 WHERE p.firm_id = %(f)s AND p.id = ANY(%(ids)s::bigint[])
@@ -92,7 +93,11 @@ def check_inputs(*, firm_id: int, proposal_ids: list[int], window_days: int = 30
     proposals["trade_date"] = (
         trade_dates(proposals["as_of"]) if len(proposals) else pd.Series(dtype="datetime64[ns]")
     )
-    groups = group_accounts(firm_id, proposals["account_id"].unique())
+    groups = group_accounts(
+        firm_id,
+        proposals["account_id"].unique(),
+        clients=proposals[["client_id", "household_id"]].astype({"household_id": "Int64"}),
+    )
     trades = frame_from_sql(
         _TRADES_SQL,
         {**params, "accounts": groups["account_id"].tolist()},

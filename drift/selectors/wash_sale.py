@@ -65,20 +65,28 @@ EVENT_COLUMNS = [
 ]
 
 
-def group_accounts(firm_id: int, account_ids) -> pd.DataFrame:
+def group_accounts(
+    firm_id: int, account_ids, *, clients: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Every account of the groups (drift.selectors: a client's household, else the client) of
-    `account_ids`: account_id, account_number, grp. Two reads by key, whatever the firm's size."""
+    `account_ids`: account_id, account_number, grp. Two reads by key, whatever the firm's size
+    (one when the caller passes the accounts' `clients`: client_id, household_id)."""
     ids = list(map(int, account_ids))
     columns = {"account_id": "int64", "account_number": "object", "grp": "object"}
     if not ids:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
-    clients = frame_from_sql(
-        _TARGET_CLIENTS_SQL, {"f": firm_id, "ids": ids}, dtype={"household_id": "Int64"}
-    )
+    if clients is None:
+        clients = frame_from_sql(
+            _TARGET_CLIENTS_SQL, {"f": firm_id, "ids": ids}, dtype={"household_id": "Int64"}
+        )
     households = clients["household_id"].dropna().astype("int64").unique().tolist()
     frame = frame_from_sql(
         _GROUP_ACCOUNTS_SQL,
-        {"f": firm_id, "clients": clients["client_id"].tolist(), "households": households},
+        {
+            "f": firm_id,
+            "clients": clients["client_id"].unique().tolist(),
+            "households": households,
+        },
         dtype={"account_id": "int64"},
     )
     return frame.astype(columns)
