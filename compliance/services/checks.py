@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from core.pgcopy import insert_model_rows
+from core.pgcopy import insert_model_rows, insert_text, text_field
 from drift.choices import ProposalStatus, Severity
 from drift.models import Proposal
 from drift.services.transitions import proposals_transition
@@ -165,21 +165,21 @@ def _store(firm_id: int, results: list[CheckResult], outcomes: dict[int, str]) -
     """Results, reviews, and one transition per outcome (draft → checked/flagged/blocked): each
     table written with one COPY and one INSERT … SELECT per batch, not a bound row each."""
     now = timezone.now()
-    insert_model_rows(
-        CheckResult,
-        firm_id,
-        pd.DataFrame(
-            {
-                "proposal": [r.proposal_id for r in results],
-                "kind": [r.kind for r in results],
-                "severity": [r.severity for r in results],
-                "passed": [r.passed for r in results],
-                "message": [r.message for r in results],
-                "figures": [json.dumps(r.figures) for r in results],
-                "suggestion": [json.dumps(r.suggestion) for r in results],
-                "checked_at": [r.checked_at for r in results],
-            }
-        ),
+    # Mostly repeated values (kinds, severities, "{}"): each distinct one formatted once.
+    insert_text(
+        CheckResult._meta.db_table,
+        {
+            "proposal_id": text_field([r.proposal_id for r in results]),
+            "kind": text_field([r.kind for r in results]),
+            "severity": text_field([r.severity for r in results]),
+            "passed": text_field([r.passed for r in results]),
+            "message": text_field([r.message for r in results]),
+            "figures": text_field([json.dumps(r.figures) for r in results]),
+            "suggestion": text_field([json.dumps(r.suggestion) for r in results]),
+            "checked_at": text_field([r.checked_at.isoformat() for r in results]),
+        },
+        constants={"firm_id": "%(firm)s"},
+        params={"firm": firm_id},
     )
     insert_model_rows(
         ComplianceReview,
