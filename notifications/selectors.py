@@ -27,12 +27,13 @@ def proposal_facts(proposal: Proposal, *, firm_name: str, **more) -> Facts:
 
 # The trade lines of many proposals, looked up proposal by proposal through the firm's
 # (firm, proposal) index: a plan that cannot widen to the firm's every trade, whatever the
-# table's statistics say just after a scan wrote it.
+# table's statistics say just after a scan wrote it (OFFSET 0 keeps the planner from flattening
+# the lookup into a join it would plan from those statistics).
 _TRADE_LINES_SQL = """
 SELECT t.proposal_id, t.side, s.symbol, s.name, t.quantity, t.value
 FROM unnest(%s::bigint[]) AS k(id)
 CROSS JOIN LATERAL (SELECT * FROM drift_proposaltrade t
-                    WHERE t.firm_id = %s AND t.proposal_id = k.id) t
+                    WHERE t.firm_id = %s AND t.proposal_id = k.id OFFSET 0) t
 JOIN portfolios_security s ON s.id = t.security_id
 ORDER BY t.proposal_id, t.side, s.symbol
 """

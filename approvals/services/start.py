@@ -118,8 +118,37 @@ def _routes(proposals, now, rules, settings) -> dict[int, tuple[Approval, list[A
     return built
 
 
+# What routing reads of a proposal; the client-first ones are read again in full for their
+# email (_with_email_facts).
+_ROUTE_FIELDS = (
+    "id",
+    "firm_id",
+    "version",
+    "content_hash",
+    "total_value",
+    "trade_value",
+    "flags",
+    "account__id",
+    "account__registration",
+    "account__client_id",
+)
+
+
 def _read(ids) -> list[Proposal]:
-    return list(_pending(ids).select_related("account__client", "account__advisor__user"))
+    return list(_pending(ids).select_related("account").only(*_ROUTE_FIELDS))
+
+
+def _with_email_facts(built: dict) -> list[Approval]:
+    """The client-first approvals of `built`, each given its proposal read in full (account,
+    client, advisor) for the email."""
+    first = [a for a, steps in built.values() if steps[0].role == StepRole.CLIENT]
+    full = Proposal.objects.filter(pk__in=[a.proposal_id for a in first]).select_related(
+        "account__client", "account__advisor__user"
+    )
+    by_pk = {p.pk: p for p in full}
+    for a in first:
+        a.proposal = by_pk[a.proposal_id]
+    return first
 
 
 def _start_batch(firm, now, ids, rules, settings, timings) -> list[int]:
@@ -127,9 +156,7 @@ def _start_batch(firm, now, ids, rules, settings, timings) -> list[int]:
     claims the proposals; inside it, only the rows are written (one statement per table)."""
     built = _routes(_read(ids), now, rules, settings)
     t = time.perf_counter()
-    emails = notify.proposals_ready_prepare(
-        firm=firm, approvals=[a for a, steps in built.values() if steps[0].role == StepRole.CLIENT]
-    )
+    emails = notify.proposals_ready_prepare(firm=firm, approvals=_with_email_facts(built))
     notify_s = time.perf_counter() - t
     with transaction.atomic():
         locks.xact_lock(locks.APPROVAL_ROUTING, firm.pk)
@@ -149,12 +176,7 @@ def _start_batch(firm, now, ids, rules, settings, timings) -> list[int]:
             rebuilt = _routes(_read(again), now, rules, settings)
             built.update(rebuilt)
             emails.update(
-                notify.proposals_ready_prepare(
-                    firm=firm,
-                    approvals=[
-                        a for a, steps in rebuilt.values() if steps[0].role == StepRole.CLIENT
-                    ],
-                )
+                notify.proposals_ready_prepare(firm=firm, approvals=_with_email_facts(rebuilt))
             )
         chosen = [built[pk] for pk, _v, _h in locked if pk in built]
         if not chosen:
