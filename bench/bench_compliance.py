@@ -14,7 +14,8 @@ SETUP_ONLY=1 stops after the scan; REUSE=<firm slug> then skips generating and s
 times that firm's drafts (in a copy of the set-up database: CREATE DATABASE … TEMPLATE …).
 A worker's once-per-process costs (the market calendar, the URL map, the email templates) are
 paid before the clock starts, as a long-lived Celery worker has paid them. PROFILE=compliance
-or PROFILE=routing prints that stage's profile. Prints one JSON line last. Run:
+or PROFILE=routing prints that stage's profile. CLIENT_FIRST=1 makes every route start with
+the client (every routed proposal's email in the outbox). Prints one JSON line last. Run:
     DATABASE_URL=… REDIS_URL=… .venv/bin/python bench/bench_compliance.py
 """
 
@@ -77,6 +78,16 @@ def _warm_up() -> None:
     reverse("portal:link", args=["warm"])
 
 
+def _client_first_routes(firm_id: int) -> None:
+    """CLIENT_FIRST=1: every routing rule starts with the client, so every routed proposal
+    writes its email to the outbox (the outbox at its largest)."""
+    from approvals.models import RoutingRule
+    from approvals.selectors import routing_rules_get
+
+    routing_rules_get(firm_id=firm_id)
+    RoutingRule.objects.update(steps=["client"])
+
+
 def main() -> None:
     _quiet_handoffs()
     _warm_up()
@@ -113,6 +124,8 @@ def main() -> None:
                 "proposal_id", flat=True
             )
         )
+        if os.environ.get("CLIENT_FIRST"):
+            _client_first_routes(firm.pk)
         timings: dict = {}
         t = time.perf_counter()
         with _profiled("routing"):
