@@ -1,6 +1,8 @@
 """Benchmark of the drift scan. Generates its own book with COPY into a fresh firm
 (ACCOUNTS accounts x 20 positions, default 100000), then times:
   floor_s     reading the scan's input rows (positions with prices, targets, accounts);
+  raw_floor_s the physical read: a plain COPY (SELECT account_id, security_id, quantity …) TO
+              STDOUT of the firm's positions, the bytes discarded (the least any scan reads);
   scan_s      the whole scan: inputs read, drift computed, snapshots written, breaches found;
               both timed on each of three days (DAYS) and reported as medians (floor_runs,
               scan_runs list every run);
@@ -304,14 +306,28 @@ def generate(firm_id: int) -> None:
             print(f"no CHECKPOINT before the timed runs: {exc}".strip(), file=sys.stderr)
 
 
+def raw_floor(firm_id: int) -> float:
+    """Seconds to COPY the firm's positions out, discarding the bytes: the physical read."""
+    t = time.perf_counter()
+    with connection.cursor() as cur:
+        with cur.copy(
+            "COPY (SELECT account_id, security_id, quantity FROM portfolios_position "
+            f"WHERE firm_id = {int(firm_id)}) TO STDOUT"
+        ) as copy:
+            while copy.read():
+                pass
+    return time.perf_counter() - t
+
+
 def main() -> None:
     firm = bench_firm("drift")
     t = time.perf_counter()
     generate(firm.pk)
     print(f"generated {N} accounts in {time.perf_counter() - t:.1f}s", file=sys.stderr)
     with firm_scope(firm):
-        floors, scans = [], []
+        floors, scans, raws = [], [], []
         for day in DAYS:
+            raws.append(raw_floor(firm.pk))
             t = time.perf_counter()
             inputs = scan_inputs(firm_id=firm.pk, as_of=day)
             floors.append(time.perf_counter() - t)
@@ -321,6 +337,7 @@ def main() -> None:
             run = drift_scan_run(firm_id=firm.pk, as_of=day, build_proposals=False)
             scans.append(time.perf_counter() - t)
         floor_s, scan_s = statistics.median(floors), statistics.median(scans)
+        raw_floor_s = statistics.median(raws)
         breaches = run.counts["breached"]
         t = time.perf_counter()
         run = drift_scan_run(firm_id=firm.pk, as_of=AS_OF)  # the re-run builds the proposals
@@ -352,6 +369,8 @@ def main() -> None:
                 "floor_s": round(floor_s, 3),
                 "scan_s": round(scan_s, 3),
                 "ratio": round(scan_s / floor_s, 2),
+                "raw_floor_s": round(raw_floor_s, 3),
+                "raw_ratio": round(scan_s / raw_floor_s, 2),
                 "breaches": breaches,
                 "proposal_s": round(proposal_s, 3),
                 "proposals": proposals,
@@ -360,6 +379,7 @@ def main() -> None:
                 "proposals_per_s": round(proposals / proposal_s, 1) if proposal_s else None,
                 "peak_rss_mb": round(peak, 1),
                 "floor_runs": [round(x, 3) for x in floors],
+                "raw_floor_runs": [round(x, 3) for x in raws],
                 "scan_runs": [round(x, 3) for x in scans],
             }
         )

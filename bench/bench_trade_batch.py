@@ -229,7 +229,16 @@ def generate(firm_id: int) -> None:
         sec, closes, accounts = _book(firm_id, rng)
         _proposals(firm_id, rng, sec, closes, accounts)
     with owner_role(), connection.cursor() as cur:
+        # Every table the generator loaded, as autovacuum (off on the shared server) would have
+        # analysed it: a table left with the statistics of another firm's book gets plans that
+        # walk that firm's rows.
         for table in (
+            "portfolios_custodian",
+            "portfolios_security",
+            "portfolios_custodiansecurity",
+            "portfolios_client",
+            "portfolios_account",
+            "compliance_compliancereview",
             "drift_proposal",
             "drift_proposaltrade",
             "portfolios_position",

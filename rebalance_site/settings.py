@@ -325,6 +325,12 @@ LOGGING = {
     },
 }
 
+# --- Compliance and routing -----------------------------------------------------------
+# Proposals per compliance transaction and per routing transaction (docs/SCALING.md, "Compliance,
+# routing and outbox": chosen by measurement on the drift bench's book).
+COMPLIANCE_CHECK_BATCH = env_int("COMPLIANCE_CHECK_BATCH", 4000)
+APPROVALS_ROUTE_BATCH = env_int("APPROVALS_ROUTE_BATCH", 4000)
+
 # --- Notifications --------------------------------------------------------------------
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)  # seconds; well inside the sending timeout below
 NOTIFICATIONS_RETRY_BASE_SECONDS = env_int("NOTIFICATIONS_RETRY_BASE_SECONDS", 60)

@@ -8,12 +8,11 @@ import pandas as pd
 from core.pgcopy import frame_from_sql
 from drift.calc.wash_sale import WINDOW_DAYS
 from drift.choices import OPEN_STATUSES, ProposalStatus
-from portfolios.selectors import household_group_sql
 
 from .choices import OrderStatus, PauseScope
 from .models import Batch, BlockOrder, ExecutionPause, ProposalHold, TradingSettings
 
-TRADES_SQL = f"""
+TRADES_SQL = """
 WITH last_price AS (
   SELECT DISTINCT ON (security_id) security_id, close FROM portfolios_price
   WHERE firm_id = %(firm)s AND date <= %(day)s ORDER BY security_id, date DESC
@@ -30,25 +29,28 @@ SELECT t.id AS trade_id, t.proposal_id, p.version, p.account_id,
        -- proposal's buy) in another account of the household. The window's one rule:
        -- drift.calc.wash_sale.
        (t.side = 'sell' AND EXISTS (
-          SELECT 1 FROM jsonb_array_elements(t.lots) l
-          JOIN portfolios_taxlot tl ON tl.id = (l->>'lot')::bigint
-          WHERE (l->>'gain')::numeric >= 0
-            AND (l->>'gain')::numeric + (lp.close - t.price) * (l->>'quantity')::numeric < 0
-            AND (tl.acquired_on >= %(day)s::date - %(window)s OR EXISTS (
-              SELECT 1 FROM portfolios_account a2 JOIN portfolios_client c2 ON c2.id = a2.client_id
-              WHERE a2.firm_id = %(firm)s AND a2.id <> a.id
-                AND {household_group_sql("c2")} = (
-                  SELECT {household_group_sql("c1")}
-                  FROM portfolios_client c1 WHERE c1.id = a.client_id)
+          SELECT 1 FROM jsonb_to_recordset(t.lots) AS l(lot bigint, gain numeric, quantity numeric)
+          JOIN portfolios_taxlot tl ON tl.firm_id = %(firm)s AND tl.id = l.lot
+          WHERE l.gain >= 0 AND l.gain + (lp.close - t.price) * l.quantity < 0
+            AND (tl.acquired_on >= %(day)s::date - %(window)s
+              OR EXISTS (
+              -- The other accounts of the client's group, found by key: the client itself and
+              -- the clients of its household (never a group key computed over every account).
+              SELECT 1 FROM portfolios_client c1
+              JOIN portfolios_client c2 ON c2.firm_id = c1.firm_id
+                AND (c2.id = c1.id OR c2.household_id = c1.household_id)
+              JOIN portfolios_account a2 ON a2.firm_id = c2.firm_id AND a2.client_id = c2.id
+              WHERE c1.firm_id = %(firm)s AND c1.id = a.client_id AND a2.id <> a.id
                 AND (EXISTS (SELECT 1 FROM portfolios_taxlot l2 WHERE l2.firm_id = %(firm)s
                               AND l2.account_id = a2.id AND l2.security_id = t.security_id
                               AND l2.acquired_on >= %(day)s::date - %(window)s)
                   OR EXISTS (SELECT 1 FROM portfolios_transaction x WHERE x.firm_id = %(firm)s
                               AND x.account_id = a2.id AND x.security_id = t.security_id
                               AND x.side = 'buy' AND x.date >= %(day)s::date - %(window)s)
-                  OR EXISTS (SELECT 1 FROM drift_proposaltrade t2
-                              JOIN drift_proposal p2 ON p2.id = t2.proposal_id
-                              WHERE t2.firm_id = %(firm)s AND p2.account_id = a2.id
+                  OR EXISTS (SELECT 1 FROM drift_proposal p2
+                              JOIN drift_proposaltrade t2 ON t2.firm_id = p2.firm_id
+                                AND t2.proposal_id = p2.id
+                              WHERE p2.firm_id = %(firm)s AND p2.account_id = a2.id
                                 AND t2.security_id = t.security_id AND t2.side = 'buy'
                                 AND p2.status = ANY(%(open)s)))))))::int AS young_lot_now_at_loss
 FROM drift_proposaltrade t

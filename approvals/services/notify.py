@@ -54,6 +54,51 @@ def proposal_ready(*, approval, client, link: str) -> None:
     _deliver(kind=PROPOSAL, approval=approval, to=client.email, link=link)
 
 
+def proposals_ready_prepare(*, firm, approvals) -> dict[int, object]:
+    """proposal_ready for many new approvals (not yet saved), rendered only: proposal id → the
+    prepared email. Call it before the transaction that writes them (proposals_ready_write)."""
+    from notifications.services.messages import NotificationRequest, notifications_prepare
+    from notifications.services.redaction import PORTAL_LINK_PLACEHOLDER
+
+    prepared = notifications_prepare(
+        firm=firm,
+        requests=[
+            NotificationRequest(
+                kind=PROPOSAL,
+                recipient=a.proposal.account.client.email,
+                proposal=a.proposal,
+                portal_path=PORTAL_LINK_PLACEHOLDER,
+                deadline=a.deadline,
+            )
+            for a in approvals
+        ],
+    )
+    return {m.proposal.pk: m for m in prepared}
+
+
+def proposals_ready_write(*, firm, approvals, links: dict[int, str], prepared: dict) -> None:
+    """Write the prepared emails of `approvals` (now saved; `links`: approval id → portal URL)
+    to the outbox in one statement, each carrying its link's reference (the link itself is
+    inserted when sent)."""
+    import dataclasses
+
+    from notifications.services.messages import outbound_messages_insert
+    from notifications.services.redaction import secret_ref
+
+    from .links import token_hash
+
+    def ref(approval) -> str:
+        token = links[approval.pk].rstrip("/").rsplit("/", 1)[1]
+        return secret_ref("portal_link", token_hash(token))
+
+    outbound_messages_insert(
+        firm=firm,
+        prepared=[
+            dataclasses.replace(prepared[a.proposal_id], secret_ref=ref(a)) for a in approvals
+        ],
+    )
+
+
 def reminder(*, approval, client, link: str) -> None:
     _deliver(kind=REMINDER, approval=approval, to=client.email, link=link)
 

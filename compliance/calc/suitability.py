@@ -23,8 +23,16 @@ def suitability_check(
     p = inputs.proposals.set_index("proposal_id")
     share = equity.reindex(p.index).fillna(0.0).round(6)
     alt_buys = _alternative_buys(after)
+    # Only the proposals outside their band or buying alternatives unasked can fail: find them
+    # at once, then word each finding.
+    bands = p["risk_profile"].map(lambda r: tuple(float(Decimal(v)) for v in params["bands"][r]))
+    low = bands.map(lambda b: b[0]).astype(float)
+    high = bands.map(lambda b: b[1]).astype(float)
+    may_fail = ~((low <= share) & (share <= high)) | (
+        p.index.isin(list(alt_buys)) & ~p["alternatives_eligible"].map(_truthy)
+    )
     out: dict[int, Outcome] = {}
-    for pid, row in p.iterrows():
+    for pid, row in p[may_fail].iterrows():
         problems, figures, suggestion = (
             [],
             {"equity_pct": fixed(share[pid]), "risk_profile": row["risk_profile"]},

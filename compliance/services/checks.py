@@ -3,11 +3,15 @@ version: clear → checked; a failing flag rule → flagged (officer queue); a f
 → blocked (never routed or sent); a check that could not run → flagged with an error finding
 (check_errors), never a stopped batch."""
 
+import json
 from datetime import timedelta
 
+import pandas as pd
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.pgcopy import insert_model_rows, insert_text, text_field
 from drift.choices import ProposalStatus, Severity
 from drift.models import Proposal
 from drift.services.transitions import proposals_transition
@@ -31,8 +35,21 @@ TO_STATUS = {
 
 def proposals_check(*, firm_id: int, proposal_ids) -> dict[int, str]:
     """Check the draft proposals among `proposal_ids` that have no review yet; safe to run
-    twice (the second run finds nothing to claim). Returns proposal id → review status."""
+    twice (the second run finds nothing to claim). Returns proposal id → review status.
+
+    Checked in batches of settings.COMPLIANCE_CHECK_BATCH proposals, each its own transaction
+    (claim, check, store, commit; cleared ones announced at each commit): a batch's reads stay
+    by key and its memory bounded, whatever the number handed over."""
     compliance_rules_ensure_defaults(firm_id=firm_id)
+    ids = sorted(set(map(int, proposal_ids)))
+    size = max(1, int(settings.COMPLIANCE_CHECK_BATCH))
+    outcomes: dict[int, str] = {}
+    for start in range(0, len(ids), size):
+        outcomes.update(_check_batch(firm_id, ids[start : start + size]))
+    return outcomes
+
+
+def _check_batch(firm_id: int, proposal_ids: list[int]) -> dict[int, str]:
     with transaction.atomic():
         ids = _claim(proposal_ids)
         if not ids:
@@ -145,14 +162,31 @@ def _worse(current: str, severity: str) -> str:
 
 
 def _store(firm_id: int, results: list[CheckResult], outcomes: dict[int, str]) -> None:
-    """Results, reviews, and one transition per outcome (draft → checked/flagged/blocked)."""
+    """Results, reviews, and one transition per outcome (draft → checked/flagged/blocked): each
+    table written with one COPY and one INSERT … SELECT per batch, not a bound row each."""
     now = timezone.now()
-    CheckResult.objects.bulk_create(results)
-    ComplianceReview.objects.bulk_create(
-        [
-            ComplianceReview(firm_id=firm_id, proposal_id=pid, status=status, checked_at=now)
-            for pid, status in outcomes.items()
-        ]
+    # Mostly repeated values (kinds, severities, "{}"): each distinct one formatted once.
+    insert_text(
+        CheckResult._meta.db_table,
+        {
+            "proposal_id": text_field([r.proposal_id for r in results]),
+            "kind": text_field([r.kind for r in results]),
+            "severity": text_field([r.severity for r in results]),
+            "passed": text_field([r.passed for r in results]),
+            "message": text_field([r.message for r in results]),
+            "figures": text_field([json.dumps(r.figures) for r in results]),
+            "suggestion": text_field([json.dumps(r.suggestion) for r in results]),
+            "checked_at": text_field([r.checked_at.isoformat() for r in results]),
+        },
+        constants={"firm_id": "%(firm)s"},
+        params={"firm": firm_id},
+    )
+    insert_model_rows(
+        ComplianceReview,
+        firm_id,
+        pd.DataFrame(
+            {"proposal": list(outcomes), "status": list(outcomes.values()), "checked_at": now}
+        ),
     )
     for review_status, proposal_status in TO_STATUS.items():
         ids = [pid for pid, s in outcomes.items() if s == review_status]

@@ -27,26 +27,29 @@ TRADE_LOSS_SQL = """CASE WHEN t.side <> 'sell' THEN 0.0
          FROM jsonb_array_elements(t.lots) l)
        ELSE LEAST(t.realised_st + t.realised_lt, 0) END"""
 
+# The accounts of the asked accounts' groups, read by key: their clients, then every account of
+# those clients and of the households among them (never a group key computed over every account).
+_TARGET_CLIENTS_SQL = """SELECT DISTINCT c.id AS client_id, c.household_id
+FROM portfolios_account a JOIN portfolios_client c ON c.id = a.client_id AND c.firm_id = a.firm_id
+WHERE a.firm_id = %(f)s AND a.id = ANY(%(ids)s::bigint[])"""
+_GROUP_ACCOUNTS_SQL = f"""SELECT a.id AS account_id, a.number AS account_number,
+  {household_group_sql()} AS grp
+FROM portfolios_client c JOIN portfolios_account a ON a.client_id = c.id AND a.firm_id = c.firm_id
+WHERE c.firm_id = %(f)s
+  AND (c.id = ANY(%(clients)s::bigint[]) OR c.household_id = ANY(%(households)s::bigint[]))"""
+
+# The events of those accounts, by account key: history in the window, and every open proposal.
 _EVENTS_SQL = f"""
-WITH grp AS (SELECT a.id AS account_id, a.number AS account_number, {household_group_sql()} AS g
-             FROM portfolios_account a JOIN portfolios_client c ON c.id = a.client_id
-             WHERE a.firm_id = %(f)s),
-target AS (SELECT account_id, g FROM grp WHERE account_id = ANY(%(ids)s::bigint[])),
-ev AS (
-  SELECT tx.account_id, tx.security_id, tx.side, tx.date AS date, NULL::bigint AS proposal_id,
-    ({HISTORY_LOSS_SQL})::float8 AS loss, 'history' AS source
-  FROM portfolios_transaction tx
-  WHERE tx.firm_id = %(f)s AND tx.date BETWEEN %(lo)s AND %(hi)s
-  UNION ALL
-  SELECT p.account_id, t.security_id, t.side, p.as_of AS date, p.id AS proposal_id,
-    ({TRADE_LOSS_SQL})::float8 AS loss, 'proposal'
-  FROM drift_proposaltrade t JOIN drift_proposal p ON p.id = t.proposal_id
-  WHERE t.firm_id = %(f)s AND p.status = ANY(%(open)s)
-)
-SELECT target.account_id, ev.account_id AS event_account_id, grp.account_number AS event_account,
-  ev.security_id, ev.side,
-  ev.date, ev.proposal_id, ev.loss, ev.source
-FROM ev JOIN grp ON grp.account_id = ev.account_id JOIN target ON target.g = grp.g
+SELECT tx.account_id AS event_account_id, tx.security_id, tx.side, tx.date AS date,
+  NULL::bigint AS proposal_id, ({HISTORY_LOSS_SQL})::float8 AS loss, 'history' AS source
+FROM portfolios_transaction tx
+WHERE tx.firm_id = %(f)s AND tx.account_id = ANY(%(accounts)s::bigint[])
+  AND tx.date BETWEEN %(lo)s AND %(hi)s
+UNION ALL
+SELECT p.account_id, t.security_id, t.side, p.as_of, p.id, ({TRADE_LOSS_SQL})::float8, 'proposal'
+FROM drift_proposal p JOIN drift_proposaltrade t ON t.proposal_id = p.id AND t.firm_id = p.firm_id
+WHERE p.firm_id = %(f)s AND p.account_id = ANY(%(accounts)s::bigint[])
+  AND p.status = ANY(%(open)s)
 """
 EVENT_COLUMNS = [
     "account_id",
@@ -62,28 +65,64 @@ EVENT_COLUMNS = [
 ]
 
 
-def household_events(firm_id: int, account_ids, lo: date, hi: date) -> pd.DataFrame:
+def group_accounts(
+    firm_id: int, account_ids, *, clients: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Every account of the groups (drift.selectors: a client's household, else the client) of
+    `account_ids`: account_id, account_number, grp. Two reads by key, whatever the firm's size
+    (one when the caller passes the accounts' `clients`: client_id, household_id)."""
+    ids = list(map(int, account_ids))
+    columns = {"account_id": "int64", "account_number": "object", "grp": "object"}
+    if not ids:
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
+    if clients is None:
+        clients = frame_from_sql(
+            _TARGET_CLIENTS_SQL, {"f": firm_id, "ids": ids}, dtype={"household_id": "Int64"}
+        )
+    households = clients["household_id"].dropna().astype("int64").unique().tolist()
+    frame = frame_from_sql(
+        _GROUP_ACCOUNTS_SQL,
+        {
+            "f": firm_id,
+            "clients": clients["client_id"].unique().tolist(),
+            "households": households,
+        },
+        dtype={"account_id": "int64"},
+    )
+    return frame.astype(columns)
+
+
+def household_events(
+    firm_id: int, account_ids, lo: date, hi: date, *, groups: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Every purchase and loss sale (or sale of unknown gain) in each account's group between
     `lo` and `hi` (open proposals at their trade date), one row per (account asked about,
     event): account_id, event_account_id, event_account (number), security_id, side, date
-    (timestamp), proposal_id (NA for history), loss (≤ 0), source, gain_unknown. One query."""
-    frame = frame_from_sql(
+    (timestamp), proposal_id (NA for history), loss (≤ 0), source, gain_unknown. `groups`: the
+    accounts' group_accounts, if the caller has read them already. Reads by account key only."""
+    ids = list(map(int, account_ids))
+    groups = group_accounts(firm_id, ids) if groups is None else groups
+    events = frame_from_sql(
         _EVENTS_SQL,
         {
             "f": firm_id,
-            "ids": list(map(int, account_ids)),
+            "accounts": groups["account_id"].tolist(),
             "lo": lo,
             "hi": hi,
             "open": sorted(OPEN_STATUSES),
         },
         dtype={
-            "account_id": "int64",
             "event_account_id": "int64",
             "security_id": "int64",
             "proposal_id": "Int64",
             "loss": "float64",
         },
     )
+    members = groups.rename(
+        columns={"account_id": "event_account_id", "account_number": "event_account"}
+    )
+    targets = groups.loc[groups["account_id"].isin(ids), ["account_id", "grp"]]
+    frame = events.merge(members, on="event_account_id").merge(targets, on="grp")
     if frame.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in EVENT_COLUMNS}).astype(
             {

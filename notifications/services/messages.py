@@ -31,12 +31,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+import pandas as pd
+from django.utils import timezone
+
+from core.pgcopy import insert_model_rows
 from firms.models import Firm, Membership
 from firms.tasks import enqueue_after_commit
 
 from ..choices import MessageStatus
 from ..models import OutboundMessage
-from ..selectors import proposal_facts, template_for
+from ..selectors import proposal_facts, proposals_facts, template_for
 from ..templating.context import Facts, merge_context
 from ..templating.rendering import RenderedEmail, email_render
 from ..templating.samples import sample_facts
@@ -143,6 +147,99 @@ def notification_enqueue(*, firm: Firm, request: NotificationRequest) -> Outboun
         dedupe_key=_dedupe_key(r.kind, r.recipient, r.proposal, r.dedupe_suffix),
         secret_ref=r.secret_ref,
     )
+
+
+@dataclass(frozen=True)
+class PreparedMessage:
+    """One email rendered ahead of the transaction that writes it (notifications_prepare)."""
+
+    kind: str
+    recipient: str
+    proposal: object
+    email: RenderedEmail
+    dedupe_key: str
+    secret_ref: str = ""
+
+
+def notifications_prepare(*, firm: Firm, requests: list[NotificationRequest]) -> list:
+    """Render many proposal emails (as notification_enqueue would, one template read per kind
+    and one read of all their proposals' trades) without writing anything: call it before the
+    transaction that claims the proposals, then write with outbound_messages_insert. The
+    proposals must come with account__client and account__advisor__user loaded."""
+    if not requests:
+        return []
+    facts = proposals_facts(
+        [r.proposal for r in requests],
+        firm_name=firm.name,
+        more={
+            r.proposal.pk: {
+                "portal_path": r.portal_path,
+                "deadline": r.deadline,
+                "decision": r.decision,
+                "reason": r.reason,
+                "filled": tuple(r.filled),
+                "not_filled": tuple(r.not_filled),
+            }
+            for r in requests
+        },
+    )
+    templates = {kind: template_for(kind) for kind in {r.kind for r in requests}}
+    return [
+        PreparedMessage(
+            kind=r.kind,
+            recipient=r.recipient,
+            proposal=r.proposal,
+            email=notification_render(
+                firm=firm, kind=r.kind, facts=facts[r.proposal.pk], template=templates[r.kind]
+            ),
+            dedupe_key=_dedupe_key(r.kind, r.recipient, r.proposal, r.dedupe_suffix),
+            secret_ref=r.secret_ref,
+        )
+        for r in requests
+    ]
+
+
+def outbound_messages_insert(*, firm: Firm, prepared: list[PreparedMessage]) -> list[int]:
+    """outbound_message_insert for many prepared messages: one INSERT … ON CONFLICT DO NOTHING
+    and one read of the rows by dedupe key (a message already there is left as it is); each
+    pending one is sent after commit. Returns the messages' ids."""
+    if not prepared:
+        return []
+    now = timezone.now()
+    insert_model_rows(
+        OutboundMessage,
+        firm.pk,
+        pd.DataFrame(
+            {
+                "kind": [m.kind for m in prepared],
+                "recipient": [m.recipient for m in prepared],
+                "subject": [m.email.subject for m in prepared],
+                "body_html": [m.email.html for m in prepared],
+                "body_text": [m.email.text for m in prepared],
+                "dedupe_key": [m.dedupe_key for m in prepared],
+                "secret_ref": [m.secret_ref for m in prepared],
+                "proposal": pd.array([getattr(m.proposal, "pk", None) for m in prepared], "Int64"),
+                "proposal_version": pd.array(
+                    [getattr(m.proposal, "version", None) for m in prepared], "Int64"
+                ),
+                "proposal_hash": [getattr(m.proposal, "content_hash", "") for m in prepared],
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+        ),
+        conflict=["dedupe_key"],
+    )
+    rows = list(
+        OutboundMessage.objects.filter(dedupe_key__in=[m.dedupe_key for m in prepared])
+        .order_by("pk")
+        .values_list("pk", "status")
+    )
+    from ..tasks import outbound_message_send_task
+
+    for pk, status in rows:
+        if status == MessageStatus.PENDING:
+            enqueue_after_commit(outbound_message_send_task, firm_id=firm.pk, message_id=pk)
+    return [pk for pk, _status in rows]
 
 
 def notification_test_send(

@@ -1,5 +1,7 @@
 import pytest
 
+from .helpers import route_emails_to
+
 
 @pytest.fixture
 def sent(monkeypatch):
@@ -10,4 +12,5 @@ def sent(monkeypatch):
         messages.append({"kind": kind, "approval": approval.pk, "to": to, "link": link})
 
     monkeypatch.setattr("approvals.services.notify._deliver", deliver)
+    route_emails_to(monkeypatch, deliver)
     return messages

@@ -93,3 +93,16 @@ def routing_rule_for_book(book):
     from approvals.selectors import routing_rules_get
 
     return routing_rules_get(firm_id=book["model"].firm_id)[0].pk
+
+
+def route_emails_to(monkeypatch, deliver) -> None:
+    """Hand the routing's proposal emails, written in bulk (notify.proposals_ready_write), to
+    `deliver` one approval at a time, as every other email reaches notify._deliver."""
+
+    def write(*, firm, approvals, links, prepared):
+        for a in approvals:
+            deliver(
+                kind="proposal", approval=a, to=a.proposal.account.client.email, link=links[a.pk]
+            )
+
+    monkeypatch.setattr("approvals.services.notify.proposals_ready_write", write)

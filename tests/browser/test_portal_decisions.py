@@ -8,7 +8,7 @@ from approvals.models import Approval, Signature
 from approvals.services import approvals_start
 from approvals.services.signed_pdf import signature_pdf_store
 from firms.services.tenancy import firm_scope
-from tests.approvals.helpers import checked
+from tests.approvals.helpers import checked, route_emails_to
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,6 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def links(firm_a, monkeypatch):
     sent = []
     monkeypatch.setattr("approvals.services.notify._deliver", lambda **kw: sent.append(kw))
+    route_emails_to(monkeypatch, lambda **kw: sent.append(kw))
     checked(firm_a, n=2, value="50000.00")
     with firm_scope(firm_a):
         approvals_start(firm_id=firm_a.pk, now=timezone.now())

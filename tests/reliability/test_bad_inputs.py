@@ -14,7 +14,7 @@ from approvals.selectors import routing_rules_get
 from approvals.services import approvals_start
 from drift.models import DriftRule, Proposal
 from firms.services.tenancy import firm_scope
-from tests.approvals.helpers import NOW, checked
+from tests.approvals.helpers import NOW, checked, route_emails_to
 
 pytestmark = pytest.mark.django_db
 
@@ -147,6 +147,7 @@ def test_a_routing_rule_with_an_overflowing_window_stored_anyway_does_not_stop_t
     """Two proposals in different tiers: the one whose tier's window overflows stays checked
     (logged), the other is routed."""
     monkeypatch.setattr("approvals.services.notify._deliver", lambda **kw: None)
+    route_emails_to(monkeypatch, lambda **kw: None)
     _, ids = checked(firm_a, n=2)
     with firm_scope(firm_a):
         routing_rules_get(firm_id=firm_a.pk)

@@ -100,12 +100,13 @@ def test_a_clients_signature_gets_its_pdf_from_the_real_worker(worker, firm_a, m
     from approvals.services import approval_client_approve, approvals_start
     from approvals.services.decisions import Evidence
     from approvals.tasks import approvals_signature_pdf
-    from tests.approvals.helpers import checked
+    from tests.approvals.helpers import checked, route_emails_to
     from tests.reliability.waiting import wait_until
 
     monkeypatch.setattr(
         "approvals.services.notify._deliver", lambda **kw: None
     )  # emails are not this test's subject
+    route_emails_to(monkeypatch, lambda **kw: None)
     task = (
         approvals_signature_pdf._get_current_object()
     )  # published to this test's worker, not the shared default queue
