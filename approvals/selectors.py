@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from django.db.models import Exists, OuterRef, QuerySet
 
+from drift.selectors.trades import proposal_trade_lines
 from firms.choices import Role
 from portfolios.calc.charts import grouped_bars
 from portfolios.choices import AssetClass
@@ -95,19 +96,7 @@ def proposal_review(proposal) -> dict:
         title="Current vs proposed allocation",
         labels=("Current", "Proposed"),
     )
-    trades = list(
-        proposal.trades.select_related("security")
-        .order_by("side", "security__symbol")
-        .only(
-            "proposal_id",
-            "side",
-            "quantity",
-            "price",
-            "value",
-            "security__symbol",
-            "security__name",
-        )
-    )  # shown
+    trades = proposal_trade_lines(proposal.pk)  # shown
     return {
         "proposal": proposal,
         "rows": rows,

@@ -18,8 +18,9 @@ from portfolios.models import Account, ModelPortfolio, ModelTarget
 from portfolios.selectors import advisor_options
 
 from .forms import CashProposalForm, DriftRuleForm, ModelTargetsForm
-from .models import DriftRule, DriftSnapshot, HarvestOpportunity, Proposal, ProposalTrade
+from .models import DriftRule, DriftSnapshot, HarvestOpportunity, Proposal
 from .selectors.harvest import harvest_opportunities_on
+from .selectors.trades import proposal_trade_lines
 from .services.advisor import (
     RebalanceRefused,
     model_change_apply,
@@ -69,24 +70,6 @@ def _harvests(account_id: int) -> list[HarvestOpportunity]:
 
 def _proposal(pk: int) -> list[Proposal]:
     return list(Proposal.objects.select_related("account__client").filter(pk=pk))
-
-
-def _trades(proposal_id: int) -> list[ProposalTrade]:
-    return list(
-        ProposalTrade.objects.filter(proposal_id=proposal_id)
-        .select_related("security")
-        .order_by("side", "security__symbol")
-        .only(
-            "proposal_id",
-            "side",
-            "quantity",
-            "price",
-            "value",
-            "realised_st",
-            "realised_lt",
-            "security__symbol",
-        )
-    )
 
 
 def _drifted(request):
@@ -246,7 +229,7 @@ def proposal_detail(request, pk: int):
             "proposal": proposal,
             "rows": rows,
             "chart": proposal_allocation_chart(rows),
-            "trades": _trades(proposal.pk),
+            "trades": proposal_trade_lines(proposal.pk),
         },
     )
 

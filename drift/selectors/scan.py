@@ -205,35 +205,15 @@ def accounts_frame(firm_id: int, account_ids=None) -> pd.DataFrame:
     return frame
 
 
+_RULE_COLUMNS = (
+    *("id", "segment", "threshold_pp", "threshold_pp_tax_advantaged", "relative_pct"),
+    *("class_overrides", "dollar_threshold", "rebalance_to", "min_trade_value", "cash_floor_pct"),
+)
+
+
 def rules_frame() -> pd.DataFrame:
-    rows = list(
-        DriftRule.objects.values(
-            "id",
-            "segment",
-            "threshold_pp",
-            "threshold_pp_tax_advantaged",
-            "relative_pct",
-            "class_overrides",
-            "dollar_threshold",
-            "rebalance_to",
-            "min_trade_value",
-            "cash_floor_pct",
-        )
-    )
     frame = pd.DataFrame(
-        rows,
-        columns=[
-            "id",
-            "segment",
-            "threshold_pp",
-            "threshold_pp_tax_advantaged",
-            "relative_pct",
-            "class_overrides",
-            "dollar_threshold",
-            "rebalance_to",
-            "min_trade_value",
-            "cash_floor_pct",
-        ],
+        list(DriftRule.objects.values(*_RULE_COLUMNS)), columns=list(_RULE_COLUMNS)
     )
     frame = frame.rename(columns={"id": "rule_id"})
     for col in (
