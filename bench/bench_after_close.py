@@ -15,8 +15,8 @@ its tail: the time from the previous stage's last row to its own last row.
   routing_s     -> the last approval started;
   notify_s      -> the last outbox row;
   proposals_per_s  proposals / total_s;
-  peak_rss_mb   the largest peak resident memory of one worker process (the workers are this
-                process's children: ru_maxrss of RUSAGE_CHILDREN once they have exited);
+  peak_rss_mb   the largest peak resident memory of one worker process (its VmHWM, written by
+                the worker after each task: bench/after_close_app.py);
   worker_cpu_s  the CPU seconds (user + system) of all worker processes together, start-up included;
   book_db_mb, run_db_mb  the database's growth by the generated book, and by the run (snapshots,
                 proposals, trades, reviews, approvals, outbox rows of one day).
@@ -122,8 +122,14 @@ def stop_workers(workers: list[subprocess.Popen]) -> tuple[float, float]:
         except subprocess.TimeoutExpired:
             w.kill()
             w.wait()
+    from after_close_app import HWM_DIR
+
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return round(used.ru_maxrss / 1024, 1), round(used.ru_utime + used.ru_stime, 1)
+    files = list(HWM_DIR.glob(f"{QUEUE}-*.hwm"))
+    peak = max((float(f.read_text()) for f in files), default=0.0)
+    for f in files:
+        f.unlink()
+    return peak, round(used.ru_utime + used.ru_stime, 1)
 
 
 def purge(app) -> None:
@@ -205,7 +211,7 @@ def main() -> None:
                 if time.perf_counter() - last_report > 30:
                     print(f"{time.perf_counter() - t0:.0f}s {p}", file=sys.stderr)
                     last_report = time.perf_counter()
-                time.sleep(0.5)
+                time.sleep(max(0.5, N / 200_000))  # the poll's counts grow with the firm
     finally:
         peak, worker_cpu_s = stop_workers(workers)
         purge(app)

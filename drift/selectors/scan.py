@@ -379,13 +379,29 @@ def realised_gains_ytd(account_ids, as_of: date) -> pd.Series:
     return pd.Series({a: float(g or 0) for a, g in rows}, dtype="float64")
 
 
-def open_proposal_accounts(as_of: date) -> set[int]:
-    """Accounts that already have a proposal still in flight, or a scan proposal for `as_of`."""
+def open_proposal_accounts(as_of: date, account_ids=None) -> set[int]:
+    """Accounts that already have a proposal still in flight, or a scan proposal for `as_of`;
+    of `account_ids` only when given (a shard reads its own accounts' proposals by key, not the
+    firm's)."""
     from django.db.models import Q
 
     from ..choices import OPEN_STATUSES, ProposalSource
     from ..models import Proposal
 
+    if account_ids is not None:  # one array parameter (index firm, account, as_of)
+        frame = frame_from_sql(
+            "SELECT DISTINCT account_id FROM drift_proposal WHERE firm_id = app_current_firm() "
+            "AND account_id = ANY(%(ids)s::bigint[]) "
+            "AND (status = ANY(%(open)s::text[]) OR (as_of = %(as_of)s AND source = %(scan)s))",
+            {
+                "ids": list(map(int, account_ids)),
+                "open": [str(s) for s in OPEN_STATUSES],
+                "as_of": as_of,
+                "scan": str(ProposalSource.SCAN),
+            },
+            dtype={"account_id": "int64"},
+        )
+        return set(frame["account_id"].tolist())
     q = Q(status__in=OPEN_STATUSES) | Q(as_of=as_of, source=ProposalSource.SCAN)
     return set(Proposal.objects.filter(q).values_list("account_id", flat=True).distinct())
 

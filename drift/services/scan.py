@@ -104,7 +104,7 @@ def _scan(
     )
     t1 = time.perf_counter()
     held = set(inputs.accounts.loc[inputs.accounts["do_not_trade"], "account_id"])
-    already = open_proposal_accounts(as_of)
+    already = open_proposal_accounts(as_of, account_ids)
     # Accounts whose prices are missing, stale or suspect build nothing, harvests included.
     not_ok = set(result.accounts.loc[result.accounts["status"] != "ok", "account_id"])
     rebalance = {a for a in breaching if a not in held and a not in already}

@@ -270,3 +270,18 @@ def test_another_firms_shard_is_invisible_and_its_task_does_nothing(firm_a, firm
     with firm_scope(firm_a):
         assert not DriftSnapshot.objects.exists()
         assert not ScanShard.objects.filter(done=True).exists()
+
+
+def test_a_shard_reads_the_open_proposals_of_its_own_accounts_only(scoped):
+    from drift.selectors.scan import open_proposal_accounts
+
+    ids = mixed_book(scoped)
+    _sharded(scoped.pk, size=20)
+    whole = open_proposal_accounts(DAY)
+    assert len(whole) > 10
+    half = ids[: len(ids) // 2]
+    assert open_proposal_accounts(DAY, half) == whole & set(half)
+    assert open_proposal_accounts(DAY, []) == set()
+    # An earlier day: only proposals still in flight count, read by key the same way.
+    later = DAY + timedelta(days=1)
+    assert open_proposal_accounts(later, ids) == open_proposal_accounts(later)
