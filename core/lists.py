@@ -61,6 +61,7 @@ class ListSpec:
     default_sort: str = "-pk"
     totals: dict = field(default_factory=dict)  # name -> aggregate expression
     page_size: int = 50
+    defaults: dict = field(default_factory=dict)  # filter param -> value when the URL has none
 
     def sort_fields(self) -> dict[str, str]:
         return {c.key: c.sort for c in self.columns if c.sort}
@@ -137,10 +138,10 @@ def _iso_date(text: str) -> date | None:
         return None
 
 
-def _apply_filter(qs, f: Filter, request, chosen: dict, errors: list, options: dict):
+def _apply_filter(qs, f: Filter, params, chosen: dict, errors: list, options: dict):
     if f.kind == "choice":
         allowed = {str(v) for v, _ in options.get(f.param, f.choices)}
-        values = [v for v in request.GET.getlist(f.param) if v]
+        values = [v for v in params.getlist(f.param) if v]
         bad = [v for v in values if v not in allowed]
         if bad:
             errors.append(f"{f.label}: “{bad[0]}” is not one of the choices; it was ignored.")
@@ -154,7 +155,7 @@ def _apply_filter(qs, f: Filter, request, chosen: dict, errors: list, options: d
                 match |= f.field[v]
             return qs.filter(match)
         return qs.filter(**{f"{f.field}__in": values})
-    value = request.GET.get(f.param, "").strip()
+    value = params.get(f.param, "").strip()
     if not value:
         return qs
     if f.kind == "flag":
@@ -181,9 +182,13 @@ def list_read(request, spec: ListSpec, queryset: QuerySet, options: dict | None 
     models). The page is read only when the request is not an export."""
     options = options or {}
     chosen, errors = {}, []
+    params = request.GET.copy()
+    for param, value in spec.defaults.items():
+        if param not in params:
+            params.setlist(param, [value])
     qs = queryset
     for f in spec.filters:
-        qs = _apply_filter(qs, f, request, chosen, errors, options)
+        qs = _apply_filter(qs, f, params, chosen, errors, options)
     q = request.GET.get("q", "").strip()[:SEARCH_MAX]
     if q and spec.search:
         match = Q()

@@ -2,6 +2,8 @@
 
 from django import template
 
+from core import formatting
+
 register = template.Library()
 
 
@@ -12,3 +14,9 @@ def label_of(value, labels: dict):
     if not value:
         return "—"
     return labels.get(value, value)
+
+
+@register.filter(is_safe=True)
+def money(value):
+    """To the cent with thousands separators and the sign before the dollar: `-$1,285.05`."""
+    return "—" if value is None else formatting.money(value)
