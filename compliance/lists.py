@@ -2,6 +2,8 @@
 flagged proposals with one written reason (services.review.review_override, the one-proposal
 path, per proposal) and rebuild with the suggested substitute (services.regenerate)."""
 
+from functools import partial
+
 from django.db.models import Exists, OuterRef, Prefetch, Q, Sum
 
 from core.bulk import BulkAction
@@ -63,7 +65,7 @@ QUEUE = ListSpec(
         Filter(
             "rule",
             "Failing rule",
-            {k: _failing(k) for k in RuleKind.values},
+            {k: partial(_failing, k) for k in RuleKind.values},
             choices=tuple(RuleKind.choices),
         ),
         Filter("advisor", "Advisor", "proposal__account__advisor_id", kind="id"),

@@ -152,7 +152,8 @@ def _apply_filter(qs, f: Filter, params, chosen: dict, errors: list, options: di
         if isinstance(f.field, dict):  # value -> Q (ranges such as size tiers)
             match = Q()
             for v in values:
-                match |= f.field[v]
+                q = f.field[v]
+                match |= q() if callable(q) else q  # a callable builds a subquery per request
             return qs.filter(match)
         return qs.filter(**{f"{f.field}__in": values})
     value = params.get(f.param, "").strip()
