@@ -130,5 +130,8 @@ BULK = {
 }
 
 
+BULK_ROLES = frozenset().union(*(a.roles for a in BULK.values()))
+
+
 def bulk_actions_for(role: str) -> list[BulkAction]:
     return [a for a in BULK.values() if role in a.roles]

@@ -14,7 +14,7 @@ from firms.views import account_action_check, role_required, staff_required
 
 from .choices import StepRole
 from .forms import ApprovalSettingsForm, RoutingRuleForm, StepDecisionForm
-from .lists import APPROVALS, BULK, approvals_for_list, bulk_actions_for
+from .lists import APPROVALS, BULK, BULK_ROLES, approvals_for_list, bulk_actions_for
 from .models import Approval, ApprovalStep, RoutingRule
 from .selectors import (
     NOTICE_DAYS,
@@ -75,7 +75,7 @@ def approval_list(request):
     )
 
 
-@staff_required
+@role_required(*BULK_ROLES)
 def approval_bulk(request):
     return bulk_view(request, BULK, default_back=reverse("approvals:list"))
 

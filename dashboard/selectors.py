@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Avg, Count, Max, OuterRef, Q, Subquery
+from django.utils import timezone
 
 from approvals.choices import ApprovalStatus, StepRole, StepStatus
 from approvals.models import Approval, ApprovalStep
@@ -98,7 +99,9 @@ def nearest_deadlines(book: Book) -> list[Approval]:
 
 
 def _order_problems(book: Book, since: datetime) -> dict:
-    return Order.objects.filter(book.q("account__"), created_at__gte=since).aggregate(
+    """Orders of the batches traded since the period's start (the orders list's date filter)."""
+    day = timezone.localtime(since).date()
+    return Order.objects.filter(book.q("account__"), batch__trade_date__gte=day).aggregate(
         rejected=Count("pk", filter=Q(status=OrderStatus.REJECTED)),
         cancelled=Count("pk", filter=Q(status=OrderStatus.CANCELLED)),
         held=Count("pk", filter=Q(status__in=(OrderStatus.HELD, OrderStatus.PAUSED))),
