@@ -169,3 +169,60 @@ def test_a_bulk_form_takes_at_most_ids_max_ids():
         "/", {"ids": [str(i) for i in range(IDS_MAX + 10)] + ["x", "1"]}
     )
     assert selected_ids(request) == list(range(IDS_MAX))
+
+
+def test_the_proposals_list_filters_by_several_statuses_and_the_status_date(
+    login, firm_a, members_a
+):
+    from drift.models import Proposal
+
+    _book, approvals = routed(firm_a, members_a["advisor"], 3)
+    with firm_scope(firm_a):
+        Proposal.objects.filter(pk=approvals[0].proposal_id).update(status="blocked")
+        Proposal.objects.filter(pk=approvals[1].proposal_id).update(
+            status="flagged", trade_value="99999.00"
+        )
+    client = login(members_a["advisor"])
+    url = reverse("dashboard:proposals")
+    rows = _rows(client.get(url, {"status": ["blocked", "flagged"], "export": "csv"}))
+    assert sorted(r[4] for r in rows[1:]) == [
+        "Blocked by compliance",
+        "Flagged for compliance review",
+    ]
+    rows = _rows(client.get(url, {"sort": "-trades", "export": "csv"}))
+    assert rows[1][6] == "99999.00"  # largest trade value first; a number stays a number
+    assert len(_rows(client.get(url, {"since": "2999-01-01", "export": "csv"}))) == 1
+    body = client.get(url, {"status": "awaiting_approval"}).content.decode()
+    assert "1 row matches the filters" in body
+
+
+def test_decided_approvals_are_listed_and_link_to_their_page(login, firm_a, members_a):
+    from approvals.models import Approval
+
+    _book, approvals = routed(firm_a, members_a["advisor"], 2)
+    with firm_scope(firm_a):
+        Approval.objects.filter(pk=approvals[0].pk).update(status="declined")
+    client = login(members_a["advisor"])
+    body = client.get(reverse("approvals:list"), {"status": "declined"}).content.decode()
+    assert reverse("approvals:approval", args=[approvals[0].pk]) in body
+    assert reverse("approvals:approval", args=[approvals[1].pk]) not in body
+    rows = _rows(
+        client.get(
+            reverse("approvals:list"), {"step": "advisor", "status": "pending", "export": "csv"}
+        )
+    )
+    assert len(rows) == 2 and rows[1][4] == "Advisor pre-approval"
+
+
+def test_the_orders_list_searches_by_symbol_filters_by_side_and_totals_fees(
+    login, firm_a, members_a
+):
+    traded(firm_a, 2)
+    client = login(members_a["firm_admin"])
+    url = reverse("trading:orders")
+    rows = _rows(client.get(url, {"q": "VTI", "export": "csv"}))
+    assert len(rows) == 3 and {r[3] for r in rows[1:]} == {"VTI"}
+    rows = _rows(client.get(url, {"side": "sell", "export": "csv"}))
+    assert {r[4] for r in rows[1:]} == {"Sell"}
+    body = client.get(url).content.decode()
+    assert "Total: 4 orders" in body
