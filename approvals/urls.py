@@ -7,6 +7,8 @@ from . import views
 app_name = "approvals"
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("all/", views.approval_list, name="list"),
+    path("all/bulk/", views.approval_bulk, name="bulk"),
     path("<int:pk>/", views.approval_detail, name="approval"),
     path("steps/<int:pk>/decide/", views.step_decide, name="step_decide"),
     path("rules/", views.rules, name="rules"),

@@ -3,13 +3,18 @@ form, and the firm's routing rules and settings."""
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
+from core.bulk import bulk_view
+from core.lists import list_csv, list_read, wants_csv
 from firms.choices import ADVISORY_ROLES, Role
 from firms.services.audit import audit_record
 from firms.views import account_action_check, role_required, staff_required
 
+from .choices import StepRole
 from .forms import ApprovalSettingsForm, RoutingRuleForm, StepDecisionForm
+from .lists import APPROVALS, BULK, BULK_ROLES, approvals_for_list, bulk_actions_for
 from .models import Approval, ApprovalStep, RoutingRule
 from .selectors import (
     NOTICE_DAYS,
@@ -48,6 +53,31 @@ def queue(request):
             "told": told[:100],
         },
     )
+
+
+@staff_required
+def approval_list(request):
+    """Every approval, pending and decided: search, sort, filters, totals, CSV, bulk actions."""
+    from portfolios.lists import book_filter_options
+
+    state = list_read(request, APPROVALS, approvals_for_list(), book_filter_options())
+    if wants_csv(request):
+        return list_csv(state)
+    return render(
+        request,
+        "approvals/list.html",
+        {
+            "list": state,
+            "page": state.page,
+            "actions": bulk_actions_for(request.membership.role),
+            "step_labels": dict(StepRole.choices),
+        },
+    )
+
+
+@role_required(*BULK_ROLES)
+def approval_bulk(request):
+    return bulk_view(request, BULK, default_back=reverse("approvals:list"))
 
 
 @staff_required

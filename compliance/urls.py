@@ -7,6 +7,7 @@ from . import views
 app_name = "compliance"
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("bulk/", views.queue_bulk, name="bulk"),
     path("proposals/<int:pk>/", views.review, name="review"),
     path("proposals/<int:pk>/override/", views.override, name="override"),
     path("proposals/<int:pk>/reject/", views.reject, name="reject"),

@@ -3,15 +3,19 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
+from core.bulk import bulk_view
+from core.lists import list_csv, list_read, wants_csv
 from drift.models import ComplianceRule, Proposal
 from firms.choices import ADVISORY_ROLES, COMPLIANCE_ROLES
 from firms.views import account_action_check, role_required
+from portfolios.lists import book_filter_options
 from portfolios.models import SubstantiallyIdenticalPair
 
 from .forms import OverrideForm, PairForm, RejectForm, RuleForm
+from .lists import BULK, QUEUE, bulk_actions_for, reviews_for_list
 from .models import ComplianceReview
-from .selectors import review_queue
 from .services.regenerate import RegenerateRefused, proposal_regenerate_substitute
 from .services.review import ReviewRefused, review_override, review_reject
 from .services.rules import (
@@ -27,7 +31,19 @@ fixer_required = role_required(*(COMPLIANCE_ROLES | ADVISORY_ROLES))
 
 @officer_required
 def queue(request):
-    return render(request, "compliance/queue.html", {"reviews": review_queue()})
+    state = list_read(request, QUEUE, reviews_for_list(), book_filter_options())
+    if wants_csv(request):
+        return list_csv(state)
+    return render(
+        request,
+        "compliance/queue.html",
+        {"list": state, "page": state.page, "actions": bulk_actions_for(request.membership.role)},
+    )
+
+
+@officer_required
+def queue_bulk(request):
+    return bulk_view(request, BULK, default_back=reverse("compliance:queue"))
 
 
 def _review_page(request, proposal: Proposal, override_form=None, reject_form=None, status=200):

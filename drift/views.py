@@ -1,23 +1,24 @@
 """Drift pages: thin views over selectors and services."""
 
 import functools
-from decimal import Decimal
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Max, Sum
+from django.db.models import Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 
+from core.lists import list_csv, list_read, wants_csv
 from firms.choices import ADVISORY_ROLES
 from firms.views import account_action_check, role_required, staff_required
 from portfolios.calc.charts import grouped_bars, line_chart
-from portfolios.choices import AssetClass, Segment
+from portfolios.choices import AssetClass
+from portfolios.lists import book_filter_options
 from portfolios.models import Account, ModelPortfolio, ModelTarget
-from portfolios.selectors import advisor_options
 
 from .forms import CashProposalForm, DriftRuleForm, ModelTargetsForm
+from .lists import DRIFTED, latest_snapshots
 from .models import DriftRule, DriftSnapshot, HarvestOpportunity, Proposal
 from .selectors.harvest import harvest_opportunities_on
 from .selectors.trades import proposal_trade_lines
@@ -31,11 +32,6 @@ from .services.rules import drift_rule_save, rule_for_account
 from .services.transitions import versions_in_batch
 
 PAGE_SIZE = 50
-TIERS = {
-    "small": (None, Decimal("100000")),
-    "mid": (Decimal("100000"), Decimal("500000")),
-    "large": (Decimal("500000"), None),
-}
 advisory_required = role_required(*ADVISORY_ROLES)
 
 
@@ -72,56 +68,14 @@ def _proposal(pk: int) -> list[Proposal]:
     return list(Proposal.objects.select_related("account__client").filter(pk=pk))
 
 
-def _drifted(request):
-    as_of = DriftSnapshot.objects.aggregate(d=Max("as_of"))["d"]
-    qs = DriftSnapshot.objects.filter(as_of=as_of)
-    chosen = {}
-    if request.GET.get("all") != "1":
-        qs = qs.filter(breached=True)
-    else:
-        chosen["all"] = "1"
-    for param, field in (("advisor", "account__advisor_id"), ("model", "account__model_id")):
-        if request.GET.get(param, "").isdigit():
-            qs, chosen[param] = qs.filter(**{field: int(request.GET[param])}), request.GET[param]
-    if request.GET.get("segment") in Segment.values:
-        qs, chosen["segment"] = (
-            qs.filter(account__segment=request.GET["segment"]),
-            request.GET["segment"],
-        )
-    if request.GET.get("tier") in TIERS:
-        low, high = TIERS[request.GET["tier"]]
-        qs = qs.filter(total_value__gte=low) if low is not None else qs
-        qs = qs.filter(total_value__lt=high) if high is not None else qs
-        chosen["tier"] = request.GET["tier"]
-    return as_of, qs.order_by("-portfolio_drift", "account__number"), chosen
-
-
 @staff_required
 def drifted_accounts(request):
-    as_of, qs, chosen = _drifted(request)
-    # One query for the page's rows and their account, client, model and advisor (no query per row).
-    # Only the columns a row shows: the snapshot's per-class detail (JSON, decoded per row) and
-    # the user's password hash cost 3 ms of the page's 20 ms of CPU (loadtest/profile_pages.py).
-    qs = qs.select_related("account__client", "account__model", "account__advisor__user").only(
-        *("account", "total_value", "portfolio_drift", "max_drift", "max_drift_class"),
-        *("status", "breached", "account__number", "account__client", "account__client__name"),
-        *("account__model", "account__model__name", "account__advisor", "account__advisor__user"),
-        *(f"account__advisor__user__{f}" for f in ("first_name", "last_name", "email")),
-    )
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    as_of, qs = latest_snapshots(request)
+    state = list_read(request, DRIFTED, qs, book_filter_options())
+    if wants_csv(request):
+        return list_csv(state)
     return render(
-        request,
-        "drift/drifted_list.html",
-        {
-            "as_of": as_of,
-            "page": page,
-            "advisors": advisor_options(),
-            "models": _models(),
-            "chosen": chosen,
-            "segments": Segment.choices,
-            "tiers": list(TIERS),
-            "querystring": "&".join(f"{k}={v}" for k, v in chosen.items()),
-        },
+        request, "drift/drifted_list.html", {"as_of": as_of, "list": state, "page": state.page}
     )
 
 

@@ -1,14 +1,12 @@
-"""The firm's home view and the view plumbing every app uses: the role gates on views (who
+"""The view plumbing every app uses: the role gates on views (who
 may open which page, who may act on which account, who may call the API) and the base
 template's context (the firm, the member and their menu)."""
 
 from functools import wraps
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.safestring import mark_safe
@@ -124,16 +122,3 @@ def firm(request):
             }
         ),
     }
-
-
-@login_required
-def home(request):
-    """Send each member to their starting page."""
-    membership = request.membership
-    if membership is None:
-        raise PermissionDenied(
-            "Your sign-in is not attached to a firm. Ask your firm's administrator."
-        )
-    if membership.role == Role.CLIENT:
-        return redirect("portal:home")
-    return redirect("drift:drifted")

@@ -2,57 +2,25 @@
 page (upload one or more CSV files; all or nothing)."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 
+from core.lists import list_csv, list_read, wants_csv
 from firms.choices import IMPORT_ROLES
 from firms.views import role_required, staff_required
 
 from .calc.charts import grouped_bars
-from .choices import Segment
 from .importer import KINDS, book_import
-from .models import Account, ImportRun, ModelPortfolio
-from .selectors import account_allocation, account_holdings, advisor_options
-
-PAGE_SIZE = 50
-
-
-def _filtered_accounts(request):
-    accounts = Account.objects.all()
-    chosen = {}
-    for param, field in (("advisor", "advisor_id"), ("model", "model_id")):
-        value = request.GET.get(param, "")
-        if value.isdigit():
-            accounts = accounts.filter(**{field: int(value)})
-            chosen[param] = int(value)
-    segment = request.GET.get("segment", "")
-    if segment in Segment.values:
-        accounts = accounts.filter(segment=segment)
-        chosen["segment"] = segment
-    return accounts.order_by("number"), chosen
+from .lists import ACCOUNTS, accounts_for_list, book_filter_options
+from .models import Account, ImportRun
+from .selectors import account_allocation, account_holdings
 
 
 @staff_required
 def account_list(request):
-    accounts, chosen = _filtered_accounts(request)
-    # One query for the page's accounts with everything a row shows (no query per row).
-    # Only the columns a row shows (not the advisor's password hash, the client's details).
-    accounts = accounts.select_related("client", "model", "custodian", "advisor__user").only(
-        *("number", "registration", "segment", "client__name", "model__name", "custodian__name"),
-        *("client", "model", "custodian", "advisor", "advisor__user"),
-        *(f"advisor__user__{f}" for f in ("first_name", "last_name", "email")),
-    )
-    page = Paginator(accounts, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {
-        "page": page,
-        "chosen": chosen,
-        "advisors": advisor_options(),
-        "models": ModelPortfolio.objects.annotate(n=Count("accounts")).order_by("name"),
-        "segments": Segment.choices,
-        "querystring": "&".join(f"{k}={v}" for k, v in chosen.items()),
-    }
-    return render(request, "portfolios/account_list.html", context)
+    state = list_read(request, ACCOUNTS, accounts_for_list(), book_filter_options())
+    if wants_csv(request):
+        return list_csv(state)
+    return render(request, "portfolios/account_list.html", {"list": state, "page": state.page})
 
 
 @staff_required

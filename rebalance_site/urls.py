@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from dashboard.urls import dashboard_patterns
 from firms.admin import firm_admin_site
 
 # The admin login goes through allauth (rate limits, MFA) like every other login. There is
@@ -12,7 +13,8 @@ from firms.admin import firm_admin_site
 firm_admin_site.login = secure_admin_login(firm_admin_site.login)
 
 urlpatterns = [
-    path("", include("firms.urls")),
+    path("", include("dashboard.urls")),
+    path("proposals/", include(dashboard_patterns)),
     path("accounts/", include("allauth.urls")),
     # Models that moved to the earlier stage reading them; their old admin links still work.
     re_path(

@@ -7,6 +7,7 @@ from . import views
 app_name = "trading"
 urlpatterns = [
     path("", views.trading_home, name="home"),
+    path("orders/", views.order_list, name="orders"),
     path("batches/<int:pk>/", views.batch_detail, name="batch"),
     path("dry-run/", views.dry_run, name="dry_run"),
     path("run-now/", views.run_now, name="run_now"),

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.lists import list_csv, list_read, wants_csv
 from drift.choices import ProposalStatus
 from drift.models import Proposal
 from firms.choices import Role
@@ -15,6 +16,7 @@ from firms.views import role_required, staff_required
 from .calc.schedule import market_open
 from .choices import BatchTrigger, OrderStatus
 from .forms import PauseForm, ReasonForm
+from .lists import ORDERS, orders_for_list
 from .models import Batch, BlockOrder, ExecutionPause, Order
 from .selectors import active_pause_list, batch_list, firm_pause_open, held_block_list
 from .services.batch import BatchBusy, batch_run
@@ -58,6 +60,16 @@ def trading_home(request):
             "can_control": request.membership.role in CONTROL_ROLES,
         },
     )
+
+
+@staff_required
+def order_list(request):
+    from portfolios.lists import book_filter_options
+
+    state = list_read(request, ORDERS, orders_for_list(), book_filter_options())
+    if wants_csv(request):
+        return list_csv(state)
+    return render(request, "trading/orders.html", {"list": state, "page": state.page})
 
 
 @staff_required

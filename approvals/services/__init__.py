@@ -8,6 +8,7 @@ from .expiry import (
     approvals_void_superseded,
     approvals_void_withdrawn,
 )
+from .resend import client_link_resend
 from .start import approvals_start
 from .steps import committee_document_attach, step_approve, step_decline
 
@@ -21,6 +22,7 @@ __all__ = [
     "approvals_start",
     "approvals_void_superseded",
     "approvals_void_withdrawn",
+    "client_link_resend",
     "committee_document_attach",
     "step_approve",
     "step_decline",

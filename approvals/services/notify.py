@@ -142,3 +142,15 @@ def replaced(*, approval, to: str, acted: str, withdrawn: bool = False) -> None:
         to=to,
         extra={"outcome": acted, "suffix": f"approval{approval.pk}"},
     )
+
+
+def proposal_link_resent(*, approval, client, link: str, nth: int) -> None:
+    """The proposal email again, with a fresh link (staff's "resend the link"): its own outbox
+    row per resend (suffix), not deduplicated against the first email."""
+    _deliver(
+        kind=PROPOSAL,
+        approval=approval,
+        to=client.email,
+        link=link,
+        extra={"suffix": f"resend{nth}"},
+    )

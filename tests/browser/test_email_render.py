@@ -38,7 +38,7 @@ def message(firm_a, members_a, monkeypatch, settings):
 
 def _open_message(page, live_server, members_a, message):
     _sign_in(page, live_server, members_a["advisor"].user.email)
-    page.wait_for_url("**/drift/")
+    page.wait_for_url(f"{live_server.url}/")
     page.goto(f"{live_server.url}/notifications/outbox/")
     page.get_by_role("link", name=message.subject).click()
     page.wait_for_url(f"**/notifications/outbox/{message.pk}/")

@@ -28,7 +28,7 @@ def test_an_advisor_signs_in_and_opens_an_account(
 ):
     page = page_at()
     _sign_in(page, live_server, members_a["advisor"].user.email)
-    page.wait_for_url("**/drift/")
+    page.wait_for_url(f"{live_server.url}/")
     page.get_by_role("link", name="Accounts", exact=True).click()
     page.wait_for_url("**/book/accounts/")
     assert page.get_by_role("heading", name="Accounts").is_visible()
@@ -46,7 +46,7 @@ def test_an_advisor_signs_in_and_opens_an_account(
 def test_the_account_page_fits_a_phone(page_at, live_server, members_a, book, screenshot):
     page = page_at(width=390, height=844)
     _sign_in(page, live_server, members_a["advisor"].user.email)
-    page.wait_for_url("**/drift/")
+    page.wait_for_url(f"{live_server.url}/")
     page.goto(f"{live_server.url}/book/accounts/")
     page.get_by_role("link", name=book["accounts"][0].number).click()
     page.wait_for_url("**/book/accounts/*/")

@@ -105,6 +105,40 @@ API = {
 }
 
 
+def _review(book) -> int:
+    """The compliance review of firm B's first proposal (flagged, so an override could apply)."""
+    from compliance.models import ComplianceReview
+
+    review, _ = ComplianceReview.objects.get_or_create(
+        firm_id=book["model"].firm_id,
+        proposal_id=_proposal(book),
+        defaults={"status": "flagged", "checked_at": datetime.now(UTC)},
+    )
+    return review.pk
+
+
+# Bulk forms take their ids in the POST body, not the URL: URL name → (action, getter of the
+# firm B id posted). Every role of firm A posts each with firm B's id, confirmed.
+BULK_POSTS = {
+    "approvals:bulk": (("approve_advisor", _approval), ("resend_link", _approval)),
+    "compliance:bulk": (("override", _review), ("rebuild", _review)),
+    "dashboard:proposal_bulk": (
+        ("hold", _proposal),
+        ("release", _proposal),
+        ("rebuild", _proposal),
+    ),
+}
+# Lists with a CSV export (core.lists): requested by every role of firm A as CSV.
+LIST_EXPORTS = (
+    "portfolios:accounts",
+    "drift:drifted",
+    "dashboard:proposals",
+    "approvals:list",
+    "compliance:queue",
+    "trading:orders",
+)
+
+
 @dataclass
 class World:
     firm_id: int
@@ -138,6 +172,11 @@ def build_world(firm, members) -> World:
             if getter not in made:
                 made[getter] = getter(book)
             ids[name] = made[getter]
+        for name, posts in BULK_POSTS.items():
+            for action, getter in posts:
+                if getter not in made:
+                    made[getter] = getter(book)
+                ids[f"{name}#{action}"] = made[getter]
         approval = Approval.objects.select_related("proposal__account").order_by("pk").first()
         token = next(
             iter(portal_links_issue(approvals=[approval], now=datetime.now(UTC)).values())

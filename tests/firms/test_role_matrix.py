@@ -70,6 +70,10 @@ PAGE_WRITES = {
         SEN, ADM
     ),  # the advisor's pre-approval step of a colleague's account
     "approvals:rule_edit": roles(ADM),
+    # Bulk forms: the roles of any of their actions (each action and row is checked again).
+    "approvals:bulk": roles(ADV, SEN, COM, ADM),
+    "compliance:bulk": roles(CCO, ADM),
+    "dashboard:proposal_bulk": roles(ADV, SEN, COM, CCO, ADM),
     "approvals:settings": roles(ADM),
     "portal:approve": roles(CLI),  # the approval's own client
     "portal:decline": roles(CLI),
@@ -85,6 +89,9 @@ PAGE_WRITES = {
 # Pages that write nothing whatever is posted (a POST by any role changes nothing).
 PAGE_READS = {
     "home",
+    "dashboard:proposals",
+    "approvals:list",
+    "trading:orders",
     "portfolios:accounts",
     "portfolios:account",
     "drift:drifted",

@@ -20,7 +20,14 @@ from firms.choices import ADMIN_SITE_ROLES, STAFF_ROLES, Role
 from firms.services.members import member_create
 from firms.services.tenancy import firm_scope
 from tests.conftest import PASSWORD
-from tests.firms.isolation_world import API, PAGES, build_world, fingerprint
+from tests.firms.isolation_world import (
+    API,
+    BULK_POSTS,
+    LIST_EXPORTS,
+    PAGES,
+    build_world,
+    fingerprint,
+)
 
 pytestmark = pytest.mark.django_db
 ROLES = list(Role.values)
@@ -177,6 +184,44 @@ def test_pages_without_ids_show_nothing_of_firm_b(login, member_a, world):
     client, tally = login(member_a), Tally(world, "pages_lists")
     for name in sorted(_no_arg_pages()):
         tally.check(f"GET {name}", client.get(reverse(name)), ok=lambda r: r.status_code < 500)
+    tally.finish()
+
+
+def _found_nothing(response) -> bool:
+    """Refused by role, or answered that the posted (firm B) row does not exist."""
+    return response.status_code == 403 or (
+        response.status_code == 200
+        and (
+            b"selected row(s) were not found" in response.content
+            or b"None of the selected rows can be found" in response.content
+        )
+    )
+
+
+@pytest.mark.parametrize("member_a", ROLES, indirect=True)
+def test_bulk_forms_with_firm_bs_ids_find_nothing_and_change_nothing(login, member_a, world):
+    before = fingerprint(world.firm_id)
+    client, tally = login(member_a), Tally(world, "bulk_forms")
+    for name, posts in sorted(BULK_POSTS.items()):
+        for action, _getter in posts:
+            form = {"action": action, "ids": [world.ids[f"{name}#{action}"]], "reason": "x"}
+            for confirm in ("", "1"):
+                response = client.post(reverse(name), {**form, "confirm": confirm}, follow=True)
+                tally.check(
+                    f"POST {name} {action} confirm={confirm}",
+                    response,
+                    ok=_found_nothing,
+                )
+    assert fingerprint(world.firm_id) == before
+    tally.finish()
+
+
+@pytest.mark.parametrize("member_a", ROLES, indirect=True)
+def test_list_exports_carry_nothing_of_firm_b(login, member_a, world):
+    client, tally = login(member_a), Tally(world, "list_exports")
+    for name in LIST_EXPORTS:
+        response = client.get(reverse(name), {"export": "csv", "all": "1", "status": ""})
+        tally.check(f"GET {name} csv", response, ok=lambda r: r.status_code in (200, 403))
     tally.finish()
 
 
