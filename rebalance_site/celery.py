@@ -11,6 +11,9 @@ app = Celery("rebalance")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# The request id rides along with every task, and workers log through settings.LOGGING.
+from . import task_context  # noqa: E402, F401
+
 # Every periodic job of the product lives here, and nowhere else. Jobs that must happen at a
 # market time are checks run every minute ("is it due and not yet done?"), so a late, doubled
 # or restarted beat still does each job once (the database enforces the once).

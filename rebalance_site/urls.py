@@ -12,6 +12,8 @@ from firms.admin import firm_admin_site
 firm_admin_site.login = secure_admin_login(firm_admin_site.login)
 
 urlpatterns = [
+    # /healthz, /readyz, /metrics (answered first by ops.middleware.OpsEndpointsMiddleware).
+    path("", include("ops.urls")),
     path("", include("firms.urls")),
     path("accounts/", include("allauth.urls")),
     # Models that moved to the earlier stage reading them; their old admin links still work.
