@@ -111,8 +111,8 @@ def test_readyz_fails_when_the_beat_heartbeat_is_stale_or_missing(client, settin
     settings.READYZ_BEAT_MAX_AGE_S = 180
     heartbeat_record(time.time() - 600)
     assert _failed(client.get("/readyz")) == {"beat": "last heartbeat 600 s ago (allowed 180 s)"}
-    from core.redis import redis_client
     from core.heartbeat import KEY
+    from core.redis import redis_client
 
     redis_client().delete(KEY)
     assert "no heartbeat recorded" in _failed(client.get("/readyz"))["beat"]
