@@ -1,5 +1,6 @@
 """The Celery app and the one beat schedule of the product."""
 
+import logging
 import os
 
 from celery import Celery
@@ -11,8 +12,11 @@ app = Celery("rebalance")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# The request id rides along with every task, and workers log through settings.LOGGING.
+# The request id rides along with every task, and workers log through settings.LOGGING;
+# Python warnings (the worker's start-up ones too) become log lines of that format.
 from . import task_context  # noqa: E402, F401
+
+logging.captureWarnings(True)
 
 # Every periodic job of the product lives here, and nowhere else. Jobs that must happen at a
 # market time are checks run every minute ("is it due and not yet done?"), so a late, doubled
