@@ -20,7 +20,7 @@ from firms.choices import ADMIN_SITE_ROLES, STAFF_ROLES, Role
 from firms.services.members import member_create
 from firms.services.tenancy import firm_scope
 from tests.conftest import PASSWORD
-from tests.firms.isolation_world import API, PAGES, build_world, fingerprint
+from tests.firms.isolation_world import API, PAGES, PUBLIC, build_world, fingerprint
 
 pytestmark = pytest.mark.django_db
 ROLES = list(Role.values)
@@ -169,7 +169,8 @@ def test_pages_with_firm_bs_ids_answer_404_and_change_nothing(login, member_a, w
 def _no_arg_pages():
     for name, p in _named_patterns():
         if not p.pattern.converters and not _is_allauth(name) and not name.startswith("api"):
-            yield name
+            if name not in PUBLIC:  # their own test below
+                yield name
 
 
 @pytest.mark.parametrize("member_a", ROLES, indirect=True)
@@ -177,6 +178,36 @@ def test_pages_without_ids_show_nothing_of_firm_b(login, member_a, world):
     client, tally = login(member_a), Tally(world, "pages_lists")
     for name in sorted(_no_arg_pages()):
         tally.check(f"GET {name}", client.get(reverse(name)), ok=lambda r: r.status_code < 500)
+    tally.finish()
+
+
+# --- public endpoints: health, readiness, metrics ------------------------------------------
+
+
+def test_the_public_endpoints_are_the_ones_answered_before_the_firm_scope():
+    from ops.middleware import ENDPOINTS
+
+    assert {reverse(name) for name in PUBLIC} == set(ENDPOINTS)
+
+
+@pytest.mark.parametrize("member_a", ROLES, indirect=True)
+def test_public_endpoints_show_nothing_of_firm_b(client, login, member_a, world, settings):
+    """Signed in at firm A (session, then API token) or not at all: health and readiness say
+    nothing of any firm, and the metrics (every firm's figures) stay the operator's."""
+    from firms.services.api_tokens import api_token_create
+
+    settings.METRICS_TOKEN = "the-operators-scrape-token"
+    tally = Tally(world, "public")
+    for name, ok_statuses in sorted(PUBLIC.items()):
+        url = reverse(name)
+        tally.check(f"GET {name} anonymous", client.get(url), ok_statuses)
+    signed_in = login(member_a)
+    for name, ok_statuses in sorted(PUBLIC.items()):
+        tally.check(f"GET {name} session", signed_in.get(reverse(name)), ok_statuses)
+    signed_in.logout()
+    token = {"HTTP_AUTHORIZATION": f"Token {api_token_create(member_a.user)}"}
+    for name, ok_statuses in sorted(PUBLIC.items()):
+        tally.check(f"GET {name} API token", client.get(reverse(name), **token), ok_statuses)
     tally.finish()
 
 
