@@ -1,10 +1,11 @@
-"""Answers /healthz, /readyz and /metrics before any other middleware runs.
+"""Answers /healthz, /readyz and /metrics right after the security and CSP middleware (their
+response headers apply) and before everything else.
 
 Probes and scrapers come from inside the deployment: with the pod's or container's address as
-Host (not in ALLOWED_HOSTS), over plain HTTP (no HTTPS redirect to follow), without a
-session. Answering here keeps them out of the host check, the HTTPS redirect, the session and
-login lookups and the firm scope, and keeps them cheap: /healthz touches nothing at all.
-/metrics still requires its bearer token (ops.views.metrics)."""
+Host (not in ALLOWED_HOSTS), over plain HTTP (settings.SECURE_REDIRECT_EXEMPT spares them the
+HTTPS redirect), without a session. Answering here keeps them out of the host check, the
+session and login lookups and the firm scope, and keeps them cheap: /healthz touches nothing
+at all. /metrics still requires its bearer token (ops.views.metrics)."""
 
 from . import views
 

@@ -1,6 +1,6 @@
 """/healthz, /readyz and /metrics. They are answered by ops.middleware.OpsEndpointsMiddleware
-ahead of every other middleware (no session, login, firm scope, host check or HTTPS
-redirect); the URL patterns (ops.urls) name them and serve them if that middleware is absent."""
+ahead of the session, login, firm scope and host check (and spared the HTTPS redirect); the URL
+patterns (ops.urls) name them and serve them if that middleware is absent."""
 
 import hmac
 import os

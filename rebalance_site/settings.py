@@ -55,10 +55,11 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     # The request id of every log line (and of the tasks the request enqueues).
     "rebalance_site.request_id.RequestIdMiddleware",
-    # /healthz, /readyz, /metrics: answered here, before host checks, redirects and sessions.
-    "ops.middleware.OpsEndpointsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    # /healthz, /readyz, /metrics: answered here (with the security headers), before the host
+    # check, sessions, login and the firm scope; SECURE_REDIRECT_EXEMPT spares them the redirect.
+    "ops.middleware.OpsEndpointsMiddleware",
     # Inside CSP/security so its 400 carries their headers.
     "rebalance_site.input_guard.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -270,6 +271,8 @@ SESSION_COOKIE_HTTPONLY = True
 # Database sessions (Django's), the row keyed by a hash of the cookie: rebalance_site/sessions.py.
 SESSION_ENGINE = "rebalance_site.sessions"
 CSRF_COOKIE_HTTPONLY = True
+# Probes and the metrics scraper reach the app over plain HTTP inside the deployment.
+SECURE_REDIRECT_EXEMPT = [r"^(healthz|readyz|metrics)$"]
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True

@@ -130,3 +130,11 @@ def test_the_heartbeat_task_records_the_time(settings):
 def test_readyz_answers_get_only(client):
     assert client.post("/readyz").status_code == 405
     assert client.post("/healthz").status_code == 405
+
+
+def test_the_endpoints_carry_the_security_headers(client, settings):
+    settings.METRICS_TOKEN = "t" * 16
+    for path in ("/healthz", "/readyz", "/metrics"):
+        response = client.get(path)
+        assert response["X-Content-Type-Options"] == "nosniff", path
+        assert "default-src 'self'" in response["Content-Security-Policy"], path
