@@ -123,7 +123,11 @@ class FirmTask(Task):
 
 @shared_task(name="firms.tasks.heartbeat")
 def heartbeat() -> str:
-    """A periodic no-op that lets ops see beat and workers are alive."""
+    """Every minute (beat): record that beat and a worker are alive (core.heartbeat; /readyz
+    reads it)."""
+    from core.heartbeat import heartbeat_record
+
+    heartbeat_record()
     return "ok"
 
 

@@ -1,15 +1,22 @@
 """The Celery app and the one beat schedule of the product."""
 
+import logging
 import os
 
 from celery import Celery
 from celery.schedules import crontab
+
+# The request id rides along with every task, and workers log through settings.LOGGING.
+from . import task_context  # noqa: F401
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rebalance_site.settings")
 
 app = Celery("rebalance")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Python warnings (the worker's start-up ones too) become log lines of the configured format.
+logging.captureWarnings(True)
 
 # Every periodic job of the product lives here, and nowhere else. Jobs that must happen at a
 # market time are checks run every minute ("is it due and not yet done?"), so a late, doubled

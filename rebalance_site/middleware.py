@@ -6,6 +6,8 @@ from django.urls import reverse
 
 from firms.services.tenancy import membership_scope
 
+from .log_context import user_id_var
+
 # Paths a staff member without a required authenticator may still reach (to set one up).
 _MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/")
 
@@ -32,8 +34,11 @@ class FirmScopeMiddleware:
 
     def __call__(self, request):
         request.firm = request.membership = None
+        user = _api_token_user(request) or request.user
+        if user.is_authenticated:
+            user_id_var.set(user.pk)  # the request's log lines (cleared when it finishes)
         # Read on every request: a revoked or changed membership counts from the next request.
-        with membership_scope(_api_token_user(request) or request.user) as membership:
+        with membership_scope(user) as membership:
             if membership is None:
                 return self.get_response(request)
             request.firm, request.membership = membership.firm, membership

@@ -4,6 +4,7 @@ import hashlib
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from .env import env_bool, env_float, env_int, env_list, env_str
 
@@ -46,11 +47,19 @@ INSTALLED_APPS = [
     "portal",
     "trading",
     "reporting",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    # Request counts and latencies by view (django-prometheus): first and last of the stack.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # The request id of every log line (and of the tasks the request enqueues).
+    "rebalance_site.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    # /healthz, /readyz, /metrics: answered here (with the security headers), before the host
+    # check, sessions, login and the firm scope; SECURE_REDIRECT_EXEMPT spares them the redirect.
+    "ops.middleware.OpsEndpointsMiddleware",
     # Inside CSP/security so its 400 carries their headers.
     "rebalance_site.input_guard.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -61,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "rebalance_site.middleware.FirmScopeMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "rebalance_site.urls"
@@ -167,6 +177,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "America/New_York"
 CELERY_TASK_ALWAYS_EAGER = False
+# The queue every task goes to (and workers read), unless a caller names another.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_DEFAULT_QUEUE", "celery")
 
 # --- Auth (django-allauth) ------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -259,6 +271,8 @@ SESSION_COOKIE_HTTPONLY = True
 # Database sessions (Django's), the row keyed by a hash of the cookie: rebalance_site/sessions.py.
 SESSION_ENGINE = "rebalance_site.sessions"
 CSRF_COOKIE_HTTPONLY = True
+# Probes and the metrics scraper reach the app over plain HTTP inside the deployment.
+SECURE_REDIRECT_EXEMPT = [r"^(healthz|readyz|metrics)$"]
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
@@ -289,25 +303,41 @@ DRIFT_SCAN_SHARD_REDO_S = env_int("DRIFT_SCAN_SHARD_REDO_S", 600)
 # submission, in seconds (0 locally; fault tests slow it to kill a worker mid-batch).
 TRADING_SIMULATED = {"latency_s": env_float("TRADING_SIMULATED_LATENCY_S", 0.0)}
 
+# --- Logs, health, metrics, error tracking (docs/OPERATIONS.md) -------------------------
+# LOG_FORMAT=json: one JSON object per line (time, level, logger, message, firm_id, user_id,
+# request_id, task_id: rebalance_site.log_format); plain: readable lines for development.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use json or plain")
+_JSON = LOG_FORMAT == "json"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # Portal link tokens never reach a log line (rebalance_site.log_filters): access log and
-    # 404/410 warnings.
-    "filters": {"portal_tokens": {"()": "rebalance_site.log_filters.PortalTokenFilter"}},
+    # 404/410 warnings. Every line carries its firm, user, request and task ids (log_context).
+    "filters": {
+        "portal_tokens": {"()": "rebalance_site.log_filters.PortalTokenFilter"},
+        "context": {"()": "rebalance_site.log_context.LogContextFilter"},
+    },
     "formatters": {
+        "json": {"()": "rebalance_site.log_format.JsonLineFormatter"},
+        "plain": {"()": "rebalance_site.log_format.PlainFormatter"},
         "django.server": {
             "()": "django.utils.log.ServerFormatter",
             "format": "[{server_time}] {message}",
             "style": "{",
-        }
+        },
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["portal_tokens"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["portal_tokens", "context"],
+        },
         "django.server": {
             "class": "logging.StreamHandler",
-            "formatter": "django.server",
-            "filters": ["portal_tokens"],
+            "formatter": "json" if _JSON else "django.server",
+            "filters": ["portal_tokens", "context"],
         },
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
@@ -324,6 +354,23 @@ LOGGING = {
         "django.request": {"filters": ["portal_tokens"]},
     },
 }
+# /readyz calls the platform not ready once the beat heartbeat (firms.tasks.heartbeat, every
+# 60 s) is older than this: beat or every worker is down.
+READYZ_BEAT_MAX_AGE_S = env_int("READYZ_BEAT_MAX_AGE_S", 180)
+# /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it refuses everything.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+# The Celery queues whose length /metrics reports (Redis LLEN on the broker).
+METRICS_CELERY_QUEUES = env_list("METRICS_CELERY_QUEUES", CELERY_TASK_DEFAULT_QUEUE)
+# Error tracking (Sentry SDK): on only when SENTRY_DSN is set; no personal data is sent.
+SENTRY_DSN = env_str("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from .sentry import sentry_init
+
+    sentry_init(
+        SENTRY_DSN,
+        environment=env_str("SENTRY_ENVIRONMENT", "production"),
+        traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0),
+    )
 
 # --- Compliance and routing -----------------------------------------------------------
 # Proposals per compliance transaction and per routing transaction (docs/SCALING.md, "Compliance,

@@ -13,6 +13,8 @@ from firms.admin import firm_admin_site
 firm_admin_site.login = secure_admin_login(firm_admin_site.login)
 
 urlpatterns = [
+    # /healthz, /readyz, /metrics (answered first by ops.middleware.OpsEndpointsMiddleware).
+    path("", include("ops.urls")),
     path("", include("dashboard.urls")),
     path("proposals/", include(dashboard_patterns)),
     path("accounts/", include("allauth.urls")),

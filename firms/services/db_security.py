@@ -26,6 +26,11 @@ _current_firm: ContextVar[int | None] = ContextVar("current_firm", default=None)
 _current_user: ContextVar[int | None] = ContextVar("current_user", default=None)
 
 
+def current_firm_id() -> int | None:
+    """The firm whose scope is in force (what the connection's app.firm_id says), or None."""
+    return _current_firm.get()
+
+
 def app_role() -> str:
     return settings.DATABASE_APP_ROLE
 

@@ -104,6 +104,12 @@ API = {
     "reporting-monthly-csv": _report_id,
 }
 
+# URLs open to anybody, answered before the session and the firm scope
+# (ops.middleware.OpsEndpointsMiddleware) → the statuses a firm's user (or nobody) may get.
+# /metrics spans every firm: it is the operator's scraper's, never a firm user's, whatever
+# their role or credentials (test_public_endpoints_show_nothing_of_firm_b).
+PUBLIC = {"healthz": {200}, "readyz": {200, 503}, "metrics": {401}}
+
 
 def _review(book) -> int:
     """The compliance review of firm B's first proposal (flagged, so an override could apply)."""

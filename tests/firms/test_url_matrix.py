@@ -25,6 +25,7 @@ from tests.firms.isolation_world import (
     BULK_POSTS,
     LIST_EXPORTS,
     PAGES,
+    PUBLIC,
     build_world,
     fingerprint,
 )
@@ -176,7 +177,8 @@ def test_pages_with_firm_bs_ids_answer_404_and_change_nothing(login, member_a, w
 def _no_arg_pages():
     for name, p in _named_patterns():
         if not p.pattern.converters and not _is_allauth(name) and not name.startswith("api"):
-            yield name
+            if name not in PUBLIC:  # their own test below
+                yield name
 
 
 @pytest.mark.parametrize("member_a", ROLES, indirect=True)
@@ -222,6 +224,36 @@ def test_list_exports_carry_nothing_of_firm_b(login, member_a, world):
     for name in LIST_EXPORTS:
         response = client.get(reverse(name), {"export": "csv", "all": "1", "status": ""})
         tally.check(f"GET {name} csv", response, ok=lambda r: r.status_code in (200, 403))
+    tally.finish()
+
+
+# --- public endpoints: health, readiness, metrics ------------------------------------------
+
+
+def test_the_public_endpoints_are_the_ones_answered_before_the_firm_scope():
+    from ops.middleware import ENDPOINTS
+
+    assert {reverse(name) for name in PUBLIC} == set(ENDPOINTS)
+
+
+@pytest.mark.parametrize("member_a", ROLES, indirect=True)
+def test_public_endpoints_show_nothing_of_firm_b(client, login, member_a, world, settings):
+    """Signed in at firm A (session, then API token) or not at all: health and readiness say
+    nothing of any firm, and the metrics (every firm's figures) stay the operator's."""
+    from firms.services.api_tokens import api_token_create
+
+    settings.METRICS_TOKEN = "the-operators-scrape-token"
+    tally = Tally(world, "public")
+    for name, ok_statuses in sorted(PUBLIC.items()):
+        url = reverse(name)
+        tally.check(f"GET {name} anonymous", client.get(url), ok_statuses)
+    signed_in = login(member_a)
+    for name, ok_statuses in sorted(PUBLIC.items()):
+        tally.check(f"GET {name} session", signed_in.get(reverse(name)), ok_statuses)
+    signed_in.logout()
+    token = {"HTTP_AUTHORIZATION": f"Token {api_token_create(member_a.user)}"}
+    for name, ok_statuses in sorted(PUBLIC.items()):
+        tally.check(f"GET {name} API token", client.get(reverse(name), **token), ok_statuses)
     tally.finish()
 
 

@@ -1,0 +1,1 @@
+"""Operations: the health and readiness endpoints and the Prometheus metrics of the platform."""
