@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 
 from drift.models import ComplianceRule, Proposal
+from drift.selectors.story import proposal_story
 from firms.choices import ADVISORY_ROLES, COMPLIANCE_ROLES
 from firms.views import account_action_check, role_required
 from portfolios.models import SubstantiallyIdenticalPair
@@ -39,6 +40,7 @@ def _review_page(request, proposal: Proposal, override_form=None, reject_form=No
         "compliance/review.html",
         {
             "proposal": proposal,
+            "story": proposal_story(proposal),
             "review": review,
             "results": proposal.check_results.order_by("passed", "kind"),
             "override_form": override_form or OverrideForm(),

@@ -7,7 +7,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from drift.choices import ProposalStatus
 from drift.models import Proposal
 from firms.choices import Role
 from firms.views import role_required, staff_required
@@ -16,7 +15,13 @@ from .calc.schedule import market_open
 from .choices import BatchTrigger, OrderStatus
 from .forms import PauseForm, ReasonForm
 from .models import Batch, BlockOrder, ExecutionPause, Order
-from .selectors import active_pause_list, batch_list, firm_pause_open, held_block_list
+from .selectors import (
+    active_pause_list,
+    approved_waiting,
+    batch_list,
+    firm_pause_open,
+    held_block_list,
+)
 from .services.batch import BatchBusy, batch_run
 from .services.control import (
     ControlRefused,
@@ -51,9 +56,7 @@ def trading_home(request):
             "page": page,
             "pauses": list(active_pause_list()),
             "pause_form": PauseForm(),
-            "held": Proposal.objects.filter(status=ProposalStatus.APPROVED)
-            .select_related("account")
-            .order_by("pk")[:50],
+            "held": approved_waiting()[:50],
             "paused_blocks": list(held_block_list()[:200]),
             "can_control": request.membership.role in CONTROL_ROLES,
         },
