@@ -54,10 +54,7 @@ def proposal_life_entries(
         Q(pk__in=[]),
     )
     return (
-        AuditEntry.objects.filter(about, created_at__gte=since)
-        .select_related(None)
-        .only("seq", "created_at", "actor_label", "event", "object_type", "object_id", "payload")
-        .order_by("seq")
+        AuditEntry.objects.filter(about, created_at__gte=since).select_related(None).order_by("seq")
     )
 
 
