@@ -38,7 +38,9 @@ def _fits(page, width):
 
 
 @pytest.mark.parametrize("size", list(WIDTHS))
-def test_the_staff_story_pages_fit_and_link(page_at, live_server, members_a, lived, screenshot, size):
+def test_the_staff_story_pages_fit_and_link(
+    page_at, live_server, members_a, lived, screenshot, size
+):
     width = WIDTHS[size]
     page = page_at(width=width, height=900)
     _sign_in(page, live_server, members_a["firm_admin"].user.email)
@@ -63,11 +65,18 @@ def test_the_staff_story_pages_fit_and_link(page_at, live_server, members_a, liv
 
 
 @pytest.mark.parametrize("size", list(WIDTHS))
-def test_the_clients_signed_proposal_fits(page_at, live_server, lived, screenshot, size):
+def test_the_clients_signed_proposal_fits(page_at, live_server, lived, firm_a, screenshot, size):
+    from firms.services.tenancy import firm_scope
+
+    with firm_scope(firm_a):
+        p = lived["proposal"]
+        p.flags = {**p.flags, "harvest": [{"sold": "VTI", "substitute": "BND", "label": "harvest"}]}
+        p.save(update_fields=["flags"])
     width = WIDTHS[size]
     page = page_at(width=width, height=900)
     _sign_in(page, live_server, lived["client"].user.email)
     page.goto(f"{live_server.url}/portal/proposals/{lived['approval'].pk}/")
     assert page.get_by_role("heading", name="Signed").is_visible()
+    assert page.get_by_text("Tax-loss harvest: VTI is worth less").is_visible()
     _fits(page, width)
     screenshot(page, f"story-portal-{size}")
