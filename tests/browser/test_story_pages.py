@@ -28,7 +28,8 @@ def _sign_in(page, live_server, email):
 WIDER = """w => [...document.querySelectorAll('body *')]
   .filter(e => e.getBoundingClientRect().right > w + 1)
   .filter(e => !e.closest('.table-wrap, .chart-wrap') || e.matches('.table-wrap, .chart-wrap'))
-  .slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
+  .slice(0, 8)
+  .map(e => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)"""
 
 
 def _fits(page, width):

@@ -212,3 +212,16 @@ def test_release_shows_only_on_held_proposals(login, members_a, firm_a, settings
     assert release in html and hold not in html
     page = client.get(reverse("drift:proposal", args=[lived["proposal"].pk])).content.decode()
     assert "Held back from the trade batch" in page and "“Call”" in page
+
+
+def test_another_firms_audit_entries_never_join_the_timeline(login, members_a, lived, firm_b):
+    """Firm B's chain naming the same proposal id (ids repeat across firms' sequences in
+    payloads) stays out of firm A's timeline: the read is firm-scoped (app filter and RLS)."""
+    with firm_scope(firm_b):
+        audit_record(
+            firm_id=firm_b.pk,
+            event="proposal.approved",
+            payload={"ids": [lived["proposal"].pk], "to": "approved", "reason": "BRAVO-ONLY"},
+        )
+    html = login(members_a["advisor"]).get(_pages(lived)["proposal"]).content.decode()
+    assert "BRAVO-ONLY" not in html and "Bravo" not in html
