@@ -6,10 +6,8 @@ from datetime import datetime, timedelta
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from drift.selectors.trades import proposal_trade_lines
+from drift.selectors.story import proposal_content
 from firms.choices import Role
-from portfolios.calc.charts import grouped_bars
-from portfolios.choices import AssetClass
 
 from .calc.routing import DEFAULT_RULES
 from .choices import ApprovalStatus, StepRole, StepStatus
@@ -84,23 +82,6 @@ def advisor_notices(*, since: datetime) -> QuerySet:
     )
 
 
-def allocation_rows(proposal) -> list[dict]:
-    labels = dict(AssetClass.choices)
-    return [{"label": labels.get(c, c), **v} for c, v in proposal.allocation.items()]
-
-
 def proposal_review(proposal) -> dict:
-    rows = allocation_rows(proposal)
-    chart = grouped_bars(
-        [(r["label"], r["current"], r["proposed"]) for r in rows],
-        title="Current vs proposed allocation",
-        labels=("Current", "Proposed"),
-    )
-    trades = proposal_trade_lines(proposal.pk)  # shown
-    return {
-        "proposal": proposal,
-        "rows": rows,
-        "chart": chart,
-        "trades": trades,
-        "est_total": proposal.est_costs + max(proposal.est_tax, 0),
-    }
+    """The proposal's content as its readers see it (drift.selectors.story.proposal_content)."""
+    return proposal_content(proposal)

@@ -2,12 +2,14 @@
 form, and the firm's routing rules and settings."""
 
 from django.contrib import messages
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
 from core.bulk import bulk_view
 from core.lists import list_csv, list_read, wants_csv
+from drift.selectors.story import proposal_for_review, proposal_story
 from firms.choices import ADVISORY_ROLES, Role
 from firms.services.audit import audit_record
 from firms.views import account_action_check, role_required, staff_required
@@ -15,7 +17,7 @@ from firms.views import account_action_check, role_required, staff_required
 from .choices import StepRole
 from .forms import ApprovalSettingsForm, RoutingRuleForm, StepDecisionForm
 from .lists import APPROVALS, BULK, BULK_ROLES, approvals_for_list, bulk_actions_for
-from .models import Approval, ApprovalStep, RoutingRule
+from .models import Approval, ApprovalStep, RoutingRule, Signature
 from .selectors import (
     NOTICE_DAYS,
     advisor_notices,
@@ -82,19 +84,34 @@ def approval_bulk(request):
 
 @staff_required
 def approval_detail(request, pk: int):
-    approval = get_object_or_404(
-        Approval.objects.select_related("proposal__account__client"), pk=pk
-    )
+    approval = get_object_or_404(Approval, pk=pk)
+    proposal = proposal_for_review(approval.proposal_id)[0]
     steps = list(approval.steps.select_related("actor").prefetch_related("votes__member__user"))
     return render(
         request,
         "approvals/approval_detail.html",
         {
-            **proposal_review(approval.proposal),
+            **proposal_review(proposal),
+            "story": proposal_story(proposal, approval=approval),
             "approval": approval,
             "steps": steps,
             "form": StepDecisionForm(),
         },
+    )
+
+
+@staff_required
+def signed_pdf(request, pk: int):
+    """The client's signed copy, for the firm's staff (the portal serves the client's)."""
+    signature = get_object_or_404(
+        Signature.objects.select_related("approval"), approval_id=pk, approval__status="approved"
+    )
+    if not signature.pdf:
+        raise Http404("The signed PDF is still being rendered.")
+    return FileResponse(
+        signature.pdf.open("rb"),
+        content_type="application/pdf",
+        filename=f"signed-proposal-{signature.approval.proposal_id}-v{signature.approval.version}.pdf",
     )
 
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 from core.bulk import bulk_view
 from core.lists import list_csv, list_read, wants_csv
 from drift.models import ComplianceRule, Proposal
+from drift.selectors.story import proposal_story
 from firms.choices import ADVISORY_ROLES, COMPLIANCE_ROLES
 from firms.views import account_action_check, role_required
 from portfolios.lists import book_filter_options
@@ -55,6 +56,7 @@ def _review_page(request, proposal: Proposal, override_form=None, reject_form=No
         "compliance/review.html",
         {
             "proposal": proposal,
+            "story": proposal_story(proposal),
             "review": review,
             "results": proposal.check_results.order_by("passed", "kind"),
             "override_form": override_form or OverrideForm(),

@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 from core.lists import list_csv, list_read, wants_csv
 from firms.choices import ADVISORY_ROLES
 from firms.views import account_action_check, role_required, staff_required
-from portfolios.calc.charts import grouped_bars, line_chart
+from portfolios.calc.charts import line_chart
 from portfolios.choices import AssetClass
 from portfolios.lists import book_filter_options
 from portfolios.models import Account, ModelPortfolio, ModelTarget
@@ -21,7 +21,7 @@ from .forms import CashProposalForm, DriftRuleForm, ModelTargetsForm
 from .lists import DRIFTED, latest_snapshots
 from .models import DriftRule, DriftSnapshot, HarvestOpportunity, Proposal
 from .selectors.harvest import harvest_opportunities_on
-from .selectors.trades import proposal_trade_lines
+from .selectors.story import proposal_content, proposal_for_review, proposal_story
 from .services.advisor import (
     RebalanceRefused,
     model_change_apply,
@@ -62,10 +62,6 @@ def _harvests(account_id: int) -> list[HarvestOpportunity]:
         .select_related("security", "substitute")
         .order_by("-as_of", "-est_savings")[:20]
     )
-
-
-def _proposal(pk: int) -> list[Proposal]:
-    return list(Proposal.objects.select_related("account__client").filter(pk=pk))
 
 
 @staff_required
@@ -173,18 +169,11 @@ def account_cash_proposal(request, pk: int):
 
 @staff_required
 def proposal_detail(request, pk: int):
-    proposal = _one(_proposal(pk))
-    labels = dict(AssetClass.choices)
-    rows = [{"label": labels.get(c, c), **v} for c, v in proposal.allocation.items()]
+    proposal = _one(proposal_for_review(pk))
     return render(
         request,
         "drift/proposal_detail.html",
-        {
-            "proposal": proposal,
-            "rows": rows,
-            "chart": proposal_allocation_chart(rows),
-            "trades": proposal_trade_lines(proposal.pk),
-        },
+        {**proposal_content(proposal), "story": proposal_story(proposal)},
     )
 
 
@@ -241,12 +230,4 @@ def drift_history_chart(snapshots, band=None):
     points = [(s.as_of.isoformat(), s.portfolio_drift) for s in snapshots]
     return line_chart(
         points, title="Portfolio drift (percentage points)", unit=" pp", threshold=band
-    )
-
-
-def proposal_allocation_chart(rows):
-    return grouped_bars(
-        [(r["label"], r["current"], r["proposed"]) for r in rows],
-        title="Current vs proposed allocation",
-        labels=("Current", "Proposed"),
     )

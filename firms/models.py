@@ -1,10 +1,28 @@
 """The tenant (Firm), its members, and the append-only audit log."""
 
+import zoneinfo
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django_scopes import ScopedManager
 
 from firms.choices import Role
+
+
+def time_zone_validate(value: str) -> None:
+    """An IANA time zone name the server knows."""
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"“{value}” is not a time zone name (e.g. America/New_York).")
+
+
+def firm_zone(firm):
+    """The firm's time zone (a ZoneInfo) for showing times; America/New_York if unset."""
+    name = getattr(firm, "time_zone", "") or "America/New_York"
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("America/New_York")
 
 
 class Firm(models.Model):
@@ -16,6 +34,14 @@ class Firm(models.Model):
         default=False, help_text="Staff must set up an authenticator app before using the product."
     )
     brand_color = models.CharField(max_length=7, default="#1f4e79")
+    time_zone = models.CharField(
+        max_length=64,
+        default="America/New_York",
+        db_default="America/New_York",
+        validators=[time_zone_validate],
+        help_text="IANA name (e.g. America/Chicago): staff pages, PDFs and evidence show times "
+        "in it; storage stays UTC.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self):

@@ -116,3 +116,85 @@ def client_model_targets(user_id: int) -> dict[int, list[dict]]:
 def client_waiting_and_decided(user_id: int) -> tuple[list, list]:
     """The client's approvals waiting for their decision, and their last 10 decided ones."""
     return list(_waiting(user_id)), list(_decided(user_id))
+
+
+# --- Plain words next to a trade: why a tax-loss harvest or a substitute swap --------------
+
+
+def _harvest_notes(harvests: list[dict]) -> dict[tuple[str, str], str]:
+    """(side, symbol) → the sentence a client reads next to that trade."""
+    notes = {}
+    for h in harvests:
+        sold, sub = h.get("sold", ""), h.get("substitute", "")
+        if not sold:
+            continue
+        if h.get("label") == "swap_back":
+            notes[("sell", sold)] = (
+                f"Switching back: {sold} stood in for {sub} after an earlier tax-loss sale. The "
+                f"31-day waiting period is over, so we sell {sold} and buy {sub} again."
+            )
+            notes[("buy", sub)] = (
+                f"Buying back {sub}, the fund your plan holds, in place of the stand-in {sold}."
+            )
+        else:
+            notes[("sell", sold)] = (
+                f"Tax-loss harvest: {sold} is worth less than you paid for it. Selling it "
+                "realises the loss, which can lower your tax bill; you stay invested through "
+                f"{sub}."
+                if sub
+                else f"Tax-loss harvest: {sold} is sold at a loss to lower your tax bill."
+            )
+            if sub:
+                notes[("buy", sub)] = (
+                    f"Bought in place of {sold}, sold at a loss above: a similar fund, but not "
+                    f"the same one, so the loss counts for tax. You keep the same kind of "
+                    f"investment; tax rules stop us buying {sold} back for 31 days."
+                )
+    return notes
+
+
+def trade_notes(proposal, trades) -> dict[int, str]:
+    """Trade id → a plain-words note for the trades of a tax-loss harvest and of a substitute
+    swap (compliance replaced a buy that would have undone a recent tax loss). One query at
+    most (the earlier version's buys, for a swap)."""
+    by_trade = _harvest_notes(proposal.flags.get("harvest", []))
+    notes = {}
+    swapped: dict[str, str] = {}
+    if proposal.flags.get("substitute_of"):
+        earlier = set(
+            Proposal.objects.filter(pk=proposal.flags["substitute_of"])
+            .filter(trades__side="buy")
+            .values_list("trades__security__symbol", flat=True)
+        )
+        now_buys = {t.security.symbol for t in trades if t.side == "buy"}
+        replaced, substitutes = sorted(earlier - now_buys), sorted(now_buys - earlier)
+        if len(replaced) == len(substitutes):
+            swapped = dict(zip(substitutes, replaced))
+    for t in trades:
+        note = by_trade.get((t.side, t.security.symbol))
+        if note is None and t.side == "buy" and t.security.symbol in swapped:
+            was = swapped[t.security.symbol]
+            note = (
+                f"Substitute: we buy {t.security.symbol} instead of {was}. Buying {was} now "
+                "would cancel a tax loss taken in your household in the last 30 days (the "
+                f"wash-sale rule); {t.security.symbol} is a similar fund, so your allocation "
+                "stays on target."
+            )
+        if note:
+            notes[t.pk] = note
+    return notes
+
+
+def trades_go_out(approval, now) -> dict | None:
+    """After signing: when the trades go out. An approved proposal waits for the next 9:45 New
+    York batch on an NYSE trading day; a queued or sent one names its batch."""
+    from trading.calc.schedule import next_batch_start
+
+    status = approval.proposal.status
+    if approval.status != ApprovalStatus.APPROVED:
+        return None
+    if status == "approved":
+        return {"when": next_batch_start(now), "state": "waiting"}
+    if status in ("queued", "submitted", "executed", "partially_executed", "failed"):
+        return {"when": None, "state": status}
+    return None

@@ -38,6 +38,8 @@ from .selectors import (
     client_model_targets,
     client_waiting_and_decided,
     rebalance_history,
+    trade_notes,
+    trades_go_out,
 )
 
 
@@ -170,13 +172,18 @@ def _review(request, approval, approve_form=None, decline_form=None, status=200)
     proposal = approval.proposal
     client_step = _client_step(approval)
     can_decide = _can_decide(approval, client_step)
+    content = proposal_review(proposal)
+    notes = trade_notes(proposal, content["trades"])
+    for trade in content["trades"]:
+        trade.note = notes.get(trade.pk, "")
     context = {
-        **proposal_review(proposal),
+        **content,
         "approval": approval,
         "client_step": client_step,
         "can_decide": can_decide,
         "code_required": can_decide and _code_required(request, approval),
         "disclosures": DISCLOSURES,
+        "goes_out": trades_go_out(approval, timezone.now()),
         "history": rebalance_history(proposal.account, exclude_id=proposal.pk),
         "signature": getattr(approval, "signature", None)
         if approval.status == "approved"

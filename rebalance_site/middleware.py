@@ -3,7 +3,9 @@ inside its scope."""
 
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 
+from firms.models import firm_zone
 from firms.services.tenancy import membership_scope
 
 from .log_context import user_id_var
@@ -44,9 +46,10 @@ class FirmScopeMiddleware:
             request.firm, request.membership = membership.firm, membership
             if self._needs_mfa_setup(request):
                 return redirect(reverse("mfa_activate_totp"))
-            response = self.get_response(request)
-            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
-                response.render()
+            with timezone.override(firm_zone(membership.firm)):  # times shown in the firm's zone
+                response = self.get_response(request)
+                if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                    response.render()
             return response
 
     @staticmethod

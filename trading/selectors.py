@@ -4,10 +4,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
+from django.db.models import OuterRef, Subquery
 
 from core.pgcopy import frame_from_sql
 from drift.calc.wash_sale import WINDOW_DAYS
 from drift.choices import OPEN_STATUSES, ProposalStatus
+from drift.models import Proposal
 
 from .choices import OrderStatus, PauseScope
 from .models import Batch, BlockOrder, ExecutionPause, ProposalHold, TradingSettings
@@ -147,4 +149,16 @@ def held_block_list():
         BlockOrder.objects.filter(status=OrderStatus.PAUSED)
         .select_related("batch", "custodian", "security")
         .order_by("batch__trade_date", "pk")
+    )
+
+
+def approved_waiting():
+    """Approved proposals waiting for the batch, each with `hold` (its active hold's reason,
+    or None): the trading page offers "Release" only on held ones. One query."""
+    active = ProposalHold.objects.filter(proposal=OuterRef("pk"), released_at__isnull=True)
+    return (
+        Proposal.objects.filter(status=ProposalStatus.APPROVED)
+        .select_related("account")
+        .annotate(hold=Subquery(active.values("reason")[:1]))
+        .order_by("pk")
     )

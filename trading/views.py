@@ -8,7 +8,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.lists import list_csv, list_read, wants_csv
-from drift.choices import ProposalStatus
 from drift.models import Proposal
 from firms.choices import Role
 from firms.views import role_required, staff_required
@@ -18,7 +17,13 @@ from .choices import BatchTrigger, OrderStatus
 from .forms import PauseForm, ReasonForm
 from .lists import ORDERS, orders_for_list
 from .models import Batch, BlockOrder, ExecutionPause, Order
-from .selectors import active_pause_list, batch_list, firm_pause_open, held_block_list
+from .selectors import (
+    active_pause_list,
+    approved_waiting,
+    batch_list,
+    firm_pause_open,
+    held_block_list,
+)
 from .services.batch import BatchBusy, batch_run
 from .services.control import (
     ControlRefused,
@@ -53,9 +58,7 @@ def trading_home(request):
             "page": page,
             "pauses": list(active_pause_list()),
             "pause_form": PauseForm(),
-            "held": Proposal.objects.filter(status=ProposalStatus.APPROVED)
-            .select_related("account")
-            .order_by("pk")[:50],
+            "held": approved_waiting()[:50],
             "paused_blocks": list(held_block_list()[:200]),
             "can_control": request.membership.role in CONTROL_ROLES,
         },

@@ -38,3 +38,18 @@ def consent_text() -> str:
 
 def consent_sha256() -> str:
     return hashlib.sha256(consent_text().encode()).hexdigest()
+
+
+# Every consent wording ever shown, by version: the signed PDF prints the exact words the
+# client agreed to. A new wording gets a new version here; an old one is never edited.
+CONSENT_TEXTS = {CONSENT_VERSION: DISCLOSURES}
+
+
+def disclosures_for(version: str, sha256: str) -> list[tuple[str, str]] | None:
+    """The disclosures of consent `version`, if their SHA-256 is the one stored with the
+    signature (None otherwise: the words on record cannot be reproduced)."""
+    texts = CONSENT_TEXTS.get(version)
+    if texts is None:
+        return None
+    text = "\n".join(f"{title}: {body}" for title, body in texts)
+    return texts if hashlib.sha256(text.encode()).hexdigest() == sha256 else None

@@ -7,19 +7,43 @@ from datetime import datetime, timedelta
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import timezone
 
+from firms.models import firm_zone
+
+from ..calc.consent import disclosures_for
 from ..selectors import proposal_review
 
 log = logging.getLogger(__name__)
 
 
+def signature_pdf_context(signature) -> dict:
+    """What the signed PDF shows beyond the proposal: the firm and the adviser, the exact
+    disclosures consented to, and the approval chain (who approved each step, when)."""
+    approval = signature.approval
+    proposal = (
+        type(approval.proposal)
+        .objects.select_related("account__client", "account__advisor__user", "firm")
+        .get(pk=approval.proposal_id)
+    )
+    steps = list(approval.steps.select_related("actor").order_by("position"))
+    return {
+        **proposal_review(proposal),
+        "sig": signature,
+        "approval": approval,
+        "firm": proposal.firm,
+        "adviser": proposal.account.advisor,
+        "chain": steps,
+        "disclosures": disclosures_for(signature.consent_version, signature.consent_sha256),
+    }
+
+
 def signature_pdf_bytes(signature) -> bytes:
     from weasyprint import HTML
 
-    proposal = signature.approval.proposal
-    html = render_to_string(
-        "approvals/signed_proposal.html", {"sig": signature, **proposal_review(proposal)}
-    )
+    context = signature_pdf_context(signature)
+    with timezone.override(firm_zone(context["firm"])):  # times in the firm's time zone
+        html = render_to_string("approvals/signed_proposal.html", context)
     return HTML(string=html).write_pdf()
 
 

@@ -10,6 +10,7 @@ where a message could go out twice: a crash after the SMTP server accepted it)."
 
 import smtplib
 from datetime import timedelta
+from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -56,14 +57,48 @@ def smtp_failure_is_permanent(exc: Exception) -> bool:
     return isinstance(code, int) and code >= 500
 
 
+def message_sender(message: OutboundMessage) -> tuple[str, list[str]]:
+    """(From, Reply-To) of a message: it comes from the firm (the firm's name on the
+    product's sending address, DEFAULT_FROM_EMAIL) and a reply reaches the client's adviser
+    (no Reply-To when there is none, or when the adviser is the recipient). One query."""
+    row = (
+        OutboundMessage.objects.filter(pk=message.pk)
+        .values(
+            "firm__name",
+            "proposal__account__advisor__user__email",
+            "proposal__account__advisor__user__first_name",
+            "proposal__account__advisor__user__last_name",
+        )
+        .first()
+    ) or {}
+    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    sender = formataddr((row.get("firm__name") or _name, address))
+    adviser = row.get("proposal__account__advisor__user__email") or ""
+    if not adviser or adviser.lower() == message.recipient.lower():
+        return sender, []
+    name = " ".join(
+        filter(
+            None,
+            (
+                row.get("proposal__account__advisor__user__first_name"),
+                row.get("proposal__account__advisor__user__last_name"),
+            ),
+        )
+    )
+    return sender, [formataddr((name, adviser))]
+
+
 def _email(message: OutboundMessage) -> EmailMultiAlternatives:
-    """The email as sent: the stored body with its secret (if any) filled in, in memory only."""
+    """The email as sent: the stored body with its secret (if any) filled in, in memory only;
+    from the firm, replies to the adviser (message_sender)."""
     text, html = secret_fill(message.secret_ref, message.body_text, message.body_html)
+    sender, reply_to = message_sender(message)
     mail = EmailMultiAlternatives(
         message.subject,
         text,
-        settings.DEFAULT_FROM_EMAIL,
+        sender,
         [message.recipient],
+        reply_to=reply_to,
         headers={"X-Rebalance-Message": str(message.pk)},
     )
     mail.attach_alternative(html, "text/html")

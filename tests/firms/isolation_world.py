@@ -69,6 +69,7 @@ PAGES = {
     "compliance:pair_delete": lambda book: _helper("tests.compliance.matrix").pair_id(book),
     "compliance:rule_edit": lambda book: _helper("tests.compliance.matrix").rule_id(book),
     "approvals:approval": _approval,
+    "approvals:signed_pdf": _approval,
     "approvals:step_decide": lambda book: _helper("tests.approvals.helpers").step_for_book(book),
     "approvals:rule_edit": lambda book: _helper("tests.approvals.helpers").routing_rule_for_book(
         book

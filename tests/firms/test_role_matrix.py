@@ -108,6 +108,7 @@ PAGE_READS = {
     "notifications:message_html",
     "approvals:queue",
     "approvals:approval",
+    "approvals:signed_pdf",
     "approvals:rules",
     "portal:home",
     "portal:link",

@@ -5,8 +5,6 @@ import json
 import zipfile
 
 import pytest
-from django.template.loader import render_to_string
-from django.test import RequestFactory
 from django.urls import reverse
 
 from firms.models import AuditEntry
@@ -68,11 +66,9 @@ def test_another_firms_proposal_is_a_404(login, members_b, month_a):
     assert login(members_b["compliance_officer"]).get(_url(month_a[1][0])).status_code == 404
 
 
-def test_the_link_snippet_shows_for_officers_only(members_a, month_a):
-    request = RequestFactory().get("/")
-    for role, shown in (("compliance_officer", True), ("advisor", False)):
-        request.membership = members_a[role]
-        html = render_to_string(
-            "reporting/_evidence_link.html", {"proposal": month_a[1][0], "request": request}
-        )
-        assert (_url(month_a[1][0]) in html) is shown
+def test_the_proposal_page_links_the_pack_for_officers_only(login, members_a, month_a):
+    proposal = month_a[1][0]
+    page = reverse("drift:proposal", args=[proposal.pk])
+    for role, shown in (("compliance_officer", True), ("firm_admin", True), ("advisor", False)):
+        html = login(members_a[role]).get(page).content.decode()
+        assert (_url(proposal) in html) is shown, role
