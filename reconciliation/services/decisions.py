@@ -30,7 +30,7 @@ def _open_break(pk: int) -> ReconciliationBreak:
     if found is None:
         raise ReconciliationBreak.DoesNotExist
     if found.status != BreakStatus.OPEN:
-        raise DecisionRefused(f"This break is {found.get_status_display().lower()} already.")
+        raise DecisionRefused(f"This break is no longer open: {found.get_status_display().lower()}.")
     return found
 
 
