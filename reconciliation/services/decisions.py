@@ -30,7 +30,8 @@ def _open_break(pk: int) -> ReconciliationBreak:
     if found is None:
         raise ReconciliationBreak.DoesNotExist
     if found.status != BreakStatus.OPEN:
-        raise DecisionRefused(f"This break is no longer open: {found.get_status_display().lower()}.")
+        label = found.get_status_display().lower()
+        raise DecisionRefused(f"This break is no longer open: {label}.")
     return found
 
 

@@ -1,10 +1,9 @@
 """Firm B's reconciliation rows for the isolation matrix (tests/firms/isolation_world.py)."""
 
 from firms.models import Firm
+from portfolios.importer.validate import market_today
 from reconciliation.models import ReconciliationBreak
 from reconciliation.services.reconcile import reconcile_file
-
-from portfolios.importer.validate import market_today
 
 from .helpers import upload
 
