@@ -26,11 +26,19 @@ def _role(request) -> str | None:
     return membership.role if membership else None
 
 
-class CanSeeBreaks(BasePermission):
-    message = "Reconciliation needs an operations, firm administrator or compliance role."
+VIEW_REFUSED = "Reconciliation needs an operations, firm administrator or compliance role."
 
-    def has_permission(self, request, view):
-        return _role(request) in RECONCILIATION_VIEW_ROLES
+
+class _SeenByReconcilers:
+    """Staff (the default permission) reach the view; another firm's id is a 404 whatever the
+    role, then a role that may not see breaks is refused."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if "pk" in kwargs:
+            self.get_object()
+        if _role(request) not in RECONCILIATION_VIEW_ROLES:
+            raise PermissionDenied(VIEW_REFUSED)
 
 
 class CanReconcile(BasePermission):
@@ -98,16 +106,10 @@ _FILTERS = [
 ]
 
 
-class BreakViewSet(viewsets.ReadOnlyModelViewSet):
+class BreakViewSet(_SeenByReconcilers, viewsets.ReadOnlyModelViewSet):
     """Breaks between the custodians' files and the book, newest day first."""
 
     serializer_class = BreakOut
-    permission_classes = [CanSeeBreaks]
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        if "pk" in kwargs:  # another firm's id is a 404 whatever the method
-            self.get_object()
 
     def get_queryset(self):
         if self.action != "list":
@@ -173,10 +175,8 @@ class BreakViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
-class RunViewSet(viewsets.ReadOnlyModelViewSet):
+class RunViewSet(_SeenByReconcilers, viewsets.ReadOnlyModelViewSet):
     """Files reconciled (or refused), newest first; a run's detail lists its errors."""
-
-    permission_classes = [CanSeeBreaks]
 
     def get_serializer_class(self):
         return RunDetailOut if self.action == "retrieve" else RunOut

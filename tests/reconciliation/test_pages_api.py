@@ -37,9 +37,7 @@ def test_the_page_is_for_ops_admins_and_compliance_and_only_ops_and_admins_chang
         assert page.status_code == 403
     else:
         assert page.status_code == 200
-        assert ("Reconcile a day's file" in page.content.decode()) is (
-            role in RECONCILIATION_ROLES
-        )
+        assert ("Reconcile a day's file" in page.content.decode()) is (role in RECONCILIATION_ROLES)
     posted = _post_file(client, book, every_kind_rows(book))
     assert (posted.status_code == 302) is (role in RECONCILIATION_ROLES)
     if role not in RECONCILIATION_ROLES:
