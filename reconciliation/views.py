@@ -54,7 +54,7 @@ def breaks_page(request):
                     "cleared.",
                 )
                 return redirect("reconciliation:breaks")
-    filters = BreakFilterForm(request.GET or None)
+    filters = BreakFilterForm(request.GET or None, auto_id="filter_%s")
     chosen = filters.cleaned_data if filters.is_valid() else {}
     breaks = breaks_list(
         status=chosen.get("status") or "open",

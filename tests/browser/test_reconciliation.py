@@ -34,11 +34,11 @@ def test_ops_upload_a_file_and_decide_its_breaks(
     expect(page.get_by_text("7 breaks in 4 account(s)")).to_be_visible()
     row = page.locator("tr", has_text="Security unknown to the firm")
     expect(row).to_contain_text("no price")
-    expect(page.locator("tr", has_text="Quantity difference")).to_contain_text("$-1000.00")
+    expect(page.locator("tr", has_text="Quantity difference")).to_contain_text("-$1,000.00")
     screenshot(page, "reconciliation-desktop")
     row.get_by_placeholder("reason").fill("XYZ is the sweep fund; securities.csv updated")
     row.get_by_role("button", name="Resolve").click()
-    expect(page.get_by_text("Resolved.")).to_be_visible()
+    expect(page.get_by_text("Resolved.", exact=True)).to_be_visible()
     page.locator("tr", has_text="Cash difference").get_by_role(
         "button", name="Accept custodian's figure"
     ).click()

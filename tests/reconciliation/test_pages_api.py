@@ -65,7 +65,7 @@ def test_the_page_lists_breaks_with_size_resolves_and_filters(scoped, members_a,
     client = login(members_a[Role.OPS])
     assert _post_file(client, book, every_kind_rows(book)).status_code == 302
     page = client.get(reverse("reconciliation:breaks")).content.decode()
-    for text in ("R-9999", "Security unknown to the firm", "$-1000.00", "$-66000.00", "no price"):
+    for text in ("R-9999", "Security unknown to the firm", "-$1,000.00", "-$66,000.00", "no price"):
         assert text in page
     unknown = ReconciliationBreak.objects.get(kind="unknown_security")
     url = reverse("reconciliation:resolve", args=[unknown.pk])
