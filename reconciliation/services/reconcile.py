@@ -19,6 +19,7 @@ from portfolios.importer.validate import market_today
 from portfolios.models import Custodian, Transaction
 
 from ..models import ReconciliationRun
+from ..signals import breaks_found
 from .compare import FOUND_TABLE, differences_drop, differences_find
 from .positions_file import KIND, positions_read
 
@@ -201,18 +202,24 @@ def _breaks_write(firm_id: int, custodian: Custodian, as_of: date, run, rows) ->
         why = f"not a difference in {custodian.code}'s file of {as_of} (run {run.pk})"
         cur.execute(_CLEAR_SQL, {**params, "why": why})
         cleared = [row[0] for row in cur.fetchall()]
-        cur.execute(_INSERT_SQL, params)
-        added = cur.rowcount
+        cur.execute(_INSERT_SQL + " RETURNING id", params)
+        added = [row[0] for row in cur.fetchall()]
         cur.execute(f"SELECT count(DISTINCT account_number) FROM {FOUND_TABLE}")
         accounts = cur.fetchone()[0]
     differences_drop()
+    if added:
+        transaction.on_commit(
+            lambda: breaks_found.send(
+                sender=ReconciliationRun, firm_id=firm_id, run_id=run.pk, break_ids=added
+            )
+        )
     return {
         "rows": len(rows),
         "accounts_in_file": int(rows["account_number"].nunique()),
         "breaks": sum(n for n, _ in kinds.values()),
         "accounts_with_breaks": accounts,
         "by_kind": {kind: n for kind, (n, _) in sorted(kinds.items())},
-        "new": added,
+        "new": len(added),
         "still_open": updated,
         "cleared": len(cleared),
         "cleared_ids": cleared[:200],

@@ -17,6 +17,7 @@ from reconciliation.models import ReconciliationBreak, ReconciliationRun
 from reconciliation.selectors import open_break_reasons
 from reconciliation.services.decisions import DecisionRefused, break_accept, break_resolve
 from reconciliation.services.reconcile import reconcile_file
+from reconciliation.signals import breaks_found
 
 from .helpers import DAY, book_rows, csv_bytes, every_kind_rows, recon_book, upload
 
@@ -58,10 +59,18 @@ def test_a_matching_file_gives_no_breaks(scoped, members_a):
     assert entry.payload["breaks"] == 0 and entry.actor == members_a[Role.OPS].user
 
 
-def test_each_kind_of_break_is_listed_with_its_size(scoped):
+def test_each_kind_of_break_is_listed_with_its_size(scoped, django_capture_on_commit_callbacks):
     book = recon_book(scoped)
-    result = _reconcile(scoped, book, every_kind_rows(book))
+    heard = []
+    breaks_found.connect(lambda **kw: heard.append(kw), weak=False, dispatch_uid="t")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            result = _reconcile(scoped, book, every_kind_rows(book))
+    finally:
+        breaks_found.disconnect(dispatch_uid="t")
     assert result.ok, result.errors
+    assert len(heard) == 1 and len(heard[0]["break_ids"]) == 7
+    assert heard[0]["firm_id"] == scoped.pk and heard[0]["run_id"] == result.run.pk
     q, d0 = Decimal, Decimal("0")
     assert _breaks() == {
         ("R-1001", "quantity", "VTI"): (q(660), q(650), q(-10), q("-1000.00")),
