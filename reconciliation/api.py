@@ -79,6 +79,8 @@ class BreakOut(serializers.ModelSerializer):
 
 class RunOut(serializers.ModelSerializer):
     custodian = serializers.CharField(source="custodian.code", default=None)
+    # Plain text in the schema: another "source" enum exists (drf-spectacular's W001).
+    source = serializers.CharField(help_text="web / api / task (reconciliation.RunSource).")
 
     class Meta:
         model = ReconciliationRun
