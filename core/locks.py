@@ -13,8 +13,9 @@ from django.db import connection
 # The firm's audit chain: every audit_record (any app) appends under it, so concurrent
 # writers cannot fork the chain. Intended conflict: all audit writers of one firm.
 AUDIT_CHAIN = 7_100_001
-# A book import (portfolios.importer.write): one import of a firm's files at a time.
-# Intended conflict: two imports of the same firm.
+# A book import (portfolios.importer.write): one import of a firm's files at a time; a
+# reconciliation (reconciliation.services) compares, or adjusts, the book under it too.
+# Intended conflict: two imports, reconciliations or accepted breaks of the same firm.
 BOOK_IMPORT = 7_100_002
 # Writing a monthly compliance report's next version (reporting.services.monthly).
 # Intended conflict: two generations of the same firm's report.

@@ -19,6 +19,9 @@ class SnapshotStatus(models.TextChoices):
     MISSING_PRICE = "missing_price", "Missing price"
     SUSPECT_PRICE = "suspect_price", "Suspect price (failed the sanity check)"
     EMPTY = "empty", "Empty account"
+    # The custodian's file disagrees with the book (reconciliation): no proposal until ops
+    # accept the custodian's figure or resolve the break.
+    RECON_BREAK = "recon_break", "Unresolved reconciliation break"
 
 
 class ScanStatus(models.TextChoices):

@@ -40,3 +40,7 @@ ROLE_RANK = {
 OWN_BOOK_ROLES = frozenset({Role.ADVISOR})
 # Who may name or change an account's adviser (import, admin).
 ADVISER_ASSIGN_ROLES = frozenset({Role.OPS, Role.FIRM_ADMIN})
+# Reconciliation (reconciliation app): operations and a firm administrator upload the
+# custodians' files and decide breaks (they change the book); a compliance officer sees them.
+RECONCILIATION_ROLES = frozenset({Role.OPS, Role.FIRM_ADMIN})
+RECONCILIATION_VIEW_ROLES = RECONCILIATION_ROLES | {Role.COMPLIANCE_OFFICER}

@@ -17,6 +17,7 @@ from firms.choices import (
     COMPLIANCE_ROLES,
     IMPORT_ROLES,
     OWN_BOOK_ROLES,
+    RECONCILIATION_VIEW_ROLES,
     STAFF_ROLES,
     Role,
 )
@@ -117,6 +118,7 @@ def firm(request):
                 "staff": role is not None and role != Role.CLIENT,
                 "client": role == Role.CLIENT,
                 "imports": role in IMPORT_ROLES,
+                "reconciliation": role in RECONCILIATION_VIEW_ROLES,
                 "compliance": role in COMPLIANCE_ROLES,
                 "admin": role in ADMIN_SITE_ROLES,
             }

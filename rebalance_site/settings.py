@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "core",
     "firms",
     "portfolios",
+    "reconciliation",
     "drift",
     "compliance",
     "notifications",
@@ -260,6 +261,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 # nothing written, above this many bytes or data rows.
 IMPORT_MAX_FILE_BYTES = env_int("IMPORT_MAX_FILE_BYTES", 20 * 1024 * 1024)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 250_000)
+# Custodians' positions files dropped for the reconciliation task, one folder per firm id
+# (reconciliation.tasks.reconcile_stored_file reads <inbox>/<firm id>/<name> only).
+RECONCILIATION_INBOX = Path(
+    env_str("RECONCILIATION_INBOX", str(BASE_DIR / ".data" / "reconciliation"))
+)
 
 # --- Security -------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -33,6 +33,7 @@ urlpatterns = [
     ),
     path("admin/", firm_admin_site.urls),
     path("book/", include("portfolios.urls")),
+    path("reconciliation/", include("reconciliation.urls")),
     path("drift/", include("drift.urls")),
     path("compliance/", include("compliance.urls")),
     path("notifications/", include("notifications.urls")),

@@ -1,6 +1,7 @@
 """The pipeline's stages import only earlier ones (.importlinter at the repository root):
-firms < portfolios < drift < compliance < notifications < approvals < trading < reporting <
-portal. A later stage hears from an earlier one through its signals, never the other way."""
+firms < portfolios < reconciliation < drift < compliance < notifications < approvals < trading <
+reporting < portal. A later stage hears from an earlier one through its signals, never the other
+way."""
 
 import subprocess
 import sys

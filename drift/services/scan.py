@@ -10,9 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from firms.services.audit import audit_record
+from reconciliation.selectors import open_break_reasons
 
-from ..calc.drift import drift_compute
-from ..choices import ScanStatus
+from ..calc.drift import DriftResult, drift_compute
+from ..choices import ScanStatus, SnapshotStatus
 from ..models import ScanRun
 from ..selectors.scan import ScanInputs, lots_frame, open_proposal_accounts, scan_inputs
 from .harvest import HarvestPass as _HarvestPass
@@ -27,6 +28,22 @@ Progress = Callable[[str], None]
 def _arithmetic_frames(inputs: ScanInputs):
     accounts = inputs.accounts[["account_id", "model_id", "rule_id", "tax_advantaged"]]
     return drift_compute(inputs.positions, inputs.targets, accounts, inputs.rules)
+
+
+def _hold_unreconciled(result: DriftResult, reasons: pd.Series) -> None:
+    """Accounts with an unresolved reconciliation break (`reasons`: account_id -> why) are
+    marked like an account with a bad price: their snapshot says why, and they build nothing
+    (rebalance or harvest) until ops accept or resolve the break."""
+    if reasons.empty:
+        return
+    accounts = result.accounts
+    at = pd.Index(reasons.index).get_indexer(accounts["account_id"].to_numpy("int64"))
+    held = at >= 0
+    if not held.any():
+        return
+    accounts.loc[held, "status"] = SnapshotStatus.RECON_BREAK.value
+    accounts.loc[held, "status_reason"] = reasons.to_numpy(object)[at[held]]
+    accounts.loc[held, "breached"] = False
 
 
 def drift_scan_run(
@@ -90,6 +107,7 @@ def _scan(
             "proposals": 0,
         }
     result = _arithmetic_frames(inputs)
+    _hold_unreconciled(result, open_break_reasons(firm_id, account_ids))
     written = snapshots_write(
         firm_id=firm_id,
         as_of=as_of,
@@ -105,7 +123,8 @@ def _scan(
     t1 = time.perf_counter()
     held = set(inputs.accounts.loc[inputs.accounts["do_not_trade"], "account_id"])
     already = open_proposal_accounts(as_of, account_ids)
-    # Accounts whose prices are missing, stale or suspect build nothing, harvests included.
+    # Accounts whose prices are missing, stale or suspect, or with an unresolved reconciliation
+    # break (_hold_unreconciled), build nothing, harvests included.
     not_ok = set(result.accounts.loc[result.accounts["status"] != "ok", "account_id"])
     rebalance = {a for a in breaching if a not in held and a not in already}
     # One read of the tax lots serves both the harvest search and the rebalancer.

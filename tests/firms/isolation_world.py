@@ -82,6 +82,8 @@ PAGES = {
     "reporting:download_pdf": _report_id,
     "reporting:download_csv": _report_id,
     "reporting:evidence_pack": _proposal,
+    "reconciliation:accept": lambda book: _helper("tests.reconciliation.matrix").break_id(book),
+    "reconciliation:resolve": lambda book: _helper("tests.reconciliation.matrix").break_id(book),
 }
 API = {
     "account-detail": lambda book: book["accounts"][0].pk,
@@ -103,6 +105,16 @@ API = {
     "reporting-monthly-detail": _report_id,
     "reporting-monthly-pdf": _report_id,
     "reporting-monthly-csv": _report_id,
+    "reconciliation-break-detail": lambda book: _helper("tests.reconciliation.matrix").break_id(
+        book
+    ),
+    "reconciliation-break-accept": lambda book: _helper("tests.reconciliation.matrix").break_id(
+        book
+    ),
+    "reconciliation-break-resolve": lambda book: _helper("tests.reconciliation.matrix").break_id(
+        book
+    ),
+    "reconciliation-run-detail": lambda book: _helper("tests.reconciliation.matrix").run_id(book),
 }
 
 # URLs open to anybody, answered before the session and the firm scope

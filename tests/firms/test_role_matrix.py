@@ -85,6 +85,9 @@ PAGE_WRITES = {
     "trading:release": roles(SEN, ADM),
     "reporting:regenerate": roles(CCO, ADM),
     "reporting:widenings": roles(CCO, ADM),
+    "reconciliation:breaks": roles(OPS, ADM),  # the day's file upload; compliance only reads
+    "reconciliation:accept": roles(OPS, ADM),
+    "reconciliation:resolve": roles(OPS, ADM),
 }
 # Pages that write nothing whatever is posted (a POST by any role changes nothing).
 PAGE_READS = {
@@ -130,6 +133,9 @@ API_WRITES = {
     ("compliance-proposal-override", "post"): roles(CCO, ADM),
     ("compliance-proposal-reject", "post"): roles(CCO, ADM),
     ("compliance-proposal-regenerate", "post"): roles(SEN, COM, CCO, ADM),
+    ("reconciliation-upload", "post"): roles(OPS, ADM),
+    ("reconciliation-break-accept", "post"): roles(OPS, ADM),
+    ("reconciliation-break-resolve", "post"): roles(OPS, ADM),
 }
 # --- admin: model → (view, add, change, delete) ----------------------------------------------
 O_F = roles(OPS, ADM)
@@ -180,6 +186,8 @@ ADMIN = {
     "trading.order": RECORD,
     "trading.blockorder": RECORD,
     "trading.executionpause": RECORD,
+    "reconciliation.reconciliationrun": RECORD,
+    "reconciliation.reconciliationbreak": RECORD,
 }
 # --- role grants: who may give a colleague (an advisor) which role ----------------------------
 STAFF = [r for r in ROLES if r != CLI]

@@ -374,6 +374,56 @@ def test_the_admin_never_shows_or_opens_firm_bs_rows(login, member_a, world):
     tally.finish()
 
 
+# --- tasks: firm A's run of a task that names firm B's file, custodian or break ---------------
+
+
+def test_the_reconciliation_task_of_firm_a_reads_and_changes_nothing_of_firm_b(
+    settings, tmp_path, firm_a, world
+):
+    """Firm B's file sits in B's inbox folder; firm A's task naming it (and B's custodian code)
+    finds no such file and no such custodian, and nothing of B changes."""
+    from reconciliation.tasks import reconcile_stored_file
+
+    settings.RECONCILIATION_INBOX = tmp_path
+    b_inbox = tmp_path / str(world.firm_id)
+    b_inbox.mkdir()
+    with firm_scope(world.firm_id):
+        from portfolios.models import Account, Custodian
+
+        number = Account.objects.values_list("number", flat=True).first()
+        code = Custodian.objects.values_list("code", flat=True).first()
+    (b_inbox / "b.csv").write_text(f"account_number,symbol,quantity\n{number},VTI,1\n")
+    before = fingerprint(world.firm_id)
+    tally = Tally(world, "tasks")
+    out = reconcile_stored_file.apply(
+        kwargs={
+            "firm_id": firm_a.pk,
+            "custodian_code": code,
+            "as_of": "2026-11-24",
+            "name": "b.csv",
+        }
+    ).get()
+    tally.requests += 1
+    if out["ok"] or world.leaked(repr(out).encode()):
+        tally.leaks.append(("reconcile_stored_file", out))
+    for escape in ("../b.csv", f"../{world.firm_id}/b.csv", str(b_inbox / "b.csv")):
+        tally.requests += 1
+        try:
+            reconcile_stored_file.apply(
+                kwargs={
+                    "firm_id": firm_a.pk,
+                    "custodian_code": code,
+                    "as_of": "2026-11-24",
+                    "name": escape,
+                },
+            ).get()
+            tally.leaks.append(("reconcile_stored_file path", escape))
+        except ValueError:
+            pass
+    assert fingerprint(world.firm_id) == before
+    tally.finish()
+
+
 # --- the emailed link: firm B's portal link opened by anyone signed in at firm A -------------
 
 
