@@ -43,7 +43,7 @@ lock-check: venv
 # Debian packages: Pango for weasyprint's PDFs, Chromium for the browser tests, poppler-utils
 # (pdftotext) for the tests that read the text of a rendered PDF, postgresql-client (pg_dump,
 # pg_restore) for the backup and restore round trip.
-SYSTEM_PACKAGES := chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 postgresql-client
+SYSTEM_PACKAGES := chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 postgresql-client
 system-deps:
 	@if ! command -v chromium >/dev/null || ! command -v pdftotext >/dev/null || ! ldconfig -p | grep -q libpango-1.0 \
 		|| ! command -v pg_dump >/dev/null || ! command -v pg_restore >/dev/null; then \
