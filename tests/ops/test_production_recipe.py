@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 import requests
@@ -21,6 +20,7 @@ from django.test import Client
 
 import tests.conftest
 from firms.choices import Role
+from tests.ops.helpers import owner_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "s" * 50 + "-production-like-key"
@@ -49,14 +49,6 @@ def test_collectstatic_writes_hashed_compressed_files_and_a_manifest(static_root
     assert any(p.startswith("drf_spectacular_sidecar/swagger-ui-dist/") for p in manifest)
 
 
-def _owner_database_url() -> str:
-    db = connections["owner"].settings_dict
-    host = quote(db["HOST"] or "", safe="")
-    port = f":{db['PORT']}" if db.get("PORT") else ""
-    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
-    return f"postgres://{quote(db['USER'], safe='')}{password}@{host}{port}/{db['NAME']}"
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -69,7 +61,7 @@ def gunicorn(static_root, transactional_db):
     port = _free_port()
     env = production_env(
         STATIC_ROOT=str(static_root),
-        DATABASE_URL=_owner_database_url(),
+        DATABASE_URL=owner_database_url(),
         GUNICORN_BIND=f"127.0.0.1:{port}",
         WEB_CONCURRENCY="1",
         GUNICORN_THREADS="2",
