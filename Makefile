@@ -80,6 +80,18 @@ bench: venv
 clean-data:
 	rm -rf .data
 
+# The demo's database and files, backed up and restored as docs/OPERATIONS.md describes for
+# production: `make backup` writes backups/<UTC time>/; `make restore BACKUP=backups/<...>
+# RESTORE_DB=<new database> RESTORE_MEDIA=<empty dir> RESTORE_HEADS=<empty dir>`.
+.PHONY: backup restore
+BACKUP_ENV := DJANGO_DEBUG=1 DJANGO_SECRET_KEY=demo-only
+backup: venv system-deps
+	$(BACKUP_ENV) $(SERVICES) $(PY) manage.py backup_create backups/$$(date -u +%Y%m%dT%H%M%SZ)
+restore: venv system-deps
+	@test -n "$(BACKUP)" -a -n "$(RESTORE_DB)" || { echo "usage: make restore BACKUP=backups/<time> RESTORE_DB=<new database> [RESTORE_MEDIA=dir RESTORE_HEADS=dir]"; exit 2; }
+	$(BACKUP_ENV) $(SERVICES) $(PY) manage.py backup_restore $(BACKUP) --database $(RESTORE_DB) \
+		$(if $(RESTORE_MEDIA),--media-root $(RESTORE_MEDIA)) $(if $(RESTORE_HEADS),--audit-head-dir $(RESTORE_HEADS))
+
 # The reliability run (RELIABILITY=1 switches on the heavy parts): the isolation matrix, the RLS
 # backstop, CSRF/escalation/login/header checks, absurd prices, export injection, concurrent
 # beats, the heavy loops (1,000 wrong passwords, 1,000 concurrent audit inserts, 600 Hypothesis
