@@ -167,9 +167,12 @@ def check(directory: Path) -> list[str]:
         problems += check_pair(directory, in_name, lock_name)
     stray = directory / "requirements.txt"
     if stray.exists():
+        declared = set(read_in(directory / "requirements-dev.in").requirements)
+        missing = sorted(name for name in read_in(stray).requirements if name not in declared)
         problems.append(
             "requirements.txt is no longer read: move its packages into requirements.in"
             " (runtime) or requirements-dev.in (development), run `make lock`, delete it"
+            + (f" (not declared yet: {', '.join(missing)})" if missing else "")
         )
     return problems
 

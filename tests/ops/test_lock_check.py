@@ -113,7 +113,9 @@ def test_a_newer_upstream_release_does_not_fail_the_check(copy):
 
 
 def test_a_leftover_requirements_txt_is_named(copy):
-    (copy / "requirements.txt").write_text("whitenoise>=6\n")
+    # As a branch made before the split leaves it: one package declared already, one not.
+    (copy / "requirements.txt").write_text("whitenoise>=6\npython-json-logger>=3\n")
     result = _check(copy)
     assert result.returncode == 1
     assert "requirements.txt is no longer read" in result.stderr
+    assert "(not declared yet: python-json-logger)" in result.stderr
