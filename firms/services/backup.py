@@ -240,6 +240,8 @@ def backup_restore(
                 raise BackupError(
                     f"database {database!r} already exists: restore into a new database"
                 )
+            cur.execute("SELECT current_setting('server_version_num')")
+            pg_restore = pg_tool("pg_restore", int(cur.fetchone()[0]) // 10000)
             cur.execute(
                 sql.SQL("CREATE DATABASE {} OWNER {}").format(
                     sql.Identifier(database), sql.Identifier(params["user"])
@@ -247,13 +249,11 @@ def backup_restore(
             )
             # The application's role and login: the dump's GRANTs and policies name them.
             cur.execute(roles_create_sql())
-            cur.execute("SELECT current_setting('server_version_num')")
-            server_major = int(cur.fetchone()[0]) // 10000
     target = {**params, "dbname": database}
     try:
         _run(
             [
-                pg_tool("pg_restore", server_major),
+                pg_restore,
                 "--exit-on-error",
                 "--single-transaction",
                 f"--dbname={database}",
