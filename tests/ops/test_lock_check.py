@@ -2,6 +2,7 @@
 .in file without `make lock` fails it, naming the package; a newer upstream release does not
 (it reads files only, and a pin that satisfies its .in file is what `make lock` keeps)."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -119,3 +120,22 @@ def test_a_leftover_requirements_txt_is_named(copy):
     assert result.returncode == 1
     assert "requirements.txt is no longer read" in result.stderr
     assert "(not declared yet: python-json-logger)" in result.stderr
+
+
+def test_make_installs_the_dev_lock_with_hashes_and_checks_it_before_the_tests():
+    # `make -n` prints the commands without running them (nothing is installed here).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
+    planned = subprocess.run(
+        ["make", "-n", "-B", "-W", "requirements-dev.lock", "test"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    ).stdout
+    install = planned.index("pip install --quiet --require-hashes -r requirements-dev.lock")
+    check = planned.index("scripts/lock_check.py")
+    tests = planned.index("-m pytest tests")
+    assert install < check < tests
+    # The stamp depends on the dev lock only: an unchanged lock installs nothing.
+    makefile = (ROOT / "Makefile").read_text()
+    assert ".venv/installed: requirements-dev.lock\n" in makefile
