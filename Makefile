@@ -5,22 +5,50 @@ PY := .venv/bin/python
 SERVICES := $(PY) scripts/with_services.py --
 export DJANGO_SETTINGS_MODULE := rebalance_site.settings
 
-.PHONY: demo test lint bench venv system-deps clean-data
+.PHONY: demo test lint bench venv system-deps clean-data lock lock-check
 
-.venv/installed: requirements.txt
-	python3 -m venv .venv
-	.venv/bin/pip install --quiet --upgrade pip
-	.venv/bin/pip install --quiet -r requirements.txt
+# The development set, exact versions with their hashes (requirements-dev.lock, made by
+# `make lock`): installed again only when the lock changes (the stamp is older than it).
+.venv/installed: requirements-dev.lock
+	test -x .venv/bin/python || python3 -m venv .venv
+	.venv/bin/pip install --quiet --require-hashes -r requirements-dev.lock
 	touch .venv/installed
 
 venv: .venv/installed
 
+# requirements.in (runtime: the Dockerfile) and requirements-dev.in (+ development and test
+# tools: .venv) -> requirements.lock and requirements-dev.lock, exact versions with hashes for
+# Python 3.11 on linux x86_64. A pin that still satisfies its .in file is kept: after adding or
+# removing a package only that package (and what it needs) changes. `make lock LOCK_ARGS=--upgrade`
+# moves every pin to the newest release; `LOCK_ARGS="--upgrade-package django"` one package.
+LOCK := .venv/bin/uv pip compile --quiet --no-config --generate-hashes --python-version 3.11 \
+	--python-platform x86_64-manylinux_2_28 --custom-compile-command "make lock" $(LOCK_ARGS)
+# A lock whose content did not change keeps its date (no reinstall of .venv).
+define lock_compile
+	cp $(2) $(2).tmp 2>/dev/null || true
+	$(LOCK) $(1) -o $(2).tmp
+	if cmp -s $(2).tmp $(2); then rm $(2).tmp; else mv $(2).tmp $(2); fi
+endef
+lock: venv
+	$(call lock_compile,requirements.in,requirements.lock)
+	$(call lock_compile,requirements-dev.in,requirements-dev.lock)
+	$(PY) scripts/lock_check.py
+
+# Fails when an .in file and its lock disagree (a package added or removed without `make lock`,
+# a bound its pin does not satisfy, a pin without a hash). Reads files only: a newer upstream
+# release never fails it.
+lock-check: venv
+	$(PY) scripts/lock_check.py
+
 # Debian packages: Pango for weasyprint's PDFs, Chromium for the browser tests, poppler-utils
-# (pdftotext) for the tests that read the text of a rendered PDF.
+# (pdftotext) for the tests that read the text of a rendered PDF, postgresql-client (pg_dump,
+# pg_restore) for the backup and restore round trip.
+SYSTEM_PACKAGES := chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 postgresql-client
 system-deps:
-	@if ! command -v chromium >/dev/null || ! command -v pdftotext >/dev/null || ! ldconfig -p | grep -q libpango-1.0; then \
-		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; \
-		else echo "Install Debian packages: chromium poppler-utils libpango-1.0-0 libpangoft2-1.0-0"; fi; \
+	@if ! command -v chromium >/dev/null || ! command -v pdftotext >/dev/null || ! ldconfig -p | grep -q libpango-1.0 \
+		|| ! command -v pg_dump >/dev/null || ! command -v pg_restore >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+		else echo "Install Debian packages: $(SYSTEM_PACKAGES)"; fi; \
 	fi
 
 # The house rules as tools (ruff.toml): formatting and lint run before the tests, and a
@@ -28,7 +56,7 @@ system-deps:
 lint: venv
 	$(PY) -m ruff format --check . && $(PY) -m ruff check .
 
-test: venv system-deps lint
+test: venv system-deps lock-check lint
 	DJANGO_DEBUG=1 DJANGO_SECRET_KEY=test-only $(SERVICES) $(PY) -m pytest tests
 
 # The demo firms' pipeline, run once up front so every page has something to show: the
@@ -51,6 +79,18 @@ bench: venv
 
 clean-data:
 	rm -rf .data
+
+# The demo's database and files, backed up and restored as docs/OPERATIONS.md describes for
+# production: `make backup` writes backups/<UTC time>/; `make restore BACKUP=backups/<...>
+# RESTORE_DB=<new database> RESTORE_MEDIA=<empty dir> RESTORE_HEADS=<empty dir>`.
+.PHONY: backup restore
+BACKUP_ENV := DJANGO_DEBUG=1 DJANGO_SECRET_KEY=demo-only
+backup: venv system-deps
+	$(BACKUP_ENV) $(SERVICES) $(PY) manage.py backup_create backups/$$(date -u +%Y%m%dT%H%M%SZ)
+restore: venv system-deps
+	@test -n "$(BACKUP)" -a -n "$(RESTORE_DB)" || { echo "usage: make restore BACKUP=backups/<time> RESTORE_DB=<new database> [RESTORE_MEDIA=dir RESTORE_HEADS=dir]"; exit 2; }
+	$(BACKUP_ENV) $(SERVICES) $(PY) manage.py backup_restore $(BACKUP) --database $(RESTORE_DB) \
+		$(if $(RESTORE_MEDIA),--media-root $(RESTORE_MEDIA)) $(if $(RESTORE_HEADS),--audit-head-dir $(RESTORE_HEADS))
 
 # The reliability run (RELIABILITY=1 switches on the heavy parts): the isolation matrix, the RLS
 # backstop, CSRF/escalation/login/header checks, absurd prices, export injection, concurrent

@@ -19,6 +19,8 @@ WPID=$!
 trap 'kill $WPID 2>/dev/null || true' EXIT
 sh loadtest/prepare.sh $OUT
 .venv/bin/python loadtest/sessions.py $OUT/sessions.json
+# Production static files (hashed names, WhiteNoise), as the image's build collects them.
+.venv/bin/python manage.py collectstatic --noinput -v0
 # 2 processes (one per core) x 4 threads, keep-alive longer than the 1-3 s think time: a user's
 # connection is reused instead of a TCP connect + accept + close per request on both sides
 # (measured: less CPU per request than 3 or 4 sync workers; docs/RELIABILITY.md).

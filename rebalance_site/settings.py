@@ -245,8 +245,25 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / ".data" / "static"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / ".data" / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Production (DJANGO_DEBUG=0): `collectstatic` (run when the image is built) writes every file
+# under STATIC_ROOT with a content hash in its name, gzip and brotli copies beside it, and a
+# manifest; WhiteNoise serves them from the web process with a year's cache. A name missing from
+# the manifest is an error: a process with DEBUG off must have run collectstatic. Development
+# keeps Django's plain storage and no WhiteNoise: runserver serves the files as they are edited.
+if not DEBUG:
+    # Right after the security middleware (its HTTPS redirect and HSTS come first).
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    # Source maps (the API docs' bundles: most of the bytes) are fetched by a developer's tools
+    # only: served as they are, not compressed at every collectstatic.
+    from whitenoise.compress import Compressor
+
+    WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 # Where the daily signed audit heads are appended (one file per firm). Put it on storage the
 # database's owner cannot write (another host, a WORM bucket mount) for the anchor to count.
 AUDIT_HEAD_DIR = Path(env_str("AUDIT_HEAD_DIR", str(BASE_DIR / ".data" / "audit-heads")))

@@ -25,6 +25,44 @@ def _audit_head_dir(settings, tmp_path):
     settings.AUDIT_HEAD_DIR = tmp_path / "audit-heads"
 
 
+def production_env(**extra) -> dict:
+    """This process's environment as production runs: DEBUG off, a real key (override with
+    `extra`), none of the test run's own switches."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DJANGO_DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
+    env.update(
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="p" * 64,
+        DJANGO_SETTINGS_MODULE="rebalance_site.settings",
+    )
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(scope="session")
+def production_static_root(tmp_path_factory):
+    """`collectstatic --noinput` run once, exactly as the Dockerfile runs it (production storage:
+    hashed names and a manifest, which pages rendered with DEBUG off need). Its STATIC_ROOT."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = tmp_path_factory.mktemp("staticfiles")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput"],
+        cwd=Path(__file__).resolve().parents[1],
+        env=production_env(STATIC_ROOT=str(root)),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return root
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(
     request,

@@ -147,18 +147,25 @@ def _policy_sql(table: str, condition: str, check: str | None = None) -> list[st
     ]
 
 
-def apply_grants_and_policies(using=OWNER_ALIAS, **kwargs):
-    """Idempotent; runs after every migrate so new firm-owned tables are covered at once."""
+def roles_create_sql() -> str:
+    """The application's role and login, created when missing (roles belong to the server, not
+    to a database: a restore into a new server needs them before its GRANTs)."""
     role, login = app_role(), app_login()
-    statements = [
-        f"""DO $$ BEGIN
+    return f"""DO $$ BEGIN
               IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{role}') THEN
                 CREATE ROLE "{role}" NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
               END IF;
               IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{login}') THEN
                 CREATE ROLE "{login}" LOGIN INHERIT NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
               END IF;
-            END $$""",
+            END $$"""
+
+
+def apply_grants_and_policies(using=OWNER_ALIAS, **kwargs):
+    """Idempotent; runs after every migrate so new firm-owned tables are covered at once."""
+    role, login = app_role(), app_login()
+    statements = [
+        roles_create_sql(),
         f'GRANT "{role}" TO CURRENT_USER',
         f'GRANT "{role}" TO "{login}"',
         f'GRANT USAGE ON SCHEMA public TO "{role}"',

@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from firms.services.tenancy import firm_scope
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, production_env
 from tests.firms.isolation_world import PUBLIC
 from tests.firms.test_url_matrix import _is_allauth, _named_patterns
 
@@ -117,17 +117,9 @@ print(json.dumps({"status": r.status_code, "hsts": r.get("Strict-Transport-Secur
 """
 
 
-def test_production_settings_send_hsts_and_redirect_http_to_https():
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DJANGO_DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
-    }
-    env.update(
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY="p" * 64,
-        DJANGO_SETTINGS_MODULE="rebalance_site.settings",
-    )
+def test_production_settings_send_hsts_and_redirect_http_to_https(production_static_root):
+    # Pages link static files by collectstatic's hashed names in production.
+    env = production_env(STATIC_ROOT=str(production_static_root))
     out = subprocess.run(
         [sys.executable, "-c", _PRODUCTION_PROBE], cwd=ROOT, env=env, capture_output=True, text=True
     )
