@@ -5,7 +5,8 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from firms.choices import ADVISORY_ROLES, Role
+from firms.choices import Role
+from firms.permissions import Action, action_required, roles_for
 from firms.services.audit import audit_record
 from firms.views import account_action_check, role_required, staff_required
 
@@ -21,8 +22,14 @@ from .selectors import (
 )
 from .services import ApprovalRefused, step_approve, step_decline
 
-deciders_required = role_required(*ADVISORY_ROLES)
-settings_required = role_required(Role.FIRM_ADMIN)
+deciders_required = role_required(
+    *(
+        roles_for(Action.APPROVE_ADVISOR_STEP)
+        | roles_for(Action.APPROVE_SENIOR_STEP)
+        | roles_for(Action.APPROVE_COMMITTEE_STEP)
+    )
+)
+settings_required = action_required(Action.ROUTING)
 
 
 @staff_required

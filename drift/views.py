@@ -10,8 +10,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 
-from firms.choices import ADVISORY_ROLES
-from firms.views import account_action_check, role_required, staff_required
+from firms.permissions import Action, action_required
+from firms.views import account_action_check, staff_required
 from portfolios.calc.charts import grouped_bars, line_chart
 from portfolios.choices import AssetClass, Segment
 from portfolios.models import Account, ModelPortfolio, ModelTarget
@@ -36,7 +36,7 @@ TIERS = {
     "mid": (Decimal("100000"), Decimal("500000")),
     "large": (Decimal("500000"), None),
 }
-advisory_required = role_required(*ADVISORY_ROLES)
+advisory_required = action_required(Action.CASH_PROPOSAL)
 
 
 # The pages' lookups: plain querysets, a fixed number of queries per page.
@@ -241,7 +241,7 @@ def rule_list(request):
     )
 
 
-@advisory_required
+@action_required(Action.DRIFT_RULES)
 def rule_edit(request, pk: int | None = None):
     rule = get_object_or_404(DriftRule, pk=pk) if pk else DriftRule(firm=request.firm)
     form = DriftRuleForm(request.POST or None, instance=rule)
@@ -252,7 +252,7 @@ def rule_edit(request, pk: int | None = None):
     return render(request, "drift/rule_form.html", {"form": form, "rule": rule})
 
 
-@advisory_required
+@action_required(Action.MODELS)
 def model_change(request, pk: int):
     model = get_object_or_404(ModelPortfolio, pk=pk)
     targets = list(

@@ -11,7 +11,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from firms.choices import IMPORT_ROLES
+from firms.permissions import Action, may
 
 from .importer import KINDS, book_import
 from .models import Account, Client, ModelPortfolio, ModelTarget, Position, Price, Security
@@ -151,10 +151,7 @@ class CanImportBook(BasePermission):
     def has_permission(self, request, view):
         membership = getattr(request._request, "membership", None)
         return bool(
-            request.user
-            and request.user.is_authenticated
-            and membership
-            and membership.role in IMPORT_ROLES
+            request.user and request.user.is_authenticated and may(membership, Action.BOOK_IMPORT)
         )
 
 

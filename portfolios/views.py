@@ -6,8 +6,8 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 
-from firms.choices import IMPORT_ROLES
-from firms.views import role_required, staff_required
+from firms.permissions import Action, action_required
+from firms.views import staff_required
 
 from .calc.charts import grouped_bars
 from .choices import Segment
@@ -79,7 +79,7 @@ def account_detail(request, pk: int):
     )
 
 
-@role_required(*IMPORT_ROLES)
+@action_required(Action.BOOK_IMPORT)
 def import_page(request):
     result = None
     if request.method == "POST":

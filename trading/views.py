@@ -9,8 +9,8 @@ from django.views.decorators.http import require_POST
 
 from drift.choices import ProposalStatus
 from drift.models import Proposal
-from firms.choices import Role
-from firms.views import role_required, staff_required
+from firms.permissions import Action, action_required, roles_for
+from firms.views import staff_required
 
 from .calc.schedule import market_open
 from .choices import BatchTrigger, OrderStatus
@@ -27,8 +27,9 @@ from .services.control import (
 )
 from .services.preview import batch_preview, next_batch_date
 
-CONTROL_ROLES = frozenset({Role.SENIOR_ADVISOR, Role.FIRM_ADMIN})
-controls_required = role_required(*CONTROL_ROLES)
+CONTROL_ROLES = roles_for(Action.TRADING_CONTROLS)
+controls_required = action_required(Action.TRADING_CONTROLS)
+pauses_required = action_required(Action.PAUSES)
 ORDERS_PER_PAGE = 100
 
 
@@ -123,7 +124,7 @@ def run_now(request):
     return redirect("trading:batch", pk=batch.pk)
 
 
-@controls_required
+@pauses_required
 @require_POST
 def pause(request):
     form = PauseForm(request.POST)
@@ -140,7 +141,7 @@ def pause(request):
     return redirect("trading:home")
 
 
-@controls_required
+@pauses_required
 def resume(request, pk: int):
     paused = get_object_or_404(ExecutionPause, pk=pk)
     if request.method == "POST":

@@ -20,6 +20,8 @@ class References:
     accounts: set[str] = field(default_factory=set)
     custodians: set[str] = field(default_factory=set)  # codes, lower case
     advisors: set[str] = field(default_factory=set)  # staff emails, lower case
+    retired_models: set[str] = field(default_factory=set)  # never assigned to an account again
+    account_models: dict[str, str] = field(default_factory=dict)  # number → its model's name
 
     @classmethod
     def from_book(cls, account_numbers: set[str]) -> "References":
@@ -31,6 +33,16 @@ class References:
             ),
             custodians={code.lower() for code in Custodian.objects.values_list("code", flat=True)},
             advisors=staff_emails(),
+            retired_models=set(
+                ModelPortfolio.objects.filter(retired_at__isnull=False).values_list(
+                    "name", flat=True
+                )
+            ),
+            account_models=dict(
+                Account.objects.filter(number__in=account_numbers).values_list(
+                    "number", "model__name"
+                )
+            ),
         )
 
     def add_securities(self, symbols: pd.Series, asset_classes: pd.Series | None) -> None:
