@@ -27,6 +27,7 @@ from .services.advisor import (
     model_change_preview,
     proposal_create_cash,
 )
+from .services.model_portfolios import apply_confirmation, apply_confirmed
 from .services.rules import drift_rule_save, rule_for_account
 from .services.transitions import versions_in_batch
 
@@ -254,29 +255,39 @@ def rule_edit(request, pk: int | None = None):
 
 @action_required(Action.MODELS)
 def model_change(request, pk: int):
+    """Weights of the model's holdings: preview, then apply with the preview's confirmation
+    (server-side: the apply carries a signed digest of exactly the previewed weights)."""
     model = get_object_or_404(ModelPortfolio, pk=pk)
     targets = list(
         ModelTarget.objects.filter(model=model).select_related("security").order_by("asset_class")
     )
     form = ModelTargetsForm(request.POST or None, targets=targets)
-    preview = None
+    preview = confirm = None
     if request.method == "POST" and form.is_valid():
+        new = form.new_targets()
         if request.POST.get("action") == "apply":
-            busy = versions_in_batch(model.accounts.values_list("pk", flat=True))
-            ids = model_change_apply(
-                model=model, targets=form.new_targets(), actor=request.membership
+            if apply_confirmed(request.POST.get("confirm", ""), model.pk, new):
+                busy = versions_in_batch(model.accounts.values_list("pk", flat=True))
+                ids = model_change_apply(model=model, targets=new, actor=request.membership)
+                messages.success(request, f"Model saved; {len(ids)} proposals created.")
+                if busy:
+                    messages.warning(
+                        request,
+                        "Left as they are until their trade batch settles (the next scan then "
+                        "re-evaluates them): " + " ".join(busy.values()),
+                    )
+                return redirect("drift:model_change", pk=model.pk)
+            messages.error(
+                request,
+                "Not applied: confirm the preview of exactly these weights (it changed, or is "
+                "over an hour old).",
             )
-            messages.success(request, f"Model saved; {len(ids)} proposals created.")
-            if busy:
-                messages.warning(
-                    request,
-                    "Left as they are until their trade batch settles (the next scan then "
-                    "re-evaluates them): " + " ".join(busy.values()),
-                )
-            return redirect("drift:model_change", pk=model.pk)
-        preview = model_change_preview(model=model, targets=form.new_targets())
+        preview = model_change_preview(model=model, targets=new)
+        confirm = apply_confirmation(model.pk, new)
     return render(
-        request, "drift/model_change.html", {"model": model, "form": form, "preview": preview}
+        request,
+        "drift/model_change.html",
+        {"model": model, "form": form, "preview": preview, "confirm": confirm},
     )
 
 

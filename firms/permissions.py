@@ -105,24 +105,28 @@ def actions_of(role: str) -> frozenset:
     return frozenset(a for a, roles in MATRIX.items() if role in roles)
 
 
+def refusal(action: Action) -> str:
+    return f"Your role may not do this: {Action(action).label.lower()}."
+
+
 def require(membership, action: Action) -> None:
     """Raise PermissionDenied (a 403, one warning line in the log) unless allowed."""
     if not may(membership, action):
-        raise PermissionDenied(f"Your role may not do this: {Action(action).label.lower()}.")
+        raise PermissionDenied(refusal(action))
 
 
 def action_required(action: Action):
     """The page needs a signed-in member whose role the matrix allows `action`."""
     from firms.views import role_required
 
-    return role_required(*MATRIX[action])
+    return role_required(*MATRIX[action], refusal=refusal(action))
 
 
 def ActionPermission(action: Action):  # noqa: N802 - used as a DRF permission class
     """A DRF permission class: the caller's role (or token scope) may take `action`."""
 
     class _Permission(BasePermission):
-        message = f"Your role may not do this: {Action(action).label.lower()}."
+        message = refusal(action)
 
         def has_permission(self, request, view):
             membership = getattr(request._request, "membership", None)

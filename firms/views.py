@@ -24,7 +24,7 @@ from firms.choices import (
 )
 
 
-def role_required(*roles: str):
+def role_required(*roles: str, refusal: str = "Your role does not give access to this page."):
     """The view needs a signed-in member of a firm holding one of `roles`."""
     allowed = frozenset(roles)
 
@@ -35,7 +35,7 @@ def role_required(*roles: str):
                 return redirect_to_login(request.get_full_path())
             membership = getattr(request, "membership", None)
             if membership is None or membership.role not in allowed:
-                raise PermissionDenied("Your role does not give access to this page.")
+                raise PermissionDenied(refusal)
             return view(request, *args, **kwargs)
 
         wrapped.allowed_roles = allowed

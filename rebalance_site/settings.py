@@ -294,7 +294,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     # Portal link tokens never reach a log line (rebalance_site.log_filters): access log and
     # 404/410 warnings.
-    "filters": {"portal_tokens": {"()": "rebalance_site.log_filters.PortalTokenFilter"}},
+    "filters": {
+        "portal_tokens": {"()": "rebalance_site.log_filters.PortalTokenFilter"},
+        "quiet_forbidden": {"()": "rebalance_site.log_filters.QuietForbiddenFilter"},
+    },
     "formatters": {
         "django.server": {
             "()": "django.utils.log.ServerFormatter",
@@ -321,7 +324,7 @@ LOGGING = {
             "propagate": False,
             "filters": ["portal_tokens"],
         },
-        "django.request": {"filters": ["portal_tokens"]},
+        "django.request": {"filters": ["portal_tokens", "quiet_forbidden"]},
     },
 }
 

@@ -1,6 +1,7 @@
 """Every URL of the site: each app's pages, the REST API, accounts and the ops admin."""
 
 from allauth.account.decorators import secure_admin_login
+from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -13,6 +14,8 @@ firm_admin_site.login = secure_admin_login(firm_admin_site.login)
 
 urlpatterns = [
     path("", include("firms.urls")),
+    # Browsers ask for /favicon.ico whatever the page links; unnamed, outside the matrices.
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("accounts/", include("allauth.urls")),
     # Models that moved to the earlier stage reading them; their old admin links still work.
     re_path(

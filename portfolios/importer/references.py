@@ -21,7 +21,6 @@ class References:
     custodians: set[str] = field(default_factory=set)  # codes, lower case
     advisors: set[str] = field(default_factory=set)  # staff emails, lower case
     retired_models: set[str] = field(default_factory=set)  # never assigned to an account again
-    account_models: dict[str, str] = field(default_factory=dict)  # number → its model's name
 
     @classmethod
     def from_book(cls, account_numbers: set[str]) -> "References":
@@ -36,11 +35,6 @@ class References:
             retired_models=set(
                 ModelPortfolio.objects.filter(retired_at__isnull=False).values_list(
                     "name", flat=True
-                )
-            ),
-            account_models=dict(
-                Account.objects.filter(number__in=account_numbers).values_list(
-                    "number", "model__name"
                 )
             ),
         )

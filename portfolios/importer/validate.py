@@ -186,7 +186,13 @@ def check_no_retired_model(sheet: Sheet, refs: References) -> None:
     if not refs.retired_models or "model" not in sheet.keys or "account_number" not in sheet.keys:
         return
     models, numbers = sheet.keys["model"], sheet.keys["account_number"]
-    current = numbers.map(refs.account_models)
+    naming = models.isin(list(refs.retired_models))
+    if not naming.any():
+        return
+    on_it = dict(
+        Account.objects.filter(number__in=set(numbers[naming])).values_list("number", "model__name")
+    )
+    current = numbers.map(on_it)
     assigned = models.isin(list(refs.retired_models)) & (current != models)
     sheet.report(assigned, "model", lambda v: f'model "{v}" is retired; choose an active model')
 
