@@ -61,9 +61,8 @@ def test_a_500_is_styled_and_needs_no_database(no_debug):
 
 
 def test_the_500_template_renders_with_no_context_and_no_database(django_assert_num_queries):
-    from django.views.defaults import server_error
-
     from django.test import RequestFactory
+    from django.views.defaults import server_error
 
     with django_assert_num_queries(0):
         page = server_error(RequestFactory().get("/"))
