@@ -3,12 +3,19 @@ form, and the firm's routing rules and settings."""
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from firms.choices import Role
 from firms.permissions import Action, action_required, roles_for
 from firms.services.audit import audit_record
-from firms.views import account_action_check, role_required, staff_required
+from firms.views import (
+    account_action_check,
+    confirm_page,
+    confirmed,
+    role_required,
+    staff_required,
+)
 
 from .forms import ApprovalSettingsForm, RoutingRuleForm, StepDecisionForm
 from .models import Approval, ApprovalStep, RoutingRule
@@ -94,6 +101,17 @@ def step_decide(request, pk: int):
         "now": timezone.now(),
         "comment": form.cleaned_data["comment"],
     }
+    if form.cleaned_data["decision"] == "decline" and not confirmed(request):
+        return confirm_page(
+            request,
+            title=f"Decline the proposal for account {step.approval.proposal.account.number}?",
+            lines=[
+                "Declining closes the approval: the whole proposal will not be traded.",
+                f"Your reason, recorded in the audit trail: “{form.cleaned_data['comment']}”",
+            ],
+            button="Confirm: decline the proposal",
+            cancel=reverse("approvals:approval", args=[step.approval_id]),
+        )
     try:
         if form.cleaned_data["decision"] == "approve":
             result = step_approve(**kw, document=form.cleaned_data["document"])

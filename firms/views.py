@@ -137,3 +137,37 @@ def home(request):
     if membership.role == Role.CLIENT:
         return redirect("portal:home")
     return redirect("drift:drifted")
+
+
+# --- confirmation steps, server-side: a risky POST is only acted on when it carries
+# `confirmed=yes`, which only the confirmation page adds (model apply, declines, pauses, bulk
+# actions). A JavaScript confirm() alone would not stop a script or a stray double submit.
+
+
+def confirmed(request) -> bool:
+    return request.method == "POST" and request.POST.get("confirmed") == "yes"
+
+
+def confirm_page(request, *, title: str, lines: list[str], button: str, cancel: str):
+    """The page asking to confirm this POST: it posts the same fields again, plus
+    `confirmed=yes`, to the same URL."""
+    from django.shortcuts import render
+
+    fields = [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name not in ("csrfmiddlewaretoken", "confirmed")
+        for value in values
+    ]
+    return render(
+        request,
+        "confirm.html",
+        {
+            "title": title,
+            "lines": lines,
+            "button": button,
+            "cancel": cancel,
+            "fields": fields,
+            "action": request.get_full_path(),
+        },
+    )

@@ -4,13 +4,14 @@ context processor that shows the kill switch's banner on every staff page."""
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from drift.choices import ProposalStatus
 from drift.models import Proposal
 from firms.permissions import Action, action_required, roles_for
-from firms.views import staff_required
+from firms.views import confirm_page, confirmed, staff_required
 
 from .calc.schedule import market_open
 from .choices import BatchTrigger, OrderStatus
@@ -128,6 +129,19 @@ def run_now(request):
 @require_POST
 def pause(request):
     form = PauseForm(request.POST)
+    if form.is_valid() and not confirmed(request):
+        d = form.cleaned_data
+        what = d["target"] if d.get("target") is not None else "the whole firm"
+        return confirm_page(
+            request,
+            title="Pause automated execution?",
+            lines=[
+                f"Pausing stops the trade batch from sending orders for {what} until resumed.",
+                f"Reason, recorded in the audit trail: “{d['reason']}”",
+            ],
+            button="Confirm: pause execution",
+            cancel=reverse("trading:home"),
+        )
     if form.is_valid():
         d = form.cleaned_data
         execution_pause(
@@ -144,6 +158,14 @@ def pause(request):
 @pauses_required
 def resume(request, pk: int):
     paused = get_object_or_404(ExecutionPause, pk=pk)
+    if request.method == "POST" and not confirmed(request):
+        return confirm_page(
+            request,
+            title="Resume automated execution?",
+            lines=[f"The pause “{paused.reason}” ends: paused work joins the next batch."],
+            button="Confirm: resume execution",
+            cancel=reverse("trading:home"),
+        )
     if request.method == "POST":
         execution_resume(by=request.membership, pause=paused)
         held = held_block_list().count()
