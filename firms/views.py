@@ -22,6 +22,7 @@ from firms.choices import (
     STAFF_ROLES,
     Role,
 )
+from firms.permissions import Action, roles_for
 
 
 def role_required(*roles: str, refusal: str = "Your role does not give access to this page."):
@@ -121,6 +122,7 @@ def firm(request):
                 "imports": role in IMPORT_ROLES,
                 "compliance": role in COMPLIANCE_ROLES,
                 "admin": role in ADMIN_SITE_ROLES,
+                "people": role in roles_for(Action.PEOPLE),
             }
         ),
     }

@@ -14,6 +14,7 @@ firm_admin_site.login = secure_admin_login(firm_admin_site.login)
 
 urlpatterns = [
     path("", include("firms.urls")),
+    path("", include("firms.people_urls")),
     # Browsers ask for /favicon.ico whatever the page links; unnamed, outside the matrices.
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("accounts/", include("allauth.urls")),
