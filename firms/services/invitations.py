@@ -204,11 +204,7 @@ def invitation_accept(*, token: str, password: str, name: str = ""):
     invited role in the invited firm. Returns the user. Single use."""
     opened = invitation_open(token)
     with firm_scope(opened.firm.pk), transaction.atomic():
-        invitation = (
-            Invitation.objects.select_for_update()
-            .select_related("client")
-            .get(pk=opened.invitation.pk)
-        )
+        invitation = Invitation.objects.select_for_update().get(pk=opened.invitation.pk)
         if invitation.status_at(timezone.now()) != "pending":
             raise InvitationRefused(REFUSED)
         name = (name or invitation.name).strip()
