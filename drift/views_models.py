@@ -31,6 +31,21 @@ def _securities():
     return Security.objects.order_by("symbol")
 
 
+def _posted(request):
+    """The POST, with one more empty holding row when the page asked for one (no script
+    needed: the server renders the extra row; nothing is saved)."""
+    if request.method != "POST":
+        return None
+    if request.POST.get("action") != "add_row":
+        return request.POST
+    data = request.POST.copy()
+    try:
+        data["h-TOTAL_FORMS"] = str(min(int(data.get("h-TOTAL_FORMS", "0")) + 1, 60))
+    except ValueError:
+        pass
+    return data
+
+
 @staff_required
 def model_list(request):
     """Every model with its accounts, holdings and the sum of its weights: three queries."""
@@ -55,9 +70,10 @@ def model_list(request):
 
 @models_required
 def model_new(request):
-    details = ModelDetailsForm(request.POST or None)
-    holdings = HoldingFormSet(request.POST or None, securities=_securities(), prefix="h")
-    if request.method == "POST" and details.is_valid() and holdings.is_valid():
+    details = ModelDetailsForm(_posted(request))
+    holdings = HoldingFormSet(_posted(request), securities=_securities(), prefix="h")
+    adding = request.POST.get("action") == "add_row"
+    if request.method == "POST" and not adding and details.is_valid() and holdings.is_valid():
         try:
             model = model_create(
                 firm_id=request.firm.pk,
@@ -75,18 +91,20 @@ def model_new(request):
         request,
         "drift/model_form.html",
         {"details": details, "holdings": holdings, "model": None, "total": _total(holdings)},
-        status=400 if request.method == "POST" else 200,
+        status=400 if request.method == "POST" and not adding else 200,
     )
 
 
-def _total(holdings) -> Decimal:
-    """The running total the page shows (the valid rows' weights)."""
+def _total(holdings) -> str:
+    """The running total the page shows (the valid rows' weights), as typed: 99.99, 100."""
     if not holdings.is_bound:
-        return sum(
+        total = sum(
             (Decimal(str(f.initial.get("weight") or 0)) for f in holdings.forms), Decimal("0")
         )
-    holdings.is_valid()
-    return holdings.total
+    else:
+        holdings.is_valid()
+        total = holdings.total
+    return format(total.normalize(), "f")
 
 
 @models_required
@@ -104,14 +122,14 @@ def model_edit(request, pk: int):
         {"security": t.security, "asset_class": t.asset_class, "weight": t.weight} for t in targets
     ]
     details = ModelDetailsForm(
-        request.POST or None, initial={"name": model.name, "description": model.description}
+        _posted(request), initial={"name": model.name, "description": model.description}
     )
     holdings = HoldingFormSet(
-        request.POST or None, initial=initial, securities=_securities(), prefix="h"
+        _posted(request), initial=initial, securities=_securities(), prefix="h"
     )
     preview = confirm = None
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("action") != "add_row":
         status = 400
         if details.is_valid() and holdings.is_valid():
             new = holdings.holdings()

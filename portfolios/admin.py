@@ -89,6 +89,7 @@ class ModelPortfolioAdmin(FirmModelAdmin):
 
     search_fields = ("name",)
     list_display = ("name", "retired_at")
+    ordering = ("name",)
     inlines = [TargetInline]
     edit_roles = roles_for(Action.ADMIN_BOOK) & roles_for(Action.MODELS)
 

@@ -230,3 +230,15 @@ def test_another_firms_model_is_a_404(login, book, members_b):
         assert client.get(reverse(name, args=[book["model"].pk])).status_code == 404
     with firm_scope(book["model"].firm_id):
         assert Account.objects.count() == 2
+
+
+def test_add_a_holding_row_without_script_saves_nothing(login, book, members_a, firm_a):
+    client = login(members_a[Role.FIRM_ADMIN])
+    rows = [{"security": book["stock"].pk, "weight": "100"}]
+    page = client.post(
+        reverse("drift:model_new"), {"name": "One fund", **_holdings(rows), "action": "add_row"}
+    )
+    assert page.status_code == 200
+    assert 'name="h-TOTAL_FORMS" value="2"' in page.content.decode()
+    with firm_scope(firm_a):
+        assert not ModelPortfolio.objects.filter(name="One fund").exists()
