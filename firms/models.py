@@ -132,10 +132,13 @@ class ApiToken(models.Model):
         max_length=8, help_text="The key's first characters, to tell tokens apart."
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    name = models.CharField(max_length=100, blank=True, help_text="What the token is for.")
+    # db_default: rows written by SQL (the migration that hashed DRF's tokens) get them too.
+    name = models.CharField(
+        max_length=100, blank=True, db_default="", help_text="What the token is for."
+    )
     # The role the token acts with (the role matrix limits it as it limits a member holding
     # it); empty: the member's own role. Never more than the member's own role allows.
-    role = models.CharField(max_length=32, choices=Role.choices, blank=True)
+    role = models.CharField(max_length=32, choices=Role.choices, blank=True, db_default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
