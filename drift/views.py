@@ -10,7 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 
-from firms.permissions import Action, action_required
+from firms.permissions import Action, action_required, may
 from firms.views import account_action_check, staff_required
 from portfolios.calc.charts import grouped_bars, line_chart
 from portfolios.choices import AssetClass, Segment
@@ -238,7 +238,12 @@ def proposal_detail(request, pk: int):
 @staff_required
 def rule_list(request):
     return render(
-        request, "drift/rule_list.html", {"rules": DriftRule.objects.order_by("segment", "name")}
+        request,
+        "drift/rule_list.html",
+        {
+            "rules": DriftRule.objects.order_by("segment", "name"),
+            "can_edit": may(request.membership, Action.DRIFT_RULES),
+        },
     )
 
 
