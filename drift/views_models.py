@@ -19,6 +19,7 @@ from .services.model_portfolios import (
     apply_confirmation,
     apply_confirmed,
     model_create,
+    model_details_check,
     model_details_update,
     model_retire,
 )
@@ -145,12 +146,8 @@ def model_edit(request, pk: int):
                         "Not applied: the holdings changed since the preview, or the preview "
                         "is over an hour old. Check the new preview and confirm again.",
                     )
-                model_details_update(
-                    model=model,
-                    name=details.cleaned_data["name"],
-                    description=details.cleaned_data["description"],
-                    actor=request.membership,
-                )
+                # The preview writes nothing: name and holdings are saved by the confirmed apply.
+                model_details_check(model=model, name=details.cleaned_data["name"])
             except ModelRefused as exc:
                 details.add_error(None, str(exc))
             else:

@@ -100,6 +100,13 @@ def model_create(
     return model
 
 
+def model_details_check(*, model: ModelPortfolio, name: str) -> None:
+    """Raise ModelRefused if the model may not take this name (a preview checks it)."""
+    if not name.strip():
+        raise ModelRefused("A model needs a name.")
+    _name_free(name, exclude_pk=model.pk)
+
+
 def model_details_update(*, model: ModelPortfolio, name: str, description: str, actor) -> bool:
     """Rename / re-describe the model; True if anything changed (audited)."""
     name = name.strip()
