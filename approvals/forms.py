@@ -21,6 +21,16 @@ class StepDecisionForm(forms.Form):
         required=False, help_text="Committee documentation: PDF, PNG or JPEG, at most 10 MB."
     )
 
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "decline" and not (data.get("comment") or "").strip():
+            self.add_error(
+                "comment",
+                "A decline needs a written reason: say in the comment why the proposal "
+                "should not be traded.",
+            )
+        return data
+
     def clean_document(self):
         doc = self.cleaned_data.get("document")
         if doc is None:

@@ -8,16 +8,17 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from drift.selectors.story import proposal_content
 from firms.choices import Role
+from firms.permissions import Action, roles_for
 
 from .calc.routing import DEFAULT_RULES
 from .choices import ApprovalStatus, StepRole, StepStatus
 from .models import ApprovalSettings, ApprovalStep, CommitteeVote, RoutingRule
 
 # Which staff roles may act on which step (a firm administrator may act on any internal step).
-STEP_ACTORS = {
-    StepRole.ADVISOR: frozenset({Role.ADVISOR, Role.SENIOR_ADVISOR, Role.FIRM_ADMIN}),
-    StepRole.SENIOR: frozenset({Role.SENIOR_ADVISOR, Role.FIRM_ADMIN}),
-    StepRole.COMMITTEE: frozenset({Role.COMMITTEE_MEMBER}),
+STEP_ACTORS = {  # the role matrix's approval rows (firms.permissions)
+    StepRole.ADVISOR: roles_for(Action.APPROVE_ADVISOR_STEP),
+    StepRole.SENIOR: roles_for(Action.APPROVE_SENIOR_STEP),
+    StepRole.COMMITTEE: roles_for(Action.APPROVE_COMMITTEE_STEP),
 }
 
 

@@ -10,9 +10,16 @@ from django.utils import timezone
 from core.bulk import bulk_view
 from core.lists import list_csv, list_read, wants_csv
 from drift.selectors.story import proposal_for_review, proposal_story
-from firms.choices import ADVISORY_ROLES, Role
+from firms.choices import Role
+from firms.permissions import Action, action_required, roles_for
 from firms.services.audit import audit_record
-from firms.views import account_action_check, role_required, staff_required
+from firms.views import (
+    account_action_check,
+    confirm_page,
+    confirmed,
+    role_required,
+    staff_required,
+)
 
 from .choices import StepRole
 from .forms import ApprovalSettingsForm, RoutingRuleForm, StepDecisionForm
@@ -28,8 +35,14 @@ from .selectors import (
 )
 from .services import ApprovalRefused, step_approve, step_decline
 
-deciders_required = role_required(*ADVISORY_ROLES)
-settings_required = role_required(Role.FIRM_ADMIN)
+deciders_required = role_required(
+    *(
+        roles_for(Action.APPROVE_ADVISOR_STEP)
+        | roles_for(Action.APPROVE_SENIOR_STEP)
+        | roles_for(Action.APPROVE_COMMITTEE_STEP)
+    )
+)
+settings_required = action_required(Action.ROUTING)
 
 
 @staff_required
@@ -134,6 +147,17 @@ def step_decide(request, pk: int):
         "now": timezone.now(),
         "comment": form.cleaned_data["comment"],
     }
+    if form.cleaned_data["decision"] == "decline" and not confirmed(request):
+        return confirm_page(
+            request,
+            title=f"Decline the proposal for account {step.approval.proposal.account.number}?",
+            lines=[
+                "Declining closes the approval: the whole proposal will not be traded.",
+                f"Your reason, recorded in the audit trail: “{form.cleaned_data['comment']}”",
+            ],
+            button="Confirm: decline the proposal",
+            cancel=reverse("approvals:approval", args=[step.approval_id]),
+        )
     try:
         if form.cleaned_data["decision"] == "approve":
             result = step_approve(**kw, document=form.cleaned_data["document"])

@@ -1,6 +1,7 @@
 """REST endpoints for compliance: a proposal's checks, the officer's decisions, and the routing
 gate (409 while compliance has not cleared the proposal)."""
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Prefetch
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -8,7 +9,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from drift.models import Proposal
-from firms.choices import ADVISORY_ROLES, COMPLIANCE_ROLES
+from firms.permissions import Action, require
 from firms.views import account_action_check
 
 from .choices import ReviewStatus
@@ -77,9 +78,11 @@ class ProposalComplianceViewSet(viewsets.ReadOnlyModelViewSet):
         if "pk" in kwargs:  # another firm's id is a 404 whatever the method
             self.get_object()
 
-    def _require(self, roles):
-        if self.request.membership.role not in roles:
-            raise PermissionDenied("Your role may not do this.")
+    def _require(self, action):
+        try:
+            require(self.request.membership, action)
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from None
 
     def _review(self) -> ComplianceReview | None:
         return ComplianceReview.objects.filter(proposal=self.get_object()).first()
@@ -98,7 +101,7 @@ class ProposalComplianceViewSet(viewsets.ReadOnlyModelViewSet):
 
     @action(detail=True, methods=["post"], serializer_class=DecisionIn)
     def override(self, request, pk=None):
-        self._require(COMPLIANCE_ROLES)
+        self._require(Action.COMPLIANCE_DECIDE)
         data = self._decision(request)
         review = self._review()
         if review is None:
@@ -116,7 +119,7 @@ class ProposalComplianceViewSet(viewsets.ReadOnlyModelViewSet):
 
     @action(detail=True, methods=["post"], serializer_class=DecisionIn)
     def reject(self, request, pk=None):
-        self._require(COMPLIANCE_ROLES)
+        self._require(Action.COMPLIANCE_DECIDE)
         data = self._decision(request)
         review = self._review()
         if review is None:
@@ -130,7 +133,7 @@ class ProposalComplianceViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"], serializer_class=RegenerateIn)
     def regenerate(self, request, pk=None):
         """Apply the wash-sale substitute: a new version (201), checked next."""
-        self._require(COMPLIANCE_ROLES | ADVISORY_ROLES)
+        self._require(Action.COMPLIANCE_REBUILD)
         proposal = self.get_object()
         account_action_check(request.membership, proposal.account.advisor_id)
         try:

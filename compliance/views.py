@@ -9,8 +9,8 @@ from core.bulk import bulk_view
 from core.lists import list_csv, list_read, wants_csv
 from drift.models import ComplianceRule, Proposal
 from drift.selectors.story import proposal_story
-from firms.choices import ADVISORY_ROLES, COMPLIANCE_ROLES
-from firms.views import account_action_check, role_required
+from firms.permissions import Action, action_required
+from firms.views import account_action_check
 from portfolios.lists import book_filter_options
 from portfolios.models import SubstantiallyIdenticalPair
 
@@ -26,8 +26,9 @@ from .services.rules import (
     identical_pair_remove,
 )
 
-officer_required = role_required(*COMPLIANCE_ROLES)
-fixer_required = role_required(*(COMPLIANCE_ROLES | ADVISORY_ROLES))
+officer_required = action_required(Action.COMPLIANCE_DECIDE)
+fixer_required = action_required(Action.COMPLIANCE_REBUILD)
+rules_required = action_required(Action.COMPLIANCE_RULES)
 
 
 @officer_required
@@ -128,7 +129,7 @@ def regenerate(request, pk: int):
     return redirect("drift:proposal", pk=new.pk)
 
 
-@officer_required
+@rules_required
 def pairs(request):
     form = PairForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -151,7 +152,7 @@ def pairs(request):
     return render(request, "compliance/pairs.html", {"pairs": rows, "form": form})
 
 
-@officer_required
+@rules_required
 def pair_delete(request, pk: int):
     pair = get_object_or_404(
         SubstantiallyIdenticalPair.objects.select_related("security_a", "security_b"), pk=pk
@@ -170,7 +171,7 @@ def rules(request):
     )
 
 
-@officer_required
+@rules_required
 def rule_edit(request, pk: int):
     rule = get_object_or_404(ComplianceRule, pk=pk)
     form = RuleForm(request.POST or None, instance=rule)

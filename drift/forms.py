@@ -120,3 +120,119 @@ class ModelTargetsForm(forms.Form):
             }
             for t in self.targets
         ]
+
+
+# --- model management (drift.views_models) -------------------------------------------------
+
+
+class ModelDetailsForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    description = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class HoldingForm(forms.Form):
+    """One holding: a security and its weight; the asset class defaults to the security's."""
+
+    security = forms.ModelChoiceField(queryset=None, required=False, empty_label="—")
+    asset_class = forms.ChoiceField(
+        choices=[("", "The security's class")] + list(AssetClass.choices), required=False
+    )
+    weight = forms.DecimalField(
+        required=False,
+        max_digits=7,
+        decimal_places=4,
+        min_value=Decimal("0"),
+        max_value=Decimal("100"),
+        label="Weight (%)",
+        widget=forms.NumberInput(attrs={"step": "0.0001", "class": "holding-weight"}),
+    )
+
+    def __init__(self, *args, securities=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["security"].queryset = securities
+
+    def clean(self):
+        data = super().clean()
+        security, weight = data.get("security"), data.get("weight")
+        if self.errors or data.get("DELETE"):
+            return data
+        if security is None and weight is None:
+            return data  # an empty row
+        if security is None:
+            self.add_error("security", "Choose the security this weight is for.")
+        if weight is None:
+            self.add_error("weight", "Enter a weight (percent of the account).")
+        elif weight <= 0:
+            self.add_error("weight", "A weight must be above 0%; delete the row instead.")
+        return data
+
+
+class BaseHoldingFormSet(forms.BaseFormSet):
+    """The holdings must name each security once and add up to exactly 100%."""
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "securities": self.securities}
+
+    @property
+    def empty_form(self):
+        form = self.form(
+            auto_id=self.auto_id,
+            prefix=self.add_prefix("__prefix__"),
+            empty_permitted=True,
+            use_required_attribute=False,
+            securities=self.securities,
+        )
+        self.add_fields(form, None)
+        return form
+
+    def __init__(self, *args, securities, **kwargs):
+        self.securities = securities
+        super().__init__(*args, **kwargs)
+
+    def holdings(self) -> list[dict]:
+        out = []
+        for form in self.forms:
+            d = getattr(form, "cleaned_data", None) or {}
+            if d.get("DELETE") or d.get("security") is None or d.get("weight") is None:
+                continue
+            out.append(
+                {
+                    "asset_class": d.get("asset_class") or d["security"].asset_class,
+                    "security_id": d["security"].pk,
+                    "weight": d["weight"],
+                }
+            )
+        return out
+
+    @property
+    def total(self) -> Decimal:
+        return sum((h["weight"] for h in self.holdings()), Decimal("0"))
+
+    def clean(self):
+        if any(self.errors):
+            return
+        holdings = self.holdings()
+        symbols = [
+            f.cleaned_data["security"].symbol
+            for f in self.forms
+            if f.cleaned_data.get("security") and not f.cleaned_data.get("DELETE")
+        ]
+        twice = sorted({s for s in symbols if symbols.count(s) > 1})
+        if twice:
+            raise forms.ValidationError(
+                f"{', '.join(twice)} appears more than once; list each holding once."
+            )
+        if not holdings:
+            raise forms.ValidationError("A model needs at least one holding.")
+        total = self.total
+        if total != Decimal("100"):
+            raise forms.ValidationError(
+                f"The weights add up to {total.normalize():f}%; they must add up to exactly 100%."
+            )
+
+
+HoldingFormSet = forms.formset_factory(
+    HoldingForm, formset=BaseHoldingFormSet, extra=2, can_delete=True, max_num=60
+)

@@ -3,7 +3,7 @@ rebalance_site/api_urls.py)."""
 
 from django.urls import path
 
-from . import views
+from . import views, views_models
 
 app_name = "drift"
 urlpatterns = [
@@ -16,4 +16,8 @@ urlpatterns = [
     path("rules/new/", views.rule_edit, name="rule_new"),
     path("rules/<int:pk>/", views.rule_edit, name="rule_edit"),
     path("models/<int:pk>/", views.model_change, name="model_change"),
+    path("models/", views_models.model_list, name="models"),
+    path("models/new/", views_models.model_new, name="model_new"),
+    path("models/<int:pk>/edit/", views_models.model_edit, name="model_edit"),
+    path("models/<int:pk>/retire/", views_models.model_retire_view, name="model_retire"),
 ]

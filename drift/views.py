@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 
 from core.lists import list_csv, list_read, wants_csv
-from firms.choices import ADVISORY_ROLES
-from firms.views import account_action_check, role_required, staff_required
+from firms.permissions import Action, action_required, may
+from firms.views import account_action_check, staff_required
 from portfolios.calc.charts import line_chart
 from portfolios.choices import AssetClass
 from portfolios.lists import book_filter_options
@@ -28,11 +28,12 @@ from .services.advisor import (
     model_change_preview,
     proposal_create_cash,
 )
+from .services.model_portfolios import apply_confirmation, apply_confirmed
 from .services.rules import drift_rule_save, rule_for_account
 from .services.transitions import versions_in_batch
 
 PAGE_SIZE = 50
-advisory_required = role_required(*ADVISORY_ROLES)
+advisory_required = action_required(Action.CASH_PROPOSAL)
 
 
 # The pages' lookups: plain querysets, a fixed number of queries per page.
@@ -180,11 +181,16 @@ def proposal_detail(request, pk: int):
 @staff_required
 def rule_list(request):
     return render(
-        request, "drift/rule_list.html", {"rules": DriftRule.objects.order_by("segment", "name")}
+        request,
+        "drift/rule_list.html",
+        {
+            "rules": DriftRule.objects.order_by("segment", "name"),
+            "can_edit": may(request.membership, Action.DRIFT_RULES),
+        },
     )
 
 
-@advisory_required
+@action_required(Action.DRIFT_RULES)
 def rule_edit(request, pk: int | None = None):
     rule = get_object_or_404(DriftRule, pk=pk) if pk else DriftRule(firm=request.firm)
     form = DriftRuleForm(request.POST or None, instance=rule)
@@ -195,31 +201,41 @@ def rule_edit(request, pk: int | None = None):
     return render(request, "drift/rule_form.html", {"form": form, "rule": rule})
 
 
-@advisory_required
+@action_required(Action.MODELS)
 def model_change(request, pk: int):
+    """Weights of the model's holdings: preview, then apply with the preview's confirmation
+    (server-side: the apply carries a signed digest of exactly the previewed weights)."""
     model = get_object_or_404(ModelPortfolio, pk=pk)
     targets = list(
         ModelTarget.objects.filter(model=model).select_related("security").order_by("asset_class")
     )
     form = ModelTargetsForm(request.POST or None, targets=targets)
-    preview = None
+    preview = confirm = None
     if request.method == "POST" and form.is_valid():
+        new = form.new_targets()
         if request.POST.get("action") == "apply":
-            busy = versions_in_batch(model.accounts.values_list("pk", flat=True))
-            ids = model_change_apply(
-                model=model, targets=form.new_targets(), actor=request.membership
+            if apply_confirmed(request.POST.get("confirm", ""), model.pk, new):
+                busy = versions_in_batch(model.accounts.values_list("pk", flat=True))
+                ids = model_change_apply(model=model, targets=new, actor=request.membership)
+                messages.success(request, f"Model saved; {len(ids)} proposals created.")
+                if busy:
+                    messages.warning(
+                        request,
+                        "Left as they are until their trade batch settles (the next scan then "
+                        "re-evaluates them): " + " ".join(busy.values()),
+                    )
+                return redirect("drift:model_change", pk=model.pk)
+            messages.error(
+                request,
+                "Not applied: confirm the preview of exactly these weights (it changed, or is "
+                "over an hour old).",
             )
-            messages.success(request, f"Model saved; {len(ids)} proposals created.")
-            if busy:
-                messages.warning(
-                    request,
-                    "Left as they are until their trade batch settles (the next scan then "
-                    "re-evaluates them): " + " ".join(busy.values()),
-                )
-            return redirect("drift:model_change", pk=model.pk)
-        preview = model_change_preview(model=model, targets=form.new_targets())
+        preview = model_change_preview(model=model, targets=new)
+        confirm = apply_confirmation(model.pk, new)
     return render(
-        request, "drift/model_change.html", {"model": model, "form": form, "preview": preview}
+        request,
+        "drift/model_change.html",
+        {"model": model, "form": form, "preview": preview, "confirm": confirm},
     )
 
 

@@ -14,8 +14,9 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.http import HttpResponseRedirect
 
-from firms.choices import ADMIN_CONTROL_ROLES, ADMIN_SITE_ROLES, ROLE_EDITORS
+from firms.choices import ROLE_EDITORS
 from firms.models import AuditEntry, Firm, Membership
+from firms.permissions import Action, roles_for
 from firms.services.audit import audit_record
 from firms.services.members import (
     RoleChangeRefused,
@@ -36,7 +37,7 @@ class FirmAdminSite(admin.AdminSite):
         return bool(
             request.user.is_active
             and membership is not None
-            and membership.role in ADMIN_SITE_ROLES
+            and membership.role in roles_for(Action.ADMIN_SITE)
         )
 
 
@@ -78,8 +79,8 @@ class FirmModelAdmin(admin.ModelAdmin):
 
     exclude = ("firm",)
     list_per_page = 50
-    view_roles = ADMIN_SITE_ROLES
-    edit_roles = ADMIN_SITE_ROLES
+    view_roles = roles_for(Action.ADMIN_SITE)  # the role matrix (firms.permissions)
+    edit_roles = roles_for(Action.ADMIN_BOOK)
     # JSON typed into the admin is read strictly (NaN, deep nesting, NUL are form errors).
     formfield_overrides = {models.JSONField: {"form_class": StrictJSONField}}
 
@@ -203,7 +204,7 @@ class ControlFirmModelAdmin(FirmModelAdmin):
     """A control table without a page of its own: seen by the admin roles, written only by a
     firm administrator, every write audited."""
 
-    edit_roles = ADMIN_CONTROL_ROLES
+    edit_roles = roles_for(Action.ADMIN_CONTROLS)
 
 
 # The firms app's own models in that admin.
@@ -223,9 +224,8 @@ class FirmSettingsAdmin(admin.ModelAdmin):
     has_view_permission = lambda self, request, obj=None: firm_admin_site.has_permission(request)  # noqa: E731
 
     def has_change_permission(self, request, obj=None):
-        return (
-            firm_admin_site.has_permission(request)
-            and request.membership.role in ADMIN_CONTROL_ROLES
+        return firm_admin_site.has_permission(request) and request.membership.role in roles_for(
+            Action.ADMIN_CONTROLS
         )
 
     def has_add_permission(self, request):

@@ -158,6 +158,64 @@ class ApiToken(models.Model):
         max_length=8, help_text="The key's first characters, to tell tokens apart."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # db_default: rows written by SQL (the migration that hashed DRF's tokens) get them too.
+    name = models.CharField(
+        max_length=100, blank=True, db_default="", help_text="What the token is for."
+    )
+    # The role the token acts with (the role matrix limits it as it limits a member holding
+    # it); empty: the member's own role. Never more than the member's own role allows.
+    role = models.CharField(max_length=32, choices=Role.choices, blank=True, db_default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return f"{self.prefix}… ({self.user})"
+
+
+class Invitation(FirmOwned):
+    """An emailed invitation to join the firm: staff with a role, or a client linked to their
+    client record. The email carries a signed, expiring token; only its SHA-256 is stored
+    (firms.services.invitations). Accepting sets a password and creates the member."""
+
+    email = models.EmailField()
+    name = models.CharField(max_length=200, blank=True)
+    role = models.CharField(max_length=32, choices=Role.choices)
+    client = models.ForeignKey(
+        "portfolios.Client", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["firm", "created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role="client", client__isnull=False)
+                | (~models.Q(role="client") & models.Q(client__isnull=True)),
+                name="invitation_client_iff_client_role",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.email} ({self.get_role_display()})"
+
+    def status_at(self, now) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if now >= self.expires_at:
+            return "expired"
+        return "pending"

@@ -21,9 +21,10 @@ from firms.choices import (
     STAFF_ROLES,
     Role,
 )
+from firms.permissions import Action, roles_for
 
 
-def role_required(*roles: str):
+def role_required(*roles: str, refusal: str = "Your role does not give access to this page."):
     """The view needs a signed-in member of a firm holding one of `roles`."""
     allowed = frozenset(roles)
 
@@ -34,7 +35,7 @@ def role_required(*roles: str):
                 return redirect_to_login(request.get_full_path())
             membership = getattr(request, "membership", None)
             if membership is None or membership.role not in allowed:
-                raise PermissionDenied("Your role does not give access to this page.")
+                raise PermissionDenied(refusal)
             return view(request, *args, **kwargs)
 
         wrapped.allowed_roles = allowed
@@ -121,6 +122,41 @@ def firm(request):
                 "reconciliation": role in RECONCILIATION_VIEW_ROLES,
                 "compliance": role in COMPLIANCE_ROLES,
                 "admin": role in ADMIN_SITE_ROLES,
+                "people": role in roles_for(Action.PEOPLE),
             }
         ),
     }
+
+
+# --- confirmation steps, server-side: a risky POST is only acted on when it carries
+# `confirmed=yes`, which only the confirmation page adds (model apply, declines, pauses, bulk
+# actions). A JavaScript confirm() alone would not stop a script or a stray double submit.
+
+
+def confirmed(request) -> bool:
+    return request.method == "POST" and request.POST.get("confirmed") == "yes"
+
+
+def confirm_page(request, *, title: str, lines: list[str], button: str, cancel: str):
+    """The page asking to confirm this POST: it posts the same fields again, plus
+    `confirmed=yes`, to the same URL."""
+    from django.shortcuts import render
+
+    fields = [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name not in ("csrfmiddlewaretoken", "confirmed")
+        for value in values
+    ]
+    return render(
+        request,
+        "confirm.html",
+        {
+            "title": title,
+            "lines": lines,
+            "button": button,
+            "cancel": cancel,
+            "fields": fields,
+            "action": request.get_full_path(),
+        },
+    )

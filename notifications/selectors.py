@@ -6,6 +6,7 @@ from django.db import connection
 
 from drift.models import Proposal
 from firms.choices import Role
+from firms.permissions import Action, role_may
 from portfolios.choices import AssetClass
 
 from .choices import Kind
@@ -110,7 +111,7 @@ ADVISOR_ROLES = frozenset({Role.ADVISOR, Role.SENIOR_ADVISOR})
 def may_edit_templates(membership) -> bool:
     """Who may edit the firm's email templates: firm admins always; advisors if the firm
     allows."""
-    if membership.role == Role.FIRM_ADMIN:
+    if role_may(membership.role, Action.TEMPLATES):  # the role matrix (firms.permissions)
         return True
     return membership.role in ADVISOR_ROLES and advisors_may_edit()
 

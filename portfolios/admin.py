@@ -1,5 +1,6 @@
 """The book in the firm admin site: reference data editable, records read-only."""
 
+from django import forms
 from django.contrib import admin
 
 from firms.admin import (
@@ -8,6 +9,7 @@ from firms.admin import (
     ReadOnlyFirmModelAdmin,
     firm_admin_site,
 )
+from firms.permissions import Action, roles_for
 
 from . import models as m
 
@@ -82,12 +84,29 @@ class TargetInline(admin.TabularInline):
 
 @admin.register(m.ModelPortfolio, site=firm_admin_site)
 class ModelPortfolioAdmin(FirmModelAdmin):
+    """Models are managed on their own pages (drift:models), by the roles the matrix names;
+    in the admin only a role that is both an admin role and a model role writes them."""
+
     search_fields = ("name",)
+    list_display = ("name", "retired_at")
+    ordering = ("name",)
     inlines = [TargetInline]
+    edit_roles = roles_for(Action.ADMIN_BOOK) & roles_for(Action.MODELS)
+
+
+class AccountAdminForm(forms.ModelForm):
+    def clean_model(self):
+        model = self.cleaned_data.get("model")
+        if model is not None and model.is_retired and model.pk != self.instance.model_id:
+            raise forms.ValidationError(
+                f"The model “{model.name}” is retired and cannot be assigned; choose another."
+            )
+        return model
 
 
 @admin.register(m.Account, site=firm_admin_site)
 class AccountAdmin(FirmModelAdmin):
+    form = AccountAdminForm
     list_display = (
         "number",
         "client",

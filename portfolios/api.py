@@ -7,11 +7,10 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from firms.choices import IMPORT_ROLES
+from firms.permissions import Action, ActionPermission
 
 from .importer import KINDS, book_import
 from .models import Account, Client, ModelPortfolio, ModelTarget, Position, Price, Security
@@ -145,17 +144,8 @@ class PriceViewSet(viewsets.ReadOnlyModelViewSet):
         return prices
 
 
-class CanImportBook(BasePermission):
-    message = "Importing the book needs an operations, administrator or advisor role in the firm."
-
-    def has_permission(self, request, view):
-        membership = getattr(request._request, "membership", None)
-        return bool(
-            request.user
-            and request.user.is_authenticated
-            and membership
-            and membership.role in IMPORT_ROLES
-        )
+# The role matrix's BOOK_IMPORT row (firms.permissions), as a DRF permission.
+CanImportBook = ActionPermission(Action.BOOK_IMPORT)
 
 
 class BookUploadSerializer(serializers.Serializer):

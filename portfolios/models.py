@@ -147,6 +147,13 @@ class Client(FirmOwned):
 class ModelPortfolio(FirmOwned):
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
+    # A retired model keeps its targets and the accounts already on it (listed on its page),
+    # but is never assigned again (drift.services.model_portfolios, the import, the admin).
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["firm", "name"], name="model_name_unique")]

@@ -5,8 +5,8 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 
 from core.lists import list_csv, list_read, wants_csv
-from firms.choices import IMPORT_ROLES
-from firms.views import role_required, staff_required
+from firms.permissions import Action, action_required
+from firms.views import staff_required
 
 from .calc.charts import grouped_bars
 from .importer import KINDS, book_import
@@ -47,7 +47,7 @@ def account_detail(request, pk: int):
     )
 
 
-@role_required(*IMPORT_ROLES)
+@action_required(Action.BOOK_IMPORT)
 def import_page(request):
     result = None
     if request.method == "POST":

@@ -23,3 +23,13 @@ class PortalTokenFilter(logging.Filter):
         if "/portal/l/" in getattr(getattr(record, "request", None), "path", ""):
             record.request = None
         return True
+
+
+class QuietForbiddenFilter(logging.Filter):
+    """A refused request (403: a role that may not, a CSRF failure) is an expected answer, not
+    a fault: django.request logs it as one warning line, without the traceback it attaches."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "status_code", None) == 403:
+            record.exc_info, record.exc_text, record.stack_info = None, None, None
+        return True

@@ -14,15 +14,15 @@ from .log_context import user_id_var
 _MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/")
 
 
-def _api_token_user(request):
+def _api_token(request):
     """API clients authenticate per request with a token; resolve it here so the API view
     also runs inside the firm's scope (DRF authenticates again, inside the view)."""
     header = request.META.get("HTTP_AUTHORIZATION", "")
     if not header.startswith("Token "):
         return None
-    from firms.services.api_tokens import api_token_user
+    from firms.services.api_tokens import api_token_lookup
 
-    return api_token_user(header[6:])
+    return api_token_lookup(header[6:])
 
 
 class FirmScopeMiddleware:
@@ -36,13 +36,20 @@ class FirmScopeMiddleware:
 
     def __call__(self, request):
         request.firm = request.membership = None
-        user = _api_token_user(request) or request.user
+        token = _api_token(request)
+        user = token.user if token else request.user
         if user.is_authenticated:
             user_id_var.set(user.pk)  # the request's log lines (cleared when it finishes)
         # Read on every request: a revoked or changed membership counts from the next request.
         with membership_scope(user) as membership:
             if membership is None:
                 return self.get_response(request)
+            if token is not None:  # a token scoped to a role acts with that role
+                from firms.services.api_tokens import scoped_membership
+
+                membership = scoped_membership(membership, token)
+                if membership is None:
+                    return self.get_response(request)
             request.firm, request.membership = membership.firm, membership
             if self._needs_mfa_setup(request):
                 return redirect(reverse("mfa_activate_totp"))

@@ -341,6 +341,7 @@ LOGGING = {
     "filters": {
         "portal_tokens": {"()": "rebalance_site.log_filters.PortalTokenFilter"},
         "context": {"()": "rebalance_site.log_context.LogContextFilter"},
+        "quiet_forbidden": {"()": "rebalance_site.log_filters.QuietForbiddenFilter"},
     },
     "formatters": {
         "json": {"()": "rebalance_site.log_format.JsonLineFormatter"},
@@ -374,7 +375,7 @@ LOGGING = {
             "propagate": False,
             "filters": ["portal_tokens"],
         },
-        "django.request": {"filters": ["portal_tokens"]},
+        "django.request": {"filters": ["portal_tokens", "quiet_forbidden"]},
     },
 }
 # /readyz calls the platform not ready once the beat heartbeat (firms.tasks.heartbeat, every

@@ -1,6 +1,7 @@
 """Every URL of the site: each app's pages, the REST API, accounts and the ops admin."""
 
 from allauth.account.decorators import secure_admin_login
+from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -17,6 +18,9 @@ urlpatterns = [
     path("", include("ops.urls")),
     path("", include("dashboard.urls")),
     path("proposals/", include(dashboard_patterns)),
+    path("", include("firms.people_urls")),
+    # Browsers ask for /favicon.ico whatever the page links; unnamed, outside the matrices.
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("accounts/", include("allauth.urls")),
     # Models that moved to the earlier stage reading them; their old admin links still work.
     re_path(

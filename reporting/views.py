@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from firms.choices import COMPLIANCE_ROLES, Role
+from firms.permissions import Action, action_required
 from firms.views import role_required
 from portfolios.choices import Segment
 
@@ -45,7 +46,7 @@ def reports(request, form=None, status=200):
     )
 
 
-@officer_required
+@action_required(Action.REPORTS)
 @require_POST
 def regenerate(request):
     form = RegenerateForm(request.POST)
@@ -95,7 +96,7 @@ def metrics(request):
     )
 
 
-@officer_required
+@action_required(Action.REPORTS)
 def widenings(request):
     form = WideningForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -4,13 +4,14 @@ context processor that shows the kill switch's banner on every staff page."""
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.lists import list_csv, list_read, wants_csv
 from drift.models import Proposal
-from firms.choices import Role
-from firms.views import role_required, staff_required
+from firms.permissions import Action, action_required, roles_for
+from firms.views import confirm_page, confirmed, staff_required
 
 from .calc.schedule import market_open
 from .choices import BatchTrigger, OrderStatus
@@ -34,8 +35,9 @@ from .services.control import (
 )
 from .services.preview import batch_preview, next_batch_date
 
-CONTROL_ROLES = frozenset({Role.SENIOR_ADVISOR, Role.FIRM_ADMIN})
-controls_required = role_required(*CONTROL_ROLES)
+CONTROL_ROLES = roles_for(Action.TRADING_CONTROLS)
+controls_required = action_required(Action.TRADING_CONTROLS)
+pauses_required = action_required(Action.PAUSES)
 ORDERS_PER_PAGE = 100
 
 
@@ -138,10 +140,23 @@ def run_now(request):
     return redirect("trading:batch", pk=batch.pk)
 
 
-@controls_required
+@pauses_required
 @require_POST
 def pause(request):
     form = PauseForm(request.POST)
+    if form.is_valid() and not confirmed(request):
+        d = form.cleaned_data
+        what = d["target"] if d.get("target") is not None else "the whole firm"
+        return confirm_page(
+            request,
+            title="Pause automated execution?",
+            lines=[
+                f"Pausing stops the trade batch from sending orders for {what} until resumed.",
+                f"Reason, recorded in the audit trail: “{d['reason']}”",
+            ],
+            button="Confirm: pause execution",
+            cancel=reverse("trading:home"),
+        )
     if form.is_valid():
         d = form.cleaned_data
         execution_pause(
@@ -155,9 +170,17 @@ def pause(request):
     return redirect("trading:home")
 
 
-@controls_required
+@pauses_required
 def resume(request, pk: int):
     paused = get_object_or_404(ExecutionPause, pk=pk)
+    if request.method == "POST" and not confirmed(request):
+        return confirm_page(
+            request,
+            title="Resume automated execution?",
+            lines=[f"The pause “{paused.reason}” ends: paused work joins the next batch."],
+            button="Confirm: resume execution",
+            cancel=reverse("trading:home"),
+        )
     if request.method == "POST":
         execution_resume(by=request.membership, pause=paused)
         held = held_block_list().count()

@@ -87,6 +87,10 @@ def step_approve(
 def step_decline(
     *, approval_id: int, step_id: int, membership, now: datetime, comment: str = ""
 ) -> Result:
+    if not comment.strip():
+        raise ApprovalRefused(
+            "A decline needs a written reason: say why the proposal should not be traded."
+        )
     with transaction.atomic():
         approval, step = _open_step(approval_id, step_id, membership, now)
         if approval.status == ApprovalStatus.DECLINED:

@@ -20,6 +20,7 @@ class References:
     accounts: set[str] = field(default_factory=set)
     custodians: set[str] = field(default_factory=set)  # codes, lower case
     advisors: set[str] = field(default_factory=set)  # staff emails, lower case
+    retired_models: set[str] = field(default_factory=set)  # never assigned to an account again
 
     @classmethod
     def from_book(cls, account_numbers: set[str]) -> "References":
@@ -31,6 +32,11 @@ class References:
             ),
             custodians={code.lower() for code in Custodian.objects.values_list("code", flat=True)},
             advisors=staff_emails(),
+            retired_models=set(
+                ModelPortfolio.objects.filter(retired_at__isnull=False).values_list(
+                    "name", flat=True
+                )
+            ),
         )
 
     def add_securities(self, symbols: pd.Series, asset_classes: pd.Series | None) -> None:

@@ -174,10 +174,27 @@ def check_accounts(sheet: Sheet, refs: References, today: date) -> None:
     sheet.known("custodian", refs.custodians, "custodian")
     sheet.text("model", max_length=length(ModelPortfolio, "name"))
     sheet.known("model", refs.models, "model")
+    check_no_retired_model(sheet, refs)
     sheet.unique(["account_number"], "account_number")
     check_one_name_per_client(sheet)
     check_tax_status_fits_registration(sheet)
     refs.add(refs.accounts, sheet.values.get("account_number"))
+
+
+def check_no_retired_model(sheet: Sheet, refs: References) -> None:
+    """A retired model is never assigned: only an account already on it may keep it."""
+    if not refs.retired_models or "model" not in sheet.keys or "account_number" not in sheet.keys:
+        return
+    models, numbers = sheet.keys["model"], sheet.keys["account_number"]
+    naming = models.isin(list(refs.retired_models))
+    if not naming.any():
+        return
+    on_it = dict(
+        Account.objects.filter(number__in=set(numbers[naming])).values_list("number", "model__name")
+    )
+    current = numbers.map(on_it)
+    assigned = models.isin(list(refs.retired_models)) & (current != models)
+    sheet.report(assigned, "model", lambda v: f'model "{v}" is retired; choose an active model')
 
 
 # Registrations whose tax status is fixed by law; trusts and institutions may be either.

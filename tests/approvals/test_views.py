@@ -107,3 +107,37 @@ def test_overlapping_tiers_are_refused(firm_a, members_a, login):
         },
     )
     assert "overlap the tier" in response.content.decode()
+
+
+def test_a_decline_needs_a_written_reason_and_a_confirmation(firm_a, members_a, login, sent):
+    from approvals.services import step_decline
+    from approvals.services.common import ApprovalRefused
+
+    approval = _route(firm_a, members_a, 1)[0]
+    with firm_scope(firm_a):
+        step_id = approval.steps.get(position=0).pk
+    client = login(members_a["advisor"])
+    url = f"/approvals/steps/{step_id}/decide/"
+    page = client.post(url, {"decision": "decline", "comment": "  "}, follow=True)
+    assert "A decline needs a written reason" in page.content.decode()
+    # With a reason: a confirmation page first, nothing decided yet.
+    ask = client.post(url, {"decision": "decline", "comment": "Too much turnover"})
+    assert ask.status_code == 200
+    body = ask.content.decode()
+    assert "Confirm: decline the proposal" in body and "Too much turnover" in body
+    with firm_scope(firm_a):
+        assert Approval.objects.get(pk=approval.pk).status == "pending"
+        # The service refuses a decline without a reason too, whoever calls it.
+        with pytest.raises(ApprovalRefused, match="A decline needs a written reason"):
+            step_decline(
+                approval_id=approval.pk,
+                step_id=step_id,
+                membership=members_a["advisor"],
+                now=timezone.now(),
+                comment="",
+            )
+    client.post(url, {"decision": "decline", "comment": "Too much turnover", "confirmed": "yes"})
+    with firm_scope(firm_a):
+        approval = Approval.objects.get(pk=approval.pk)
+        assert approval.status == "declined"
+        assert approval.steps.get(pk=step_id).comment == "Too much turnover"

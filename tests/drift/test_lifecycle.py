@@ -342,9 +342,10 @@ def test_the_model_change_page_says_which_accounts_wait_for_their_batch(firm_a, 
         busy = Proposal.objects.order_by("account_id").first()
         proposals_transition(ids=[busy.pk], to=S.QUEUED)
         weights = {f"w_{t.pk}": "50" for t in ModelTarget.objects.filter(model=book["model"])}
-    response = login(members_a["advisor"]).post(
-        f"/drift/models/{book['model'].pk}/", {**weights, "action": "apply"}, follow=True
-    )
+    client = login(members_a["committee_member"])
+    url = f"/drift/models/{book['model'].pk}/"
+    confirm = client.post(url, {**weights, "action": "preview"}).context["confirm"]
+    response = client.post(url, {**weights, "action": "apply", "confirm": confirm}, follow=True)
     page = response.content.decode()
     assert (
         "until their trade batch settles" in page and "version 1 is queued in a trade batch" in page

@@ -67,7 +67,11 @@ def test_pages_render_for_the_firms_staff(firm_a, members_a, login):
     page = client.get(f"/drift/proposals/{proposals[0]}/")
     assert page.status_code == 200 and b"VTI" in page.content and b"<svg" in page.content
     assert client.get("/drift/rules/").status_code == 200
-    assert client.get(f"/drift/models/{b['model'].pk}/").status_code == 200
+    assert client.get("/drift/models/").status_code == 200
+    # Models and firm-wide bands: the committee's and firm administrators' (firms.permissions).
+    assert client.get(f"/drift/models/{b['model'].pk}/").status_code == 403
+    committee = login(members_a["committee_member"])
+    assert committee.get(f"/drift/models/{b['model'].pk}/").status_code == 200
 
 
 def test_every_page_with_an_id_is_404_for_another_firms_id(
@@ -110,7 +114,8 @@ def test_compliance_can_read_but_not_edit_rules(firm_a, members_a, login):
 
 
 def test_the_rule_form_explains_bad_values(firm_a, members_a, login):
-    client = login(members_a["advisor"])
+    assert login(members_a["advisor"]).get("/drift/rules/new/").status_code == 403
+    client = login(members_a["committee_member"])
     response = client.post(
         "/drift/rules/new/",
         {

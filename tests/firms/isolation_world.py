@@ -47,6 +47,36 @@ def _message(book) -> int:
     return _helper("tests.notifications.helpers").outbound_message_for(book).pk
 
 
+def _invitation(book) -> int:
+    from datetime import timedelta
+
+    from firms.models import Invitation
+
+    firm_id, now = book["model"].firm_id, datetime.now(UTC)
+    slug = Membership.objects.select_related("firm").first().firm.slug
+    return Invitation.objects.create(
+        firm_id=firm_id,
+        email=f"invitee@{slug}.test",
+        role="advisor",
+        token_hash=f"{firm_id:064d}",
+        created_at=now,
+        expires_at=now + timedelta(days=7),
+    ).pk
+
+
+def _member(book) -> int:
+    return book["accounts"][0].advisor_id
+
+
+def _api_token(book) -> int:
+    from firms.models import ApiToken
+    from firms.services.api_tokens import api_token_create
+
+    member = book["accounts"][0].advisor
+    key = api_token_create(member.user, name=f"{member.firm.name} feed")
+    return ApiToken.objects.get(prefix=key[:8]).pk
+
+
 # URL name (page or API route) → how to get firm B's id for it. A URL that takes an id and is
 # missing here fails test_every_url_with_an_id_is_in_the_matrix.
 PAGES = {
@@ -54,6 +84,11 @@ PAGES = {
     "drift:account": lambda book: book["accounts"][0].pk,
     "drift:account_cash": lambda book: book["accounts"][0].pk,
     "drift:model_change": lambda book: book["model"].pk,
+    "drift:model_edit": lambda book: book["model"].pk,
+    "drift:model_retire": lambda book: book["model"].pk,
+    "people:invitation_revoke": _invitation,
+    "people:member_remove": _member,
+    "people:token_revoke": _api_token,
     "drift:proposal": _proposal,
     "drift:rule_edit": lambda book: DriftRule.objects.order_by("pk").first().pk,
     "trading:batch": lambda book: _helper("tests.trading.matrix").batch_id(book),

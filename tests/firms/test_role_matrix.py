@@ -24,6 +24,7 @@ from django.urls import reverse
 from firms.admin import firm_admin_site
 from firms.choices import Role
 from firms.models import Membership
+from firms.permissions import OWN_BOOK_ACTIONS, Action, roles_for
 from firms.services.members import member_create
 from firms.services.tenancy import firm_scope
 from tests.conftest import PASSWORD
@@ -55,9 +56,18 @@ def roles(*rs) -> frozenset:
 PAGE_WRITES = {
     "portfolios:import": roles(ADV, SEN, OPS, ADM),
     "drift:account_cash": roles(SEN, COM, ADM),
-    "drift:rule_new": roles(ADV, SEN, COM, ADM),
-    "drift:rule_edit": roles(ADV, SEN, COM, ADM),
-    "drift:model_change": roles(ADV, SEN, COM, ADM),
+    # Firm-wide bands and models: an investment committee's or a firm administrator's.
+    "drift:rule_new": roles(COM, ADM),
+    "drift:rule_edit": roles(COM, ADM),
+    "drift:model_change": roles(COM, ADM),
+    "drift:model_new": roles(COM, ADM),
+    "drift:model_edit": roles(COM, ADM),
+    "drift:model_retire": roles(COM, ADM),
+    "people:home": roles(ADM),
+    "people:invitation_revoke": roles(ADM),
+    "people:member_remove": roles(ADM),
+    "people:tokens": roles(ADM),
+    "people:token_revoke": roles(ADM),
     "compliance:override": roles(CCO, ADM),
     "compliance:reject": roles(CCO, ADM),
     "compliance:regenerate": roles(SEN, COM, CCO, ADM),
@@ -102,6 +112,8 @@ PAGE_READS = {
     "drift:harvests",
     "drift:proposal",
     "drift:rules",
+    "drift:models",
+    "people:invite_accept",  # public: signed-in members are refused; a bad token is a 410
     "compliance:queue",
     "compliance:review",
     "compliance:rules",
@@ -158,7 +170,7 @@ ADMIN = {
     "portfolios.price": BOOK,
     "portfolios.household": BOOK,
     "portfolios.client": BOOK,
-    "portfolios.modelportfolio": BOOK,
+    "portfolios.modelportfolio": (O_F, F, F, F),  # models: the matrix's MODELS ∩ admin roles
     "portfolios.account": BOOK,
     "portfolios.position": BOOK,
     "portfolios.taxlot": BOOK,
@@ -206,6 +218,69 @@ FORM = {
     "second": "BND",
     "factor": "2",
 }
+
+
+# --- the declared matrix (firms.permissions.MATRIX): every action's pages and API routes ----
+# The tables above are written out by hand; these say which action each row is, so the
+# hand-written expectations and the declared matrix cannot drift apart.
+ACTION_PAGES = {
+    Action.MODELS: [
+        "drift:model_new",
+        "drift:model_edit",
+        "drift:model_retire",
+        "drift:model_change",
+    ],
+    Action.DRIFT_RULES: ["drift:rule_new", "drift:rule_edit"],
+    Action.COMPLIANCE_RULES: ["compliance:pairs", "compliance:pair_delete", "compliance:rule_edit"],
+    Action.COMPLIANCE_DECIDE: ["compliance:override", "compliance:reject"],
+    Action.REPORTS: ["reporting:regenerate", "reporting:widenings"],
+    Action.TEMPLATES: ["notifications:template_edit", "notifications:template_preview"],
+    Action.ROUTING: ["approvals:rule_edit", "approvals:settings"],
+    Action.BOOK_IMPORT: ["portfolios:import"],
+    Action.TRADING_CONTROLS: ["trading:run_now", "trading:hold", "trading:release"],
+    Action.PAUSES: ["trading:pause", "trading:resume"],
+    Action.PEOPLE: ["people:home", "people:invitation_revoke", "people:member_remove"],
+    Action.API_TOKENS: ["people:tokens", "people:token_revoke"],
+    Action.CLIENT_CONSENT: ["portal:approve", "portal:decline"],
+    # Own-book actions: the world's accounts are a colleague's, so the advisor is refused.
+    Action.CASH_PROPOSAL: ["drift:account_cash"],
+    Action.COMPLIANCE_REBUILD: ["compliance:regenerate"],
+}
+ACTION_API = {
+    Action.BOOK_IMPORT: [("book-import", "post")],
+    Action.COMPLIANCE_DECIDE: [
+        ("compliance-proposal-override", "post"),
+        ("compliance-proposal-reject", "post"),
+    ],
+    Action.COMPLIANCE_REBUILD: [("compliance-proposal-regenerate", "post")],
+}
+
+
+def _declared(action) -> frozenset:
+    allowed = roles_for(action)
+    return allowed - {ADV} if action in OWN_BOOK_ACTIONS else allowed
+
+
+@pytest.mark.parametrize("action", list(Action), ids=lambda a: a.value)
+def test_the_tables_match_the_declared_matrix(action):
+    for name in ACTION_PAGES.get(action, []):
+        assert PAGE_WRITES[name] == _declared(action), (action, name)
+    for key in ACTION_API.get(action, []):
+        assert API_WRITES[key] == _declared(action), (action, key)
+
+
+def test_models_and_firm_wide_bands_belong_to_the_committee_and_firm_administrators():
+    for action in (Action.MODELS, Action.DRIFT_RULES):
+        assert roles_for(action) == {COM, ADM}
+
+
+def test_the_readme_shows_the_matrix():
+    from pathlib import Path
+
+    from firms.permissions import matrix_markdown
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert matrix_markdown() in readme, "README's role matrix is stale: manage.py role_matrix"
 
 
 # --- completeness ------------------------------------------------------------------------------
@@ -278,6 +353,8 @@ def _url(name, world):
         return reverse(name, args=[world.ids[name]])
     if name.startswith("notifications:template_"):
         return reverse(name, args=["proposal"])
+    if name == "people:invite_accept":
+        return reverse(name, args=["not-a-token"])
     return reverse(name)
 
 

@@ -438,6 +438,29 @@ def test_firm_bs_emailed_link_shows_nothing_to_firm_a(login, member_a, world):
     tally.finish()
 
 
+@pytest.mark.parametrize("member_a", ROLES, indirect=True)
+def test_firm_bs_invitation_link_shows_nothing_to_firm_a(login, member_a, world, client):
+    """Firm B's invitation link: refused to anybody signed in (at firm A or not), and a
+    forged link naming firm B's invitation is not an invitation for anyone."""
+    from django.core import signing
+
+    from firms.services.invitations import INVITE_SALT
+
+    tally = Tally(world, "invitation_links")
+    invitation = world.ids["people:invitation_revoke"]
+    forged = signing.dumps({"f": world.firm_id, "i": invitation, "n": "x"}, salt=INVITE_SALT)
+    url = reverse("people:invite_accept", args=[forged])
+    tally.check("GET people:invite_accept signed in", login(member_a).get(url), {403})
+    tally.check(
+        "POST people:invite_accept signed in",
+        login(member_a).post(url, {"password1": "p-a-s-s-2026!", "password2": "p-a-s-s-2026!"}),
+        {403},
+    )
+    client.logout()
+    tally.check("GET people:invite_accept forged", client.get(url), {410})
+    tally.finish()
+
+
 def test_the_markers_do_show_up_for_firm_bs_own_staff(login, members_b, world):
     """Control: the leak detector is live — firm B's own ops see B's markers where A saw none."""
     client = login(members_b["ops"])

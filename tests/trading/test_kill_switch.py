@@ -130,7 +130,9 @@ def test_a_firm_pause_thrown_while_blocks_go_out_holds_the_rest_until_the_next_b
     assert other.get(f"/trading/batches/{batch.pk}/").status_code == 404
     client = login(senior)
 
-    resumed = client.post(f"/trading/pauses/{pause.pk}/resume/", follow=True).content.decode()
+    resumed = client.post(
+        f"/trading/pauses/{pause.pk}/resume/", {"confirmed": "yes"}, follow=True
+    ).content.decode()
     assert "3 block(s) a pause stopped mid-batch go out with it" in resumed
     with firm_scope(firm_a):
         resumed_at = ExecutionPause.objects.get().resumed_at

@@ -27,14 +27,26 @@ def test_an_advisor_cannot_use_the_kill_switch_but_a_senior_advisor_can(firm_a, 
     assert client.post("/trading/pauses/", {"scope": "firm", "reason": "x"}).status_code == 403
     assert client.post("/trading/run-now/").status_code == 403
     client = login(members_a["senior_advisor"])
-    client.post("/trading/pauses/", {"scope": "firm", "reason": "custodian outage"})
+    # Server-side confirmation: the first POST only asks.
+    ask = client.post("/trading/pauses/", {"scope": "firm", "reason": "custodian outage"})
+    assert ask.status_code == 200 and b"Confirm: pause execution" in ask.content
+    with firm_scope(firm_a):
+        assert not ExecutionPause.objects.exists()
+    client.post(
+        "/trading/pauses/", {"scope": "firm", "reason": "custodian outage", "confirmed": "yes"}
+    )
     with firm_scope(firm_a):
         pause = ExecutionPause.objects.get()
         assert pause.reason == "custodian outage" and pause.paused_by == members_a["senior_advisor"]
         assert AuditEntry.objects.filter(event="trading.paused").exists()
     page = client.get("/trading/")
     assert b"Automated execution is paused" in page.content and b"custodian outage" in page.content
-    client.post(f"/trading/pauses/{pause.pk}/resume/")
+    assert (
+        b"Confirm: resume execution" in client.post(f"/trading/pauses/{pause.pk}/resume/").content
+    )
+    with firm_scope(firm_a):
+        assert ExecutionPause.objects.get().resumed_at is None
+    client.post(f"/trading/pauses/{pause.pk}/resume/", {"confirmed": "yes"})
     with firm_scope(firm_a):
         assert ExecutionPause.objects.get().resumed_at is not None
         assert AuditEntry.objects.filter(event="trading.resumed").exists()
