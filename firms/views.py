@@ -121,6 +121,7 @@ def firm(request):
                 "imports": role in IMPORT_ROLES,
                 "compliance": role in COMPLIANCE_ROLES,
                 "admin": role in ADMIN_SITE_ROLES,
+                "firm_admin": role == Role.FIRM_ADMIN,
             }
         ),
     }
