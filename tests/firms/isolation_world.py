@@ -81,6 +81,12 @@ PAGES = {
     "reporting:download_pdf": _report_id,
     "reporting:download_csv": _report_id,
     "reporting:evidence_pack": _proposal,
+    "webhooks:endpoint": lambda book: _helper("tests.webhooks.matrix").endpoint_id(book),
+    "webhooks:endpoint_pause": lambda book: _helper("tests.webhooks.matrix").endpoint_id(book),
+    "webhooks:endpoint_resume": lambda book: _helper("tests.webhooks.matrix").endpoint_id(book),
+    "webhooks:endpoint_rotate": lambda book: _helper("tests.webhooks.matrix").endpoint_id(book),
+    "webhooks:delivery": lambda book: _helper("tests.webhooks.matrix").delivery_id(book),
+    "webhooks:delivery_replay": lambda book: _helper("tests.webhooks.matrix").delivery_id(book),
 }
 API = {
     "account-detail": lambda book: book["accounts"][0].pk,
@@ -102,6 +108,14 @@ API = {
     "reporting-monthly-detail": _report_id,
     "reporting-monthly-pdf": _report_id,
     "reporting-monthly-csv": _report_id,
+    "webhook-endpoint-detail": lambda book: _helper("tests.webhooks.matrix").endpoint_id(book),
+    "webhook-endpoint-pause": lambda book: _helper("tests.webhooks.matrix").endpoint_id(book),
+    "webhook-endpoint-resume": lambda book: _helper("tests.webhooks.matrix").endpoint_id(book),
+    "webhook-endpoint-rotate-secret": lambda book: _helper("tests.webhooks.matrix").endpoint_id(
+        book
+    ),
+    "webhook-delivery-detail": lambda book: _helper("tests.webhooks.matrix").delivery_id(book),
+    "webhook-delivery-replay": lambda book: _helper("tests.webhooks.matrix").delivery_id(book),
 }
 
 
@@ -171,7 +185,20 @@ def fingerprint(firm_id: int) -> dict[str, object]:
             "approvals.approval",
             "approvals.approvalstep",
             "trading.order",
+            "webhooks.webhookendpoint",
+            "webhooks.webhookdelivery",
         ):
             model = apps.get_model(label)
             out[label] = sorted(model._default_manager.values_list("pk", "status"))
+        # A rotation or an edit changes no status: the endpoints' whole rows, then.
+        out["webhooks.endpoint_rows"] = sorted(
+            apps.get_model("webhooks.webhookendpoint")._default_manager.values_list(
+                "pk", "url", "secret", "event_types"
+            )
+        )
+        out["webhooks.delivery_replays"] = sorted(
+            apps.get_model("webhooks.webhookdelivery")._default_manager.values_list(
+                "pk", "replays", "attempts"
+            )
+        )
     return out
