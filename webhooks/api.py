@@ -47,6 +47,8 @@ class IsFirmAdmin(BasePermission):
 
 
 class EndpointSerializer(serializers.ModelSerializer):
+    # Checked by the service (scheme, credentials, public address), which names what is wrong.
+    url = serializers.CharField(max_length=500)
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=EventType.choices), allow_empty=False
     )
