@@ -168,6 +168,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "America/New_York"
 CELERY_TASK_ALWAYS_EAGER = False
+# The queue tasks are published to when the caller names none ("celery"). The worker tests set
+# it for their worker, so the follow-up tasks a task publishes reach that worker too.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 
 # --- Auth (django-allauth) ------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
