@@ -38,7 +38,7 @@ def addresses_resolve(host: str, port: int, allowed_networks: list[str]) -> list
     them is private, loopback, link-local or otherwise not public (and not allowed)."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: a name IDNA cannot encode, a NUL
         raise AddressRefused(f"The host {host!r} does not resolve ({exc}).") from exc
     ips = list(dict.fromkeys(info[4][0] for info in infos))
     refused = [ip for ip in ips if not address_allowed(ip, allowed_networks)]

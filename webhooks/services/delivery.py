@@ -21,11 +21,11 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from firms.services.audit import audit_record
-from firms.tasks import enqueue_after_commit, enqueue_now
+from firms.tasks import enqueue_after_commit
 
 from ..calc.addresses import AddressRefused, addresses_resolve, url_check
 from ..calc.signing import signature_header
@@ -169,7 +169,12 @@ def _record(delivery: WebhookDelivery, outcome: Outcome, now) -> str:
     if outcome.permanent or delivery.attempts >= settings.WEBHOOKS_MAX_ATTEMPTS:
         sending.update(status=S.FAILED, **fields)
         return "failed"
-    sending.update(status=S.PENDING, next_attempt_at=now + retry_delay(delivery.attempts), **fields)
+    sending.update(
+        status=S.PENDING,
+        next_attempt_at=now + retry_delay(delivery.attempts),
+        dispatched_at=None,
+        **fields,
+    )
     return "retry"
 
 
@@ -189,27 +194,43 @@ def sending_timeout() -> timedelta:
     return timedelta(seconds=settings.WEBHOOKS_SENDING_TIMEOUT_SECONDS)
 
 
+def redispatch_after() -> timedelta:
+    """A delivery handed to a send task that has not run within this (a lost message) is
+    handed over again."""
+    return timedelta(seconds=settings.WEBHOOKS_SENDING_TIMEOUT_SECONDS)
+
+
 def webhook_deliveries_dispatch(*, now=None, limit: int = 2000) -> list[int]:
-    """The current firm's due deliveries to active endpoints, each handed to a send task
-    (after any open transaction commits). Deliveries stuck in `sending` (a dead worker) are
-    reclaimed first. Returns the ids handed over; a full page queues another dispatch."""
+    """Hand the current firm's due deliveries to active endpoints to send tasks (published
+    after any open transaction commits), each marked `dispatched_at` so the next dispatch or
+    sweep does not hand it again while its task waits in the queue. Deliveries stuck in
+    `sending` (a dead worker) are reclaimed first. A full page queues the next dispatch."""
     now = now or timezone.now()
     WebhookDelivery.objects.filter(status=S.SENDING, claimed_at__lt=now - sending_timeout()).update(
-        status=S.PENDING, next_attempt_at=now, last_error="Reclaimed: its worker did not finish."
+        status=S.PENDING,
+        next_attempt_at=now,
+        dispatched_at=None,
+        last_error="Reclaimed: its worker did not finish.",
     )
-    due = list(
-        WebhookDelivery.objects.filter(
-            status=S.PENDING, next_attempt_at__lte=now, endpoint__status=EndpointStatus.ACTIVE
+    with transaction.atomic():
+        due = list(
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(
+                Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=now - redispatch_after()),
+                status=S.PENDING,
+                next_attempt_at__lte=now,
+                endpoint__status=EndpointStatus.ACTIVE,
+            )
+            .order_by("next_attempt_at", "pk")
+            .values_list("pk", "firm_id")[:limit]
         )
-        .order_by("next_attempt_at", "pk")
-        .values_list("pk", "firm_id")[:limit]
-    )
-    from ..tasks import webhook_delivery_send_task, webhooks_dispatch_firm
+        WebhookDelivery.objects.filter(pk__in=[pk for pk, _ in due]).update(dispatched_at=now)
+        from ..tasks import webhook_delivery_send_task, webhooks_dispatch_firm
 
-    for pk, firm_id in due:
-        enqueue_after_commit(webhook_delivery_send_task, firm_id=firm_id, delivery_id=pk)
-    if len(due) == limit:
-        enqueue_now(webhooks_dispatch_firm, {"countdown": 5}, firm_id=due[0][1])
+        for pk, firm_id in due:
+            enqueue_after_commit(webhook_delivery_send_task, firm_id=firm_id, delivery_id=pk)
+        if len(due) == limit:
+            enqueue_after_commit(webhooks_dispatch_firm, firm_id=due[0][1])
     return [pk for pk, _ in due]
 
 
@@ -221,9 +242,12 @@ def webhook_delivery_replay(*, delivery_id: int, actor=None) -> WebhookDelivery:
         if delivery.status == S.SENDING:
             raise DeliveryBusy("This delivery is being sent right now; replay it when it is done.")
         was = delivery.status
-        delivery.status, delivery.attempts, delivery.next_attempt_at = S.PENDING, 0, timezone.now()
-        delivery.replays += 1
-        delivery.save(update_fields=["status", "attempts", "next_attempt_at", "replays"])
+        now = timezone.now()
+        delivery.status, delivery.attempts, delivery.next_attempt_at = S.PENDING, 0, now
+        delivery.replays, delivery.dispatched_at = delivery.replays + 1, now
+        delivery.save(
+            update_fields=["status", "attempts", "next_attempt_at", "replays", "dispatched_at"]
+        )
         audit_record(
             firm_id=delivery.firm_id,
             event="webhook.delivery_replayed",
