@@ -1,6 +1,8 @@
 """Webhook pages for firm administrators: endpoints (create, edit, pause, resume, rotate the
 secret, shown once), and the delivery log with replay. Thin: the services do the work."""
 
+import json
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -171,7 +173,19 @@ def delivery_detail(request, pk: int):
     return render(
         request,
         "webhooks/delivery_detail.html",
-        {"delivery": delivery, "attempts": delivery_attempts(delivery.pk)[:100]},
+        {
+            "delivery": delivery,
+            "body": json.dumps(
+                {
+                    "type": delivery.event.type,
+                    "timestamp": delivery.event.created_at.isoformat(),
+                    "data": delivery.event.data,
+                },
+                indent=2,
+                sort_keys=True,
+            ),
+            "attempts": delivery_attempts(delivery.pk)[:100],
+        },
     )
 
 

@@ -238,3 +238,33 @@ def test_firm_tasks_with_another_firms_delivery_do_nothing(firm_a, firm_b, recei
     assert receiver.count == 0
     assert webhook_delivery_send_task(firm_id=firm_a.pk, delivery_id=delivery.pk) == "delivered"
     assert receiver.count == 1
+
+
+def test_an_address_refused_at_send_time_fails_without_a_request(firm_a, receiver, settings):
+    """The endpoint was saved while 127.0.0.1 was allowed; at the attempt it no longer is."""
+    endpoint_for(firm_a, receiver)
+    [delivery] = emit(firm_a)
+    settings.WEBHOOKS_ALLOWED_NETWORKS = []
+    assert send(firm_a, delivery) == "failed"
+    assert receiver.count == 0
+    with firm_scope(firm_a):
+        [attempt] = WebhookAttempt.objects.all()
+    assert "127.0.0.1" in attempt.error and "private or local address" in attempt.error
+
+
+def test_dispatch_hands_each_delivery_over_once_and_reclaims_a_dead_workers(firm_a, receiver):
+    endpoint_for(firm_a, receiver)
+    [delivery] = emit(firm_a)
+    now = timezone.now()
+    with firm_scope(firm_a):
+        assert webhook_deliveries_dispatch(now=now) == [delivery.pk]
+        assert webhook_deliveries_dispatch(now=now) == []  # its task is in the queue
+        later = now + timedelta(minutes=6)  # the task was lost: handed over again
+        assert webhook_deliveries_dispatch(now=later) == [delivery.pk]
+        # A worker claimed it and died mid-send: the sweep puts it back after the timeout.
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(status=S.SENDING, claimed_at=later)
+        assert webhook_deliveries_dispatch(now=later + timedelta(minutes=1)) == []
+        assert webhook_deliveries_dispatch(now=later + timedelta(minutes=6)) == [delivery.pk]
+        assert WebhookDelivery.objects.get().status == S.PENDING
+    assert send(firm_a, delivery, later + timedelta(minutes=6)) == "delivered"
+    assert receiver.count == 1
