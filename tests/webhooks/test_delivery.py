@@ -151,10 +151,11 @@ def test_a_paused_endpoint_receives_nothing_and_its_queue_waits(firm_a, receiver
     endpoint = endpoint_for(firm_a, receiver)
     [waiting] = emit(firm_a, key="before")
     with firm_scope(firm_a):
+        assert webhook_deliveries_dispatch() == [waiting.pk]  # its task is queued, then…
         _e, changed = webhook_endpoint_pause(endpoint_id=endpoint.pk)
     assert changed
     assert emit(firm_a, key="during") == [waiting]  # nothing queued while paused
-    assert send(firm_a, waiting) == "skipped"
+    assert send(firm_a, waiting) == "skipped"  # …the task finds the endpoint paused
     with firm_scope(firm_a):
         assert webhook_deliveries_dispatch() == []
     assert receiver.count == 0

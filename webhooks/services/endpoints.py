@@ -12,8 +12,8 @@ from firms.tasks import enqueue_after_commit
 
 from ..calc.addresses import AddressRefused, addresses_resolve, url_check
 from ..calc.signing import secret_new
-from ..choices import EndpointStatus, EventType
-from ..models import WebhookEndpoint
+from ..choices import DeliveryStatus, EndpointStatus, EventType
+from ..models import WebhookDelivery, WebhookEndpoint
 
 
 class EndpointInvalid(Exception):
@@ -126,6 +126,10 @@ def _status_set(endpoint_id: int, status: str, actor) -> tuple[WebhookEndpoint, 
         )
         if status == EndpointStatus.ACTIVE:  # what waited during the pause goes out now
             from ..tasks import webhooks_dispatch_firm
+
+            WebhookDelivery.objects.filter(
+                endpoint_id=endpoint.pk, status=DeliveryStatus.PENDING
+            ).update(dispatched_at=None)  # a task that found it paused did nothing
 
             enqueue_after_commit(webhooks_dispatch_firm, firm_id=endpoint.firm_id)
     return endpoint, True
