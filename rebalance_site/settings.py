@@ -227,6 +227,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # The schema describes routes, not data: anyone may read it; every route still needs a token.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # Choice sets whose field names (status) other components also use.
+    "ENUM_NAME_OVERRIDES": {
+        "WebhookEndpointStatusEnum": "webhooks.choices.EndpointStatus",
+        "WebhookDeliveryStatusEnum": "webhooks.choices.DeliveryStatus",
+    },
 }
 
 # --- Locale, time ---------------------------------------------------------------------

@@ -129,7 +129,7 @@ class EndpointViewSet(
 
     @extend_schema(request=None, responses=EndpointSerializer)
     @action(detail=True, methods=["post"])
-    def pause(self, request, pk=None):
+    def pause(self, request, pk=None, **kwargs):
         endpoint, _changed = webhook_endpoint_pause(
             endpoint_id=self.get_object().pk, actor=request.user
         )
@@ -137,7 +137,7 @@ class EndpointViewSet(
 
     @extend_schema(request=None, responses=EndpointSerializer)
     @action(detail=True, methods=["post"])
-    def resume(self, request, pk=None):
+    def resume(self, request, pk=None, **kwargs):
         endpoint, _changed = webhook_endpoint_resume(
             endpoint_id=self.get_object().pk, actor=request.user
         )
@@ -145,7 +145,7 @@ class EndpointViewSet(
 
     @extend_schema(request=None, responses=EndpointWithSecretSerializer)
     @action(detail=True, methods=["post"], url_path="rotate-secret")
-    def rotate_secret(self, request, pk=None):
+    def rotate_secret(self, request, pk=None, **kwargs):
         endpoint = webhook_endpoint_rotate(endpoint_id=self.get_object().pk, actor=request.user)
         return Response(EndpointWithSecretSerializer(endpoint).data)
 
@@ -218,7 +218,7 @@ class DeliveryViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=None, responses=DeliverySerializer)
     @action(detail=True, methods=["post"])
-    def replay(self, request, pk=None):
+    def replay(self, request, pk=None, **kwargs):
         delivery = self.get_object()
         try:
             delivery = webhook_delivery_replay(delivery_id=delivery.pk, actor=request.user)

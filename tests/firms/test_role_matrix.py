@@ -81,6 +81,12 @@ PAGE_WRITES = {
     "trading:release": roles(SEN, ADM),
     "reporting:regenerate": roles(CCO, ADM),
     "reporting:widenings": roles(CCO, ADM),
+    "webhooks:endpoint_new": roles(ADM),
+    "webhooks:endpoint": roles(ADM),
+    "webhooks:endpoint_pause": roles(ADM),
+    "webhooks:endpoint_resume": roles(ADM),
+    "webhooks:endpoint_rotate": roles(ADM),
+    "webhooks:delivery_replay": roles(ADM),
 }
 # Pages that write nothing whatever is posted (a POST by any role changes nothing).
 PAGE_READS = {
@@ -115,6 +121,9 @@ PAGE_READS = {
     "reporting:metrics",
     "reporting:threshold_review",
     "reporting:evidence_pack",
+    "webhooks:endpoints",
+    "webhooks:deliveries",
+    "webhooks:delivery",
 }
 # --- API: (route name, method) → roles that may call it --------------------------------------
 API_WRITES = {
@@ -122,6 +131,12 @@ API_WRITES = {
     ("compliance-proposal-override", "post"): roles(CCO, ADM),
     ("compliance-proposal-reject", "post"): roles(CCO, ADM),
     ("compliance-proposal-regenerate", "post"): roles(SEN, COM, CCO, ADM),
+    ("webhook-endpoint-list", "post"): roles(ADM),
+    ("webhook-endpoint-detail", "patch"): roles(ADM),
+    ("webhook-endpoint-pause", "post"): roles(ADM),
+    ("webhook-endpoint-resume", "post"): roles(ADM),
+    ("webhook-endpoint-rotate-secret", "post"): roles(ADM),
+    ("webhook-delivery-replay", "post"): roles(ADM),
 }
 # --- admin: model → (view, add, change, delete) ----------------------------------------------
 O_F = roles(OPS, ADM)
@@ -172,6 +187,8 @@ ADMIN = {
     "trading.order": RECORD,
     "trading.blockorder": RECORD,
     "trading.executionpause": RECORD,
+    "webhooks.webhookendpoint": RECORD,  # changed on the webhooks pages
+    "webhooks.webhookdelivery": RECORD,
 }
 # --- role grants: who may give a colleague (an advisor) which role ----------------------------
 STAFF = [r for r in ROLES if r != CLI]
