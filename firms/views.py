@@ -123,6 +123,7 @@ def firm(request):
                 "compliance": role in COMPLIANCE_ROLES,
                 "admin": role in ADMIN_SITE_ROLES,
                 "people": role in roles_for(Action.PEOPLE),
+                "firm_admin": role == Role.FIRM_ADMIN,
             }
         ),
     }

@@ -15,4 +15,5 @@ urlpatterns = [
     path("approvals/", include("approvals.api_urls")),
     path("trading/", include("trading.api_urls")),
     path("reports/", include(reports_api)),
+    path("webhooks/", include("webhooks.api_urls")),
 ]

@@ -31,6 +31,8 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
     },
     "approvals-sweep": {"task": "approvals.tasks.approvals_sweep_all", "schedule": 60.0},
+    # Webhook deliveries due (retries after back-off, and any a lost publish left behind).
+    "webhooks-sweep": {"task": "webhooks.tasks.webhooks_sweep_all", "schedule": 60.0},
     "monthly-report-due-check": {
         "task": "reporting.tasks.monthly_report_due_check",
         "schedule": 600.0,

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "trading",
     "reporting",
     "ops",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -178,8 +179,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "America/New_York"
 CELERY_TASK_ALWAYS_EAGER = False
-# The queue every task goes to (and workers read), unless a caller names another.
-CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_DEFAULT_QUEUE", "celery")
+# The queue tasks are published to when the caller names none ("celery"). The worker tests set
+# it for their worker, so the follow-up tasks a task publishes reach that worker too.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 
 # --- Auth (django-allauth) ------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -236,6 +238,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # The schema describes routes, not data: anyone may read it; every route still needs a token.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # Choice sets whose field names (status) other components also use.
+    "ENUM_NAME_OVERRIDES": {
+        "WebhookEndpointStatusEnum": "webhooks.choices.EndpointStatus",
+        "WebhookDeliveryStatusEnum": "webhooks.choices.DeliveryStatus",
+    },
 }
 
 # --- Locale, time ---------------------------------------------------------------------
@@ -409,3 +416,21 @@ NOTIFICATIONS_RETRY_MAX_SECONDS = env_int("NOTIFICATIONS_RETRY_MAX_SECONDS", 360
 NOTIFICATIONS_MAX_ATTEMPTS = env_int("NOTIFICATIONS_MAX_ATTEMPTS", 10)
 # A message left in "sending" longer than this (its worker died) is reclaimed by the sweep.
 NOTIFICATIONS_SENDING_TIMEOUT_SECONDS = env_int("NOTIFICATIONS_SENDING_TIMEOUT_SECONDS", 600)
+
+# --- Webhooks -------------------------------------------------------------------------
+# Signed deliveries to the firm's endpoints (webhooks.services.delivery; docs/WEBHOOKS.md).
+# An attempt that failed is tried again after base, 2×base, 4×base… seconds (capped), by the
+# minute sweep; after WEBHOOKS_MAX_ATTEMPTS the delivery is `failed` (a replay tries again).
+WEBHOOKS_RETRY_BASE_SECONDS = env_int("WEBHOOKS_RETRY_BASE_SECONDS", 30)
+WEBHOOKS_RETRY_MAX_SECONDS = env_int("WEBHOOKS_RETRY_MAX_SECONDS", 6 * 3600)
+WEBHOOKS_MAX_ATTEMPTS = env_int("WEBHOOKS_MAX_ATTEMPTS", 8)
+WEBHOOKS_TIMEOUT_SECONDS = env_float("WEBHOOKS_TIMEOUT_SECONDS", 10.0)
+# A delivery left in "sending" longer than this (its worker died) is tried again by the sweep.
+WEBHOOKS_SENDING_TIMEOUT_SECONDS = env_int("WEBHOOKS_SENDING_TIMEOUT_SECONDS", 300)
+# How long the secret replaced by a rotation still signs (both signatures are sent).
+WEBHOOKS_ROTATION_OVERLAP_SECONDS = env_int("WEBHOOKS_ROTATION_OVERLAP_SECONDS", 24 * 3600)
+# Endpoints must resolve to public addresses; these networks are allowed anyway (comma-separated
+# CIDRs). Local development (DJANGO_DEBUG=1) and the tests allow the loopback network.
+WEBHOOKS_ALLOWED_NETWORKS = env_list(
+    "WEBHOOKS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128" if DEBUG else ""
+)

@@ -45,6 +45,7 @@ urlpatterns = [
     path("portal/", include("portal.urls")),
     path("trading/", include("trading.urls")),
     path("reports/", include("reporting.urls")),
+    path("webhooks/", include("webhooks.urls")),
     path("api/", include("rebalance_site.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

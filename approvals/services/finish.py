@@ -7,6 +7,8 @@ from django.db.models import Q
 from drift.choices import ProposalStatus
 from drift.services.transitions import TransitionNotAllowed, proposals_transition
 from firms.services.audit import audit_record
+from webhooks.choices import EventType
+from webhooks.services.emit import webhook_emit_many
 
 from ..choices import ApprovalStatus, StepStatus
 from ..models import Approval, PortalLink
@@ -46,4 +48,11 @@ def approval_close(
             "hash": approval.content_hash,
             "reason": reason,
         },
+    )
+    webhook_emit_many(
+        firm_id=approval.firm_id,
+        event_type=EventType.APPROVAL_EXPIRED
+        if status == ApprovalStatus.EXPIRED
+        else EventType.APPROVAL_DECIDED,
+        ids=[approval.pk],
     )

@@ -19,6 +19,8 @@ from drift.models import Proposal
 from drift.services.transitions import proposals_transition
 from firms.models import Firm
 from firms.services.audit import audit_record
+from webhooks.choices import EventType
+from webhooks.services.emit import webhook_emit_many
 
 from ..calc.deadlines import deadline_for, reminder_time
 from ..calc.routing import NoRoutingRule, route_for
@@ -196,6 +198,11 @@ def _start_batch(firm, now, ids, rules, settings, timings) -> list[int]:
                 "approvals": [a.pk for a in approvals],
                 "tiers": sorted({a.tier for a in approvals}),
             },
+        )
+        webhook_emit_many(
+            firm_id=firm.pk,
+            event_type=EventType.APPROVAL_REQUESTED,
+            ids=[a.pk for a in approvals],
         )
         t = time.perf_counter()
         client_first = [a for a, steps in chosen if steps[0].role == StepRole.CLIENT]

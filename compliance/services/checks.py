@@ -16,6 +16,8 @@ from drift.choices import ProposalStatus, Severity
 from drift.models import Proposal
 from drift.services.transitions import proposals_transition
 from firms.services.audit import audit_record
+from webhooks.choices import EventType
+from webhooks.services.emit import webhook_emit_many
 
 from ..calc import CHECKS, CheckInputs, after_trades
 from ..calc.avoidable import finding_avoidable
@@ -68,6 +70,7 @@ def _check_batch(firm_id: int, proposal_ids: list[int]) -> dict[int, str]:
         )
         if errors:
             check_errors_announce(firm_id=firm_id, errors=errors)
+        webhooks_emit_outcomes(firm_id=firm_id, outcomes=outcomes)
         cleared = [pid for pid, status in outcomes.items() if status == ReviewStatus.CLEAR]
         if cleared:
             transaction.on_commit(
@@ -76,6 +79,21 @@ def _check_batch(firm_id: int, proposal_ids: list[int]) -> dict[int, str]:
                 )
             )
     return outcomes
+
+
+WEBHOOK_EVENTS = {
+    ReviewStatus.FLAGGED: EventType.COMPLIANCE_FLAGGED,
+    ReviewStatus.BLOCKED: EventType.COMPLIANCE_BLOCKED,
+}
+
+
+def webhooks_emit_outcomes(*, firm_id: int, outcomes: dict[int, str]) -> None:
+    """compliance.flagged / compliance.blocked for the batch: one write per type, not per
+    proposal."""
+    for review_status, event_type in WEBHOOK_EVENTS.items():
+        ids = [pid for pid, s in outcomes.items() if s == review_status]
+        if ids:
+            webhook_emit_many(firm_id=firm_id, event_type=event_type, ids=ids)
 
 
 def _claim(proposal_ids) -> list[int]:

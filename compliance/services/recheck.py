@@ -18,7 +18,7 @@ from portfolios.selectors import household_group_sql
 from ..choices import ReviewStatus
 from ..models import CheckResult, ComplianceReview
 from .check_errors import check_errors_announce
-from .checks import TO_STATUS, rules_evaluate
+from .checks import TO_STATUS, rules_evaluate, webhooks_emit_outcomes
 from .rules import compliance_rules_ensure_defaults
 
 REASON = "compliance re-check: the household's imported transactions changed the findings"
@@ -87,7 +87,7 @@ def proposals_recheck(*, firm_id: int, proposal_ids) -> dict[int, str]:
         # proposals_check.
         if errors:
             check_errors_announce(firm_id=firm_id, errors=errors)
-        _move(outcomes, locked)
+        _move(firm_id, outcomes, locked)
     return outcomes
 
 
@@ -117,10 +117,11 @@ def _store(
     )
 
 
-def _move(outcomes: dict[int, str], statuses: dict[int, str]) -> None:
+def _move(firm_id: int, outcomes: dict[int, str], statuses: dict[int, str]) -> None:
     """Flagged or blocked now → the proposal leaves the approval path; still clear → stays."""
     for review_status in (ReviewStatus.FLAGGED, ReviewStatus.BLOCKED):
         to = TO_STATUS[review_status]
         ids = [pid for pid, s in outcomes.items() if s == review_status and statuses[pid] != to]
         if ids:
             proposals_transition(ids=ids, to=to, reason=REASON)
+            webhooks_emit_outcomes(firm_id=firm_id, outcomes=dict.fromkeys(ids, review_status))

@@ -16,6 +16,8 @@ from core import locks
 from core.pgcopy import insert_text, text_field, text_fixed, text_int
 from firms.models import Membership
 from firms.services.audit import audit_record
+from webhooks.choices import EventType
+from webhooks.services.emit import webhook_emit_many
 
 from ..calc.content_hash import proposal_content_hash
 from ..calc.drift import DriftResult
@@ -580,6 +582,7 @@ def proposals_build(req: ProposalBuildRequest) -> tuple[list[int], pd.DataFrame]
                     "last_id": max(ids),
                 },
             )
+            webhook_emit_many(firm_id=firm_id, event_type=EventType.PROPOSAL_CREATED, ids=ids)
             # Later stages (compliance checks first) hear of the new versions once committed.
             transaction.on_commit(
                 lambda: proposals_created.send(sender=Proposal, firm_id=firm_id, proposal_ids=ids)

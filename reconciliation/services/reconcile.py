@@ -18,7 +18,7 @@ from portfolios.importer.result import ErrorLog, RowError
 from portfolios.importer.validate import market_today
 from portfolios.models import Custodian, Transaction
 
-from ..models import ReconciliationRun
+from ..models import ReconciliationBreak, ReconciliationRun
 from ..signals import breaks_found
 from .compare import FOUND_TABLE, differences_drop, differences_find
 from .positions_file import KIND, positions_read
@@ -208,6 +208,7 @@ def _breaks_write(firm_id: int, custodian: Custodian, as_of: date, run, rows) ->
         accounts = cur.fetchone()[0]
     differences_drop()
     if added:
+        _webhook_emit(firm_id, custodian, as_of, run, added)
         transaction.on_commit(
             lambda: breaks_found.send(
                 sender=ReconciliationRun, firm_id=firm_id, run_id=run.pk, break_ids=added
@@ -224,6 +225,37 @@ def _breaks_write(firm_id: int, custodian: Custodian, as_of: date, run, rows) ->
         "cleared": len(cleared),
         "cleared_ids": cleared[:200],
     }
+
+
+def _webhook_emit(firm_id: int, custodian: Custodian, as_of: date, run, added: list[int]) -> None:
+    """One `reconciliation.break` event per run that found new breaks, in the run's transaction
+    (the webhooks outbox): each new break's account, kind, security and size."""
+    from webhooks.choices import EventType
+    from webhooks.services.emit import webhook_emit
+
+    fields = ("id", "account_number", "kind", "symbol", "quantity_difference", "market_value")
+    breaks = ReconciliationBreak.objects.filter(pk__in=added).order_by("id").values_list(*fields)
+    webhook_emit(
+        firm_id=firm_id,
+        event_type=EventType.RECONCILIATION_BREAK,
+        key=f"run:{run.pk}",
+        data={
+            "run_id": run.pk,
+            "custodian": custodian.code,
+            "as_of": as_of.isoformat(),
+            "breaks": [
+                {
+                    "break_id": pk,
+                    "account_number": number,
+                    "kind": kind,
+                    "symbol": symbol,
+                    "quantity_difference": str(qty),
+                    "market_value": None if value is None else str(value),
+                }
+                for pk, number, kind, symbol, qty, value in breaks
+            ],
+        },
+    )
 
 
 def _refused(firm, custodian, as_of, actor, origin, file_name, log: ErrorLog):

@@ -13,6 +13,8 @@ from django.utils import timezone
 from core import locks
 from firms.models import Firm
 from firms.services.audit import audit_head_publish, audit_record
+from webhooks.choices import EventType
+from webhooks.services.emit import webhook_emit_many
 
 from ..calc.months import month_first, month_window
 from ..models import MonthlyReport, ReportTrigger
@@ -124,6 +126,7 @@ def _insert(
                 "csv_sha256": files["csv_sha256"],
             },
         )
+        webhook_emit_many(firm_id=firm_id, event_type=EventType.REPORT_READY, ids=[report.pk])
     return report
 
 

@@ -119,6 +119,12 @@ PAGES = {
     "reporting:evidence_pack": _proposal,
     "reconciliation:accept": lambda book: _helper("tests.reconciliation.matrix").break_id(book),
     "reconciliation:resolve": lambda book: _helper("tests.reconciliation.matrix").break_id(book),
+    "webhooks:endpoint": lambda book: _helper("tests.webhooks.matrix").endpoint_id(book),
+    "webhooks:endpoint_pause": lambda book: _helper("tests.webhooks.matrix").endpoint_id(book),
+    "webhooks:endpoint_resume": lambda book: _helper("tests.webhooks.matrix").endpoint_id(book),
+    "webhooks:endpoint_rotate": lambda book: _helper("tests.webhooks.matrix").endpoint_id(book),
+    "webhooks:delivery": lambda book: _helper("tests.webhooks.matrix").delivery_id(book),
+    "webhooks:delivery_replay": lambda book: _helper("tests.webhooks.matrix").delivery_id(book),
 }
 API = {
     "account-detail": lambda book: book["accounts"][0].pk,
@@ -150,6 +156,14 @@ API = {
         book
     ),
     "reconciliation-run-detail": lambda book: _helper("tests.reconciliation.matrix").run_id(book),
+    "webhook-endpoint-detail": lambda book: _helper("tests.webhooks.matrix").endpoint_id(book),
+    "webhook-endpoint-pause": lambda book: _helper("tests.webhooks.matrix").endpoint_id(book),
+    "webhook-endpoint-resume": lambda book: _helper("tests.webhooks.matrix").endpoint_id(book),
+    "webhook-endpoint-rotate-secret": lambda book: _helper("tests.webhooks.matrix").endpoint_id(
+        book
+    ),
+    "webhook-delivery-detail": lambda book: _helper("tests.webhooks.matrix").delivery_id(book),
+    "webhook-delivery-replay": lambda book: _helper("tests.webhooks.matrix").delivery_id(book),
 }
 
 # URLs open to anybody, answered before the session and the firm scope
@@ -264,7 +278,20 @@ def fingerprint(firm_id: int) -> dict[str, object]:
             "approvals.approval",
             "approvals.approvalstep",
             "trading.order",
+            "webhooks.webhookendpoint",
+            "webhooks.webhookdelivery",
         ):
             model = apps.get_model(label)
             out[label] = sorted(model._default_manager.values_list("pk", "status"))
+        # A rotation or an edit changes no status: the endpoints' whole rows, then.
+        out["webhooks.endpoint_rows"] = sorted(
+            apps.get_model("webhooks.webhookendpoint")._default_manager.values_list(
+                "pk", "url", "secret", "event_types"
+            )
+        )
+        out["webhooks.delivery_replays"] = sorted(
+            apps.get_model("webhooks.webhookdelivery")._default_manager.values_list(
+                "pk", "replays", "attempts"
+            )
+        )
     return out

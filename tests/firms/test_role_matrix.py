@@ -98,6 +98,12 @@ PAGE_WRITES = {
     "reconciliation:breaks": roles(OPS, ADM),  # the day's file upload; compliance only reads
     "reconciliation:accept": roles(OPS, ADM),
     "reconciliation:resolve": roles(OPS, ADM),
+    "webhooks:endpoint_new": roles(ADM),
+    "webhooks:endpoint": roles(ADM),
+    "webhooks:endpoint_pause": roles(ADM),
+    "webhooks:endpoint_resume": roles(ADM),
+    "webhooks:endpoint_rotate": roles(ADM),
+    "webhooks:delivery_replay": roles(ADM),
 }
 # Pages that write nothing whatever is posted (a POST by any role changes nothing).
 PAGE_READS = {
@@ -138,6 +144,9 @@ PAGE_READS = {
     "reporting:metrics",
     "reporting:threshold_review",
     "reporting:evidence_pack",
+    "webhooks:endpoints",
+    "webhooks:deliveries",
+    "webhooks:delivery",
 }
 # --- API: (route name, method) → roles that may call it --------------------------------------
 API_WRITES = {
@@ -148,6 +157,12 @@ API_WRITES = {
     ("reconciliation-upload", "post"): roles(OPS, ADM),
     ("reconciliation-break-accept", "post"): roles(OPS, ADM),
     ("reconciliation-break-resolve", "post"): roles(OPS, ADM),
+    ("webhook-endpoint-list", "post"): roles(ADM),
+    ("webhook-endpoint-detail", "patch"): roles(ADM),
+    ("webhook-endpoint-pause", "post"): roles(ADM),
+    ("webhook-endpoint-resume", "post"): roles(ADM),
+    ("webhook-endpoint-rotate-secret", "post"): roles(ADM),
+    ("webhook-delivery-replay", "post"): roles(ADM),
 }
 # --- admin: model → (view, add, change, delete) ----------------------------------------------
 O_F = roles(OPS, ADM)
@@ -200,6 +215,8 @@ ADMIN = {
     "trading.executionpause": RECORD,
     "reconciliation.reconciliationrun": RECORD,
     "reconciliation.reconciliationbreak": RECORD,
+    "webhooks.webhookendpoint": RECORD,  # changed on the webhooks pages
+    "webhooks.webhookdelivery": RECORD,
 }
 # --- role grants: who may give a colleague (an advisor) which role ----------------------------
 STAFF = [r for r in ROLES if r != CLI]

@@ -293,3 +293,42 @@ def test_reconciling_firm_a_touches_nothing_of_firm_b_with_the_same_numbers(
         drift_scan_run(firm_id=firm_b.pk, as_of=DAY)
         assert _proposed() == {"R-1001", "R-1002", "R-1003"}
         assert open_break_reasons(firm_b.pk).empty
+
+
+def test_new_breaks_are_one_webhook_event_for_the_firms_endpoints_only(scoped, firm_b):
+    from tests.webhooks.receiver import receiver_start
+    from webhooks.models import WebhookDelivery, WebhookEvent
+    from webhooks.services.endpoints import webhook_endpoint_create
+
+    _receiver, server = receiver_start()
+    try:
+        for firm in (scoped, firm_b):
+            with firm_scope(firm):
+                webhook_endpoint_create(
+                    firm_id=firm.pk,
+                    url=_receiver.url,
+                    event_types=["reconciliation.break"],
+                    description="CRM",
+                )
+        book = recon_book(scoped)
+        result = _reconcile(scoped, book, every_kind_rows(book))
+        event = WebhookEvent.objects.get(type="reconciliation.break")
+        assert (
+            event.key == f"run:{result.run.pk}"
+            and event.data["custodian"] == book["custodian"].code
+        )
+        found = {(b["account_number"], b["kind"], b["symbol"]): b for b in event.data["breaks"]}
+        assert len(found) == 7
+        quantity = found[("R-1001", "quantity", "VTI")]
+        assert Decimal(quantity["quantity_difference"]) == -10
+        assert Decimal(quantity["market_value"]) == Decimal("-1000.00")
+        assert found[("R-1002", "unknown_security", "XYZ")]["market_value"] is None
+        assert WebhookDelivery.objects.filter(event=event).count() == 1
+        # The same file again finds no new break: no second event.
+        _reconcile(scoped, book, every_kind_rows(book))
+        assert WebhookEvent.objects.filter(type="reconciliation.break").count() == 1
+    finally:
+        server.shutdown()
+        server.server_close()
+    with firm_scope(firm_b):
+        assert not WebhookEvent.objects.exists() and not WebhookDelivery.objects.exists()

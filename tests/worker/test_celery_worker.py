@@ -34,6 +34,7 @@ def worker():
         DATABASE_URL=_test_database_url(),
         REDIS_URL=settings.REDIS_URL,
         DJANGO_DEBUG="1",
+        CELERY_TASK_DEFAULT_QUEUE=queue,  # what the worker's tasks publish stays with it
     )
     proc = subprocess.Popen(
         [

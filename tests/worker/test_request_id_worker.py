@@ -34,7 +34,7 @@ def json_worker(tmp_path, settings):
         REDIS_URL=settings.REDIS_URL,
         DJANGO_DEBUG="1",
         LOG_FORMAT="json",
-        CELERY_DEFAULT_QUEUE=queue,
+        CELERY_TASK_DEFAULT_QUEUE=queue,
     )
     with log_path.open("w") as log_file:
         proc = subprocess.Popen(

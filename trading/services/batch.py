@@ -5,13 +5,15 @@ blocks, collects fills and ends the proposals; each step picks up where a dead r
 from contextlib import contextmanager
 from datetime import date
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from approvals.selectors import approval_settings_get
 from compliance.services.guard import proposals_not_routable
 from core import locks
 from firms.services.audit import audit_record
+from webhooks.choices import EventType
+from webhooks.services.emit import webhook_emit_many
 
 from ..calc.planning import plan_build
 from ..choices import BatchStatus, BatchTrigger, OrderStatus
@@ -138,12 +140,16 @@ def _finish(batch: Batch, counts: dict, skipped: list, actor, note: str = "") ->
     batch.status, batch.finished_at, batch.note = BatchStatus.DONE, timezone.now(), note
     batch.counts = {**counts, "run": batch.runs}
     batch.skipped = skipped
-    batch.save(update_fields=["status", "finished_at", "note", "counts", "skipped"])
-    audit_record(
-        firm_id=batch.firm_id,
-        event="trading.batch_done",
-        actor=actor,
-        obj=batch,
-        payload=batch.counts,
-    )
+    with transaction.atomic():
+        batch.save(update_fields=["status", "finished_at", "note", "counts", "skipped"])
+        audit_record(
+            firm_id=batch.firm_id,
+            event="trading.batch_done",
+            actor=actor,
+            obj=batch,
+            payload=batch.counts,
+        )
+        webhook_emit_many(
+            firm_id=batch.firm_id, event_type=EventType.BATCH_EXECUTED, ids=[batch.pk]
+        )
     return batch

@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from core.pgcopy import copy_frame_to_temp
 from portfolios.models import Custodian
+from webhooks.choices import EventType
+from webhooks.services.emit import webhook_emit_many
 
 from ..adapters import FillReport, adapter_for
 from ..calc.allocation import FRACTION, SHARE, allocate, share_fees
@@ -49,7 +51,21 @@ def fills_record(*, batch: Batch, custodian: Custodian, reports: list[FillReport
         allocated = [_settle_block(b, by_id[b.client_order_id], custodian) for b in blocks]
         frame = pd.concat(allocated, ignore_index=True) if allocated else pd.DataFrame()
         book_apply(batch=batch, orders=frame)
+        _webhooks_emit(batch.firm_id, [b.pk for b in blocks])
     return len(blocks)
+
+
+WEBHOOK_ORDER_EVENTS = {
+    EventType.ORDER_FILLED: [OrderStatus.FILLED, OrderStatus.PARTIALLY_FILLED],
+    EventType.ORDER_REJECTED: [OrderStatus.REJECTED, OrderStatus.CANCELLED],
+}
+
+
+def _webhooks_emit(firm_id: int, block_ids: list[int]) -> None:
+    """order.filled / order.rejected for the orders of the settled blocks (one write per
+    type, not per order)."""
+    for event_type, statuses in WEBHOOK_ORDER_EVENTS.items():
+        webhook_emit_many(firm_id=firm_id, event_type=event_type, ids=block_ids, statuses=statuses)
 
 
 def _settle_block(block: BlockOrder, report: FillReport, custodian: Custodian) -> pd.DataFrame:
