@@ -10,15 +10,21 @@ from firms.services.audit import audit_record
 from portfolios.models import Security, SubstantiallyIdenticalPair
 
 
-def compliance_rules_ensure_defaults(*, firm_id: int) -> None:
-    """Every rule kind exists for the firm (with its default severity and parameters)."""
+def compliance_rules_ensure_defaults(*, firm_id: int) -> int:
+    """Every rule kind exists for the firm (with its default severity and parameters); returns
+    how many were missing."""
+    have = set(ComplianceRule.objects.values_list("kind", flat=True))
+    missing = [kind for kind in DEFAULTS if kind not in have]
     ComplianceRule.objects.bulk_create(
         [
-            ComplianceRule(firm_id=firm_id, kind=kind, severity=severity, params=params)
-            for kind, (severity, params) in DEFAULTS.items()
+            ComplianceRule(
+                firm_id=firm_id, kind=kind, severity=DEFAULTS[kind][0], params=DEFAULTS[kind][1]
+            )
+            for kind in missing
         ],
         ignore_conflicts=True,
     )
+    return len(missing)
 
 
 def compliance_demo_seed(*, firm_id: int) -> None:

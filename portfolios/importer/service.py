@@ -10,7 +10,7 @@ from firms.services.audit import audit_record
 from ..models import Account, ImportRun, Transaction
 from ..signals import transactions_imported
 from .advisers import adviser_changes, adviser_changes_audit, adviser_changes_refuse
-from .formats import KINDS, file_name
+from .formats import all_kinds, file_name
 from .readers import read_sheet
 from .result import ErrorLog, ImportResult
 from .sheet import Sheet
@@ -61,7 +61,7 @@ def book_import(*, firm, files: dict, actor=None, source: str, on_progress=None)
     result = ImportResult(
         ok=not log,
         counts=counts,
-        errors=log.sorted(KINDS),
+        errors=log.sorted(all_kinds()),
         error_count=log.total,
         ignored_columns=dict(log.ignored),
         unknown_gain_sells=unknown if not log else 0,
@@ -93,15 +93,15 @@ def read_all(files: dict, log: ErrorLog, say) -> dict[str, Sheet]:
             "upload",
             None,
             "",
-            f"no files given; upload at least one of {', '.join(map(file_name, KINDS))}",
+            f"no files given; upload at least one of {', '.join(map(file_name, all_kinds()))}",
         )
     for kind, source in files.items():
-        if kind not in KINDS:
+        if kind not in all_kinds():
             log.add(
                 file_name(kind),
                 None,
                 "",
-                f"unknown kind of file; expected one of {', '.join(KINDS)}",
+                f"unknown kind of file; expected one of {', '.join(all_kinds())}",
             )
             continue
         sheet = read_sheet(kind, source, log)
