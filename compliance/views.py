@@ -9,7 +9,7 @@ from firms.choices import ADVISORY_ROLES, COMPLIANCE_ROLES
 from firms.views import account_action_check, role_required
 from portfolios.models import SubstantiallyIdenticalPair
 
-from .forms import OverrideForm, PairForm, RejectForm, RuleForm
+from .forms import OverrideForm, PairForm, RejectForm, RuleForm, rule_parameters
 from .models import ComplianceReview
 from .selectors import review_queue
 from .services.regenerate import RegenerateRefused, proposal_regenerate_substitute
@@ -147,9 +147,8 @@ def pair_delete(request, pk: int):
 @officer_required
 def rules(request):
     compliance_rules_ensure_defaults(firm_id=request.firm.pk)
-    return render(
-        request, "compliance/rules.html", {"rules": ComplianceRule.objects.order_by("kind")}
-    )
+    rows = [(rule, rule_parameters(rule)) for rule in ComplianceRule.objects.order_by("kind")]
+    return render(request, "compliance/rules.html", {"rows": rows})
 
 
 @officer_required

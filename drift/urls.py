@@ -10,10 +10,12 @@ urlpatterns = [
     path("", views.drifted_accounts, name="drifted"),
     path("accounts/<int:pk>/", views.account_drift, name="account"),
     path("accounts/<int:pk>/cash/", views.account_cash_proposal, name="account_cash"),
+    path("accounts/<int:pk>/settings/", views.account_settings, name="account_settings"),
     path("harvests/", views.harvest_list, name="harvests"),
     path("proposals/<int:pk>/", views.proposal_detail, name="proposal"),
     path("rules/", views.rule_list, name="rules"),
     path("rules/new/", views.rule_edit, name="rule_new"),
     path("rules/<int:pk>/", views.rule_edit, name="rule_edit"),
     path("models/<int:pk>/", views.model_change, name="model_change"),
+    path("imports/<int:pk>/rescan/", views.rescan_import, name="rescan"),
 ]

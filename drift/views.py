@@ -8,17 +8,19 @@ from django.core.paginator import Paginator
 from django.db.models import Max, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 
-from firms.choices import ADVISORY_ROLES
+from firms.choices import ADVISORY_ROLES, IMPORT_ROLES, POLICY_ROLES
+from firms.tasks import enqueue_now
 from firms.views import account_action_check, role_required, staff_required
 from portfolios.calc.charts import grouped_bars, line_chart
 from portfolios.choices import AssetClass, Segment
-from portfolios.models import Account, ModelPortfolio, ModelTarget
+from portfolios.models import Account, ImportRun, ModelPortfolio, ModelTarget
 from portfolios.selectors import advisor_options
 
-from .forms import CashProposalForm, DriftRuleForm, ModelTargetsForm
-from .models import DriftRule, DriftSnapshot, HarvestOpportunity, Proposal
+from .forms import AccountDriftSettingsForm, CashProposalForm, DriftRuleForm, ModelTargetsForm
+from .models import AccountDriftSettings, DriftRule, DriftSnapshot, HarvestOpportunity, Proposal
 from .selectors.harvest import harvest_opportunities_on
 from .selectors.trades import proposal_trade_lines
 from .services.advisor import (
@@ -27,8 +29,10 @@ from .services.advisor import (
     model_change_preview,
     proposal_create_cash,
 )
-from .services.rules import drift_rule_save, rule_for_account
+from .services.rescan import rescan_request
+from .services.rules import account_settings_save, drift_rule_save, rule_for_account
 from .services.transitions import versions_in_batch
+from .tasks import drift_rescan
 
 PAGE_SIZE = 50
 TIERS = {
@@ -236,12 +240,36 @@ def proposal_detail(request, pk: int):
 
 @staff_required
 def rule_list(request):
+    """The firm's and segments' rules, and the accounts with settings of their own (one query
+    each, whatever the number of rows)."""
+    own = AccountDriftSettings.objects.select_related("account", "rule").order_by("account__number")
     return render(
-        request, "drift/rule_list.html", {"rules": DriftRule.objects.order_by("segment", "name")}
+        request,
+        "drift/rule_list.html",
+        {
+            "rules": DriftRule.objects.order_by("segment", "name"),
+            "accounts": Paginator(own, PAGE_SIZE).get_page(request.GET.get("page")),
+            "may_edit": request.membership.role in POLICY_ROLES,
+        },
     )
 
 
 @advisory_required
+def account_settings(request, pk: int):
+    """An account's own drift rule and restrictions: its advisor, or the firm-wide roles."""
+    account = get_object_or_404(Account.objects.select_related("client"), pk=pk)
+    account_action_check(request.membership, account.advisor_id)
+    settings = AccountDriftSettings.objects.filter(account=account).first()
+    settings = settings or AccountDriftSettings(firm=request.firm, account=account)
+    form = AccountDriftSettingsForm(request.POST or None, instance=settings)
+    if request.method == "POST" and form.is_valid():
+        account_settings_save(settings=form.save(commit=False), actor=request.user)
+        messages.success(request, f"Drift settings of account {account.number} saved.")
+        return redirect("drift:account", pk=account.pk)
+    return render(request, "drift/account_settings.html", {"form": form, "account": account})
+
+
+@role_required(*POLICY_ROLES)
 def rule_edit(request, pk: int | None = None):
     rule = get_object_or_404(DriftRule, pk=pk) if pk else DriftRule(firm=request.firm)
     form = DriftRuleForm(request.POST or None, instance=rule)
@@ -296,3 +324,25 @@ def proposal_allocation_chart(rows):
         title="Current vs proposed allocation",
         labels=("Current", "Proposed"),
     )
+
+
+@role_required(*IMPORT_ROLES)
+def rescan_import(request, pk: int):
+    """The import page's button: re-scan the accounts an import changed (or the whole firm,
+    when a file moved every account's drift), through the queue."""
+    run = get_object_or_404(ImportRun, pk=pk, ok=True)
+    if request.method != "POST":
+        return redirect(f"{reverse('portfolios:import')}?run={run.pk}")
+    asked = rescan_request(firm_id=request.firm.pk, import_run=run, actor=request.user)
+    scope = (
+        "every account of the firm (the import changed prices, securities, models or rules)"
+        if asked["account_ids"] is None
+        else f"{len(asked['account_ids'])} account(s) the import changed"
+    )
+    if enqueue_now(drift_rescan, firm_id=request.firm.pk, **asked):
+        messages.success(
+            request, f"Re-scan of {scope} as of {asked['as_of']} queued; results appear below."
+        )
+    else:
+        messages.error(request, "The task queue is unreachable; nothing was queued. Try again.")
+    return redirect("drift:drifted")

@@ -13,7 +13,8 @@ from rest_framework.views import APIView
 
 from firms.choices import IMPORT_ROLES
 
-from .importer import KINDS, book_import
+from .importer import book_import
+from .importer.formats import all_kinds
 from .models import Account, Client, ModelPortfolio, ModelTarget, Position, Price, Security
 
 
@@ -158,17 +159,13 @@ class CanImportBook(BasePermission):
         )
 
 
-class BookUploadSerializer(serializers.Serializer):
-    """The multipart body: any of the seven CSV files, each under its kind's name
-    (formats: README.md, "Importing the book")."""
-
-    securities = serializers.FileField(required=False)
-    prices = serializers.FileField(required=False)
-    models = serializers.FileField(required=False)
-    accounts = serializers.FileField(required=False)
-    positions = serializers.FileField(required=False)
-    lots = serializers.FileField(required=False)
-    transactions = serializers.FileField(required=False)
+# The multipart body: any of the CSV files (the book's and the set-up files), each under its
+# kind's name (formats: README.md, "Importing the book").
+BookUploadSerializer = type(
+    "BookUploadSerializer",
+    (serializers.Serializer,),
+    {kind: serializers.FileField(required=False) for kind in all_kinds()},
+)
 
 
 class RowErrorSerializer(serializers.Serializer):
@@ -219,9 +216,10 @@ class BookImportView(APIView):
         },
     )
     def post(self, request):
-        files = {kind: request.FILES[kind] for kind in KINDS if kind in request.FILES}
+        files = {kind: request.FILES[kind] for kind in all_kinds() if kind in request.FILES}
         if not files:
-            message = f"Attach at least one CSV file as a field named one of: {', '.join(KINDS)}."
+            kinds = ", ".join(all_kinds())
+            message = f"Attach at least one CSV file as a field named one of: {kinds}."
             error = {"file": "", "row": None, "column": "", "message": message}
             return Response(
                 {"errors": [error], "error_count": 1}, status=status.HTTP_400_BAD_REQUEST

@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", views.account_list, name="accounts"),
     path("accounts/<int:pk>/", views.account_detail, name="account"),
     path("import/", views.import_page, name="import"),
+    path("import/samples/<slug:kind>.csv", views.import_sample, name="import_sample"),
 ]
 
 api_router = FirmRouter()

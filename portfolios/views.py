@@ -4,7 +4,9 @@ page (upload one or more CSV files; all or nothing)."""
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
 from firms.choices import IMPORT_ROLES
 from firms.views import role_required, staff_required
@@ -12,6 +14,8 @@ from firms.views import role_required, staff_required
 from .calc.charts import grouped_bars
 from .choices import Segment
 from .importer import KINDS, book_import
+from .importer.formats import all_kinds, file_name, setup_kinds
+from .importer.samples import sample_path
 from .models import Account, ImportRun, ModelPortfolio
 from .selectors import account_allocation, account_holdings, advisor_options
 
@@ -81,20 +85,47 @@ def account_detail(request, pk: int):
 
 @role_required(*IMPORT_ROLES)
 def import_page(request):
+    """Upload the book and set-up files (all or nothing). After an import the page shows what
+    it wrote (?run=<id>) and offers a re-scan of the accounts it changed."""
     result = None
     if request.method == "POST":
-        files = {kind: request.FILES[kind] for kind in KINDS if kind in request.FILES}
+        files = {kind: request.FILES[kind] for kind in all_kinds() if kind in request.FILES}
         if not files:
             messages.error(request, "Choose at least one CSV file to import.")
             return redirect("portfolios:import")
         result = book_import(firm=request.firm, files=files, actor=request.membership, source="web")
         if result.ok:
-            summary = ", ".join(f"{n} {kind}" for kind, n in result.counts.items())
+            summary = ", ".join(
+                f"{n} {kind.replace('_', ' ')}" for kind, n in result.counts.items()
+            )
             messages.success(request, f"Imported {summary}.")
             for note in result.notes:
                 messages.warning(request, note)
-            return redirect("portfolios:import")
+            return redirect(f"{reverse('portfolios:import')}?run={result.run_id}")
     recent = ImportRun.objects.select_related("created_by__user")[:10]
+    run_id = request.GET.get("run", "")
+    latest = ImportRun.objects.filter(pk=int(run_id), ok=True).first() if run_id.isdigit() else None
     return render(
-        request, "portfolios/import.html", {"result": result, "kinds": KINDS, "recent": recent}
+        request,
+        "portfolios/import.html",
+        {
+            "result": result,
+            "book_kinds": KINDS,
+            "setup_kinds": setup_kinds(),
+            "recent": recent,
+            "latest": latest,
+        },
+    )
+
+
+@role_required(*IMPORT_ROLES)
+def import_sample(request, kind: str):
+    """A sample file of `kind`, as in the repository (portfolios/importer/samples/)."""
+    if kind not in all_kinds():
+        raise Http404("No such kind of file.")
+    return FileResponse(
+        sample_path(kind).open("rb"),
+        as_attachment=True,
+        filename=file_name(kind),
+        content_type="text/csv",
     )

@@ -46,13 +46,14 @@ def book_import(*, firm, files: dict, actor=None, source: str, on_progress=None)
     changes = adviser_changes(sheets["accounts"]) if "accounts" in sheets and not log else []
     adviser_changes_refuse(changes, actor, log, file_name("accounts"))
     say(f"checked {len(sheets)} file(s): {log.total or 'no'} problem(s)")
-    counts, unknown = {}, 0
+    counts, unknown, changed = {}, 0, ([], False)
     if not log:
         frames = {kind: sheet.frame() for kind, sheet in sheets.items()}
         unknown = unknown_gain_sells(frames["transactions"]) if "transactions" in frames else 0
         try:
             with transaction.atomic():  # the book and its adviser changes' audit entries together
                 counts = write_book(firm.pk, frames, say)
+                changed = changed_accounts(frames)
                 adviser_changes_audit(firm_id=firm.pk, changes=changes, actor=actor, source=source)
                 if "transactions" in frames:
                     _announce_transactions(firm.pk, frames["transactions"])
@@ -65,9 +66,25 @@ def book_import(*, firm, files: dict, actor=None, source: str, on_progress=None)
         error_count=log.total,
         ignored_columns=dict(log.ignored),
         unknown_gain_sells=unknown if not log else 0,
+        changed_account_ids=changed[0] if not log else [],
+        changes_firm_wide=changed[1] if not log else False,
     )
-    record_run(firm, result, actor=actor, source=source, files=sorted(files))
+    result.run_id = record_run(firm, result, actor=actor, source=source, files=sorted(files)).pk
     return result
+
+
+# Files that move the drift of accounts they do not name: a re-scan after them is firm-wide.
+FIRM_WIDE_KINDS = frozenset({"securities", "prices", "models", "drift_rules"})
+
+
+def changed_accounts(frames: dict) -> tuple[list[int], bool]:
+    """(ids of the accounts the files name, whether the change reaches every account)."""
+    numbers: set[str] = set()
+    for frame in frames.values():
+        if "account_number" in frame:
+            numbers.update(frame["account_number"])
+    ids = Account.objects.filter(number__in=sorted(numbers)).values_list("id", flat=True)
+    return sorted(ids), bool(FIRM_WIDE_KINDS & set(frames))
 
 
 def _announce_transactions(firm_id: int, frame) -> None:
@@ -120,6 +137,8 @@ def record_run(firm, result: ImportResult, *, actor, source: str, files: list[st
         ok=result.ok,
         counts=result.counts,
         errors=[error.as_dict() for error in result.errors],
+        changed_account_ids=result.changed_account_ids,
+        changes_firm_wide=result.changes_firm_wide,
     )
     if result.ok:
         event, payload = "book.import", {"source": source, "counts": result.counts}
