@@ -153,3 +153,15 @@ def rule_parameters(rule: ComplianceRule) -> list[tuple[str, str]]:
             value = "yes" if value else "no"
         out.append((str(field.label), "—" if value in (None, "") else str(value)))
     return out
+
+
+class SubstituteForm(forms.Form):
+    security = forms.ModelChoiceField(queryset=Security.objects.none(), label="Security")
+    substitute = forms.ModelChoiceField(queryset=Security.objects.none(), label="Replaced by")
+    rank = forms.IntegerField(min_value=1, max_value=99, initial=1, help_text="1 is tried first.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        securities = Security.objects.exclude(security_type="cash").order_by("symbol")
+        self.fields["security"].queryset = securities
+        self.fields["substitute"].queryset = securities

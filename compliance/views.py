@@ -7,9 +7,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from drift.models import ComplianceRule, Proposal
 from firms.choices import ADVISORY_ROLES, COMPLIANCE_ROLES
 from firms.views import account_action_check, role_required
-from portfolios.models import SubstantiallyIdenticalPair
+from portfolios.models import SubstantiallyIdenticalPair, Substitute
 
-from .forms import OverrideForm, PairForm, RejectForm, RuleForm, rule_parameters
+from .forms import (
+    OverrideForm,
+    PairForm,
+    RejectForm,
+    RuleForm,
+    SubstituteForm,
+    rule_parameters,
+)
 from .models import ComplianceReview
 from .selectors import review_queue
 from .services.regenerate import RegenerateRefused, proposal_regenerate_substitute
@@ -19,6 +26,8 @@ from .services.rules import (
     compliance_rules_ensure_defaults,
     identical_pair_add,
     identical_pair_remove,
+    substitute_add,
+    substitute_remove,
 )
 
 officer_required = role_required(*COMPLIANCE_ROLES)
@@ -142,6 +151,39 @@ def pair_delete(request, pk: int):
         identical_pair_remove(pair=pair, actor=request.user)
         messages.success(request, f"Pair {pair.security_a} ≈ {pair.security_b} removed.")
     return redirect("compliance:pairs")
+
+
+@officer_required
+def substitutes(request):
+    """Fair replacements per security (tax-loss harvesting, the wash-sale swap)."""
+    form = SubstituteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            substitute_add(
+                firm_id=request.firm.pk,
+                security=form.cleaned_data["security"],
+                substitute=form.cleaned_data["substitute"],
+                rank=form.cleaned_data["rank"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Substitute added.")
+            return redirect("compliance:substitutes")
+    rows = Substitute.objects.select_related("security", "substitute").order_by(
+        "security__symbol", "rank", "substitute__symbol"
+    )
+    return render(request, "compliance/substitutes.html", {"rows": rows, "form": form})
+
+
+@officer_required
+def substitute_delete(request, pk: int):
+    row = get_object_or_404(Substitute.objects.select_related("security", "substitute"), pk=pk)
+    if request.method == "POST":
+        substitute_remove(row=row, actor=request.user)
+        messages.success(request, f"{row.substitute} no longer substitutes for {row.security}.")
+    return redirect("compliance:substitutes")
 
 
 @officer_required

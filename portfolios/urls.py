@@ -11,6 +11,8 @@ app_name = "portfolios"
 urlpatterns = [
     path("accounts/", views.account_list, name="accounts"),
     path("accounts/<int:pk>/", views.account_detail, name="account"),
+    path("custodians/", views.custodians, name="custodians"),
+    path("custodians/<int:pk>/", views.custodian_edit, name="custodian_edit"),
     path("import/", views.import_page, name="import"),
     path("import/samples/<slug:kind>.csv", views.import_sample, name="import_sample"),
 ]

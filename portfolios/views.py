@@ -2,22 +2,25 @@
 page (upload one or more CSV files; all or nothing)."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from firms.choices import IMPORT_ROLES
+from firms.choices import BOOK_DATA_ROLES, IMPORT_ROLES
 from firms.views import role_required, staff_required
 
 from .calc.charts import grouped_bars
 from .choices import Segment
+from .forms import CustodianForm
 from .importer import KINDS, book_import
 from .importer.formats import all_kinds, file_name, setup_kinds
 from .importer.samples import sample_path
-from .models import Account, ImportRun, ModelPortfolio
+from .models import Account, Custodian, ImportRun, ModelPortfolio
 from .selectors import account_allocation, account_holdings, advisor_options
+from .services.custodians import custodian_save
 
 PAGE_SIZE = 50
 
@@ -129,3 +132,35 @@ def import_sample(request, kind: str):
         filename=file_name(kind),
         content_type="text/csv",
     )
+
+
+@staff_required
+def custodians(request):
+    """The firm's custodians (with how many accounts each holds), and a form to add one for
+    operations and the firm administrator."""
+    may_edit = request.membership.role in BOOK_DATA_ROLES
+    form = CustodianForm(request.POST or None, instance=Custodian(firm=request.firm))
+    if request.method == "POST":
+        if not may_edit:
+            raise PermissionDenied("Operations or the firm administrator add custodians.")
+        if form.is_valid():
+            custodian_save(custodian=form.save(commit=False), actor=request.user)
+            messages.success(request, f"Custodian “{form.instance.name}” added.")
+            return redirect("portfolios:custodians")
+    rows = Custodian.objects.annotate(n=Count("accounts")).order_by("code")
+    return render(
+        request,
+        "portfolios/custodians.html",
+        {"custodians": rows, "form": form, "may_edit": may_edit},
+    )
+
+
+@role_required(*BOOK_DATA_ROLES)
+def custodian_edit(request, pk: int):
+    custodian = get_object_or_404(Custodian, pk=pk)
+    form = CustodianForm(request.POST or None, instance=custodian)
+    if request.method == "POST" and form.is_valid():
+        custodian_save(custodian=form.save(commit=False), actor=request.user)
+        messages.success(request, f"Custodian “{custodian.name}” saved.")
+        return redirect("portfolios:custodians")
+    return render(request, "portfolios/custodian_form.html", {"form": form, "custodian": custodian})
