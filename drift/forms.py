@@ -162,6 +162,7 @@ class AccountDriftSettingsForm(forms.ModelForm):
     """An account's own rule (empty: its segment's) and restrictions; symbols as a list
     separated by spaces, each one a security of the firm."""
 
+    rule = forms.ModelChoiceField(queryset=DriftRule.objects.none(), required=False)
     never_sell = forms.CharField(
         required=False, help_text="Symbols separated by spaces, e.g. VTI BND."
     )

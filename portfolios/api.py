@@ -11,11 +11,23 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from firms.choices import IMPORT_ROLES
+from firms.api import SetupCreateMixin, SetupUpdateMixin, SetupViewSet
+from firms.choices import BOOK_DATA_ROLES, IMPORT_ROLES
 
+from .forms import CustodianForm
 from .importer import book_import
 from .importer.formats import all_kinds
-from .models import Account, Client, ModelPortfolio, ModelTarget, Position, Price, Security
+from .models import (
+    Account,
+    Client,
+    Custodian,
+    ModelPortfolio,
+    ModelTarget,
+    Position,
+    Price,
+    Security,
+)
+from .services.custodians import custodian_save
 
 
 class SecuritySerializer(serializers.ModelSerializer):
@@ -183,6 +195,9 @@ class ImportRefusedSerializer(serializers.Serializer):
 
 
 class ImportedSerializer(serializers.Serializer):
+    import_run = serializers.IntegerField(
+        help_text="The import's id: POST /api/drift/imports/{id}/rescan/ re-scans what it changed."
+    )
     counts = serializers.DictField(
         child=serializers.IntegerField(), help_text="Rows written per kind."
     )
@@ -229,6 +244,7 @@ class BookImportView(APIView):
         if result.ok:
             return Response(
                 {
+                    "import_run": result.run_id,
                     "counts": result.counts,
                     "unknown_gain_sells": result.unknown_gain_sells,
                     "ignored_columns": result.ignored_columns,
@@ -241,3 +257,34 @@ class BookImportView(APIView):
             {"errors": errors, "error_count": result.error_count},
             status=status.HTTP_400_BAD_REQUEST,
         )
+
+
+# --- set-up: custodians (operations and the firm administrator write) ----------------------
+
+
+class CustodianSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Custodian
+        fields = [
+            "id",
+            "code",
+            "name",
+            "fee_per_trade",
+            "fee_bps",
+            "spread_bps",
+            "supports_fractional",
+        ]
+
+
+class CustodianViewSet(SetupCreateMixin, SetupUpdateMixin, SetupViewSet):
+    """The firm's custodians; accounts.csv names one by its code."""
+
+    serializer_class = CustodianSerializer
+    form_class = CustodianForm
+    write_roles = BOOK_DATA_ROLES
+
+    def get_queryset(self):
+        return Custodian.objects.order_by("code")
+
+    def save(self, form):
+        return custodian_save(custodian=form.save(commit=False), actor=self.request.user)

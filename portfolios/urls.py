@@ -23,6 +23,7 @@ api_router.register("clients", api.ClientViewSet, basename="client")
 api_router.register("accounts", api.AccountViewSet, basename="account")
 api_router.register("models", api.ModelPortfolioViewSet, basename="model")
 api_router.register("prices", api.PriceViewSet, basename="price")
+api_router.register("custodians", api.CustodianViewSet, basename="custodian")
 api_urlpatterns = [
     *api_router.urls,
     path("import/", api.BookImportView.as_view(), name="book-import"),

@@ -223,6 +223,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # The schema describes routes, not data: anyone may read it; every route still needs a token.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # Choice sets named once each (several serializers have a `kind`, two a step role).
+    "ENUM_NAME_OVERRIDES": {
+        "ComplianceRuleKindEnum": "drift.choices.RuleKind",
+        "RoutingRuleKindEnum": "approvals.choices.RuleKind",
+        "TemplateKindEnum": "notifications.choices.Kind",
+        "StepRoleEnum": "approvals.choices.StepRole",
+    },
 }
 
 # --- Locale, time ---------------------------------------------------------------------
