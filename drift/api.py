@@ -215,6 +215,11 @@ class AccountDriftSettingsViewSet(SetupCreateMixin, SetupUpdateMixin, SetupViewS
             "account__number"
         )
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if "pk" in kwargs and request.method not in ("GET", "HEAD", "OPTIONS"):
+            account_action_check(request.membership, self.get_object().account.advisor_id)
+
     def new_instance(self):
         number = str(self.request.data.get("account", "")).strip()
         account = Account.objects.filter(number=number).first()

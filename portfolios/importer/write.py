@@ -245,7 +245,7 @@ def write_custodians(firm_id: int, frame: pd.DataFrame) -> int:
     }
     rows = pd.DataFrame({"code": frame["code"], "name": frame["name"]})
     for column, default in defaults.items():
-        given = frame[column] if column in frame else pd.Series(None, index=frame.index)
+        given = frame[column] if column in frame else [None] * len(frame)
         rows[column] = [
             g if g is not None else stored.get(code, {}).get(column, default)
             for g, code in zip(given, frame["code"], strict=True)
@@ -257,7 +257,7 @@ def write_custodians(firm_id: int, frame: pd.DataFrame) -> int:
 def write_substitutes(firm_id: int, frame: pd.DataFrame) -> int:
     """Added, or their rank updated, by (symbol, substitute)."""
     ids = symbol_ids()
-    ranks = frame["rank"] if "rank" in frame else pd.Series(None, index=frame.index)
+    ranks = frame["rank"] if "rank" in frame else [None] * len(frame)
     rows = pd.DataFrame(
         {
             "security": frame["symbol"].map(ids),
