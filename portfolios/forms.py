@@ -8,10 +8,6 @@ from .models import Custodian
 
 
 class CustodianForm(FirmConstraintsMixin, forms.ModelForm):
-    constraint_messages = {
-        "custodian_code_unique": "Another custodian has that code; choose another.",
-    }
-
     class Meta:
         model = Custodian
         fields = ["code", "name", "fee_per_trade", "fee_bps", "spread_bps", "supports_fractional"]
@@ -23,7 +19,10 @@ class CustodianForm(FirmConstraintsMixin, forms.ModelForm):
         }
 
     def clean_code(self):
-        return self.cleaned_data["code"].lower()
+        code = self.cleaned_data["code"].lower()
+        if Custodian.objects.filter(code=code).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("Another custodian has that code; choose another.")
+        return code
 
     def clean(self):
         data = super().clean()
