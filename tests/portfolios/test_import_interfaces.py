@@ -225,7 +225,6 @@ def test_an_import_by_firm_a_never_touches_firm_b(ready_a, members_a, firm_b, cl
 
 def test_the_schema_documents_one_file_field_per_kind(client):
     from portfolios.api import BookUploadSerializer
-
     from portfolios.importer.formats import all_kinds
 
     assert list(BookUploadSerializer().fields) == list(all_kinds())  # the book and set-up files
