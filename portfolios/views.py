@@ -117,6 +117,11 @@ def import_page(request):
             "setup_kinds": setup_kinds(),
             "recent": recent,
             "latest": latest,
+            "latest_counts": [
+                (kind.replace("_", " "), latest.counts[kind])
+                for kind in all_kinds()
+                if latest and kind in latest.counts
+            ],
         },
     )
 
