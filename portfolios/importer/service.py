@@ -78,13 +78,16 @@ FIRM_WIDE_KINDS = frozenset({"securities", "prices", "models", "drift_rules"})
 
 
 def changed_accounts(frames: dict) -> tuple[list[int], bool]:
-    """(ids of the accounts the files name, whether the change reaches every account)."""
+    """(ids of the accounts the files name, whether the change reaches every account); no ids
+    when it does (a re-scan then covers the firm: 100,000 ids would be stored for nothing)."""
+    if FIRM_WIDE_KINDS & set(frames):
+        return [], True
     numbers: set[str] = set()
     for frame in frames.values():
         if "account_number" in frame:
             numbers.update(frame["account_number"])
     ids = Account.objects.filter(number__in=sorted(numbers)).values_list("id", flat=True)
-    return sorted(ids), bool(FIRM_WIDE_KINDS & set(frames))
+    return sorted(ids), False
 
 
 def _announce_transactions(firm_id: int, frame) -> None:
