@@ -1,11 +1,18 @@
-"""Read-only REST endpoints for approvals: where each proposal stands, step by step.
+"""REST endpoints for approvals: where each proposal stands, step by step (read-only), and the
+firm's routing tiers (set-up).
 
 Decisions stay in the dashboard and the portal (they need a person, a session and, for
 clients, an e-signature); there is no API route that could approve part of a proposal."""
 
 from rest_framework import serializers, viewsets
 
-from .models import Approval, ApprovalStep
+from firms.api import SetupCreateMixin, SetupUpdateMixin, SetupViewSet
+from firms.choices import Role
+
+from .choices import StepRole
+from .forms import RoutingRuleForm
+from .models import Approval, ApprovalStep, RoutingRule
+from .services.routing_rules import routing_rule_save
 
 
 class StepSerializer(serializers.ModelSerializer):
@@ -55,3 +62,41 @@ class ApprovalViewSet(viewsets.ReadOnlyModelViewSet):
         if status := self.request.query_params.get("status"):
             approvals = approvals.filter(status=status)
         return approvals
+
+
+# --- set-up: routing tiers (the firm administrator writes) ----------------------------------
+
+
+class RoutingRuleSerializer(serializers.ModelSerializer):
+    steps = serializers.ListField(
+        child=serializers.ChoiceField(choices=StepRole.choices),
+        help_text="In order; internal steps first, the client's consent last.",
+    )
+
+    class Meta:
+        model = RoutingRule
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "min_value",
+            "max_value",
+            "steps",
+            "window_amount",
+            "window_unit",
+        ]
+
+
+class RoutingRuleViewSet(SetupCreateMixin, SetupUpdateMixin, SetupViewSet):
+    """The firm's routing tiers: value tiers (bounds inclusive, never overlapping) and the
+    institutional tier."""
+
+    serializer_class = RoutingRuleSerializer
+    form_class = RoutingRuleForm
+    write_roles = frozenset({Role.FIRM_ADMIN})
+
+    def get_queryset(self):
+        return RoutingRule.objects.order_by("kind", "min_value")
+
+    def save(self, form):
+        return routing_rule_save(rule=form.save(commit=False), actor=self.request.user)

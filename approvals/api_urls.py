@@ -6,4 +6,5 @@ from . import api
 
 router = FirmRouter()
 router.register("approvals", api.ApprovalViewSet, basename="approval")
+router.register("routing-rules", api.RoutingRuleViewSet, basename="routing-rule")
 urlpatterns = router.urls

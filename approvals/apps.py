@@ -7,6 +7,8 @@ class ApprovalsConfig(AppConfig):
     name = "approvals"
 
     def ready(self):
+        from .import_kinds import register
         from .receivers import connect
 
         connect()
+        register()

@@ -22,9 +22,20 @@ def void_replaced(sender, firm_id: int, proposal_ids: list[int], to: str, **kwar
         enqueue_after_commit(approvals_void_task, firm_id=firm_id, status=str(to))
 
 
+def defaults_seed(sender, firm_id: int, **kwargs) -> dict[str, int]:
+    """firms.firm_defaults_wanted → the default routing tiers and the approval settings."""
+    from .selectors import approval_settings_get
+    from .services.routing_rules import routing_rules_ensure_defaults
+
+    approval_settings_get(firm_id=firm_id)
+    return {"routing_rules": routing_rules_ensure_defaults(firm_id=firm_id)}
+
+
 def connect() -> None:
     from compliance.signals import proposals_cleared
     from drift.signals import proposals_moved
+    from firms.signals import firm_defaults_wanted
 
     proposals_cleared.connect(route_cleared, dispatch_uid="approvals.route_cleared")
     proposals_moved.connect(void_replaced, dispatch_uid="approvals.void_replaced")
+    firm_defaults_wanted.connect(defaults_seed, dispatch_uid="approvals.defaults_seed")

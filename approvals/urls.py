@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/signed.pdf", views.signed_pdf, name="signed_pdf"),
     path("steps/<int:pk>/decide/", views.step_decide, name="step_decide"),
     path("rules/", views.rules, name="rules"),
+    path("rules/new/", views.rule_edit, name="rule_new"),
     path("rules/<int:pk>/", views.rule_edit, name="rule_edit"),
     path("settings/", views.settings_edit, name="settings"),
 ]

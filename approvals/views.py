@@ -34,6 +34,7 @@ from .selectors import (
     steps_waiting_for,
 )
 from .services import ApprovalRefused, step_approve, step_decline
+from .services.routing_rules import routing_rule_save
 
 deciders_required = role_required(
     *(
@@ -194,14 +195,15 @@ def _saved(request, form, event: str, label: str):
 
 
 @settings_required
-def rule_edit(request, pk: int):
-    rule = get_object_or_404(RoutingRule, pk=pk)
+def rule_edit(request, pk: int | None = None):
+    rule = get_object_or_404(RoutingRule, pk=pk) if pk else RoutingRule(firm=request.firm)
     form = RoutingRuleForm(request.POST or None, instance=rule)
     if request.method == "POST" and form.is_valid():
-        return _saved(request, form, "approvals.rule_saved", f"Tier “{rule.name}”")
-    return render(
-        request, "approvals/form.html", {"form": form, "title": f"Routing tier: {rule.name}"}
-    )
+        routing_rule_save(rule=form.save(commit=False), actor=request.user)
+        messages.success(request, f"Tier “{rule.name}” saved.")
+        return redirect("approvals:rules")
+    title = f"Routing tier: {rule.name}" if pk else "New routing tier"
+    return render(request, "approvals/form.html", {"form": form, "title": title})
 
 
 @settings_required

@@ -2,21 +2,34 @@
 gate (409 while compliance has not cleared the proposal)."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.response import Response
 
-from drift.models import Proposal
+from drift.models import ComplianceRule, Proposal
+from firms.api import SetupCreateMixin, SetupUpdateMixin, SetupViewSet
+from firms.choices import COMPLIANCE_ROLES
 from firms.permissions import Action, require
 from firms.views import account_action_check
+from portfolios.models import Security, SubstantiallyIdenticalPair, Substitute
 
 from .choices import ReviewStatus
+from .forms import PairForm, RuleForm, SubstituteForm
 from .models import CheckResult, ComplianceReview
 from .services.guard import ProposalNotRoutable, proposal_assert_routable
 from .services.regenerate import RegenerateRefused, proposal_regenerate_substitute
 from .services.review import ReviewRefused, review_override, review_reject
+from .services.rules import (
+    compliance_rule_save,
+    identical_pair_add,
+    identical_pair_remove,
+    substitute_add,
+    substitute_remove,
+)
 
 
 class CheckResultOut(serializers.ModelSerializer):
@@ -149,3 +162,140 @@ class ProposalComplianceViewSet(viewsets.ReadOnlyModelViewSet):
         s = DecisionIn(data=request.data)
         s.is_valid(raise_exception=True)
         return s.validated_data
+
+
+# --- set-up: compliance rules, substitutes, substantially identical pairs -------------------
+
+
+class ComplianceRuleOut(serializers.ModelSerializer):
+    params = serializers.JSONField(
+        help_text='The kind\'s parameters (README, "Compliance checks"). To change them, send '
+        "them as fields of their own: window_days; max_pct, security_types, exempt_diversified; "
+        "min_cash_amount, min_cash_pct; <profile>_min and <profile>_max per risk profile."
+    )
+
+    class Meta:
+        model = ComplianceRule
+        fields = ["id", "kind", "severity", "enabled", "params", "updated_at"]
+        read_only_fields = ["kind", "params", "updated_at"]
+
+
+class ComplianceRuleViewSet(SetupUpdateMixin, SetupViewSet):
+    """One rule per kind (every firm has all four); change severity, on/off and parameters."""
+
+    serializer_class = ComplianceRuleOut
+    form_class = RuleForm
+    write_roles = COMPLIANCE_ROLES
+
+    def get_queryset(self):
+        return ComplianceRule.objects.order_by("kind")
+
+    def save(self, form):
+        return compliance_rule_save(rule=form.save(commit=False), actor=self.request.user)
+
+
+class SubstituteOut(serializers.ModelSerializer):
+    security = serializers.CharField(source="security.symbol")
+    substitute = serializers.CharField(source="substitute.symbol")
+
+    class Meta:
+        model = Substitute
+        fields = ["id", "security", "substitute", "rank"]
+
+
+class _SecurityIdsForm:
+    """The page's form takes security ids; the API also takes symbols."""
+
+    fields_by_symbol: tuple[str, ...] = ()
+
+    def symbols_to_ids(self, data) -> dict:
+        data = dict(data.items()) if hasattr(data, "items") else dict(data)
+        for name in self.fields_by_symbol:
+            value = data.get(name)
+            if isinstance(value, str) and not value.isdigit():
+                found = Security.objects.filter(symbol=value.strip().upper()).first()
+                data[name] = found.pk if found else value
+        return data
+
+
+class SubstituteViewSet(_SecurityIdsForm, SetupCreateMixin, SetupViewSet):
+    """Fair replacements per security (harvesting, the wash-sale swap). POST security and
+    substitute (symbols or ids) and rank; DELETE removes one."""
+
+    serializer_class = SubstituteOut
+    form_class = SubstituteForm
+    write_roles = COMPLIANCE_ROLES
+    fields_by_symbol = ("security", "substitute")
+
+    def get_queryset(self):
+        return Substitute.objects.select_related("security", "substitute").order_by(
+            "security__symbol", "rank"
+        )
+
+    def form_kwargs(self, instance) -> dict:
+        return {}
+
+    def create(self, request, *args, **kwargs):
+        return self._write(self.symbols_to_ids(request.data), None, created=True)
+
+    def save(self, form):
+        try:
+            return substitute_add(
+                firm_id=self.request.firm.pk,
+                security=form.cleaned_data["security"],
+                substitute=form.cleaned_data["substitute"],
+                rank=form.cleaned_data["rank"],
+                actor=self.request.user,
+            )
+        except DjangoValidationError as exc:
+            raise DRFValidationError({"non_field_errors": exc.messages}) from exc
+
+    def destroy(self, request, *args, **kwargs):
+        substitute_remove(row=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class IdenticalPairOut(serializers.ModelSerializer):
+    symbol_a = serializers.CharField(source="security_a.symbol")
+    symbol_b = serializers.CharField(source="security_b.symbol")
+
+    class Meta:
+        model = SubstantiallyIdenticalPair
+        fields = ["id", "symbol_a", "symbol_b", "note"]
+
+
+class IdenticalPairViewSet(_SecurityIdsForm, SetupCreateMixin, SetupViewSet):
+    """Securities the wash-sale rule treats as one. POST first and second (symbols or ids) and
+    a note; DELETE removes a pair."""
+
+    serializer_class = IdenticalPairOut
+    form_class = PairForm
+    write_roles = COMPLIANCE_ROLES
+    fields_by_symbol = ("first", "second")
+
+    def get_queryset(self):
+        return SubstantiallyIdenticalPair.objects.select_related(
+            "security_a", "security_b"
+        ).order_by("security_a__symbol", "security_b__symbol")
+
+    def form_kwargs(self, instance) -> dict:
+        return {}
+
+    def create(self, request, *args, **kwargs):
+        return self._write(self.symbols_to_ids(request.data), None, created=True)
+
+    def save(self, form):
+        try:
+            return identical_pair_add(
+                firm_id=self.request.firm.pk,
+                first=form.cleaned_data["first"],
+                second=form.cleaned_data["second"],
+                note=form.cleaned_data["note"],
+                actor=self.request.user,
+            )
+        except DjangoValidationError as exc:
+            raise DRFValidationError({"non_field_errors": exc.messages}) from exc
+
+    def destroy(self, request, *args, **kwargs):
+        identical_pair_remove(pair=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -6,4 +6,7 @@ from . import api
 
 router = FirmRouter()
 router.register("proposals", api.ProposalComplianceViewSet, basename="compliance-proposal")
+router.register("rules", api.ComplianceRuleViewSet, basename="compliance-rule")
+router.register("substitutes", api.SubstituteViewSet, basename="compliance-substitute")
+router.register("identical-pairs", api.IdenticalPairViewSet, basename="compliance-pair")
 urlpatterns = router.urls

@@ -22,11 +22,20 @@ def recheck_imported(sender, firm_id: int, account_ids: list[int], **kwargs) -> 
     enqueue_after_commit(households_recheck_task, firm_id=firm_id, account_ids=ids)
 
 
+def defaults_seed(sender, firm_id: int, **kwargs) -> dict[str, int]:
+    """firms.firm_defaults_wanted → every compliance rule kind with its default parameters."""
+    from .services.rules import compliance_rules_ensure_defaults
+
+    return {"compliance_rules": compliance_rules_ensure_defaults(firm_id=firm_id)}
+
+
 def connect() -> None:
     from drift.signals import proposals_created
+    from firms.signals import firm_defaults_wanted
     from portfolios.signals import transactions_imported
 
     proposals_created.connect(
         proposals_check_enqueue, dispatch_uid="compliance.proposals_check_enqueue"
     )
     transactions_imported.connect(recheck_imported, dispatch_uid="compliance.recheck_imported")
+    firm_defaults_wanted.connect(defaults_seed, dispatch_uid="compliance.defaults_seed")

@@ -14,6 +14,8 @@ urlpatterns = [
     path("proposals/<int:pk>/regenerate/", views.regenerate, name="regenerate"),
     path("pairs/", views.pairs, name="pairs"),
     path("pairs/<int:pk>/delete/", views.pair_delete, name="pair_delete"),
+    path("substitutes/", views.substitutes, name="substitutes"),
+    path("substitutes/<int:pk>/delete/", views.substitute_delete, name="substitute_delete"),
     path("rules/", views.rules, name="rules"),
     path("rules/<int:pk>/", views.rule_edit, name="rule_edit"),
 ]

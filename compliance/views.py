@@ -12,9 +12,16 @@ from drift.selectors.story import proposal_story
 from firms.permissions import Action, action_required
 from firms.views import account_action_check
 from portfolios.lists import book_filter_options
-from portfolios.models import SubstantiallyIdenticalPair
+from portfolios.models import SubstantiallyIdenticalPair, Substitute
 
-from .forms import OverrideForm, PairForm, RejectForm, RuleForm
+from .forms import (
+    OverrideForm,
+    PairForm,
+    RejectForm,
+    RuleForm,
+    SubstituteForm,
+    rule_parameters,
+)
 from .lists import BULK, QUEUE, bulk_actions_for, reviews_for_list
 from .models import ComplianceReview
 from .services.regenerate import RegenerateRefused, proposal_regenerate_substitute
@@ -24,6 +31,8 @@ from .services.rules import (
     compliance_rules_ensure_defaults,
     identical_pair_add,
     identical_pair_remove,
+    substitute_add,
+    substitute_remove,
 )
 
 officer_required = action_required(Action.COMPLIANCE_DECIDE)
@@ -164,11 +173,43 @@ def pair_delete(request, pk: int):
 
 
 @officer_required
+def substitutes(request):
+    """Fair replacements per security (tax-loss harvesting, the wash-sale swap)."""
+    form = SubstituteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            substitute_add(
+                firm_id=request.firm.pk,
+                security=form.cleaned_data["security"],
+                substitute=form.cleaned_data["substitute"],
+                rank=form.cleaned_data["rank"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Substitute added.")
+            return redirect("compliance:substitutes")
+    rows = Substitute.objects.select_related("security", "substitute").order_by(
+        "security__symbol", "rank", "substitute__symbol"
+    )
+    return render(request, "compliance/substitutes.html", {"rows": rows, "form": form})
+
+
+@officer_required
+def substitute_delete(request, pk: int):
+    row = get_object_or_404(Substitute.objects.select_related("security", "substitute"), pk=pk)
+    if request.method == "POST":
+        substitute_remove(row=row, actor=request.user)
+        messages.success(request, f"{row.substitute} no longer substitutes for {row.security}.")
+    return redirect("compliance:substitutes")
+
+
+@officer_required
 def rules(request):
     compliance_rules_ensure_defaults(firm_id=request.firm.pk)
-    return render(
-        request, "compliance/rules.html", {"rules": ComplianceRule.objects.order_by("kind")}
-    )
+    rows = [(rule, rule_parameters(rule)) for rule in ComplianceRule.objects.order_by("kind")]
+    return render(request, "compliance/rules.html", {"rows": rows})
 
 
 @rules_required

@@ -5,3 +5,10 @@ from django.apps import AppConfig
 
 class DriftConfig(AppConfig):
     name = "drift"
+
+    def ready(self):
+        from .import_kinds import register
+        from .receivers import connect
+
+        connect()
+        register()

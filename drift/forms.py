@@ -5,13 +5,22 @@ from decimal import Decimal
 from django import forms
 
 from portfolios.choices import AssetClass
-from rebalance_site.input_guard import FirmConstraintsMixin, StrictJSONField
+from portfolios.models import Security
+from rebalance_site.input_guard import FirmConstraintsMixin
 
-from .models import DriftRule
-from .services.rules import overrides_errors
+from .models import AccountDriftSettings, DriftRule
+
+BAND_PREFIX = "band_"
+
+
+def band_field_name(asset_class: str) -> str:
+    return f"{BAND_PREFIX}{asset_class}"
 
 
 class DriftRuleForm(FirmConstraintsMixin, forms.ModelForm):
+    """A rule's fields, and one optional band per asset class (empty: the rule's own band)
+    in place of the stored mapping."""
+
     constraint_messages = {
         "drift_rule_one_default": (
             "The firm already has a default rule (one with no segment); "
@@ -28,27 +37,54 @@ class DriftRuleForm(FirmConstraintsMixin, forms.ModelForm):
             "threshold_pp",
             "threshold_pp_tax_advantaged",
             "relative_pct",
-            "class_overrides",
             "dollar_threshold",
             "rebalance_to",
             "min_trade_value",
             "cash_floor_pct",
         ]
-        field_classes = {"class_overrides": StrictJSONField}
 
-    def clean_class_overrides(self):
-        value = self.cleaned_data.get("class_overrides") or {}
-        errors = overrides_errors(value)
-        if errors:
-            raise forms.ValidationError(errors)
-        return value
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        stored = self.instance.class_overrides or {}
+        for value, label in AssetClass.choices:
+            name = band_field_name(value)
+            self.fields[name] = forms.DecimalField(
+                label=f"Band for {label.lower()} (pp)",
+                required=False,
+                max_digits=7,
+                decimal_places=3,
+                help_text="Empty: the rule's band applies.",
+                initial=stored.get(value),
+            )
+
+    def band_fields(self):
+        return [self[band_field_name(value)] for value in AssetClass.values]
+
+    def clean(self):
+        data = super().clean()
+        for value in AssetClass.values:
+            self._positive_band(band_field_name(value))
+        return data
+
+    def save(self, commit=True):
+        rule = super().save(commit=False)
+        rule.class_overrides = {
+            value: f"{band.normalize():f}"
+            for value in AssetClass.values
+            if (band := self.cleaned_data.get(band_field_name(value))) is not None
+        }
+        if commit:
+            rule.save()
+        return rule
 
     def _positive_band(self, name, upper=Decimal("100")):
         value = self.cleaned_data.get(name)
         if value is not None and not (Decimal("0") < value <= upper):
-            raise forms.ValidationError(
-                f"Enter a band above 0 and at most {upper} percentage points."
-            )
+            message = f"Enter a band above 0 and at most {upper} percentage points."
+            if name.startswith(BAND_PREFIX):  # called from clean(): attach to the field
+                self.add_error(name, message)
+                return None
+            raise forms.ValidationError(message)
         return value
 
     def clean_threshold_pp(self):
@@ -236,3 +272,52 @@ class BaseHoldingFormSet(forms.BaseFormSet):
 HoldingFormSet = forms.formset_factory(
     HoldingForm, formset=BaseHoldingFormSet, extra=2, can_delete=True, max_num=60
 )
+
+
+class AccountDriftSettingsForm(forms.ModelForm):
+    """An account's own rule (empty: its segment's) and restrictions; symbols as a list
+    separated by spaces, each one a security of the firm."""
+
+    rule = forms.ModelChoiceField(queryset=DriftRule.objects.none(), required=False)
+    never_sell = forms.CharField(
+        required=False, help_text="Symbols separated by spaces, e.g. VTI BND."
+    )
+    never_buy = forms.CharField(required=False, help_text="Symbols separated by spaces.")
+
+    class Meta:
+        model = AccountDriftSettings
+        fields = [
+            "rule",
+            "do_not_trade",
+            "never_sell",
+            "never_buy",
+            "gains_budget",
+            "gains_budget_mode",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rule"].queryset = DriftRule.objects.order_by("segment", "name")
+        self.fields["rule"].empty_label = "The account's segment rule"
+        for name in ("never_sell", "never_buy"):
+            self.initial[name] = " ".join(getattr(self.instance, name) or [])
+
+    def _symbols(self, name: str) -> list[str]:
+        symbols = [s for s in self.cleaned_data.get(name, "").upper().replace(",", " ").split()]
+        known = set(Security.objects.filter(symbol__in=symbols).values_list("symbol", flat=True))
+        unknown = [s for s in symbols if s not in known]
+        if unknown:
+            raise forms.ValidationError(f"Unknown symbol(s): {', '.join(unknown)}.")
+        return list(dict.fromkeys(symbols))
+
+    def clean_never_sell(self):
+        return self._symbols("never_sell")
+
+    def clean_never_buy(self):
+        return self._symbols("never_buy")
+
+    def clean_gains_budget(self):
+        value = self.cleaned_data.get("gains_budget")
+        if value is not None and value < 0:
+            raise forms.ValidationError("A gains budget is $0 or more (empty: none).")
+        return value

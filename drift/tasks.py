@@ -78,3 +78,11 @@ def drift_proposals_rebuild(*, firm_id: int, proposal_ids: list[int]) -> list[in
     from .services.rebuild import proposals_rebuild
 
     return proposals_rebuild(firm_id=firm_id, proposal_ids=proposal_ids)
+
+
+@shared_task(base=FirmTask, name="drift.tasks.drift_rescan")
+def drift_rescan(*, firm_id: int, as_of: str, account_ids: list[int] | None) -> dict:
+    """A re-scan after a book import (drift.services.rescan), asked for on the import page."""
+    from .services.rescan import drift_rescan as rescan
+
+    return rescan(firm_id=firm_id, as_of=date.fromisoformat(as_of), account_ids=account_ids)

@@ -7,19 +7,22 @@ from django.core.paginator import Paginator
 from django.db.models import Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 
 from core.lists import list_csv, list_read, wants_csv
+from firms.choices import IMPORT_ROLES
 from firms.permissions import Action, action_required, may
-from firms.views import account_action_check, staff_required
+from firms.tasks import enqueue_now
+from firms.views import account_action_check, role_required, staff_required
 from portfolios.calc.charts import line_chart
 from portfolios.choices import AssetClass
 from portfolios.lists import book_filter_options
-from portfolios.models import Account, ModelPortfolio, ModelTarget
+from portfolios.models import Account, ImportRun, ModelPortfolio, ModelTarget
 
-from .forms import CashProposalForm, DriftRuleForm, ModelTargetsForm
+from .forms import AccountDriftSettingsForm, CashProposalForm, DriftRuleForm, ModelTargetsForm
 from .lists import DRIFTED, latest_snapshots
-from .models import DriftRule, DriftSnapshot, HarvestOpportunity, Proposal
+from .models import AccountDriftSettings, DriftRule, DriftSnapshot, HarvestOpportunity, Proposal
 from .selectors.harvest import harvest_opportunities_on
 from .selectors.story import proposal_content, proposal_for_review, proposal_story
 from .services.advisor import (
@@ -29,8 +32,10 @@ from .services.advisor import (
     proposal_create_cash,
 )
 from .services.model_portfolios import apply_confirmation, apply_confirmed
-from .services.rules import drift_rule_save, rule_for_account
+from .services.rescan import rescan_request
+from .services.rules import account_settings_save, drift_rule_save, rule_for_account
 from .services.transitions import versions_in_batch
+from .tasks import drift_rescan
 
 PAGE_SIZE = 50
 advisory_required = action_required(Action.CASH_PROPOSAL)
@@ -180,14 +185,33 @@ def proposal_detail(request, pk: int):
 
 @staff_required
 def rule_list(request):
+    """The firm's and segments' rules, and the accounts with settings of their own (one query
+    each, whatever the number of rows)."""
+    own = AccountDriftSettings.objects.select_related("account", "rule").order_by("account__number")
     return render(
         request,
         "drift/rule_list.html",
         {
             "rules": DriftRule.objects.order_by("segment", "name"),
-            "can_edit": may(request.membership, Action.DRIFT_RULES),
+            "accounts": Paginator(own, PAGE_SIZE).get_page(request.GET.get("page")),
+            "may_edit": may(request.membership, Action.DRIFT_RULES),
         },
     )
+
+
+@advisory_required
+def account_settings(request, pk: int):
+    """An account's own drift rule and restrictions: its advisor, or the firm-wide roles."""
+    account = get_object_or_404(Account.objects.select_related("client"), pk=pk)
+    account_action_check(request.membership, account.advisor_id)
+    settings = AccountDriftSettings.objects.filter(account=account).first()
+    settings = settings or AccountDriftSettings(firm=request.firm, account=account)
+    form = AccountDriftSettingsForm(request.POST or None, instance=settings)
+    if request.method == "POST" and form.is_valid():
+        account_settings_save(settings=form.save(commit=False), actor=request.user)
+        messages.success(request, f"Drift settings of account {account.number} saved.")
+        return redirect("drift:account", pk=account.pk)
+    return render(request, "drift/account_settings.html", {"form": form, "account": account})
 
 
 @action_required(Action.DRIFT_RULES)
@@ -247,3 +271,25 @@ def drift_history_chart(snapshots, band=None):
     return line_chart(
         points, title="Portfolio drift (percentage points)", unit=" pp", threshold=band
     )
+
+
+@role_required(*IMPORT_ROLES)
+def rescan_import(request, pk: int):
+    """The import page's button: re-scan the accounts an import changed (or the whole firm,
+    when a file moved every account's drift), through the queue."""
+    run = get_object_or_404(ImportRun, pk=pk, ok=True)
+    if request.method != "POST":
+        return redirect(f"{reverse('portfolios:import')}?run={run.pk}")
+    asked = rescan_request(firm_id=request.firm.pk, import_run=run, actor=request.user)
+    scope = (
+        "every account of the firm (the import changed prices, securities, models or rules)"
+        if asked["account_ids"] is None
+        else f"{len(asked['account_ids'])} account(s) the import changed"
+    )
+    if enqueue_now(drift_rescan, firm_id=request.firm.pk, **asked):
+        messages.success(
+            request, f"Re-scan of {scope} as of {asked['as_of']} queued; results appear below."
+        )
+    else:
+        messages.error(request, "The task queue is unreachable; nothing was queued. Try again.")
+    return redirect("drift:drifted")

@@ -23,6 +23,11 @@ ADMIN_CONTROL_ROLES = frozenset(
 )  # controls without a page of their own, in the admin
 IMPORT_ROLES = frozenset({Role.OPS, Role.FIRM_ADMIN, Role.ADVISOR, Role.SENIOR_ADVISOR})
 COMPLIANCE_ROLES = frozenset({Role.COMPLIANCE_OFFICER, Role.FIRM_ADMIN})
+# Firm-wide investment policy (the firm's and its segments' drift rules): the firm
+# administrator and the investment committee; an advisor sets an account's own (ADVISORY_ROLES).
+POLICY_ROLES = frozenset({Role.COMMITTEE_MEMBER, Role.FIRM_ADMIN})
+# The book's reference data (custodians): operations and the firm administrator.
+BOOK_DATA_ROLES = frozenset({Role.OPS, Role.FIRM_ADMIN})
 
 # Role changes (firms.services.members.membership_role_change): only a firm administrator
 # edits roles, never their own, and never to a role ranked above their own.

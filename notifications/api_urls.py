@@ -7,4 +7,5 @@ from . import api
 
 router = FirmRouter()
 router.register("messages", api.OutboundMessageViewSet, basename="notification-message")
+router.register("templates", api.TemplateViewSet, basename="notification-template")
 urlpatterns = router.urls

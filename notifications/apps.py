@@ -7,6 +7,8 @@ class NotificationsConfig(AppConfig):
     name = "notifications"
 
     def ready(self):
+        from .import_kinds import register
         from .receivers import connect
 
         connect()
+        register()

@@ -97,8 +97,29 @@ def template_for(kind: str) -> NotificationTemplate | DefaultTemplate:
 
 
 def templates_overview() -> list[dict]:
+    """Each kind with the firm's template; `standard`: none, or a copy of the shipped wording
+    (a new firm's seeded templates) not edited since."""
     edited = {t.kind: t for t in NotificationTemplate.objects.select_related("updated_by__user")}
-    return [{"kind": k, "label": label, "template": edited.get(k)} for k, label in Kind.choices]
+    return [
+        {
+            "kind": k,
+            "label": label,
+            "template": edited.get(k),
+            "standard": _is_shipped(edited.get(k)),
+        }
+        for k, label in Kind.choices
+    ]
+
+
+def _is_shipped(template) -> bool:
+    if template is None:
+        return True
+    shipped = DEFAULTS.get(template.kind)
+    return shipped is not None and (
+        template.subject,
+        template.body_html,
+        template.body_text,
+    ) == (shipped.subject, shipped.body_html, shipped.body_text)
 
 
 def advisors_may_edit() -> bool:

@@ -10,10 +10,24 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from firms.api import SetupCreateMixin, SetupUpdateMixin, SetupViewSet
+from firms.choices import BOOK_DATA_ROLES
 from firms.permissions import Action, ActionPermission
 
-from .importer import KINDS, book_import
-from .models import Account, Client, ModelPortfolio, ModelTarget, Position, Price, Security
+from .forms import CustodianForm
+from .importer import book_import
+from .importer.formats import all_kinds
+from .models import (
+    Account,
+    Client,
+    Custodian,
+    ModelPortfolio,
+    ModelTarget,
+    Position,
+    Price,
+    Security,
+)
+from .services.custodians import custodian_save
 
 
 class SecuritySerializer(serializers.ModelSerializer):
@@ -148,17 +162,13 @@ class PriceViewSet(viewsets.ReadOnlyModelViewSet):
 CanImportBook = ActionPermission(Action.BOOK_IMPORT)
 
 
-class BookUploadSerializer(serializers.Serializer):
-    """The multipart body: any of the seven CSV files, each under its kind's name
-    (formats: README.md, "Importing the book")."""
-
-    securities = serializers.FileField(required=False)
-    prices = serializers.FileField(required=False)
-    models = serializers.FileField(required=False)
-    accounts = serializers.FileField(required=False)
-    positions = serializers.FileField(required=False)
-    lots = serializers.FileField(required=False)
-    transactions = serializers.FileField(required=False)
+# The multipart body: any of the CSV files (the book's and the set-up files), each under its
+# kind's name (formats: README.md, "Importing the book").
+BookUploadSerializer = type(
+    "BookUploadSerializer",
+    (serializers.Serializer,),
+    {kind: serializers.FileField(required=False) for kind in all_kinds()},
+)
 
 
 class RowErrorSerializer(serializers.Serializer):
@@ -176,6 +186,9 @@ class ImportRefusedSerializer(serializers.Serializer):
 
 
 class ImportedSerializer(serializers.Serializer):
+    import_run = serializers.IntegerField(
+        help_text="The import's id: POST /api/drift/imports/{id}/rescan/ re-scans what it changed."
+    )
     counts = serializers.DictField(
         child=serializers.IntegerField(), help_text="Rows written per kind."
     )
@@ -209,9 +222,10 @@ class BookImportView(APIView):
         },
     )
     def post(self, request):
-        files = {kind: request.FILES[kind] for kind in KINDS if kind in request.FILES}
+        files = {kind: request.FILES[kind] for kind in all_kinds() if kind in request.FILES}
         if not files:
-            message = f"Attach at least one CSV file as a field named one of: {', '.join(KINDS)}."
+            kinds = ", ".join(all_kinds())
+            message = f"Attach at least one CSV file as a field named one of: {kinds}."
             error = {"file": "", "row": None, "column": "", "message": message}
             return Response(
                 {"errors": [error], "error_count": 1}, status=status.HTTP_400_BAD_REQUEST
@@ -221,6 +235,7 @@ class BookImportView(APIView):
         if result.ok:
             return Response(
                 {
+                    "import_run": result.run_id,
                     "counts": result.counts,
                     "unknown_gain_sells": result.unknown_gain_sells,
                     "ignored_columns": result.ignored_columns,
@@ -233,3 +248,34 @@ class BookImportView(APIView):
             {"errors": errors, "error_count": result.error_count},
             status=status.HTTP_400_BAD_REQUEST,
         )
+
+
+# --- set-up: custodians (operations and the firm administrator write) ----------------------
+
+
+class CustodianSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Custodian
+        fields = [
+            "id",
+            "code",
+            "name",
+            "fee_per_trade",
+            "fee_bps",
+            "spread_bps",
+            "supports_fractional",
+        ]
+
+
+class CustodianViewSet(SetupCreateMixin, SetupUpdateMixin, SetupViewSet):
+    """The firm's custodians; accounts.csv names one by its code."""
+
+    serializer_class = CustodianSerializer
+    form_class = CustodianForm
+    write_roles = BOOK_DATA_ROLES
+
+    def get_queryset(self):
+        return Custodian.objects.order_by("code")
+
+    def save(self, form):
+        return custodian_save(custodian=form.save(commit=False), actor=self.request.user)

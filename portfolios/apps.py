@@ -1,4 +1,4 @@
-"""The portfolios app's configuration."""
+"""The portfolios app's configuration; on start-up it connects its receivers."""
 
 from django.apps import AppConfig
 
@@ -6,3 +6,8 @@ from django.apps import AppConfig
 class PortfoliosConfig(AppConfig):
     name = "portfolios"
     verbose_name = "Book of business"
+
+    def ready(self):
+        from .receivers import connect
+
+        connect()

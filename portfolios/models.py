@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
 
@@ -290,6 +291,10 @@ class ImportRun(FirmOwned):
     ok = models.BooleanField()
     counts = models.JSONField(default=dict)
     errors = models.JSONField(default=list)
+    # What a re-scan after the import covers: the accounts its files name, or (a file that
+    # moves every account's drift: securities, prices, models, drift rules) the whole firm.
+    changed_account_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    changes_firm_wide = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]

@@ -242,6 +242,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "WebhookEndpointStatusEnum": "webhooks.choices.EndpointStatus",
         "WebhookDeliveryStatusEnum": "webhooks.choices.DeliveryStatus",
+        "ComplianceRuleKindEnum": "drift.choices.RuleKind",
+        "RoutingRuleKindEnum": "approvals.choices.RuleKind",
+        "TemplateKindEnum": "notifications.choices.Kind",
+        "StepRoleEnum": "approvals.choices.StepRole",
     },
 }
 

@@ -7,18 +7,24 @@ from django.db import IntegrityError, transaction
 from drift.calc.rule_params import DEFAULTS, params_validate
 from drift.models import ComplianceRule
 from firms.services.audit import audit_record
-from portfolios.models import Security, SubstantiallyIdenticalPair
+from portfolios.models import Security, SubstantiallyIdenticalPair, Substitute
 
 
-def compliance_rules_ensure_defaults(*, firm_id: int) -> None:
-    """Every rule kind exists for the firm (with its default severity and parameters)."""
+def compliance_rules_ensure_defaults(*, firm_id: int) -> int:
+    """Every rule kind exists for the firm (with its default severity and parameters); returns
+    how many were missing."""
+    have = set(ComplianceRule.objects.values_list("kind", flat=True))
+    missing = [kind for kind in DEFAULTS if kind not in have]
     ComplianceRule.objects.bulk_create(
         [
-            ComplianceRule(firm_id=firm_id, kind=kind, severity=severity, params=params)
-            for kind, (severity, params) in DEFAULTS.items()
+            ComplianceRule(
+                firm_id=firm_id, kind=kind, severity=DEFAULTS[kind][0], params=DEFAULTS[kind][1]
+            )
+            for kind in missing
         ],
         ignore_conflicts=True,
     )
+    return len(missing)
 
 
 def compliance_demo_seed(*, firm_id: int) -> None:
@@ -84,3 +90,57 @@ def identical_pair_remove(*, pair: SubstantiallyIdenticalPair, actor=None) -> No
         payload=payload,
     )
     pair.delete()
+
+
+def substitute_add(
+    *, firm_id: int, security: Security, substitute: Security, rank: int = 1, actor=None
+) -> Substitute:
+    """A fair replacement for `security` (tax-loss harvesting, the wash-sale swap): the same
+    asset class, never the security itself or one substantially identical to it."""
+    if security.pk == substitute.pk:
+        raise ValidationError("A security cannot substitute for itself; choose another.")
+    if security.asset_class != substitute.asset_class:
+        raise ValidationError(
+            f"{substitute.symbol} is {substitute.get_asset_class_display().lower()}, "
+            f"{security.symbol} {security.get_asset_class_display().lower()}: "
+            "a substitute has the same asset class."
+        )
+    a, b = sorted([security.pk, substitute.pk])
+    if SubstantiallyIdenticalPair.objects.filter(security_a_id=a, security_b_id=b).exists():
+        raise ValidationError(
+            f"{security.symbol} and {substitute.symbol} are substantially identical: buying one "
+            "after a loss sale of the other is a wash sale."
+        )
+    try:
+        with transaction.atomic():
+            row = Substitute.objects.create(
+                firm_id=firm_id, security=security, substitute=substitute, rank=rank
+            )
+            audit_record(
+                firm_id=firm_id,
+                event="compliance.substitute_added",
+                actor=actor,
+                obj=row,
+                payload={
+                    "security": security.symbol,
+                    "substitute": substitute.symbol,
+                    "rank": rank,
+                },
+            )
+    except IntegrityError as exc:
+        raise ValidationError(
+            f"{substitute.symbol} is already a substitute for {security.symbol}."
+        ) from exc
+    return row
+
+
+def substitute_remove(*, row: Substitute, actor=None) -> None:
+    with transaction.atomic():
+        audit_record(
+            firm_id=row.firm_id,
+            event="compliance.substitute_removed",
+            actor=actor,
+            obj=row,
+            payload={"security": row.security.symbol, "substitute": row.substitute.symbol},
+        )
+        row.delete()

@@ -120,3 +120,26 @@ def drift_rule_save(*, rule: DriftRule, actor=None) -> DriftRule:
             },
         )
     return rule
+
+
+def account_settings_save(*, settings: AccountDriftSettings, actor=None) -> AccountDriftSettings:
+    """An account's own rule and restrictions (page, API, import), audited."""
+    created = settings.pk is None
+    with transaction.atomic():
+        settings.save()
+        audit_record(
+            firm_id=settings.firm_id,
+            event="drift.account_settings_created" if created else "drift.account_settings_changed",
+            actor=actor,
+            obj=settings,
+            payload={
+                "account_id": settings.account_id,
+                "rule_id": settings.rule_id,
+                "do_not_trade": settings.do_not_trade,
+                "never_sell": list(settings.never_sell),
+                "never_buy": list(settings.never_buy),
+                "gains_budget": settings.gains_budget,
+                "gains_budget_mode": settings.gains_budget_mode,
+            },
+        )
+    return settings

@@ -88,9 +88,16 @@ def _harvests(
 
 
 def _scan(
-    firm_id: int, as_of: date, say: Progress, build_proposals: bool, account_ids=None
+    firm_id: int,
+    as_of: date,
+    say: Progress,
+    build_proposals: bool,
+    account_ids=None,
+    replace: bool = False,
 ) -> dict:
-    """The scan of every account of the firm, or of `account_ids` (a shard: whole households)."""
+    """The scan of every account of the firm, or of `account_ids` (a shard, or a re-scan after
+    an import: whole households). `replace`: the day's snapshots are written again (the book
+    changed since they were taken)."""
     t0 = time.perf_counter()
     inputs = scan_inputs(firm_id=firm_id, as_of=as_of, account_ids=account_ids)
     say(
@@ -113,6 +120,7 @@ def _scan(
         as_of=as_of,
         result=result,
         rule_ids=inputs.accounts.set_index("account_id")["rule_id"],
+        replace=replace,
     )
     status = result.accounts["status"].value_counts().to_dict()
     breaching = result.accounts.loc[result.accounts["breached"], "account_id"]

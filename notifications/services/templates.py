@@ -53,3 +53,24 @@ def notification_template_reset(*, firm: Firm, actor: Membership, kind: str) -> 
             actor=actor.user,
             payload={"kind": kind},
         )
+
+
+def notification_templates_ensure_defaults(*, firm_id: int) -> int:
+    """A copy of the shipped wording for every kind the firm has no template of (a new firm's
+    starting point, edited on the templates page); returns how many were created."""
+    from ..templating.defaults import DEFAULTS
+
+    have = set(NotificationTemplate.objects.values_list("kind", flat=True))
+    new = [
+        NotificationTemplate(
+            firm_id=firm_id,
+            kind=kind,
+            subject=default.subject,
+            body_html=default.body_html,
+            body_text=default.body_text,
+        )
+        for kind, default in DEFAULTS.items()
+        if kind not in have
+    ]
+    NotificationTemplate.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)

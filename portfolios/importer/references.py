@@ -21,6 +21,9 @@ class References:
     custodians: set[str] = field(default_factory=set)  # codes, lower case
     advisors: set[str] = field(default_factory=set)  # staff emails, lower case
     retired_models: set[str] = field(default_factory=set)  # never assigned to an account again
+    # What later stages' set-up files may name (e.g. "drift_rule" → rule names); each kind's
+    # check fills its own from the book and adds what its file adds.
+    named: dict[str, set[str]] = field(default_factory=dict)
 
     @classmethod
     def from_book(cls, account_numbers: set[str]) -> "References":

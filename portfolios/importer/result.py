@@ -32,6 +32,9 @@ class ImportResult:
     error_count: int = 0  # every problem found; `errors` keeps the first MAX_ERRORS
     ignored_columns: dict[str, list[str]] = field(default_factory=dict)  # file -> columns not read
     unknown_gain_sells: int = 0  # sells with neither realized_gain nor cost_basis
+    changed_account_ids: list[int] = field(default_factory=list)  # accounts the files name
+    changes_firm_wide: bool = False  # a file that moves every account's drift (prices, models…)
+    run_id: int | None = None  # the ImportRun recording this attempt
 
     @property
     def notes(self) -> list[str]:

@@ -10,7 +10,7 @@ from firms.services.audit import audit_record
 from ..models import Account, ImportRun, Transaction
 from ..signals import transactions_imported
 from .advisers import adviser_changes, adviser_changes_audit, adviser_changes_refuse
-from .formats import KINDS, file_name
+from .formats import all_kinds, file_name
 from .readers import read_sheet
 from .result import ErrorLog, ImportResult
 from .sheet import Sheet
@@ -46,13 +46,14 @@ def book_import(*, firm, files: dict, actor=None, source: str, on_progress=None)
     changes = adviser_changes(sheets["accounts"]) if "accounts" in sheets and not log else []
     adviser_changes_refuse(changes, actor, log, file_name("accounts"))
     say(f"checked {len(sheets)} file(s): {log.total or 'no'} problem(s)")
-    counts, unknown = {}, 0
+    counts, unknown, changed = {}, 0, ([], False)
     if not log:
         frames = {kind: sheet.frame() for kind, sheet in sheets.items()}
         unknown = unknown_gain_sells(frames["transactions"]) if "transactions" in frames else 0
         try:
             with transaction.atomic():  # the book and its adviser changes' audit entries together
                 counts = write_book(firm.pk, frames, say)
+                changed = changed_accounts(frames)
                 adviser_changes_audit(firm_id=firm.pk, changes=changes, actor=actor, source=source)
                 if "transactions" in frames:
                     _announce_transactions(firm.pk, frames["transactions"])
@@ -61,13 +62,32 @@ def book_import(*, firm, files: dict, actor=None, source: str, on_progress=None)
     result = ImportResult(
         ok=not log,
         counts=counts,
-        errors=log.sorted(KINDS),
+        errors=log.sorted(all_kinds()),
         error_count=log.total,
         ignored_columns=dict(log.ignored),
         unknown_gain_sells=unknown if not log else 0,
+        changed_account_ids=changed[0] if not log else [],
+        changes_firm_wide=changed[1] if not log else False,
     )
-    record_run(firm, result, actor=actor, source=source, files=sorted(files))
+    result.run_id = record_run(firm, result, actor=actor, source=source, files=sorted(files)).pk
     return result
+
+
+# Files that move the drift of accounts they do not name: a re-scan after them is firm-wide.
+FIRM_WIDE_KINDS = frozenset({"securities", "prices", "models", "drift_rules"})
+
+
+def changed_accounts(frames: dict) -> tuple[list[int], bool]:
+    """(ids of the accounts the files name, whether the change reaches every account); no ids
+    when it does (a re-scan then covers the firm: 100,000 ids would be stored for nothing)."""
+    if FIRM_WIDE_KINDS & set(frames):
+        return [], True
+    numbers: set[str] = set()
+    for frame in frames.values():
+        if "account_number" in frame:
+            numbers.update(frame["account_number"])
+    ids = Account.objects.filter(number__in=sorted(numbers)).values_list("id", flat=True)
+    return sorted(ids), False
 
 
 def _announce_transactions(firm_id: int, frame) -> None:
@@ -93,15 +113,15 @@ def read_all(files: dict, log: ErrorLog, say) -> dict[str, Sheet]:
             "upload",
             None,
             "",
-            f"no files given; upload at least one of {', '.join(map(file_name, KINDS))}",
+            f"no files given; upload at least one of {', '.join(map(file_name, all_kinds()))}",
         )
     for kind, source in files.items():
-        if kind not in KINDS:
+        if kind not in all_kinds():
             log.add(
                 file_name(kind),
                 None,
                 "",
-                f"unknown kind of file; expected one of {', '.join(KINDS)}",
+                f"unknown kind of file; expected one of {', '.join(all_kinds())}",
             )
             continue
         sheet = read_sheet(kind, source, log)
@@ -120,6 +140,8 @@ def record_run(firm, result: ImportResult, *, actor, source: str, files: list[st
         ok=result.ok,
         counts=result.counts,
         errors=[error.as_dict() for error in result.errors],
+        changed_account_ids=result.changed_account_ids,
+        changes_firm_wide=result.changes_firm_wide,
     )
     if result.ok:
         event, payload = "book.import", {"source": source, "counts": result.counts}

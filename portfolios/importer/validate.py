@@ -1,6 +1,6 @@
-"""The rules of each kind of file (README.md, "Importing the book"). Kinds are checked in KINDS
-order, so a file may refer to what an earlier file of the same upload adds (a new symbol, model,
-account)."""
+"""The rules of each kind of file (README.md, "Importing the book"). Kinds are checked in ORDER
+(formats.all_kinds), so a file may refer to what an earlier file of the same upload adds (a new
+symbol, model, account)."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -30,7 +30,7 @@ from ..models import (
     TaxLot,
     Transaction,
 )
-from .formats import KINDS
+from .formats import all_kinds
 from .references import References
 from .sheet import Digits, Sheet
 
@@ -48,7 +48,7 @@ def length(model, field_name: str) -> int:
 
 def validate_all(sheets: dict[str, Sheet], today: date) -> None:
     refs = References.from_book(account_numbers=referenced_accounts(sheets))
-    for kind in KINDS:
+    for kind in all_kinds():
         if kind in sheets:
             VALIDATORS[kind](sheets[kind], refs, today)
 
@@ -276,7 +276,88 @@ def check_transactions(sheet: Sheet, refs: References, today: date) -> None:
     sheet.unique(["account_number", "date", "symbol", "side", "quantity", "price"], "")
 
 
+# --- set-up files of the book's own reference data ----------------------------------------
+
+CODE_SHAPE = r"[a-z0-9][a-z0-9_-]*"
+
+
+def check_custodians(sheet: Sheet, refs: References, today: date) -> None:
+    codes = sheet.text("code", max_length=length(Custodian, "code"), case="lower")
+    if codes is not None:
+        sheet.report(
+            (codes != "") & ~codes.str.fullmatch(CODE_SHAPE),
+            "code",
+            lambda v: f'"{v}" is not a code (lower-case letters, digits, - and _ only)',
+        )
+    sheet.text("name", max_length=length(Custodian, "name"))
+    sheet.number("fee_per_trade", Digits.of(Custodian, "fee_per_trade"), optional=True)
+    sheet.number("fee_bps", Digits.of(Custodian, "fee_bps"), optional=True, maximum=Decimal(1000))
+    sheet.number(
+        "spread_bps", Digits.of(Custodian, "spread_bps"), optional=True, maximum=Decimal(1000)
+    )
+    sheet.flag("supports_fractional", blank=None)
+    sheet.unique(["code"], "code")
+    refs.add(refs.custodians, sheet.values.get("code"))
+
+
+def _two_symbols(sheet: Sheet, refs: References, first: str, second: str) -> None:
+    for column in (first, second):
+        sheet.text(column, max_length=length(Security, "symbol"), case="upper")
+        sheet.known(column, refs.security_classes, "symbol")
+    if first in sheet.values and second in sheet.values:
+        a, b = sheet.values[first], sheet.values[second]
+        sheet.report(
+            (a != "") & (a == b), second, lambda v: f"{v} is paired with itself; name another"
+        )
+
+
+def check_substitutes(sheet: Sheet, refs: References, today: date) -> None:
+    """A substitute is a fair replacement of the same asset class (tax-loss harvesting, and the
+    wash-sale rule's swap)."""
+    _two_symbols(sheet, refs, "symbol", "substitute")
+    if sheet.has("rank"):
+        sheet.number("rank", Digits(4, 0), minimum=Decimal(1), maximum=Decimal(99), optional=True)
+    sheet.unique(["symbol", "substitute"], "symbol, substitute")
+    if "symbol" in sheet.values and "substitute" in sheet.values:
+        classes = refs.security_classes
+        pairs = zip(sheet.values["symbol"], sheet.values["substitute"], strict=True)
+        wrong = pd.Series(
+            [
+                bool(s and t and classes.get(s) and classes.get(t))
+                and classes.get(s) != classes.get(t)
+                for s, t in pairs
+            ],
+            index=sheet.raw.index,
+        )
+        sheet.report(
+            wrong,
+            "substitute",
+            lambda v: (
+                f"{v} is a {classes.get(v)} security; a substitute has the asset class "
+                "of the security it replaces"
+            ),
+            shown=sheet.values["substitute"],
+        )
+
+
+def check_identical_pairs(sheet: Sheet, refs: References, today: date) -> None:
+    """Two securities the wash-sale rule treats as one; (A, B) and (B, A) are the same pair."""
+    _two_symbols(sheet, refs, "symbol_a", "symbol_b")
+    if sheet.has("note"):
+        sheet.text("note", max_length=200, optional=True)
+    if "symbol_a" in sheet.values and "symbol_b" in sheet.values:
+        a, b = sheet.values["symbol_a"], sheet.values["symbol_b"]
+        sheet.keys["pair"] = pd.Series(
+            [" ".join(sorted((x, y))) if x and y else "" for x, y in zip(a, b, strict=True)],
+            index=a.index,
+        )
+        sheet.unique(["pair"], "symbol_a, symbol_b")
+
+
 VALIDATORS = {
+    "custodians": check_custodians,
+    "substitutes": check_substitutes,
+    "identical_pairs": check_identical_pairs,
     "securities": check_securities,
     "prices": check_prices,
     "models": check_models,

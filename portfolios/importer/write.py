@@ -24,10 +24,12 @@ from ..models import (
     Position,
     Price,
     Security,
+    SubstantiallyIdenticalPair,
+    Substitute,
     TaxLot,
     Transaction,
 )
-from .formats import KINDS, file_name
+from .formats import all_kinds, file_name
 
 
 class WriteRefused(Exception):
@@ -40,13 +42,13 @@ class WriteRefused(Exception):
 
 
 def write_book(firm_id: int, frames: dict[str, pd.DataFrame], say) -> dict[str, int]:
-    """Write every kind present, in KINDS order, in one transaction; {kind: rows written}.
+    """Write every kind present, in ORDER, in one transaction; {kind: rows written}.
 
     A database error anywhere (foreign keys are checked at commit) rolls all of it back and
     is raised as WriteRefused naming the file being written when it happened.
     """
     counts: dict[str, int] = {}
-    kinds = [k for k in KINDS if k in frames]
+    kinds = [k for k in all_kinds() if k in frames]
     kind = kinds[0]
     try:
         with transaction.atomic():
@@ -225,7 +227,74 @@ def unknown_gain_sells(frame: pd.DataFrame) -> int:
     return int(((frame["side"] == "sell") & gains.isna()).sum())
 
 
+# --- set-up files of the book's own reference data ----------------------------------------
+
+
+def write_custodians(firm_id: int, frame: pd.DataFrame) -> int:
+    """Upsert by code; the optional columns change only where the file has them (an empty
+    cell: the default for a new custodian, unchanged for an existing one)."""
+    stored = {
+        c["code"]: c
+        for c in Custodian.objects.filter(code__in=frame["code"].tolist()).values(
+            "code", "fee_per_trade", "fee_bps", "spread_bps", "supports_fractional"
+        )
+    }
+    defaults = {
+        f: Custodian._meta.get_field(f).get_default()
+        for f in ("fee_per_trade", "fee_bps", "spread_bps", "supports_fractional")
+    }
+    rows = pd.DataFrame({"code": frame["code"], "name": frame["name"]})
+    for column, default in defaults.items():
+        given = frame[column] if column in frame else [None] * len(frame)
+        rows[column] = [
+            g if g is not None else stored.get(code, {}).get(column, default)
+            for g, code in zip(given, frame["code"], strict=True)
+        ]
+    update = ["name", *defaults]
+    return insert_model_rows(Custodian, firm_id, rows, conflict=["code"], update=update)
+
+
+def write_substitutes(firm_id: int, frame: pd.DataFrame) -> int:
+    """Added, or their rank updated, by (symbol, substitute)."""
+    ids = symbol_ids()
+    ranks = frame["rank"] if "rank" in frame else [None] * len(frame)
+    rows = pd.DataFrame(
+        {
+            "security": frame["symbol"].map(ids),
+            "substitute": frame["substitute"].map(ids),
+            "rank": [int(r) if r is not None else 1 for r in ranks],
+        }
+    )
+    return insert_model_rows(
+        Substitute, firm_id, rows, conflict=["security", "substitute"], update=["rank"]
+    )
+
+
+def write_identical_pairs(firm_id: int, frame: pd.DataFrame) -> int:
+    """Added (stored lower id first), or their note updated."""
+    ids = symbol_ids()
+    a, b = frame["symbol_a"].map(ids), frame["symbol_b"].map(ids)
+    rows = pd.DataFrame(
+        {
+            "security_a": [min(x, y) for x, y in zip(a, b, strict=True)],
+            "security_b": [max(x, y) for x, y in zip(a, b, strict=True)],
+            "note": frame["note"] if "note" in frame else "",
+        }
+    )
+    update = ["note"] if "note" in frame else []
+    return insert_model_rows(
+        SubstantiallyIdenticalPair,
+        firm_id,
+        rows,
+        conflict=["security_a", "security_b"],
+        update=update,
+    )
+
+
 WRITERS = {
+    "custodians": write_custodians,
+    "substitutes": write_substitutes,
+    "identical_pairs": write_identical_pairs,
     "securities": write_securities,
     "prices": write_prices,
     "models": write_models,

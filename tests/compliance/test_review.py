@@ -249,12 +249,23 @@ def test_rule_parameters_are_validated_with_a_message_naming_the_field(scoped, m
     client = login(members_a[Role.COMPLIANCE_OFFICER])
     r = client.post(
         reverse("compliance:rule_edit", args=[rule.pk]),
-        {"severity": "block", "enabled": "on", "params": '{"max_pct": "abc"}'},
+        {"severity": "block", "enabled": "on", "max_pct": "abc", "security_types": ["stock"]},
     )
-    assert "“max_pct” must be a number" in r.content.decode()
+    assert "Enter a number" in r.content.decode()
     r = client.post(
         reverse("compliance:rule_edit", args=[rule.pk]),
-        {"severity": "block", "enabled": "on", "params": '{"max_pct": "12.5"}'},
+        {"severity": "block", "enabled": "on", "max_pct": "150", "security_types": ["stock"]},
+    )
+    assert "“max_pct” must be a number from 0.01 to 100" in r.content.decode()
+    r = client.post(
+        reverse("compliance:rule_edit", args=[rule.pk]),
+        {
+            "severity": "block",
+            "enabled": "on",
+            "max_pct": "12.5",
+            "security_types": ["stock", "etf"],
+            "exempt_diversified": "on",
+        },
     )
     assert r.status_code == 302
     rule.refresh_from_db()

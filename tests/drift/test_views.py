@@ -121,7 +121,7 @@ def test_the_rule_form_explains_bad_values(firm_a, members_a, login):
         {
             "name": "Odd",
             "threshold_pp": "0",
-            "class_overrides": '{"crypto": 10}',
+            "band_alternatives": "-3",
             "rebalance_to": "target",
             "min_trade_value": "100",
             "cash_floor_pct": "1",
@@ -129,14 +129,14 @@ def test_the_rule_form_explains_bad_values(firm_a, members_a, login):
     )
     assert response.status_code == 200
     text = response.content.decode()
-    assert "above 0 and at most 100" in text and "is not an asset class" in text
+    assert text.count("above 0 and at most 100") == 2  # the band, and the alternatives' band
     response = client.post(
         "/drift/rules/new/",
         {
             "name": "Wide",
             "segment": "high_net_worth",
             "threshold_pp": "8",
-            "class_overrides": '{"alternatives": 12}',
+            "band_alternatives": "12",
             "rebalance_to": "band_edge",
             "min_trade_value": "250",
             "cash_floor_pct": "2",
@@ -145,7 +145,8 @@ def test_the_rule_form_explains_bad_values(firm_a, members_a, login):
     )
     assert response.status_code == 302
     with firm_scope(firm_a):
-        assert DriftRule.objects.get(name="Wide").class_overrides == {"alternatives": 12}
+        assert DriftRule.objects.get(name="Wide").class_overrides == {"alternatives": "12"}
+    assert login(members_a["advisor"]).get("/drift/rules/new/").status_code == 403
 
 
 def test_an_advisor_starts_a_cash_deploy_from_the_account_page(firm_a, members_a, login):

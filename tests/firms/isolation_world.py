@@ -77,6 +77,47 @@ def _api_token(book) -> int:
     return ApiToken.objects.get(prefix=key[:8]).pk
 
 
+def _import_run(book) -> int:
+    """A successful import that changed the book's first account (the re-scan button's)."""
+    return pm.ImportRun.objects.create(
+        firm_id=book["model"].firm_id,
+        source="web",
+        ok=True,
+        counts={"accounts": 1},
+        changed_account_ids=[book["accounts"][0].pk],
+    ).pk
+
+
+def _substitute(book) -> int:
+    cousin = pm.Security.objects.create(
+        firm_id=book["model"].firm_id,
+        symbol="ITOT",
+        name="Total market (a substitute)",
+        asset_class="us_equity",
+        security_type="etf",
+    )
+    return pm.Substitute.objects.create(
+        firm_id=cousin.firm_id, security=book["stock"], substitute=cousin
+    ).pk
+
+
+def _account_settings(book) -> int:
+    from drift.models import AccountDriftSettings
+
+    account = book["accounts"][-1]
+    return AccountDriftSettings.objects.get_or_create(firm_id=account.firm_id, account=account)[
+        0
+    ].pk
+
+
+def _template(book) -> int:
+    from notifications.models import NotificationTemplate
+    from notifications.services.templates import notification_templates_ensure_defaults
+
+    notification_templates_ensure_defaults(firm_id=book["model"].firm_id)
+    return NotificationTemplate.objects.order_by("pk").first().pk
+
+
 # URL name (page or API route) → how to get firm B's id for it. A URL that takes an id and is
 # missing here fails test_every_url_with_an_id_is_in_the_matrix.
 PAGES = {
@@ -91,6 +132,10 @@ PAGES = {
     "people:token_revoke": _api_token,
     "drift:proposal": _proposal,
     "drift:rule_edit": lambda book: DriftRule.objects.order_by("pk").first().pk,
+    "drift:account_settings": lambda book: book["accounts"][0].pk,
+    "drift:rescan": _import_run,
+    "portfolios:custodian_edit": lambda book: book["custodian"].pk,
+    "compliance:substitute_delete": _substitute,
     "trading:batch": lambda book: _helper("tests.trading.matrix").batch_id(book),
     "trading:resume": lambda book: _helper("tests.trading.matrix").pause_id(book),
     "trading:hold": _proposal,
@@ -164,6 +209,17 @@ API = {
     ),
     "webhook-delivery-detail": lambda book: _helper("tests.webhooks.matrix").delivery_id(book),
     "webhook-delivery-replay": lambda book: _helper("tests.webhooks.matrix").delivery_id(book),
+    "custodian-detail": lambda book: book["custodian"].pk,
+    "drift-rule-detail": lambda book: DriftRule.objects.order_by("pk").first().pk,
+    "drift-account-settings-detail": _account_settings,
+    "drift-import-rescan": _import_run,
+    "compliance-rule-detail": lambda book: _helper("tests.compliance.matrix").rule_id(book),
+    "compliance-substitute-detail": _substitute,
+    "compliance-pair-detail": lambda book: _helper("tests.compliance.matrix").pair_id(book),
+    "routing-rule-detail": lambda book: _helper("tests.approvals.helpers").routing_rule_for_book(
+        book
+    ),
+    "notification-template-detail": _template,
 }
 
 # URLs open to anybody, answered before the session and the firm scope

@@ -55,6 +55,8 @@ def roles(*rs) -> frozenset:
 # to an advisor who does not advise the account.
 PAGE_WRITES = {
     "portfolios:import": roles(ADV, SEN, OPS, ADM),
+    "portfolios:custodians": roles(OPS, ADM),
+    "portfolios:custodian_edit": roles(OPS, ADM),
     "drift:account_cash": roles(SEN, COM, ADM),
     # Firm-wide bands and models: an investment committee's or a firm administrator's.
     "drift:rule_new": roles(COM, ADM),
@@ -68,17 +70,22 @@ PAGE_WRITES = {
     "people:member_remove": roles(ADM),
     "people:tokens": roles(ADM),
     "people:token_revoke": roles(ADM),
+    "drift:account_settings": roles(SEN, COM, ADM),  # and the account's own advisor
+    "drift:rescan": roles(ADV, SEN, OPS, ADM),  # who may import may re-scan what it changed
     "compliance:override": roles(CCO, ADM),
     "compliance:reject": roles(CCO, ADM),
     "compliance:regenerate": roles(SEN, COM, CCO, ADM),
     "compliance:pairs": roles(CCO, ADM),
     "compliance:pair_delete": roles(CCO, ADM),
+    "compliance:substitutes": roles(CCO, ADM),
+    "compliance:substitute_delete": roles(CCO, ADM),
     "compliance:rule_edit": roles(CCO, ADM),
     "notifications:template_edit": roles(ADM),  # advisors too when the firm allows it (off here)
     "notifications:template_preview": roles(ADM),
     "approvals:step_decide": roles(
         SEN, ADM
     ),  # the advisor's pre-approval step of a colleague's account
+    "approvals:rule_new": roles(ADM),
     "approvals:rule_edit": roles(ADM),
     # Bulk forms: the roles of any of their actions (each action and row is checked again).
     "approvals:bulk": roles(ADV, SEN, COM, ADM),
@@ -113,6 +120,7 @@ PAGE_READS = {
     "trading:orders",
     "portfolios:accounts",
     "portfolios:account",
+    "portfolios:import_sample",
     "drift:drifted",
     "drift:account",
     "drift:harvests",
@@ -163,6 +171,28 @@ API_WRITES = {
     ("webhook-endpoint-resume", "post"): roles(ADM),
     ("webhook-endpoint-rotate-secret", "post"): roles(ADM),
     ("webhook-delivery-replay", "post"): roles(ADM),
+    # Set-up: through the same forms and roles as the pages.
+    ("custodian-list", "post"): roles(OPS, ADM),
+    ("custodian-detail", "put"): roles(OPS, ADM),
+    ("custodian-detail", "patch"): roles(OPS, ADM),
+    ("drift-rule-list", "post"): roles(COM, ADM),
+    ("drift-rule-detail", "put"): roles(COM, ADM),
+    ("drift-rule-detail", "patch"): roles(COM, ADM),
+    ("drift-account-settings-list", "post"): roles(ADV, SEN, COM, ADM),  # advisors: own accounts
+    ("drift-account-settings-detail", "put"): roles(SEN, COM, ADM),
+    ("drift-account-settings-detail", "patch"): roles(SEN, COM, ADM),
+    ("drift-import-rescan", "post"): roles(ADV, SEN, OPS, ADM),
+    ("compliance-rule-detail", "put"): roles(CCO, ADM),
+    ("compliance-rule-detail", "patch"): roles(CCO, ADM),
+    ("compliance-substitute-list", "post"): roles(CCO, ADM),
+    ("compliance-substitute-detail", "delete"): roles(CCO, ADM),
+    ("compliance-pair-list", "post"): roles(CCO, ADM),
+    ("compliance-pair-detail", "delete"): roles(CCO, ADM),
+    ("routing-rule-list", "post"): roles(ADM),
+    ("routing-rule-detail", "put"): roles(ADM),
+    ("routing-rule-detail", "patch"): roles(ADM),
+    ("notification-template-detail", "put"): roles(ADM),  # advisors too when the firm allows it
+    ("notification-template-detail", "patch"): roles(ADM),
 }
 # --- admin: model → (view, add, change, delete) ----------------------------------------------
 O_F = roles(OPS, ADM)
@@ -372,6 +402,8 @@ def _url(name, world):
         return reverse(name, args=["proposal"])
     if name == "people:invite_accept":
         return reverse(name, args=["not-a-token"])
+    if name == "portfolios:import_sample":
+        return reverse(name, args=["accounts"])
     return reverse(name)
 
 
@@ -444,7 +476,12 @@ def test_no_post_to_a_read_page_changes_anything(login, world, role):
     client = login(world.members[role])
     # Not posted to: the emailed link (GET only, signs in) and the report downloads (the world's
     # report row has no files; tests/reporting covers them).
-    skip = {"portal:link", "reporting:download_pdf", "reporting:download_csv"}
+    skip = {
+        "portal:link",
+        "reporting:download_pdf",
+        "reporting:download_csv",
+        "portfolios:import_sample",
+    }
     requests = [
         (name, partial(_post_form, _url(name, world))) for name in sorted(PAGE_READS - skip)
     ]

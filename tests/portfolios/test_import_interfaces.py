@@ -133,7 +133,10 @@ def test_the_api_imports_and_answers_201_with_counts(ready_a, members_a, client)
     response = token_client(client, members_a["ops"]).post(
         "/api/book/import/", uploads(good_files())
     )
+    with firm_scope(ready_a):
+        run_id = m.ImportRun.objects.get().pk
     assert response.status_code == 201 and response.json() == {
+        "import_run": run_id,
         "counts": GOOD_COUNTS,
         "unknown_gain_sells": 1,
         "ignored_columns": {},
@@ -222,7 +225,9 @@ def test_an_import_by_firm_a_never_touches_firm_b(ready_a, members_a, firm_b, cl
 
 def test_the_schema_documents_one_file_field_per_kind(client):
     from portfolios.api import BookUploadSerializer
+    from portfolios.importer.formats import all_kinds
 
-    assert list(BookUploadSerializer().fields) == list(GOOD_COUNTS)
+    assert list(BookUploadSerializer().fields) == list(all_kinds())  # the book and set-up files
+    assert set(GOOD_COUNTS) < set(all_kinds())
     schema = client.get("/api/schema/").content.decode()
     assert "/api/book/import/" in schema and "ImportRefused" in schema

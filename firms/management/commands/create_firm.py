@@ -7,11 +7,15 @@ from django.utils.text import slugify
 from firms.choices import Role
 from firms.selectors import firm_id_by_slug
 from firms.services.members import firm_create, member_create
+from firms.services.setup import firm_defaults_seed
 from firms.services.tenancy import firm_scope
 
 
 class Command(BaseCommand):
-    help = "Create a firm (tenant) and its firm administrator."
+    help = (
+        "Create a firm (tenant), its firm administrator and its default set-up (the simulated "
+        "custodian, drift and compliance rules, routing tiers, email templates)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("name")
@@ -35,6 +39,10 @@ class Command(BaseCommand):
             )
             member.user.is_staff = True
             member.user.save(update_fields=["is_staff"])
+            seeded = firm_defaults_seed(firm_id=firm.pk)
         self.stdout.write(
             self.style.SUCCESS(f"Created firm {name} ({slug}) with administrator {admin_email}")
+        )
+        self.stdout.write(
+            "Defaults: " + ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in seeded.items())
         )

@@ -7,7 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from firms.selectors import firm_by_slug
 from firms.services.tenancy import firm_scope
-from portfolios.importer import KINDS, book_import
+from portfolios.importer import book_import
+from portfolios.importer.formats import all_kinds
 
 
 class Command(BaseCommand):
@@ -47,10 +48,14 @@ class Command(BaseCommand):
         if not folder.is_dir():
             raise CommandError(f"{folder} is not a folder.")
         files = {
-            kind: folder / f"{kind}.csv" for kind in KINDS if (folder / f"{kind}.csv").is_file()
+            kind: folder / f"{kind}.csv"
+            for kind in all_kinds()
+            if (folder / f"{kind}.csv").is_file()
         }
         if not files:
-            raise CommandError(f"{folder} holds none of: {', '.join(f'{k}.csv' for k in KINDS)}.")
+            raise CommandError(
+                f"{folder} holds none of: {', '.join(f'{k}.csv' for k in all_kinds())}."
+            )
         return files
 
     def progress(self, message: str) -> None:
