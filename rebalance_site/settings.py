@@ -265,7 +265,10 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # keeps Django's plain storage and no WhiteNoise: runserver serves the files as they are edited.
 if not DEBUG:
     # Right after the security middleware (its HTTPS redirect and HSTS come first).
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
     STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -13,6 +13,17 @@ from firms.admin import firm_admin_site
 # no platform-wide admin: platform work (creating firms) is done by management commands.
 firm_admin_site.login = secure_admin_login(firm_admin_site.login)
 
+
+class FaviconRedirect(RedirectView):
+    """/favicon.ico → the hashed favicon.svg, resolved per request (at import the static
+    manifest may not exist yet, e.g. `check --deploy` before collectstatic)."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs):
+        return static("favicon.svg")
+
+
 urlpatterns = [
     # /healthz, /readyz, /metrics (answered first by ops.middleware.OpsEndpointsMiddleware).
     path("", include("ops.urls")),
@@ -20,7 +31,7 @@ urlpatterns = [
     path("proposals/", include(dashboard_patterns)),
     path("", include("firms.people_urls")),
     # Browsers ask for /favicon.ico whatever the page links; unnamed, outside the matrices.
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("favicon.ico", FaviconRedirect.as_view()),
     path("accounts/", include("allauth.urls")),
     # Models that moved to the earlier stage reading them; their old admin links still work.
     re_path(

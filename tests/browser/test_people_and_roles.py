@@ -38,7 +38,7 @@ def test_an_admin_invites_an_advisor_who_accepts_and_signs_in(
     settings.SITE_URL = live_server.url
     admin = page_at()
     _sign_in(admin, live_server, members_a[Role.FIRM_ADMIN].user.email)
-    admin.wait_for_url("**/drift/")
+    admin.wait_for_url(f"{live_server.url}/")
     admin.get_by_role("link", name="People", exact=True).click()
     admin.wait_for_url("**/firm/people/")
     admin.locator("#id_email").fill("nia.vo@alpha.test")
@@ -59,7 +59,7 @@ def test_an_admin_invites_an_advisor_who_accepts_and_signs_in(
     invitee.get_by_label("Password again:").fill(NEW_PASSWORD)
     screenshot(invitee, "invite-accept-desktop")
     invitee.get_by_role("button", name="Set my password and sign in").click()
-    invitee.wait_for_url("**/drift/")
+    invitee.wait_for_url(f"{live_server.url}/")
     expect(invitee.get_by_text("Welcome to Alpha Advisors.")).to_be_visible()
     with firm_scope(firm_a):
         member = Membership.objects.get(user__email="nia.vo@alpha.test")
@@ -69,7 +69,7 @@ def test_an_admin_invites_an_advisor_who_accepts_and_signs_in(
     invitee.goto(link)
     expect(invitee.get_by_role("heading", name="Invitation not valid")).to_be_visible()
     _sign_in(invitee, live_server, "nia.vo@alpha.test", NEW_PASSWORD)
-    invitee.wait_for_url("**/drift/")
+    invitee.wait_for_url(f"{live_server.url}/")
 
     # The new advisor tries the model editor: the styled 403 page, with the menu.
     response = invitee.goto(f"{live_server.url}/drift/models/{book['model'].pk}/edit/")
@@ -91,7 +91,7 @@ def test_a_committee_member_edits_a_model_with_a_running_total(
 ):
     page = page_at(width=390, height=844)
     _sign_in(page, live_server, members_a[Role.COMMITTEE_MEMBER].user.email)
-    page.wait_for_url("**/drift/")
+    page.wait_for_url(f"{live_server.url}/")
     page.goto(f"{live_server.url}/drift/models/")
     page.get_by_role("link", name="Edit").first.click()
     page.wait_for_url("**/edit/")
