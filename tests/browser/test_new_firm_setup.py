@@ -1,13 +1,19 @@
 """A new firm from `create_firm` to its first drifted accounts in Chromium, without the admin:
-its administrator signs in, uploads the set-up files and the sample book on the import page,
-clicks re-scan, and a real Celery worker on the real broker scans; the drifted accounts show.
+its administrator signs in and invites the operations person, who accepts the emailed link,
+uploads the set-up files and the sample book on the import page, clicks re-scan, and a real
+Celery worker on the real broker scans; the drifted accounts show.
 """
 
+import re
+
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from playwright.sync_api import expect
 
 from drift.models import DriftSnapshot
+from firms.choices import Role
+from firms.models import Membership
 from firms.selectors import firm_by_slug
 from firms.services.tenancy import firm_scope
 from portfolios.importer import KINDS
@@ -31,8 +37,9 @@ def published_to(worker):  # noqa: F811
 
 
 def test_a_new_firm_imports_its_set_up_and_book_and_sees_drift(
-    page_at, live_server, published_to, screenshot
+    page_at, live_server, published_to, screenshot, settings
 ):
+    settings.SITE_URL = live_server.url  # the invitation's link
     call_command(
         "create_firm",
         "Fresh Capital",
@@ -52,6 +59,26 @@ def test_a_new_firm_imports_its_set_up_and_book_and_sees_drift(
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign In").click()
     page.wait_for_url(f"{live_server.url}/")
+
+    # The administrator invites the firm's operations person, who sets a password from the
+    # emailed link and does the rest.
+    page.get_by_role("link", name="People", exact=True).click()
+    page.wait_for_url("**/firm/people/")
+    page.locator("#id_email").fill("ops@fresh.test")
+    page.locator("#id_name").fill("Olu Pike")
+    page.get_by_label("Role:").select_option(label="Operations")
+    page.get_by_role("button", name="Send the invitation").first.click()
+    expect(page.get_by_text("Invitation sent to ops@fresh.test")).to_be_visible()
+    link = re.search(r"https?://\S+/invite/\S+/", mail.outbox[-1].body).group(0)
+    page = page_at()  # the invitee's own browser context
+    page.on("request", lambda request: visited.append(request.url))
+    page.goto(link)
+    page.get_by_label("Password:", exact=True).fill(PASSWORD + "-ops")
+    page.get_by_label("Password again:").fill(PASSWORD + "-ops")
+    page.get_by_role("button", name="Set my password and sign in").click()
+    page.wait_for_url(f"{live_server.url}/")
+    with firm_scope(firm):
+        assert Membership.objects.get(user__email="ops@fresh.test").role == Role.OPS
 
     page.get_by_role("link", name="Import").click()
     page.wait_for_url("**/book/import/")
@@ -78,5 +105,5 @@ def test_a_new_firm_imports_its_set_up_and_book_and_sees_drift(
     page.goto(f"{live_server.url}/book/custodians/")
     expect(page.get_by_role("cell", name="schwab-sim")).to_be_visible()
     page.goto(f"{live_server.url}/drift/rules/")
-    expect(page.get_by_role("link", name="High net worth")).to_be_visible()
+    expect(page.get_by_role("cell", name="High net worth").first).to_be_visible()  # read-only: ops
     assert not [url for url in visited if "/admin/" in url]
