@@ -7,6 +7,7 @@ from reconciliation.urls import api_urlpatterns as reconciliation_api
 from reporting.urls import api_urlpatterns as reports_api
 
 urlpatterns = [
+    path("firm/", include("firms.api_urls")),
     path("book/", include(book_api)),
     path("reconciliation/", include(reconciliation_api)),
     path("drift/", include("drift.api_urls")),

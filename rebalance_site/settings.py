@@ -246,6 +246,7 @@ SPECTACULAR_SETTINGS = {
         "RoutingRuleKindEnum": "approvals.choices.RuleKind",
         "TemplateKindEnum": "notifications.choices.Kind",
         "StepRoleEnum": "approvals.choices.StepRole",
+        "FirmRoleEnum": "firms.choices.Role",
     },
 }
 

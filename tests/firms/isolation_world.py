@@ -172,6 +172,8 @@ PAGES = {
     "webhooks:delivery_replay": lambda book: _helper("tests.webhooks.matrix").delivery_id(book),
 }
 API = {
+    "firm-invitation-detail": _invitation,
+    "firm-invitation-revoke": _invitation,
     "account-detail": lambda book: book["accounts"][0].pk,
     "security-detail": lambda book: book["stock"].pk,
     "client-detail": lambda book: book["accounts"][0].client_id,

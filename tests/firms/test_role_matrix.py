@@ -158,6 +158,8 @@ PAGE_READS = {
 }
 # --- API: (route name, method) → roles that may call it --------------------------------------
 API_WRITES = {
+    ("firm-invitation-list", "post"): roles(ADM),
+    ("firm-invitation-revoke", "post"): roles(ADM),
     ("book-import", "post"): roles(ADV, SEN, OPS, ADM),
     ("compliance-proposal-override", "post"): roles(CCO, ADM),
     ("compliance-proposal-reject", "post"): roles(CCO, ADM),
@@ -294,6 +296,7 @@ ACTION_PAGES = {
     Action.COMPLIANCE_REBUILD: ["compliance:regenerate"],
 }
 ACTION_API = {
+    Action.PEOPLE: [("firm-invitation-list", "post"), ("firm-invitation-revoke", "post")],
     Action.BOOK_IMPORT: [("book-import", "post")],
     Action.COMPLIANCE_DECIDE: [
         ("compliance-proposal-override", "post"),

@@ -1,11 +1,12 @@
 """Issue 21's API path: a firm from `create_firm` to its first drifted accounts with nothing but
-a token — the set-up files and the book through the import endpoint (all-or-nothing, errors by
-file, row and column), the re-scan endpoint (the queued task run eagerly here), the drifted
-accounts read back through the snapshots endpoint. No admin, no page."""
+a token: invitations (/api/firm/invitations/), the set-up files and the book through the import
+endpoint (all-or-nothing, errors by file, row and column), the re-scan endpoint (the queued task
+run eagerly here), the drifted accounts read back through the snapshots endpoint."""
 
 from pathlib import Path
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 
 from firms.models import Membership
@@ -31,7 +32,9 @@ def _post_files(client, kinds, auth, overrides=None):
                 f.close()
 
 
-def test_a_new_firm_goes_from_create_firm_to_drifted_accounts_with_a_token(client, members_b):
+def test_a_new_firm_goes_from_create_firm_to_drifted_accounts_with_a_token(
+    client, members_b, django_capture_on_commit_callbacks
+):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from rebalance_site.celery import app
@@ -41,6 +44,29 @@ def test_a_new_firm_goes_from_create_firm_to_drifted_accounts_with_a_token(clien
     with firm_scope(firm):
         admin = Membership.objects.select_related("user").get(role="firm_admin")
     auth = {"HTTP_AUTHORIZATION": f"Token {api_token_create(admin.user, name='onboarding')}"}
+
+    # The administrator's token invites the operations person (the link goes by email only)
+    # and revokes a mistaken invitation.
+    with django_capture_on_commit_callbacks(execute=True):
+        invited = client.post(
+            "/api/firm/invitations/", {"email": "ops@token.test", "role": "ops"}, **auth
+        )
+    assert invited.status_code == 201, invited.content
+    assert invited.json()["status"] == "pending" and "link" not in invited.json()
+    assert mail.outbox[-1].to == ["ops@token.test"] and "/invite/" in mail.outbox[-1].body
+    wrong = client.post("/api/firm/invitations/", {"email": "typo@token", "role": "ops"}, **auth)
+    assert wrong.status_code == 400 and "email" in wrong.json()
+    mistaken = client.post(
+        "/api/firm/invitations/", {"email": "old@token.test", "role": "advisor"}, **auth
+    ).json()
+    revoked = client.post(f"/api/firm/invitations/{mistaken['id']}/revoke/", **auth)
+    assert revoked.status_code == 200 and revoked.json()["status"] == "revoked"
+    listed = client.get("/api/firm/invitations/", **auth).json()
+    listed = listed["results"] if isinstance(listed, dict) else listed
+    assert {(i["email"], i["status"]) for i in listed} == {
+        ("ops@token.test", "pending"),
+        ("old@token.test", "revoked"),
+    }
 
     # A bad set-up file refuses the whole upload, naming file, row and column; nothing written.
     bad = SimpleUploadedFile("custodians.csv", b"code,name,fee_bps\nSchwab!,Schwab,abc\n")
@@ -76,3 +102,8 @@ def test_a_new_firm_goes_from_create_firm_to_drifted_accounts_with_a_token(clien
     seen = seen["results"] if isinstance(seen, dict) else seen
     assert not {"S-1001", "S-2001", "S-3001"} & {r["account"] for r in seen}
     assert client.post(f"/api/drift/imports/{run_id}/rescan/", **theirs).status_code == 404
+    assert (
+        client.post(f"/api/firm/invitations/{mistaken['id']}/revoke/", **theirs).status_code == 404
+    )
+    advisor = {"HTTP_AUTHORIZATION": f"Token {api_token_create(members_b['advisor'].user)}"}
+    assert client.get("/api/firm/invitations/", **advisor).status_code == 403
