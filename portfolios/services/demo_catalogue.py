@@ -14,11 +14,14 @@ class DemoFirm:
     name: str
     slug: str
     seed: int
+    # What the approvals sweep does at a deadline: "decline" (the proposal expires) or
+    # "escalate" (to the advisor); one firm each, so the demo shows both.
+    expiry_policy: str = "decline"
 
 
 FIRMS = (
     DemoFirm("Harbor Point Advisors", "harbor", 11),
-    DemoFirm("Summit Ridge Wealth", "summit", 23),
+    DemoFirm("Summit Ridge Wealth", "summit", 23, expiry_policy="escalate"),
 )
 
 
@@ -35,6 +38,7 @@ STAFF = (
     StaffSpec("advisor3", Role.ADVISOR, (Segment.HIGH_NET_WORTH, Segment.INSTITUTIONAL)),
     StaffSpec("senior", Role.SENIOR_ADVISOR),
     StaffSpec("committee", Role.COMMITTEE_MEMBER),
+    StaffSpec("committee2", Role.COMMITTEE_MEMBER),  # the institutional tier's quorum is 2
     StaffSpec("compliance", Role.COMPLIANCE_OFFICER),
     StaffSpec("ops", Role.OPS),
     StaffSpec("admin", Role.FIRM_ADMIN),
