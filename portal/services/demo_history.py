@@ -95,6 +95,7 @@ def _session(h: History, day: date) -> None:
     from trading.services.confirmations import confirmations_hand_over
 
     _sweep(h, ny(day, 9, 30))
+    _escalations_follow_up(h, ny(day, 9, 35))
     with demo_clock(ny(day, 9, 45)):
         batch = batch_run(firm_id=h.firm.pk, trade_date=day)
         h.stats["orders"] += int(batch.counts.get("orders", 0) or 0)
@@ -137,6 +138,25 @@ def _sweep(h: History, now: datetime) -> None:
         report = approvals_sweep(firm_id=h.firm.pk, now=now)
     h.stats["expired"] += len(report.expired)
     h.stats["escalated"] += len(report.escalated)
+
+
+def _escalations_follow_up(h: History, now: datetime) -> None:
+    """The advisor follows up yesterday's escalations: the window is closed, so the proposal
+    expires (a fresh one comes from the next scan if the account still drifts)."""
+    from approvals.choices import ApprovalStatus
+    from approvals.models import Approval
+    from approvals.services.expiry import approval_expire
+
+    escalated = Approval.objects.filter(
+        status=ApprovalStatus.PENDING, escalated_at__lt=now - timedelta(hours=12)
+    ).order_by("pk")
+    with demo_clock(now):
+        for approval_id in escalated.values_list("pk", flat=True):
+            _attempt(
+                h,
+                "escalation closed",
+                lambda a=approval_id: approval_expire(approval_id=a, now=now),
+            )
 
 
 def _refused(exc: Exception) -> bool:
