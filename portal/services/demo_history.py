@@ -210,13 +210,15 @@ def _staff_decides(h: History, approval, step, now: datetime) -> None:
         "committee": [h.staff["committee"], h.staff["committee2"]],
     }[step.role]
     draw = h.rng.random()
-    for member in members:
+    for n, member in enumerate(members, 1):
+        # The committee's last vote carries its minutes (the step completes with them).
+        minutes = _committee_minutes(approval, now) if n == len(members) > 1 else None
         if draw < STAFF_APPROVES:
             _attempt(
                 h,
                 f"{step.role} approved",
-                lambda m=member: step_approve(
-                    approval_id=approval.pk, step_id=step.pk, membership=m, now=now
+                lambda m=member, doc=minutes: step_approve(
+                    approval_id=approval.pk, step_id=step.pk, membership=m, now=now, document=doc
                 ),
             )
         elif draw < STAFF_APPROVES + STAFF_DECLINES:
@@ -232,6 +234,19 @@ def _staff_decides(h: History, approval, step, now: datetime) -> None:
                 ),
             )
             return
+
+
+def _committee_minutes(approval, now: datetime):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    text = (
+        f"Investment committee minutes, {now:%Y-%m-%d %H:%M} New York.\n"
+        f"Proposal for account {approval.proposal.account.number} reviewed against the "
+        "investment policy statement; approved by quorum.\n"
+    )
+    return SimpleUploadedFile(
+        f"committee-minutes-{approval.pk}.txt", text.encode(), content_type="text/plain"
+    )
 
 
 def _client_decides(h: History, approval, now: datetime) -> None:
