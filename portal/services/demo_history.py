@@ -34,6 +34,9 @@ DEFAULT_HISTORY_SESSIONS = 60  # about three months of trading days
 CLIENT_SIGNS, CLIENT_DECLINES = 0.55, 0.10  # else silent today (some then expire)
 STAFF_APPROVES, STAFF_DECLINES = 0.80, 0.04  # else not today
 OFFICER_OVERRIDES, OFFICER_REJECTS = 0.5, 0.2
+# Clients who never answer in the history (chosen by their email): their proposals expire or
+# escalate and come back, so the last day still has drifted accounts and waiting approvals.
+AWAY_SHARE = 0.35
 
 
 def ny(day: date, hh: int, mm: int = 0) -> datetime:
@@ -249,16 +252,20 @@ def _committee_minutes(approval, now: datetime):
     )
 
 
+def _away(email: str) -> bool:
+    return random.Random(email).random() < AWAY_SHARE
+
+
 def _client_decides(h: History, approval, now: datetime) -> None:
     from approvals.choices import AuthMethod
     from approvals.services import approval_client_approve, approval_client_decline
     from approvals.services.decisions import Evidence
     from portal.services.link_sessions import client_user_ensure
 
-    draw = h.rng.random()
-    if draw >= CLIENT_SIGNS + CLIENT_DECLINES:
-        return  # silent today
     client = approval.proposal.account.client
+    draw = h.rng.random()
+    if draw >= CLIENT_SIGNS + CLIENT_DECLINES or _away(client.email):
+        return  # silent today
     user = client_user_ensure(client=client)
     if draw < CLIENT_SIGNS:
         evidence = Evidence(
