@@ -65,6 +65,8 @@ def test_each_firm_scanned_every_session_of_the_history(firms):
             # the history and metric charts: a snapshot per account and day, some breached
             assert DriftSnapshot.objects.values("as_of").distinct().count() == SESSIONS
             assert DriftSnapshot.objects.filter(breached=True).exists()
+            # clients who never answer keep some accounts drifted to the last day
+            assert DriftSnapshot.objects.filter(as_of=AS_OF, breached=True).exists()
 
 
 def test_proposals_were_created_on_the_days_they_were_scanned(firms):
