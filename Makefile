@@ -59,10 +59,11 @@ lint: venv
 test: venv system-deps lock-check lint
 	DJANGO_DEBUG=1 DJANGO_SECRET_KEY=test-only $(SERVICES) $(PY) -m pytest tests
 
-# The demo firms' pipeline, run once up front so every page has something to show: the
-# latest day scanned, proposals checked by compliance and routed for approval (emails in the
-# outbox), last month's compliance report stored. Every step is idempotent, so a second
-# `make demo` reuses what is there.
+# The demo firms' pipeline, run once up front so every page has something to show: seed_demo
+# lives the last sessions through the services (scans, approvals, batches, last month's
+# report; portal/services/demo_history.py), then the latest day is scanned, checked and routed
+# (a no-op after the history). Every step is idempotent, so a second `make demo` reuses what
+# is there.
 DEMO_FIRMS := harbor summit
 DEMO_PREPARE := $(PY) manage.py migrate --no-input && $(PY) manage.py seed_demo \
 	$(foreach f,$(DEMO_FIRMS), && $(PY) manage.py drift_scan $(f) --latest-prices \

@@ -7,7 +7,7 @@
 set -e
 PY=.venv/bin/python
 $PY manage.py migrate --no-input >/dev/null
-$PY manage.py seed_demo >/dev/null
+$PY manage.py seed_demo --accounts 420 --sessions 0 >/dev/null  # the book the figures were measured on
 $PY loadtest/seed_third_firm.py
 # As the schema's owner: the app login may not ANALYZE tables it does not own (PostgreSQL skips
 # them with a warning, and the load then ran on plans without statistics: the portal home cost

@@ -14,11 +14,14 @@ class DemoFirm:
     name: str
     slug: str
     seed: int
+    # What the approvals sweep does at a deadline: "decline" (the proposal expires) or
+    # "escalate" (to the advisor); one firm each, so the demo shows both.
+    expiry_policy: str = "decline"
 
 
 FIRMS = (
     DemoFirm("Harbor Point Advisors", "harbor", 11),
-    DemoFirm("Summit Ridge Wealth", "summit", 23),
+    DemoFirm("Summit Ridge Wealth", "summit", 23, expiry_policy="escalate"),
 )
 
 
@@ -35,6 +38,7 @@ STAFF = (
     StaffSpec("advisor3", Role.ADVISOR, (Segment.HIGH_NET_WORTH, Segment.INSTITUTIONAL)),
     StaffSpec("senior", Role.SENIOR_ADVISOR),
     StaffSpec("committee", Role.COMMITTEE_MEMBER),
+    StaffSpec("committee2", Role.COMMITTEE_MEMBER),  # the institutional tier's quorum is 2
     StaffSpec("compliance", Role.COMPLIANCE_OFFICER),
     StaffSpec("ops", Role.OPS),
     StaffSpec("admin", Role.FIRM_ADMIN),
@@ -279,6 +283,11 @@ class ModelSpec:
     targets: tuple[tuple[str, int], ...]  # (symbol, percent); the asset class is the security's
 
 
+# The default concentration rule flags a single non-diversified security above 10% of an
+# account; every model keeps such targets at 8% or less, so a rebalance to target passes.
+CONCENTRATION_HEADROOM_PCT = 8
+
+
 MODELS = (
     ModelSpec(
         "Conservative 30/70",
@@ -333,8 +342,8 @@ MODELS = (
             ("IEFA", 15),
             ("IEMG", 5),
             ("MUB", 25),
-            ("VWIUX", 12),
-            ("NYC-GO-5-2034", 10),
+            ("VWIUX", 14),
+            ("NYC-GO-5-2034", 8),
             (CASH_SYMBOL, 3),
         ),
     ),
@@ -367,8 +376,8 @@ MODELS = (
             ("VWO", 8),
             ("VNQ", 7),
             ("GLD", 5),
-            ("PCIF", 10),
-            ("AGG", 15),
+            ("PCIF", 8),
+            ("AGG", 17),
             ("VTIP", 7),
             (CASH_SYMBOL, 3),
         ),

@@ -307,3 +307,23 @@ def test_synthetic_prices_are_the_same_every_run():
 def test_by_default_prices_end_at_the_latest_completed_session():
     assert demo_as_of(datetime(2026, 11, 27, 17, 59, tzinfo=UTC)) == date(2026, 11, 25)
     assert demo_as_of(datetime(2026, 11, 27, 18, 1, tzinfo=UTC)) == date(2026, 11, 27)
+
+
+def test_every_model_passes_the_default_concentration_rule_with_room_to_spare():
+    """A non-diversified target on the 10% limit is flagged as soon as its price ticks up."""
+    from drift.calc.rule_params import DEFAULTS
+    from drift.choices import RuleKind
+    from portfolios.services.demo_catalogue import (
+        CONCENTRATION_HEADROOM_PCT,
+        MODELS,
+        SECURITIES,
+    )
+
+    limit = Decimal(DEFAULTS[RuleKind.CONCENTRATION][1]["max_pct"])
+    specs = {s.symbol: s for s in SECURITIES}
+    applies = DEFAULTS[RuleKind.CONCENTRATION][1]["security_types"]
+    for model in MODELS:
+        for symbol, weight in model.targets:
+            spec = specs[symbol]
+            if spec.security_type in applies and not spec.diversified:
+                assert weight <= CONCENTRATION_HEADROOM_PCT < limit, (model.name, symbol)

@@ -9,10 +9,12 @@ from django.core.management.base import BaseCommand
 
 from compliance.services.rules import compliance_demo_seed
 from firms.services.tenancy import firm_scope
+from portal.services.demo_history import DEFAULT_HISTORY_SESSIONS, demo_history_once
 from portfolios.services.demo import (
     DEFAULT_ACCOUNTS_PER_FIRM,
     DEFAULT_HISTORY_DAYS,
     DEMO_PASSWORD,
+    FIRMS,
     LOGIN_PATH,
     demo_firm_find,
     demo_logins,
@@ -30,16 +32,29 @@ class Command(BaseCommand):
         parser.add_argument(
             "--history-days", type=int, default=DEFAULT_HISTORY_DAYS, help="calendar days of prices"
         )
+        parser.add_argument(
+            "--sessions",
+            type=int,
+            default=DEFAULT_HISTORY_SESSIONS,
+            help="recent trading days lived through the pipeline (scans, approvals, batches)",
+        )
 
-    def handle(self, *args, accounts: int, history_days: int, **options):
+    def handle(self, *args, accounts: int, history_days: int, sessions: int, **options):
         started = time.monotonic()
         results = demo_seed(
             accounts_per_firm=accounts, history_days=history_days, log=self.stdout.write
         )
-        for result in results:
-            firm = demo_firm_find(result.slug)
+        for spec in FIRMS:
+            firm = demo_firm_find(spec.slug)
             with firm_scope(firm):
                 compliance_demo_seed(firm_id=firm.pk)  # the default rules, shown on their page
+                demo_history_once(
+                    firm=firm,
+                    sessions=sessions,
+                    seed=spec.seed,
+                    expiry_policy=spec.expiry_policy,
+                    log=self.stdout.write,
+                )
         created = [r.name for r in results if r.created]
         summary = f"seeded {', '.join(created)}" if created else "demo data already present"
         self.stdout.write(self.style.SUCCESS(f"{summary} ({time.monotonic() - started:.1f}s)"))
