@@ -9,8 +9,6 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from portfolios.models import Client
-
 from .choices import Role
 from .models import Invitation
 from .permissions import Action, may, refusal
@@ -57,7 +55,9 @@ class InvitationViewSet(viewsets.ReadOnlyModelViewSet):
         data.is_valid(raise_exception=True)
         client = None
         if data.validated_data.get("client") is not None:
-            client = Client.objects.filter(pk=data.validated_data["client"]).first()
+            # The client model through the invitation's key: firms may not import portfolios.
+            clients = Invitation._meta.get_field("client").related_model.objects
+            client = clients.filter(pk=data.validated_data["client"]).first()
             if client is None:
                 return Response({"client": ["No such client."]}, status=status.HTTP_400_BAD_REQUEST)
         try:
