@@ -17,6 +17,7 @@ from drift.choices import ProposalStatus
 from firms.choices import OWN_BOOK_ROLES, Role
 from firms.views import role_required, staff_required
 from portfolios.lists import book_filter_options
+from portfolios.models import Account
 
 from .proposals import BULK, BULK_ROLES, PROPOSALS, bulk_actions_for, proposals_for_list
 from .selectors import ENDED, PRICE_PROBLEMS, STAGES, Book, dashboard_read
@@ -40,7 +41,11 @@ def _link(name: str, pairs) -> str:
 def _dashboard(request):
     membership = request.membership
     firm_wide_allowed = membership.role not in OWN_BOOK_ROLES
+    # A senior advisor without accounts of their own (a reviewer) starts on the whole firm: an
+    # empty "my book" would read as a quiet day.
     default = "mine" if membership.role in BOOK_FIRST else "firm"
+    if default == "mine" and firm_wide_allowed and "scope" not in request.GET:
+        default = "mine" if Account.objects.filter(advisor_id=membership.pk).exists() else "firm"
     scope = request.GET.get("scope", default)
     scope = scope if scope in ("mine", "firm") and firm_wide_allowed else "mine"
     period = request.GET.get("period", "today")

@@ -72,9 +72,21 @@ def test_the_pipeline_counts_my_book_and_each_count_links_to_the_same_rows(
 def test_a_senior_advisor_toggles_between_my_book_and_the_whole_firm(login, firm_a, members_a):
     routed(firm_a, members_a["advisor"], 2)
     client = login(members_a["senior_advisor"])
-    mine, _ = _card(client.get("/").content.decode(), "Awaiting approval")
+    mine, _ = _card(client.get("/?scope=mine").content.decode(), "Awaiting approval")
     firm, href = _card(client.get("/?scope=firm").content.decode(), "Awaiting approval")
     assert (mine, firm) == (0, 2) and "advisor=" not in href and _listed(client, href) == 2
+    # A senior without accounts of their own (a reviewer) starts on the whole firm ...
+    body = client.get("/").content.decode()
+    assert 'name="scope" value="firm" checked' in body
+    assert _card(body, "Awaiting approval")[0] == 2
+    # ... and one with a book starts on it.
+    with firm_scope(firm_a):
+        from portfolios.models import Account
+
+        Account.objects.filter(pk=Account.objects.order_by("pk").first().pk).update(
+            advisor=members_a["senior_advisor"]
+        )
+    assert 'name="scope" value="mine" checked' in client.get("/").content.decode()
     # a compliance officer has no book: the whole firm by default
     officer = login(members_a["compliance_officer"]).get("/").content.decode()
     assert _card(officer, "Awaiting approval")[0] == 2
