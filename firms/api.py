@@ -6,6 +6,8 @@ The API's authentication (firms.services.api_tokens) and permission (firms.views
 live apart from this module: DRF imports them while `rest_framework.routers` is still loading,
 so their modules must not import the router."""
 
+from abc import ABCMeta, abstractmethod
+
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS
@@ -20,7 +22,7 @@ class FirmRouter(DefaultRouter):
         self._default_value_pattern = "int"
 
 
-class SetupViewSet(GenericViewSet):
+class SetupViewSet(GenericViewSet, metaclass=ABCMeta):
     """A firm's set-up through the API (custodians, rules, tiers, templates): any staff member
     reads; `write_roles` write. Writes go through the same Django form as the page
     (`form_class`: one validation) and the same audited service (`save`).
@@ -57,9 +59,9 @@ class SetupViewSet(GenericViewSet):
     def form_kwargs(self, instance) -> dict:
         return {"instance": instance}
 
+    @abstractmethod
     def save(self, form):
         """Write the valid form through the app's audited service; return the object."""
-        raise NotImplementedError
 
     def _form(self, data, instance):
         return self.form_class(data, **self.form_kwargs(instance))
