@@ -1,5 +1,6 @@
 """Playwright driving Debian's Chromium (no browser download)."""
 
+import io
 import os
 import shutil
 from pathlib import Path
@@ -47,3 +48,30 @@ def screenshot():
         return path
 
     return _shot
+
+
+# A small demo book lived through the pipeline (seed_demo: both demo firms, every role, a few
+# weeks of scans, approvals, batches with fills and a closed month's report), committed so the
+# live server sees it; the transactional test flushes it afterwards. About half a minute.
+DEMO_ACCOUNTS, DEMO_SESSIONS = 8, 10
+
+
+@pytest.fixture
+def demo_book(transactional_db):
+    from django.core.management import call_command
+
+    from portfolios.services.demo import FIRMS, demo_firm_find
+
+    call_command("seed_demo", accounts=DEMO_ACCOUNTS, sessions=DEMO_SESSIONS, stdout=io.StringIO())
+    return {spec.slug: demo_firm_find(spec.slug) for spec in FIRMS}
+
+
+def sign_in(page, base_url, email, password=None):
+    """Through the real login form; waits until the first page after it has loaded."""
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    from portfolios.services.demo import DEMO_PASSWORD
+
+    page.get_by_label("Password").fill(password or DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_load_state()
