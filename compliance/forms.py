@@ -14,6 +14,7 @@ from portfolios.models import Security
 
 class OverrideForm(forms.Form):
     reason = forms.CharField(
+        label="Reason for clearing it (kept in the audit trail)",
         widget=forms.Textarea(attrs={"rows": 3}),
         required=True,
         strip=True,
@@ -22,7 +23,12 @@ class OverrideForm(forms.Form):
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, strip=True)
+    reason = forms.CharField(
+        label="Reason for rejecting it (optional, kept in the audit trail)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        strip=True,
+    )
 
 
 class PairForm(forms.Form):

@@ -147,7 +147,10 @@ def _committee_settle(approval, step, now, actor, changed: bool) -> Result:
             changed,
             "Quorum reached; upload the committee's documentation to complete the approval.",
         )
-    step.actor, step.comment = actor, f"quorum {approvals}/{step.quorum}"
+    step.actor, step.comment = (
+        actor,
+        f"Quorum reached: {approvals} of {step.quorum} approving votes.",
+    )
     _advance(approval, step, now, actor)
     return Result(approval, True, "Committee approval complete.")
 

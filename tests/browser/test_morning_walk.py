@@ -128,7 +128,11 @@ def test_the_morning_of_five_roles(
         member.desk.get_by_role("link", name="Approvals", exact=True).first.click()
         member.see("approvals-waiting")
         _decide(member, acc["institution"], comment=f"Vote {n}: in line with the IPS.", upload=memo)
+        votes = member.desk.locator("ul.votes").inner_text()
+        assert "Priya Raman: approved" in votes and "Vote 1: in line with the IPS." in votes
         member.close()
+    # The second vote completes it; both votes, by name and with their words, stay on the page.
+    assert "Jonas Berg: approved" in votes and "Vote 2" in votes
 
     # 4. The compliance officer: the flagged proposal, cleared with a written reason.
     officer = open_walk(members_a[Role.COMPLIANCE_OFFICER], "compliance")
@@ -139,7 +143,7 @@ def test_the_morning_of_five_roles(
     desk.get_by_role("link", name=re.compile(acc["unsuitable"].number)).first.click()
     desk.wait_for_url("**/compliance/proposals/*/")
     assert "suitab" in officer.see("review").lower()
-    desk.get_by_label("Reason", exact=False).first.fill(
+    desk.get_by_label("Reason for clearing it (kept in the audit trail)").fill(
         "Client signed an updated risk questionnaire; balanced profile agreed in the review."
     )
     desk.get_by_role("button", name="Clear with this reason").click()
