@@ -1,7 +1,7 @@
 """The staff dashboard at `/` (clients go to their portal) and the proposals list with its
 bulk actions. Thin views over dashboard.selectors and core.lists / core.bulk."""
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -16,6 +16,7 @@ from core.lists import list_csv, list_read, wants_csv
 from drift.choices import ProposalStatus
 from firms.choices import OWN_BOOK_ROLES, Role
 from firms.views import role_required, staff_required
+from portfolios.calc.market_calendar import is_trading_day, previous_trading_day
 from portfolios.lists import book_filter_options
 from portfolios.models import Account
 
@@ -27,10 +28,20 @@ PERIODS = {"today": ("Today", 0), "7": ("Last 7 days", 6), "30": ("Last 30 days"
 BOOK_FIRST = frozenset({Role.ADVISOR, Role.SENIOR_ADVISOR})
 
 
-def _since(period: str) -> datetime:
-    days = PERIODS[period][1]
-    start = timezone.localdate() - timedelta(days=days)
-    return timezone.make_aware(datetime.combine(start, time.min))
+def _period_start(period: str) -> date:
+    """The first day counted. "Today" on a weekend or holiday is the latest session: on a
+    Saturday morning an advisor wants Friday's batch, not a row of zeros."""
+    today = timezone.localdate()
+    if period == "today":
+        return today if is_trading_day(today) else previous_trading_day(today)
+    return today - timedelta(days=PERIODS[period][1])
+
+
+def _period_phrase(period: str, start: date) -> str:
+    """How the counts' period reads in a sentence: "today", "since Fri, Dec 4", "last 7 days"."""
+    if period == "today" and start != timezone.localdate():
+        return f"since {start:%a, %b} {start.day}"
+    return PERIODS[period][0].lower()
 
 
 def _link(name: str, pairs) -> str:
@@ -50,7 +61,8 @@ def _dashboard(request):
     scope = scope if scope in ("mine", "firm") and firm_wide_allowed else "mine"
     period = request.GET.get("period", "today")
     period = period if period in PERIODS else "today"
-    since = _since(period)
+    start = _period_start(period)
+    since = timezone.make_aware(datetime.combine(start, time.min))
     book = Book(membership.pk if scope == "mine" else None)
     data = dashboard_read(book=book, since=since)
     mine = [("advisor", book.advisor)]
@@ -136,7 +148,7 @@ def _dashboard(request):
             "firm_wide_allowed": firm_wide_allowed,
             "period": period,
             "periods": [(k, v[0]) for k, v in PERIODS.items()],
-            "period_label": PERIODS[period][0],
+            "period_phrase": _period_phrase(period, start),
             "step_labels": dict(StepRole.choices),
             "now": timezone.now(),
         },

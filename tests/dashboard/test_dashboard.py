@@ -141,3 +141,21 @@ def test_the_dashboard_runs_the_same_number_of_queries_for_5_and_50_proposals(
         counts.append(len(ctx))
     assert counts[0] == counts[1]
     assert counts[0] <= 16, f"{counts[0]} queries"
+
+
+def test_today_on_a_weekend_counts_the_latest_session(login, members_a):
+    """Saturday morning: "today" reaches back to Friday's session, and its links say so."""
+    from datetime import UTC, datetime
+    from unittest import mock
+
+    client = login(members_a["senior_advisor"])
+    saturday = datetime(2026, 11, 21, 14, 0, tzinfo=UTC)
+    with mock.patch("django.utils.timezone.now", return_value=saturday):
+        body = client.get("/").content.decode()
+    assert "Ended stages count since Fri, Nov 20." in body
+    _n, href = _card(body, "Executed")
+    assert "since=2026-11-20" in href
+    tuesday = datetime(2026, 11, 24, 14, 0, tzinfo=UTC)
+    with mock.patch("django.utils.timezone.now", return_value=tuesday):
+        body = client.get("/").content.decode()
+    assert "Ended stages count today." in body and "since=2026-11-24" in _card(body, "Executed")[1]
