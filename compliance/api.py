@@ -169,7 +169,7 @@ class ProposalComplianceViewSet(viewsets.ReadOnlyModelViewSet):
 
 class ComplianceRuleOut(serializers.ModelSerializer):
     params = serializers.JSONField(
-        help_text='The kind\'s parameters (README, "Compliance checks"). To change them, send '
+        help_text='The kind\'s parameters (docs/ARCHITECTURE.md, "Compliance checks"). To change them, send '
         "them as fields of their own: window_days; max_pct, security_types, exempt_diversified; "
         "min_cash_amount, min_cash_pct; <profile>_min and <profile>_max per risk profile."
     )

@@ -33,7 +33,7 @@ DEFAULTS: dict[str, tuple[str, dict]] = {
 }
 
 
-# Documented bounds of every numeric parameter (README, "Compliance checks").
+# Documented bounds of every numeric parameter (docs/ARCHITECTURE.md, "Compliance checks").
 BOUNDS = {
     "window_days": (1, 90),  # days before and after a loss sale
     "max_pct": (Decimal("0.01"), Decimal("100")),  # percent of the account
