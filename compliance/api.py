@@ -169,9 +169,10 @@ class ProposalComplianceViewSet(viewsets.ReadOnlyModelViewSet):
 
 class ComplianceRuleOut(serializers.ModelSerializer):
     params = serializers.JSONField(
-        help_text='The kind\'s parameters (docs/ARCHITECTURE.md, "Compliance checks"). To change them, send '
-        "them as fields of their own: window_days; max_pct, security_types, exempt_diversified; "
-        "min_cash_amount, min_cash_pct; <profile>_min and <profile>_max per risk profile."
+        help_text='The kind\'s parameters (docs/ARCHITECTURE.md, "Compliance checks"). To change '
+        "them, send them as fields of their own: window_days; max_pct, security_types, "
+        "exempt_diversified; min_cash_amount, min_cash_pct; <profile>_min and <profile>_max per "
+        "risk profile."
     )
 
     class Meta:

@@ -6,9 +6,9 @@ from portfolios.calc.market_calendar import add_business_days, session_close_utc
 
 from ..choices import WindowUnit
 
-# The longest approval window a routing rule may set (docs/ARCHITECTURE.md, "Approvals and the client
-# portal"): 90 days on the clock, or 60 NYSE business days (about three months). Beyond that a
-# deadline is no deadline, and 2,147,483,647 hours overflows the calendar.
+# The longest approval window a routing rule may set (docs/ARCHITECTURE.md, "Approvals and the
+# client portal"): 90 days on the clock, or 60 NYSE business days (about three months). Beyond
+# that a deadline is no deadline, and 2,147,483,647 hours overflows the calendar.
 WINDOW_MAX = {WindowUnit.HOURS: 2160, WindowUnit.BUSINESS_DAYS: 60}
 
 
