@@ -255,6 +255,7 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/New_York"  # display; storage is UTC (USE_TZ)
 USE_I18N = True
 USE_TZ = True
+FORMAT_MODULE_PATH = ["rebalance_site.formats"]  # dates as "Dec 4, 2026" (formats/en)
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / ".data" / "static")))
