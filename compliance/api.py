@@ -1,6 +1,8 @@
 """REST endpoints for compliance: a proposal's checks, the officer's decisions, and the routing
 gate (409 while compliance has not cleared the proposal)."""
 
+from abc import abstractmethod
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
@@ -204,10 +206,13 @@ class SubstituteOut(serializers.ModelSerializer):
         fields = ["id", "security", "substitute", "rank"]
 
 
-class _SecurityIdsForm:
-    """The page's form takes security ids; the API also takes symbols."""
+class _SecurityRowsViewSet(SetupCreateMixin, SetupViewSet):
+    """Rows that name two securities (substitutes, identical pairs): the page's form takes
+    security ids, the API also takes symbols; a write goes through the row's service (`add`,
+    `remove`), whose refusal comes back as a 400 naming the problem."""
 
     fields_by_symbol: tuple[str, ...] = ()
+    write_roles = COMPLIANCE_ROLES
 
     def symbols_to_ids(self, data) -> dict:
         data = dict(data.items()) if hasattr(data, "items") else dict(data)
@@ -218,21 +223,6 @@ class _SecurityIdsForm:
                 data[name] = found.pk if found else value
         return data
 
-
-class SubstituteViewSet(_SecurityIdsForm, SetupCreateMixin, SetupViewSet):
-    """Fair replacements per security (harvesting, the wash-sale swap). POST security and
-    substitute (symbols or ids) and rank; DELETE removes one."""
-
-    serializer_class = SubstituteOut
-    form_class = SubstituteForm
-    write_roles = COMPLIANCE_ROLES
-    fields_by_symbol = ("security", "substitute")
-
-    def get_queryset(self):
-        return Substitute.objects.select_related("security", "substitute").order_by(
-            "security__symbol", "rank"
-        )
-
     def form_kwargs(self, instance) -> dict:
         return {}
 
@@ -241,19 +231,47 @@ class SubstituteViewSet(_SecurityIdsForm, SetupCreateMixin, SetupViewSet):
 
     def save(self, form):
         try:
-            return substitute_add(
-                firm_id=self.request.firm.pk,
-                security=form.cleaned_data["security"],
-                substitute=form.cleaned_data["substitute"],
-                rank=form.cleaned_data["rank"],
-                actor=self.request.user,
-            )
+            return self.add(form.cleaned_data)
         except DjangoValidationError as exc:
             raise DRFValidationError({"non_field_errors": exc.messages}) from exc
 
     def destroy(self, request, *args, **kwargs):
-        substitute_remove(row=self.get_object(), actor=request.user)
+        self.remove(self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @abstractmethod
+    def add(self, data: dict):
+        """Add the row through its service (which audits it)."""
+
+    @abstractmethod
+    def remove(self, row) -> None:
+        """Remove the row through its service (which audits it)."""
+
+
+class SubstituteViewSet(_SecurityRowsViewSet):
+    """Fair replacements per security (harvesting, the wash-sale swap). POST security and
+    substitute (symbols or ids) and rank; DELETE removes one."""
+
+    serializer_class = SubstituteOut
+    form_class = SubstituteForm
+    fields_by_symbol = ("security", "substitute")
+
+    def get_queryset(self):
+        return Substitute.objects.select_related("security", "substitute").order_by(
+            "security__symbol", "rank"
+        )
+
+    def add(self, data):
+        return substitute_add(
+            firm_id=self.request.firm.pk,
+            security=data["security"],
+            substitute=data["substitute"],
+            rank=data["rank"],
+            actor=self.request.user,
+        )
+
+    def remove(self, row):
+        substitute_remove(row=row, actor=self.request.user)
 
 
 class IdenticalPairOut(serializers.ModelSerializer):
@@ -265,13 +283,12 @@ class IdenticalPairOut(serializers.ModelSerializer):
         fields = ["id", "symbol_a", "symbol_b", "note"]
 
 
-class IdenticalPairViewSet(_SecurityIdsForm, SetupCreateMixin, SetupViewSet):
+class IdenticalPairViewSet(_SecurityRowsViewSet):
     """Securities the wash-sale rule treats as one. POST first and second (symbols or ids) and
     a note; DELETE removes a pair."""
 
     serializer_class = IdenticalPairOut
     form_class = PairForm
-    write_roles = COMPLIANCE_ROLES
     fields_by_symbol = ("first", "second")
 
     def get_queryset(self):
@@ -279,24 +296,14 @@ class IdenticalPairViewSet(_SecurityIdsForm, SetupCreateMixin, SetupViewSet):
             "security_a", "security_b"
         ).order_by("security_a__symbol", "security_b__symbol")
 
-    def form_kwargs(self, instance) -> dict:
-        return {}
+    def add(self, data):
+        return identical_pair_add(
+            firm_id=self.request.firm.pk,
+            first=data["first"],
+            second=data["second"],
+            note=data["note"],
+            actor=self.request.user,
+        )
 
-    def create(self, request, *args, **kwargs):
-        return self._write(self.symbols_to_ids(request.data), None, created=True)
-
-    def save(self, form):
-        try:
-            return identical_pair_add(
-                firm_id=self.request.firm.pk,
-                first=form.cleaned_data["first"],
-                second=form.cleaned_data["second"],
-                note=form.cleaned_data["note"],
-                actor=self.request.user,
-            )
-        except DjangoValidationError as exc:
-            raise DRFValidationError({"non_field_errors": exc.messages}) from exc
-
-    def destroy(self, request, *args, **kwargs):
-        identical_pair_remove(pair=self.get_object(), actor=request.user)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def remove(self, row):
+        identical_pair_remove(pair=row, actor=self.request.user)
