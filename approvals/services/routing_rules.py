@@ -1,9 +1,7 @@
 """A firm's routing tiers: the defaults a new firm starts with, and the audited write of the
 rules page, API and import."""
 
-from django.db import transaction
-
-from firms.services.audit import audit_record
+from firms.services.audit import save_audited
 
 from ..calc.routing import DEFAULT_RULES
 from ..models import RoutingRule
@@ -19,22 +17,18 @@ def routing_rules_ensure_defaults(*, firm_id: int) -> int:
 
 
 def routing_rule_save(*, rule: RoutingRule, actor=None) -> RoutingRule:
-    created = rule.pk is None
-    with transaction.atomic():
-        rule.save()
-        audit_record(
-            firm_id=rule.firm_id,
-            event="approvals.rule_created" if created else "approvals.rule_saved",
-            actor=actor,
-            obj=rule,
-            payload={
-                "name": rule.name,
-                "kind": rule.kind,
-                "min_value": rule.min_value,
-                "max_value": rule.max_value,
-                "steps": list(rule.steps),
-                "window_amount": rule.window_amount,
-                "window_unit": rule.window_unit,
-            },
-        )
-    return rule
+    return save_audited(
+        rule,
+        created="approvals.rule_created",
+        changed="approvals.rule_saved",
+        actor=actor,
+        payload={
+            "name": rule.name,
+            "kind": rule.kind,
+            "min_value": rule.min_value,
+            "max_value": rule.max_value,
+            "steps": list(rule.steps),
+            "window_amount": rule.window_amount,
+            "window_unit": rule.window_unit,
+        },
+    )

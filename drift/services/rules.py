@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Q
 
-from firms.services.audit import audit_record
+from firms.services.audit import audit_record, save_audited
 from portfolios.choices import AssetClass, Segment
 
 from ..models import AccountDriftSettings, DriftRule
@@ -104,42 +104,34 @@ def drift_rules_ensure_defaults(*, firm_id: int) -> int:
 
 
 def drift_rule_save(*, rule: DriftRule, actor=None) -> DriftRule:
-    created = rule.pk is None
-    with transaction.atomic():
-        rule.save()
-        audit_record(
-            firm_id=rule.firm_id,
-            event="drift_rule.created" if created else "drift_rule.changed",
-            actor=actor,
-            obj=rule,
-            payload={
-                "name": rule.name,
-                "segment": rule.segment,
-                "threshold_pp": rule.threshold_pp,
-                "overrides": rule.class_overrides,
-            },
-        )
-    return rule
+    return save_audited(
+        rule,
+        created="drift_rule.created",
+        changed="drift_rule.changed",
+        actor=actor,
+        payload={
+            "name": rule.name,
+            "segment": rule.segment,
+            "threshold_pp": rule.threshold_pp,
+            "overrides": rule.class_overrides,
+        },
+    )
 
 
 def account_settings_save(*, settings: AccountDriftSettings, actor=None) -> AccountDriftSettings:
     """An account's own rule and restrictions (page, API, import), audited."""
-    created = settings.pk is None
-    with transaction.atomic():
-        settings.save()
-        audit_record(
-            firm_id=settings.firm_id,
-            event="drift.account_settings_created" if created else "drift.account_settings_changed",
-            actor=actor,
-            obj=settings,
-            payload={
-                "account_id": settings.account_id,
-                "rule_id": settings.rule_id,
-                "do_not_trade": settings.do_not_trade,
-                "never_sell": list(settings.never_sell),
-                "never_buy": list(settings.never_buy),
-                "gains_budget": settings.gains_budget,
-                "gains_budget_mode": settings.gains_budget_mode,
-            },
-        )
-    return settings
+    return save_audited(
+        settings,
+        created="drift.account_settings_created",
+        changed="drift.account_settings_changed",
+        actor=actor,
+        payload={
+            "account_id": settings.account_id,
+            "rule_id": settings.rule_id,
+            "do_not_trade": settings.do_not_trade,
+            "never_sell": list(settings.never_sell),
+            "never_buy": list(settings.never_buy),
+            "gains_budget": settings.gains_budget,
+            "gains_budget_mode": settings.gains_budget_mode,
+        },
+    )

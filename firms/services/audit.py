@@ -90,6 +90,22 @@ def audit_record(
     return entry
 
 
+def save_audited(obj, *, created: str, changed: str, actor=None, payload: dict):
+    """Save a firm's settings row (a rule, a tier, a custodian) and record it in the audit
+    chain in the same transaction: event `created` for a new row, `changed` otherwise."""
+    new = obj.pk is None
+    with transaction.atomic():
+        obj.save()
+        audit_record(
+            firm_id=obj.firm_id,
+            event=created if new else changed,
+            actor=actor,
+            obj=obj,
+            payload=payload,
+        )
+    return obj
+
+
 @dataclass
 class ChainReport:
     entries: int

@@ -3,9 +3,7 @@ of the set-up page, API and import."""
 
 from decimal import Decimal
 
-from django.db import transaction
-
-from firms.services.audit import audit_record
+from firms.services.audit import save_audited
 
 from ..models import Custodian
 
@@ -30,21 +28,17 @@ def custodian_defaults_ensure(*, firm_id: int) -> dict[str, int]:
 
 
 def custodian_save(*, custodian: Custodian, actor=None) -> Custodian:
-    created = custodian.pk is None
-    with transaction.atomic():
-        custodian.save()
-        audit_record(
-            firm_id=custodian.firm_id,
-            event="custodian.created" if created else "custodian.changed",
-            actor=actor,
-            obj=custodian,
-            payload={
-                "code": custodian.code,
-                "name": custodian.name,
-                "fee_per_trade": custodian.fee_per_trade,
-                "fee_bps": custodian.fee_bps,
-                "spread_bps": custodian.spread_bps,
-                "supports_fractional": custodian.supports_fractional,
-            },
-        )
-    return custodian
+    return save_audited(
+        custodian,
+        created="custodian.created",
+        changed="custodian.changed",
+        actor=actor,
+        payload={
+            "code": custodian.code,
+            "name": custodian.name,
+            "fee_per_trade": custodian.fee_per_trade,
+            "fee_bps": custodian.fee_bps,
+            "spread_bps": custodian.spread_bps,
+            "supports_fractional": custodian.supports_fractional,
+        },
+    )
