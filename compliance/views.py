@@ -138,27 +138,40 @@ def regenerate(request, pk: int):
     return redirect("drift:proposal", pk=new.pk)
 
 
-@rules_required
-def pairs(request):
-    form = PairForm(request.POST or None)
+def _security_rows_page(request, *, form_class, add, rows, template, url_name, added: str):
+    """The pairs and substitutes pages: the list, and a form whose valid POST goes through the
+    row's service (`add(cleaned_data)`); a refusal shows on the form, nothing half-written."""
+    form = form_class(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            identical_pair_add(
-                firm_id=request.firm.pk,
-                first=form.cleaned_data["first"],
-                second=form.cleaned_data["second"],
-                note=form.cleaned_data["note"],
-                actor=request.user,
-            )
+            add(form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Pair added.")
-            return redirect("compliance:pairs")
-    rows = SubstantiallyIdenticalPair.objects.select_related("security_a", "security_b").order_by(
-        "security_a__symbol", "security_b__symbol"
+            messages.success(request, added)
+            return redirect(url_name)
+    return render(request, template, {"rows": rows, "form": form})
+
+
+@rules_required
+def pairs(request):
+    return _security_rows_page(
+        request,
+        form_class=PairForm,
+        add=lambda data: identical_pair_add(
+            firm_id=request.firm.pk,
+            first=data["first"],
+            second=data["second"],
+            note=data["note"],
+            actor=request.user,
+        ),
+        rows=SubstantiallyIdenticalPair.objects.select_related("security_a", "security_b").order_by(
+            "security_a__symbol", "security_b__symbol"
+        ),
+        template="compliance/pairs.html",
+        url_name="compliance:pairs",
+        added="Pair added.",
     )
-    return render(request, "compliance/pairs.html", {"pairs": rows, "form": form})
 
 
 @rules_required
@@ -175,25 +188,23 @@ def pair_delete(request, pk: int):
 @officer_required
 def substitutes(request):
     """Fair replacements per security (tax-loss harvesting, the wash-sale swap)."""
-    form = SubstituteForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            substitute_add(
-                firm_id=request.firm.pk,
-                security=form.cleaned_data["security"],
-                substitute=form.cleaned_data["substitute"],
-                rank=form.cleaned_data["rank"],
-                actor=request.user,
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, "Substitute added.")
-            return redirect("compliance:substitutes")
-    rows = Substitute.objects.select_related("security", "substitute").order_by(
-        "security__symbol", "rank", "substitute__symbol"
+    return _security_rows_page(
+        request,
+        form_class=SubstituteForm,
+        add=lambda data: substitute_add(
+            firm_id=request.firm.pk,
+            security=data["security"],
+            substitute=data["substitute"],
+            rank=data["rank"],
+            actor=request.user,
+        ),
+        rows=Substitute.objects.select_related("security", "substitute").order_by(
+            "security__symbol", "rank", "substitute__symbol"
+        ),
+        template="compliance/substitutes.html",
+        url_name="compliance:substitutes",
+        added="Substitute added.",
     )
-    return render(request, "compliance/substitutes.html", {"rows": rows, "form": form})
 
 
 @officer_required
