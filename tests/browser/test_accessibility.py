@@ -158,7 +158,8 @@ FIND_WIDER = """w => [...document.querySelectorAll('body *')]
   .filter(e => e.getBoundingClientRect().right > w + 1)
   .filter(e => !e.closest('.table-wrap, .chart-wrap') || e.matches('.table-wrap, .chart-wrap'))
   .slice(0, 6)
-  .map(e => `${e.tagName.toLowerCase()}.${e.className} ${Math.round(e.getBoundingClientRect().right)}px`)"""
+  .map(e => `${e.tagName.toLowerCase()}.${e.className}`
+    + ` ${Math.round(e.getBoundingClientRect().right)}px`)"""
 
 LINK_PATHS = "els => els.map(e => e.pathname + e.search)"
 
