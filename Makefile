@@ -64,11 +64,7 @@ test: venv system-deps lock-check lint
 # report; portal/services/demo_history.py), then the latest day is scanned, checked and routed
 # (a no-op after the history). Every step is idempotent, so a second `make demo` reuses what
 # is there.
-DEMO_FIRMS := harbor summit
-DEMO_PREPARE := $(PY) manage.py migrate --no-input && $(PY) manage.py seed_demo \
-	$(foreach f,$(DEMO_FIRMS), && $(PY) manage.py drift_scan $(f) --latest-prices \
-	&& $(PY) manage.py compliance_check $(f) && $(PY) manage.py approvals_route_pending $(f) \
-	&& $(PY) manage.py monthly_report $(f) --if-missing)
+DEMO_PREPARE := $(PY) manage.py demo_prepare
 
 demo: venv
 	DJANGO_DEBUG=1 DJANGO_SECRET_KEY=demo-only EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend \
