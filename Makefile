@@ -59,16 +59,13 @@ lint: venv
 test: venv system-deps lock-check lint
 	DJANGO_DEBUG=1 DJANGO_SECRET_KEY=test-only $(SERVICES) $(PY) -m pytest tests
 
-# The demo firms' pipeline, run once up front so every page has something to show: seed_demo
-# lives the last sessions through the services (scans, approvals, batches, last month's
-# report; portal/services/demo_history.py), then the latest day is scanned, checked and routed
-# (a no-op after the history). Every step is idempotent, so a second `make demo` reuses what
-# is there.
-DEMO_FIRMS := harbor summit
-DEMO_PREPARE := $(PY) manage.py migrate --no-input && $(PY) manage.py seed_demo \
-	$(foreach f,$(DEMO_FIRMS), && $(PY) manage.py drift_scan $(f) --latest-prices \
-	&& $(PY) manage.py compliance_check $(f) && $(PY) manage.py approvals_route_pending $(f) \
-	&& $(PY) manage.py monthly_report $(f) --if-missing)
+# The demo firms' pipeline, run once up front so every page has something to show, in one
+# process (portal/management/commands/demo_prepare.py): migrate; seed_demo, whose two firms
+# live their last sessions through the services side by side (scans, approvals, batches, last
+# month's report; portal/services/demo_history.py); then each firm's latest day is scanned,
+# checked and routed (a no-op after the history). Every step is idempotent, so a second
+# `make demo` reuses what is there.
+DEMO_PREPARE := $(PY) manage.py demo_prepare
 
 demo: venv
 	DJANGO_DEBUG=1 DJANGO_SECRET_KEY=demo-only EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend \

@@ -95,8 +95,10 @@ def _deadlines(firm_id: int, now: datetime, report: SweepReport) -> None:
             log.info("approval %s: %s", approval_id, exc)
 
 
-def approvals_sweep(*, firm_id: int, now: datetime) -> SweepReport:
-    """Run inside the firm's scope (FirmTask does)."""
+def approvals_sweep(*, firm_id: int, now: datetime, render_pdfs: bool = True) -> SweepReport:
+    """Run inside the firm's scope (FirmTask does). `render_pdfs=False` leaves the missing
+    signed PDFs to their tasks and a later sweep (the demo's history does, see
+    portal.services.demo_history)."""
     report = SweepReport()
     report.voided = approvals_void_superseded(firm_id=firm_id, now=now) + approvals_void_withdrawn(
         firm_id=firm_id, now=now
@@ -104,5 +106,6 @@ def approvals_sweep(*, firm_id: int, now: datetime) -> SweepReport:
     report.routed = approvals_start(firm_id=firm_id, now=now)
     report.reminded = _remind(now)
     _deadlines(firm_id, now, report)
-    report.pdfs = signature_pdfs_retry(now=now)
+    if render_pdfs:
+        report.pdfs = signature_pdfs_retry(now=now)
     return report

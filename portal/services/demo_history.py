@@ -9,9 +9,9 @@ approval routing and the evening sweep. A closed month's monthly report ends the
 The clock is fixed per step (`demo_clock`): the services that take `now` get it, and the
 rows they stamp themselves (created, decided, filled, audited) carry the same moment, so the
 charts, the monthly figures and the audit trail agree. Choices come from a seeded generator,
-so the same book gives the same history. A firm's history is written in one transaction and
-only once: a firm that has scans already is left as it is, so a second `seed_demo` adds
-nothing."""
+so the same book gives the same history. Each session is written in one transaction, and
+only once: a firm scanned up to its latest close is left as it is, so a second `seed_demo`
+adds nothing."""
 
 import random
 from collections import Counter
@@ -62,30 +62,53 @@ def demo_history_once(
     *, firm: Firm, sessions: int, seed: int, expiry_policy: str, log: Log
 ) -> Counter | None:
     """Live the firm's last `sessions` priced NYSE sessions (in the firm's scope), then write
-    the report of the month that closed before the last one. None when the firm has scans."""
-    from drift.models import ScanRun
-    from portfolios.models import Price
-
-    if sessions <= 0 or ScanRun.objects.exists():
+    the report of the month that closed before the last one. None when there is nothing left
+    to live (the firm is scanned up to its latest close)."""
+    days = demo_history_days(sessions=sessions)
+    if not days:
         return None
-    days = sorted(
-        Price.objects.values_list("date", flat=True).distinct().order_by("-date")[:sessions]
-    )
     staff = {m.user.email.split("@")[0]: m for m in Membership.objects.select_related("user")}
     _statistics_refresh()
     with transaction.atomic():
         _expiry_policy_set(firm, expiry_policy)
-        return demo_history_run(firm=firm, staff=staff, days=days, seed=seed, log=log)
+    return demo_history_run(firm=firm, staff=staff, days=days, seed=seed, log=log)
+
+
+def demo_history_days(*, sessions: int) -> list[date]:
+    """The sessions the firm in scope has still to live: of the last `sessions` priced days,
+    those after its latest scan (all of them for a firm never scanned)."""
+    from django.db.models import Max
+
+    from drift.models import ScanRun
+    from portfolios.models import Price
+
+    if sessions <= 0:
+        return []
+    days = sorted(
+        Price.objects.values_list("date", flat=True).distinct().order_by("-date")[:sessions]
+    )
+    scanned = ScanRun.objects.aggregate(last=Max("as_of"))["last"]
+    return [day for day in days if scanned is None or day > scanned]
+
+
+def demo_history_due(*, sessions: int) -> bool:
+    """Whether the firm in scope has sessions left to live."""
+    return bool(demo_history_days(sessions=sessions))
 
 
 def demo_history_run(
     *, firm: Firm, staff: dict[str, Membership], days: list[date], seed: int, log: Log
 ) -> Counter:
-    """Live `days` (NYSE sessions with closes); then the report of the last closed month."""
+    """Live `days` (NYSE sessions with closes); then the report of the last closed month. Each
+    session commits on its own, as the product's tasks do: the locks a session takes (its
+    COPY temp tables among them) are let go at its end, and a run that stops halfway leaves
+    whole sessions only: the next run takes up the history at the session that failed."""
     history = History(firm, staff, random.Random(seed))
     for day in days:
-        _session(history, day)
-    _monthly_report(history, days[-1])
+        with transaction.atomic():
+            _session(history, day)
+    with transaction.atomic():
+        _monthly_report(history, days[-1])
     log(f"{firm.name}: history " + ", ".join(f"{n} {k}" for k, n in sorted(history.stats.items())))
     return history.stats
 
@@ -135,10 +158,14 @@ def _database_clock_align(moment: datetime) -> None:
 
 
 def _sweep(h: History, now: datetime) -> None:
+    """The firm's approvals sweep, all but its retry of the signed PDFs: each signature's PDF
+    task is published when its session commits, and the worker that `make demo` starts
+    renders them (the first real sweeps take any it missed). Rendering ~250 PDFs (0.3-2 s of
+    weasyprint each) inside the history would double its time."""
     from approvals.services.sweep import approvals_sweep
 
     with demo_clock(now):
-        report = approvals_sweep(firm_id=h.firm.pk, now=now)
+        report = approvals_sweep(firm_id=h.firm.pk, now=now, render_pdfs=False)
     h.stats["expired"] += len(report.expired)
     h.stats["escalated"] += len(report.escalated)
 
@@ -324,15 +351,16 @@ def _officer_reviews(h: History, now: datetime) -> None:
 
 
 def _monthly_report(h: History, last_day: date) -> None:
+    """The scheduled report of the month before the last session's (once: a history taken up
+    again after it finds the report there)."""
     from reporting.calc.months import first_business_day, previous_month
-    from reporting.models import ReportTrigger
-    from reporting.services.monthly import monthly_report_generate
+    from reporting.services.monthly import monthly_report_ensure
 
     month = previous_month(last_day.replace(day=1))
     due = first_business_day(last_day.replace(day=1))
     with demo_clock(ny(min(due, last_day), 18, 0)):
-        monthly_report_generate(firm_id=h.firm.pk, month=month, trigger=ReportTrigger.SCHEDULE)
-    h.stats["monthly reports"] += 1
+        if monthly_report_ensure(firm_id=h.firm.pk, month=month) is not None:
+            h.stats["monthly reports"] += 1
 
 
 def _statistics_refresh() -> None:

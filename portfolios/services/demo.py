@@ -81,7 +81,7 @@ from .demo_catalogue import (  # the fixed catalogue
 DEMO_PASSWORD = "demo-pass-2026"
 LOGIN_PATH = "/accounts/login/"  # allauth's login page, as mounted in rebalance_site/urls.py
 # The demo's book: small enough that seed_demo lives 60 sessions of it through the pipeline in
-# about a minute a firm (README, "make demo"); the load test seeds 420 (loadtest/prepare.sh).
+# a few minutes (README, "make demo"); the load test seeds 420 (loadtest/prepare.sh).
 DEFAULT_ACCOUNTS_PER_FIRM = 60
 DEFAULT_HISTORY_DAYS = 730
 CLIENT_LOGINS = 5

@@ -10,10 +10,13 @@ from datetime import date
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from approvals.choices import ApprovalStatus, StepRole, StepStatus
-from approvals.models import Approval, ApprovalStep
+from approvals.models import Approval, ApprovalStep, Signature
 from approvals.selectors import approval_settings_get
+from approvals.services.signed_pdf import PDF_RETRIES_PER_SWEEP
+from approvals.services.sweep import approvals_sweep
 from drift.models import DriftSnapshot, Proposal, ScanRun
 from firms.choices import Role
 from firms.models import AuditEntry, Membership
@@ -142,3 +145,16 @@ def test_a_second_run_adds_nothing(firms):
             ScanRun.objects.count(),
         )
     assert after == before
+
+
+def test_signed_pdfs_are_left_to_their_tasks_and_a_real_sweep_renders_them(firms):
+    firm = firms["harbor"]
+    with firm_scope(firm):
+        signatures = Signature.objects.all()
+        assert signatures.exists() and not signatures.exclude(pdf="").exists()
+        # The history's own sweeps skipped them; the first sweep on the real clock renders
+        # the oldest (a few per sweep) with their hash, as for a signature whose task failed.
+        rendered = approvals_sweep(firm_id=firm.pk, now=timezone.now()).pdfs
+        assert len(rendered) == min(PDF_RETRIES_PER_SWEEP, signatures.count())
+        stored = Signature.objects.get(pk=rendered[0])
+        assert stored.pdf and len(stored.pdf_sha256) == 64
