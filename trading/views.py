@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.formatting import count
 from core.lists import list_csv, list_read, wants_csv
 from drift.models import Proposal
 from firms.permissions import Action, action_required, roles_for
@@ -188,8 +189,9 @@ def resume(request, pk: int):
             request,
             "Execution resumed; paused work joins the next batch."
             + (
-                f" {held} block(s) a pause stopped mid-batch go out with it: the next scheduled "
-                "batch, or “Run the batch now”."
+                f" {count(held, 'block')} a pause stopped mid-batch "
+                f"{'goes' if held == 1 else 'go'} out with it: the next scheduled batch, or "
+                "“Run the batch now”."
                 if held
                 else ""
             ),
