@@ -90,8 +90,10 @@ def _walk(page, base_url: str, start: str) -> dict[str, str]:
             continue
         seen.add(path)
         response = page.goto(base_url + path)
-        if response is None or response.status != 200 or "html" not in response.headers.get(
-            "content-type", ""
+        if (
+            response is None
+            or response.status != 200
+            or "html" not in response.headers.get("content-type", "")
         ):
             continue
         shapes[shape] = shapes.get(shape, 0) + 1
