@@ -68,6 +68,12 @@ def price(value):
     return formatting.price(value)
 
 
+@register.filter(is_safe=True)
+def day(value):
+    """A date or an ISO date string as the pages print it: `Dec 3, 2026`."""
+    return "—" if not value else formatting.day(value)
+
+
 # To the cent, sign before the dollar (`-$257.19`, `$20,158.50`): the list pages' `money`, here too
 # so a page loading only `book` has every money filter.
 register.filter("money", lists.money, is_safe=True)
