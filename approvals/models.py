@@ -85,6 +85,12 @@ class RoutingRule(FirmOwned):
     def __str__(self):
         return self.name
 
+    @property
+    def steps_display(self) -> list[str]:
+        """The steps' labels in order: `Senior advisor review`, `Client consent`."""
+        labels = dict(StepRole.choices)
+        return [labels.get(step, step) for step in self.steps]
+
     def clean(self):
         """The rules page and the admin bound the window (approvals.calc.deadlines.WINDOW_MAX)."""
         from django.core.exceptions import ValidationError

@@ -9,6 +9,7 @@ from drift.choices import RuleKind, Severity
 from drift.models import Proposal
 from firms.models import FirmOwned, Membership
 
+from .calc.figures import figures_display
 from .choices import ReviewStatus
 
 
@@ -30,6 +31,11 @@ class CheckResult(FirmOwned):
         ]
         indexes = [models.Index(fields=["firm", "passed"])]
         ordering = ["kind"]
+
+    @property
+    def figures_display(self) -> list[tuple[str, str]]:
+        """The figures as the review page prints them (compliance.calc.figures)."""
+        return figures_display(self.figures)
 
 
 class ComplianceReview(FirmOwned):

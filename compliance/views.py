@@ -101,7 +101,9 @@ def override(request, pk: int):
     except ReviewRefused as exc:
         form.add_error(None, str(exc))
         return _review_page(request, proposal, override_form=form, status=409)
-    messages.success(request, f"Proposal v{proposal.version} cleared by override.")
+    messages.success(
+        request, f"Proposal v{proposal.version} of {proposal.account.number} cleared by override."
+    )
     return redirect("compliance:queue")
 
 
@@ -117,7 +119,9 @@ def reject(request, pk: int):
     except ReviewRefused as exc:
         form.add_error(None, str(exc))
         return _review_page(request, proposal, reject_form=form, status=409)
-    messages.success(request, f"Proposal v{proposal.version} rejected.")
+    messages.success(
+        request, f"Proposal v{proposal.version} of {proposal.account.number} rejected."
+    )
     return redirect("compliance:queue")
 
 

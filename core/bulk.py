@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from .formatting import count
 from .lists import selected_ids
 
 REASON_MAX = 2000
@@ -98,9 +99,13 @@ def bulk_view(request, actions: dict[str, BulkAction], default_back: str):
         )
     outcome = bulk_run(request, action, ids, reason)
     if outcome.done:
-        messages.success(request, f"{action.label}: done for {len(outcome.done):,} row(s).")
+        messages.success(request, f"{action.label}: done for {count(len(outcome.done), 'row')}.")
     for what, why in outcome.refused:
         messages.error(request, f"{what}: not done. {why}")
     if outcome.missing:
-        messages.error(request, f"{outcome.missing:,} selected row(s) were not found.")
+        messages.error(
+            request,
+            f"{count(outcome.missing, 'selected row')} "
+            f"{'was' if outcome.missing == 1 else 'were'} not found.",
+        )
     return redirect(back)

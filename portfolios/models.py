@@ -299,6 +299,19 @@ class ImportRun(FirmOwned):
     class Meta:
         ordering = ["-created_at"]
 
+    SOURCE_LABELS = {"web": "Import page", "api": "API", "command": "Command line"}
+
+    @property
+    def source_label(self) -> str:
+        return self.SOURCE_LABELS.get(self.source, self.source.capitalize())
+
+    @property
+    def counts_summary(self) -> str:
+        """`accounts.csv: 12 rows, positions.csv: 80 rows`."""
+        from portfolios.importer.formats import counts_summary
+
+        return counts_summary(self.counts)
+
 
 # --- Reference data about securities, per firm (the wash-sale rule and tax-loss harvesting) ---
 

@@ -16,7 +16,7 @@ from firms.views import role_required, staff_required
 from .calc.charts import grouped_bars
 from .forms import CustodianForm
 from .importer import KINDS, book_import
-from .importer.formats import all_kinds, file_name, setup_kinds
+from .importer.formats import all_kinds, counts_summary, file_name, setup_kinds
 from .importer.samples import sample_path
 from .lists import ACCOUNTS, accounts_for_list, book_filter_options
 from .models import Account, Custodian, ImportRun
@@ -68,10 +68,7 @@ def import_page(request):
             return redirect("portfolios:import")
         result = book_import(firm=request.firm, files=files, actor=request.membership, source="web")
         if result.ok:
-            summary = ", ".join(
-                f"{n} {kind.replace('_', ' ')}" for kind, n in result.counts.items()
-            )
-            messages.success(request, f"Imported {summary}.")
+            messages.success(request, f"Imported {counts_summary(result.counts)}.")
             for note in result.notes:
                 messages.warning(request, note)
             return redirect(f"{reverse('portfolios:import')}?run={result.run_id}")
@@ -87,11 +84,6 @@ def import_page(request):
             "setup_kinds": setup_kinds(),
             "recent": recent,
             "latest": latest,
-            "latest_counts": [
-                (kind.replace("_", " "), latest.counts[kind])
-                for kind in all_kinds()
-                if latest and kind in latest.counts
-            ],
         },
     )
 

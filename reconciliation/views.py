@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from core.formatting import count
 from firms.choices import RECONCILIATION_ROLES, RECONCILIATION_VIEW_ROLES
 from firms.views import role_required
 from portfolios.models import Custodian
@@ -48,10 +49,10 @@ def breaks_page(request):
                 c = result.counts
                 messages.success(
                     request,
-                    f"Reconciled {c['rows']} rows of {c['accounts_in_file']} accounts: "
-                    f"{c['breaks']} break{'s' if c['breaks'] != 1 else ''} in "
-                    f"{c['accounts_with_breaks']} account(s); {c['cleared']} earlier break(s) "
-                    "cleared.",
+                    f"Reconciled {count(c['rows'], 'row')} of "
+                    f"{count(c['accounts_in_file'], 'account')}: {count(c['breaks'], 'break')} in "
+                    f"{count(c['accounts_with_breaks'], 'account')}; "
+                    f"{count(c['cleared'], 'earlier break')} cleared.",
                 )
                 return redirect("reconciliation:breaks")
     filters = BreakFilterForm(request.GET or None, auto_id="filter_%s")

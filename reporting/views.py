@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.formatting import day
 from firms.choices import COMPLIANCE_ROLES, Role
 from firms.permissions import Action, action_required
 from firms.views import role_required
@@ -103,7 +104,8 @@ def widenings(request):
         widening = widening_create(firm_id=request.firm.pk, actor=request.user, **form.cleaned_data)
         messages.success(
             request,
-            f"Tolerances widened ×{widening.factor} from {widening.start} to {widening.end}.",
+            f"Tolerances widened ×{widening.factor} from {day(widening.start)} to "
+            f"{day(widening.end)}.",
         )
         return redirect("reporting:widenings")
     return render(

@@ -8,6 +8,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
+from core.formatting import count
+from drift.choices import ProposalStatus
 from drift.models import Proposal, ProposalTrade
 from firms.models import FirmOwned, Membership
 from portfolios.choices import SecurityType, Side
@@ -68,6 +70,31 @@ class Batch(FirmOwned):
 
     def __str__(self):
         return f"Batch {self.trade_date}"
+
+    # What `counts` (stored by the run, keys as the code names them) reads as on the batch page.
+    _COUNT_NOUNS = (
+        ("orders", "order", "orders"),
+        ("queued", "order queued", "orders queued"),
+        ("skipped", "proposal skipped", "proposals skipped"),
+        ("reconsent", "proposal sent back to the client", "proposals sent back to the client"),
+        ("blocks_sent", "block sent", "blocks sent"),
+        ("blocks_settled", "block settled", "blocks settled"),
+        ("blocks_held", "block held by a pause", "blocks held by a pause"),
+    )
+
+    @property
+    def counts_summary(self) -> str:
+        """`8 orders · 1 order queued · 8 blocks sent · proposals: 1 partially executed`."""
+        c = self.counts or {}
+        parts = [count(c[k], one, many) for k, one, many in self._COUNT_NOUNS if k in c]
+        settled = [
+            f"{n:,} {ProposalStatus(status).label.lower()}"
+            for status, n in (c.get("proposals") or {}).items()
+            if n and status in ProposalStatus.values
+        ]
+        if settled:
+            parts.append("proposals: " + ", ".join(settled))
+        return " · ".join(parts)
 
 
 class BlockOrder(FirmOwned):

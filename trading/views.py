@@ -8,13 +8,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.formatting import count
+from core.formatting import day as human_day
 from core.lists import list_csv, list_read, wants_csv
 from drift.models import Proposal
 from firms.permissions import Action, action_required, roles_for
 from firms.views import confirm_page, confirmed, staff_required
+from portfolios.choices import Side
 
 from .calc.schedule import market_open
-from .choices import BatchTrigger, OrderStatus
+from .choices import BatchTrigger, OrderStatus, OrderType
 from .forms import PauseForm, ReasonForm
 from .lists import ORDERS, orders_for_list
 from .models import Batch, BlockOrder, ExecutionPause, Order
@@ -108,11 +111,31 @@ def dry_run(request):
         "trading/dry_run.html",
         {
             "p": preview,
-            "blocks": preview.blocks.to_dict("records"),
-            "held": preview.orders[preview.orders["status"] == OrderStatus.HELD].to_dict("records"),
-            "orders": preview.orders.head(500).to_dict("records"),
+            "blocks": _labelled(preview.blocks).to_dict("records"),
+            "held": _labelled(preview.orders[preview.orders["status"] == OrderStatus.HELD]).to_dict(
+                "records"
+            ),
+            "orders": _labelled(preview.orders.head(500)).to_dict("records"),
             "order_count": len(preview.orders),
         },
+    )
+
+
+_LABELS = {
+    "side": dict(Side.choices),
+    "order_type": dict(OrderType.choices),
+    "status": dict(OrderStatus.choices),
+}
+
+
+def _labelled(frame):
+    """The preview's coded columns (side, order type, status) as their labels, for the page."""
+    return frame.assign(
+        **{
+            col: frame[col].map(lambda v, m=m: m.get(v, v))
+            for col, m in _LABELS.items()
+            if col in frame
+        }
     )
 
 
@@ -136,7 +159,9 @@ def run_now(request):
     except BatchBusy as exc:
         messages.error(request, str(exc))
         return redirect("trading:home")
-    messages.success(request, f"Batch of {day}: {batch.get_status_display()}. {batch.note}")
+    messages.success(
+        request, f"Batch of {human_day(day)}: {batch.get_status_display()}. {batch.note}"
+    )
     return redirect("trading:batch", pk=batch.pk)
 
 
@@ -188,8 +213,9 @@ def resume(request, pk: int):
             request,
             "Execution resumed; paused work joins the next batch."
             + (
-                f" {held} block(s) a pause stopped mid-batch go out with it: the next scheduled "
-                "batch, or “Run the batch now”."
+                f" {count(held, 'block')} a pause stopped mid-batch "
+                f"{'goes' if held == 1 else 'go'} out with it: the next scheduled batch, or "
+                "“Run the batch now”."
                 if held
                 else ""
             ),
@@ -206,7 +232,9 @@ def hold(request, pk: int):
             proposal_hold(
                 by=request.membership, proposal=proposal, reason=form.cleaned_data["reason"]
             )
-            messages.success(request, f"Proposal {proposal.pk} held.")
+            messages.success(
+                request, f"Proposal v{proposal.version} of {proposal.account.number} held."
+            )
         except ControlRefused as exc:
             messages.error(request, str(exc))
     elif request.method == "POST":
@@ -218,5 +246,9 @@ def hold(request, pk: int):
 def release(request, pk: int):
     proposal = get_object_or_404(Proposal, pk=pk)
     if request.method == "POST" and proposal_release(by=request.membership, proposal=proposal):
-        messages.success(request, f"Proposal {proposal.pk} released; it joins the next batch.")
+        messages.success(
+            request,
+            f"Proposal v{proposal.version} of {proposal.account.number} released; "
+            "it joins the next batch.",
+        )
     return redirect("trading:home")

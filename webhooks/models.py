@@ -38,6 +38,12 @@ class WebhookEndpoint(FirmOwned):
     def __str__(self):
         return self.description or self.url
 
+    @property
+    def event_types_display(self) -> list[str]:
+        """The subscribed events' labels: `Proposal created`, `Trade batch executed`."""
+        labels = dict(EventType.choices)
+        return [labels.get(t, t) for t in self.event_types]
+
 
 class WebhookEvent(FirmOwned):
     """One thing that happened, with its payload as sent. `key` makes it once per firm and

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from core.formatting import fixed
+from core.formatting import fixed, money
 
 from .frames import CheckInputs, Outcome, after_trades
 
@@ -73,8 +73,8 @@ def _capped_buys(rows: pd.DataFrame, limit: float, prices: pd.Series) -> dict:
             "consider a sell to bring it under the limit.",
         }
     text = "; ".join(
-        f"buy at most {c['max_quantity']} {c['symbol']} (${c['max_value']}) "
-        f"instead of ${c['proposed_value']}"
+        f"buy at most {int(c['max_quantity']):,} {c['symbol']} ({money(c['max_value'])}) "
+        f"instead of {money(c['proposed_value'])}"
         for c in caps
     )
     return {"action": "cap_buy", "caps": caps, "text": f"Cap the buy: {text}."}

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from core.formatting import fixed
+from core.formatting import fixed, money
 
 from .frames import CheckInputs, Outcome, after_trades
 
@@ -38,8 +38,8 @@ def _outcome(r, required: float, bought: float, params: dict) -> Outcome:
         "shortfall": fixed(shortfall),
     }
     message = (
-        f"Cash after the trades would be ${figures['cash_after']} ({figures['cash_pct']}%), "
-        f"below the minimum of ${figures['required']}."
+        f"Cash after the trades would be {money(figures['cash_after'])} "
+        f"({figures['cash_pct']}%), below the minimum of {money(figures['required'])}."
     )
     if bought <= 0:
         return Outcome(
@@ -47,7 +47,7 @@ def _outcome(r, required: float, bought: float, params: dict) -> Outcome:
             figures,
             {
                 "action": "raise_cash",
-                "text": f"Sell ${fixed(shortfall)} more to keep the cash floor.",
+                "text": f"Sell {money(figures['shortfall'])} more to keep the cash floor.",
             },
         )
     factor = max(bought - shortfall, 0.0) / bought
@@ -57,7 +57,7 @@ def _outcome(r, required: float, bought: float, params: dict) -> Outcome:
         {
             "action": "scale_buys",
             "factor": f"{factor:.4f}",
-            "text": f"Scale the buys to {factor * 100:.2f}% (${fixed(bought * factor)} "
-            f"instead of ${fixed(bought)}) to keep the cash floor.",
+            "text": f"Scale the buys to {factor * 100:.2f}% ({money(fixed(bought * factor))} "
+            f"instead of {money(fixed(bought))}) to keep the cash floor.",
         },
     )

@@ -6,9 +6,11 @@ drift.calc.wash_sale's, the same the proposal builder avoids up front. Both dire
 selling at a loss near a purchase, and buying near a loss sale. A sale imported without its
 gain is a possible loss: it is reported as such, never passed."""
 
+from decimal import Decimal
+
 import pandas as pd
 
-from core.formatting import fixed
+from core.formatting import day, fixed, money
 from drift.calc.wash_sale import first_safe_day, window
 
 from .frames import CheckInputs, Outcome
@@ -84,7 +86,7 @@ def _describe(r, days: int) -> dict:
         where = (
             "in this proposal"
             if r.event_proposal == r.proposal_id
-            else f"in proposal #{int(r.event_proposal)}"
+            else "in another proposal of the household"
         )
     else:
         where = "in the transaction history"
@@ -98,6 +100,7 @@ def _describe(r, days: int) -> dict:
         "other_date": r.event_date.date().isoformat(),
         "days": int(r.days),
         "where": where,
+        "other_proposal_id": int(r.event_proposal) if r.source == "proposal" else None,
         "loss": None if unknown else fixed(sale_loss),
         "gain_unknown": unknown,
         "trade_date": r.trade_date.date().isoformat(),
@@ -116,12 +119,12 @@ def _sentence(item: dict) -> str:
         " (gain unknown: imported without realized_gain or cost_basis, "
         "so treated as a possible loss)"
         if item["gain_unknown"]
-        else f" (loss ${item['loss'].lstrip('-')})"
+        else f" (loss {money(abs(Decimal(item['loss'])))})"
     )
     return (
-        f"{item['trade']} on trade date {item['trade_date']} with {item['other']} "
-        f"in account {item['other_account']} on {item['other_date']} {item['where']}{loss}, "
-        f"{when} the trade; window {item['window_start']} to {item['window_end']}"
+        f"{item['trade']} on trade date {day(item['trade_date'])} with {item['other']} "
+        f"in account {item['other_account']} on {day(item['other_date'])} {item['where']}{loss}, "
+        f"{when} the trade; window {day(item['window_start'])} to {day(item['window_end'])}"
     )
 
 
@@ -145,7 +148,7 @@ def _outcome(rows: pd.DataFrame, subs: dict, days: int) -> Outcome:
         {
             "action": "defer",
             "until": safe.isoformat(),
-            "text": f"No substitute on file; defer the trade until {safe.isoformat()} "
+            "text": f"No substitute on file; defer the trade until {day(safe)} "
             f"(the first trading day after the window).",
         },
     )

@@ -12,6 +12,7 @@ from operator import or_
 
 from django.db.models import Q, QuerySet
 
+from core.formatting import day
 from firms.models import AuditEntry
 
 # Bulk entries name their proposals (or approvals) in a payload list; one entry per call.
@@ -103,7 +104,8 @@ def event_label(e: AuditEntry, proposal_id: int | None = None) -> tuple[str, str
     if ev == "proposals.created":
         return (
             "Proposal created",
-            f"by the {p.get('source', 'scan')} run on prices of {p.get('as_of', '')}",
+            f"by the {p.get('source', 'scan')} run on prices of "
+            f"{day(p['as_of']) if p.get('as_of') else 'the day'}",
         )
     if ev == "proposals.rebuilt":
         return "Proposal rebuilt", "on newer prices"

@@ -17,6 +17,8 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from core.formatting import day as human_day
+
 from ..calc import wash_sale as ws
 from ..calc.quantities import tradable_quantities
 from ..calc.rebalance import Guard, Plan
@@ -114,8 +116,8 @@ def guard_for(
 def _bought_reason(symbol: str, day: date, account: str, days: int) -> str:
     return (
         f"wash-sale window: a loss sale would wash the purchase of {symbol} "
-        f"on {day.isoformat()} in account {account}; "
-        f"first safe trade date {ws.first_safe_day(day, days).isoformat()}"
+        f"on {human_day(day)} in account {account}; "
+        f"first safe trade date {human_day(ws.first_safe_day(day, days))}"
     )
 
 
@@ -217,9 +219,9 @@ def _stuck_text(bought: str, sold: str, day: date, account: str, unknown: bool, 
     what = "a sale of unknown gain (a possible loss)" if unknown else "the loss sale"
     return (
         f"Wash sale not avoidable: buying {bought} washes {what} of {sold} "
-        f"on {day.isoformat()} in account {account}, "
+        f"on {human_day(day)} in account {account}, "
         "and no substitute is on file; compliance will flag it "
-        f"(safe from {ws.first_safe_day(day, days).isoformat()})."
+        f"(safe from {human_day(ws.first_safe_day(day, days))})."
     )
 
 
@@ -245,7 +247,7 @@ def _washed_loss_sells(facts: WashFacts, plan: Plan) -> pd.DataFrame:
         .drop_duplicates()
         .assign(
             reason="wash-sale window: another account of the household buys it "
-            f"on the same trade date ({facts.trade_day.isoformat()})"
+            f"on the same trade date ({human_day(facts.trade_day)})"
         )
     )
 

@@ -3,6 +3,7 @@ proposals concerned are flagged with an error finding and wait for a review by h
 
 from html import escape
 
+from core.formatting import count
 from firms.choices import Role
 from firms.models import Firm, Membership
 
@@ -23,7 +24,7 @@ def check_errors_notify(*, firm_id: int, errors: dict[str, dict[int, str]]) -> N
         ids = sorted(map(int, by_proposal))
         first = by_proposal.get(ids[0], by_proposal.get(str(ids[0])))  # JSON keys are strings
         rule = kind.replace("_", " ")
-        subject = f"Compliance: the {rule} check could not run on {len(ids)} proposal(s)"
+        subject = f"Compliance: the {rule} check could not run on {count(len(ids), 'proposal')}"
         text = (
             f"The {rule} check could not run on proposals {', '.join(map(str, ids))} "
             f"({first}). They are flagged and wait in the compliance queue for a review by hand. "

@@ -3,6 +3,8 @@ applied in ORDER. The book's seven kinds and portfolios' set-up files are listed
 stage adds its set-up files (drift rules, compliance rules, routing tiers, email templates)
 through registry.register_kind when it starts, so portfolios never imports it."""
 
+from core.formatting import count
+
 # The book itself.
 KINDS = ("securities", "prices", "models", "accounts", "positions", "lots", "transactions")
 
@@ -63,3 +65,11 @@ def setup_kinds() -> tuple[str, ...]:
 
 def file_name(kind: str) -> str:
     return f"{kind}.csv"
+
+
+def counts_summary(counts: dict[str, int]) -> str:
+    """What an import wrote, as the pages say it: `accounts.csv: 12 rows, models.csv: 1 row`."""
+    return ", ".join(
+        f"{file_name(kind)}: {count(n, 'row')}"
+        for kind, n in sorted(counts.items(), key=lambda kv: ORDER.get(kv[0], len(ORDER)))
+    )

@@ -1,11 +1,14 @@
-"""`{% load book %}`: asset class labels and money filters for the book's pages."""
+"""`{% load book %}`: asset class labels and the money, price and quantity filters of every page
+(the one shared set; core.formatting holds the rules)."""
 
 from decimal import Decimal
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 
+from core import formatting
 from core.formatting import usd as display_usd
+from core.templatetags import lists
 from portfolios.calc.display import grouped as display_grouped
 from portfolios.choices import AssetClass
 
@@ -51,3 +54,26 @@ def tax_usd(value):
     """An estimated tax: `$1,200.00`, or `$1,513.64 saved` when negative (losses harvested)."""
     value = _decimal(value)
     return f"{display_usd(-value)} saved" if value is not None and value < 0 else display_usd(value)
+
+
+@register.filter(is_safe=True)
+def quantity(value):
+    """A share quantity: `1,613` (not `1613.000000`), `0.5`."""
+    return formatting.quantity(value)
+
+
+@register.filter(is_safe=True)
+def price(value):
+    """A per-share price: `$493.64`, `$33.0399` (two to four decimals)."""
+    return formatting.price(value)
+
+
+@register.filter(is_safe=True)
+def day(value):
+    """A date or an ISO date string as the pages print it: `Dec 3, 2026`."""
+    return "—" if not value else formatting.day(value)
+
+
+# To the cent, sign before the dollar (`-$257.19`, `$20,158.50`): the list pages' `money`, here too
+# so a page loading only `book` has every money filter.
+register.filter("money", lists.money, is_safe=True)

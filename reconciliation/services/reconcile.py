@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django_scopes import get_scope
 
 from core import locks
+from core.formatting import day
 from firms.services.audit import audit_record
 from portfolios.importer.result import ErrorLog, RowError
 from portfolios.importer.validate import market_today
@@ -199,7 +200,7 @@ def _breaks_write(firm_id: int, custodian: Custodian, as_of: date, run, rows) ->
         kinds = {kind: (n, accounts) for kind, n, accounts in cur.fetchall()}
         cur.execute(_UPDATE_SQL, params)
         updated = cur.rowcount
-        why = f"not a difference in {custodian.code}'s file of {as_of} (run {run.pk})"
+        why = f"not a difference in {custodian.name}'s file of {day(as_of)}"
         cur.execute(_CLEAR_SQL, {**params, "why": why})
         cleared = [row[0] for row in cur.fetchall()]
         cur.execute(_INSERT_SQL + " RETURNING id", params)

@@ -8,6 +8,8 @@ from datetime import datetime
 
 from django.db import connection
 
+from approvals.choices import StepRole
+from drift.choices import ProposalStatus
 from portfolios.choices import Registration, Segment
 
 from ..calc.decimals import HOURS, PP, q, rate
@@ -112,10 +114,11 @@ def metrics_by(*, firm_id: int, period: Period, dimension: str) -> list[dict]:
     return [_metric_row(r, _LABELS.get(dimension, {})) for r in rows]
 
 
-def _wait_rows(rows: list[dict], key: str) -> list[dict]:
+def _wait_rows(rows: list[dict], key: str, labels: dict) -> list[dict]:
     return [
         {
             "where": r[key],
+            "label": str(labels.get(r[key], r[key])),
             "n": r["n"],
             "avg_hours": q(r["avg_hours"], HOURS),
             "max_hours": q(r["max_hours"], HOURS),
@@ -127,8 +130,8 @@ def _wait_rows(rows: list[dict], key: str) -> list[dict]:
 def bottlenecks(*, firm_id: int, period: Period, now: datetime) -> dict:
     params = {"f": firm_id, "start": period.start, "end": period.end, "now": now}
     return {
-        "steps": _wait_rows(_fetch(_STEP_WAITS, params), "role"),
-        "open": _wait_rows(_fetch(_OPEN_WAITS, params), "status"),
+        "steps": _wait_rows(_fetch(_STEP_WAITS, params), "role", dict(StepRole.choices)),
+        "open": _wait_rows(_fetch(_OPEN_WAITS, params), "status", dict(ProposalStatus.choices)),
     }
 
 

@@ -5,6 +5,9 @@ charts, tables). Rendering only; storing the files is reporting.services.monthly
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from drift.choices import RuleKind, Severity
+from trading.choices import PauseScope
+
 from ..calc import charts
 from ..calc.safe_csv import csv_bytes
 
@@ -96,6 +99,12 @@ def monthly_html(figures: dict, *, firm_name: str, version: int) -> str:
             "firm_name": firm_name,
             "version": version,
             "generated_at": timezone.now(),
+            # The facts keep codes (`wash_sale`, `block`, `custodian`); the PDF prints labels.
+            "labels": {
+                "kind": dict(RuleKind.choices),
+                "severity": dict(Severity.choices),
+                "scope": dict(PauseScope.choices),
+            },
             "daily_chart": charts.daily_drift_chart(figures["daily_drift"]),
             "drift_chart": charts.drift_before_after_chart(figures["activity"]),
             "advisor_chart": charts.rate_chart(

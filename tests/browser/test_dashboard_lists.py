@@ -72,7 +72,7 @@ def test_an_advisor_follows_a_count_searches_sorts_and_approves_two_in_bulk(
     page.get_by_role(
         "button", name=re.compile(r"^Approve the advisor pre-approval: 2 rows")
     ).click()
-    expect(page.get_by_role("status")).to_contain_text("done for 2 row(s)")
+    expect(page.get_by_role("status")).to_contain_text("done for 2 rows")
     expect(page.locator("#list-count")).to_contain_text("4 rows match")  # the filter is kept
     with firm_scope(firm_a):
         assert ApprovalStep.objects.filter(role="advisor", status="approved").count() == 2

@@ -157,7 +157,7 @@ def test_a_stored_non_finite_parameter_flags_the_batch_and_the_officer_is_emaile
     assert CheckResult.objects.get(proposal=first, kind="suitability").passed  # the other rules ran
     mail = OutboundMessage.objects.get()
     assert mail.recipient == "officer-compliance_officer@alpha.test"
-    assert "liquidity check could not run on 2 proposal(s)" in mail.subject
+    assert "liquidity check could not run on 2 proposals" in mail.subject
     with firm_scope(firm_b):
         assert not OutboundMessage.objects.exists()
 

@@ -75,9 +75,7 @@ def test_bulk_refuses_another_firms_rows_and_rows_the_member_may_not_act_on(
         follow=True,
     )
     body = response.content.decode()
-    assert (
-        "Only the account&#x27;s own advisor" in body and "1 selected row(s) were not found" in body
-    )
+    assert "Only the account&#x27;s own advisor" in body and "1 selected row was not found" in body
     assert _advisor_steps(firm_a, mine)[mine[0].pk] == "active"
     assert _advisor_steps(firm_b, theirs)[theirs[0].pk] == "active"
     assert _events(firm_b, "approval.step_approved") == 0
@@ -194,7 +192,7 @@ def test_hold_and_release_approved_proposals_in_bulk(login, firm_a, members_a):
     page = client.post(
         url, {"action": "release", "ids": ids[:1], "confirm": "1"}, follow=True
     ).content.decode()
-    assert "Release the hold: done for 1 row(s)." in page
+    assert "Release the hold: done for 1 row." in page
     again = client.post(url, {"action": "release", "ids": ids[:1], "confirm": "1"}, follow=True)
     assert "It is not held; nothing to release." in again.content.decode()
     assert _events(firm_a, "trading.proposal_held") == 2

@@ -194,7 +194,7 @@ def _found_nothing(response) -> bool:
     return response.status_code == 403 or (
         response.status_code == 200
         and (
-            b"selected row(s) were not found" in response.content
+            (b" selected row" in response.content and b"not found" in response.content)
             or b"None of the selected rows can be found" in response.content
         )
     )

@@ -82,8 +82,9 @@ def test_ops_imports_through_the_page_and_sees_the_counts(ready_a, members_a, lo
     body = response.content.decode()
     assert response.status_code == 200
     assert (
-        "Imported 4 securities, 5 prices, 5 models, 3 accounts, 6 positions, 6 lots, "
-        "3 transactions." in body
+        "Imported securities.csv: 4 rows, prices.csv: 5 rows, models.csv: 5 rows, "
+        "accounts.csv: 3 rows, positions.csv: 6 rows, lots.csv: 6 rows, "
+        "transactions.csv: 3 rows." in body
     )
     assert 'badge ok">imported' in body  # the run is listed under recent imports
     assert counts_in(ready_a)["Account"] == 3

@@ -225,3 +225,22 @@ def test_another_firms_audit_entries_never_join_the_timeline(login, members_a, l
         )
     html = login(members_a["advisor"]).get(_pages(lived)["proposal"]).content.decode()
     assert "BRAVO-ONLY" not in html and "Bravo" not in html
+
+
+def test_hold_and_release_say_which_proposal_by_account_and_version(
+    login, members_a, firm_a, settings, tmp_path
+):
+    """The flash after a hold or a release names the account and version, never the row id."""
+    from tests.story.conftest import ALL_FILL, live_a_proposal
+
+    settings.TRADING_SIMULATED, settings.MEDIA_ROOT = ALL_FILL, tmp_path
+    lived = live_a_proposal(firm_a, members_a["advisor"], batch=False)
+    proposal = lived["proposal"]
+    client = login(members_a["senior_advisor"])
+    said = []
+    for name, data in (("trading:hold", {"reason": "Call"}), ("trading:release", {})):
+        response = client.post(reverse(name, args=[proposal.pk]), data, follow=True)
+        said += [str(m) for m in response.context["messages"]]
+    with firm_scope(firm_a):
+        named = f"Proposal v{proposal.version} of {proposal.account.number}"
+    assert said == [f"{named} held.", f"{named} released; it joins the next batch."]

@@ -111,7 +111,7 @@ def test_a_firm_pause_thrown_while_blocks_go_out_holds_the_rest_until_the_next_b
         held_orders = Order.objects.filter(block__in=held).count()
         assert SimulatedCustodianOrder.objects.get().received_at < pause.paused_at
     assert batch.status == BatchStatus.DONE and batch.counts["blocks_held"] == 3
-    assert "3 block(s) not sent" in batch.note and "market stress" in batch.note
+    assert "3 blocks not sent" in batch.note and "market stress" in batch.note
 
     client = login(senior)
     home = client.get("/trading/").content.decode()
@@ -133,7 +133,7 @@ def test_a_firm_pause_thrown_while_blocks_go_out_holds_the_rest_until_the_next_b
     resumed = client.post(
         f"/trading/pauses/{pause.pk}/resume/", {"confirmed": "yes"}, follow=True
     ).content.decode()
-    assert "3 block(s) a pause stopped mid-batch go out with it" in resumed
+    assert "3 blocks a pause stopped mid-batch go out with it" in resumed
     with firm_scope(firm_a):
         resumed_at = ExecutionPause.objects.get().resumed_at
     nxt = run_batch(firm_a, day=NEXT_DAY)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from approvals.selectors import approval_settings_get
 from compliance.services.guard import proposals_not_routable
 from core import locks
+from core.formatting import count
 from firms.services.audit import audit_record
 from webhooks.choices import EventType
 from webhooks.services.emit import webhook_emit_many
@@ -110,11 +111,11 @@ def _held_summary(notes: list[str]) -> str:
         return ""
     reasons = "; ".join(dict.fromkeys(notes))
     return (
-        f"{len(notes)} block(s) not sent: {reasons}. The next batch after resume sends them."
+        f"{count(len(notes), 'block')} not sent: {reasons}. The next batch after resume sends them."
         if len(reasons) < 200
         else (
-            f"{len(notes)} block(s) held by pauses and not sent; the next batch after resume "
-            "sends them."
+            f"{count(len(notes), 'block')} held by pauses and not sent; the next batch after "
+            "resume sends them."
         )
     )[:300]
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from compliance.services.guard import proposals_not_routable
 from core import locks
+from core.formatting import day
 from drift.choices import ProposalStatus
 from drift.services.transitions import proposals_transition
 from portfolios.choices import Side
@@ -190,7 +191,7 @@ def _mark_submitted(batch: Batch, block_ids: list[int]) -> None:
         proposals_transition(
             ids=list(proposals),
             to=ProposalStatus.SUBMITTED,
-            reason=f"batch {batch.trade_date}",
+            reason=f"batch of {day(batch.trade_date)}",
             skip_refused=True,
         )
 

@@ -6,6 +6,7 @@ import logging
 
 from django.db.models import Count, Q, Sum
 
+from core.formatting import day
 from drift.choices import ProposalStatus
 from drift.services.transitions import proposals_transition
 
@@ -51,7 +52,7 @@ def proposals_settle(*, batch: Batch) -> dict:
     moved = {}
     for status, ids in outcome.items():
         moved[status] = proposals_transition(
-            ids=ids, to=status, reason=f"batch {batch.trade_date}", skip_refused=True
+            ids=ids, to=status, reason=f"batch of {day(batch.trade_date)}", skip_refused=True
         )
     confirmations_queue(batch=batch, moved=moved)
     return {str(k): len(v) for k, v in moved.items()}

@@ -9,6 +9,7 @@ import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.formatting import day
 from core.pgcopy import insert_frame
 from drift.choices import ProposalStatus
 from drift.services.transitions import proposals_transition
@@ -44,7 +45,7 @@ def _orders_and_blocks(batch: Batch, plan: Plan) -> list[int]:
     ids = proposals_transition(
         ids=plan.orders["proposal_id"].unique(),
         to=ProposalStatus.QUEUED,
-        reason=f"batch {batch.trade_date}",
+        reason=f"batch of {day(batch.trade_date)}",
         skip_refused=True,
     )
     orders = plan.orders[
