@@ -378,6 +378,9 @@ def test_advisors_see_opportunities_firm_wide_and_per_account_but_not_another_fi
         and b"$-" not in account_page
     )
     proposal_page = login(members_a["advisor"]).get(f"/drift/proposals/{p.pk}/").content
-    assert b"tax saved by these loss sales alone, estimated" in proposal_page and b"$-" not in proposal_page
+    assert (
+        b"tax saved by these loss sales alone, estimated" in proposal_page
+        and b"$-" not in proposal_page
+    )
     other = login(members_b["advisor"]).get("/drift/harvests/")
     assert other.status_code == 200 and b["account"].number.encode() not in other.content
