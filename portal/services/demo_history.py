@@ -34,11 +34,9 @@ DEFAULT_HISTORY_SESSIONS = 60  # about three months of trading days
 CLIENT_SIGNS, CLIENT_DECLINES = 0.55, 0.10  # else silent today (some then expire)
 STAFF_APPROVES, STAFF_DECLINES = 0.80, 0.04  # else not today
 OFFICER_OVERRIDES, OFFICER_REJECTS = 0.5, 0.2
-# Clients away (travelling, unreachable) for a fortnight at a time, a different few each
-# fortnight (chosen by their email and the fortnight): their proposals expire or escalate and
-# come back, so the history has timeouts and the last day still has waiting approvals, while
-# most proposals end the way most do at a real firm, approved.
-AWAY_SHARE = 0.12
+# Clients who never answer in the history (chosen by their email): their proposals expire or
+# escalate and come back, so the last day still has drifted accounts and waiting approvals.
+AWAY_SHARE = 0.35
 
 
 def ny(day: date, hh: int, mm: int = 0) -> datetime:
@@ -281,9 +279,8 @@ def _committee_minutes(approval, now: datetime):
     )
 
 
-def _away(email: str, day: date) -> bool:
-    fortnight = day.isocalendar().week // 2
-    return random.Random(f"{email}/{day.year}/{fortnight}").random() < AWAY_SHARE
+def _away(email: str) -> bool:
+    return random.Random(email).random() < AWAY_SHARE
 
 
 def _client_decides(h: History, approval, now: datetime) -> None:
@@ -294,7 +291,7 @@ def _client_decides(h: History, approval, now: datetime) -> None:
 
     client = approval.proposal.account.client
     draw = h.rng.random()
-    if draw >= CLIENT_SIGNS + CLIENT_DECLINES or _away(client.email, now.date()):
+    if draw >= CLIENT_SIGNS + CLIENT_DECLINES or _away(client.email):
         return  # silent today
     user = client_user_ensure(client=client)
     if draw < CLIENT_SIGNS:
