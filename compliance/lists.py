@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, Sum
 
 from core.bulk import BulkAction
 from core.lists import Column, Filter, ListSpec
-from drift.choices import RuleKind
+from drift.choices import ProposalStatus, RuleKind
 from firms.choices import ADVISORY_ROLES, COMPLIANCE_ROLES
 from firms.views import account_action_check
 
@@ -18,8 +18,11 @@ from .services.regenerate import RegenerateRefused, proposal_regenerate_substitu
 from .services.review import ReviewRefused, review_override
 
 OPEN = (ReviewStatus.FLAGGED, ReviewStatus.BLOCKED)
+WAITING_PROPOSALS = (ProposalStatus.FLAGGED, ProposalStatus.BLOCKED)
 STATUS = {
-    "open": Q(status__in=OPEN),
+    # Waiting means the proposal itself still waits: a flagged or blocked version that a newer
+    # one superseded (or that was declined) has left the officer's queue.
+    "open": Q(status__in=OPEN, proposal__status__in=WAITING_PROPOSALS),
     **{value: Q(status=value) for value in ReviewStatus.values},
 }
 STATUS_LABELS = (("open", "Waiting (flagged or blocked)"), *ReviewStatus.choices)

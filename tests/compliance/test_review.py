@@ -324,3 +324,16 @@ def test_overriding_a_version_a_newer_one_replaced_is_refused_with_the_reason(sc
             reason="fine",
         )
     assert ComplianceReview.objects.get(proposal=flagged).status == "flagged"
+
+
+def test_a_superseded_blocked_version_leaves_the_officers_queue(scoped, members_a, login):
+    """The next scan built a newer version: the old blocked one no longer waits for anyone."""
+    old, waiting = make(scoped, "blocked"), make(scoped, "blocked")
+    proposals_transition(ids=[old.pk], to="superseded", reason="a newer version replaces it")
+    client = login(members_a["compliance_officer"])
+    body = client.get("/compliance/").content.decode()
+    assert f"{waiting.account.number} v{waiting.version}" in body
+    assert f"{old.account.number} v{old.version}" not in body
+    # Its review stays on record: the "Blocked" filter still lists it.
+    history = client.get("/compliance/?status=blocked").content.decode()
+    assert f"{old.account.number} v{old.version}" in history
