@@ -3,8 +3,10 @@
     .venv/bin/python scripts/readme_screenshots.py [http://127.0.0.1:8000] [docs/screenshots]
 
 Signs in as the demo's people (password demo-pass-2026) and saves one PNG per screen: the
-viewport only (what a person sees first), desktop at 1366 x 900 and the portal on a phone at
-390 x 844. The demo's data and the pages themselves are the only inputs."""
+viewport only (what a person sees first) at 1366 x 900. The demo's data and the pages
+themselves are the only inputs. The portal on a phone (docs/screenshots/portal-phone.png) is
+the morning walk's `walk-client-portal-proposal-390.png`: the demo's client logins have no
+proposal waiting for them at the end of the history."""
 
 import sys
 from pathlib import Path
@@ -20,7 +22,6 @@ SHOTS = [
     ("proposal.png", "senior@harbor.demo", "first:/drift/proposals/", 1366),
     ("compliance-queue.png", "compliance@harbor.demo", "/compliance/", 1366),
     ("monthly-report.png", "compliance@harbor.demo", "/reports/", 1366),
-    ("portal-phone.png", "client1@harbor.demo", "first:/portal/proposals/", 390),
 ]
 
 
