@@ -74,6 +74,21 @@ def demo_history_once(
     return demo_history_run(firm=firm, staff=staff, days=days, seed=seed, log=log)
 
 
+def demo_history_of(spec, *, firm: Firm, sessions: int, log: Log) -> Counter | None:
+    """A demo firm's history as its catalogue entry (`DemoFirm`) sets it: its seed and its
+    expiry policy, lived in the firm's scope."""
+    from firms.services.tenancy import firm_scope
+
+    with firm_scope(firm):
+        return demo_history_once(
+            firm=firm,
+            sessions=sessions,
+            seed=spec.seed,
+            expiry_policy=spec.expiry_policy,
+            log=log,
+        )
+
+
 def demo_history_days(*, sessions: int) -> list[date]:
     """The sessions the firm in scope has still to live: of the last `sessions` priced days,
     those after its latest scan (all of them for a firm never scanned)."""

@@ -3,8 +3,7 @@ runs in a process per firm. A firm that has scans already is left as it is."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from firms.services.tenancy import firm_scope
-from portal.services.demo_history import DEFAULT_HISTORY_SESSIONS, demo_history_once
+from portal.services.demo_history import DEFAULT_HISTORY_SESSIONS, demo_history_of
 from portfolios.services.demo import FIRMS, demo_firm_find
 
 
@@ -20,11 +19,4 @@ class Command(BaseCommand):
         found = demo_firm_find(spec.slug)
         if found is None:
             raise CommandError(f"{spec.name} is not seeded yet: run seed_demo first")
-        with firm_scope(found):
-            demo_history_once(
-                firm=found,
-                sessions=sessions,
-                seed=spec.seed,
-                expiry_policy=spec.expiry_policy,
-                log=self.stdout.write,
-            )
+        demo_history_of(spec, firm=found, sessions=sessions, log=self.stdout.write)

@@ -20,7 +20,7 @@ from firms.services.tenancy import firm_scope
 from portal.services.demo_history import (
     DEFAULT_HISTORY_SESSIONS,
     demo_history_due,
-    demo_history_once,
+    demo_history_of,
 )
 from portfolios.services.demo import (
     DEFAULT_ACCOUNTS_PER_FIRM,
@@ -73,14 +73,7 @@ class Command(BaseCommand):
             self._histories_in_processes([spec for spec, _ in due], sessions, jobs)
         else:
             for spec, firm in due:
-                with firm_scope(firm):
-                    demo_history_once(
-                        firm=firm,
-                        sessions=sessions,
-                        seed=spec.seed,
-                        expiry_policy=spec.expiry_policy,
-                        log=self.stdout.write,
-                    )
+                demo_history_of(spec, firm=firm, sessions=sessions, log=self.stdout.write)
         created = [r.name for r in results if r.created]
         summary = f"seeded {', '.join(created)}" if created else "demo data already present"
         self.stdout.write(self.style.SUCCESS(f"{summary} ({time.monotonic() - started:.1f}s)"))
