@@ -31,7 +31,7 @@ def test_ops_upload_a_file_and_decide_its_breaks(
     page.get_by_label("Day of the file").fill(DAY.isoformat())
     page.get_by_label("Positions file").set_input_files(str(path))
     page.get_by_role("button", name="Reconcile").click()
-    expect(page.get_by_text("7 breaks in 4 account(s)")).to_be_visible()
+    expect(page.get_by_text("7 breaks in 4 accounts")).to_be_visible()
     row = page.locator("tr", has_text="Security unknown to the firm")
     expect(row).to_contain_text("no price")
     expect(page.locator("tr", has_text="Quantity difference")).to_contain_text("-$1,000.00")
