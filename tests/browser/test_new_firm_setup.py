@@ -87,7 +87,9 @@ def test_a_new_firm_imports_its_set_up_and_book_and_sees_drift(
     page.get_by_role("button", name="Import", exact=True).click()
     page.wait_for_url("**/book/import/?run=*")
     expect(page.get_by_role("heading", name="Imported")).to_be_visible()
-    expect(page.locator("section[aria-labelledby=imported]")).to_contain_text("custodians.csv: 2 rows")
+    expect(page.locator("section[aria-labelledby=imported]")).to_contain_text(
+        "custodians.csv: 2 rows"
+    )
     screenshot(page, "setup-imported")
 
     page.get_by_role("button", name="Re-scan the firm").click()
